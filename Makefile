@@ -1,0 +1,35 @@
+# huying — two commands on a fresh machine: `make demo` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+SEED   ?= 1
+
+.PHONY: demo test install lint bench serve clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Build the demo city into var/huying.db (SQLite) and serve it on 127.0.0.1:8000.
+demo: $(STAMP)
+	$(BIN)/huying db upgrade
+	$(BIN)/huying demo build --seed $(SEED) --reset
+	$(BIN)/huying serve
+
+## Run the whole suite (SQLite and PostgreSQL; browser tests in Debian's Chromium).
+test: $(STAMP)
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check huying tests bench
+	$(BIN)/mypy huying
+
+bench: $(STAMP)
+	@for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) var

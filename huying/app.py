@@ -1,0 +1,52 @@
+"""The ASGI application: routers, templates, static files, error handlers."""
+
+from __future__ import annotations
+
+import importlib
+
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from huying import __version__
+from huying.db import get_engine
+
+# Routers contributed by each domain: (module, attribute). Missing modules are skipped.
+_ROUTERS = [
+    ("huying.geo.routes", "router"),
+    ("huying.web.routes", "router"),
+    ("huying.cases.routes", "router"),
+    ("huying.api.routes", "router"),
+    ("huying.api.open311", "router"),
+]
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(title="huying 呼应", version=__version__, openapi_url="/api/v1/openapi.json")
+
+    @app.get("/healthz", tags=["ops"])
+    def healthz() -> dict[str, str]:
+        with get_engine().connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return {"status": "ok", "version": __version__}
+
+    for module, attr in _ROUTERS:
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+            continue
+        app.include_router(getattr(mod, attr))
+    setup = _optional("huying.web.setup", "setup")
+    if setup is not None:
+        setup(app)
+    return app
+
+
+def _optional(module: str, attr: str):  # type: ignore[no-untyped-def]
+    try:
+        return getattr(importlib.import_module(module), attr)
+    except ModuleNotFoundError as exc:
+        if exc.name != module:
+            raise
+        return None

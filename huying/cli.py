@@ -1,0 +1,76 @@
+"""The ``huying`` command. Each domain contributes a sub-command group from its ``cli.py``."""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+from huying.config import get_settings
+
+app = typer.Typer(help="huying (呼应): grid-based grassroots governance.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = typer.Argument("head")) -> None:
+    """Apply the Alembic migrations up to REVISION (default: head)."""
+    from huying import migrate
+
+    url = get_settings().resolved_database_url
+    migrate.upgrade(url, revision)
+    typer.echo(f"database at {url.split('@')[-1]} is at {revision}")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option(None, help="Bind address (default HUYING_HOST)."),
+    port: int = typer.Option(None, help="Port (default HUYING_PORT)."),
+    workers: int = typer.Option(None, help="Worker processes (default HUYING_WORKERS)."),
+) -> None:
+    """Serve the web application and the APIs with uvicorn."""
+    import uvicorn
+
+    s = get_settings()
+    uvicorn.run(
+        "huying.app:create_app",
+        factory=True,
+        host=host or s.host,
+        port=port or s.port,
+        workers=workers or s.workers,
+        log_level=s.log_level.lower(),
+    )
+
+
+# Domain command groups: (module, name, help). A module that does not exist yet is skipped.
+_GROUPS = [
+    ("huying.geo.cli", "geo", "The city map: locate, import, export."),
+    ("huying.demo.cli", "demo", "Build the synthetic demo city."),
+    ("huying.orgs.cli", "user", "Users and API tokens."),
+    ("huying.cases.cli", "case", "Cases: report, act, show, list."),
+    ("huying.cases.sla_cli", "sla", "SLA sweeps and the holiday calendar."),
+    ("huying.triage.cli", "triage", "Classification models: train, eval."),
+    ("huying.intake.cli", "import", "Bulk import."),
+]
+
+for _module, _name, _help in _GROUPS:
+    try:
+        _mod = importlib.import_module(_module)
+    except ModuleNotFoundError as _exc:
+        if _exc.name != _module:
+            raise
+        continue
+    app.add_typer(_mod.app, name=_name, help=_help)
+
+try:
+    from huying.metrics.cli import stats as _stats
+
+    app.command("stats")(_stats)
+except ModuleNotFoundError as _exc:
+    if _exc.name != "huying.metrics.cli":
+        raise
+
+
+if __name__ == "__main__":
+    app()

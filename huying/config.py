@@ -1,0 +1,53 @@
+"""One typed settings object; every field is a ``HUYING_*`` environment variable."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HUYING_", env_file=".env", extra="ignore")
+
+    #: SQLAlchemy URL. SQLite (WAL, foreign keys on) under ``data_dir`` by default;
+    #: ``postgresql+psycopg://user@host:5432/db`` in production.
+    database_url: str = ""
+    #: Where the SQLite file, attachments and trained models live.
+    data_dir: Path = Path("var")
+    #: Secret for session cookies and CSRF tokens. Set it in production.
+    secret_key: str = "dev-secret-change-me"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    #: Time zone in which working days and hours are counted.
+    timezone: str = "Asia/Shanghai"
+    #: Notification adapter: ``log`` (default), or an importable ``module:Class``.
+    notifier: str = "log"
+    #: Seconds between SLA sweeps inside the server (0 disables the in-server sweeper).
+    sla_sweep_interval: int = 60
+    #: Overdue periods after which the sweeper escalates a case to the next level.
+    sla_escalate_after_periods: int = 2
+    #: Fraction of the allowed time left at which the sweeper warns (e.g. 0.2 = last 20%).
+    sla_warn_fraction: float = 0.2
+    #: Largest accepted attachment, in bytes.
+    max_attachment_bytes: int = 10 * 1024 * 1024
+    #: Distance in metres within which open cases are duplicate candidates.
+    duplicate_radius_m: float = 250.0
+    #: Classifier confidence under which a case waits for a person.
+    triage_min_confidence: float = 0.6
+    #: Log level of the ``huying`` loggers.
+    log_level: str = Field(default="INFO")
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'huying.db').as_posix()}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

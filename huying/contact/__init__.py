@@ -1,0 +1,1 @@
+"""Contact with households: resident-point visits, coverage, member–household links."""

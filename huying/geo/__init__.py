@@ -1,0 +1,1 @@
+"""The city map: city → area → town → community → grid, with polygons."""

@@ -1,0 +1,147 @@
+"""Tables of organisations, people and accounts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from huying.db import Base, CityScoped, UTCDateTime, utcnow
+
+
+class OrgKind(enum.StrEnum):
+    PARTY_COMMITTEE = "party_committee"  # 市委 / 镇街党委
+    PARTY_ORGANISATION = "party_organisation"  # 村(社区)党组织
+    DEPARTMENT = "department"  # 职能部门
+    GRID_TEAM = "grid_team"  # 网格党建协作组 (一格一组)
+    SERVICE_ALLIANCE = "service_alliance"  # 网格党群服务联盟
+    ALLIANCE_TEAM = "alliance_team"  # 联盟下的队伍: 纠纷调解 / 治安巡防 / 设施维护
+    SOCIAL_ORGANISATION = "social_organisation"
+    ENTERPRISE = "enterprise"
+
+
+class Department(enum.StrEnum):
+    CIVIL_AFFAIRS = "civil_affairs"  # 民政
+    SOCIAL_SECURITY = "social_security"  # 人社 / 社保
+    HEALTH = "health"  # 卫健
+    URBAN_MANAGEMENT = "urban_management"  # 城管
+    HOUSING = "housing"  # 住建
+    TRANSPORT = "transport"  # 交通
+    ENVIRONMENT = "environment"  # 生态环境
+    PUBLIC_SECURITY = "public_security"  # 公安
+    MARKET_REGULATION = "market_regulation"  # 市场监管
+    FIRE = "fire"  # 消防
+    CULTURE = "culture"  # 文化 / 教育文体
+    AGRICULTURE = "agriculture"  # 农业农村
+
+
+DEPARTMENT_NAMES: dict[Department, tuple[str, str]] = {
+    Department.CIVIL_AFFAIRS: ("民政", "Civil Affairs"),
+    Department.SOCIAL_SECURITY: ("人力资源和社会保障", "Human Resources and Social Security"),
+    Department.HEALTH: ("卫生健康", "Health"),
+    Department.URBAN_MANAGEMENT: ("城市管理和综合执法", "Urban Management"),
+    Department.HOUSING: ("住房和城乡建设", "Housing and Urban-Rural Development"),
+    Department.TRANSPORT: ("交通运输", "Transport"),
+    Department.ENVIRONMENT: ("生态环境", "Ecology and Environment"),
+    Department.PUBLIC_SECURITY: ("公安", "Public Security"),
+    Department.MARKET_REGULATION: ("市场监督管理", "Market Regulation"),
+    Department.FIRE: ("消防救援", "Fire and Rescue"),
+    Department.CULTURE: ("文化广电旅游体育", "Culture, Tourism and Sports"),
+    Department.AGRICULTURE: ("农业农村", "Agriculture and Rural Affairs"),
+}
+
+
+class TeamKind(enum.StrEnum):
+    DISPUTE_MEDIATION = "dispute_mediation"  # 纠纷调解
+    SECURITY_PATROL = "security_patrol"  # 治安巡防
+    FACILITY_MAINTENANCE = "facility_maintenance"  # 设施维护
+
+
+class Role(enum.StrEnum):
+    RESIDENT = "resident"
+    GRID_WORKER = "grid_worker"
+    COMMUNITY_OFFICER = "community_officer"
+    TOWN_OFFICER = "town_officer"
+    CITY_OFFICER = "city_officer"
+    DEPARTMENT_HANDLER = "department_handler"
+    LEADER = "leader"
+    ADMIN = "admin"
+
+
+class Organisation(CityScoped, Base):
+    """An organisation attached to a node of the tree. A responsible unit of a case is an
+    organisation; its level is the level of its node."""
+
+    __tablename__ = "organisations"
+    __table_args__ = (
+        UniqueConstraint("city_id", "code"),
+        Index("ix_organisations_node_kind", "node_id", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Stable, human-readable code, e.g. ``441900101-dept-urban_management``.
+    code: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(30))
+    #: For ``department`` organisations: which line department.
+    department: Mapped[str | None] = mapped_column(String(30))
+    #: For ``alliance_team`` organisations: which kind of team.
+    team_kind: Mapped[str | None] = mapped_column(String(30))
+    node_id: Mapped[int] = mapped_column(ForeignKey("geo_nodes.id", ondelete="CASCADE"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    name_zh: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(160))
+    phone_masked: Mapped[str | None] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Person(CityScoped, Base):
+    """A person known to the city: resident, cadre, grid worker. Demo people are synthetic."""
+
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(60))
+    #: Masked phone number, e.g. ``138****0001``; full numbers are never stored in demo data.
+    phone_masked: Mapped[str | None] = mapped_column(String(20))
+    #: The grid (or other node) where the person lives or works.
+    node_id: Mapped[int | None] = mapped_column(ForeignKey("geo_nodes.id", ondelete="SET NULL"), index=True)
+    household_id: Mapped[int | None] = mapped_column(
+        ForeignKey("households.id", ondelete="SET NULL"), index=True
+    )
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL"), index=True
+    )
+    is_party_member: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class User(CityScoped, Base):
+    """An account. It acts for one node (its scope: that node and everything below it) in
+    one role; a department handler also belongs to an organisation (its unit)."""
+
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("username"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(60))
+    display_name: Mapped[str] = mapped_column(String(60))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(30))
+    node_id: Mapped[int] = mapped_column(ForeignKey("geo_nodes.id", ondelete="RESTRICT"), index=True)
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL"), index=True
+    )
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    #: Preferred UI language: ``zh`` or ``en``.
+    locale: Mapped[str] = mapped_column(String(5), default="zh")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def role_enum(self) -> Role:
+        return Role(self.role)

@@ -1,0 +1,130 @@
+"""Database fixtures: every test that takes ``session`` (or ``engine``) runs twice, on SQLite
+and on PostgreSQL (``HUYING_TEST_PG_URL``). With ``CI=true`` PostgreSQL is required; elsewhere
+its runs are skipped with the reason when it cannot be reached.
+
+Each pytest process gets databases of its own (a temporary SQLite file, a fresh PostgreSQL
+database named after the process), so several runs can share one server.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session
+
+from huying.db import Base, import_all_models, make_engine
+
+PG_URL = os.environ.get(
+    "HUYING_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+IN_CI = os.environ.get("CI", "").lower() == "true"
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+SHARED_DATA = SHARED / "data"
+
+import_all_models()
+
+
+class Databases:
+    """Creates throw-away databases on both backends and drops them at the end."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self._pg_created: list[str] = []
+        self._pg_error: str | None = None
+        self._pg_checked = False
+
+    def pg_available(self) -> str | None:
+        """None when PostgreSQL answers, else the reason it does not."""
+        if not self._pg_checked:
+            self._pg_checked = True
+            try:
+                eng = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+                with eng.connect() as c:
+                    c.execute(text("SELECT 1"))
+                eng.dispose()
+            except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+                self._pg_error = f"PostgreSQL not reachable at {PG_URL}: {exc.__class__.__name__}"
+        return self._pg_error
+
+    def new_url(self, backend: str) -> str:
+        name = f"huying_t_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+        if backend == "sqlite":
+            return f"sqlite:///{(self.tmp / (name + '.db')).as_posix()}"
+        reason = self.pg_available()
+        if reason:
+            if IN_CI:
+                pytest.fail(f"CI=true requires PostgreSQL: {reason}")
+            pytest.skip(reason)
+        admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as c:
+            c.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        self._pg_created.append(name)
+        return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+
+    def drop_all(self) -> None:
+        if not self._pg_created:
+            return
+        admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as c:
+            for name in self._pg_created:
+                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
+    dbs = Databases(tmp_path_factory.mktemp("db"))
+    yield dbs
+    dbs.drop_all()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def engine(backend: str, databases: Databases) -> Iterator[Engine]:
+    """A schema built from the models, shared by the tests of one backend."""
+    eng = make_engine(databases.new_url(backend))
+    Base.metadata.create_all(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session whose commits are savepoints inside one outer transaction, rolled back after
+    the test: each test sees the shared schema empty of its neighbours' rows."""
+    conn = engine.connect()
+    outer = conn.begin()
+    s = Session(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    try:
+        yield s
+    finally:
+        s.close()
+        outer.rollback()
+        conn.close()
+
+
+@pytest.fixture
+def fresh_engine(backend: str, databases: Databases) -> Iterator[Engine]:
+    """An empty database of its own, for tests that need real commits seen by several
+    connections (concurrency, sweepers, crash recovery)."""
+    eng = make_engine(databases.new_url(backend))
+    Base.metadata.create_all(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def blank_url(backend: str, databases: Databases) -> str:
+    """The URL of an empty database with no tables (for migration tests)."""
+    return databases.new_url(backend)
