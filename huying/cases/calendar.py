@@ -367,7 +367,8 @@ class WorkCalendar:
         days is due Saturday 2025-10-11 18:00 (10/1–10/8 off; 10/9, 10/10, 10/11 worked).
 
         ``days == 0`` means "today": the end of the start's day when it is a working day
-        and the start is before its end of work, else the end of the next working day.
+        and the start is before its end of work, else the end of the next working day (so
+        after work or on a day off, 0 and 1 working days give the same deadline).
         """
         if isinstance(days, bool) or not isinstance(days, int):
             raise TypeError(f"days must be an int, got {days!r}")
