@@ -1,0 +1,1 @@
+"""The synthetic demo city of Dongguan: real towns, generated everything below them."""
