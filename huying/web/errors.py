@@ -1,0 +1,84 @@
+"""Error pages a person understands, in their language, for pages; JSON stays JSON for
+``/api`` paths and for clients that ask for JSON."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import (
+    http_exception_handler,
+    request_validation_exception_handler,
+)
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+
+from huying.web.middleware import security_headers
+from huying.web.templating import render
+
+log = logging.getLogger("huying.web")
+
+#: Status codes that have their own wording in ``error.html``; others use the generic one.
+KNOWN = {400, 403, 404, 405, 500}
+
+
+def wants_html(request: Request) -> bool:
+    """A page request: not the API, not a static file, and the client takes HTML."""
+    path = request.url.path
+    if path.startswith(("/api/", "/static/")) or path in ("/healthz", "/api"):
+        return False
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept or "application/xhtml+xml" in accept
+
+
+def error_page(request: Request, status: int) -> Response:
+    return render(
+        request,
+        "error.html",
+        {"status": status, "kind": status if status in KNOWN else 0},
+        status_code=status,
+    )
+
+
+async def on_http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    if not wants_html(request):
+        return await http_exception_handler(request, exc)
+    response = error_page(request, exc.status_code)
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+async def on_validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    if not wants_html(request):
+        return await request_validation_exception_handler(request, exc)
+    return error_page(request, 400)
+
+
+async def on_server_error(request: Request, exc: Exception) -> Response:
+    """Unhandled errors. Starlette logs and re-raises after this returns; the page says
+    sorry and gives no detail. This runs outside the web middleware, so the security
+    headers are added here."""
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    response: Response
+    if wants_html(request):
+        try:
+            response = error_page(request, 500)
+        except Exception:  # noqa: BLE001 - the error page itself must not fail
+            response = PlainTextResponse("500 Internal Server Error", status_code=500)
+    elif request.url.path.startswith("/static/"):
+        response = PlainTextResponse("Internal Server Error", status_code=500)
+    else:
+        response = JSONResponse({"detail": "Internal Server Error"}, status_code=500)
+    for key, value in security_headers(request.url.path).items():
+        response.headers.setdefault(key, value)
+    return response
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(StarletteHTTPException, on_http_exception)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(Exception, on_server_error)

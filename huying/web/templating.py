@@ -1,0 +1,97 @@
+"""The Jinja2 environment and the one function pages render through.
+
+Templates hold layout and wording only; what to show is decided in services and routes.
+Every visible word goes through ``{% trans %}`` / ``_()`` into the catalogues.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from starlette.responses import HTMLResponse
+
+from huying import __version__
+from huying.web import i18n
+
+WEB_DIR = Path(__file__).parent
+TEMPLATE_DIR = WEB_DIR / "templates"
+STATIC_DIR = WEB_DIR / "static"
+
+
+@cache
+def _asset_hash(path: str) -> str:
+    """A short content hash of a static file, for cache-busting URLs."""
+    file = STATIC_DIR / path
+    if not file.is_file():
+        raise FileNotFoundError(f"static file {path!r} not found under {STATIC_DIR}")
+    return hashlib.sha256(file.read_bytes()).hexdigest()[:10]
+
+
+def static_url(path: str) -> str:
+    """``/static/<path>?v=<content hash>``: safe to cache for a year."""
+    return f"/static/{path}?v={_asset_hash(path)}"
+
+
+def lang_url(request: Request, lang: str) -> str:
+    """The current address with ``?lang=`` set: the language switch."""
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    params.append(("lang", lang))
+    return f"{request.url.path}?{urlencode(params)}"
+
+
+def _make_env() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATE_DIR),
+        autoescape=select_autoescape(["html", "xml"]),
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        i18n.gettext_,
+        i18n.ngettext_,
+        newstyle=True,
+        pgettext=i18n.pgettext_,
+        npgettext=i18n.npgettext_,
+    )
+    env.globals.update(static_url=static_url, lang_url=lang_url, version=__version__)
+    return env
+
+
+templates = Jinja2Templates(env=_make_env())
+
+
+def request_lang(request: Request) -> str:
+    """The language chosen for this request by the web middleware (default when absent)."""
+    lang = getattr(request.state, "lang", None)
+    return lang if lang in i18n.LANGUAGES else i18n.DEFAULT
+
+
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    """Render ``name`` in the request's language."""
+    lang = request_lang(request)
+    ctx: dict[str, Any] = {
+        "lang": lang,
+        "html_lang": i18n.HTML_LANG[lang],
+        "languages": i18n.LANGUAGES,
+        **(context or {}),
+    }
+    with i18n.active(lang):
+        return templates.TemplateResponse(
+            request, name, ctx, status_code=status_code, headers=headers
+        )
