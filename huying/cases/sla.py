@@ -20,7 +20,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from enum import StrEnum
+from numbers import Real
 
 from huying.cases.calendar import WorkCalendar
 
@@ -93,8 +95,9 @@ class SlaRule:
             if not code or any(not p for p in parts):
                 raise ValueError(f"category_code {self.category_code!r} has an empty level")
             object.__setattr__(self, "category_code", CATEGORY_SEPARATOR.join(parts))
-        if isinstance(self.amount, bool) or not isinstance(self.amount, int | float):
+        if isinstance(self.amount, bool) or not isinstance(self.amount, Real | Decimal):
             raise TypeError(f"amount must be a number, got {self.amount!r}")
+        object.__setattr__(self, "amount", float(self.amount))
         if not self.amount > 0:
             raise ValueError(f"amount must be > 0, got {self.amount}")
         if self.unit is Unit.WORKING_DAYS and self.amount != int(self.amount):
