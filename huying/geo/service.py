@@ -114,7 +114,7 @@ def descendants_query(node: Node, level: Level | str | None = None) -> Select[tu
 
 # ---------------------------------------------------------------------------- codes
 _CODE_FORMS: dict[Level, tuple[str, str]] = {
-    Level.CITY: (r"\d{6}", "6 digits"),
+    Level.CITY: (r"\d{{6}}", "6 digits"),
     Level.AREA: (r"{city}-A\d+", "the city code, '-A' and a number (e.g. 441900-A1)"),
     Level.TOWN: (r"{city}\d{{3}}", "9 digits starting with the city code"),
     Level.COMMUNITY: (r"{town}\d{{3}}", "the town code and 3 digits (12 digits)"),
