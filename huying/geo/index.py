@@ -191,19 +191,24 @@ class GridIndex:
         erank = part_poly[ring_part[coord_ring[:-1][same]]].astype(np.int32)
 
         ncells = nx * ny
-        fill = self._scanline_fill(ex1, ey1, ex2, ey2, erank, ncells)
+        fill, sp_start, sp_len, sp_rank = self._scanline_fill(ex1, ey1, ex2, ey2, erank, ncells)
         bcell, brank = self._boundary_pairs(ex1, ey1, ex2, ey2, erank, eps, n)
 
-        # Boundary cells and their candidates, sorted by (cell, rank), without duplicates.
+        # Boundary cells and their candidates, sorted by (cell, rank), without duplicates:
+        # the polygons whose edges come near the cell, and every polygon containing the
+        # cell's centre (which includes those containing the cell wholly: only possible
+        # where polygons overlap, but then needed).
         is_boundary = np.zeros(ncells, dtype=bool)
         is_boundary[bcell] = True
         cells_b = np.flatnonzero(is_boundary)
-        wholly = fill[cells_b]
-        has_whole = wholly != np.iinfo(np.int32).max
+        lo = np.searchsorted(cells_b, sp_start)
+        hi = np.searchsorted(cells_b, sp_start + sp_len)
+        cnt = hi - lo
+        pos = np.repeat(lo - np.cumsum(cnt) + cnt, cnt) + np.arange(int(cnt.sum()))
         key = np.concatenate(
             [
                 bcell.astype(np.int64) * n + brank,
-                cells_b[has_whole].astype(np.int64) * n + wholly[has_whole],
+                cells_b[pos].astype(np.int64) * n + np.repeat(sp_rank, cnt),
             ]
         )
         key = _unique(key)
@@ -227,9 +232,10 @@ class GridIndex:
         ey2: NDArray[np.float64],
         erank: NDArray[np.int32],
         ncells: int,
-    ) -> NDArray[np.int32]:
+    ) -> tuple[NDArray[np.int32], NDArray[np.int64], NDArray[np.int64], NDArray[np.int32]]:
         """Per cell, the lowest rank of the polygons containing the cell's centre (even-odd
-        rule over all rings), or int32 max. Exact for every cell no edge comes near."""
+        rule over all rings), or int32 max; exact for every cell no edge comes near. Also
+        the spans (first cell, length, rank) of cells whose centre a polygon contains."""
         x0, y0, d, nx, ny = self.x0, self.y0, self.d, self.nx, self.ny
         fill = np.full(ncells, np.iinfo(np.int32).max, dtype=np.int32)
         ylo, yhi = np.minimum(ey1, ey2), np.maximum(ey1, ey2)
@@ -270,7 +276,7 @@ class GridIndex:
                 off = np.arange(tot) - np.repeat(np.cumsum(sp) - sp, sp)
                 np.minimum.at(fill, s + off, np.repeat(rs[lo:hi], sp))
             lo = hi
-        return fill
+        return fill, start, span, rs
 
     def _boundary_pairs(
         self,
