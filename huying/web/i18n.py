@@ -26,7 +26,9 @@ COOKIE = "lang"
 #: ``<html lang>`` of each language.
 HTML_LANG = {"zh": "zh-CN", "en": "en"}
 
-_current: ContextVar[gettext.NullTranslations | None] = ContextVar("huying_translations", default=None)
+_current: ContextVar[gettext.NullTranslations | None] = ContextVar(
+    "huying_translations", default=None
+)
 
 
 @cache
@@ -34,7 +36,9 @@ def translations(lang: str) -> gettext.NullTranslations:
     """The compiled catalogue of ``lang`` (English falls back to the msgids themselves)."""
     if lang not in LANGUAGES:
         lang = DEFAULT
-    return gettext.translation(DOMAIN, localedir=LOCALE_DIR, languages=[lang], fallback=lang == "en")
+    return gettext.translation(
+        DOMAIN, localedir=LOCALE_DIR, languages=[lang], fallback=lang == "en"
+    )
 
 
 def pick(query: str | None, cookie: str | None) -> tuple[str, bool]:

@@ -76,9 +76,7 @@ class WebMiddleware:
             await self.app(scope, receive, send)
             return
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-        lang, set_cookie = i18n.pick(
-            (query.get("lang") or [None])[0], _cookie(scope, i18n.COOKIE)
-        )
+        lang, set_cookie = i18n.pick((query.get("lang") or [None])[0], _cookie(scope, i18n.COOKIE))
         scope.setdefault("state", {})["lang"] = lang
         path: str = scope.get("path", "")
         versioned = path.startswith("/static/") and "v" in query
@@ -95,7 +93,9 @@ class WebMiddleware:
                     )
                 if path.startswith("/static/") and message["status"] == 200:
                     headers["Cache-Control"] = (
-                        f"public, max-age={_ONE_YEAR}, immutable" if versioned else "public, max-age=3600"
+                        f"public, max-age={_ONE_YEAR}, immutable"
+                        if versioned
+                        else "public, max-age=3600"
                     )
                 if not path.startswith(("/api/", "/static/")):
                     headers.append("Vary", "Cookie")

@@ -48,12 +48,14 @@
   }
 
   var map = L.map(el, {
+    zoomControl: false,
     zoomSnap: 0.5,
     minZoom: 7,
     maxZoom: 18,
     preferCanvas: false,
     attributionControl: true,
   });
+  L.control.zoom({ zoomInTitle: M.zoom_in_title, zoomOutTitle: M.zoom_out_title }).addTo(map);
   map.attributionControl.setPrefix(false);
   map.attributionControl.addAttribution(M.attribution);
   map.setView([22.93, 113.85], 10); // Dongguan, until the town layer gives the real bounds
@@ -71,7 +73,12 @@
     overlays[label] = group;
     group.addTo(map);
   });
-  L.control.layers(null, overlays, { collapsed: window.innerWidth < 760, position: "topright" }).addTo(map);
+  var layersControl = L.control.layers(null, overlays, { collapsed: window.innerWidth < 760, position: "topright" }).addTo(map);
+  var toggle = layersControl.getContainer().querySelector(".leaflet-control-layers-toggle");
+  if (toggle) {
+    toggle.title = M.layers_title;
+    toggle.setAttribute("aria-label", M.layers_title);
+  }
   L.control.scale({ imperial: false }).addTo(map);
 
   function fetchJSON(url) {

@@ -1,0 +1,330 @@
+"""Fixtures of the web tests.
+
+- ``client``: a ``TestClient`` over ``create_app()`` for the fast page tests (no browser).
+- ``city_db``: a SQLite database with a city in it: the demo city (``huying demo build``)
+  when the demo package has its command, otherwise a tiny city of three real towns, each one
+  community split into two grids. ``HUYING_WEB_TEST_CITY=tiny|demo`` forces one.
+- ``live_server``: ``uvicorn`` serving ``create_app`` on a free 127.0.0.1 port in a
+  subprocess (so the settings and engine caches of this process do not leak into it) with
+  ``HUYING_DATABASE_URL`` pointing at ``city_db``.
+- ``browser`` / ``page``: Playwright (sync API) driving Debian's Chromium at
+  ``/usr/bin/chromium`` with a new empty profile; never a downloaded browser. When Chromium
+  or Playwright is missing the browser tests are skipped with the reason, except with
+  ``CI=true``, where they fail. ``scripts/ensure-browser.sh`` installs Chromium.
+- ``shot(name)``: saves a screenshot under the test's ``tmp_path``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from fastapi.testclient import TestClient
+from shapely.geometry import box, shape
+from shapely.ops import unary_union
+from sqlalchemy.orm import Session
+
+from huying.db import Base, import_all_models, make_engine
+from huying.geo.models import City, Level, MapVersion, Node
+from huying.geo.shapes import node_shape
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+ROOT = Path(__file__).resolve().parents[2]
+SHARED_DATA = ROOT.parent / "shared" / "data"
+TOWNS_GEOJSON = SHARED_DATA / "dongguan-towns.geojson"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-component-update",
+    "--disable-sync",
+]
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+#: The towns of the tiny city: (statistical code, name as in the town polygons, English).
+TINY_TOWNS = [
+    ("441900003", "东城街道", "Dongcheng Subdistrict"),
+    ("441900004", "南城街道", "Nancheng Subdistrict"),
+    ("441900006", "莞城街道", "Guancheng Subdistrict"),
+]
+#: The town the browser tests click in: present in the tiny city and in the demo city.
+KNOWN_TOWN = TINY_TOWNS[0]
+#: A point well outside Dongguan (the Pearl River estuary, west of the city).
+OUTSIDE = (113.30, 22.50)
+
+
+@dataclass(frozen=True)
+class KnownPlace:
+    code: str
+    name_zh: str
+    name_en: str
+    lon: float
+    lat: float
+
+
+def town_polygon(name_zh: str) -> Any:
+    data = json.loads(TOWNS_GEOJSON.read_text(encoding="utf-8"))
+    for f in data["features"]:
+        if f["properties"]["name"] == name_zh:
+            return shape(f["geometry"])
+    raise LookupError(name_zh)
+
+
+@pytest.fixture(scope="session")
+def known_town() -> KnownPlace:
+    """A point well inside a real town (its polygon's representative point)."""
+    code, name_zh, name_en = KNOWN_TOWN
+    # Inward buffer: the point stays inside the town even after the demo's precision rounding.
+    point = town_polygon(name_zh).buffer(-0.005).representative_point()
+    return KnownPlace(code, name_zh, name_en, round(point.x, 6), round(point.y, 6))
+
+
+# --- fast page tests ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def client() -> Iterator[TestClient]:
+    from huying.app import create_app
+
+    with TestClient(create_app(), raise_server_exceptions=False) as c:
+        yield c
+
+
+# --- a database with a city -----------------------------------------------------------------
+
+
+def _city_root(s: Session, polygons: Any) -> tuple[City, Node]:
+    """The city and its root node. (Made from the models: ``service.create_city`` rejected
+    every 6-digit city code when this was written — its code pattern ``\\d{6}`` goes through
+    ``str.format``.)"""
+    from huying.geo import service
+
+    try:
+        city = service.create_city(s, "441900", "东莞市", "Dongguan")
+        return city, service.get_node(s, city.id, "441900")
+    except IndexError:
+        s.rollback()
+    city = City(code="441900", name_zh="东莞市", name_en="Dongguan")
+    s.add(city)
+    s.flush()
+    s.add(MapVersion(city_id=city.id, version=1))
+    root = Node(
+        city_id=city.id,
+        code="441900",
+        level=Level.CITY.value,
+        path="441900/",
+        name_zh="东莞市",
+        name_en="Dongguan",
+        **node_shape(unary_union(list(polygons))).columns(),
+    )
+    s.add(root)
+    s.flush()
+    return city, root
+
+
+def build_tiny_city(url: str) -> None:
+    """City → one area → three real towns → one community each → two grids each (the
+    community split in two along its centre's longitude), through the geo service."""
+    from huying.geo import service
+
+    import_all_models()
+    engine = make_engine(url)
+    Base.metadata.create_all(engine)
+    towns = {name: town_polygon(name) for _, name, _ in TINY_TOWNS}
+    with Session(engine) as s:
+        city, root = _city_root(s, towns.values())
+        area = service.add_node(s, city, Level.AREA, "441900-A1", root, "中心片区", "Central Area")
+        for code, name_zh, name_en in TINY_TOWNS:
+            poly = towns[name_zh]
+            town = service.add_node(s, city, Level.TOWN, code, area, name_zh, name_en, poly)
+            short_zh, short_en = name_zh.removesuffix("街道"), name_en.split()[0]
+            comm = service.add_node(
+                s,
+                city,
+                Level.COMMUNITY,
+                code + "001",
+                town,
+                f"{short_zh}社区",
+                f"{short_en} Community",
+                poly,
+            )
+            minx, miny, maxx, maxy = poly.bounds
+            mid = poly.centroid.x
+            halves = [
+                poly.intersection(box(minx - 1, miny - 1, mid, maxy + 1)),
+                poly.intersection(box(mid, miny - 1, maxx + 1, maxy + 1)),
+            ]
+            for i, half in enumerate(halves, start=1):
+                service.add_node(
+                    s,
+                    city,
+                    Level.GRID,
+                    f"{comm.code}{i:03d}",
+                    comm,
+                    f"{short_zh}社区第{i}网格",
+                    f"{short_en} Community Grid {i}",
+                    half,
+                )
+        s.commit()
+    engine.dispose()
+
+
+def _huying(*args: str, env: dict[str, str]) -> None:
+    """Run the ``huying`` command (through the interpreter: no console script needed)."""
+    subprocess.run(
+        [sys.executable, "-c", "from huying.cli import app; app()", *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=600,
+    )
+
+
+def build_demo_city(url: str) -> None:
+    env = {**os.environ, "HUYING_DATABASE_URL": url}
+    _huying("db", "upgrade", env=env)
+    _huying("demo", "build", "--seed", "1", env=env)
+
+
+def _city_kind() -> str:
+    kind = os.environ.get("HUYING_WEB_TEST_CITY", "auto")
+    if kind == "auto":
+        return "demo" if importlib.util.find_spec("huying.demo.cli") else "tiny"
+    return kind
+
+
+@pytest.fixture(scope="session")
+def city_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite:///{(tmp_path_factory.mktemp('web') / 'city.db').as_posix()}"
+    (build_demo_city if _city_kind() == "demo" else build_tiny_city)(url)
+    return url
+
+
+# --- a live server ----------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def live_server(city_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = _free_port()
+    log = tmp_path_factory.mktemp("server") / "uvicorn.log"
+    env = {**os.environ, "HUYING_DATABASE_URL": city_db, "HUYING_SLA_SWEEP_INTERVAL": "0"}
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "huying.app:create_app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"uvicorn exited with {proc.returncode}:\n{log.read_text()}")
+            try:
+                with urllib.request.urlopen(base + "/healthz", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"uvicorn did not answer within 60 s:\n{log.read_text()}")
+            time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+# --- the browser ------------------------------------------------------------------------------
+
+
+def _browser_missing() -> str | None:
+    if not CHROMIUM.exists():
+        return f"{CHROMIUM} not found (scripts/ensure-browser.sh installs it)"
+    if importlib.util.find_spec("playwright") is None:
+        return "the playwright package is not installed"
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
+    reason = _browser_missing()
+    if reason:
+        if IN_CI:
+            pytest.fail(f"CI=true requires the browser tests to run: {reason}")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    # launch() gives Chromium a new, empty profile directory of its own (Playwright refuses
+    # --user-data-dir here); each test then gets a fresh context without cookies.
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def page(browser: Browser, live_server: str) -> Iterator[Page]:
+    """A fresh context (no cookies) on a desk-sized viewport, failing on page errors."""
+    context = browser.new_context(
+        base_url=live_server, viewport={"width": 1280, "height": 800}, locale="zh-CN"
+    )
+    context.set_default_timeout(15_000)
+    p = context.new_page()
+    errors: list[str] = []
+    p.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield p
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def shot(page: Page, tmp_path: Path) -> Callable[[str], Path]:
+    def take(name: str) -> Path:
+        path = tmp_path / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
