@@ -94,9 +94,25 @@ def backend(request: pytest.FixtureRequest) -> str:
 def engine(backend: str, databases: Databases) -> Iterator[Engine]:
     """A schema built from the models, shared by the tests of one backend."""
     eng = make_engine(databases.new_url(backend))
+    if backend == "sqlite":
+        _real_sqlite_transactions(eng)
     Base.metadata.create_all(eng)
     yield eng
     eng.dispose()
+
+
+def _real_sqlite_transactions(eng: Engine) -> None:
+    """pysqlite starts transactions lazily and breaks SAVEPOINT; for the rolled-back test
+    sessions emit BEGIN ourselves (SQLAlchemy's documented recipe)."""
+    from sqlalchemy import event
+
+    @event.listens_for(eng, "connect")
+    def _connect(dbapi_conn, _rec):  # type: ignore[no-untyped-def]
+        dbapi_conn.isolation_level = None
+
+    @event.listens_for(eng, "begin")
+    def _begin(conn):  # type: ignore[no-untyped-def]
+        conn.exec_driver_sql("BEGIN")
 
 
 @pytest.fixture

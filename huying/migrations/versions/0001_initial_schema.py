@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 22:46:36.374508
+Create Date: 2026-11-24 22:57:23.829847
 """
 from collections.abc import Sequence
 
@@ -31,6 +31,37 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_cities')),
     sa.UniqueConstraint('code', name=op.f('uq_cities_code'))
     )
+    op.create_table('case_counters',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('last', sa.Integer(), nullable=False),
+    sa.Column('city_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['city_id'], ['cities.id'], name=op.f('fk_case_counters_city_id_cities'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_case_counters')),
+    sa.UniqueConstraint('city_id', 'year', name=op.f('uq_case_counters_city_id_year'))
+    )
+    with op.batch_alter_table('case_counters', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_case_counters_city_id'), ['city_id'], unique=False)
+
+    op.create_table('categories',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=20), nullable=False),
+    sa.Column('level', sa.Integer(), nullable=False),
+    sa.Column('parent_id', sa.Integer(), nullable=True),
+    sa.Column('path', sa.String(length=80), nullable=False),
+    sa.Column('name_zh', sa.String(length=60), nullable=False),
+    sa.Column('name_en', sa.String(length=120), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('city_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['city_id'], ['cities.id'], name=op.f('fk_categories_city_id_cities'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['parent_id'], ['categories.id'], name=op.f('fk_categories_parent_id_categories'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_categories')),
+    sa.UniqueConstraint('city_id', 'code', name=op.f('uq_categories_city_id_code'))
+    )
+    with op.batch_alter_table('categories', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_categories_city_id'), ['city_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_categories_parent_id'), ['parent_id'], unique=False)
+
     op.create_table('geo_map_versions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
@@ -120,6 +151,21 @@ def upgrade() -> None:
         batch_op.create_index('ix_organisations_node_kind', ['node_id', 'kind'], unique=False)
         batch_op.create_index(batch_op.f('ix_organisations_parent_id'), ['parent_id'], unique=False)
 
+    op.create_table('sla_rules',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('category_id', sa.Integer(), nullable=True),
+    sa.Column('priority', sa.String(length=12), nullable=True),
+    sa.Column('step', sa.String(length=20), nullable=False),
+    sa.Column('amount', sa.Float(), nullable=False),
+    sa.Column('unit', sa.String(length=20), nullable=False),
+    sa.Column('city_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['category_id'], ['categories.id'], name=op.f('fk_sla_rules_category_id_categories'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['city_id'], ['cities.id'], name=op.f('fk_sla_rules_city_id_cities'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sla_rules'))
+    )
+    with op.batch_alter_table('sla_rules', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sla_rules_city_id'), ['city_id'], unique=False)
+
     op.create_table('people',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=60), nullable=False),
@@ -167,11 +213,256 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_users_node_id'), ['node_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_users_organisation_id'), ['organisation_id'], unique=False)
 
+    op.create_table('cases',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=30), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('category_id', sa.Integer(), nullable=True),
+    sa.Column('priority', sa.String(length=12), nullable=False),
+    sa.Column('channel', sa.String(length=20), nullable=False),
+    sa.Column('lon', sa.Float(), nullable=True),
+    sa.Column('lat', sa.Float(), nullable=True),
+    sa.Column('address', sa.String(length=200), nullable=True),
+    sa.Column('grid_id', sa.Integer(), nullable=True),
+    sa.Column('grid_path', sa.String(length=200), nullable=False),
+    sa.Column('reporter_kind', sa.String(length=12), nullable=False),
+    sa.Column('reporter_id', sa.Integer(), nullable=True),
+    sa.Column('reporter_contact', sa.String(length=60), nullable=True),
+    sa.Column('unit_id', sa.Integer(), nullable=True),
+    sa.Column('unit_path', sa.String(length=200), nullable=True),
+    sa.Column('handling_level', sa.String(length=12), nullable=False),
+    sa.Column('status', sa.String(length=24), nullable=False),
+    sa.Column('due_at', huying.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('sweep_at', huying.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('warned', sa.Boolean(), nullable=False),
+    sa.Column('overdue_periods', sa.Integer(), nullable=False),
+    sa.Column('ever_overdue', sa.Boolean(), nullable=False),
+    sa.Column('rework_count', sa.Integer(), nullable=False),
+    sa.Column('escalations', sa.Integer(), nullable=False),
+    sa.Column('extension_days', sa.Float(), nullable=True),
+    sa.Column('resolution', sa.Text(), nullable=True),
+    sa.Column('reject_reason', sa.String(length=40), nullable=True),
+    sa.Column('satisfaction', sa.String(length=20), nullable=True),
+    sa.Column('duplicate_of_id', sa.Integer(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', huying.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', huying.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('closed_at', huying.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('city_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['category_id'], ['categories.id'], name=op.f('fk_cases_category_id_categories'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['city_id'], ['cities.id'], name=op.f('fk_cases_city_id_cities'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['duplicate_of_id'], ['cases.id'], name=op.f('fk_cases_duplicate_of_id_cases'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['grid_id'], ['geo_nodes.id'], name=op.f('fk_cases_grid_id_geo_nodes'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['reporter_id'], ['users.id'], name=op.f('fk_cases_reporter_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['unit_id'], ['organisations.id'], name=op.f('fk_cases_unit_id_organisations'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_cases')),
+    sa.UniqueConstraint('city_id', 'code', name=op.f('uq_cases_city_id_code'))
+    )
+    with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_cases_city_id'), ['city_id'], unique=False)
+        batch_op.create_index('ix_cases_city_status', ['city_id', 'status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_cases_grid_id'), ['grid_id'], unique=False)
+        batch_op.create_index('ix_cases_grid_path', ['grid_path'], unique=False)
+        batch_op.create_index(batch_op.f('ix_cases_reporter_id'), ['reporter_id'], unique=False)
+        batch_op.create_index('ix_cases_sweep_at', ['sweep_at'], unique=False)
+        batch_op.create_index('ix_cases_unit_status', ['unit_id', 'status'], unique=False)
+
+    op.create_table('case_attachments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('event_seq', sa.Integer(), nullable=False),
+    sa.Column('filename', sa.String(length=200), nullable=False),
+    sa.Column('content_type', sa.String(length=60), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('stored_path', sa.String(length=300), nullable=False),
+    sa.Column('created_at', huying.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('city_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_case_attachments_case_id_cases'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['city_id'], ['cities.id'], name=op.f('fk_case_attachments_city_id_cities'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_case_attachments'))
+    )
+    with op.batch_alter_table('case_attachments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_case_attachments_case_id'), ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_case_attachments_city_id'), ['city_id'], unique=False)
+
+    op.create_table('case_cohandlers',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('city_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_case_cohandlers_case_id_cases'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['city_id'], ['cities.id'], name=op.f('fk_case_cohandlers_city_id_cities'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['unit_id'], ['organisations.id'], name=op.f('fk_case_cohandlers_unit_id_organisations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_case_cohandlers')),
+    sa.UniqueConstraint('case_id', 'unit_id', name=op.f('uq_case_cohandlers_case_id_unit_id'))
+    )
+    with op.batch_alter_table('case_cohandlers', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_case_cohandlers_case_id'), ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_case_cohandlers_city_id'), ['city_id'], unique=False)
+
+    op.create_table('case_events',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('seq', sa.Integer(), nullable=False),
+    sa.Column('at', huying.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('actor_role', sa.String(length=30), nullable=False),
+    sa.Column('action', sa.String(length=30), nullable=False),
+    sa.Column('from_status', sa.String(length=24), nullable=True),
+    sa.Column('to_status', sa.String(length=24), nullable=False),
+    sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('payload', sa.Text(), nullable=False),
+    sa.Column('city_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_case_events_actor_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_case_events_case_id_cases'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['city_id'], ['cities.id'], name=op.f('fk_case_events_city_id_cities'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_case_events')),
+    sa.UniqueConstraint('case_id', 'seq', name=op.f('uq_case_events_case_id_seq'))
+    )
+    with op.batch_alter_table('case_events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_case_events_case_id'), ['case_id'], unique=False)
+        batch_op.create_index('ix_case_events_city_at', ['city_id', 'at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_case_events_city_id'), ['city_id'], unique=False)
+
+    op.create_table('ledgers',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('plan', sa.Text(), nullable=False),
+    sa.Column('supervisor_id', sa.Integer(), nullable=True),
+    sa.Column('opened_at', huying.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('closed_at', huying.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('city_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_ledgers_case_id_cases'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['city_id'], ['cities.id'], name=op.f('fk_ledgers_city_id_cities'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['supervisor_id'], ['users.id'], name=op.f('fk_ledgers_supervisor_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ledgers')),
+    sa.UniqueConstraint('case_id', name=op.f('uq_ledgers_case_id'))
+    )
+    with op.batch_alter_table('ledgers', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ledgers_city_id'), ['city_id'], unique=False)
+
+    op.create_table('supervision_notices',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=True),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('issued_by_id', sa.Integer(), nullable=True),
+    sa.Column('source', sa.String(length=20), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('issued_at', huying.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('reply_due_at', huying.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('replied_at', huying.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('replied_by_id', sa.Integer(), nullable=True),
+    sa.Column('reply', sa.Text(), nullable=True),
+    sa.Column('city_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_supervision_notices_case_id_cases'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['city_id'], ['cities.id'], name=op.f('fk_supervision_notices_city_id_cities'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['issued_by_id'], ['users.id'], name=op.f('fk_supervision_notices_issued_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['replied_by_id'], ['users.id'], name=op.f('fk_supervision_notices_replied_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['unit_id'], ['organisations.id'], name=op.f('fk_supervision_notices_unit_id_organisations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_supervision_notices'))
+    )
+    with op.batch_alter_table('supervision_notices', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_supervision_notices_case_id'), ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_supervision_notices_city_id'), ['city_id'], unique=False)
+        batch_op.create_index('ix_supervision_notices_unit', ['unit_id', 'replied_at'], unique=False)
+
+    op.create_table('ledger_milestones',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('ledger_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('due_at', huying.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('done_at', huying.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('notice_id', sa.Integer(), nullable=True),
+    sa.Column('city_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['city_id'], ['cities.id'], name=op.f('fk_ledger_milestones_city_id_cities'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['ledger_id'], ['ledgers.id'], name=op.f('fk_ledger_milestones_ledger_id_ledgers'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['notice_id'], ['supervision_notices.id'], name=op.f('fk_ledger_milestones_notice_id_supervision_notices'), ondelete='SET NULL', use_alter=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ledger_milestones'))
+    )
+    with op.batch_alter_table('ledger_milestones', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ledger_milestones_city_id'), ['city_id'], unique=False)
+        batch_op.create_index('ix_ledger_milestones_due', ['due_at', 'done_at', 'notice_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ledger_milestones_ledger_id'), ['ledger_id'], unique=False)
+
+    op.create_table('outbox',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=True),
+    sa.Column('idempotency_key', sa.String(length=80), nullable=False),
+    sa.Column('recipient_kind', sa.String(length=12), nullable=False),
+    sa.Column('recipient', sa.String(length=80), nullable=False),
+    sa.Column('subject', sa.String(length=200), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('available_at', huying.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('claimed_by', sa.String(length=60), nullable=True),
+    sa.Column('sent_at', huying.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('created_at', huying.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('city_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['city_id'], ['cities.id'], name=op.f('fk_outbox_city_id_cities'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['event_id'], ['case_events.id'], name=op.f('fk_outbox_event_id_case_events'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox')),
+    sa.UniqueConstraint('idempotency_key', name=op.f('uq_outbox_idempotency_key'))
+    )
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_outbox_city_id'), ['city_id'], unique=False)
+        batch_op.create_index('ix_outbox_status_available', ['status', 'available_at'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.drop_index('ix_outbox_status_available')
+        batch_op.drop_index(batch_op.f('ix_outbox_city_id'))
+
+    op.drop_table('outbox')
+    with op.batch_alter_table('ledger_milestones', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ledger_milestones_ledger_id'))
+        batch_op.drop_index('ix_ledger_milestones_due')
+        batch_op.drop_index(batch_op.f('ix_ledger_milestones_city_id'))
+
+    op.drop_table('ledger_milestones')
+    with op.batch_alter_table('supervision_notices', schema=None) as batch_op:
+        batch_op.drop_index('ix_supervision_notices_unit')
+        batch_op.drop_index(batch_op.f('ix_supervision_notices_city_id'))
+        batch_op.drop_index(batch_op.f('ix_supervision_notices_case_id'))
+
+    op.drop_table('supervision_notices')
+    with op.batch_alter_table('ledgers', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ledgers_city_id'))
+
+    op.drop_table('ledgers')
+    with op.batch_alter_table('case_events', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_case_events_city_id'))
+        batch_op.drop_index('ix_case_events_city_at')
+        batch_op.drop_index(batch_op.f('ix_case_events_case_id'))
+
+    op.drop_table('case_events')
+    with op.batch_alter_table('case_cohandlers', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_case_cohandlers_city_id'))
+        batch_op.drop_index(batch_op.f('ix_case_cohandlers_case_id'))
+
+    op.drop_table('case_cohandlers')
+    with op.batch_alter_table('case_attachments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_case_attachments_city_id'))
+        batch_op.drop_index(batch_op.f('ix_case_attachments_case_id'))
+
+    op.drop_table('case_attachments')
+    with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.drop_index('ix_cases_unit_status')
+        batch_op.drop_index('ix_cases_sweep_at')
+        batch_op.drop_index(batch_op.f('ix_cases_reporter_id'))
+        batch_op.drop_index('ix_cases_grid_path')
+        batch_op.drop_index(batch_op.f('ix_cases_grid_id'))
+        batch_op.drop_index('ix_cases_city_status')
+        batch_op.drop_index(batch_op.f('ix_cases_city_id'))
+
+    op.drop_table('cases')
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_users_organisation_id'))
         batch_op.drop_index(batch_op.f('ix_users_node_id'))
@@ -185,6 +476,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_people_city_id'))
 
     op.drop_table('people')
+    with op.batch_alter_table('sla_rules', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sla_rules_city_id'))
+
+    op.drop_table('sla_rules')
     with op.batch_alter_table('organisations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_organisations_parent_id'))
         batch_op.drop_index('ix_organisations_node_kind')
@@ -208,5 +503,14 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_geo_map_versions_city_id'))
 
     op.drop_table('geo_map_versions')
+    with op.batch_alter_table('categories', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_categories_parent_id'))
+        batch_op.drop_index(batch_op.f('ix_categories_city_id'))
+
+    op.drop_table('categories')
+    with op.batch_alter_table('case_counters', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_case_counters_city_id'))
+
+    op.drop_table('case_counters')
     op.drop_table('cities')
     # ### end Alembic commands ###

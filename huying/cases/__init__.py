@@ -1,0 +1,1 @@
+"""The closed loop: report → classify & dispatch → handle → follow-up → evaluate & close."""

@@ -1,0 +1,47 @@
+"""Errors of the closed loop, each with the HTTP status the API maps it to."""
+
+from __future__ import annotations
+
+from huying.cases.workflow import IllegalTransition
+
+__all__ = ["CaseError", "Conflict", "IllegalTransition", "InvalidInput", "NotPermitted", "NotVisible", "StaleVersion"]
+
+
+class CaseError(Exception):
+    http_status = 400
+
+
+class InvalidInput(CaseError, ValueError):
+    """Bad input: a field is missing, malformed or refers to nothing (HTTP 422)."""
+
+    http_status = 422
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        self.field = field
+        super().__init__(f"{field}: {message}" if field else message)
+
+
+class NotPermitted(CaseError):
+    """The actor may see the case but may not do this to it (HTTP 403)."""
+
+    http_status = 403
+
+
+class NotVisible(CaseError):
+    """No such case, or not one the actor may see (HTTP 404: the two are not told apart)."""
+
+    http_status = 404
+
+
+class Conflict(CaseError):
+    http_status = 409
+
+
+class StaleVersion(Conflict):
+    """Someone else acted on the case first (optimistic concurrency)."""
+
+    def __init__(self, code: str, expected: int | None, actual: int | None) -> None:
+        self.code, self.expected, self.actual = code, expected, actual
+        super().__init__(
+            f"case {code} changed meanwhile (version {expected} expected, now {actual}): reload and try again"
+        )

@@ -1,0 +1,181 @@
+"""Background work on stored deadlines: the SLA sweeper.
+
+Deadlines are columns, not timers. ``cases.sweep_at`` is when the sweeper must look at a
+case next (the warning moment, the deadline, the end of the next overdue period); an
+index on it makes each sweep cost O(due items), whatever the number of open cases. The
+sweeper takes one item at a time and acts through the service with the version it read
+(compare-and-set): two sweepers running at once never act twice on the same item."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from huying.cases import deadlines, service
+from huying.cases.errors import CaseError, StaleVersion
+from huying.cases.models import Case, CaseEvent, Ledger, Milestone, SupervisionNotice
+from huying.cases.policy import Actor
+from huying.cases.sla import Step
+from huying.cases.workflow import STEP_OF_STATUS, Action, IllegalTransition, Status
+from huying.config import get_settings
+from huying.geo.models import Level, Node
+
+log = logging.getLogger("huying.sweeper")
+
+ESCALATABLE = {Status.NEW, Status.DISPATCHED, Status.IN_PROGRESS, Status.EXTENSION_REQUESTED}
+
+
+@dataclass
+class SweepReport:
+    warned: int = 0
+    overdue: int = 0
+    escalated: int = 0
+    notices: int = 0
+    milestones: int = 0
+    conflicts: int = 0
+    errors: int = 0
+    codes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return {k: v for k, v in self.__dict__.items() if k != "codes"}
+
+
+_system_actors: dict[int, Actor] = {}
+
+
+def system_actor(session: Session, city_id: int) -> Actor:
+    actor = _system_actors.get(city_id)
+    if actor is None:
+        path = session.scalar(select(Node.path).where(Node.city_id == city_id, Node.level == Level.CITY.value))
+        actor = Actor.system(city_id, path or "")
+        _system_actors[city_id] = actor
+    return actor
+
+
+def overdue_step(session: Session, case: Case, now: dt.datetime, escalate_after: int) -> str:
+    """Act on one due case; returns what was done."""
+    actor = system_actor(session, case.city_id)
+    status = Status(case.status)
+    assert case.due_at is not None
+    if now < case.due_at:
+        service._command(session, case, Action.SLA_WARNING, actor, now, reschedule=False,
+                         changes={"warned": True, "sweep_at": case.due_at},
+                         expected_version=case.version)
+        return "warned"
+    if (case.overdue_periods >= escalate_after and status in ESCALATABLE
+            and case.handling_level in service.NEXT_LEVEL):
+        try:
+            service.escalate(session, case, actor, now=now, expected_version=case.version,
+                             note=f"超期 {case.overdue_periods} 个周期，自动上报")
+            return "escalated"
+        except CaseError as exc:
+            if isinstance(exc, StaleVersion):
+                raise
+            log.warning("case %s: cannot escalate (%s); marking overdue instead", case.code, exc)
+    step = STEP_OF_STATUS[status]
+    assert step is not None
+    next_period = deadlines.schedule(session, case.city_id, service.category_path(session, case.category_id),
+                                     case.priority, step, case.due_at).due_at
+    if next_period <= now:  # the sweeper was away for a while: jump to the current period
+        next_period = now + dt.timedelta(minutes=1)
+    periods = case.overdue_periods + 1
+    unit_id = case.unit_id or service._dispatcher_unit(session, case).id
+    reply_due = deadlines.schedule(session, case.city_id, None, case.priority,
+                                   Step.SUPERVISION_REPLY.value, now).due_at
+    notice = SupervisionNotice(city_id=case.city_id, case_id=case.id, unit_id=unit_id, issued_by_id=None,
+                               source="overdue", reason=f"{case.code} 超期未办结（第 {periods} 个超期周期）",
+                               issued_at=now, reply_due_at=reply_due)
+    session.add(notice)
+    session.flush()
+    service._command(session, case, Action.OVERDUE, actor, now, reschedule=False,
+                     changes={"overdue_periods": periods, "ever_overdue": True, "sweep_at": next_period,
+                              "warned": True},
+                     extra={"notice_id": notice.id, "period": periods},
+                     expected_version=case.version)
+    return "overdue"
+
+
+def sweep(engine: Engine, *, now: dt.datetime, limit: int = 10_000,
+          escalate_after: int | None = None) -> SweepReport:
+    """Handle every case and ledger milestone that is due at ``now``, one at a time."""
+    if escalate_after is None:
+        escalate_after = get_settings().sla_escalate_after_periods
+    report = SweepReport()
+    skip: set[int] = set()
+    with Session(engine, expire_on_commit=False) as session:
+        for _ in range(limit):
+            q = select(Case).where(Case.sweep_at <= now)
+            if skip:
+                q = q.where(Case.id.not_in(skip))
+            case = session.scalar(q.order_by(Case.sweep_at, Case.id).limit(1)
+                                  .execution_options(populate_existing=True))
+            session.commit()  # end the read: the command below starts from fresh data
+            if case is None:
+                break
+            try:
+                done = overdue_step(session, case, now, escalate_after)
+            except StaleVersion:
+                session.rollback()
+                report.conflicts += 1
+                continue
+            except (CaseError, IllegalTransition, Exception) as exc:  # noqa: BLE001
+                session.rollback()
+                report.errors += 1
+                skip.add(case.id)
+                log.exception("sweeper: case %s failed: %s", case.code, exc)
+                continue
+            report.codes.append(case.code)
+            if done == "warned":
+                report.warned += 1
+            elif done == "escalated":
+                report.escalated += 1
+            else:
+                report.overdue += 1
+                report.notices += 1
+        report.milestones = _sweep_milestones(session, now, limit)
+        report.notices += report.milestones
+    return report
+
+
+def _sweep_milestones(session: Session, now: dt.datetime, limit: int) -> int:
+    """An overdue ledger milestone raises a supervision notice (once, compare-and-set)."""
+    issued = 0
+    for _ in range(limit):
+        row = session.execute(
+            select(Milestone, Ledger, Case).join(Ledger, Ledger.id == Milestone.ledger_id)
+            .join(Case, Case.id == Ledger.case_id)
+            .where(Milestone.due_at <= now, Milestone.done_at.is_(None), Milestone.notice_id.is_(None))
+            .order_by(Milestone.due_at, Milestone.id).limit(1)
+        ).first()
+        if row is None:
+            break
+        ms, ledger, case = row
+        unit_id = case.unit_id or service._dispatcher_unit(session, case).id
+        reply_due = deadlines.schedule(session, case.city_id, None, case.priority,
+                                       Step.SUPERVISION_REPLY.value, now).due_at
+        notice = SupervisionNotice(city_id=case.city_id, case_id=case.id, unit_id=unit_id,
+                                   issued_by_id=ledger.supervisor_id, source="milestone",
+                                   reason=f"{case.code} 台账节点「{ms.title}」已超期", issued_at=now,
+                                   reply_due_at=reply_due)
+        session.add(notice)
+        session.flush()
+        won = session.execute(
+            update(Milestone).where(Milestone.id == ms.id, Milestone.notice_id.is_(None))
+            .values(notice_id=notice.id)
+        ).rowcount
+        if won != 1:
+            session.rollback()
+            continue
+        session.commit()
+        issued += 1
+    return issued
+
+
+def overdue_events(session: Session, case: Case) -> list[CaseEvent]:
+    return list(session.scalars(select(CaseEvent).where(
+        CaseEvent.case_id == case.id, CaseEvent.action == Action.OVERDUE.value).order_by(CaseEvent.seq)))

@@ -1,0 +1,181 @@
+"""Who may see and act on a case: role (from the workflow table) and node scope.
+
+The one place these rules live: the service calls ``check_act`` for every command, the API
+and the pages call ``can_see`` / ``visible_filter`` for every read.
+
+Scope: a person acts for a node and everything below it (prefix of the tree path). A
+department handler acts on the cases assigned to their unit (responsible or co-handling);
+a resident on their own reports; the sweeper on every case of its city.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ColumnElement, and_, false, or_, select, true
+from sqlalchemy.orm import Session
+
+from huying.cases.errors import NotPermitted, NotVisible
+from huying.cases.models import Case, CaseCohandler
+from huying.cases.workflow import (
+    TABLE,
+    Action,
+    IllegalTransition,
+    Status,
+    System,
+    allowed_actions,
+    next_status,
+)
+from huying.orgs.models import Role
+
+if TYPE_CHECKING:
+    from huying.orgs.models import User
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who performs a command: a user in a role with a scope, or the system sweeper."""
+
+    city_id: int
+    role: str
+    node_path: str
+    user_id: int | None = None
+    organisation_id: int | None = None
+    name: str = ""
+
+    @property
+    def is_system(self) -> bool:
+        return self.role == System.SWEEPER.value
+
+    @classmethod
+    def of(cls, session: Session, user: User) -> Actor:
+        from huying.geo.models import Node
+
+        path = session.scalar(select(Node.path).where(Node.id == user.node_id)) or "/"
+        return cls(city_id=user.city_id, role=user.role, node_path=path, user_id=user.id,
+                   organisation_id=user.organisation_id, name=user.display_name)
+
+    @classmethod
+    def system(cls, city_id: int, city_path: str) -> Actor:
+        return cls(city_id=city_id, role=System.SWEEPER.value, node_path=city_path, name="system")
+
+
+#: Actions a unit's people take on the cases assigned to the unit.
+UNIT_ACTIONS = frozenset({
+    Action.ACCEPT, Action.RETURN, Action.REQUEST_EXTENSION, Action.MARK_HANDLED,
+    Action.ADD_COHANDLER, Action.OPEN_LEDGER,
+})
+
+
+#: Actions that the dispatcher's side (the reporter's place) may take too.
+REPORTER_SIDE = frozenset({Action.FOLLOW_UP, Action.REOPEN, Action.CLOSE})
+
+
+def _covers(scope: str, path: str | None) -> bool:
+    return bool(path) and path.startswith(scope)  # type: ignore[union-attr]
+
+
+def is_cohandler(session: Session, case: Case, organisation_id: int | None) -> bool:
+    if organisation_id is None:
+        return False
+    return session.scalar(
+        select(CaseCohandler.id).where(CaseCohandler.case_id == case.id,
+                                       CaseCohandler.unit_id == organisation_id)
+    ) is not None
+
+
+def can_see(session: Session, actor: Actor, case: Case) -> bool:
+    if case.city_id != actor.city_id:
+        return False
+    if actor.is_system or actor.role == Role.ADMIN:
+        return True
+    if actor.role == Role.RESIDENT:
+        return actor.user_id is not None and case.reporter_id == actor.user_id
+    if actor.role == Role.DEPARTMENT_HANDLER:
+        return (actor.organisation_id is not None and case.unit_id == actor.organisation_id) or \
+            is_cohandler(session, case, actor.organisation_id) or \
+            (actor.user_id is not None and case.reporter_id == actor.user_id)
+    return _covers(actor.node_path, case.grid_path) or _covers(actor.node_path, case.unit_path) or \
+        (actor.user_id is not None and case.reporter_id == actor.user_id)
+
+
+def visible_filter(actor: Actor) -> ColumnElement[bool]:
+    """The SQL condition selecting the cases ``actor`` may see (the same rule as ``can_see``)."""
+    city = Case.city_id == actor.city_id
+    own = Case.reporter_id == actor.user_id if actor.user_id is not None else false()
+    if actor.is_system or actor.role == Role.ADMIN:
+        return and_(city, true())
+    if actor.role == Role.RESIDENT:
+        return and_(city, own)
+    if actor.role == Role.DEPARTMENT_HANDLER:
+        org = actor.organisation_id
+        if org is None:
+            return and_(city, own)
+        co = select(CaseCohandler.case_id).where(CaseCohandler.unit_id == org)
+        return and_(city, or_(Case.unit_id == org, Case.id.in_(co), own))
+    return and_(city, or_(Case.grid_path.startswith(actor.node_path),
+                          Case.unit_path.startswith(actor.node_path), own))
+
+
+def in_unit(session: Session, actor: Actor, case: Case) -> bool:
+    """The actor belongs to the responsible (or a co-handling) unit, or is an officer
+    whose scope covers the unit's node."""
+    if actor.organisation_id is not None and (
+        actor.organisation_id == case.unit_id or is_cohandler(session, case, actor.organisation_id)
+    ):
+        return True
+    if actor.role == Role.DEPARTMENT_HANDLER:
+        return False
+    return _covers(actor.node_path, case.unit_path)
+
+
+def _role_ever_may(role: str, action: Action) -> bool:
+    return any(t.action is action and any(r.value == role for r in t.roles) for t in TABLE)
+
+
+def check_act(session: Session, actor: Actor, case: Case | None, action: Action) -> Status:
+    """The status after ``action``, or the reason it may not happen:
+    NotVisible (404) · NotPermitted (403: never for this role, or outside the actor's scope)
+    · IllegalTransition (409: not from this status, listing what is allowed)."""
+    status = Status(case.status) if case is not None else Status.START
+    if case is not None and not can_see(session, actor, case):
+        raise NotVisible("no such case")
+    if not _role_ever_may(actor.role, action):
+        raise NotPermitted(f"a {actor.role} may never {action.value}")
+    target = next_status(status, action, actor.role)
+    if case is None or actor.is_system or actor.role == Role.ADMIN:
+        return target
+    if actor.role == Role.RESIDENT:
+        if case.reporter_id != actor.user_id:
+            raise NotPermitted("a resident acts only on their own reports")
+        return target
+    if action in UNIT_ACTIONS or action is Action.REQUEST_EXTENSION:
+        if case.unit_id is None or not in_unit(session, actor, case):
+            raise NotPermitted(f"only the responsible unit may {action.value} this case")
+        return target
+    # Dispatching, transferring, escalating, closing...: the actor's scope must cover where
+    # the case is handled now (the unit's node), or where it happened if not yet dispatched.
+    # The follow-up and the close belong as well to those who answer for the place where
+    # the reporter lives (the dispatcher's side of the loop).
+    where = [case.unit_path or case.grid_path]
+    if action in REPORTER_SIDE:
+        where.append(case.grid_path)
+    if actor.role == Role.DEPARTMENT_HANDLER:
+        if not in_unit(session, actor, case):
+            raise NotPermitted(f"only the responsible unit may {action.value} this case")
+    elif not any(_covers(actor.node_path, w) for w in where):
+        raise NotPermitted(f"this case is handled outside your scope; you may not {action.value} it")
+    return target
+
+
+def allowed_for(session: Session, actor: Actor, case: Case) -> list[Action]:
+    """The actions ``actor`` may take on ``case`` now (what the UI offers)."""
+    out = []
+    for action in allowed_actions(case.status, actor.role):
+        try:
+            check_act(session, actor, case, action)
+        except (NotPermitted, NotVisible, IllegalTransition):
+            continue
+        out.append(action)
+    return out

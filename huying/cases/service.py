@@ -1,0 +1,770 @@
+"""Commands and queries of the closed loop.
+
+Every command is one function here, one transaction and one event: it asks the policy
+(which asks the workflow table) for the next status, changes the case, appends a
+``CaseEvent`` whose payload ``set`` records every field it changed, queues the
+notifications of the event in the outbox and commits. ``now`` is always a parameter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from huying.cases import deadlines, notify
+from huying.cases.errors import InvalidInput, NotVisible, StaleVersion
+from huying.cases.models import (
+    Attachment,
+    Case,
+    CaseCohandler,
+    CaseCounter,
+    CaseEvent,
+    Category,
+    Ledger,
+    Milestone,
+    SupervisionNotice,
+)
+from huying.cases.policy import Actor, check_act, visible_filter
+from huying.cases.sla import Priority, Step
+from huying.cases.workflow import FINAL, STEP_OF_STATUS, Action, Status
+from huying.config import get_settings
+from huying.geo.models import Level, Node
+from huying.orgs.models import Organisation, OrgKind
+
+
+class Channel(enum.StrEnum):
+    RESIDENT_WEB = "resident_web"
+    OPEN311 = "open311"
+    GRID_PATROL = "grid_patrol"
+    RESIDENT_POINT_VISIT = "resident_point_visit"
+    INSPECTION_WALK = "inspection_walk"
+    HOTLINE = "hotline"
+    BULK_IMPORT = "bulk_import"
+
+
+class RejectReason(enum.StrEnum):
+    NOT_ACTIONABLE = "not_actionable"
+    DUPLICATE = "duplicate"
+    NOT_OUR_RESPONSIBILITY = "not_our_responsibility"
+
+
+class Satisfaction(enum.StrEnum):
+    SATISFIED = "satisfied"  # 满意
+    BASICALLY_SATISFIED = "basically_satisfied"  # 基本满意
+    DISSATISFIED = "dissatisfied"  # 不满意
+
+    @classmethod
+    def parse(cls, value: str) -> Satisfaction:
+        aliases = {"满意": cls.SATISFIED, "基本满意": cls.BASICALLY_SATISFIED, "不满意": cls.DISSATISFIED}
+        if value in aliases:
+            return aliases[value]
+        try:
+            return cls(value)
+        except ValueError:
+            raise InvalidInput(
+                f"{value!r} is not a satisfaction; use 满意 / 基本满意 / 不满意 "
+                f"({', '.join(cls)})", "satisfaction") from None
+
+
+class FollowUpMethod(enum.StrEnum):
+    PHONE = "phone"
+    VISIT = "visit"
+    ONLINE = "online"
+
+
+#: The level that handles a case whose unit sits at a node of this level.
+HANDLING_LEVEL = {
+    Level.GRID: "community", Level.COMMUNITY: "community", Level.TOWN: "town",
+    Level.AREA: "city", Level.CITY: "city",
+}
+NEXT_LEVEL = {"community": "town", "town": "city"}
+
+#: Fields of the case row reproduced by folding its events.
+DATETIME_FIELDS = ("due_at", "sweep_at", "created_at", "updated_at", "closed_at")
+
+ALLOWED_IMAGE_TYPES = {
+    b"\xff\xd8\xff": ("image/jpeg", "jpg"),
+    b"\x89PNG\r\n\x1a\n": ("image/png", "png"),
+    b"GIF87a": ("image/gif", "gif"),
+    b"GIF89a": ("image/gif", "gif"),
+}
+
+
+@dataclass(frozen=True)
+class Upload:
+    filename: str
+    data: bytes
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
+def _require_aware(now: dt.datetime) -> None:
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+
+
+def _text(value: str | None, field: str, *, max_len: int, required: bool = True) -> str | None:
+    value = (value or "").strip()
+    if not value:
+        if required:
+            raise InvalidInput("must not be empty", field)
+        return None
+    if len(value) > max_len:
+        raise InvalidInput(f"longer than {max_len} characters", field)
+    return value
+
+
+def _enum(cls: type[enum.StrEnum], value: str, field: str) -> Any:
+    try:
+        return cls(value)
+    except ValueError:
+        raise InvalidInput(f"{value!r} is not one of {', '.join(cls)}", field) from None
+
+
+def category_path(session: Session, category_id: int | None) -> str | None:
+    if category_id is None:
+        return None
+    return session.scalar(select(Category.path).where(Category.id == category_id))
+
+
+def _unit(session: Session, city_id: int, code: str) -> tuple[Organisation, Node]:
+    row = session.execute(
+        select(Organisation, Node).join(Node, Node.id == Organisation.node_id)
+        .where(Organisation.city_id == city_id, Organisation.code == code)
+    ).first()
+    if row is None:
+        raise InvalidInput(f"no unit with code {code!r}", "unit")
+    org, node = row
+    if not org.active:
+        raise InvalidInput(f"unit {code!r} is inactive", "unit")
+    return org, node
+
+
+def _schedule(session: Session, case: Case, status: Status, now: dt.datetime) -> dict[str, Any]:
+    """Deadline columns for a case entering ``status`` at ``now``."""
+    step = STEP_OF_STATUS.get(status)
+    if step is None:
+        return {"due_at": None, "sweep_at": None, "warned": False, "overdue_periods": 0}
+    sched = deadlines.schedule(session, case.city_id, category_path(session, case.category_id),
+                               case.priority, step, now)
+    return {"due_at": sched.due_at, "sweep_at": min(sched.warn_at, sched.due_at),
+            "warned": False, "overdue_periods": 0}
+
+
+def _next_code(session: Session, city_id: int, city_code: str, year: int) -> str:
+    """``<city>-<year>-<seq>``, the sequence taken atomically per city and year."""
+    for _ in range(5):
+        seq = session.execute(
+            update(CaseCounter)
+            .where(CaseCounter.city_id == city_id, CaseCounter.year == year)
+            .values(last=CaseCounter.last + 1)
+            .returning(CaseCounter.last)
+        ).scalar()
+        if seq is not None:
+            return f"{city_code}-{year}-{seq:06d}"
+        try:
+            with session.begin_nested():
+                session.add(CaseCounter(city_id=city_id, year=year, last=0))
+        except IntegrityError:
+            continue
+    raise RuntimeError("could not allocate a case code")  # pragma: no cover
+
+
+def _commit(session: Session, case: Case, expected: int) -> None:
+    try:
+        session.commit()
+    except StaleDataError:
+        session.rollback()
+        actual = session.scalar(select(Case.version).where(Case.id == case.id))
+        raise StaleVersion(case.code, expected, actual) from None
+    except IntegrityError as exc:
+        session.rollback()
+        if "case_events" in str(exc.orig):
+            actual = session.scalar(select(Case.version).where(Case.id == case.id))
+            raise StaleVersion(case.code, expected, actual) from None
+        raise
+
+
+def _record(
+    session: Session, case: Case, action: Action, actor: Actor, now: dt.datetime,
+    source: Status, target: Status, changes: dict[str, Any], note: str | None,
+    extra: dict[str, Any] | None,
+) -> CaseEvent:
+    """Apply ``changes`` to the case, append the event, queue notifications (no commit)."""
+    changes = dict(changes)
+    changes["status"] = target.value
+    changes["updated_at"] = now
+    if target in FINAL and source not in FINAL:
+        changes["closed_at"] = now
+    changes["version"] = case.version + 1 if case.version else 1
+    for key, value in changes.items():
+        setattr(case, key, value)
+    payload = {"set": {k: _jsonable(v) for k, v in changes.items()}}
+    if extra:
+        payload.update({k: _jsonable(v) for k, v in extra.items()})
+    event = CaseEvent(
+        city_id=case.city_id, case_id=case.id, seq=case.version, at=now, actor_id=actor.user_id,
+        actor_role=actor.role, action=action.value,
+        from_status=None if source is Status.START else source.value, to_status=target.value,
+        note=note, payload=json.dumps(payload, ensure_ascii=False, sort_keys=True),
+    )
+    session.add(event)
+    session.flush()
+    notify.enqueue(session, case, event, now)
+    return event
+
+
+def _command(
+    session: Session, case: Case, action: Action, actor: Actor, now: dt.datetime, *,
+    changes: dict[str, Any] | None = None, note: str | None = None,
+    extra: dict[str, Any] | None = None, expected_version: int | None = None,
+    reschedule: bool = True,
+) -> Case:
+    """The common path of every command on an existing case."""
+    _require_aware(now)
+    source = Status(case.status)
+    target = check_act(session, actor, case, action)
+    if expected_version is not None and expected_version != case.version:
+        raise StaleVersion(case.code, expected_version, case.version)
+    loaded = case.version
+    changes = dict(changes or {})
+    if reschedule and (target is not source or action is Action.CLASSIFY):
+        for key, value in changes.items():  # category / priority may change the rule
+            setattr(case, key, value)
+        changes = {**_schedule(session, case, target, now), **changes}
+    _record(session, case, action, actor, now, source, target, changes, note, extra)
+    _commit(session, case, loaded)
+    return case
+
+
+# --------------------------------------------------------------------------- queries
+
+
+def get_case(session: Session, actor: Actor, code: str) -> Case:
+    """The case with this code if the actor may see it, else ``NotVisible``."""
+    case = session.scalar(
+        select(Case).where(Case.city_id == actor.city_id, Case.code == code, visible_filter(actor))
+    )
+    if case is None:
+        raise NotVisible(f"no case {code}")
+    return case
+
+
+def events_of(session: Session, case: Case) -> list[CaseEvent]:
+    return list(session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)))
+
+
+def cohandlers_of(session: Session, case: Case) -> list[Organisation]:
+    return list(session.scalars(
+        select(Organisation).join(CaseCohandler, CaseCohandler.unit_id == Organisation.id)
+        .where(CaseCohandler.case_id == case.id).order_by(Organisation.code)
+    ))
+
+
+def list_cases(
+    session: Session, actor: Actor, *, node_path: str | None = None,
+    status: Sequence[str] | None = None, overdue_at: dt.datetime | None = None,
+    unit_id: int | None = None, limit: int = 100, offset: int = 0,
+) -> list[Case]:
+    """Cases visible to the actor, newest first, optionally under a node, in statuses,
+    overdue at a moment (due before it and still open) or assigned to a unit."""
+    q = select(Case).where(visible_filter(actor))
+    if node_path:
+        q = q.where(Case.grid_path.startswith(node_path))
+    if status:
+        q = q.where(Case.status.in_(list(status)))
+    if overdue_at is not None:
+        q = q.where(Case.due_at < overdue_at, Case.status.not_in([s.value for s in FINAL]))
+    if unit_id is not None:
+        q = q.where(Case.unit_id == unit_id)
+    return list(session.scalars(q.order_by(Case.id.desc()).limit(limit).offset(offset)))
+
+
+# --------------------------------------------------------------------------- creating
+
+
+def _locate(session: Session, city_id: int, lon: float | None, lat: float | None) -> Node | None:
+    if lon is None or lat is None:
+        return None
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise InvalidInput(f"({lon}, {lat}) is not a longitude/latitude", "location")
+    from huying.geo import service as geo
+
+    try:
+        path = geo.locate(session, city_id, lon, lat)
+    except geo.OutsideCity as exc:
+        raise InvalidInput(str(exc), "location") from None
+    return path[-1]
+
+
+def _store_uploads(case: Case, seq: int, uploads: Iterable[Upload]) -> list[Attachment]:
+    settings = get_settings()
+    out = []
+    for up in uploads:
+        if len(up.data) == 0:
+            raise InvalidInput(f"{up.filename}: empty file", "attachments")
+        if len(up.data) > settings.max_attachment_bytes:
+            raise InvalidInput(
+                f"{up.filename}: {len(up.data)} bytes, more than {settings.max_attachment_bytes}",
+                "attachments")
+        kind = next((v for k, v in ALLOWED_IMAGE_TYPES.items() if up.data.startswith(k)), None)
+        if kind is None and up.data[:4] == b"RIFF" and up.data[8:12] == b"WEBP":
+            kind = ("image/webp", "webp")
+        if kind is None:
+            raise InvalidInput(f"{up.filename}: not a JPEG, PNG, GIF or WebP image", "attachments")
+        digest = hashlib.sha256(up.data).hexdigest()
+        rel = Path("attachments") / str(case.city_id) / case.code / f"{digest}.{kind[1]}"
+        dest = settings.data_dir / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if not dest.exists():
+            tmp = dest.with_suffix(".part")
+            tmp.write_bytes(up.data)
+            tmp.replace(dest)
+        out.append(Attachment(city_id=case.city_id, case_id=case.id, event_seq=seq,
+                              filename=Path(up.filename).name[:200] or "photo", content_type=kind[0],
+                              size=len(up.data), sha256=digest, stored_path=rel.as_posix()))
+    return out
+
+
+def report(
+    session: Session, actor: Actor, *, title: str, description: str = "", channel: str,
+    lon: float | None = None, lat: float | None = None, address: str | None = None,
+    category: str | None = None, priority: str = Priority.NORMAL.value, anonymous: bool = False,
+    contact: str | None = None, uploads: Sequence[Upload] = (), now: dt.datetime,
+    fixed_on_spot: str | None = None, note: str | None = None,
+) -> Case:
+    """Report a problem (发现上报): a new case, located to its grid. With ``fixed_on_spot``
+    (the evidence of the fix), an authorised grid worker or inspector reports, fixes and
+    records it in one step (立行立改) and the case closes at once."""
+    _require_aware(now)
+    action = Action.FIX_ON_SPOT if fixed_on_spot is not None else Action.REPORT
+    target = check_act(session, actor, None, action)
+    title_v = _text(title, "title", max_len=200)
+    desc_v = _text(description, "description", max_len=5000, required=False) or ""
+    channel_v = _enum(Channel, channel, "channel")
+    priority_v = _enum(Priority, priority, "priority")
+    if lon is None and lat is None and not address:
+        raise InvalidInput("a location (lon/lat) or an address is required", "location")
+    if (lon is None) != (lat is None):
+        raise InvalidInput("give both lon and lat", "location")
+    grid = _locate(session, actor.city_id, lon, lat)
+    if grid is None:
+        raise InvalidInput("the address could not be placed on the map; give lon/lat", "location")
+    cat_id = None
+    if category:
+        from huying.cases import categories
+
+        cat = categories.find(session, actor.city_id, category)
+        if cat is None:
+            raise InvalidInput(f"no category {category!r}", "category")
+        cat_id = cat.id
+    if fixed_on_spot is not None:
+        fixed_on_spot = _text(fixed_on_spot, "evidence", max_len=5000)
+    from huying.geo.models import City
+
+    city_code = session.scalar(select(City.code).where(City.id == actor.city_id))
+    if city_code is None:
+        raise InvalidInput("unknown city", "city")
+    anonymous = anonymous or actor.user_id is None
+    reporter_kind = "anonymous" if anonymous else ("resident" if actor.role == "resident" else "staff")
+    case = Case(
+        city_id=actor.city_id,
+        code=_next_code(session, actor.city_id, city_code, now.astimezone(deadlines.calendar().tz).year),
+        status=Status.START.value, version=0, created_at=now, updated_at=now,
+    )
+    fields: dict[str, Any] = {
+        "code": case.code, "title": title_v, "description": desc_v, "category_id": cat_id,
+        "priority": priority_v.value, "channel": channel_v.value, "lon": lon, "lat": lat,
+        "address": _text(address, "address", max_len=200, required=False),
+        "grid_id": grid.id, "grid_path": grid.path, "reporter_kind": reporter_kind,
+        "reporter_id": None if anonymous else actor.user_id,
+        "reporter_contact": _text(contact, "contact", max_len=60, required=False),
+        "unit_id": None, "unit_path": None, "handling_level": "community",
+        "rework_count": 0, "escalations": 0, "ever_overdue": False, "created_at": now,
+        "extension_days": None, "resolution": None, "reject_reason": None, "satisfaction": None,
+        "duplicate_of_id": None, "closed_at": None,
+    }
+    for k, v in fields.items():
+        setattr(case, k, v)
+    if target is Status.CLOSED:
+        fields["resolution"] = fixed_on_spot
+        fields.update({"due_at": None, "sweep_at": None, "warned": False, "overdue_periods": 0})
+        case.resolution = fixed_on_spot
+    else:
+        fields.update(_schedule(session, case, target, now))
+    session.add(case)
+    session.flush()
+    event = _record(session, case, action, actor, now, Status.START, target, fields, note, None)
+    if uploads:
+        session.add_all(_store_uploads(case, event.seq, uploads))
+    session.commit()
+    return case
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def classify(session: Session, case: Case, actor: Actor, *, category: str | None = None,
+             priority: str | None = None, now: dt.datetime, note: str | None = None,
+             expected_version: int | None = None) -> Case:
+    """Set the category and/or the priority of a new case (the dispatch deadline follows)."""
+    changes: dict[str, Any] = {}
+    if category:
+        from huying.cases import categories
+
+        cat = categories.find(session, case.city_id, category)
+        if cat is None:
+            raise InvalidInput(f"no category {category!r}", "category")
+        changes["category_id"] = cat.id
+    if priority:
+        changes["priority"] = _enum(Priority, priority, "priority").value
+    if not changes:
+        raise InvalidInput("give a category or a priority", "category")
+    return _command(session, case, Action.CLASSIFY, actor, now, changes=changes, note=note,
+                    expected_version=expected_version)
+
+
+def _unit_changes(org: Organisation, node: Node) -> dict[str, Any]:
+    return {"unit_id": org.id, "unit_path": node.path,
+            "handling_level": HANDLING_LEVEL[Level(node.level)]}
+
+
+def dispatch(session: Session, case: Case, actor: Actor, *, unit: str, now: dt.datetime,
+             note: str | None = None, expected_version: int | None = None) -> Case:
+    """Send a new case to the unit responsible (分类推送)."""
+    org, node = _unit(session, case.city_id, unit)
+    if not actor.is_system and actor.role != "admin" and not node.path.startswith(actor.node_path):
+        raise InvalidInput(f"unit {unit} is outside your scope: escalate instead", "unit")
+    return _command(session, case, Action.DISPATCH, actor, now, changes=_unit_changes(org, node),
+                    note=note, extra={"unit": org.code}, expected_version=expected_version)
+
+
+def accept(session: Session, case: Case, actor: Actor, *, now: dt.datetime,
+           note: str | None = None, expected_version: int | None = None) -> Case:
+    return _command(session, case, Action.ACCEPT, actor, now, note=note, expected_version=expected_version)
+
+
+def return_to_dispatcher(session: Session, case: Case, actor: Actor, *, now: dt.datetime,
+                         note: str | None = None, expected_version: int | None = None) -> Case:
+    """The unit sends a misrouted case back to be dispatched again (回退)."""
+    note = _text(note, "note", max_len=2000)
+    changes = {"unit_id": None, "unit_path": None}
+    return _command(session, case, Action.RETURN, actor, now, changes=changes, note=note,
+                    expected_version=expected_version)
+
+
+def transfer(session: Session, case: Case, actor: Actor, *, unit: str, now: dt.datetime,
+             note: str | None = None, expected_version: int | None = None) -> Case:
+    """Hand the case to another unit (转办)."""
+    org, node = _unit(session, case.city_id, unit)
+    if org.id == case.unit_id:
+        raise InvalidInput("the case is already with this unit", "unit")
+    if not actor.is_system and actor.role != "admin" and not node.path.startswith(actor.node_path):
+        raise InvalidInput(f"unit {unit} is outside your scope: escalate instead", "unit")
+    return _command(session, case, Action.TRANSFER, actor, now, changes=_unit_changes(org, node),
+                    note=note, extra={"unit": org.code}, expected_version=expected_version)
+
+
+def add_cohandlers(session: Session, case: Case, actor: Actor, *, units: Sequence[str],
+                   now: dt.datetime, note: str | None = None,
+                   expected_version: int | None = None) -> Case:
+    """Add co-handling units (协办)."""
+    if not units:
+        raise InvalidInput("give at least one unit", "units")
+    current = {o.id for o in cohandlers_of(session, case)}
+    orgs = []
+    for code in units:
+        org, _node = _unit(session, case.city_id, code)
+        if org.id == case.unit_id or org.id in current:
+            raise InvalidInput(f"unit {code} already handles this case", "units")
+        orgs.append(org)
+    session.add_all(CaseCohandler(city_id=case.city_id, case_id=case.id, unit_id=o.id) for o in orgs)
+    return _command(session, case, Action.ADD_COHANDLER, actor, now, note=note,
+                    extra={"cohandlers_added": [o.id for o in orgs], "units": [o.code for o in orgs]},
+                    expected_version=expected_version)
+
+
+def request_extension(session: Session, case: Case, actor: Actor, *, days: int, now: dt.datetime,
+                      note: str | None = None, expected_version: int | None = None) -> Case:
+    if not isinstance(days, int) or not 1 <= days <= 60:
+        raise InvalidInput("an extension is 1 to 60 working days", "days")
+    note = _text(note, "note", max_len=2000)
+    return _command(session, case, Action.REQUEST_EXTENSION, actor, now,
+                    changes={"extension_days": float(days)}, note=note, reschedule=False,
+                    expected_version=expected_version)
+
+
+def approve_extension(session: Session, case: Case, actor: Actor, *, now: dt.datetime,
+                      note: str | None = None, expected_version: int | None = None) -> Case:
+    days = int(case.extension_days or 0)
+    base = max(case.due_at or now, now)
+    due = deadlines.extend(base, days)
+    return _command(session, case, Action.APPROVE_EXTENSION, actor, now,
+                    changes={"due_at": due, "sweep_at": due, "warned": True, "overdue_periods": 0,
+                             "extension_days": None},
+                    note=note, extra={"days": days}, reschedule=False, expected_version=expected_version)
+
+
+def refuse_extension(session: Session, case: Case, actor: Actor, *, now: dt.datetime,
+                     note: str | None = None, expected_version: int | None = None) -> Case:
+    note = _text(note, "note", max_len=2000)
+    return _command(session, case, Action.REFUSE_EXTENSION, actor, now,
+                    changes={"extension_days": None}, note=note, reschedule=False,
+                    expected_version=expected_version)
+
+
+def escalation_target(session: Session, case: Case, unit: str | None = None) -> tuple[Organisation, Node]:
+    """The unit a case goes to when escalated: by default the Party committee of the next
+    level up (community → town → city: 三级问题研处); or ``unit``, which must sit at that level."""
+    level = case.handling_level or "community"
+    nxt = NEXT_LEVEL.get(level)
+    if nxt is None:
+        raise InvalidInput("the case is already handled at city level: it cannot go higher", "unit")
+    codes = [c for c in case.grid_path.split("/") if c]
+    anchor_level = Level.TOWN if nxt == "town" else Level.CITY
+    anchor = session.scalar(select(Node).where(
+        Node.city_id == case.city_id, Node.code.in_(codes), Node.level == anchor_level.value))
+    if anchor is None:
+        raise InvalidInput(f"the case's grid has no {anchor_level.value} above it", "unit")
+    if unit:
+        org, node = _unit(session, case.city_id, unit)
+        if HANDLING_LEVEL[Level(node.level)] != nxt or not node.path.startswith(anchor.path):
+            raise InvalidInput(f"unit {unit} is not a {nxt}-level unit above this case", "unit")
+        return org, node
+    org = session.scalar(select(Organisation).where(
+        Organisation.node_id == anchor.id, Organisation.kind == OrgKind.PARTY_COMMITTEE.value
+    ).order_by(Organisation.id))
+    if org is None:
+        raise InvalidInput(f"{anchor.name_zh} has no Party committee to escalate to", "unit")
+    return org, anchor
+
+
+def escalate(session: Session, case: Case, actor: Actor, *, now: dt.datetime, unit: str | None = None,
+             note: str | None = None, expected_version: int | None = None) -> Case:
+    """Send the case one level up with a new responsible unit and a new deadline."""
+    org, node = escalation_target(session, case, unit)
+    changes = {**_unit_changes(org, node), "escalations": case.escalations + 1}
+    return _command(session, case, Action.ESCALATE, actor, now, changes=changes, note=note,
+                    extra={"unit": org.code, "from_level": case.handling_level,
+                           "to_level": changes["handling_level"]},
+                    expected_version=expected_version)
+
+
+def mark_handled(session: Session, case: Case, actor: Actor, *, evidence: str, now: dt.datetime,
+                 uploads: Sequence[Upload] = (), expected_version: int | None = None) -> Case:
+    """The unit records what it did, with evidence (text and photos)."""
+    evidence_v = _text(evidence, "evidence", max_len=5000)
+    attachments = _store_uploads(case, case.version + 1, uploads) if uploads else []
+    session.add_all(attachments)
+    return _command(session, case, Action.MARK_HANDLED, actor, now, changes={"resolution": evidence_v},
+                    note=evidence_v, extra={"attachments": len(attachments)},
+                    expected_version=expected_version)
+
+
+def follow_up(session: Session, case: Case, actor: Actor, *, satisfaction: str, method: str = "phone",
+              comment: str | None = None, now: dt.datetime,
+              expected_version: int | None = None) -> Case:
+    """The follow-up visit (跟踪回访). 不满意 reopens the case for rework."""
+    sat = Satisfaction.parse(satisfaction)
+    how = _enum(FollowUpMethod, method, "method")
+    comment = _text(comment, "comment", max_len=2000, required=False)
+    extra = {"satisfaction": sat.value, "method": how.value}
+    if sat is Satisfaction.DISSATISFIED:
+        return _command(session, case, Action.REOPEN, actor, now,
+                        changes={"rework_count": case.rework_count + 1, "satisfaction": sat.value},
+                        note=comment, extra=extra, expected_version=expected_version)
+    return _command(session, case, Action.FOLLOW_UP, actor, now, changes={"satisfaction": sat.value},
+                    note=comment, extra=extra, expected_version=expected_version)
+
+
+def close(session: Session, case: Case, actor: Actor, *, resolution: str | None = None,
+          now: dt.datetime, no_followup_reason: str | None = None,
+          expected_version: int | None = None) -> Case:
+    """Evaluate and close (评价结案). Without a follow-up only when the reporter is anonymous
+    or cannot be reached (the reason is recorded)."""
+    reason = _text(no_followup_reason, "no_followup_reason", max_len=500, required=False)
+    if case.status == Status.HANDLED and case.reporter_kind != "anonymous" and not reason:
+        raise InvalidInput(
+            "a case closes after its follow-up, unless the reporter is anonymous or cannot be "
+            "reached: give the reason", "no_followup_reason")
+    changes: dict[str, Any] = {}
+    res = _text(resolution, "resolution", max_len=5000, required=False)
+    if res:
+        changes["resolution"] = res
+    return _command(session, case, Action.CLOSE, actor, now, changes=changes, note=res,
+                    extra={"no_followup_reason": reason} if reason else None,
+                    expected_version=expected_version)
+
+
+def reject(session: Session, case: Case, actor: Actor, *, reason: str, now: dt.datetime,
+           note: str | None = None, expected_version: int | None = None) -> Case:
+    why = _enum(RejectReason, reason, "reason")
+    return _command(session, case, Action.REJECT, actor, now, changes={"reject_reason": why.value},
+                    note=note, expected_version=expected_version)
+
+
+def supervise(session: Session, case: Case, actor: Actor, *, reason: str, now: dt.datetime,
+              unit: str | None = None, source: str = "leader",
+              expected_version: int | None = None) -> SupervisionNotice:
+    """Issue a supervision notice (督办) about the case to its unit (or ``unit``), with a
+    reply deadline; recorded as an event of the case."""
+    reason_v = _text(reason, "reason", max_len=2000)
+    if unit:
+        org, _ = _unit(session, case.city_id, unit)
+    elif case.unit_id is not None:
+        org = session.get(Organisation, case.unit_id)  # type: ignore[assignment]
+    else:
+        org = _dispatcher_unit(session, case)
+    reply_due = deadlines.schedule(session, case.city_id, None, case.priority,
+                                   Step.SUPERVISION_REPLY.value, now).due_at
+    notice = SupervisionNotice(city_id=case.city_id, case_id=case.id, unit_id=org.id,
+                               issued_by_id=actor.user_id, source=source, reason=reason_v,
+                               issued_at=now, reply_due_at=reply_due)
+    session.add(notice)
+    session.flush()
+    _command(session, case, Action.SUPERVISE, actor, now, note=reason_v, reschedule=False,
+             extra={"notice_id": notice.id, "unit": org.code, "reply_due_at": reply_due},
+             expected_version=expected_version)
+    return notice
+
+
+def _dispatcher_unit(session: Session, case: Case) -> Organisation:
+    """Who answers for a case not yet dispatched: the Party organisation of its community."""
+    codes = [c for c in case.grid_path.split("/") if c]
+    org = session.scalar(
+        select(Organisation).join(Node, Node.id == Organisation.node_id)
+        .where(Node.city_id == case.city_id, Node.code.in_(codes),
+               Organisation.kind.in_([OrgKind.PARTY_ORGANISATION.value, OrgKind.PARTY_COMMITTEE.value]))
+        .order_by(Node.path.desc())  # the deepest: the community's own
+    )
+    if org is None:
+        raise InvalidInput("no unit answers for this case's place", "unit")
+    return org
+
+
+def reply_notice(session: Session, notice: SupervisionNotice, actor: Actor, *, reply: str,
+                 now: dt.datetime) -> SupervisionNotice:
+    """The unit answers a supervision notice; lateness is what the times say."""
+    _require_aware(now)
+    text = _text(reply, "reply", max_len=5000)
+    if notice.city_id != actor.city_id:
+        raise NotVisible("no such notice")
+    if notice.replied_at is not None:
+        raise InvalidInput("this notice has already been answered", "reply")
+    if actor.role != "admin" and actor.organisation_id != notice.unit_id:
+        unit_path = session.scalar(
+            select(Node.path).join(Organisation, Organisation.node_id == Node.id)
+            .where(Organisation.id == notice.unit_id))
+        if actor.role == "department_handler" or not (unit_path or "").startswith(actor.node_path):
+            from huying.cases.errors import NotPermitted
+
+            raise NotPermitted("only the unit the notice was sent to may answer it")
+    done = session.execute(
+        update(SupervisionNotice)
+        .where(SupervisionNotice.id == notice.id, SupervisionNotice.replied_at.is_(None))
+        .values(replied_at=now, replied_by_id=actor.user_id, reply=text)
+    ).rowcount
+    if done != 1:
+        session.rollback()
+        raise InvalidInput("this notice has already been answered", "reply")
+    session.commit()
+    session.refresh(notice)
+    return notice
+
+
+def open_ledger(session: Session, case: Case, actor: Actor, *, plan: str,
+                milestones: Sequence[tuple[str, dt.datetime]], supervisor_id: int | None,
+                now: dt.datetime, expected_version: int | None = None) -> Ledger:
+    """台账: a case that cannot be solved at once gets a plan, dated milestones and a
+    supervising leader; an overdue milestone raises a supervision notice (the sweeper)."""
+    plan_v = _text(plan, "plan", max_len=5000)
+    if not milestones:
+        raise InvalidInput("a ledger needs at least one milestone", "milestones")
+    for i, (title, due) in enumerate(milestones):
+        _text(title, f"milestones[{i}].title", max_len=200)
+        if due.tzinfo is None:
+            raise InvalidInput("dates must carry a time zone", f"milestones[{i}].due_at")
+        if due <= now:
+            raise InvalidInput("must be in the future", f"milestones[{i}].due_at")
+    if session.scalar(select(Ledger.id).where(Ledger.case_id == case.id)) is not None:
+        raise InvalidInput("this case already has a ledger", "plan")
+    ledger = Ledger(city_id=case.city_id, case_id=case.id, plan=plan_v, supervisor_id=supervisor_id,
+                    opened_at=now)
+    session.add(ledger)
+    session.flush()
+    session.add_all(Milestone(city_id=case.city_id, ledger_id=ledger.id, title=t.strip(), due_at=d)
+                    for t, d in milestones)
+    _command(session, case, Action.OPEN_LEDGER, actor, now, note=plan_v, reschedule=False,
+             extra={"ledger_id": ledger.id, "milestones": [[t, d] for t, d in milestones]},
+             expected_version=expected_version)
+    return ledger
+
+
+def complete_milestone(session: Session, milestone: Milestone, actor: Actor, *, now: dt.datetime) -> Milestone:
+    if milestone.city_id != actor.city_id:
+        raise NotVisible("no such milestone")
+    if milestone.done_at is not None:
+        raise InvalidInput("this milestone is already done", "milestone")
+    milestone.done_at = now
+    session.commit()
+    return milestone
+
+
+# --------------------------------------------------------------------------- generic entry
+
+
+def perform(session: Session, case: Case, actor: Actor, action: str, *, now: dt.datetime,
+            params: dict[str, Any], expected_version: int | None = None) -> Any:
+    """Run a command by name (for the CLI and the API): ``params`` as the command takes them."""
+    try:
+        act = Action(action)
+    except ValueError:
+        raise InvalidInput(f"unknown action {action!r}", "action") from None
+    fn = COMMANDS.get(act)
+    if fn is None:
+        raise InvalidInput(f"{action} is not a command on an existing case", "action")
+    try:
+        return fn(session, case, actor, now=now, expected_version=expected_version, **params)
+    except TypeError as exc:
+        raise InvalidInput(f"bad parameters for {action}: {exc}", "params") from None
+
+
+COMMANDS: dict[Action, Any] = {
+    Action.CLASSIFY: classify,
+    Action.DISPATCH: dispatch,
+    Action.ACCEPT: accept,
+    Action.RETURN: return_to_dispatcher,
+    Action.TRANSFER: transfer,
+    Action.ADD_COHANDLER: add_cohandlers,
+    Action.REQUEST_EXTENSION: request_extension,
+    Action.APPROVE_EXTENSION: approve_extension,
+    Action.REFUSE_EXTENSION: refuse_extension,
+    Action.ESCALATE: escalate,
+    Action.MARK_HANDLED: mark_handled,
+    Action.FOLLOW_UP: follow_up,
+    Action.REOPEN: follow_up,
+    Action.CLOSE: close,
+    Action.REJECT: reject,
+    Action.SUPERVISE: supervise,
+    Action.OPEN_LEDGER: open_ledger,
+}

@@ -1,0 +1,244 @@
+"""The workflow of a case, declared as one table.
+
+``TRANSITIONS`` maps (status, action) to the next status and the roles that may take it.
+Nothing else changes a status: the service looks every command up here, and an illegal one
+raises ``IllegalTransition`` listing what is allowed. ``START`` is the one initial state: a
+case comes into being by ``report`` (→ new) or ``fix_on_spot`` (立行立改: → closed at once).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from huying.orgs.models import Role
+
+
+class Status(enum.StrEnum):
+    START = "start"  # pseudo-state before the case exists
+    NEW = "new"  # reported, waiting to be classified and dispatched (分类推送)
+    DISPATCHED = "dispatched"  # sent to a unit, waiting for it to accept
+    IN_PROGRESS = "in_progress"  # the unit is handling it (协调处理)
+    EXTENSION_REQUESTED = "extension_requested"  # the unit asked for more time (延期)
+    HANDLED = "handled"  # handled with evidence, waiting for the follow-up (跟踪回访)
+    FOLLOWED_UP = "followed_up"  # the reporter was visited and is satisfied: ready to close
+    CLOSED = "closed"  # evaluated and closed (评价结案)
+    REJECTED = "rejected"  # not actionable / duplicate / not our responsibility
+
+    @property
+    def label_zh(self) -> str:
+        return STATUS_ZH[self]
+
+
+STATUS_ZH = {
+    Status.START: "未上报",
+    Status.NEW: "待分派",
+    Status.DISPATCHED: "待签收",
+    Status.IN_PROGRESS: "处理中",
+    Status.EXTENSION_REQUESTED: "延期审核中",
+    Status.HANDLED: "待回访",
+    Status.FOLLOWED_UP: "待结案",
+    Status.CLOSED: "已结案",
+    Status.REJECTED: "不予受理",
+}
+
+FINAL = frozenset({Status.CLOSED, Status.REJECTED})
+OPEN = frozenset(s for s in Status if s not in FINAL and s is not Status.START)
+
+
+class Action(enum.StrEnum):
+    REPORT = "report"
+    FIX_ON_SPOT = "fix_on_spot"
+    CLASSIFY = "classify"
+    DISPATCH = "dispatch"
+    ACCEPT = "accept"
+    RETURN = "return"  # back to the dispatcher: misrouted (回退)
+    TRANSFER = "transfer"  # to another unit (转办)
+    ADD_COHANDLER = "add_cohandler"  # 协办
+    REQUEST_EXTENSION = "request_extension"
+    APPROVE_EXTENSION = "approve_extension"
+    REFUSE_EXTENSION = "refuse_extension"
+    ESCALATE = "escalate"  # community → town → city (三级问题研处)
+    MARK_HANDLED = "mark_handled"
+    FOLLOW_UP = "follow_up"  # satisfied / basically satisfied
+    REOPEN = "reopen"  # dissatisfied follow-up: back to the unit, rework + 1
+    CLOSE = "close"
+    REJECT = "reject"
+    SUPERVISE = "supervise"  # a supervision notice about the case (督办)
+    OPEN_LEDGER = "open_ledger"  # 台账
+    SLA_WARNING = "sla_warning"
+    OVERDUE = "overdue"
+    MERGE = "merge"  # a duplicate joins another case and closes with it
+
+
+R = Role
+STAFF_OFFICERS = frozenset({R.COMMUNITY_OFFICER, R.TOWN_OFFICER, R.CITY_OFFICER, R.ADMIN})
+HANDLERS = frozenset(
+    {R.DEPARTMENT_HANDLER, R.GRID_WORKER, R.COMMUNITY_OFFICER, R.TOWN_OFFICER, R.CITY_OFFICER}
+)
+EVERYONE = frozenset(Role)
+INSPECTORS = frozenset({R.GRID_WORKER, R.LEADER, R.COMMUNITY_OFFICER, R.TOWN_OFFICER, R.CITY_OFFICER})
+SUPERVISORS = frozenset({R.LEADER, R.TOWN_OFFICER, R.CITY_OFFICER, R.ADMIN})
+APPROVERS = frozenset({R.COMMUNITY_OFFICER, R.TOWN_OFFICER, R.CITY_OFFICER, R.LEADER, R.ADMIN})
+FOLLOWERS = frozenset({R.RESIDENT, R.GRID_WORKER, R.COMMUNITY_OFFICER, R.TOWN_OFFICER, R.CITY_OFFICER, R.ADMIN})
+
+
+class System(enum.StrEnum):
+    """The non-person actor: the SLA sweeper."""
+
+    SWEEPER = "system"
+
+
+SYSTEM = frozenset({System.SWEEPER})
+
+
+@dataclass(frozen=True)
+class Transition:
+    source: Status
+    action: Action
+    target: Status
+    roles: frozenset[Role | System]
+
+
+def _t(sources: Iterable[Status], action: Action, target: Status | None, roles: Iterable[Role | System]) -> list[Transition]:
+    """Rows for several sources; ``target=None`` means "stays in its status"."""
+    return [Transition(s, action, target or s, frozenset(roles)) for s in sources]
+
+
+S = Status
+A = Action
+_UNIT_OPEN = (S.DISPATCHED, S.IN_PROGRESS, S.EXTENSION_REQUESTED)
+_SUPERVISABLE = (S.NEW, S.DISPATCHED, S.IN_PROGRESS, S.EXTENSION_REQUESTED, S.HANDLED, S.FOLLOWED_UP)
+
+TABLE: list[Transition] = [
+    *_t([S.START], A.REPORT, S.NEW, EVERYONE),
+    *_t([S.START], A.FIX_ON_SPOT, S.CLOSED, INSPECTORS),
+    *_t([S.NEW], A.CLASSIFY, None, STAFF_OFFICERS),
+    *_t([S.NEW], A.DISPATCH, S.DISPATCHED, STAFF_OFFICERS),
+    *_t([S.DISPATCHED], A.ACCEPT, S.IN_PROGRESS, HANDLERS),
+    *_t([S.DISPATCHED, S.IN_PROGRESS], A.RETURN, S.NEW, HANDLERS),
+    *_t([S.DISPATCHED, S.IN_PROGRESS], A.TRANSFER, S.DISPATCHED, STAFF_OFFICERS),
+    *_t([S.DISPATCHED, S.IN_PROGRESS], A.ADD_COHANDLER, None, STAFF_OFFICERS | {R.DEPARTMENT_HANDLER}),
+    *_t([S.IN_PROGRESS], A.REQUEST_EXTENSION, S.EXTENSION_REQUESTED, HANDLERS),
+    *_t([S.EXTENSION_REQUESTED], A.APPROVE_EXTENSION, S.IN_PROGRESS, APPROVERS),
+    *_t([S.EXTENSION_REQUESTED], A.REFUSE_EXTENSION, S.IN_PROGRESS, APPROVERS),
+    *_t([S.NEW, *_UNIT_OPEN], A.ESCALATE, S.DISPATCHED, STAFF_OFFICERS | SYSTEM),
+    *_t([S.IN_PROGRESS], A.MARK_HANDLED, S.HANDLED, HANDLERS),
+    *_t([S.HANDLED], A.FOLLOW_UP, S.FOLLOWED_UP, FOLLOWERS),
+    *_t([S.HANDLED], A.REOPEN, S.IN_PROGRESS, FOLLOWERS),
+    *_t([S.FOLLOWED_UP, S.HANDLED], A.CLOSE, S.CLOSED, STAFF_OFFICERS),
+    *_t([S.NEW, S.DISPATCHED], A.REJECT, S.REJECTED, STAFF_OFFICERS),
+    *_t(_SUPERVISABLE, A.SUPERVISE, None, SUPERVISORS | SYSTEM),
+    *_t(_UNIT_OPEN, A.OPEN_LEDGER, None, HANDLERS | {R.LEADER}),
+    *_t((S.NEW, *_UNIT_OPEN, S.HANDLED), A.SLA_WARNING, None, SYSTEM),
+    *_t((S.NEW, *_UNIT_OPEN, S.HANDLED), A.OVERDUE, None, SYSTEM),
+    *_t([S.NEW, S.DISPATCHED], A.MERGE, S.REJECTED, STAFF_OFFICERS),
+]
+
+TRANSITIONS: dict[tuple[Status, Action], Transition] = {}
+for _row in TABLE:
+    _key = (_row.source, _row.action)
+    if _key in TRANSITIONS:  # pragma: no cover - caught by the shape test
+        raise RuntimeError(f"duplicate transition {_key}")
+    TRANSITIONS[_key] = _row
+
+#: Actions that create a case (from START).
+CREATING = frozenset(a for (s, a) in TRANSITIONS if s is S.START)
+
+#: The step whose SLA applies while a case is in a status (None: no deadline).
+STEP_OF_STATUS: dict[Status, str | None] = {
+    S.NEW: "dispatch",
+    S.DISPATCHED: "accept",
+    S.IN_PROGRESS: "handle",
+    S.EXTENSION_REQUESTED: "handle",
+    S.HANDLED: "followup",
+    S.FOLLOWED_UP: "followup",
+    S.CLOSED: None,
+    S.REJECTED: None,
+}
+
+
+class IllegalTransition(Exception):
+    """The action is not allowed from this status for this role."""
+
+    def __init__(self, status: Status, action: str, role: str, allowed: list[str]) -> None:
+        self.status, self.action, self.role, self.allowed = status, action, role, allowed
+        super().__init__(
+            f"{action!r} is not allowed for a {role} when the case is {status.value!r}; "
+            f"allowed: {', '.join(allowed) if allowed else 'nothing'}"
+        )
+
+
+def allowed_actions(status: Status | str, role: Role | System | str) -> list[Action]:
+    """The actions ``role`` may take from ``status`` (what the UI shows as buttons)."""
+    status = Status(status)
+    return [t.action for t in TABLE if t.source is status and _role_in(role, t.roles)]
+
+
+def _role_in(role: Role | System | str, roles: frozenset[Role | System]) -> bool:
+    return any(r.value == str(role) for r in roles)
+
+
+def next_status(status: Status | str, action: Action | str, role: Role | System | str) -> Status:
+    """The status after ``action``; raises ``IllegalTransition`` listing the allowed actions."""
+    status = Status(status)
+    try:
+        action = Action(action)
+    except ValueError:
+        raise IllegalTransition(status, str(action), str(role), [a.value for a in allowed_actions(status, role)]) from None
+    row = TRANSITIONS.get((status, action))
+    if row is None or not _role_in(role, row.roles):
+        raise IllegalTransition(status, action.value, str(role), [a.value for a in allowed_actions(status, role)])
+    return row.target
+
+
+def shape_problems() -> list[str]:
+    """Definition checks: one initial state, nothing leaves a final state, every state is
+    reachable from the initial one and can reach a final one. Empty when the table is sound."""
+    problems: list[str] = []
+    initial = {s for s in Status if not any(t.target is s for t in TABLE)}
+    if initial != {S.START}:
+        problems.append(f"initial states must be exactly {{start}}, got {sorted(initial)}")
+    for t in TABLE:
+        if t.source in FINAL:
+            problems.append(f"{t.action} leaves final state {t.source}")
+        if not t.roles:
+            problems.append(f"{t.source}/{t.action} has no role")
+    reach = {S.START}
+    frontier = [S.START]
+    while frontier:
+        s = frontier.pop()
+        for t in TABLE:
+            if t.source is s and t.target not in reach:
+                reach.add(t.target)
+                frontier.append(t.target)
+    problems += [f"{s} is unreachable" for s in Status if s not in reach]
+    for s in Status:
+        if s in FINAL:
+            continue
+        seen, todo = {s}, [s]
+        while todo:
+            x = todo.pop()
+            for t in TABLE:
+                if t.source is x and t.target not in seen:
+                    seen.add(t.target)
+                    todo.append(t.target)
+        if not seen & FINAL:
+            problems.append(f"{s} cannot reach a final state")
+    return problems
+
+
+def mermaid() -> str:
+    """The table as a Mermaid state diagram (self-loops and roles omitted for legibility)."""
+    lines = ["stateDiagram-v2", "    [*] --> start"]
+    edges: dict[tuple[Status, Status], list[str]] = {}
+    for t in TABLE:
+        if t.source is t.target:
+            continue
+        edges.setdefault((t.source, t.target), []).append(t.action.value)
+    for (a, b), actions in edges.items():
+        lines.append(f"    {a.value} --> {b.value}: {' / '.join(actions)}")
+    for s in sorted(FINAL):
+        lines.append(f"    {s.value} --> [*]")
+    return "\n".join(lines)

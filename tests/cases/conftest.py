@@ -1,0 +1,131 @@
+"""A small city to run the closed loop in, with one named persona per seat.
+
+    city 441900 ── area 441900-A1 ─┬─ town 441900101 ── community 441900101001 ── grids 001, 002
+                                   └─ town 441900102 ── community 441900102001 ── grids 001, 002
+
+Personas: resident, gridworker (grid 441900101001001), community (441900101001),
+town (441900101), town2 (441900102, the outsider), city, handler (town 101's urban
+management department), leader (city), admin (city).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from shapely.geometry import box
+from sqlalchemy.orm import Session
+
+from huying.cases import categories
+from huying.cases import service as svc
+from huying.cases.policy import Actor
+from huying.geo import service as geo
+from huying.geo.models import Level, Node
+from huying.orgs.models import Department, Organisation, OrgKind, Role
+from huying.orgs.service import create_user, hash_password
+
+#: A Monday morning in Dongguan (01:30 UTC = 09:30 CST), no holiday near.
+T0 = dt.datetime(2025, 3, 3, 1, 30, tzinfo=dt.UTC)
+_HASH = hash_password("secret-pass")
+
+
+@dataclass
+class World:
+    session: Session
+    city_id: int
+    nodes: dict[str, Node]
+    units: dict[str, Organisation]
+    actors: dict[str, Actor] = field(default_factory=dict)
+
+    def __getitem__(self, persona: str) -> Actor:
+        return self.actors[persona]
+
+    def report(self, persona: str = "resident", *, now: dt.datetime = T0, lon: float = 113.05,
+               lat: float = 23.05, **kw: Any) -> Any:
+        kw.setdefault("title", "路灯不亮")
+        kw.setdefault("description", "小区门口的路灯坏了三天")
+        kw.setdefault("channel", "resident_web")
+        return svc.report(self.session, self.actors[persona], lon=lon, lat=lat, now=now, **kw)
+
+
+def build_world(session: Session) -> World:
+    city = geo.create_city(session, "441900", "东莞市", "Dongguan", geometry=box(113.0, 23.0, 113.4, 23.2))
+    area = geo.add_node(session, city, Level.AREA, "441900-A1", session.get(Node, _root(session, city.id)),
+                        "测试片区", "Test Area", box(113.0, 23.0, 113.4, 23.2), bump=False)
+    nodes: dict[str, Node] = {"city": session.get(Node, _root(session, city.id)), "area": area}  # type: ignore[dict-item]
+    for t, x0 in ((1, 113.0), (2, 113.2)):
+        town = geo.add_node(session, city, Level.TOWN, f"44190010{t}", area, f"测试{t}镇", f"Town {t}",
+                            box(x0, 23.0, x0 + 0.2, 23.2), bump=False)
+        comm = geo.add_node(session, city, Level.COMMUNITY, f"{town.code}001", town, f"测试{t}社区",
+                            f"Community {t}", box(x0, 23.0, x0 + 0.2, 23.2), bump=False)
+        g1 = geo.add_node(session, city, Level.GRID, f"{comm.code}001", comm, f"测试{t}网格1", "Grid 1",
+                          box(x0, 23.0, x0 + 0.1, 23.2), bump=False)
+        g2 = geo.add_node(session, city, Level.GRID, f"{comm.code}002", comm, f"测试{t}网格2", "Grid 2",
+                          box(x0 + 0.1, 23.0, x0 + 0.2, 23.2), bump=False)
+        nodes.update({f"town{t}": town, f"comm{t}": comm, f"grid{t}a": g1, f"grid{t}b": g2})
+    geo.bump_map_version(session, city.id)
+
+    units: dict[str, Organisation] = {}
+
+    def org(key: str, code: str, kind: OrgKind, node: Node, dept: Department | None = None) -> None:
+        o = Organisation(city_id=city.id, code=code, kind=kind.value, node_id=node.id,
+                         department=dept.value if dept else None, name_zh=code, name_en=code)
+        session.add(o)
+        units[key] = o
+
+    org("city_party", "441900-party", OrgKind.PARTY_COMMITTEE, nodes["city"])
+    org("city_urban", "441900-dept-urban_management", OrgKind.DEPARTMENT, nodes["city"], Department.URBAN_MANAGEMENT)
+    for t in (1, 2):
+        org(f"town{t}_party", f"44190010{t}-party", OrgKind.PARTY_COMMITTEE, nodes[f"town{t}"])
+        org(f"town{t}_urban", f"44190010{t}-dept-urban_management", OrgKind.DEPARTMENT, nodes[f"town{t}"],
+            Department.URBAN_MANAGEMENT)
+        org(f"town{t}_housing", f"44190010{t}-dept-housing", OrgKind.DEPARTMENT, nodes[f"town{t}"],
+            Department.HOUSING)
+        org(f"comm{t}_party", f"44190010{t}001-party", OrgKind.PARTY_ORGANISATION, nodes[f"comm{t}"])
+        org(f"grid{t}a_team", f"44190010{t}001001-team", OrgKind.GRID_TEAM, nodes[f"grid{t}a"])
+    session.flush()
+    categories.load_tree(session, city.id)
+
+    world = World(session, city.id, nodes, units)
+    seats = {
+        "resident": (Role.RESIDENT, "grid1a", None),
+        "resident2": (Role.RESIDENT, "grid1a", None),
+        "gridworker": (Role.GRID_WORKER, "grid1a", "grid1a_team"),
+        "community": (Role.COMMUNITY_OFFICER, "comm1", "comm1_party"),
+        "community2": (Role.COMMUNITY_OFFICER, "comm2", "comm2_party"),
+        "town": (Role.TOWN_OFFICER, "town1", "town1_party"),
+        "town2": (Role.TOWN_OFFICER, "town2", "town2_party"),
+        "city": (Role.CITY_OFFICER, "city", "city_party"),
+        "handler": (Role.DEPARTMENT_HANDLER, "town1", "town1_urban"),
+        "handler2": (Role.DEPARTMENT_HANDLER, "town2", "town2_urban"),
+        "cityhandler": (Role.DEPARTMENT_HANDLER, "city", "city_urban"),
+        "leader": (Role.LEADER, "city", None),
+        "admin": (Role.ADMIN, "city", None),
+    }
+    for name, (role, node_key, unit_key) in seats.items():
+        user = create_user(session, username=name, password="", password_hash=_HASH, role=role,
+                           node=nodes[node_key], organisation=units.get(unit_key) if unit_key else None)
+        world.actors[name] = Actor.of(session, user)
+    session.commit()
+    return world
+
+
+def _root(session: Session, city_id: int) -> int:
+    from sqlalchemy import select
+
+    return session.scalar(select(Node.id).where(Node.city_id == city_id, Node.level == "city"))  # type: ignore[return-value]
+
+
+@pytest.fixture
+def world(session: Session) -> World:
+    geo.clear_index_cache()
+    return build_world(session)
+
+
+@pytest.fixture
+def at() -> Callable[..., dt.datetime]:
+    """``at(hours=3)``: T0 plus a duration."""
+    return lambda **kw: T0 + dt.timedelta(**kw)
