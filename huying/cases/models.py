@@ -198,7 +198,7 @@ class Milestone(CityScoped, Base):
     done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     #: The supervision notice raised when the milestone went overdue.
     notice_id: Mapped[int | None] = mapped_column(
-        ForeignKey("supervision_notices.id", ondelete="SET NULL", use_alter=True)
+        ForeignKey("supervision_notices.id", ondelete="SET NULL")
     )
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 22:57:23.829847
+Create Date: 2026-11-24 22:57:40.828730
 """
 from collections.abc import Sequence
 
@@ -378,7 +378,7 @@ def upgrade() -> None:
     sa.Column('city_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['city_id'], ['cities.id'], name=op.f('fk_ledger_milestones_city_id_cities'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['ledger_id'], ['ledgers.id'], name=op.f('fk_ledger_milestones_ledger_id_ledgers'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['notice_id'], ['supervision_notices.id'], name=op.f('fk_ledger_milestones_notice_id_supervision_notices'), ondelete='SET NULL', use_alter=True),
+    sa.ForeignKeyConstraint(['notice_id'], ['supervision_notices.id'], name=op.f('fk_ledger_milestones_notice_id_supervision_notices'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_ledger_milestones'))
     )
     with op.batch_alter_table('ledger_milestones', schema=None) as batch_op:
