@@ -115,6 +115,10 @@ def _jsonable(value: Any) -> Any:
         return value.astimezone(dt.UTC).isoformat()
     if isinstance(value, enum.Enum):
         return value.value
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
     return value
 
 
@@ -190,8 +194,11 @@ def _next_code(session: Session, city_id: int, city_code: str, year: int) -> str
     raise RuntimeError("could not allocate a case code")  # pragma: no cover
 
 
-def _commit(session: Session, case: Case, expected: int) -> None:
+def _commit(session: Session, case: Case, expected: int, write: Any = None) -> None:
+    """Run ``write`` (if any) and commit; a lost compare-and-set becomes ``StaleVersion``."""
     try:
+        if write is not None:
+            write()
         session.commit()
     except StaleDataError:
         session.rollback()
@@ -252,8 +259,8 @@ def _command(
         for key, value in changes.items():  # category / priority may change the rule
             setattr(case, key, value)
         changes = {**_schedule(session, case, target, now), **changes}
-    _record(session, case, action, actor, now, source, target, changes, note, extra)
-    _commit(session, case, loaded)
+    _commit(session, case, loaded,
+            lambda: _record(session, case, action, actor, now, source, target, changes, note, extra))
     return case
 
 

@@ -1,0 +1,85 @@
+"""The workflow table: every (status, action, role) combination, and its shape."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from huying.cases import workflow as wf
+from huying.cases.workflow import Action, IllegalTransition, Status, System
+from huying.orgs.models import Role
+
+ROLES = [*Role, System.SWEEPER]
+
+
+def test_every_status_action_role_combination() -> None:
+    legal = 0
+    for status, action, role in itertools.product(Status, Action, ROLES):
+        row = wf.TRANSITIONS.get((status, action))
+        allowed = wf.allowed_actions(status, role)
+        if row is not None and any(r.value == role.value for r in row.roles):
+            assert wf.next_status(status, action, role) is row.target
+            assert action in allowed
+            legal += 1
+        else:
+            with pytest.raises(IllegalTransition) as err:
+                wf.next_status(status, action, role)
+            assert action not in allowed
+            assert err.value.allowed == [a.value for a in allowed]
+            assert f"allowed: {', '.join(a.value for a in allowed)}" in str(err.value) or not allowed
+    assert legal == sum(len(t.roles) for t in wf.TABLE)
+
+
+def test_the_table_has_a_sound_shape() -> None:
+    assert wf.shape_problems() == []
+
+
+def test_shape_check_catches_a_broken_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    broken = [*wf.TABLE, wf.Transition(Status.CLOSED, Action.REOPEN, Status.IN_PROGRESS, frozenset({Role.ADMIN}))]
+    monkeypatch.setattr(wf, "TABLE", broken)
+    assert any("leaves final state" in p for p in wf.shape_problems())
+    monkeypatch.setattr(wf, "TABLE", [t for t in wf.TABLE if t.target is not Status.EXTENSION_REQUESTED])
+    assert any("extension_requested is unreachable" in p for p in wf.shape_problems())
+
+
+def test_unknown_actions_are_illegal_and_list_what_is_allowed() -> None:
+    with pytest.raises(IllegalTransition) as err:
+        wf.next_status(Status.NEW, "teleport", Role.TOWN_OFFICER)
+    assert "dispatch" in err.value.allowed
+
+
+def test_the_five_steps_are_covered() -> None:
+    path = [Action.REPORT, Action.DISPATCH, Action.ACCEPT, Action.MARK_HANDLED, Action.FOLLOW_UP, Action.CLOSE]
+    roles = [Role.RESIDENT, Role.TOWN_OFFICER, Role.DEPARTMENT_HANDLER, Role.DEPARTMENT_HANDLER,
+             Role.COMMUNITY_OFFICER, Role.COMMUNITY_OFFICER]
+    status = Status.START
+    for action, role in zip(path, roles, strict=True):
+        status = wf.next_status(status, action, role)
+    assert status is Status.CLOSED
+
+
+def test_mermaid_diagram_names_every_status() -> None:
+    text = wf.mermaid()
+    assert text.startswith("stateDiagram-v2")
+    for s in Status:
+        assert s.value in text
+
+
+def test_nothing_but_the_service_record_sets_a_status() -> None:
+    """"Nothing else can change a status": no module assigns a case's status or updates the
+    cases table in bulk, except the service's one event-writing function."""
+    import pathlib
+    import re
+
+    root = pathlib.Path(wf.__file__).parents[1]
+    assign = re.compile(r"\bcase\w*\.status\s*=(?!=)|update\(Case\)")
+    offenders = [
+        f"{path.relative_to(root)}:{text.count(chr(10), 0, m.start()) + 1}"
+        for path in root.rglob("*.py")
+        for text in [path.read_text(encoding="utf-8")]
+        for m in assign.finditer(text)
+    ]
+    assert offenders == [], offenders
+    service = (root / "cases" / "service.py").read_text(encoding="utf-8")
+    assert service.count('changes["status"] = ') == 1
