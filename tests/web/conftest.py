@@ -305,24 +305,56 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
             b.close()
 
 
-@pytest.fixture
-def page(browser: Browser, live_server: str) -> Iterator[Page]:
-    """A fresh context (no cookies) on a desk-sized viewport, failing on page errors."""
-    context = browser.new_context(
-        base_url=live_server, viewport={"width": 1280, "height": 800}, locale="zh-CN"
-    )
+def _new_page(browser: Browser, base_url: str, **options: Any) -> tuple[Any, Page, list[str]]:
+    context = browser.new_context(base_url=base_url, locale="zh-CN", **options)
     context.set_default_timeout(15_000)
     p = context.new_page()
     errors: list[str] = []
     p.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield p
-    context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
+    # Console errors count (a script or style refused by the CSP, …), except the browser's
+    # note on an HTTP error status: the page handles those (422 outside the city).
+    p.on(
+        "console",
+        lambda m: (
+            errors.append(m.text)
+            if m.type == "error" and not m.text.startswith("Failed to load resource: the server")
+            else None
+        ),
+    )
+    return context, p, errors
 
 
 @pytest.fixture
-def shot(page: Page, tmp_path: Path) -> Callable[[str], Path]:
-    def take(name: str) -> Path:
+def page(browser: Browser, live_server: str) -> Iterator[Page]:
+    """A fresh context (no cookies) on a desk-sized viewport; the test fails on JavaScript
+    errors and console errors (a blocked script, a failed request)."""
+    context, p, errors = _new_page(browser, live_server, viewport={"width": 1280, "height": 800})
+    yield p
+    context.close()
+    assert not errors, f"errors on the page: {errors}"
+
+
+@pytest.fixture
+def phone_page(browser: Browser, live_server: str) -> Iterator[Page]:
+    """A 390×844 touch screen (a phone), otherwise as ``page``."""
+    context, p, errors = _new_page(
+        browser,
+        live_server,
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+    )
+    yield p
+    context.close()
+    assert not errors, f"errors on the page: {errors}"
+
+
+@pytest.fixture
+def shot(tmp_path: Path) -> Callable[[Page, str], Path]:
+    """``shot(page, name)`` saves a full-page screenshot under the test's ``tmp_path``."""
+
+    def take(page: Page, name: str) -> Path:
         path = tmp_path / f"{name}.png"
         page.screenshot(path=str(path), full_page=True)
         return path

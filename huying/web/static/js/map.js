@@ -139,7 +139,7 @@
   // The town layer first: it gives the city's bounds.
   load("town").then(function (layer) {
     var bounds = layer.getBounds();
-    if (bounds.isValid()) map.fitBounds(bounds, { padding: [12, 12] });
+    if (bounds.isValid()) map.fitBounds(bounds, { padding: [12, 12], animate: false });
     refresh();
     setStatus("");
     el.setAttribute("data-ready", "true");
