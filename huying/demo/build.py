@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import shapely
@@ -33,6 +33,7 @@ from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import bindparam, delete, func, insert, inspect, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.schema import Table
 
 from huying.contact.models import Household
 from huying.db import Base, import_all_models
@@ -435,6 +436,10 @@ def plan_map(seed: int, sizes: Sizes, progress: _Progress) -> MapPlan:
 # --------------------------------------------------------------------------- writing
 
 
+def _table(model: type[Base]) -> Table:
+    return cast(Table, model.__table__)
+
+
 def _insert(
     session: Session,
     model: type[Base],
@@ -447,7 +452,7 @@ def _insert(
     the new ids back by the natural key ``key`` (unique within the city). Ids in row order."""
     if not rows:
         return []
-    table = model.__table__  # type: ignore[attr-defined]
+    table = _table(model)
     for start in range(0, len(rows), batch):
         session.execute(insert(table), rows[start : start + batch])
         if progress is not None:
@@ -455,9 +460,7 @@ def _insert(
     by_key = dict(
         session.execute(
             select(table.c[key], table.c.id).where(table.c.city_id == rows[0]["city_id"])
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     return [int(by_key[r[key]]) for r in rows]
 
@@ -860,8 +863,8 @@ def _write_population(
         totals[f"{CITY_CODE}-{a_key}"] = sum(totals[c] for c in codes)
     totals[CITY_CODE] = sum(totals[t.code] for t in plan.towns)
     session.execute(
-        update(Node.__table__)
-        .where(Node.__table__.c.id == bindparam("nid"))
+        update(_table(Node))
+        .where(_table(Node).c.id == bindparam("nid"))
         .values(population=bindparam("pop"), updated_at=BUILD_DATE),
         [{"nid": node_ids[code], "pop": pop} for code, pop in sorted(totals.items())],
     )
@@ -940,7 +943,7 @@ def delete_city(session: Session, code: str = CITY_CODE) -> bool:
     for table in reversed(Base.metadata.sorted_tables):
         if table.name in existing and "city_id" in table.c and table.name != City.__tablename__:
             session.execute(delete(table).where(table.c.city_id == city_id))
-    session.execute(delete(City.__table__).where(City.__table__.c.id == city_id))
+    session.execute(delete(_table(City)).where(_table(City).c.id == city_id))
     session.flush()
     return True
 
@@ -1021,26 +1024,20 @@ def export_rows(session: Session, code: str = CITY_CODE) -> Iterator[tuple[str, 
         "cities",
         [city.code, city.name_zh, city.name_en, city.crs, city.timezone, _ts(city.created_at)],
     )
-    node_code = dict(
-        session.execute(select(Node.id, Node.code).where(Node.city_id == cid)).tuples().all()
-    )
+    node_code = dict(session.execute(select(Node.id, Node.code).where(Node.city_id == cid)).all())
     org_code = dict(
         session.execute(
             select(Organisation.id, Organisation.code).where(Organisation.city_id == cid)
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     hh_code = dict(
-        session.execute(select(Household.id, Household.code).where(Household.city_id == cid))
-        .tuples()
-        .all()
+        session.execute(select(Household.id, Household.code).where(Household.city_id == cid)).all()
     )
     person_name = dict(
-        session.execute(select(Person.id, Person.name).where(Person.city_id == cid)).tuples().all()
+        session.execute(select(Person.id, Person.name).where(Person.city_id == cid)).all()
     )
     n = Node
-    for r in session.execute(
+    for nr in session.execute(
         select(
             n.code,
             n.level,
@@ -1063,12 +1060,12 @@ def export_rows(session: Session, code: str = CITY_CODE) -> Iterator[tuple[str, 
         .where(n.city_id == cid)
         .order_by(n.code)
     ):
-        row = list(r)
+        row: list[Any] = list(nr)
         row[2] = node_code.get(row[2]) if row[2] else None
         row[-2], row[-1] = _ts(row[-2]), _ts(row[-1])
         yield "geo_nodes", row
     o = Organisation
-    for r in session.execute(
+    for ore in session.execute(
         select(
             o.code,
             o.kind,
@@ -1085,23 +1082,23 @@ def export_rows(session: Session, code: str = CITY_CODE) -> Iterator[tuple[str, 
         .where(o.city_id == cid)
         .order_by(o.code)
     ):
-        row = list(r)
+        row = list(ore)
         row[4] = node_code[row[4]]
         row[5] = org_code.get(row[5]) if row[5] else None
         row[-1] = _ts(row[-1])
         yield "organisations", row
     h = Household
-    for r in session.execute(
+    for hr in session.execute(
         select(h.code, h.grid_id, h.address, h.size, h.is_migrant, h.lon, h.lat, h.created_at)
         .where(h.city_id == cid)
         .order_by(h.code)
     ):
-        row = list(r)
+        row = list(hr)
         row[1] = node_code[row[1]]
         row[-1] = _ts(row[-1])
         yield "households", row
     p = Person
-    for r in session.execute(
+    for pr in session.execute(
         select(
             p.name,
             p.phone_masked,
@@ -1114,14 +1111,14 @@ def export_rows(session: Session, code: str = CITY_CODE) -> Iterator[tuple[str, 
         .where(p.city_id == cid)
         .order_by(p.name)
     ):
-        row = list(r)
+        row = list(pr)
         row[2] = node_code.get(row[2]) if row[2] else None
         row[3] = hh_code.get(row[3]) if row[3] else None
         row[4] = org_code.get(row[4]) if row[4] else None
         row[-1] = _ts(row[-1])
         yield "people", row
     u = User
-    for r in session.execute(
+    for ur in session.execute(
         select(
             u.username,
             u.display_name,
@@ -1136,7 +1133,7 @@ def export_rows(session: Session, code: str = CITY_CODE) -> Iterator[tuple[str, 
         .where(u.city_id == cid)
         .order_by(u.username)
     ):
-        row = list(r)
+        row = list(ur)
         row[3] = node_code[row[3]]
         row[4] = org_code.get(row[4]) if row[4] else None
         row[5] = person_name.get(row[5]) if row[5] else None

@@ -9,6 +9,11 @@ from huying.db import session_scope
 app = typer.Typer(no_args_is_help=True)
 
 
+@app.callback()
+def demo() -> None:
+    """The synthetic demo city of Dongguan: real towns, generated everything below them."""
+
+
 @app.command("build")
 def build_command(
     seed: int = typer.Option(1, "--seed", help="Random seed: the same seed gives the same city."),

@@ -17,6 +17,7 @@ exact union of its children when an exact hierarchy is wanted.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypeAlias
 
 import numpy as np
 import shapely
@@ -27,7 +28,7 @@ from shapely.geometry.base import BaseGeometry
 #: Default coordinate grid: 6 decimals of a degree (~0.1 m).
 GRID_SIZE = 1e-6
 
-Polygonal = Polygon | MultiPolygon
+Polygonal: TypeAlias = Polygon | MultiPolygon
 
 
 def allocate(weights: Sequence[float], total: int, minimum: int = 1) -> list[int]:
