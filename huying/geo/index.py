@@ -105,6 +105,7 @@ class GridIndex:
     node_ids: NDArray[np.int64]
     codes: list[str]
     geoms: NDArray[np.object_]
+    _ids_ext: NDArray[np.int64]
 
     def __init__(self) -> None:  # use GridIndex.build
         self.stats: IndexStats | None = None

@@ -22,6 +22,7 @@ from numpy.typing import ArrayLike, NDArray
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Select, func, select, update
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from huying.db import utcnow
@@ -100,7 +101,7 @@ def children(session: Session, node: Node) -> list[Node]:
     )
 
 
-def descendants_query(node: Node, level: Level | str | None = None) -> Select[tuple[Node]]:
+def descendants_query(node: Node, level: Level | str | None = None) -> Select[Node]:
     """A query for every node below ``node`` (not itself), optionally at one level."""
     q = select(Node).where(
         Node.city_id == node.city_id,
@@ -260,6 +261,8 @@ class _Cached:
     paths: dict[int, str]
 
 
+#: (database, city id) -> index; at most this many kept (least recently built dropped).
+_CACHE_SIZE = 16
 _cache: dict[tuple[str, int], _Cached] = {}
 _cache_lock = threading.Lock()
 
@@ -271,7 +274,7 @@ def clear_index_cache() -> None:
 
 def _db_key(session: Session) -> str:
     bind = session.get_bind()
-    engine = getattr(bind, "engine", bind)
+    engine: Engine = bind.engine if isinstance(bind, Connection) else bind
     return engine.url.render_as_string(hide_password=True)
 
 
@@ -298,7 +301,10 @@ def _cached_index(session: Session, city_id: int) -> _Cached:
     index = GridIndex.build([(r[0], r[1], r[2]) for r in rows])
     entry = _Cached(token=token, index=index, paths={r[0]: r[3] for r in rows})
     with _cache_lock:
+        _cache.pop(key, None)
         _cache[key] = entry
+        while len(_cache) > _CACHE_SIZE:
+            _cache.pop(next(iter(_cache)))
     return entry
 
 
@@ -609,7 +615,7 @@ def import_geojson(
             Node.parent_id == parent.id, Node.geometry.is_not(None)
         )
     ).all()
-    all_geoms = [g.geom for g in goods] + [to_shape(s[2]) for s in siblings]
+    all_geoms = [g.geom for g in goods] + [to_shape(str(s[2])) for s in siblings]
     if all_geoms and goods:
         arr = np.array(all_geoms, dtype=object)
         tree = shapely.STRtree(arr)
@@ -650,6 +656,7 @@ def export_geojson(
     city = session.get(City, city_id)
     if city is None:
         raise CityNotFound(f"no city with id {city_id}")
+    q: Select[Node]
     if under is not None:
         q = descendants_query(get_node(session, city_id, under), level)
     else:
