@@ -37,6 +37,9 @@ def create_app() -> FastAPI:
                 raise
             continue
         app.include_router(getattr(mod, attr))
+    from huying.api import errors as api_errors
+
+    api_errors.install(app)
     setup = _optional("huying.web.setup", "setup")
     if setup is not None:
         setup(app)

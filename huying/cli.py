@@ -47,7 +47,7 @@ def serve(
 _GROUPS = [
     ("huying.geo.cli", "geo", "The city map: locate, import, export."),
     ("huying.demo.cli", "demo", "Build the synthetic demo city."),
-    ("huying.orgs.cli", "user", "Users and API tokens."),
+    ("huying.orgs.cli", "token", "API tokens: create, revoke."),
     ("huying.cases.cli", "case", "Cases: report, act, show, list."),
     ("huying.cases.sla_cli", "sla", "SLA sweeps and the holiday calendar."),
     ("huying.triage.cli", "triage", "Classification models: train, eval."),

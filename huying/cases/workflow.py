@@ -69,7 +69,6 @@ class Action(enum.StrEnum):
     OPEN_LEDGER = "open_ledger"  # 台账
     SLA_WARNING = "sla_warning"
     OVERDUE = "overdue"
-    MERGE = "merge"  # a duplicate joins another case and closes with it
 
 
 R = Role
@@ -133,7 +132,6 @@ TABLE: list[Transition] = [
     *_t(_UNIT_OPEN, A.OPEN_LEDGER, None, HANDLERS | {R.LEADER}),
     *_t((S.NEW, *_UNIT_OPEN, S.HANDLED), A.SLA_WARNING, None, SYSTEM),
     *_t((S.NEW, *_UNIT_OPEN, S.HANDLED), A.OVERDUE, None, SYSTEM),
-    *_t([S.NEW, S.DISPATCHED], A.MERGE, S.REJECTED, STAFF_OFFICERS),
 ]
 
 TRANSITIONS: dict[tuple[Status, Action], Transition] = {}

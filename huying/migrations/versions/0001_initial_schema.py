@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 22:57:40.828730
+Create Date: 2026-11-24 23:03:40.123404
 """
 from collections.abc import Sequence
 
@@ -212,6 +212,25 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_users_city_id'), ['city_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_users_node_id'), ['node_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_users_organisation_id'), ['organisation_id'], unique=False)
+
+    op.create_table('api_tokens',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=60), nullable=False),
+    sa.Column('prefix', sa.String(length=12), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', huying.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('revoked_at', huying.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_used_at', huying.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('city_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['city_id'], ['cities.id'], name=op.f('fk_api_tokens_city_id_cities'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_api_tokens_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_api_tokens')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_api_tokens_token_hash'))
+    )
+    with op.batch_alter_table('api_tokens', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_api_tokens_city_id'), ['city_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_api_tokens_user_id'), ['user_id'], unique=False)
 
     op.create_table('cases',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -463,6 +482,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_cases_city_id'))
 
     op.drop_table('cases')
+    with op.batch_alter_table('api_tokens', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_api_tokens_user_id'))
+        batch_op.drop_index(batch_op.f('ix_api_tokens_city_id'))
+
+    op.drop_table('api_tokens')
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_users_organisation_id'))
         batch_op.drop_index(batch_op.f('ix_users_node_id'))

@@ -1,0 +1,58 @@
+"""Who is asking: a bearer API token, or the signed-in user of a web session.
+
+``CurrentUser`` / ``CurrentActor`` require someone (401 otherwise); ``MaybeActor`` lets
+anonymous requests through as ``None``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+
+from huying.cases.policy import Actor
+from huying.deps import SessionDep
+from huying.orgs import tokens
+from huying.orgs.models import User
+
+
+def _user(request: Request, session: SessionDep) -> User | None:
+    header = request.headers.get("authorization", "")
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise HTTPException(401, "use 'Authorization: Bearer <token>'",
+                                headers={"WWW-Authenticate": "Bearer"})
+        user = tokens.user_for(session, token.strip())
+        if user is None:
+            raise HTTPException(401, "invalid or revoked token", headers={"WWW-Authenticate": "Bearer"})
+        return user
+    user_id = getattr(request.state, "user_id", None)  # set by the web session middleware
+    if user_id is not None:
+        user = session.get(User, user_id)
+        if user is not None and user.active:
+            return user
+    return None
+
+
+def maybe_user(request: Request, session: SessionDep) -> User | None:
+    return _user(request, session)
+
+
+def current_user(request: Request, session: SessionDep) -> User:
+    user = _user(request, session)
+    if user is None:
+        raise HTTPException(401, "sign in or send an API token", headers={"WWW-Authenticate": "Bearer"})
+    return user
+
+
+def current_actor(session: SessionDep, user: Annotated[User, Depends(current_user)]) -> Actor:
+    return Actor.of(session, user)
+
+
+def maybe_actor(session: SessionDep, user: Annotated[User | None, Depends(maybe_user)]) -> Actor | None:
+    return Actor.of(session, user) if user is not None else None
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+CurrentActor = Annotated[Actor, Depends(current_actor)]
+MaybeActor = Annotated[Actor | None, Depends(maybe_actor)]

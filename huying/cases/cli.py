@@ -1,0 +1,141 @@
+"""``huying case``: report, act, show and list cases from the command line (JSON out)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from sqlalchemy import select
+
+from huying.cases import present, workflow
+from huying.cases import service as svc
+from huying.cases.policy import Actor
+from huying.clikit import EXIT_INVALID, actor_for, clean_errors, emit, fail, parse_now
+from huying.db import session_scope
+from huying.geo import service as geo
+from huying.geo.models import Node
+
+app = typer.Typer(no_args_is_help=True)
+
+
+@app.command()
+def report(
+    title: str = typer.Option(..., help="A short title."),
+    detail: str = typer.Option("", help="What happened, where, since when."),
+    lon: float = typer.Option(None, help="Longitude (the city's coordinate system)."),
+    lat: float = typer.Option(None, help="Latitude."),
+    channel: str = typer.Option("hotline", help=f"One of: {', '.join(svc.Channel)}."),
+    as_user: str = typer.Option(..., "--as", help="Username of the person reporting."),
+    category: str = typer.Option(None, help="Category code or name."),
+    priority: str = typer.Option("normal", help="low, normal, urgent or emergency."),
+    anonymous: bool = typer.Option(False, help="Do not record who reported."),
+    photo: list[Path] = typer.Option(None, help="A photo to attach (repeatable)."),
+    fixed_on_spot: str = typer.Option(None, help="Evidence of a fix made on the spot (立行立改)."),
+    now: str = typer.Option(None, help="ISO date-time to act at (default: now)."),
+) -> None:
+    """Report a problem; prints the new case."""
+    moment = parse_now(now)
+    uploads = []
+    for p in photo or []:
+        if not p.is_file():
+            fail(f"--photo {p}: no such file", EXIT_INVALID)
+        uploads.append(svc.Upload(p.name, p.read_bytes()))
+    with session_scope() as session, clean_errors():
+        actor = actor_for(session, as_user)
+        case = svc.report(session, actor, title=title, description=detail, lon=lon, lat=lat, channel=channel,
+                          category=category, priority=priority, anonymous=anonymous, uploads=uploads,
+                          fixed_on_spot=fixed_on_spot, now=moment)
+        emit(present.case_dict(session, case, actor, moment))
+
+
+@app.command()
+def act(
+    code: str = typer.Argument(..., help="The case code, e.g. 441900-2026-000123."),
+    action: str = typer.Argument(..., help="dispatch, accept, return, transfer, add_cohandler, "
+                                 "request_extension, approve_extension, refuse_extension, escalate, "
+                                 "mark_handled, follow_up, close, reject, supervise, classify."),
+    as_user: str = typer.Option(..., "--as", help="Username of the person acting."),
+    unit: list[str] = typer.Option(None, help="Unit (organisation) code; repeat for add_cohandler."),
+    note: str = typer.Option(None, help="A note (the reason of a return, the evidence of a fix...)."),
+    satisfaction: str = typer.Option(None, help="满意 / 基本满意 / 不满意 (follow_up)."),
+    method: str = typer.Option(None, help="phone, visit or online (follow_up)."),
+    reason: str = typer.Option(None, help="not_actionable, duplicate, not_our_responsibility (reject); "
+                               "the text of a supervision notice (supervise)."),
+    days: int = typer.Option(None, help="Working days (request_extension)."),
+    category: str = typer.Option(None, help="Category code or name (classify)."),
+    priority: str = typer.Option(None, help="Priority (classify)."),
+    resolution: str = typer.Option(None, help="How it was resolved (close)."),
+    no_followup_reason: str = typer.Option(None, help="Why there was no follow-up (close)."),
+    version: int = typer.Option(None, help="Refuse if the case is no longer at this version."),
+    now: str = typer.Option(None, help="ISO date-time to act at (default: now)."),
+) -> None:
+    """Run one workflow command on a case; prints the case after it."""
+    moment = parse_now(now)
+    body: dict[str, object] = {"note": note, "satisfaction": satisfaction, "method": method, "reason": reason,
+                               "days": days, "category": category, "priority": priority,
+                               "resolution": resolution, "no_followup_reason": no_followup_reason}
+    if unit:
+        body["units" if action == "add_cohandler" else "unit"] = list(unit) if action == "add_cohandler" else unit[0]
+    with session_scope() as session, clean_errors():
+        actor = actor_for(session, as_user)
+        case = svc.get_case(session, actor, code)
+        params = present.params_for(action, body, session, actor.city_id)
+        svc.perform(session, case, actor, action, now=moment, params=params, expected_version=version)
+        emit(present.case_dict(session, case, actor, moment))
+
+
+def _operator(session, as_user: str | None, city: str | None) -> Actor:  # type: ignore[no-untyped-def]
+    if as_user:
+        return actor_for(session, as_user)  # type: ignore[no-any-return]
+    c = geo.get_city(session, city)
+    path = session.scalar(select(Node.path).where(Node.city_id == c.id, Node.level == "city")) or ""
+    return Actor(city_id=c.id, role="admin", node_path=path, name="operator")
+
+
+@app.command()
+def show(
+    code: str,
+    as_user: str = typer.Option(None, "--as", help="See it as this user (default: the operator sees all)."),
+    city: str = typer.Option(None, help="City code (when the database holds several)."),
+) -> None:
+    """Print a case with its timeline, allowed actions and evaluation."""
+    moment = parse_now(None)
+    with session_scope() as session, clean_errors():
+        actor = _operator(session, as_user, city)
+        emit(present.case_dict(session, svc.get_case(session, actor, code), actor, moment, events=True))
+
+
+@app.command("list")
+def list_(
+    node: str = typer.Option(None, help="Only cases located under this node code."),
+    status: list[str] = typer.Option(None, help="Only cases in this status (repeatable)."),
+    overdue: bool = typer.Option(False, help="Only open cases past their deadline."),
+    as_user: str = typer.Option(None, "--as"),
+    city: str = typer.Option(None),
+    limit: int = typer.Option(50, min=1, max=10_000),
+) -> None:
+    """List cases (newest first) as JSON lines."""
+    moment = parse_now(None)
+    for s in status or []:
+        if s not in {x.value for x in workflow.Status}:
+            fail(f"--status {s!r}: one of {', '.join(x.value for x in workflow.Status)}", EXIT_INVALID)
+    with session_scope() as session, clean_errors():
+        actor = _operator(session, as_user, city)
+        path = geo.get_node(session, actor.city_id, node).path if node else None
+        for case in svc.list_cases(session, actor, node_path=path, status=status or None,
+                                   overdue_at=moment if overdue else None, limit=limit):
+            d = present.case_dict(session, case, None, moment)
+            typer.echo(present_json_line(d))
+
+
+def present_json_line(d: dict[str, object]) -> str:
+    import json
+
+    return json.dumps({k: d[k] for k in ("code", "status", "title", "unit", "handling_level", "due_at", "overdue")},
+                      ensure_ascii=False, default=str)
+
+
+@app.command()
+def workflow_diagram() -> None:
+    """Print the workflow table as a Mermaid diagram."""
+    typer.echo(workflow.mermaid())

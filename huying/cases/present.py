@@ -1,0 +1,98 @@
+"""The read side: a case as the API, the CLI and the pages show it."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from huying.cases import record
+from huying.cases import service as svc
+from huying.cases.errors import InvalidInput
+from huying.cases.models import Case, Category, SupervisionNotice
+from huying.cases.policy import Actor, allowed_for
+from huying.cases.workflow import FINAL, STATUS_ZH, Status
+from huying.geo.models import Node
+from huying.orgs.models import Organisation, User
+
+
+def uploads(photos: list[Any]) -> list[svc.Upload]:
+    out = []
+    for i, p in enumerate(photos):
+        try:
+            data = base64.b64decode(p.content_base64, validate=True)
+        except (binascii.Error, ValueError):
+            raise InvalidInput("not valid base64", f"photos[{i}].content_base64") from None
+        out.append(svc.Upload(p.filename, data))
+    return out
+
+
+def case_dict(session: Session, case: Case, actor: Actor | None, now: dt.datetime, *,
+              events: bool = False) -> dict[str, Any]:
+    cat = session.get(Category, case.category_id) if case.category_id else None
+    unit = session.get(Organisation, case.unit_id) if case.unit_id else None
+    grid = session.get(Node, case.grid_id) if case.grid_id else None
+    out: dict[str, Any] = {
+        "code": case.code, "title": case.title, "description": case.description,
+        "status": case.status, "status_label": STATUS_ZH[Status(case.status)],
+        "category": cat.code if cat else None, "category_name": cat.name_zh if cat else None,
+        "priority": case.priority, "channel": case.channel, "lon": case.lon, "lat": case.lat,
+        "address": case.address, "grid": grid.code if grid else None,
+        "reporter_kind": case.reporter_kind, "unit": unit.code if unit else None,
+        "unit_name": unit.name_zh if unit else None, "handling_level": case.handling_level,
+        "cohandlers": [o.code for o in svc.cohandlers_of(session, case)],
+        "due_at": case.due_at,
+        "overdue": bool(case.due_at and case.due_at < now and case.status not in FINAL),
+        "rework_count": case.rework_count, "escalations": case.escalations,
+        "satisfaction": case.satisfaction, "resolution": case.resolution,
+        "reject_reason": case.reject_reason, "version": case.version,
+        "created_at": case.created_at, "updated_at": case.updated_at, "closed_at": case.closed_at,
+        "allowed_actions": [a.value for a in allowed_for(session, actor, case)] if actor else [],
+    }
+    if events:
+        evs = svc.events_of(session, case)
+        names = dict(session.execute(select(User.id, User.username).where(
+            User.id.in_({e.actor_id for e in evs if e.actor_id}))).all())
+        out["events"] = [{
+            "seq": e.seq, "at": e.at, "actor": names.get(e.actor_id) if e.actor_id else None,
+            "role": e.actor_role, "action": e.action, "from_status": e.from_status,
+            "to_status": e.to_status, "note": e.note,
+            "payload": {k: v for k, v in json.loads(e.payload).items() if k != "set"},
+        } for e in evs]
+        out["evaluation"] = record.evaluate(evs, now).__dict__
+    return out
+
+
+def notice_dict(session: Session, notice: SupervisionNotice, now: dt.datetime) -> dict[str, Any]:
+    code = session.scalar(select(Case.code).where(Case.id == notice.case_id)) if notice.case_id else None
+    unit = session.scalar(select(Organisation.code).where(Organisation.id == notice.unit_id))
+    return {"id": notice.id, "case": code, "unit": unit or "", "source": notice.source,
+            "reason": notice.reason, "issued_at": notice.issued_at, "reply_due_at": notice.reply_due_at,
+            "replied_at": notice.replied_at, "reply": notice.reply, "late": notice.is_late(now)}
+
+
+def params_for(action: str, body: dict[str, Any], session: Session, city_id: int) -> dict[str, Any]:
+    """The keyword arguments of a command from an API/CLI body (unknown ones are refused
+    by the command itself with a 422 naming them)."""
+    params = {k: v for k, v in body.items() if v not in (None, [], "") and k != "expected_version"}
+    if "photos" in params:
+        params["uploads"] = uploads(params.pop("photos"))
+    if "supervisor" in params:
+        sup = session.scalar(select(User.id).where(User.city_id == city_id, User.username == params.pop("supervisor")))
+        if sup is None:
+            raise InvalidInput("no such user", "supervisor")
+        params["supervisor_id"] = sup
+    if action == "open_ledger":
+        params.setdefault("supervisor_id", None)
+    if action in ("follow_up", "reopen") and "comment" not in params and "note" in params:
+        params["comment"] = params.pop("note")
+    if action == "mark_handled" and "evidence" not in params and "note" in params:
+        params["evidence"] = params.pop("note")
+    if action == "supervise" and "reason" not in params and "note" in params:
+        params["reason"] = params.pop("note")
+    return params

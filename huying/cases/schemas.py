@@ -1,0 +1,128 @@
+"""Pydantic shapes of the cases API: ``XCreate`` in, ``XRead`` out."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class PhotoIn(BaseModel):
+    filename: str = Field(max_length=200)
+    content_base64: str = Field(description="The image bytes, base64-encoded (JPEG, PNG, GIF or WebP).")
+
+
+class CaseCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=5000)
+    channel: str = "resident_web"
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    address: str | None = Field(default=None, max_length=200)
+    category: str | None = Field(default=None, description="A category code or name.")
+    priority: str = "normal"
+    anonymous: bool = False
+    contact: str | None = Field(default=None, max_length=60)
+    photos: list[PhotoIn] = Field(default_factory=list, max_length=9)
+    fixed_on_spot: str | None = Field(default=None, max_length=5000,
+                                      description="Evidence of a fix made on the spot (立行立改).")
+
+
+class ActionIn(BaseModel):
+    """Parameters of a command; which ones apply depends on the action."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    expected_version: int | None = Field(default=None, description="Refuse if the case has changed since.")
+    unit: str | None = None
+    units: list[str] | None = None
+    note: str | None = Field(default=None, max_length=2000)
+    category: str | None = None
+    priority: str | None = None
+    days: int | None = None
+    evidence: str | None = Field(default=None, max_length=5000)
+    photos: list[PhotoIn] = Field(default_factory=list, max_length=9)
+    satisfaction: str | None = None
+    method: str | None = None
+    comment: str | None = Field(default=None, max_length=2000)
+    resolution: str | None = Field(default=None, max_length=5000)
+    no_followup_reason: str | None = Field(default=None, max_length=500)
+    reason: str | None = Field(default=None, max_length=2000)
+    plan: str | None = Field(default=None, max_length=5000)
+    milestones: list[tuple[str, dt.datetime]] | None = None
+    supervisor: str | None = Field(default=None, description="Username of the supervising leader.")
+
+
+class EventRead(BaseModel):
+    seq: int
+    at: dt.datetime
+    actor: str | None
+    role: str
+    action: str
+    from_status: str | None
+    to_status: str
+    note: str | None
+    payload: dict[str, Any]
+
+
+class CaseRead(BaseModel):
+    code: str
+    title: str
+    description: str
+    status: str
+    status_label: str
+    category: str | None
+    category_name: str | None
+    priority: str
+    channel: str
+    lon: float | None
+    lat: float | None
+    address: str | None
+    grid: str | None
+    reporter_kind: str
+    unit: str | None
+    unit_name: str | None
+    handling_level: str
+    cohandlers: list[str]
+    due_at: dt.datetime | None
+    overdue: bool
+    rework_count: int
+    escalations: int
+    satisfaction: str | None
+    resolution: str | None
+    reject_reason: str | None
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    closed_at: dt.datetime | None
+    allowed_actions: list[str] = Field(default_factory=list)
+    events: list[EventRead] | None = None
+    evaluation: dict[str, Any] | None = None
+
+
+class CasePage(BaseModel):
+    items: list[CaseRead]
+    total: int
+    limit: int
+    offset: int
+
+
+class NoticeRead(BaseModel):
+    id: int
+    case: str | None
+    unit: str
+    source: str
+    reason: str
+    issued_at: dt.datetime
+    reply_due_at: dt.datetime
+    replied_at: dt.datetime | None
+    reply: str | None
+    late: bool
+
+
+class NoticeReply(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reply: str = Field(min_length=1, max_length=5000)

@@ -1,0 +1,78 @@
+"""Shared helpers of the command-line interface: JSON output, clean errors, the actor."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, NoReturn
+
+import typer
+from sqlalchemy.orm import Session
+
+from huying.cases.errors import CaseError, InvalidInput
+from huying.cases.workflow import IllegalTransition
+from huying.geo.service import GeoError
+from huying.orgs.service import AccountError
+
+#: Exit codes: 1 refused by the rules (403/404/409), 2 bad input (422).
+EXIT_REFUSED, EXIT_INVALID = 1, 2
+
+
+def emit(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=_default))
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def fail(message: str, code: int = EXIT_REFUSED) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def clean_errors() -> Iterator[None]:
+    """Turn the domain's errors into one line on stderr and a non-zero exit."""
+    try:
+        yield
+    except InvalidInput as exc:
+        fail(str(exc), EXIT_INVALID)
+    except IllegalTransition as exc:
+        fail(str(exc))
+    except (CaseError, GeoError, AccountError) as exc:
+        fail(str(exc), EXIT_INVALID if isinstance(exc, ValueError) else EXIT_REFUSED)
+
+
+def parse_now(value: str | None) -> dt.datetime:
+    if not value:
+        return dt.datetime.now(dt.UTC)
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        fail(f"--now {value!r} is not an ISO date-time (e.g. 2026-03-02T09:30:00+08:00)", EXIT_INVALID)
+    if moment.tzinfo is None:
+        fail("--now needs a time zone offset (e.g. +08:00 or Z)", EXIT_INVALID)
+    return moment.astimezone(dt.UTC)
+
+
+def actor_for(session: Session, username: str) -> Any:
+    from huying.cases.policy import Actor
+    from huying.orgs.service import get_user
+
+    try:
+        return Actor.of(session, get_user(session, username))
+    except AccountError as exc:
+        fail(str(exc), EXIT_INVALID)
+
+
+def stdout_is_tty() -> bool:
+    return sys.stdout.isatty()
+
+
+Command = Callable[..., Any]

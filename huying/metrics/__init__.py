@@ -1,0 +1,1 @@
+"""Figures at every level of the tree, computed from the case events."""

@@ -1,0 +1,115 @@
+"""Figures of a node and of each of its children, computed from the events (the append-only
+record), so that they can be recomputed for any period and always agree with the timeline.
+
+received · closed · fixed on the spot · on-time rate (closed without ever going overdue) ·
+satisfaction rate (follow-ups satisfied or basically satisfied) · rework rate (closed cases
+that were reopened) · mean hours to close · escalations · open and overdue now."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import and_, case, exists, func, literal, select
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql import ColumnElement
+
+from huying.cases.models import Case, CaseEvent
+from huying.cases.workflow import FINAL
+from huying.geo import service as geo
+from huying.geo.models import Node
+
+CLOSING = ("close", "fix_on_spot")
+
+
+@dataclass
+class Figures:
+    code: str
+    name: str
+    level: str
+    received: int
+    closed: int
+    fixed_on_spot: int
+    on_time_rate: float | None
+    satisfaction_rate: float | None
+    rework_rate: float | None
+    mean_hours_to_close: float | None
+    escalations: int
+    open_now: int
+    overdue_now: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _seconds(later: Any, earlier: Any, dialect: str) -> ColumnElement[float]:
+    if dialect == "sqlite":
+        return (func.julianday(later) - func.julianday(earlier)) * 86400.0
+    return func.extract("epoch", later - earlier)
+
+
+def _ratio(num: int, den: int) -> float | None:
+    return round(num / den, 4) if den else None
+
+
+def node_figures(session: Session, node: Node, *, now: dt.datetime, since: dt.datetime | None = None,
+                 until: dt.datetime | None = None) -> Figures:
+    dialect = session.get_bind().dialect.name
+    e = CaseEvent
+    other = aliased(CaseEvent)
+    where = [Case.city_id == node.city_id, Case.grid_path.startswith(node.path)]
+    if since is not None:
+        where.append(e.at >= since)
+    if until is not None:
+        where.append(e.at < until)
+
+    def count(cond: ColumnElement[bool]) -> ColumnElement[int]:
+        return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
+
+    closing = e.action.in_(CLOSING)
+    had = lambda action: exists().where(and_(other.case_id == e.case_id, other.action == action))  # noqa: E731
+    row = session.execute(
+        select(
+            count(e.action.in_(("report", "fix_on_spot"))),
+            count(closing),
+            count(e.action == "fix_on_spot"),
+            count(and_(closing, ~had("overdue"))),
+            count(and_(closing, had("reopen"))),
+            count(e.action == "follow_up"),
+            count(e.action == "reopen"),
+            count(e.action == "escalate"),
+            func.coalesce(func.sum(case((closing, _seconds(e.at, Case.created_at, dialect)), else_=literal(0.0))), 0.0),
+        ).select_from(e).join(Case, Case.id == e.case_id).where(*where)
+    ).one()
+    received, closed, fixed, on_time, reworked, satisfied, dissatisfied, escalations, close_s = row
+    open_q = select(func.count()).select_from(Case).where(
+        Case.city_id == node.city_id, Case.grid_path.startswith(node.path),
+        Case.status.not_in([s.value for s in FINAL]))
+    open_now = session.scalar(open_q) or 0
+    overdue_now = session.scalar(open_q.where(Case.due_at < now)) or 0
+    return Figures(
+        code=node.code, name=node.name_zh, level=node.level, received=int(received), closed=int(closed),
+        fixed_on_spot=int(fixed), on_time_rate=_ratio(int(on_time), int(closed)),
+        satisfaction_rate=_ratio(int(satisfied), int(satisfied) + int(dissatisfied)),
+        rework_rate=_ratio(int(reworked), int(closed)),
+        mean_hours_to_close=round(float(close_s) / 3600 / int(closed), 2) if closed else None,
+        escalations=int(escalations), open_now=int(open_now), overdue_now=int(overdue_now),
+    )
+
+
+def figures(session: Session, city_id: int, code: str | None, *, now: dt.datetime,
+            since: dt.datetime | None = None, until: dt.datetime | None = None,
+            children: bool = True) -> dict[str, Any]:
+    """The figures of a node (the city when ``code`` is None) and of each child node."""
+    if code is None:
+        node = session.scalar(select(Node).where(Node.city_id == city_id, Node.level == "city"))
+        if node is None:
+            raise geo.CityNotFound(f"city {city_id} has no map")
+    else:
+        node = geo.get_node(session, city_id, code)
+    out: dict[str, Any] = {"node": node_figures(session, node, now=now, since=since, until=until).as_dict()}
+    if children:
+        out["children"] = [node_figures(session, c, now=now, since=since, until=until).as_dict()
+                           for c in geo.children(session, node)]
+    return out

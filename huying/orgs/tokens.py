@@ -1,0 +1,56 @@
+"""API tokens: created for a user, shown once, stored as a SHA-256, revocable."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from huying.orgs.models import ApiToken, User
+from huying.orgs.service import AccountError
+
+PREFIX = "hy_"
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create(session: Session, user: User, name: str, *, now: dt.datetime, token: str | None = None) -> tuple[ApiToken, str]:
+    """A new token for ``user``; returns the row and the token (only now in clear).
+    ``token`` may be given to install a known value (the demo city's documented key)."""
+    name = name.strip()
+    if not name:
+        raise AccountError("a token needs a name")
+    token = token or PREFIX + secrets.token_urlsafe(32)
+    if len(token) < 16:
+        raise AccountError("a token must have at least 16 characters")
+    row = ApiToken(city_id=user.city_id, user_id=user.id, name=name[:60], prefix=token[:10],
+                   token_hash=_digest(token), created_at=now)
+    session.add(row)
+    session.flush()
+    return row, token
+
+
+def revoke(session: Session, token_id: int, *, now: dt.datetime) -> ApiToken:
+    row = session.get(ApiToken, token_id)
+    if row is None:
+        raise AccountError(f"no token {token_id}")
+    if row.revoked_at is None:
+        row.revoked_at = now
+    session.flush()
+    return row
+
+
+def user_for(session: Session, token: str) -> User | None:
+    """The active user of a valid, unrevoked token."""
+    row = session.execute(
+        select(ApiToken, User).join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == _digest(token), ApiToken.revoked_at.is_(None))
+    ).first()
+    if row is None or not row[1].active:
+        return None
+    return row[1]
