@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
 from typing import Any, cast
 
@@ -373,17 +374,25 @@ def plan_map(seed: int, sizes: Sizes, progress: _Progress) -> MapPlan:
     with progress.step("towns: clean the real polygons", 1):
         town_geoms = clean_towns(towns, outline)
         progress.advance()
-    with progress.step("communities: partition the towns", 1):
+    with progress.step("communities: partition the towns", len(town_geoms)):
         c_counts = allocate([g.area for g in town_geoms], sizes.communities)
         c_pieces = partition_many(
-            town_geoms, c_counts, rng, lloyd_iterations=sizes.lloyd_iterations
+            town_geoms,
+            c_counts,
+            rng,
+            lloyd_iterations=sizes.lloyd_iterations,
+            on_parent=lambda _i: progress.advance(),
         )
-        progress.advance()
     flat_c = [p for pieces in c_pieces for p in pieces]
-    with progress.step("grids: partition the communities", 1):
+    with progress.step("grids: partition the communities", len(flat_c)):
         g_counts = allocate([g.area for g in flat_c], sizes.grids)
-        g_pieces = partition_many(flat_c, g_counts, rng, lloyd_iterations=sizes.lloyd_iterations)
-        progress.advance()
+        g_pieces = partition_many(
+            flat_c,
+            g_counts,
+            rng,
+            lloyd_iterations=sizes.lloyd_iterations,
+            on_parent=lambda _i: progress.advance(),
+        )
 
     nodes: dict[str, tuple[Level, str | None, str, str, BaseGeometry]] = {}
     communities_of: dict[str, list[str]] = {}
@@ -846,7 +855,8 @@ def _write_population(
                 )
             )
     with progress.step("enterprises: write", len(enterprises)):
-        _insert(session, Organisation, enterprises)
+        ent_ids = _insert(session, Organisation, enterprises)
+        org_ids.update(zip([e["code"] for e in enterprises], ent_ids, strict=True))
         progress.advance(len(enterprises))
 
     # Populations of the nodes, summed up the tree.
@@ -874,10 +884,9 @@ def _write_population(
 def _write_accounts(
     session: Session,
     city_id: int,
-    node_ids: dict[str, int],
-    org_ids: dict[str, int],
     person_ids: dict[str, int],
 ) -> dict[str, int]:
+    """The demo accounts (:data:`DEMO_ACCOUNTS`), through ``orgs.service.create_user``."""
     hashes: dict[str, str] = {}
     out: dict[str, int] = {}
     nodes = {
@@ -972,7 +981,7 @@ def build(
         city, node_ids = _write_nodes(session, plan, bar)
         org_ids = _write_organisations(session, city.id, plan, node_ids, bar)
         person_ids = _write_population(session, city.id, plan, node_ids, org_ids, sizes, seed, bar)
-        user_ids = _write_accounts(session, city.id, node_ids, org_ids, person_ids)
+        user_ids = _write_accounts(session, city.id, person_ids)
         bump_map_version(session, city.id)
         grid_codes = sorted(c for c, n in plan.nodes.items() if n[0] is Level.GRID)
         demo = DemoCity(seed, city.id, node_ids, org_ids, user_ids, grid_codes)
@@ -1144,12 +1153,14 @@ def export_rows(session: Session, code: str = CITY_CODE) -> Iterator[tuple[str, 
 def export_hash(session: Session, code: str = CITY_CODE) -> str:
     """SHA-256 of :func:`export_rows`: equal for equal demo cities, on any backend."""
     digest = hashlib.sha256()
+    encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     for table, row in export_rows(session, code):
-        digest.update(json.dumps([table, row], ensure_ascii=False, separators=(",", ":")).encode())
+        digest.update(encode([table, row]).encode())
         digest.update(b"\n")
     return digest.hexdigest()
 
 
+@lru_cache(maxsize=1024)
 def _ts(value: dt.datetime | None) -> str | None:
     return value.astimezone(dt.UTC).isoformat() if value else None
 

@@ -16,7 +16,7 @@ exact union of its children when an exact hierarchy is wanted.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TypeAlias
 
 import numpy as np
@@ -161,11 +161,13 @@ def partition_many(
     *,
     lloyd_iterations: int = 4,
     grid_size: float = GRID_SIZE,
+    on_parent: Callable[[int], None] | None = None,
 ) -> list[list[Polygonal]]:
     """Partition each parent of a coverage into ``counts[i]`` pieces, rounding all pieces
     together so that they tile exactly, within and across parents. Parents are handled in
     order with the one ``rng``, so the result depends only on the inputs and the rng state.
-    Returns, for each parent, its pieces in seed order."""
+    Returns, for each parent, its pieces in seed order. ``on_parent(i)`` is called as each
+    parent's cells are made (for progress bars)."""
     if len(parents) != len(counts):
         raise ValueError("one count per parent")
     raw: list[BaseGeometry] = []
@@ -179,6 +181,8 @@ def partition_many(
         cells = voronoi_cells(parent, seeds)
         raw.extend(cells)
         owner.extend([i] * len(cells))
+        if on_parent is not None:
+            on_parent(i)
     rounded = round_coverage(raw, grid_size)
     grouped: list[list[Polygonal]] = [[] for _ in parents]
     for i, piece in zip(owner, rounded, strict=True):
