@@ -11,7 +11,11 @@
   ``/usr/bin/chromium`` with a new empty profile; never a downloaded browser. When Chromium
   or Playwright is missing the browser tests are skipped with the reason, except with
   ``CI=true``, where they fail. ``scripts/ensure-browser.sh`` installs Chromium.
-- ``shot(name)``: saves a screenshot under the test's ``tmp_path``.
+- ``phone_page``: the same on a 390×844 touch screen.
+- ``shot(page, name)``: saves a screenshot under the test's ``tmp_path``.
+
+The browser tests live in ``tests/web/browser/`` and are marked ``browser``; without the
+playwright package they are skipped as modules (with ``CI=true`` they fail to import).
 """
 
 from __future__ import annotations
@@ -57,7 +61,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 IN_CI = os.environ.get("CI", "").lower() == "true"
-
 #: The towns of the tiny city: (statistical code, name as in the town polygons, English).
 TINY_TOWNS = [
     ("441900003", "东城街道", "Dongcheng Subdistrict"),

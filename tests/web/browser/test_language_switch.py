@@ -8,9 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
 
-from tests.web.browser import CJK, click_at, open_map, visible_text
+from tests.web.browser.helpers import CJK, Page, click_at, expect, open_map, visible_text
 from tests.web.conftest import KnownPlace
 
 pytestmark = pytest.mark.browser

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+
+from tests.web.browser.helpers import Page, expect
 
 pytestmark = pytest.mark.browser
 
