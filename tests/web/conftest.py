@@ -36,12 +36,10 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from fastapi.testclient import TestClient
 from shapely.geometry import box, shape
-from shapely.ops import unary_union
 from sqlalchemy.orm import Session
 
 from huying.db import Base, import_all_models, make_engine
-from huying.geo.models import City, Level, MapVersion, Node
-from huying.geo.shapes import node_shape
+from huying.geo.models import Level
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -113,35 +111,6 @@ def client() -> Iterator[TestClient]:
 # --- a database with a city -----------------------------------------------------------------
 
 
-def _city_root(s: Session, polygons: Any) -> tuple[City, Node]:
-    """The city and its root node. (Made from the models: ``service.create_city`` rejected
-    every 6-digit city code when this was written — its code pattern ``\\d{6}`` goes through
-    ``str.format``.)"""
-    from huying.geo import service
-
-    try:
-        city = service.create_city(s, "441900", "东莞市", "Dongguan")
-        return city, service.get_node(s, city.id, "441900")
-    except IndexError:
-        s.rollback()
-    city = City(code="441900", name_zh="东莞市", name_en="Dongguan")
-    s.add(city)
-    s.flush()
-    s.add(MapVersion(city_id=city.id, version=1))
-    root = Node(
-        city_id=city.id,
-        code="441900",
-        level=Level.CITY.value,
-        path="441900/",
-        name_zh="东莞市",
-        name_en="Dongguan",
-        **node_shape(unary_union(list(polygons))).columns(),
-    )
-    s.add(root)
-    s.flush()
-    return city, root
-
-
 def build_tiny_city(url: str) -> None:
     """City → one area → three real towns → one community each → two grids each (the
     community split in two along its centre's longitude), through the geo service."""
@@ -152,7 +121,8 @@ def build_tiny_city(url: str) -> None:
     Base.metadata.create_all(engine)
     towns = {name: town_polygon(name) for _, name, _ in TINY_TOWNS}
     with Session(engine) as s:
-        city, root = _city_root(s, towns.values())
+        city = service.create_city(s, "441900", "东莞市", "Dongguan")
+        root = service.get_node(s, city.id, "441900")
         area = service.add_node(s, city, Level.AREA, "441900-A1", root, "中心片区", "Central Area")
         for code, name_zh, name_en in TINY_TOWNS:
             poly = towns[name_zh]
