@@ -1,0 +1,364 @@
+"""The served text classifier: first-level category of a resident's message.
+
+Character n-gram TF-IDF (of subject + detail, plus the subject alone as a second field) and a
+multinomial logistic regression, with a temperature fitted on held-out predictions so that the
+confidence is calibrated. Training uses scikit-learn; a trained model is plain numpy arrays and
+JSON (``.npz`` without pickle), so loading runs no foreign code and needs no scikit-learn.
+
+    clf = default_classifier()
+    p = clf.predict_one("小区电梯坏了", "3栋电梯停运一周无人维修")
+    p.label, p.confidence, p.top       # '城乡建设', 0.83, [('城乡建设', 0.83), ...]
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from huying.triage.features import Vocabulary, fit_vocabulary, transform
+
+FORMAT = "huying-triage-ngram-lr/1"
+DEFAULT_MODEL_PATH = Path(__file__).parent / "default_model" / "model.npz"
+DEFAULT_THRESHOLD = 0.5
+
+#: A message: (subject, detail). A bare string is taken as a detail with no subject.
+Message = tuple[str, str] | str
+
+
+class ModelError(Exception):
+    """A model file that cannot be read (missing, corrupt, wrong format)."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """Training settings; the defaults are the ones chosen in docs/triage.md."""
+
+    ngram_range: tuple[int, int] = (1, 2)
+    subject_weight: float = 0.5  # 0 disables the subject-only field
+    min_df: int = 2
+    max_features: int | None = 200_000
+    C: float = 10.0
+    balanced: bool = True  # class weights inversely proportional to class frequency
+    max_iter: int = 300
+    calibration_folds: int = 3  # 0 or 1: no temperature fitting (T = 1)
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class Prediction:
+    label: str
+    confidence: float
+    top: list[tuple[str, float]]
+
+    def needs_review(self, threshold: float = DEFAULT_THRESHOLD) -> bool:
+        """True when a person should confirm the category (confidence below ``threshold``)."""
+        return self.confidence < threshold
+
+
+def split_message(m: Message) -> tuple[str, str]:
+    return ("", m) if isinstance(m, str) else (m[0] or "", m[1] or "")
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
+    """The temperature T minimising the log loss of softmax(logits / T) (grid + refine)."""
+    idx = np.arange(len(y))
+
+    def nll(t: float) -> float:
+        p = _softmax(logits / t)
+        return float(-np.log(np.clip(p[idx, y], 1e-12, None)).mean())
+
+    grid = np.exp(np.linspace(np.log(0.05), np.log(20.0), 61))
+    best = float(min(grid, key=nll))
+    fine = best * np.exp(np.linspace(-0.12, 0.12, 25))
+    return float(min(fine, key=nll))
+
+
+@dataclass
+class _Weights:
+    vocab_full: Vocabulary
+    vocab_subject: Vocabulary | None
+    subject_weight: float
+    coef: np.ndarray  # (n_classes, n_features) float32
+    intercept: np.ndarray  # (n_classes,) float32
+
+
+def _features(
+    subjects: Sequence[str], details: Sequence[str], w: _Weights
+) -> sp.csr_matrix:
+    full = [s + " " + d for s, d in zip(subjects, details, strict=True)]
+    x = transform(full, w.vocab_full)
+    if w.vocab_subject is None:
+        return x
+    xs = transform(subjects, w.vocab_subject)
+    xs.data *= w.subject_weight
+    return sp.hstack([x, xs], format="csr")
+
+
+def _train_weights(
+    subjects: Sequence[str],
+    details: Sequence[str],
+    y: np.ndarray,
+    n_classes: int,
+    cfg: Config,
+    sample_weight: np.ndarray,
+) -> _Weights:
+    from sklearn.linear_model import LogisticRegression
+
+    full = [s + " " + d for s, d in zip(subjects, details, strict=True)]
+    vf, x = fit_vocabulary(full, cfg.ngram_range, cfg.min_df, cfg.max_features, seed=0)
+    vs: Vocabulary | None = None
+    if cfg.subject_weight > 0:
+        vs, xs = fit_vocabulary(subjects, cfg.ngram_range, cfg.min_df, cfg.max_features, seed=1)
+        xs.data *= cfg.subject_weight
+        x = sp.hstack([x, xs], format="csr")
+    sw = sample_weight.astype(np.float64)
+    if cfg.balanced:
+        per_class = np.bincount(y, weights=sw, minlength=n_classes)
+        cw = np.where(per_class > 0, sw.sum() / (n_classes * np.maximum(per_class, 1e-12)), 0.0)
+        sw = sw * cw[y]
+    lr = LogisticRegression(C=cfg.C, max_iter=cfg.max_iter, tol=1e-3)
+    lr.fit(x, y, sample_weight=sw)
+    coef = np.zeros((n_classes, x.shape[1]), dtype=np.float32)
+    intercept = np.full(n_classes, -1e4, dtype=np.float32)  # classes absent from training
+    coef[lr.classes_] = lr.coef_ if len(lr.classes_) > 2 else np.vstack([-lr.coef_, lr.coef_]) / 2
+    intercept[lr.classes_] = (
+        lr.intercept_ if len(lr.classes_) > 2 else np.array([-1, 1]) * lr.intercept_[0] / 2
+    )
+    return _Weights(vf, vs, cfg.subject_weight, coef, intercept)
+
+
+def _logits(subjects: Sequence[str], details: Sequence[str], w: _Weights) -> np.ndarray:
+    x = _features(subjects, details, w)
+    return np.asarray(x @ w.coef.T) + w.intercept
+
+
+@dataclass
+class TextClassifier:
+    """Fast first-level category classifier with calibrated confidence and top-k suggestions."""
+
+    config: Config = field(default_factory=Config)
+    labels: list[str] = field(default_factory=list)
+    temperature: float = 1.0
+    metadata: dict[str, Any] = field(default_factory=dict)
+    _w: _Weights | None = None
+
+    # -- training -------------------------------------------------------------------------
+    def fit(
+        self,
+        texts: Sequence[Message],
+        labels: Sequence[str],
+        *,
+        sample_weight: Sequence[float] | None = None,
+        calibrate_mask: Sequence[bool] | None = None,
+        trained_at: str | None = None,
+        extra_metadata: dict[str, Any] | None = None,
+        progress: Callable[[str], None] | None = None,
+    ) -> TextClassifier:
+        """Train on messages and their labels.
+
+        ``sample_weight`` weighs rows (e.g. pseudo-labelled ones lower). The temperature is
+        fitted on out-of-fold predictions of the rows where ``calibrate_mask`` is true (by
+        default all rows; pass False for pseudo-labelled rows so that calibration is judged
+        on real labels only). ``trained_at`` is stored as given (time is a parameter).
+        """
+        if len(texts) != len(labels):
+            raise ValueError(f"{len(texts)} texts but {len(labels)} labels")
+        if not texts:
+            raise ValueError("no training messages")
+        pairs = [split_message(t) for t in texts]
+        subjects = [p[0] for p in pairs]
+        details = [p[1] for p in pairs]
+        self.labels = sorted(set(labels))
+        if len(self.labels) < 2:
+            raise ValueError(f"need at least two categories to train, got {self.labels}")
+        index = {lab: i for i, lab in enumerate(self.labels)}
+        y = np.array([index[lab] for lab in labels], dtype=np.int64)
+        sw = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, float)
+        real = np.ones(len(y), bool) if calibrate_mask is None else np.asarray(calibrate_mask)
+        cfg = self.config
+        say = progress or (lambda _msg: None)
+
+        self.temperature = 1.0
+        if cfg.calibration_folds > 1 and len(self.labels) > 1:
+            say(f"calibrating on {cfg.calibration_folds} folds")
+            self.temperature = self._fit_temperature(subjects, details, y, sw, real)
+        say(f"fitting on {len(y)} messages")
+        self._w = _train_weights(subjects, details, y, len(self.labels), cfg, sw)
+        counts = {lab: int(((y == i) & real).sum()) for i, lab in enumerate(self.labels)}
+        self.metadata = {
+            "format": FORMAT,
+            "trained_at": trained_at,
+            "n_train": int(real.sum()),
+            "n_pseudo": int((~real).sum()),
+            "class_counts": counts,
+            "n_features": int(self._w.coef.shape[1]),
+            "temperature": self.temperature,
+            "config": asdict(cfg),
+            **(extra_metadata or {}),
+        }
+        return self
+
+    def _fit_temperature(
+        self,
+        subjects: list[str],
+        details: list[str],
+        y: np.ndarray,
+        sw: np.ndarray,
+        real: np.ndarray,
+    ) -> float:
+        from sklearn.model_selection import StratifiedKFold
+
+        real_idx = np.flatnonzero(real)
+        yr = y[real_idx]
+        n_splits = min(self.config.calibration_folds, int(np.bincount(yr).max()))
+        if n_splits < 2 or np.bincount(yr)[np.bincount(yr) > 0].min() < n_splits:
+            return 1.0
+        logits = np.zeros((len(real_idx), len(self.labels)))
+        skf = StratifiedKFold(n_splits, shuffle=True, random_state=self.config.seed)
+        cfg = replace(self.config, calibration_folds=0)
+        for _tr, te in skf.split(real_idx, yr):
+            held = np.zeros(len(y), bool)
+            held[real_idx[te]] = True
+            keep = np.flatnonzero(~held)
+            w = _train_weights(
+                [subjects[i] for i in keep], [details[i] for i in keep], y[keep],
+                len(self.labels), cfg, sw[keep],
+            )
+            rows = real_idx[te]
+            logits[te] = _logits([subjects[i] for i in rows], [details[i] for i in rows], w)
+        return fit_temperature(logits, yr)
+
+    # -- prediction -----------------------------------------------------------------------
+    def _weights(self) -> _Weights:
+        if self._w is None:
+            raise RuntimeError("the classifier is not trained")
+        return self._w
+
+    def predict_proba(self, texts: Sequence[Message]) -> np.ndarray:
+        """Calibrated probabilities, one row per message, columns in ``self.labels`` order."""
+        w = self._weights()
+        if not texts:
+            return np.zeros((0, len(self.labels)))
+        pairs = [split_message(t) for t in texts]
+        z = _logits([p[0] for p in pairs], [p[1] for p in pairs], w)
+        return _softmax(z / self.temperature)
+
+    def predict(self, texts: Sequence[Message], k: int = 3) -> list[Prediction]:
+        proba = self.predict_proba(texts)
+        order = np.argsort(-proba, axis=1)[:, :k]
+        out = []
+        for row, idx in zip(proba, order, strict=True):
+            top = [(self.labels[i], float(row[i])) for i in idx]
+            out.append(Prediction(top[0][0], top[0][1], top))
+        return out
+
+    def predict_one(self, subject: str, detail: str, k: int = 3) -> Prediction:
+        return self.predict([(subject, detail)], k=k)[0]
+
+    @property
+    def version(self) -> str:
+        return str(self.metadata.get("version") or self.metadata.get("trained_at") or "unversioned")
+
+    @property
+    def metrics(self) -> dict[str, Any]:
+        return dict(self.metadata.get("metrics", {}))
+
+    # -- persistence ----------------------------------------------------------------------
+    def save(self, path: str | Path) -> Path:
+        """Write the model as a pickle-free ``.npz`` (arrays + one JSON header)."""
+        w = self._weights()
+        header = {
+            "format": FORMAT,
+            "labels": self.labels,
+            "temperature": self.temperature,
+            "config": asdict(self.config),
+            "metadata": self.metadata,
+            "full": {"ngram_range": list(w.vocab_full.ngram_range), "seed": w.vocab_full.seed},
+            "subject": None
+            if w.vocab_subject is None
+            else {
+                "ngram_range": list(w.vocab_subject.ngram_range),
+                "seed": w.vocab_subject.seed,
+                "weight": w.subject_weight,
+            },
+        }
+        arrays: dict[str, np.ndarray] = {
+            "header": np.frombuffer(json.dumps(header, ensure_ascii=False).encode(), np.uint8),
+            "full_keys": w.vocab_full.keys,
+            "full_idf": w.vocab_full.idf.astype(np.float16),
+            "coef": w.coef.astype(np.float16),
+            "intercept": w.intercept.astype(np.float32),
+        }
+        if w.vocab_subject is not None:
+            arrays["subject_keys"] = w.vocab_subject.keys
+            arrays["subject_idf"] = w.vocab_subject.idf.astype(np.float16)
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        buf = io.BytesIO()
+        np.savez_compressed(buf, **arrays)  # type: ignore[arg-type]
+        path.write_bytes(buf.getvalue())
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> TextClassifier:
+        """Read a model written by :meth:`save`; raises :class:`ModelError` naming the file."""
+        path = Path(path)
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                arrays = {k: z[k] for k in z.files}
+            header = json.loads(arrays["header"].tobytes().decode())
+        except FileNotFoundError as exc:
+            raise ModelError(f"{path}: no such model file") from exc
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile, UnicodeDecodeError) as exc:
+            raise ModelError(f"{path}: not a huying triage model ({exc})") from exc
+        if header.get("format") != FORMAT:
+            raise ModelError(f"{path}: unsupported model format {header.get('format')!r}")
+        try:
+            cfg_d = dict(header["config"])
+            cfg_d["ngram_range"] = tuple(cfg_d["ngram_range"])
+            full = header["full"]
+            vf = Vocabulary(
+                arrays["full_keys"], arrays["full_idf"].astype(np.float32),
+                tuple(full["ngram_range"]), full["seed"],  # type: ignore[arg-type]
+            )
+            vs = None
+            subj = header["subject"]
+            if subj is not None:
+                vs = Vocabulary(
+                    arrays["subject_keys"], arrays["subject_idf"].astype(np.float32),
+                    tuple(subj["ngram_range"]), subj["seed"],  # type: ignore[arg-type]
+                )
+            coef = arrays["coef"].astype(np.float32)
+            n_feat = len(vf) + (len(vs) if vs is not None else 0)
+            labels = list(header["labels"])
+            if coef.shape != (len(labels), n_feat):
+                raise ValueError(f"weights of shape {coef.shape}, expected {(len(labels), n_feat)}")
+            w = _Weights(vf, vs, float(subj["weight"]) if subj else 0.0, coef,
+                         arrays["intercept"].astype(np.float32))
+            return cls(
+                config=Config(**cfg_d), labels=labels, temperature=float(header["temperature"]),
+                metadata=dict(header["metadata"]), _w=w,
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelError(f"{path}: corrupt huying triage model ({exc})") from exc
+
+
+@lru_cache(maxsize=1)
+def default_classifier() -> TextClassifier:
+    """The model shipped in ``huying/triage/default_model`` (loaded once per process)."""
+    return TextClassifier.load(DEFAULT_MODEL_PATH)

@@ -1,0 +1,91 @@
+"""``huying triage``: train and evaluate the message classifier.
+
+    huying triage train --data labelled.csv [--unlabelled u.csv ...] --out model.npz
+    huying triage eval --model model.npz --data labelled.csv     # last line: macro_f1=0.XXXX
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import typer
+
+from huying.triage.classifier import ModelError, TextClassifier
+from huying.triage.data import DataError, read_messages
+
+app = typer.Typer(no_args_is_help=True)
+
+
+def _fail(msg: str) -> None:
+    typer.echo(f"error: {msg}", err=True)
+    raise typer.Exit(code=2)
+
+
+@app.command()
+def train(
+    data: Path = typer.Option(..., "--data", help="Labelled CSV (id,user,subject,time,detail,label)."),
+    out: Path = typer.Option(..., "--out", help="Where to write the model (.npz)."),
+    unlabelled: list[Path] = typer.Option(
+        [], "--unlabelled", help="CSV(s) of unlabelled messages (subject, detail) for self-training."
+    ),
+    threshold: float = typer.Option(0.7, help="Pseudo-label only pool messages this sure."),
+    trained_at: str = typer.Option(None, help="Training date to record (default: now, UTC)."),
+) -> None:
+    """Train the classifier on DATA (plus pseudo-labelled UNLABELLED messages) into OUT."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from huying.triage.training import load_pool, train_self_training
+
+    try:
+        rows = read_messages(data, require_label=True)
+        pool = load_pool(unlabelled, exclude_subjects={r.subject for r in rows})
+    except DataError as exc:
+        _fail(str(exc))
+    labels = [r.label or "" for r in rows]
+    if len(set(labels)) < 2:
+        _fail(f"{data}: field label: need at least two categories, found {sorted(set(labels))}")
+    stamp = trained_at or datetime.now(UTC).replace(microsecond=0).isoformat()
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), transient=True
+    ) as bar:
+        task = bar.add_task("training", total=None)
+        clf = train_self_training(
+            [r.message for r in rows], labels, [p.message for p in pool],
+            threshold=threshold, trained_at=stamp,
+            extra_metadata={"version": stamp, "data": str(data),
+                            "unlabelled": [str(u) for u in unlabelled]},
+            progress=lambda msg: bar.update(task, description=msg),
+        )
+    try:
+        clf.save(out)
+    except OSError as exc:
+        _fail(f"{out}: cannot write model ({exc.strerror or exc})")
+    meta = clf.metadata
+    typer.echo(
+        f"trained on {meta['n_train']} labelled + {meta['n_pseudo']} pseudo-labelled messages, "
+        f"{len(clf.labels)} categories, {meta['n_features']} features, "
+        f"T={clf.temperature:.2f} → {out}"
+    )
+
+
+@app.command("eval")
+def evaluate(
+    model: Path = typer.Option(..., "--model", help="A model written by `huying triage train`."),
+    data: Path = typer.Option(..., "--data", help="Labelled CSV to score the model on."),
+) -> None:
+    """Score MODEL on DATA: accuracy, macro-F1, per-class F1, confusion matrix."""
+    from huying.triage.evaluation import evaluate as score
+    from huying.triage.evaluation import render_report
+
+    try:
+        clf = TextClassifier.load(model)
+    except ModelError as exc:
+        _fail(str(exc))
+    try:
+        rows = read_messages(data, require_label=True, known_labels=clf.labels)
+    except DataError as exc:
+        _fail(str(exc))
+    preds = clf.predict([r.message for r in rows])
+    report = score([r.label or "" for r in rows], [p.label for p in preds], clf.labels)
+    typer.echo(render_report(report, model=str(model), data=str(data)))

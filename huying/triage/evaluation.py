@@ -1,0 +1,67 @@
+"""Scores of a classifier on labelled messages, and their plain-text report."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Report:
+    labels: list[str]
+    n: int
+    accuracy: float
+    macro_f1: float
+    f1: dict[str, float]
+    support: dict[str, int]
+    confusion: np.ndarray  # rows: true label, columns: predicted label
+
+
+def evaluate(y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[str]) -> Report:
+    """Accuracy, macro-F1 over the classes present in ``y_true`` and the confusion matrix."""
+    labs = list(labels)
+    idx = {lab: i for i, lab in enumerate(labs)}
+    cm = np.zeros((len(labs), len(labs)), dtype=np.int64)
+    for t, p in zip(y_true, y_pred, strict=True):
+        cm[idx[t], idx[p]] += 1
+    tp = np.diag(cm).astype(float)
+    pred_n = cm.sum(axis=0)
+    true_n = cm.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        f1 = np.where(pred_n + true_n > 0, 2 * tp / (pred_n + true_n), 0.0)
+    present = true_n > 0
+    return Report(
+        labels=labs,
+        n=int(cm.sum()),
+        accuracy=float(tp.sum() / max(cm.sum(), 1)),
+        macro_f1=float(f1[present].mean()) if present.any() else 0.0,
+        f1={lab: float(f1[i]) for i, lab in enumerate(labs) if present[i]},
+        support={lab: int(true_n[i]) for i, lab in enumerate(labs)},
+        confusion=cm,
+    )
+
+
+def render_report(r: Report, *, model: str = "", data: str = "") -> str:
+    """The text printed by ``huying triage eval``; its last line is ``macro_f1=0.XXXX``."""
+    lines = []
+    if model or data:
+        lines.append(f"model: {model}  data: {data}  messages: {r.n}")
+    lines.append(f"accuracy={r.accuracy:.4f}")
+    lines.append("")
+    lines.append("per-class F1:")
+    width = max(len(lab) for lab in r.labels) if r.labels else 0
+    for lab in r.labels:
+        if lab in r.f1:
+            lines.append(f"  {lab:<{width}}  f1={r.f1[lab]:.4f}  support={r.support[lab]}")
+    lines.append("")
+    lines.append("confusion matrix (rows: true, columns: predicted):")
+    codes = [f"c{i}" for i in range(len(r.labels))]
+    lines.append("      " + " ".join(f"{c:>5}" for c in codes))
+    for i, _lab in enumerate(r.labels):
+        lines.append(f"{codes[i]:>5} " + " ".join(f"{v:>5}" for v in r.confusion[i]))
+    lines.append("  " + "  ".join(f"{c}={lab}" for c, lab in zip(codes, r.labels, strict=True)))
+    lines.append("")
+    lines.append(f"macro_f1={r.macro_f1:.4f}")
+    return "\n".join(lines)
