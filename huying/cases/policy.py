@@ -179,3 +179,41 @@ def allowed_for(session: Session, actor: Actor, case: Case) -> list[Action]:
             continue
         out.append(action)
     return out
+
+
+# --------------------------------------------------------------------------- beyond cases
+# The same scope rule for what is not a case: figures of a node, the city's settings.
+
+#: Roles that see every node of their city (their seat is the city).
+CITYWIDE = frozenset({Role.ADMIN, Role.LEADER, Role.CITY_OFFICER})
+
+
+def covers_node(actor: Actor, node_path: str) -> bool:
+    """The actor's scope includes the node (their node or one below it)."""
+    if actor.is_system or actor.role in CITYWIDE:
+        return True
+    return _covers(actor.node_path, node_path)
+
+
+def check_node(actor: Actor | None, node_path: str, what: str) -> None:
+    """May ``actor`` see ``what`` about the node (e.g. its figures)? Residents and the
+    public may not; staff within their scope may. The tree itself is public, so a refusal
+    is a 403, not a 404."""
+    if actor is None or actor.role == Role.RESIDENT:
+        raise NotPermitted(f"{what} are for staff of the node or above it")
+    if not covers_node(actor, node_path):
+        raise NotPermitted(f"this node is outside your scope: you may not see its {what}")
+
+
+def check_admin(actor: Actor, what: str) -> None:
+    """City settings (SLA rules...) are changed by administrators only."""
+    if actor.role != Role.ADMIN:
+        raise NotPermitted(f"only an administrator may {what}")
+
+
+def public_point(lon: float | None, lat: float | None) -> tuple[float | None, float | None]:
+    """What the public may see of a location: rounded to 0.001° (about 100 m), so that a
+    report cannot be traced to a door."""
+    if lon is None or lat is None:
+        return None, None
+    return round(lon, 3), round(lat, 3)

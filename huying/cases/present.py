@@ -96,3 +96,38 @@ def params_for(action: str, body: dict[str, Any], session: Session, city_id: int
     if action == "supervise" and "reason" not in params and "note" in params:
         params["reason"] = params.pop("note")
     return params
+
+
+#: The steps of a case as the public timeline shows them (no actors, no notes).
+PUBLIC_ACTIONS = frozenset({
+    "report", "fix_on_spot", "classify", "dispatch", "accept", "return", "transfer", "escalate",
+    "mark_handled", "follow_up", "reopen", "close", "reject", "approve_extension",
+})
+
+
+def public_case_dict(session: Session, case: Case, now: dt.datetime, *,
+                     events: bool = False) -> dict[str, Any]:
+    """What anyone may see of a case: anonymised. No reporter, contact, description,
+    address, photos, notes or actors; the location rounded to about 100 m."""
+    from huying.cases.policy import public_point
+
+    cat = session.get(Category, case.category_id) if case.category_id else None
+    unit = session.get(Organisation, case.unit_id) if case.unit_id else None
+    grid = session.get(Node, case.grid_id) if case.grid_id else None
+    lon, lat = public_point(case.lon, case.lat)
+    out: dict[str, Any] = {
+        "code": case.code, "title": case.title, "status": case.status,
+        "status_label": STATUS_ZH[Status(case.status)],
+        "category": cat.code if cat else None, "category_name": cat.name_zh if cat else None,
+        "lon": lon, "lat": lat, "grid": grid.code if grid else None,
+        "grid_name": grid.name_zh if grid else None,
+        "unit": unit.code if unit else None, "unit_name": unit.name_zh if unit else None,
+        "handling_level": case.handling_level, "channel": case.channel, "due_at": case.due_at,
+        "overdue": bool(case.due_at and case.due_at < now and case.status not in FINAL),
+        "reject_reason": case.reject_reason, "created_at": case.created_at,
+        "updated_at": case.updated_at, "closed_at": case.closed_at,
+    }
+    if events:
+        out["events"] = [{"seq": e.seq, "at": e.at, "action": e.action, "to_status": e.to_status}
+                         for e in svc.events_of(session, case) if e.action in PUBLIC_ACTIONS]
+    return out

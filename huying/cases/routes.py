@@ -1,25 +1,34 @@
-"""HTTP JSON endpoints of the closed loop (thin: parse, load, call one service function)."""
+"""HTTP JSON endpoints of the closed loop (thin: parse, load, call one service function).
+
+Case reads carry ``ETag: "<version>"``; commands take ``If-Match`` (a stale one is 412) or
+``expected_version`` in the body (a stale one is 409). ``POST /cases`` takes an
+``Idempotency-Key``. Lists are paginated (``limit``/``offset``, ``total``, ``Link``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Header, Query
-from sqlalchemy import func, select
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from sqlalchemy import Select, func, select
 
+from huying.api import create
+from huying.api.errors import PreconditionFailed
+from huying.api.ratelimit import limit_anonymous
 from huying.auth import CurrentActor
 from huying.cases import present, workflow
 from huying.cases import service as svc
-from huying.cases.errors import InvalidInput, NotVisible
-from huying.cases.models import Case, SupervisionNotice
-from huying.cases.policy import Actor, visible_filter
+from huying.cases.errors import InvalidInput, NotVisible, StaleVersion
+from huying.cases.models import Case, Category, SupervisionNotice
+from huying.cases.policy import Actor, check_act, visible_filter
 from huying.cases.schemas import ActionIn, CaseCreate, CasePage, CaseRead, NoticeRead, NoticeReply
 from huying.db import utcnow
 from huying.deps import SessionDep
 from huying.geo import service as geo
+from huying.orgs.models import Organisation
 
-router = APIRouter(prefix="/api/v1", tags=["cases"])
+router = APIRouter(prefix="/api/v1", tags=["cases"], dependencies=[Depends(limit_anonymous)])
 
 
 def clock() -> dt.datetime:
@@ -28,69 +37,163 @@ def clock() -> dt.datetime:
 
 
 Now = Annotated[dt.datetime, Depends(clock)]
+IdempotencyKeyHeader = Annotated[str | None, Header(
+    alias="Idempotency-Key", description="A client-chosen key: a retry with the same key returns "
+    "the case the first request created instead of creating another.")]
 
 
 def _if_match(value: str | None) -> int | None:
-    if value is None:
+    if value is None or value.strip() == "*":
         return None
     try:
-        return int(value.strip().strip('W/').strip('"'))
+        return int(value.strip().removeprefix("W/").strip('"'))
     except ValueError:
         raise InvalidInput("If-Match must be the case version, e.g. \"3\"", "If-Match") from None
 
 
+def etag(case: Case) -> str:
+    return f'"{case.version}"'
+
+
+def links(request: Request, total: int, limit: int, offset: int) -> str:
+    """RFC 8288 ``Link`` header of a page: first, prev, next, last."""
+    def url(off: int) -> str:
+        params = [(k, v) for k, v in request.query_params.multi_items() if k not in ("limit", "offset")]
+        return f"<{request.url.path}?{urlencode([*params, ('limit', limit), ('offset', off)])}>"
+
+    out = [f'{url(0)}; rel="first"']
+    if offset > 0:
+        out.append(f'{url(max(0, offset - limit))}; rel="prev"')
+    if offset + limit < total:
+        out.append(f'{url(offset + limit)}; rel="next"')
+    out.append(f'{url(max(0, (total - 1) // limit * limit))}; rel="last"')
+    return ", ".join(out)
+
+
+def paginate(request: Request, response: Response, total: int, limit: int, offset: int) -> None:
+    response.headers["Link"] = links(request, total, limit, offset)
+    response.headers["X-Total-Count"] = str(total)
+
+
 @router.post("/cases", response_model=CaseRead, status_code=201)
-def report_case(body: CaseCreate, session: SessionDep, actor: CurrentActor, now: Now) -> dict[str, Any]:
-    """Report a problem (发现上报), or report and fix it on the spot (立行立改)."""
+def report_case(body: CaseCreate, session: SessionDep, actor: CurrentActor, now: Now,
+                response: Response, idempotency_key: IdempotencyKeyHeader = None) -> dict[str, Any]:
+    """Report a problem (发现上报), or report and fix it on the spot (立行立改).
+    With ``Idempotency-Key`` a retry returns the same case (``Idempotent-Replayed: true``)."""
+    key = create.check_key(idempotency_key)
     data = body.model_dump()
+    digest = create.fingerprint("cases", data)
     photos = present.uploads(body.photos)
     data.pop("photos")
-    case = svc.report(session, actor, uploads=photos, now=now, **data)
+    case, replayed = create.create_once(
+        session, actor, key=key, scope="cases", digest=digest, now=now,
+        make=lambda: create.report(session, actor, uploads=photos, now=now, **data))
+    response.headers["ETag"] = etag(case)
+    response.headers["Location"] = f"/api/v1/cases/{case.code}"
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
     return present.case_dict(session, case, actor, now)
+
+
+def case_query(session: SessionDep, actor: Actor, *, node: str | None, status: list[str] | None,
+               overdue_at: dt.datetime | None, category: str | None, unit: str | None,
+               channel: str | None, since: dt.datetime | None, until: dt.datetime | None) -> Select[Any]:
+    """The visible cases matching the filters (the same query for the page and its total)."""
+    q = select(Case).where(visible_filter(actor))
+    if node:
+        q = q.where(Case.grid_path.startswith(geo.get_node(session, actor.city_id, node).path))
+    bad = [s for s in status or [] if s not in workflow.Status.__members__.values()]
+    if bad:
+        raise InvalidInput(f"unknown status {bad[0]!r}", "status")
+    if status:
+        q = q.where(Case.status.in_(status))
+    if overdue_at is not None:
+        q = q.where(Case.due_at < overdue_at, Case.status.not_in([s.value for s in workflow.FINAL]))
+    if category:
+        path = session.scalar(select(Category.path).where(Category.city_id == actor.city_id,
+                                                          Category.code == category))
+        if path is None:
+            raise InvalidInput(f"no category {category!r}", "category")
+        q = q.where(Case.category_id.in_(select(Category.id).where(
+            Category.city_id == actor.city_id, Category.path.startswith(path))))
+    if unit:
+        org = session.scalar(select(Organisation.id).where(Organisation.city_id == actor.city_id,
+                                                          Organisation.code == unit))
+        if org is None:
+            raise InvalidInput(f"no unit {unit!r}", "unit")
+        q = q.where(Case.unit_id == org)
+    if channel:
+        if channel not in svc.Channel.__members__.values():
+            raise InvalidInput(f"unknown channel {channel!r}", "channel")
+        q = q.where(Case.channel == channel)
+    for value, field in ((since, "since"), (until, "until")):
+        if value is not None and value.tzinfo is None:
+            raise InvalidInput("give a time zone (e.g. 2026-03-02T00:00:00+08:00)", field)
+    if since is not None:
+        q = q.where(Case.created_at >= since)
+    if until is not None:
+        q = q.where(Case.created_at < until)
+    return q
 
 
 @router.get("/cases", response_model=CasePage)
 def list_cases(
-    session: SessionDep, actor: CurrentActor, now: Now,
+    request: Request, response: Response, session: SessionDep, actor: CurrentActor, now: Now,
     node: str | None = Query(None, description="Only cases located under this node code."),
     status: list[str] | None = Query(None),
     overdue: bool = False,
+    category: str | None = Query(None, description="A category code: it and everything under it."),
+    unit: str | None = Query(None, description="The responsible unit's code."),
+    channel: str | None = Query(None),
+    since: dt.datetime | None = Query(None, description="Reported at or after (ISO 8601 with offset)."),
+    until: dt.datetime | None = Query(None, description="Reported before."),
     limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=10_000_000),
 ) -> dict[str, Any]:
-    path = geo.get_node(session, actor.city_id, node).path if node else None
-    bad = [s for s in status or [] if s not in workflow.Status.__members__.values()]
-    if bad:
-        raise InvalidInput(f"unknown status {bad[0]!r}", "status")
-    cases = svc.list_cases(session, actor, node_path=path, status=status,
-                           overdue_at=now if overdue else None, limit=limit, offset=offset)
-    q = select(func.count()).select_from(Case).where(visible_filter(actor))
-    if path:
-        q = q.where(Case.grid_path.startswith(path))
-    if status:
-        q = q.where(Case.status.in_(status))
-    if overdue:
-        q = q.where(Case.due_at < now, Case.status.not_in([s.value for s in workflow.FINAL]))
+    """The cases the caller may see, newest first."""
+    q = case_query(session, actor, node=node, status=status, overdue_at=now if overdue else None,
+                   category=category, unit=unit, channel=channel, since=since, until=until)
+    total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
+    cases = session.scalars(q.order_by(Case.id.desc()).limit(limit).offset(offset)).all()
+    paginate(request, response, total, limit, offset)
     return {"items": [present.case_dict(session, c, actor, now) for c in cases],
-            "total": session.scalar(q) or 0, "limit": limit, "offset": offset}
+            "total": total, "limit": limit, "offset": offset}
 
 
 @router.get("/cases/{code}", response_model=CaseRead)
-def show_case(code: str, session: SessionDep, actor: CurrentActor, now: Now) -> dict[str, Any]:
+def show_case(code: str, request: Request, response: Response, session: SessionDep,
+              actor: CurrentActor, now: Now) -> Any:
+    """A case with its timeline. ``ETag`` is its version (``If-None-Match`` → 304)."""
     case = svc.get_case(session, actor, code)
+    tag = etag(case)
+    if request.headers.get("if-none-match") == tag:
+        return Response(status_code=304, headers={"ETag": tag})
+    response.headers["ETag"] = tag
     return present.case_dict(session, case, actor, now, events=True)
 
 
 @router.post("/cases/{code}/actions/{action}", response_model=CaseRead)
 def act(
-    code: str, action: str, body: ActionIn, session: SessionDep, actor: CurrentActor, now: Now,
-    if_match: Annotated[str | None, Header()] = None,
+    code: str, action: str, body: ActionIn, response: Response, session: SessionDep,
+    actor: CurrentActor, now: Now, if_match: Annotated[str | None, Header()] = None,
 ) -> dict[str, Any]:
-    """Run a workflow command. 409 lists the allowed actions when this one is not."""
+    """Run a workflow command. 409 lists the allowed actions when this one is not; a stale
+    ``If-Match`` is 412, a stale ``expected_version`` 409."""
     case = svc.get_case(session, actor, code)
-    expected = body.expected_version if body.expected_version is not None else _if_match(if_match)
+    if action in workflow.Action.__members__.values() and workflow.Action(action) in svc.COMMANDS:
+        # The policy first, so that the answer does not depend on the parameters given:
+        # 404 not visible · 403 not for you · 409 not from this status.
+        check_act(session, actor, case, workflow.Action(action))
+    precondition = _if_match(if_match)
+    expected = body.expected_version if body.expected_version is not None else precondition
     params = present.params_for(action, body.model_dump(), session, actor.city_id)
-    svc.perform(session, case, actor, action, now=now, params=params, expected_version=expected)
+    try:
+        svc.perform(session, case, actor, action, now=now, params=params, expected_version=expected)
+    except StaleVersion as exc:
+        if body.expected_version is None and precondition is not None:
+            raise PreconditionFailed(str(exc), exc.expected, exc.actual) from None
+        raise
+    response.headers["ETag"] = etag(case)
     return present.case_dict(session, case, actor, now, events=True)
 
 

@@ -1,0 +1,124 @@
+"""Creating a case from an API client: the one place where the API calls the intake
+(``huying.cases.service.report``), once per ``Idempotency-Key``.
+
+Rows that belong with the new case (the idempotency key, the Open311 record) are written in
+the *same* transaction as the case: ``report`` commits, and a ``before_commit`` hook on the
+session adds them just before. So either the case and its key exist together, or neither:
+a retry finds the key and gets the same case; two concurrent first tries race on the key's
+unique constraint and the loser, rolled back, returns the winner's case.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from huying.api.models import IdempotencyKey
+from huying.cases import service as svc
+from huying.cases.errors import InvalidInput, NotVisible
+from huying.cases.models import Case
+from huying.cases.policy import Actor
+
+KEY_MAX = 200
+
+
+def report(session: Session, actor: Actor, *, now: dt.datetime, channel: str, **fields: Any) -> Case:
+    """The intake call of every API channel (swap here for ``huying.intake`` later)."""
+    return svc.report(session, actor, now=now, channel=channel, **fields)
+
+
+def fingerprint(*parts: Any) -> str:
+    """A stable digest of a request's meaningful content."""
+    raw = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def check_key(key: str | None) -> str | None:
+    if key is None:
+        return None
+    key = key.strip()
+    if not key or len(key) > KEY_MAX or not key.isprintable():
+        raise InvalidInput(f"must be 1 to {KEY_MAX} printable characters", "Idempotency-Key")
+    return key
+
+
+@contextmanager
+def with_new_case(session: Session, rows_for: Callable[[Case], list[Any]]) -> Iterator[None]:
+    """While inside, the first commit that carries a new ``Case`` also carries
+    ``rows_for(case)``."""
+    new_cases: list[Case] = []
+    done: list[bool] = []
+
+    def after_flush(sess: Session, _ctx: Any) -> None:
+        new_cases.extend(o for o in sess.new if isinstance(o, Case) and o not in new_cases)
+
+    def before_commit(sess: Session) -> None:
+        if new_cases and not done:
+            done.append(True)
+            sess.add_all(rows_for(new_cases[0]))
+
+    event.listen(session, "after_flush", after_flush)
+    event.listen(session, "before_commit", before_commit)
+    try:
+        yield
+    finally:
+        event.remove(session, "after_flush", after_flush)
+        event.remove(session, "before_commit", before_commit)
+
+
+def _replay(session: Session, actor: Actor, scope: str, key: str, digest: str) -> Case | None:
+    row = session.scalar(select(IdempotencyKey).where(
+        IdempotencyKey.city_id == actor.city_id, IdempotencyKey.user_id == actor.user_id,
+        IdempotencyKey.key == key))
+    if row is None:
+        return None
+    if row.scope != scope or row.fingerprint != digest:
+        raise InvalidInput("this key was used for a different request; use a new key for a new "
+                           "report", "Idempotency-Key")
+    case = session.get(Case, row.case_id)
+    if case is None:  # pragma: no cover - the key is deleted with its case
+        raise NotVisible("the case of this key no longer exists")
+    return case
+
+
+def create_once(
+    session: Session, actor: Actor, *, key: str | None, scope: str, digest: str, now: dt.datetime,
+    make: Callable[[], Case], extra_rows: Callable[[Case], list[Any]] | None = None,
+) -> tuple[Case, bool]:
+    """The case made by ``make()``, or the one an earlier request with the same key made.
+    Returns ``(case, replayed)``."""
+    if key is not None and actor.user_id is None:
+        raise InvalidInput("an idempotency key needs an authenticated client", "Idempotency-Key")
+
+    def rows(case: Case) -> list[Any]:
+        out = list(extra_rows(case)) if extra_rows else []
+        if key is not None:
+            out.append(IdempotencyKey(city_id=case.city_id, user_id=actor.user_id, key=key,
+                                      scope=scope, fingerprint=digest, case_id=case.id,
+                                      created_at=now))
+        return out
+
+    if key is not None:
+        earlier = _replay(session, actor, scope, key, digest)
+        if earlier is not None:
+            return earlier, True
+    try:
+        with with_new_case(session, rows):
+            case = make()
+    except IntegrityError:
+        session.rollback()
+        if key is None:
+            raise
+        earlier = _replay(session, actor, scope, key, digest)
+        if earlier is None:
+            raise
+        return earlier, True
+    return case, False

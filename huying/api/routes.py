@@ -1,0 +1,290 @@
+"""The rest of ``/api/v1`` around the cases: who am I, categories, SLA rules, figures per
+node, the public (anonymised) view of cases; and the organisations router.
+
+Every permission question goes to ``huying.cases.policy``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import func, select
+
+from huying.api.ratelimit import limit_anonymous
+from huying.api.scope import CityId
+from huying.auth import CurrentActor, CurrentUser
+from huying.cases import deadlines, present, sla, workflow
+from huying.cases.errors import InvalidInput, NotVisible
+from huying.cases.models import Case, Category, SlaRuleRow
+from huying.cases.policy import check_admin, check_node
+from huying.cases.routes import Now, paginate
+from huying.deps import SessionDep
+from huying.geo import service as geo
+from huying.geo.models import Node
+from huying.metrics import service as metrics
+from huying.orgs.models import Organisation
+from huying.orgs.routes import router as orgs_router
+
+api = APIRouter(prefix="/api/v1", dependencies=[Depends(limit_anonymous)])
+
+
+# --------------------------------------------------------------------------- me
+
+
+@api.get("/me", tags=["accounts"])
+def me(session: SessionDep, user: CurrentUser) -> dict[str, Any]:
+    """The caller's account: role, node (with a point inside it) and unit."""
+    node = session.get(Node, user.node_id)
+    org = session.get(Organisation, user.organisation_id) if user.organisation_id else None
+    return {
+        "username": user.username, "display_name": user.display_name, "role": user.role,
+        "node": {"code": node.code, "name": node.name_zh, "level": node.level,
+                 "point": [node.centroid_lon, node.centroid_lat]} if node else None,
+        "organisation": {"code": org.code, "name": org.name_zh} if org else None,
+    }
+
+
+# --------------------------------------------------------------------------- categories
+
+
+class CategoryRead(BaseModel):
+    code: str
+    level: int
+    parent: str | None
+    name_zh: str
+    name_en: str
+    active: bool
+    children: list[CategoryRead] | None = None
+
+
+def _category_dict(c: Category, parent: str | None) -> dict[str, Any]:
+    return {"code": c.code, "level": c.level, "parent": parent, "name_zh": c.name_zh,
+            "name_en": c.name_en, "active": c.active}
+
+
+def _parent_code(code: str) -> str | None:
+    return code.rsplit(".", 1)[0] if "." in code else None
+
+
+@api.get("/categories", response_model=list[CategoryRead], tags=["categories"])
+def category_tree(session: SessionDep, city_id: CityId,
+                  flat: bool = Query(False, description="A flat list instead of a nested tree."),
+                  ) -> list[dict[str, Any]]:
+    """The city's 3-level category tree (codes ``NN`` / ``NN.MM`` / ``NN.MM.KKK``)."""
+    rows = session.scalars(select(Category).where(Category.city_id == city_id).order_by(Category.path)).all()
+    items = [_category_dict(c, _parent_code(c.code)) for c in rows]
+    if flat:
+        return items
+    by_code: dict[str, dict[str, Any]] = {}
+    roots: list[dict[str, Any]] = []
+    for item in items:
+        item["children"] = []
+        by_code[item["code"]] = item
+        parent = by_code.get(item["parent"] or "")
+        (parent["children"] if parent is not None else roots).append(item)
+    return roots
+
+
+@api.get("/categories/{code}", response_model=CategoryRead, tags=["categories"])
+def show_category(code: str, session: SessionDep, city_id: CityId) -> dict[str, Any]:
+    cat = session.scalar(select(Category).where(Category.city_id == city_id, Category.code == code))
+    if cat is None:
+        raise NotVisible(f"no category {code!r}")
+    kids = session.scalars(select(Category).where(Category.parent_id == cat.id).order_by(Category.code))
+    return {**_category_dict(cat, _parent_code(cat.code)),
+            "children": [_category_dict(k, cat.code) for k in kids]}
+
+
+# --------------------------------------------------------------------------- SLA rules
+
+
+class SlaRuleCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    category: str | None = Field(None, max_length=20, description="A category code (it and "
+                                 "everything under it); null for every category.")
+    priority: sla.Priority | None = None
+    step: sla.Step
+    amount: float = Field(gt=0, le=10_000)
+    unit: sla.Unit
+
+
+class SlaRuleRead(BaseModel):
+    id: int
+    category: str | None
+    priority: str | None
+    step: str
+    amount: float
+    unit: str
+    describe: str
+
+
+def _rule_dict(row: SlaRuleRow, code: str | None) -> dict[str, Any]:
+    rule = sla.SlaRule(category_code=code, priority=row.priority, step=row.step, amount=row.amount,
+                       unit=row.unit)
+    return {"id": row.id, "category": code, "priority": row.priority, "step": row.step,
+            "amount": row.amount, "unit": row.unit, "describe": rule.describe()}
+
+
+@api.get("/sla-rules", response_model=list[SlaRuleRead], tags=["sla"])
+def list_sla_rules(session: SessionDep, actor: CurrentActor) -> list[dict[str, Any]]:
+    """The city's own SLA rules (they override the built-in defaults at equal specificity)."""
+    rows = session.execute(select(SlaRuleRow, Category.code)
+                           .outerjoin(Category, Category.id == SlaRuleRow.category_id)
+                           .where(SlaRuleRow.city_id == actor.city_id).order_by(SlaRuleRow.id)).all()
+    return [_rule_dict(r, code) for r, code in rows]
+
+
+@api.post("/sla-rules", response_model=SlaRuleRead, status_code=201, tags=["sla"])
+def create_sla_rule(body: SlaRuleCreate, session: SessionDep, actor: CurrentActor) -> dict[str, Any]:
+    """Add a rule (administrators). Deadlines computed from now on use it."""
+    check_admin(actor, "change SLA rules")
+    cat_id = None
+    if body.category:
+        cat_id = session.scalar(select(Category.id).where(Category.city_id == actor.city_id,
+                                                          Category.code == body.category))
+        if cat_id is None:
+            raise InvalidInput(f"no category {body.category!r}", "category")
+    try:
+        sla.SlaRule(category_code=body.category, priority=body.priority, step=body.step,
+                    amount=body.amount, unit=body.unit)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput(str(exc), "amount") from None
+    row = SlaRuleRow(city_id=actor.city_id, category_id=cat_id,
+                     priority=body.priority.value if body.priority else None, step=body.step.value,
+                     amount=float(body.amount), unit=body.unit.value)
+    session.add(row)
+    session.commit()
+    deadlines.invalidate(actor.city_id)
+    return _rule_dict(row, body.category)
+
+
+@api.delete("/sla-rules/{rule_id}", status_code=204, tags=["sla"])
+def delete_sla_rule(rule_id: int, session: SessionDep, actor: CurrentActor) -> Response:
+    check_admin(actor, "change SLA rules")
+    row = session.get(SlaRuleRow, rule_id) if -(2**31) <= rule_id < 2**31 else None
+    if row is None or row.city_id != actor.city_id:
+        raise NotVisible(f"no SLA rule {rule_id}")
+    session.delete(row)
+    session.commit()
+    deadlines.invalidate(actor.city_id)
+    return Response(status_code=204)
+
+
+# --------------------------------------------------------------------------- figures
+
+
+@api.get("/stats", tags=["stats"])
+def stats(
+    session: SessionDep, actor: CurrentActor, now: Now,
+    node: str | None = Query(None, description="A node code (default: the caller's own node)."),
+    since: dt.datetime | None = Query(None), until: dt.datetime | None = Query(None),
+    children: bool = Query(True, description="Also the figures of each child node."),
+) -> dict[str, Any]:
+    """Figures of a node and its children, from the events: received, closed, on-time,
+    satisfaction and rework rates, mean hours to close, open and overdue now."""
+    for value, field in ((since, "since"), (until, "until")):
+        if value is not None and value.tzinfo is None:
+            raise InvalidInput("give a time zone (e.g. 2026-03-02T00:00:00+08:00)", field)
+    if node is None:
+        target = session.scalar(select(Node).where(Node.path == actor.node_path,
+                                                   Node.city_id == actor.city_id))
+        if target is None:
+            raise NotVisible("your account has no node")
+    else:
+        target = geo.get_node(session, actor.city_id, node)
+    check_node(actor, target.path, "figures")
+    return metrics.figures(session, actor.city_id, target.code, now=now, since=since, until=until,
+                           children=children)
+
+
+# --------------------------------------------------------------------------- public view
+
+
+class PublicEvent(BaseModel):
+    seq: int
+    at: dt.datetime
+    action: str
+    to_status: str
+
+
+class PublicCase(BaseModel):
+    code: str
+    title: str
+    status: str
+    status_label: str
+    category: str | None
+    category_name: str | None
+    lon: float | None
+    lat: float | None
+    grid: str | None
+    grid_name: str | None
+    unit: str | None
+    unit_name: str | None
+    handling_level: str
+    channel: str
+    due_at: dt.datetime | None
+    overdue: bool
+    reject_reason: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    closed_at: dt.datetime | None
+    events: list[PublicEvent] | None = None
+
+
+class PublicCasePage(BaseModel):
+    items: list[PublicCase]
+    total: int
+    limit: int
+    offset: int
+
+
+StatusFilter = Annotated[list[str] | None, Query(description="Statuses to include.")]
+
+
+@api.get("/public/cases", response_model=PublicCasePage, tags=["public"])
+def public_cases(
+    request: Request, response: Response, session: SessionDep, city_id: CityId, now: Now,
+    node: str | None = Query(None, description="Only cases located under this node code."),
+    status: StatusFilter = None,
+    category: str | None = Query(None, description="A category code and everything under it."),
+    limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0, le=10_000_000),
+) -> dict[str, Any]:
+    """Every case of the city, anonymised (no reporter, no description, location rounded
+    to about 100 m): what the public may see. Anonymous requests are rate limited."""
+    q = select(Case).where(Case.city_id == city_id)
+    if node:
+        q = q.where(Case.grid_path.startswith(geo.get_node(session, city_id, node).path))
+    bad = [s for s in status or [] if s not in workflow.Status.__members__.values()]
+    if bad:
+        raise InvalidInput(f"unknown status {bad[0]!r}", "status")
+    if status:
+        q = q.where(Case.status.in_(status))
+    if category:
+        path = session.scalar(select(Category.path).where(Category.city_id == city_id,
+                                                          Category.code == category))
+        if path is None:
+            raise InvalidInput(f"no category {category!r}", "category")
+        q = q.where(Case.category_id.in_(select(Category.id).where(
+            Category.city_id == city_id, Category.path.startswith(path))))
+    total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
+    rows = session.scalars(q.order_by(Case.id.desc()).limit(limit).offset(offset)).all()
+    paginate(request, response, total, limit, offset)
+    return {"items": [present.public_case_dict(session, c, now) for c in rows], "total": total,
+            "limit": limit, "offset": offset}
+
+
+@api.get("/public/cases/{code}", response_model=PublicCase, tags=["public"])
+def public_case(code: str, session: SessionDep, city_id: CityId, now: Now) -> dict[str, Any]:
+    case = session.scalar(select(Case).where(Case.city_id == city_id, Case.code == code))
+    if case is None:
+        raise NotVisible(f"no case {code}")
+    return present.public_case_dict(session, case, now, events=True)
+
+
+#: What ``create_app`` includes: this module's endpoints and the organisations'.
+router = APIRouter()
+router.include_router(api)
+router.include_router(orgs_router)

@@ -1,0 +1,176 @@
+"""The whole permission matrix: every persona × every endpoint × a case in and out of
+their scope. Who sees which case is written down here by hand from the rules (a town
+officer sees their town and below, a handler their unit's cases, a resident their own
+reports), not computed by the policy under test. No endpoint may leak a case of another
+town: out of scope is 404 everywhere, and lists hold exactly the visible cases."""
+
+from __future__ import annotations
+
+import pytest
+
+from huying.cases.service import COMMANDS
+from huying.cases.workflow import TABLE
+from tests.api.conftest import PERSONAS, T1_URBAN, T2_URBAN, Api
+
+#: case → the personas who may see it.
+SEES = {
+    "c1": {"resident", "gridworker", "community", "town", "city", "handler", "leader", "admin"},
+    "c2": {"community2", "town2", "city", "handler2", "leader", "admin"},
+    "c3": {"resident2", "community", "town", "city", "leader", "admin"},
+}
+ROLE = {"resident": "resident", "resident2": "resident", "gridworker": "grid_worker",
+        "community": "community_officer", "community2": "community_officer",
+        "town": "town_officer", "town2": "town_officer", "city": "city_officer",
+        "handler": "department_handler", "handler2": "department_handler",
+        "cityhandler": "department_handler", "leader": "leader", "admin": "admin"}
+#: Parameters that make each command valid, so that only the rules decide.
+PARAMS = {
+    "classify": {"category": "01"}, "dispatch": {"unit": T1_URBAN}, "accept": {},
+    "return": {"note": "不属于本单位"}, "transfer": {"unit": T2_URBAN},
+    "add_cohandler": {"units": [T2_URBAN]}, "request_extension": {"days": 3, "note": "需采购"},
+    "approve_extension": {}, "refuse_extension": {"note": "不同意"}, "escalate": {},
+    "mark_handled": {"evidence": "已修复"}, "follow_up": {"satisfaction": "满意"},
+    "reopen": {"satisfaction": "不满意"}, "close": {"resolution": "已解决"},
+    "reject": {"reason": "duplicate"}, "supervise": {"reason": "请尽快"},
+    "open_ledger": {"plan": "分三步", "milestones": [["采购", "2030-01-01T00:00:00+08:00"]]},
+}
+#: Visible, the role may take the action, but the case is handled outside their scope.
+OUT_OF_ACT_SCOPE = [("c3", "community", "transfer"), ("c3", "town", "escalate"),
+                    ("c3", "town", "transfer"), ("c1", "gridworker", "accept"),
+                    ("c1", "community", "transfer"), ("c3", "gridworker", "accept")]
+
+
+def role_ever_may(persona: str, action: str) -> bool:
+    return any(t.action.value == action and any(r.value == ROLE[persona] for r in t.roles) for t in TABLE)
+
+
+def test_the_oracle_covers_every_persona_and_command() -> None:
+    assert set(ROLE) == set(PERSONAS)
+    assert set(PARAMS) == {a.value for a in COMMANDS}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_reading_a_case_is_404_out_of_scope_and_200_in_it(api: Api, persona: str) -> None:
+    for key, code in api.cases.items():
+        r = api.client.get(f"/api/v1/cases/{code}", headers=api.h(persona))
+        expected = 200 if persona in SEES[key] else 404
+        assert r.status_code == expected, (persona, key, r.text)
+        if expected == 404:
+            assert code not in r.text or r.json()["detail"] == f"no case {code}"
+        else:
+            assert r.headers["ETag"] == f'"{r.json()["version"]}"'
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_every_command_is_404_out_of_scope_403_when_never_allowed(api: Api, persona: str) -> None:
+    """With a stale If-Match nothing can change: a command that the rules let through is
+    stopped at the precondition (412)."""
+    versions = {}
+    with api.session() as s:
+        from huying.cases.models import Case
+
+        for key, code in api.cases.items():
+            versions[key] = s.query(Case.version).filter(Case.code == code).scalar()
+    for key, code in api.cases.items():
+        for action, body in PARAMS.items():
+            r = api.client.post(f"/api/v1/cases/{code}/actions/{action}", json=body,
+                                headers=api.h(persona, **{"If-Match": '"999"'}))
+            where = (persona, key, action, r.status_code, r.text)
+            if persona not in SEES[key]:
+                assert r.status_code == 404, where
+                assert r.json() == {"error": "not_found", "detail": "no case " + code}, where
+            elif not role_ever_may(persona, action):
+                assert r.status_code == 403, where
+            elif (key, persona, action) in OUT_OF_ACT_SCOPE:
+                assert r.status_code == 403, where
+            else:
+                assert r.status_code in (403, 409, 412, 422), where
+            assert r.json()["detail"], where
+    with api.session() as s:
+        for key, code in api.cases.items():
+            assert s.query(Case.version).filter(Case.code == code).scalar() == versions[key]
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_lists_hold_exactly_the_visible_cases(api: Api, persona: str) -> None:
+    r = api.client.get("/api/v1/cases?limit=500", headers=api.h(persona))
+    assert r.status_code == 200
+    got = {i["code"] for i in r.json()["items"]}
+    want = {api.cases[k] for k, who in SEES.items() if persona in who}
+    assert got == want
+    assert r.json()["total"] == len(want) == int(r.headers["X-Total-Count"])
+    for node in ("441900101", "441900102"):
+        r = api.client.get(f"/api/v1/cases?node={node}", headers=api.h(persona))
+        assert {i["code"] for i in r.json()["items"]} <= want
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_notices_of_another_town_are_invisible(api: Api, persona: str) -> None:
+    r = api.client.get("/api/v1/notices?open_only=false", headers=api.h(persona))
+    assert r.status_code == 200
+    cases = {n["case"] for n in r.json()}
+    assert cases == ({api.cases["c2"]} if persona in SEES["c2"] else set())
+    if persona not in SEES["c2"]:  # (replying in scope is the closed loop's business)
+        r = api.client.post(f"/api/v1/notices/{api.notice_id}/reply", json={"reply": "x"},
+                            headers=api.h(persona))
+        assert r.status_code == 404, r.text
+
+
+#: Who may see the figures of town 2 (441900102): staff whose seat covers it.
+STATS_TOWN2 = {"town2", "city", "handler2", "cityhandler", "leader", "admin"}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_figures_are_for_staff_within_scope(api: Api, persona: str) -> None:
+    r = api.client.get("/api/v1/stats?node=441900102", headers=api.h(persona))
+    assert r.status_code == (200 if persona in STATS_TOWN2 else 403), (persona, r.text)
+    if r.status_code == 200:
+        assert r.json()["node"]["code"] == "441900102"
+        assert r.json()["node"]["received"] == 1
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_only_admins_change_sla_rules(api: Api, persona: str) -> None:
+    body = {"step": "handle", "amount": 4, "unit": "working_days", "priority": "low"}
+    r = api.client.post("/api/v1/sla-rules", json=body, headers=api.h(persona))
+    assert r.status_code == (201 if persona == "admin" else 403), r.text
+    if r.status_code == 201:
+        d = api.client.delete(f"/api/v1/sla-rules/{r.json()['id']}", headers=api.h("town"))
+        assert d.status_code == 403
+        assert api.client.delete(f"/api/v1/sla-rules/{r.json()['id']}", headers=api.h(persona)).status_code == 204
+
+
+PRIVATE = [("GET", "/api/v1/cases"), ("GET", "/api/v1/cases/{c1}"), ("POST", "/api/v1/cases"),
+           ("POST", "/api/v1/cases/{c1}/actions/accept"), ("GET", "/api/v1/notices"),
+           ("POST", "/api/v1/notices/{notice}/reply"), ("GET", "/api/v1/stats"),
+           ("GET", "/api/v1/sla-rules"), ("POST", "/api/v1/sla-rules"),
+           ("DELETE", "/api/v1/sla-rules/1"), ("GET", "/api/v1/me")]
+
+
+def test_the_public_gets_401_on_every_private_endpoint(api: Api) -> None:
+    for method, path in PRIVATE:
+        url = path.format(c1=api.cases["c1"], notice=api.notice_id)
+        r = api.client.request(method, url, json={})
+        assert r.status_code == 401, (method, url, r.status_code, r.text)
+        assert api.cases["c1"] not in r.text
+
+
+ANONYMISED_OUT = {"description", "reporter_kind", "reporter", "contact", "address", "actor",
+                  "note", "allowed_actions", "resolution"}
+
+
+@pytest.mark.parametrize("persona", [None, *PERSONAS])
+def test_the_public_view_is_anonymised_for_everyone(api: Api, persona: str | None) -> None:
+    for code in api.cases.values():
+        r = api.client.get(f"/api/v1/public/cases/{code}", headers=api.h(persona))
+        assert r.status_code == 200
+        body = r.json()
+        assert not ANONYMISED_OUT & set(body)
+        assert all(set(e) == {"seq", "at", "action", "to_status"} for e in body["events"])
+        assert round(body["lon"], 3) == body["lon"] and round(body["lat"], 3) == body["lat"]
+        assert "小区门口" not in r.text  # the description of c1
+        r = api.client.get(f"/open311/v2/requests/{code}.json", headers=api.h(persona))
+        assert r.status_code == 200
+        [req] = r.json()
+        assert "小区门口" not in r.text and req["description"] != "小区门口的路灯坏了三天"
+        assert round(req["lat"], 3) == req["lat"]
