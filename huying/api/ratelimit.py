@@ -10,6 +10,7 @@ each limits on its own (good enough against a runaway client; use the proxy for 
 from __future__ import annotations
 
 import math
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -75,14 +76,22 @@ class TokenBucket:
 _limiter: TokenBucket | None = None
 
 
+def _setting(settings: object, name: str, default: float) -> float:
+    """The setting, or its ``HUYING_*`` variable while ``Settings`` has no such field."""
+    value = getattr(settings, name, None)
+    if value is None:
+        value = os.environ.get(f"HUYING_{name.upper()}", default)
+    return float(value)
+
+
 def limiter() -> TokenBucket:
     global _limiter
     if _limiter is None:
         from huying.config import get_settings
 
         s = get_settings()
-        _limiter = TokenBucket(float(getattr(s, "anon_rate_per_minute", DEFAULT_PER_MINUTE)),
-                               int(getattr(s, "anon_rate_burst", DEFAULT_BURST)))
+        _limiter = TokenBucket(float(_setting(s, "anon_rate_per_minute", DEFAULT_PER_MINUTE)),
+                               int(_setting(s, "anon_rate_burst", DEFAULT_BURST)))
     return _limiter
 
 

@@ -9,10 +9,12 @@ known states, and ``create_app()`` pointed at it with a fixed clock.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -146,3 +148,54 @@ def api(served: Served) -> Iterator[Api]:
     for c in make_client(served.url):
         yield Api(served.url, served.engine, c, served.tokens, served.cases, served.city_id,
                   served.notice_id)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def live_server(url: str, data_dir: Path) -> Iterator[str]:
+    """``uvicorn`` serving ``create_app`` on a free 127.0.0.1 port, in a subprocess (its own
+    settings and engine), against the database at ``url``; no rate limit."""
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    port = free_port()
+    env = {**os.environ, "HUYING_DATABASE_URL": url, "HUYING_ANON_RATE_PER_MINUTE": "0",
+           "HUYING_DATA_DIR": str(data_dir), "HUYING_SLA_SWEEP_INTERVAL": "0"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "huying.app:create_app", "--factory", "--host", "127.0.0.1",
+         "--port", str(port), "--log-level", "warning"], env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def live(served: Served, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with live_server(served.url, tmp_path_factory.mktemp("live")) as base:
+        yield base
