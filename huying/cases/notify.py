@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -24,7 +24,8 @@ from huying.cases.models import OutboxMessage
 from huying.config import get_settings
 
 if TYPE_CHECKING:
-    from huying.cases.models import Case, CaseEvent
+    from huying.cases.models import Case
+    from huying.cases.service import Recorded
 
 log = logging.getLogger("huying.notify")
 
@@ -72,6 +73,9 @@ class Message:
     body: str
 
 
+_INSERT_OUTBOX = insert(OutboxMessage.__table__)
+
+
 class Notifier(Protocol):
     def send(self, message: Message) -> None:
         """Deliver the message; raise on failure. Must pass ``message.key`` on to the
@@ -100,8 +104,9 @@ def load_notifier(spec: str | None = None) -> Notifier:
     return getattr(importlib.import_module(module), name)()  # type: ignore[no-any-return]
 
 
-def enqueue(session: Session, case: Case, event: CaseEvent, now: dt.datetime) -> None:
+def enqueue(session: Session, case: Case, event: Recorded, now: dt.datetime) -> None:
     """Queue the messages of an event (same transaction as the event)."""
+    rows = []
     for who in RECIPIENTS.get(event.action, ()):
         if who == "unit":
             if case.unit_id is None:
@@ -114,12 +119,14 @@ def enqueue(session: Session, case: Case, event: CaseEvent, now: dt.datetime) ->
         else:
             continue
         subject = SUBJECTS[event.action].format(code=case.code, title=case.title[:60])
-        session.add(OutboxMessage(
+        rows.append(dict(
             city_id=case.city_id, event_id=event.id, idempotency_key=f"ev{event.id}:{kind}:{recipient}",
             recipient_kind=kind, recipient=recipient, subject=subject,
             body=f"{subject}\n{event.note or ''}".strip(), status="pending", attempts=0,
             available_at=now, created_at=now,
         ))
+    if rows:
+        session.connection().execute(_INSERT_OUTBOX, rows)
 
 
 @dataclass

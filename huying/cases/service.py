@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from huying.cases import deadlines, notify
@@ -146,22 +147,49 @@ def _enum(cls: type[enum.StrEnum], value: str, field: str) -> Any:
 
 
 def category_path(session: Session, category_id: int | None) -> str | None:
+    """The category's path (cached for the session's life: paths never change)."""
     if category_id is None:
         return None
-    return session.scalar(select(Category.path).where(Category.id == category_id))
+    cache: dict[int, str | None] = session.info.setdefault("huying.category_paths", {})
+    if category_id not in cache:
+        cache[category_id] = session.scalar(select(Category.path).where(Category.id == category_id))
+    return cache[category_id]
 
 
-def _unit(session: Session, city_id: int, code: str) -> tuple[Organisation, Node]:
-    row = session.execute(
-        select(Organisation, Node).join(Node, Node.id == Organisation.node_id)
-        .where(Organisation.city_id == city_id, Organisation.code == code)
-    ).first()
-    if row is None:
+@dataclass(frozen=True)
+class UnitRef:
+    id: int
+    code: str
+    name_zh: str
+    active: bool
+
+
+@dataclass(frozen=True)
+class NodeRef:
+    id: int
+    path: str
+    level: str
+    name_zh: str
+
+
+def _unit(session: Session, city_id: int, code: str) -> tuple[UnitRef, NodeRef]:
+    """A unit (organisation) by code, with its node; looked up once per session."""
+    cache: dict[tuple[int, str], tuple[UnitRef, NodeRef] | None] = session.info.setdefault("huying.units", {})
+    key = (city_id, code)
+    if key not in cache:
+        row = session.execute(
+            select(Organisation.id, Organisation.code, Organisation.name_zh, Organisation.active,
+                   Node.id, Node.path, Node.level, Node.name_zh)
+            .join(Node, Node.id == Organisation.node_id)
+            .where(Organisation.city_id == city_id, Organisation.code == code)
+        ).first()
+        cache[key] = None if row is None else (UnitRef(*row[:4]), NodeRef(*row[4:]))
+    found = cache[key]
+    if found is None:
         raise InvalidInput(f"no unit with code {code!r}", "unit")
-    org, node = row
-    if not org.active:
+    if not found[0].active:
         raise InvalidInput(f"unit {code!r} is inactive", "unit")
-    return org, node
+    return found
 
 
 def _schedule(session: Session, case: Case, status: Status, now: dt.datetime) -> dict[str, Any]:
@@ -212,31 +240,71 @@ def _commit(session: Session, case: Case, expected: int, write: Any = None) -> N
         raise
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """The event a command appended."""
+
+    id: int
+    seq: int
+    action: str
+    note: str | None
+
+
+_CASES = Case.__table__
+_EVENTS = CaseEvent.__table__
+_INSERT_EVENT = insert(_EVENTS).returning(_EVENTS.c.id)
+#: Every column a command may change; the compare-and-set UPDATE writes them all, so that
+#: one compiled statement serves every command.
+_MUTABLE = [c.key for c in _CASES.columns if c.key not in ("id", "city_id", "code", "created_at")]
+_UPDATE_CASE = (
+    update(_CASES)
+    .where(_CASES.c.id == bindparam("w_id"), _CASES.c.version == bindparam("w_version"))
+    .values({c: bindparam(f"v_{c}") for c in _MUTABLE})
+)
+
+
 def _record(
     session: Session, case: Case, action: Action, actor: Actor, now: dt.datetime,
     source: Status, target: Status, changes: dict[str, Any], note: str | None,
     extra: dict[str, Any] | None,
-) -> CaseEvent:
-    """Apply ``changes`` to the case, append the event, queue notifications (no commit)."""
+) -> Recorded:
+    """Apply ``changes`` to the case, append the event, queue notifications (no commit).
+
+    The one place a case's status changes. The row is written with a compare-and-set on
+    its version (``UPDATE … WHERE version = <read>``): if someone else acted first nothing
+    matches and the command fails with ``StaleVersion``. Core statements, not the unit of
+    work: this is the hot path of every channel."""
     changes = dict(changes)
     changes["status"] = target.value
     changes["updated_at"] = now
     if target in FINAL and source not in FINAL:
         changes["closed_at"] = now
-    changes["version"] = case.version + 1 if case.version else 1
-    for key, value in changes.items():
-        setattr(case, key, value)
+    before = case.version or 0
+    changes["version"] = before + 1
+    if source is Status.START:
+        for key, value in changes.items():
+            setattr(case, key, value)
+        session.add(case)
+        session.flush()
+    else:
+        row = {f"v_{c}": getattr(case, c) for c in _MUTABLE}
+        row.update({f"v_{k}": v for k, v in changes.items()})
+        row["w_id"], row["w_version"] = case.id, before
+        done = session.connection().execute(_UPDATE_CASE, row).rowcount
+        if done != 1:
+            raise StaleDataError(f"case {case.code} is no longer at version {before}")
+        for key, value in changes.items():
+            set_committed_value(case, key, value)
     payload = {"set": {k: _jsonable(v) for k, v in changes.items()}}
     if extra:
         payload.update({k: _jsonable(v) for k, v in extra.items()})
-    event = CaseEvent(
-        city_id=case.city_id, case_id=case.id, seq=case.version, at=now, actor_id=actor.user_id,
+    event_id = session.connection().execute(_INSERT_EVENT, dict(
+        city_id=case.city_id, case_id=case.id, seq=changes["version"], at=now, actor_id=actor.user_id,
         actor_role=actor.role, action=action.value,
         from_status=None if source is Status.START else source.value, to_status=target.value,
         note=note, payload=json.dumps(payload, ensure_ascii=False, sort_keys=True),
-    )
-    session.add(event)
-    session.flush()
+    )).scalar_one()
+    event = Recorded(event_id, changes["version"], action.value, note)
     notify.enqueue(session, case, event, now)
     return event
 
@@ -310,7 +378,8 @@ def list_cases(
 # --------------------------------------------------------------------------- creating
 
 
-def _locate(session: Session, city_id: int, lon: float | None, lat: float | None) -> Node | None:
+def _locate(session: Session, city_id: int, lon: float | None, lat: float | None) -> tuple[int, str] | None:
+    """(grid id, grid path) of the point, or None without a point."""
     if lon is None or lat is None:
         return None
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
@@ -318,10 +387,9 @@ def _locate(session: Session, city_id: int, lon: float | None, lat: float | None
     from huying.geo import service as geo
 
     try:
-        path = geo.locate(session, city_id, lon, lat)
+        return geo.locate_grid(session, city_id, lon, lat)
     except geo.OutsideCity as exc:
         raise InvalidInput(str(exc), "location") from None
-    return path[-1]
 
 
 def _store_uploads(case: Case, seq: int, uploads: Iterable[Upload]) -> list[Attachment]:
@@ -389,7 +457,10 @@ def report(
         fixed_on_spot = _text(fixed_on_spot, "evidence", max_len=5000)
     from huying.geo.models import City
 
-    city_code = session.scalar(select(City.code).where(City.id == actor.city_id))
+    codes: dict[int, str | None] = session.info.setdefault("huying.city_codes", {})
+    if actor.city_id not in codes:
+        codes[actor.city_id] = session.scalar(select(City.code).where(City.id == actor.city_id))
+    city_code = codes[actor.city_id]
     if city_code is None:
         raise InvalidInput("unknown city", "city")
     anonymous = anonymous or actor.user_id is None
@@ -403,7 +474,7 @@ def report(
         "code": case.code, "title": title_v, "description": desc_v, "category_id": cat_id,
         "priority": priority_v.value, "channel": channel_v.value, "lon": lon, "lat": lat,
         "address": _text(address, "address", max_len=200, required=False),
-        "grid_id": grid.id, "grid_path": grid.path, "reporter_kind": reporter_kind,
+        "grid_id": grid[0], "grid_path": grid[1], "reporter_kind": reporter_kind,
         "reporter_id": None if anonymous else actor.user_id,
         "reporter_contact": _text(contact, "contact", max_len=60, required=False),
         "unit_id": None, "unit_path": None, "handling_level": "community",
@@ -419,8 +490,6 @@ def report(
         case.resolution = fixed_on_spot
     else:
         fields.update(_schedule(session, case, target, now))
-    session.add(case)
-    session.flush()
     event = _record(session, case, action, actor, now, Status.START, target, fields, note, None)
     if uploads:
         session.add_all(_store_uploads(case, event.seq, uploads))
@@ -451,7 +520,7 @@ def classify(session: Session, case: Case, actor: Actor, *, category: str | None
                     expected_version=expected_version)
 
 
-def _unit_changes(org: Organisation, node: Node) -> dict[str, Any]:
+def _unit_changes(org: Any, node: Any) -> dict[str, Any]:
     return {"unit_id": org.id, "unit_path": node.path,
             "handling_level": HANDLING_LEVEL[Level(node.level)]}
 
@@ -540,7 +609,7 @@ def refuse_extension(session: Session, case: Case, actor: Actor, *, now: dt.date
                     expected_version=expected_version)
 
 
-def escalation_target(session: Session, case: Case, unit: str | None = None) -> tuple[Organisation, Node]:
+def escalation_target(session: Session, case: Case, unit: str | None = None) -> tuple[Any, Any]:
     """The unit a case goes to when escalated: by default the Party committee of the next
     level up (community → town → city: 三级问题研处); or ``unit``, which must sit at that level."""
     level = case.handling_level or "community"

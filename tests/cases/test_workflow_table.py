@@ -73,13 +73,14 @@ def test_nothing_but_the_service_record_sets_a_status() -> None:
     import re
 
     root = pathlib.Path(wf.__file__).parents[1]
-    assign = re.compile(r"\bcase\w*\.status\s*=(?!=)|update\(Case\)")
+    assign = re.compile(r"\bcase\w*\.status\s*=(?!=)|update\((Case\b|Case\.__table__|_CASES)")
     offenders = [
         f"{path.relative_to(root)}:{text.count(chr(10), 0, m.start()) + 1}"
         for path in root.rglob("*.py")
         for text in [path.read_text(encoding="utf-8")]
         for m in assign.finditer(text)
     ]
-    assert offenders == [], offenders
     service = (root / "cases" / "service.py").read_text(encoding="utf-8")
-    assert service.count('changes["status"] = ') == 1
+    # the one compare-and-set UPDATE of the service's _record
+    assert [o for o in offenders if not o.startswith("cases/service.py:")] == [], offenders
+    assert len(offenders) == 1 and service.count('changes["status"] = ') == 1, offenders

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 23:03:40.123404
+Create Date: 2026-11-24 23:21:11.082057
 """
 from collections.abc import Sequence
 
@@ -345,6 +345,26 @@ def upgrade() -> None:
         batch_op.create_index('ix_case_events_city_at', ['city_id', 'at'], unique=False)
         batch_op.create_index(batch_op.f('ix_case_events_city_id'), ['city_id'], unique=False)
 
+    op.create_table('idempotency_keys',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=200), nullable=False),
+    sa.Column('scope', sa.String(length=20), nullable=False),
+    sa.Column('fingerprint', sa.String(length=64), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', huying.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('city_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_idempotency_keys_case_id_cases'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['city_id'], ['cities.id'], name=op.f('fk_idempotency_keys_city_id_cities'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_idempotency_keys_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_idempotency_keys')),
+    sa.UniqueConstraint('city_id', 'user_id', 'key', name=op.f('uq_idempotency_keys_city_id_user_id_key'))
+    )
+    with op.batch_alter_table('idempotency_keys', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_idempotency_keys_case_id'), ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_idempotency_keys_city_id'), ['city_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_idempotency_keys_user_id'), ['user_id'], unique=False)
+
     op.create_table('ledgers',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
@@ -361,6 +381,25 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('ledgers', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_ledgers_city_id'), ['city_id'], unique=False)
+
+    op.create_table('open311_requests',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('token', sa.String(length=40), nullable=False),
+    sa.Column('service_code', sa.String(length=20), nullable=False),
+    sa.Column('media_url', sa.String(length=500), nullable=True),
+    sa.Column('account_id', sa.String(length=100), nullable=True),
+    sa.Column('attributes', sa.Text(), nullable=False),
+    sa.Column('created_at', huying.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('city_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_open311_requests_case_id_cases'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['city_id'], ['cities.id'], name=op.f('fk_open311_requests_city_id_cities'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_open311_requests')),
+    sa.UniqueConstraint('case_id', name=op.f('uq_open311_requests_case_id')),
+    sa.UniqueConstraint('token', name=op.f('uq_open311_requests_token'))
+    )
+    with op.batch_alter_table('open311_requests', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_open311_requests_city_id'), ['city_id'], unique=False)
 
     op.create_table('supervision_notices',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -452,10 +491,20 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_supervision_notices_case_id'))
 
     op.drop_table('supervision_notices')
+    with op.batch_alter_table('open311_requests', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_open311_requests_city_id'))
+
+    op.drop_table('open311_requests')
     with op.batch_alter_table('ledgers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_ledgers_city_id'))
 
     op.drop_table('ledgers')
+    with op.batch_alter_table('idempotency_keys', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_idempotency_keys_user_id'))
+        batch_op.drop_index(batch_op.f('ix_idempotency_keys_city_id'))
+        batch_op.drop_index(batch_op.f('ix_idempotency_keys_case_id'))
+
+    op.drop_table('idempotency_keys')
     with op.batch_alter_table('case_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_case_events_city_id'))
         batch_op.drop_index('ix_case_events_city_at')
