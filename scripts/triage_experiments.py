@@ -151,6 +151,8 @@ def main(argv: list[str] | None = None) -> int:
                                  ngram(replace(base_cfg, max_chars=200))),
         "ngram12-subj-lr-500c": ("ngram12-subj-lr on the first 500 characters",
                                  ngram(replace(base_cfg, max_chars=500))),
+        "self-train-150c": ("ngram12-subj-lr-150c + its own pseudo-labels on the pool (p>=0.7, w=0.5)",
+                            distilled("ngram", base_cfg, 0.7, 0.5)),
         "self-train": ("ngram12-subj-lr + its own pseudo-labels on the pool (p>=0.7, w=0.5)",
                        distilled("ngram", replace(base_cfg, max_chars=None), 0.7, 0.5)),
     }
