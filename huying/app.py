@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from sqlalchemy import text
@@ -20,8 +22,22 @@ _ROUTERS = [
 ]
 
 
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Start the in-server sweeper (SLA warnings, overdue, escalation, notifications)."""
+    from huying.cases.background import background
+
+    worker = background()
+    worker.start()
+    try:
+        yield
+    finally:
+        worker.stop()
+
+
 def create_app() -> FastAPI:
-    app = FastAPI(title="huying 呼应", version=__version__, openapi_url="/api/v1/openapi.json")
+    app = FastAPI(title="huying 呼应", version=__version__, openapi_url="/api/v1/openapi.json",
+                  lifespan=lifespan)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

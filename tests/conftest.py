@@ -20,6 +20,9 @@ from sqlalchemy.orm import Session
 
 from huying.db import Base, import_all_models, make_engine
 
+# Tests drive time themselves: no sweeper thread inside the servers they start.
+os.environ.setdefault("HUYING_SLA_SWEEP_INTERVAL", "0")
+
 PG_URL = os.environ.get(
     "HUYING_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import logging
 import os
 import re
 from collections.abc import Callable
@@ -35,6 +36,7 @@ from huying.geo.models import Level, Node
 from huying.orgs.models import Department, Organisation, OrgKind, Role, User
 from huying.orgs.service import hash_password
 
+log = logging.getLogger("huying.demo")
 CST = dt.timezone(dt.timedelta(hours=8))
 #: The demo's "today": the simulated year ends here (fixed, so the same seed gives the same cases).
 DEMO_END = dt.datetime(2026, 11, 20, 18, 0, tzinfo=CST).astimezone(dt.UTC)
@@ -435,7 +437,8 @@ def _run(session: Session, rng: np.random.Generator, case: Case, plan: _Plan, t:
                     svc.mark_handled(session, case, actor, evidence="已现场处置，附整改说明", now=t)
                     t = later(4, 40)
             elif s is Status.EXTENSION_REQUESTED:
-                approver = town_officer if case.handling_level != "community" else dispatcher
+                approver = {"community": dispatcher, "town": town_officer}.get(case.handling_level,
+                                                                              city_officer or town_officer)
                 if rng.random() < 0.8:
                     svc.approve_extension(session, case, approver, now=t)
                 else:
@@ -457,7 +460,8 @@ def _run(session: Session, rng: np.random.Generator, case: Case, plan: _Plan, t:
                 return
             else:
                 return
-        except (CaseError, IllegalTransition):
+        except (CaseError, IllegalTransition) as exc:
             session.rollback()
-            counts["skipped"] += 1
+            counts["stopped"] = counts.get("stopped", 0) + 1
+            log.debug("demo case %s stopped: %s", case.code, exc)
             return
