@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from huying.api.ratelimit import RateLimited
 from huying.cases.errors import CaseError, InvalidInput, StaleVersion
@@ -67,7 +68,47 @@ async def on_rate_limited(request: Request, exc: Exception) -> Response:
     return response
 
 
+class RejectNul:
+    """ASGI middleware: a NUL character in the URL is bad input (422; 400 in the GeoReport
+    format under ``/open311/``), not something to hand to the database (PostgreSQL refuses
+    NUL in text and would make it a 500)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path: str = scope.get("path", "")
+            query: bytes = scope.get("query_string", b"")
+            if "\x00" in path or b"\x00" in query or b"%00" in query:
+                from starlette.requests import Request as StarletteRequest
+
+                request = StarletteRequest(scope)
+                reason = "the URL contains a NUL character"
+                if path.startswith("/open311/"):
+                    from huying.api.open311 import error_response
+
+                    response = error_response(request, 400, reason)  # type: ignore[arg-type]
+                else:
+                    response = _json(422, "invalid_input", reason)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def has_nul(body: bytes) -> bool:
+    """A NUL character in a JSON or form body (raw, JSON-escaped or percent-encoded)."""
+    return b"\x00" in body or b"\\u0000" in body or b"%00" in body
+
+
+async def reject_nul_body(request: Request) -> None:
+    """Dependency: the same for request bodies (JSON or form)."""
+    if request.method in ("POST", "PUT", "PATCH") and has_nul(await request.body()):
+        raise InvalidInput("the request body contains a NUL character", "body")
+
+
 def install(app: FastAPI) -> None:
+    app.add_middleware(RejectNul)
     app.add_exception_handler(RateLimited, on_rate_limited)
     app.add_exception_handler(CaseError, on_case_error)
     app.add_exception_handler(IllegalTransition, on_illegal)

@@ -473,10 +473,16 @@ async def form_fields(request: Request) -> dict[str, str]:
     try:
         form = await request.form()
     except Exception:  # noqa: BLE001 - a malformed body is a client error
-        raise Open311Error(400, "the body must be application/x-www-form-urlencoded") from None
-    return {k: v for k, v in form.multi_items() if isinstance(v, str)}
+        return {BAD_FORM: "the body must be application/x-www-form-urlencoded"}
+    out = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+    if any("\x00" in k or "\x00" in v for k, v in out.items()):
+        return {BAD_FORM: "the body contains a NUL character"}
+    return out
 
 
+#: The key under which ``form_fields`` reports an unreadable body (raised by the endpoint,
+#: so that the error comes in the GeoReport format).
+BAD_FORM = "\x00bad"
 FormFields = Annotated[dict[str, str], Depends(form_fields)]
 
 _FORM_SCHEMA = {
@@ -544,6 +550,8 @@ def create_request(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
     """Create a service request (realtime: the service_request_id comes back at once)."""
+    if BAD_FORM in form:
+        raise Open311Error(400, form[BAD_FORM])
     actor = _client(session, form.get("api_key"))
     city = session.get(City, actor.city_id)
     assert city is not None

@@ -9,9 +9,11 @@ import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Path as FPath
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
+from huying.api.errors import reject_nul_body
 from huying.api.ratelimit import limit_anonymous
 from huying.api.scope import CityId
 from huying.auth import CurrentActor, CurrentUser
@@ -27,7 +29,8 @@ from huying.metrics import service as metrics
 from huying.orgs.models import Organisation
 from huying.orgs.routes import router as orgs_router
 
-api = APIRouter(prefix="/api/v1", dependencies=[Depends(limit_anonymous)])
+api = APIRouter(prefix="/api/v1",
+                   dependencies=[Depends(limit_anonymous), Depends(reject_nul_body)])
 
 
 # --------------------------------------------------------------------------- me
@@ -162,9 +165,9 @@ def create_sla_rule(body: SlaRuleCreate, session: SessionDep, actor: CurrentActo
 
 
 @api.delete("/sla-rules/{rule_id}", status_code=204, tags=["sla"])
-def delete_sla_rule(rule_id: int, session: SessionDep, actor: CurrentActor) -> Response:
+def delete_sla_rule(rule_id: Annotated[int, FPath(ge=1, le=2**31 - 1)], session: SessionDep, actor: CurrentActor) -> Response:
     check_admin(actor, "change SLA rules")
-    row = session.get(SlaRuleRow, rule_id) if -(2**31) <= rule_id < 2**31 else None
+    row = session.get(SlaRuleRow, rule_id)
     if row is None or row.city_id != actor.city_id:
         raise NotVisible(f"no SLA rule {rule_id}")
     session.delete(row)

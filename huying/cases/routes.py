@@ -11,10 +11,11 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import Path as FPath
 from sqlalchemy import Select, func, select
 
 from huying.api import create
-from huying.api.errors import PreconditionFailed
+from huying.api.errors import PreconditionFailed, reject_nul_body
 from huying.api.ratelimit import limit_anonymous
 from huying.auth import CurrentActor
 from huying.cases import present, workflow
@@ -28,7 +29,8 @@ from huying.deps import SessionDep
 from huying.geo import service as geo
 from huying.orgs.models import Organisation
 
-router = APIRouter(prefix="/api/v1", tags=["cases"], dependencies=[Depends(limit_anonymous)])
+router = APIRouter(prefix="/api/v1", tags=["cases"],
+                   dependencies=[Depends(limit_anonymous), Depends(reject_nul_body)])
 
 
 def clock() -> dt.datetime:
@@ -234,7 +236,7 @@ def list_notices(session: SessionDep, actor: CurrentActor, now: Now, open_only: 
 
 
 @router.post("/notices/{notice_id}/reply", response_model=NoticeRead)
-def reply_notice(notice_id: int, body: NoticeReply, session: SessionDep, actor: CurrentActor,
+def reply_notice(notice_id: Annotated[int, FPath(ge=1, le=2**31 - 1)], body: NoticeReply, session: SessionDep, actor: CurrentActor,
                  now: Now) -> dict[str, Any]:
     notice = _notice(session, actor, notice_id)
     svc.reply_notice(session, notice, actor, reply=body.reply, now=now)

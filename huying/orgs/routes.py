@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel
 from sqlalchemy import func, select
 
+from huying.api.errors import reject_nul_body
 from huying.api.ratelimit import limit_anonymous
 from huying.api.scope import CityId
 from huying.cases.errors import InvalidInput, NotVisible
@@ -17,7 +18,8 @@ from huying.geo import service as geo
 from huying.geo.models import Node
 from huying.orgs.models import Organisation, OrgKind
 
-router = APIRouter(prefix="/api/v1", tags=["organisations"], dependencies=[Depends(limit_anonymous)])
+router = APIRouter(prefix="/api/v1", tags=["organisations"],
+                   dependencies=[Depends(limit_anonymous), Depends(reject_nul_body)])
 
 
 class OrganisationRead(BaseModel):
