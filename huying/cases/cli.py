@@ -136,6 +136,26 @@ def present_json_line(d: dict[str, object]) -> str:
 
 
 @app.command()
+def ledgers(
+    node: str = typer.Option(None, help="Only ledgers of cases under this node code."),
+    as_user: str = typer.Option(None, "--as"),
+    city: str = typer.Option(None),
+    all_: bool = typer.Option(False, "--all", help="Include ledgers of closed cases."),
+) -> None:
+    """The ledger (台账) of a node: open ledgers with their milestones, as JSON."""
+    moment = parse_now(None)
+    with session_scope() as session, clean_errors():
+        actor = _operator(session, as_user, city)
+        path = geo.get_node(session, actor.city_id, node).path if node else None
+        emit([{
+            "case": r.case.code, "title": r.case.title, "status": r.case.status, "plan": r.ledger.plan,
+            "opened_at": r.ledger.opened_at,
+            "milestones": [{"title": m.title, "due_at": m.due_at, "done_at": m.done_at,
+                            "overdue": m in r.overdue_milestones(moment)} for m in r.milestones],
+        } for r in svc.ledgers_under(session, actor, node_path=path, open_only=not all_)])
+
+
+@app.command()
 def workflow_diagram() -> None:
     """Print the workflow table as a Mermaid diagram."""
     typer.echo(workflow.mermaid())

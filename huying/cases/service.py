@@ -844,3 +844,36 @@ COMMANDS: dict[Action, Any] = {
     Action.SUPERVISE: supervise,
     Action.OPEN_LEDGER: open_ledger,
 }
+
+
+# --------------------------------------------------------------------------- ledger view
+
+
+@dataclass
+class LedgerRow:
+    case: Case
+    ledger: Ledger
+    milestones: list[Milestone]
+
+    def overdue_milestones(self, now: dt.datetime) -> list[Milestone]:
+        return [m for m in self.milestones if m.done_at is None and m.due_at <= now]
+
+
+def ledgers_under(session: Session, actor: Actor, *, node_path: str | None = None,
+                  open_only: bool = True, limit: int = 200) -> list[LedgerRow]:
+    """The ledger (台账) of a node: the ledgers of the cases the actor may see under
+    ``node_path``, with their milestones, the oldest open milestone first."""
+    q = select(Case, Ledger).join(Ledger, Ledger.case_id == Case.id).where(visible_filter(actor))
+    if node_path:
+        q = q.where(Case.grid_path.startswith(node_path))
+    if open_only:
+        q = q.where(Ledger.closed_at.is_(None), Case.status.not_in([s.value for s in FINAL]))
+    rows = session.execute(q.order_by(Ledger.opened_at).limit(limit)).all()
+    if not rows:
+        return []
+    ms = session.scalars(select(Milestone).where(Milestone.ledger_id.in_([lg.id for _, lg in rows]))
+                         .order_by(Milestone.due_at)).all()
+    by_ledger: dict[int, list[Milestone]] = {}
+    for m in ms:
+        by_ledger.setdefault(m.ledger_id, []).append(m)
+    return [LedgerRow(c, lg, by_ledger.get(lg.id, [])) for c, lg in rows]
