@@ -56,9 +56,13 @@ for lang in ("zh", "en"):
     for m in po:
         if not m.id:
             continue
-        if lang == "zh" and (not m.string or m.fuzzy):
+        # A plural entry's msgstr is a tuple: translated when any form is.
+        has = any(m.string) if isinstance(m.string, tuple) else bool(m.string)
+        if lang == "zh" and (not has or m.fuzzy):
             bad.append(f"{lang}: untranslated or fuzzy: {m.id!r}")
-        if mo is None or (m.string and (mo.get(m.id, m.context) is None or mo.get(m.id, m.context).string != m.string)):
+        got = mo.get(m.id, m.context) if mo is not None else None
+        same = got is not None and (tuple(got.string) == tuple(m.string) if isinstance(m.string, tuple) else got.string == m.string)
+        if mo is None or (has and not same):
             bad.append(f"{lang}: {mo_path.name} is stale for {m.id!r} (run scripts/i18n.sh compile)")
 print("\n".join(bad) or "catalogues complete")
 sys.exit(1 if bad else 0)

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
+from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import (
@@ -12,15 +14,18 @@ from fastapi.exception_handlers import (
 )
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 
+from huying.cases.errors import CaseError, IllegalTransition
+from huying.web.deps import LoginRequired, login_url
 from huying.web.middleware import security_headers
 from huying.web.templating import render
 
 log = logging.getLogger("huying.web")
+Handler = Callable[[Request, Exception], Response | Awaitable[Response]]
 
 #: Status codes that have their own wording in ``error.html``; others use the generic one.
-KNOWN = {400, 403, 404, 405, 500}
+KNOWN = {400, 403, 404, 405, 409, 429, 500}
 
 
 def wants_html(request: Request) -> bool:
@@ -32,11 +37,11 @@ def wants_html(request: Request) -> bool:
     return "text/html" in accept or "application/xhtml+xml" in accept
 
 
-def error_page(request: Request, status: int) -> Response:
+def error_page(request: Request, status: int, *, retry_minutes: int = 0) -> Response:
     return render(
         request,
         "error.html",
-        {"status": status, "kind": status if status in KNOWN else 0},
+        {"status": status, "kind": status if status in KNOWN else 0, "retry_minutes": retry_minutes},
         status_code=status,
     )
 
@@ -78,7 +83,29 @@ async def on_server_error(request: Request, exc: Exception) -> Response:
     return response
 
 
+async def on_login_required(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, LoginRequired)
+    return RedirectResponse(login_url(exc.next_url), status_code=303)
+
+
+def _html_or(fallback: Handler | None) -> Handler:
+    """Errors of the closed loop: a page for pages (404 not visible, 403 not permitted,
+    409 conflict, 400 bad input), the API's JSON answer otherwise."""
+
+    async def handle(request: Request, exc: Exception) -> Response:
+        if wants_html(request) or fallback is None:
+            status = getattr(exc, "http_status", 409 if isinstance(exc, IllegalTransition) else 400)
+            return error_page(request, 400 if status == 422 else status)
+        result = fallback(request, exc)
+        return await result if inspect.isawaitable(result) else result  # type: ignore[no-any-return]
+
+    return handle
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, on_http_exception)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(Exception, on_server_error)
+    app.add_exception_handler(LoginRequired, on_login_required)
+    for kind in (CaseError, IllegalTransition):
+        app.add_exception_handler(kind, _html_or(app.exception_handlers.get(kind)))

@@ -62,7 +62,12 @@ def _make_env() -> Environment:
         pgettext=i18n.pgettext_,
         npgettext=i18n.npgettext_,
     )
-    env.globals.update(static_url=static_url, lang_url=lang_url, version=__version__)
+    from zoneinfo import ZoneInfo
+
+    from huying.config import get_settings
+
+    env.globals.update(static_url=static_url, lang_url=lang_url, version=__version__,
+                       tz=ZoneInfo(get_settings().timezone))
     return env
 
 
@@ -84,11 +89,17 @@ def render(
     headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
     """Render ``name`` in the request's language."""
+    from huying.web import csrf, nav
+
     lang = request_lang(request)
+    me = getattr(request.state, "user", None)
     ctx: dict[str, Any] = {
         "lang": lang,
         "html_lang": i18n.HTML_LANG[lang],
         "languages": i18n.LANGUAGES,
+        "me": me,
+        "nav": nav.sections(me.role if me is not None else None),
+        "csrf_token": csrf.token(request),
         **(context or {}),
     }
     with i18n.active(lang):

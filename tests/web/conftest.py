@@ -108,6 +108,39 @@ def client() -> Iterator[TestClient]:
         yield c
 
 
+def _clear_caches() -> None:
+    from huying import db
+    from huying.config import get_settings
+
+    get_settings.cache_clear()
+    db.get_engine.cache_clear()
+
+
+@pytest.fixture
+def city_client(city_db: str, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+    """A ``TestClient`` over the city database (the demo city unless forced tiny)."""
+    from huying.app import create_app
+
+    monkeypatch.setenv("HUYING_DATABASE_URL", city_db)
+    monkeypatch.setenv("HUYING_DATA_DIR", str(data_dir))
+    _clear_caches()
+    try:
+        with TestClient(create_app(), raise_server_exceptions=False) as c:
+            yield c
+    finally:
+        monkeypatch.undo()
+        _clear_caches()
+
+
+@pytest.fixture
+def city_session(city_db: str) -> Iterator[Session]:
+    """A session on the city database, for a test to set the scene through the services."""
+    engine = make_engine(city_db)
+    with Session(engine, expire_on_commit=False) as s:
+        yield s
+    engine.dispose()
+
+
 # --- a database with a city -----------------------------------------------------------------
 
 
@@ -170,10 +203,20 @@ def _huying(*args: str, env: dict[str, str]) -> None:
     )
 
 
+#: Cases of the demo year in the web tests' city: enough for every page to have data, few
+#: enough to build in seconds (``--cases`` runs them through the service, ~10 ms each).
+DEMO_CASES = 300
+
+
 def build_demo_city(url: str) -> None:
+    """The demo city with a few hundred cases. The tables come from the models in the tree
+    (as for the tiny city): the web tests test the pages, the migrations have their own."""
+    import_all_models()
+    engine = make_engine(url)
+    Base.metadata.create_all(engine)
+    engine.dispose()
     env = {**os.environ, "HUYING_DATABASE_URL": url}
-    _huying("db", "upgrade", env=env)
-    _huying("demo", "build", "--seed", "1", env=env)
+    _huying("demo", "build", "--seed", "1", "--cases", str(DEMO_CASES), "--no-progress", env=env)
 
 
 def _city_kind() -> str:
@@ -200,10 +243,17 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def live_server(city_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the servers of the tests store attachments (never the checkout's ``var``)."""
+    return tmp_path_factory.mktemp("data")
+
+
+@pytest.fixture(scope="session")
+def live_server(city_db: str, data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = _free_port()
     log = tmp_path_factory.mktemp("server") / "uvicorn.log"
-    env = {**os.environ, "HUYING_DATABASE_URL": city_db, "HUYING_SLA_SWEEP_INTERVAL": "0"}
+    env = {**os.environ, "HUYING_DATABASE_URL": city_db, "HUYING_SLA_SWEEP_INTERVAL": "0",
+           "HUYING_DATA_DIR": str(data_dir)}
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [

@@ -45,6 +45,11 @@ def test_compiled_catalogues_match_their_sources() -> None:
             po = babel.read_po(f)
         mo = i18n.translations(lang)
         for m in po:
-            if m.id and m.string:
+            if isinstance(m.id, tuple):  # a plural entry: each form through ngettext
+                if any(m.string):
+                    assert not m.fuzzy, (lang, m.id)
+                    for n, form in ((1, m.string[0]), (2, m.string[-1])):
+                        assert mo.ngettext(m.id[0], m.id[1], n) == form, lang
+            elif m.id and m.string:
                 assert not m.fuzzy, (lang, m.id)
                 assert mo.gettext(str(m.id)) == m.string, f"{lang}: run scripts/i18n.sh compile"

@@ -1,0 +1,55 @@
+"""Dependencies of the pages: who is signed in (the same lookup as the API's), and the
+redirect to the sign-in page when nobody is."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from huying.auth import maybe_user
+from huying.cases.policy import Actor
+from huying.deps import SessionDep
+from huying.orgs.models import User
+
+
+class LoginRequired(Exception):
+    """Nobody is signed in: the page answers with a redirect to ``/login?next=…``."""
+
+    def __init__(self, next_url: str) -> None:
+        self.next_url = next_url
+        super().__init__(next_url)
+
+
+def login_url(next_url: str) -> str:
+    return f"/login?next={quote(next_url, safe='/')}"
+
+
+def _current_path(request: Request) -> str:
+    query = request.url.query
+    return request.url.path + (f"?{query}" if query else "")
+
+
+def page_user(request: Request, session: SessionDep) -> User | None:
+    """The signed-in user (or None); remembered on ``request.state.user`` for the layout."""
+    user = maybe_user(request, session)
+    request.state.user = user
+    return user
+
+
+def page_actor(
+    request: Request, session: SessionDep, user: Annotated[User | None, Depends(page_user)]
+) -> Actor:
+    if user is None:
+        raise LoginRequired(_current_path(request))
+    return actor_of(session, user)
+
+
+def actor_of(session: Session, user: User) -> Actor:
+    return Actor.of(session, user)
+
+
+MaybeUser = Annotated[User | None, Depends(page_user)]
+PageActor = Annotated[Actor, Depends(page_actor)]

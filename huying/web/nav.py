@@ -1,0 +1,37 @@
+"""Where each role starts and which sections its navigation shows (labels are in
+``_labels.html``; who may do what inside a section is the policy's business)."""
+
+from __future__ import annotations
+
+from huying.orgs.models import Role
+
+STAFF = (Role.GRID_WORKER, Role.COMMUNITY_OFFICER, Role.TOWN_OFFICER, Role.CITY_OFFICER,
+         Role.DEPARTMENT_HANDLER)
+
+_SECTIONS: dict[str, tuple[str, ...]] = {
+    Role.RESIDENT: ("report", "my", "public"),
+    Role.GRID_WORKER: ("work", "report", "notices", "public"),
+    Role.COMMUNITY_OFFICER: ("work", "notices", "ledger", "figures", "report", "public"),
+    Role.TOWN_OFFICER: ("work", "notices", "ledger", "figures", "public"),
+    Role.CITY_OFFICER: ("work", "notices", "ledger", "figures", "public"),
+    Role.DEPARTMENT_HANDLER: ("work", "notices", "ledger", "public"),
+    Role.LEADER: ("figures", "work", "ledger", "public"),
+    Role.ADMIN: ("admin", "work", "figures", "public"),
+}
+_ANONYMOUS = ("public",)
+
+HREF = {
+    "report": "/report", "my": "/my", "public": "/public", "work": "/work",
+    "notices": "/notices", "ledger": "/ledger", "figures": "/leader", "admin": "/admin",
+}
+
+
+def sections(role: str | None) -> list[tuple[str, str]]:
+    """(key, href) of the sections a role sees, in order."""
+    keys = _SECTIONS.get(role, _ANONYMOUS) if role else _ANONYMOUS  # type: ignore[call-overload]
+    return [(k, HREF[k]) for k in keys]
+
+
+def home_of(role: str) -> str:
+    """The page a person lands on after signing in."""
+    return sections(role)[0][1]

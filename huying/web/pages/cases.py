@@ -1,0 +1,199 @@
+"""A case: its page (facts, timeline, map, photos, ledger, supervision notices) and its
+actions. The buttons are exactly ``policy.allowed_for``; each posts to one route that calls
+the service command, which checks again (``check_act``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response
+from sqlalchemy import select
+from starlette.datastructures import FormData, UploadFile
+
+from huying.cases import present
+from huying.cases import service as svc
+from huying.cases.errors import InvalidInput, NotVisible
+from huying.cases.models import Attachment, Case, Ledger, Milestone, SupervisionNotice
+from huying.cases.policy import Actor, allowed_for
+from huying.cases.workflow import Action
+from huying.config import get_settings
+from huying.deps import SessionDep
+from huying.orgs.models import Organisation, Role
+from huying.web import queries
+from huying.web.deps import PageActor
+from huying.web.pages.common import errors_of, now, parse_int, see_other
+from huying.web.templating import render
+
+router = APIRouter()
+
+#: Actions whose form offers a choice of units.
+UNIT_CHOICE = {Action.DISPATCH, Action.TRANSFER, Action.ADD_COHANDLER}
+
+
+def case_context(session: SessionDep, actor: Actor, case: Case, t: dt.datetime) -> dict[str, Any]:
+    """Everything the case page and its fragments show."""
+    data = present.case_dict(session, case, actor, t, events=True)
+    actions = [Action(a) for a in data["allowed_actions"]]
+    unit_names = dict(session.execute(select(Organisation.id, Organisation.name_zh).where(
+        Organisation.id.in_([n.unit_id for n in queries.notices_for(session, actor, case_id=case.id)]))).all())
+    answerable = {n.id for n in queries.notices_for(session, actor, open_only=True)}
+    ledger = session.scalar(select(Ledger).where(Ledger.case_id == case.id))
+    milestones = list(session.scalars(select(Milestone).where(Milestone.ledger_id == ledger.id)
+                                      .order_by(Milestone.due_at))) if ledger else []
+    return {
+        "case": data,
+        "actions": actions,
+        "follow_up_form": Action.FOLLOW_UP in actions or Action.REOPEN in actions,
+        "units": queries.units_for_case(session, actor, case) if UNIT_CHOICE & set(actions) else [],
+        "categories": queries.category_choices(session, actor.city_id) if Action.CLASSIFY in actions else [],
+        "notices": [(n, unit_names.get(n.unit_id, ""), n.id in answerable)
+                    for n in queries.notices_for(session, actor, case_id=case.id)],
+        "ledger": ledger,
+        "milestones": milestones,
+        "photos": list(session.scalars(select(Attachment).where(Attachment.case_id == case.id)
+                                       .order_by(Attachment.id))),
+        "staff": actor.role != Role.RESIDENT,
+        "now": t,
+    }
+
+
+def _page(request: Request, session: SessionDep, actor: Actor, case: Case, *,
+          errors: dict[str, dict[str, str]] | None = None, values: dict[str, str] | None = None,
+          status_code: int = 200) -> HTMLResponse:
+    ctx = case_context(session, actor, case, now())
+    ctx.update(errors=errors or {}, values=values or {}, reported=request.query_params.get("reported"))
+    return render(request, "case.html", ctx, status_code=status_code)
+
+
+@router.get("/cases/{code}", response_class=HTMLResponse)
+def case_page(request: Request, code: str, session: SessionDep, actor: PageActor) -> Response:
+    return _page(request, session, actor, svc.get_case(session, actor, code))
+
+
+@router.get("/cases/{code}/actions", response_class=HTMLResponse)
+def case_actions(request: Request, code: str, session: SessionDep, actor: PageActor) -> Response:
+    """The actions fragment alone (htmx refresh)."""
+    case = svc.get_case(session, actor, code)
+    ctx = case_context(session, actor, case, now())
+    ctx.update(errors={}, values={})
+    return render(request, "_actions.html", ctx)
+
+
+@router.get("/cases/{code}/photos/{photo_id}")
+def case_photo(code: str, photo_id: int, session: SessionDep, actor: PageActor) -> Response:
+    case = svc.get_case(session, actor, code)
+    photo = session.scalar(select(Attachment).where(Attachment.id == photo_id, Attachment.case_id == case.id))
+    if photo is None:
+        raise NotVisible("no such photo")
+    path = get_settings().data_dir / photo.stored_path
+    if not path.is_file():
+        raise NotVisible("photo file missing")
+    return FileResponse(path, media_type=photo.content_type,
+                        headers={"Cache-Control": "private, max-age=3600"})
+
+
+def _text(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+async def _uploads(form: FormData, name: str) -> list[svc.Upload]:
+    out = []
+    for item in form.getlist(name):
+        if isinstance(item, UploadFile) and item.filename:
+            out.append(svc.Upload(item.filename, await item.read(get_settings().max_attachment_bytes + 1)))
+    return out
+
+
+def _local_date(value: str, field: str) -> dt.datetime:
+    from zoneinfo import ZoneInfo
+
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput("not a date", field) from None
+    return dt.datetime.combine(day, dt.time(18, 0), ZoneInfo(get_settings().timezone))
+
+
+async def params_of(action: Action, form: FormData, actor: Actor) -> dict[str, Any]:
+    """The command's keyword arguments from its form."""
+    note = _text(form, "note") or None
+    if action in (Action.DISPATCH, Action.TRANSFER):
+        return {"unit": _text(form, "unit"), "note": note}
+    if action is Action.ADD_COHANDLER:
+        units = [u for u in form.getlist("units") if isinstance(u, str) and u]
+        return {"units": units, "note": note}
+    if action is Action.REQUEST_EXTENSION:
+        return {"days": parse_int(_text(form, "days"), "days", low=1, high=60), "note": note}
+    if action is Action.ESCALATE:
+        return {"note": note}
+    if action is Action.MARK_HANDLED:
+        return {"evidence": _text(form, "evidence"), "uploads": await _uploads(form, "photos")}
+    if action in (Action.FOLLOW_UP, Action.REOPEN):
+        method = "online" if actor.role == Role.RESIDENT else (_text(form, "method") or "phone")
+        return {"satisfaction": _text(form, "satisfaction"), "method": method,
+                "comment": _text(form, "comment") or None}
+    if action is Action.CLOSE:
+        return {"resolution": _text(form, "resolution") or None,
+                "no_followup_reason": _text(form, "no_followup_reason") or None}
+    if action is Action.REJECT:
+        return {"reason": _text(form, "reason"), "note": note}
+    if action is Action.SUPERVISE:
+        return {"reason": _text(form, "reason")}
+    if action is Action.CLASSIFY:
+        return {"category": _text(form, "category") or None, "priority": _text(form, "priority") or None,
+                "note": note}
+    if action is Action.OPEN_LEDGER:
+        title = _text(form, "milestone")
+        due = _local_date(_text(form, "milestone_due"), "milestones[0].due_at")
+        return {"plan": _text(form, "plan"), "milestones": [(title, due)], "supervisor_id": None}
+    return {"note": note}
+
+
+@router.post("/cases/{code}/act/{action}", response_class=HTMLResponse)
+async def act(request: Request, code: str, action: str, session: SessionDep, actor: PageActor) -> Response:
+    case = svc.get_case(session, actor, code)
+    try:
+        act_ = Action(action)
+    except ValueError:
+        raise NotVisible(f"no action {action}") from None
+    if act_ not in allowed_for(session, actor, case):
+        # Not offered now: let the service say why (403 not permitted / 409 not from here).
+        from huying.cases.policy import check_act
+
+        check_act(session, actor, case, act_)
+    form = await request.form()
+    version = _text(form, "version")
+    try:
+        params = await params_of(act_, form, actor)
+        expected = int(version) if version.isdigit() else None
+        if act_ is Action.REOPEN:
+            act_ = Action.FOLLOW_UP
+        svc.perform(session, case, actor, act_.value, now=now(), params=params, expected_version=expected)
+    except InvalidInput as exc:
+        session.rollback()
+        values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+        case = svc.get_case(session, actor, code)
+        return _page(request, session, actor, case, errors={action: errors_of(exc)}, values=values,
+                     status_code=422)
+    return see_other(f"/cases/{code}#timeline")
+
+
+@router.post("/notices/{notice_id}/reply", response_class=HTMLResponse)
+async def reply_notice(request: Request, notice_id: int, session: SessionDep, actor: PageActor) -> Response:
+    notice = session.get(SupervisionNotice, notice_id)
+    if notice is None or notice.city_id != actor.city_id:
+        raise NotVisible("no such notice")
+    form = await request.form()
+    back = _text(form, "back")
+    back = back if back.startswith("/") and not back.startswith("//") else "/notices"
+    try:
+        svc.reply_notice(session, notice, actor, reply=_text(form, "reply"), now=now())
+    except InvalidInput as exc:
+        session.rollback()
+        from huying.web.pages.work import notices_page
+
+        return notices_page(request, session, actor, errors={notice_id: errors_of(exc)}, status_code=422)
+    return see_other(back)

@@ -1,0 +1,139 @@
+"""Residents: report a problem, follow my reports, and the public reports (anonymised)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from sqlalchemy import select
+
+from huying.cases import present
+from huying.cases import service as svc
+from huying.cases.errors import InvalidInput, NotVisible
+from huying.cases.models import Case
+from huying.cases.policy import Actor, public_point
+from huying.cases.workflow import Status
+from huying.config import get_settings
+from huying.deps import SessionDep
+from huying.geo import service as geo
+from huying.orgs.models import Role
+from huying.web import queries
+from huying.web.deps import MaybeUser, PageActor
+from huying.web.pages.common import errors_of, now, parse_float, see_other
+from huying.web.templating import render
+
+router = APIRouter()
+
+#: The channel a report from the web comes in by, per role.
+CHANNEL = {Role.GRID_WORKER.value: "grid_patrol", Role.LEADER.value: "inspection_walk"}
+#: Public lists show this many reports per page, the public map this many points.
+PUBLIC_PAGE = 30
+PUBLIC_POINTS = 500
+
+
+def _report_page(request: Request, session: SessionDep, actor: Actor, values: dict[str, Any],
+                 errors: dict[str, str], status_code: int = 200) -> HTMLResponse:
+    return render(request, "report.html", {
+        "values": values, "errors": errors,
+        "categories": queries.category_choices(session, actor.city_id),
+    }, status_code=status_code)
+
+
+@router.get("/report", response_class=HTMLResponse)
+def report_form(request: Request, session: SessionDep, actor: PageActor) -> Response:
+    return _report_page(request, session, actor, {}, {})
+
+
+async def _read_photo(photo: UploadFile | None) -> list[svc.Upload]:
+    if photo is None or not photo.filename:
+        return []
+    limit = get_settings().max_attachment_bytes
+    data = await photo.read(limit + 1)
+    return [svc.Upload(photo.filename, data)]
+
+
+@router.post("/report", response_class=HTMLResponse)
+async def report(
+    request: Request,
+    session: SessionDep,
+    actor: PageActor,
+    title: Annotated[str, Form()] = "",
+    description: Annotated[str, Form()] = "",
+    lon: Annotated[str, Form()] = "",
+    lat: Annotated[str, Form()] = "",
+    address: Annotated[str, Form()] = "",
+    category: Annotated[str, Form()] = "",
+    anonymous: Annotated[str, Form()] = "",
+    photo: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    values = {"title": title, "description": description, "lon": lon, "lat": lat,
+              "address": address, "category": category, "anonymous": bool(anonymous)}
+    try:
+        x, y = parse_float(lon, "location"), parse_float(lat, "location")
+        if x is None or y is None:
+            raise InvalidInput("choose the place on the map", "location")
+        uploads = await _read_photo(photo)
+        case = svc.report(
+            session, actor, title=title, description=description, channel=CHANNEL.get(actor.role, "resident_web"),
+            lon=x, lat=y, address=address or None, category=category or None,
+            anonymous=bool(anonymous), uploads=uploads, now=now(),
+        )
+    except InvalidInput as exc:
+        session.rollback()
+        return _report_page(request, session, actor, values, errors_of(exc), status_code=422)
+    if case.reporter_id is None:
+        return see_other(f"/public/cases/{case.code}?reported=1")
+    return see_other(f"/cases/{case.code}?reported=1")
+
+
+@router.get("/my", response_class=HTMLResponse)
+def my_reports(request: Request, session: SessionDep, actor: PageActor) -> Response:
+    return render(request, "my.html", {"cases": queries.my_reports(session, actor), "now": now()})
+
+
+# --------------------------------------------------------------------------- the public
+
+
+def _public_cases(session: SessionDep, city_id: int) -> Any:
+    return select(Case).where(Case.city_id == city_id, Case.status != Status.REJECTED.value)
+
+
+@router.get("/public", response_class=HTMLResponse)
+def public(request: Request, session: SessionDep, user: MaybeUser, page: int = 1) -> Response:
+    city = geo.get_city(session)
+    page = max(1, min(page, 1000))
+    rows = list(session.scalars(_public_cases(session, city.id).order_by(Case.id.desc())
+                                .limit(PUBLIC_PAGE + 1).offset((page - 1) * PUBLIC_PAGE)))
+    t = now()
+    items = [present.public_case_dict(session, c, t) for c in rows[:PUBLIC_PAGE]]
+    return render(request, "public.html", {"items": items, "page": page,
+                                           "more": len(rows) > PUBLIC_PAGE})
+
+
+@router.get("/web/public/points.json")
+def public_points(session: SessionDep) -> Response:
+    """The latest reports as points rounded to about 100 m: no reporter, no contact, no text
+    beyond the title."""
+    city = geo.get_city(session)
+    rows = session.execute(
+        select(Case.code, Case.title, Case.status, Case.lon, Case.lat)
+        .where(Case.city_id == city.id, Case.status != Status.REJECTED.value, Case.lon.is_not(None))
+        .order_by(Case.id.desc()).limit(PUBLIC_POINTS)).all()
+    points = []
+    for code, title, status, lon, lat in rows:
+        plon, plat = public_point(lon, lat)
+        points.append({"code": code, "title": title, "status": status, "lon": plon, "lat": plat})
+    return JSONResponse({"points": points}, headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/public/cases/{code}", response_class=HTMLResponse)
+def public_case(request: Request, code: str, session: SessionDep, user: MaybeUser,
+                reported: int = 0) -> Response:
+    city = geo.get_city(session)
+    case = session.scalar(_public_cases(session, city.id).where(Case.code == code))
+    if case is None:
+        raise NotVisible(f"no case {code}")
+    return render(request, "public_case.html", {
+        "case": present.public_case_dict(session, case, now(), events=True), "reported": reported,
+    })

@@ -1,0 +1,108 @@
+"""The staff workbench: the queue of my node and role in tabs, with filters and search
+(the list alone is an htmx fragment); supervision notices to answer; the ledger per node."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+
+from huying.cases.models import Case
+from huying.cases.policy import Actor, covers_node
+from huying.cases.workflow import Status
+from huying.deps import SessionDep
+from huying.geo import service as geo
+from huying.geo.models import Node
+from huying.orgs.models import Organisation, Role
+from huying.web import queries
+from huying.web.deps import PageActor
+from huying.web.pages.common import is_htmx, now
+from huying.web.templating import render
+
+router = APIRouter()
+PAGE = 50
+STATUSES = [s.value for s in Status if s is not Status.START]
+
+
+def _forbid_residents(actor: Actor) -> None:
+    if actor.role == Role.RESIDENT:
+        from huying.cases.errors import NotPermitted
+
+        raise NotPermitted("the workbench is for staff")
+
+
+@router.get("/work", response_class=HTMLResponse)
+def workbench(request: Request, session: SessionDep, actor: PageActor, tab: str = "",
+              q: str = "", status: str = "", page: int = 1) -> Response:
+    _forbid_residents(actor)
+    tabs = queries.tabs_for(actor)
+    if tab not in tabs:
+        tab = tabs[0]
+    if status not in STATUSES:
+        status = ""
+    page = max(1, min(page, 10_000))
+    t = now()
+    rows, total = queries.queue(session, actor, tab, t, search=q[:100], status=status,
+                                limit=PAGE, offset=(page - 1) * PAGE)
+    ctx: dict[str, Any] = {
+        "tab": tab, "tabs": tabs, "q": q[:100], "status": status, "statuses": STATUSES,
+        "rows": rows, "total": total, "page": page, "pages": max(1, -(-total // PAGE)), "now": t,
+        "soon": t + queries.SOON,
+    }
+    if is_htmx(request) and request.headers.get("hx-target") == "queue":
+        return render(request, "_queue.html", ctx)
+    ctx["counts"] = queries.tab_counts(session, actor, t)
+    return render(request, "work.html", ctx)
+
+
+def notices_page(request: Request, session: SessionDep, actor: Actor, *,
+                 errors: dict[int, dict[str, str]] | None = None, status_code: int = 200) -> HTMLResponse:
+    notices = queries.notices_for(session, actor)
+    ids = {n.unit_id for n in notices} | {n.case_id for n in notices if n.case_id}
+    units = dict(session.execute(select(Organisation.id, Organisation.name_zh)
+                                 .where(Organisation.id.in_(ids))).all())
+    codes = dict(session.execute(select(Case.id, Case.code).where(Case.id.in_(ids))).all())
+    answerable = {n.id for n in queries.notices_for(session, actor, open_only=True)}
+    return render(request, "notices.html", {
+        "notices": [(n, units.get(n.unit_id, ""), codes.get(n.case_id or 0), n.id in answerable)
+                    for n in notices],
+        "errors": errors or {}, "now": now(),
+    }, status_code=status_code)
+
+
+@router.get("/notices", response_class=HTMLResponse)
+def notices(request: Request, session: SessionDep, actor: PageActor) -> Response:
+    _forbid_residents(actor)
+    return notices_page(request, session, actor)
+
+
+@router.get("/ledger", response_class=HTMLResponse)
+def ledger(request: Request, session: SessionDep, actor: PageActor, node: str = "") -> Response:
+    """The ledger (台账) of a node: the cases with a plan and milestones under it."""
+    _forbid_residents(actor)
+    here = _node_in_scope(session, actor, node)
+    return render(request, "ledger.html", {
+        "node": here, "trail": geo.ancestors(session, here),
+        "children": geo.children(session, here) if here.level != "grid" else [],
+        "rows": queries.ledgers_under(session, actor, here.path), "now": now(),
+    })
+
+
+def _node_in_scope(session: SessionDep, actor: Actor, code: str) -> Node:
+    """The node asked for (default: the actor's own); outside the scope it is a 403."""
+    from huying.cases.errors import NotPermitted, NotVisible
+
+    if code:
+        try:
+            node = geo.get_node(session, actor.city_id, code)
+        except geo.NodeNotFound:
+            raise NotVisible(f"no node {code}") from None
+    else:
+        node = session.scalar(select(Node).where(Node.city_id == actor.city_id, Node.path == actor.node_path))
+        if node is None:
+            raise NotVisible("no node")
+    if not covers_node(actor, node.path):
+        raise NotPermitted("this node is outside your scope")
+    return node
