@@ -56,6 +56,9 @@ from huying.orgs.service import AccountError
 SPEC = "http://wiki.open311.org/GeoReport_v2"
 FORMATS = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
 MAX_DAYS = 90
+#: Our statuses that Open311 calls ``closed``: the final ones, and a duplicate merged into
+#: another case (it is answered there).
+CLOSED = frozenset({s.value for s in FINAL} | {"merged"})
 DEFAULT_LIMIT = 1000
 #: XML element of one item of a list, by the list's element.
 SINGULAR = {"services": "service", "attributes": "attribute", "values": "value",
@@ -275,6 +278,8 @@ def status_extended(status: str, reject_reason: str | None, entered_by: str | No
     """Our status in mySociety's vocabulary. ``entered_by``: the action that put the case
     into its status (a dispatched case that was transferred or escalated is an internal
     referral)."""
+    if status == "merged":  # joined another open case as its duplicate
+        return "duplicate"
     s = Status(status)
     if s is Status.REJECTED:
         return {"duplicate": "duplicate", "not_our_responsibility": "not_councils_responsibility"}.get(
@@ -319,7 +324,7 @@ def _request_dicts(session: Session, city: City, cases: list[Case]) -> list[dict
         if c.lon is not None and c.lat is not None:
             lon, lat = public_point(*coords.from_city(city.crs, c.lon, c.lat))
         ext = status_extended(c.status, c.reject_reason, entered.get(c.id))
-        final = Status(c.status) in FINAL
+        final = c.status in CLOSED
         unit = units.get(c.unit_id or 0)
         due = _when(c.due_at, tz)
         notice = (f"由{unit}办理 handled by {unit}" if unit else "待分派 waiting to be dispatched") + \
@@ -392,7 +397,7 @@ def list_requests(
         wanted = {s.lower() for s in _list(status)}
         if wanted - {"open", "closed"}:
             raise Open311Error(400, "status: use open, closed or both")
-        finals = [s.value for s in FINAL]
+        finals = sorted(CLOSED)
         if wanted == {"open"}:
             q = q.where(Case.status.not_in(finals))
         elif wanted == {"closed"}:

@@ -80,7 +80,7 @@ def _setting(settings: object, name: str, default: float) -> float:
     """The setting, or its ``HUYING_*`` variable while ``Settings`` has no such field."""
     value = getattr(settings, name, None)
     if value is None:
-        value = os.environ.get(f"HUYING_{name.upper()}", default)
+        value = os.environ.get(f"HUYING_{name.upper()}") or default
     return float(value)
 
 

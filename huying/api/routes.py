@@ -125,8 +125,8 @@ class SlaRuleRead(BaseModel):
 
 
 def _rule_dict(row: SlaRuleRow, code: str | None) -> dict[str, Any]:
-    rule = sla.SlaRule(category_code=code, priority=row.priority, step=row.step, amount=row.amount,
-                       unit=row.unit)
+    rule = sla.SlaRule(category_code=code, priority=sla.Priority(row.priority) if row.priority else None,
+                       step=sla.Step(row.step), amount=row.amount, unit=sla.Unit(row.unit))
     return {"id": row.id, "category": code, "priority": row.priority, "step": row.step,
             "amount": row.amount, "unit": row.unit, "describe": rule.describe()}
 

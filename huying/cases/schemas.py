@@ -54,6 +54,8 @@ class ActionIn(BaseModel):
     plan: str | None = Field(default=None, max_length=5000)
     milestones: list[tuple[str, dt.datetime]] | None = None
     supervisor: str | None = Field(default=None, description="Username of the supervising leader.")
+    into: str | None = Field(default=None, max_length=30,
+                             description="merge: the code of the case this one duplicates.")
 
 
 class EventRead(BaseModel):

@@ -33,6 +33,7 @@ PARAMS = {
     "reopen": {"satisfaction": "不满意"}, "close": {"resolution": "已解决"},
     "reject": {"reason": "duplicate"}, "supervise": {"reason": "请尽快"},
     "open_ledger": {"plan": "分三步", "milestones": [["采购", "2030-01-01T00:00:00+08:00"]]},
+    "merge": {"into": "441900-2025-000001"}, "unmerge": {"note": "合并错了"},
 }
 #: Visible, the role may take the action, but the case is handled outside their scope.
 OUT_OF_ACT_SCOPE = [("c3", "community", "transfer"), ("c3", "town", "escalate"),
@@ -46,7 +47,7 @@ def role_ever_may(persona: str, action: str) -> bool:
 
 def test_the_oracle_covers_every_persona_and_command() -> None:
     assert set(ROLE) == set(PERSONAS)
-    assert set(PARAMS) == {a.value for a in COMMANDS}
+    assert {a.value for a in COMMANDS} <= set(PARAMS), "a new command needs its parameters here"
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
@@ -72,7 +73,8 @@ def test_every_command_is_404_out_of_scope_403_when_never_allowed(api: Api, pers
         for key, code in api.cases.items():
             versions[key] = s.query(Case.version).filter(Case.code == code).scalar()
     for key, code in api.cases.items():
-        for action, body in PARAMS.items():
+        for action in sorted(a.value for a in COMMANDS):
+            body = PARAMS[action]
             r = api.client.post(f"/api/v1/cases/{code}/actions/{action}", json=body,
                                 headers=api.h(persona, **{"If-Match": '"999"'}))
             where = (persona, key, action, r.status_code, r.text)
