@@ -227,14 +227,14 @@ def test_the_cli_builds_after_migrations_and_refuses_to_overwrite(
     monkeypatch.setattr(demo_cli, "session_scope", lambda: session_scope(engine))
     runner = CliRunner()
     try:
-        first = runner.invoke(huying_cli.app, ["demo", "build", "--seed", "2", "--no-progress"])
+        first = runner.invoke(huying_cli.app, ["demo", "build", "--seed", "2", "--no-progress", "--cases", "0"])
         assert first.exit_code == 0, first.output
         assert "community 593" in first.output and "demo-leader" in first.output
         with Session(engine) as s:
             assert s.scalar(select(City.code)) == CITY_CODE
             seed2 = export_hash(s)
         assert seed2 != built.summary.hash  # another seed, another city
-        again = runner.invoke(huying_cli.app, ["demo", "build", "--seed", "2", "--no-progress"])
+        again = runner.invoke(huying_cli.app, ["demo", "build", "--seed", "2", "--no-progress", "--cases", "0"])
         assert again.exit_code == 1
         assert "already exists" in again.output and "--reset" in again.output
     finally:
