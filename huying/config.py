@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     duplicate_radius_m: float = 250.0
     #: Classifier confidence under which a case waits for a person.
     triage_min_confidence: float = 0.6
+    #: Anonymous requests per minute per client address (token bucket refill; 0 = no limit).
+    anon_rate_per_minute: int = 120
+    #: Burst: anonymous requests a client may make at once.
+    anon_rate_burst: int = 60
     #: Log level of the ``huying`` loggers.
     log_level: str = Field(default="INFO")
 

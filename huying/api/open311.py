@@ -644,6 +644,7 @@ def install_demo_api_key(session: Session, city_id: int, *, now: dt.datetime | N
             raise geo.CityNotFound(f"city {city_id} has no map")
         user = create_user(session, username=DEMO_CLIENT, password=uuid.uuid4().hex, role=Role.RESIDENT,
                            node=root, display_name="Open311 演示客户端")
+        user.created_at = now
     elif user.city_id != city_id:
         raise AccountError(f"{DEMO_CLIENT!r} belongs to another city")
     if tokens.user_for(session, DEMO_API_KEY) is None:

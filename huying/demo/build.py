@@ -982,6 +982,9 @@ def build(
         org_ids = _write_organisations(session, city.id, plan, node_ids, bar)
         person_ids = _write_population(session, city.id, plan, node_ids, org_ids, sizes, seed, bar)
         user_ids = _write_accounts(session, city.id, person_ids)
+        from huying.api.open311 import install_demo_api_key
+
+        install_demo_api_key(session, city.id, now=BUILD_DATE)
         bump_map_version(session, city.id)
         grid_codes = sorted(c for c, n in plan.nodes.items() if n[0] is Level.GRID)
         demo = DemoCity(seed, city.id, node_ids, org_ids, user_ids, grid_codes)

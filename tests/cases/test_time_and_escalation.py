@@ -39,7 +39,7 @@ def test_urgent_cases_get_shorter_deadlines_and_category_rules_apply(world: Worl
     from huying.cases.categories import get_by_code
     from huying.cases.models import SlaRuleRow
 
-    cat = get_by_code(s, world.city_id, "08")  # 城乡建设 in the shipped tree order
+    cat = get_by_code(s, world.city_id, "08")  # a level-1 category of the shipped tree
     assert cat is not None
     s.add(SlaRuleRow(city_id=world.city_id, category_id=cat.id, priority=None, step="dispatch",
                      amount=1, unit="hours"))
