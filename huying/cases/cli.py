@@ -33,19 +33,24 @@ def report(
     fixed_on_spot: str = typer.Option(None, help="Evidence of a fix made on the spot (立行立改)."),
     now: str = typer.Option(None, help="ISO date-time to act at (default: now)."),
 ) -> None:
-    """Report a problem; prints the new case."""
+    """Report a problem through intake (classify, duplicates, route); prints the new case
+    with what intake decided (``intake``)."""
     moment = parse_now(now)
     uploads = []
     for p in photo or []:
         if not p.is_file():
             fail(f"--photo {p}: no such file", EXIT_INVALID)
         uploads.append(svc.Upload(p.name, p.read_bytes()))
+    from huying.intake.service import ReportIn, intake
+
     with session_scope() as session, clean_errors():
         actor = actor_for(session, as_user)
-        case = svc.report(session, actor, title=title, description=detail, lon=lon, lat=lat, channel=channel,
-                          category=category, priority=priority, anonymous=anonymous, uploads=uploads,
-                          fixed_on_spot=fixed_on_spot, now=moment)
-        emit(present.case_dict(session, case, actor, moment))
+        result = intake(session, actor, ReportIn(
+            title=title, description=detail, lon=lon, lat=lat, category=category, priority=priority,
+            anonymous=anonymous, uploads=uploads, fixed_on_spot=fixed_on_spot), channel=channel, now=moment)
+        out = present.case_dict(session, result.case, actor, moment)
+        out["intake"] = result.as_dict()
+        emit(out)
 
 
 @app.command()

@@ -61,6 +61,7 @@ class Case(CityScoped, Base):
         Index("ix_cases_city_status", "city_id", "status"),
         Index("ix_cases_grid_path", "grid_path"),
         Index("ix_cases_unit_status", "unit_id", "status"),
+        Index("ix_cases_city_h3", "city_id", "h3_cell"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -73,6 +74,9 @@ class Case(CityScoped, Base):
     lon: Mapped[float | None] = mapped_column(Float)
     lat: Mapped[float | None] = mapped_column(Float)
     address: Mapped[str | None] = mapped_column(String(200))
+    #: H3 cell (resolution ``H3_RESOLUTION``, edges of ~174 m) of the point: duplicate
+    #: candidates are looked up in the cells around a new report's cell.
+    h3_cell: Mapped[str | None] = mapped_column(String(16))
     grid_id: Mapped[int | None] = mapped_column(ForeignKey("geo_nodes.id", ondelete="SET NULL"), index=True)
     #: Path of the grid in the tree (copied from the node): scope checks are prefix matches.
     grid_path: Mapped[str] = mapped_column(String(200), default="")
@@ -106,6 +110,18 @@ class Case(CityScoped, Base):
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
+
+
+#: Resolution of ``Case.h3_cell``: 9 (average edge 174 m) suits a 250 m duplicate radius.
+H3_RESOLUTION = 9
+
+
+def h3_cell_of(lon: float | None, lat: float | None) -> str | None:
+    if lon is None or lat is None:
+        return None
+    import h3
+
+    return str(h3.latlng_to_cell(lat, lon, H3_RESOLUTION))
 
 
 class CaseCohandler(CityScoped, Base):

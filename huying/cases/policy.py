@@ -27,6 +27,7 @@ from huying.cases.workflow import (
     allowed_actions,
     next_status,
 )
+from huying.intake.models import CaseReporter
 from huying.orgs.models import Role
 
 if TYPE_CHECKING:
@@ -85,13 +86,23 @@ def is_cohandler(session: Session, case: Case, organisation_id: int | None) -> b
     ) is not None
 
 
+def is_coreporter(session: Session, case: Case, user_id: int | None) -> bool:
+    """The user joined the case as a co-reporter (huying.intake)."""
+    if user_id is None:
+        return False
+    return session.scalar(
+        select(CaseReporter.id).where(CaseReporter.case_id == case.id, CaseReporter.user_id == user_id)
+    ) is not None
+
+
 def can_see(session: Session, actor: Actor, case: Case) -> bool:
     if case.city_id != actor.city_id:
         return False
     if actor.is_system or actor.role == Role.ADMIN:
         return True
     if actor.role == Role.RESIDENT:
-        return actor.user_id is not None and case.reporter_id == actor.user_id
+        return actor.user_id is not None and (
+            case.reporter_id == actor.user_id or is_coreporter(session, case, actor.user_id))
     if actor.role == Role.DEPARTMENT_HANDLER:
         return (actor.organisation_id is not None and case.unit_id == actor.organisation_id) or \
             is_cohandler(session, case, actor.organisation_id) or \
@@ -107,7 +118,10 @@ def visible_filter(actor: Actor) -> ColumnElement[bool]:
     if actor.is_system or actor.role == Role.ADMIN:
         return and_(city, true())
     if actor.role == Role.RESIDENT:
-        return and_(city, own)
+        if actor.user_id is None:
+            return and_(city, own)
+        joined = select(CaseReporter.case_id).where(CaseReporter.user_id == actor.user_id)
+        return and_(city, or_(own, Case.id.in_(joined)))
     if actor.role == Role.DEPARTMENT_HANDLER:
         org = actor.organisation_id
         if org is None:
@@ -139,6 +153,13 @@ def check_act(session: Session, actor: Actor, case: Case | None, action: Action)
     NotVisible (404) · NotPermitted (403: never for this role, or outside the actor's scope)
     · IllegalTransition (409: not from this status, listing what is allowed)."""
     status = Status(case.status) if case is not None else Status.START
+    if action is Action.JOIN and case is not None and case.city_id == actor.city_id:
+        # Anyone may join an open case as a co-reporter of the same problem: intake offered
+        # it for their report, and the service checks it is near their point. Joining shows
+        # them the case's progress; it gives no power to act on it.
+        if not _role_ever_may(actor.role, action):
+            raise NotPermitted(f"a {actor.role} may never {action.value}")
+        return next_status(status, action, actor.role)
     if case is not None and not can_see(session, actor, case):
         raise NotVisible("no such case")
     if not _role_ever_may(actor.role, action):

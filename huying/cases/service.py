@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
@@ -35,6 +36,7 @@ from huying.cases.models import (
     Ledger,
     Milestone,
     SupervisionNotice,
+    h3_cell_of,
 )
 from huying.cases.policy import Actor, check_act, visible_filter
 from huying.cases.sla import Priority, Step
@@ -306,6 +308,8 @@ def _record(
     )).scalar_one()
     event = Recorded(event_id, changes["version"], action.value, note)
     notify.enqueue(session, case, event, now)
+    if action in _TO_ALL_REPORTERS:
+        _notify_other_reporters(session, case, event, now)
     return event
 
 
@@ -313,9 +317,10 @@ def _command(
     session: Session, case: Case, action: Action, actor: Actor, now: dt.datetime, *,
     changes: dict[str, Any] | None = None, note: str | None = None,
     extra: dict[str, Any] | None = None, expected_version: int | None = None,
-    reschedule: bool = True,
+    reschedule: bool = True, then: Any = None,
 ) -> Case:
-    """The common path of every command on an existing case."""
+    """The common path of every command on an existing case. ``then`` (no arguments) runs
+    in the same transaction after the event is written (e.g. closing merged duplicates)."""
     _require_aware(now)
     source = Status(case.status)
     target = check_act(session, actor, case, action)
@@ -327,8 +332,13 @@ def _command(
         for key, value in changes.items():  # category / priority may change the rule
             setattr(case, key, value)
         changes = {**_schedule(session, case, target, now), **changes}
-    _commit(session, case, loaded,
-            lambda: _record(session, case, action, actor, now, source, target, changes, note, extra))
+
+    def write() -> None:
+        _record(session, case, action, actor, now, source, target, changes, note, extra)
+        if then is not None:
+            then()
+
+    _commit(session, case, loaded, write)
     return case
 
 
@@ -427,10 +437,14 @@ def report(
     category: str | None = None, priority: str = Priority.NORMAL.value, anonymous: bool = False,
     contact: str | None = None, uploads: Sequence[Upload] = (), now: dt.datetime,
     fixed_on_spot: str | None = None, note: str | None = None,
+    triage: dict[str, Any] | None = None,
 ) -> Case:
     """Report a problem (发现上报): a new case, located to its grid. With ``fixed_on_spot``
     (the evidence of the fix), an authorised grid worker or inspector reports, fixes and
-    records it in one step (立行立改) and the case closes at once."""
+    records it in one step (立行立改) and the case closes at once. ``triage`` is what intake
+    decided (category source and confidence, suggestions, duplicate candidates, route): it
+    is recorded in the report event's payload. Channels call ``huying.intake.service.intake``,
+    which calls this."""
     _require_aware(now)
     action = Action.FIX_ON_SPOT if fixed_on_spot is not None else Action.REPORT
     target = check_act(session, actor, None, action)
@@ -473,6 +487,7 @@ def report(
     fields: dict[str, Any] = {
         "code": case.code, "title": title_v, "description": desc_v, "category_id": cat_id,
         "priority": priority_v.value, "channel": channel_v.value, "lon": lon, "lat": lat,
+        "h3_cell": h3_cell_of(lon, lat),
         "address": _text(address, "address", max_len=200, required=False),
         "grid_id": grid[0], "grid_path": grid[1], "reporter_kind": reporter_kind,
         "reporter_id": None if anonymous else actor.user_id,
@@ -490,7 +505,8 @@ def report(
         case.resolution = fixed_on_spot
     else:
         fields.update(_schedule(session, case, target, now))
-    event = _record(session, case, action, actor, now, Status.START, target, fields, note, None)
+    event = _record(session, case, action, actor, now, Status.START, target, fields, note,
+                    {"triage": triage} if triage else None)
     if uploads:
         session.add_all(_store_uploads(case, event.seq, uploads))
     session.commit()
@@ -679,6 +695,9 @@ def close(session: Session, case: Case, actor: Actor, *, resolution: str | None 
     """Evaluate and close (评价结案). Without a follow-up only when the reporter is anonymous
     or cannot be reached (the reason is recorded)."""
     reason = _text(no_followup_reason, "no_followup_reason", max_len=500, required=False)
+    if case.status == Status.MERGED:
+        raise InvalidInput("a merged case closes with the case it was merged into; unmerge it "
+                           "to close it on its own", "status")
     if case.status == Status.HANDLED and case.reporter_kind != "anonymous" and not reason:
         raise InvalidInput(
             "a case closes after its follow-up, unless the reporter is anonymous or cannot be "
@@ -689,12 +708,16 @@ def close(session: Session, case: Case, actor: Actor, *, resolution: str | None 
         changes["resolution"] = res
     return _command(session, case, Action.CLOSE, actor, now, changes=changes, note=res,
                     extra={"no_followup_reason": reason} if reason else None,
-                    expected_version=expected_version)
+                    expected_version=expected_version,
+                    then=lambda: _close_merged(session, case, actor, now))
 
 
 def reject(session: Session, case: Case, actor: Actor, *, reason: str, now: dt.datetime,
            note: str | None = None, expected_version: int | None = None) -> Case:
     why = _enum(RejectReason, reason, "reason")
+    if merged_into(session, case):
+        raise InvalidInput("other cases are merged into this one: unmerge them before rejecting it",
+                           "reason")
     return _command(session, case, Action.REJECT, actor, now, changes={"reject_reason": why.value},
                     note=note, expected_version=expected_version)
 
@@ -806,6 +829,166 @@ def complete_milestone(session: Session, milestone: Milestone, actor: Actor, *, 
     return milestone
 
 
+# --------------------------------------------------------------------------- duplicates
+# A duplicate is merged into its primary (the open case it repeats): it waits in ``merged``
+# without a deadline and closes in the same transaction as the primary; staff can unmerge it.
+# Another reporter of the same problem can instead join the primary as a co-reporter. Every
+# reporter and co-reporter of the primary and of its merged cases hears of its handling.
+
+#: Events whose message goes to every reporter (co-reporters, reporters of merged cases).
+_TO_ALL_REPORTERS = frozenset({Action.MARK_HANDLED, Action.CLOSE, Action.REJECT})
+
+
+def merged_into(session: Session, case: Case) -> list[Case]:
+    """The cases merged into ``case`` (still waiting on it), oldest first."""
+    ids = _merged_ids(session, case)
+    if not ids:
+        return []
+    return list(session.scalars(select(Case).where(Case.id.in_(ids)).order_by(Case.id)))
+
+
+def _merged_ids(session: Session, case: Case) -> list[int]:
+    return list(session.execute(_MERGED_IDS, {"primary": case.id}).scalars())
+
+
+def coreporters_of(session: Session, case: Case) -> list[Any]:
+    """The co-reporters of a case (``CaseReporter`` rows), in the order they joined."""
+    from huying.intake.models import CaseReporter
+
+    return list(session.scalars(
+        select(CaseReporter).where(CaseReporter.case_id == case.id).order_by(CaseReporter.id)))
+
+
+def _reporter_rows(session: Session, case_ids: list[int]) -> list[tuple[str, str]]:
+    """(kind, recipient) of every reporter and co-reporter of the cases (Core: hot path)."""
+    out: list[tuple[str, str]] = []
+    for uid, contact in session.execute(
+        select(Case.reporter_id, Case.reporter_contact).where(Case.id.in_(case_ids)).order_by(Case.id)
+    ).all():
+        if uid is not None:
+            out.append(("user", str(uid)))
+        elif contact:
+            out.append(("contact", contact))
+    return out + _reporter_rows_co(session, case_ids)
+
+
+def _reporter_rows_co(session: Session, case_ids: list[int]) -> list[tuple[str, str]]:
+    """(kind, recipient) of the co-reporters of the cases."""
+    rows = session.execute(_coreporters_stmt(), {"ids": case_ids}).all()
+    return [("user", str(u)) if u is not None else ("contact", c) for u, c in rows if u is not None or c]
+
+
+_MERGED_IDS = (select(Case.id).where(Case.duplicate_of_id == bindparam("primary"),
+                                     Case.status == Status.MERGED.value).order_by(Case.id))
+
+
+@functools.cache
+def _coreporters_stmt() -> Any:
+    from huying.intake.models import CaseReporter
+
+    return (select(CaseReporter.user_id, CaseReporter.contact)
+            .where(CaseReporter.case_id.in_(bindparam("ids", expanding=True)))
+            .order_by(CaseReporter.id))
+
+
+def _notify_other_reporters(session: Session, case: Case, event: Recorded, now: dt.datetime) -> None:
+    """Queue the event's message for the co-reporters of the case and, when the primary is
+    handled, for the reporters of the cases merged into it (their own close events tell
+    them of the close)."""
+    own: set[tuple[str, str]] = set()
+    if case.reporter_id is not None:
+        own.add(("user", str(case.reporter_id)))
+    elif case.reporter_contact:
+        own.add(("contact", case.reporter_contact))
+    targets = _reporter_rows_co(session, [case.id])
+    if event.action == Action.MARK_HANDLED.value:
+        merged = _merged_ids(session, case)
+        if merged:
+            targets += _reporter_rows(session, merged)
+    seen, rows = set(own), []
+    subject = notify.SUBJECTS[event.action].format(code=case.code, title=case.title[:60])
+    for kind, recipient in targets:
+        if (kind, recipient) in seen:
+            continue
+        seen.add((kind, recipient))
+        rows.append(dict(
+            city_id=case.city_id, event_id=event.id, idempotency_key=f"ev{event.id}:{kind}:{recipient}",
+            recipient_kind=kind, recipient=recipient, subject=subject,
+            body=f"{subject}\n{event.note or ''}".strip(), status="pending", attempts=0,
+            available_at=now, created_at=now))
+    if rows:
+        session.connection().execute(notify._INSERT_OUTBOX, rows)
+
+
+def _close_merged(session: Session, primary: Case, actor: Actor, now: dt.datetime) -> None:
+    """Close every case merged into ``primary`` (inside the primary's close transaction)."""
+    from huying.cases.workflow import next_status
+
+    for dup in merged_into(session, primary):
+        target = next_status(Status.MERGED, Action.CLOSE, actor.role)
+        changes = {"due_at": None, "sweep_at": None, "warned": False, "overdue_periods": 0,
+                   "resolution": primary.resolution}
+        _record(session, dup, Action.CLOSE, actor, now, Status.MERGED, target, changes,
+                f"随 {primary.code} 一并办结", {"closed_with": primary.code})
+
+
+def merge(session: Session, case: Case, actor: Actor, *, into: str, now: dt.datetime,
+          note: str | None = None, expected_version: int | None = None) -> Case:
+    """Merge ``case`` (a duplicate, new or dispatched) into the open case ``into``."""
+    primary = get_case(session, actor, into)
+    if primary.id == case.id:
+        raise InvalidInput("a case cannot be merged into itself", "into")
+    if Status(primary.status) in FINAL or primary.status == Status.MERGED.value:
+        raise InvalidInput(f"case {into} is {primary.status}: merge into an open case", "into")
+    if merged_into(session, case):
+        raise InvalidInput("other cases are merged into this one: merge the primary instead, or "
+                           "unmerge them first", "into")
+    return _command(session, case, Action.MERGE, actor, now, changes={"duplicate_of_id": primary.id},
+                    note=note, extra={"into": primary.code}, expected_version=expected_version)
+
+
+def unmerge(session: Session, case: Case, actor: Actor, *, now: dt.datetime, note: str | None = None,
+            expected_version: int | None = None) -> Case:
+    """Undo a merge: the case stands on its own again, waiting to be dispatched (its former
+    primary and unit stay in its timeline)."""
+    note_v = _text(note, "note", max_len=2000)
+    primary = session.get(Case, case.duplicate_of_id) if case.duplicate_of_id else None
+    return _command(session, case, Action.UNMERGE, actor, now,
+                    changes={"duplicate_of_id": None, "unit_id": None, "unit_path": None},
+                    note=note_v, extra={"from": primary.code if primary else None},
+                    expected_version=expected_version)
+
+
+def join(session: Session, case: Case, actor: Actor, *, now: dt.datetime, lon: float | None = None,
+         lat: float | None = None, contact: str | None = None, anonymous: bool = False,
+         expected_version: int | None = None) -> Case:
+    """Join ``case`` as a co-reporter (the reporter answered "yes, it is this one"). The
+    reporter's point, when given, must lie within the duplicate radius of the case."""
+    from huying.intake.models import CaseReporter
+    from huying.triage.duplicates import haversine_m
+
+    user_id = None if anonymous or actor.user_id is None else actor.user_id
+    contact_v = _text(contact, "contact", max_len=60, required=False)
+    if user_id is None and not contact_v:
+        raise InvalidInput("an anonymous co-reporter leaves a contact, or there is no one to tell",
+                           "contact")
+    if user_id is not None and (user_id == case.reporter_id or any(
+            r.user_id == user_id for r in coreporters_of(session, case))):
+        raise InvalidInput(f"you already reported case {case.code}", "case")
+    if lon is not None and lat is not None and case.lon is not None and case.lat is not None:
+        radius = get_settings().duplicate_radius_m
+        if haversine_m(lon, lat, case.lon, case.lat) > radius:
+            raise InvalidInput(f"case {case.code} is more than {radius:.0f} m from your report", "case")
+
+    def add_row() -> None:
+        session.add(CaseReporter(city_id=case.city_id, case_id=case.id, user_id=user_id,
+                                 contact=contact_v, event_seq=case.version, joined_at=now))
+
+    return _command(session, case, Action.JOIN, actor, now, reschedule=False,
+                    extra={"coreporter": {"user_id": user_id, "contact": contact_v}},
+                    expected_version=expected_version, then=add_row)
+
+
 # --------------------------------------------------------------------------- generic entry
 
 
@@ -843,6 +1026,8 @@ COMMANDS: dict[Action, Any] = {
     Action.REJECT: reject,
     Action.SUPERVISE: supervise,
     Action.OPEN_LEDGER: open_ledger,
+    Action.MERGE: merge,
+    Action.UNMERGE: unmerge,
 }
 
 

@@ -25,6 +25,9 @@ class Status(enum.StrEnum):
     FOLLOWED_UP = "followed_up"  # the reporter was visited and is satisfied: ready to close
     CLOSED = "closed"  # evaluated and closed (评价结案)
     REJECTED = "rejected"  # not actionable / duplicate / not our responsibility
+    #: Merged into another open case (a duplicate): no deadline of its own, it closes when
+    #: its primary closes. Not final, so that staff can unmerge it (→ new).
+    MERGED = "merged"
 
     @property
     def label_zh(self) -> str:
@@ -41,6 +44,7 @@ STATUS_ZH = {
     Status.FOLLOWED_UP: "待结案",
     Status.CLOSED: "已结案",
     Status.REJECTED: "不予受理",
+    Status.MERGED: "已合并",
 }
 
 FINAL = frozenset({Status.CLOSED, Status.REJECTED})
@@ -69,6 +73,9 @@ class Action(enum.StrEnum):
     OPEN_LEDGER = "open_ledger"  # 台账
     SLA_WARNING = "sla_warning"
     OVERDUE = "overdue"
+    MERGE = "merge"  # a duplicate joins another open case (its primary)
+    UNMERGE = "unmerge"  # a wrong merge undone: the case stands on its own again
+    JOIN = "join"  # another reporter of the same problem joins as a co-reporter
 
 
 R = Role
@@ -108,13 +115,16 @@ def _t(sources: Iterable[Status], action: Action, target: Status | None, roles: 
 S = Status
 A = Action
 _UNIT_OPEN = (S.DISPATCHED, S.IN_PROGRESS, S.EXTENSION_REQUESTED)
+#: Statuses a case can be merged from: before the unit has started work on it.
+_MERGEABLE = (S.NEW, S.DISPATCHED)
 _SUPERVISABLE = (S.NEW, S.DISPATCHED, S.IN_PROGRESS, S.EXTENSION_REQUESTED, S.HANDLED, S.FOLLOWED_UP)
 
 TABLE: list[Transition] = [
     *_t([S.START], A.REPORT, S.NEW, EVERYONE),
     *_t([S.START], A.FIX_ON_SPOT, S.CLOSED, INSPECTORS),
     *_t([S.NEW], A.CLASSIFY, None, STAFF_OFFICERS),
-    *_t([S.NEW], A.DISPATCH, S.DISPATCHED, STAFF_OFFICERS),
+    # The system dispatches only where a routing rule says ``auto`` (huying.triage.routing).
+    *_t([S.NEW], A.DISPATCH, S.DISPATCHED, STAFF_OFFICERS | SYSTEM),
     *_t([S.DISPATCHED], A.ACCEPT, S.IN_PROGRESS, HANDLERS),
     *_t([S.DISPATCHED, S.IN_PROGRESS], A.RETURN, S.NEW, HANDLERS),
     *_t([S.DISPATCHED, S.IN_PROGRESS], A.TRANSFER, S.DISPATCHED, STAFF_OFFICERS),
@@ -128,6 +138,11 @@ TABLE: list[Transition] = [
     *_t([S.HANDLED], A.REOPEN, S.IN_PROGRESS, FOLLOWERS),
     *_t([S.FOLLOWED_UP, S.HANDLED], A.CLOSE, S.CLOSED, STAFF_OFFICERS),
     *_t([S.NEW, S.DISPATCHED], A.REJECT, S.REJECTED, STAFF_OFFICERS),
+    *_t(_MERGEABLE, A.MERGE, S.MERGED, STAFF_OFFICERS),
+    *_t([S.MERGED], A.UNMERGE, S.NEW, STAFF_OFFICERS),
+    # A merged case closes with its primary (the primary's close closes it, same transaction).
+    *_t([S.MERGED], A.CLOSE, S.CLOSED, STAFF_OFFICERS),
+    *_t((S.NEW, *_UNIT_OPEN, S.HANDLED), A.JOIN, None, EVERYONE),
     *_t(_SUPERVISABLE, A.SUPERVISE, None, SUPERVISORS | SYSTEM),
     *_t(_UNIT_OPEN, A.OPEN_LEDGER, None, HANDLERS | {R.LEADER}),
     *_t((S.NEW, *_UNIT_OPEN, S.HANDLED), A.SLA_WARNING, None, SYSTEM),
@@ -154,6 +169,7 @@ STEP_OF_STATUS: dict[Status, str | None] = {
     S.FOLLOWED_UP: "followup",
     S.CLOSED: None,
     S.REJECTED: None,
+    S.MERGED: None,
 }
 
 

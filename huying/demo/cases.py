@@ -33,6 +33,7 @@ from huying.cases.models import Case, Category
 from huying.cases.policy import Actor
 from huying.cases.workflow import IllegalTransition, Status
 from huying.geo.models import Level, Node
+from huying.intake.service import ReportIn, intake
 from huying.orgs.models import Department, Organisation, OrgKind, Role, User
 from huying.orgs.service import hash_password
 
@@ -226,6 +227,13 @@ def build_cases(session: Session, city_id: int, seed: int, *, n: int = 40_000,
     channels = [c for c, _ in CHANNELS]
     channel_p = np.array([w for _, w in CHANNELS])
     counts = {"cases": 0, "skipped": 0}
+    # Messages without a label are classified by intake; all at once here (one batch is
+    # thousands of times cheaper than one call per report), and passed to intake.
+    from huying.triage.classifier import default_classifier
+
+    unlabelled = [k for k, m in enumerate(msgs) if not m.label]
+    preds = dict(zip(unlabelled, default_classifier().predict(
+        [(msgs[k].subject, msgs[k].detail) for k in unlabelled]), strict=True))
     # Reports arrive through the year, more in working hours; case i draws from its own
     # generator, so that its story does not depend on the others.
     starts = _report_moments(np.random.default_rng(np.random.SeedSequence([seed, 4119])), n)
@@ -236,9 +244,12 @@ def build_cases(session: Session, city_id: int, seed: int, *, n: int = 40_000,
         grid = grids[int(rng.integers(len(grids)))]
         codes = [c for c in grid.path.split("/") if c]
         town, community = by_code[codes[2]], by_code[codes[3]]
+        prediction = None
         if msgs:
-            m = msgs[int(rng.integers(len(msgs)))]
-            label = m.label or label_names[int(rng.choice(len(label_names), p=label_p))]
+            k = int(rng.integers(len(msgs)))
+            m = msgs[k]
+            prediction = preds.get(k)
+            label = m.label or (prediction.label if prediction else label_names[0])
             title = rewrite_places(m.subject, town.name_zh, community.name_zh)[:120]
             detail = rewrite_places(m.detail, town.name_zh, community.name_zh)[:600]
         else:
@@ -257,18 +268,25 @@ def build_cases(session: Session, city_id: int, seed: int, *, n: int = 40_000,
         reporter, anonymous, contact = _reporter(rng, channel, people, grid, grid_org, community,
                                                  comm_org, leader)
         try:
-            case = svc.report(session, reporter, title=title, description=detail, channel=channel,
-                              lon=lon, lat=lat, category=leaf.code,
-                              priority="urgent" if rng.random() < 0.06 else "normal",
-                              anonymous=anonymous, contact=contact, now=t0,
-                              fixed_on_spot=("当场处置完毕，已拍照留证" if plan.fixed else None))
+            result = intake(session, reporter, ReportIn(
+                title=title, description=detail, lon=lon, lat=lat,
+                # a reporter who knows the category gives it; the others leave it to intake
+                category=None if prediction is not None else leaf.code,
+                priority="urgent" if rng.random() < 0.06 else "normal", anonymous=anonymous,
+                contact=contact, fixed_on_spot=("当场处置完毕，已拍照留证" if plan.fixed else None)),
+                channel=channel, now=t0, prediction=prediction)
+            case = result.case
         except CaseError:
             session.rollback()
             counts["skipped"] += 1
             continue
         counts["cases"] += 1
         if not plan.fixed:
-            _run(session, rng, case, plan, t0, people=people, town=town, community=community, grid=grid,
+            if result.needs_review and result.suggestions:  # the dispatcher picks a suggestion
+                pending_category: str | None = result.suggestions[0][0]
+            else:
+                pending_category = None
+            _run(session, rng, case, plan, t0, pending_category=pending_category, people=people, town=town, community=community, grid=grid,
                  comm_org=comm_org, grid_org=grid_org, dept_org=org_by_code.get(
                      f"{town.code}-dept-{DEPARTMENT_OF.get(label, Department.URBAN_MANAGEMENT).value}"),
                  town_party=org_by_code.get(f"{town.code}-party"), org_by_id=org_by_id, leader=leader,
@@ -346,7 +364,7 @@ def _reporter(rng: np.random.Generator, channel: str, people: _People, grid: Nod
 
 
 def _run(session: Session, rng: np.random.Generator, case: Case, plan: _Plan, t: dt.datetime, *,
-         people: _People, town: Node, community: Node, grid: Node, comm_org: Organisation | None,
+         pending_category: str | None = None, people: _People, town: Node, community: Node, grid: Node, comm_org: Organisation | None,
          grid_org: Organisation | None, dept_org: Organisation | None, town_party: Organisation | None,
          org_by_id: dict[int, Organisation], leader: Actor, city_officer: Actor | None,
          counts: dict[str, int]) -> None:
@@ -388,6 +406,12 @@ def _run(session: Session, rng: np.random.Generator, case: Case, plan: _Plan, t:
         s = Status(case.status)
         try:
             if s is Status.NEW:
+                if pending_category is not None and case.category_id is None:
+                    svc.classify(session, case, dispatcher, category=pending_category, now=t,
+                                 note="按系统建议分类")
+                    pending_category = None
+                    t = later(0.1, 2)
+                    continue
                 if plan.reject:
                     svc.reject(session, case, dispatcher, reason=str(rng.choice(
                         ["not_actionable", "duplicate", "not_our_responsibility"])), now=t)

@@ -1,0 +1,266 @@
+"""The one intake pipeline: every channel (web form, API, Open311, grid patrols,
+resident-point visits, inspection walks, hotline, bulk import) turns a report into a case
+here.
+
+    validate → locate → classify → duplicates → route → SLA → event
+
+* **classify**: a category given by the reporter is kept. Otherwise the city's current
+  classifier predicts the first-level category; at or above ``triage_min_confidence`` it is
+  set (one level deeper when the name of a sub-category of it appears in the text), below
+  it the case waits for a person with the top suggestions recorded.
+* **duplicates**: open cases nearby, recent, of the same first-level category, ranked by
+  text similarity (``huying.triage.duplicates``); the likely ones are offered to the
+  reporter ("is it one of these?", then :func:`join`), all go to staff (merge).
+* **route**: the responsible unit by the city's rules (``huying.triage.routing``); it is a
+  suggestion, except where the rule says ``auto`` and the case is clear (category decided,
+  no likely duplicate): then the system dispatches it, as its own command and event.
+* **SLA and event**: ``cases.service.report`` schedules the deadline and writes the one
+  report event, whose payload records what intake decided (``triage``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from huying.cases import service as svc
+from huying.cases.errors import InvalidInput
+from huying.cases.models import Case, Category
+from huying.cases.policy import Actor
+from huying.config import get_settings
+from huying.triage import duplicates as dup
+from huying.triage import routing
+from huying.triage.classifier import Prediction, TextClassifier
+
+
+@dataclass(frozen=True)
+class ReportIn:
+    """A report as any channel receives it (``category`` optional: intake classifies)."""
+
+    title: str
+    description: str = ""
+    lon: float | None = None
+    lat: float | None = None
+    address: str | None = None
+    category: str | None = None
+    priority: str = "normal"
+    anonymous: bool = False
+    contact: str | None = None
+    uploads: Sequence[svc.Upload] = ()
+    fixed_on_spot: str | None = None
+    note: str | None = None
+
+
+@dataclass
+class IntakeResult:
+    case: Case
+    #: ``given`` (by the reporter), ``classifier`` (confident), ``person`` (left for a person).
+    category_source: str
+    category: str | None
+    confidence: float | None
+    #: Top suggestions of the classifier: (category code, name, confidence).
+    suggestions: list[tuple[str, str, float]] = field(default_factory=list)
+    duplicates: list[dup.Candidate] = field(default_factory=list)
+    route: routing.Route | None = None
+    dispatched: bool = False
+    model_version: str | None = None
+
+    @property
+    def needs_review(self) -> bool:
+        return self.category_source == "person"
+
+    @property
+    def likely_duplicates(self) -> list[dup.Candidate]:
+        """What the reporter is asked about: "is it one of these?"."""
+        return [c for c in self.duplicates if c.likely]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.case.code, "category_source": self.category_source,
+                "category": self.category, "confidence": self.confidence,
+                "needs_review": self.needs_review,
+                "suggestions": [{"category": c, "name": n, "confidence": round(p, 4)}
+                                for c, n, p in self.suggestions],
+                "duplicates": [c.as_dict() for c in self.duplicates],
+                "route": self.route.as_dict() if self.route else None,
+                "dispatched": self.dispatched, "model_version": self.model_version}
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _city_code(session: Session, city_id: int) -> str:
+    from huying.geo.models import City
+
+    codes: dict[int, str | None] = session.info.setdefault("huying.city_codes", {})
+    if city_id not in codes:
+        codes[city_id] = session.scalar(select(City.code).where(City.id == city_id))
+    code = codes[city_id]
+    if code is None:
+        raise InvalidInput("unknown city", "city")
+    return code
+
+
+@dataclass(frozen=True)
+class _Cat:
+    id: int
+    code: str
+    path: str
+    name: str
+    level: int
+
+
+def _tree(session: Session, city_id: int) -> dict[str, Any]:
+    """The city's categories: level-1 by name, and each level-1 code's descendants (cached)."""
+    cache: dict[int, dict[str, Any]] = session.info.setdefault("huying.intake.tree", {})
+    if city_id not in cache:
+        rows = [_Cat(*r) for r in session.execute(
+            select(Category.id, Category.code, Category.path, Category.name_zh, Category.level)
+            .where(Category.city_id == city_id, Category.active.is_(True)).order_by(Category.code))]
+        level1 = {c.name: c for c in rows if c.level == 1}
+        below: dict[str, list[_Cat]] = {}
+        for c in rows:
+            if c.level > 1:
+                below.setdefault(c.path.split("/")[1], []).append(c)
+        cache[city_id] = {"level1": level1, "below": below,
+                          "by_code": {c.code: c for c in rows}}
+    return cache[city_id]
+
+
+#: Sub-category names shorter than this are too ambiguous to find in a text (文化, 电信...).
+MIN_NAME_CHARS = 3
+
+
+def deeper(session: Session, city_id: int, top: _Cat, text: str) -> _Cat:
+    """The deepest sub-category of ``top`` whose name appears in the text (longest name
+    first), else ``top``: the data has labels at the first level only, so this is as deep as
+    it honestly goes."""
+    best = top
+    for c in _tree(session, city_id)["below"].get(top.code, []):
+        if len(c.name) >= MIN_NAME_CHARS and c.name != "其他" and c.name in text:
+            if (c.level, len(c.name)) > (best.level, len(best.name) if best is not top else 0):
+                best = c
+    return best
+
+
+def _settings_window() -> float:
+    return float(getattr(get_settings(), "duplicate_window_days", dup.DEFAULT_WINDOW_DAYS))
+
+
+# --------------------------------------------------------------------------- the pipeline
+
+
+def classify(session: Session, city_id: int, report: ReportIn, *,
+             prediction: Prediction | None = None,
+             classifier: TextClassifier | None = None) -> tuple[str, _Cat | None, Prediction | None, str | None]:
+    """(source, category, prediction, model version) for a report."""
+    if report.category:
+        from huying.cases import categories
+
+        cat = categories.find(session, city_id, report.category)
+        if cat is None:
+            raise InvalidInput(f"no category {report.category!r}", "category")
+        return "given", _Cat(cat.id, cat.code, cat.path, cat.name_zh, cat.level), None, None
+    version = None
+    if prediction is None:
+        if classifier is None:
+            from huying.triage.versions import current_classifier
+
+            classifier = current_classifier(_city_code(session, city_id))
+        prediction = classifier.predict_one(report.title, report.description)
+        version = classifier.version
+    top = _tree(session, city_id)["level1"].get(prediction.label)
+    if top is not None and prediction.confidence >= get_settings().triage_min_confidence:
+        return "classifier", deeper(session, city_id, top, f"{report.title} {report.description}"), \
+            prediction, version
+    return "person", None, prediction, version
+
+
+def intake(
+    session: Session, actor: Actor, report: ReportIn, *, channel: str, now: dt.datetime,
+    prediction: Prediction | None = None, classifier: TextClassifier | None = None,
+    find_duplicates: bool = True,
+) -> IntakeResult:
+    """Turn a report into a case (see the module docstring). ``prediction`` lets a batch
+    caller classify many reports at once; ``classifier`` overrides the city's current one."""
+    # validate (what the classifier and the spatial look-up need; report checks the rest)
+    title = (report.title or "").strip()
+    if not title:
+        raise InvalidInput("must not be empty", "title")
+    if len(title) > 200:
+        raise InvalidInput("longer than 200 characters", "title")
+    svc._enum(svc.Channel, channel, "channel")
+    # locate
+    if report.lon is None and report.lat is None and not report.address:
+        raise InvalidInput("a location (lon/lat) or an address is required", "location")
+    if (report.lon is None) != (report.lat is None):
+        raise InvalidInput("give both lon and lat", "location")
+    grid = svc._locate(session, actor.city_id, report.lon, report.lat)
+    if grid is None:
+        raise InvalidInput("the address could not be placed on the map; give lon/lat", "location")
+    # classify
+    source, cat, pred, version = classify(session, actor.city_id, report, prediction=prediction,
+                                          classifier=classifier)
+    tree = _tree(session, actor.city_id)
+    suggestions = []
+    if pred is not None:
+        for label, p in pred.top:
+            c = tree["level1"].get(label)
+            if c is not None:
+                suggestions.append((c.code, c.name, float(p)))
+    fixed = report.fixed_on_spot is not None
+    # duplicates: same first level (or the top two suggestions when undecided)
+    candidates: list[dup.Candidate] = []
+    if find_duplicates and not fixed:
+        level1 = {cat.path.split("/")[1]} if cat is not None else {s[0] for s in suggestions[:2]}
+        candidates = dup.find_candidates(
+            session, actor.city_id, lon=report.lon, lat=report.lat, title=title,
+            detail=report.description or "", level1=level1 or None, now=now,
+            radius_m=get_settings().duplicate_radius_m, window_days=_settings_window())
+    # route
+    route = None if fixed else routing.route(session, actor.city_id, cat.path if cat else None, grid[1])
+    triage: dict[str, Any] = {
+        "category_source": source, "category": cat.code if cat else None,
+        "confidence": round(pred.confidence, 4) if pred else None, "model": version,
+        "suggestions": [[c, n, round(p, 4)] for c, n, p in suggestions],
+        "duplicates": [[c.code, round(c.similarity, 4), round(c.distance_m, 1), c.likely]
+                       for c in candidates],
+        "route": route.as_dict() if route else None,
+    }
+    # SLA + event
+    case = svc.report(
+        session, actor, title=title, description=report.description, channel=channel,
+        lon=report.lon, lat=report.lat, address=report.address,
+        category=cat.code if cat else None, priority=report.priority, anonymous=report.anonymous,
+        contact=report.contact, uploads=report.uploads, now=now, fixed_on_spot=report.fixed_on_spot,
+        note=report.note, triage=triage)
+    result = IntakeResult(case, source, cat.code if cat else None, pred.confidence if pred else None,
+                          suggestions, candidates, route, False, version)
+    if (route is not None and route.auto and route.unit_code and cat is not None
+            and not result.likely_duplicates):
+        city_path = "/" + grid[1].strip("/").split("/")[0] + "/"
+        svc.dispatch(session, case, Actor.system(actor.city_id, city_path), unit=route.unit_code,
+                     now=now, note=f"routing rule {route.rule.id if route.rule else ''} (auto)")
+        result.dispatched = True
+    return result
+
+
+def join(session: Session, actor: Actor, report: ReportIn, code: str, *, now: dt.datetime) -> Case:
+    """The reporter answers "yes, it is this one": they join case ``code`` as a co-reporter
+    instead of opening a new case. The case must be a duplicate candidate of their report."""
+    case = session.scalar(select(Case).where(Case.city_id == actor.city_id, Case.code == code))
+    if case is None:
+        raise InvalidInput(f"no case {code}", "case")
+    cands = dup.find_candidates(
+        session, actor.city_id, lon=report.lon, lat=report.lat, title=report.title,
+        detail=report.description or "", level1=None, now=now,
+        radius_m=get_settings().duplicate_radius_m, window_days=_settings_window())
+    if all(c.case_id != case.id for c in cands):
+        raise InvalidInput(f"case {code} is not one of the open cases near your report", "case")
+    return svc.join(session, case, actor, now=now, lon=report.lon, lat=report.lat,
+                    contact=report.contact, anonymous=report.anonymous)
+

@@ -1,0 +1,170 @@
+"""Duplicate candidates of a new report: open cases nearby, recent, of the same first-level
+category, ranked by the similarity of their texts.
+
+Where: cases carry the H3 cell (resolution 9, edges of ~174 m) of their point; a new report
+looks in the cells within ``k`` rings of its own (``k`` is the smallest ring count whose
+cells cover the radius), then keeps the cases within the radius by great-circle distance.
+When: reported within the window (default 30 days) and still open (not final, not merged).
+What: the same first-level category (the neighbouring categories of one branch of the tree),
+or no category yet. Ranked by the cosine of character n-gram vectors of title + detail.
+
+A candidate is *likely* when its similarity reaches ``LIKELY`` (chosen for precision ≥ 0.95
+on the duplicate set, docs/triage.md ``## Duplicates``); the reporter is shown the likely ones
+("is it one of these?") and may join one as a co-reporter; staff see them all and merge.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
+
+from huying.cases.models import H3_RESOLUTION, Case, Category
+from huying.cases.workflow import OPEN, Status
+from huying.triage.features import ngram_keys
+
+#: Similarity from which a candidate is shown to the reporter as likely the same problem.
+LIKELY = 0.5
+#: Similarity under which a nearby case is not worth showing even to staff.
+SHOWN = 0.2
+#: N-gram sizes of the text vectors (characters: no word segmentation).
+NGRAMS = (2, 3)
+#: Characters of the detail used (the start of a message says what it is about).
+DETAIL_CHARS = 200
+DEFAULT_WINDOW_DAYS = 30
+_EARTH_M = 6_371_008.8
+
+
+@dataclass(frozen=True)
+class Candidate:
+    case_id: int
+    code: str
+    title: str
+    status: str
+    distance_m: float
+    age_days: float
+    similarity: float
+    likely: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["distance_m"] = round(self.distance_m, 1)
+        d["age_days"] = round(self.age_days, 2)
+        d["similarity"] = round(self.similarity, 4)
+        return d
+
+
+def haversine_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """Great-circle distance in metres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * _EARTH_M * math.asin(min(1.0, math.sqrt(a)))
+
+
+def rings_for(radius_m: float, resolution: int = H3_RESOLUTION) -> int:
+    """Rings of cells around a point's cell that cover every point within ``radius_m``.
+
+    With average edge e, the cells of ring k have centres about sqrt(3)·k·e from the centre
+    cell's, so the disk of k rings holds every point within (sqrt(3)·k − 1)·e of any point of
+    the centre cell; k = ceil(r / 0.7e) keeps that above r for every k ≥ 1 with room for
+    cells smaller than the average (checked on random points in the tests)."""
+    import h3
+
+    edge = h3.average_hexagon_edge_length(resolution, unit="m")
+    return max(1, math.ceil(radius_m / (0.7 * edge)))
+
+
+def nearby_cells(lon: float, lat: float, radius_m: float) -> list[str]:
+    import h3
+
+    cell = h3.latlng_to_cell(lat, lon, H3_RESOLUTION)
+    return sorted(h3.grid_disk(cell, rings_for(radius_m)))
+
+
+def text_of(title: str, detail: str) -> str:
+    return f"{title} {detail[:DETAIL_CHARS]}"
+
+
+def _vectors(texts: Sequence[str]) -> sp.csr_matrix:
+    docs, keys = ngram_keys(texts, NGRAMS)
+    uniq, inv = np.unique(keys, return_inverse=True)
+    m = sp.csr_matrix((np.ones(len(docs), np.float32), (docs, inv)), shape=(len(texts), len(uniq)))
+    m.sum_duplicates()
+    m.data = 1.0 + np.log(m.data)
+    norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sp.csr_matrix(sp.diags(1.0 / norms) @ m)
+
+
+def similarities(query: str, others: Sequence[str]) -> np.ndarray:
+    """Cosine similarity of ``query`` to each of ``others`` (character n-grams)."""
+    if not others:
+        return np.zeros(0)
+    x = _vectors([query, *others])
+    return np.asarray((x[1:] @ x[0].T).todense()).ravel()
+
+
+def similarity_matrix(texts: Sequence[str]) -> np.ndarray:
+    """All-pairs cosine similarity (for measurement on message sets)."""
+    x = _vectors(texts)
+    return np.asarray((x @ x.T).todense())
+
+
+def level1_code(path: str | None) -> str | None:
+    if not path:
+        return None
+    parts = [p for p in path.split("/") if p]
+    return parts[0] if parts else None
+
+
+_OPEN_STATUSES = [s.value for s in OPEN if s is not Status.MERGED]
+#: One compiled statement for every look-up (the hot path of intake).
+_NEARBY = (
+    select(Case.id, Case.code, Case.title, Case.description, Case.status, Case.lon, Case.lat,
+           Case.created_at, Category.path)
+    .outerjoin(Category, Category.id == Case.category_id)
+    .where(Case.city_id == bindparam("city"), Case.h3_cell.in_(bindparam("cells", expanding=True)),
+           Case.status.in_(bindparam("open", expanding=True)),
+           Case.created_at >= bindparam("since"), Case.created_at <= bindparam("now"),
+           Case.lon.is_not(None))
+)
+
+
+def find_candidates(
+    session: Session, city_id: int, *, lon: float | None, lat: float | None, title: str,
+    detail: str, level1: Iterable[str] | None, now: dt.datetime, radius_m: float,
+    window_days: float = DEFAULT_WINDOW_DAYS, limit: int = 5, exclude_case_id: int | None = None,
+) -> list[Candidate]:
+    """Open cases within ``radius_m`` of the point and ``window_days`` before ``now``, of one
+    of the first-level categories ``level1`` (codes; None: any) or uncategorised, ranked by
+    text similarity (at least ``SHOWN``), best first."""
+    if lon is None or lat is None:
+        return []
+    cells = nearby_cells(lon, lat, radius_m)
+    rows = session.execute(_NEARBY, {
+        "city": city_id, "cells": cells, "open": _OPEN_STATUSES,
+        "since": now - dt.timedelta(days=window_days), "now": now}).all()
+    codes = {f"/{c}/" for c in level1} if level1 is not None else None
+    rows = [r for r in rows
+            if r.id != exclude_case_id
+            and (codes is None or r.path is None or r.path[: r.path.index("/", 1) + 1] in codes)
+            and haversine_m(lon, lat, r.lon, r.lat) <= radius_m]
+    if not rows:
+        return []
+    sims = similarities(text_of(title, detail), [text_of(r.title, r.description or "") for r in rows])
+    out = []
+    for r, s in zip(rows, sims, strict=True):
+        if s < SHOWN:
+            continue
+        out.append(Candidate(r.id, r.code, r.title, r.status, haversine_m(lon, lat, r.lon, r.lat),
+                             (now - r.created_at).total_seconds() / 86400, float(s), bool(s >= LIKELY)))
+    out.sort(key=lambda c: (-c.similarity, c.distance_m, c.case_id))
+    return out[:limit]

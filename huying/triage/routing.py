@@ -1,0 +1,299 @@
+"""Routing: which unit is responsible for a case, by category × place.
+
+A rule says: for this category (and everything below it in the tree) at this place (a node
+and everything below it), the responsible unit is the organisation of this kind (and line
+department) at the case's ancestor of this level — a town's urban-management department, the
+community's Party organisation, the city's housing department... — with fallbacks tried in
+order when that organisation does not exist. The most specific rule wins: the deeper
+category first, then the deeper place, then the higher priority. A rule at a town node that
+keeps a matter at town level while the city-wide rule sends it to the city is how a
+delegated power (what a town may decide itself) is written; ``delegated`` marks such rules.
+
+The rules of a city are rows of ``routing_rules`` (editable); a city without rows uses the
+defaults shipped in ``huying/data/routing_rules.csv``. Routing suggests the unit; dispatching
+stays a person's command unless the rule says ``auto``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from huying.cases.models import Category
+from huying.geo.models import Level, Node
+from huying.orgs.models import Department, Organisation, OrgKind
+from huying.triage.models import RoutingRule
+
+LEVEL_DEPTH = {Level.CITY.value: 0, Level.AREA.value: 1, Level.TOWN.value: 2,
+               Level.COMMUNITY.value: 3, Level.GRID.value: 4}
+
+
+class RuleError(ValueError):
+    """A bad routing rule (the message names the line or rule and the field)."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """A kind of responsible unit: organisation kind, line department, level."""
+
+    kind: str
+    department: str | None
+    level: str
+
+    def label(self) -> str:
+        return f"{self.kind}{':' + self.department if self.department else ''}@{self.level}"
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: int | None
+    category: str  # category code, "" = every category
+    node_path: str  # node path, "" = the whole city
+    target: Target
+    delegated: bool = False
+    auto: bool = False
+    priority: int = 0
+    fallbacks: tuple[Target, ...] = ()
+    note: str = ""
+
+    def matches(self, category_path: str | None, grid_path: str) -> bool:
+        if self.category and f"/{self.category}/" not in (category_path or ""):
+            return False
+        return not self.node_path or grid_path.startswith(self.node_path)
+
+    @property
+    def specificity(self) -> tuple[int, int, int]:
+        cat_depth = self.category.count(".") + 1 if self.category else 0
+        return (cat_depth, self.node_path.count("/"), self.priority)
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where a case should go: the unit (None when nothing matched or no unit exists), the
+    rule that decided and which of its targets was found (0: the rule's own, 1+: fallback)."""
+
+    unit_id: int | None
+    unit_code: str | None
+    target: Target | None
+    rule: Rule | None
+    fallback: int
+    auto: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"unit": self.unit_code, "target": self.target.label() if self.target else None,
+                "rule": self.rule.id if self.rule else None,
+                "rule_category": self.rule.category if self.rule else None,
+                "rule_node": self.rule.node_path if self.rule else None,
+                "delegated": self.rule.delegated if self.rule else None,
+                "fallback": self.fallback, "auto": self.auto}
+
+
+def _target(kind: str, department: str | None, level: str, where: str) -> Target:
+    kinds = {k.value for k in OrgKind}
+    if kind not in kinds:
+        raise RuleError(f"{where}: org_kind {kind!r} is not one of {', '.join(sorted(kinds))}")
+    if department and department not in {d.value for d in Department}:
+        raise RuleError(f"{where}: department {department!r} is not one of "
+                        f"{', '.join(d.value for d in Department)}")
+    if kind == OrgKind.DEPARTMENT.value and not department:
+        raise RuleError(f"{where}: a department rule names its department")
+    if level not in LEVEL_DEPTH:
+        raise RuleError(f"{where}: level {level!r} is not one of {', '.join(LEVEL_DEPTH)}")
+    return Target(kind, department or None, level)
+
+
+def parse_fallbacks(text: str, where: str) -> tuple[Target, ...]:
+    """``kind:department:level;kind::level`` → targets."""
+    out = []
+    for part in filter(None, (p.strip() for p in (text or "").split(";"))):
+        bits = part.split(":")
+        if len(bits) != 3:
+            raise RuleError(f"{where}: fallback {part!r} is not kind:department:level")
+        out.append(_target(bits[0], bits[1] or None, bits[2], where))
+    return tuple(out)
+
+
+def default_rules_path() -> Path:
+    return Path(str(resources.files("huying") / "data" / "routing_rules.csv"))
+
+
+@dataclass(frozen=True)
+class RuleRow:
+    """A line of a rules CSV: category as a name path (``城乡建设/城乡规划``) or a code."""
+
+    line: int
+    category: str
+    node: str
+    target: Target
+    delegated: bool
+    auto: bool
+    priority: int
+    fallbacks: tuple[Target, ...]
+    note: str
+
+
+def read_rules_csv(path: Path | None = None) -> list[RuleRow]:
+    path = path or default_rules_path()
+    rows = []
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        for line, raw in enumerate(csv.DictReader(fh), start=2):
+            where = f"{path.name}:{line}"
+
+            def flag(name: str, raw: dict[str, str] = raw, where: str = where) -> bool:
+                v = (raw.get(name) or "false").strip().lower()
+                if v not in ("true", "false", "1", "0", "yes", "no", ""):
+                    raise RuleError(f"{where}: {name} {v!r} is not true/false")
+                return v in ("true", "1", "yes")
+
+            try:
+                priority = int((raw.get("priority") or "0").strip())
+            except ValueError:
+                raise RuleError(f"{where}: priority {raw.get('priority')!r} is not a number") from None
+            rows.append(RuleRow(
+                line, (raw.get("category") or "").strip(), (raw.get("node") or "").strip(),
+                _target((raw.get("org_kind") or "").strip(), (raw.get("department") or "").strip(),
+                        (raw.get("level") or "").strip(), where),
+                flag("delegated"), flag("auto"), priority,
+                parse_fallbacks(raw.get("fallbacks") or "", where), (raw.get("note") or "").strip()))
+    return rows
+
+
+def _category_code(session: Session, city_id: int, ref: str, where: str) -> str:
+    """A category given by code or by a ``/``-separated name path, as its code."""
+    if not ref:
+        return ""
+    cats = _categories(session, city_id)
+    if ref in cats["codes"]:
+        return ref
+    code = cats["names"].get(ref)
+    if code is None:
+        raise RuleError(f"{where}: no category {ref!r} in the city's tree")
+    return code
+
+
+def _categories(session: Session, city_id: int) -> dict[str, Any]:
+    cache: dict[int, dict[str, Any]] = session.info.setdefault("huying.routing.categories", {})
+    if city_id not in cache:
+        rows = session.execute(select(Category.id, Category.code, Category.parent_id, Category.name_zh)
+                               .where(Category.city_id == city_id)).all()
+        by_id = {r.id: r for r in rows}
+        names: dict[str, str] = {}
+        for r in rows:
+            chain, cur = [], r
+            while cur is not None:
+                chain.append(cur.name_zh)
+                cur = by_id.get(cur.parent_id) if cur.parent_id else None
+            names.setdefault("/".join(reversed(chain)), r.code)
+        cache[city_id] = {"codes": {r.code for r in rows}, "names": names}
+    return cache[city_id]
+
+
+def _node_path(session: Session, city_id: int, code: str, where: str) -> str:
+    if not code:
+        return ""
+    path = session.scalar(select(Node.path).where(Node.city_id == city_id, Node.code == code))
+    if path is None:
+        raise RuleError(f"{where}: no node {code!r} in the city")
+    return path
+
+
+def rules_from_rows(session: Session, city_id: int, rows: Sequence[RuleRow]) -> list[Rule]:
+    return [Rule(None, _category_code(session, city_id, r.category, f"line {r.line}"),
+                 _node_path(session, city_id, r.node, f"line {r.line}"), r.target, r.delegated,
+                 r.auto, r.priority, r.fallbacks, r.note) for r in rows]
+
+
+def install_rules(session: Session, city_id: int, path: Path | None = None) -> int:
+    """Store the rules of a CSV (default: the shipped ones) as the city's editable rules,
+    replacing its current ones. Returns the number of rules."""
+    rules = rules_from_rows(session, city_id, read_rules_csv(path))
+    for old in session.scalars(select(RoutingRule).where(RoutingRule.city_id == city_id)):
+        session.delete(old)
+    session.flush()
+    for r in rules:
+        session.add(RoutingRule(
+            city_id=city_id, category=r.category, node_path=r.node_path, org_kind=r.target.kind,
+            department=r.target.department, level=r.target.level, delegated=r.delegated,
+            auto=r.auto, priority=r.priority, note=r.note,
+            fallbacks=json.dumps([[t.kind, t.department, t.level] for t in r.fallbacks])))
+    session.flush()
+    session.info.pop("huying.routing.rules", None)
+    return len(rules)
+
+
+def city_rules(session: Session, city_id: int) -> list[Rule]:
+    """The city's active rules, or the shipped defaults when it has none (cached for the
+    session's life; a new session sees edits)."""
+    cache: dict[int, list[Rule]] = session.info.setdefault("huying.routing.rules", {})
+    if city_id not in cache:
+        rows = session.scalars(select(RoutingRule).where(
+            RoutingRule.city_id == city_id, RoutingRule.active.is_(True)).order_by(RoutingRule.id)).all()
+        if rows:
+            cache[city_id] = [Rule(
+                r.id, r.category, r.node_path, _target(r.org_kind, r.department, r.level, f"rule {r.id}"),
+                r.delegated, r.auto, r.priority,
+                tuple(_target(k, d, lv, f"rule {r.id}") for k, d, lv in json.loads(r.fallbacks or "[]")),
+                r.note) for r in rows]
+        else:
+            has_tree = session.scalar(select(func.count()).select_from(Category)
+                                      .where(Category.city_id == city_id)) or 0
+            cache[city_id] = rules_from_rows(session, city_id, read_rules_csv()) if has_tree else []
+    return cache[city_id]
+
+
+def ranked(rules: Sequence[Rule], category_path: str | None, grid_path: str) -> list[Rule]:
+    """The rules that apply, most specific first (deeper category, deeper place, priority)."""
+    hits = [r for r in rules if r.matches(category_path, grid_path)]
+    return sorted(hits, key=lambda r: r.specificity, reverse=True)
+
+
+def choose(rules: Sequence[Rule], category_path: str | None, grid_path: str) -> Rule | None:
+    hits = ranked(rules, category_path, grid_path)
+    return hits[0] if hits else None
+
+
+_NON_UNITS = (OrgKind.ENTERPRISE.value, OrgKind.SOCIAL_ORGANISATION.value)
+
+
+def _units_along(session: Session, city_id: int, grid_path: str) -> dict[Target, tuple[int, str]]:
+    """Every unit on the nodes from the city down to the grid, by the target it answers
+    (one query per grid per session)."""
+    cache: dict[tuple[int, str], dict[Target, tuple[int, str]]] = \
+        session.info.setdefault("huying.routing.units", {})
+    key = (city_id, grid_path)
+    if key not in cache:
+        codes = [c for c in grid_path.split("/") if c]
+        rows = session.execute(
+            select(Organisation.id, Organisation.code, Organisation.kind, Organisation.department,
+                   Node.level)
+            .join(Node, Node.id == Organisation.node_id)
+            .where(Node.city_id == city_id, Node.code.in_(codes), Organisation.active.is_(True),
+                   Organisation.kind.not_in(_NON_UNITS))
+            .order_by(Organisation.code.desc())).all()
+        found: dict[Target, tuple[int, str]] = {}
+        for r in rows:  # smallest code last: it wins
+            found[Target(r.kind, r.department, r.level)] = (r.id, r.code)
+        if len(cache) > 20_000:
+            cache.clear()
+        cache[key] = found
+    return cache[key]
+
+
+def route(session: Session, city_id: int, category_path: str | None, grid_path: str) -> Route:
+    """The responsible unit for a case of ``category_path`` in the grid at ``grid_path``."""
+    rule = choose(city_rules(session, city_id), category_path, grid_path)
+    if rule is None:
+        return Route(None, None, None, None, 0, False)
+    for i, t in enumerate((rule.target, *rule.fallbacks)):
+        found = _units_along(session, city_id, grid_path).get(t)
+        if found is not None:
+            return Route(found[0], found[1], t, rule, i, rule.auto and i == 0)
+    return Route(None, None, None, rule, len(rule.fallbacks) + 1, False)
