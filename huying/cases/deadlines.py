@@ -41,7 +41,8 @@ def rules_for(session: Session, city_id: int) -> tuple[sla.SlaRule, ...]:
     custom = tuple(
         sla.SlaRule(
             category_code="/".join(p for p in (path or "").split("/") if p) or None,
-            priority=r.priority, step=r.step, amount=r.amount, unit=r.unit,
+            priority=sla.Priority(r.priority) if r.priority else None, step=sla.Step(r.step),
+            amount=r.amount, unit=sla.Unit(r.unit),
         )
         for r, path in rows
     )

@@ -46,7 +46,7 @@ class Figures:
 def _seconds(later: Any, earlier: Any, dialect: str) -> ColumnElement[float]:
     if dialect == "sqlite":
         return (func.julianday(later) - func.julianday(earlier)) * 86400.0
-    return func.extract("epoch", later - earlier)
+    return func.extract("epoch", later - earlier)  # type: ignore[return-value]
 
 
 def _ratio(num: int, den: int) -> float | None:
