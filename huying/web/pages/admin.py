@@ -125,9 +125,9 @@ def add_user(
 
 def _account_error(message: str) -> str:
     """The kind of account error, for the page to word in the person's language."""
-    for key, needle in (("node", "node"), ("organisation", "organisation"), ("role", "role"),
-                        ("taken", "taken"), ("password", "password"), ("username", "username"),
-                        ("unit", "department handler")):
+    for key, needle in (("unit", "department handler"), ("node", "node"),
+                        ("organisation", "organisation"), ("role", "role"), ("taken", "taken"),
+                        ("password", "password"), ("username", "username")):
         if needle in message:
             return key
     return "other"
@@ -193,14 +193,16 @@ def add_sla_rule(
             value = float(amount)
         except ValueError:
             error = "amount"
+    choices = (("step", step, sla.Step), ("unit", unit, sla.Unit), ("priority", priority or None, sla.Priority))
+    for name, given, kind in choices:
+        if error is None and given is not None and given not in {k.value for k in kind}:
+            error = name
     if error is None:
-        try:
+        try:  # the rule's own checks: a positive amount, whole working days
             sla.SlaRule(category_code=cat.name_zh if cat else None, priority=priority or None,
                         step=step, amount=value, unit=unit)
         except (ValueError, TypeError) as exc:
-            text = str(exc)
-            error = next((k for k in ("step", "unit", "priority", "working_days", "amount") if k in text),
-                         "amount")
+            error = "working_days" if "working_days" in str(exc) else "amount"
     if error is not None:
         return _sla_page(request, session, actor, values=values, error=error, status_code=422)
     session.add(SlaRuleRow(city_id=actor.city_id, category_id=cat.id if cat else None,

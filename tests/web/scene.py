@@ -1,0 +1,98 @@
+"""Setting the scene of a web test through the services (never raw inserts): named
+persons of the demo city, a point inside a grid, and cases brought to a state."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from typing import Any
+
+from fastapi.testclient import TestClient
+from httpx import Response
+from shapely.geometry import shape
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from huying.cases import service as svc
+from huying.cases.models import Case
+from huying.cases.policy import Actor
+from huying.geo.models import Node
+from huying.orgs.models import User
+
+HTML = {"accept": "text/html,application/xhtml+xml"}
+#: The grid of the demo resident and grid worker (虎门镇), and another town (长安镇).
+HUMEN_GRID = "441900121001001"
+HUMEN_TOWN = "441900121"
+CHANGAN_TOWN = "441900119"
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def actor(session: Session, username: str) -> Actor:
+    user = session.scalar(select(User).where(User.username == username))
+    assert user is not None, username
+    return Actor.of(session, user)
+
+
+def point_in(session: Session, code: str) -> tuple[float, float]:
+    """A point well inside a node's polygon."""
+    node = session.scalar(select(Node).where(Node.code == code))
+    assert node is not None and node.geometry, code
+    p = shape(json.loads(node.geometry)).representative_point()
+    return round(p.x, 6), round(p.y, 6)
+
+
+def report(session: Session, *, who: str = "resident", title: str = "楼道灯坏了", grid: str = HUMEN_GRID,
+           at: dt.datetime | None = None, **kw: Any) -> Case:
+    lon, lat = point_in(session, grid)
+    channel = "resident_web" if who == "resident" else "grid_patrol"
+    return svc.report(session, actor(session, who), title=title, description="测试用例", channel=channel,
+                      lon=lon, lat=lat, now=at or utcnow(), **kw)
+
+
+def dispatched(session: Session, *, to: str = f"{HUMEN_GRID}-team", by: str = "community",
+               at: dt.datetime | None = None, **kw: Any) -> Case:
+    at = at or utcnow()
+    case = report(session, at=at, **kw)
+    return svc.dispatch(session, case, actor(session, by), unit=to, now=at)
+
+
+def in_progress(session: Session, **kw: Any) -> Case:
+    case = dispatched(session, **kw)
+    return svc.accept(session, case, actor(session, "gridworker"), now=utcnow())
+
+
+def handled(session: Session, **kw: Any) -> Case:
+    case = in_progress(session, **kw)
+    return svc.mark_handled(session, case, actor(session, "gridworker"), evidence="已修好", now=utcnow())
+
+
+# --- the client side --------------------------------------------------------------------------
+
+
+def csrf(client: TestClient) -> str:
+    m = CSRF.search(client.get("/login", headers=HTML).text)
+    assert m, "no CSRF token on the sign-in page"
+    return m.group(1)
+
+
+def sign_in(client: TestClient, username: str) -> None:
+    client.cookies.clear()
+    r = client.post("/login", data={"username": username, "password": f"demo-{username}",
+                                    "csrf_token": csrf(client)}, headers=HTML, follow_redirects=False)
+    assert r.status_code == 303, r.text[:300]
+
+
+def post(client: TestClient, url: str, data: dict[str, Any] | None = None, **kw: Any) -> Response:
+    """A form post as the browser sends it: with the session's CSRF token."""
+    return client.post(url, data={**(data or {}), "csrf_token": csrf(client)}, headers=HTML,
+                       follow_redirects=False, **kw)
+
+
+def shown_errors(html: str) -> list[str]:
+    """The fields whose error the page shows beside them."""
+    return re.findall(r'class="field-error" role="alert"[^>]*data-field="([^"]+)"', html)

@@ -1,0 +1,21 @@
+"""The public list and map: no personal data, approximate places."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from tests.web.scene import HTML, report
+
+
+def test_public_points_are_rounded_and_carry_no_reporter(city_client: TestClient, city_session: Session) -> None:
+    case = report(city_session, title="公开测试", contact="13800000000", address="某小区3栋")
+    data = city_client.get("/web/public/points.json").json()
+    mine = next(p for p in data["points"] if p["code"] == case.code)
+    assert set(mine) == {"code", "title", "status", "lon", "lat"}
+    assert mine["lon"] == round(case.lon or 0, 3) and mine["lat"] == round(case.lat or 0, 3)
+    page = city_client.get(f"/public/cases/{case.code}", headers=HTML).text
+    assert "公开测试" in page and "13800000000" not in page and "某小区3栋" not in page
+    assert "测试用例" not in page  # the description stays private
+    listing = city_client.get("/public", headers=HTML).text
+    assert case.code in listing and "13800000000" not in listing
