@@ -935,6 +935,7 @@ def _close_merged(session: Session, primary: Case, actor: Actor, now: dt.datetim
 def merge(session: Session, case: Case, actor: Actor, *, into: str, now: dt.datetime,
           note: str | None = None, expected_version: int | None = None) -> Case:
     """Merge ``case`` (a duplicate, new or dispatched) into the open case ``into``."""
+    check_act(session, actor, case, Action.MERGE)  # before looking at the other case
     primary = get_case(session, actor, into)
     if primary.id == case.id:
         raise InvalidInput("a case cannot be merged into itself", "into")

@@ -242,7 +242,7 @@ def intake(
                           suggestions, candidates, route, False, version)
     if (route is not None and route.auto and route.unit_code and cat is not None
             and not result.likely_duplicates):
-        city_path = "/" + grid[1].strip("/").split("/")[0] + "/"
+        city_path = grid[1].split("/")[0] + "/"
         svc.dispatch(session, case, Actor.system(actor.city_id, city_path), unit=route.unit_code,
                      now=now, note=f"routing rule {route.rule.id if route.rule else ''} (auto)")
         result.dispatched = True

@@ -1,0 +1,323 @@
+"""Bulk import of reports (CSV or XLSX) through the intake pipeline.
+
+Every row is checked field by field first (a bad row is named by line, field and reason);
+then the good rows go through :func:`huying.intake.service.intake` one by one, inside one
+outer transaction: each row's commit is a savepoint, so that in ``all-or-nothing`` mode a
+single bad row (found while parsing or while taking the report in) rolls the whole file
+back, and in ``skip-bad`` mode only the bad rows are left out. Columns: docs/import.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import enum
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from huying.cases.errors import CaseError, InvalidInput
+from huying.cases.policy import Actor
+from huying.cases.service import Channel
+from huying.cases.sla import Priority
+from huying.cases.workflow import IllegalTransition
+from huying.intake.service import ReportIn, intake
+
+COLUMNS = ("title", "detail", "lon", "lat", "address", "category", "priority", "channel",
+           "anonymous", "contact", "reported_at")
+REQUIRED = ("title",)
+#: Accepted header aliases (Chinese headers of a typical ledger export).
+ALIASES = {"标题": "title", "主题": "title", "subject": "title", "内容": "detail", "详情": "detail",
+           "description": "detail", "经度": "lon", "纬度": "lat", "地址": "address", "类别": "category",
+           "分类": "category", "优先级": "priority", "渠道": "channel", "匿名": "anonymous",
+           "联系方式": "contact", "上报时间": "reported_at", "time": "reported_at"}
+
+
+class Mode(enum.StrEnum):
+    ALL_OR_NOTHING = "all-or-nothing"
+    SKIP_BAD = "skip-bad"
+
+
+class FileError(ValueError):
+    """The file as a whole cannot be read (format, header)."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    line: int
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.field}: {self.reason}"
+
+
+@dataclass
+class Row:
+    line: int
+    report: ReportIn
+    channel: str
+    at: dt.datetime | None
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    imported: int = 0
+    stored: bool = False
+    mode: str = Mode.ALL_OR_NOTHING.value
+    problems: list[Problem] = field(default_factory=list)
+    codes: list[str] = field(default_factory=list)
+    needs_review: int = 0
+    with_duplicates: int = 0
+
+    @property
+    def bad_lines(self) -> list[int]:
+        return sorted({p.line for p in self.problems})
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"rows": self.rows, "imported": self.imported, "stored": self.stored,
+                "mode": self.mode, "bad_rows": len(self.bad_lines), "needs_review": self.needs_review,
+                "with_duplicate_candidates": self.with_duplicates,
+                "problems": [{"line": p.line, "field": p.field, "reason": p.reason} for p in self.problems]}
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_table(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line number, {column: text}) of each data row of a CSV (UTF-8, BOM allowed) or XLSX
+    file (first sheet; needs openpyxl). The header is line 1."""
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        yield from _read_xlsx(path)
+        return
+    if suffix not in (".csv", ".txt", ""):
+        raise FileError(f"{path}: use a .csv (UTF-8) or .xlsx file")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise FileError(f"{path}: not UTF-8 text (byte {exc.start}); save the file as CSV UTF-8") from None
+    except OSError as exc:
+        raise FileError(f"{path}: {exc.strerror or exc}") from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, None)
+    cols = _header(header or [], path)
+    for values in reader:
+        line = reader.line_num
+        if not any(v.strip() for v in values):
+            continue
+        row = {c: (values[i] if i < len(values) else "") for i, c in enumerate(cols) if c}
+        if len(values) > len(cols):
+            row["__extra__"] = str(len(values) - len(cols))
+        yield line, row
+
+
+def _read_xlsx(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    try:
+        import openpyxl  # type: ignore[import-untyped]
+    except ModuleNotFoundError:
+        raise FileError(f"{path}: reading XLSX needs openpyxl, which is not installed; "
+                        "save the sheet as CSV (UTF-8) and import that") from None
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - any parse failure of the workbook
+        raise FileError(f"{path}: not a readable XLSX file ({exc.__class__.__name__})") from None
+    ws = wb.worksheets[0]
+    rows = ws.iter_rows(values_only=True)
+    header = next(rows, None)
+    cols = _header(["" if v is None else str(v) for v in header or []], path)
+    for line, values in enumerate(rows, start=2):
+        texts = ["" if v is None else (v.isoformat() if isinstance(v, dt.datetime) else str(v))
+                 for v in values]
+        if not any(t.strip() for t in texts):
+            continue
+        yield line, {c: (texts[i] if i < len(texts) else "") for i, c in enumerate(cols) if c}
+    wb.close()
+
+
+def _header(header: list[str], path: Path) -> list[str]:
+    cols = []
+    for h in header:
+        name = h.strip().lower()
+        name = ALIASES.get(h.strip(), ALIASES.get(name, name))
+        cols.append(name if name in COLUMNS else "")
+    missing = [c for c in REQUIRED if c not in cols]
+    if missing:
+        raise FileError(f"{path}: line 1: missing column(s) {', '.join(missing)} "
+                        f"(columns: {', '.join(COLUMNS)})")
+    if not any(c in cols for c in ("lon", "address")):
+        raise FileError(f"{path}: line 1: give lon and lat columns (or address)")
+    return cols
+
+
+# --------------------------------------------------------------------------- checking
+
+
+def _float(raw: dict[str, str], name: str, lo: float, hi: float, line: int,
+           problems: list[Problem]) -> float | None:
+    text = (raw.get(name) or "").strip()
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        problems.append(Problem(line, name, f"{text!r} is not a number"))
+        return None
+    if not lo <= value <= hi:
+        problems.append(Problem(line, name, f"{value} is outside [{lo}, {hi}]"))
+        return None
+    return value
+
+
+def parse_row(line: int, raw: dict[str, str], default_at: dt.datetime) -> tuple[Row | None, list[Problem]]:
+    """Check one row field by field; every problem is named (line, field, reason)."""
+    p: list[Problem] = []
+    if "__extra__" in raw:
+        p.append(Problem(line, "row", f"{raw['__extra__']} value(s) more than the header has columns"))
+    title = (raw.get("title") or "").strip()
+    if not title:
+        p.append(Problem(line, "title", "must not be empty"))
+    elif len(title) > 200:
+        p.append(Problem(line, "title", f"{len(title)} characters, at most 200"))
+    detail = (raw.get("detail") or "").strip()
+    if len(detail) > 5000:
+        p.append(Problem(line, "detail", f"{len(detail)} characters, at most 5000"))
+    lon = _float(raw, "lon", -180, 180, line, p)
+    lat = _float(raw, "lat", -90, 90, line, p)
+    has_lon, has_lat = bool((raw.get("lon") or "").strip()), bool((raw.get("lat") or "").strip())
+    if has_lon != has_lat:
+        p.append(Problem(line, "lat" if has_lon else "lon", "give both lon and lat"))
+    address = (raw.get("address") or "").strip() or None
+    if not has_lon and not has_lat and not address:
+        p.append(Problem(line, "lon", "a location (lon/lat) or an address is required"))
+    priority = (raw.get("priority") or "").strip() or Priority.NORMAL.value
+    if priority not in {x.value for x in Priority}:
+        p.append(Problem(line, "priority", f"{priority!r} is not one of {', '.join(Priority)}"))
+    channel = (raw.get("channel") or "").strip() or Channel.BULK_IMPORT.value
+    if channel not in {x.value for x in Channel}:
+        p.append(Problem(line, "channel", f"{channel!r} is not one of {', '.join(Channel)}"))
+    anon_text = (raw.get("anonymous") or "").strip().lower()
+    if anon_text not in ("", "0", "1", "true", "false", "yes", "no", "是", "否"):
+        p.append(Problem(line, "anonymous", f"{anon_text!r} is not yes/no"))
+    contact = (raw.get("contact") or "").strip() or None
+    if contact and len(contact) > 60:
+        p.append(Problem(line, "contact", "longer than 60 characters"))
+    at = default_at
+    when = (raw.get("reported_at") or "").strip()
+    if when:
+        try:
+            at = dt.datetime.fromisoformat(when.replace("/", "-"))
+        except ValueError:
+            p.append(Problem(line, "reported_at", f"{when!r} is not an ISO date-time"))
+        else:
+            if at.tzinfo is None:
+                p.append(Problem(line, "reported_at", "needs a time zone offset (e.g. +08:00)"))
+            elif at > default_at:
+                p.append(Problem(line, "reported_at", "is in the future"))
+    if p:
+        return None, p
+    report = ReportIn(title=title, description=detail, lon=lon, lat=lat, address=address,
+                      category=(raw.get("category") or "").strip() or None, priority=priority,
+                      anonymous=anon_text in ("1", "true", "yes", "是"), contact=contact)
+    return Row(line, report, channel, at.astimezone(dt.UTC)), []
+
+
+# --------------------------------------------------------------------------- importing
+
+
+def savepoint_engine(engine: Engine) -> Engine:
+    """pysqlite begins transactions lazily and breaks SAVEPOINT: emit BEGIN ourselves
+    (SQLAlchemy's documented recipe) so that each row can be its own savepoint."""
+    if engine.dialect.name == "sqlite":
+        @event.listens_for(engine, "connect")
+        def _connect(dbapi_conn: Any, _rec: Any) -> None:
+            dbapi_conn.isolation_level = None
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN")
+    return engine
+
+
+def import_rows(
+    session: Session, actor: Actor, rows: list[tuple[int, dict[str, str]]], *, now: dt.datetime,
+    mode: Mode = Mode.ALL_OR_NOTHING, progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Take the rows in through intake. ``session`` must make each commit a savepoint of an
+    outer transaction that the caller commits when ``report.stored`` (see :func:`run`)."""
+    rep = ImportReport(rows=len(rows), mode=mode.value)
+    parsed: list[Row] = []
+    for line, raw in rows:
+        row, problems = parse_row(line, raw, now)
+        rep.problems += problems
+        if row is not None:
+            parsed.append(row)
+    if rep.problems and mode is Mode.ALL_OR_NOTHING:
+        return rep  # nothing stored, and no time spent classifying
+    from huying.intake.service import _city_code
+    from huying.triage.versions import current_classifier
+
+    todo = [r for r in parsed if not r.report.category]
+    clf = current_classifier(_city_code(session, actor.city_id))
+    preds = dict(zip((r.line for r in todo),
+                     clf.predict([(r.report.title, r.report.description) for r in todo]), strict=True))
+    for row in parsed:
+        try:
+            result = intake(session, actor, row.report, channel=row.channel, now=row.at or now,
+                            prediction=preds.get(row.line))
+        except (CaseError, IllegalTransition) as exc:
+            session.rollback()
+            fld = exc.field if isinstance(exc, InvalidInput) and exc.field else "row"
+            msg = str(exc)
+            if msg.startswith(f"{fld}: "):
+                msg = msg[len(fld) + 2:]
+            rep.problems.append(Problem(row.line, fld, msg))
+            if mode is Mode.ALL_OR_NOTHING:
+                return rep
+        else:
+            rep.imported += 1
+            rep.codes.append(result.case.code)
+            rep.needs_review += result.needs_review
+            rep.with_duplicates += bool(result.duplicates)
+        if progress is not None:
+            progress(1)
+    rep.stored = rep.imported > 0 and (mode is Mode.SKIP_BAD or not rep.problems)
+    return rep
+
+
+def run(engine: Engine, actor_of: Callable[[Session], Actor], path: Path, *, now: dt.datetime,
+        mode: Mode = Mode.ALL_OR_NOTHING, progress: Callable[[int, int], None] | None = None) -> ImportReport:
+    """Import a file into the database of ``engine`` (one outer transaction)."""
+    rows = list(read_table(path))
+    with engine.connect() as conn:
+        outer = conn.begin()
+        session = Session(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
+        try:
+            actor = actor_of(session)
+            done = 0
+
+            def step(k: int) -> None:
+                nonlocal done
+                done += k
+                if progress is not None:
+                    progress(done, len(rows))
+
+            rep = import_rows(session, actor, rows, now=now, mode=mode, progress=step)
+            session.close()
+            if rep.stored:
+                outer.commit()
+            else:
+                outer.rollback()
+                rep.imported, rep.codes = 0, []
+        except BaseException:
+            session.close()
+            outer.rollback()
+            raise
+    return rep

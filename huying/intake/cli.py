@@ -1,0 +1,71 @@
+"""``huying import``: bulk import of reports through the intake pipeline.
+
+    huying import cases FILE.csv --as USER [--mode all-or-nothing|skip-bad] [--now ISO]
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from huying.clikit import EXIT_INVALID, actor_for, fail, parse_now
+
+app = typer.Typer(no_args_is_help=True)
+
+
+@app.callback()
+def group() -> None:
+    """Bulk import (columns: docs/import.md)."""
+
+
+@app.command("cases")
+def cases(
+    file: Path = typer.Argument(..., help="CSV (UTF-8) or XLSX (needs openpyxl) of reports."),
+    as_user: str = typer.Option(..., "--as", help="Username of the operator importing (the reporter of record)."),
+    mode: str = typer.Option("all-or-nothing", help="all-or-nothing: store nothing when any row is bad; "
+                             "skip-bad: store the good rows."),
+    now: str = typer.Option(None, help="ISO date-time of the import (rows without reported_at)."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
+) -> None:
+    """Import reports; prints a JSON summary and names every bad row and field on stderr.
+    Exit 0 when every row went in, 2 when some row was bad (and nothing was stored in
+    all-or-nothing mode)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from huying.config import get_settings
+    from huying.db import make_engine
+    from huying.intake.bulk import FileError, Mode, run, savepoint_engine
+
+    moment = parse_now(now)
+    try:
+        mode_v = Mode(mode)
+    except ValueError:
+        fail(f"--mode {mode!r}: one of {', '.join(Mode)}", EXIT_INVALID)
+    if not file.is_file():
+        fail(f"{file}: no such file", EXIT_INVALID)
+    engine = savepoint_engine(make_engine(get_settings().resolved_database_url))
+    err = Console(stderr=True)
+    try:
+        with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=err, disable=not progress) as bar:
+            task = bar.add_task(f"importing {file.name}", total=None)
+            rep = run(engine, lambda s: actor_for(s, as_user), file, now=moment, mode=mode_v,
+                      progress=lambda done, total: bar.update(task, completed=done, total=total))
+    except FileError as exc:
+        fail(str(exc), EXIT_INVALID)
+    finally:
+        engine.dispose()
+    for p in rep.problems:
+        typer.echo(f"{file}:{p.line}: {p.field}: {p.reason}", err=True)
+    summary = rep.as_dict()
+    summary.pop("problems")
+    summary["file"] = str(file)
+    typer.echo(json.dumps(summary, ensure_ascii=False))
+    if rep.problems:
+        if mode_v is Mode.ALL_OR_NOTHING:
+            typer.echo(f"{len(rep.bad_lines)} bad row(s): nothing was stored (fix them, or use "
+                       "--mode skip-bad)", err=True)
+        raise typer.Exit(EXIT_INVALID)
