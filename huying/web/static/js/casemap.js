@@ -12,7 +12,8 @@
     });
   }
   function base(el) {
-    var map = L.map(el, { zoomSnap: 0.5, minZoom: 8, maxZoom: 18, scrollWheelZoom: false });
+    var map = L.map(el, { zoomSnap: 0.5, minZoom: 8, maxZoom: 18, scrollWheelZoom: false, zoomControl: false });
+    L.control.zoom({ zoomInTitle: M.zoom_in_title || "+", zoomOutTitle: M.zoom_out_title || "-" }).addTo(map);
     map.attributionControl.setPrefix(false);
     if (M.attribution) map.attributionControl.addAttribution(M.attribution);
     return map;

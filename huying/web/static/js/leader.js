@@ -15,7 +15,8 @@
 
   var el = document.getElementById("leader-map");
   if (el && window.L) {
-    var map = L.map(el, { zoomSnap: 0.5, minZoom: 7, maxZoom: 18, scrollWheelZoom: false });
+    var map = L.map(el, { zoomSnap: 0.5, minZoom: 7, maxZoom: 18, scrollWheelZoom: false, zoomControl: false });
+    L.control.zoom({ zoomInTitle: M.zoom_in_title || "+", zoomOutTitle: M.zoom_out_title || "-" }).addTo(map);
     map.attributionControl.setPrefix(false);
     map.attributionControl.addAttribution(M.attribution);
     map.setView([22.93, 113.85], 10);

@@ -11,7 +11,8 @@
   var lat = document.getElementById("lat");
   var text = document.getElementById("place-text");
 
-  var map = L.map(el, { zoomSnap: 0.5, minZoom: 8, maxZoom: 18 });
+  var map = L.map(el, { zoomSnap: 0.5, minZoom: 8, maxZoom: 18, zoomControl: false });
+  L.control.zoom({ zoomInTitle: M.zoom_in_title || "+", zoomOutTitle: M.zoom_out_title || "-" }).addTo(map);
   map.attributionControl.setPrefix(false);
   map.attributionControl.addAttribution(M.attribution);
   map.setView([22.93, 113.85], 10);
