@@ -1,0 +1,36 @@
+"""Tables of the figures: a rollup of the event table per grid and calendar month (UTC).
+
+One row holds, for the events of one month on the cases of one grid, the same counters that
+``huying.metrics.service.node_figures`` computes from the events. It is maintained in the
+same transaction as the event (``huying.metrics.rollup.apply_event``) and can be rebuilt
+from the events at any time (``rollup.rebuild``): the events stay the source of truth."""
+
+from __future__ import annotations
+
+from sqlalchemy import Float, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from huying.db import Base, CityScoped
+
+
+class GridMonth(CityScoped, Base):
+    __tablename__ = "metrics_grid_month"
+    __table_args__ = (UniqueConstraint("city_id", "grid_path", "month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: ``Case.grid_path`` (set once, at the report).
+    grid_path: Mapped[str] = mapped_column(String(200))
+    #: ``YYYYMM`` of the events' ``at`` in UTC.
+    month: Mapped[int] = mapped_column(Integer)
+    received: Mapped[int] = mapped_column(Integer, default=0)
+    closed: Mapped[int] = mapped_column(Integer, default=0)
+    fixed_on_spot: Mapped[int] = mapped_column(Integer, default=0)
+    #: closing events of cases that never went overdue
+    on_time: Mapped[int] = mapped_column(Integer, default=0)
+    #: closing events of cases that were reopened
+    reworked: Mapped[int] = mapped_column(Integer, default=0)
+    satisfied: Mapped[int] = mapped_column(Integer, default=0)
+    dissatisfied: Mapped[int] = mapped_column(Integer, default=0)
+    escalations: Mapped[int] = mapped_column(Integer, default=0)
+    #: sum over closing events of (event time - case created_at), seconds
+    close_seconds: Mapped[float] = mapped_column(Float, default=0.0)

@@ -1,0 +1,272 @@
+"""Figures of every node of the tree at once, from a per-grid monthly rollup of the events.
+
+``huying.metrics.service.figures`` asks the database once per node, each query joining the
+node's events to their cases with two EXISTS per closing event: over millions of cases a
+city's figures take minutes (see ``docs/performance.md``, P3). Here:
+
+- ``metrics_grid_month`` (:class:`huying.metrics.models.GridMonth`) holds the counters per
+  grid and UTC month. :func:`apply_event` adds one event to it in the event's own
+  transaction; :func:`rebuild` recomputes it from the events (one grouped pass).
+- :func:`tree_figures` reads the rollup grouped by grid (a few thousand grids × months),
+  adds the events of the partial months at the edges of ``since`` / ``until`` from the
+  event table, counts open and overdue cases per grid, and rolls the grids up the tree in
+  Python: one node or the whole tree cost the same few queries.
+- :func:`figures` returns exactly what ``service.figures`` returns, from that.
+
+The counters follow ``service.node_figures`` to the letter: received = report and
+fix_on_spot events; closing = close and fix_on_spot; on time = closing events of cases with
+no overdue event; reworked = closing events of cases with a reopen event; satisfied =
+follow_up events; dissatisfied = reopen events. A closed case is final, so "ever overdue /
+reopened" seen at its closing event is the same as the EXISTS over all its events.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, fields
+from typing import Any
+
+from sqlalchemy import and_, case, delete, exists, func, literal, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql import ColumnElement
+
+from huying.cases.models import Case, CaseEvent
+from huying.cases.workflow import FINAL, Status
+from huying.geo import service as geo
+from huying.geo.models import Node
+from huying.metrics.models import GridMonth
+from huying.metrics.service import CLOSING, Figures, _ratio, _seconds
+
+COUNTERS = ("received", "closed", "fixed_on_spot", "on_time", "reworked", "satisfied", "dissatisfied",
+            "escalations", "close_seconds")
+OPEN_STATUSES = [s.value for s in Status if s not in FINAL and s is not Status.START]
+_T = GridMonth.__table__
+
+
+@dataclass
+class Counts:
+    received: int = 0
+    closed: int = 0
+    fixed_on_spot: int = 0
+    on_time: int = 0
+    reworked: int = 0
+    satisfied: int = 0
+    dissatisfied: int = 0
+    escalations: int = 0
+    close_seconds: float = 0.0
+    open_now: int = 0
+    overdue_now: int = 0
+
+    def add(self, other: Counts) -> None:
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+
+def month_of(at: dt.datetime) -> int:
+    at = at.astimezone(dt.UTC)
+    return at.year * 100 + at.month
+
+
+def _month_start(month: int) -> dt.datetime:
+    return dt.datetime(month // 100, month % 100, 1, tzinfo=dt.UTC)
+
+
+def _next_month(month: int) -> int:
+    y, m = divmod(month, 100)
+    return (y + 1) * 100 + 1 if m == 12 else month + 1
+
+
+# ----------------------------------------------------------------------------- writing
+def event_counts(action: str, at: dt.datetime, created_at: dt.datetime, *, ever_overdue: bool,
+                 reworked: bool) -> dict[str, Any]:
+    """What one event adds to its grid's month (``ever_overdue`` / ``reworked``: the case's
+    history up to and including this event)."""
+    closing = action in CLOSING
+    return {
+        "received": int(action in ("report", "fix_on_spot")),
+        "closed": int(closing),
+        "fixed_on_spot": int(action == "fix_on_spot"),
+        "on_time": int(closing and not ever_overdue),
+        "reworked": int(closing and reworked),
+        "satisfied": int(action == "follow_up"),
+        "dissatisfied": int(action == "reopen"),
+        "escalations": int(action == "escalate"),
+        "close_seconds": (at - created_at).total_seconds() if closing else 0.0,
+    }
+
+
+def apply_event(conn: Connection, *, city_id: int, grid_path: str, action: str, at: dt.datetime,
+                created_at: dt.datetime, ever_overdue: bool, reworked: bool) -> None:
+    """Add one event to the rollup, in the caller's transaction (an upsert: concurrent
+    writers add, they do not overwrite). Called by the service right after it inserts the
+    event, with the case as the event left it."""
+    counts = event_counts(action, at, created_at, ever_overdue=ever_overdue, reworked=reworked)
+    if not any(counts.values()):
+        return
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    stmt = insert(_T).values(city_id=city_id, grid_path=grid_path, month=month_of(at), **counts)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["city_id", "grid_path", "month"],
+        set_={k: _T.c[k] + stmt.excluded[k] for k in COUNTERS},
+    )
+    conn.execute(stmt)
+
+
+def _month_expr(dialect: str) -> ColumnElement[int]:
+    if dialect == "sqlite":
+        return func.cast(func.strftime("%Y%m", CaseEvent.at), _T.c.month.type)
+    return func.cast(func.to_char(func.timezone("UTC", CaseEvent.at), "YYYYMM"), _T.c.month.type)
+
+
+def _grouped_events(dialect: str, city_id: int, where: list[Any], by_month: bool) -> Any:
+    """One grouped pass over the events joined to their cases: the counters per grid (and
+    month), computed exactly as ``service.node_figures`` computes them per node."""
+    e = CaseEvent
+    other = aliased(CaseEvent)
+
+    def count(cond: ColumnElement[bool]) -> ColumnElement[int]:
+        return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
+
+    closing = e.action.in_(CLOSING)
+    had = lambda action: exists().where(and_(other.case_id == e.case_id, other.action == action))  # noqa: E731
+    keys: list[Any] = [Case.grid_path]
+    if by_month:
+        keys.append(_month_expr(dialect).label("month"))
+    return (
+        select(
+            *keys,
+            count(e.action.in_(("report", "fix_on_spot"))).label("received"),
+            count(closing).label("closed"),
+            count(e.action == "fix_on_spot").label("fixed_on_spot"),
+            count(and_(closing, ~had("overdue"))).label("on_time"),
+            count(and_(closing, had("reopen"))).label("reworked"),
+            count(e.action == "follow_up").label("satisfied"),
+            count(e.action == "reopen").label("dissatisfied"),
+            count(e.action == "escalate").label("escalations"),
+            func.coalesce(func.sum(case((closing, _seconds(e.at, Case.created_at, dialect)),
+                                        else_=literal(0.0))), 0.0).label("close_seconds"),
+        )
+        .select_from(e).join(Case, Case.id == e.case_id)
+        .where(Case.city_id == city_id, *where)
+        .group_by(*keys)
+    )
+
+
+def rebuild(session: Session, city_id: int) -> int:
+    """Recompute the city's rollup from its events (no commit). Run it where no command
+    writes at the same time (a migration, a maintenance window): the upserts of concurrent
+    commands would be overwritten. Returns the number of rows."""
+    dialect = session.get_bind().dialect.name
+    session.execute(delete(_T).where(_T.c.city_id == city_id))
+    q = _grouped_events(dialect, city_id, [], by_month=True).subquery()
+    cols = ["grid_path", "month", *COUNTERS]
+    session.execute(_T.insert().from_select(
+        ["city_id", *cols], select(literal(city_id), *[q.c[c] for c in cols])))
+    return int(session.scalar(select(func.count()).select_from(_T).where(_T.c.city_id == city_id)) or 0)
+
+
+# ----------------------------------------------------------------------------- reading
+def grid_counts(session: Session, city_id: int, *, now: dt.datetime, since: dt.datetime | None = None,
+                until: dt.datetime | None = None) -> dict[str, Counts]:
+    """The counters per grid path for events in ``[since, until)``, plus open / overdue now."""
+    dialect = session.get_bind().dialect.name
+    out: dict[str, Counts] = {}
+
+    def acc(path: str) -> Counts:
+        c = out.get(path)
+        if c is None:
+            c = out[path] = Counts()
+        return c
+
+    # whole months from the rollup, the ragged edges from the events
+    lo = None if since is None else month_of(since)
+    if since is not None and since != _month_start(lo):  # type: ignore[arg-type]
+        lo = _next_month(lo)  # type: ignore[arg-type]
+    hi = None if until is None else month_of(until)  # months < hi are whole
+    where = [_T.c.city_id == city_id]
+    if lo is not None:
+        where.append(_T.c.month >= lo)
+    if hi is not None:
+        where.append(_T.c.month < hi)
+    edges: list[tuple[dt.datetime | None, dt.datetime | None]] = []
+    if lo is not None and hi is not None and lo >= hi:  # inside one month: events only
+        edges.append((since, until))
+    else:
+        rows = session.execute(
+            select(_T.c.grid_path, *[func.sum(_T.c[k]) for k in COUNTERS])
+            .where(*where).group_by(_T.c.grid_path)
+        ).all()
+        for path, *vals in rows:
+            acc(path).add(Counts(*[int(v) for v in vals[:-1]], float(vals[-1])))  # type: ignore[arg-type]
+        if since is not None and lo is not None and since < _month_start(lo):
+            edges.append((since, _month_start(lo)))
+        if until is not None and hi is not None and until > _month_start(hi):
+            edges.append((_month_start(hi), until))
+    for a, b in edges:
+        w = []
+        if a is not None:
+            w.append(CaseEvent.at >= a)
+        if b is not None:
+            w.append(CaseEvent.at < b)
+        for path, *vals in session.execute(_grouped_events(dialect, city_id, w, by_month=False)).all():
+            acc(path).add(Counts(*[int(v) for v in vals[:-1]], float(vals[-1])))  # type: ignore[arg-type]
+    open_rows = session.execute(
+        select(Case.grid_path, func.count(), func.coalesce(func.sum(case((Case.due_at < now, 1), else_=0)), 0))
+        .where(Case.city_id == city_id, Case.status.in_(OPEN_STATUSES))
+        .group_by(Case.grid_path)
+    ).all()
+    for path, n_open, n_overdue in open_rows:
+        c = acc(path)
+        c.open_now += int(n_open)
+        c.overdue_now += int(n_overdue)
+    return out
+
+
+def _figures(node: Node, c: Counts) -> Figures:
+    return Figures(
+        code=node.code, name=node.name_zh, level=node.level, received=c.received, closed=c.closed,
+        fixed_on_spot=c.fixed_on_spot, on_time_rate=_ratio(c.on_time, c.closed),
+        satisfaction_rate=_ratio(c.satisfied, c.satisfied + c.dissatisfied),
+        rework_rate=_ratio(c.reworked, c.closed),
+        mean_hours_to_close=round(c.close_seconds / 3600 / c.closed, 2) if c.closed else None,
+        escalations=c.escalations, open_now=c.open_now, overdue_now=c.overdue_now,
+    )
+
+
+def tree_figures(session: Session, city_id: int, *, now: dt.datetime, since: dt.datetime | None = None,
+                 until: dt.datetime | None = None) -> dict[str, Figures]:
+    """The figures of every node of the city, by node code."""
+    per_grid = grid_counts(session, city_id, now=now, since=since, until=until)
+    nodes = session.execute(select(Node).where(Node.city_id == city_id)).scalars().all()
+    by_path = {n.path: n for n in nodes}
+    totals: dict[str, Counts] = {n.path: Counts() for n in nodes}
+    for path, c in per_grid.items():
+        # every node whose path is a prefix of the case's grid path (``a/b/c/``)
+        i = path.find("/")
+        while i != -1:
+            t = totals.get(path[: i + 1])
+            if t is not None:
+                t.add(c)
+            i = path.find("/", i + 1)
+    return {by_path[p].code: _figures(by_path[p], c) for p, c in totals.items()}
+
+
+def figures(session: Session, city_id: int, code: str | None, *, now: dt.datetime,
+            since: dt.datetime | None = None, until: dt.datetime | None = None,
+            children: bool = True) -> dict[str, Any]:
+    """Same answer as ``huying.metrics.service.figures``, from the rollup."""
+    if code is None:
+        node = session.scalar(select(Node).where(Node.city_id == city_id, Node.level == "city"))
+        if node is None:
+            raise geo.CityNotFound(f"city {city_id} has no map")
+    else:
+        node = geo.get_node(session, city_id, code)
+    tree = tree_figures(session, city_id, now=now, since=since, until=until)
+    out: dict[str, Any] = {"node": tree[node.code].as_dict()}
+    if children:
+        out["children"] = [tree[c.code].as_dict() for c in geo.children(session, node)]
+    return out
