@@ -1,7 +1,7 @@
 """P5 — the SLA sweep with many open cases: its cost follows the due cases, not the open ones.
 
     .venv/bin/python bench/sweep.py                 # 100k and 1M open cases, 1% (10,000) due
-    .venv/bin/python bench/sweep.py --smoke         # 2k and 10k open, 20 due (seconds)
+    .venv/bin/python bench/sweep.py --smoke         # 1k and 5k open, 10 due (seconds)
     .venv/bin/python bench/sweep.py --backends sqlite
 
 Setup (a fixture, not measured): the demo city (1,000 grids), then ``open`` synthetic
@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--handle", type=int, default=None, help="due items swept for the per-item cost")
     args = ap.parse_args(argv)
     if args.smoke:
-        sizes, n_due, handle = [2_000, 10_000], 20, 20
+        sizes, n_due, handle = [1_000, 5_000], 10, 10
     else:
         sizes, n_due, handle = [100_000, 1_000_000], 10_000, 1_000
     if args.open:
