@@ -114,26 +114,44 @@ def units_for_case(session: Session, actor: Actor, case: Case) -> list[UnitOptio
     return [UnitOption(*r) for r in rows]
 
 
-def notices_for(session: Session, actor: Actor, *, open_only: bool = False,
-                case_id: int | None = None, limit: int = 100) -> list[SupervisionNotice]:
-    """Supervision notices addressed to the actor's unit, or (officers) to a unit at or
-    below the actor's node; all of them for administrators and leaders."""
+def _notice_scope(q: Select[Any], actor: Actor) -> Select[Any]:
+    """Notices addressed to the actor's unit, or (officers) to a unit at or below the
+    actor's node; every notice of the city for administrators and leaders."""
+    if actor.role in (Role.ADMIN, Role.LEADER):
+        return q
+    conds = []
+    if actor.organisation_id is not None:
+        conds.append(SupervisionNotice.unit_id == actor.organisation_id)
+    if actor.role != Role.DEPARTMENT_HANDLER:
+        under = (select(Organisation.id).join(Node, Node.id == Organisation.node_id)
+                 .where(Node.path.startswith(actor.node_path)))
+        conds.append(SupervisionNotice.unit_id.in_(under))
+    return q.where(or_(*conds)) if conds else q.where(SupervisionNotice.id.is_(None))
+
+
+def notices_for(session: Session, actor: Actor, *, case_id: int | None = None,
+                limit: int = 100) -> list[SupervisionNotice]:
+    """The notices of a case (``case_id``), or those the actor's units must answer: their
+    own unit's first, unanswered first, newest first."""
     q = select(SupervisionNotice).where(SupervisionNotice.city_id == actor.city_id)
     if case_id is not None:
         q = q.where(SupervisionNotice.case_id == case_id)
-    elif actor.role not in (Role.ADMIN, Role.LEADER):
-        conds = []
-        if actor.organisation_id is not None:
-            conds.append(SupervisionNotice.unit_id == actor.organisation_id)
-        if actor.role != Role.DEPARTMENT_HANDLER:
-            under = (select(Organisation.id).join(Node, Node.id == Organisation.node_id)
-                     .where(Node.path.startswith(actor.node_path)))
-            conds.append(SupervisionNotice.unit_id.in_(under))
-        q = q.where(or_(*conds)) if conds else q.where(SupervisionNotice.id.is_(None))
-    if open_only:
-        q = q.where(SupervisionNotice.replied_at.is_(None))
-    q = q.order_by(SupervisionNotice.replied_at.is_not(None), SupervisionNotice.reply_due_at)
+    else:
+        q = _notice_scope(q, actor)
+    mine = SupervisionNotice.unit_id == (actor.organisation_id or -1)
+    q = q.order_by(~mine, SupervisionNotice.replied_at.is_not(None), SupervisionNotice.issued_at.desc(),
+                   SupervisionNotice.id.desc())
     return list(session.scalars(q.limit(limit)))
+
+
+def answerable(session: Session, actor: Actor, notices: list[SupervisionNotice]) -> set[int]:
+    """Which of ``notices`` are unanswered and addressed to the actor's units (the reply
+    form is shown; ``service.reply_notice`` checks again)."""
+    ids = [n.id for n in notices if n.replied_at is None]
+    if not ids:
+        return set()
+    q = _notice_scope(select(SupervisionNotice.id).where(SupervisionNotice.id.in_(ids)), actor)
+    return set(session.scalars(q))
 
 
 def ledgers_under(session: Session, actor: Actor, node_path: str,

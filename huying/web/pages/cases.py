@@ -36,9 +36,11 @@ def case_context(session: SessionDep, actor: Actor, case: Case, t: dt.datetime) 
     """Everything the case page and its fragments show."""
     data = present.case_dict(session, case, actor, t, events=True)
     actions = [Action(a) for a in data["allowed_actions"]]
+    notices = queries.notices_for(session, actor, case_id=case.id)
     unit_names = dict(session.execute(select(Organisation.id, Organisation.name_zh).where(
-        Organisation.id.in_([n.unit_id for n in queries.notices_for(session, actor, case_id=case.id)]))).all())
-    answerable = {n.id for n in queries.notices_for(session, actor, open_only=True)}
+        Organisation.id.in_([n.unit_id for n in notices]))).all())
+    answerable = queries.answerable(session, actor, notices)
+
     ledger = session.scalar(select(Ledger).where(Ledger.case_id == case.id))
     milestones = list(session.scalars(select(Milestone).where(Milestone.ledger_id == ledger.id)
                                       .order_by(Milestone.due_at))) if ledger else []
@@ -48,8 +50,7 @@ def case_context(session: SessionDep, actor: Actor, case: Case, t: dt.datetime) 
         "follow_up_form": Action.FOLLOW_UP in actions or Action.REOPEN in actions,
         "units": queries.units_for_case(session, actor, case) if UNIT_CHOICE & set(actions) else [],
         "categories": queries.category_choices(session, actor.city_id) if Action.CLASSIFY in actions else [],
-        "notices": [(n, unit_names.get(n.unit_id, ""), n.id in answerable)
-                    for n in queries.notices_for(session, actor, case_id=case.id)],
+        "notices": [(n, unit_names.get(n.unit_id, ""), n.id in answerable) for n in notices],
         "ledger": ledger,
         "milestones": milestones,
         "photos": list(session.scalars(select(Attachment).where(Attachment.case_id == case.id)

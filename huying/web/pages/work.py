@@ -64,7 +64,8 @@ def notices_page(request: Request, session: SessionDep, actor: Actor, *,
     units = dict(session.execute(select(Organisation.id, Organisation.name_zh)
                                  .where(Organisation.id.in_(ids))).all())
     codes = dict(session.execute(select(Case.id, Case.code).where(Case.id.in_(ids))).all())
-    answerable = {n.id for n in queries.notices_for(session, actor, open_only=True)}
+    answerable = queries.answerable(session, actor, notices)
+
     return render(request, "notices.html", {
         "notices": [(n, units.get(n.unit_id, ""), codes.get(n.case_id or 0), n.id in answerable)
                     for n in notices],

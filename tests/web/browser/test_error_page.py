@@ -16,7 +16,7 @@ pytestmark = pytest.mark.browser
 def test_a_missing_page_is_friendly_in_chinese_then_in_english(
     page: Page, shot: Callable[[Page, str], Path]
 ) -> None:
-    response = page.goto("/cases/does-not-exist")
+    response = page.goto("/no-such-page/here")
     assert response is not None and response.status == 404
     expect(page.get_by_role("heading", level=1)).to_have_text("页面不存在")
     expect(page).to_have_title("页面不存在 · 呼应")
