@@ -89,3 +89,56 @@ def evaluate(
     preds = clf.predict([r.message for r in rows])
     report = score([r.label or "" for r in rows], [p.label for p in preds], clf.labels)
     typer.echo(render_report(report, model=str(model), data=str(data)))
+
+
+@app.command()
+def retrain(
+    city: str = typer.Option(..., "--city", help="City code, e.g. 441900."),
+    data: Path = typer.Option(None, "--data", help="Seed labelled CSV (default: the shared "
+                              "labelled.csv when found)."),
+    now: str = typer.Option(None, help="ISO date-time of the training (its version)."),
+    cv_folds: int = typer.Option(3, help="Folds of the cross-validated metrics (0: none)."),
+) -> None:
+    """Retrain from the city's own classified cases plus the seed data; writes a versioned
+    model with its metrics under the data directory, which the server picks up without a
+    restart."""
+    from huying.clikit import clean_errors, emit, parse_now
+    from huying.db import session_scope
+    from huying.geo import service as geo
+    from huying.triage.corrections import retrain as do_retrain
+    from huying.triage.corrections import seed_examples
+
+    if data is None:
+        from huying.demo.cases import messages_dir
+
+        folder = messages_dir()
+        if folder is None:
+            _fail("give --data (no labelled.csv found beside the checkout)")
+        data = folder / "labelled.csv"
+    try:
+        seed = seed_examples(data)
+    except DataError as exc:
+        _fail(str(exc))
+    moment = parse_now(now)
+    with session_scope() as session, clean_errors():
+        c = geo.get_city(session, city)
+        path, metrics = do_retrain(session, c.id, c.code, seed, now=moment, cv_folds=cv_folds)
+    emit({"model": str(path), **metrics})
+
+
+@app.command("corrections")
+def corrections_cmd(
+    city: str = typer.Option(..., "--city", help="City code."),
+) -> None:
+    """List the staff's corrections of the classifier (derived from the events), JSON lines."""
+    import json
+
+    from huying.clikit import clean_errors
+    from huying.db import session_scope
+    from huying.geo import service as geo
+    from huying.triage.corrections import as_dicts, corrections
+
+    with session_scope() as session, clean_errors():
+        c = geo.get_city(session, city)
+        for row in as_dicts(corrections(session, c.id)):
+            typer.echo(json.dumps(row, ensure_ascii=False))
