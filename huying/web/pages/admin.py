@@ -199,8 +199,9 @@ def add_sla_rule(
             error = name
     if error is None:
         try:  # the rule's own checks: a positive amount, whole working days
-            sla.SlaRule(category_code=cat.name_zh if cat else None, priority=priority or None,
-                        step=step, amount=value, unit=unit)
+            sla.SlaRule(category_code=cat.name_zh if cat else None,
+                        priority=sla.Priority(priority) if priority else None,
+                        step=sla.Step(step), amount=value, unit=sla.Unit(unit))
         except (ValueError, TypeError) as exc:
             error = "working_days" if "working_days" in str(exc) else "amount"
     if error is not None:

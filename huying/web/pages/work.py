@@ -95,15 +95,16 @@ def _node_in_scope(session: SessionDep, actor: Actor, code: str) -> Node:
     """The node asked for (default: the actor's own); outside the scope it is a 403."""
     from huying.cases.errors import NotPermitted, NotVisible
 
+    node: Node | None
     if code:
         try:
             node = geo.get_node(session, actor.city_id, code)
         except geo.NodeNotFound:
-            raise NotVisible(f"no node {code}") from None
+            node = None
     else:
         node = session.scalar(select(Node).where(Node.city_id == actor.city_id, Node.path == actor.node_path))
-        if node is None:
-            raise NotVisible("no node")
+    if node is None:
+        raise NotVisible(f"no node {code}")
     if not covers_node(actor, node.path):
         raise NotPermitted("this node is outside your scope")
     return node
