@@ -1,9 +1,14 @@
 """The served text classifier: first-level category of a resident's message.
 
-Character n-gram TF-IDF (of subject + detail, plus the subject alone as a second field) and a
-multinomial logistic regression, with a temperature fitted on held-out predictions so that the
-confidence is calibrated. Training uses scikit-learn; a trained model is plain numpy arrays and
-JSON (``.npz`` without pickle), so loading runs no foreign code and needs no scikit-learn.
+Character n-gram TF-IDF of up to three fields — the first 150 characters of subject + detail,
+the subject alone, and (optionally) the whole text — and a linear model: by default the mean of
+a linear SVM and two complement naive Bayes models (each one's scores divided by their spread on
+the training rows), which folds into one weight matrix; ``Config(model="lr")`` is the earlier
+multinomial logistic regression. The category names and sub-category names of the taxonomy
+(``default_model/keywords.csv``) join the training data as short extra documents. A temperature
+fitted on held-out predictions makes the confidence calibrated. Training uses scikit-learn; a
+trained model is plain numpy arrays and JSON (``.npz`` without pickle), so loading runs no
+foreign code and needs no scikit-learn.
 
     clf = default_classifier()
     p = clf.predict_one("小区电梯坏了", "3栋电梯停运一周无人维修")
@@ -16,7 +21,7 @@ import io
 import json
 import zipfile
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -28,6 +33,7 @@ from huying.triage.features import Vocabulary, fit_vocabulary, transform
 
 FORMAT = "huying-triage-ngram-lr/1"
 DEFAULT_MODEL_PATH = Path(__file__).parent / "default_model" / "model.npz"
+KEYWORDS_PATH = Path(__file__).parent / "default_model" / "keywords.csv"
 DEFAULT_THRESHOLD = 0.5
 
 #: A message: (subject, detail). A bare string is taken as a detail with no subject.
@@ -46,7 +52,12 @@ class Config:
     subject_weight: float = 0.5  # 0 disables the subject-only field
     min_df: int = 2
     max_features: int | None = 200_000
-    C: float = 10.0
+    model: str = "svm+nb"  # "svm+nb" (LinearSVC + complement NB, averaged), "svm" or "lr"
+    C: float = 1.0  # LinearSVC C (model "svm+nb") or LogisticRegression C (model "lr")
+    nb_alpha: float = 0.1  # complement naive Bayes smoothing (model "svm+nb")
+    long_field: bool = False  # "svm+nb": a third field, the whole text, seen by a second NB
+    long_max_chars: int | None = 2000  # bound of the whole-text field (cost is linear in it)
+    keyword_docs: bool = True  # add the taxonomy's names (keywords.csv) as training documents
     balanced: bool = True  # class weights inversely proportional to class frequency
     max_iter: int = 300
     calibration_folds: int = 3  # 0 or 1: no temperature fitting (T = 1)
@@ -68,6 +79,27 @@ class Prediction:
 
 def split_message(m: Message) -> tuple[str, str]:
     return ("", m) if isinstance(m, str) else (m[0] or "", m[1] or "")
+
+
+@lru_cache(maxsize=4)
+def _taxonomy(path: Path = KEYWORDS_PATH) -> tuple[tuple[str, str, str], ...]:
+    """(level1, level2, level3) rows of the category taxonomy shipped with the package."""
+    import csv
+
+    with path.open(encoding="utf-8", newline="") as fh:
+        return tuple((r["level1"], r["level2"], r["level3"]) for r in csv.DictReader(fh))
+
+
+def keyword_documents(labels: Sequence[str], path: Path = KEYWORDS_PATH) -> list[tuple[Message, str]]:
+    """One short training document per (level-1, level-2) category of the taxonomy whose level-1
+    name is in ``labels``: subject = the level-2 name, detail = its level-3 names (e.g.
+    ``("住房保障与房地产", "住房公积金 保障性住房 物业服务 …")`` → 城乡建设)."""
+    wanted = set(labels)
+    groups: dict[tuple[str, str], list[str]] = {}
+    for l1, l2, l3 in _taxonomy(path):
+        if l1 in wanted:
+            groups.setdefault((l1, l2), []).append(l3)
+    return [((l2, " ".join(l3s)), l1) for (l1, l2), l3s in groups.items()]
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:
@@ -95,9 +127,11 @@ class _Weights:
     vocab_full: Vocabulary
     vocab_subject: Vocabulary | None
     subject_weight: float
-    coef: np.ndarray  # (n_classes, n_features) float32
+    coef: np.ndarray  # (n_classes, n_features) float32; columns: full, subject, long fields
     intercept: np.ndarray  # (n_classes,) float32
     max_chars: int | None = None
+    vocab_long: Vocabulary | None = None  # the whole text (up to long_max_chars), if used
+    long_max_chars: int | None = None
 
 
 def _full_texts(
@@ -110,13 +144,79 @@ def _full_texts(
 def _features(
     subjects: Sequence[str], details: Sequence[str], w: _Weights
 ) -> sp.csr_matrix:
-    full = _full_texts(subjects, details, w.max_chars)
-    x = transform(full, w.vocab_full)
-    if w.vocab_subject is None:
-        return x
-    xs = transform(subjects, w.vocab_subject)
-    xs.data *= w.subject_weight
-    return sp.hstack([x, xs], format="csr")
+    blocks = [transform(_full_texts(subjects, details, w.max_chars), w.vocab_full)]
+    if w.vocab_subject is not None:
+        xs = transform(subjects, w.vocab_subject)
+        xs.data *= w.subject_weight
+        blocks.append(xs)
+    if w.vocab_long is not None:
+        blocks.append(transform(_full_texts(subjects, details, w.long_max_chars), w.vocab_long))
+    return blocks[0] if len(blocks) == 1 else sp.hstack(blocks, format="csr")
+
+
+def _balanced(y: np.ndarray, sw: np.ndarray, n_classes: int) -> np.ndarray:
+    """Sample weights times class weights inversely proportional to each class's weight."""
+    per_class = np.bincount(y, weights=sw, minlength=n_classes)
+    cw = np.where(per_class > 0, sw.sum() / (n_classes * np.maximum(per_class, 1e-12)), 0.0)
+    return sw * cw[y]
+
+
+def _full_coef(classes: np.ndarray, coef: np.ndarray, n_classes: int) -> np.ndarray:
+    """One row per class of the model (binary models give one row: ±coef/2)."""
+    out = np.zeros((n_classes, coef.shape[1]), dtype=np.float64)
+    out[classes] = coef if len(classes) > 2 else np.vstack([-coef, coef]) / 2
+    return out
+
+
+def _spread(x: sp.csr_matrix, coef: np.ndarray, intercept: np.ndarray) -> float:
+    """Standard deviation of a linear model's class-centred scores on rows ``x``."""
+    z = np.asarray(x @ coef.T) + intercept
+    return float((z - z.mean(axis=1, keepdims=True)).std()) or 1.0
+
+
+def _svm_nb(
+    x: sp.csr_matrix, x_long: sp.csr_matrix | None, n_sub: int, y: np.ndarray,
+    n_classes: int, cfg: Config, sw: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mean of a LinearSVC and a complement NB on ``x`` (full + subject fields) and a second
+    complement NB on the whole text + subject, each scaled by the spread of its scores on the
+    training rows; returned as one (coef, intercept) over [full, subject, long] columns."""
+    from sklearn.naive_bayes import ComplementNB
+    from sklearn.svm import LinearSVC
+
+    classes = np.unique(y)
+    svm = LinearSVC(C=cfg.C, tol=1e-3, max_iter=2000).fit(x, y, sample_weight=sw)
+    c_svm = _full_coef(classes, svm.coef_, n_classes)
+    b_svm = np.zeros(n_classes)
+    b_svm[classes] = svm.intercept_ if len(classes) > 2 else np.array([-1, 1]) * svm.intercept_[0] / 2
+    parts = [(c_svm, b_svm, x)]
+    if cfg.model == "svm+nb":
+        nb = ComplementNB(alpha=cfg.nb_alpha).fit(x, y, sample_weight=sw)
+        c_nb = np.zeros((n_classes, x.shape[1]))
+        c_nb[classes] = nb.feature_log_prob_
+        parts.append((c_nb, np.zeros(n_classes), x))
+    if x_long is not None:
+        nb2 = ComplementNB(alpha=cfg.nb_alpha).fit(x_long, y, sample_weight=sw)
+        c2 = np.zeros((n_classes, x_long.shape[1]))
+        c2[classes] = nb2.feature_log_prob_
+        parts.append((c2, np.zeros(n_classes), x_long))
+    n_full = x.shape[1] - n_sub
+    n_long = 0 if x_long is None else x_long.shape[1] - n_sub
+    coef = np.zeros((n_classes, x.shape[1] + n_long))
+    intercept = np.zeros(n_classes)
+    for c, b, xx in parts:
+        s = _spread(xx, c, b) * len(parts)
+        if xx is x:
+            coef[:, : x.shape[1]] += c / s
+        else:  # the long model's columns: [long, subject]
+            coef[:, x.shape[1] :] += c[:, :n_long] / s
+            coef[:, n_full : x.shape[1]] += c[:, n_long:] / s
+        intercept += b / s
+    coef -= coef.mean(axis=0)  # same softmax, smaller numbers (stored as float16)
+    intercept -= intercept.mean()
+    absent = np.setdiff1d(np.arange(n_classes), classes)
+    intercept[absent] = -1e4  # classes absent from training
+    return coef.astype(np.float32), intercept.astype(np.float32)
 
 
 def _train_weights(
@@ -127,20 +227,39 @@ def _train_weights(
     cfg: Config,
     sample_weight: np.ndarray,
 ) -> _Weights:
-    from sklearn.linear_model import LogisticRegression
-
     full = _full_texts(subjects, details, cfg.max_chars)
     vf, x = fit_vocabulary(full, cfg.ngram_range, cfg.min_df, cfg.max_features, seed=0)
     vs: Vocabulary | None = None
+    n_sub = 0
     if cfg.subject_weight > 0:
         vs, xs = fit_vocabulary(subjects, cfg.ngram_range, cfg.min_df, cfg.max_features, seed=1)
         xs.data *= cfg.subject_weight
         x = sp.hstack([x, xs], format="csr")
+        n_sub = xs.shape[1]
     sw = sample_weight.astype(np.float64)
     if cfg.balanced:
-        per_class = np.bincount(y, weights=sw, minlength=n_classes)
-        cw = np.where(per_class > 0, sw.sum() / (n_classes * np.maximum(per_class, 1e-12)), 0.0)
-        sw = sw * cw[y]
+        sw = _balanced(y, sw, n_classes)
+    vl: Vocabulary | None = None
+    if cfg.model == "lr":
+        coef, intercept = _lr(x, y, n_classes, cfg, sw)
+    elif cfg.model in ("svm+nb", "svm"):
+        x_long = None
+        if cfg.long_field:
+            long = _full_texts(subjects, details, cfg.long_max_chars)
+            vl, xl = fit_vocabulary(long, cfg.ngram_range, cfg.min_df, cfg.max_features, seed=2)
+            x_long = sp.hstack([xl, x[:, x.shape[1] - n_sub :]], format="csr") if n_sub else xl
+        coef, intercept = _svm_nb(x, x_long, n_sub, y, n_classes, cfg, sw)
+    else:
+        raise ValueError(f"unknown model {cfg.model!r} (expected 'svm+nb', 'svm' or 'lr')")
+    return _Weights(vf, vs, cfg.subject_weight, coef, intercept, cfg.max_chars, vl,
+                    cfg.long_max_chars)
+
+
+def _lr(
+    x: sp.csr_matrix, y: np.ndarray, n_classes: int, cfg: Config, sw: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    from sklearn.linear_model import LogisticRegression
+
     lr = LogisticRegression(C=cfg.C, max_iter=cfg.max_iter, tol=1e-3)
     lr.fit(x, y, sample_weight=sw)
     coef = np.zeros((n_classes, x.shape[1]), dtype=np.float32)
@@ -149,7 +268,7 @@ def _train_weights(
     intercept[lr.classes_] = (
         lr.intercept_ if len(lr.classes_) > 2 else np.array([-1, 1]) * lr.intercept_[0] / 2
     )
-    return _Weights(vf, vs, cfg.subject_weight, coef, intercept, cfg.max_chars)
+    return coef, intercept
 
 
 def _logits(subjects: Sequence[str], details: Sequence[str], w: _Weights) -> np.ndarray:
@@ -201,6 +320,14 @@ class TextClassifier:
         sw = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, float)
         real = np.ones(len(y), bool) if calibrate_mask is None else np.asarray(calibrate_mask)
         cfg = self.config
+        n_pseudo = int((~real).sum())
+        kw = keyword_documents(self.labels) if cfg.keyword_docs else []
+        if kw:  # the taxonomy's names as extra documents (weight 1, never used to calibrate)
+            subjects += [m[0] for m, _ in kw]
+            details += [m[1] for m, _ in kw]
+            y = np.concatenate([y, [index[lab] for _, lab in kw]]).astype(np.int64)
+            sw = np.concatenate([sw, np.ones(len(kw))])
+            real = np.concatenate([real, np.zeros(len(kw), bool)])
         say = progress or (lambda _msg: None)
 
         self.temperature = 1.0
@@ -214,7 +341,8 @@ class TextClassifier:
             "format": FORMAT,
             "trained_at": trained_at,
             "n_train": int(real.sum()),
-            "n_pseudo": int((~real).sum()),
+            "n_pseudo": n_pseudo,
+            "n_keyword_docs": len(kw),
             "class_counts": counts,
             "n_features": int(self._w.coef.shape[1]),
             "temperature": self.temperature,
@@ -311,6 +439,13 @@ class TextClassifier:
                 "seed": w.vocab_subject.seed,
                 "weight": w.subject_weight,
             },
+            "long": None
+            if w.vocab_long is None
+            else {
+                "ngram_range": list(w.vocab_long.ngram_range),
+                "seed": w.vocab_long.seed,
+                "max_chars": w.long_max_chars,
+            },
         }
         arrays: dict[str, np.ndarray] = {
             "header": np.frombuffer(json.dumps(header, ensure_ascii=False).encode(), np.uint8),
@@ -322,6 +457,9 @@ class TextClassifier:
         if w.vocab_subject is not None:
             arrays["subject_keys"] = w.vocab_subject.keys
             arrays["subject_idf"] = w.vocab_subject.idf.astype(np.float16)
+        if w.vocab_long is not None:
+            arrays["long_keys"] = w.vocab_long.keys
+            arrays["long_idf"] = w.vocab_long.idf.astype(np.float16)
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         buf = io.BytesIO()
@@ -358,15 +496,26 @@ class TextClassifier:
                     arrays["subject_keys"], arrays["subject_idf"].astype(np.float32),
                     tuple(subj["ngram_range"]), subj["seed"],  # type: ignore[arg-type]
                 )
+            vl = None
+            long = header.get("long")  # absent in models written before the long field
+            if long is not None:
+                vl = Vocabulary(
+                    arrays["long_keys"], arrays["long_idf"].astype(np.float32),
+                    tuple(long["ngram_range"]), long["seed"],  # type: ignore[arg-type]
+                )
             coef = arrays["coef"].astype(np.float32)
-            n_feat = len(vf) + (len(vs) if vs is not None else 0)
+            n_feat = len(vf) + (len(vs) if vs is not None else 0) + (len(vl) if vl else 0)
             labels = list(header["labels"])
             if coef.shape != (len(labels), n_feat):
                 raise ValueError(f"weights of shape {coef.shape}, expected {(len(labels), n_feat)}")
             w = _Weights(vf, vs, float(subj["weight"]) if subj else 0.0, coef,
-                         arrays["intercept"].astype(np.float32), cfg_d.get("max_chars"))
+                         arrays["intercept"].astype(np.float32), cfg_d.get("max_chars"),
+                         vl, long["max_chars"] if long else None)
+            if "model" not in cfg_d:  # a model written before "svm+nb": the settings it had
+                cfg_d.update(model="lr", long_field=False, keyword_docs=False)
+            known = {f.name for f in fields(Config)}
             return cls(
-                config=Config(**cfg_d), labels=labels, temperature=float(header["temperature"]),
+                config=Config(**{k: v for k, v in cfg_d.items() if k in known}), labels=labels, temperature=float(header["temperature"]),
                 metadata=dict(header["metadata"]), _w=w,
             )
         except (KeyError, TypeError, ValueError) as exc:
