@@ -33,12 +33,27 @@ def _machine() -> dict[str, object]:
             "platform": platform.platform(terse=True)}
 
 
+#: Goals of issue 8 (P6): classification >= 5,000 messages/s; training on 10k < 10 s.
+GOALS = {"classify_msgs_per_s": (">= 5,000 msgs/s", lambda v: v >= 5000),
+         "train_10k_s": ("< 10 s for 10k", lambda v: v < 10)}
+SMOKE = {"on": False}
+
+
 def _emit(name: str, value: float, unit: str, baseline: float, sizes: dict[str, int],
           higher_is_better: bool) -> None:
     ratio = value / baseline if higher_is_better else baseline / value
-    print(json.dumps({"name": name, "value": round(value, 3), "unit": unit,
-                      "baseline": round(baseline, 3), "ratio": round(ratio, 2),
-                      "sizes": sizes, "machine": _machine()}, ensure_ascii=False), flush=True)
+    goal, test = GOALS.get(name, (None, None))
+    line = {"name": name, "value": round(value, 3), "unit": unit,
+            "baseline": round(baseline, 3), "ratio": round(ratio, 2),
+            "sizes": sizes, "machine": _machine(), "goal": goal,
+            "met": None if test is None else bool(test(value)), "smoke": SMOKE["on"]}
+    text = json.dumps(line, ensure_ascii=False)
+    print(text, flush=True)
+    if not SMOKE["on"]:  # the common results file of bench/_common.py
+        out = Path(__file__).resolve().parent / "results" / "triage.jsonl"
+        out.parent.mkdir(exist_ok=True)
+        with out.open("a", encoding="utf-8") as fh:
+            fh.write(text + "\n")
 
 
 def _messages(data: Path) -> list[tuple[str, str]]:
@@ -63,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--smoke", action="store_true", help="tiny sizes, for tests")
     ap.add_argument("--data", type=Path, default=DATA)
     args = ap.parse_args(argv)
+    SMOKE["on"] = args.smoke
     n_classify, n_loop, n_train, repeat = (200, 50, 300, 1) if args.smoke else (20_000, 1_000, 10_000, 3)
 
     rng = np.random.default_rng(0)
