@@ -21,7 +21,11 @@ from huying.triage import duplicates as dup
 from huying.triage.classifier import Prediction
 from tests.cases.conftest import T0, World
 from tests.cases.test_fold import assert_folds
-from tests.intake.conftest import own_data_dir, world  # noqa: F401 - fixtures
+from tests.intake import conftest as intake_fixtures
+
+# the small city with personas, and a data folder of the test's own (autouse)
+world = intake_fixtures.world
+own_data_dir = intake_fixtures.own_data_dir
 
 LON, LAT = 113.05, 23.05
 TEXT = ("小区门口路灯不亮", "东门口的三盏路灯坏了三天，晚上很黑，老人出门不安全")

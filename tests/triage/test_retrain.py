@@ -14,8 +14,12 @@ from huying.triage import versions
 from huying.triage.classifier import Prediction, default_classifier
 from huying.triage.corrections import Example, city_examples, corrections, retrain
 from tests.cases.conftest import T0, World
-from tests.intake.conftest import own_data_dir, world  # noqa: F401 - fixtures
+from tests.intake import conftest as intake_fixtures
 from tests.triage.conftest import TINY
+
+# the small city with personas, and a data folder of the test's own (autouse)
+world = intake_fixtures.world
+own_data_dir = intake_fixtures.own_data_dir
 
 SEED = [Example(s, d, lab) for s, d, lab in TINY * 2]
 #: The city's own word for a problem the seed data has never seen.

@@ -10,7 +10,11 @@ import pytest
 from huying.triage import routing
 from huying.triage.routing import Rule, RuleError, Target
 from tests.cases.conftest import World
-from tests.intake.conftest import own_data_dir, world  # noqa: F401 - fixtures
+from tests.intake import conftest as intake_fixtures
+
+# the small city with personas, and a data folder of the test's own (autouse)
+world = intake_fixtures.world
+own_data_dir = intake_fixtures.own_data_dir
 
 GRID = "441900/441900-A1/441900101/441900101001/441900101001001/"
 TOWN = "441900/441900-A1/441900101/"
