@@ -109,7 +109,7 @@ def emit(
         "value": _round(value),
         "unit": unit,
         "baseline": None if baseline is None else {"name": baseline[0], "value": _round(baseline[1])},
-        "ratio": None if ratio is None else round(ratio, 2),
+        "ratio": None if ratio is None else _round(ratio),
         "sizes": sizes,
         "goal": goal,
         "met": met,
