@@ -35,7 +35,8 @@ def _node(session: SessionDep, actor: Actor, code: str) -> Node:
 @router.get("/leader", response_class=HTMLResponse)
 def leader(request: Request, session: SessionDep, actor: PageActor, node: str = "") -> Response:
     here = _node(session, actor, node)
-    data = queries.figures_below(session, here, now())
+    t = now()
+    data = queries.cached(session, "figures", here, lambda: queries.figures_below(session, here, t))
     return render(request, "leader.html", {
         "node": here, "trail": geo.ancestors(session, here), "figures": data["node"],
         "children": data["children"], "map_level": MAP_LEVEL[Level(here.level)].value,
@@ -62,5 +63,7 @@ def map_counts(session: SessionDep, actor: PageActor, node: str = "") -> Respons
 @router.get("/web/stats/trend.json")
 def trend(session: SessionDep, actor: PageActor, node: str = "") -> Response:
     here = _node(session, actor, node)
-    return JSONResponse({"node": here.code, **queries.trend(session, here, now())},
+    t = now()
+    data = queries.cached(session, "trend", here, lambda: queries.trend(session, here, t))
+    return JSONResponse({"node": here.code, **data},
                         headers={"Cache-Control": "private, no-cache"})
