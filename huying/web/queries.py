@@ -247,7 +247,8 @@ _figures_lock = threading.Lock()
 
 def cached(session: Session, kind: str, node: Node, compute: Any) -> Any:
     """``compute()`` at most once per :data:`FIGURES_TTL` per database, kind and node."""
-    key = (str(session.get_bind().url), kind, node.code)
+    bind = session.get_bind()
+    key = (str(bind.engine.url), kind, node.code)
     with _figures_lock:
         hit = _figures_cache.get(key)
     if hit is not None and time.monotonic() - hit[0] < FIGURES_TTL:
