@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 23:21:11.082057
+Create Date: 2026-11-24 23:59:58.183941
 """
 from collections.abc import Sequence
 
@@ -104,6 +104,49 @@ def upgrade() -> None:
         batch_op.create_index('ix_geo_nodes_city_level', ['city_id', 'level'], unique=False)
         batch_op.create_index(batch_op.f('ix_geo_nodes_parent_id'), ['parent_id'], unique=False)
         batch_op.create_index('ix_geo_nodes_path', ['path'], unique=False)
+
+    op.create_table('metrics_grid_month',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('grid_path', sa.String(length=200), nullable=False),
+    sa.Column('month', sa.Integer(), nullable=False),
+    sa.Column('received', sa.Integer(), nullable=False),
+    sa.Column('closed', sa.Integer(), nullable=False),
+    sa.Column('fixed_on_spot', sa.Integer(), nullable=False),
+    sa.Column('on_time', sa.Integer(), nullable=False),
+    sa.Column('reworked', sa.Integer(), nullable=False),
+    sa.Column('satisfied', sa.Integer(), nullable=False),
+    sa.Column('dissatisfied', sa.Integer(), nullable=False),
+    sa.Column('escalations', sa.Integer(), nullable=False),
+    sa.Column('close_seconds', sa.Float(), nullable=False),
+    sa.Column('city_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['city_id'], ['cities.id'], name=op.f('fk_metrics_grid_month_city_id_cities'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_metrics_grid_month')),
+    sa.UniqueConstraint('city_id', 'grid_path', 'month', name=op.f('uq_metrics_grid_month_city_id_grid_path_month'))
+    )
+    with op.batch_alter_table('metrics_grid_month', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_metrics_grid_month_city_id'), ['city_id'], unique=False)
+
+    op.create_table('routing_rules',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('category', sa.String(length=20), nullable=False),
+    sa.Column('node_path', sa.String(length=200), nullable=False),
+    sa.Column('org_kind', sa.String(length=30), nullable=False),
+    sa.Column('department', sa.String(length=30), nullable=True),
+    sa.Column('level', sa.String(length=12), nullable=False),
+    sa.Column('delegated', sa.Boolean(), nullable=False),
+    sa.Column('auto', sa.Boolean(), nullable=False),
+    sa.Column('priority', sa.Integer(), nullable=False),
+    sa.Column('fallbacks', sa.Text(), nullable=False),
+    sa.Column('note', sa.String(length=200), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('updated_at', huying.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('city_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['city_id'], ['cities.id'], name=op.f('fk_routing_rules_city_id_cities'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_routing_rules'))
+    )
+    with op.batch_alter_table('routing_rules', schema=None) as batch_op:
+        batch_op.create_index('ix_routing_rules_city', ['city_id', 'active'], unique=False)
+        batch_op.create_index(batch_op.f('ix_routing_rules_city_id'), ['city_id'], unique=False)
 
     op.create_table('households',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -243,6 +286,7 @@ def upgrade() -> None:
     sa.Column('lon', sa.Float(), nullable=True),
     sa.Column('lat', sa.Float(), nullable=True),
     sa.Column('address', sa.String(length=200), nullable=True),
+    sa.Column('h3_cell', sa.String(length=16), nullable=True),
     sa.Column('grid_id', sa.Integer(), nullable=True),
     sa.Column('grid_path', sa.String(length=200), nullable=False),
     sa.Column('reporter_kind', sa.String(length=12), nullable=False),
@@ -279,6 +323,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('city_id', 'code', name=op.f('uq_cases_city_id_code'))
     )
     with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.create_index('ix_cases_city_h3', ['city_id', 'h3_cell'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_city_id'), ['city_id'], unique=False)
         batch_op.create_index('ix_cases_city_status', ['city_id', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_grid_id'), ['grid_id'], unique=False)
@@ -344,6 +389,24 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_case_events_case_id'), ['case_id'], unique=False)
         batch_op.create_index('ix_case_events_city_at', ['city_id', 'at'], unique=False)
         batch_op.create_index(batch_op.f('ix_case_events_city_id'), ['city_id'], unique=False)
+
+    op.create_table('case_reporters',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('contact', sa.String(length=60), nullable=True),
+    sa.Column('event_seq', sa.Integer(), nullable=False),
+    sa.Column('joined_at', huying.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('city_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_case_reporters_case_id_cases'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['city_id'], ['cities.id'], name=op.f('fk_case_reporters_city_id_cities'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_case_reporters_user_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_case_reporters'))
+    )
+    with op.batch_alter_table('case_reporters', schema=None) as batch_op:
+        batch_op.create_index('ix_case_reporters_case', ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_case_reporters_city_id'), ['city_id'], unique=False)
+        batch_op.create_index('ix_case_reporters_user', ['user_id'], unique=False)
 
     op.create_table('idempotency_keys',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -505,6 +568,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_idempotency_keys_case_id'))
 
     op.drop_table('idempotency_keys')
+    with op.batch_alter_table('case_reporters', schema=None) as batch_op:
+        batch_op.drop_index('ix_case_reporters_user')
+        batch_op.drop_index(batch_op.f('ix_case_reporters_city_id'))
+        batch_op.drop_index('ix_case_reporters_case')
+
+    op.drop_table('case_reporters')
     with op.batch_alter_table('case_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_case_events_city_id'))
         batch_op.drop_index('ix_case_events_city_at')
@@ -529,6 +598,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_cases_grid_id'))
         batch_op.drop_index('ix_cases_city_status')
         batch_op.drop_index(batch_op.f('ix_cases_city_id'))
+        batch_op.drop_index('ix_cases_city_h3')
 
     op.drop_table('cases')
     with op.batch_alter_table('api_tokens', schema=None) as batch_op:
@@ -565,6 +635,15 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_households_city_id'))
 
     op.drop_table('households')
+    with op.batch_alter_table('routing_rules', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_routing_rules_city_id'))
+        batch_op.drop_index('ix_routing_rules_city')
+
+    op.drop_table('routing_rules')
+    with op.batch_alter_table('metrics_grid_month', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_metrics_grid_month_city_id'))
+
+    op.drop_table('metrics_grid_month')
     with op.batch_alter_table('geo_nodes', schema=None) as batch_op:
         batch_op.drop_index('ix_geo_nodes_path')
         batch_op.drop_index(batch_op.f('ix_geo_nodes_parent_id'))
