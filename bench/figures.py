@@ -2,7 +2,7 @@
 queries vs a naive GROUP BY.
 
     .venv/bin/python bench/figures.py                      # 1M cases (~6.5M events), both databases
-    .venv/bin/python bench/figures.py --cases 200000,1000000
+    .venv/bin/python bench/figures.py --cases 100000,1000000
     .venv/bin/python bench/figures.py --smoke              # 1k and 4k cases, 80 grids (seconds)
 
 Setup (a fixture, not measured): the demo city (1,000 grids, 1,633 nodes) and synthetic
@@ -180,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = C.parser(__doc__)
     ap.add_argument("--cases", default=None, help="comma-separated case counts")
     args = ap.parse_args(argv)
-    sizes = [1_000, 4_000] if args.smoke else [200_000, 1_000_000]
+    sizes = [1_000, 4_000] if args.smoke else [100_000, 1_000_000]
     if args.cases:
         sizes = [int(x) for x in args.cases.split(",")]
     ok = True

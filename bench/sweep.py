@@ -86,7 +86,7 @@ def measure(backend: str, url: str, small: bool, n_open: int, n_due: int, handle
     analyze(eng)
     setup_s = time.perf_counter() - t
 
-    reps = 3 if small else 5
+    reps = 3 if small else 10
     jobs.sweep(eng, now=NOW - dt.timedelta(days=30), escalate_after=99)  # warm: imports, caches
     with Session(eng) as s:
         find_ms, got = C.best_of(lambda: s.scalar(
