@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     max_attachment_bytes: int = 10 * 1024 * 1024
     #: Distance in metres within which open cases are duplicate candidates.
     duplicate_radius_m: float = 250.0
+    #: Days back in which open cases are duplicate candidates.
+    duplicate_window_days: float = 30.0
     #: Classifier confidence under which a case waits for a person.
     triage_min_confidence: float = 0.6
     #: Anonymous requests per minute per client address (token bucket refill; 0 = no limit).

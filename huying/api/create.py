@@ -22,7 +22,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from huying.api.models import IdempotencyKey
-from huying.cases import service as svc
 from huying.cases.errors import InvalidInput, NotVisible
 from huying.cases.models import Case
 from huying.cases.policy import Actor
@@ -31,8 +30,10 @@ KEY_MAX = 200
 
 
 def report(session: Session, actor: Actor, *, now: dt.datetime, channel: str, **fields: Any) -> Case:
-    """The intake call of every API channel (swap here for ``huying.intake`` later)."""
-    return svc.report(session, actor, now=now, channel=channel, **fields)
+    """The intake call of every API channel: the one pipeline (``huying.intake``)."""
+    from huying.intake.service import ReportIn, intake
+
+    return intake(session, actor, ReportIn(**fields), channel=channel, now=now).case
 
 
 def fingerprint(*parts: Any) -> str:

@@ -71,6 +71,7 @@ def act(
     priority: str = typer.Option(None, help="Priority (classify)."),
     resolution: str = typer.Option(None, help="How it was resolved (close)."),
     no_followup_reason: str = typer.Option(None, help="Why there was no follow-up (close)."),
+    into: str = typer.Option(None, help="The primary case a duplicate is merged into (merge)."),
     version: int = typer.Option(None, help="Refuse if the case is no longer at this version."),
     now: str = typer.Option(None, help="ISO date-time to act at (default: now)."),
 ) -> None:
@@ -78,7 +79,8 @@ def act(
     moment = parse_now(now)
     body: dict[str, object] = {"note": note, "satisfaction": satisfaction, "method": method, "reason": reason,
                                "days": days, "category": category, "priority": priority,
-                               "resolution": resolution, "no_followup_reason": no_followup_reason}
+                               "resolution": resolution, "no_followup_reason": no_followup_reason,
+                               "into": into}
     if unit:
         body["units" if action == "add_cohandler" else "unit"] = list(unit) if action == "add_cohandler" else unit[0]
     with session_scope() as session, clean_errors():

@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, and_, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from huying.cases.errors import NotPermitted, NotVisible
-from huying.cases.models import Case, CaseCohandler
+from huying.cases.models import Case, CaseCohandler, SupervisionNotice
 from huying.cases.workflow import (
     TABLE,
     Action,
@@ -159,6 +159,8 @@ def check_act(session: Session, actor: Actor, case: Case | None, action: Action)
         # them the case's progress; it gives no power to act on it.
         if not _role_ever_may(actor.role, action):
             raise NotPermitted(f"a {actor.role} may never {action.value}")
+        if actor.user_id is not None and case.reporter_id == actor.user_id:
+            raise NotPermitted("you reported this case: there is nothing to join")
         return next_status(status, action, actor.role)
     if case is not None and not can_see(session, actor, case):
         raise NotVisible("no such case")
@@ -191,15 +193,39 @@ def check_act(session: Session, actor: Actor, case: Case | None, action: Action)
 
 
 def allowed_for(session: Session, actor: Actor, case: Case) -> list[Action]:
-    """The actions ``actor`` may take on ``case`` now (what the UI offers)."""
+    """The actions ``actor`` may take on ``case`` now (what the UI offers). Joining is not a
+    button on a case: intake offers it to a reporter whose report looks like this case."""
     out = []
     for action in allowed_actions(case.status, actor.role):
+        if action is Action.JOIN:
+            continue
         try:
             check_act(session, actor, case, action)
         except (NotPermitted, NotVisible, IllegalTransition):
             continue
         out.append(action)
     return out
+
+
+def can_reply(session: Session, actor: Actor, notice: SupervisionNotice) -> bool:
+    """Who answers a supervision notice: the unit it was sent to (its members, or officers
+    whose scope covers the unit's node; not the leaders who issue notices), or an admin."""
+    if notice.city_id != actor.city_id or actor.is_system:
+        return False
+    if actor.role == Role.ADMIN:
+        return True
+    if actor.role in (Role.LEADER, Role.RESIDENT):
+        return False
+    if actor.organisation_id == notice.unit_id:
+        return True
+    if actor.role == Role.DEPARTMENT_HANDLER:
+        return False
+    from huying.geo.models import Node
+    from huying.orgs.models import Organisation
+
+    unit_path = session.scalar(select(Node.path).join(Organisation, Organisation.node_id == Node.id)
+                               .where(Organisation.id == notice.unit_id))
+    return _covers(actor.node_path, unit_path)
 
 
 # --------------------------------------------------------------------------- beyond cases

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from huying.cases import deadlines, notify
+from huying.cases import deadlines, notify, policy
 from huying.cases.errors import InvalidInput, NotVisible, StaleVersion
 from huying.cases.models import (
     Attachment,
@@ -770,14 +770,10 @@ def reply_notice(session: Session, notice: SupervisionNotice, actor: Actor, *, r
         raise NotVisible("no such notice")
     if notice.replied_at is not None:
         raise InvalidInput("this notice has already been answered", "reply")
-    if actor.role != "admin" and actor.organisation_id != notice.unit_id:
-        unit_path = session.scalar(
-            select(Node.path).join(Organisation, Organisation.node_id == Node.id)
-            .where(Organisation.id == notice.unit_id))
-        if actor.role == "department_handler" or not (unit_path or "").startswith(actor.node_path):
-            from huying.cases.errors import NotPermitted
+    if not policy.can_reply(session, actor, notice):
+        from huying.cases.errors import NotPermitted
 
-            raise NotPermitted("only the unit the notice was sent to may answer it")
+        raise NotPermitted("only the unit the notice was sent to may answer it")
     done = session.execute(
         update(SupervisionNotice)
         .where(SupervisionNotice.id == notice.id, SupervisionNotice.replied_at.is_(None))

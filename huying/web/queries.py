@@ -16,8 +16,9 @@ from typing import Any
 from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from huying.cases import service as svc
 from huying.cases.models import Case, CaseEvent, Category, Ledger, Milestone, SupervisionNotice
-from huying.cases.policy import Actor, visible_filter
+from huying.cases.policy import Actor, can_reply, visible_filter
 from huying.cases.workflow import FINAL, Status
 from huying.geo.models import Level, Node
 from huying.orgs.models import Organisation, Role
@@ -147,26 +148,16 @@ def notices_for(session: Session, actor: Actor, *, case_id: int | None = None,
 
 
 def answerable(session: Session, actor: Actor, notices: list[SupervisionNotice]) -> set[int]:
-    """Which of ``notices`` are unanswered and addressed to the actor's units (the reply
-    form is shown; ``service.reply_notice`` checks again)."""
-    ids = [n.id for n in notices if n.replied_at is None]
-    if not ids:
-        return set()
-    q = _notice_scope(select(SupervisionNotice.id).where(SupervisionNotice.id.in_(ids)), actor)
-    return set(session.scalars(q))
+    """Which of ``notices`` are unanswered and the actor may answer (the policy's rule; the
+    reply form is shown for them and ``service.reply_notice`` checks again)."""
+    return {n.id for n in notices if n.replied_at is None and can_reply(session, actor, n)}
 
 
 def ledgers_under(session: Session, actor: Actor, node_path: str,
                   limit: int = 100) -> list[tuple[Ledger, Case, list[Milestone]]]:
-    rows = session.execute(
-        select(Ledger, Case).join(Case, Case.id == Ledger.case_id)
-        .where(visible_filter(actor), Case.grid_path.startswith(node_path))
-        .order_by(Ledger.opened_at.desc()).limit(limit)).all()
-    ids = [ledger.id for ledger, _ in rows]
-    ms: dict[int, list[Milestone]] = {}
-    for m in session.scalars(select(Milestone).where(Milestone.ledger_id.in_(ids)).order_by(Milestone.due_at)):
-        ms.setdefault(m.ledger_id, []).append(m)
-    return [(ledger, case, ms.get(ledger.id, [])) for ledger, case in rows]
+    """The ledger page's rows, newest first (``service.ledgers_under`` does the query)."""
+    rows = svc.ledgers_under(session, actor, node_path=node_path, open_only=False, limit=limit)
+    return [(r.ledger, r.case, r.milestones) for r in reversed(rows)]
 
 
 def map_counts(session: Session, node: Node, level: str, now: dt.datetime) -> dict[str, dict[str, int]]:

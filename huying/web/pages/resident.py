@@ -17,6 +17,7 @@ from huying.cases.workflow import Status
 from huying.config import get_settings
 from huying.deps import SessionDep
 from huying.geo import service as geo
+from huying.intake.service import ReportIn, intake
 from huying.orgs.models import Role
 from huying.web import queries
 from huying.web.deps import MaybeUser, PageActor
@@ -74,11 +75,10 @@ async def report(
         if x is None or y is None:
             raise InvalidInput("choose the place on the map", "location")
         uploads = await _read_photo(photo)
-        case = svc.report(
-            session, actor, title=title, description=description, channel=CHANNEL.get(actor.role, "resident_web"),
-            lon=x, lat=y, address=address or None, category=category or None,
-            anonymous=bool(anonymous), uploads=uploads, now=now(),
-        )
+        case = intake(session, actor, ReportIn(
+            title=title, description=description, lon=x, lat=y, address=address or None,
+            category=category or None, anonymous=bool(anonymous), uploads=uploads,
+        ), channel=CHANNEL.get(actor.role, "resident_web"), now=now()).case
     except InvalidInput as exc:
         session.rollback()
         return _report_page(request, session, actor, values, errors_of(exc), status_code=422)
