@@ -226,7 +226,7 @@ def grid_counts(session: Session, city_id: int, *, now: dt.datetime, since: dt.d
     return out
 
 
-def _figures(node: Node, c: Counts) -> Figures:
+def _figures(node: Any, c: Counts) -> Figures:
     return Figures(
         code=node.code, name=node.name_zh, level=node.level, received=c.received, closed=c.closed,
         fixed_on_spot=c.fixed_on_spot, on_time_rate=_ratio(c.on_time, c.closed),
@@ -241,7 +241,9 @@ def tree_figures(session: Session, city_id: int, *, now: dt.datetime, since: dt.
                  until: dt.datetime | None = None) -> dict[str, Figures]:
     """The figures of every node of the city, by node code."""
     per_grid = grid_counts(session, city_id, now=now, since=since, until=until)
-    nodes = session.execute(select(Node).where(Node.city_id == city_id)).scalars().all()
+    # the columns only: a node row carries its polygon (GeoJSON text), not needed here
+    nodes = session.execute(select(Node.code, Node.path, Node.name_zh, Node.level)
+                            .where(Node.city_id == city_id)).all()
     by_path = {n.path: n for n in nodes}
     totals: dict[str, Counts] = {n.path: Counts() for n in nodes}
     for path, c in per_grid.items():
