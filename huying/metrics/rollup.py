@@ -214,10 +214,18 @@ def grid_counts(session: Session, city_id: int, *, now: dt.datetime, since: dt.d
             w.append(CaseEvent.at < b)
         for path, *vals in session.execute(_grouped_events(dialect, city_id, w, by_month=False)).all():
             acc(path).add(Counts(*[int(v) for v in vals[:-1]], float(vals[-1])))  # type: ignore[arg-type]
+    # ``grid_path || ''``: grouping by the bare column lets SQLite walk ix_cases_grid_path over
+    # every case (0.8 s at 300k cases); with the expression it groups the open cases alone.
+    # ``unlikely()`` tells SQLite's planner that few cases are open (it cannot know it
+    # from its statistics), so that it takes them through ix_cases_city_status.
+    path_expr = (Case.grid_path + literal("")).label("grid_path")
+    is_open: ColumnElement[bool] = Case.status.in_(OPEN_STATUSES)
+    if dialect == "sqlite":
+        is_open = func.unlikely(is_open)  # type: ignore[assignment]
     open_rows = session.execute(
-        select(Case.grid_path, func.count(), func.coalesce(func.sum(case((Case.due_at < now, 1), else_=0)), 0))
-        .where(Case.city_id == city_id, Case.status.in_(OPEN_STATUSES))
-        .group_by(Case.grid_path)
+        select(path_expr, func.count(), func.coalesce(func.sum(case((Case.due_at < now, 1), else_=0)), 0))
+        .where(Case.city_id == city_id, is_open)
+        .group_by(path_expr)
     ).all()
     for path, n_open, n_overdue in open_rows:
         c = acc(path)
