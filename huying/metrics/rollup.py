@@ -5,11 +5,11 @@ node's events to their cases with two EXISTS per closing event: over millions of
 city's figures take minutes (see ``docs/performance.md``, P3). Here:
 
 - ``metrics_grid_month`` (:class:`huying.metrics.models.GridMonth`) holds the counters per
-  grid and UTC month. :func:`apply_event` adds one event to it in the event's own
+  grid and UTC month, and per grid and UTC day. :func:`apply_event` adds one event to it in the event's own
   transaction; :func:`rebuild` recomputes it from the events (one grouped pass).
-- :func:`tree_figures` reads the rollup grouped by grid (a few thousand grids × months),
-  adds the events of the partial months at the edges of ``since`` / ``until`` from the
-  event table, counts open and overdue cases per grid, and rolls the grids up the tree in
+- :func:`tree_figures` reads the rollup grouped by grid: whole months from the month rows,
+  whole days at the edges of ``since`` / ``until`` from the day rows, the partial days at
+  the very ends from the event table (at most two days of events), counts open and overdue cases per grid, and rolls the grids up the tree in
   Python: one node or the whole tree cost the same few queries.
 - :func:`figures` returns exactly what ``service.figures`` returns, from that.
 
@@ -77,6 +77,30 @@ def _next_month(month: int) -> int:
     return (y + 1) * 100 + 1 if m == 12 else month + 1
 
 
+def _ymd(at: dt.datetime) -> int:
+    at = at.astimezone(dt.UTC)
+    return (at.year * 100 + at.month) * 100 + at.day
+
+
+def _floor_day(at: dt.datetime) -> dt.datetime:
+    at = at.astimezone(dt.UTC)
+    return dt.datetime(at.year, at.month, at.day, tzinfo=dt.UTC)
+
+
+def _ceil_day(at: dt.datetime) -> dt.datetime:
+    d = _floor_day(at)
+    return d if d == at else d + dt.timedelta(days=1)
+
+
+def _floor_month(at: dt.datetime) -> dt.datetime:
+    return _month_start(month_of(at))
+
+
+def _ceil_month(at: dt.datetime) -> dt.datetime:
+    m = _floor_month(at)
+    return m if m == at else _month_start(_next_month(month_of(at)))
+
+
 # ----------------------------------------------------------------------------- writing
 def event_counts(action: str, at: dt.datetime, created_at: dt.datetime, *, ever_overdue: bool,
                  reworked: bool) -> dict[str, Any]:
@@ -108,12 +132,14 @@ def apply_event(conn: Connection, *, city_id: int, grid_path: str, action: str, 
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
-    stmt = insert(_T).values(city_id=city_id, grid_path=grid_path, month=month_of(at), **counts)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["city_id", "grid_path", "month"],
-        set_={k: _T.c[k] + stmt.excluded[k] for k in COUNTERS},
-    )
-    conn.execute(stmt)
+    utc = at.astimezone(dt.UTC)
+    for day in (0, utc.day):  # the month's row and the day's row
+        stmt = insert(_T).values(city_id=city_id, grid_path=grid_path, month=month_of(at), day=day, **counts)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["city_id", "grid_path", "month", "day"],
+            set_={k: _T.c[k] + stmt.excluded[k] for k in COUNTERS},
+        )
+        conn.execute(stmt)
 
 
 def _month_expr(dialect: str) -> ColumnElement[int]:
@@ -122,7 +148,14 @@ def _month_expr(dialect: str) -> ColumnElement[int]:
     return func.cast(func.to_char(func.timezone("UTC", CaseEvent.at), "YYYYMM"), _T.c.month.type)
 
 
-def _grouped_events(dialect: str, city_id: int, where: list[Any], by_month: bool) -> Any:
+def _day_expr(dialect: str) -> ColumnElement[int]:
+    if dialect == "sqlite":
+        return func.cast(func.strftime("%d", CaseEvent.at), _T.c.day.type)
+    return func.cast(func.to_char(func.timezone("UTC", CaseEvent.at), "DD"), _T.c.day.type)
+
+
+def _grouped_events(dialect: str, city_id: int, where: list[Any], by_month: bool,
+                    by_day: bool = False) -> Any:
     """One grouped pass over the events joined to their cases: the counters per grid (and
     month), computed exactly as ``service.node_figures`` computes them per node."""
     e = CaseEvent
@@ -136,6 +169,8 @@ def _grouped_events(dialect: str, city_id: int, where: list[Any], by_month: bool
     keys: list[Any] = [Case.grid_path]
     if by_month:
         keys.append(_month_expr(dialect).label("month"))
+    if by_day:
+        keys.append(_day_expr(dialect).label("day"))
     return (
         select(
             *keys,
@@ -162,10 +197,13 @@ def rebuild(session: Session, city_id: int) -> int:
     commands would be overwritten. Returns the number of rows."""
     dialect = session.get_bind().dialect.name
     session.execute(delete(_T).where(_T.c.city_id == city_id))
-    q = _grouped_events(dialect, city_id, [], by_month=True).subquery()
     cols = ["grid_path", "month", *COUNTERS]
+    q = _grouped_events(dialect, city_id, [], by_month=True).subquery()
     session.execute(_T.insert().from_select(
-        ["city_id", *cols], select(literal(city_id), *[q.c[c] for c in cols])))
+        ["city_id", "day", *cols], select(literal(city_id), literal(0), *[q.c[c] for c in cols])))
+    q = _grouped_events(dialect, city_id, [], by_month=True, by_day=True).subquery()
+    session.execute(_T.insert().from_select(
+        ["city_id", "day", *cols], select(literal(city_id), q.c.day, *[q.c[c] for c in cols])))
     return int(session.scalar(select(func.count()).select_from(_T).where(_T.c.city_id == city_id)) or 0)
 
 
@@ -182,31 +220,15 @@ def grid_counts(session: Session, city_id: int, *, now: dt.datetime, since: dt.d
             c = out[path] = Counts()
         return c
 
-    # whole months from the rollup, the ragged edges from the events
-    lo = None if since is None else month_of(since)
-    if since is not None and since != _month_start(lo):  # type: ignore[arg-type]
-        lo = _next_month(lo)  # type: ignore[arg-type]
-    hi = None if until is None else month_of(until)  # months < hi are whole
-    where = [_T.c.city_id == city_id]
-    if lo is not None:
-        where.append(_T.c.month >= lo)
-    if hi is not None:
-        where.append(_T.c.month < hi)
-    edges: list[tuple[dt.datetime | None, dt.datetime | None]] = []
-    if lo is not None and hi is not None and lo >= hi:  # inside one month: events only
-        edges.append((since, until))
-    else:
+    def add_rows(where: list[Any]) -> None:
         rows = session.execute(
             select(_T.c.grid_path, *[func.sum(_T.c[k]) for k in COUNTERS])
-            .where(*where).group_by(_T.c.grid_path)
+            .where(_T.c.city_id == city_id, *where).group_by(_T.c.grid_path)
         ).all()
         for path, *vals in rows:
             acc(path).add(Counts(*[int(v) for v in vals[:-1]], float(vals[-1])))  # type: ignore[arg-type]
-        if since is not None and lo is not None and since < _month_start(lo):
-            edges.append((since, _month_start(lo)))
-        if until is not None and hi is not None and until > _month_start(hi):
-            edges.append((_month_start(hi), until))
-    for a, b in edges:
+
+    def add_events(a: dt.datetime | None, b: dt.datetime | None) -> None:
         w = []
         if a is not None:
             w.append(CaseEvent.at >= a)
@@ -214,6 +236,38 @@ def grid_counts(session: Session, city_id: int, *, now: dt.datetime, since: dt.d
             w.append(CaseEvent.at < b)
         for path, *vals in session.execute(_grouped_events(dialect, city_id, w, by_month=False)).all():
             acc(path).add(Counts(*[int(v) for v in vals[:-1]], float(vals[-1])))  # type: ignore[arg-type]
+
+    def add_days(a: dt.datetime, b: dt.datetime) -> None:  # whole days [a, b)
+        if a < b:
+            lo, hi = _ymd(a), _ymd(b)
+            add_rows([_T.c.day > 0, _T.c.month >= lo // 100, _T.c.month <= hi // 100,
+                      _T.c.month * 100 + _T.c.day >= lo, _T.c.month * 100 + _T.c.day < hi])
+
+    # [since, until) = partial days (events) + whole days (day rows) + whole months (month rows)
+    A = None if since is None else _ceil_day(since)
+    B = None if until is None else _floor_day(until)
+    if A is not None and B is not None and A >= B:  # within a day or two: the events
+        add_events(since, until)
+    else:
+        if since is not None and since < A:  # type: ignore[operator]
+            add_events(since, A)
+        if until is not None and B < until:  # type: ignore[operator]
+            add_events(B, until)
+        M1 = None if A is None else _ceil_month(A)
+        M2 = None if B is None else _floor_month(B)
+        if M1 is not None and M2 is not None and M1 >= M2:
+            add_days(A, B)  # type: ignore[arg-type]
+        else:
+            if A is not None and A < M1:  # type: ignore[operator]
+                add_days(A, M1)  # type: ignore[arg-type]
+            if B is not None and M2 < B:  # type: ignore[operator]
+                add_days(M2, B)  # type: ignore[arg-type]
+            where = [_T.c.day == 0]
+            if M1 is not None:
+                where.append(_T.c.month >= month_of(M1))
+            if M2 is not None:
+                where.append(_T.c.month < month_of(M2))
+            add_rows(where)
     # ``grid_path || ''``: grouping by the bare column lets SQLite walk ix_cases_grid_path over
     # every case (0.8 s at 300k cases); with the expression it groups the open cases alone.
     # ``unlikely()`` tells SQLite's planner that few cases are open (it cannot know it

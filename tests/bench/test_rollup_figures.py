@@ -35,9 +35,10 @@ def _city(engine: Engine) -> int:
 
 def _table(s: Session) -> dict[tuple[str, int], tuple[float, ...]]:
     cols = [GridMonth.__table__.c[k] for k in rollup.COUNTERS]
-    rows = s.execute(select(GridMonth.grid_path, GridMonth.month, *cols)).all()
+    rows = s.execute(select(GridMonth.grid_path, GridMonth.month, GridMonth.day, *cols)).all()
     # close_seconds to the second: SQLite's julianday() arithmetic is off by microseconds
-    return {(r[0], r[1]): tuple(round(float(v)) for v in r[2:]) for r in rows}
+    # (rebuild keeps rows of events that count nothing, e.g. a day of dispatches only: zeros)
+    return {(r[0], r[1], r[2]): tuple(round(float(v)) for v in r[3:]) for r in rows if any(r[3:])}
 
 
 def test_rollup_figures_equal_the_per_node_figures_for_every_node(fresh_engine: Engine) -> None:
@@ -48,9 +49,15 @@ def test_rollup_figures_equal_the_per_node_figures_for_every_node(fresh_engine: 
         nodes = s.scalars(select(Node).where(Node.city_id == city_id).order_by(Node.code)).all()
         first = s.scalar(select(CaseEvent.at).order_by(CaseEvent.at).limit(1))
         assert first is not None
-        periods = [(None, None),
-                   (first + dt.timedelta(days=40, hours=5), first + dt.timedelta(days=200, minutes=7)),
-                   (first + dt.timedelta(days=10), first + dt.timedelta(days=20))]
+        day = dt.timedelta(days=1)
+        periods = [(None, None),  # all time: month rows
+                   (first + 40 * day + dt.timedelta(hours=5), first + 200 * day + dt.timedelta(minutes=7)),
+                   (first + 10 * day, first + 20 * day),  # days only, maybe across a month end
+                   (first + 3 * day + dt.timedelta(hours=2), first + 3 * day + dt.timedelta(hours=9)),
+                   (first + 5 * day + dt.timedelta(hours=20), first + 6 * day + dt.timedelta(hours=3)),
+                   (None, first + 100 * day + dt.timedelta(hours=1)),
+                   (first + 100 * day + dt.timedelta(hours=1), None),
+                   (dt.datetime(2026, 1, 1, tzinfo=dt.UTC), dt.datetime(2026, 3, 1, tzinfo=dt.UTC))]
         for since, until in periods:
             tree = rollup.tree_figures(s, city_id, now=NOW, since=since, until=until)
             for node in nodes:
