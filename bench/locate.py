@@ -347,7 +347,9 @@ def main(argv: list[str] | None = None) -> int:
             # the common fields of bench/_common.py; P2 has no PostGIS row: not installed here
             if "meets_target" in line:
                 line["goal"] = ">= 2M points/s over >= 10k grids; >= 5x STRtree(within)"
-                line["met"] = line.pop("meets_target") and line["sizes"]["polygons"] >= 10_000
+                # the goal is set over >= 10k grids: a smaller set (the demo's 1,000) is shown, not judged
+                met = line.pop("meets_target")
+                line["met"] = met if line["sizes"]["polygons"] >= 10_000 else None
             else:
                 line.setdefault("goal", None)
                 line.setdefault("met", None)
