@@ -194,13 +194,17 @@ def _unit(session: Session, city_id: int, code: str) -> tuple[UnitRef, NodeRef]:
     return found
 
 
-def _schedule(session: Session, case: Case, status: Status, now: dt.datetime) -> dict[str, Any]:
-    """Deadline columns for a case entering ``status`` at ``now``."""
+def _schedule(session: Session, case: Case, status: Status, now: dt.datetime,
+              changes: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Deadline columns for a case entering ``status`` at ``now`` (with the category and
+    priority that ``changes`` are about to give it)."""
     step = STEP_OF_STATUS.get(status)
     if step is None:
         return {"due_at": None, "sweep_at": None, "warned": False, "overdue_periods": 0}
-    sched = deadlines.schedule(session, case.city_id, category_path(session, case.category_id),
-                               case.priority, step, now)
+    changes = changes or {}
+    category_id = changes.get("category_id", case.category_id)
+    priority = changes.get("priority", case.priority)
+    sched = deadlines.schedule(session, case.city_id, category_path(session, category_id), priority, step, now)
     return {"due_at": sched.due_at, "sweep_at": min(sched.warn_at, sched.due_at),
             "warned": False, "overdue_periods": 0}
 
@@ -329,9 +333,9 @@ def _command(
     loaded = case.version
     changes = dict(changes or {})
     if reschedule and (target is not source or action is Action.CLASSIFY):
-        for key, value in changes.items():  # category / priority may change the rule
-            setattr(case, key, value)
-        changes = {**_schedule(session, case, target, now), **changes}
+        # The case object is not touched before the compare-and-set write: a change made
+        # through the ORM would be flushed by the next query with no version check of ours.
+        changes = {**_schedule(session, case, target, now, changes), **changes}
 
     def write() -> None:
         _record(session, case, action, actor, now, source, target, changes, note, extra)
