@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, NoReturn
 
@@ -70,9 +69,3 @@ def actor_for(session: Session, username: str) -> Any:
     except AccountError as exc:
         fail(str(exc), EXIT_INVALID)
 
-
-def stdout_is_tty() -> bool:
-    return sys.stdout.isatty()
-
-
-Command = Callable[..., Any]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import typer
@@ -132,14 +133,11 @@ def list_(
         for case in svc.list_cases(session, actor, node_path=path, status=status or None,
                                    overdue_at=moment if overdue else None, limit=limit):
             d = present.case_dict(session, case, None, moment)
-            typer.echo(present_json_line(d))
+            typer.echo(json.dumps({k: d[k] for k in LIST_FIELDS}, ensure_ascii=False, default=str))
 
 
-def present_json_line(d: dict[str, object]) -> str:
-    import json
-
-    return json.dumps({k: d[k] for k in ("code", "status", "title", "unit", "handling_level", "due_at", "overdue")},
-                      ensure_ascii=False, default=str)
+#: The fields of one line of ``huying case list``.
+LIST_FIELDS = ("code", "status", "title", "unit", "handling_level", "due_at", "overdue")
 
 
 @app.command()
