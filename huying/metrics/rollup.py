@@ -229,7 +229,9 @@ def grid_counts(session: Session, city_id: int, *, now: dt.datetime, since: dt.d
             acc(path).add(Counts(*[int(v) for v in vals[:-1]], float(vals[-1])))  # type: ignore[arg-type]
 
     def add_events(a: dt.datetime | None, b: dt.datetime | None) -> None:
-        w = []
+        # the event's own city key: the range then runs on ix_case_events_city_at (PostgreSQL
+        # scanned every event for a partial day without it: 0.08 s at 300k cases)
+        w = [CaseEvent.city_id == city_id]
         if a is not None:
             w.append(CaseEvent.at >= a)
         if b is not None:
