@@ -105,7 +105,7 @@ def rows(city, n: int, seed: int):  # type: ignore[no-untyped-def]
         yield cases, events
 
 
-def measure(backend: str, url: str, n: int, small: bool) -> dict:  # type: ignore[type-arg]
+def measure(backend: str, url: str, n: int, small: bool, per_node: bool = True) -> dict:  # type: ignore[type-arg]
     from _city import CASE_COLUMNS, CASES, EVENT_COLUMNS, EVENTS, analyze, build_city, bulk_insert
 
     from huying.geo.models import Level, Node
@@ -152,6 +152,11 @@ def measure(backend: str, url: str, n: int, small: bool) -> dict:  # type: ignor
             return len(s.execute(q).all())
 
         out["naive_s"], _ = C.best_of(naive, 1 if not small else reps)
+        if not per_node:
+            out["service_city_page_s"] = out["service_all_nodes_s"] = float("nan")
+            out["service_sampled_nodes"] = 0
+            eng.dispose()
+            return out
         out["service_city_page_s"], page = C.best_of(lambda: service.figures(s, cid, None, now=NOW), 1)
         assert page["node"] == tree["441900"].as_dict(), (page["node"], tree["441900"])
         # one query per node: every node at smoke size; a sample per level otherwise
@@ -179,6 +184,8 @@ def measure(backend: str, url: str, n: int, small: bool) -> dict:  # type: ignor
 def main(argv: list[str] | None = None) -> int:
     ap = C.parser(__doc__)
     ap.add_argument("--cases", default=None, help="comma-separated case counts")
+    ap.add_argument("--skip-per-node", action="store_true",
+                    help="skip metrics.service's per-node queries (minutes at 1M cases)")
     args = ap.parse_args(argv)
     sizes = [1_000, 4_000] if args.smoke else [100_000, 1_000_000]
     if args.cases:
@@ -189,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
             runs = []
             for n in sizes:
                 with C.scratch_database(backend, Path(tmp)) as url:
-                    runs.append(measure(backend, url, n, args.smoke))
+                    runs.append(measure(backend, url, n, args.smoke, not args.skip_per_node))
                     print(f"# {runs[-1]}", file=sys.stderr, flush=True)
             big = runs[-1]
             sz = {k: big[k] for k in ("cases", "events", "rollup_rows", "nodes", "load_s", "rebuild_s")}
@@ -209,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
                    baseline=("naive GROUP BY grid over events ⨝ cases", big["naive_s"]),
                    ratio=big["naive_s"] / big["rollup_period_s"], sizes=sz, goal="<= 1 s", met=met,
                    smoke=args.smoke)
+            if args.skip_per_node:
+                continue
             C.emit(BENCH, f"figures_every_node_per_node_queries[{backend}]", big["service_all_nodes_s"],
                    "s (all nodes, metrics.service, one query per node)",
                    baseline=("naive GROUP BY grid over events ⨝ cases", big["naive_s"]),

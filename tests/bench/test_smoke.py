@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,12 +15,17 @@ from pathlib import Path
 import pytest
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
-SCRIPTS = sorted(p for p in BENCH.glob("*.py") if not p.name.startswith("_"))
+#: Benchmarks whose smoke run already has its own test (not run twice in ``make test``).
+OWN_TEST = {"locate.py": "tests/geo/test_bench_smoke.py", "triage.py": "tests/triage/test_bench.py",
+            "intake.py": "tests/intake/test_bench.py"}
+SCRIPTS = sorted(p for p in BENCH.glob("*.py") if not p.name.startswith("_") and p.name not in OWN_TEST)
 COMMON = {"name", "value", "unit", "baseline", "ratio", "sizes", "machine"}
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=[p.stem for p in SCRIPTS])
 def test_the_benchmark_runs_at_smoke_size(script: Path) -> None:
+    if script.name == "intake_http.py" and shutil.which("wrk") is None:
+        pytest.skip("wrk is not installed (apt-get install -y wrk): P1 cannot run")
     env = {**os.environ, "HUYING_SLA_SWEEP_INTERVAL": "0", "PYTHONPATH": str(BENCH.parent)}
     proc = subprocess.run([sys.executable, str(script), "--smoke"], capture_output=True, text=True,
                           timeout=120, env=env, cwd=BENCH.parent)
@@ -29,3 +35,10 @@ def test_the_benchmark_runs_at_smoke_size(script: Path) -> None:
     for line in lines:
         missing = COMMON - line.keys()
         assert not missing, f"{line.get('name')}: missing {missing}"
+
+
+def test_the_benchmarks_with_their_own_smoke_test_have_it() -> None:
+    root = BENCH.parent
+    for script, test in OWN_TEST.items():
+        if (BENCH / script).exists():
+            assert (root / test).exists(), f"{script}: {test} is gone; run it here instead"
