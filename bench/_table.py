@@ -9,7 +9,6 @@ too; it measures nothing."""
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -18,6 +17,8 @@ IDS = [("intake_http", "P1"), ("locate", "P2"), ("figures", "P3"), ("import", "P
 
 
 def _fmt(v: object) -> str:
+    if isinstance(v, int) and not isinstance(v, bool):
+        return f"{v:,}"
     if isinstance(v, float):
         return f"{v:,.4g}" if abs(v) < 1000 else f"{v:,.0f}"
     return str(v)

@@ -26,7 +26,7 @@ import datetime as dt
 from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import and_, case, delete, exists, func, literal, select
+from sqlalchemy import Table, and_, case, delete, exists, func, literal, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import ColumnElement
@@ -41,7 +41,7 @@ from huying.metrics.service import CLOSING, Figures, _ratio, _seconds
 COUNTERS = ("received", "closed", "fixed_on_spot", "on_time", "reworked", "satisfied", "dissatisfied",
             "escalations", "close_seconds")
 OPEN_STATUSES = [s.value for s in Status if s not in FINAL and s is not Status.START]
-_T = GridMonth.__table__
+_T: Table = GridMonth.__table__  # type: ignore[assignment]
 
 
 @dataclass
@@ -61,6 +61,12 @@ class Counts:
     def add(self, other: Counts) -> None:
         for f in fields(self):
             setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+
+def _counts(vals: Any) -> Counts:
+    """A row of the ``COUNTERS`` sums as ``Counts``."""
+    *ints, seconds = vals
+    return Counts(*(int(v) for v in ints), close_seconds=float(seconds))
 
 
 def month_of(at: dt.datetime) -> int:
@@ -226,7 +232,7 @@ def grid_counts(session: Session, city_id: int, *, now: dt.datetime, since: dt.d
             .where(_T.c.city_id == city_id, *where).group_by(_T.c.grid_path)
         ).all()
         for path, *vals in rows:
-            acc(path).add(Counts(*[int(v) for v in vals[:-1]], float(vals[-1])))  # type: ignore[arg-type]
+            acc(path).add(_counts(vals))
 
     def add_events(a: dt.datetime | None, b: dt.datetime | None) -> None:
         # the event's own city key: the range then runs on ix_case_events_city_at (PostgreSQL
@@ -237,7 +243,7 @@ def grid_counts(session: Session, city_id: int, *, now: dt.datetime, since: dt.d
         if b is not None:
             w.append(CaseEvent.at < b)
         for path, *vals in session.execute(_grouped_events(dialect, city_id, w, by_month=False)).all():
-            acc(path).add(Counts(*[int(v) for v in vals[:-1]], float(vals[-1])))  # type: ignore[arg-type]
+            acc(path).add(_counts(vals))
 
     def add_days(a: dt.datetime, b: dt.datetime) -> None:  # whole days [a, b)
         if a < b:

@@ -13,12 +13,11 @@ import random
 import time
 from typing import Any
 
-import pytest
 from sqlalchemy import func, inspect, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from huying.cases import record
 from huying.cases import service as svc
