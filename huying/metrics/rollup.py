@@ -66,7 +66,9 @@ class Counts:
 def _counts(vals: Any) -> Counts:
     """A row of the ``COUNTERS`` sums as ``Counts``."""
     *ints, seconds = vals
-    return Counts(*(int(v) for v in ints), close_seconds=float(seconds))
+    c = Counts(*(int(v) for v in ints))
+    c.close_seconds = float(seconds)
+    return c
 
 
 def month_of(at: dt.datetime) -> int:
