@@ -12,6 +12,9 @@ import json
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
+#: The sizes shown next to each figure (a goal met at one size says nothing of a larger one).
+SIZE_KEYS = ("cases", "events", "open", "due", "polygons", "points", "rows", "connections", "workers",
+             "batch", "train")
 IDS = [("intake_http", "P1"), ("locate", "P2"), ("figures", "P3"), ("import", "P4"), ("sweep", "P5"),
        ("triage", "P6"), ("memory", "P7")]
 
@@ -41,13 +44,15 @@ def rows() -> list[tuple[str, dict]]:  # type: ignore[type-arg]
 
 
 def main() -> int:
-    print("| id | figure | value | baseline | ratio | goal | met |")
-    print("|---|---|---|---|---|---|---|")
+    print("| id | figure | size | value | baseline | ratio | goal | met |")
+    print("|---|---|---|---|---|---|---|---|")
     for pid, d in rows():
         b = d.get("baseline")
         base = f"{_fmt(b['value'])} ({b['name']})" if isinstance(b, dict) else _fmt(b)
         met = {True: "yes", False: "**no**", None: "–"}[d.get("met")]
-        print(f"| {pid} | {d['name']} | {_fmt(d['value'])} {d['unit']} | {base} | {_fmt(d.get('ratio'))} "
+        sz = d.get("sizes") or {}
+        size = ", ".join(f"{k} {_fmt(sz[k])}" for k in SIZE_KEYS if k in sz) or "–"
+        print(f"| {pid} | {d['name']} | {size} | {_fmt(d['value'])} {d['unit']} | {base} | {_fmt(d.get('ratio'))} "
               f"| {d.get('goal') or '–'} | {met} |")
     return 0
 
