@@ -591,13 +591,17 @@ def add_cohandlers(session: Session, case: Case, actor: Actor, *, units: Sequenc
     orgs = []
     for code in units:
         org, _node = _unit(session, case.city_id, code)
-        if org.id == case.unit_id or org.id in current:
+        if org.id == case.unit_id or org.id in current or org in orgs:
             raise InvalidInput(f"unit {code} already handles this case", "units")
         orgs.append(org)
-    session.add_all(CaseCohandler(city_id=case.city_id, case_id=case.id, unit_id=o.id) for o in orgs)
+
+    def add_rows() -> None:  # after the compare-and-set: a concurrent twin fails on the version
+        session.execute(insert(CaseCohandler.__table__),
+                        [{"city_id": case.city_id, "case_id": case.id, "unit_id": o.id} for o in orgs])
+
     return _command(session, case, Action.ADD_COHANDLER, actor, now, note=note,
                     extra={"cohandlers_added": [o.id for o in orgs], "units": [o.code for o in orgs]},
-                    expected_version=expected_version)
+                    expected_version=expected_version, then=add_rows)
 
 
 def request_extension(session: Session, case: Case, actor: Actor, *, days: int, now: dt.datetime,

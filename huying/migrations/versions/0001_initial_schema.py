@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 23:59:58.183941
+Create Date: 2026-11-25 00:38:45.851721
 """
 from collections.abc import Sequence
 
@@ -109,6 +109,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('grid_path', sa.String(length=200), nullable=False),
     sa.Column('month', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Integer(), nullable=False),
     sa.Column('received', sa.Integer(), nullable=False),
     sa.Column('closed', sa.Integer(), nullable=False),
     sa.Column('fixed_on_spot', sa.Integer(), nullable=False),
@@ -121,10 +122,12 @@ def upgrade() -> None:
     sa.Column('city_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['city_id'], ['cities.id'], name=op.f('fk_metrics_grid_month_city_id_cities'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_metrics_grid_month')),
-    sa.UniqueConstraint('city_id', 'grid_path', 'month', name=op.f('uq_metrics_grid_month_city_id_grid_path_month'))
+    sa.UniqueConstraint('city_id', 'grid_path', 'month', 'day', name=op.f('uq_metrics_grid_month_city_id_grid_path_month_day'))
     )
     with op.batch_alter_table('metrics_grid_month', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_metrics_grid_month_city_id'), ['city_id'], unique=False)
+        batch_op.create_index('ix_metrics_grid_month_days', ['city_id', 'month', 'day'], unique=False)
+        batch_op.create_index('ix_metrics_grid_month_months', ['city_id', 'day', 'month'], unique=False)
 
     op.create_table('routing_rules',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -641,6 +644,8 @@ def downgrade() -> None:
 
     op.drop_table('routing_rules')
     with op.batch_alter_table('metrics_grid_month', schema=None) as batch_op:
+        batch_op.drop_index('ix_metrics_grid_month_months')
+        batch_op.drop_index('ix_metrics_grid_month_days')
         batch_op.drop_index(batch_op.f('ix_metrics_grid_month_city_id'))
 
     op.drop_table('metrics_grid_month')
