@@ -25,7 +25,7 @@ from huying.cases.routes import Now, paginate
 from huying.deps import SessionDep
 from huying.geo import service as geo
 from huying.geo.models import Node
-from huying.metrics import service as metrics
+from huying.metrics import rollup as metrics
 from huying.orgs.models import Organisation
 from huying.orgs.routes import router as orgs_router
 

@@ -311,6 +311,11 @@ def _record(
         note=note, payload=json.dumps(payload, ensure_ascii=False, sort_keys=True),
     )).scalar_one()
     event = Recorded(event_id, changes["version"], action.value, note)
+    from huying.metrics import rollup  # the figures' counters move with the event
+
+    rollup.apply_event(session.connection(), city_id=case.city_id, grid_path=case.grid_path or "",
+                       action=action.value, at=now, created_at=case.created_at,
+                       ever_overdue=bool(case.ever_overdue), reworked=(case.rework_count or 0) > 0)
     notify.enqueue(session, case, event, now)
     if action in _TO_ALL_REPORTERS:
         _notify_other_reporters(session, case, event, now)

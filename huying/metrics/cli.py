@@ -7,7 +7,7 @@ import typer
 from huying.clikit import clean_errors, emit, parse_now
 from huying.db import session_scope
 from huying.geo import service as geo
-from huying.metrics import service
+from huying.metrics import rollup
 
 
 def stats(
@@ -20,6 +20,6 @@ def stats(
     """Received, closed, on-time, satisfaction and rework rates, mean time to close."""
     with session_scope() as session, clean_errors():
         c = geo.get_city(session, city)
-        emit(service.figures(session, c.id, node, now=parse_now(now),
+        emit(rollup.figures(session, c.id, node, now=parse_now(now),
                              since=parse_now(since) if since else None,
                              until=parse_now(until) if until else None))

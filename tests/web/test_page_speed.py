@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from huying.geo import service as geo
+from huying.metrics import rollup
 from huying.metrics.service import figures
-from huying.web.queries import figures_below
 from tests.web.scene import HTML, HUMEN_TOWN, handled, sign_in, utcnow
 
 BUDGET_S = 0.200
@@ -54,4 +54,4 @@ def test_the_leader_figures_agree_with_the_metrics_service(city_session: Session
     now = utcnow()
     city = geo.get_city(city_session)
     node = geo.get_node(city_session, city.id, code or city.code)
-    assert figures_below(city_session, node, now) == figures(city_session, city.id, code, now=now)
+    assert rollup.figures(city_session, city.id, node.code, now=now) == figures(city_session, city.id, code, now=now)

@@ -13,6 +13,7 @@ from huying.cases.policy import Actor, check_node
 from huying.deps import SessionDep
 from huying.geo import service as geo
 from huying.geo.models import Level, Node
+from huying.metrics import rollup
 from huying.web import queries
 from huying.web.deps import PageActor
 from huying.web.pages.common import now
@@ -36,7 +37,8 @@ def _node(session: SessionDep, actor: Actor, code: str) -> Node:
 def leader(request: Request, session: SessionDep, actor: PageActor, node: str = "") -> Response:
     here = _node(session, actor, node)
     t = now()
-    data = queries.cached(session, "figures", here, lambda: queries.figures_below(session, here, t))
+    data = queries.cached(session, "figures", here,
+                          lambda: rollup.figures(session, here.city_id, here.code, now=t))
     return render(request, "leader.html", {
         "node": here, "trail": geo.ancestors(session, here), "figures": data["node"],
         "children": data["children"], "map_level": MAP_LEVEL[Level(here.level)].value,
