@@ -22,7 +22,7 @@ demo: $(STAMP)
 
 ## Run the whole suite (SQLite and PostgreSQL; browser tests in Debian's Chromium).
 test: $(STAMP)
-	bash scripts/ensure-browser.sh
+	bash scripts/ensure-test-tools.sh
 	$(BIN)/pytest
 
 lint: $(STAMP)

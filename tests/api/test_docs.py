@@ -1,5 +1,5 @@
-"""``docs/api.md`` runs: its shell blocks, in order, as one bash script against a live
-server on a fresh SQLite database with the demo accounts (and the demo Open311 key)."""
+"""The README's curl session runs: its ``bash`` blocks, in order, as one bash script against a
+live server on a fresh SQLite database with the demo accounts (and the demo Open311 key)."""
 
 from __future__ import annotations
 
@@ -20,15 +20,15 @@ from huying.db import Base, make_engine
 from tests.api.conftest import NOW, live_server, populate
 from tests.conftest import Databases
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "api.md"
+DOC = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def shell_blocks(text: str) -> list[str]:
-    return re.findall(r"```sh\n(.*?)```", text, flags=re.S)
+    return re.findall(r"```bash\n(.*?)```", text, flags=re.S)
 
 
 @pytest.mark.skipif(not shutil.which("curl") or not shutil.which("jq"), reason="needs curl and jq")
-def test_the_curl_session_of_docs_api_md_runs(databases: Databases, tmp_path: Path) -> None:
+def test_the_curl_session_of_the_readme_runs(databases: Databases, tmp_path: Path) -> None:
     blocks = shell_blocks(DOC.read_text(encoding="utf-8"))
     assert len(blocks) >= 5
     url = databases.new_url("sqlite")

@@ -10,7 +10,7 @@
 - ``browser`` / ``page``: Playwright (sync API) driving Debian's Chromium at
   ``/usr/bin/chromium`` with a new empty profile; never a downloaded browser. When Chromium
   or Playwright is missing the browser tests are skipped with the reason, except with
-  ``CI=true``, where they fail. ``scripts/ensure-browser.sh`` installs Chromium.
+  ``CI=true``, where they fail. ``scripts/ensure-test-tools.sh`` installs Chromium.
 - ``phone_page``: the same on a 390×844 touch screen.
 - ``shot(page, name)``: saves a screenshot under the test's ``tmp_path``.
 
@@ -303,7 +303,7 @@ def live_server(city_db: str, data_dir: Path, tmp_path_factory: pytest.TempPathF
 
 def _browser_missing() -> str | None:
     if not CHROMIUM.exists():
-        return f"{CHROMIUM} not found (scripts/ensure-browser.sh installs it)"
+        return f"{CHROMIUM} not found (scripts/ensure-test-tools.sh installs it)"
     if importlib.util.find_spec("playwright") is None:
         return "the playwright package is not installed"
     return None

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Make sure the system tools the test suite drives are present, from Debian's packages:
+# Chromium and a CJK font for the browser tests (Playwright drives /usr/bin/chromium; a
+# browser is never downloaded), curl and jq for the README's curl session, wrk for the
+# HTTP benchmark's smoke run. Idempotent: installs only what is missing; sudo only when
+# not root. Without apt-get it says what is missing and the tests that need it skip with
+# the reason (or fail, with CI=true, for the browser tests).
+set -euo pipefail
+
+missing=()
+[[ -x /usr/bin/chromium ]] || missing+=(chromium)
+fc-list 2>/dev/null | grep -qi "wenquanyi\|wqy" || missing+=(fonts-wqy-microhei)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+command -v jq >/dev/null 2>&1 || missing+=(jq)
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+if [[ ${#missing[@]} -eq 0 ]]; then
+  exit 0
+fi
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "ensure-test-tools: no apt-get here; missing: ${missing[*]}" >&2
+  exit 0
+fi
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then
+  if command -v sudo >/dev/null 2>&1; then
+    SUDO="sudo"
+  else
+    echo "ensure-test-tools: not root and no sudo; cannot install: ${missing[*]}" >&2
+    exit 0
+  fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
