@@ -51,7 +51,8 @@ def security_headers(path: str) -> dict[str, str]:
     return headers
 
 
-def _cookie(scope: Scope, name: str) -> str | None:
+def read_cookie(scope: Scope, name: str) -> str | None:
+    """The value of cookie ``name`` of a request (None when absent or malformed)."""
     for key, value in scope.get("headers", []):
         if key == b"cookie":
             jar: SimpleCookie = SimpleCookie()
@@ -76,7 +77,7 @@ class WebMiddleware:
             await self.app(scope, receive, send)
             return
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-        lang, set_cookie = i18n.pick((query.get("lang") or [None])[0], _cookie(scope, i18n.COOKIE))
+        lang, set_cookie = i18n.pick((query.get("lang") or [None])[0], read_cookie(scope, i18n.COOKIE))
         scope.setdefault("state", {})["lang"] = lang
         path: str = scope.get("path", "")
         versioned = path.startswith("/static/") and "v" in query

@@ -19,7 +19,6 @@ import hmac
 import json
 import secrets
 import time
-from http.cookies import SimpleCookie
 from typing import Any
 
 from starlette.datastructures import MutableHeaders
@@ -27,6 +26,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from huying.config import get_settings
+from huying.web.middleware import read_cookie
 
 COOKIE = "huying_session"
 #: A session lasts twelve hours (a working day and some), then the person signs in again.
@@ -107,19 +107,6 @@ def sign_out(request: Request) -> None:
     request.state.user_id = None
 
 
-def _read_cookie(scope: Scope) -> str | None:
-    for key, value in scope.get("headers", []):
-        if key == b"cookie":
-            jar: SimpleCookie = SimpleCookie()
-            try:
-                jar.load(value.decode("latin-1"))
-            except Exception:  # noqa: BLE001 - a malformed cookie header is ignored
-                return None
-            if COOKIE in jar:
-                return jar[COOKIE].value
-    return None
-
-
 def _is_https(scope: Scope) -> bool:
     if scope.get("scheme") == "https":
         return True
@@ -150,7 +137,7 @@ class SessionMiddleware:
             return
         path: str = scope.get("path", "")
         state = scope.setdefault("state", {})
-        data = decode(_read_cookie(scope))
+        data = decode(read_cookie(scope, COOKIE))
         api = path.startswith(("/api/", "/open311/"))
         if api and scope.get("method") not in _SAFE:
             data = None  # the API checks no CSRF token: cookies do not authenticate writes
