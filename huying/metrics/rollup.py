@@ -36,7 +36,7 @@ from huying.cases.workflow import FINAL, Status
 from huying.geo import service as geo
 from huying.geo.models import Node
 from huying.metrics.models import GridMonth
-from huying.metrics.service import CLOSING, Figures, _ratio, _seconds
+from huying.metrics.service import CLOSING, Figures, _ratio, _seconds, subject
 
 COUNTERS = ("received", "closed", "fixed_on_spot", "on_time", "reworked", "satisfied", "dissatisfied",
             "escalations", "close_seconds")
@@ -333,12 +333,7 @@ def figures(session: Session, city_id: int, code: str | None, *, now: dt.datetim
             since: dt.datetime | None = None, until: dt.datetime | None = None,
             children: bool = True) -> dict[str, Any]:
     """Same answer as ``huying.metrics.service.figures``, from the rollup."""
-    if code is None:
-        node = session.scalar(select(Node).where(Node.city_id == city_id, Node.level == "city"))
-        if node is None:
-            raise geo.CityNotFound(f"city {city_id} has no map")
-    else:
-        node = geo.get_node(session, city_id, code)
+    node = subject(session, city_id, code)
     tree = tree_figures(session, city_id, now=now, since=since, until=until)
     out: dict[str, Any] = {"node": tree[node.code].as_dict()}
     if children:

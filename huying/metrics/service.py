@@ -98,16 +98,21 @@ def node_figures(session: Session, node: Node, *, now: dt.datetime, since: dt.da
     )
 
 
+def subject(session: Session, city_id: int, code: str | None) -> Node:
+    """The node whose figures are asked for: ``code``, or the city's root when None."""
+    if code is not None:
+        return geo.get_node(session, city_id, code)
+    node = session.scalar(select(Node).where(Node.city_id == city_id, Node.level == "city"))
+    if node is None:
+        raise geo.CityNotFound(f"city {city_id} has no map")
+    return node
+
+
 def figures(session: Session, city_id: int, code: str | None, *, now: dt.datetime,
             since: dt.datetime | None = None, until: dt.datetime | None = None,
             children: bool = True) -> dict[str, Any]:
     """The figures of a node (the city when ``code`` is None) and of each child node."""
-    if code is None:
-        node = session.scalar(select(Node).where(Node.city_id == city_id, Node.level == "city"))
-        if node is None:
-            raise geo.CityNotFound(f"city {city_id} has no map")
-    else:
-        node = geo.get_node(session, city_id, code)
+    node = subject(session, city_id, code)
     out: dict[str, Any] = {"node": node_figures(session, node, now=now, since=since, until=until).as_dict()}
     if children:
         out["children"] = [node_figures(session, c, now=now, since=since, until=until).as_dict()
