@@ -816,16 +816,21 @@ def open_ledger(session: Session, case: Case, actor: Actor, *, plan: str,
             raise InvalidInput("must be in the future", f"milestones[{i}].due_at")
     if session.scalar(select(Ledger.id).where(Ledger.case_id == case.id)) is not None:
         raise InvalidInput("this case already has a ledger", "plan")
-    ledger = Ledger(city_id=case.city_id, case_id=case.id, plan=plan_v, supervisor_id=supervisor_id,
-                    opened_at=now)
-    session.add(ledger)
-    session.flush()
-    session.add_all(Milestone(city_id=case.city_id, ledger_id=ledger.id, title=t.strip(), due_at=d)
-                    for t, d in milestones)
+    made: list[Ledger] = []
+
+    def create() -> None:  # after the compare-and-set: a concurrent twin fails on the version
+        ledger = Ledger(city_id=case.city_id, case_id=case.id, plan=plan_v, supervisor_id=supervisor_id,
+                        opened_at=now)
+        session.add(ledger)
+        session.flush()
+        session.add_all(Milestone(city_id=case.city_id, ledger_id=ledger.id, title=t.strip(), due_at=d)
+                        for t, d in milestones)
+        made.append(ledger)
+
     _command(session, case, Action.OPEN_LEDGER, actor, now, note=plan_v, reschedule=False,
-             extra={"ledger_id": ledger.id, "milestones": [[t, d] for t, d in milestones]},
-             expected_version=expected_version)
-    return ledger
+             extra={"milestones": [[t, d] for t, d in milestones]},
+             expected_version=expected_version, then=create)
+    return made[0]
 
 
 def complete_milestone(session: Session, milestone: Milestone, actor: Actor, *, now: dt.datetime) -> Milestone:
