@@ -207,6 +207,12 @@ def allowed_for(session: Session, actor: Actor, case: Case) -> list[Action]:
     return out
 
 
+def may_assign_to(actor: Actor, unit_path: str) -> bool:
+    """A case may be dispatched or transferred only to units within the actor's scope; a
+    unit above it is reached by escalation."""
+    return actor.is_system or actor.role == Role.ADMIN or _covers(actor.node_path, unit_path)
+
+
 def can_reply(session: Session, actor: Actor, notice: SupervisionNotice) -> bool:
     """Who answers a supervision notice: the unit it was sent to (its members, or officers
     whose scope covers the unit's node; not the leaders who issue notices), or an admin."""

@@ -93,8 +93,6 @@ HANDLING_LEVEL = {
 }
 NEXT_LEVEL = {"community": "town", "town": "city"}
 
-#: Fields of the case row reproduced by folding its events.
-DATETIME_FIELDS = ("due_at", "sweep_at", "created_at", "updated_at", "closed_at")
 
 ALLOWED_IMAGE_TYPES = {
     b"\xff\xd8\xff": ("image/jpeg", "jpg"),
@@ -545,6 +543,11 @@ def classify(session: Session, case: Case, actor: Actor, *, category: str | None
                     expected_version=expected_version)
 
 
+def _require_unit_in_scope(actor: Actor, unit: str, unit_path: str) -> None:
+    if not policy.may_assign_to(actor, unit_path):
+        raise InvalidInput(f"unit {unit} is outside your scope: escalate instead", "unit")
+
+
 def _unit_changes(org: Any, node: Any) -> dict[str, Any]:
     return {"unit_id": org.id, "unit_path": node.path,
             "handling_level": HANDLING_LEVEL[Level(node.level)]}
@@ -554,8 +557,7 @@ def dispatch(session: Session, case: Case, actor: Actor, *, unit: str, now: dt.d
              note: str | None = None, expected_version: int | None = None) -> Case:
     """Send a new case to the unit responsible (分类推送)."""
     org, node = _unit(session, case.city_id, unit)
-    if not actor.is_system and actor.role != "admin" and not node.path.startswith(actor.node_path):
-        raise InvalidInput(f"unit {unit} is outside your scope: escalate instead", "unit")
+    _require_unit_in_scope(actor, unit, node.path)
     return _command(session, case, Action.DISPATCH, actor, now, changes=_unit_changes(org, node),
                     note=note, extra={"unit": org.code}, expected_version=expected_version)
 
@@ -580,8 +582,7 @@ def transfer(session: Session, case: Case, actor: Actor, *, unit: str, now: dt.d
     org, node = _unit(session, case.city_id, unit)
     if org.id == case.unit_id:
         raise InvalidInput("the case is already with this unit", "unit")
-    if not actor.is_system and actor.role != "admin" and not node.path.startswith(actor.node_path):
-        raise InvalidInput(f"unit {unit} is outside your scope: escalate instead", "unit")
+    _require_unit_in_scope(actor, unit, node.path)
     return _command(session, case, Action.TRANSFER, actor, now, changes=_unit_changes(org, node),
                     note=note, extra={"unit": org.code}, expected_version=expected_version)
 

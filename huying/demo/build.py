@@ -9,9 +9,8 @@ The same seed gives the same database: every random draw comes from generators d
 the seed (one per step, so that a change in one step does not shift the others), every
 timestamp is :data:`BUILD_DATE`, and :func:`export_hash` checks it.
 
-Later steps (a year of cases, …) plug in through ``build(..., steps=[...])``: each step is a
-callable ``step(session, demo) -> dict[str, int]`` receiving the :class:`DemoCity` built so
-far, which hands out its own deterministic generator with ``demo.rng("cases")``.
+The year of cases runs afterwards, once the city is committed, through the service
+(:func:`huying.demo.cases.run_cases`, called by ``huying demo build --cases N``).
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ import datetime as dt
 import hashlib
 import json
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -255,7 +254,7 @@ class Sizes:
 
 @dataclass
 class DemoCity:
-    """What the build made so far, for later steps (cases, …)."""
+    """What the build made: the ids of its nodes, organisations and accounts."""
 
     seed: int
     city_id: int
@@ -263,10 +262,6 @@ class DemoCity:
     org_ids: dict[str, int]
     user_ids: dict[str, int]
     grid_codes: list[str]
-
-    def rng(self, step: str) -> np.random.Generator:
-        """A generator for a named step, derived from the seed only."""
-        return step_rng(self.seed, step)
 
 
 @dataclass
@@ -286,9 +281,6 @@ class BuildSummary:
         lines.append(f"hash:  {self.hash}")
         lines.append(f"built in {self.seconds:.1f} s")
         return "\n".join(lines)
-
-
-Step = Callable[[Session, DemoCity], dict[str, int]]
 
 
 def step_rng(seed: int, step: str) -> np.random.Generator:
@@ -963,12 +955,8 @@ def build(
     *,
     progress: bool = True,
     sizes: Sizes | None = None,
-    steps: Sequence[Step] = (),
 ) -> BuildSummary:
-    """Build the demo city into ``session`` (flushed, not committed: the caller commits).
-
-    ``steps`` run after the city is built, in order, each with the :class:`DemoCity`; the
-    counts they return are added to the summary (the hook for ``build_cases``)."""
+    """Build the demo city into ``session`` (flushed, not committed: the caller commits)."""
     started = time.perf_counter()
     sizes = sizes or Sizes()
     if city_exists(session):
@@ -988,9 +976,6 @@ def build(
         bump_map_version(session, city.id)
         grid_codes = sorted(c for c, n in plan.nodes.items() if n[0] is Level.GRID)
         demo = DemoCity(seed, city.id, node_ids, org_ids, user_ids, grid_codes)
-        extra: dict[str, int] = {}
-        for step in steps:
-            extra.update(step(session, demo))
         session.flush()
     nodes = {
         lvl.value: int(
@@ -1004,7 +989,6 @@ def build(
         for lvl in Level
     }
     rows = count_rows(session, city.id)
-    rows.update(extra)
     return BuildSummary(
         seed, city.id, nodes, rows, time.perf_counter() - started, export_hash(session), demo
     )
