@@ -58,6 +58,7 @@ class Config:
     long_field: bool = False  # "svm+nb": a third field, the whole text, seen by a second NB
     long_max_chars: int | None = 2000  # bound of the whole-text field (cost is linear in it)
     keyword_docs: bool = True  # add the taxonomy's names (keywords.csv) as training documents
+    keyword_leaves: bool = True  # with keyword_docs: also one document per level-3 name
     balanced: bool = True  # class weights inversely proportional to class frequency
     max_iter: int = 300
     calibration_folds: int = 3  # 0 or 1: no temperature fitting (T = 1)
@@ -90,16 +91,23 @@ def _taxonomy(path: Path = KEYWORDS_PATH) -> tuple[tuple[str, str, str], ...]:
         return tuple((r["level1"], r["level2"], r["level3"]) for r in csv.DictReader(fh))
 
 
-def keyword_documents(labels: Sequence[str], path: Path = KEYWORDS_PATH) -> list[tuple[Message, str]]:
+def keyword_documents(
+    labels: Sequence[str], path: Path = KEYWORDS_PATH, *, leaves: bool = False
+) -> list[tuple[Message, str]]:
     """One short training document per (level-1, level-2) category of the taxonomy whose level-1
     name is in ``labels``: subject = the level-2 name, detail = its level-3 names (e.g.
-    ``("住房保障与房地产", "住房公积金 保障性住房 物业服务 …")`` → 城乡建设)."""
+    ``("住房保障与房地产", "住房公积金 保障性住房 物业服务 …")`` → 城乡建设). With ``leaves``,
+    also one per level-3 name other than 其他, as both subject and detail (``("物业服务",
+    "物业服务")`` → 城乡建设): a sub-category's name is a strong hint of its category."""
     wanted = set(labels)
     groups: dict[tuple[str, str], list[str]] = {}
     for l1, l2, l3 in _taxonomy(path):
         if l1 in wanted:
             groups.setdefault((l1, l2), []).append(l3)
-    return [((l2, " ".join(l3s)), l1) for (l1, l2), l3s in groups.items()]
+    docs: list[tuple[Message, str]] = [((l2, " ".join(l3s)), l1) for (l1, l2), l3s in groups.items()]
+    if leaves:
+        docs += [((l3, l3), l1) for l1, _l2, l3 in _taxonomy(path) if l1 in wanted and l3 != "其他"]
+    return docs
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:
@@ -321,7 +329,7 @@ class TextClassifier:
         real = np.ones(len(y), bool) if calibrate_mask is None else np.asarray(calibrate_mask)
         cfg = self.config
         n_pseudo = int((~real).sum())
-        kw = keyword_documents(self.labels) if cfg.keyword_docs else []
+        kw = keyword_documents(self.labels, leaves=cfg.keyword_leaves) if cfg.keyword_docs else []
         if kw:  # the taxonomy's names as extra documents (weight 1, never used to calibrate)
             subjects += [m[0] for m, _ in kw]
             details += [m[1] for m, _ in kw]
@@ -513,6 +521,7 @@ class TextClassifier:
                          vl, long["max_chars"] if long else None)
             if "model" not in cfg_d:  # a model written before "svm+nb": the settings it had
                 cfg_d.update(model="lr", long_field=False, keyword_docs=False)
+            cfg_d.setdefault("keyword_leaves", False)  # written before the level-3 documents
             known = {f.name for f in fields(Config)}
             return cls(
                 config=Config(**{k: v for k, v in cfg_d.items() if k in known}), labels=labels, temperature=float(header["temperature"]),
