@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, ForeignKey, MetaData, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
@@ -111,6 +111,14 @@ def _factory(engine: Engine) -> sessionmaker[Session]:
 
 def session_factory(engine: Engine | None = None) -> sessionmaker[Session]:
     return _factory(engine or get_engine())
+
+
+def db_key(session: Session) -> str:
+    """Which database a session talks to (its URL, password hidden): the key of the
+    per-process caches, so that two databases in one process never share an entry."""
+    bind = session.get_bind()
+    engine: Engine = bind.engine if isinstance(bind, Connection) else bind
+    return engine.url.render_as_string(hide_password=True)
 
 
 @contextmanager

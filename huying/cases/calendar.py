@@ -36,10 +36,13 @@ __all__ = [
     "CalendarDay",
     "CalendarError",
     "DayKind",
+    "DayProblem",
     "WorkCalendar",
+    "check_new_day",
     "default_calendar",
     "parse_holidays",
     "read_holidays",
+    "shipped_days",
 ]
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -199,6 +202,54 @@ def _parse_row(
         )
         return None
     return CalendarDay(day, kind, row.get("name", ""), row.get("source", ""))
+
+
+class DayProblem(ValueError):
+    """Why a day cannot be added to a calendar: ``field`` (``date``, ``kind``, ``name``)
+    and ``reason``, a key the pages word in the person's language: ``date`` (not a date in
+    the form YYYY-MM-DD), ``kind``, ``weekday`` (a make-up working day that is not a
+    Saturday or Sunday), ``duplicate`` (the date is listed already, with the same kind),
+    ``conflict`` (it is listed as the other kind: a day is a holiday or a working day, not
+    both), ``name`` (longer than :data:`MAX_NAME`)."""
+
+    def __init__(self, field: str, reason: str, message: str) -> None:
+        self.field = field
+        self.reason = reason
+        super().__init__(message)
+
+
+#: Longest name of a calendar day.
+MAX_NAME = 60
+
+
+def check_new_day(
+    existing: Mapping[date, CalendarDay], raw_date: str, raw_kind: str, name: str = "",
+    source: str = "",
+) -> CalendarDay:
+    """The day to add to a calendar whose days are ``existing`` (by date), checked by the
+    same rules as a CSV row; raises :class:`DayProblem` on the first problem."""
+    raw_date, name = raw_date.strip(), name.strip()
+    if not _ISO_DATE.fullmatch(raw_date):
+        raise DayProblem("date", "date", f"{raw_date!r} is not a date in the form YYYY-MM-DD")
+    try:
+        day = date.fromisoformat(raw_date)
+    except ValueError:
+        raise DayProblem("date", "date", f"{raw_date!r} is not a valid date") from None
+    try:
+        kind = DayKind(raw_kind.strip().lower())
+    except ValueError:
+        raise DayProblem("kind", "kind", f"unknown kind {raw_kind!r}") from None
+    if kind is DayKind.WORKDAY and day.weekday() < 5:
+        raise DayProblem("kind", "weekday", f"{day.isoformat()} is a "
+                         f"{_WEEKDAY_NAMES[day.weekday()]}: 'workday' is only for a Saturday or Sunday")
+    if len(name) > MAX_NAME:
+        raise DayProblem("name", "name", f"a name has at most {MAX_NAME} characters")
+    listed = existing.get(day)
+    if listed is not None:
+        if listed.kind is kind:
+            raise DayProblem("date", "duplicate", f"{day.isoformat()} is listed already")
+        raise DayProblem("date", "conflict", f"{day.isoformat()} is listed already as {listed.kind}")
+    return CalendarDay(day, kind, name, source)
 
 
 def read_holidays(path: str | Path) -> list[CalendarDay]:
@@ -455,13 +506,19 @@ def _check_hours(hours: Sequence[tuple[time, time]]) -> tuple[tuple[time, time],
 
 
 @lru_cache(maxsize=1)
-def default_calendar() -> WorkCalendar:
-    """The shipped calendar (``huying/data/holidays.csv``) in the zone of the settings
-    (``HUYING_TIMEZONE``, Asia/Shanghai by default). Cached: build it once per process."""
-    from huying.config import get_settings
-
+def shipped_days() -> tuple[CalendarDay, ...]:
+    """The days of the shipped calendar file ``huying/data/holidays.csv``, by date."""
     source = resources.files("huying") / "data" / "holidays.csv"
     text = source.read_text(encoding="utf-8-sig")
-    return WorkCalendar(
-        parse_holidays(text, origin="huying/data/holidays.csv"), tz=get_settings().timezone
-    )
+    days = parse_holidays(text, origin="huying/data/holidays.csv")
+    return tuple(sorted(days, key=lambda d: d.date))
+
+
+@lru_cache(maxsize=1)
+def default_calendar() -> WorkCalendar:
+    """The shipped calendar (:func:`shipped_days`) in the zone of the settings
+    (``HUYING_TIMEZONE``, Asia/Shanghai by default). Cached: build it once per process.
+    A city's own calendar is ``huying.cases.holidays.calendar_of``."""
+    from huying.config import get_settings
+
+    return WorkCalendar(shipped_days(), tz=get_settings().timezone)

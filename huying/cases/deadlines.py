@@ -1,25 +1,23 @@
-"""Deadlines of a case: the city's SLA rules over its working calendar.
+"""Deadlines of a case: the city's SLA rules over the city's working calendar.
 
-Rules live in the ``sla_rules`` table (editable); a city without rules uses
-``sla.DEFAULT_RULES``. They are cached per city for a short time and dropped at once when
-edited through ``invalidate``."""
+Rules live in the ``sla_rules`` table (edited through ``huying.cases.sla_rules``); a city
+without rules uses ``sla.DEFAULT_RULES``. The calendar is the city's own
+(``huying.cases.holidays``). Both are cached per process and city, and rebuilt as soon as
+an edit (in any process) has bumped their version (``huying.cases.config_cache``)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import time
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from huying.cases import sla
-from huying.cases.calendar import WorkCalendar, default_calendar
+from huying.cases import config_cache, holidays, sla
+from huying.cases.calendar import WorkCalendar
 from huying.cases.models import Category, SlaRuleRow
 from huying.config import get_settings
-
-_TTL = 30.0
-_cache: dict[int, tuple[float, tuple[sla.SlaRule, ...]]] = {}
 
 
 @dataclass(frozen=True)
@@ -29,38 +27,40 @@ class Schedule:
 
 
 def rules_for(session: Session, city_id: int) -> tuple[sla.SlaRule, ...]:
-    hit = _cache.get(city_id)
-    if hit and time.monotonic() - hit[0] < _TTL:
-        return hit[1]
-    rows = session.execute(
-        select(SlaRuleRow, Category.path)
-        .outerjoin(Category, Category.id == SlaRuleRow.category_id)
-        .where(SlaRuleRow.city_id == city_id)
-        .order_by(SlaRuleRow.id)
-    ).all()
-    custom = tuple(
-        sla.SlaRule(
-            category_code="/".join(p for p in (path or "").split("/") if p) or None,
-            priority=sla.Priority(r.priority) if r.priority else None, step=sla.Step(r.step),
-            amount=r.amount, unit=sla.Unit(r.unit),
+    """The defaults, then the city's rules (which so win at equal specificity)."""
+
+    def build(_token: object) -> tuple[sla.SlaRule, ...]:
+        rows = session.execute(
+            select(SlaRuleRow, Category.path)
+            .outerjoin(Category, Category.id == SlaRuleRow.category_id)
+            .where(SlaRuleRow.city_id == city_id)
+            .order_by(SlaRuleRow.id)
+        ).all()
+        return sla.DEFAULT_RULES + tuple(
+            sla.SlaRule(
+                category_code="/".join(p for p in (path or "").split("/") if p) or None,
+                priority=sla.Priority(r.priority) if r.priority else None, step=sla.Step(r.step),
+                amount=r.amount, unit=sla.Unit(r.unit),
+            )
+            for r, path in rows
         )
-        for r, path in rows
-    )
-    # The city's rules come after the defaults, so that they win at equal specificity.
-    rules = sla.DEFAULT_RULES + custom
-    _cache[city_id] = (time.monotonic(), rules)
-    return rules
+
+    return config_cache.cached(session, city_id, config_cache.SLA, build)
 
 
 def invalidate(city_id: int | None = None) -> None:
-    if city_id is None:
-        _cache.clear()
-    else:
-        _cache.pop(city_id, None)
+    """Forget the cached rules and calendars of this process (for rows written directly,
+    as some tests do; edits through the services need no call)."""
+    config_cache.clear()
 
 
-def calendar() -> WorkCalendar:
-    return default_calendar()
+def calendar(session: Session, city_id: int) -> WorkCalendar:
+    return holidays.calendar_of(session, city_id)
+
+
+def zone() -> ZoneInfo:
+    """The zone in which days and years are counted (``HUYING_TIMEZONE``)."""
+    return ZoneInfo(get_settings().timezone)
 
 
 def schedule(
@@ -70,13 +70,13 @@ def schedule(
     """When the step that starts at ``start`` is due, and when to warn before that."""
     codes = tuple(p for p in (category_path or "").split("/") if p)
     rule = sla.resolve_rule(rules_for(session, city_id), codes, priority, step)
-    cal = calendar()
+    cal = calendar(session, city_id)
     return Schedule(
         due_at=sla.due_at(rule, start, cal),
         warn_at=sla.warn_at(rule, start, cal, get_settings().sla_warn_fraction),
     )
 
 
-def extend(due_at: dt.datetime, working_days: int) -> dt.datetime:
+def extend(session: Session, city_id: int, due_at: dt.datetime, working_days: int) -> dt.datetime:
     """A deadline moved by an approved extension of ``working_days``."""
-    return calendar().add_working_days(due_at, working_days)
+    return calendar(session, city_id).add_working_days(due_at, working_days)

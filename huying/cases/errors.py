@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from huying.cases.workflow import IllegalTransition
 
-__all__ = ["CaseError", "Conflict", "IllegalTransition", "InvalidInput", "NotPermitted", "NotVisible", "StaleVersion"]
+__all__ = ["CaseError", "Conflict", "IllegalTransition", "InvalidInput", "NotPermitted", "NotVisible", "SettingError",
+           "StaleVersion"]
 
 
 class CaseError(Exception):
@@ -19,6 +20,16 @@ class InvalidInput(CaseError, ValueError):
     def __init__(self, message: str, field: str | None = None) -> None:
         self.field = field
         super().__init__(f"{field}: {message}" if field else message)
+
+
+class SettingError(InvalidInput):
+    """A bad edit of a city's settings (calendar, categories, SLA or routing rules):
+    ``field`` as for :class:`InvalidInput` and ``reason``, a short key that the pages word
+    in the person's language (``date``, ``duplicate``, ``depth`` ...)."""
+
+    def __init__(self, message: str, field: str, reason: str | None = None) -> None:
+        self.reason = reason or field
+        super().__init__(message, field)
 
 
 class NotPermitted(CaseError):

@@ -7,6 +7,7 @@ import datetime as dt
 
 from sqlalchemy import (
     Boolean,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -187,6 +188,36 @@ class SlaRuleRow(CityScoped, Base):
     step: Mapped[str] = mapped_column(String(20))
     amount: Mapped[float] = mapped_column(Float)
     unit: Mapped[str] = mapped_column(String(20))
+
+
+class CalendarDayRow(CityScoped, Base):
+    """A day of a city's holiday calendar: a day off (``holiday``) or a Saturday or Sunday
+    that is worked (``workday``, 调休上班). A city starts from ``huying/data/holidays.csv``
+    (``holidays.seed``) and edits its own on the admin pages; see ``huying.cases.holidays``."""
+
+    __tablename__ = "calendar_days"
+    __table_args__ = (UniqueConstraint("city_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(10))
+    name: Mapped[str] = mapped_column(String(60), default="")
+    #: ``official``, ``provisional`` (as in the shipped file) or ``admin`` (added on the page).
+    source: Mapped[str] = mapped_column(String(20), default="")
+
+
+class ConfigVersion(CityScoped, Base):
+    """Bumped in the transaction of every edit of one part of a city's configuration
+    (``topic``: ``calendar``, ``sla``), so that every server process's cache of it sees the
+    edit at its next use (``huying.cases.config_cache``)."""
+
+    __tablename__ = "config_versions"
+    __table_args__ = (UniqueConstraint("city_id", "topic"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    topic: Mapped[str] = mapped_column(String(20))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Ledger(CityScoped, Base):

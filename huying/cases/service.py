@@ -488,7 +488,7 @@ def report(
     reporter_kind = "anonymous" if anonymous else ("resident" if actor.role == "resident" else "staff")
     case = Case(
         city_id=actor.city_id,
-        code=_next_code(session, actor.city_id, city_code, now.astimezone(deadlines.calendar().tz).year),
+        code=_next_code(session, actor.city_id, city_code, now.astimezone(deadlines.zone()).year),
         status=Status.START.value, version=0, created_at=now, updated_at=now,
     )
     fields: dict[str, Any] = {
@@ -624,7 +624,7 @@ def approve_extension(session: Session, case: Case, actor: Actor, *, now: dt.dat
                       note: str | None = None, expected_version: int | None = None) -> Case:
     days = int(case.extension_days or 0)
     base = max(case.due_at or now, now)
-    due = deadlines.extend(base, days)
+    due = deadlines.extend(session, case.city_id, base, days)
     return _command(session, case, Action.APPROVE_EXTENSION, actor, now,
                     changes={"due_at": due, "sweep_at": due, "warned": True, "overdue_periods": 0,
                              "extension_days": None},

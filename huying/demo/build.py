@@ -35,6 +35,7 @@ from sqlalchemy import bindparam, delete, func, insert, inspect, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.schema import Table
 
+from huying.cases import holidays
 from huying.contact.models import Household
 from huying.db import Base, import_all_models
 from huying.demo.partition import allocate, dissolve, partition_many, round_coverage, sample_points
@@ -973,6 +974,7 @@ def build(
         from huying.api.open311 import install_demo_api_key
 
         install_demo_api_key(session, city.id, now=BUILD_DATE)
+        holidays.seed(session, city.id)  # the city's own calendar, editable on the admin pages
         bump_map_version(session, city.id)
         grid_codes = sorted(c for c, n in plan.nodes.items() if n[0] is Level.GRID)
         demo = DemoCity(seed, city.id, node_ids, org_ids, user_ids, grid_codes)

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from huying.db import db_key
 from huying.deps import SessionDep
 from huying.geo import service
 from huying.geo.models import City, Level, Node
@@ -51,7 +52,7 @@ _layers_lock = threading.Lock()
 
 def layer_bytes(session: Session, city: City, level: Level) -> tuple[bytes, bytes, str]:
     """The GeoJSON of one level, simplified for display; cached per map version."""
-    key = (service._db_key(session), city.id, level.value)
+    key = (db_key(session), city.id, level.value)
     token = service.map_token(session, city.id)
     with _layers_lock:
         hit = _layers.get(key)

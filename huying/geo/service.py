@@ -23,10 +23,9 @@ from numpy.typing import ArrayLike, NDArray
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Select, func, select, update
-from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
-from huying.db import utcnow
+from huying.db import db_key, utcnow
 from huying.geo.index import GridIndex
 from huying.geo.models import LEVELS, City, Level, MapVersion, Node
 from huying.geo.shapes import M_PER_DEG, node_shape, to_shape
@@ -276,12 +275,6 @@ def clear_index_cache(session: Session | None = None) -> None:
         session.info.pop("huying.map_seen", None)
 
 
-def _db_key(session: Session) -> str:
-    bind = session.get_bind()
-    engine: Engine = bind.engine if isinstance(bind, Connection) else bind
-    return engine.url.render_as_string(hide_password=True)
-
-
 def map_token(session: Session, city_id: int) -> tuple[Any, ...]:
     """What identifies the current state of a city's map (version and when it changed)."""
     row = session.execute(
@@ -294,7 +287,7 @@ _RECHECK_SECONDS = 1.0
 
 
 def _cached_index(session: Session, city_id: int) -> _Cached:
-    key = (_db_key(session), city_id)
+    key = (db_key(session), city_id)
     # A session checks the map version at its first locate and then at most once a second
     # (long-lived sessions: the demo, the sweeper), so a hot path costs no query.
     seen: dict[tuple[str, int], tuple[float, _Cached]] = session.info.setdefault("huying.map_seen", {})

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 00:38:45.851721
+Create Date: 2026-11-25 01:39:08.457817
 """
 from collections.abc import Sequence
 
@@ -31,6 +31,20 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_cities')),
     sa.UniqueConstraint('code', name=op.f('uq_cities_code'))
     )
+    op.create_table('calendar_days',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('name', sa.String(length=60), nullable=False),
+    sa.Column('source', sa.String(length=20), nullable=False),
+    sa.Column('city_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['city_id'], ['cities.id'], name=op.f('fk_calendar_days_city_id_cities'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_calendar_days')),
+    sa.UniqueConstraint('city_id', 'day', name=op.f('uq_calendar_days_city_id_day'))
+    )
+    with op.batch_alter_table('calendar_days', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_calendar_days_city_id'), ['city_id'], unique=False)
+
     op.create_table('case_counters',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('year', sa.Integer(), nullable=False),
@@ -61,6 +75,19 @@ def upgrade() -> None:
     with op.batch_alter_table('categories', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_categories_city_id'), ['city_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_categories_parent_id'), ['parent_id'], unique=False)
+
+    op.create_table('config_versions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('topic', sa.String(length=20), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('changed_at', huying.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('city_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['city_id'], ['cities.id'], name=op.f('fk_config_versions_city_id_cities'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_config_versions')),
+    sa.UniqueConstraint('city_id', 'topic', name=op.f('uq_config_versions_city_id_topic'))
+    )
+    with op.batch_alter_table('config_versions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_config_versions_city_id'), ['city_id'], unique=False)
 
     op.create_table('geo_map_versions',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -104,6 +131,19 @@ def upgrade() -> None:
         batch_op.create_index('ix_geo_nodes_city_level', ['city_id', 'level'], unique=False)
         batch_op.create_index(batch_op.f('ix_geo_nodes_parent_id'), ['parent_id'], unique=False)
         batch_op.create_index('ix_geo_nodes_path', ['path'], unique=False)
+
+    op.create_table('login_failures',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('city_id', sa.Integer(), nullable=True),
+    sa.Column('at', huying.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('address', sa.String(length=64), nullable=False),
+    sa.Column('username', sa.String(length=60), nullable=False),
+    sa.ForeignKeyConstraint(['city_id'], ['cities.id'], name=op.f('fk_login_failures_city_id_cities'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_login_failures'))
+    )
+    with op.batch_alter_table('login_failures', schema=None) as batch_op:
+        batch_op.create_index('ix_login_failures_address_at', ['address', 'at'], unique=False)
+        batch_op.create_index('ix_login_failures_at', ['at'], unique=False)
 
     op.create_table('metrics_grid_month',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -649,6 +689,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_metrics_grid_month_city_id'))
 
     op.drop_table('metrics_grid_month')
+    with op.batch_alter_table('login_failures', schema=None) as batch_op:
+        batch_op.drop_index('ix_login_failures_at')
+        batch_op.drop_index('ix_login_failures_address_at')
+
+    op.drop_table('login_failures')
     with op.batch_alter_table('geo_nodes', schema=None) as batch_op:
         batch_op.drop_index('ix_geo_nodes_path')
         batch_op.drop_index(batch_op.f('ix_geo_nodes_parent_id'))
@@ -660,6 +705,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_geo_map_versions_city_id'))
 
     op.drop_table('geo_map_versions')
+    with op.batch_alter_table('config_versions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_config_versions_city_id'))
+
+    op.drop_table('config_versions')
     with op.batch_alter_table('categories', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_categories_parent_id'))
         batch_op.drop_index(batch_op.f('ix_categories_city_id'))
@@ -669,5 +718,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_case_counters_city_id'))
 
     op.drop_table('case_counters')
+    with op.batch_alter_table('calendar_days', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_calendar_days_city_id'))
+
+    op.drop_table('calendar_days')
     op.drop_table('cities')
     # ### end Alembic commands ###

@@ -1,0 +1,87 @@
+"""Per-process caches of a city's configuration that see every edit at once, in every
+server process.
+
+A city's holiday calendar and SLA rules are read on every deadline computed, so each
+process keeps them in memory. Every edit bumps a version row (``config_versions``, one per
+city and topic) in its own transaction (:func:`bump`); :func:`cached` compares the cached
+entry's version with the row (one indexed single-row query) and rebuilds on a difference.
+So an edit made through one worker process is used by the next deadline computed in any
+other, without a restart and without a message between the processes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from huying.cases.models import ConfigVersion
+from huying.db import db_key, utcnow
+
+T = TypeVar("T")
+
+CALENDAR = "calendar"
+SLA = "sla"
+
+#: (database, city id, topic) -> (token, value); the least recently built dropped first.
+_CACHE_SIZE = 64
+_cache: dict[tuple[str, int, str], tuple[tuple[Any, ...], Any]] = {}
+_lock = threading.Lock()
+
+
+def token(session: Session, city_id: int, topic: str) -> tuple[int, dt.datetime | None] | None:
+    """The current version of a city's ``topic`` (version, when it changed), or None when
+    the city has never stored it (it then uses the shipped defaults)."""
+    row = session.execute(
+        select(ConfigVersion.version, ConfigVersion.changed_at)
+        .where(ConfigVersion.city_id == city_id, ConfigVersion.topic == topic)
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+def bump(session: Session, city_id: int, topic: str) -> int:
+    """Record, in the caller's transaction, that the city's ``topic`` changed; returns the
+    new version (1 for the first). Flushes."""
+    session.flush()
+    now = utcnow()
+    new = session.execute(
+        update(ConfigVersion)
+        .where(ConfigVersion.city_id == city_id, ConfigVersion.topic == topic)
+        .values(version=ConfigVersion.version + 1, changed_at=now)
+        .returning(ConfigVersion.version)
+    ).scalar_one_or_none()
+    if new is None:
+        session.add(ConfigVersion(city_id=city_id, topic=topic, version=1, changed_at=now))
+        session.flush()
+        return 1
+    return int(new)
+
+
+def cached(session: Session, city_id: int, topic: str,
+           build: Callable[[tuple[int, dt.datetime | None] | None], T]) -> T:
+    """The city's ``topic`` as ``build(token)`` made it, rebuilt when the version row has
+    changed since (``token`` is None for a city still on the defaults)."""
+    current = token(session, city_id, topic)
+    key = (db_key(session), city_id, topic)
+    mark = (current,)
+    with _lock:
+        hit = _cache.get(key)
+    if hit is not None and hit[0] == mark:
+        return hit[1]  # type: ignore[no-any-return]
+    value = build(current)
+    with _lock:
+        _cache.pop(key, None)
+        _cache[key] = (mark, value)
+        while len(_cache) > _CACHE_SIZE:
+            _cache.pop(next(iter(_cache)))
+    return value
+
+
+def clear() -> None:
+    """Forget every cached entry (tests that write configuration rows directly)."""
+    with _lock:
+        _cache.clear()
