@@ -18,6 +18,7 @@ _ROUTERS = [
     ("huying.web.routes", "router"),
     ("huying.cases.routes", "router"),
     ("huying.api.routes", "router"),
+    ("huying.intake.routes", "router"),
     ("huying.api.open311", "router"),
 ]
 

@@ -213,6 +213,14 @@ def may_assign_to(actor: Actor, unit_path: str) -> bool:
     return actor.is_system or actor.role == Role.ADMIN or _covers(actor.node_path, unit_path)
 
 
+def can_supervise(supervisor: Actor, case: Case) -> bool:
+    """Who may be the supervising leader of a case's ledger: a leader of the case's city whose
+    scope covers where the case happened or where it is handled."""
+    return (supervisor.role == Role.LEADER and supervisor.city_id == case.city_id
+            and (_covers(supervisor.node_path, case.grid_path)
+                 or _covers(supervisor.node_path, case.unit_path)))
+
+
 def can_reply(session: Session, actor: Actor, notice: SupervisionNotice) -> bool:
     """Who answers a supervision notice: the unit it was sent to (its members, or officers
     whose scope covers the unit's node; not the leaders who issue notices), or an admin."""

@@ -131,3 +131,37 @@ def public_case_dict(session: Session, case: Case, now: dt.datetime, *,
         out["events"] = [{"seq": e.seq, "at": e.at, "action": e.action, "to_status": e.to_status}
                          for e in svc.events_of(session, case) if e.action in PUBLIC_ACTIONS]
     return out
+
+
+#: Distances to a duplicate candidate are shown to this step (metres), no finer: with exact
+#: distances from a few points anyone could find the case's exact place.
+CANDIDATE_DISTANCE_STEP = 50
+
+
+def public_candidates(session: Session, candidates: list[Any]) -> list[dict[str, Any]]:
+    """Duplicate candidates (``huying.triage.duplicates.Candidate``, best first) as anyone may
+    see them: the public fields of the case, its place rounded as on the public map, the
+    distance in steps of :data:`CANDIDATE_DISTANCE_STEP` and how alike the texts are."""
+    from huying.cases.policy import public_point
+
+    if not candidates:
+        return []
+    cases = {c.id: c for c in session.scalars(select(Case).where(
+        Case.id.in_([c.case_id for c in candidates])))}
+    grids = {g.id: g for g in session.scalars(select(Node).where(
+        Node.id.in_({c.grid_id for c in cases.values() if c.grid_id})))}
+    out = []
+    for cand in candidates:
+        case = cases[cand.case_id]
+        grid = grids.get(case.grid_id) if case.grid_id else None
+        lon, lat = public_point(case.lon, case.lat)
+        step = CANDIDATE_DISTANCE_STEP
+        out.append({
+            "code": case.code, "title": case.title, "status": case.status,
+            "status_label": STATUS_ZH[Status(case.status)], "lon": lon, "lat": lat,
+            "grid": grid.code if grid else None, "grid_name": grid.name_zh if grid else None,
+            "grid_name_en": grid.name_en if grid else None, "reported_at": case.created_at,
+            "distance_m": max(step, step * round(cand.distance_m / step)),
+            "similarity": round(cand.similarity, 2), "likely": cand.likely,
+        })
+    return out

@@ -817,6 +817,8 @@ def open_ledger(session: Session, case: Case, actor: Actor, *, plan: str,
             raise InvalidInput("must be in the future", f"milestones[{i}].due_at")
     if session.scalar(select(Ledger.id).where(Ledger.case_id == case.id)) is not None:
         raise InvalidInput("this case already has a ledger", "plan")
+    if supervisor_id is not None:
+        _require_supervisor(session, case, supervisor_id)
     made: list[Ledger] = []
 
     def create() -> None:  # after the compare-and-set: a concurrent twin fails on the version
@@ -832,6 +834,14 @@ def open_ledger(session: Session, case: Case, actor: Actor, *, plan: str,
              extra={"milestones": [[t, d] for t, d in milestones]},
              expected_version=expected_version, then=create)
     return made[0]
+
+
+def _require_supervisor(session: Session, case: Case, user_id: int) -> None:
+    from huying.orgs.models import User
+
+    user = session.get(User, user_id)
+    if user is None or not user.active or not policy.can_supervise(Actor.of(session, user), case):
+        raise InvalidInput("the supervisor must be a leader whose scope covers this case", "supervisor")
 
 
 def complete_milestone(session: Session, milestone: Milestone, actor: Actor, *, now: dt.datetime) -> Milestone:

@@ -180,6 +180,23 @@ def classify(session: Session, city_id: int, report: ReportIn, *,
     return "person", None, prediction, version
 
 
+def suggestions_of(session: Session, city_id: int,
+                   prediction: Prediction | None) -> list[tuple[str, str, float]]:
+    """The classifier's top first-level categories that the city has: (code, name, confidence)."""
+    if prediction is None:
+        return []
+    level1 = _tree(session, city_id)["level1"]
+    return [(level1[label].code, level1[label].name, float(p))
+            for label, p in prediction.top if label in level1]
+
+
+def duplicate_level1(cat: _Cat | None, suggestions: list[tuple[str, str, float]]) -> set[str] | None:
+    """The first-level categories whose open cases may be the same problem: the decided
+    category's, else the top two suggestions' (None: any)."""
+    level1 = {cat.path.split("/")[1]} if cat is not None else {s[0] for s in suggestions[:2]}
+    return level1 or None
+
+
 def intake(
     session: Session, actor: Actor, report: ReportIn, *, channel: str, now: dt.datetime,
     prediction: Prediction | None = None, classifier: TextClassifier | None = None,
@@ -205,21 +222,14 @@ def intake(
     # classify
     source, cat, pred, version = classify(session, actor.city_id, report, prediction=prediction,
                                           classifier=classifier)
-    tree = _tree(session, actor.city_id)
-    suggestions = []
-    if pred is not None:
-        for label, p in pred.top:
-            c = tree["level1"].get(label)
-            if c is not None:
-                suggestions.append((c.code, c.name, float(p)))
+    suggestions = suggestions_of(session, actor.city_id, pred)
     fixed = report.fixed_on_spot is not None
     # duplicates: same first level (or the top two suggestions when undecided)
     candidates: list[dup.Candidate] = []
     if find_duplicates and not fixed:
-        level1 = {cat.path.split("/")[1]} if cat is not None else {s[0] for s in suggestions[:2]}
         candidates = dup.find_candidates(
             session, actor.city_id, lon=report.lon, lat=report.lat, title=title,
-            detail=report.description or "", level1=level1 or None, now=now,
+            detail=report.description or "", level1=duplicate_level1(cat, suggestions), now=now,
             radius_m=get_settings().duplicate_radius_m, window_days=_settings_window())
     # route
     route = None if fixed else routing.route(session, actor.city_id, cat.path if cat else None, grid[1])
@@ -264,3 +274,67 @@ def join(session: Session, actor: Actor, report: ReportIn, code: str, *, now: dt
     return svc.join(session, case, actor, now=now, lon=report.lon, lat=report.lat,
                     contact=report.contact, anonymous=report.anonymous)
 
+
+
+# --------------------------------------------------------------------------- before sending
+# What the report form shows while the reporter writes: the category intake would set and
+# its suggestions, and the open cases it would offer ("is it one of these?"). The same
+# functions as the pipeline's, so that what is shown is what intake then does.
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """What intake would decide about a text: the category it would set (None: it would
+    leave the case to a person) and the classifier's top suggestions."""
+
+    category: str | None
+    category_name: str | None
+    confidence: float | None
+    suggestions: list[tuple[str, str, float]]
+    model_version: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"category": self.category, "category_name": self.category_name,
+                "confidence": round(self.confidence, 4) if self.confidence is not None else None,
+                "needs_review": self.category is None,
+                "suggestions": [{"category": c, "name": n, "confidence": round(p, 4)}
+                                for c, n, p in self.suggestions],
+                "model_version": self.model_version}
+
+
+def _draft(title: str, detail: str) -> tuple[str, str]:
+    title, detail = (title or "").strip(), (detail or "").strip()
+    if not title and not detail:
+        raise InvalidInput("give a title or a detail", "title")
+    if len(title) > 200:
+        raise InvalidInput("longer than 200 characters", "title")
+    if len(detail) > 5000:
+        raise InvalidInput("longer than 5000 characters", "description")
+    return title, detail
+
+
+def suggest(session: Session, city_id: int, title: str, detail: str = "", *,
+            classifier: TextClassifier | None = None) -> Suggestion:
+    """The category intake would give a report with this text (the city's current model)."""
+    title, detail = _draft(title, detail)
+    _, cat, pred, version = classify(session, city_id, ReportIn(title=title, description=detail),
+                                     classifier=classifier)
+    return Suggestion(cat.code if cat else None, cat.name if cat else None,
+                      pred.confidence if pred else None, suggestions_of(session, city_id, pred),
+                      version)
+
+
+def similar(session: Session, city_id: int, *, lon: float, lat: float, title: str, detail: str = "",
+            category: str | None = None, now: dt.datetime,
+            classifier: TextClassifier | None = None) -> list[dup.Candidate]:
+    """The open cases intake would find as duplicate candidates of this report, best first
+    (``Candidate.likely``: the ones the reporter is asked about)."""
+    title, detail = _draft(title, detail)
+    svc._locate(session, city_id, lon, lat)  # a point outside the city is refused
+    _, cat, pred, _ = classify(session, city_id, ReportIn(title=title, description=detail,
+                                                          category=category or None),
+                               classifier=classifier)
+    return dup.find_candidates(
+        session, city_id, lon=lon, lat=lat, title=title, detail=detail,
+        level1=duplicate_level1(cat, suggestions_of(session, city_id, pred)), now=now,
+        radius_m=get_settings().duplicate_radius_m, window_days=_settings_window())

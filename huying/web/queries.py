@@ -88,10 +88,15 @@ def tab_counts(session: Session, actor: Actor, now: dt.datetime) -> dict[str, in
 
 
 def my_reports(session: Session, actor: Actor, limit: int = 100) -> list[Case]:
+    """The cases the actor reported, or joined as a co-reporter, newest first."""
+    from huying.intake.models import CaseReporter
+
     if actor.user_id is None:
         return []
+    joined = select(CaseReporter.case_id).where(CaseReporter.user_id == actor.user_id)
     return list(session.scalars(
-        select(Case).where(visible_filter(actor), Case.reporter_id == actor.user_id)
+        select(Case).where(visible_filter(actor), or_(Case.reporter_id == actor.user_id,
+                                                      Case.id.in_(joined)))
         .order_by(Case.id.desc()).limit(limit)))
 
 
@@ -115,6 +120,28 @@ def units_for_case(session: Session, actor: Actor, case: Case) -> list[UnitOptio
         q = q.where(Node.path.startswith(actor.node_path))
     rows = session.execute(q.order_by(Node.path.desc(), Organisation.code)).all()
     return [UnitOption(*r) for r in rows]
+
+
+@dataclass(frozen=True)
+class SupervisorOption:
+    id: int
+    display_name: str
+    node_name_zh: str
+    node_name_en: str
+
+
+def supervisors_for(session: Session, case: Case) -> list[SupervisorOption]:
+    """The leaders who may supervise the case's ledger (``policy.can_supervise``)."""
+    from huying.cases.policy import can_supervise
+    from huying.orgs.models import User
+
+    rows = session.execute(
+        select(User.id, User.display_name, Node.path, Node.name_zh, Node.name_en)
+        .join(Node, Node.id == User.node_id)
+        .where(User.city_id == case.city_id, User.role == Role.LEADER.value, User.active.is_(True))
+        .order_by(Node.path, User.display_name)).all()
+    return [SupervisorOption(uid, name, zh, en or zh) for uid, name, path, zh, en in rows
+            if can_supervise(Actor(case.city_id, Role.LEADER.value, path, user_id=uid), case)]
 
 
 def _notice_scope(q: Select[Any], actor: Actor) -> Select[Any]:

@@ -5,6 +5,7 @@ the service command, which checks again (``check_act``)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -50,6 +51,8 @@ def case_context(session: SessionDep, actor: Actor, case: Case, t: dt.datetime) 
         "follow_up_form": Action.FOLLOW_UP in actions or Action.REOPEN in actions,
         "units": queries.units_for_case(session, actor, case) if UNIT_CHOICE & set(actions) else [],
         "categories": queries.category_choices(session, actor.city_id) if Action.CLASSIFY in actions else [],
+        "supervisors": queries.supervisors_for(session, case) if Action.OPEN_LEDGER in actions else [],
+        "milestone_rows": MILESTONE_ROWS,
         "notices": [(n, unit_names.get(n.unit_id, ""), n.id in answerable) for n in notices],
         "ledger": ledger,
         "milestones": milestones,
@@ -64,7 +67,8 @@ def _page(request: Request, session: SessionDep, actor: Actor, case: Case, *,
           errors: dict[str, dict[str, str]] | None = None, values: dict[str, str] | None = None,
           status_code: int = 200) -> HTMLResponse:
     ctx = case_context(session, actor, case, now())
-    ctx.update(errors=errors or {}, values=values or {}, reported=request.query_params.get("reported"))
+    ctx.update(errors=errors or {}, values=values or {}, reported=request.query_params.get("reported"),
+               joined=request.query_params.get("joined"))
     return render(request, "case.html", ctx, status_code=status_code)
 
 
@@ -147,10 +151,42 @@ async def params_of(action: Action, form: FormData, actor: Actor) -> dict[str, A
         return {"category": _text(form, "category") or None, "priority": _text(form, "priority") or None,
                 "note": note}
     if action is Action.OPEN_LEDGER:
-        title = _text(form, "milestone")
-        due = _local_date(_text(form, "milestone_due"), "milestones[0].due_at")
-        return {"plan": _text(form, "plan"), "milestones": [(title, due)], "supervisor_id": None}
+        sup = _text(form, "supervisor")
+        return {"plan": _text(form, "plan"), "milestones": _milestones(form),
+                "supervisor_id": parse_int(sup, "supervisor", low=1, high=2**31 - 1) if sup else None}
     return {"note": note}
+
+
+#: Rows of the ledger form's milestones (``milestone_N``, ``milestone_due_N``); empty ones
+#: are left out.
+MILESTONE_ROWS = 5
+
+
+def _filled_rows(form: FormData) -> list[int]:
+    return [n for n in range(1, MILESTONE_ROWS + 1)
+            if _text(form, f"milestone_{n}") or _text(form, f"milestone_due_{n}")]
+
+
+def _milestones(form: FormData) -> list[tuple[str, dt.datetime]]:
+    """(title, due) of the filled rows, in order. A row with a title but no date is refused
+    here, as the service refuses an empty title: ``milestones[i]`` counts filled rows."""
+    out = []
+    for i, n in enumerate(_filled_rows(form)):
+        title, day = _text(form, f"milestone_{n}"), _text(form, f"milestone_due_{n}")
+        if not day:
+            raise InvalidInput("give the milestone a date", f"milestones[{i}].due_at")
+        out.append((title, _local_date(day, f"milestones[{i}].due_at")))
+    return out
+
+
+def _in_form_rows(exc: InvalidInput, form: FormData) -> InvalidInput:
+    """The error of the ``i``-th filled milestone, named by its row of the form."""
+    m = re.fullmatch(r"milestones\[(\d+)\](\..+)", exc.field or "")
+    rows = _filled_rows(form)
+    if m is None or int(m.group(1)) >= len(rows):
+        return exc
+    message = str(exc).removeprefix(f"{exc.field}: ")
+    return InvalidInput(message, f"milestones[{rows[int(m.group(1))] - 1}]{m.group(2)}")
 
 
 @router.post("/cases/{code}/act/{action}", response_class=HTMLResponse)
@@ -175,6 +211,8 @@ async def act(request: Request, code: str, action: str, session: SessionDep, act
         svc.perform(session, case, actor, act_.value, now=now(), params=params, expected_version=expected)
     except InvalidInput as exc:
         session.rollback()
+        if act_ is Action.OPEN_LEDGER:
+            exc = _in_form_rows(exc, form)
         values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
         case = svc.get_case(session, actor, code)
         return _page(request, session, actor, case, errors={action: errors_of(exc)}, values=values,

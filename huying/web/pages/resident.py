@@ -12,11 +12,12 @@ from huying.cases import present
 from huying.cases import service as svc
 from huying.cases.errors import InvalidInput, NotVisible
 from huying.cases.models import Case
-from huying.cases.policy import Actor, public_point
+from huying.cases.policy import Actor, can_see, public_point
 from huying.cases.workflow import Status
 from huying.config import get_settings
 from huying.deps import SessionDep
 from huying.geo import service as geo
+from huying.intake import service as intake_svc
 from huying.intake.service import ReportIn, intake
 from huying.orgs.models import Role
 from huying.web import queries
@@ -34,16 +35,120 @@ PUBLIC_POINTS = 500
 
 
 def _report_page(request: Request, session: SessionDep, actor: Actor, values: dict[str, Any],
-                 errors: dict[str, str], status_code: int = 200) -> HTMLResponse:
+                 errors: dict[str, str], status_code: int = 200,
+                 candidates: list[dict[str, Any]] | None = None) -> HTMLResponse:
     return render(request, "report.html", {
-        "values": values, "errors": errors,
+        "values": values, "errors": errors, "suggestions": [], "picked": False, "touched": False,
         "categories": queries.category_choices(session, actor.city_id),
+        "candidates": candidates or [],
     }, status_code=status_code)
 
 
 @router.get("/report", response_class=HTMLResponse)
 def report_form(request: Request, session: SessionDep, actor: PageActor) -> Response:
     return _report_page(request, session, actor, {}, {})
+
+
+#: The report form's hidden ``suggested`` field holds the category the picker pre-selected
+#: from the classifier's suggestion, or this once the reporter chose in the picker.
+CHOSEN = "-"
+
+
+def _chosen(category: str, suggested: str) -> str | None:
+    """The category the reporter chose: none when it is still the one the form pre-selected
+    from the classifier's suggestion (intake then classifies, and records it as its own)."""
+    return (category or None) if category != suggested else None
+
+
+def _picker_code(code: str) -> str:
+    """The picker offers the first two levels: a deeper category shows as its level-2 parent."""
+    return ".".join(code.split(".")[:2])
+
+
+@router.post("/report/suggest", response_class=HTMLResponse)
+def report_suggest(
+    request: Request, session: SessionDep, actor: PageActor,
+    title: Annotated[str, Form()] = "", description: Annotated[str, Form()] = "",
+    category: Annotated[str, Form()] = "", suggested: Annotated[str, Form()] = "",
+) -> Response:
+    """The category picker (htmx, as the reporter writes): the category intake would set is
+    pre-selected (unless the reporter chose another), with the top suggestions beside it."""
+    categories = queries.category_choices(session, actor.city_id)
+    try:
+        found = intake_svc.suggest(session, actor.city_id, title, description)
+    except InvalidInput:
+        found = None
+    pick = _picker_code(found.category) if found and found.category else ""
+    by_code = {c.code: c for top, kids in categories for c in (top, *kids)}
+    items = [(by_code[c], p) for c, _, p in (found.suggestions if found else []) if c in by_code]
+    touched = category != suggested  # the reporter chose in the picker: theirs stays
+    return render(request, "_category_picker.html", {
+        "categories": categories, "suggestions": items, "touched": touched,
+        "picked": bool(pick) and not touched,
+        "values": {"category": category if touched else pick, "suggested": CHOSEN if touched else pick},
+    })
+
+
+def _likely(session: SessionDep, actor: Actor, values: dict[str, Any]) -> list[dict[str, Any]]:
+    """The likely duplicates of the report being written (its form ``values``), as the
+    panel shows them; none until it has a text and a place."""
+    try:
+        x, y = parse_float(values["lon"], "location"), parse_float(values["lat"], "location")
+        if x is None or y is None or not (values["title"].strip() or values["description"].strip()):
+            return []
+        found = intake_svc.similar(
+            session, actor.city_id, lon=x, lat=y, title=values["title"], detail=values["description"],
+            category=_chosen(values["category"], values["suggested"]), now=now())
+    except InvalidInput:
+        return []
+    return present.public_candidates(session, [c for c in found if c.likely])
+
+
+@router.post("/report/similar", response_class=HTMLResponse)
+def report_similar(
+    request: Request, session: SessionDep, actor: PageActor,
+    title: Annotated[str, Form()] = "", description: Annotated[str, Form()] = "",
+    lon: Annotated[str, Form()] = "", lat: Annotated[str, Form()] = "",
+    category: Annotated[str, Form()] = "", suggested: Annotated[str, Form()] = "",
+    anonymous: Annotated[str, Form()] = "", contact: Annotated[str, Form()] = "",
+) -> Response:
+    """"Is it one of these?" (htmx, once the report has a text and a place): the open cases
+    intake would offer for it, each with a button to join it as a co-reporter."""
+    values = {"title": title, "description": description, "lon": lon, "lat": lat,
+              "category": category, "suggested": suggested, "anonymous": bool(anonymous),
+              "contact": contact}
+    return render(request, "_similar.html", {
+        "candidates": _likely(session, actor, values), "values": values})
+
+
+@router.post("/report/join/{code}", response_class=HTMLResponse)
+def report_join(
+    request: Request, code: str, session: SessionDep, actor: PageActor,
+    title: Annotated[str, Form()] = "", description: Annotated[str, Form()] = "",
+    lon: Annotated[str, Form()] = "", lat: Annotated[str, Form()] = "",
+    address: Annotated[str, Form()] = "", category: Annotated[str, Form()] = "",
+    suggested: Annotated[str, Form()] = "", anonymous: Annotated[str, Form()] = "",
+    contact: Annotated[str, Form()] = "",
+) -> Response:
+    """"Yes, it is this one": the reporter joins case ``code`` as a co-reporter instead of
+    sending the report (the report form posts here from the button of a candidate)."""
+    values = {"title": title, "description": description, "lon": lon, "lat": lat,
+              "address": address, "category": category, "suggested": suggested,
+              "anonymous": bool(anonymous), "contact": contact}
+    try:
+        x, y = parse_float(lon, "location"), parse_float(lat, "location")
+        if x is None or y is None:
+            raise InvalidInput("choose the place on the map", "location")
+        case = intake_svc.join(session, actor, ReportIn(
+            title=title, description=description, lon=x, lat=y, anonymous=bool(anonymous),
+            contact=contact or None), code, now=now())
+    except InvalidInput as exc:
+        session.rollback()
+        return _report_page(request, session, actor, values, errors_of(exc), status_code=422,
+                            candidates=_likely(session, actor, values))
+    if can_see(session, actor, case):
+        return see_other(f"/cases/{case.code}?joined=1")
+    return see_other(f"/public/cases/{case.code}?joined=1")
 
 
 async def _read_photo(photo: UploadFile | None) -> list[svc.Upload]:
@@ -65,11 +170,13 @@ async def report(
     lat: Annotated[str, Form()] = "",
     address: Annotated[str, Form()] = "",
     category: Annotated[str, Form()] = "",
+    suggested: Annotated[str, Form()] = "",
     anonymous: Annotated[str, Form()] = "",
     photo: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     values = {"title": title, "description": description, "lon": lon, "lat": lat,
-              "address": address, "category": category, "anonymous": bool(anonymous)}
+              "address": address, "category": category, "suggested": suggested,
+              "anonymous": bool(anonymous)}
     try:
         x, y = parse_float(lon, "location"), parse_float(lat, "location")
         if x is None or y is None:
@@ -77,7 +184,7 @@ async def report(
         uploads = await _read_photo(photo)
         case = intake(session, actor, ReportIn(
             title=title, description=description, lon=x, lat=y, address=address or None,
-            category=category or None, anonymous=bool(anonymous), uploads=uploads,
+            category=_chosen(category, suggested), anonymous=bool(anonymous), uploads=uploads,
         ), channel=CHANNEL.get(actor.role, "resident_web"), now=now()).case
     except InvalidInput as exc:
         session.rollback()
@@ -129,11 +236,12 @@ def public_points(session: SessionDep) -> Response:
 
 @router.get("/public/cases/{code}", response_class=HTMLResponse)
 def public_case(request: Request, code: str, session: SessionDep, user: MaybeUser,
-                reported: int = 0) -> Response:
+                reported: int = 0, joined: int = 0) -> Response:
     city = geo.get_city(session)
     case = session.scalar(_public_cases(session, city.id).where(Case.code == code))
     if case is None:
         raise NotVisible(f"no case {code}")
     return render(request, "public_case.html", {
         "case": present.public_case_dict(session, case, now(), events=True), "reported": reported,
+        "joined": joined,
     })

@@ -40,6 +40,7 @@
     else marker = L.marker(ll, { keyboard: false }).addTo(map);
     if (zoom) map.setView(ll, zoom, { animate: false });
     text.textContent = M.chosen + ": " + lng.toFixed(5) + ", " + la.toFixed(5);
+    lon.dispatchEvent(new Event("change", { bubbles: true }));  // "is it one of these?" asks again
     get(api + "/locate?lon=" + lon.value + "&lat=" + lat.value).then(function (d) {
       var names = (d.path || []).slice(2).map(function (n) { return lang === "en" ? n.name_en || n.name : n.name; });
       text.textContent = M.chosen + ": " + names.join(" › ");

@@ -1,0 +1,55 @@
+"""HTTP JSON endpoints of intake before a report is sent: the category the classifier
+suggests, the open cases that may be the same problem, and joining one of them as a
+co-reporter instead of reporting it again. Thin: parse, call the intake service, present."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Response
+
+from huying.api.errors import reject_nul_body
+from huying.api.ratelimit import limit_anonymous
+from huying.api.routes import PublicCase
+from huying.api.scope import CityId
+from huying.auth import CurrentActor
+from huying.cases import present
+from huying.cases.policy import can_see
+from huying.cases.routes import Now
+from huying.deps import SessionDep
+from huying.intake import service
+from huying.intake.schemas import DraftIn, JoinIn, SimilarIn, SimilarPage, SuggestionRead
+
+router = APIRouter(prefix="/api/v1", tags=["intake"],
+                   dependencies=[Depends(limit_anonymous), Depends(reject_nul_body)])
+
+
+@router.post("/triage/suggest", response_model=SuggestionRead)
+def suggest(body: DraftIn, session: SessionDep, city_id: CityId) -> dict[str, Any]:
+    """The category intake would give a report with this text, by the city's current model,
+    and its top suggestions. Nothing is stored."""
+    return service.suggest(session, city_id, body.title, body.description).as_dict()
+
+
+@router.post("/cases/similar", response_model=SimilarPage)
+def similar(body: SimilarIn, session: SessionDep, city_id: CityId, now: Now) -> dict[str, Any]:
+    """"Is it one of these?": the open cases near the point, recent, of the same first-level
+    category, ranked by how alike the texts are: the candidates intake would find for this
+    report. Public fields only. Nothing is stored."""
+    found = service.similar(session, city_id, lon=body.lon, lat=body.lat, title=body.title,
+                            detail=body.description, category=body.category, now=now)
+    return {"items": present.public_candidates(session, found)}
+
+
+@router.post("/cases/{code}/join", response_model=PublicCase)
+def join(code: str, body: JoinIn, session: SessionDep, actor: CurrentActor, now: Now,
+         response: Response) -> dict[str, Any]:
+    """Join case ``code`` as a co-reporter instead of reporting the same problem again: it
+    must be one of the candidates of your report (``/cases/similar``). You are then told of
+    its handling, and (unless anonymous) see it in ``/api/v1/cases``."""
+    case = service.join(session, actor, service.ReportIn(
+        title=body.title, description=body.description, lon=body.lon, lat=body.lat,
+        anonymous=body.anonymous, contact=body.contact), code, now=now)
+    if can_see(session, actor, case):
+        response.headers["Location"] = f"/api/v1/cases/{case.code}"
+    return present.public_case_dict(session, case, now)

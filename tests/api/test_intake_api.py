@@ -1,0 +1,104 @@
+"""Before a report is sent: the classifier's suggestion, the open cases that may be the same
+problem ("is it one of these?"), and joining one as a co-reporter, over ``/api/v1``."""
+
+from __future__ import annotations
+
+from huying.config import get_settings
+from tests.api.conftest import Api
+
+#: Town 2, grid 2b: away from the cases the fixture made.
+LON, LAT = 113.32, 23.15
+LAMP = {"title": "小区东门口三盏路灯坏了", "description": "东门口的三盏路灯坏了三天，晚上很黑，老人出门不安全"}
+
+
+def _report(api: Api, persona: str, **kw: object) -> dict:
+    body = {**LAMP, "lon": LON, "lat": LAT, **kw}
+    r = api.client.post("/api/v1/cases", json=body, headers=api.h(persona))
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def test_the_suggestion_is_what_intake_then_does(api: Api) -> None:
+    r = api.client.post("/api/v1/triage/suggest", json=LAMP)  # anonymous: no account needed
+    assert r.status_code == 200, r.text
+    body = r.json()
+    confidences = [s["confidence"] for s in body["suggestions"]]
+    assert body["suggestions"] and confidences == sorted(confidences, reverse=True)
+    assert body["suggestions"][0]["name"] == "城乡建设"
+    top = body["suggestions"][0]
+    assert body["confidence"] == top["confidence"]
+    assert body["needs_review"] is (top["confidence"] < get_settings().triage_min_confidence)
+    assert body["category"] is None or body["category"].split(".")[0] == top["category"]
+    # the case reported with the same text gets the category the suggestion named
+    case = _report(api, "resident2", lon=113.31, title=LAMP["title"] + "（建议）")
+    assert case["category"] == api.client.post(
+        "/api/v1/triage/suggest", json={**LAMP, "title": LAMP["title"] + "（建议）"}).json()["category"]
+    codes = {c["code"] for c in api.client.get("/api/v1/categories?flat=true").json()}
+    assert {s["category"] for s in body["suggestions"]} <= codes
+
+
+def test_a_suggestion_needs_some_text_and_only_known_fields(api: Api) -> None:
+    r = api.client.post("/api/v1/triage/suggest", json={"title": " ", "description": ""})
+    assert r.status_code == 422 and r.json()["error"] == "invalid_input" and r.json()["field"] == "title"
+    assert api.client.post("/api/v1/triage/suggest", json={"title": "x", "detail": "y"}).status_code == 422
+    assert api.client.post("/api/v1/triage/suggest", json={"title": "x" * 201}).status_code == 422
+
+
+def test_similar_open_cases_are_listed_with_public_fields_only(api: Api) -> None:
+    first = _report(api, "resident", contact="13800000000")
+    r = api.client.post("/api/v1/cases/similar", json={
+        "title": "东门口路灯坏了", "description": "小区东门口的路灯坏了，晚上很黑", "lon": LON + 0.001, "lat": LAT})
+    assert r.status_code == 200, r.text
+    items = r.json()["items"]
+    assert items and items[0]["code"] == first["code"] and items[0]["likely"] is True
+    item = items[0]
+    assert set(item) == {"code", "title", "status", "status_label", "lon", "lat", "grid", "grid_name",
+                         "grid_name_en", "reported_at", "distance_m", "similarity", "likely"}
+    assert item["lon"] == round(item["lon"], 3) and item["distance_m"] % 50 == 0
+    assert 50 <= item["distance_m"] <= 150 and item["status"] == "new"
+    assert "13800000000" not in r.text and "老人出门" not in r.text
+    # another problem at the same place is not the same problem
+    other = api.client.post("/api/v1/cases/similar", json={
+        "title": "学校门口有人摆摊", "description": "早上学生上学时很拥堵", "lon": LON, "lat": LAT}).json()
+    assert first["code"] not in [i["code"] for i in other["items"] if i["likely"]]
+
+
+def test_similar_refuses_a_place_outside_the_city(api: Api) -> None:
+    r = api.client.post("/api/v1/cases/similar", json={**LAMP, "lon": 112.5, "lat": 22.5})
+    assert r.status_code == 422 and r.json()["field"] == "location"
+    r = api.client.post("/api/v1/cases/similar", json={**LAMP, "lon": 113.3})  # no lat
+    assert r.status_code == 422
+
+
+def test_a_reporter_joins_a_similar_case_and_then_follows_it(api: Api) -> None:
+    first = _report(api, "resident", lon=113.33, title="小区西门口路灯全坏了")
+    code = first["code"]
+    mine = {"title": "西门口路灯坏了", "description": "小区西门口路灯坏了，晚上很黑", "lon": 113.3305, "lat": LAT}
+    assert api.client.get(f"/api/v1/cases/{code}", headers=api.h("resident2")).status_code == 404
+    assert api.client.post(f"/api/v1/cases/{code}/join", json=mine).status_code == 401
+    r = api.client.post(f"/api/v1/cases/{code}/join", json=mine, headers=api.h("resident2"))
+    assert r.status_code == 200, r.text
+    assert r.json()["code"] == code and r.json()["status"] == "new"
+    assert r.headers["Location"] == f"/api/v1/cases/{code}"
+    seen = api.client.get(f"/api/v1/cases/{code}", headers=api.h("resident2")).json()
+    assert seen["events"][-1]["action"] == "join"
+    listed = api.client.get("/api/v1/cases", headers=api.h("resident2")).json()["items"]
+    assert code in [c["code"] for c in listed]
+    again = api.client.post(f"/api/v1/cases/{code}/join", json=mine, headers=api.h("resident2"))
+    assert again.status_code == 422 and again.json()["field"] == "case"
+
+
+def test_one_joins_only_a_case_near_ones_own_report_and_anonymously_with_a_contact(api: Api) -> None:
+    code = _report(api, "resident", lon=113.34, title="小区北门口路灯全坏了")["code"]
+    mine = {"title": "北门口路灯坏了", "description": "小区北门口路灯坏了，晚上很黑", "lon": 113.34, "lat": LAT}
+    far = api.client.post(f"/api/v1/cases/{code}/join", json={**mine, "lon": 113.36}, headers=api.h("resident2"))
+    assert far.status_code == 422 and far.json()["field"] == "case"
+    anon = api.client.post(f"/api/v1/cases/{code}/join", json={**mine, "anonymous": True},
+                           headers=api.h("resident2"))
+    assert anon.status_code == 422 and anon.json()["field"] == "contact"
+    ok = api.client.post(f"/api/v1/cases/{code}/join", json={**mine, "anonymous": True, "contact": "13900000000"},
+                         headers=api.h("resident2"))
+    assert ok.status_code == 200 and "Location" not in ok.headers  # anonymous: followed by its code only
+    assert api.client.get(f"/api/v1/cases/{code}", headers=api.h("resident2")).status_code == 404
+    assert api.client.post("/api/v1/cases/441900-2000-999999/join", json=mine,
+                           headers=api.h("resident2")).status_code == 422
