@@ -4,15 +4,19 @@ GROUP BY (and, up to 1M cases, the per-node queries of ``metrics.service``).
     .venv/bin/python bench/figures.py                      # 1M and 10M cases, both databases
     .venv/bin/python bench/figures.py --cases 100000,1000000
     .venv/bin/python bench/figures.py --smoke              # 1k and 4k cases, 80 grids (seconds)
+    .venv/bin/python bench/figures.py --build-only         # build the cached fixtures, then exit
     .venv/bin/python bench/figures.py --drop-cache         # remove the cached fixtures, then exit
 
-Fixture (not measured): the demo city (1,000 grids, 1,633 nodes) and synthetic cases over
-36 months with their events: 10% fixed on the spot; 85% report → dispatch → accept → (10%
-overdue, 5% escalated) → handled → follow-up (5% reopened and handled again) → close; 5%
-still open (dispatched, due in ±10 days). The events go in in time order (as the service
-writes them), and ``metrics_grid_month`` holds the rows ``rollup.apply_event`` would have
-left after each of them: a row per grid and UTC month and per grid and UTC day that some
-counting event touched. Cases, events and rollup are generated with numpy and written
+Fixture (not measured): the demo city (1,000 grids, 1,633 nodes) and synthetic cases
+reported over the 36 months up to ``NOW`` with their events: 10% fixed on the spot; 90%
+report → dispatch → accept → (10% overdue, 5% escalated) → handled → follow-up (5% reopened
+and handled again) → close, 0.5–30 h between events. A case whose life runs past ``NOW``
+has only its events up to ``NOW`` and stays in the status they left, due 2 days after its
+last event: the open backlog is the cases in flight (about the last two weeks' reports), as
+in a city that closes its cases, not a share of all history. The events go in in time
+order (as the service writes them), and ``metrics_grid_month`` holds the rows
+``rollup.apply_event`` would have left after each of them: a row per grid and UTC month and
+per grid and UTC day that some counting event touched. Cases, events and rollup are generated with numpy and written
 straight into the tables: PostgreSQL through ``COPY`` (triggers, i.e. foreign-key checks,
 off for the load: the rows are consistent by construction), SQLite through ``executemany``
 in large transactions with the journal and syncs off for the load only; the secondary
@@ -67,7 +71,7 @@ MONTHS = 36
 NOW = T_START + dt.timedelta(days=MONTHS * 30.4)
 CACHE_DIR = C.ROOT / "var" / "bench"
 #: Bump when the generated data change: a cached fixture with another version is rebuilt.
-GEN_VERSION = 2
+GEN_VERSION = 3
 #: Cases generated per chunk (the random stream depends on it: part of the fixture's identity).
 CHUNK = 250_000
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -85,9 +89,9 @@ _A = {a: i for i, (a, _, _) in enumerate(EVTYPES)}
 
 
 def _templates() -> list[list[int]]:
-    """The event sequences: 0 fixed on the spot, 1 still open, 2 + (overdue | escalated << 1 |
-    reopened << 2) closed."""
-    out = [[_A["fix_on_spot"]], [_A["report"], _A["dispatch"]]]
+    """The lives of cases: 0 fixed on the spot; 1 + (overdue | escalated << 1 | reopened << 2)
+    reported, handled and closed."""
+    out = [[_A["fix_on_spot"]]]
     for bits in range(8):
         o, e, r = bits & 1, bits >> 1 & 1, bits >> 2 & 1
         out.append([_A["report"], _A["dispatch"], _A["accept"]] + [_A["overdue"]] * o
@@ -102,19 +106,23 @@ TPL = np.full((len(TEMPLATES), MAX_EVENTS), -1, dtype=np.int64)
 for _i, _t in enumerate(TEMPLATES):
     TPL[_i, : len(_t)] = _t
 TLEN = np.array([len(t) for t in TEMPLATES])
+#: An open case is due this long after its last event (the SLA step it is in).
+DUE_AFTER_US = 2 * 86_400_000_000
 
 
 @dataclass
 class Chunk:
-    """Cases ``first_id .. first_id + m - 1`` and their events (in time order)."""
+    """Cases ``first_id .. first_id + m - 1`` and their events up to ``NOW`` (in time order)."""
 
     first_id: int
     grid: np.ndarray  # index into the city's grids
     cat: np.ndarray  # index into the leaf categories
     tpl: np.ndarray
     created_us: np.ndarray
-    last_us: np.ndarray
-    due_us: np.ndarray  # -1: none
+    n_ev: np.ndarray  # events written (up to NOW): version
+    last_us: np.ndarray  # the last written event
+    last_type: np.ndarray
+    ev_counts: np.ndarray  # (cases, event types) written
     ev_case: np.ndarray  # index into the chunk's cases
     ev_seq: np.ndarray
     ev_type: np.ndarray
@@ -124,11 +132,18 @@ class Chunk:
     def m(self) -> int:
         return len(self.grid)
 
+    @property
+    def open(self) -> np.ndarray:
+        return self.n_ev < TLEN[self.tpl]
+
 
 def chunks(n_grids: int, n_leaves: int, n: int, seed: int) -> Iterator[Chunk]:
-    """``n`` synthetic cases, ids 1..n, created in time order over the 36 months (each chunk
-    of ``CHUNK`` cases covers its share of the time line)."""
-    span_us = _NOW_US - _T0_US - 40 * 86_400_000_000
+    """``n`` synthetic cases, ids 1..n, reported in time order over the 36 months up to
+    ``NOW`` (each chunk of ``CHUNK`` cases covers its share of the time line). Each case
+    lives its whole life unless ``NOW`` comes first: the events after ``NOW`` are not
+    written, and the case stays in the status its last event left (the backlog: the cases
+    in flight, reported in the last two weeks or so)."""
+    span_us = _NOW_US - _T0_US
     for ci, b in enumerate(range(0, n, CHUNK)):
         m = min(CHUNK, n - b)
         rng = np.random.default_rng([seed, ci])
@@ -139,9 +154,8 @@ def chunks(n_grids: int, n_leaves: int, n: int, seed: int) -> Iterator[Chunk]:
         cat = rng.integers(n_leaves, size=m)
         flags = rng.random((m, 3))
         step = (rng.uniform(0.5, 30, (m, 8)) * 3600e6).astype(np.int64)
-        due_days = rng.uniform(-10, 10, m)
         bits = (flags[:, 0] < 0.10) + 2 * (flags[:, 1] < 0.05) + 4 * (flags[:, 2] < 0.05)
-        tpl = np.where(kind < 0.10, 0, np.where(kind > 0.95, 1, 2 + bits))
+        tpl = np.where(kind < 0.10, 0, 1 + bits)
         # event k of a case is at start + step[k % 8] summed over 1..k
         cum = np.zeros((m, MAX_EVENTS), dtype=np.int64)
         for k in range(1, MAX_EVENTS):
@@ -151,13 +165,17 @@ def chunks(n_grids: int, n_leaves: int, n: int, seed: int) -> Iterator[Chunk]:
         offsets = np.cumsum(length) - length
         ev_k = np.arange(len(ev_case)) - np.repeat(offsets, length)
         ev_at = start[ev_case] + cum[ev_case, ev_k]
+        ev_type = TPL[tpl[ev_case], ev_k]
+        written = ev_at < _NOW_US
+        ev_case, ev_k, ev_at, ev_type = ev_case[written], ev_k[written], ev_at[written], ev_type[written]
+        n_ev = np.bincount(ev_case, minlength=m)
+        last = n_ev - 1
         order = np.argsort(ev_at, kind="stable")
-        open_ = tpl == 1
-        due = np.where(open_, _NOW_US + (due_days * 86_400e6).astype(np.int64), -1)
-        yield Chunk(first_id=b + 1, grid=grid, cat=cat, tpl=tpl, created_us=start,
-                    last_us=start + cum[np.arange(m), length - 1], due_us=due,
-                    ev_case=ev_case[order], ev_seq=ev_k[order] + 1, ev_type=TPL[tpl[ev_case], ev_k][order],
-                    ev_at_us=ev_at[order])
+        yield Chunk(first_id=b + 1, grid=grid, cat=cat, tpl=tpl, created_us=start, n_ev=n_ev,
+                    last_us=start + cum[np.arange(m), last], last_type=TPL[tpl, last],
+                    ev_counts=np.bincount(ev_case * len(EVTYPES) + ev_type,
+                                          minlength=m * len(EVTYPES)).reshape(m, len(EVTYPES)),
+                    ev_case=ev_case[order], ev_seq=ev_k[order] + 1, ev_type=ev_type[order], ev_at_us=ev_at[order])
 
 
 # ----------------------------------------------------------------------------- the rollup
@@ -179,9 +197,9 @@ class RollupBuilder:
     def add(self, ch: Chunk) -> None:
         t = ch.ev_type
         closing = (t == _A["close"]) | (t == _A["fix_on_spot"])
-        tpl = ch.tpl[ch.ev_case]
-        bits = np.where(tpl >= 2, tpl - 2, 0)
-        ever_overdue, reopened = (bits & 1) > 0, (bits & 4) > 0
+        # a closing event ends a case's life: its whole history is written
+        ever_overdue = ch.ev_counts[ch.ev_case, _A["overdue"]] > 0
+        reopened = ch.ev_counts[ch.ev_case, _A["reopen"]] > 0
         counts = [
             (t == _A["report"]) | (t == _A["fix_on_spot"]),
             closing,
@@ -282,8 +300,7 @@ def _pg_text(cols: list[Col], m: int) -> bytes:
 def case_columns(ch: Chunk, city: CityRef) -> dict[str, Col]:
     m = ch.m
     ids = np.arange(ch.first_id, ch.first_id + m, dtype=np.int64)
-    bits = np.where(ch.tpl >= 2, ch.tpl - 2, 0)
-    open_ = ch.tpl == 1
+    open_ = ch.open
     return {
         "id": Col("int", ids),
         "city_id": Col("const", city.city_id),
@@ -300,15 +317,15 @@ def case_columns(ch: Chunk, city: CityRef) -> dict[str, Col]:
         "reporter_kind": Col("const", "anonymous"),
         "unit_id": Col("int", city.grid_units[ch.grid]),
         "handling_level": Col("const", "community"),
-        "status": Col("bytes", np.where(open_, b"dispatched", b"closed")),
-        "due_at": Col("ts", ch.due_us),
+        "status": Col("bytes", _EV_TO[ch.last_type]),
+        "due_at": Col("ts", np.where(open_, ch.last_us + DUE_AFTER_US, -1)),
         "sweep_at": Col("const", None),
         "warned": Col("const", False),
         "overdue_periods": Col("const", 0),
-        "ever_overdue": Col("bool", (bits & 1) > 0),
-        "rework_count": Col("int", (bits >> 2) & 1),
-        "escalations": Col("int", (bits >> 1) & 1),
-        "version": Col("int", TLEN[ch.tpl]),
+        "ever_overdue": Col("bool", ch.ev_counts[:, _A["overdue"]] > 0),
+        "rework_count": Col("int", ch.ev_counts[:, _A["reopen"]]),
+        "escalations": Col("int", ch.ev_counts[:, _A["escalate"]]),
+        "version": Col("int", ch.n_ev),
         "created_at": Col("ts", ch.created_us),
         "updated_at": Col("ts", ch.last_us),
         "closed_at": Col("ts", np.where(open_, -1, ch.last_us)),
@@ -721,6 +738,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--verify-rollup", action="store_true",
                     help="also check the generated rollup against rollup.rebuild (minutes at 10M)")
     ap.add_argument("--drop-cache", action="store_true", help="remove the cached fixtures of --cases and exit")
+    ap.add_argument("--build-only", action="store_true", help="build the cached fixtures of --cases and exit")
     args = ap.parse_args(argv)
     sizes = [1_000, 4_000] if args.smoke else [1_000_000, 10_000_000]
     if args.cases:
@@ -730,6 +748,12 @@ def main(argv: list[str] | None = None) -> int:
         for backend in C.backends(args.backends):
             for n in sizes:
                 _drop(_cache_names(backend, n, args.seed, Path(args.cache_dir)))
+        return 0
+    if args.build_only and cache_dir is not None:
+        for backend in C.backends(args.backends):
+            for n in sizes:
+                url, built = cached_fixture(backend, n, args.seed, False, cache_dir, rebuild=args.rebuild_cache)
+                print(f"# {url}: {built}", file=sys.stderr, flush=True)
         return 0
     ok = True
     with tempfile.TemporaryDirectory() as tmp:
