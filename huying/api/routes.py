@@ -17,7 +17,7 @@ from huying.api.errors import reject_nul_body
 from huying.api.ratelimit import limit_anonymous
 from huying.api.scope import CityId
 from huying.auth import CurrentActor, CurrentUser
-from huying.cases import deadlines, present, sla, workflow
+from huying.cases import present, sla, sla_rules, workflow
 from huying.cases.errors import InvalidInput, NotVisible
 from huying.cases.models import Case, Category, SlaRuleRow
 from huying.cases.policy import check_admin, check_node
@@ -134,45 +134,23 @@ def _rule_dict(row: SlaRuleRow, code: str | None) -> dict[str, Any]:
 @api.get("/sla-rules", response_model=list[SlaRuleRead], tags=["sla"])
 def list_sla_rules(session: SessionDep, actor: CurrentActor) -> list[dict[str, Any]]:
     """The city's own SLA rules (they override the built-in defaults at equal specificity)."""
-    rows = session.execute(select(SlaRuleRow, Category.code)
-                           .outerjoin(Category, Category.id == SlaRuleRow.category_id)
-                           .where(SlaRuleRow.city_id == actor.city_id).order_by(SlaRuleRow.id)).all()
-    return [_rule_dict(r, code) for r, code in rows]
+    return [_rule_dict(r, c.code if c else None) for r, c in sla_rules.city_rules(session, actor.city_id)]
 
 
 @api.post("/sla-rules", response_model=SlaRuleRead, status_code=201, tags=["sla"])
 def create_sla_rule(body: SlaRuleCreate, session: SessionDep, actor: CurrentActor) -> dict[str, Any]:
     """Add a rule (administrators). Deadlines computed from now on use it."""
     check_admin(actor, "change SLA rules")
-    cat_id = None
-    if body.category:
-        cat_id = session.scalar(select(Category.id).where(Category.city_id == actor.city_id,
-                                                          Category.code == body.category))
-        if cat_id is None:
-            raise InvalidInput(f"no category {body.category!r}", "category")
-    try:
-        sla.SlaRule(category_code=body.category, priority=body.priority, step=body.step,
-                    amount=body.amount, unit=body.unit)
-    except (TypeError, ValueError) as exc:
-        raise InvalidInput(str(exc), "amount") from None
-    row = SlaRuleRow(city_id=actor.city_id, category_id=cat_id,
-                     priority=body.priority.value if body.priority else None, step=body.step.value,
-                     amount=float(body.amount), unit=body.unit.value)
-    session.add(row)
-    session.commit()
-    deadlines.invalidate(actor.city_id)
+    row = sla_rules.add_rule(session, actor.city_id, sla_rules.RuleIn(
+        body.category, body.priority.value if body.priority else None, body.step.value, body.amount,
+        body.unit.value))
     return _rule_dict(row, body.category)
 
 
 @api.delete("/sla-rules/{rule_id}", status_code=204, tags=["sla"])
 def delete_sla_rule(rule_id: Annotated[int, FPath(ge=1, le=2**31 - 1)], session: SessionDep, actor: CurrentActor) -> Response:
     check_admin(actor, "change SLA rules")
-    row = session.get(SlaRuleRow, rule_id)
-    if row is None or row.city_id != actor.city_id:
-        raise NotVisible(f"no SLA rule {rule_id}")
-    session.delete(row)
-    session.commit()
-    deadlines.invalidate(actor.city_id)
+    sla_rules.delete_rule(session, actor.city_id, rule_id)
     return Response(status_code=204)
 
 

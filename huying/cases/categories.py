@@ -1,9 +1,16 @@
 """The category tree of a city: three levels, loaded from a CSV (``level1,level2,level3``),
-editable afterwards. The default tree is the real one shipped in ``huying/data/taxonomy.csv``."""
+editable afterwards on the administration pages (:func:`add_category`, :func:`rename`,
+:func:`set_active`). The default tree is the real one shipped in ``huying/data/taxonomy.csv``.
+
+A category's code is its parent's code, a dot and a suffix (``01``, ``01.02``,
+``01.02.003``): the routing rules read a category's depth from its code. A disabled
+category is no longer given to new reports (:func:`find`), nor offered to choose; the cases
+that have it keep it."""
 
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -11,6 +18,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from huying.cases.errors import NotVisible, SettingError
 from huying.cases.models import Category
 
 LEVEL1_EN = {
@@ -119,13 +127,122 @@ def get_by_code(session: Session, city_id: int, code: str) -> Category | None:
 
 
 def find(session: Session, city_id: int, ref: str) -> Category | None:
-    """A category by code, or by name (a level-1 or leaf name; first match in code order)."""
+    """An active category by code, or by name (a level-1 or leaf name; first match in code
+    order): the category a new report or a classification may be given."""
     cat = get_by_code(session, city_id, ref)
     if cat is not None:
-        return cat
+        return cat if cat.active else None
     return session.scalars(
-        select(Category).where(Category.city_id == city_id, Category.name_zh == ref).order_by(Category.code)
+        select(Category).where(Category.city_id == city_id, Category.name_zh == ref,
+                               Category.active.is_(True)).order_by(Category.code)
     ).first()
+
+
+# --------------------------------------------------------------------------- editing
+
+MAX_DEPTH = 3
+MAX_NAME_ZH = 60
+MAX_NAME_EN = 120
+#: The part of a code its level adds: letters and digits, at most 8.
+_SUFFIX = re.compile(r"[0-9A-Za-z]{1,8}")
+
+
+def _require(session: Session, city_id: int, code: str) -> Category:
+    cat = get_by_code(session, city_id, code.strip())
+    if cat is None:
+        raise NotVisible(f"no category {code!r}")
+    return cat
+
+
+def _names(session: Session, city_id: int, parent: Category | None, name_zh: str, name_en: str,
+           *, other_than: int | None = None) -> tuple[str, str]:
+    name_zh, name_en = name_zh.strip(), name_en.strip()
+    if not name_zh:
+        raise SettingError("a category needs a Chinese name", "name_zh", "name_missing")
+    if len(name_zh) > MAX_NAME_ZH or len(name_en) > MAX_NAME_EN:
+        raise SettingError(f"names have at most {MAX_NAME_ZH} (Chinese) and {MAX_NAME_EN} "
+                           "(English) characters", "name_zh", "name_long")
+    siblings = select(Category.id).where(
+        Category.city_id == city_id, Category.name_zh == name_zh,
+        Category.parent_id == parent.id if parent else Category.parent_id.is_(None))
+    if other_than is not None:
+        siblings = siblings.where(Category.id != other_than)
+    if session.scalar(siblings.limit(1)) is not None:  # routing rules name categories by path
+        raise SettingError(f"{name_zh!r} is taken under the same parent", "name_zh", "name_taken")
+    return name_zh, name_en
+
+
+def _next_suffix(session: Session, city_id: int, parent: Category | None) -> str:
+    """One more than the largest numeric suffix among the siblings, with their width."""
+    codes = session.scalars(select(Category.code).where(
+        Category.city_id == city_id,
+        Category.parent_id == parent.id if parent else Category.parent_id.is_(None)))
+    suffixes = [c.rsplit(".", 1)[-1] for c in codes]
+    numbers = [int(x) for x in suffixes if x.isdigit()]
+    width = 3 if parent is not None and parent.level == 2 else 2
+    return f"{max(numbers, default=0) + 1:0{width}d}"
+
+
+def add_category(session: Session, city_id: int, parent_code: str | None, suffix: str,
+                 name_zh: str, name_en: str = "") -> Category:
+    """Add a category under ``parent_code`` (None or "": a new level 1) with the code
+    ``<parent code>.<suffix>`` (``suffix`` empty: the next free number). Raises
+    :class:`SettingError` (reasons ``depth``, ``parent_disabled``, ``code``, ``taken``,
+    ``name_missing``, ``name_long``, ``name_taken``) with nothing stored."""
+    parent_code = (parent_code or "").strip()
+    parent = _require(session, city_id, parent_code) if parent_code else None
+    if parent is not None and parent.level >= MAX_DEPTH:
+        raise SettingError(f"the tree has {MAX_DEPTH} levels: nothing goes under a level-{parent.level} "
+                           "category", "parent", "depth")
+    if parent is not None and not parent.active:
+        raise SettingError("enable the parent category first", "parent", "parent_disabled")
+    suffix = suffix.strip()
+    if suffix and not _SUFFIX.fullmatch(suffix):
+        raise SettingError("the code's own part is 1 to 8 letters or digits", "code")
+    name_zh, name_en = _names(session, city_id, parent, name_zh, name_en)
+    suffix = suffix or _next_suffix(session, city_id, parent)
+    code = f"{parent.code}.{suffix}" if parent else suffix
+    if get_by_code(session, city_id, code) is not None:
+        raise SettingError(f"the code {code} is taken", "code", "taken")
+    cat = Category(city_id=city_id, code=code, level=parent.level + 1 if parent else 1,
+                   parent_id=parent.id if parent else None,
+                   path=f"{parent.path if parent else '/'}{code}/", name_zh=name_zh, name_en=name_en,
+                   active=True)
+    session.add(cat)
+    session.commit()
+    return cat
+
+
+def rename(session: Session, city_id: int, code: str, name_zh: str, name_en: str = "") -> Category:
+    """Give a category new names (its code, and so its cases and rules, stay)."""
+    cat = _require(session, city_id, code)
+    parent = session.get(Category, cat.parent_id) if cat.parent_id else None
+    name_zh, name_en = _names(session, city_id, parent, name_zh, name_en, other_than=cat.id)
+    # The shipped routing rules name categories by their names: a city still on them gets
+    # them as its own rows (by code) before a name changes, so its routing stays the same.
+    from huying.triage import routing
+
+    routing.pin_default_rules(session, city_id)
+    cat.name_zh, cat.name_en = name_zh, name_en
+    session.commit()
+    return cat
+
+
+def set_active(session: Session, city_id: int, code: str, active: bool) -> int:
+    """Disable (or enable again) a category and everything below it; returns how many
+    categories changed. A category under a disabled one cannot be enabled alone
+    (:class:`SettingError`, reason ``parent_disabled``)."""
+    cat = _require(session, city_id, code)
+    if active and cat.parent_id is not None:
+        parent = session.get(Category, cat.parent_id)
+        if parent is not None and not parent.active:
+            raise SettingError("enable the parent category first", "code", "parent_disabled")
+    below = list(session.scalars(select(Category).where(
+        Category.city_id == city_id, Category.path.startswith(cat.path), Category.active.is_(not active))))
+    for c in below:
+        c.active = active
+    session.commit()
+    return len(below)
 
 
 def codes_of_path(path: str) -> tuple[str, ...]:

@@ -27,7 +27,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from huying.cases.errors import NotVisible, SettingError
 from huying.cases.models import Category
+from huying.db import utcnow
 from huying.geo.models import Level, Node
 from huying.orgs.models import Department, Organisation, OrgKind
 from huying.triage.models import RoutingRule
@@ -36,8 +38,12 @@ LEVEL_DEPTH = {Level.CITY.value: 0, Level.AREA.value: 1, Level.TOWN.value: 2,
                Level.COMMUNITY.value: 3, Level.GRID.value: 4}
 
 
-class RuleError(ValueError):
-    """A bad routing rule (the message names the line or rule and the field)."""
+class RuleError(SettingError):
+    """A bad routing rule (the message names the line or rule and the field; ``field`` and
+    ``reason`` are the form field and a key the pages word in the person's language)."""
+
+    def __init__(self, message: str, field: str = "rule", reason: str | None = None) -> None:
+        super().__init__(message, field, reason)
 
 
 @dataclass(frozen=True)
@@ -96,17 +102,21 @@ class Route:
                 "fallback": self.fallback, "auto": self.auto}
 
 
-def _target(kind: str, department: str | None, level: str, where: str) -> Target:
+def _target(kind: str, department: str | None, level: str, where: str, field: str | None = None) -> Target:
+    """A checked target; errors name ``field`` (default: the field at fault)."""
     kinds = {k.value for k in OrgKind}
     if kind not in kinds:
-        raise RuleError(f"{where}: org_kind {kind!r} is not one of {', '.join(sorted(kinds))}")
+        raise RuleError(f"{where}: org_kind {kind!r} is not one of {', '.join(sorted(kinds))}",
+                        field or "org_kind", "org_kind")
     if department and department not in {d.value for d in Department}:
         raise RuleError(f"{where}: department {department!r} is not one of "
-                        f"{', '.join(d.value for d in Department)}")
+                        f"{', '.join(d.value for d in Department)}", field or "department", "department")
     if kind == OrgKind.DEPARTMENT.value and not department:
-        raise RuleError(f"{where}: a department rule names its department")
+        raise RuleError(f"{where}: a department rule names its department", field or "department",
+                        "department_missing")
     if level not in LEVEL_DEPTH:
-        raise RuleError(f"{where}: level {level!r} is not one of {', '.join(LEVEL_DEPTH)}")
+        raise RuleError(f"{where}: level {level!r} is not one of {', '.join(LEVEL_DEPTH)}",
+                        field or "level", "level")
     return Target(kind, department or None, level)
 
 
@@ -116,9 +126,14 @@ def parse_fallbacks(text: str, where: str) -> tuple[Target, ...]:
     for part in filter(None, (p.strip() for p in (text or "").split(";"))):
         bits = part.split(":")
         if len(bits) != 3:
-            raise RuleError(f"{where}: fallback {part!r} is not kind:department:level")
-        out.append(_target(bits[0], bits[1] or None, bits[2], where))
+            raise RuleError(f"{where}: fallback {part!r} is not kind:department:level", "fallbacks")
+        out.append(_target(bits[0], bits[1] or None, bits[2], where, "fallbacks"))
     return tuple(out)
+
+
+def format_fallbacks(targets: Sequence[Target]) -> str:
+    """The inverse of :func:`parse_fallbacks`."""
+    return ";".join(f"{t.kind}:{t.department or ''}:{t.level}" for t in targets)
 
 
 def default_rules_path() -> Path:
@@ -175,7 +190,7 @@ def _category_code(session: Session, city_id: int, ref: str, where: str) -> str:
         return ref
     code = cats["names"].get(ref)
     if code is None:
-        raise RuleError(f"{where}: no category {ref!r} in the city's tree")
+        raise RuleError(f"{where}: no category {ref!r} in the city's tree", "category")
     return code
 
 
@@ -201,7 +216,7 @@ def _node_path(session: Session, city_id: int, code: str, where: str) -> str:
         return ""
     path = session.scalar(select(Node.path).where(Node.city_id == city_id, Node.code == code))
     if path is None:
-        raise RuleError(f"{where}: no node {code!r} in the city")
+        raise RuleError(f"{where}: no node {code!r} in the city", "node")
     return path
 
 
@@ -297,3 +312,138 @@ def route(session: Session, city_id: int, category_path: str | None, grid_path: 
         if found is not None:
             return Route(found[0], found[1], t, rule, i, rule.auto and i == 0)
     return Route(None, None, None, rule, len(rule.fallbacks) + 1, False)
+
+
+# --------------------------------------------------------------------------- editing
+
+
+@dataclass(frozen=True)
+class RuleIn:
+    """A rule as a form gives it: category code ("": every category), node code ("": the
+    whole city), the target, the flags, priority (a whole number as text), fallbacks as
+    ``kind:department:level;...``, a note."""
+
+    category: str
+    node: str
+    org_kind: str
+    department: str
+    level: str
+    delegated: bool = False
+    auto: bool = False
+    priority: str = "0"
+    fallbacks: str = ""
+    note: str = ""
+    active: bool = True
+
+
+def has_own_rules(session: Session, city_id: int) -> bool:
+    return session.scalar(select(RoutingRule.id).where(RoutingRule.city_id == city_id).limit(1)) is not None
+
+
+def pin_default_rules(session: Session, city_id: int) -> bool:
+    """Give a city still on the shipped rules those rules as its own rows (by category
+    code), so that an edit (or a renamed category) changes nothing else. Returns whether it
+    did. A city whose tree does not resolve the shipped rules keeps none (routing there
+    needs rules of its own anyway). Flushes."""
+    if has_own_rules(session, city_id):
+        return False
+    try:
+        with session.begin_nested():
+            install_rules(session, city_id)
+    except RuleError:
+        return False
+    return True
+
+
+def listed_rules(session: Session, city_id: int) -> tuple[bool, list[RoutingRule]]:
+    """(whether the city has rules of its own, its rules, active or not, in id order); for a
+    city on the shipped rules, those as unsaved rows."""
+    rows = list(session.scalars(select(RoutingRule).where(RoutingRule.city_id == city_id)
+                                .order_by(RoutingRule.id)))
+    if rows:
+        return True, rows
+    return False, [_row(city_id, r) for r in city_rules(session, city_id)]
+
+
+def _row(city_id: int, r: Rule) -> RoutingRule:
+    return RoutingRule(
+        id=r.id, city_id=city_id, category=r.category, node_path=r.node_path, org_kind=r.target.kind,
+        department=r.target.department, level=r.target.level, delegated=r.delegated, auto=r.auto,
+        priority=r.priority, note=r.note, active=True,
+        fallbacks=json.dumps([[t.kind, t.department, t.level] for t in r.fallbacks]))
+
+
+def fallback_targets(row: RoutingRule) -> tuple[Target, ...]:
+    return tuple(Target(k, d, lv) for k, d, lv in json.loads(row.fallbacks or "[]"))
+
+
+def _checked(session: Session, city_id: int, given: RuleIn) -> dict[str, Any]:
+    """The columns of a rule, or :class:`RuleError` (with its form field) for the first
+    problem: an unknown category, node, organisation kind, department or level, a bad
+    fallback, a priority that is not a whole number, a note too long."""
+    where = "rule"
+    category = given.category.strip()
+    if category and category not in _categories(session, city_id)["codes"]:
+        raise RuleError(f"{where}: no category {category!r} in the city's tree", "category")
+    node_path = _node_path(session, city_id, given.node.strip(), where)
+    target = _target(given.org_kind.strip(), given.department.strip() or None, given.level.strip(), where)
+    fallbacks = parse_fallbacks(given.fallbacks, where)
+    try:
+        priority = int(given.priority.strip() or "0")
+    except ValueError:
+        raise RuleError(f"{where}: priority {given.priority!r} is not a whole number", "priority") from None
+    if not -1000 <= priority <= 1000:
+        raise RuleError(f"{where}: priority is between -1000 and 1000", "priority")
+    note = given.note.strip()
+    if len(note) > 200:
+        raise RuleError(f"{where}: a note has at most 200 characters", "note")
+    return {"category": category, "node_path": node_path, "org_kind": target.kind,
+            "department": target.department, "level": target.level, "delegated": given.delegated,
+            "auto": given.auto, "priority": priority, "note": note, "active": given.active,
+            "fallbacks": json.dumps([[t.kind, t.department, t.level] for t in fallbacks])}
+
+
+def _own_rule(session: Session, city_id: int, rule_id: int) -> RoutingRule:
+    row = session.get(RoutingRule, rule_id)
+    if row is None or row.city_id != city_id:
+        raise NotVisible(f"no routing rule {rule_id}")
+    return row
+
+
+def _saved(session: Session) -> None:
+    session.commit()
+    session.info.pop("huying.routing.rules", None)
+
+
+def add_rule(session: Session, city_id: int, given: RuleIn) -> RoutingRule:
+    """Add a rule (a city on the shipped rules keeps them, as its own rows). One
+    transaction; :class:`RuleError` and nothing stored when the rule is not valid. The next
+    case routed (in any process: rules are read per session) uses it."""
+    columns = _checked(session, city_id, given)
+    pin_default_rules(session, city_id)
+    row = RoutingRule(city_id=city_id, updated_at=utcnow(), **columns)
+    session.add(row)
+    _saved(session)
+    return row
+
+
+def update_rule(session: Session, city_id: int, rule_id: int, given: RuleIn) -> RoutingRule:
+    """Change a rule of the city's own (ids of shipped rules are not rows: pin them first)."""
+    row = _own_rule(session, city_id, rule_id)
+    for name, value in _checked(session, city_id, given).items():
+        setattr(row, name, value)
+    row.updated_at = utcnow()
+    _saved(session)
+    return row
+
+
+def delete_rule(session: Session, city_id: int, rule_id: int) -> None:
+    session.delete(_own_rule(session, city_id, rule_id))
+    _saved(session)
+
+
+def adopt_default_rules(session: Session, city_id: int) -> bool:
+    """The shipped rules become the city's own rows, to edit one by one (one transaction)."""
+    done = pin_default_rules(session, city_id)
+    _saved(session)
+    return done

@@ -1,26 +1,31 @@
-"""Administration (administrators only, by ``policy.check_admin``): the tree, organisations,
-users and roles, categories, SLA rules and the holiday calendar (read-only here: it is a
-data file, ``huying/data/holidays.csv``)."""
+"""Administration (administrators only, by ``policy.check_admin``, for their own city): the
+tree and its organisations, users and roles, and the city's settings, each editable: the
+categories, the SLA rules, the routing rules and the holiday calendar. The rules of each
+setting live in its service (``cases.categories``, ``cases.sla_rules``, ``triage.routing``,
+``cases.holidays``); a refused edit re-renders the form with the reason (HTTP 422) and
+stores nothing."""
 
 from __future__ import annotations
 
-from importlib import resources
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import func, select
 
-from huying.cases import deadlines, sla
-from huying.cases.calendar import parse_holidays
-from huying.cases.errors import NotVisible
-from huying.cases.models import Category, SlaRuleRow
+from huying.cases import categories as cats
+from huying.cases import holidays as cal
+from huying.cases import sla, sla_rules
+from huying.cases.calendar import DayKind
+from huying.cases.errors import NotVisible, SettingError
+from huying.cases.models import Category
 from huying.cases.policy import Actor, check_admin
 from huying.deps import SessionDep
 from huying.geo import service as geo
 from huying.geo.models import Node
-from huying.orgs.models import Organisation, Role, User
+from huying.orgs.models import Department, Organisation, OrgKind, Role, User
 from huying.orgs.service import AccountError, create_user
+from huying.triage import routing
 from huying.web.deps import PageActor
 from huying.web.pages.common import see_other
 from huying.web.templating import render
@@ -133,102 +138,312 @@ def _account_error(message: str) -> str:
     return "other"
 
 
-@router.get("/categories", response_class=HTMLResponse)
-def category_tree(request: Request, session: SessionDep, actor: PageActor, parent: str = "") -> Response:
-    _admin(actor)
+def _refused(exc: SettingError) -> dict[str, str]:
+    """What a page shows of a refused edit: the field and the reason's key."""
+    return {"field": exc.field or "form", "reason": exc.reason}
+
+
+# --------------------------------------------------------------------------- categories
+
+
+def _categories_page(request: Request, session: SessionDep, actor: Actor, parent: str, *,
+                     edit: str = "", values: dict[str, str] | None = None,
+                     error: dict[str, str] | None = None, status_code: int = 200) -> HTMLResponse:
     up = None
     if parent:
-        up = session.scalar(select(Category).where(Category.city_id == actor.city_id, Category.code == parent))
+        up = cats.get_by_code(session, actor.city_id, parent)
         if up is None:
             raise NotVisible(f"no category {parent}")
     q = select(Category).where(Category.city_id == actor.city_id)
     q = q.where(Category.parent_id == up.id) if up else q.where(Category.level == 1)
-    cats = list(session.scalars(q.order_by(Category.code)))
+    kids = list(session.scalars(q.order_by(Category.code)))
     trail = []
     if up is not None:
-        codes = [c for c in up.path.split("/") if c]
         trail = list(session.scalars(select(Category).where(
-            Category.city_id == actor.city_id, Category.code.in_(codes)).order_by(Category.level)))
-    return render(request, "admin/categories.html", {"parent": up, "trail": trail, "categories": cats})
-
-
-def _sla_page(request: Request, session: SessionDep, actor: Actor, *, values: dict[str, str] | None = None,
-              error: str | None = None, status_code: int = 200) -> HTMLResponse:
-    rows = session.execute(select(SlaRuleRow, Category.code, Category.name_zh)
-                           .outerjoin(Category, Category.id == SlaRuleRow.category_id)
-                           .where(SlaRuleRow.city_id == actor.city_id).order_by(SlaRuleRow.id)).all()
-    return render(request, "admin/sla.html", {
-        "rows": rows, "defaults": sla.DEFAULT_RULES, "steps": [s.value for s in sla.Step],
-        "priorities": [p.value for p in sla.Priority], "units": [u.value for u in sla.Unit],
-        "values": values or {}, "error": error,
+            Category.city_id == actor.city_id, Category.code.in_(cats.codes_of_path(up.path)))
+            .order_by(Category.level)))
+    editing = cats.get_by_code(session, actor.city_id, edit) if edit else None
+    if editing is not None and values is None:
+        values = {"name_zh": editing.name_zh, "name_en": editing.name_en}
+    return render(request, "admin/categories.html", {
+        "parent": up, "trail": trail, "categories": kids, "editing": editing,
+        "can_add": up is None or up.level < cats.MAX_DEPTH, "values": values or {}, "error": error,
     }, status_code=status_code)
 
 
-@router.get("/sla", response_class=HTMLResponse)
-def sla_rules(request: Request, session: SessionDep, actor: PageActor) -> Response:
+def _categories_url(parent: str) -> str:
+    return f"/admin/categories?parent={parent}" if parent else "/admin/categories"
+
+
+@router.get("/categories", response_class=HTMLResponse)
+def category_tree(request: Request, session: SessionDep, actor: PageActor, parent: str = "",
+                  edit: str = "") -> Response:
     _admin(actor)
-    return _sla_page(request, session, actor)
+    return _categories_page(request, session, actor, parent, edit=edit)
+
+
+@router.post("/categories", response_class=HTMLResponse)
+def add_category(
+    request: Request, session: SessionDep, actor: PageActor,
+    parent: Annotated[str, Form(max_length=20)] = "",
+    code: Annotated[str, Form(max_length=20)] = "",
+    name_zh: Annotated[str, Form(max_length=200)] = "",
+    name_en: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    _admin(actor)
+    try:
+        cats.add_category(session, actor.city_id, parent, code, name_zh, name_en)
+    except SettingError as exc:
+        session.rollback()
+        return _categories_page(request, session, actor, parent, error=_refused(exc), status_code=422,
+                                values={"code": code, "name_zh": name_zh, "name_en": name_en})
+    return see_other(_categories_url(parent))
+
+
+@router.post("/categories/{code}/rename", response_class=HTMLResponse)
+def rename_category(
+    code: str, request: Request, session: SessionDep, actor: PageActor,
+    parent: Annotated[str, Form(max_length=20)] = "",
+    name_zh: Annotated[str, Form(max_length=200)] = "",
+    name_en: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    _admin(actor)
+    try:
+        cats.rename(session, actor.city_id, code, name_zh, name_en)
+    except SettingError as exc:
+        session.rollback()
+        return _categories_page(request, session, actor, parent, edit=code, error=_refused(exc),
+                                values={"name_zh": name_zh, "name_en": name_en}, status_code=422)
+    return see_other(_categories_url(parent))
+
+
+@router.post("/categories/{code}/active", response_class=HTMLResponse)
+def set_category_active(
+    code: str, request: Request, session: SessionDep, actor: PageActor,
+    parent: Annotated[str, Form(max_length=20)] = "",
+    active: Annotated[str, Form(max_length=5)] = "",
+) -> Response:
+    _admin(actor)
+    try:
+        cats.set_active(session, actor.city_id, code, active == "1")
+    except SettingError as exc:
+        session.rollback()
+        return _categories_page(request, session, actor, parent, error=_refused(exc), status_code=422)
+    return see_other(_categories_url(parent))
+
+
+# --------------------------------------------------------------------------- SLA rules
+
+
+def _sla_page(request: Request, session: SessionDep, actor: Actor, *, edit: int | None = None,
+              values: dict[str, str] | None = None, error: dict[str, str] | None = None,
+              status_code: int = 200) -> HTMLResponse:
+    if edit is not None and values is None:
+        row = sla_rules.get_rule(session, actor.city_id, edit)
+        cat = session.get(Category, row.category_id) if row.category_id else None
+        values = {"category": cat.code if cat else "", "priority": row.priority or "", "step": row.step,
+                  "amount": f"{row.amount:g}", "unit": row.unit}
+    return render(request, "admin/sla.html", {
+        "rows": sla_rules.city_rules(session, actor.city_id), "defaults": sla.DEFAULT_RULES,
+        "steps": [s.value for s in sla.Step], "priorities": [p.value for p in sla.Priority],
+        "units": [u.value for u in sla.Unit], "edit": edit, "values": values or {}, "error": error,
+    }, status_code=status_code)
+
+
+def _sla_form(category: str, priority: str, step: str, amount: str, unit: str) -> sla_rules.RuleIn:
+    return sla_rules.RuleIn(category, priority or None, step, amount, unit)
+
+
+@router.get("/sla", response_class=HTMLResponse)
+def sla_page(request: Request, session: SessionDep, actor: PageActor, edit: int | None = None) -> Response:
+    _admin(actor)
+    return _sla_page(request, session, actor, edit=edit)
+
+
+SlaField = Annotated[str, Form(max_length=20)]
 
 
 @router.post("/sla", response_class=HTMLResponse)
-def add_sla_rule(
-    request: Request, session: SessionDep, actor: PageActor,
-    category: Annotated[str, Form(max_length=20)] = "",
-    priority: Annotated[str, Form(max_length=12)] = "",
-    step: Annotated[str, Form(max_length=20)] = "",
-    amount: Annotated[str, Form(max_length=20)] = "",
-    unit: Annotated[str, Form(max_length=20)] = "",
-) -> Response:
+def add_sla_rule(request: Request, session: SessionDep, actor: PageActor, category: SlaField = "",
+                 priority: SlaField = "", step: SlaField = "", amount: SlaField = "",
+                 unit: SlaField = "") -> Response:
     _admin(actor)
     values = {"category": category, "priority": priority, "step": step, "amount": amount, "unit": unit}
-    error: str | None = None
-    cat = None
-    if category.strip():
-        cat = session.scalar(select(Category).where(Category.city_id == actor.city_id,
-                                                    Category.code == category.strip()))
-        if cat is None:
-            error = "category"
-    if error is None:
-        try:
-            value = float(amount)
-        except ValueError:
-            error = "amount"
-    choices = (("step", step, sla.Step), ("unit", unit, sla.Unit), ("priority", priority or None, sla.Priority))
-    for name, given, kind in choices:
-        if error is None and given is not None and given not in {k.value for k in kind}:
-            error = name
-    if error is None:
-        try:  # the rule's own checks: a positive amount, whole working days
-            sla.SlaRule(category_code=cat.name_zh if cat else None,
-                        priority=sla.Priority(priority) if priority else None,
-                        step=sla.Step(step), amount=value, unit=sla.Unit(unit))
-        except (ValueError, TypeError) as exc:
-            error = "working_days" if "working_days" in str(exc) else "amount"
-    if error is not None:
-        return _sla_page(request, session, actor, values=values, error=error, status_code=422)
-    session.add(SlaRuleRow(city_id=actor.city_id, category_id=cat.id if cat else None,
-                           priority=priority or None, step=step, amount=value, unit=unit))
-    session.commit()
-    deadlines.invalidate(actor.city_id)
+    try:
+        sla_rules.add_rule(session, actor.city_id, _sla_form(category, priority, step, amount, unit))
+    except SettingError as exc:
+        session.rollback()
+        return _sla_page(request, session, actor, values=values, error=_refused(exc), status_code=422)
+    return see_other("/admin/sla")
+
+
+@router.post("/sla/{rule_id}", response_class=HTMLResponse)
+def update_sla_rule(rule_id: int, request: Request, session: SessionDep, actor: PageActor,
+                    category: SlaField = "", priority: SlaField = "", step: SlaField = "",
+                    amount: SlaField = "", unit: SlaField = "") -> Response:
+    _admin(actor)
+    values = {"category": category, "priority": priority, "step": step, "amount": amount, "unit": unit}
+    try:
+        sla_rules.update_rule(session, actor.city_id, rule_id,
+                              _sla_form(category, priority, step, amount, unit))
+    except SettingError as exc:
+        session.rollback()
+        return _sla_page(request, session, actor, edit=rule_id, values=values, error=_refused(exc),
+                         status_code=422)
     return see_other("/admin/sla")
 
 
 @router.post("/sla/{rule_id}/delete")
 def delete_sla_rule(rule_id: int, session: SessionDep, actor: PageActor) -> Response:
     _admin(actor)
-    row = session.get(SlaRuleRow, rule_id)
-    if row is None or row.city_id != actor.city_id:
-        raise NotVisible("no such rule")
-    session.delete(row)
-    session.commit()
-    deadlines.invalidate(actor.city_id)
+    sla_rules.delete_rule(session, actor.city_id, rule_id)
     return see_other("/admin/sla")
 
 
-@router.get("/holidays", response_class=HTMLResponse)
-def holidays(request: Request, actor: PageActor) -> Response:
+# --------------------------------------------------------------------------- routing rules
+
+
+_RULE_FIELDS = ("category", "node", "org_kind", "department", "level", "priority", "fallbacks", "note")
+
+
+def _routing_page(request: Request, session: SessionDep, actor: Actor, *, edit: int | None = None,
+                  values: dict[str, str] | None = None, error: dict[str, str] | None = None,
+                  status_code: int = 200) -> HTMLResponse:
+    own, rows = routing.listed_rules(session, actor.city_id)
+    if edit is not None and values is None:
+        row = next((r for r in rows if own and r.id == edit), None)
+        if row is None:
+            raise NotVisible(f"no routing rule {edit}")
+        values = {"category": row.category, "node": _node_code(row.node_path), "org_kind": row.org_kind,
+                  "department": row.department or "", "level": row.level, "priority": str(row.priority),
+                  "fallbacks": routing.format_fallbacks(routing.fallback_targets(row)), "note": row.note,
+                  "delegated": "1" if row.delegated else "", "auto": "1" if row.auto else "",
+                  "active": "1" if row.active else ""}
+    codes = {r.category for r in rows if r.category} | {_node_code(r.node_path) for r in rows if r.node_path}
+    names = {c.code: c for c in session.scalars(select(Category).where(
+        Category.city_id == actor.city_id, Category.code.in_(codes)))}
+    nodes = {n.code: n for n in session.scalars(select(Node).where(
+        Node.city_id == actor.city_id, Node.code.in_(codes)))}
+    return render(request, "admin/routing.html", {
+        "own": own, "rows": rows, "categories": names, "nodes": nodes, "node_code": _node_code,
+        "fallbacks": lambda r: routing.format_fallbacks(routing.fallback_targets(r)),
+        "kinds": [k.value for k in OrgKind], "departments": [d.value for d in Department],
+        "levels": list(routing.LEVEL_DEPTH), "edit": edit,
+        "values": values if values is not None else {"active": "1"}, "error": error,
+    }, status_code=status_code)
+
+
+def _node_code(path: str) -> str:
+    return ([c for c in path.split("/") if c] or [""])[-1]
+
+
+def _rule_form(form: dict[str, str]) -> routing.RuleIn:
+    return routing.RuleIn(
+        category=form["category"], node=form["node"], org_kind=form["org_kind"],
+        department=form["department"], level=form["level"], delegated=bool(form["delegated"]),
+        auto=bool(form["auto"]), priority=form["priority"], fallbacks=form["fallbacks"],
+        note=form["note"], active=bool(form["active"]))
+
+
+async def _rule_values(request: Request) -> dict[str, str]:
+    """The rule form's fields as text (missing ones empty), each at most 500 characters."""
+    form = await request.form()
+    out = {}
+    for name in (*_RULE_FIELDS, "delegated", "auto", "active"):
+        value = form.get(name)
+        out[name] = value[:500] if isinstance(value, str) else ""
+    return out
+
+
+RuleForm = Annotated[dict[str, str], Depends(_rule_values)]
+
+
+@router.get("/routing", response_class=HTMLResponse)
+def routing_page(request: Request, session: SessionDep, actor: PageActor, edit: int | None = None) -> Response:
     _admin(actor)
-    source = resources.files("huying") / "data" / "holidays.csv"
-    days = sorted(parse_holidays(source.read_text(encoding="utf-8-sig"), origin="holidays.csv"),
-                  key=lambda d: d.date)
-    return render(request, "admin/holidays.html", {"days": days})
+    return _routing_page(request, session, actor, edit=edit)
+
+
+@router.post("/routing", response_class=HTMLResponse)
+def add_routing_rule(request: Request, session: SessionDep, actor: PageActor, form: RuleForm) -> Response:
+    _admin(actor)
+    try:
+        routing.add_rule(session, actor.city_id, _rule_form(form))
+    except SettingError as exc:
+        session.rollback()
+        return _routing_page(request, session, actor, values=form, error=_refused(exc), status_code=422)
+    return see_other("/admin/routing")
+
+
+@router.post("/routing/adopt")
+def adopt_routing_rules(session: SessionDep, actor: PageActor) -> Response:
+    _admin(actor)
+    routing.adopt_default_rules(session, actor.city_id)
+    return see_other("/admin/routing")
+
+
+@router.post("/routing/{rule_id}", response_class=HTMLResponse)
+def update_routing_rule(rule_id: int, request: Request, session: SessionDep, actor: PageActor,
+                        form: RuleForm) -> Response:
+    _admin(actor)
+    try:
+        routing.update_rule(session, actor.city_id, rule_id, _rule_form(form))
+    except SettingError as exc:
+        session.rollback()
+        return _routing_page(request, session, actor, edit=rule_id, values=form, error=_refused(exc),
+                             status_code=422)
+    return see_other("/admin/routing")
+
+
+@router.post("/routing/{rule_id}/delete")
+def delete_routing_rule(rule_id: int, session: SessionDep, actor: PageActor) -> Response:
+    _admin(actor)
+    routing.delete_rule(session, actor.city_id, rule_id)
+    return see_other("/admin/routing")
+
+
+# --------------------------------------------------------------------------- holiday calendar
+
+
+def _holidays_page(request: Request, session: SessionDep, actor: Actor, *,
+                   values: dict[str, str] | None = None, error: dict[str, str] | None = None,
+                   status_code: int = 200) -> HTMLResponse:
+    return render(request, "admin/holidays.html", {
+        "days": cal.city_days(session, actor.city_id), "own": cal.is_seeded(session, actor.city_id),
+        "kinds": [k.value for k in DayKind], "values": values or {}, "error": error,
+    }, status_code=status_code)
+
+
+@router.get("/holidays", response_class=HTMLResponse)
+def holidays(request: Request, session: SessionDep, actor: PageActor) -> Response:
+    _admin(actor)
+    return _holidays_page(request, session, actor)
+
+
+@router.post("/holidays", response_class=HTMLResponse)
+def add_holiday(
+    request: Request, session: SessionDep, actor: PageActor,
+    date: Annotated[str, Form(max_length=40)] = "",
+    kind: Annotated[str, Form(max_length=20)] = "",
+    name: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    _admin(actor)
+    try:
+        cal.add_day(session, actor.city_id, date, kind, name)
+    except SettingError as exc:
+        session.rollback()
+        return _holidays_page(request, session, actor, values={"date": date, "kind": kind, "name": name},
+                              error=_refused(exc), status_code=422)
+    return see_other("/admin/holidays")
+
+
+@router.post("/holidays/delete", response_class=HTMLResponse)
+def remove_holiday(request: Request, session: SessionDep, actor: PageActor,
+                   date: Annotated[str, Form(max_length=40)] = "") -> Response:
+    _admin(actor)
+    try:
+        cal.remove_day(session, actor.city_id, date)
+    except SettingError as exc:
+        session.rollback()
+        return _holidays_page(request, session, actor, error=_refused(exc), status_code=422)
+    return see_other("/admin/holidays")
