@@ -23,6 +23,7 @@ reopened" seen at its closing event is the same as the EXISTS over all its event
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -136,18 +137,25 @@ def apply_event(conn: Connection, *, city_id: int, grid_path: str, action: str, 
     counts = event_counts(action, at, created_at, ever_overdue=ever_overdue, reworked=reworked)
     if not any(counts.values()):
         return
-    if conn.dialect.name == "postgresql":
+    utc = at.astimezone(dt.UTC)
+    key = {"city_id": city_id, "grid_path": grid_path, "month": month_of(at)}
+    # the month's row and the day's row, in one statement compiled once per dialect
+    conn.execute(_upsert(conn.dialect.name), [{**key, "day": 0, **counts}, {**key, "day": utc.day, **counts}])
+
+
+@functools.cache
+def _upsert(dialect: str) -> Any:
+    """``INSERT … ON CONFLICT DO UPDATE SET counter = counter + excluded.counter``, its
+    values bound at execution (building it per event cost more than running it)."""
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
-    utc = at.astimezone(dt.UTC)
-    for day in (0, utc.day):  # the month's row and the day's row
-        stmt = insert(_T).values(city_id=city_id, grid_path=grid_path, month=month_of(at), day=day, **counts)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["city_id", "grid_path", "month", "day"],
-            set_={k: _T.c[k] + stmt.excluded[k] for k in COUNTERS},
-        )
-        conn.execute(stmt)
+    stmt = insert(_T)
+    return stmt.on_conflict_do_update(
+        index_elements=["city_id", "grid_path", "month", "day"],
+        set_={k: _T.c[k] + stmt.excluded[k] for k in COUNTERS},
+    )
 
 
 def _month_expr(dialect: str) -> ColumnElement[int]:
