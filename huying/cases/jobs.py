@@ -79,10 +79,13 @@ def overdue_step(session: Session, case: Case, now: dt.datetime, escalate_after:
             log.warning("case %s: cannot escalate (%s); marking overdue instead", case.code, exc)
     step = STEP_OF_STATUS[status]
     assert step is not None
-    next_period = deadlines.schedule(session, case.city_id, service.category_path(session, case.category_id),
-                                     case.priority, step, case.due_at).due_at
-    if next_period <= now:  # the sweeper was away for a while: jump to the current period
-        next_period = now + dt.timedelta(minutes=1)
+    # Overdue periods follow one another, each as long as the step's SLA: the period being
+    # marked began at ``sweep_at`` (the deadline itself for the first one).
+    category = service.category_path(session, case.category_id)
+    began = max(case.sweep_at or case.due_at, case.due_at)
+    next_period = deadlines.schedule(session, case.city_id, category, case.priority, step, began).due_at
+    if next_period <= now:  # the sweeper was away for a while: a whole period from now
+        next_period = deadlines.schedule(session, case.city_id, category, case.priority, step, now).due_at
     periods = case.overdue_periods + 1
     unit_id = case.unit_id or service._dispatcher_unit(session, case).id
     reply_due = deadlines.schedule(session, case.city_id, None, case.priority,

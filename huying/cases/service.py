@@ -335,7 +335,7 @@ def _command(
         raise StaleVersion(case.code, expected_version, case.version)
     loaded = case.version
     changes = dict(changes or {})
-    if reschedule and (target is not source or action is Action.CLASSIFY):
+    if reschedule and (target is not source or action in _NEW_CLOCK):
         # The case object is not touched before the compare-and-set write: a change made
         # through the ORM would be flushed by the next query with no version check of ours.
         changes = {**_schedule(session, case, target, now, changes), **changes}
@@ -859,6 +859,10 @@ def complete_milestone(session: Session, milestone: Milestone, actor: Actor, *, 
 # without a deadline and closes in the same transaction as the primary; staff can unmerge it.
 # Another reporter of the same problem can instead join the primary as a co-reporter. Every
 # reporter and co-reporter of the primary and of its merged cases hears of its handling.
+
+#: Actions that start the step's clock again even when the status stays the same: a new
+#: category (another SLA rule), a new responsible unit (transfer) or level (escalation).
+_NEW_CLOCK = frozenset({Action.CLASSIFY, Action.TRANSFER, Action.ESCALATE})
 
 #: Events whose message goes to every reporter (co-reporters, reporters of merged cases).
 _TO_ALL_REPORTERS = frozenset({Action.MARK_HANDLED, Action.CLOSE, Action.REJECT})

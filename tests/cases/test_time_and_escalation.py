@@ -80,6 +80,41 @@ def test_the_sweeper_warns_then_marks_overdue_then_escalates(world: World) -> No
     assert case.unit_id == world.units["town1_party"].id and case.overdue_periods == 0
 
 
+def test_overdue_periods_follow_one_another_a_period_apart(world: World) -> None:
+    """A case left overdue gets one mark (and one notice) per SLA period, never a burst."""
+    s = world.session
+    case = world.report(now=cst(2025, 3, 3, 10, 0))
+    svc.dispatch(s, case, world["community"], unit="441900101001-party", now=cst(2025, 3, 3, 10, 0))
+    svc.accept(s, case, world["community"], now=cst(2025, 3, 3, 10, 0))
+    marks = []
+    for _ in range(5):
+        assert case.sweep_at is not None
+        done = jobs.overdue_step(s, case, case.sweep_at, escalate_after=99)
+        if done == "overdue":
+            marks.append(case.sweep_at)
+    # 5 working days per period: 3/10 18:00 → 3/17 → 3/24 → 3/31 (the next sweep moments)
+    assert marks == [cst(2025, 3, 17, 18, 0), cst(2025, 3, 24, 18, 0), cst(2025, 3, 31, 18, 0),
+                     cst(2025, 4, 8, 18, 0)]
+    # a sweeper that was away a month marks once and then waits a whole period from now
+    jobs.overdue_step(s, case, cst(2025, 5, 6, 9, 0), escalate_after=99)
+    assert case.sweep_at == cst(2025, 5, 13, 18, 0)  # 5 working days, to the close of business
+    notices = s.scalars(select(SupervisionNotice).where(SupervisionNotice.case_id == case.id)).all()
+    assert len(notices) == case.overdue_periods == 5
+
+
+def test_escalation_starts_a_new_clock_even_from_dispatched(world: World) -> None:
+    s = world.session
+    case = world.report(now=cst(2025, 3, 3, 10, 0))
+    svc.dispatch(s, case, world["community"], unit="441900101001-party", now=cst(2025, 3, 3, 10, 0))
+    assert case.status == Status.DISPATCHED and case.due_at is not None
+    late = cst(2025, 3, 5, 10, 0)
+    assert case.due_at < late
+    svc.escalate(s, case, world["community"], note="社区无法协调", now=late)
+    assert case.status == Status.DISPATCHED and case.handling_level == "town"
+    assert case.due_at is not None and case.due_at > late  # the town gets its own deadline
+    assert case.overdue_periods == 0 and not case.warned
+
+
 def test_escalation_chain_community_town_city(world: World, at) -> None:  # type: ignore[no-untyped-def]
     s = world.session
     case = world.report()
