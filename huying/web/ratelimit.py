@@ -1,49 +1,68 @@
 """Sign-in rate limiting: failed attempts per (client address, username) and per address,
-in a sliding window, in memory (one limiter per application process; several server
-processes each keep their own count, which still bounds guessing)."""
+in a sliding window, counted in the database (``login_failures``), so that every server
+process (and every application instance on the same database) sees the same count.
+
+A failure is a row; a success removes the rows of its (address, username); rows older than
+the window are pruned as failures are written. Works the same on SQLite and PostgreSQL.
+Two processes counting at the same moment may each let one more attempt through: a bound
+on guessing, not an exact quota."""
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import defaultdict, deque
-from dataclasses import dataclass, field
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from huying.db import utcnow
+from huying.orgs.models import LoginFailure, User
+
+#: Longest address and username kept (the columns' sizes).
+_ADDRESS, _USERNAME = 64, 60
 
 
-@dataclass
+def _user_key(username: str) -> str:
+    return username.strip().lower()[:_USERNAME]
+
+
+@dataclass(frozen=True)
 class LoginLimiter:
     #: Failures allowed per address and username within the window.
     per_user: int = 5
     #: Failures allowed per address (any usernames) within the window.
     per_address: int = 30
+    #: Seconds.
     window: float = 15 * 60
-    _fails: dict[tuple[str, str], deque[float]] = field(default_factory=lambda: defaultdict(deque))
-    _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def _trim(self, key: tuple[str, str], now: float) -> deque[float]:
-        q = self._fails[key]
-        while q and now - q[0] > self.window:
-            q.popleft()
-        return q
+    def retry_after(self, session: Session, address: str, username: str,
+                    now: dt.datetime | None = None) -> int:
+        """Seconds to wait before another attempt (0: go ahead): until enough of the
+        failures in the window have grown older than it."""
+        now = now or utcnow()
+        since = now - dt.timedelta(seconds=self.window)
+        recent = select(LoginFailure.at).where(LoginFailure.address == address[:_ADDRESS],
+                                               LoginFailure.at > since)
+        waits = []
+        for query, limit in ((recent.where(LoginFailure.username == _user_key(username)), self.per_user),
+                             (recent, self.per_address)):
+            # The failure that must leave the window: the limit-th most recent one.
+            oldest_counted = session.scalar(query.order_by(LoginFailure.at.desc()).offset(limit - 1).limit(1))
+            if oldest_counted is not None:
+                waits.append(int((oldest_counted - since).total_seconds()) + 1)
+        return max(waits, default=0)
 
-    def retry_after(self, address: str, username: str, now: float | None = None) -> int:
-        """Seconds to wait before another attempt (0: go ahead)."""
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            waits = []
-            for key, limit in (((address, username.strip().lower()), self.per_user),
-                               ((address, ""), self.per_address)):
-                q = self._trim(key, now)
-                if len(q) >= limit:
-                    waits.append(int(q[0] + self.window - now) + 1)
-            return max(waits, default=0)
+    def failed(self, session: Session, address: str, username: str, now: dt.datetime | None = None) -> None:
+        """Count a failure (and prune the rows that have left the window). Commits."""
+        now = now or utcnow()
+        session.execute(delete(LoginFailure).where(LoginFailure.at <= now - dt.timedelta(seconds=self.window)))
+        key = _user_key(username)
+        city_id = session.scalar(select(User.city_id).where(User.username == username.strip())) if key else None
+        session.add(LoginFailure(city_id=city_id, at=now, address=address[:_ADDRESS], username=key))
+        session.commit()
 
-    def failed(self, address: str, username: str, now: float | None = None) -> None:
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            self._fails[(address, username.strip().lower())].append(now)
-            self._fails[(address, "")].append(now)
-
-    def succeeded(self, address: str, username: str) -> None:
-        with self._lock:
-            self._fails.pop((address, username.strip().lower()), None)
+    def succeeded(self, session: Session, address: str, username: str) -> None:
+        """Forget the failures of this address and username. Commits."""
+        session.execute(delete(LoginFailure).where(LoginFailure.address == address[:_ADDRESS],
+                                                   LoginFailure.username == _user_key(username)))
+        session.commit()

@@ -118,9 +118,12 @@ def _clear_caches() -> None:
 
 @pytest.fixture
 def city_client(city_db: str, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
-    """A ``TestClient`` over the city database (the demo city unless forced tiny)."""
+    """A ``TestClient`` over the city database (the demo city unless forced tiny). The
+    sign-in failures of earlier tests are forgotten (the limiter counts them in the shared
+    database, and every test client comes from the same address)."""
     from huying.app import create_app
 
+    forget_login_failures(city_db)
     monkeypatch.setenv("HUYING_DATABASE_URL", city_db)
     monkeypatch.setenv("HUYING_DATA_DIR", str(data_dir))
     _clear_caches()
@@ -130,6 +133,17 @@ def city_client(city_db: str, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -
     finally:
         monkeypatch.undo()
         _clear_caches()
+
+
+def forget_login_failures(url: str) -> None:
+    from sqlalchemy import delete
+
+    from huying.orgs.models import LoginFailure
+
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(delete(LoginFailure))
+    engine.dispose()
 
 
 @pytest.fixture

@@ -60,3 +60,17 @@ def test_the_limit_message_is_english_in_english(city_client: TestClient) -> Non
     r = attempt(city_client, "city", "guess")
     assert r.status_code == 429  # type: ignore[attr-defined]
     assert "Too many failed sign-ins" in r.text  # type: ignore[attr-defined]
+
+
+def test_two_application_instances_share_the_count(city_client: TestClient) -> None:
+    """Two server processes (here two applications on the same database) count together."""
+    from huying.app import create_app
+
+    with TestClient(create_app(), raise_server_exceptions=False) as other:
+        for client in (city_client, other, city_client, other):
+            assert attempt(client, "leader", "guess").status_code == 401  # type: ignore[attr-defined]
+        assert attempt(other, "leader", "guess").status_code == 401  # type: ignore[attr-defined]
+        # The fifth failure was made through the other instance: this one refuses too.
+        r = attempt(city_client, "leader", "demo-leader")
+        assert r.status_code == 429  # type: ignore[attr-defined]
+        assert attempt(other, "leader", "demo-leader").status_code == 429  # type: ignore[attr-defined]

@@ -45,15 +45,15 @@ def login(
     limiter: LoginLimiter = request.app.state.login_limiter
     address = client_address(request)
     ctx = {"next": _safe_next(next) or "", "username": username}
-    wait = limiter.retry_after(address, username)
+    wait = limiter.retry_after(session, address, username)
     if wait:
         return render(request, "login.html", {**ctx, "error": "rate", "minutes": -(-wait // 60)},
                       status_code=429, headers={"Retry-After": str(wait)})
     user = authenticate(session, username, password) if username and password else None
     if user is None:
-        limiter.failed(address, username)
+        limiter.failed(session, address, username)
         return render(request, "login.html", {**ctx, "error": "wrong"}, status_code=401)
-    limiter.succeeded(address, username)
+    limiter.succeeded(session, address, username)
     sessions.sign_in(request, user.id)
     return see_other(_safe_next(next) or nav.home_of(user.role))
 
