@@ -4,6 +4,7 @@ supervising leader in scope; a bad row is named and nothing is stored."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -32,10 +33,10 @@ def test_the_form_offers_rows_and_the_leaders_in_scope(city_client: TestClient, 
     page = city_client.get(f"/cases/{case.code}", headers=HTML).text
     assert 'data-action="open_ledger"' in page
     assert all(f'name="milestone_{n}"' in page and f'name="milestone_due_{n}"' in page for n in range(1, 6))
-    leader = actor(city_session, "leader")
-    assert f'value="{leader.user_id}">演示市领导' in page
-    community = actor(city_session, "community")
-    assert f'value="{community.user_id}"' not in page  # not a leader
+    select = re.search(r'<select name="supervisor">(.*?)</select>', page, re.S)
+    assert select is not None
+    offered = re.findall(r'<option translate="no" value="(\d+)">([^<]*)</option>', select.group(1))
+    assert offered == [(str(actor(city_session, "leader").user_id), "演示市领导 · 东莞市")]  # leaders only
 
 
 def test_several_milestones_and_a_supervisor_are_stored(city_client: TestClient, city_session: Session) -> None:
