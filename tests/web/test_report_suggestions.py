@@ -134,7 +134,9 @@ def test_the_resident_joins_and_follows_it_in_my_reports(city_client: TestClient
     assert r.status_code == 303 and r.headers["location"] == f"/cases/{case.code}?joined=1"
     page = city_client.get(r.headers["location"], headers=HTML).text
     assert 'id="joined"' in page and case.code in page and 'id="case-status"' in page
-    assert f'data-code="{case.code}"' in city_client.get("/my", headers=HTML).text
+    mine = city_client.get("/my", headers=HTML).text
+    row = re.search(rf'<li data-code="{case.code}">(.*?)</li>', mine, re.S)
+    assert row is not None and 'data-joined="1"' in row.group(1) and "共同反映人" in row.group(1)
     city_session.expire_all()
     assert [r.user_id for r in svc.coreporters_of(city_session, case)] == [actor(city_session, "resident").user_id]
     # once is enough: the second time the form says why, and nothing is stored
@@ -169,3 +171,15 @@ def test_a_case_far_away_cannot_be_joined(city_client: TestClient, city_session:
     assert r.status_code == 422 and shown_errors(r.text) == ["case"]
     city_session.expire_all()
     assert svc.coreporters_of(city_session, case) == []
+
+
+def test_a_report_merged_into_another_stays_in_my_reports(city_client: TestClient, city_session: Session) -> None:
+    primary = _earlier(city_session, "健身器材扶手断了", "小区健身器材的扶手断了，老人锻炼容易摔")
+    lon, lat = point_in(city_session, HUMEN_GRID)
+    mine = svc.report(city_session, actor(city_session, "resident"), title="健身器材坏了",
+                      description="扶手断了", channel="resident_web", lon=lon, lat=lat, now=utcnow())
+    svc.merge(city_session, mine, actor(city_session, "community"), into=primary.code, now=utcnow())
+    sign_in(city_client, "resident")
+    page = city_client.get("/my", headers=HTML).text
+    row = re.search(rf'<li data-code="{mine.code}">(.*?)</li>', page, re.S)
+    assert row is not None and "已并入同一问题的诉求" in row.group(1) and "data-joined" not in row.group(1)
