@@ -6,7 +6,9 @@ process keeps them in memory. Every edit bumps a version row (``config_versions`
 city and topic) in its own transaction (:func:`bump`); :func:`cached` compares the cached
 entry's version with the row (one indexed single-row query) and rebuilds on a difference.
 So an edit made through one worker process is used by the next deadline computed in any
-other, without a restart and without a message between the processes.
+other, without a restart and without a message between the processes. The versions of all
+topics of a city are read in one query, once per database transaction (a transaction sees
+one state of the database; an edit in it bumps and so reads them again).
 """
 
 from __future__ import annotations
@@ -33,20 +35,30 @@ _cache: dict[tuple[str, int, str], tuple[tuple[Any, ...], Any]] = {}
 _lock = threading.Lock()
 
 
-def token(session: Session, city_id: int, topic: str) -> tuple[int, dt.datetime | None] | None:
+Token = tuple[int, dt.datetime | None]
+_SEEN = "huying.config_versions"
+
+
+def token(session: Session, city_id: int, topic: str) -> Token | None:
     """The current version of a city's ``topic`` (version, when it changed), or None when
     the city has never stored it (it then uses the shipped defaults)."""
-    row = session.execute(
-        select(ConfigVersion.version, ConfigVersion.changed_at)
-        .where(ConfigVersion.city_id == city_id, ConfigVersion.topic == topic)
-    ).first()
-    return None if row is None else (row[0], row[1])
+    seen: dict[int, tuple[Any, dict[str, Token]]] = session.info.setdefault(_SEEN, {})
+    mark = seen.get(city_id)
+    if mark is None or mark[0] is not session.get_transaction():
+        rows = session.execute(
+            select(ConfigVersion.topic, ConfigVersion.version, ConfigVersion.changed_at)
+            .where(ConfigVersion.city_id == city_id)
+        ).all()
+        mark = (session.get_transaction(), {r[0]: (r[1], r[2]) for r in rows})
+        seen[city_id] = mark
+    return mark[1].get(topic)
 
 
 def bump(session: Session, city_id: int, topic: str) -> int:
     """Record, in the caller's transaction, that the city's ``topic`` changed; returns the
     new version (1 for the first). Flushes."""
     session.flush()
+    session.info.get(_SEEN, {}).pop(city_id, None)
     now = utcnow()
     new = session.execute(
         update(ConfigVersion)
@@ -62,7 +74,7 @@ def bump(session: Session, city_id: int, topic: str) -> int:
 
 
 def cached(session: Session, city_id: int, topic: str,
-           build: Callable[[tuple[int, dt.datetime | None] | None], T]) -> T:
+           build: Callable[[Token | None], T]) -> T:
     """The city's ``topic`` as ``build(token)`` made it, rebuilt when the version row has
     changed since (``token`` is None for a city still on the defaults)."""
     current = token(session, city_id, topic)
