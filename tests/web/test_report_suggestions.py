@@ -142,6 +142,11 @@ def test_the_resident_joins_and_follows_it_in_my_reports(city_client: TestClient
     # once is enough: the second time the form says why, and nothing is stored
     r = post(city_client, f"/report/join/{case.code}", draft)
     assert r.status_code == 422 and shown_errors(r.text) == ["case"] and 'value="菜市场后门污水外溢"' in r.text
+    # the candidates are shown again; Enter in a field still sends the report, not a join
+    assert f'formaction="/report/join/{case.code}"' in r.text
+    form = r.text[r.text.index('id="report-form"'):]
+    first_submit = re.search(r'<button type="submit"[^>]*>', form)
+    assert first_submit is not None and "formaction" not in first_submit.group(0)
     city_session.expire_all()
     assert len(svc.coreporters_of(city_session, case)) == 1
 
