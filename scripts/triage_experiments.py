@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from huying.triage.classifier import Config, TextClassifier
+from huying.triage.classifier import Config, TextClassifier, keyword_documents
 from huying.triage.features import fit_vocabulary, transform
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "messages"
@@ -264,25 +264,73 @@ def repeated_cv(msgs: list, y: np.ndarray, make: Trainer, seeds: int, k: int = 5
     return out
 
 
-def nested_cv(msgs: list, y: np.ndarray, seeds: int) -> dict:
+# The ways of writing the taxonomy as documents that were tried before the choice (svm+nb,
+# 150 chars): ``--nested-kw`` repeats that choice inside nested CV, so that the exploration
+# itself is scored on folds that took no part in it.
+def _kw_variant(kind: str) -> Callable:
+    import huying.triage.classifier as tc
+
+    def docs(labels, path=tc.KEYWORDS_PATH, *, leaves=False):  # type: ignore[no-untyped-def]
+        rows = [r for r in tc._taxonomy(path) if r[0] in set(labels)]
+        groups = keyword_documents(labels, path)  # the original, not the patched one
+        named = [r for r in rows if r[2] != "其他"]
+        l2 = sorted({(a, b) for a, b, _ in rows})
+        return {
+            "group": groups,
+            "leaf-l2": [((b, c), a) for a, b, c in rows],
+            "group+leaf-l2": groups + [((b, c), a) for a, b, c in rows],
+            "group+leaf-l2-no-other": groups + [((b, c), a) for a, b, c in named],
+            "group+leaf-detail": groups + [(("", c), a) for a, b, c in named],
+            "group+leaf": groups + [((c, c), a) for a, b, c in named],  # = Config() (kw3)
+            "group+leaf-with-other": groups + [((c, c), a) for a, b, c in rows],
+            "group+leaf-detail+l2": groups + [(("", c), a) for a, b, c in rows]
+            + [(("", b), a) for a, b in l2],
+            "group-as-detail+leaf-detail": [(("", m[0] + " " + m[1]), lab) for m, lab in groups]
+            + [(("", c), a) for a, b, c in rows],
+        }[kind]
+    return docs
+
+
+KW_GRID = ["group", "leaf-l2", "group+leaf-l2", "group+leaf-l2-no-other", "group+leaf-detail",
+           "group+leaf", "group+leaf-with-other", "group+leaf-detail+l2",
+           "group-as-detail+leaf-detail"]
+
+
+def plain_kw(kind: str) -> Trainer:
+    """svm+nb-150c with the keyword documents written the ``kind`` way."""
+    import huying.triage.classifier as tc
+
+    def train(texts, ys):  # type: ignore[no-untyped-def]
+        saved, tc.keyword_documents = tc.keyword_documents, _kw_variant(kind)
+        try:
+            clf = TextClassifier(Config(calibration_folds=0)).fit(texts, list(ys))
+        finally:
+            tc.keyword_documents = saved
+        return lambda ms: [p.label for p in clf.predict(ms)]
+    return train
+
+
+def nested_cv(msgs: list, y: np.ndarray, seeds: int, kw: bool = False) -> dict:
     from sklearn.model_selection import StratifiedKFold
 
+    grid = KW_GRID if kw else GRID
+    make_for = plain_kw if kw else (lambda n: plain(CONFIGS[n][1]))
     outer, chosen = [], []
     for s in range(seeds):
         for tr, te in StratifiedKFold(5, shuffle=True, random_state=s).split(msgs, y):
             m_tr, y_tr = [msgs[i] for i in tr], y[tr]
             inner = {}
-            for name in GRID:
-                make = plain(CONFIGS[name][1])
+            for name in grid:
+                make = make_for(name)
                 inner[name] = float(np.mean(repeated_cv(m_tr, y_tr, make, 1, k=4)))
-            best = max(GRID, key=lambda n: (inner[n], -GRID.index(n)))
+            best = max(grid, key=lambda n: (inner[n], -grid.index(n)))
             chosen.append(best)
-            predict = plain(CONFIGS[best][1])(m_tr, y_tr)
+            predict = make_for(best)(m_tr, y_tr)
             outer.append(macro_f1(y[te], predict([msgs[i] for i in te])))
             print(json.dumps({"seed": s, "chosen": best, "outer_f1": round(outer[-1], 4),
                               "inner": {n: round(v, 4) for n, v in inner.items()}},
                              ensure_ascii=False), file=sys.stderr, flush=True)
-    return {"name": "nested", "grid": GRID, "macro_f1": round(float(np.mean(outer)), 4),
+    return {"name": "nested-kw" if kw else "nested", "grid": grid, "macro_f1": round(float(np.mean(outer)), 4),
             "macro_f1_std": round(float(np.std(outer)), 4), "folds": len(outer),
             "chosen": dict(Counter(chosen))}
 
@@ -293,14 +341,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", nargs="*", default=None)
     ap.add_argument("--seeds", type=int, default=None, help="CV repetitions (default 5; nested 3)")
     ap.add_argument("--nested", action="store_true")
+    ap.add_argument("--nested-kw", action="store_true",
+                    help="nested CV over the keyword-document variants tried (svm+nb-150c)")
     ap.add_argument("--e5", type=Path, default=None,
                     help="embeddings of all messages (scripts/triage_embed_e5.py): adds the e5 rows")
     ap.add_argument("--e5-pool", type=int, default=None,
                     help="distil rows: only the first N embedded pool messages (pool order)")
     args = ap.parse_args(argv)
     msgs, y, pool, plab = load(args.data)
-    if args.nested:
-        print(json.dumps(nested_cv(msgs, y, args.seeds or 3), ensure_ascii=False))
+    if args.nested or args.nested_kw:
+        print(json.dumps(nested_cv(msgs, y, args.seeds or 3, kw=args.nested_kw),
+                         ensure_ascii=False))
         return 0
     print(f"labelled={len(msgs)} pool={len(pool)} department-labelled={(plab != '').sum()}",
           file=sys.stderr)

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import time
 
-from huying.triage.classifier import DEFAULT_MODEL_PATH, TextClassifier, default_classifier
+from huying.triage.classifier import (
+    DEFAULT_MODEL_PATH,
+    TextClassifier,
+    default_classifier,
+    keyword_documents,
+)
 from tests.triage.conftest import TINY, labelled_rows
 
 
@@ -22,6 +27,8 @@ def test_it_carries_its_version_and_cross_validated_metrics() -> None:
     cv = clf.metrics["cv"]
     assert cv["folds"] == 5 and 0.5 < cv["macro_f1"] <= 1.0
     assert clf.metadata["n_train"] == 348
+    assert clf.config.model == "svm+nb" and clf.config.keyword_leaves  # docs/triage.md's choice
+    assert clf.metadata["n_keyword_docs"] == len(keyword_documents(clf.labels, leaves=True))
 
 
 def test_it_fits_the_real_messages_it_was_trained_on() -> None:
