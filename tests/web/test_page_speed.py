@@ -55,3 +55,28 @@ def test_the_leader_figures_agree_with_the_metrics_service(city_session: Session
     city = geo.get_city(city_session)
     node = geo.get_node(city_session, city.id, code or city.code)
     assert rollup.figures(city_session, city.id, node.code, now=now) == figures(city_session, city.id, code, now=now)
+
+
+def test_the_report_forms_htmx_answers_within_200_ms(city_client: TestClient, city_session: Session) -> None:
+    """What the report form asks as the resident writes: the category suggestion and
+    "is it one of these?" (the classifier, the spatial look-up and the candidates)."""
+    from tests.web.scene import HUMEN_GRID, csrf, point_in
+
+    lon, lat = point_in(city_session, HUMEN_GRID)
+    handled(city_session, title="小区门口的路灯不亮了")  # its detail: 测试用例
+    sign_in(city_client, "resident")
+    draft = {"title": "小区门口的路灯不亮了", "description": "测试用例", "lon": str(lon), "lat": str(lat)}
+    headers = {**HTML, "hx-request": "true", "x-csrf-token": csrf(city_client)}
+    slow = {}
+    for url in ("/report/suggest", "/report/similar"):
+        assert city_client.post(url, data=draft, headers=headers).status_code == 200, url  # warm
+        times = []
+        for _ in range(5):
+            t = time.perf_counter()
+            r = city_client.post(url, data=draft, headers=headers)
+            times.append(time.perf_counter() - t)
+            assert r.status_code == 200 and ("similar-cases" in r.text or url.endswith("suggest"))
+        MEASURED[f"resident POST {url}"] = median = statistics.median(times)
+        if median > BUDGET_S:
+            slow[url] = round(median * 1000)
+    assert not slow, f"over {BUDGET_S * 1000:.0f} ms: {slow}"
