@@ -119,6 +119,7 @@ def load_tree(session: Session, city_id: int, path: Path | None = None) -> int:
                              path=f"{parent2.path}{code}/", name_zh=row.level3, name_en=""))
         count += 1
     session.flush()
+    forget(session)
     return count
 
 
@@ -128,7 +129,23 @@ def get_by_code(session: Session, city_id: int, code: str) -> Category | None:
 
 def find(session: Session, city_id: int, ref: str) -> Category | None:
     """An active category by code, or by name (a level-1 or leaf name; first match in code
-    order): the category a new report or a classification may be given."""
+    order): the category a new report or a classification may be given. Remembered by the
+    session (a request; long-lived sessions such as the demo's reuse it)."""
+    found: dict[tuple[int, str], Category | None] = session.info.setdefault("huying.categories", {})
+    key = (city_id, ref)
+    if key not in found:
+        found[key] = _find(session, city_id, ref)
+    return found[key]
+
+
+def forget(session: Session) -> None:
+    """Drop what the session remembers of the tree (``huying.categories*`` entries of its
+    info: :func:`find`'s and intake's); every edit below calls it."""
+    for key in [k for k in session.info if str(k).startswith("huying.categories")]:
+        del session.info[key]
+
+
+def _find(session: Session, city_id: int, ref: str) -> Category | None:
     cat = get_by_code(session, city_id, ref)
     if cat is not None:
         return cat if cat.active else None
@@ -209,6 +226,7 @@ def add_category(session: Session, city_id: int, parent_code: str | None, suffix
                    path=f"{parent.path if parent else '/'}{code}/", name_zh=name_zh, name_en=name_en,
                    active=True)
     session.add(cat)
+    forget(session)
     session.commit()
     return cat
 
@@ -224,6 +242,7 @@ def rename(session: Session, city_id: int, code: str, name_zh: str, name_en: str
 
     routing.pin_default_rules(session, city_id)
     cat.name_zh, cat.name_en = name_zh, name_en
+    forget(session)
     session.commit()
     return cat
 
@@ -241,6 +260,7 @@ def set_active(session: Session, city_id: int, code: str, active: bool) -> int:
         Category.city_id == city_id, Category.path.startswith(cat.path), Category.active.is_(not active))))
     for c in below:
         c.active = active
+    forget(session)
     session.commit()
     return len(below)
 

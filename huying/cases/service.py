@@ -207,15 +207,16 @@ def _schedule(session: Session, case: Case, status: Status, now: dt.datetime,
             "warned": False, "overdue_periods": 0}
 
 
+_COUNTERS = CaseCounter.__table__
+_NEXT_SEQ = (update(_COUNTERS)
+             .where(_COUNTERS.c.city_id == bindparam("c"), _COUNTERS.c.year == bindparam("y"))
+             .values(last=_COUNTERS.c.last + 1).returning(_COUNTERS.c.last))
+
+
 def _next_code(session: Session, city_id: int, city_code: str, year: int) -> str:
     """``<city>-<year>-<seq>``, the sequence taken atomically per city and year."""
     for _ in range(5):
-        seq = session.execute(
-            update(CaseCounter)
-            .where(CaseCounter.city_id == city_id, CaseCounter.year == year)
-            .values(last=CaseCounter.last + 1)
-            .returning(CaseCounter.last)
-        ).scalar()
+        seq = session.connection().execute(_NEXT_SEQ, {"c": city_id, "y": year}).scalar()
         if seq is not None:
             return f"{city_code}-{year}-{seq:06d}"
         try:
@@ -444,14 +445,14 @@ def report(
     category: str | None = None, priority: str = Priority.NORMAL.value, anonymous: bool = False,
     contact: str | None = None, uploads: Sequence[Upload] = (), now: dt.datetime,
     fixed_on_spot: str | None = None, note: str | None = None,
-    triage: dict[str, Any] | None = None,
+    triage: dict[str, Any] | None = None, grid: tuple[int, str] | None = None,
 ) -> Case:
     """Report a problem (发现上报): a new case, located to its grid. With ``fixed_on_spot``
     (the evidence of the fix), an authorised grid worker or inspector reports, fixes and
     records it in one step (立行立改) and the case closes at once. ``triage`` is what intake
     decided (category source and confidence, suggestions, duplicate candidates, route): it
-    is recorded in the report event's payload. Channels call ``huying.intake.service.intake``,
-    which calls this."""
+    is recorded in the report event's payload; ``grid`` the (id, path) intake located the
+    point in. Channels call ``huying.intake.service.intake``, which calls this."""
     _require_aware(now)
     action = Action.FIX_ON_SPOT if fixed_on_spot is not None else Action.REPORT
     target = check_act(session, actor, None, action)
@@ -463,7 +464,8 @@ def report(
         raise InvalidInput("a location (lon/lat) or an address is required", "location")
     if (lon is None) != (lat is None):
         raise InvalidInput("give both lon and lat", "location")
-    grid = _locate(session, actor.city_id, lon, lat)
+    if grid is None:
+        grid = _locate(session, actor.city_id, lon, lat)
     if grid is None:
         raise InvalidInput("the address could not be placed on the map; give lon/lat", "location")
     cat_id = None

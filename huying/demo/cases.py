@@ -131,13 +131,17 @@ class _People:
     by_code: dict[str, Node]
     password_hash: str
     actors: dict[str, Actor] = field(default_factory=dict)
+    known: dict[str, User] | None = None
     created: int = 0
 
     def _user(self, username: str, role: Role, node: Node, org: Organisation | None, name: str) -> Actor:
         actor = self.actors.get(username)
         if actor is not None:
             return actor
-        user = self.session.scalar(select(User).where(User.username == username))
+        if self.known is None:  # the accounts a previous run made, read once
+            self.known = {u.username: u for u in self.session.scalars(
+                select(User).where(User.city_id == self.city_id))}
+        user = self.known.get(username)
         if user is None:
             user = User(city_id=self.city_id, username=username, display_name=name,
                         password_hash=self.password_hash, role=role.value, node_id=node.id,

@@ -116,7 +116,7 @@ class _Cat:
 
 def _tree(session: Session, city_id: int) -> dict[str, Any]:
     """The city's categories: level-1 by name, and each level-1 code's descendants (cached)."""
-    cache: dict[int, dict[str, Any]] = session.info.setdefault("huying.intake.tree", {})
+    cache: dict[int, dict[str, Any]] = session.info.setdefault("huying.categories.tree", {})
     if city_id not in cache:
         rows = [_Cat(*r) for r in session.execute(
             select(Category.id, Category.code, Category.path, Category.name_zh, Category.level)
@@ -247,7 +247,7 @@ def intake(
         lon=report.lon, lat=report.lat, address=report.address,
         category=cat.code if cat else None, priority=report.priority, anonymous=report.anonymous,
         contact=report.contact, uploads=report.uploads, now=now, fixed_on_spot=report.fixed_on_spot,
-        note=report.note, triage=triage)
+        note=report.note, triage=triage, grid=grid)
     result = IntakeResult(case, source, cat.code if cat else None, pred.confidence if pred else None,
                           suggestions, candidates, route, False, version)
     if (route is not None and route.auto and route.unit_code and cat is not None
