@@ -202,7 +202,8 @@ def _categories(session: Session, city_id: int) -> dict[str, Any]:
         by_id = {r.id: r for r in rows}
         names: dict[str, str] = {}
         for r in rows:
-            chain, cur = [], r
+            chain: list[str] = []
+            cur: Any = r
             while cur is not None:
                 chain.append(cur.name_zh)
                 cur = by_id.get(cur.parent_id) if cur.parent_id else None
