@@ -18,7 +18,7 @@ from huying.cases.models import Case, Category, SupervisionNotice
 from huying.cases.policy import Actor, allowed_for
 from huying.cases.workflow import FINAL, STATUS_ZH, Status
 from huying.geo.models import Node
-from huying.orgs.models import Organisation, User
+from huying.orgs.models import Organisation, Role, User
 
 
 def uploads(photos: list[Any]) -> list[svc.Upload]:
@@ -58,11 +58,22 @@ def case_dict(session: Session, case: Case, actor: Actor | None, now: dt.datetim
         evs = svc.events_of(session, case)
         names = dict(session.execute(select(User.id, User.username).where(
             User.id.in_({e.actor_id for e in evs if e.actor_id}))).all())
+        # A resident reads the case they reported or joined without the other residents on it:
+        # not their accounts, not the co-reporters' contacts (the staff see them, to tell them).
+        private = actor is None or actor.role == Role.RESIDENT
+        me = actor.user_id if actor is not None else None
+
+        def who(e: Any) -> str | None:
+            if not e.actor_id or (private and e.actor_role == Role.RESIDENT and e.actor_id != me):
+                return None
+            return names.get(e.actor_id)
+
         out["events"] = [{
-            "seq": e.seq, "at": e.at, "actor": names.get(e.actor_id) if e.actor_id else None,
+            "seq": e.seq, "at": e.at, "actor": who(e),
             "role": e.actor_role, "action": e.action, "from_status": e.from_status,
             "to_status": e.to_status, "note": e.note,
-            "payload": {k: v for k, v in json.loads(e.payload).items() if k != "set"},
+            "payload": {k: v for k, v in json.loads(e.payload).items()
+                        if k != "set" and not (private and k == "coreporter")},
         } for e in evs]
         out["evaluation"] = record.evaluate(evs, now).__dict__
     return out

@@ -102,3 +102,20 @@ def test_one_joins_only_a_case_near_ones_own_report_and_anonymously_with_a_conta
     assert api.client.get(f"/api/v1/cases/{code}", headers=api.h("resident2")).status_code == 404
     assert api.client.post("/api/v1/cases/441900-2000-999999/join", json=mine,
                            headers=api.h("resident2")).status_code == 422
+
+
+def test_residents_on_a_case_do_not_see_each_other(api: Api) -> None:
+    code = _report(api, "resident", lon=113.35, title="小区南门口路灯全坏了")["code"]
+    mine = {"title": "南门口路灯坏了", "description": "小区南门口路灯坏了，晚上很黑", "lon": 113.35, "lat": LAT}
+    r = api.client.post(f"/api/v1/cases/{code}/join", json={**mine, "anonymous": True, "contact": "13911112222"},
+                        headers=api.h("resident2"))
+    assert r.status_code == 200, r.text
+    reporter_view = api.client.get(f"/api/v1/cases/{code}", headers=api.h("resident")).json()
+    join = reporter_view["events"][-1]
+    assert join["action"] == "join" and join["actor"] is None and "coreporter" not in join["payload"]
+    assert "13911112222" not in str(reporter_view) and "resident2" not in str(reporter_view)
+    assert reporter_view["events"][0]["actor"] == "resident"  # one's own name stays
+    # the staff who tell every reporter of the outcome see the co-reporter and the contact
+    staff_view = api.client.get(f"/api/v1/cases/{code}", headers=api.h("town2")).json()
+    assert staff_view["events"][-1]["payload"]["coreporter"]["contact"] == "13911112222"
+    assert staff_view["events"][-1]["actor"] == "resident2"
