@@ -27,7 +27,8 @@ def train(
     data: Path = typer.Option(..., "--data", help="Labelled CSV (id,user,subject,time,detail,label)."),
     out: Path = typer.Option(..., "--out", help="Where to write the model (.npz)."),
     unlabelled: list[Path] = typer.Option(
-        [], "--unlabelled", help="CSV(s) of unlabelled messages (subject, detail) for self-training."
+        [], "--unlabelled", help="CSV(s) of unlabelled messages (subject, detail, optional reply) "
+        "for reply labels and self-training."
     ),
     threshold: float = typer.Option(0.7, help="Pseudo-label only pool messages this sure."),
     trained_at: str = typer.Option(None, help="Training date to record (default: now, UTC)."),
@@ -35,6 +36,7 @@ def train(
     """Train the classifier on DATA (plus pseudo-labelled UNLABELLED messages) into OUT."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+    from huying.triage.replies import department_label
     from huying.triage.training import load_pool, train_self_training
 
     try:
@@ -53,6 +55,7 @@ def train(
         clf = train_self_training(
             [r.message for r in rows], labels, [p.message for p in pool],
             threshold=threshold, trained_at=stamp,
+            reply_labels=[department_label(p.reply) if p.reply else "" for p in pool],
             extra_metadata={"version": stamp, "data": str(data),
                             "unlabelled": [str(u) for u in unlabelled]},
             progress=lambda msg: bar.update(task, description=msg),
@@ -63,7 +66,8 @@ def train(
         _fail(f"{out}: cannot write model ({exc.strerror or exc})")
     meta = clf.metadata
     typer.echo(
-        f"trained on {meta['n_train']} labelled + {meta['n_pseudo']} pseudo-labelled messages, "
+        f"trained on {meta['n_train']} labelled + {meta['n_pseudo']} pseudo-labelled messages "
+        f"({meta.get('n_reply_labelled', 0)} of them labelled by their reply), "
         f"{len(clf.labels)} categories, {meta['n_features']} features, "
         f"T={clf.temperature:.2f} → {out}"
     )

@@ -25,6 +25,7 @@ class Row:
     subject: str
     detail: str
     label: str | None
+    reply: str = ""  # the official reply, when the file has a ``reply`` column (replied.csv)
 
     @property
     def message(self) -> tuple[str, str]:
@@ -81,7 +82,8 @@ def read_messages(
                         f"{path}: line {line}: field label: unknown category {label!r} "
                         f"(the model knows {', '.join(sorted(known))})"
                     )
-                rows.append(Row(line, (rec.get("id") or "").strip(), subject, detail, label))
+                reply = (rec.get("reply") or "").strip()
+                rows.append(Row(line, (rec.get("id") or "").strip(), subject, detail, label, reply))
         except UnicodeDecodeError as exc:
             raise DataError(f"{path}: not a UTF-8 CSV file ({exc})") from exc
         except csv.Error as exc:

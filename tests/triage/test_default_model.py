@@ -29,6 +29,7 @@ def test_it_carries_its_version_and_cross_validated_metrics() -> None:
     assert clf.metadata["n_train"] == 348
     assert clf.config.model == "svm+nb" and clf.config.keyword_leaves  # docs/triage.md's choice
     assert clf.metadata["n_keyword_docs"] == len(keyword_documents(clf.labels, leaves=True))
+    assert clf.metadata["n_reply_labelled"] == 772 and clf.metadata["reply_weight"] == 0.3
 
 
 def test_it_fits_the_real_messages_it_was_trained_on() -> None:
