@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -11,6 +12,8 @@ from sqlalchemy import text
 
 from huying import __version__
 from huying.db import get_engine
+
+log = logging.getLogger("huying.app")
 
 # Routers contributed by each domain: (module, attribute). Missing modules are skipped.
 _ROUTERS = [
@@ -25,15 +28,32 @@ _ROUTERS = [
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Start the in-server sweeper (SLA warnings, overdue, escalation, notifications)."""
+    """Build the cities' locate indexes, then start the in-server sweeper (SLA warnings,
+    overdue, escalation, notifications)."""
     from huying.cases.background import background
 
+    _warm()
     worker = background()
     worker.start()
     try:
         yield
     finally:
         worker.stop()
+
+
+def _warm() -> None:
+    """The grid indexes before the first request (a cold worker built one per concurrent
+    request: docs/performance.md, P1). A database not set up yet is not an error here."""
+    from sqlalchemy.exc import SQLAlchemyError
+    from sqlalchemy.orm import Session
+
+    from huying.geo import service as geo
+
+    try:
+        with Session(get_engine()) as session:
+            geo.warm(session)
+    except SQLAlchemyError as exc:
+        log.warning("grid indexes not built at start-up: %s", exc.__class__.__name__)
 
 
 def create_app() -> FastAPI:

@@ -32,6 +32,9 @@ def serve(
     """Serve the web application and the APIs with uvicorn."""
     import uvicorn
 
+    from huying.serving import nodelay_listener
+
+    nodelay_listener()
     s = get_settings()
     uvicorn.run(
         "huying.app:create_app",

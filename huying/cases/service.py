@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -207,7 +207,7 @@ def _schedule(session: Session, case: Case, status: Status, now: dt.datetime,
             "warned": False, "overdue_periods": 0}
 
 
-_COUNTERS = CaseCounter.__table__
+_COUNTERS: Table = CaseCounter.__table__  # type: ignore[assignment]
 _NEXT_SEQ = (update(_COUNTERS)
              .where(_COUNTERS.c.city_id == bindparam("c"), _COUNTERS.c.year == bindparam("y"))
              .values(last=_COUNTERS.c.last + 1).returning(_COUNTERS.c.last))

@@ -266,6 +266,7 @@ class _Cached:
 _CACHE_SIZE = 16
 _cache: dict[tuple[str, int], _Cached] = {}
 _cache_lock = threading.Lock()
+_build_locks: dict[tuple[str, int], threading.Lock] = {}
 
 
 def clear_index_cache(session: Session | None = None) -> None:
@@ -297,9 +298,25 @@ def _cached_index(session: Session, city_id: int) -> _Cached:
     token = map_token(session, city_id)
     with _cache_lock:
         hit = _cache.get(key)
+        build_lock = _build_locks.setdefault(key, threading.Lock())
     if hit is not None and hit.token == token:
         seen[key] = (time.monotonic(), hit)
         return hit
+    # One build per key at a time: requests arriving together at a cold worker wait for
+    # the first one's index instead of each building their own.
+    with build_lock:
+        with _cache_lock:
+            hit = _cache.get(key)
+        if hit is not None and hit.token == token:
+            seen[key] = (time.monotonic(), hit)
+            return hit
+        entry = _build_index(session, city_id, token)
+    seen[key] = (time.monotonic(), entry)
+    return entry
+
+
+def _build_index(session: Session, city_id: int, token: tuple[Any, ...]) -> _Cached:
+    key = (db_key(session), city_id)
     rows = session.execute(
         select(Node.id, Node.code, Node.geometry, Node.path).where(
             Node.city_id == city_id, Node.level == Level.GRID.value, Node.geometry.is_not(None)
@@ -313,6 +330,15 @@ def _cached_index(session: Session, city_id: int) -> _Cached:
         while len(_cache) > _CACHE_SIZE:
             _cache.pop(next(iter(_cache)))
     return entry
+
+
+def warm(session: Session) -> int:
+    """Build the locate index of every city now (a server worker at start-up, so that its
+    first reports do not wait for it); returns how many."""
+    ids = list(session.scalars(select(City.id)))
+    for city_id in ids:
+        _cached_index(session, city_id)
+    return len(ids)
 
 
 def grid_index(session: Session, city_id: int) -> GridIndex:
