@@ -195,7 +195,8 @@ def _svm_nb(
     from sklearn.svm import LinearSVC
 
     classes = np.unique(y)
-    svm = LinearSVC(C=cfg.C, tol=cfg.svm_tol, max_iter=2000).fit(x, y, sample_weight=sw)
+    svm = LinearSVC(C=cfg.C, tol=cfg.svm_tol, max_iter=2000, random_state=cfg.seed)
+    svm.fit(x, y, sample_weight=sw)
     c_svm = _full_coef(classes, svm.coef_, n_classes)
     b_svm = np.zeros(n_classes)
     b_svm[classes] = svm.intercept_ if len(classes) > 2 else np.array([-1, 1]) * svm.intercept_[0] / 2

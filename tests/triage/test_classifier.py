@@ -114,3 +114,9 @@ def test_a_model_file_written_before_the_level_3_documents_loads_with_them_off(
     np.savez_compressed(old, **arrays)  # type: ignore[arg-type]
     again = TextClassifier.load(old)
     assert again.config == clf.config and again.config.keyword_docs
+
+
+def test_training_twice_on_the_same_data_gives_the_same_weights() -> None:
+    a, b = _fit(Config(min_df=1)), _fit(Config(min_df=1))
+    assert np.array_equal(a._weights().coef, b._weights().coef)
+    assert a.temperature == b.temperature
