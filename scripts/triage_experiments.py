@@ -269,14 +269,22 @@ KW_GRID = ["group", "leaf-l2", "group+leaf-l2", "group+leaf-l2-no-other", "group
            "group-as-detail+leaf-detail"]
 
 
-def plain_kw(kind: str) -> Trainer:
-    """svm+nb-150c with the keyword documents written the ``kind`` way."""
+def plain_kw(kind: str, pool: list | None = None, plab: np.ndarray | None = None) -> Trainer:
+    """svm+nb-150c with the keyword documents written the ``kind`` way; a ``kind`` ending in
+    ``+rules`` also trains on the department-labelled pool messages (weight 0.3, rules-0.3)."""
     import huying.triage.classifier as tc
 
+    rules = kind.endswith("+rules")
+    kind = kind.removesuffix("+rules")
+
     def train(texts, ys):  # type: ignore[no-untyped-def]
+        extra = [] if not rules else [(pool[i], str(plab[i]))  # type: ignore[index]
+                                      for i in np.flatnonzero(plab != "")]
         saved, tc.keyword_documents = tc.keyword_documents, _kw_variant(kind)
         try:
-            clf = TextClassifier(Config(calibration_folds=0)).fit(texts, list(ys))
+            clf = TextClassifier(Config(calibration_folds=0)).fit(
+                list(texts) + [m for m, _ in extra], list(ys) + [lab for _, lab in extra],
+                sample_weight=[1.0] * len(texts) + [0.3] * len(extra))
         finally:
             tc.keyword_documents = saved
         return lambda ms: [p.label for p in clf.predict(ms)]
@@ -284,16 +292,18 @@ def plain_kw(kind: str) -> Trainer:
 
 
 def nested_cv(msgs: list, y: np.ndarray, seeds: int, kw: bool = False,
-              pool: list | None = None, plab: np.ndarray | None = None) -> dict:
+              pool: list | None = None, plab: np.ndarray | None = None,
+              kw_rules: bool = False) -> dict:
     from sklearn.model_selection import StratifiedKFold
 
-    grid = KW_GRID if kw else GRID + POOL_GRID
+    grid = (KW_GRID + [k + "+rules" for k in KW_GRID] if kw_rules else KW_GRID) if kw \
+        else GRID + POOL_GRID
     pooled = {"rules-0.3": lambda: with_pool(Config(), pool, plab, "rules", 0.3),
               "agree-0.3": lambda: with_pool(Config(), pool, plab, "agree", 0.3)}
 
     def make_for(name: str) -> Trainer:
         if kw:
-            return plain_kw(name)
+            return plain_kw(name, pool, plab)
         return pooled[name]() if name in pooled else plain(CONFIGS[name][1])
     outer, chosen = [], []
     for s in range(seeds):
@@ -323,6 +333,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--nested", action="store_true")
     ap.add_argument("--nested-kw", action="store_true",
                     help="nested CV over the keyword-document variants tried (svm+nb-150c)")
+    ap.add_argument("--with-rules", action="store_true",
+                    help="--nested-kw: each variant also with the reply-labelled pool (rules-0.3)")
     ap.add_argument("--e5", type=Path, default=None,
                     help="embeddings of all messages (scripts/triage_embed_e5.py): adds the e5 rows")
     ap.add_argument("--e5-pool", type=int, default=None,
@@ -331,7 +343,7 @@ def main(argv: list[str] | None = None) -> int:
     msgs, y, pool, plab = load(args.data)
     if args.nested or args.nested_kw:
         print(json.dumps(nested_cv(msgs, y, args.seeds or 3, kw=args.nested_kw, pool=pool,
-                                   plab=plab), ensure_ascii=False))
+                                   plab=plab, kw_rules=args.with_rules), ensure_ascii=False))
         return 0
     print(f"labelled={len(msgs)} pool={len(pool)} department-labelled={(plab != '').sum()}",
           file=sys.stderr)
