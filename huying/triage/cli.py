@@ -28,12 +28,18 @@ def train(
     out: Path = typer.Option(..., "--out", help="Where to write the model (.npz)."),
     unlabelled: list[Path] = typer.Option(
         [], "--unlabelled", help="CSV(s) of unlabelled messages (subject, detail, optional reply) "
-        "for reply labels and self-training."
+        "for reply labels and self-training: --unlabelled A.csv B.csv or --unlabelled A.csv "
+        "--unlabelled B.csv."
     ),
     threshold: float = typer.Option(0.7, help="Pseudo-label only pool messages this sure."),
     trained_at: str = typer.Option(None, help="Training date to record (default: now, UTC)."),
+    more_unlabelled: list[Path] = typer.Argument(None, hidden=True),
 ) -> None:
     """Train the classifier on DATA (plus pseudo-labelled UNLABELLED messages) into OUT."""
+    if more_unlabelled:  # `--unlabelled A.csv B.csv`: the files after the first
+        if not unlabelled:
+            _fail(f"unexpected argument {more_unlabelled[0]} (unlabelled files follow --unlabelled)")
+        unlabelled = [*unlabelled, *more_unlabelled]
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from huying.triage.replies import department_label

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from huying.triage.classifier import TextClassifier
 from huying.triage.cli import app
 from tests.triage.conftest import COLUMNS, tiny_rows, write_csv
 
@@ -101,3 +102,22 @@ def test_eval_reports_a_missing_data_file(tiny_csv: Path, tmp_path: Path) -> Non
     res = runner.invoke(app, ["eval", "--model", str(model), "--data", str(tmp_path / "x.csv")])
     assert res.exit_code != 0
     assert "x.csv: cannot read" in res.output
+
+
+def test_train_takes_several_unlabelled_files_after_one_option(
+    tiny_csv: Path, tmp_path: Path
+) -> None:
+    pools = [write_csv(tmp_path / f"pool{i}.csv", [
+        {"id": "1", "subject": s, "detail": d}], columns=["id", "subject", "detail"])
+        for i, (s, d) in enumerate([("初中入学", "学校学位紧张"), ("工资拖欠", "老板不发工资")])]
+    res = runner.invoke(app, ["train", "--data", str(tiny_csv), "--unlabelled", str(pools[0]),
+                              str(pools[1]), "--out", str(tmp_path / "m.npz")])
+    assert res.exit_code == 0, res.output
+    meta = TextClassifier.load(tmp_path / "m.npz").metadata
+    assert meta["unlabelled"] == [str(p) for p in pools] and meta["n_pool"] == 2
+
+
+def test_train_rejects_a_stray_argument_without_unlabelled(tiny_csv: Path, tmp_path: Path) -> None:
+    res = _train(tiny_csv, tmp_path / "m.npz", "stray.csv")
+    assert res.exit_code == 2
+    assert "unexpected argument stray.csv" in res.output
