@@ -389,7 +389,11 @@ def city_ref(engine: Any) -> CityRef:
 
 # ----------------------------------------------------------------------------- loading
 def _schema_hash() -> str:
-    from huying.db import Base
+    """Every table of the models (all of them imported first: the hash must not depend on
+    what this process happened to import)."""
+    from huying.db import Base, import_all_models
+
+    import_all_models()
 
     desc = sorted((t.name, sorted(c.name for c in t.columns), sorted(i.name or "" for i in t.indexes))
                   for t in Base.metadata.tables.values())

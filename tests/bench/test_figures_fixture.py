@@ -5,6 +5,7 @@ cached fixture is built once and rebuilt when its identity changes."""
 from __future__ import annotations
 
 import importlib.util
+import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -70,3 +71,9 @@ def test_a_cached_fixture_is_built_once_and_rebuilt_when_its_identity_changes(
     assert F.cached_fixture("sqlite", 600, 4, True, tmp_path)[0] != url  # another seed: another file
     monkeypatch.setattr(F, "GEN_VERSION", F.GEN_VERSION + 1)  # the generator changed
     assert not F.cached_fixture("sqlite", 600, 3, True, tmp_path)[1]["reused"]
+
+
+def test_the_fixture_schema_hash_does_not_depend_on_what_the_process_imported() -> None:
+    code = f"import sys; sys.path.insert(0, {str(BENCH)!r}); import figures; print(figures._schema_hash())"
+    fresh = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert fresh.stdout.strip() == F._schema_hash()
