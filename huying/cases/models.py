@@ -104,7 +104,7 @@ class Case(CityScoped, Base):
     reject_reason: Mapped[str | None] = mapped_column(String(40))
     satisfaction: Mapped[str | None] = mapped_column(String(20))
     #: When merged as a duplicate: the case it joined.
-    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"), index=True)
     version: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

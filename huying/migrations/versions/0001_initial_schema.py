@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 01:39:08.457817
+Create Date: 2026-11-25 03:03:59.773412
 """
 from collections.abc import Sequence
 
@@ -369,6 +369,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_cases_city_h3', ['city_id', 'h3_cell'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_city_id'), ['city_id'], unique=False)
         batch_op.create_index('ix_cases_city_status', ['city_id', 'status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_cases_duplicate_of_id'), ['duplicate_of_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_grid_id'), ['grid_id'], unique=False)
         batch_op.create_index('ix_cases_grid_path', ['grid_path'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_reporter_id'), ['reporter_id'], unique=False)
@@ -639,6 +640,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_cases_reporter_id'))
         batch_op.drop_index('ix_cases_grid_path')
         batch_op.drop_index(batch_op.f('ix_cases_grid_id'))
+        batch_op.drop_index(batch_op.f('ix_cases_duplicate_of_id'))
         batch_op.drop_index('ix_cases_city_status')
         batch_op.drop_index(batch_op.f('ix_cases_city_id'))
         batch_op.drop_index('ix_cases_city_h3')
