@@ -272,6 +272,18 @@ def check_admin(actor: Actor, what: str) -> None:
         raise NotPermitted(f"only an administrator may {what}")
 
 
+def sees_report_in_full(actor: Actor | None, case: Case) -> bool:
+    """Whether ``actor`` may read what the reporter wrote and where exactly (description,
+    address, point, report photos): staff and the reporter may; a resident who joined as a
+    co-reporter follows the case's progress but reads another resident's report as the
+    public does (their own report is in their join)."""
+    if actor is None:
+        return False
+    if actor.role != Role.RESIDENT:
+        return True
+    return actor.user_id is not None and case.reporter_id == actor.user_id
+
+
 def public_point(lon: float | None, lat: float | None) -> tuple[float | None, float | None]:
     """What the public may see of a location: rounded to 0.001° (about 100 m), so that a
     report cannot be traced to a door."""

@@ -15,7 +15,7 @@ from huying.cases import record
 from huying.cases import service as svc
 from huying.cases.errors import InvalidInput
 from huying.cases.models import Case, Category, SupervisionNotice
-from huying.cases.policy import Actor, allowed_for
+from huying.cases.policy import Actor, allowed_for, public_point, sees_report_in_full
 from huying.cases.workflow import FINAL, STATUS_ZH, Status
 from huying.geo.models import Node
 from huying.orgs.models import Organisation, Role, User
@@ -30,6 +30,10 @@ def uploads(photos: list[Any]) -> list[svc.Upload]:
             raise InvalidInput("not valid base64", f"photos[{i}].content_base64") from None
         out.append(svc.Upload(p.filename, data))
     return out
+
+
+#: Events whose note is the reporter's own words.
+REPORTING = frozenset({"report", "fix_on_spot"})
 
 
 def case_dict(session: Session, case: Case, actor: Actor | None, now: dt.datetime, *,
@@ -54,6 +58,10 @@ def case_dict(session: Session, case: Case, actor: Actor | None, now: dt.datetim
         "created_at": case.created_at, "updated_at": case.updated_at, "closed_at": case.closed_at,
         "allowed_actions": [a.value for a in allowed_for(session, actor, case)] if actor else [],
     }
+    full = sees_report_in_full(actor, case)
+    if not full:  # a co-reporter: another resident's report as the public reads it
+        out["lon"], out["lat"] = public_point(case.lon, case.lat)
+        out.update(description=None, address=None)
     if events:
         evs = svc.events_of(session, case)
         names = dict(session.execute(select(User.id, User.username).where(
@@ -71,7 +79,8 @@ def case_dict(session: Session, case: Case, actor: Actor | None, now: dt.datetim
         out["events"] = [{
             "seq": e.seq, "at": e.at, "actor": who(e),
             "role": e.actor_role, "action": e.action, "from_status": e.from_status,
-            "to_status": e.to_status, "note": e.note,
+            "to_status": e.to_status,
+            "note": e.note if full or e.action not in REPORTING else None,
             "payload": {k: v for k, v in json.loads(e.payload).items()
                         if k != "set" and not (private and k == "coreporter")},
         } for e in evs]

@@ -73,7 +73,8 @@ class EventRead(BaseModel):
 class CaseRead(BaseModel):
     code: str
     title: str
-    description: str
+    description: str | None = Field(
+        description="None for a co-reporter, who reads another resident's report as the public does.")
     status: str
     status_label: str
     category: str | None

@@ -119,3 +119,22 @@ def test_residents_on_a_case_do_not_see_each_other(api: Api) -> None:
     staff_view = api.client.get(f"/api/v1/cases/{code}", headers=api.h("town2")).json()
     assert staff_view["events"][-1]["payload"]["coreporter"]["contact"] == "13911112222"
     assert staff_view["events"][-1]["actor"] == "resident2"
+
+
+def test_a_co_reporter_follows_the_case_but_reads_the_report_as_the_public_does(api: Api) -> None:
+    first = _report(api, "resident", lon=113.31, title="小区后门口路灯全坏了",
+                    description="后门口路灯坏了，我家住3栋502，晚上很黑", address="幸福路8号3栋")
+    code = first["code"]
+    mine = {"title": "后门口路灯坏了", "description": "小区后门口路灯坏了", "lon": 113.3101, "lat": LAT}
+    r = api.client.post(f"/api/v1/cases/{code}/join", json=mine, headers=api.h("resident2"))
+    assert r.status_code == 200, r.text
+    theirs = api.client.get(f"/api/v1/cases/{code}", headers=api.h("resident2")).json()
+    assert theirs["status"] == "new" and theirs["events"][0]["action"] == "report"
+    assert theirs["description"] is None and theirs["address"] is None
+    assert (theirs["lon"], theirs["lat"]) == (round(first["lon"], 3), round(first["lat"], 3))
+    assert "3栋502" not in str(theirs) and "幸福路8号" not in str(theirs)
+    # the reporter and the staff read the report as it was written
+    for persona in ("resident", "town2"):
+        full = api.client.get(f"/api/v1/cases/{code}", headers=api.h(persona)).json()
+        assert "3栋502" in full["description"] and full["address"] == "幸福路8号3栋"
+        assert full["lon"] == first["lon"]

@@ -134,6 +134,7 @@ def test_the_resident_joins_and_follows_it_in_my_reports(city_client: TestClient
     assert r.status_code == 303 and r.headers["location"] == f"/cases/{case.code}?joined=1"
     page = city_client.get(r.headers["location"], headers=HTML).text
     assert 'id="joined"' in page and case.code in page and 'id="case-status"' in page
+    assert "污水流到路上，很臭" not in page  # another resident's report, read as the public does
     mine = city_client.get("/my", headers=HTML).text
     row = re.search(rf'<li data-code="{case.code}">(.*?)</li>', mine, re.S)
     assert row is not None and 'data-joined="1"' in row.group(1) and "共同反映人" in row.group(1)

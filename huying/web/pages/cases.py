@@ -13,7 +13,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from sqlalchemy import select
 from starlette.datastructures import FormData, UploadFile
 
-from huying.cases import present
+from huying.cases import policy, present
 from huying.cases import service as svc
 from huying.cases.errors import InvalidInput, NotVisible
 from huying.cases.models import Attachment, Case, Ledger, Milestone, SupervisionNotice
@@ -31,6 +31,15 @@ router = APIRouter()
 
 #: Actions whose form offers a choice of units.
 UNIT_CHOICE = {Action.DISPATCH, Action.TRANSFER, Action.ADD_COHANDLER}
+
+
+def _photos(actor: Actor, case: Case) -> Any:
+    """The case's photos the actor may see: a co-reporter does not see the report's own
+    (``policy.sees_report_in_full``), only the handling's evidence."""
+    q = select(Attachment).where(Attachment.case_id == case.id)
+    if not policy.sees_report_in_full(actor, case):
+        q = q.where(Attachment.event_seq != 1)
+    return q
 
 
 def case_context(session: SessionDep, actor: Actor, case: Case, t: dt.datetime) -> dict[str, Any]:
@@ -56,8 +65,7 @@ def case_context(session: SessionDep, actor: Actor, case: Case, t: dt.datetime) 
         "notices": [(n, unit_names.get(n.unit_id, ""), n.id in answerable) for n in notices],
         "ledger": ledger,
         "milestones": milestones,
-        "photos": list(session.scalars(select(Attachment).where(Attachment.case_id == case.id)
-                                       .order_by(Attachment.id))),
+        "photos": list(session.scalars(_photos(actor, case).order_by(Attachment.id))),
         "staff": actor.role != Role.RESIDENT,
         "now": t,
     }
@@ -89,7 +97,7 @@ def case_actions(request: Request, code: str, session: SessionDep, actor: PageAc
 @router.get("/cases/{code}/photos/{photo_id}")
 def case_photo(code: str, photo_id: int, session: SessionDep, actor: PageActor) -> Response:
     case = svc.get_case(session, actor, code)
-    photo = session.scalar(select(Attachment).where(Attachment.id == photo_id, Attachment.case_id == case.id))
+    photo = session.scalar(_photos(actor, case).where(Attachment.id == photo_id))
     if photo is None:
         raise NotVisible("no such photo")
     path = get_settings().data_dir / photo.stored_path
