@@ -6,6 +6,7 @@ GROUP BY (and, up to 1M cases, the per-node queries of ``metrics.service``).
     .venv/bin/python bench/figures.py --smoke              # 1k and 4k cases, 80 grids (seconds)
     .venv/bin/python bench/figures.py --build-only         # build the cached fixtures, then exit
     .venv/bin/python bench/figures.py --drop-cache         # remove the cached fixtures, then exit
+    .venv/bin/python bench/figures.py --jit --cases 10000000  # PostgreSQL: the rollup with and without JIT
 
 Fixture (not measured): the demo city (1,000 grids, 1,633 nodes) and synthetic cases
 reported over the 36 months up to ``NOW`` with their events: 10% fixed on the spot; 90%
@@ -729,6 +730,34 @@ def measure(backend: str, url: str, built: dict[str, Any], small: bool, per_node
     return out
 
 
+def jit_line(url: str, built: dict[str, Any]) -> None:
+    """PostgreSQL's JIT (on by default, for queries whose estimated cost passes
+    ``jit_above_cost``) compiles the partial-day event queries at 10M cases: the rollup with
+    the default against the same session with ``SET jit = off``, same fixture, same run."""
+    from huying.db import make_engine
+    from huying.metrics import rollup
+
+    eng = make_engine(url)
+    cid = city_ref(eng).city_id
+    since = T_START + dt.timedelta(days=400, hours=7)
+    until = NOW - dt.timedelta(days=3, hours=5)
+    out: dict[str, float] = {}
+    with Session(eng) as s:
+        for jit in ("on", "off"):
+            s.execute(text(f"SET jit = {jit}"))
+            rollup.tree_figures(s, cid, now=NOW, since=since, until=until)  # warm
+            out[f"all_{jit}"], _ = C.best_of(lambda: rollup.tree_figures(s, cid, now=NOW), 3)
+            out[f"period_{jit}"], _ = C.best_of(
+                lambda: rollup.tree_figures(s, cid, now=NOW, since=since, until=until), 3)
+    eng.dispose()
+    sz = {k: built[k] for k in ("cases", "events", "rollup_rows", "nodes", "grids")}
+    C.emit(BENCH, "figures_every_node_period_rollup_jit_off[postgresql]", out["period_off"],
+           "s (all nodes, period with ragged ends, SET jit = off)",
+           baseline=("the same with the server's default jit = on", out["period_on"]),
+           ratio=out["period_on"] / out["period_off"], sizes=sz, goal="<= 1 s", met=out["period_off"] <= 1.0,
+           all_time_s={"jit_on": round(out["all_on"], 4), "jit_off": round(out["all_off"], 4)})
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = C.parser(__doc__)
     ap.add_argument("--cases", default=None, help="comma-separated case counts")
@@ -743,6 +772,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="also check the generated rollup against rollup.rebuild (minutes at 10M)")
     ap.add_argument("--drop-cache", action="store_true", help="remove the cached fixtures of --cases and exit")
     ap.add_argument("--build-only", action="store_true", help="build the cached fixtures of --cases and exit")
+    ap.add_argument("--jit", action="store_true",
+                    help="PostgreSQL only: the rollup with the server's JIT (default) and with jit = off, and exit")
     args = ap.parse_args(argv)
     sizes = [1_000, 4_000] if args.smoke else [1_000_000, 10_000_000]
     if args.cases:
@@ -758,6 +789,11 @@ def main(argv: list[str] | None = None) -> int:
             for n in sizes:
                 url, built = cached_fixture(backend, n, args.seed, False, cache_dir, rebuild=args.rebuild_cache)
                 print(f"# {url}: {built}", file=sys.stderr, flush=True)
+        return 0
+    if args.jit and cache_dir is not None:
+        for n in sizes:
+            url, built = cached_fixture("postgresql", n, args.seed, False, cache_dir)
+            jit_line(url, built)
         return 0
     ok = True
     with tempfile.TemporaryDirectory() as tmp:
