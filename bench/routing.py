@@ -108,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", type=Path, help="a model file (default: the shipped model)")
     args = ap.parse_args(argv)
+    if args.model is not None and not args.model.is_file():
+        ap.error(f"--model: no model file at {args.model}")
     clf = TextClassifier.load(args.model) if args.model else default_classifier()
     rules = read_rules_csv()
     by_category = {r.category: r for r in rules if not r.node}
