@@ -144,7 +144,8 @@ def create_sla_rule(body: SlaRuleCreate, session: SessionDep, actor: CurrentActo
     row = sla_rules.add_rule(session, actor.city_id, sla_rules.RuleIn(
         body.category, body.priority.value if body.priority else None, body.step.value, body.amount,
         body.unit.value))
-    return _rule_dict(row, body.category)
+    # the category as the service stored it ("" and spaces: every category)
+    return _rule_dict(row, (body.category or "").strip() or None)
 
 
 @api.delete("/sla-rules/{rule_id}", status_code=204, tags=["sla"])

@@ -165,3 +165,14 @@ def test_the_public_list_is_paginated_and_filtered(api: Api) -> None:
     assert {i["code"] for i in r.json()["items"]} == {api.cases["c2"]}
     assert api.client.get("/api/v1/public/cases/441900-1999-000001").status_code == 404
     assert api.client.get("/api/v1/public/cases?city=999999").status_code == 404
+
+
+def test_an_empty_category_is_a_rule_for_every_category(api: Api) -> None:
+    """Found by the fuzzer: the rule was stored, then its answer failed with a 500."""
+    admin = api.h("admin")
+    r = api.client.post("/api/v1/sla-rules", json={"step": "accept", "amount": 1.0, "unit": "hours",
+                                                   "category": " "}, headers=admin)
+    assert r.status_code == 201, r.text
+    rule = r.json()
+    assert rule["category"] is None and rule in api.client.get("/api/v1/sla-rules", headers=admin).json()
+    assert api.client.delete(f"/api/v1/sla-rules/{rule['id']}", headers=admin).status_code == 204
