@@ -7,8 +7,9 @@ city and topic) in its own transaction (:func:`bump`); :func:`cached` compares t
 entry's version with the row (one indexed single-row query) and rebuilds on a difference.
 So an edit made through one worker process is used by the next deadline computed in any
 other, without a restart and without a message between the processes. The versions of all
-topics of a city are read in one query, once per database transaction (a transaction sees
-one state of the database; an edit in it bumps and so reads them again).
+topics of a city are read in one query, at a session's first use and then at most once a
+second (:mod:`huying.freshness`, the rule the map's index follows too); an edit in the
+session bumps and so reads them again.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
+from huying import freshness
 from huying.cases.models import ConfigVersion
 from huying.db import db_key, utcnow
 
@@ -35,6 +37,9 @@ _cache: dict[tuple[str, int, str], tuple[tuple[Any, ...], Any]] = {}
 _lock = threading.Lock()
 
 
+_VERSIONS = select(ConfigVersion.topic, ConfigVersion.version, ConfigVersion.changed_at).where(
+    ConfigVersion.city_id == bindparam("city"))
+
 Token = tuple[int, dt.datetime | None]
 _SEEN = "huying.config_versions"
 
@@ -42,23 +47,19 @@ _SEEN = "huying.config_versions"
 def token(session: Session, city_id: int, topic: str) -> Token | None:
     """The current version of a city's ``topic`` (version, when it changed), or None when
     the city has never stored it (it then uses the shipped defaults)."""
-    seen: dict[int, tuple[Any, dict[str, Token]]] = session.info.setdefault(_SEEN, {})
-    mark = seen.get(city_id)
-    if mark is None or mark[0] is not session.get_transaction():
-        rows = session.execute(
-            select(ConfigVersion.topic, ConfigVersion.version, ConfigVersion.changed_at)
-            .where(ConfigVersion.city_id == city_id)
-        ).all()
-        mark = (session.get_transaction(), {r[0]: (r[1], r[2]) for r in rows})
-        seen[city_id] = mark
-    return mark[1].get(topic)
+    versions: dict[str, Token] | None = freshness.recall(session, _SEEN, city_id)
+    if versions is None:
+        rows = session.execute(_VERSIONS, {"city": city_id}).all()
+        versions = {r[0]: (r[1], r[2]) for r in rows}
+        freshness.remember(session, _SEEN, city_id, versions)
+    return versions.get(topic)
 
 
 def bump(session: Session, city_id: int, topic: str) -> int:
     """Record, in the caller's transaction, that the city's ``topic`` changed; returns the
     new version (1 for the first). Flushes."""
     session.flush()
-    session.info.get(_SEEN, {}).pop(city_id, None)
+    freshness.forget(session, _SEEN)
     now = utcnow()
     new = session.execute(
         update(ConfigVersion)

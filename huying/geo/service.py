@@ -11,7 +11,6 @@ import json
 import math
 import re
 import threading
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +24,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
+from huying import freshness
 from huying.db import db_key, utcnow
 from huying.geo.index import GridIndex
 from huying.geo.models import LEVELS, City, Level, MapVersion, Node
@@ -140,7 +140,7 @@ def code_problem(level: Level, code: str, chain: Sequence[str]) -> str | None:
 def bump_map_version(session: Session, city_id: int) -> int:
     """Record that the city's polygons changed; returns the new version. Flushes."""
     session.flush()
-    session.info.pop("huying.map_seen", None)
+    freshness.forget(session, _MAP_SEEN)
     now = utcnow()
     res = session.execute(
         update(MapVersion)
@@ -273,7 +273,7 @@ def clear_index_cache(session: Session | None = None) -> None:
     with _cache_lock:
         _cache.clear()
     if session is not None:
-        session.info.pop("huying.map_seen", None)
+        freshness.forget(session, _MAP_SEEN)
 
 
 def map_token(session: Session, city_id: int) -> tuple[Any, ...]:
@@ -284,23 +284,22 @@ def map_token(session: Session, city_id: int) -> tuple[Any, ...]:
     return (0, None) if row is None else (row[0], row[1])
 
 
-_RECHECK_SECONDS = 1.0
+_MAP_SEEN = "huying.map_seen"
 
 
 def _cached_index(session: Session, city_id: int) -> _Cached:
     key = (db_key(session), city_id)
-    # A session checks the map version at its first locate and then at most once a second
-    # (long-lived sessions: the demo, the sweeper), so a hot path costs no query.
-    seen: dict[tuple[str, int], tuple[float, _Cached]] = session.info.setdefault("huying.map_seen", {})
-    mark = seen.get(key)
-    if mark is not None and time.monotonic() - mark[0] < _RECHECK_SECONDS:
-        return mark[1]
+    # The map version is read at a session's first locate and then at most once a second
+    # (huying.freshness), so a hot path costs no query.
+    recent: _Cached | None = freshness.recall(session, _MAP_SEEN, key)
+    if recent is not None:
+        return recent
     token = map_token(session, city_id)
     with _cache_lock:
         hit = _cache.get(key)
         build_lock = _build_locks.setdefault(key, threading.Lock())
     if hit is not None and hit.token == token:
-        seen[key] = (time.monotonic(), hit)
+        freshness.remember(session, _MAP_SEEN, key, hit)
         return hit
     # One build per key at a time: requests arriving together at a cold worker wait for
     # the first one's index instead of each building their own.
@@ -308,10 +307,10 @@ def _cached_index(session: Session, city_id: int) -> _Cached:
         with _cache_lock:
             hit = _cache.get(key)
         if hit is not None and hit.token == token:
-            seen[key] = (time.monotonic(), hit)
+            freshness.remember(session, _MAP_SEEN, key, hit)
             return hit
         entry = _build_index(session, city_id, token)
-    seen[key] = (time.monotonic(), entry)
+    freshness.remember(session, _MAP_SEEN, key, entry)
     return entry
 
 

@@ -122,3 +122,34 @@ def test_an_edit_by_another_process_is_used_at_the_next_deadline(fresh_engine: E
     with Session(fresh_engine) as s:
         assert deadlines.schedule(s, world.city_id, None, "normal", "dispatch", start).due_at \
             == cst(2025, 3, 11, 10, 0)
+
+
+def test_a_long_lived_session_sees_another_process_edit_within_a_second(
+        fresh_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A session that lives across many commands (the demo, the sweeper) reads the version
+    once a recheck period (huying.freshness), not once per command; then it sees the edit."""
+    from huying import freshness
+
+    clock = [1000.0]
+    monkeypatch.setattr(freshness.time, "monotonic", lambda: clock[0])
+    with Session(fresh_engine, expire_on_commit=False) as s:
+        world = build_world(s)
+        holidays.seed(s, world.city_id)
+        s.commit()
+        start = cst(2025, 3, 7, 17, 0)
+        assert deadlines.schedule(s, world.city_id, None, "normal", "dispatch", start).due_at \
+            == cst(2025, 3, 10, 10, 0)
+        s.commit()
+        with fresh_engine.begin() as conn:
+            conn.execute(insert(CalendarDayRow).values(city_id=world.city_id, day=dt.date(2025, 3, 10),
+                                                       kind="holiday", name="", source="admin"))
+            conn.execute(update(ConfigVersion).where(ConfigVersion.city_id == world.city_id,
+                                                     ConfigVersion.topic == config_cache.CALENDAR)
+                         .values(version=ConfigVersion.version + 1))
+        clock[0] += freshness.RECHECK_SECONDS / 2  # still trusted: no query, the old calendar
+        assert deadlines.schedule(s, world.city_id, None, "normal", "dispatch", start).due_at \
+            == cst(2025, 3, 10, 10, 0)
+        s.commit()
+        clock[0] += freshness.RECHECK_SECONDS  # read again: the new holiday counts
+        assert deadlines.schedule(s, world.city_id, None, "normal", "dispatch", start).due_at \
+            == cst(2025, 3, 11, 10, 0)
