@@ -13,7 +13,8 @@ import enum
 import functools
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -227,12 +228,44 @@ def _next_code(session: Session, city_id: int, city_code: str, year: int) -> str
     raise RuntimeError("could not allocate a case code")  # pragma: no cover
 
 
+_ONE_TRANSACTION = "huying.one_transaction"
+
+
+@contextmanager
+def one_transaction(session: Session) -> Iterator[None]:
+    """Commands run inside the block share one transaction, committed when the block ends
+    and rolled back as a whole if anything in it raises: a bulk caller (the demo year) pays
+    one commit for many commands. Each command still checks its rules and writes its
+    compare-and-set, event and notifications exactly as alone; only the commit moves. A
+    command that fails inside rolls back every command of the block: the caller redoes the
+    block command by command if it wants the others kept."""
+    if session.info.get(_ONE_TRANSACTION):
+        raise RuntimeError("one_transaction blocks do not nest")
+    session.info[_ONE_TRANSACTION] = True
+    try:
+        yield
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.info.pop(_ONE_TRANSACTION, None)
+
+
+def _end_command(session: Session) -> None:
+    """Commit the command, or only flush it inside :func:`one_transaction`."""
+    if session.info.get(_ONE_TRANSACTION):
+        session.flush()
+    else:
+        session.commit()
+
+
 def _commit(session: Session, case: Case, expected: int, write: Any = None) -> None:
     """Run ``write`` (if any) and commit; a lost compare-and-set becomes ``StaleVersion``."""
     try:
         if write is not None:
             write()
-        session.commit()
+        _end_command(session)
     except StaleDataError:
         session.rollback()
         actual = session.scalar(select(Case.version).where(Case.id == case.id))
@@ -518,7 +551,7 @@ def report(
                     {"triage": triage} if triage else None)
     if uploads:
         session.add_all(_store_uploads(case, event.seq, uploads))
-    session.commit()
+    _end_command(session)
     return case
 
 

@@ -43,6 +43,8 @@ CST = dt.timezone(dt.timedelta(hours=8))
 DEMO_END = dt.datetime(2026, 11, 20, 18, 0, tzinfo=CST).astimezone(dt.UTC)
 DEMO_DAYS = 365
 STAFF_PASSWORD = "demo-staff"
+#: Cases per transaction of the demo year (see build_cases).
+_BLOCK = 100
 
 #: Channel mix: grid patrols and resident-point visits dominate, then residents, then walks.
 CHANNELS: list[tuple[str, float]] = [
@@ -154,6 +156,13 @@ class _People:
         self.actors[username] = actor
         return actor
 
+    def forget_since(self, created: int) -> None:
+        """After a rollback: the accounts made since ``created`` are gone, read them again."""
+        if self.created != created:
+            self.created = created
+            self.actors.clear()
+            self.known = None
+
     def community_officer(self, community: Node, org: Organisation | None) -> Actor:
         return self._user(f"staff-{community.code}", Role.COMMUNITY_OFFICER, community, org,
                           f"{community.name_zh}干部")
@@ -242,7 +251,8 @@ def build_cases(session: Session, city_id: int, seed: int, *, n: int = 40_000,
     # generator, so that its story does not depend on the others.
     starts = _report_moments(np.random.default_rng(np.random.SeedSequence([seed, 4119])), n)
     order = sorted(range(n), key=lambda i: starts[i])
-    for done, i in enumerate(order):
+
+    def one_case(i: int, counts: dict[str, int], strict: bool) -> None:
         rng = np.random.default_rng(np.random.SeedSequence([seed, 4119, i]))
         t0 = starts[i]
         grid = grids[int(rng.integers(len(grids)))]
@@ -281,9 +291,11 @@ def build_cases(session: Session, city_id: int, seed: int, *, n: int = 40_000,
                 channel=channel, now=t0, prediction=prediction)
             case = result.case
         except CaseError:
+            if strict:
+                raise
             session.rollback()
             counts["skipped"] += 1
-            continue
+            return
         counts["cases"] += 1
         if not plan.fixed:
             if result.needs_review and result.suggestions:  # the dispatcher picks a suggestion
@@ -294,11 +306,30 @@ def build_cases(session: Session, city_id: int, seed: int, *, n: int = 40_000,
                  comm_org=comm_org, grid_org=grid_org, dept_org=org_by_code.get(
                      f"{town.code}-dept-{DEPARTMENT_OF.get(label, Department.URBAN_MANAGEMENT).value}"),
                  town_party=org_by_code.get(f"{town.code}-party"), org_by_id=org_by_id, leader=leader,
-                 city_officer=city_officer, counts=counts)
-        if progress is not None and counts["cases"] % 100 == 0:
-            progress(100)
-        if done % 1000 == 0:
-            session.expunge_all()
+                 city_officer=city_officer, counts=counts, strict=strict)
+
+    # Cases run in blocks of one transaction each (svc.one_transaction: one commit for
+    # hundreds of commands). A block in which any command fails is rolled back and run again
+    # command by command, each failure then handled alone, as a block of one would be; every
+    # case draws from its own generator, so the second run tells the same stories.
+    for first in range(0, n, _BLOCK):
+        block = order[first:first + _BLOCK]
+        kept = dict(counts)
+        made = people.created
+        try:
+            with svc.one_transaction(session):
+                for i in block:
+                    one_case(i, counts, strict=True)
+        except (CaseError, IllegalTransition):
+            counts.clear()
+            counts.update(kept)
+            people.forget_since(made)
+            for i in block:
+                one_case(i, counts, strict=False)
+                session.commit()
+        if progress is not None:
+            progress(len(block))
+        session.expunge_all()
     counts["staff_accounts"] = people.created
     return counts
 
@@ -371,7 +402,7 @@ def _run(session: Session, rng: np.random.Generator, case: Case, plan: _Plan, t:
          pending_category: str | None = None, people: _People, town: Node, community: Node, grid: Node, comm_org: Organisation | None,
          grid_org: Organisation | None, dept_org: Organisation | None, town_party: Organisation | None,
          org_by_id: dict[int, Organisation], leader: Actor, city_officer: Actor | None,
-         counts: dict[str, int]) -> None:
+         counts: dict[str, int], strict: bool = False) -> None:
     """Walk one case through the loop until it closes or the demo year ends."""
     dispatcher = people.community_officer(community, comm_org)
     town_officer = people.town_officer(town, town_party)
@@ -403,6 +434,8 @@ def _run(session: Session, rng: np.random.Generator, case: Case, plan: _Plan, t:
             try:
                 jobs.overdue_step(session, case, case.sweep_at, escalate_after=2)
             except (CaseError, IllegalTransition):
+                if strict:
+                    raise
                 session.rollback()
                 break
         if t > DEMO_END:
@@ -489,6 +522,8 @@ def _run(session: Session, rng: np.random.Generator, case: Case, plan: _Plan, t:
             else:
                 return
         except (CaseError, IllegalTransition) as exc:
+            if strict:
+                raise
             session.rollback()
             counts["stopped"] = counts.get("stopped", 0) + 1
             log.debug("demo case %s stopped: %s", case.code, exc)

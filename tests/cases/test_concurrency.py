@@ -180,3 +180,32 @@ def test_a_failing_adapter_is_retried_with_backoff(committed: tuple[Engine, Worl
     log = notify.LogNotifier()
     assert notify.deliver(engine, log, now=T0 + dt.timedelta(hours=1)).sent == 1
     assert log.sent[0].subject.startswith("您反映的问题已受理")
+
+
+def test_one_transaction_commits_its_commands_together_or_not_at_all(committed: tuple[Engine, World]) -> None:
+    """svc.one_transaction (the demo's blocks): nothing is visible to others before the block
+    ends; a command failing inside rolls back every command of the block."""
+    engine, world = committed
+    s = world.session
+    first = world.report()
+    with svc.one_transaction(s):
+        second = world.report()
+        svc.dispatch(s, first, world["community"], unit="441900101001-party", now=T0)
+        with Session(engine) as other:  # not committed yet
+            assert other.scalar(select(func.count()).select_from(Case)) == 1
+            assert other.scalar(select(Case.status).where(Case.id == first.id)) == "new"
+    with Session(engine) as other:
+        assert other.scalar(select(func.count()).select_from(Case)) == 2
+        assert other.scalar(select(Case.status).where(Case.id == first.id)) == "dispatched"
+        assert other.scalar(select(func.count()).select_from(CaseEvent)) == 3
+    with pytest.raises(StaleVersion), svc.one_transaction(s):
+        world.report()
+        svc.accept(s, first, world["community"], now=T0)
+        svc.dispatch(s, second, world["community"], unit="441900101001-party", now=T0,
+                     expected_version=7)
+    with Session(engine) as other:
+        assert other.scalar(select(func.count()).select_from(Case)) == 2
+        assert other.scalar(select(Case.status).where(Case.id == first.id)) == "dispatched"
+        assert other.scalar(select(func.count()).select_from(CaseEvent)) == 3
+    with pytest.raises(RuntimeError, match="nest"), svc.one_transaction(s), svc.one_transaction(s):
+        pass

@@ -16,6 +16,7 @@ from huying.db import Base, make_engine
 from huying.demo.build import Sizes, build
 from huying.demo.cases import rewrite_places, run_cases
 from huying.geo import service as geo
+from huying.orgs.models import User
 from tests.cases.test_fold import assert_folds
 from tests.conftest import Databases
 
@@ -60,3 +61,53 @@ def test_a_demo_year_runs_through_the_service(demo_url: str) -> None:
 def test_messages_move_to_the_demo_city() -> None:
     text = rewrite_places("A市A2区某小区路灯不亮，西地省A7县也有", "虎门镇", "虎门第001社区")
     assert text == "东莞市虎门镇某小区路灯不亮，广东省虎门镇也有"
+
+
+def _small_city(backend: str, databases: Databases) -> str:
+    url = databases.new_url(backend)
+    engine = make_engine(url)
+    Base.metadata.create_all(engine)
+    with Session(engine, expire_on_commit=False) as s:
+        build(s, 3, progress=False, sizes=Sizes(households_per_grid=1, enterprises_per_community=0.1))
+        s.commit()
+    engine.dispose()
+    geo.clear_index_cache()
+    return url
+
+
+def _stories(url: str) -> tuple[object, ...]:
+    engine = make_engine(url)
+    with Session(engine) as s:
+        cases = s.execute(select(Case.code, Case.status, Case.version, Case.unit_id, Case.due_at,
+                                 Case.rework_count).order_by(Case.code)).all()
+        events = s.execute(select(Case.code, CaseEvent.seq, CaseEvent.action, CaseEvent.at)
+                           .join(Case, Case.id == CaseEvent.case_id).order_by(Case.code, CaseEvent.seq)).all()
+        users = s.scalars(select(User.username).order_by(User.username)).all()
+    engine.dispose()
+    return tuple(cases), tuple(events), tuple(users)
+
+
+def test_a_block_that_fails_is_run_again_case_by_case_with_the_same_stories(
+        backend: str, databases: Databases, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo commits a block of cases at once; a refusal inside a block rolls the block
+    back (accounts made in it included) and runs it again command by command."""
+    from huying.cases.errors import StaleVersion
+    from huying.demo import cases as demo_cases
+
+    monkeypatch.setattr(demo_cases, "_BLOCK", 20)
+    plain = _small_city(backend, databases)
+    counts = run_cases(plain, 1, 5, n=60)
+
+    real_accept, calls = svc.accept, []
+
+    def accept_once_refused(session: Session, case: Case, *a: object, **kw: object) -> Case:
+        calls.append(bool(session.info.get(svc._ONE_TRANSACTION)))
+        if len(calls) == 25:  # in the second block
+            raise StaleVersion(case.code, case.version, case.version)
+        return real_accept(session, case, *a, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(svc, "accept", accept_once_refused)
+    redone = _small_city(backend, databases)
+    assert run_cases(redone, 1, 5, n=60) == counts
+    assert calls[24] is True and False in calls[25:]  # refused inside a block, then case by case
+    assert _stories(redone) == _stories(plain)
