@@ -70,9 +70,9 @@ def wait_up(base: str, proc: subprocess.Popen, timeout: float = 60) -> None:  # 
 
 @contextlib.contextmanager
 def serve(kind: str, *, workers: int, env: dict[str, str] | None = None, port: int | None = None,
-          log: Path | None = None) -> Iterator[Server]:
+          log: Path | None = None, app: str = "huying.app:create_app") -> Iterator[Server]:
     """``kind``: ``huying-serve`` (``huying serve --workers N``, as shipped), ``huying``
-    (the same app and flags through ``bench/_uvicorn_nodelay.py``, i.e. with TCP_NODELAY), or
+    (the app factory ``app`` and the same flags through ``bench/_uvicorn_nodelay.py``), or
     ``bare`` (bench/_bare_app.py through the same launcher)."""
     port = port or free_port()
     launcher = [sys.executable, str(ROOT / "bench" / "_uvicorn_nodelay.py")]
@@ -81,7 +81,7 @@ def serve(kind: str, *, workers: int, env: dict[str, str] | None = None, port: i
         cmd = [str(BIN / "huying"), "serve", "--host", "127.0.0.1", "--port", str(port),
                "--workers", str(workers)]
     elif kind == "huying":
-        cmd = [*launcher, "huying.app:create_app", "--factory", *common]
+        cmd = [*launcher, app, "--factory", *common]
     else:
         cmd = [*launcher, "bench._bare_app:app", *common]
     out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115

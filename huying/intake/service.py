@@ -114,21 +114,33 @@ class _Cat:
     level: int
 
 
-def _tree(session: Session, city_id: int) -> dict[str, Any]:
-    """The city's categories: level-1 by name, and each level-1 code's descendants (cached)."""
-    cache: dict[int, dict[str, Any]] = session.info.setdefault("huying.categories.tree", {})
+_CAT_COLUMNS = (Category.id, Category.code, Category.path, Category.name_zh, Category.level)
+
+
+def _level1(session: Session, city_id: int) -> dict[str, _Cat]:
+    """The city's active first-level categories by name (remembered by the session; the
+    classifier's labels are these names)."""
+    cache: dict[int, dict[str, _Cat]] = session.info.setdefault("huying.categories.level1", {})
     if city_id not in cache:
-        rows = [_Cat(*r) for r in session.execute(
-            select(Category.id, Category.code, Category.path, Category.name_zh, Category.level)
-            .where(Category.city_id == city_id, Category.active.is_(True)).order_by(Category.code))]
-        level1 = {c.name: c for c in rows if c.level == 1}
-        below: dict[str, list[_Cat]] = {}
-        for c in rows:
-            if c.level > 1:
-                below.setdefault(c.path.split("/")[1], []).append(c)
-        cache[city_id] = {"level1": level1, "below": below,
-                          "by_code": {c.code: c for c in rows}}
+        cache[city_id] = {c.name: c for c in (_Cat(*r) for r in session.execute(
+            select(*_CAT_COLUMNS).where(Category.city_id == city_id, Category.level == 1,
+                                        Category.active.is_(True)).order_by(Category.code)))}
     return cache[city_id]
+
+
+def _below(session: Session, city_id: int, top: _Cat) -> list[_Cat]:
+    """The active categories under a first-level one, in code order (remembered by the
+    session). Only the branch a report is classified into is read, not the whole tree: the
+    demo city's tree has 650 categories, and reading it twice a report was a fifth of the
+    CPU of ``POST /api/v1/cases`` (docs/performance.md, P1)."""
+    cache: dict[tuple[int, str], list[_Cat]] = session.info.setdefault("huying.categories.below", {})
+    key = (city_id, top.code)
+    if key not in cache:
+        cache[key] = [_Cat(*r) for r in session.execute(
+            select(*_CAT_COLUMNS).where(Category.city_id == city_id, Category.path.startswith(top.path),
+                                        Category.level > 1, Category.active.is_(True))
+            .order_by(Category.code))]
+    return cache[key]
 
 
 #: Sub-category names shorter than this are too ambiguous to find in a text (文化, 电信...).
@@ -140,7 +152,7 @@ def deeper(session: Session, city_id: int, top: _Cat, text: str) -> _Cat:
     first), else ``top``: the data has labels at the first level only, so this is as deep as
     it honestly goes."""
     best = top
-    for c in _tree(session, city_id)["below"].get(top.code, []):
+    for c in _below(session, city_id, top):
         if len(c.name) >= MIN_NAME_CHARS and c.name != "其他" and c.name in text:
             if (c.level, len(c.name)) > (best.level, len(best.name) if best is not top else 0):
                 best = c
@@ -173,7 +185,7 @@ def classify(session: Session, city_id: int, report: ReportIn, *,
             classifier = current_classifier(_city_code(session, city_id))
         prediction = classifier.predict_one(report.title, report.description)
         version = classifier.version
-    top = _tree(session, city_id)["level1"].get(prediction.label)
+    top = _level1(session, city_id).get(prediction.label)
     if top is not None and prediction.confidence >= get_settings().triage_min_confidence:
         return "classifier", deeper(session, city_id, top, f"{report.title} {report.description}"), \
             prediction, version
@@ -185,7 +197,7 @@ def suggestions_of(session: Session, city_id: int,
     """The classifier's top first-level categories that the city has: (code, name, confidence)."""
     if prediction is None:
         return []
-    level1 = _tree(session, city_id)["level1"]
+    level1 = _level1(session, city_id)
     return [(level1[label].code, level1[label].name, float(p))
             for label, p in prediction.top if label in level1]
 

@@ -7,6 +7,12 @@ cells cover the radius), then keeps the cases within the radius by great-circle 
 When: reported within the window (default 30 days) and still open (not final, not merged).
 What: the same first-level category (the neighbouring categories of one branch of the tree),
 or no category yet. Ranked by the cosine of character n-gram vectors of title + detail.
+How many: at most ``MAX_COMPARED`` (200) such cases, the most recently reported, are compared
+with a report, so that its cost stays bounded where cases pile up at one spot (a flood of
+the same report at one place compared itself with every earlier one: the look-up grew with
+the backlog and was 43% of an intake worker's time after a few hundred reports). The
+database picks them (newest first, ``LIMIT``) among the open cases of the categories in the
+square around the radius; the exact distance and category are then checked here.
 
 A candidate is *likely* when its similarity reaches ``LIKELY`` (chosen for precision ≥ 0.95
 on the duplicate set, docs/triage.md ``## Duplicates``); the reporter is shown the likely ones
@@ -19,11 +25,12 @@ import datetime as dt
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from sqlalchemy import bindparam, select
+from sqlalchemy import Executable, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from huying.cases.models import H3_RESOLUTION, Case, Category
@@ -39,7 +46,10 @@ NGRAMS = (2, 3)
 #: Characters of the detail used (the start of a message says what it is about).
 DETAIL_CHARS = 200
 DEFAULT_WINDOW_DAYS = 30
+#: Open cases compared with a report at most: the most recent of the category around it.
+MAX_COMPARED = 200
 _EARTH_M = 6_371_008.8
+_M_PER_DEG_LAT = math.pi * _EARTH_M / 180
 
 
 @dataclass(frozen=True)
@@ -67,6 +77,14 @@ def haversine_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * _EARTH_M * math.asin(min(1.0, math.sqrt(a)))
+
+
+def haversine_many(lon: float, lat: float, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
+    """:func:`haversine_m` from one point to many."""
+    p1, p2 = math.radians(lat), np.radians(lats)
+    dp, dl = p2 - p1, np.radians(lons - lon)
+    a = np.sin(dp / 2) ** 2 + math.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return np.asarray(2 * _EARTH_M * np.arcsin(np.minimum(1.0, np.sqrt(a))))
 
 
 def rings_for(radius_m: float, resolution: int = H3_RESOLUTION) -> int:
@@ -126,16 +144,35 @@ def level1_code(path: str | None) -> str | None:
 
 
 _OPEN_STATUSES = [s.value for s in OPEN if s is not Status.MERGED]
-#: One compiled statement for every look-up (the hot path of intake).
-_NEARBY = (
-    select(Case.id, Case.code, Case.title, Case.description, Case.status, Case.lon, Case.lat,
-           Case.created_at, Category.path)
-    .outerjoin(Category, Category.id == Case.category_id)
-    .where(Case.city_id == bindparam("city"), Case.h3_cell.in_(bindparam("cells", expanding=True)),
-           Case.status.in_(bindparam("open", expanding=True)),
-           Case.created_at >= bindparam("since"), Case.created_at <= bindparam("now"),
-           Case.lon.is_not(None))
-)
+
+
+@lru_cache(maxsize=8)
+def _nearby(n_level1: int | None) -> Executable:
+    """The look-up of the open cases around a point, newest first, at most ``:limit``: one
+    compiled statement per number of first-level categories asked for (None: any; the
+    categories are prefixes of ``categories.path``, ``:l1_0``, ``:l1_1``...)."""
+    q = (
+        select(Case.id, Case.code, Case.title,
+               func.substr(Case.description, 1, DETAIL_CHARS).label("detail"), Case.status, Case.lon,
+               Case.lat, Case.created_at, Category.path)
+        .outerjoin(Category, Category.id == Case.category_id)
+        .where(Case.city_id == bindparam("city"), Case.h3_cell.in_(bindparam("cells", expanding=True)),
+               Case.status.in_(bindparam("open", expanding=True)),
+               Case.created_at >= bindparam("since"), Case.created_at <= bindparam("now"),
+               Case.lon.between(bindparam("west"), bindparam("east")),
+               Case.lat.between(bindparam("south"), bindparam("north")), Case.id != bindparam("exclude"))
+    )
+    if n_level1 is not None:
+        q = q.where(or_(Case.category_id.is_(None),
+                        *[Category.path.startswith(bindparam(f"l1_{i}")) for i in range(n_level1)]))
+    return q.order_by(Case.created_at.desc(), Case.id.desc()).limit(bindparam("limit"))
+
+
+def _box(lon: float, lat: float, radius_m: float) -> dict[str, float]:
+    """The square (in degrees, a little wider) around the circle of ``radius_m``."""
+    dlat = radius_m / _M_PER_DEG_LAT * 1.01
+    dlon = dlat / max(math.cos(math.radians(min(abs(lat) + dlat, 89.9))), 1e-6)
+    return {"west": lon - dlon, "east": lon + dlon, "south": lat - dlat, "north": lat + dlat}
 
 
 def find_candidates(
@@ -145,26 +182,34 @@ def find_candidates(
 ) -> list[Candidate]:
     """Open cases within ``radius_m`` of the point and ``window_days`` before ``now``, of one
     of the first-level categories ``level1`` (codes; None: any) or uncategorised, ranked by
-    text similarity (at least ``SHOWN``), best first."""
+    text similarity (at least ``SHOWN``), best first. Only the ``MAX_COMPARED`` most recent
+    such cases around the point are compared."""
     if lon is None or lat is None:
         return []
     cells = nearby_cells(lon, lat, radius_m)
-    rows = session.execute(_NEARBY, {
+    codes = sorted({f"/{c}/" for c in level1}) if level1 is not None else None
+    params: dict[str, Any] = {
         "city": city_id, "cells": cells, "open": _OPEN_STATUSES,
-        "since": now - dt.timedelta(days=window_days), "now": now}).all()
-    codes = {f"/{c}/" for c in level1} if level1 is not None else None
-    rows = [r for r in rows
-            if r.id != exclude_case_id
-            and (codes is None or r.path is None or r.path[: r.path.index("/", 1) + 1] in codes)
-            and haversine_m(lon, lat, r.lon, r.lat) <= radius_m]
+        "since": now - dt.timedelta(days=window_days), "now": now, "limit": MAX_COMPARED,
+        "exclude": -1 if exclude_case_id is None else exclude_case_id, **_box(lon, lat, radius_m)}
+    params.update({f"l1_{i}": c for i, c in enumerate(codes or ())})
+    # the most recent first: without a bound, a report at a busy spot compared itself with
+    # every open case there (see the module docstring)
+    rows = session.execute(_nearby(None if codes is None else len(codes)), params).all()
     if not rows:
         return []
-    sims = similarities(text_of(title, detail), [text_of(r.title, r.description or "") for r in rows])
+    dist = haversine_many(lon, lat, np.array([r.lon for r in rows]), np.array([r.lat for r in rows]))
+    kept = [(r, float(d)) for r, d in zip(rows, dist, strict=True)
+            if d <= radius_m
+            and (codes is None or r.path is None or r.path[: r.path.index("/", 1) + 1] in codes)]
+    if not kept:
+        return []
+    sims = similarities(text_of(title, detail), [text_of(r.title, r.detail or "") for r, _ in kept])
     out = []
-    for r, s in zip(rows, sims, strict=True):
+    for (r, d), s in zip(kept, sims, strict=True):
         if s < SHOWN:
             continue
-        out.append(Candidate(r.id, r.code, r.title, r.status, haversine_m(lon, lat, r.lon, r.lat),
+        out.append(Candidate(r.id, r.code, r.title, r.status, d,
                              (now - r.created_at).total_seconds() / 86400, float(s), bool(s >= LIKELY)))
     out.sort(key=lambda c: (-c.similarity, c.distance_m, c.case_id))
     return out[:limit]
