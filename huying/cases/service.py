@@ -291,14 +291,23 @@ class Recorded:
 _CASES = Case.__table__
 _EVENTS = CaseEvent.__table__
 _INSERT_EVENT = insert(_EVENTS).returning(_EVENTS.c.id)
-#: Every column a command may change; the compare-and-set UPDATE writes them all, so that
-#: one compiled statement serves every command.
-_MUTABLE = [c.key for c in _CASES.columns if c.key not in ("id", "city_id", "code", "created_at")]
-_UPDATE_CASE = (
-    update(_CASES)
-    .where(_CASES.c.id == bindparam("w_id"), _CASES.c.version == bindparam("w_version"))
-    .values({c: bindparam(f"v_{c}") for c in _MUTABLE})
-)
+#: Columns a command may change.
+_MUTABLE = frozenset(c.key for c in _CASES.columns if c.key not in ("id", "city_id", "code", "created_at"))
+_UPDATES: dict[frozenset[str], Any] = {}
+
+
+def _update_case(columns: frozenset[str]) -> Any:
+    """The compare-and-set UPDATE of exactly ``columns``, built once per set (a command
+    writes only what it changes: writing every column made the database rewrite the entry
+    of every index on ``cases`` at every command)."""
+    stmt = _UPDATES.get(columns)
+    if stmt is None:
+        stmt = _UPDATES[columns] = (
+            update(_CASES)
+            .where(_CASES.c.id == bindparam("w_id"), _CASES.c.version == bindparam("w_version"))
+            .values({c: bindparam(f"v_{c}") for c in sorted(columns)})
+        )
+    return stmt
 
 
 def _record(
@@ -325,10 +334,12 @@ def _record(
         session.add(case)
         session.flush()
     else:
-        row = {f"v_{c}": getattr(case, c) for c in _MUTABLE}
-        row.update({f"v_{k}": v for k, v in changes.items()})
+        unknown = changes.keys() - _MUTABLE
+        if unknown:
+            raise ValueError(f"a command may not change {sorted(unknown)}")
+        row = {f"v_{k}": v for k, v in changes.items()}
         row["w_id"], row["w_version"] = case.id, before
-        done = session.connection().execute(_UPDATE_CASE, row).rowcount
+        done = session.connection().execute(_update_case(frozenset(changes)), row).rowcount
         if done != 1:
             raise StaleDataError(f"case {case.code} is no longer at version {before}")
         for key, value in changes.items():
