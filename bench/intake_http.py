@@ -22,6 +22,10 @@ cases, (3) the requests wrk cut off at the end (sent, not acknowledged) are retr
 key until acknowledged; then the database holds exactly one case per key sent, i.e. exactly
 the acknowledged reports.
 
+CPU: the CPU time of the workers (and of the PostgreSQL server's processes, all of them: the
+machine's) per acknowledged request over the saturation run (``cpu_ms_per_request``), read
+from ``/proc``: with 2 cores, requests/s cannot exceed 2000 / (workers + postgres + wrk) ms.
+
 Without wrk (``apt-get install wrk``) the benchmark says so and exits 0 with no figures.
 """
 
@@ -29,6 +33,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -46,6 +51,34 @@ LUA = Path(__file__).resolve().parent / "_intake.lua"
 #: Connections of the light-load run, where the p99 goal is read (at saturation, latency is
 #: connections / throughput by Little's law, whatever the code does).
 LIGHT = 2
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_ticks(pids: list[int]) -> int:
+    """User + system CPU ticks of the processes (those gone are skipped)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total
+
+
+def postgres_pids() -> list[int]:
+    """The PostgreSQL server's processes on this machine (its backends do the SQL work)."""
+    out = []
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                if (d / "comm").read_text().strip() == "postgres":
+                    out.append(int(d.name))
+            except OSError:
+                continue
+    return out
 
 
 def prepare(url: str, small: bool) -> tuple[str, float, float]:
@@ -170,10 +203,12 @@ def main(argv: list[str] | None = None) -> int:
                                    duration=2, outdir=outdir / "cold")
                     light = run_wrk(srv.base, token, lon, lat, threads=1, connections=LIGHT,
                                     duration=max(1, duration // 2), outdir=outdir / "light")
+                    ticks0 = cpu_ticks(srv.worker_pids()), cpu_ticks(postgres_pids())
                     res = run_wrk(srv.base, token, lon, lat, threads=args.threads, connections=conns,
                                   duration=duration, outdir=outdir)
+                    ticks1 = cpu_ticks(srv.worker_pids()), cpu_ticks(postgres_pids())
                     exact = check_exact(url, srv.base, token, lon, lat, outdir)
-                # the same app as shipped (``huying serve``: no TCP_NODELAY with --workers > 1)
+                # the same app as ``huying serve`` starts it
                 shipped = {"rps_2xx": 0.0, "p50_us": 0, "p99_us": 0}
                 if not args.smoke:
                     with S.serve("huying-serve", workers=args.workers, env=S.huying_env(url, data),
@@ -199,6 +234,9 @@ def main(argv: list[str] | None = None) -> int:
                        errors={k: res[k] for k in ("connect_errors", "read_errors", "write_errors", "timeouts")},
                        baseline_p50_ms=base_res["p50_us"] / 1e3, baseline_p99_ms=base_res["p99_us"] / 1e3,
                        server_start_s=round(start_s, 1), exactness=exact,
+                       cpu_ms_per_request={
+                           "workers": round((ticks1[0] - ticks0[0]) * 1e3 / TICK / max(res["ok"], 1), 2),
+                           "postgres": round((ticks1[1] - ticks0[1]) * 1e3 / TICK / max(res["ok"], 1), 2)},
                        huying_serve_as_shipped={"rps_2xx": round(shipped["rps_2xx"], 1),
                                                 "p50_ms": shipped["p50_us"] / 1e3,
                                                 "p99_ms": shipped["p99_us"] / 1e3})
