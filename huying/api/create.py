@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from huying.api.models import IdempotencyKey
+from huying.cases import service as svc
 from huying.cases.errors import InvalidInput, NotVisible
 from huying.cases.models import Case
 from huying.cases.policy import Actor
@@ -54,25 +55,22 @@ def check_key(key: str | None) -> str | None:
 @contextmanager
 def with_new_case(session: Session, rows_for: Callable[[Case], list[Any]]) -> Iterator[None]:
     """While inside, the first commit that carries a new ``Case`` also carries
-    ``rows_for(case)``."""
-    new_cases: list[Case] = []
+    ``rows_for(case)`` (the service lists the cases it creates in ``svc.NEW_CASES``)."""
+    created: list[Case] = []
     done: list[bool] = []
 
-    def after_flush(sess: Session, _ctx: Any) -> None:
-        new_cases.extend(o for o in sess.new if isinstance(o, Case) and o not in new_cases)
-
     def before_commit(sess: Session) -> None:
-        if new_cases and not done:
+        if created and not done:
             done.append(True)
-            sess.add_all(rows_for(new_cases[0]))
+            sess.add_all(rows_for(created[0]))
 
-    event.listen(session, "after_flush", after_flush)
+    session.info[svc.NEW_CASES] = created
     event.listen(session, "before_commit", before_commit)
     try:
         yield
     finally:
-        event.remove(session, "after_flush", after_flush)
         event.remove(session, "before_commit", before_commit)
+        session.info.pop(svc.NEW_CASES, None)
 
 
 def _replay(session: Session, actor: Actor, scope: str, key: str, digest: str) -> Case | None:

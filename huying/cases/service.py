@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -112,16 +112,13 @@ class Upload:
 # --------------------------------------------------------------------------- helpers
 
 
-def _jsonable(value: Any) -> Any:
+def _json_default(value: Any) -> Any:
+    """What an event's payload holds besides JSON's own types: moments (in UTC) and enums."""
     if isinstance(value, dt.datetime):
         return value.astimezone(dt.UTC).isoformat()
     if isinstance(value, enum.Enum):
         return value.value
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    return value
+    raise TypeError(f"{type(value).__name__} is not stored in an event")
 
 
 def _require_aware(now: dt.datetime) -> None:
@@ -229,6 +226,9 @@ def _next_code(session: Session, city_id: int, city_code: str, year: int) -> str
 
 
 _ONE_TRANSACTION = "huying.one_transaction"
+#: ``session.info`` key: a list, put there by a caller that wants to know the cases the
+#: session creates (the API adds its idempotency key and Open311 rows to their commit).
+NEW_CASES = "huying.new_cases"
 
 
 @contextmanager
@@ -291,6 +291,8 @@ class Recorded:
 _CASES = Case.__table__
 _EVENTS = CaseEvent.__table__
 _INSERT_EVENT = insert(_EVENTS).returning(_EVENTS.c.id)
+_INSERTED = [c.key for c in _CASES.columns if c.key != "id"]
+_INSERT_CASE = insert(_CASES).returning(_CASES.c.id)
 #: Columns a command may change.
 _MUTABLE = frozenset(c.key for c in _CASES.columns if c.key not in ("id", "city_id", "code", "created_at"))
 _UPDATES: dict[frozenset[str], Any] = {}
@@ -329,10 +331,22 @@ def _record(
     before = case.version or 0
     changes["version"] = before + 1
     if source is Status.START:
+        # A new case: a Core INSERT, then the object joins the session as if loaded (the
+        # unit of work's flush cost more than the insert itself on this hot path).
         for key, value in changes.items():
             setattr(case, key, value)
+        case.id = session.connection().execute(
+            _INSERT_CASE, {k: getattr(case, k) for k in _INSERTED}).scalar_one()
+        # The database just gave this id, so an object the session still maps to it is a
+        # leftover of a rolled-back insert (SQLite reuses the ids of rolled-back rows).
+        leftover = session.identity_map.get(session.identity_key(Case, case.id))
+        if leftover is not None:
+            session.expunge(leftover)
+        make_transient_to_detached(case)
         session.add(case)
-        session.flush()
+        watching = session.info.get(NEW_CASES)
+        if watching is not None:
+            watching.append(case)
     else:
         unknown = changes.keys() - _MUTABLE
         if unknown:
@@ -344,14 +358,14 @@ def _record(
             raise StaleDataError(f"case {case.code} is no longer at version {before}")
         for key, value in changes.items():
             set_committed_value(case, key, value)
-    payload = {"set": {k: _jsonable(v) for k, v in changes.items()}}
+    payload: dict[str, Any] = {"set": changes}
     if extra:
-        payload.update({k: _jsonable(v) for k, v in extra.items()})
+        payload.update(extra)
     event_id = session.connection().execute(_INSERT_EVENT, dict(
         city_id=case.city_id, case_id=case.id, seq=changes["version"], at=now, actor_id=actor.user_id,
         actor_role=actor.role, action=action.value,
         from_status=None if source is Status.START else source.value, to_status=target.value,
-        note=note, payload=json.dumps(payload, ensure_ascii=False, sort_keys=True),
+        note=note, payload=json.dumps(payload, ensure_ascii=False, sort_keys=True, default=_json_default),
     )).scalar_one()
     event = Recorded(event_id, changes["version"], action.value, note)
     from huying.metrics import rollup  # the figures' counters move with the event

@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sqlalchemy import select
@@ -251,6 +252,7 @@ def build_cases(session: Session, city_id: int, seed: int, *, n: int = 40_000,
     # generator, so that its story does not depend on the others.
     starts = _report_moments(np.random.default_rng(np.random.SeedSequence([seed, 4119])), n)
     order = sorted(range(n), key=lambda i: starts[i])
+    shapes: dict[int, Any] = {}
 
     def one_case(i: int, counts: dict[str, int], strict: bool) -> None:
         rng = np.random.default_rng(np.random.SeedSequence([seed, 4119, i]))
@@ -276,7 +278,7 @@ def build_cases(session: Session, city_id: int, seed: int, *, n: int = 40_000,
             detail = f"{grid.name_zh}发现{leaf.name_zh}方面的问题，请尽快处理。"
         channel = channels[int(rng.choice(len(channels), p=channel_p))]
         plan = _plan(rng, channel, delays)
-        lon, lat = _point_in(rng, grid)
+        lon, lat = _point_in(rng, grid, shapes)
         grid_org = org_by_code.get(f"{grid.code}-team")
         comm_org = org_by_code.get(f"{community.code}-party")
         reporter, anonymous, contact = _reporter(rng, channel, people, grid, grid_org, community,
@@ -369,16 +371,19 @@ def _plan(rng: np.random.Generator, channel: str, delays: np.ndarray | None) -> 
                  rework=rng.random() < 0.08, handle_days=min(max(base * scale, 0.05), 60.0))
 
 
-def _point_in(rng: np.random.Generator, grid: Node) -> tuple[float, float]:
-    """A point near the grid's representative point (always inside the grid)."""
+def _point_in(rng: np.random.Generator, grid: Node, shapes: dict[int, Any]) -> tuple[float, float]:
+    """A point near the grid's representative point (always inside the grid); ``shapes``
+    keeps each grid's polygon once made."""
+    from shapely import contains_xy
+
     from huying.geo.shapes import to_shape
 
-    poly = to_shape(grid.geometry or "")
+    poly = shapes.get(grid.id)
+    if poly is None:
+        poly = shapes[grid.id] = to_shape(grid.geometry or "")
     for _ in range(20):
         lon = float(rng.uniform(grid.min_lon or 0, grid.max_lon or 0))
         lat = float(rng.uniform(grid.min_lat or 0, grid.max_lat or 0))
-        from shapely import contains_xy
-
         if contains_xy(poly, lon, lat):
             return round(lon, 6), round(lat, 6)
     return float(grid.centroid_lon or 0), float(grid.centroid_lat or 0)

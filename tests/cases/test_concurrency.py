@@ -209,3 +209,17 @@ def test_one_transaction_commits_its_commands_together_or_not_at_all(committed: 
         assert other.scalar(select(func.count()).select_from(CaseEvent)) == 3
     with pytest.raises(RuntimeError, match="nest"), svc.one_transaction(s), svc.one_transaction(s):
         pass
+
+
+def test_a_report_after_a_rolled_back_report_is_stored(committed: tuple[Engine, World]) -> None:
+    """SQLite hands out a rolled-back row's id again: the session must not keep the
+    rolled-back case under that id (the new case is inserted by Core, then attached)."""
+    engine, world = committed
+    s = world.session
+    with pytest.raises(StaleVersion), svc.one_transaction(s):
+        gone = world.report(title="先报后撤")
+        svc.dispatch(s, gone, world["community"], unit="441900101001-party", now=T0, expected_version=9)
+    kept = world.report(title="再报一次")
+    assert kept in s and kept.title == "再报一次"
+    with Session(engine) as other:
+        assert other.scalars(select(Case.title)).all() == ["再报一次"]

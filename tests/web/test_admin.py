@@ -58,8 +58,10 @@ def spring_2031(city_session: Session) -> Iterator[None]:
 
 
 def dispatch_due(s: Session, start: dt.datetime) -> dt.datetime:
-    s.rollback()  # a new transaction: see what the server committed
-    return deadlines.schedule(s, city_id(s), None, "normal", "dispatch", start).due_at
+    """The deadline the next request would compute: a new session sees what the server
+    committed (a long-lived one within huying.freshness.RECHECK_SECONDS)."""
+    with Session(s.get_bind()) as fresh:
+        return deadlines.schedule(fresh, city_id(fresh), None, "normal", "dispatch", start).due_at
 
 
 def test_an_admin_adds_a_holiday_and_the_next_deadline_skips_it(
