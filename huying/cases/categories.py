@@ -18,6 +18,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from huying.cases import config_cache
 from huying.cases.errors import NotVisible, SettingError
 from huying.cases.models import Category
 
@@ -120,6 +121,7 @@ def load_tree(session: Session, city_id: int, path: Path | None = None) -> int:
         count += 1
     session.flush()
     forget(session)
+    config_cache.bump(session, city_id, config_cache.CATEGORIES)
     return count
 
 
@@ -227,6 +229,7 @@ def add_category(session: Session, city_id: int, parent_code: str | None, suffix
                    active=True)
     session.add(cat)
     forget(session)
+    config_cache.bump(session, city_id, config_cache.CATEGORIES)
     session.commit()
     return cat
 
@@ -243,6 +246,7 @@ def rename(session: Session, city_id: int, code: str, name_zh: str, name_en: str
     routing.pin_default_rules(session, city_id)
     cat.name_zh, cat.name_en = name_zh, name_en
     forget(session)
+    config_cache.bump(session, city_id, config_cache.CATEGORIES)
     session.commit()
     return cat
 
@@ -261,6 +265,7 @@ def set_active(session: Session, city_id: int, code: str, active: bool) -> int:
     for c in below:
         c.active = active
     forget(session)
+    config_cache.bump(session, city_id, config_cache.CATEGORIES)
     session.commit()
     return len(below)
 

@@ -30,6 +30,10 @@ T = TypeVar("T")
 
 CALENDAR = "calendar"
 SLA = "sla"
+#: The category tree (every edit of it, and loading it).
+CATEGORIES = "categories"
+#: The routing rules.
+ROUTING = "routing"
 
 #: (database, city id, topic) -> (token, value); the least recently built dropped first.
 _CACHE_SIZE = 64
@@ -75,12 +79,13 @@ def bump(session: Session, city_id: int, topic: str) -> int:
 
 
 def cached(session: Session, city_id: int, topic: str,
-           build: Callable[[Token | None], T]) -> T:
+           build: Callable[[Token | None], T], *, depends_on: tuple[str, ...] = ()) -> T:
     """The city's ``topic`` as ``build(token)`` made it, rebuilt when the version row has
-    changed since (``token`` is None for a city still on the defaults)."""
+    changed since (``token`` is None for a city still on the defaults), or the version of
+    one of the topics it ``depends_on`` (the routing rules name categories)."""
     current = token(session, city_id, topic)
     key = (db_key(session), city_id, topic)
-    mark = (current,)
+    mark = (current, *(token(session, city_id, t) for t in depends_on))
     with _lock:
         hit = _cache.get(key)
     if hit is not None and hit[0] == mark:

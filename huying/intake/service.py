@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from huying.cases import config_cache
 from huying.cases import service as svc
 from huying.cases.errors import InvalidInput
 from huying.cases.models import Case, Category
@@ -117,30 +118,44 @@ class _Cat:
 _CAT_COLUMNS = (Category.id, Category.code, Category.path, Category.name_zh, Category.level)
 
 
+@dataclass(frozen=True)
+class _Tree:
+    level1: dict[str, _Cat]  # active first-level categories by name (the classifier's labels)
+    below: dict[str, list[_Cat]]  # active categories under each first-level code, in code order
+
+
+def _tree(session: Session, city_id: int) -> _Tree:
+    """The city's active categories as intake reads them, kept per process until the tree
+    changes (``config_cache``; reading the 650 categories of the demo city on every report
+    was a fifth of the CPU of ``POST /api/v1/cases``, docs/performance.md P1)."""
+
+    def build(_token: Any) -> _Tree:
+        cats = [_Cat(*r) for r in session.execute(
+            select(*_CAT_COLUMNS).where(Category.city_id == city_id, Category.active.is_(True))
+            .order_by(Category.code))]
+        active1 = {c.path: c for c in cats if c.level == 1}
+        below: dict[str, list[_Cat]] = {c.code: [] for c in active1.values()}
+        for c in cats:
+            top = active1.get(c.path[: c.path.index("/", 1) + 1])
+            # under a disabled parent a category is out too (disabling takes the subtree)
+            if c.level > 1 and top is not None:
+                below[top.code].append(c)
+        return _Tree({c.name: c for c in active1.values()}, below)
+
+    return config_cache.cached(session, city_id, _INTAKE_TREE, build,
+                               depends_on=(config_cache.CATEGORIES,))
+
+
+#: config_cache entry of :func:`_tree` (its version is the category tree's).
+_INTAKE_TREE = "intake.tree"
+
+
 def _level1(session: Session, city_id: int) -> dict[str, _Cat]:
-    """The city's active first-level categories by name (remembered by the session; the
-    classifier's labels are these names)."""
-    cache: dict[int, dict[str, _Cat]] = session.info.setdefault("huying.categories.level1", {})
-    if city_id not in cache:
-        cache[city_id] = {c.name: c for c in (_Cat(*r) for r in session.execute(
-            select(*_CAT_COLUMNS).where(Category.city_id == city_id, Category.level == 1,
-                                        Category.active.is_(True)).order_by(Category.code)))}
-    return cache[city_id]
+    return _tree(session, city_id).level1
 
 
 def _below(session: Session, city_id: int, top: _Cat) -> list[_Cat]:
-    """The active categories under a first-level one, in code order (remembered by the
-    session). Only the branch a report is classified into is read, not the whole tree: the
-    demo city's tree has 650 categories, and reading it twice a report was a fifth of the
-    CPU of ``POST /api/v1/cases`` (docs/performance.md, P1)."""
-    cache: dict[tuple[int, str], list[_Cat]] = session.info.setdefault("huying.categories.below", {})
-    key = (city_id, top.code)
-    if key not in cache:
-        cache[key] = [_Cat(*r) for r in session.execute(
-            select(*_CAT_COLUMNS).where(Category.city_id == city_id, Category.path.startswith(top.path),
-                                        Category.level > 1, Category.active.is_(True))
-            .order_by(Category.code))]
-    return cache[key]
+    return _tree(session, city_id).below.get(top.code, [])
 
 
 #: Sub-category names shorter than this are too ambiguous to find in a text (文化, 电信...).

@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from huying.cases import config_cache
 from huying.cases.errors import NotVisible, SettingError
 from huying.cases.models import Category
 from huying.db import utcnow
@@ -195,8 +196,10 @@ def _category_code(session: Session, city_id: int, ref: str, where: str) -> str:
 
 
 def _categories(session: Session, city_id: int) -> dict[str, Any]:
-    cache: dict[int, dict[str, Any]] = session.info.setdefault("huying.routing.categories", {})
-    if city_id not in cache:
+    """The city's category codes, and the code of each category's name path (``城乡建设/…``),
+    kept per process until the tree changes."""
+
+    def build(_token: Any) -> dict[str, Any]:
         rows = session.execute(select(Category.id, Category.code, Category.parent_id, Category.name_zh)
                                .where(Category.city_id == city_id)).all()
         by_id = {r.id: r for r in rows}
@@ -208,8 +211,14 @@ def _categories(session: Session, city_id: int) -> dict[str, Any]:
                 chain.append(cur.name_zh)
                 cur = by_id.get(cur.parent_id) if cur.parent_id else None
             names.setdefault("/".join(reversed(chain)), r.code)
-        cache[city_id] = {"codes": {r.code for r in rows}, "names": names}
-    return cache[city_id]
+        return {"codes": {r.code for r in rows}, "names": names}
+
+    return config_cache.cached(session, city_id, _CATEGORY_NAMES, build,
+                               depends_on=(config_cache.CATEGORIES,))
+
+
+#: config_cache entry of :func:`_categories` (its own key; its version is the tree's).
+_CATEGORY_NAMES = "routing.category_names"
 
 
 def _node_path(session: Session, city_id: int, code: str, where: str) -> str:
@@ -240,29 +249,30 @@ def install_rules(session: Session, city_id: int, path: Path | None = None) -> i
             department=r.target.department, level=r.target.level, delegated=r.delegated,
             auto=r.auto, priority=r.priority, note=r.note,
             fallbacks=json.dumps([[t.kind, t.department, t.level] for t in r.fallbacks])))
-    session.flush()
-    session.info.pop("huying.routing.rules", None)
+    config_cache.bump(session, city_id, config_cache.ROUTING)
     return len(rules)
 
 
 def city_rules(session: Session, city_id: int) -> list[Rule]:
-    """The city's active rules, or the shipped defaults when it has none (cached for the
-    session's life; a new session sees edits)."""
-    cache: dict[int, list[Rule]] = session.info.setdefault("huying.routing.rules", {})
-    if city_id not in cache:
+    """The city's active rules, or the shipped defaults when it has none; kept per process
+    until the rules or the category tree change (``config_cache``: every server process
+    sees an edit)."""
+
+    def build(_token: Any) -> list[Rule]:
         rows = session.scalars(select(RoutingRule).where(
             RoutingRule.city_id == city_id, RoutingRule.active.is_(True)).order_by(RoutingRule.id)).all()
         if rows:
-            cache[city_id] = [Rule(
+            return [Rule(
                 r.id, r.category, r.node_path, _target(r.org_kind, r.department, r.level, f"rule {r.id}"),
                 r.delegated, r.auto, r.priority,
                 tuple(_target(k, d, lv, f"rule {r.id}") for k, d, lv in json.loads(r.fallbacks or "[]")),
                 r.note) for r in rows]
-        else:
-            has_tree = session.scalar(select(func.count()).select_from(Category)
-                                      .where(Category.city_id == city_id)) or 0
-            cache[city_id] = rules_from_rows(session, city_id, read_rules_csv()) if has_tree else []
-    return cache[city_id]
+        has_tree = session.scalar(select(func.count()).select_from(Category)
+                                  .where(Category.city_id == city_id)) or 0
+        return rules_from_rows(session, city_id, read_rules_csv()) if has_tree else []
+
+    return config_cache.cached(session, city_id, config_cache.ROUTING, build,
+                               depends_on=(config_cache.CATEGORIES,))
 
 
 def ranked(rules: Sequence[Rule], category_path: str | None, grid_path: str) -> list[Rule]:
@@ -411,9 +421,9 @@ def _own_rule(session: Session, city_id: int, rule_id: int) -> RoutingRule:
     return row
 
 
-def _saved(session: Session) -> None:
+def _saved(session: Session, city_id: int) -> None:
+    config_cache.bump(session, city_id, config_cache.ROUTING)
     session.commit()
-    session.info.pop("huying.routing.rules", None)
 
 
 def add_rule(session: Session, city_id: int, given: RuleIn) -> RoutingRule:
@@ -424,7 +434,7 @@ def add_rule(session: Session, city_id: int, given: RuleIn) -> RoutingRule:
     pin_default_rules(session, city_id)
     row = RoutingRule(city_id=city_id, updated_at=utcnow(), **columns)
     session.add(row)
-    _saved(session)
+    _saved(session, city_id)
     return row
 
 
@@ -434,17 +444,17 @@ def update_rule(session: Session, city_id: int, rule_id: int, given: RuleIn) -> 
     for name, value in _checked(session, city_id, given).items():
         setattr(row, name, value)
     row.updated_at = utcnow()
-    _saved(session)
+    _saved(session, city_id)
     return row
 
 
 def delete_rule(session: Session, city_id: int, rule_id: int) -> None:
     session.delete(_own_rule(session, city_id, rule_id))
-    _saved(session)
+    _saved(session, city_id)
 
 
 def adopt_default_rules(session: Session, city_id: int) -> bool:
     """The shipped rules become the city's own rows, to edit one by one (one transaction)."""
     done = pin_default_rules(session, city_id)
-    _saved(session)
+    _saved(session, city_id)
     return done

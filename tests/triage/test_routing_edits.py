@@ -5,7 +5,8 @@ as its own at the first edit (and before a category is renamed)."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from huying.cases import categories
@@ -13,7 +14,7 @@ from huying.cases.errors import NotVisible
 from huying.triage import routing
 from huying.triage.models import RoutingRule
 from huying.triage.routing import RuleError, RuleIn, Target
-from tests.cases.conftest import World
+from tests.cases.conftest import T0, World, build_world
 from tests.intake import conftest as intake_fixtures
 
 world = intake_fixtures.world
@@ -94,3 +95,29 @@ def test_a_rule_of_another_city_is_not_visible(world: World) -> None:
     rule = routing.add_rule(s, city, RuleIn("01", "", "party_committee", "", "town"))
     with pytest.raises(NotVisible):
         routing.update_rule(s, city + 1000, rule.id, RuleIn("01", "", "party_committee", "", "city"))
+
+
+def test_a_rule_stored_by_another_process_routes_the_next_request(fresh_engine: Engine) -> None:
+    """Rules are kept per process (config_cache): a process that never saw the edit uses it
+    at its next session, because the edit bumped the routing version row."""
+    from huying.cases import config_cache
+    from huying.cases.models import ConfigVersion
+    from huying.geo import service as geo
+
+    geo.clear_index_cache()
+    with Session(fresh_engine, expire_on_commit=False) as s:
+        world = build_world(s)
+        routing.adopt_default_rules(s, world.city_id)
+        assert routing.route(s, world.city_id, CONSTRUCTION, GRID).unit_code == \
+            "441900101-dept-urban_management"  # now cached in this process
+    # "Another process": its rows and its version bump, written as plain SQL.
+    with fresh_engine.begin() as conn:
+        conn.execute(insert(RoutingRule).values(
+            city_id=world.city_id, category="01", node_path="441900/441900-A1/441900101/",
+            org_kind="department", department="housing", level="town", delegated=True, auto=False,
+            priority=0, note="", active=True, fallbacks="[]", updated_at=T0))
+        conn.execute(update(ConfigVersion).where(ConfigVersion.city_id == world.city_id,
+                                                 ConfigVersion.topic == config_cache.ROUTING)
+                     .values(version=ConfigVersion.version + 1))
+    with Session(fresh_engine) as s:
+        assert routing.route(s, world.city_id, CONSTRUCTION, GRID).unit_code == "441900101-dept-housing"
