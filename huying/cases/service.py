@@ -948,19 +948,6 @@ def coreporters_of(session: Session, case: Case) -> list[Any]:
         select(CaseReporter).where(CaseReporter.case_id == case.id).order_by(CaseReporter.id)))
 
 
-def _reporter_rows(session: Session, case_ids: list[int]) -> list[tuple[str, str]]:
-    """(kind, recipient) of every reporter and co-reporter of the cases (Core: hot path)."""
-    out: list[tuple[str, str]] = []
-    for uid, contact in session.execute(
-        select(Case.reporter_id, Case.reporter_contact).where(Case.id.in_(case_ids)).order_by(Case.id)
-    ).all():
-        if uid is not None:
-            out.append(("user", str(uid)))
-        elif contact:
-            out.append(("contact", contact))
-    return out + _reporter_rows_co(session, case_ids)
-
-
 def _reporter_rows_co(session: Session, case_ids: list[int]) -> list[tuple[str, str]]:
     """(kind, recipient) of the co-reporters of the cases."""
     rows = session.execute(_coreporters_stmt(), {"ids": case_ids}).all()
@@ -980,6 +967,26 @@ def _coreporters_stmt() -> Any:
             .order_by(CaseReporter.id))
 
 
+@functools.cache
+def _handled_recipients_stmt() -> Any:
+    """Who else hears that a case is handled, in one query: its co-reporters, then the
+    reporters of the cases merged into it, then their co-reporters (each in id order)."""
+    from sqlalchemy import literal, union_all
+
+    from huying.intake.models import CaseReporter
+
+    primary = bindparam("id")
+    merged = (Case.duplicate_of_id == primary, Case.status == Status.MERGED.value)
+    q = union_all(
+        select(literal(0).label("part"), CaseReporter.id.label("k"), CaseReporter.user_id.label("u"),
+               CaseReporter.contact.label("c")).where(CaseReporter.case_id == primary),
+        select(literal(1), Case.id, Case.reporter_id, Case.reporter_contact).where(*merged),
+        select(literal(2), CaseReporter.id, CaseReporter.user_id, CaseReporter.contact)
+        .join(Case, Case.id == CaseReporter.case_id).where(*merged),
+    ).subquery()
+    return select(q.c.part, q.c.k, q.c.u, q.c.c).order_by(q.c.part, q.c.k)
+
+
 def _notify_other_reporters(session: Session, case: Case, event: Recorded, now: dt.datetime) -> None:
     """Queue the event's message for the co-reporters of the case and, when the primary is
     handled, for the reporters of the cases merged into it (their own close events tell
@@ -989,11 +996,12 @@ def _notify_other_reporters(session: Session, case: Case, event: Recorded, now: 
         own.add(("user", str(case.reporter_id)))
     elif case.reporter_contact:
         own.add(("contact", case.reporter_contact))
-    targets = _reporter_rows_co(session, [case.id])
     if event.action == Action.MARK_HANDLED.value:
-        merged = _merged_ids(session, case)
-        if merged:
-            targets += _reporter_rows(session, merged)
+        found = session.execute(_handled_recipients_stmt(), {"id": case.id}).all()
+        targets = [("user", str(u)) if u is not None else ("contact", c) for _, _, u, c in found
+                   if u is not None or c]
+    else:
+        targets = _reporter_rows_co(session, [case.id])
     seen, rows = set(own), []
     subject = notify.SUBJECTS[event.action].format(code=case.code, title=case.title[:60])
     for kind, recipient in targets:

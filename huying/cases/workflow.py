@@ -145,8 +145,10 @@ TABLE: list[Transition] = [
     *_t((S.NEW, *_UNIT_OPEN, S.HANDLED), A.JOIN, None, EVERYONE),
     *_t(_SUPERVISABLE, A.SUPERVISE, None, SUPERVISORS | SYSTEM),
     *_t(_UNIT_OPEN, A.OPEN_LEDGER, None, HANDLERS | {R.LEADER}),
-    *_t((S.NEW, *_UNIT_OPEN, S.HANDLED), A.SLA_WARNING, None, SYSTEM),
-    *_t((S.NEW, *_UNIT_OPEN, S.HANDLED), A.OVERDUE, None, SYSTEM),
+    # Every status with an SLA step (STEP_OF_STATUS) can be warned and overdue: a followed-up
+    # case still has its close to do within the follow-up step.
+    *_t((S.NEW, *_UNIT_OPEN, S.HANDLED, S.FOLLOWED_UP), A.SLA_WARNING, None, SYSTEM),
+    *_t((S.NEW, *_UNIT_OPEN, S.HANDLED, S.FOLLOWED_UP), A.OVERDUE, None, SYSTEM),
 ]
 
 TRANSITIONS: dict[tuple[Status, Action], Transition] = {}

@@ -84,3 +84,16 @@ def test_nothing_but_the_service_record_sets_a_status() -> None:
     # the one compare-and-set UPDATE of the service's _record
     assert [o for o in offenders if not o.startswith("cases/service.py:")] == [], offenders
     assert len(offenders) == 1 and service.count('changes["status"] = ') == 1, offenders
+
+
+def test_every_status_with_a_deadline_can_be_warned_and_marked_overdue() -> None:
+    """A status with an SLA step gets a sweep time, so the sweeper must be allowed to act on
+    it (a followed-up case waiting for its close was not: found by the random walk)."""
+    from huying.cases.workflow import STEP_OF_STATUS, TRANSITIONS, Action, Status
+
+    for status, step in STEP_OF_STATUS.items():
+        if step is None:
+            continue
+        for action in (Action.SLA_WARNING, Action.OVERDUE):
+            row = TRANSITIONS.get((status, action))
+            assert row is not None and "system" in {str(r) for r in row.roles}, (status, action)
