@@ -8,9 +8,9 @@ from huying.db import session_scope
 
 app = typer.Typer(no_args_is_help=True)
 
-#: Cases of the demo year run by default: the most that keeps ``make demo`` within its
-#: three minutes on two cores (see README); ``--cases 40000`` runs a full city's year.
-DEFAULT_CASES = 15_000
+#: Cases of the demo year run by default: a full city's year, within ``make demo``'s three
+#: minutes on two cores (measured, see README).
+DEFAULT_CASES = 40_000
 
 
 def _run_cases(city_id: int, seed: int, n: int, show: bool) -> None:
