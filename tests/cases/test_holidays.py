@@ -102,6 +102,16 @@ def test_it_refuses_to_remove_a_date_that_is_not_listed(world: World) -> None:
     assert caught.value.reason == "date"
 
 
+def _holiday_from_another_process(engine: Engine, city_id: int, day: dt.date) -> None:
+    """"Another process": plain SQL on its own connection, as its service would write it."""
+    with engine.begin() as conn:
+        conn.execute(insert(CalendarDayRow).values(city_id=city_id, day=day, kind="holiday", name="",
+                                                   source="admin"))
+        conn.execute(update(ConfigVersion).where(ConfigVersion.city_id == city_id,
+                                                 ConfigVersion.topic == config_cache.CALENDAR)
+                     .values(version=ConfigVersion.version + 1))
+
+
 def test_an_edit_by_another_process_is_used_at_the_next_deadline(fresh_engine: Engine) -> None:
     """The cache of this process is never told: the version row alone makes it reload."""
     with Session(fresh_engine, expire_on_commit=False) as s:
@@ -112,13 +122,7 @@ def test_an_edit_by_another_process_is_used_at_the_next_deadline(fresh_engine: E
         assert deadlines.schedule(s, world.city_id, None, "normal", "dispatch", start).due_at \
             == cst(2025, 3, 10, 10, 0)  # the calendar is now cached in this process
         s.commit()
-    # "Another process": plain SQL on its own connection, as its service would write it.
-    with fresh_engine.begin() as conn:
-        conn.execute(insert(CalendarDayRow).values(city_id=world.city_id, day=dt.date(2025, 3, 10),
-                                                   kind="holiday", name="", source="admin"))
-        conn.execute(update(ConfigVersion).where(ConfigVersion.city_id == world.city_id,
-                                                 ConfigVersion.topic == config_cache.CALENDAR)
-                     .values(version=ConfigVersion.version + 1))
+    _holiday_from_another_process(fresh_engine, world.city_id, dt.date(2025, 3, 10))
     with Session(fresh_engine) as s:
         assert deadlines.schedule(s, world.city_id, None, "normal", "dispatch", start).due_at \
             == cst(2025, 3, 11, 10, 0)
@@ -140,12 +144,7 @@ def test_a_long_lived_session_sees_another_process_edit_within_a_second(
         assert deadlines.schedule(s, world.city_id, None, "normal", "dispatch", start).due_at \
             == cst(2025, 3, 10, 10, 0)
         s.commit()
-        with fresh_engine.begin() as conn:
-            conn.execute(insert(CalendarDayRow).values(city_id=world.city_id, day=dt.date(2025, 3, 10),
-                                                       kind="holiday", name="", source="admin"))
-            conn.execute(update(ConfigVersion).where(ConfigVersion.city_id == world.city_id,
-                                                     ConfigVersion.topic == config_cache.CALENDAR)
-                         .values(version=ConfigVersion.version + 1))
+        _holiday_from_another_process(fresh_engine, world.city_id, dt.date(2025, 3, 10))
         clock[0] += freshness.RECHECK_SECONDS / 2  # still trusted: no query, the old calendar
         assert deadlines.schedule(s, world.city_id, None, "normal", "dispatch", start).due_at \
             == cst(2025, 3, 10, 10, 0)

@@ -23,15 +23,7 @@ from tests.conftest import Databases
 
 @pytest.fixture(scope="module")
 def demo_url(backend: str, databases: Databases) -> Iterator[str]:
-    url = databases.new_url(backend)
-    engine = make_engine(url)
-    Base.metadata.create_all(engine)
-    with Session(engine, expire_on_commit=False) as s:
-        build(s, 3, progress=False, sizes=Sizes(households_per_grid=1, enterprises_per_community=0.1))
-        s.commit()
-    engine.dispose()
-    geo.clear_index_cache()
-    yield url
+    yield _small_city(backend, databases)
 
 
 def test_a_demo_year_runs_through_the_service(demo_url: str) -> None:
