@@ -102,6 +102,19 @@ def test_it_refuses_to_remove_a_date_that_is_not_listed(world: World) -> None:
     assert caught.value.reason == "date"
 
 
+def _calendar_cached(s: Session) -> tuple[World, dt.datetime]:
+    """A city on the shipped calendar, its calendar now cached in this process; a Friday
+    evening whose dispatch deadline falls on Monday 10 March 2025."""
+    world = build_world(s)
+    holidays.seed(s, world.city_id)
+    s.commit()
+    start = cst(2025, 3, 7, 17, 0)
+    assert deadlines.schedule(s, world.city_id, None, "normal", "dispatch", start).due_at \
+        == cst(2025, 3, 10, 10, 0)
+    s.commit()
+    return world, start
+
+
 def _holiday_from_another_process(engine: Engine, city_id: int, day: dt.date) -> None:
     """"Another process": plain SQL on its own connection, as its service would write it."""
     with engine.begin() as conn:
@@ -115,13 +128,7 @@ def _holiday_from_another_process(engine: Engine, city_id: int, day: dt.date) ->
 def test_an_edit_by_another_process_is_used_at_the_next_deadline(fresh_engine: Engine) -> None:
     """The cache of this process is never told: the version row alone makes it reload."""
     with Session(fresh_engine, expire_on_commit=False) as s:
-        world = build_world(s)
-        holidays.seed(s, world.city_id)
-        s.commit()
-        start = cst(2025, 3, 7, 17, 0)
-        assert deadlines.schedule(s, world.city_id, None, "normal", "dispatch", start).due_at \
-            == cst(2025, 3, 10, 10, 0)  # the calendar is now cached in this process
-        s.commit()
+        world, start = _calendar_cached(s)
     _holiday_from_another_process(fresh_engine, world.city_id, dt.date(2025, 3, 10))
     with Session(fresh_engine) as s:
         assert deadlines.schedule(s, world.city_id, None, "normal", "dispatch", start).due_at \
@@ -137,13 +144,7 @@ def test_a_long_lived_session_sees_another_process_edit_within_a_second(
     clock = [1000.0]
     monkeypatch.setattr(freshness.time, "monotonic", lambda: clock[0])
     with Session(fresh_engine, expire_on_commit=False) as s:
-        world = build_world(s)
-        holidays.seed(s, world.city_id)
-        s.commit()
-        start = cst(2025, 3, 7, 17, 0)
-        assert deadlines.schedule(s, world.city_id, None, "normal", "dispatch", start).due_at \
-            == cst(2025, 3, 10, 10, 0)
-        s.commit()
+        world, start = _calendar_cached(s)
         _holiday_from_another_process(fresh_engine, world.city_id, dt.date(2025, 3, 10))
         clock[0] += freshness.RECHECK_SECONDS / 2  # still trusted: no query, the old calendar
         assert deadlines.schedule(s, world.city_id, None, "normal", "dispatch", start).due_at \
