@@ -216,8 +216,10 @@ def run_cases(url: str, city_id: int, seed: int, *, n: int = 40_000,
 
 
 def build_cases(session: Session, city_id: int, seed: int, *, n: int = 40_000,
-                progress: Callable[[int], None] | None = None) -> dict[str, int]:
-    """Run ``n`` cases of the demo year through the service; returns counts."""
+                progress: Callable[[int], None] | None = None, block: int | None = None) -> dict[str, int]:
+    """Run ``n`` cases of the demo year through the service; returns counts. ``block``: cases
+    per transaction (default ``_BLOCK``; 1 commits every command, as a server does)."""
+    block = block or _BLOCK
     msgs, delays = load_messages(messages_dir())
     cats = session.scalars(select(Category).where(Category.city_id == city_id).order_by(Category.code)).all()
     level1 = {c.name_zh: c for c in cats if c.level == 1}
@@ -314,23 +316,27 @@ def build_cases(session: Session, city_id: int, seed: int, *, n: int = 40_000,
     # hundreds of commands). A block in which any command fails is rolled back and run again
     # command by command, each failure then handled alone, as a block of one would be; every
     # case draws from its own generator, so the second run tells the same stories.
-    for first in range(0, n, _BLOCK):
-        block = order[first:first + _BLOCK]
-        kept = dict(counts)
-        made = people.created
-        try:
-            with svc.one_transaction(session):
-                for i in block:
-                    one_case(i, counts, strict=True)
-        except (CaseError, IllegalTransition):
-            counts.clear()
-            counts.update(kept)
-            people.forget_since(made)
-            for i in block:
-                one_case(i, counts, strict=False)
-                session.commit()
+    for first in range(0, n, block):
+        chunk = order[first:first + block]
+        if block == 1:  # one commit per command
+            one_case(chunk[0], counts, strict=False)
+            session.commit()
+        else:
+            kept = dict(counts)
+            made = people.created
+            try:
+                with svc.one_transaction(session):
+                    for i in chunk:
+                        one_case(i, counts, strict=True)
+            except (CaseError, IllegalTransition):
+                counts.clear()
+                counts.update(kept)
+                people.forget_since(made)
+                for i in chunk:
+                    one_case(i, counts, strict=False)
+                    session.commit()
         if progress is not None:
-            progress(len(block))
+            progress(len(chunk))
         session.expunge_all()
     counts["staff_accounts"] = people.created
     return counts
