@@ -948,10 +948,15 @@ def coreporters_of(session: Session, case: Case) -> list[Any]:
         select(CaseReporter).where(CaseReporter.case_id == case.id).order_by(CaseReporter.id)))
 
 
+def _recipients(rows: Iterable[tuple[int | None, str | None]]) -> list[tuple[str, str]]:
+    """(kind, recipient) of (user id, contact) rows: the account if any, else the contact."""
+    return [("user", str(u)) if u is not None else ("contact", c) for u, c in rows
+            if u is not None or c]
+
+
 def _reporter_rows_co(session: Session, case_ids: list[int]) -> list[tuple[str, str]]:
     """(kind, recipient) of the co-reporters of the cases."""
-    rows = session.execute(_coreporters_stmt(), {"ids": case_ids}).all()
-    return [("user", str(u)) if u is not None else ("contact", c) for u, c in rows if u is not None or c]
+    return _recipients(session.execute(_coreporters_stmt(), {"ids": case_ids}).tuples())
 
 
 _MERGED_IDS = (select(Case.id).where(Case.duplicate_of_id == bindparam("primary"),
@@ -998,8 +1003,7 @@ def _notify_other_reporters(session: Session, case: Case, event: Recorded, now: 
         own.add(("contact", case.reporter_contact))
     if event.action == Action.MARK_HANDLED.value:
         found = session.execute(_handled_recipients_stmt(), {"id": case.id}).all()
-        targets = [("user", str(u)) if u is not None else ("contact", c) for _, _, u, c in found
-                   if u is not None or c]
+        targets = _recipients((u, c) for _, _, u, c in found)
     else:
         targets = _reporter_rows_co(session, [case.id])
     seen, rows = set(own), []

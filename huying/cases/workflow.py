@@ -119,6 +119,21 @@ _UNIT_OPEN = (S.DISPATCHED, S.IN_PROGRESS, S.EXTENSION_REQUESTED)
 _MERGEABLE = (S.NEW, S.DISPATCHED)
 _SUPERVISABLE = (S.NEW, S.DISPATCHED, S.IN_PROGRESS, S.EXTENSION_REQUESTED, S.HANDLED, S.FOLLOWED_UP)
 
+#: The step whose SLA applies while a case is in a status (None: no deadline).
+STEP_OF_STATUS: dict[Status, str | None] = {
+    S.NEW: "dispatch",
+    S.DISPATCHED: "accept",
+    S.IN_PROGRESS: "handle",
+    S.EXTENSION_REQUESTED: "handle",
+    S.HANDLED: "followup",
+    S.FOLLOWED_UP: "followup",
+    S.CLOSED: None,
+    S.REJECTED: None,
+    S.MERGED: None,
+}
+#: The statuses with a deadline, where the sweeper warns and marks overdue.
+_DUE = tuple(st for st, step in STEP_OF_STATUS.items() if step is not None)
+
 TABLE: list[Transition] = [
     *_t([S.START], A.REPORT, S.NEW, EVERYONE),
     *_t([S.START], A.FIX_ON_SPOT, S.CLOSED, INSPECTORS),
@@ -145,10 +160,10 @@ TABLE: list[Transition] = [
     *_t((S.NEW, *_UNIT_OPEN, S.HANDLED), A.JOIN, None, EVERYONE),
     *_t(_SUPERVISABLE, A.SUPERVISE, None, SUPERVISORS | SYSTEM),
     *_t(_UNIT_OPEN, A.OPEN_LEDGER, None, HANDLERS | {R.LEADER}),
-    # Every status with an SLA step (STEP_OF_STATUS) can be warned and overdue: a followed-up
-    # case still has its close to do within the follow-up step.
-    *_t((S.NEW, *_UNIT_OPEN, S.HANDLED, S.FOLLOWED_UP), A.SLA_WARNING, None, SYSTEM),
-    *_t((S.NEW, *_UNIT_OPEN, S.HANDLED, S.FOLLOWED_UP), A.OVERDUE, None, SYSTEM),
+    # Every status with an SLA step can be warned and overdue (a followed-up case still has
+    # its close to do within the follow-up step).
+    *_t(_DUE, A.SLA_WARNING, None, SYSTEM),
+    *_t(_DUE, A.OVERDUE, None, SYSTEM),
 ]
 
 TRANSITIONS: dict[tuple[Status, Action], Transition] = {}
@@ -160,19 +175,6 @@ for _row in TABLE:
 
 #: Actions that create a case (from START).
 CREATING = frozenset(a for (s, a) in TRANSITIONS if s is S.START)
-
-#: The step whose SLA applies while a case is in a status (None: no deadline).
-STEP_OF_STATUS: dict[Status, str | None] = {
-    S.NEW: "dispatch",
-    S.DISPATCHED: "accept",
-    S.IN_PROGRESS: "handle",
-    S.EXTENSION_REQUESTED: "handle",
-    S.HANDLED: "followup",
-    S.FOLLOWED_UP: "followup",
-    S.CLOSED: None,
-    S.REJECTED: None,
-    S.MERGED: None,
-}
 
 
 class IllegalTransition(Exception):

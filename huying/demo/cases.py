@@ -318,23 +318,22 @@ def build_cases(session: Session, city_id: int, seed: int, *, n: int = 40_000,
     # case draws from its own generator, so the second run tells the same stories.
     for first in range(0, n, block):
         chunk = order[first:first + block]
-        if block == 1:  # one commit per command
-            one_case(chunk[0], counts, strict=False)
-            session.commit()
-        else:
-            kept = dict(counts)
-            made = people.created
+        in_one = False
+        if block > 1:
+            kept, made = dict(counts), people.created
             try:
                 with svc.one_transaction(session):
                     for i in chunk:
                         one_case(i, counts, strict=True)
+                in_one = True
             except (CaseError, IllegalTransition):
                 counts.clear()
                 counts.update(kept)
                 people.forget_since(made)
-                for i in chunk:
-                    one_case(i, counts, strict=False)
-                    session.commit()
+        if not in_one:  # every command commits alone
+            for i in chunk:
+                one_case(i, counts, strict=False)
+                session.commit()
         if progress is not None:
             progress(len(chunk))
         session.expunge_all()
