@@ -980,7 +980,7 @@ def _handled_recipients_stmt() -> Any:
 
     from huying.intake.models import CaseReporter
 
-    primary = bindparam("id")
+    primary: Any = bindparam("id")
     merged = (Case.duplicate_of_id == primary, Case.status == Status.MERGED.value)
     q = union_all(
         select(literal(0).label("part"), CaseReporter.id.label("k"), CaseReporter.user_id.label("u"),
