@@ -956,7 +956,7 @@ def _recipients(rows: Iterable[tuple[int | None, str | None]]) -> list[tuple[str
 
 def _reporter_rows_co(session: Session, case_ids: list[int]) -> list[tuple[str, str]]:
     """(kind, recipient) of the co-reporters of the cases."""
-    return _recipients(session.execute(_coreporters_stmt(), {"ids": case_ids}).tuples())
+    return _recipients(session.execute(_coreporters_stmt(), {"ids": case_ids}).all())
 
 
 _MERGED_IDS = (select(Case.id).where(Case.duplicate_of_id == bindparam("primary"),
