@@ -122,6 +122,7 @@ def params_for(action: str, body: dict[str, Any], session: Session, city_id: int
 PUBLIC_ACTIONS = frozenset({
     "report", "fix_on_spot", "classify", "dispatch", "accept", "return", "transfer", "escalate",
     "mark_handled", "follow_up", "reopen", "close", "reject", "approve_extension", "merge", "unmerge",
+    "close_imported",
 })
 
 

@@ -206,23 +206,33 @@ def _schedule(session: Session, case: Case, status: Status, now: dt.datetime,
 
 
 _COUNTERS: Table = CaseCounter.__table__  # type: ignore[assignment]
-_NEXT_SEQ = (update(_COUNTERS)
-             .where(_COUNTERS.c.city_id == bindparam("c"), _COUNTERS.c.year == bindparam("y"))
-             .values(last=_COUNTERS.c.last + 1).returning(_COUNTERS.c.last))
+_TAKE_SEQS = (update(_COUNTERS)
+              .where(_COUNTERS.c.city_id == bindparam("c"), _COUNTERS.c.year == bindparam("y"))
+              .values(last=_COUNTERS.c.last + bindparam("k")).returning(_COUNTERS.c.last))
 
 
-def _next_code(session: Session, city_id: int, city_code: str, year: int) -> str:
-    """``<city>-<year>-<seq>``, the sequence taken atomically per city and year."""
+def take_seqs(session: Session, city_id: int, year: int, count: int) -> int:
+    """Take ``count`` consecutive sequence numbers of the city's case codes for ``year``,
+    atomically (the counter row is locked until the transaction ends); returns the first."""
     for _ in range(5):
-        seq = session.connection().execute(_NEXT_SEQ, {"c": city_id, "y": year}).scalar()
-        if seq is not None:
-            return f"{city_code}-{year}-{seq:06d}"
+        last = session.connection().execute(_TAKE_SEQS, {"c": city_id, "y": year, "k": count}).scalar()
+        if last is not None:
+            return int(last) - count + 1
         try:
             with session.begin_nested():
                 session.add(CaseCounter(city_id=city_id, year=year, last=0))
         except IntegrityError:
             continue
     raise RuntimeError("could not allocate a case code")  # pragma: no cover
+
+
+def case_code(city_code: str, year: int, seq: int) -> str:
+    return f"{city_code}-{year}-{seq:06d}"
+
+
+def _next_code(session: Session, city_id: int, city_code: str, year: int) -> str:
+    """``<city>-<year>-<seq>``, the sequence taken atomically per city and year."""
+    return case_code(city_code, year, take_seqs(session, city_id, year, 1))
 
 
 _ONE_TRANSACTION = "huying.one_transaction"

@@ -76,6 +76,9 @@ class Action(enum.StrEnum):
     MERGE = "merge"  # a duplicate joins another open case (its primary)
     UNMERGE = "unmerge"  # a wrong merge undone: the case stands on its own again
     JOIN = "join"  # another reporter of the same problem joins as a co-reporter
+    #: A case closed before huying ran, imported from the old ledger (历史办结): its report
+    #: is followed by the ledger's outcome (huying.intake.history).
+    CLOSE_IMPORTED = "close_imported"
 
 
 R = Role
@@ -155,6 +158,8 @@ TABLE: list[Transition] = [
     *_t([S.NEW, S.DISPATCHED], A.REJECT, S.REJECTED, STAFF_OFFICERS),
     *_t(_MERGEABLE, A.MERGE, S.MERGED, STAFF_OFFICERS),
     *_t([S.MERGED], A.UNMERGE, S.NEW, STAFF_OFFICERS),
+    # History imported from a ledger: the case was handled and closed outside huying.
+    *_t([S.NEW], A.CLOSE_IMPORTED, S.CLOSED, {R.CITY_OFFICER, R.ADMIN}),
     # A merged case closes with its primary (the primary's close closes it, same transaction).
     *_t([S.MERGED], A.CLOSE, S.CLOSED, STAFF_OFFICERS),
     *_t((S.NEW, *_UNIT_OPEN, S.HANDLED), A.JOIN, None, EVERYONE),

@@ -91,12 +91,15 @@ class ImportReport:
 # --------------------------------------------------------------------------- reading
 
 
-def read_table(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+def read_table(path: Path, *, columns: tuple[str, ...] = COLUMNS, aliases: dict[str, str] | None = None,
+               required: tuple[str, ...] = REQUIRED) -> Iterator[tuple[int, dict[str, str]]]:
     """(line number, {column: text}) of each data row of a CSV (UTF-8, BOM allowed) or XLSX
-    file (first sheet; needs openpyxl). The header is line 1."""
+    file (first sheet; needs openpyxl). The header is line 1; ``columns`` are the names
+    understood (besides ``ALIASES`` and ``aliases``), ``required`` those that must be there."""
+    names = Columns(columns, {**ALIASES, **(aliases or {})}, required)
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        yield from _read_xlsx(path)
+        yield from _read_xlsx(path, names)
         return
     if suffix not in (".csv", ".txt", ""):
         raise FileError(f"{path}: use a .csv (UTF-8) or .xlsx file")
@@ -108,7 +111,7 @@ def read_table(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
         raise FileError(f"{path}: {exc.strerror or exc}") from None
     reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader, None)
-    cols = _header(header or [], path)
+    cols = _header(header or [], path, names)
     for values in reader:
         line = reader.line_num
         if not any(v.strip() for v in values):
@@ -119,7 +122,7 @@ def read_table(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
         yield line, row
 
 
-def _read_xlsx(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+def _read_xlsx(path: Path, names: Columns) -> Iterator[tuple[int, dict[str, str]]]:
     try:
         import openpyxl  # type: ignore[import-untyped]
     except ModuleNotFoundError:
@@ -132,7 +135,7 @@ def _read_xlsx(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
     ws = wb.worksheets[0]
     rows = ws.iter_rows(values_only=True)
     header = next(rows, None)
-    cols = _header(["" if v is None else str(v) for v in header or []], path)
+    cols = _header(["" if v is None else str(v) for v in header or []], path, names)
     for line, values in enumerate(rows, start=2):
         texts = ["" if v is None else (v.isoformat() if isinstance(v, dt.datetime) else str(v))
                  for v in values]
@@ -142,16 +145,25 @@ def _read_xlsx(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
     wb.close()
 
 
-def _header(header: list[str], path: Path) -> list[str]:
+@dataclass(frozen=True)
+class Columns:
+    """The columns a kind of file has: names understood, header aliases, required ones."""
+
+    names: tuple[str, ...]
+    aliases: dict[str, str]
+    required: tuple[str, ...]
+
+
+def _header(header: list[str], path: Path, names: Columns) -> list[str]:
     cols = []
     for h in header:
         name = h.strip().lower()
-        name = ALIASES.get(h.strip(), ALIASES.get(name, name))
-        cols.append(name if name in COLUMNS else "")
-    missing = [c for c in REQUIRED if c not in cols]
+        name = names.aliases.get(h.strip(), names.aliases.get(name, name))
+        cols.append(name if name in names.names else "")
+    missing = [c for c in names.required if c not in cols]
     if missing:
         raise FileError(f"{path}: line 1: missing column(s) {', '.join(missing)} "
-                        f"(columns: {', '.join(COLUMNS)})")
+                        f"(columns: {', '.join(names.names)})")
     if not any(c in cols for c in ("lon", "address")):
         raise FileError(f"{path}: line 1: give lon and lat columns (or address)")
     return cols

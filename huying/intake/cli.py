@@ -1,12 +1,15 @@
-"""``huying import``: bulk import of reports through the intake pipeline.
+"""``huying import``: bulk import of reports and of historical cases.
 
     huying import cases FILE.csv --as USER [--mode all-or-nothing|skip-bad] [--now ISO]
+    huying import history FILE.csv --as USER [--mode all-or-nothing|skip-bad] [--now ISO]
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -14,30 +17,26 @@ from huying.clikit import EXIT_INVALID, actor_for, fail, parse_now
 
 app = typer.Typer(no_args_is_help=True)
 
+_AS = "Username of the operator importing (the reporter of record)."
+_MODE = "all-or-nothing: store nothing when any row is bad; skip-bad: store the good rows."
+
 
 @app.callback()
 def group() -> None:
     """Bulk import (columns: docs/import.md)."""
 
 
-@app.command("cases")
-def cases(
-    file: Path = typer.Argument(..., help="CSV (UTF-8) or XLSX (needs openpyxl) of reports."),
-    as_user: str = typer.Option(..., "--as", help="Username of the operator importing (the reporter of record)."),
-    mode: str = typer.Option("all-or-nothing", help="all-or-nothing: store nothing when any row is bad; "
-                             "skip-bad: store the good rows."),
-    now: str = typer.Option(None, help="ISO date-time of the import (rows without reported_at)."),
-    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
-) -> None:
-    """Import reports; prints a JSON summary and names every bad row and field on stderr.
-    Exit 0 when every row went in, 2 when some row was bad (and nothing was stored in
-    all-or-nothing mode)."""
+def _import(file: Path, as_user: str, mode: str, now: str | None, progress: bool, run: Callable[..., Any],
+            savepoints: bool) -> None:
+    """Run an importer with a progress bar on stderr; print the JSON summary on stdout and
+    every bad row as ``FILE:LINE: FIELD: REASON`` on stderr; exit 2 when a row was bad."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
+    from huying.cases.errors import CaseError
     from huying.config import get_settings
     from huying.db import make_engine
-    from huying.intake.bulk import FileError, Mode, run, savepoint_engine
+    from huying.intake.bulk import FileError, Mode, savepoint_engine
 
     moment = parse_now(now)
     try:
@@ -46,7 +45,9 @@ def cases(
         fail(f"--mode {mode!r}: one of {', '.join(Mode)}", EXIT_INVALID)
     if not file.is_file():
         fail(f"{file}: no such file", EXIT_INVALID)
-    engine = savepoint_engine(make_engine(get_settings().resolved_database_url))
+    engine = make_engine(get_settings().resolved_database_url)
+    if savepoints:
+        engine = savepoint_engine(engine)
     err = Console(stderr=True)
     try:
         with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
@@ -56,6 +57,8 @@ def cases(
                       progress=lambda done, total: bar.update(task, completed=done, total=total))
     except FileError as exc:
         fail(str(exc), EXIT_INVALID)
+    except CaseError as exc:
+        fail(f"{file}: {exc}", EXIT_INVALID)
     finally:
         engine.dispose()
     for p in rep.problems:
@@ -69,3 +72,35 @@ def cases(
             typer.echo(f"{len(rep.bad_lines)} bad row(s): nothing was stored (fix them, or use "
                        "--mode skip-bad)", err=True)
         raise typer.Exit(EXIT_INVALID)
+
+
+@app.command("cases")
+def cases(
+    file: Path = typer.Argument(..., help="CSV (UTF-8) or XLSX (needs openpyxl) of reports."),
+    as_user: str = typer.Option(..., "--as", help=_AS),
+    mode: str = typer.Option("all-or-nothing", help=_MODE),
+    now: str = typer.Option(None, help="ISO date-time of the import (rows without reported_at)."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
+) -> None:
+    """Import reports to be handled, each through the intake pipeline; prints a JSON summary
+    and names every bad row and field on stderr. Exit 0 when every row went in, 2 when some
+    row was bad (and nothing was stored in all-or-nothing mode)."""
+    from huying.intake.bulk import run
+
+    _import(file, as_user, mode, now, progress, run, savepoints=True)
+
+
+@app.command("history")
+def history(
+    file: Path = typer.Argument(..., help="CSV (UTF-8) or XLSX of closed cases (the old ledger)."),
+    as_user: str = typer.Option(..., "--as", help="Username of the city officer or admin importing."),
+    mode: str = typer.Option("all-or-nothing", help=_MODE),
+    now: str = typer.Option(None, help="ISO date-time of the import (no case may close after it)."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
+) -> None:
+    """Import historical cases, closed before huying ran: each becomes a closed case with its
+    report and close events, counted in the figures. Prints a JSON summary and names every
+    bad row and field on stderr. Exit 0 when every row went in, 2 when some row was bad."""
+    from huying.intake.history import run
+
+    _import(file, as_user, mode, now, progress, run, savepoints=False)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -37,7 +38,7 @@ from huying.cases.workflow import FINAL, Status
 from huying.geo import service as geo
 from huying.geo.models import Node
 from huying.metrics.models import GridMonth
-from huying.metrics.service import CLOSING, Figures, _ratio, _seconds, subject
+from huying.metrics.service import CLOSING, RECEIVING, Figures, _ratio, _seconds, subject
 
 COUNTERS = ("received", "closed", "fixed_on_spot", "on_time", "reworked", "satisfied", "dissatisfied",
             "escalations", "close_seconds")
@@ -117,7 +118,7 @@ def event_counts(action: str, at: dt.datetime, created_at: dt.datetime, *, ever_
     history up to and including this event)."""
     closing = action in CLOSING
     return {
-        "received": int(action in ("report", "fix_on_spot")),
+        "received": int(action in RECEIVING),
         "closed": int(closing),
         "fixed_on_spot": int(action == "fix_on_spot"),
         "on_time": int(closing and not ever_overdue),
@@ -134,13 +135,65 @@ def apply_event(conn: Connection, *, city_id: int, grid_path: str, action: str, 
     """Add one event to the rollup, in the caller's transaction (an upsert: concurrent
     writers add, they do not overwrite). Called by the service right after it inserts the
     event, with the case as the event left it."""
-    counts = event_counts(action, at, created_at, ever_overdue=ever_overdue, reworked=reworked)
-    if not any(counts.values()):
-        return
-    utc = at.astimezone(dt.UTC)
-    key = {"city_id": city_id, "grid_path": grid_path, "month": month_of(at)}
-    # the month's row and the day's row, in one statement compiled once per dialect
-    conn.execute(_upsert(conn.dialect.name), [{**key, "day": 0, **counts}, {**key, "day": utc.day, **counts}])
+    apply_events(conn, city_id=city_id, events=[(grid_path, action, at, created_at, ever_overdue, reworked)])
+
+
+#: What :func:`apply_events` needs of an event: (grid path, action, at, the case's
+#: created_at, ever overdue, reworked) — the case as the event left it.
+EventFacts = tuple[str, str, dt.datetime, dt.datetime, bool, bool]
+
+
+def apply_events(conn: Connection, *, city_id: int, events: Iterable[EventFacts]) -> int:
+    """Add events to the rollup in the caller's transaction: their counts summed per grid,
+    month and day first, then one upsert per row touched (a history import adds a year of
+    events at once). Returns the number of rows upserted."""
+    sums: dict[tuple[str, int, int], list[float]] = {}
+    for grid_path, action, at, created_at, ever_overdue, reworked in events:
+        counts = event_counts(action, at, created_at, ever_overdue=ever_overdue, reworked=reworked)
+        if not any(counts.values()):
+            continue
+        values = [counts[k] for k in COUNTERS]
+        month = month_of(at)
+        for key in ((grid_path, month, 0), (grid_path, month, at.astimezone(dt.UTC).day)):
+            acc = sums.get(key)
+            if acc is None:
+                sums[key] = list(values)
+            else:
+                for i, v in enumerate(values):
+                    acc[i] += v
+    if len(sums) >= _STAGED and conn.dialect.name == "postgresql":
+        _upsert_staged(conn, city_id, sums)
+    elif sums:
+        # the month's rows and the days' rows, in one statement compiled once per dialect
+        conn.execute(_upsert(conn.dialect.name), [
+            {"city_id": city_id, "grid_path": g, "month": m, "day": d, **dict(zip(COUNTERS, v, strict=True))}
+            for (g, m, d), v in sums.items()])
+    return len(sums)
+
+
+#: From this many rows, PostgreSQL gets them by ``COPY`` into a scratch table and one
+#: ``INSERT … SELECT … ON CONFLICT``: a year of imported history touches ~160,000 rows, and
+#: one upsert each was a third of the import's time.
+_STAGED = 2_000
+
+
+def _upsert_staged(conn: Connection, city_id: int, sums: dict[tuple[str, int, int], list[float]]) -> None:
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    cols = ["grid_path", "month", "day", *COUNTERS]
+    with raw.cursor() as cur:
+        types = ", ".join(f"{k} {'double precision' if k == 'close_seconds' else 'integer'}" for k in COUNTERS)
+        cur.execute("CREATE TEMPORARY TABLE IF NOT EXISTS rollup_staged "
+                    f"(grid_path text, month integer, day integer, {types}) ON COMMIT DELETE ROWS")
+        cur.execute("TRUNCATE rollup_staged")
+        with cur.copy(f"COPY rollup_staged ({', '.join(cols)}) FROM STDIN") as cp:
+            for (g, m, d), v in sums.items():
+                cp.write_row((g, m, d, *v))
+        added = ", ".join(f"{k} = metrics_grid_month.{k} + excluded.{k}" for k in COUNTERS)
+        cur.execute(
+            f"INSERT INTO metrics_grid_month (city_id, {', '.join(cols)}) "
+            f"SELECT %s, {', '.join(cols)} FROM rollup_staged "
+            f"ON CONFLICT (city_id, grid_path, month, day) DO UPDATE SET {added}", (city_id,))
 
 
 @functools.cache
@@ -190,7 +243,7 @@ def _grouped_events(dialect: str, city_id: int, where: list[Any], by_month: bool
     return (
         select(
             *keys,
-            count(e.action.in_(("report", "fix_on_spot"))).label("received"),
+            count(e.action.in_(RECEIVING)).label("received"),
             count(closing).label("closed"),
             count(e.action == "fix_on_spot").label("fixed_on_spot"),
             count(and_(closing, ~had("overdue"))).label("on_time"),

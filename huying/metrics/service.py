@@ -20,7 +20,10 @@ from huying.cases.workflow import FINAL
 from huying.geo import service as geo
 from huying.geo.models import Node
 
-CLOSING = ("close", "fix_on_spot")
+#: Events that bring a case in (received) and that close it (a history import closes with
+#: ``close_imported``).
+RECEIVING = ("report", "fix_on_spot")
+CLOSING = ("close", "fix_on_spot", "close_imported")
 
 
 @dataclass
@@ -71,7 +74,7 @@ def node_figures(session: Session, node: Node, *, now: dt.datetime, since: dt.da
     had = lambda action: exists().where(and_(other.case_id == e.case_id, other.action == action))  # noqa: E731
     row = session.execute(
         select(
-            count(e.action.in_(("report", "fix_on_spot"))),
+            count(e.action.in_(RECEIVING)),
             count(closing),
             count(e.action == "fix_on_spot"),
             count(and_(closing, ~had("overdue"))),

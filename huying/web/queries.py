@@ -21,6 +21,7 @@ from huying.cases.models import Case, CaseEvent, Category, Ledger, Milestone, Su
 from huying.cases.policy import Actor, can_reply, visible_filter
 from huying.cases.workflow import FINAL, Status
 from huying.geo.models import Level, Node
+from huying.metrics.service import CLOSING, RECEIVING
 from huying.orgs.models import Organisation, Role
 
 #: The workbench tabs, in order.
@@ -227,16 +228,16 @@ def trend(session: Session, node: Node, now: dt.datetime, months: int = 12) -> d
     month = month_key(session, CaseEvent.at)
     q = (select(month, CaseEvent.action, func.count())
          .where(CaseEvent.city_id == node.city_id, CaseEvent.at >= start,
-                CaseEvent.action.in_(("report", "fix_on_spot", "close"))))
+                CaseEvent.action.in_(RECEIVING + CLOSING)))
     if node.parent_id is not None:  # below the city: only the cases under the node
         q = q.join(Case, Case.id == CaseEvent.case_id).where(_under(Case.grid_path, node.path))
     rows = session.execute(q.group_by(month, CaseEvent.action)).all()
     received: Counter[str] = Counter()
     closed: Counter[str] = Counter()
     for key, action, n in rows:
-        if action in ("report", "fix_on_spot"):
+        if action in RECEIVING:
             received[key] += n
-        if action in ("close", "fix_on_spot"):
+        if action in CLOSING:
             closed[key] += n
     return {"months": keys, "received": [received[k] for k in keys],
             "closed": [closed[k] for k in keys]}

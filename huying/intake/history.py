@@ -1,0 +1,432 @@
+"""Import of historical cases: the ledger of cases closed before huying ran (a 12345 hotline
+or 数字城管 export), so that the figures, maps and yearly reports cover the years before.
+
+    huying import history FILE --as USER [--mode all-or-nothing|skip-bad] [--now ISO]
+
+A historical case was reported, handled and closed elsewhere: it needs no duplicate search,
+no routing, no deadline and no notification, so it does not go through the intake pipeline
+(that is ``huying import cases``, for reports still to be handled). Each row becomes a closed
+case whose events say what the ledger says, and nothing more:
+
+1. ``report`` at ``reported_at``, by the importing officer (the reporter of record);
+2. ``overdue`` at ``closed_at``, by the system, when the ledger says it went overdue;
+3. ``close_imported`` at ``closed_at``, by the importing officer: the unit that handled
+   it, the resolution and the reporter's satisfaction, as the ledger has them.
+
+``fold(events) == case`` holds as for every case (the case row is built from the events'
+payloads), and the figures' rollup moves with the events: the history counts as received
+in the month reported, closed (on time unless overdue) in the month closed.
+
+The import is set-based, so that a year of a city's cases goes in in minutes: the rows are
+checked field by field (the checks and messages of ``import cases``; every problem named by
+line and field before anything is written), located with one ``locate_many``, classified in
+one batch where the ledger has no category, and written in one transaction: with ``COPY`` on
+PostgreSQL, ``executemany`` on SQLite. Measured in docs/performance.md (P4).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from operator import itemgetter
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session
+
+from huying.cases import deadlines
+from huying.cases import service as svc
+from huying.cases.errors import CaseError, InvalidInput
+from huying.cases.models import Case, CaseEvent, h3_cell_of
+from huying.cases.policy import Actor
+from huying.cases.service import Satisfaction
+from huying.cases.workflow import Action, IllegalTransition, Status, System, next_status
+from huying.intake.bulk import COLUMNS, FileError, Mode, Problem, parse_row, read_table
+
+#: The ledger's columns besides those of ``import cases`` (docs/import.md).
+HISTORY_COLUMNS = (*COLUMNS, "closed_at", "unit", "satisfaction", "overdue", "resolution", "ref")
+HISTORY_ALIASES = {"办结时间": "closed_at", "结案时间": "closed_at", "承办单位": "unit", "办理单位": "unit",
+                   "满意度": "satisfaction", "是否超期": "overdue", "超期": "overdue",
+                   "办理结果": "resolution", "处理结果": "resolution", "工单编号": "ref", "编号": "ref"}
+_YES = ("1", "true", "yes", "是")
+_YES_NO = ("", "0", "1", "true", "false", "yes", "no", "是", "否")
+_CASES: Table = Case.__table__  # type: ignore[assignment]
+_EVENTS: Table = CaseEvent.__table__  # type: ignore[assignment]
+_CASE_COLUMNS = [c.key for c in _CASES.columns]
+_EVENT_COLUMNS = [c.key for c in _EVENTS.columns if c.key != "id"]
+#: Cases written per batch (per COPY on PostgreSQL, per statement on SQLite).
+CHUNK = 5_000
+
+
+@dataclass(slots=True)
+class HistoryRow:
+    line: int
+    title: str
+    detail: str
+    lon: float | None
+    lat: float | None
+    address: str | None
+    category: str | None
+    priority: str
+    channel: str
+    anonymous: bool
+    contact: str | None
+    reported_at: dt.datetime
+    closed_at: dt.datetime
+    unit: str | None
+    satisfaction: str | None
+    overdue: bool
+    resolution: str | None
+    ref: str | None
+
+
+@dataclass
+class HistoryReport:
+    rows: int = 0
+    imported: int = 0
+    stored: bool = False
+    mode: str = Mode.ALL_OR_NOTHING.value
+    problems: list[Problem] = field(default_factory=list)
+    first_code: str | None = None
+    last_code: str | None = None
+    classified: int = 0
+    uncategorised: int = 0
+    events: int = 0
+    rollup_rows: int = 0
+
+    @property
+    def bad_lines(self) -> list[int]:
+        return sorted({p.line for p in self.problems})
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"rows": self.rows, "imported": self.imported, "stored": self.stored, "mode": self.mode,
+                "bad_rows": len(self.bad_lines), "events": self.events, "classified": self.classified,
+                "uncategorised": self.uncategorised, "first_code": self.first_code,
+                "last_code": self.last_code,
+                "problems": [{"line": p.line, "field": p.field, "reason": p.reason} for p in self.problems]}
+
+
+# --------------------------------------------------------------------------- checking
+
+
+def _moment(raw: dict[str, str], name: str, line: int, problems: list[Problem]) -> dt.datetime | None:
+    text_ = (raw.get(name) or "").strip()
+    if not text_:
+        problems.append(Problem(line, name, "is required for a historical case"))
+        return None
+    try:
+        at = dt.datetime.fromisoformat(text_.replace("/", "-"))
+    except ValueError:
+        problems.append(Problem(line, name, f"{text_!r} is not an ISO date-time"))
+        return None
+    if at.tzinfo is None:
+        problems.append(Problem(line, name, "needs a time zone offset (e.g. +08:00)"))
+        return None
+    return at.astimezone(dt.UTC)
+
+
+def parse_history_row(line: int, raw: dict[str, str], now: dt.datetime) -> tuple[HistoryRow | None, list[Problem]]:
+    """Check one ledger row field by field: the columns of ``import cases`` with its checks,
+    then the outcome (every problem named by line and field)."""
+    row, p = parse_row(line, raw, now)
+    reported = None
+    if not any(x.field == "reported_at" for x in p):
+        reported = _moment(raw, "reported_at", line, p)
+    closed = _moment(raw, "closed_at", line, p)
+    if closed is not None:
+        if closed > now:
+            p.append(Problem(line, "closed_at", "is in the future"))
+        elif reported is not None and closed < reported:
+            p.append(Problem(line, "closed_at", "is before reported_at"))
+    satisfaction = (raw.get("satisfaction") or "").strip() or None
+    if satisfaction is not None:
+        try:
+            satisfaction = Satisfaction.parse(satisfaction).value
+        except InvalidInput as exc:
+            p.append(Problem(line, "satisfaction", str(exc)))
+    overdue = (raw.get("overdue") or "").strip().lower()
+    if overdue not in _YES_NO:
+        p.append(Problem(line, "overdue", f"{overdue!r} is not yes/no"))
+    resolution = (raw.get("resolution") or "").strip() or None
+    if resolution is not None and len(resolution) > 5000:
+        p.append(Problem(line, "resolution", f"{len(resolution)} characters, at most 5000"))
+    ref = (raw.get("ref") or "").strip() or None
+    if ref is not None and len(ref) > 60:
+        p.append(Problem(line, "ref", f"{len(ref)} characters, at most 60"))
+    if p or row is None or reported is None or closed is None:
+        return None, p
+    r = row.report
+    return HistoryRow(line, r.title, r.description, r.lon, r.lat, r.address, r.category, r.priority,
+                      row.channel, r.anonymous, r.contact, reported, closed,
+                      (raw.get("unit") or "").strip() or None, satisfaction, overdue in _YES,
+                      resolution, ref), []
+
+
+def read_history(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    """The data rows of a ledger file (CSV or XLSX, header on line 1)."""
+    yield from read_table(path, columns=HISTORY_COLUMNS, aliases=HISTORY_ALIASES,
+                          required=("title", "reported_at", "closed_at"))
+
+
+# --------------------------------------------------------------------------- resolving
+
+
+@dataclass(frozen=True, slots=True)
+class _Resolved:
+    row: HistoryRow
+    grid_id: int
+    grid_path: str
+    category_id: int | None
+    unit: tuple[int, str, str] | None  # (id, path, handling level)
+
+
+def _resolve(session: Session, actor: Actor, rows: list[HistoryRow], rep: HistoryReport) -> list[_Resolved]:
+    """Locate every row (one ``locate_many``), find its category (the ledger's, else the
+    classifier's when confident, in one batch) and its unit; a row that fails is a problem."""
+    from huying.cases import categories
+    from huying.geo import service as geo
+    from huying.geo.models import City
+    from huying.intake.service import ReportIn, classify
+    from huying.triage.versions import current_classifier
+
+    city_id = actor.city_id
+    index = geo._cached_index(session, city_id)
+    lons = np.array([np.nan if r.lon is None else r.lon for r in rows], dtype=np.float64)
+    lats = np.array([np.nan if r.lat is None else r.lat for r in rows], dtype=np.float64)
+    grid_ids = index.index.locate_many(lons, lats) if rows else np.empty(0, dtype=np.int64)
+    city_code = session.scalar(select(City.code).where(City.id == city_id)) or ""
+    todo = [r for r in rows if not r.category]
+    predictions = {}
+    if todo:
+        clf = current_classifier(city_code)
+        predictions = dict(zip((r.line for r in todo), clf.predict([(r.title, r.detail) for r in todo]),
+                               strict=True))
+    given: dict[str, int | None] = {}
+    units: dict[str, tuple[int, str, str] | str] = {}
+    out: list[_Resolved] = []
+    for row, gid in zip(rows, grid_ids.tolist(), strict=True):
+        if row.lon is None:
+            rep.problems.append(Problem(row.line, "location",
+                                        "the address could not be placed on the map; give lon/lat"))
+            continue
+        if gid < 0:
+            rep.problems.append(Problem(row.line, "location", str(geo.OutsideCity(row.lon, row.lat, city_code))))
+            continue
+        cat_id: int | None
+        if row.category:
+            if row.category not in given:
+                cat = categories.find(session, city_id, row.category)
+                given[row.category] = None if cat is None else cat.id
+            cat_id = given[row.category]
+            if cat_id is None:
+                rep.problems.append(Problem(row.line, "category", f"no category {row.category!r}"))
+                continue
+        else:
+            _, found, _, _ = classify(session, city_id, ReportIn(title=row.title, description=row.detail),
+                                      prediction=predictions[row.line])
+            cat_id = None if found is None else found.id
+            rep.classified += found is not None
+            rep.uncategorised += found is None
+        unit = None
+        if row.unit:
+            if row.unit not in units:
+                try:
+                    org, node = svc._unit(session, city_id, row.unit)
+                except InvalidInput as exc:
+                    units[row.unit] = str(exc)
+                else:
+                    ch = svc._unit_changes(org, node)
+                    units[row.unit] = (ch["unit_id"], ch["unit_path"], ch["handling_level"])
+            found_unit = units[row.unit]
+            if isinstance(found_unit, str):
+                rep.problems.append(Problem(row.line, "unit", found_unit))
+                continue
+            unit = found_unit
+        out.append(_Resolved(row, gid, index.paths[gid], cat_id, unit))
+    return out
+
+
+# --------------------------------------------------------------------------- building
+
+
+def _dumps(payload: dict[str, Any]) -> str:
+    """An event's payload as ``_record`` writes it (moments already in UTC ISO text)."""
+    return json.dumps(payload, ensure_ascii=False, sort_keys=True)
+
+
+def _iso(at: dt.datetime) -> str:
+    return str(svc._json_default(at))
+
+
+def _build(actor: Actor, item: _Resolved, case_id: int, code: str, source: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The case row and its events, the row made from the events' ``set`` payloads (so that
+    folding the events gives the row)."""
+    r = item.row
+    anonymous = r.anonymous or actor.user_id is None
+    reported_iso, closed_iso = _iso(r.reported_at), _iso(r.closed_at)
+    reported: dict[str, Any] = {
+        "code": code, "title": r.title, "description": r.detail, "category_id": item.category_id,
+        "priority": r.priority, "channel": r.channel, "lon": r.lon, "lat": r.lat,
+        "h3_cell": h3_cell_of(r.lon, r.lat), "address": r.address, "grid_id": item.grid_id,
+        "grid_path": item.grid_path, "reporter_kind": "anonymous" if anonymous else "staff",
+        "reporter_id": None if anonymous else actor.user_id, "reporter_contact": r.contact,
+        "unit_id": None, "unit_path": None, "handling_level": "community", "rework_count": 0,
+        "escalations": 0, "ever_overdue": False, "created_at": reported_iso, "extension_days": None,
+        "resolution": None, "reject_reason": None, "satisfaction": None, "duplicate_of_id": None,
+        "closed_at": None, "due_at": None, "sweep_at": None, "warned": False, "overdue_periods": 0,
+        "status": Status.NEW.value, "updated_at": reported_iso, "version": 1,
+    }
+    imported = {"file": source, "line": r.line, **({"ref": r.ref} if r.ref else {})}
+    sets = [(r.reported_at, actor.user_id, actor.role, Action.REPORT, None, Status.NEW, reported,
+             {"imported": imported})]
+    if r.overdue:
+        sets.append((r.closed_at, None, System.SWEEPER.value, Action.OVERDUE, Status.NEW, Status.NEW,
+                     {"overdue_periods": 1, "ever_overdue": True, "warned": True, "status": Status.NEW.value,
+                      "updated_at": closed_iso, "version": 2}, {"imported": True}))
+    unit_id, unit_path, level = item.unit or (None, None, "community")
+    sets.append((r.closed_at, actor.user_id, actor.role, Action.CLOSE_IMPORTED, Status.NEW, Status.CLOSED,
+                 {"unit_id": unit_id, "unit_path": unit_path, "handling_level": level,
+                  "resolution": r.resolution, "satisfaction": r.satisfaction,
+                  "status": Status.CLOSED.value, "updated_at": closed_iso, "closed_at": closed_iso,
+                  "version": len(sets) + 1}, None))
+    case: dict[str, Any] = {"id": case_id, "city_id": actor.city_id}
+    events = []
+    for seq, (at, actor_id, role, action, source_st, target, changes, extra) in enumerate(sets, start=1):
+        case.update(changes)
+        payload: dict[str, Any] = {"set": changes, **(extra or {})}
+        events.append({"city_id": actor.city_id, "case_id": case_id, "seq": seq, "at": at,
+                       "actor_id": actor_id, "actor_role": role, "action": action.value,
+                       "from_status": None if source_st is None else source_st.value,
+                       "to_status": target.value, "note": None, "payload": _dumps(payload)})
+    # the row holds moments, the payloads their text
+    case.update(created_at=r.reported_at, updated_at=r.closed_at, closed_at=r.closed_at)
+    return case, events
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _case_ids(conn: Connection, count: int) -> list[int]:
+    """Ids for ``count`` new cases: from the table's sequence on PostgreSQL; on SQLite after
+    the largest (the caller already holds the write lock: it took the codes)."""
+    if count == 0:
+        return []
+    if conn.dialect.name == "postgresql":
+        return list(conn.execute(text(
+            "SELECT nextval(pg_get_serial_sequence('cases', 'id')) FROM generate_series(1, :n)"),
+            {"n": count}).scalars())
+    start = (conn.execute(select(func.max(_CASES.c.id))).scalar() or 0) + 1
+    return list(range(start, start + count))
+
+
+def _write(conn: Connection, table: Table, columns: list[str], rows: Iterable[dict[str, Any]]) -> None:
+    """Write rows: ``COPY … FROM STDIN`` on PostgreSQL (the rows are made while the server
+    stores the ones sent), ``executemany`` on SQLite."""
+    if conn.dialect.name == "postgresql":
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        pick = itemgetter(*columns)
+        cols = ", ".join(f'"{c}"' for c in columns)
+        with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({cols}) FROM STDIN') as cp:
+            for r in rows:
+                cp.write_row(pick(r))
+        return
+    conn.execute(insert(table), list(rows))
+
+
+def import_history(
+    session: Session, actor: Actor, rows: list[tuple[int, dict[str, str]]], *, now: dt.datetime,
+    source: str, mode: Mode = Mode.ALL_OR_NOTHING, progress: Callable[[int, int], None] | None = None,
+) -> HistoryReport:
+    """Check, resolve and write the rows in the session's transaction (no commit: the caller
+    commits when ``report.stored``)."""
+    from huying.intake.service import _city_code
+    from huying.metrics import rollup
+
+    rep = HistoryReport(rows=len(rows), mode=mode.value)
+    for action, start in ((Action.REPORT, Status.START), (Action.CLOSE_IMPORTED, Status.NEW)):
+        try:
+            next_status(start, action, actor.role)
+        except IllegalTransition:
+            raise InvalidInput(f"a {actor.role} may not import history: city officers and admins do",
+                               "as") from None
+    parsed: list[HistoryRow] = []
+    for line, raw in rows:
+        row, problems = parse_history_row(line, raw, now)
+        rep.problems += problems
+        if row is not None:
+            parsed.append(row)
+    if rep.problems and mode is Mode.ALL_OR_NOTHING:
+        return rep
+    resolved = _resolve(session, actor, parsed, rep)
+    rep.problems.sort(key=lambda p: p.line)
+    if rep.problems and mode is Mode.ALL_OR_NOTHING or not resolved:
+        return rep
+    del parsed
+    # codes: the city's own sequence of the year each case was reported (city time)
+    city_code = _city_code(session, actor.city_id)
+    zone = deadlines.zone()
+    years = [it.row.reported_at.astimezone(zone).year for it in resolved]
+    next_seq = {y: svc.take_seqs(session, actor.city_id, y, k) for y, k in sorted(Counter(years).items())}
+    conn = session.connection()
+    ids = _case_ids(conn, len(resolved))
+    codes = []
+    for y in years:
+        codes.append(svc.case_code(city_code, y, next_seq[y]))
+        next_seq[y] += 1
+    facts: list[rollup.EventFacts] = []
+    done = 0
+    for lo in range(0, len(resolved), CHUNK):
+        events: list[dict[str, Any]] = []
+
+        def cases(lo: int = lo, events: list[dict[str, Any]] = events) -> Iterator[dict[str, Any]]:
+            for i in range(lo, min(lo + CHUNK, len(resolved))):
+                case, evs = _build(actor, resolved[i], ids[i], codes[i], source)
+                events.extend(evs)
+                for e in evs:
+                    facts.append((case["grid_path"], e["action"], e["at"], case["created_at"],
+                                  e["action"] != Action.REPORT.value and case["ever_overdue"], False))
+                yield case
+
+        _write(conn, _CASES, _CASE_COLUMNS, cases())
+        _write(conn, _EVENTS, _EVENT_COLUMNS, events)
+        done = min(lo + CHUNK, len(resolved))
+        rep.events += len(events)
+        if progress is not None:
+            progress(done, len(resolved))
+    rep.rollup_rows = rollup.apply_events(conn, city_id=actor.city_id, events=facts)
+    rep.imported = len(resolved)
+    rep.first_code, rep.last_code = min(codes), max(codes)
+    rep.stored = mode is Mode.SKIP_BAD or not rep.problems
+    return rep
+
+
+def run(engine: Engine, actor_of: Callable[[Session], Actor], path: Path, *, now: dt.datetime,
+        mode: Mode = Mode.ALL_OR_NOTHING,
+        progress: Callable[[int, int], None] | None = None) -> HistoryReport:
+    """Import a ledger file into the database of ``engine`` (one transaction)."""
+    rows = list(read_history(path))
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            actor = actor_of(session)
+            rep = import_history(session, actor, rows, now=now, source=path.name, mode=mode,
+                                 progress=progress)
+            if rep.stored:
+                session.commit()
+            else:
+                session.rollback()
+                rep.imported, rep.events, rep.first_code, rep.last_code = 0, 0, None, None
+        except (CaseError, IllegalTransition):
+            session.rollback()
+            raise
+    return rep
+
+
+__all__ = ["FileError", "HistoryReport", "HistoryRow", "Mode", "import_history", "parse_history_row",
+           "read_history", "run"]
