@@ -188,6 +188,10 @@ def _float(raw: dict[str, str], name: str, lo: float, hi: float, line: int,
     return value
 
 
+_PRIORITIES = frozenset(x.value for x in Priority)
+_CHANNELS = frozenset(x.value for x in Channel)
+
+
 def parse_row(line: int, raw: dict[str, str], default_at: dt.datetime) -> tuple[Row | None, list[Problem]]:
     """Check one row field by field; every problem is named (line, field, reason)."""
     p: list[Problem] = []
@@ -210,10 +214,10 @@ def parse_row(line: int, raw: dict[str, str], default_at: dt.datetime) -> tuple[
     if not has_lon and not has_lat and not address:
         p.append(Problem(line, "lon", "a location (lon/lat) or an address is required"))
     priority = (raw.get("priority") or "").strip() or Priority.NORMAL.value
-    if priority not in {x.value for x in Priority}:
+    if priority not in _PRIORITIES:
         p.append(Problem(line, "priority", f"{priority!r} is not one of {', '.join(Priority)}"))
     channel = (raw.get("channel") or "").strip() or Channel.BULK_IMPORT.value
-    if channel not in {x.value for x in Channel}:
+    if channel not in _CHANNELS:
         p.append(Problem(line, "channel", f"{channel!r} is not one of {', '.join(Channel)}"))
     anon_text = (raw.get("anonymous") or "").strip().lower()
     if anon_text not in ("", "0", "1", "true", "false", "yes", "no", "是", "否"):

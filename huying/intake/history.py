@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session
 
 from huying.cases import deadlines
 from huying.cases import service as svc
-from huying.cases.errors import CaseError, InvalidInput
+from huying.cases.errors import InvalidInput
 from huying.cases.models import Case, CaseEvent, h3_cell_of
 from huying.cases.policy import Actor
 from huying.cases.service import Satisfaction
@@ -341,15 +341,16 @@ def _write(conn: Connection, table: Table, columns: list[str], rows: Iterable[di
 
 
 def import_history(
-    session: Session, actor: Actor, rows: list[tuple[int, dict[str, str]]], *, now: dt.datetime,
+    session: Session, actor: Actor, rows: Iterable[tuple[int, dict[str, str]]], *, now: dt.datetime,
     source: str, mode: Mode = Mode.ALL_OR_NOTHING, progress: Callable[[int, int], None] | None = None,
 ) -> HistoryReport:
     """Check, resolve and write the rows in the session's transaction (no commit: the caller
-    commits when ``report.stored``)."""
+    commits when ``report.stored``). ``rows`` are read as they come (a file's rows are not
+    all kept as text)."""
     from huying.intake.service import _city_code
     from huying.metrics import rollup
 
-    rep = HistoryReport(rows=len(rows), mode=mode.value)
+    rep = HistoryReport(mode=mode.value)
     for action, start in ((Action.REPORT, Status.START), (Action.CLOSE_IMPORTED, Status.NEW)):
         try:
             next_status(start, action, actor.role)
@@ -358,6 +359,7 @@ def import_history(
                                "as") from None
     parsed: list[HistoryRow] = []
     for line, raw in rows:
+        rep.rows += 1
         row, problems = parse_history_row(line, raw, now)
         rep.problems += problems
         if row is not None:
@@ -380,12 +382,13 @@ def import_history(
     for y in years:
         codes.append(svc.case_code(city_code, y, next_seq[y]))
         next_seq[y] += 1
-    facts: list[rollup.EventFacts] = []
-    done = 0
+    sums = rollup.Sums()
     for lo in range(0, len(resolved), CHUNK):
         events: list[dict[str, Any]] = []
+        facts: list[rollup.EventFacts] = []
 
-        def cases(lo: int = lo, events: list[dict[str, Any]] = events) -> Iterator[dict[str, Any]]:
+        def cases(lo: int = lo, events: list[dict[str, Any]] = events,
+                  facts: list[rollup.EventFacts] = facts) -> Iterator[dict[str, Any]]:
             for i in range(lo, min(lo + CHUNK, len(resolved))):
                 case, evs = _build(actor, resolved[i], ids[i], codes[i], source)
                 events.extend(evs)
@@ -396,11 +399,11 @@ def import_history(
 
         _write(conn, _CASES, _CASE_COLUMNS, cases())
         _write(conn, _EVENTS, _EVENT_COLUMNS, events)
-        done = min(lo + CHUNK, len(resolved))
+        sums.add(facts)
         rep.events += len(events)
         if progress is not None:
-            progress(done, len(resolved))
-    rep.rollup_rows = rollup.apply_events(conn, city_id=actor.city_id, events=facts)
+            progress(min(lo + CHUNK, len(resolved)), len(resolved))
+    rep.rollup_rows = sums.write(conn, actor.city_id)
     rep.imported = len(resolved)
     rep.first_code, rep.last_code = min(codes), max(codes)
     rep.stored = mode is Mode.SKIP_BAD or not rep.problems
@@ -411,20 +414,15 @@ def run(engine: Engine, actor_of: Callable[[Session], Actor], path: Path, *, now
         mode: Mode = Mode.ALL_OR_NOTHING,
         progress: Callable[[int, int], None] | None = None) -> HistoryReport:
     """Import a ledger file into the database of ``engine`` (one transaction)."""
-    rows = list(read_history(path))
-    with Session(engine, expire_on_commit=False) as session:
-        try:
-            actor = actor_of(session)
-            rep = import_history(session, actor, rows, now=now, source=path.name, mode=mode,
-                                 progress=progress)
-            if rep.stored:
-                session.commit()
-            else:
-                session.rollback()
-                rep.imported, rep.events, rep.first_code, rep.last_code = 0, 0, None, None
-        except (CaseError, IllegalTransition):
+    rows = read_history(path)
+    with Session(engine, expire_on_commit=False) as session:  # closing it rolls back what is not committed
+        rep = import_history(session, actor_of(session), rows, now=now, source=path.name, mode=mode,
+                             progress=progress)
+        if rep.stored:
+            session.commit()
+        else:
             session.rollback()
-            raise
+            rep.imported, rep.events, rep.first_code, rep.last_code = 0, 0, None, None
     return rep
 
 

@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import ColumnElement
 
 from huying.cases.models import Case, CaseEvent
-from huying.cases.workflow import FINAL, Status
+from huying.cases.workflow import FINAL, Action, Status
 from huying.geo import service as geo
 from huying.geo.models import Node
 from huying.metrics.models import GridMonth
@@ -138,37 +138,59 @@ def apply_event(conn: Connection, *, city_id: int, grid_path: str, action: str, 
     apply_events(conn, city_id=city_id, events=[(grid_path, action, at, created_at, ever_overdue, reworked)])
 
 
+#: The actions that move a counter (derived from :func:`event_counts`); the others add nothing.
+_EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+_COUNTED = frozenset(a.value for a in Action
+                     if any(event_counts(a.value, _EPOCH, _EPOCH, ever_overdue=False, reworked=False).values()))
+
 #: What :func:`apply_events` needs of an event: (grid path, action, at, the case's
 #: created_at, ever overdue, reworked) — the case as the event left it.
 EventFacts = tuple[str, str, dt.datetime, dt.datetime, bool, bool]
 
 
 def apply_events(conn: Connection, *, city_id: int, events: Iterable[EventFacts]) -> int:
-    """Add events to the rollup in the caller's transaction: their counts summed per grid,
-    month and day first, then one upsert per row touched (a history import adds a year of
-    events at once). Returns the number of rows upserted."""
-    sums: dict[tuple[str, int, int], list[float]] = {}
-    for grid_path, action, at, created_at, ever_overdue, reworked in events:
-        counts = event_counts(action, at, created_at, ever_overdue=ever_overdue, reworked=reworked)
-        if not any(counts.values()):
-            continue
-        values = [counts[k] for k in COUNTERS]
-        month = month_of(at)
-        for key in ((grid_path, month, 0), (grid_path, month, at.astimezone(dt.UTC).day)):
-            acc = sums.get(key)
-            if acc is None:
-                sums[key] = list(values)
-            else:
-                for i, v in enumerate(values):
-                    acc[i] += v
-    if len(sums) >= _STAGED and conn.dialect.name == "postgresql":
-        _upsert_staged(conn, city_id, sums)
-    elif sums:
-        # the month's rows and the days' rows, in one statement compiled once per dialect
-        conn.execute(_upsert(conn.dialect.name), [
-            {"city_id": city_id, "grid_path": g, "month": m, "day": d, **dict(zip(COUNTERS, v, strict=True))}
-            for (g, m, d), v in sums.items()])
-    return len(sums)
+    """Add events to the rollup in the caller's transaction (see :class:`Sums`). Returns the
+    number of rows upserted."""
+    sums = Sums()
+    sums.add(events)
+    return sums.write(conn, city_id)
+
+
+class Sums:
+    """Events' counts summed per grid, month and day, then written with one upsert per row
+    touched: a history import adds a year of events at once, chunk by chunk."""
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, int, int], list[float]] = {}
+
+    def add(self, events: Iterable[EventFacts]) -> None:
+        rows = self.rows
+        for grid_path, action, at, created_at, ever_overdue, reworked in events:
+            if action not in _COUNTED:
+                continue
+            counts = event_counts(action, at, created_at, ever_overdue=ever_overdue, reworked=reworked)
+            values = [counts[k] for k in COUNTERS]
+            utc = at.astimezone(dt.UTC)
+            month = utc.year * 100 + utc.month
+            for key in ((grid_path, month, 0), (grid_path, month, utc.day)):
+                acc = rows.get(key)
+                if acc is None:
+                    rows[key] = list(values)
+                else:
+                    for i, v in enumerate(values):
+                        acc[i] += v
+
+    def write(self, conn: Connection, city_id: int) -> int:
+        """Upsert the sums in the caller's transaction (concurrent writers add, they do not
+        overwrite); returns the number of rows."""
+        if len(self.rows) >= _STAGED and conn.dialect.name == "postgresql":
+            _upsert_staged(conn, city_id, self.rows)
+        elif self.rows:
+            # the month's rows and the days' rows, in one statement compiled once per dialect
+            conn.execute(_upsert(conn.dialect.name), [
+                {"city_id": city_id, "grid_path": g, "month": m, "day": d, **dict(zip(COUNTERS, v, strict=True))}
+                for (g, m, d), v in self.rows.items()])
+        return len(self.rows)
 
 
 #: From this many rows, PostgreSQL gets them by ``COPY`` into a scratch table and one
