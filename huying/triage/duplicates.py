@@ -13,6 +13,9 @@ the same report at one place compared itself with every earlier one: the look-up
 the backlog and was 43% of an intake worker's time after a few hundred reports). The
 database picks them (newest first, ``LIMIT``) among the open cases of the categories in the
 square around the radius; the exact distance and category are then checked here.
+Vectors: each text's is kept per process (:class:`RowCache`, keyed by the text itself, least
+recently used out), since the same open cases are compared with report after report; the
+similarities are those of vectorising every text again (to 1e-6: float32 weights).
 
 A candidate is *likely* when its similarity reaches ``LIKELY`` (chosen for precision ≥ 0.95
 on the duplicate set, docs/triage.md ``## Duplicates``); the reporter is shown the likely ones
@@ -23,6 +26,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
@@ -122,12 +127,105 @@ def _vectors(texts: Sequence[str]) -> sp.csr_matrix:
     return sp.csr_matrix(sp.diags(1.0 / norms) @ m)
 
 
+#: A text's vector: its distinct n-gram keys (sorted) and their weights (L2-normalised).
+Row = tuple[np.ndarray, np.ndarray]
+
+
+def _rows(texts: Sequence[str]) -> list[Row]:
+    """The rows of :func:`_vectors` (1 + log count per n-gram, L2-normalised), each on its own
+    keys instead of a vocabulary shared by the batch, so that a row can be kept and compared
+    with any later text. Each row owns its arrays (a view would keep the batch alive)."""
+    docs, keys = ngram_keys(texts, NGRAMS)
+    # by document, then key: a stable sort of small document numbers is a radix sort, so the
+    # two sorts take about 60% of ``np.lexsort``'s time (a worker's first look-up at a spot)
+    order = np.argsort(keys)
+    order = order[np.argsort(docs[order].astype(np.min_scalar_type(len(texts))), kind="stable")]
+    docs, keys = docs[order], keys[order]
+    first = np.ones(len(keys), dtype=bool)
+    first[1:] = (keys[1:] != keys[:-1]) | (docs[1:] != docs[:-1])
+    starts = np.flatnonzero(first)
+    weights = 1.0 + np.log(np.diff(np.append(starts, len(keys))))
+    keys, docs = keys[starts], docs[starts]
+    norms = np.sqrt(np.bincount(docs, weights=weights * weights, minlength=len(texts)))
+    norms[norms == 0] = 1.0
+    weights /= norms[docs]
+    bounds = np.searchsorted(docs, np.arange(len(texts) + 1))
+    return [(keys[a:b].copy(), weights[a:b].astype(np.float32))
+            for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+class RowCache:
+    """The vectors of the texts last compared, per process, least recently used out first.
+
+    Every look-up compares a report with up to ``MAX_COMPARED`` open cases, and the same cases
+    come back report after report (the open cases of a spot change slowly): vectorising their
+    texts again each time was most of a look-up's cost. The key is the text itself, not the
+    case: a row is a pure function of its text, so a text that changed (or a case id reused by
+    another database or after a rollback) can never meet a stale vector. Bounded by count
+    (≈ 4 kB a message: 15 MB for 4,096 real ones, ``bench/duplicates_speed.py``) so that a
+    worker's memory stays flat; a lock, because a worker's requests run in threads."""
+
+    def __init__(self, maxsize: int) -> None:
+        self.maxsize = maxsize
+        self._rows: OrderedDict[str, Row] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def clear(self) -> None:
+        """Forget every row (a worker's first look-up: for measurement and tests)."""
+        with self._lock:
+            self._rows.clear()
+
+    def rows(self, texts: Sequence[str]) -> list[Row]:
+        """The row of each of ``texts`` (distinct), the missing ones vectorised in one batch."""
+        with self._lock:
+            found = {t: self._rows.get(t) for t in texts}
+            for t, row in found.items():
+                if row is not None:
+                    self._rows.move_to_end(t)
+        missing = [t for t, row in found.items() if row is None]
+        if missing:
+            with self._lock:
+                for t, row in zip(missing, _rows(missing), strict=True):
+                    found[t] = self._rows[t] = row
+                while len(self._rows) > self.maxsize:
+                    self._rows.popitem(last=False)
+        return [found[t] for t in texts]  # type: ignore[misc]
+
+
+#: Texts whose vectors a process keeps: more than the open cases of the demo city's 30-day
+#: window (≈ 3,300); about 15 MB.
+ROW_CACHE_SIZE = 4096
+_ROW_CACHE = RowCache(ROW_CACHE_SIZE)
+
+
 def similarities(query: str, others: Sequence[str]) -> np.ndarray:
-    """Cosine similarity of ``query`` to each of ``others`` (character n-grams)."""
+    """Cosine similarity of ``query`` to each of ``others`` (character n-grams): the same as
+    the product of :func:`_vectors`' rows, from rows kept per process (:class:`RowCache`),
+    each distinct text compared once."""
     if not others:
         return np.zeros(0)
-    x = _vectors([query, *others])
-    return np.asarray((x[1:] @ x[0].T).todense()).ravel()
+    distinct = list(dict.fromkeys([query, *others]))
+    rows = _ROW_CACHE.rows(distinct)
+    qkeys, qweights = rows[0]
+    if not len(qkeys):
+        return np.zeros(len(others))
+    keys = np.concatenate([k for k, _ in rows])
+    # most n-grams of the others are not the query's: a bitmap of the low 16 bits of the
+    # query's keys drops them before the exact search (a sixth of the time of searching all)
+    seen = np.zeros(1 << 16, dtype=bool)
+    seen[qkeys.astype(np.uint16)] = True
+    may = np.flatnonzero(seen[keys.astype(np.uint16)])
+    at = np.minimum(np.searchsorted(qkeys, keys[may]), len(qkeys) - 1)
+    same = qkeys[at] == keys[may]
+    may, at = may[same], at[same]
+    doc = np.searchsorted(np.cumsum([len(k) for k, _ in rows]), may, side="right")
+    weights = np.concatenate([w for _, w in rows])[may] * qweights[at]
+    sims = np.bincount(doc, weights=weights, minlength=len(distinct))
+    where = {t: i for i, t in enumerate(distinct)}
+    return sims[[where[t] for t in others]]
 
 
 def similarity_matrix(texts: Sequence[str]) -> np.ndarray:
@@ -199,17 +297,14 @@ def find_candidates(
     if not rows:
         return []
     dist = haversine_many(lon, lat, np.array([r.lon for r in rows]), np.array([r.lat for r in rows]))
-    kept = [(r, float(d)) for r, d in zip(rows, dist, strict=True)
+    kept = [(r, d) for r, d in zip(rows, dist.tolist(), strict=True)
             if d <= radius_m
             and (codes is None or r.path is None or r.path[: r.path.index("/", 1) + 1] in codes)]
     if not kept:
         return []
     sims = similarities(text_of(title, detail), [text_of(r.title, r.detail or "") for r, _ in kept])
-    out = []
-    for (r, d), s in zip(kept, sims, strict=True):
-        if s < SHOWN:
-            continue
-        out.append(Candidate(r.id, r.code, r.title, r.status, d,
-                             (now - r.created_at).total_seconds() / 86400, float(s), bool(s >= LIKELY)))
-    out.sort(key=lambda c: (-c.similarity, c.distance_m, c.case_id))
-    return out[:limit]
+    shown = [(s, d, r) for (r, d), s in zip(kept, sims.tolist(), strict=True) if s >= SHOWN]
+    # only the best ``limit`` are made candidates: at a crowded spot all 200 may be shown
+    shown.sort(key=lambda c: (-c[0], c[1], c[2].id))
+    return [Candidate(r.id, r.code, r.title, r.status, d, (now - r.created_at).total_seconds() / 86400, s,
+                      s >= LIKELY) for s, d, r in shown[:limit]]
