@@ -66,6 +66,8 @@ class Case(CityScoped, Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    #: Not indexed alone: every index above starts with it (one index less to keep at each write).
+    city_id: Mapped[int] = mapped_column(ForeignKey("cities.id", ondelete="CASCADE"))
     code: Mapped[str] = mapped_column(String(30))
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
@@ -147,7 +149,10 @@ class CaseEvent(CityScoped, Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    #: Neither indexed alone: (case_id, seq) and (city_id, at) serve them (the event table
+    #: is the largest; each index less is less to write per command and per imported case).
+    city_id: Mapped[int] = mapped_column(ForeignKey("cities.id", ondelete="CASCADE"))
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
     #: 1 for the report, then one more per command: equals the case's version after it.
     seq: Mapped[int] = mapped_column(Integer)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -9,7 +9,7 @@ from the events at any time (``rollup.rebuild``): the events stay the source of 
 
 from __future__ import annotations
 
-from sqlalchemy import Float, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from huying.db import Base, CityScoped
@@ -25,6 +25,8 @@ class GridMonth(CityScoped, Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    #: Not indexed alone: the three indexes above start with it.
+    city_id: Mapped[int] = mapped_column(ForeignKey("cities.id", ondelete="CASCADE"))
     #: ``Case.grid_path`` (set once, at the report).
     grid_path: Mapped[str] = mapped_column(String(200))
     #: ``YYYYMM`` of the events' ``at`` in UTC.

@@ -89,7 +89,7 @@ def test_nothing_but_the_service_record_sets_a_status() -> None:
 def test_every_status_with_a_deadline_can_be_warned_and_marked_overdue() -> None:
     """A status with an SLA step gets a sweep time, so the sweeper must be allowed to act on
     it (a followed-up case waiting for its close was not: found by the random walk)."""
-    from huying.cases.workflow import STEP_OF_STATUS, TRANSITIONS, Action, Status
+    from huying.cases.workflow import STEP_OF_STATUS, TRANSITIONS, Action
 
     for status, step in STEP_OF_STATUS.items():
         if step is None:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 03:03:59.773412
+Create Date: 2026-11-25 07:49:29.000056
 """
 from collections.abc import Sequence
 
@@ -147,6 +147,7 @@ def upgrade() -> None:
 
     op.create_table('metrics_grid_month',
     sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('city_id', sa.Integer(), nullable=False),
     sa.Column('grid_path', sa.String(length=200), nullable=False),
     sa.Column('month', sa.Integer(), nullable=False),
     sa.Column('day', sa.Integer(), nullable=False),
@@ -159,13 +160,11 @@ def upgrade() -> None:
     sa.Column('dissatisfied', sa.Integer(), nullable=False),
     sa.Column('escalations', sa.Integer(), nullable=False),
     sa.Column('close_seconds', sa.Float(), nullable=False),
-    sa.Column('city_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['city_id'], ['cities.id'], name=op.f('fk_metrics_grid_month_city_id_cities'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_metrics_grid_month')),
     sa.UniqueConstraint('city_id', 'grid_path', 'month', 'day', name=op.f('uq_metrics_grid_month_city_id_grid_path_month_day'))
     )
     with op.batch_alter_table('metrics_grid_month', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_metrics_grid_month_city_id'), ['city_id'], unique=False)
         batch_op.create_index('ix_metrics_grid_month_days', ['city_id', 'month', 'day'], unique=False)
         batch_op.create_index('ix_metrics_grid_month_months', ['city_id', 'day', 'month'], unique=False)
 
@@ -320,6 +319,7 @@ def upgrade() -> None:
 
     op.create_table('cases',
     sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('city_id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=30), nullable=False),
     sa.Column('title', sa.String(length=200), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
@@ -355,7 +355,6 @@ def upgrade() -> None:
     sa.Column('created_at', huying.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', huying.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('closed_at', huying.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('city_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['category_id'], ['categories.id'], name=op.f('fk_cases_category_id_categories'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['city_id'], ['cities.id'], name=op.f('fk_cases_city_id_cities'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['duplicate_of_id'], ['cases.id'], name=op.f('fk_cases_duplicate_of_id_cases'), ondelete='SET NULL'),
@@ -367,7 +366,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.create_index('ix_cases_city_h3', ['city_id', 'h3_cell'], unique=False)
-        batch_op.create_index(batch_op.f('ix_cases_city_id'), ['city_id'], unique=False)
         batch_op.create_index('ix_cases_city_status', ['city_id', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_duplicate_of_id'), ['duplicate_of_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_grid_id'), ['grid_id'], unique=False)
@@ -412,6 +410,7 @@ def upgrade() -> None:
 
     op.create_table('case_events',
     sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('city_id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
     sa.Column('seq', sa.Integer(), nullable=False),
     sa.Column('at', huying.db.UTCDateTime(timezone=True), nullable=False),
@@ -422,7 +421,6 @@ def upgrade() -> None:
     sa.Column('to_status', sa.String(length=24), nullable=False),
     sa.Column('note', sa.Text(), nullable=True),
     sa.Column('payload', sa.Text(), nullable=False),
-    sa.Column('city_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_case_events_actor_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_case_events_case_id_cases'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['city_id'], ['cities.id'], name=op.f('fk_case_events_city_id_cities'), ondelete='CASCADE'),
@@ -430,9 +428,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('case_id', 'seq', name=op.f('uq_case_events_case_id_seq'))
     )
     with op.batch_alter_table('case_events', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_case_events_case_id'), ['case_id'], unique=False)
         batch_op.create_index('ix_case_events_city_at', ['city_id', 'at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_case_events_city_id'), ['city_id'], unique=False)
 
     op.create_table('case_reporters',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -619,9 +615,7 @@ def downgrade() -> None:
 
     op.drop_table('case_reporters')
     with op.batch_alter_table('case_events', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_case_events_city_id'))
         batch_op.drop_index('ix_case_events_city_at')
-        batch_op.drop_index(batch_op.f('ix_case_events_case_id'))
 
     op.drop_table('case_events')
     with op.batch_alter_table('case_cohandlers', schema=None) as batch_op:
@@ -642,7 +636,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_cases_grid_id'))
         batch_op.drop_index(batch_op.f('ix_cases_duplicate_of_id'))
         batch_op.drop_index('ix_cases_city_status')
-        batch_op.drop_index(batch_op.f('ix_cases_city_id'))
         batch_op.drop_index('ix_cases_city_h3')
 
     op.drop_table('cases')
@@ -688,7 +681,6 @@ def downgrade() -> None:
     with op.batch_alter_table('metrics_grid_month', schema=None) as batch_op:
         batch_op.drop_index('ix_metrics_grid_month_months')
         batch_op.drop_index('ix_metrics_grid_month_days')
-        batch_op.drop_index(batch_op.f('ix_metrics_grid_month_city_id'))
 
     op.drop_table('metrics_grid_month')
     with op.batch_alter_table('login_failures', schema=None) as batch_op:
