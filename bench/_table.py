@@ -50,6 +50,8 @@ def main() -> int:
         b = d.get("baseline")
         base = f"{_fmt(b['value'])} ({b['name']})" if isinstance(b, dict) else _fmt(b)
         met = {True: "yes", False: "**no**", None: "–"}[d.get("met")]
+        if d.get("met") is False and d.get("bound"):
+            met += f" — bound: {d['bound']}"
         sz = d.get("sizes") or {}
         size = ", ".join(f"{k} {_fmt(sz[k])}" for k in SIZE_KEYS if k in sz) or "–"
         print(f"| {pid} | {d['name']} | {size} | {_fmt(d['value'])} {d['unit']} | {base} | {_fmt(d.get('ratio'))} "
