@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import logging
 from collections.abc import AsyncIterator
@@ -11,6 +12,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from huying import __version__
+from huying.config import get_settings
 from huying.db import get_engine
 
 log = logging.getLogger("huying.app")
@@ -33,6 +35,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     from huying.cases.background import background
 
     _warm()
+    if get_settings().gc_freeze:
+        # What start-up built (the grid indexes, the modules, the app) lives as long as the
+        # worker: out of the collector's sight, a full collection no longer walks it in the
+        # middle of a request (docs/performance.md, P1).
+        gc.collect()
+        gc.freeze()
     worker = background()
     worker.start()
     try:

@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     notifier: str = "log"
     #: Seconds between SLA sweeps inside the server (0 disables the in-server sweeper).
     sla_sweep_interval: int = 60
+    #: Freeze what a server worker built at start-up out of the garbage collector's sight: a
+    #: full collection walked it (~85 ms on the demo city) in the middle of some request
+    #: (docs/performance.md, P1). Off for processes that build many apps (the tests).
+    gc_freeze: bool = True
     #: Overdue periods after which the sweeper escalates a case to the next level.
     sla_escalate_after_periods: int = 2
     #: Fraction of the allowed time left at which the sweeper warns (e.g. 0.2 = last 20%).

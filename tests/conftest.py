@@ -22,6 +22,9 @@ from huying.db import Base, import_all_models, make_engine
 
 # Tests drive time themselves: no sweeper thread inside the servers they start.
 os.environ.setdefault("HUYING_SLA_SWEEP_INTERVAL", "0")
+# The suite builds many apps in one process: freezing each one's objects would keep their
+# garbage for good (tests/api/test_startup.py checks the freeze itself).
+os.environ.setdefault("HUYING_GC_FREEZE", "0")
 
 PG_URL = os.environ.get(
     "HUYING_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
