@@ -377,6 +377,11 @@ def locate_many(
     return grid_index(session, city_id).locate_many(lons, lats)
 
 
+def grid_paths(session: Session, city_id: int) -> dict[int, str]:
+    """The path of each grid of the city by node id (what :func:`locate_many` answers)."""
+    return _cached_index(session, city_id).paths
+
+
 # ---------------------------------------------------------------------------- import
 @dataclass(frozen=True)
 class Issue:

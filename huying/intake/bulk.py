@@ -67,25 +67,37 @@ class Row:
 
 
 @dataclass
-class ImportReport:
+class Outcome:
+    """What an import did (both importers): rows read, imported, stored or not, problems."""
+
     rows: int = 0
     imported: int = 0
     stored: bool = False
     mode: str = Mode.ALL_OR_NOTHING.value
     problems: list[Problem] = field(default_factory=list)
-    codes: list[str] = field(default_factory=list)
-    needs_review: int = 0
-    with_duplicates: int = 0
 
     @property
     def bad_lines(self) -> list[int]:
         return sorted({p.line for p in self.problems})
 
+    def details(self) -> dict[str, Any]:
+        """The importer's own figures in the summary."""
+        return {}
+
     def as_dict(self) -> dict[str, Any]:
         return {"rows": self.rows, "imported": self.imported, "stored": self.stored,
-                "mode": self.mode, "bad_rows": len(self.bad_lines), "needs_review": self.needs_review,
-                "with_duplicate_candidates": self.with_duplicates,
+                "mode": self.mode, "bad_rows": len(self.bad_lines), **self.details(),
                 "problems": [{"line": p.line, "field": p.field, "reason": p.reason} for p in self.problems]}
+
+
+@dataclass
+class ImportReport(Outcome):
+    codes: list[str] = field(default_factory=list)
+    needs_review: int = 0
+    with_duplicates: int = 0
+
+    def details(self) -> dict[str, Any]:
+        return {"needs_review": self.needs_review, "with_duplicate_candidates": self.with_duplicates}
 
 
 # --------------------------------------------------------------------------- reading

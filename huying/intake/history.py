@@ -30,7 +30,7 @@ import datetime as dt
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -47,7 +47,7 @@ from huying.cases.models import Case, CaseEvent, h3_cell_of
 from huying.cases.policy import Actor
 from huying.cases.service import Satisfaction
 from huying.cases.workflow import Action, IllegalTransition, Status, System, next_status
-from huying.intake.bulk import COLUMNS, FileError, Mode, Problem, parse_row, read_table
+from huying.intake.bulk import COLUMNS, FileError, Mode, Outcome, Problem, parse_row, read_table
 
 #: The ledger's columns besides those of ``import cases`` (docs/import.md).
 HISTORY_COLUMNS = (*COLUMNS, "closed_at", "unit", "satisfaction", "overdue", "resolution", "ref")
@@ -87,12 +87,7 @@ class HistoryRow:
 
 
 @dataclass
-class HistoryReport:
-    rows: int = 0
-    imported: int = 0
-    stored: bool = False
-    mode: str = Mode.ALL_OR_NOTHING.value
-    problems: list[Problem] = field(default_factory=list)
+class HistoryReport(Outcome):
     first_code: str | None = None
     last_code: str | None = None
     classified: int = 0
@@ -100,16 +95,9 @@ class HistoryReport:
     events: int = 0
     rollup_rows: int = 0
 
-    @property
-    def bad_lines(self) -> list[int]:
-        return sorted({p.line for p in self.problems})
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"rows": self.rows, "imported": self.imported, "stored": self.stored, "mode": self.mode,
-                "bad_rows": len(self.bad_lines), "events": self.events, "classified": self.classified,
-                "uncategorised": self.uncategorised, "first_code": self.first_code,
-                "last_code": self.last_code,
-                "problems": [{"line": p.line, "field": p.field, "reason": p.reason} for p in self.problems]}
+    def details(self) -> dict[str, Any]:
+        return {"events": self.events, "classified": self.classified, "uncategorised": self.uncategorised,
+                "first_code": self.first_code, "last_code": self.last_code}
 
 
 # --------------------------------------------------------------------------- checking
@@ -196,10 +184,10 @@ def _resolve(session: Session, actor: Actor, rows: list[HistoryRow], rep: Histor
     from huying.triage.versions import current_classifier
 
     city_id = actor.city_id
-    index = geo._cached_index(session, city_id)
     lons = np.array([np.nan if r.lon is None else r.lon for r in rows], dtype=np.float64)
     lats = np.array([np.nan if r.lat is None else r.lat for r in rows], dtype=np.float64)
-    grid_ids = index.index.locate_many(lons, lats) if rows else np.empty(0, dtype=np.int64)
+    grid_ids = geo.locate_many(session, city_id, lons, lats) if rows else np.empty(0, dtype=np.int64)
+    paths = geo.grid_paths(session, city_id)
     city_code = session.scalar(select(City.code).where(City.id == city_id)) or ""
     todo = [r for r in rows if not r.category]
     predictions = {}
@@ -248,7 +236,7 @@ def _resolve(session: Session, actor: Actor, rows: list[HistoryRow], rep: Histor
                 rep.problems.append(Problem(row.line, "unit", found_unit))
                 continue
             unit = found_unit
-        out.append(_Resolved(row, gid, index.paths[gid], cat_id, unit))
+        out.append(_Resolved(row, gid, paths[gid], cat_id, unit))
     return out
 
 
