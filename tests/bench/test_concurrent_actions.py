@@ -15,9 +15,7 @@ from typing import Any
 
 from sqlalchemy import func, inspect, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from huying.cases import record
 from huying.cases import service as svc
@@ -37,13 +35,6 @@ UNITS = ["441900101001-party", "441900101001001-team", "441900101-dept-urban_man
          "441900101-dept-housing", "441900-dept-urban_management", "441900101-party"]
 #: merge/unmerge need a second case.
 SKIPPED = (Action.MERGE, Action.UNMERGE)
-#: Conflicts that reach the caller untyped (found by this test; the service fix is pending):
-#: ``classify`` sets category/priority on the mapped case, then ``_schedule`` queries and
-#: autoflushes an ORM UPDATE that loses the version check → a raw ``StaleDataError``
-#: outside ``_commit``; two ``add_cohandler`` of the same unit at once → the loser's
-#: ``case_cohandlers`` INSERT autoflushes before the compare-and-set → ``IntegrityError``.
-#: Neither loses an update (nothing of the loser is written); both should be StaleVersion.
-UNTYPED = {"classify": "StaleDataError", "add_cohandler": "IntegrityError"}
 PERSONAS = ["resident", "gridworker", "community", "town", "city", "handler", "cityhandler", "leader", "admin"]
 
 
@@ -77,7 +68,7 @@ def _params(rng: random.Random, action: Action, case: Case, now: dt.datetime) ->
 def _worker(url: str, seed: int, n: int, codes: list[str], actors: dict[str, Actor], q: Any) -> None:
     rng = random.Random(seed)
     engine = make_engine(url)
-    out = {"ok": 0, "stale": 0, "refused": 0, "final": 0, "untyped": 0, "errors": [], "versions": []}
+    out = {"ok": 0, "stale": 0, "refused": 0, "final": 0, "errors": [], "versions": []}
     start = time.monotonic()
     hot = codes[:HOT]
     try:
@@ -106,12 +97,6 @@ def _worker(url: str, seed: int, n: int, codes: list[str], actors: dict[str, Act
                 except (CaseError, IllegalTransition):
                     s.rollback()
                     out["refused"] += 1
-                except (StaleDataError, IntegrityError) as exc:
-                    s.rollback()
-                    if UNTYPED.get(action.value) == exc.__class__.__name__:
-                        out["untyped"] += 1
-                    else:
-                        out["errors"].append(f"{action.value}: {exc.__class__.__name__}: {str(exc)[:200]}")
                 except Exception as exc:  # noqa: BLE001 - reported to the test
                     s.rollback()
                     out["errors"].append(f"{action.value}: {exc.__class__.__name__}: {str(exc)[:200]}")
@@ -144,7 +129,7 @@ def test_concurrent_random_actions_lose_no_update_and_fold(fresh_engine: Engine)
     assert not errors, errors[:5]
     ok = sum(r["ok"] for r in results)
     stale = sum(r["stale"] for r in results)
-    assert ok + stale + sum(r["refused"] + r["final"] + r["untyped"] for r in results) == ACTIONS
+    assert ok + stale + sum(r["refused"] + r["final"] for r in results) == ACTIONS
     assert ok > ACTIONS // 4, [{k: v for k, v in r.items() if k != "versions"} for r in results]
     assert stale > 0 or fresh_engine.dialect.name == "sqlite", "no collision: the test did not test"
     versions = [v for r in results for v in r["versions"]]

@@ -44,6 +44,30 @@ def test_two_people_act_on_the_same_case_one_wins(committed: tuple[Engine, World
         assert s.scalar(select(func.count()).select_from(CaseEvent).where(CaseEvent.case_id == case.id)) == 2
 
 
+@pytest.mark.parametrize("second", ["classify", "add_cohandler"])
+def test_a_lost_classify_or_cohandler_race_is_a_stale_version(committed: tuple[Engine, World], second: str,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once raw ORM errors (found by tests/bench/test_concurrent_actions.py): now typed."""
+    engine, world = committed
+    code = world.report().code
+    if second == "add_cohandler":
+        with Session(engine, expire_on_commit=False) as s:
+            svc.dispatch(s, svc.get_case(s, world["city"], code), world["city"], unit="441900101001-party", now=T0)
+    with Session(engine, expire_on_commit=False) as a, Session(engine, expire_on_commit=False) as b:
+        case_a = svc.get_case(a, world["city"], code)
+        case_b = svc.get_case(b, world["city"], code)
+        if second == "classify":
+            svc.classify(a, case_a, world["city"], priority="urgent", now=T0)
+            with pytest.raises(StaleVersion):
+                svc.classify(b, case_b, world["city"], priority="low", now=T0)
+        else:
+            svc.add_cohandlers(a, case_a, world["city"], units=["441900101-dept-housing"], now=T0)
+            # b checked the co-handlers before a committed (the same unit, at the same moment)
+            monkeypatch.setattr(svc, "cohandlers_of", lambda _s, _c: [])
+            with pytest.raises(StaleVersion):
+                svc.add_cohandlers(b, case_b, world["city"], units=["441900101-dept-housing"], now=T0)
+
+
 def test_two_threads_at_the_same_moment_exactly_one_succeeds(committed: tuple[Engine, World]) -> None:
     engine, world = committed
     code = world.report().code
