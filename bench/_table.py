@@ -20,6 +20,8 @@ IDS = [("intake_http", "P1"), ("locate", "P2"), ("figures", "P3"), ("import", "P
 
 
 def _fmt(v: object) -> str:
+    if v is None:
+        return "–"
     if isinstance(v, int) and not isinstance(v, bool):
         return f"{v:,}"
     if isinstance(v, float):
