@@ -199,7 +199,7 @@ def _resolve(session: Session, actor: Actor, rows: list[HistoryRow], rep: Histor
     units: dict[str, tuple[int, str, str] | str] = {}
     out: list[_Resolved] = []
     for row, gid in zip(rows, grid_ids.tolist(), strict=True):
-        if row.lon is None:
+        if row.lon is None or row.lat is None:
             rep.problems.append(Problem(row.line, "location",
                                         "the address could not be placed on the map; give lon/lat"))
             continue
@@ -271,8 +271,9 @@ def _build(actor: Actor, item: _Resolved, case_id: int, code: str, source: str) 
         "status": Status.NEW.value, "updated_at": reported_iso, "version": 1,
     }
     imported = {"file": source, "line": r.line, **({"ref": r.ref} if r.ref else {})}
-    sets = [(r.reported_at, actor.user_id, actor.role, Action.REPORT, None, Status.NEW, reported,
-             {"imported": imported})]
+    sets: list[tuple[dt.datetime, int | None, str, Action, Status | None, Status, dict[str, Any],
+                     dict[str, Any] | None]] = [
+        (r.reported_at, actor.user_id, actor.role, Action.REPORT, None, Status.NEW, reported, {"imported": imported})]
     if r.overdue:
         sets.append((r.closed_at, None, System.SWEEPER.value, Action.OVERDUE, Status.NEW, Status.NEW,
                      {"overdue_periods": 1, "ever_overdue": True, "warned": True, "status": Status.NEW.value,
