@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from huying.cases.errors import NotPermitted, NotVisible
 from huying.cases.models import Case, CaseCohandler, SupervisionNotice
 from huying.cases.workflow import (
+    IMPORTED_ONLY,
     TABLE,
     Action,
     IllegalTransition,
@@ -194,10 +195,11 @@ def check_act(session: Session, actor: Actor, case: Case | None, action: Action)
 
 def allowed_for(session: Session, actor: Actor, case: Case) -> list[Action]:
     """The actions ``actor`` may take on ``case`` now (what the UI offers). Joining is not a
-    button on a case: intake offers it to a reporter whose report looks like this case."""
+    button on a case: intake offers it to a reporter whose report looks like this case; nor
+    is what only a history import writes."""
     out = []
     for action in allowed_actions(case.status, actor.role):
-        if action is Action.JOIN:
+        if action is Action.JOIN or action in IMPORTED_ONLY:
             continue
         try:
             check_act(session, actor, case, action)

@@ -180,6 +180,8 @@ for _row in TABLE:
 
 #: Actions that create a case (from START).
 CREATING = frozenset(a for (s, a) in TRANSITIONS if s is S.START)
+#: Actions only an import writes (legal in a case's history, never offered as a command).
+IMPORTED_ONLY = frozenset({A.CLOSE_IMPORTED})
 
 
 class IllegalTransition(Exception):

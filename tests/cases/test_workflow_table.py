@@ -97,3 +97,19 @@ def test_every_status_with_a_deadline_can_be_warned_and_marked_overdue() -> None
         for action in (Action.SLA_WARNING, Action.OVERDUE):
             row = TRANSITIONS.get((status, action))
             assert row is not None and "system" in {str(r) for r in row.roles}, (status, action)
+
+
+def test_every_action_a_person_is_offered_is_a_command() -> None:
+    """What ``allowed_actions`` gives a person on an existing case (the buttons, the API's
+    actions) runs through ``service.perform``: creating actions, joining (offered by intake),
+    the sweeper's and what only a history import writes are the exceptions."""
+    from huying.cases.service import COMMANDS
+    from huying.cases.workflow import CREATING, IMPORTED_ONLY, Action, Status, allowed_actions
+    from huying.orgs.models import Role
+
+    for status in Status:
+        if status is Status.START:
+            continue
+        for role in Role:
+            offered = set(allowed_actions(status, role)) - {Action.JOIN} - IMPORTED_ONLY - CREATING
+            assert offered <= COMMANDS.keys(), (status, role, offered - COMMANDS.keys())

@@ -214,3 +214,14 @@ def test_run_rolls_back_when_a_row_is_bad(db: tuple[Engine, World], tmp_path: Pa
     with Session(engine) as s:
         assert s.scalar(select(func.count()).select_from(Case)) == 0
         assert s.scalar(select(func.count()).select_from(GridMonth)) == 0
+
+
+def test_closing_as_history_is_never_offered_on_a_live_case(world: World) -> None:
+    from huying.cases.policy import allowed_for
+
+    case = world.report("resident")
+    for persona in ("city", "admin"):
+        offered = {a.value for a in allowed_for(world.session, world[persona], case)}
+        assert "dispatch" in offered and "close_imported" not in offered, (persona, offered)
+    with pytest.raises(InvalidInput, match="not a command"):
+        svc.perform(world.session, case, world["city"], "close_imported", now=T0, params={})
