@@ -58,6 +58,15 @@ class Problem:
         return f"line {self.line}: {self.field}: {self.reason}"
 
 
+def problem_of(line: int, exc: Exception) -> Problem:
+    """A refusal of the service as the problem of a line (its field, the reason without it)."""
+    fld = exc.field if isinstance(exc, InvalidInput) and exc.field else "row"
+    msg = str(exc)
+    if msg.startswith(f"{fld}: "):
+        msg = msg[len(fld) + 2:]
+    return Problem(line, fld, msg)
+
+
 @dataclass
 class Row:
     line: int
@@ -302,11 +311,7 @@ def import_rows(
                             prediction=preds.get(row.line))
         except (CaseError, IllegalTransition) as exc:
             session.rollback()
-            fld = exc.field if isinstance(exc, InvalidInput) and exc.field else "row"
-            msg = str(exc)
-            if msg.startswith(f"{fld}: "):
-                msg = msg[len(fld) + 2:]
-            rep.problems.append(Problem(row.line, fld, msg))
+            rep.problems.append(problem_of(row.line, exc))
             if mode is Mode.ALL_OR_NOTHING:
                 return rep
         else:

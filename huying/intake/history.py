@@ -47,7 +47,16 @@ from huying.cases.models import Case, CaseEvent, h3_cell_of
 from huying.cases.policy import Actor
 from huying.cases.service import Satisfaction
 from huying.cases.workflow import Action, IllegalTransition, Status, System, next_status
-from huying.intake.bulk import COLUMNS, FileError, Mode, Outcome, Problem, parse_row, read_table
+from huying.intake.bulk import (
+    COLUMNS,
+    FileError,
+    Mode,
+    Outcome,
+    Problem,
+    parse_row,
+    problem_of,
+    read_table,
+)
 
 #: The ledger's columns besides those of ``import cases`` (docs/import.md).
 HISTORY_COLUMNS = (*COLUMNS, "closed_at", "unit", "satisfaction", "overdue", "resolution", "ref")
@@ -137,7 +146,7 @@ def parse_history_row(line: int, raw: dict[str, str], now: dt.datetime) -> tuple
         try:
             satisfaction = Satisfaction.parse(satisfaction).value
         except InvalidInput as exc:
-            p.append(Problem(line, "satisfaction", str(exc)))
+            p.append(problem_of(line, exc))
     overdue = (raw.get("overdue") or "").strip().lower()
     if overdue not in _YES_NO:
         p.append(Problem(line, "overdue", f"{overdue!r} is not yes/no"))
@@ -227,7 +236,7 @@ def _resolve(session: Session, actor: Actor, rows: list[HistoryRow], rep: Histor
                 try:
                     org, node = svc._unit(session, city_id, row.unit)
                 except InvalidInput as exc:
-                    units[row.unit] = str(exc)
+                    units[row.unit] = problem_of(row.line, exc).reason
                 else:
                     ch = svc._unit_changes(org, node)
                     units[row.unit] = (ch["unit_id"], ch["unit_path"], ch["handling_level"])
