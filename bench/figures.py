@@ -732,8 +732,9 @@ def measure(backend: str, url: str, built: dict[str, Any], small: bool, per_node
 
 def jit_line(url: str, built: dict[str, Any]) -> None:
     """PostgreSQL's JIT (on by default, for queries whose estimated cost passes
-    ``jit_above_cost``) compiles the partial-day event queries at 10M cases: the rollup with
-    the default against the same session with ``SET jit = off``, same fixture, same run."""
+    ``jit_above_cost``) compiled the partial-day event queries at 10M cases; the rollup turns
+    it off for its transaction (``rollup.PG_JIT``). The rollup as shipped against the same
+    with the server's default JIT, same fixture, same run."""
     from huying.db import make_engine
     from huying.metrics import rollup
 
@@ -742,20 +743,25 @@ def jit_line(url: str, built: dict[str, Any]) -> None:
     since = T_START + dt.timedelta(days=400, hours=7)
     until = NOW - dt.timedelta(days=3, hours=5)
     out: dict[str, float] = {}
-    with Session(eng) as s:
-        for jit in ("on", "off"):
-            s.execute(text(f"SET jit = {jit}"))
-            rollup.tree_figures(s, cid, now=NOW, since=since, until=until)  # warm
-            out[f"all_{jit}"], _ = C.best_of(lambda: rollup.tree_figures(s, cid, now=NOW), 3)
-            out[f"period_{jit}"], _ = C.best_of(
-                lambda: rollup.tree_figures(s, cid, now=NOW, since=since, until=until), 3)
-    eng.dispose()
+    shipped = rollup.PG_JIT
+    try:
+        for label, jit in (("on", True), ("shipped", shipped)):
+            rollup.PG_JIT = jit
+            with Session(eng) as s:
+                rollup.tree_figures(s, cid, now=NOW, since=since, until=until)  # warm
+                out[f"all_{label}"], _ = C.best_of(lambda: rollup.tree_figures(s, cid, now=NOW), 3)
+                out[f"period_{label}"], _ = C.best_of(
+                    lambda: rollup.tree_figures(s, cid, now=NOW, since=since, until=until), 3)
+    finally:
+        rollup.PG_JIT = shipped
+        eng.dispose()
     sz = {k: built[k] for k in ("cases", "events", "rollup_rows", "nodes", "grids")}
-    C.emit(BENCH, "figures_every_node_period_rollup_jit_off[postgresql]", out["period_off"],
-           "s (all nodes, period with ragged ends, SET jit = off)",
+    C.emit(BENCH, "figures_every_node_period_rollup_jit_off[postgresql]", out["period_shipped"],
+           "s (all nodes, period with ragged ends, the rollup as shipped: jit off in its transaction)",
            baseline=("the same with the server's default jit = on", out["period_on"]),
-           ratio=out["period_on"] / out["period_off"], sizes=sz, goal="<= 1 s", met=out["period_off"] <= 1.0,
-           all_time_s={"jit_on": round(out["all_on"], 4), "jit_off": round(out["all_off"], 4)})
+           ratio=out["period_on"] / out["period_shipped"], sizes=sz, goal="<= 1 s",
+           met=out["period_shipped"] <= 1.0,
+           all_time_s={"jit_on": round(out["all_on"], 4), "shipped": round(out["all_shipped"], 4)})
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -773,7 +779,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--drop-cache", action="store_true", help="remove the cached fixtures of --cases and exit")
     ap.add_argument("--build-only", action="store_true", help="build the cached fixtures of --cases and exit")
     ap.add_argument("--jit", action="store_true",
-                    help="PostgreSQL only: the rollup with the server's JIT (default) and with jit = off, and exit")
+                    help="PostgreSQL only: the rollup as shipped (jit off) and with the server's JIT, and exit")
     args = ap.parse_args(argv)
     sizes = [1_000, 4_000] if args.smoke else [1_000_000, 10_000_000]
     if args.cases:

@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import Table, and_, case, delete, exists, func, literal, select
+from sqlalchemy import Table, and_, case, delete, exists, func, literal, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import ColumnElement
@@ -299,10 +299,19 @@ def rebuild(session: Session, city_id: int) -> int:
 
 
 # ----------------------------------------------------------------------------- reading
+#: PostgreSQL's JIT for the figures' queries. They are index range scans whose estimated
+#: cost passes ``jit_above_cost`` over millions of events, and compiling them took about
+#: half of a period's figures at 10 M cases (0.46 s of 0.92 s, docs/performance.md P3);
+#: ``grid_counts`` turns it off for its transaction (``SET LOCAL``) unless this is True.
+PG_JIT = False
+
+
 def grid_counts(session: Session, city_id: int, *, now: dt.datetime, since: dt.datetime | None = None,
                 until: dt.datetime | None = None) -> dict[str, Counts]:
     """The counters per grid path for events in ``[since, until)``, plus open / overdue now."""
     dialect = session.get_bind().dialect.name
+    if dialect == "postgresql" and not PG_JIT:
+        session.execute(text("SET LOCAL jit = off"))
     out: dict[str, Counts] = {}
 
     def acc(path: str) -> Counts:

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -90,3 +91,17 @@ def test_applying_each_event_builds_the_rebuilt_table(fresh_engine: Engine) -> N
                                reworked=c.id in reopened)
         s.commit()
         assert _table(s) == rebuilt
+
+
+def test_the_figures_run_without_jit_in_their_own_transaction_only(engine: Engine) -> None:
+    """PostgreSQL compiled the figures' queries with JIT at 10 M cases, half of their time
+    (docs/performance.md, P3): the rollup turns it off for its transaction, not for the
+    pooled connection's next user."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("JIT is PostgreSQL's")
+    with Session(engine) as s:
+        default = s.execute(text("SHOW jit")).scalar()
+        rollup.grid_counts(s, 0, now=NOW)
+        assert s.execute(text("SHOW jit")).scalar() == "off"
+        s.rollback()
+        assert s.execute(text("SHOW jit")).scalar() == default
