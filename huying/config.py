@@ -29,7 +29,7 @@ class Settings(BaseSettings):
     #: Seconds between SLA sweeps inside the server (0 disables the in-server sweeper).
     sla_sweep_interval: int = 60
     #: Freeze what a server worker built at start-up out of the garbage collector's sight: a
-    #: full collection walked it (~85 ms on the demo city) in the middle of some request
+    #: full collection walked it (84–98 ms on the demo city) in the middle of some request
     #: (docs/performance.md, P1). Off for processes that build many apps (the tests).
     gc_freeze: bool = True
     #: Overdue periods after which the sweeper escalates a case to the next level.
