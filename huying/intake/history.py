@@ -57,6 +57,7 @@ from huying.intake.bulk import (
     problem_of,
     read_table,
 )
+from huying.intake.models import HistoryRef
 
 #: The ledger's columns besides those of ``import cases`` (docs/import.md).
 HISTORY_COLUMNS = (*COLUMNS, "closed_at", "unit", "satisfaction", "overdue", "resolution", "ref")
@@ -69,6 +70,8 @@ _CASES: Table = Case.__table__  # type: ignore[assignment]
 _EVENTS: Table = CaseEvent.__table__  # type: ignore[assignment]
 _CASE_COLUMNS = [c.key for c in _CASES.columns]
 _EVENT_COLUMNS = [c.key for c in _EVENTS.columns if c.key != "id"]
+_REFS: Table = HistoryRef.__table__  # type: ignore[assignment]
+_REF_COLUMNS = ["city_id", "ref", "case_id"]
 #: Cases written per batch (per COPY on PostgreSQL, per statement on SQLite).
 CHUNK = 5_000
 
@@ -183,6 +186,16 @@ class _Resolved:
     unit: tuple[int, str, str] | None  # (id, path, handling level)
 
 
+def _known_refs(session: Session, city_id: int, refs: list[str]) -> dict[str, str]:
+    """The ledger numbers among ``refs`` imported before, with their case codes."""
+    found: dict[str, str] = {}
+    for lo in range(0, len(refs), 1_000):
+        found.update(session.execute(
+            select(HistoryRef.ref, Case.code).join(Case, Case.id == HistoryRef.case_id)
+            .where(HistoryRef.city_id == city_id, HistoryRef.ref.in_(refs[lo:lo + 1_000]))).all())
+    return found
+
+
 def _resolve(session: Session, actor: Actor, rows: list[HistoryRow], rep: HistoryReport) -> list[_Resolved]:
     """Locate every row (one ``locate_many``), find its category (the ledger's, else the
     classifier's when confident, in one batch) and its unit; a row that fails is a problem."""
@@ -204,10 +217,21 @@ def _resolve(session: Session, actor: Actor, rows: list[HistoryRow], rep: Histor
         clf = current_classifier(city_code)
         predictions = dict(zip((r.line for r in todo), clf.predict([(r.title, r.detail) for r in todo]),
                                strict=True))
+    known = _known_refs(session, city_id, [r.ref for r in rows if r.ref])
+    seen: dict[str, int] = {}
     given: dict[str, int | None] = {}
     units: dict[str, tuple[int, str, str] | str] = {}
     out: list[_Resolved] = []
     for row, gid in zip(rows, grid_ids.tolist(), strict=True):
+        if row.ref:
+            if row.ref in known:
+                rep.problems.append(Problem(row.line, "ref", f"{row.ref!r} was imported already: case "
+                                            f"{known[row.ref]}"))
+                continue
+            if row.ref in seen:
+                rep.problems.append(Problem(row.line, "ref", f"{row.ref!r} is on line {seen[row.ref]} too"))
+                continue
+            seen[row.ref] = row.line
         if row.lon is None or row.lat is None:
             rep.problems.append(Problem(row.line, "location",
                                         "the address could not be placed on the map; give lon/lat"))
@@ -335,7 +359,9 @@ def _write(conn: Connection, table: Table, columns: list[str], rows: Iterable[di
             for r in rows:
                 cp.write_row(pick(r))
         return
-    conn.execute(insert(table), list(rows))
+    batch = list(rows)
+    if batch:
+        conn.execute(insert(table), batch)
 
 
 def import_history(
@@ -397,6 +423,9 @@ def import_history(
 
         _write(conn, _CASES, _CASE_COLUMNS, cases())
         _write(conn, _EVENTS, _EVENT_COLUMNS, events)
+        _write(conn, _REFS, _REF_COLUMNS, (
+            {"city_id": actor.city_id, "ref": resolved[i].row.ref, "case_id": ids[i]}
+            for i in range(lo, min(lo + CHUNK, len(resolved))) if resolved[i].row.ref))
         sums.add(facts)
         rep.events += len(events)
         if progress is not None:

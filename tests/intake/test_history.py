@@ -125,7 +125,8 @@ def test_codes_continue_the_year_sequence(world: World, tmp_path: Path) -> None:
     before = world.report("resident", now=T0 - dt.timedelta(days=2))  # 2025-03-01
     line = ("GD-9,井盖缺失,路口井盖缺失,113.05,23.05,环境保护,,2025-02-01T09:00:00+08:00,"
             "2025-02-02T09:00:00+08:00,,,,")
-    rep = import_history(s, world["admin"], _rows([line, line], tmp_path), now=T0, source="l.csv")
+    rep = import_history(s, world["admin"], _rows([line, line.replace("GD-9", "GD-10")], tmp_path), now=T0,
+                         source="l.csv")
     s.commit()
     seq = int(before.code.rsplit("-", 1)[1])
     assert rep.first_code == f"441900-2025-{seq + 1:06d}" and rep.last_code == f"441900-2025-{seq + 2:06d}"
@@ -226,3 +227,25 @@ def test_closing_as_history_is_never_offered_on_a_live_case(world: World) -> Non
         assert "dispatch" in offered and "close_imported" not in offered, (persona, offered)
     with pytest.raises(InvalidInput, match="not a command"):
         svc.perform(world.session, case, world["city"], "close_imported", now=T0, params={})
+
+
+def test_a_ledger_number_is_imported_once(world: World, tmp_path: Path) -> None:
+    """A ledger fixed and imported again (or imported twice) does not count its cases twice:
+    a row whose ``ref`` is stored already, or twice in the file, is refused."""
+    s = world.session
+    good = _ledger(world)
+    rep = import_history(s, world["city"], _rows(good[:2], tmp_path), now=T0, source="l.csv")
+    assert rep.stored and rep.imported == 2
+    s.commit()
+    lamp = s.scalar(select(Case.code).where(Case.title == "路灯不亮"))
+    again = [*good, good[2].replace("噪音扰民", "噪音扰民（重复）")]  # GD-1, GD-2 stored; GD-3 twice
+    rep = import_history(s, world["city"], _rows(again, tmp_path), now=T0, source="l.csv")
+    assert [(p.line, p.field) for p in rep.problems] == [(2, "ref"), (3, "ref"), (5, "ref")]
+    assert rep.problems[0].reason == f"'GD-1' was imported already: case {lamp}"
+    assert rep.problems[2].reason == "'GD-3' is on line 4 too"
+    assert not rep.stored
+    rep = import_history(s, world["city"], _rows(again, tmp_path), now=T0, source="l.csv", mode=Mode.SKIP_BAD)
+    assert rep.stored and rep.imported == 1
+    s.commit()
+    titles = s.scalars(select(Case.title).where(Case.city_id == world.city_id).order_by(Case.id)).all()
+    assert titles == ["路灯不亮", "河道有垃圾", "噪音扰民"]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 07:49:29.000056
+Create Date: 2026-11-25 09:14:26.468604
 """
 from collections.abc import Sequence
 
@@ -448,6 +448,19 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_case_reporters_city_id'), ['city_id'], unique=False)
         batch_op.create_index('ix_case_reporters_user', ['user_id'], unique=False)
 
+    op.create_table('history_refs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('city_id', sa.Integer(), nullable=False),
+    sa.Column('ref', sa.String(length=60), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_history_refs_case_id_cases'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['city_id'], ['cities.id'], name=op.f('fk_history_refs_city_id_cities'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_history_refs')),
+    sa.UniqueConstraint('city_id', 'ref', name=op.f('uq_history_refs_city_id_ref'))
+    )
+    with op.batch_alter_table('history_refs', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_history_refs_case_id'), ['case_id'], unique=False)
+
     op.create_table('idempotency_keys',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -608,6 +621,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_idempotency_keys_case_id'))
 
     op.drop_table('idempotency_keys')
+    with op.batch_alter_table('history_refs', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_history_refs_case_id'))
+
+    op.drop_table('history_refs')
     with op.batch_alter_table('case_reporters', schema=None) as batch_op:
         batch_op.drop_index('ix_case_reporters_user')
         batch_op.drop_index(batch_op.f('ix_case_reporters_city_id'))
