@@ -507,6 +507,40 @@ def _store_uploads(case: Case, seq: int, uploads: Iterable[Upload]) -> list[Atta
     return out
 
 
+def city_code(session: Session, city_id: int) -> str:
+    """The city's code (the prefix of its case codes), remembered by the session."""
+    from huying.geo.models import City
+
+    codes: dict[int, str | None] = session.info.setdefault("huying.city_codes", {})
+    if city_id not in codes:
+        codes[city_id] = session.scalar(select(City.code).where(City.id == city_id))
+    code = codes[city_id]
+    if code is None:
+        raise InvalidInput("unknown city", "city")
+    return code
+
+
+def new_case_fields(
+    actor: Actor, *, code: str, title: str, description: str, category_id: int | None, priority: str,
+    channel: str, lon: float | None, lat: float | None, address: str | None, grid: tuple[int, str],
+    anonymous: bool, contact: str | None, now: dt.datetime,
+) -> dict[str, Any]:
+    """Every field of a case as its report sets it (checked values; deadlines and status
+    apart): the one definition for a reported case and an imported one."""
+    anonymous = anonymous or actor.user_id is None
+    return {
+        "code": code, "title": title, "description": description, "category_id": category_id,
+        "priority": priority, "channel": channel, "lon": lon, "lat": lat, "h3_cell": h3_cell_of(lon, lat),
+        "address": address, "grid_id": grid[0], "grid_path": grid[1],
+        "reporter_kind": "anonymous" if anonymous else ("resident" if actor.role == "resident" else "staff"),
+        "reporter_id": None if anonymous else actor.user_id, "reporter_contact": contact,
+        "unit_id": None, "unit_path": None, "handling_level": "community",
+        "rework_count": 0, "escalations": 0, "ever_overdue": False, "created_at": now,
+        "extension_days": None, "resolution": None, "reject_reason": None, "satisfaction": None,
+        "duplicate_of_id": None, "closed_at": None,
+    }
+
+
 def report(
     session: Session, actor: Actor, *, title: str, description: str = "", channel: str,
     lon: float | None = None, lat: float | None = None, address: str | None = None,
@@ -524,7 +558,7 @@ def report(
     _require_aware(now)
     action = Action.FIX_ON_SPOT if fixed_on_spot is not None else Action.REPORT
     target = check_act(session, actor, None, action)
-    title_v = _text(title, "title", max_len=200)
+    title_v = _text(title, "title", max_len=200) or ""  # required: never empty here
     desc_v = _text(description, "description", max_len=5000, required=False) or ""
     channel_v = _enum(Channel, channel, "channel")
     priority_v = _enum(Priority, priority, "priority")
@@ -546,34 +580,17 @@ def report(
         cat_id = cat.id
     if fixed_on_spot is not None:
         fixed_on_spot = _text(fixed_on_spot, "evidence", max_len=5000)
-    from huying.geo.models import City
-
-    codes: dict[int, str | None] = session.info.setdefault("huying.city_codes", {})
-    if actor.city_id not in codes:
-        codes[actor.city_id] = session.scalar(select(City.code).where(City.id == actor.city_id))
-    city_code = codes[actor.city_id]
-    if city_code is None:
-        raise InvalidInput("unknown city", "city")
-    anonymous = anonymous or actor.user_id is None
-    reporter_kind = "anonymous" if anonymous else ("resident" if actor.role == "resident" else "staff")
     case = Case(
         city_id=actor.city_id,
-        code=_next_code(session, actor.city_id, city_code, now.astimezone(deadlines.zone()).year),
+        code=_next_code(session, actor.city_id, city_code(session, actor.city_id),
+                        now.astimezone(deadlines.zone()).year),
         status=Status.START.value, version=0, created_at=now, updated_at=now,
     )
-    fields: dict[str, Any] = {
-        "code": case.code, "title": title_v, "description": desc_v, "category_id": cat_id,
-        "priority": priority_v.value, "channel": channel_v.value, "lon": lon, "lat": lat,
-        "h3_cell": h3_cell_of(lon, lat),
-        "address": _text(address, "address", max_len=200, required=False),
-        "grid_id": grid[0], "grid_path": grid[1], "reporter_kind": reporter_kind,
-        "reporter_id": None if anonymous else actor.user_id,
-        "reporter_contact": _text(contact, "contact", max_len=60, required=False),
-        "unit_id": None, "unit_path": None, "handling_level": "community",
-        "rework_count": 0, "escalations": 0, "ever_overdue": False, "created_at": now,
-        "extension_days": None, "resolution": None, "reject_reason": None, "satisfaction": None,
-        "duplicate_of_id": None, "closed_at": None,
-    }
+    fields = new_case_fields(
+        actor, code=case.code, title=title_v, description=desc_v, category_id=cat_id,
+        priority=priority_v.value, channel=channel_v.value, lon=lon, lat=lat,
+        address=_text(address, "address", max_len=200, required=False), grid=grid, anonymous=anonymous,
+        contact=_text(contact, "contact", max_len=60, required=False), now=now)
     for k, v in fields.items():
         setattr(case, k, v)
     if target is Status.CLOSED:

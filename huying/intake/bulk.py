@@ -22,6 +22,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from huying.cases import service as svc
 from huying.cases.errors import CaseError, InvalidInput
 from huying.cases.policy import Actor
 from huying.cases.service import Channel
@@ -298,11 +299,10 @@ def import_rows(
             parsed.append(row)
     if rep.problems and mode is Mode.ALL_OR_NOTHING:
         return rep  # nothing stored, and no time spent classifying
-    from huying.intake.service import _city_code
     from huying.triage.versions import current_classifier
 
     todo = [r for r in parsed if not r.report.category]
-    clf = current_classifier(_city_code(session, actor.city_id))
+    clf = current_classifier(svc.city_code(session, actor.city_id))
     preds = dict(zip((r.line for r in todo),
                      clf.predict([(r.report.title, r.report.description) for r in todo]), strict=True))
     for row in parsed:

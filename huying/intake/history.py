@@ -43,7 +43,7 @@ from sqlalchemy.orm import Session
 from huying.cases import deadlines
 from huying.cases import service as svc
 from huying.cases.errors import InvalidInput
-from huying.cases.models import Case, CaseEvent, h3_cell_of
+from huying.cases.models import Case, CaseEvent
 from huying.cases.policy import Actor
 from huying.cases.service import Satisfaction
 from huying.cases.workflow import Action, IllegalTransition, Status, System, next_status
@@ -105,7 +105,6 @@ class HistoryReport(Outcome):
     classified: int = 0
     uncategorised: int = 0
     events: int = 0
-    rollup_rows: int = 0
 
     def details(self) -> dict[str, Any]:
         return {"events": self.events, "classified": self.classified, "uncategorised": self.uncategorised,
@@ -201,7 +200,6 @@ def _resolve(session: Session, actor: Actor, rows: list[HistoryRow], rep: Histor
     classifier's when confident, in one batch) and its unit; a row that fails is a problem."""
     from huying.cases import categories
     from huying.geo import service as geo
-    from huying.geo.models import City
     from huying.intake.service import ReportIn, classify
     from huying.triage.versions import current_classifier
 
@@ -210,7 +208,7 @@ def _resolve(session: Session, actor: Actor, rows: list[HistoryRow], rep: Histor
     lats = np.array([np.nan if r.lat is None else r.lat for r in rows], dtype=np.float64)
     grid_ids = geo.locate_many(session, city_id, lons, lats) if rows else np.empty(0, dtype=np.int64)
     paths = geo.grid_paths(session, city_id)
-    city_code = session.scalar(select(City.code).where(City.id == city_id)) or ""
+    city_code = svc.city_code(session, city_id)
     todo = [r for r in rows if not r.category]
     predictions = {}
     if todo:
@@ -289,20 +287,13 @@ def _build(actor: Actor, item: _Resolved, case_id: int, code: str, source: str) 
     """The case row and its events, the row made from the events' ``set`` payloads (so that
     folding the events gives the row)."""
     r = item.row
-    anonymous = r.anonymous or actor.user_id is None
     reported_iso, closed_iso = _iso(r.reported_at), _iso(r.closed_at)
-    reported: dict[str, Any] = {
-        "code": code, "title": r.title, "description": r.detail, "category_id": item.category_id,
-        "priority": r.priority, "channel": r.channel, "lon": r.lon, "lat": r.lat,
-        "h3_cell": h3_cell_of(r.lon, r.lat), "address": r.address, "grid_id": item.grid_id,
-        "grid_path": item.grid_path, "reporter_kind": "anonymous" if anonymous else "staff",
-        "reporter_id": None if anonymous else actor.user_id, "reporter_contact": r.contact,
-        "unit_id": None, "unit_path": None, "handling_level": "community", "rework_count": 0,
-        "escalations": 0, "ever_overdue": False, "created_at": reported_iso, "extension_days": None,
-        "resolution": None, "reject_reason": None, "satisfaction": None, "duplicate_of_id": None,
-        "closed_at": None, "due_at": None, "sweep_at": None, "warned": False, "overdue_periods": 0,
-        "status": Status.NEW.value, "updated_at": reported_iso, "version": 1,
-    }
+    reported = svc.new_case_fields(
+        actor, code=code, title=r.title, description=r.detail, category_id=item.category_id,
+        priority=r.priority, channel=r.channel, lon=r.lon, lat=r.lat, address=r.address,
+        grid=(item.grid_id, item.grid_path), anonymous=r.anonymous, contact=r.contact, now=r.reported_at)
+    reported.update(created_at=reported_iso, due_at=None, sweep_at=None, warned=False, overdue_periods=0,
+                    status=Status.NEW.value, updated_at=reported_iso, version=1)
     imported = {"file": source, "line": r.line, **({"ref": r.ref} if r.ref else {})}
     sets: list[tuple[dt.datetime, int | None, str, Action, Status | None, Status, dict[str, Any],
                      dict[str, Any] | None]] = [
@@ -371,7 +362,6 @@ def import_history(
     """Check, resolve and write the rows in the session's transaction (no commit: the caller
     commits when ``report.stored``). ``rows`` are read as they come (a file's rows are not
     all kept as text)."""
-    from huying.intake.service import _city_code
     from huying.metrics import rollup
 
     rep = HistoryReport(mode=mode.value)
@@ -396,7 +386,7 @@ def import_history(
         return rep
     del parsed
     # codes: the city's own sequence of the year each case was reported (city time)
-    city_code = _city_code(session, actor.city_id)
+    city_code = svc.city_code(session, actor.city_id)
     zone = deadlines.zone()
     years = [it.row.reported_at.astimezone(zone).year for it in resolved]
     next_seq = {y: svc.take_seqs(session, actor.city_id, y, k) for y, k in sorted(Counter(years).items())}
@@ -430,7 +420,7 @@ def import_history(
         rep.events += len(events)
         if progress is not None:
             progress(min(lo + CHUNK, len(resolved)), len(resolved))
-    rep.rollup_rows = sums.write(conn, actor.city_id)
+    sums.write(conn, actor.city_id)
     rep.imported = len(resolved)
     rep.first_code, rep.last_code = min(codes), max(codes)
     rep.stored = mode is Mode.SKIP_BAD or not rep.problems

@@ -94,18 +94,6 @@ class IntakeResult:
 # --------------------------------------------------------------------------- helpers
 
 
-def _city_code(session: Session, city_id: int) -> str:
-    from huying.geo.models import City
-
-    codes: dict[int, str | None] = session.info.setdefault("huying.city_codes", {})
-    if city_id not in codes:
-        codes[city_id] = session.scalar(select(City.code).where(City.id == city_id))
-    code = codes[city_id]
-    if code is None:
-        raise InvalidInput("unknown city", "city")
-    return code
-
-
 @dataclass(frozen=True)
 class _Cat:
     id: int
@@ -197,7 +185,7 @@ def classify(session: Session, city_id: int, report: ReportIn, *,
         if classifier is None:
             from huying.triage.versions import current_classifier
 
-            classifier = current_classifier(_city_code(session, city_id))
+            classifier = current_classifier(svc.city_code(session, city_id))
         prediction = classifier.predict_one(report.title, report.description)
         version = classifier.version
     top = _level1(session, city_id).get(prediction.label)
