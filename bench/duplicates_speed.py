@@ -119,7 +119,7 @@ def measure(backend: str, url: str, smoke: bool) -> None:
     from sqlalchemy import select
     from sqlalchemy.orm import Session
 
-    from huying.cases.models import Category
+    from huying.cityconfig.models import Category
 
     n = dup.MAX_COMPARED
     calls = 5 if smoke else 40

@@ -370,7 +370,7 @@ class CityRef:
 
 def city_ref(engine: Any) -> CityRef:
     """The city of a database holding the demo city (as ``_city.build_city`` left it)."""
-    from huying.cases.models import Category
+    from huying.cityconfig.models import Category
     from huying.geo.models import Level, Node
     from huying.orgs.models import Organisation
 

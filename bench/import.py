@@ -61,7 +61,7 @@ def make_csv(path: Path, city, n: int, seed: int) -> None:  # type: ignore[no-un
     from sqlalchemy import select
     from sqlalchemy.orm import Session
 
-    from huying.cases.models import Category
+    from huying.cityconfig.models import Category
     from huying.geo.models import Node
     from huying.orgs.models import Organisation
 

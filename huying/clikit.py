@@ -11,8 +11,8 @@ from typing import Any, NoReturn
 import typer
 from sqlalchemy.orm import Session
 
-from huying.cases.errors import CaseError, InvalidInput
 from huying.cases.workflow import IllegalTransition
+from huying.errors import CaseError, InvalidInput
 from huying.geo.service import GeoError
 from huying.orgs.service import AccountError
 

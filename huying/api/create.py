@@ -23,9 +23,9 @@ from sqlalchemy.orm import Session
 
 from huying.api.models import IdempotencyKey
 from huying.cases import service as svc
-from huying.cases.errors import InvalidInput, NotVisible
 from huying.cases.models import Case
 from huying.cases.policy import Actor
+from huying.errors import InvalidInput, NotVisible
 
 KEY_MAX = 200
 

@@ -10,8 +10,8 @@ from fastapi.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from huying.api.ratelimit import RateLimited
-from huying.cases.errors import CaseError, InvalidInput, StaleVersion
 from huying.cases.workflow import IllegalTransition
+from huying.errors import CaseError, InvalidInput, StaleVersion
 from huying.geo.service import CityNotFound, GeoError, NodeNotFound
 from huying.orgs.service import AccountError
 

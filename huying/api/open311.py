@@ -39,14 +39,15 @@ from huying.api import coords, create
 from huying.api.models import Open311Request
 from huying.api.ratelimit import limit_anonymous
 from huying.cases import service as svc
-from huying.cases.errors import CaseError, InvalidInput, NotPermitted, NotVisible
-from huying.cases.models import Case, CaseEvent, Category
+from huying.cases.models import Case, CaseEvent
 from huying.cases.policy import Actor, public_point
 from huying.cases.present import PUBLIC_ACTIONS
 from huying.cases.routes import Now
-from huying.cases.sla import Priority
 from huying.cases.workflow import FINAL, Status
+from huying.cityconfig.models import Category
+from huying.cityconfig.sla import Priority
 from huying.deps import SessionDep
+from huying.errors import CaseError, InvalidInput, NotPermitted, NotVisible
 from huying.geo import service as geo
 from huying.geo.models import City, Level, Node
 from huying.orgs import tokens

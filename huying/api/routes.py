@@ -17,12 +17,14 @@ from huying.api.errors import reject_nul_body
 from huying.api.ratelimit import limit_anonymous
 from huying.api.scope import CityId
 from huying.auth import CurrentActor, CurrentUser
-from huying.cases import present, sla, sla_rules, workflow
-from huying.cases.errors import InvalidInput, NotVisible
-from huying.cases.models import Case, Category, SlaRuleRow
+from huying.cases import present, workflow
+from huying.cases.models import Case
 from huying.cases.policy import check_admin, check_node
 from huying.cases.routes import Now, paginate
+from huying.cityconfig import sla, sla_rules
+from huying.cityconfig.models import Category, SlaRuleRow
 from huying.deps import SessionDep
+from huying.errors import InvalidInput, NotVisible
 from huying.geo import service as geo
 from huying.geo.models import Node
 from huying.metrics import rollup as metrics

@@ -16,13 +16,14 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from huying.cases import deadlines, service
-from huying.cases.errors import CaseError, StaleVersion
+from huying.cases import service
 from huying.cases.models import Case, CaseEvent, Ledger, Milestone, SupervisionNotice
 from huying.cases.policy import Actor
-from huying.cases.sla import Step
 from huying.cases.workflow import STEP_OF_STATUS, Action, IllegalTransition, Status
+from huying.cityconfig import deadlines
+from huying.cityconfig.sla import Step
 from huying.config import get_settings
+from huying.errors import CaseError, StaleVersion
 from huying.geo.models import Level, Node
 
 log = logging.getLogger("huying.sweeper")

@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ColumnElement, and_, false, or_, select, true
 from sqlalchemy.orm import Session
 
-from huying.cases.errors import NotPermitted, NotVisible
-from huying.cases.models import Case, CaseCohandler, SupervisionNotice
+from huying.cases.models import Case, CaseCohandler, CaseReporter, SupervisionNotice
 from huying.cases.workflow import (
     IMPORTED_ONLY,
     TABLE,
@@ -28,7 +27,7 @@ from huying.cases.workflow import (
     allowed_actions,
     next_status,
 )
-from huying.intake.models import CaseReporter
+from huying.errors import NotPermitted, NotVisible
 from huying.orgs.models import Role
 
 if TYPE_CHECKING:

@@ -13,10 +13,11 @@ from sqlalchemy.orm import Session
 
 from huying.cases import record
 from huying.cases import service as svc
-from huying.cases.errors import InvalidInput
-from huying.cases.models import Case, Category, SupervisionNotice
+from huying.cases.models import Case, SupervisionNotice
 from huying.cases.policy import Actor, allowed_for, public_point, sees_report_in_full
 from huying.cases.workflow import FINAL, STATUS_ZH, Status
+from huying.cityconfig.models import Category
+from huying.errors import InvalidInput
 from huying.geo.models import Node
 from huying.orgs.models import Organisation, Role, User
 

@@ -20,12 +20,13 @@ from huying.api.ratelimit import limit_anonymous
 from huying.auth import CurrentActor
 from huying.cases import present, workflow
 from huying.cases import service as svc
-from huying.cases.errors import InvalidInput, NotVisible, StaleVersion
-from huying.cases.models import Case, Category, SupervisionNotice
+from huying.cases.models import Case, SupervisionNotice
 from huying.cases.policy import Actor, check_act, visible_filter
 from huying.cases.schemas import ActionIn, CaseCreate, CasePage, CaseRead, NoticeRead, NoticeReply
+from huying.cityconfig.models import Category
 from huying.db import utcnow
 from huying.deps import SessionDep
+from huying.errors import InvalidInput, NotVisible, StaleVersion
 from huying.geo import service as geo
 from huying.orgs.models import Organisation
 

@@ -25,24 +25,25 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from huying.cases import deadlines, notify, policy
-from huying.cases.errors import InvalidInput, NotVisible, StaleVersion
+from huying.cases import notify, policy
 from huying.cases.models import (
     Attachment,
     Case,
     CaseCohandler,
     CaseCounter,
     CaseEvent,
-    Category,
     Ledger,
     Milestone,
     SupervisionNotice,
     h3_cell_of,
 )
 from huying.cases.policy import Actor, check_act, visible_filter
-from huying.cases.sla import Priority, Step
 from huying.cases.workflow import FINAL, STEP_OF_STATUS, Action, Status
+from huying.cityconfig import deadlines
+from huying.cityconfig.models import Category
+from huying.cityconfig.sla import Priority, Step
 from huying.config import get_settings
+from huying.errors import InvalidInput, NotVisible, StaleVersion
 from huying.geo.models import Level, Node
 from huying.orgs.models import Organisation, OrgKind
 
@@ -572,7 +573,7 @@ def report(
         raise InvalidInput("the address could not be placed on the map; give lon/lat", "location")
     cat_id = None
     if category:
-        from huying.cases import categories
+        from huying.cityconfig import categories
 
         cat = categories.find(session, actor.city_id, category)
         if cat is None:
@@ -616,7 +617,7 @@ def classify(session: Session, case: Case, actor: Actor, *, category: str | None
     """Set the category and/or the priority of a new case (the dispatch deadline follows)."""
     changes: dict[str, Any] = {}
     if category:
-        from huying.cases import categories
+        from huying.cityconfig import categories
 
         cat = categories.find(session, case.city_id, category)
         if cat is None:
@@ -872,7 +873,7 @@ def reply_notice(session: Session, notice: SupervisionNotice, actor: Actor, *, r
     if notice.replied_at is not None:
         raise InvalidInput("this notice has already been answered", "reply")
     if not policy.can_reply(session, actor, notice):
-        from huying.cases.errors import NotPermitted
+        from huying.errors import NotPermitted
 
         raise NotPermitted("only the unit the notice was sent to may answer it")
     done = session.execute(
@@ -969,7 +970,7 @@ def _merged_ids(session: Session, case: Case) -> list[int]:
 
 def coreporters_of(session: Session, case: Case) -> list[Any]:
     """The co-reporters of a case (``CaseReporter`` rows), in the order they joined."""
-    from huying.intake.models import CaseReporter
+    from huying.cases.models import CaseReporter
 
     return list(session.scalars(
         select(CaseReporter).where(CaseReporter.case_id == case.id).order_by(CaseReporter.id)))
@@ -992,7 +993,7 @@ _MERGED_IDS = (select(Case.id).where(Case.duplicate_of_id == bindparam("primary"
 
 @functools.cache
 def _coreporters_stmt() -> Any:
-    from huying.intake.models import CaseReporter
+    from huying.cases.models import CaseReporter
 
     return (select(CaseReporter.user_id, CaseReporter.contact)
             .where(CaseReporter.case_id.in_(bindparam("ids", expanding=True)))
@@ -1005,7 +1006,7 @@ def _handled_recipients_stmt() -> Any:
     reporters of the cases merged into it, then their co-reporters (each in id order)."""
     from sqlalchemy import literal, union_all
 
-    from huying.intake.models import CaseReporter
+    from huying.cases.models import CaseReporter
 
     primary: Any = bindparam("id")
     merged = (Case.duplicate_of_id == primary, Case.status == Status.MERGED.value)
@@ -1093,7 +1094,7 @@ def join(session: Session, case: Case, actor: Actor, *, now: dt.datetime, lon: f
          expected_version: int | None = None) -> Case:
     """Join ``case`` as a co-reporter (the reporter answered "yes, it is this one"). The
     reporter's point, when given, must lie within the duplicate radius of the case."""
-    from huying.intake.models import CaseReporter
+    from huying.cases.models import CaseReporter
     from huying.triage.duplicates import haversine_m
 
     user_id = None if anonymous or actor.user_id is None else actor.user_id

@@ -35,7 +35,7 @@ from sqlalchemy import bindparam, delete, func, insert, inspect, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.schema import Table
 
-from huying.cases import holidays
+from huying.cityconfig import holidays
 from huying.contact.models import Household
 from huying.db import Base, import_all_models
 from huying.demo.partition import allocate, dissolve, partition_many, round_coverage, sample_points

@@ -27,12 +27,14 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from huying.cases import categories, jobs
+from huying.cases import jobs
 from huying.cases import service as svc
-from huying.cases.errors import CaseError
-from huying.cases.models import Case, Category
+from huying.cases.models import Case
 from huying.cases.policy import Actor
 from huying.cases.workflow import IllegalTransition, Status
+from huying.cityconfig import categories
+from huying.cityconfig.models import Category
+from huying.errors import CaseError
 from huying.geo.models import Level, Node
 from huying.intake.service import ReportIn, intake
 from huying.orgs.models import Department, Organisation, OrgKind, Role, User

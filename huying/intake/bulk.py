@@ -23,11 +23,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from huying.cases import service as svc
-from huying.cases.errors import CaseError, InvalidInput
 from huying.cases.policy import Actor
 from huying.cases.service import Channel
-from huying.cases.sla import Priority
 from huying.cases.workflow import IllegalTransition
+from huying.cityconfig.sla import Priority
+from huying.errors import CaseError, InvalidInput
 from huying.intake.service import ReportIn, intake
 
 COLUMNS = ("title", "detail", "lon", "lat", "address", "category", "priority", "channel",

@@ -33,9 +33,9 @@ def _import(file: Path, as_user: str, mode: str, now: str | None, progress: bool
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-    from huying.cases.errors import CaseError
     from huying.config import get_settings
     from huying.db import make_engine
+    from huying.errors import CaseError
     from huying.intake.bulk import FileError, Mode, savepoint_engine
 
     moment = parse_now(now)

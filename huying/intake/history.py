@@ -40,13 +40,13 @@ from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
-from huying.cases import deadlines
 from huying.cases import service as svc
-from huying.cases.errors import InvalidInput
 from huying.cases.models import Case, CaseEvent
 from huying.cases.policy import Actor
 from huying.cases.service import Satisfaction
 from huying.cases.workflow import Action, IllegalTransition, Status, System, next_status
+from huying.cityconfig import deadlines
+from huying.errors import InvalidInput
 from huying.intake.bulk import (
     COLUMNS,
     FileError,
@@ -198,7 +198,7 @@ def _known_refs(session: Session, city_id: int, refs: list[str]) -> dict[str, st
 def _resolve(session: Session, actor: Actor, rows: list[HistoryRow], rep: HistoryReport) -> list[_Resolved]:
     """Locate every row (one ``locate_many``), find its category (the ledger's, else the
     classifier's when confident, in one batch) and its unit; a row that fails is a problem."""
-    from huying.cases import categories
+    from huying.cityconfig import categories
     from huying.geo import service as geo
     from huying.intake.service import ReportIn, classify
     from huying.triage.versions import current_classifier

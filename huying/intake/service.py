@@ -28,12 +28,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from huying.cases import config_cache
 from huying.cases import service as svc
-from huying.cases.errors import InvalidInput
-from huying.cases.models import Case, Category
+from huying.cases.models import Case
 from huying.cases.policy import Actor
+from huying.cityconfig import config_cache
+from huying.cityconfig.models import Category
 from huying.config import get_settings
+from huying.errors import InvalidInput
 from huying.triage import duplicates as dup
 from huying.triage import routing
 from huying.triage.classifier import Prediction, TextClassifier
@@ -174,7 +175,7 @@ def classify(session: Session, city_id: int, report: ReportIn, *,
              classifier: TextClassifier | None = None) -> tuple[str, _Cat | None, Prediction | None, str | None]:
     """(source, category, prediction, model version) for a report."""
     if report.category:
-        from huying.cases import categories
+        from huying.cityconfig import categories
 
         cat = categories.find(session, city_id, report.category)
         if cat is None:

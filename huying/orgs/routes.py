@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from huying.api.errors import reject_nul_body
 from huying.api.ratelimit import limit_anonymous
 from huying.api.scope import CityId
-from huying.cases.errors import InvalidInput, NotVisible
 from huying.deps import SessionDep
+from huying.errors import InvalidInput, NotVisible
 from huying.geo import service as geo
 from huying.geo.models import Node
 from huying.orgs.models import Organisation, OrgKind

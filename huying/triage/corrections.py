@@ -28,7 +28,8 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from huying.cases.models import Case, CaseEvent, Category
+from huying.cases.models import Case, CaseEvent
+from huying.cityconfig.models import Category
 from huying.triage.classifier import Config, TextClassifier
 from huying.triage.evaluation import evaluate
 from huying.triage.versions import models_dir

@@ -38,8 +38,9 @@ import scipy.sparse as sp
 from sqlalchemy import Executable, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
-from huying.cases.models import H3_RESOLUTION, Case, Category
+from huying.cases.models import H3_RESOLUTION, Case
 from huying.cases.workflow import OPEN, Status
+from huying.cityconfig.models import Category
 from huying.triage.features import ngram_keys
 
 #: Similarity from which a candidate is shown to the reporter as likely the same problem.

@@ -27,10 +27,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from huying.cases import config_cache
-from huying.cases.errors import NotVisible, SettingError
-from huying.cases.models import Category
+from huying.cityconfig import config_cache
+from huying.cityconfig.models import Category
 from huying.db import utcnow
+from huying.errors import NotVisible, SettingError
 from huying.geo.models import Level, Node
 from huying.orgs.models import Department, Organisation, OrgKind
 from huying.triage.models import RoutingRule

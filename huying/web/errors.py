@@ -8,15 +8,12 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import (
-    http_exception_handler,
-    request_validation_exception_handler,
-)
+from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 
-from huying.cases.errors import CaseError, IllegalTransition
+from huying.errors import CaseError, IllegalTransition
 from huying.web.deps import LoginRequired, login_url
 from huying.web.middleware import security_headers
 from huying.web.templating import render

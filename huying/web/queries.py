@@ -17,9 +17,10 @@ from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from huying.cases import service as svc
-from huying.cases.models import Case, CaseEvent, Category, Ledger, Milestone, SupervisionNotice
+from huying.cases.models import Case, CaseEvent, Ledger, Milestone, SupervisionNotice
 from huying.cases.policy import Actor, can_reply, visible_filter
 from huying.cases.workflow import FINAL, Status
+from huying.cityconfig.models import Category
 from huying.geo.models import Level, Node
 from huying.metrics.service import CLOSING, RECEIVING
 from huying.orgs.models import Organisation, Role
@@ -90,7 +91,7 @@ def tab_counts(session: Session, actor: Actor, now: dt.datetime) -> dict[str, in
 
 def my_reports(session: Session, actor: Actor, limit: int = 100) -> list[Case]:
     """The cases the actor reported, or joined as a co-reporter, newest first."""
-    from huying.intake.models import CaseReporter
+    from huying.cases.models import CaseReporter
 
     if actor.user_id is None:
         return []

@@ -63,7 +63,7 @@ class Api:
 
 def reset_caches() -> None:
     from huying import config, db
-    from huying.cases import deadlines
+    from huying.cityconfig import deadlines
 
     config.get_settings.cache_clear()
     db.get_engine.cache_clear()

@@ -12,8 +12,8 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from huying.cases import categories
 from huying.cases.models import Case, CaseEvent
+from huying.cityconfig import categories
 from huying.demo.build import Sizes, build
 from huying.demo.cases import build_cases
 from huying.geo.models import Node

@@ -19,9 +19,9 @@ import pytest
 from shapely.geometry import box
 from sqlalchemy.orm import Session
 
-from huying.cases import categories
 from huying.cases import service as svc
 from huying.cases.policy import Actor
+from huying.cityconfig import categories
 from huying.geo import service as geo
 from huying.geo.models import Level, Node
 from huying.orgs.models import Department, Organisation, OrgKind, Role

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from huying.cases.calendar import (
+from huying.cityconfig.calendar import (
     CalendarDay,
     CalendarError,
     DayKind,

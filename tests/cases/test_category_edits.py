@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from huying.cases import categories
-from huying.cases.errors import InvalidInput, SettingError
-from huying.cases.models import Category
+from huying.cityconfig import categories
+from huying.cityconfig.models import Category
+from huying.errors import InvalidInput, SettingError
 from tests.cases.conftest import World
 
 

@@ -8,8 +8,8 @@ import pytest
 
 from huying.cases import record
 from huying.cases import service as svc
-from huying.cases.errors import InvalidInput, NotPermitted, NotVisible
 from huying.cases.workflow import IllegalTransition, Status
+from huying.errors import InvalidInput, NotPermitted, NotVisible
 from tests.cases.conftest import T0, World
 
 

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from huying.cases import jobs, notify
 from huying.cases import service as svc
-from huying.cases.errors import StaleVersion
 from huying.cases.models import Case, CaseEvent, OutboxMessage, SupervisionNotice
+from huying.errors import StaleVersion
 from huying.geo import service as geo
 from tests.cases.conftest import T0, World, build_world
 

@@ -11,10 +11,10 @@ from sqlalchemy import inspect
 
 from huying.cases import jobs, record
 from huying.cases import service as svc
-from huying.cases.errors import InvalidInput
 from huying.cases.models import Case
 from huying.cases.policy import allowed_for
 from huying.cases.workflow import Action, Status
+from huying.errors import InvalidInput
 from tests.cases.conftest import T0, World
 
 UNITS = ["441900101001-party", "441900101001001-team", "441900101-dept-urban_management",

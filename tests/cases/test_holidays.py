@@ -11,11 +11,11 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from huying.cases import config_cache, deadlines, holidays
 from huying.cases import service as svc
-from huying.cases.calendar import DayKind, shipped_days
-from huying.cases.errors import SettingError
-from huying.cases.models import CalendarDayRow, ConfigVersion
+from huying.cityconfig import config_cache, deadlines, holidays
+from huying.cityconfig.calendar import DayKind, shipped_days
+from huying.cityconfig.models import CalendarDayRow, ConfigVersion
+from huying.errors import SettingError
 from tests.cases.conftest import World, build_world
 
 CST = dt.timezone(dt.timedelta(hours=8))

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from huying.cases import service as svc
-from huying.cases.errors import InvalidInput
 from huying.cases.models import Ledger
+from huying.errors import InvalidInput
 from huying.orgs.models import Role, User
 from huying.orgs.service import create_user
 from tests.cases.conftest import World

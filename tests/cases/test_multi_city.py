@@ -6,8 +6,8 @@ import pytest
 from shapely.geometry import box
 
 from huying.cases import service as svc
-from huying.cases.errors import InvalidInput, NotVisible
 from huying.cases.policy import Actor
+from huying.errors import InvalidInput, NotVisible
 from huying.geo import service as geo
 from huying.geo.models import Level, Node
 from huying.orgs.models import Role

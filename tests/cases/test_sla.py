@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from huying.cases.calendar import default_calendar
-from huying.cases.sla import (
+from huying.cityconfig.calendar import default_calendar
+from huying.cityconfig.sla import (
     DEFAULT_RULES,
     NoRuleError,
     Priority,

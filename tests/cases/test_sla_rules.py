@@ -9,10 +9,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from huying.cases import deadlines, sla_rules
-from huying.cases.errors import SettingError
-from huying.cases.models import SlaRuleRow
-from huying.cases.sla_rules import RuleIn
+from huying.cityconfig import deadlines, sla_rules
+from huying.cityconfig.models import SlaRuleRow
+from huying.cityconfig.sla_rules import RuleIn
+from huying.errors import SettingError
 from tests.cases.conftest import World
 
 CST = dt.timezone(dt.timedelta(hours=8))

@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from huying.cases import jobs
 from huying.cases import service as svc
-from huying.cases.errors import InvalidInput, NotPermitted
 from huying.cases.models import SupervisionNotice
 from huying.cases.workflow import Status
+from huying.errors import InvalidInput, NotPermitted
 from tests.cases.conftest import World
 
 CST = dt.timezone(dt.timedelta(hours=8))
@@ -35,9 +35,9 @@ def test_handling_deadline_skips_the_national_day_holiday(world: World) -> None:
 
 def test_urgent_cases_get_shorter_deadlines_and_category_rules_apply(world: World) -> None:
     s = world.session
-    from huying.cases import deadlines
-    from huying.cases.categories import get_by_code
-    from huying.cases.models import SlaRuleRow
+    from huying.cityconfig import deadlines
+    from huying.cityconfig.categories import get_by_code
+    from huying.cityconfig.models import SlaRuleRow
 
     cat = get_by_code(s, world.city_id, "08")  # a level-1 category of the shipped tree
     assert cat is not None

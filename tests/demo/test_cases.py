@@ -83,8 +83,8 @@ def test_a_block_that_fails_is_run_again_case_by_case_with_the_same_stories(
         backend: str, databases: Databases, monkeypatch: pytest.MonkeyPatch) -> None:
     """The demo commits a block of cases at once; a refusal inside a block rolls the block
     back (accounts made in it included) and runs it again command by command."""
-    from huying.cases.errors import StaleVersion
     from huying.demo import cases as demo_cases
+    from huying.errors import StaleVersion
 
     monkeypatch.setattr(demo_cases, "_BLOCK", 20)
     plain = _small_city(backend, databases)

@@ -14,13 +14,7 @@ from hypothesis import strategies as st
 from shapely.geometry import Polygon, shape
 from shapely.geometry.base import BaseGeometry
 
-from huying.demo.partition import (
-    GRID_SIZE,
-    allocate,
-    partition,
-    partition_many,
-    round_coverage,
-)
+from huying.demo.partition import GRID_SIZE, allocate, partition, partition_many, round_coverage
 from tests.conftest import SHARED_DATA
 
 

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from huying.cases import service as svc
-from huying.cases.errors import InvalidInput
 from huying.cases.models import Case, CaseEvent
 from huying.cli import app
+from huying.errors import InvalidInput
 from huying.intake.bulk import FileError, Mode
 from huying.intake.history import import_history, parse_history_row, read_history, run
 from huying.metrics import rollup

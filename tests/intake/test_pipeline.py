@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from huying.cases import service as svc
-from huying.cases.errors import InvalidInput
-from huying.cases.models import Case, CaseEvent, Category
+from huying.cases.models import Case, CaseEvent
+from huying.cityconfig.models import Category
+from huying.errors import InvalidInput
 from huying.intake.service import ReportIn, intake
 from huying.triage.classifier import Prediction, default_classifier
 from huying.triage.models import RoutingRule

@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import select
 
 from huying.cases import service as svc
-from huying.cases.errors import InvalidInput, NotPermitted, NotVisible
 from huying.cases.models import H3_RESOLUTION, OutboxMessage
 from huying.cases.policy import can_see
 from huying.cases.workflow import IllegalTransition
+from huying.errors import InvalidInput, NotPermitted, NotVisible
 from huying.intake.service import ReportIn, intake, join
 from huying.triage import duplicates as dup
 from huying.triage.classifier import Prediction

@@ -9,8 +9,8 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from huying.cases import categories
-from huying.cases.errors import NotVisible
+from huying.cityconfig import categories
+from huying.errors import NotVisible
 from huying.triage import routing
 from huying.triage.models import RoutingRule
 from huying.triage.routing import RuleError, RuleIn, Target
@@ -100,8 +100,8 @@ def test_a_rule_of_another_city_is_not_visible(world: World) -> None:
 def test_a_rule_stored_by_another_process_routes_the_next_request(fresh_engine: Engine) -> None:
     """Rules are kept per process (config_cache): a process that never saw the edit uses it
     at its next session, because the edit bumped the routing version row."""
-    from huying.cases import config_cache
-    from huying.cases.models import ConfigVersion
+    from huying.cityconfig import config_cache
+    from huying.cityconfig.models import ConfigVersion
     from huying.geo import service as geo
 
     geo.clear_index_cache()

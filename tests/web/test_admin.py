@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from huying.cases import deadlines
-from huying.cases.models import CalendarDayRow, Category, SlaRuleRow
+from huying.cityconfig import deadlines
+from huying.cityconfig.models import CalendarDayRow, Category, SlaRuleRow
 from huying.geo.models import City, Node
 from huying.triage import routing
 from huying.triage.models import RoutingRule
@@ -148,7 +148,7 @@ def test_an_admin_adds_renames_and_disables_a_category(
     assert post(admin, "/admin/categories/01.Z1/active", {"parent": "01", "active": "0"}).status_code == 303
     city_session.expire_all()
     assert not cat.active and not leaf.active
-    from huying.cases import categories
+    from huying.cityconfig import categories
     from huying.web.queries import category_choices
 
     offered = {c.code for top, kids in category_choices(city_session, cat.city_id) for c in (top, *kids)}

@@ -8,7 +8,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from huying.cases.models import Case, SlaRuleRow
+from huying.cases.models import Case
+from huying.cityconfig.models import SlaRuleRow
 from tests.web.scene import (
     HTML,
     HUMEN_GRID,

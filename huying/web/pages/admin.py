@@ -13,14 +13,14 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import func, select
 
-from huying.cases import categories as cats
-from huying.cases import holidays as cal
-from huying.cases import sla, sla_rules
-from huying.cases.calendar import DayKind
-from huying.cases.errors import NotVisible, SettingError
-from huying.cases.models import Category
 from huying.cases.policy import Actor, check_admin
+from huying.cityconfig import categories as cats
+from huying.cityconfig import holidays as cal
+from huying.cityconfig import sla, sla_rules
+from huying.cityconfig.calendar import DayKind
+from huying.cityconfig.models import Category
 from huying.deps import SessionDep
+from huying.errors import NotVisible, SettingError
 from huying.geo import service as geo
 from huying.geo.models import Node
 from huying.orgs.models import Department, Organisation, OrgKind, Role, User

@@ -15,12 +15,12 @@ from starlette.datastructures import FormData, UploadFile
 
 from huying.cases import policy, present
 from huying.cases import service as svc
-from huying.cases.errors import InvalidInput, NotVisible
 from huying.cases.models import Attachment, Case, Ledger, Milestone, SupervisionNotice
 from huying.cases.policy import Actor, allowed_for
 from huying.cases.workflow import Action
 from huying.config import get_settings
 from huying.deps import SessionDep
+from huying.errors import InvalidInput, NotVisible
 from huying.orgs.models import Organisation, Role
 from huying.web import queries
 from huying.web.deps import PageActor

@@ -7,8 +7,8 @@ import datetime as dt
 from fastapi import Request
 from starlette.responses import RedirectResponse
 
-from huying.cases.errors import InvalidInput
 from huying.db import utcnow
+from huying.errors import InvalidInput
 
 
 def now() -> dt.datetime:

@@ -10,12 +10,12 @@ from sqlalchemy import select
 
 from huying.cases import present
 from huying.cases import service as svc
-from huying.cases.errors import InvalidInput, NotVisible
 from huying.cases.models import Case
 from huying.cases.policy import Actor, can_see, public_point
 from huying.cases.workflow import Status
 from huying.config import get_settings
 from huying.deps import SessionDep
+from huying.errors import InvalidInput, NotVisible
 from huying.geo import service as geo
 from huying.intake import service as intake_svc
 from huying.intake.service import ReportIn, intake

@@ -28,7 +28,7 @@ STATUSES = [s.value for s in Status if s is not Status.START]
 
 def _forbid_residents(actor: Actor) -> None:
     if actor.role == Role.RESIDENT:
-        from huying.cases.errors import NotPermitted
+        from huying.errors import NotPermitted
 
         raise NotPermitted("the workbench is for staff")
 
@@ -93,7 +93,7 @@ def ledger(request: Request, session: SessionDep, actor: PageActor, node: str = 
 
 def _node_in_scope(session: SessionDep, actor: Actor, code: str) -> Node:
     """The node asked for (default: the actor's own); outside the scope it is a 403."""
-    from huying.cases.errors import NotPermitted, NotVisible
+    from huying.errors import NotPermitted, NotVisible
 
     node: Node | None
     if code:

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from huying.cases.models import CalendarDayRow
+from huying.cityconfig.models import CalendarDayRow
 from tests.web.browser.helpers import Page, expect, sign_in
 
 pytestmark = pytest.mark.browser

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from huying.cases import config_cache, sla
-from huying.cases.errors import NotVisible, SettingError
-from huying.cases.models import Category, SlaRuleRow
+from huying.cityconfig import config_cache, sla
+from huying.cityconfig.models import Category, SlaRuleRow
+from huying.errors import NotVisible, SettingError
 
 #: The largest allowed time of a rule, in its unit.
 MAX_AMOUNT = 10_000.0

@@ -518,7 +518,7 @@ def shipped_days() -> tuple[CalendarDay, ...]:
 def default_calendar() -> WorkCalendar:
     """The shipped calendar (:func:`shipped_days`) in the zone of the settings
     (``HUYING_TIMEZONE``, Asia/Shanghai by default). Cached: build it once per process.
-    A city's own calendar is ``huying.cases.holidays.calendar_of``."""
+    A city's own calendar is ``huying.cityconfig.holidays.calendar_of``."""
     from huying.config import get_settings
 
     return WorkCalendar(shipped_days(), tz=get_settings().timezone)

@@ -15,8 +15,8 @@ import datetime as dt
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from huying.cases import config_cache
-from huying.cases.calendar import (
+from huying.cityconfig import config_cache
+from huying.cityconfig.calendar import (
     CalendarDay,
     DayKind,
     DayProblem,
@@ -25,9 +25,9 @@ from huying.cases.calendar import (
     default_calendar,
     shipped_days,
 )
-from huying.cases.errors import SettingError
-from huying.cases.models import CalendarDayRow
+from huying.cityconfig.models import CalendarDayRow
 from huying.config import get_settings
+from huying.errors import SettingError
 
 #: ``source`` of a day added on the administration page.
 ADMIN_SOURCE = "admin"

@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from huying.cases import config_cache, holidays, sla
-from huying.cases.calendar import WorkCalendar
-from huying.cases.models import Category, SlaRuleRow
+from huying.cityconfig import config_cache, holidays, sla
+from huying.cityconfig.calendar import WorkCalendar
+from huying.cityconfig.models import Category, SlaRuleRow
 from huying.config import get_settings
 
 

@@ -24,7 +24,7 @@ from decimal import Decimal
 from enum import StrEnum
 from numbers import Real
 
-from huying.cases.calendar import WorkCalendar
+from huying.cityconfig.calendar import WorkCalendar
 
 __all__ = [
     "DEFAULT_RULES",

@@ -18,9 +18,9 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from huying.cases import config_cache
-from huying.cases.errors import NotVisible, SettingError
-from huying.cases.models import Category
+from huying.cityconfig import config_cache
+from huying.cityconfig.models import Category
+from huying.errors import NotVisible, SettingError
 
 LEVEL1_EN = {
     "交通运输": "Transport",

@@ -23,7 +23,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from huying import freshness
-from huying.cases.models import ConfigVersion
+from huying.cityconfig.models import ConfigVersion
 from huying.db import db_key, utcnow
 
 T = TypeVar("T")
