@@ -109,8 +109,7 @@ def in_process(n: int, seed: int) -> None:
                         intake(s, actor, ReportIn(title=title, description=detail, lon=lon, lat=lat),
                                channel="resident_web", now=now)
                     else:
-                        svc.report(s, actor, title=title, description=detail, lon=lon, lat=lat,
-                                   channel="resident_web", now=now)
+                        svc.report(s, actor, svc.ReportIn(title=title, description=detail, lon=lon, lat=lat), channel="resident_web", now=now)
                 rates[what] = n / (time.perf_counter() - start)
             engine.dispose()
     _emit("intake_reports_per_s", rates["intake"], "reports/s", rates["report"], {"reports": n})

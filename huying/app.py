@@ -82,7 +82,7 @@ def create_app() -> FastAPI:
                 raise
             continue
         app.include_router(getattr(mod, attr))
-    from huying.api import errors as api_errors
+    from huying.http import errors as api_errors
 
     api_errors.install(app)
     setup = _optional("huying.web.setup", "setup")

@@ -26,6 +26,12 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     #: Notification adapter: ``log`` (default), or an importable ``module:Class``.
     notifier: str = "log"
+    #: How long a notification is worth sending, in hours, per kind (the event's action; ``*``
+    #: for the others): past it the message is marked ``expired`` and never sent, so that a
+    #: sender plugged in late does not send stale news. JSON in the environment, e.g.
+    #: ``HUYING_OUTBOX_EXPIRY_HOURS='{"sla_warning": 12, "*": 72}'``.
+    outbox_expiry_hours: dict[str, float] = Field(default_factory=lambda: {
+        "sla_warning": 24.0, "overdue": 72.0, "dispatch": 168.0, "*": 168.0})
     #: Seconds between SLA sweeps inside the server (0 disables the in-server sweeper).
     sla_sweep_interval: int = 60
     #: Freeze what a server worker built at start-up out of the garbage collector's sight: a

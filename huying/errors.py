@@ -1,8 +1,8 @@
-"""Errors of the closed loop, each with the HTTP status the API maps it to."""
+"""The errors of every domain, each with the HTTP status the API maps it to (the lowest
+layer: the domains raise them, ``huying.http.errors`` words them for the API, the CLI and
+the pages)."""
 
 from __future__ import annotations
-
-from huying.cases.workflow import IllegalTransition
 
 __all__ = ["CaseError", "Conflict", "IllegalTransition", "InvalidInput", "NotPermitted", "NotVisible", "SettingError",
            "StaleVersion"]
@@ -56,3 +56,14 @@ class StaleVersion(Conflict):
         super().__init__(
             f"case {code} changed meanwhile (version {expected} expected, now {actual}): reload and try again"
         )
+
+
+class IllegalTransition(Conflict):
+    """The action is not allowed from this status for this role (HTTP 409, listing the
+    actions that are)."""
+
+    def __init__(self, status: str, action: str, role: str, allowed: list[str]) -> None:
+        self.status, self.action, self.role, self.allowed = status, action, role, allowed
+        Exception.__init__(
+            self, f"{action!r} is not allowed for a {role} when the case is {str(status)!r}; "
+            f"allowed: {', '.join(allowed) if allowed else 'nothing'}")

@@ -37,12 +37,10 @@ from sqlalchemy.orm import Session
 
 from huying.api import coords, create
 from huying.api.models import Open311Request
-from huying.api.ratelimit import limit_anonymous
 from huying.cases import service as svc
 from huying.cases.models import Case, CaseEvent
 from huying.cases.policy import Actor, public_point
 from huying.cases.present import PUBLIC_ACTIONS
-from huying.cases.routes import Now
 from huying.cases.workflow import FINAL, Status
 from huying.cityconfig.models import Category
 from huying.cityconfig.sla import Priority
@@ -50,6 +48,9 @@ from huying.deps import SessionDep
 from huying.errors import CaseError, InvalidInput, NotPermitted, NotVisible
 from huying.geo import service as geo
 from huying.geo.models import City, Level, Node
+from huying.http import errors as http_errors
+from huying.http.clock import Now
+from huying.http.ratelimit import limit_anonymous
 from huying.orgs import tokens
 from huying.orgs.models import Organisation, Role
 from huying.orgs.service import AccountError
@@ -655,3 +656,6 @@ def install_demo_api_key(session: Session, city_id: int, *, now: dt.datetime | N
             session.flush()
         tokens.create(session, user, "open311 demo client", now=now, token=DEMO_API_KEY)
     return DEMO_API_KEY
+
+
+http_errors.PATH_FORMATS["/open311/"] = error_response

@@ -13,21 +13,22 @@ from fastapi import Path as FPath
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
-from huying.api.errors import reject_nul_body
-from huying.api.ratelimit import limit_anonymous
 from huying.api.scope import CityId
-from huying.auth import CurrentActor, CurrentUser
 from huying.cases import present, workflow
 from huying.cases.models import Case
 from huying.cases.policy import check_admin, check_node
-from huying.cases.routes import Now, paginate
 from huying.cityconfig import sla, sla_rules
 from huying.cityconfig.models import Category, SlaRuleRow
 from huying.deps import SessionDep
 from huying.errors import InvalidInput, NotVisible
 from huying.geo import service as geo
 from huying.geo.models import Node
+from huying.http.clock import Now
+from huying.http.errors import reject_nul_body
+from huying.http.pagination import paginate
+from huying.http.ratelimit import limit_anonymous
 from huying.metrics import rollup as metrics
+from huying.orgs.auth import CurrentActor, CurrentUser
 from huying.orgs.models import Organisation
 from huying.orgs.routes import router as orgs_router
 

@@ -7,9 +7,9 @@ from typing import Annotated
 
 from fastapi import Depends, Query
 
-from huying.auth import MaybeActor
 from huying.deps import SessionDep
 from huying.geo import service as geo
+from huying.orgs.auth import MaybeActor
 
 
 def city_id(session: SessionDep, actor: MaybeActor,

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from sqlalchemy import select
 
-from huying.cases import present, workflow
+from huying.cases import commands, present, workflow
 from huying.cases import service as svc
 from huying.cases.policy import Actor
 from huying.clikit import EXIT_INVALID, actor_for, clean_errors, emit, fail, parse_now
@@ -73,21 +73,35 @@ def act(
     resolution: str = typer.Option(None, help="How it was resolved (close)."),
     no_followup_reason: str = typer.Option(None, help="Why there was no follow-up (close)."),
     into: str = typer.Option(None, help="The primary case a duplicate is merged into (merge)."),
+    plan: str = typer.Option(None, help="The plan of a ledger (open_ledger)."),
+    milestone: list[str] = typer.Option(None, help="A ledger milestone as 'title@YYYY-MM-DD' (open_ledger, "
+                                        "repeatable); the milestone's id (complete_milestone)."),
+    supervisor: str = typer.Option(None, help="Username of the ledger's supervising leader (open_ledger)."),
+    reply_due: str = typer.Option(None, help="Reply deadline of a supervision notice, ISO date (supervise)."),
     version: int = typer.Option(None, help="Refuse if the case is no longer at this version."),
     now: str = typer.Option(None, help="ISO date-time to act at (default: now)."),
 ) -> None:
-    """Run one workflow command on a case; prints the case after it."""
+    """Run one workflow command on a case; prints the case after it. The options are the
+    command's parameters, checked by its parameter model (``huying.cases.commands``)."""
     moment = parse_now(now)
     body: dict[str, object] = {"note": note, "satisfaction": satisfaction, "method": method, "reason": reason,
                                "days": days, "category": category, "priority": priority,
                                "resolution": resolution, "no_followup_reason": no_followup_reason,
-                               "into": into}
+                               "into": into, "plan": plan, "supervisor": supervisor, "reply_due": reply_due}
     if unit:
         body["units" if action == "add_cohandler" else "unit"] = list(unit) if action == "add_cohandler" else unit[0]
+    if milestone and action == "complete_milestone":
+        body["milestone"] = milestone[0]
+    elif milestone:
+        pairs = [m.rpartition("@") for m in milestone]
+        bad = [m for m, (title, sep, _) in zip(milestone, pairs, strict=True) if not sep or not title]
+        if bad:
+            fail(f"--milestone {bad[0]!r}: give it as 'title@YYYY-MM-DD'", EXIT_INVALID)
+        body["milestones"] = [{"title": title, "due_at": day} for title, _, day in pairs]
     with session_scope() as session, clean_errors():
         actor = actor_for(session, as_user)
         case = svc.get_case(session, actor, code)
-        params = present.params_for(action, body, session, actor.city_id)
+        params = {k: v for k, v in body.items() if k in commands.spec_of(action).params.model_fields}
         svc.perform(session, case, actor, action, now=moment, params=params, expected_version=version)
         emit(present.case_dict(session, case, actor, moment))
 
@@ -152,12 +166,13 @@ def ledgers(
     with session_scope() as session, clean_errors():
         actor = _operator(session, as_user, city)
         path = geo.get_node(session, actor.city_id, node).path if node else None
+        rows, _total = svc.ledgers_under(session, actor, node_path=path, open_only=not all_, limit=10_000)
         emit([{
             "case": r.case.code, "title": r.case.title, "status": r.case.status, "plan": r.ledger.plan,
-            "opened_at": r.ledger.opened_at,
-            "milestones": [{"title": m.title, "due_at": m.due_at, "done_at": m.done_at,
+            "opened_at": r.ledger.opened_at, "closed_at": r.ledger.closed_at,
+            "milestones": [{"id": m.id, "title": m.title, "due_at": m.due_at, "done_at": m.done_at,
                             "overdue": m in r.overdue_milestones(moment)} for m in r.milestones],
-        } for r in svc.ledgers_under(session, actor, node_path=path, open_only=not all_)])
+        } for r in rows])
 
 
 @app.command()

@@ -16,15 +16,12 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from huying.cases import service
-from huying.cases.models import Case, CaseEvent, Ledger, Milestone, SupervisionNotice
-from huying.cases.policy import Actor
-from huying.cases.workflow import STEP_OF_STATUS, Action, IllegalTransition, Status
-from huying.cityconfig import deadlines
-from huying.cityconfig.sla import Step
+from huying.cases import kernel, service
+from huying.cases.models import Case, CaseEvent, Ledger, Milestone
+from huying.cases.units import NEXT_LEVEL, answering_unit
+from huying.cases.workflow import OPEN_VALUES, Action, IllegalTransition, Status
 from huying.config import get_settings
 from huying.errors import CaseError, StaleVersion
-from huying.geo.models import Level, Node
 
 log = logging.getLogger("huying.sweeper")
 
@@ -46,30 +43,18 @@ class SweepReport:
         return {k: v for k, v in self.__dict__.items() if k != "codes"}
 
 
-_system_actors: dict[int, Actor] = {}
-
-
-def system_actor(session: Session, city_id: int) -> Actor:
-    actor = _system_actors.get(city_id)
-    if actor is None:
-        path = session.scalar(select(Node.path).where(Node.city_id == city_id, Node.level == Level.CITY.value))
-        actor = Actor.system(city_id, path or "")
-        _system_actors[city_id] = actor
-    return actor
-
-
 def overdue_step(session: Session, case: Case, now: dt.datetime, escalate_after: int) -> str:
     """Act on one due case; returns what was done."""
-    actor = system_actor(session, case.city_id)
+    actor = kernel.system_actor(session, case.city_id)
     status = Status(case.status)
     assert case.due_at is not None
     if now < case.due_at:
-        service._command(session, case, Action.SLA_WARNING, actor, now, reschedule=False,
-                         changes={"warned": True, "sweep_at": case.due_at},
-                         expected_version=case.version)
+        kernel.command(session, case, Action.SLA_WARNING, actor, now, reschedule=False,
+                       changes={"warned": True, "sweep_at": case.due_at},
+                       expected_version=case.version)
         return "warned"
     if (case.overdue_periods >= escalate_after and status in ESCALATABLE
-            and case.handling_level in service.NEXT_LEVEL):
+            and case.handling_level in NEXT_LEVEL):
         try:
             service.escalate(session, case, actor, now=now, expected_version=case.version,
                              note=f"超期 {case.overdue_periods} 个周期，自动上报")
@@ -78,29 +63,8 @@ def overdue_step(session: Session, case: Case, now: dt.datetime, escalate_after:
             if isinstance(exc, StaleVersion):
                 raise
             log.warning("case %s: cannot escalate (%s); marking overdue instead", case.code, exc)
-    step = STEP_OF_STATUS[status]
-    assert step is not None
-    # Overdue periods follow one another, each as long as the step's SLA: the period being
-    # marked began at ``sweep_at`` (the deadline itself for the first one).
-    category = service.category_path(session, case.category_id)
-    began = max(case.sweep_at or case.due_at, case.due_at)
-    next_period = deadlines.schedule(session, case.city_id, category, case.priority, step, began).due_at
-    if next_period <= now:  # the sweeper was away for a while: a whole period from now
-        next_period = deadlines.schedule(session, case.city_id, category, case.priority, step, now).due_at
-    periods = case.overdue_periods + 1
-    unit_id = case.unit_id or service._dispatcher_unit(session, case).id
-    reply_due = deadlines.schedule(session, case.city_id, None, case.priority,
-                                   Step.SUPERVISION_REPLY.value, now).due_at
-    notice = SupervisionNotice(city_id=case.city_id, case_id=case.id, unit_id=unit_id, issued_by_id=None,
-                               source="overdue", reason=f"{case.code} 超期未办结（第 {periods} 个超期周期）",
-                               issued_at=now, reply_due_at=reply_due)
-    session.add(notice)
-    session.flush()
-    service._command(session, case, Action.OVERDUE, actor, now, reschedule=False,
-                     changes={"overdue_periods": periods, "ever_overdue": True, "sweep_at": next_period,
-                              "warned": True},
-                     extra={"notice_id": notice.id, "period": periods},
-                     expected_version=case.version)
+    loaded = case.version
+    kernel.commit(session, case, loaded, lambda: kernel.mark_overdue(session, case, now))
     return "overdue"
 
 
@@ -153,21 +117,16 @@ def _sweep_milestones(session: Session, now: dt.datetime, limit: int) -> int:
         row = session.execute(
             select(Milestone, Ledger, Case).join(Ledger, Ledger.id == Milestone.ledger_id)
             .join(Case, Case.id == Ledger.case_id)
-            .where(Milestone.due_at <= now, Milestone.done_at.is_(None), Milestone.notice_id.is_(None))
+            .where(Milestone.due_at <= now, Milestone.done_at.is_(None), Milestone.notice_id.is_(None),
+                   Ledger.closed_at.is_(None), Case.status.in_(OPEN_VALUES))
             .order_by(Milestone.due_at, Milestone.id).limit(1)
         ).first()
         if row is None:
             break
         ms, ledger, case = row
-        unit_id = case.unit_id or service._dispatcher_unit(session, case).id
-        reply_due = deadlines.schedule(session, case.city_id, None, case.priority,
-                                       Step.SUPERVISION_REPLY.value, now).due_at
-        notice = SupervisionNotice(city_id=case.city_id, case_id=case.id, unit_id=unit_id,
-                                   issued_by_id=ledger.supervisor_id, source="milestone",
-                                   reason=f"{case.code} 台账节点「{ms.title}」已超期", issued_at=now,
-                                   reply_due_at=reply_due)
-        session.add(notice)
-        session.flush()
+        notice = kernel.issue_notice(session, case, unit_id=case.unit_id or answering_unit(session, case),
+                                     source="milestone", reason=f"{case.code} 台账节点「{ms.title}」已超期",
+                                     now=now, issued_by_id=ledger.supervisor_id)
         won = session.execute(
             update(Milestone).where(Milestone.id == ms.id, Milestone.notice_id.is_(None))
             .values(notice_id=notice.id)

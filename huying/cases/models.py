@@ -5,16 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import (
-    Boolean,
-    Float,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-)
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from huying.db import Base, CityScoped, UTCDateTime, utcnow
@@ -227,10 +218,14 @@ class SupervisionNotice(CityScoped, Base):
     replied_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     replied_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     reply: Mapped[str | None] = mapped_column(Text)
+    #: Closed without a reply because its case ended (``closed_reason`` says so).
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    closed_reason: Mapped[str | None] = mapped_column(String(200))
 
     def is_late(self, now: dt.datetime) -> bool:
-        """Replied after the deadline, or not replied and the deadline has passed."""
-        return (self.replied_at or now) > self.reply_due_at
+        """Replied after the deadline, or not replied (nor closed with its case) and the
+        deadline has passed."""
+        return (self.replied_at or self.closed_at or now) > self.reply_due_at
 
 
 class OutboxMessage(CityScoped, Base):
@@ -262,3 +257,5 @@ class OutboxMessage(CityScoped, Base):
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    #: Past this moment the message is not worth sending: marked ``expired``, never sent.
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -13,19 +13,23 @@ import datetime as dt
 import importlib
 import logging
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import bindparam, insert, literal, or_, select, union_all, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from huying.cases.models import OutboxMessage
+from huying.cases import kernel
+from huying.cases.kernel import Appended, Recorded
+from huying.cases.models import Case as CaseRow
+from huying.cases.models import CaseReporter, OutboxMessage
+from huying.cases.workflow import NOTE_AUDIENCE, Action, Audience
 from huying.config import get_settings
 
 if TYPE_CHECKING:
     from huying.cases.models import Case
-    from huying.cases.service import Recorded
 
 log = logging.getLogger("huying.notify")
 
@@ -104,29 +108,121 @@ def load_notifier(spec: str | None = None) -> Notifier:
     return getattr(importlib.import_module(module), name)()  # type: ignore[no-any-return]
 
 
-def enqueue(session: Session, case: Case, event: Recorded, now: dt.datetime) -> None:
-    """Queue the messages of an event (same transaction as the event)."""
+def expires_at(action: str, now: dt.datetime) -> dt.datetime:
+    """When a message about ``action`` queued at ``now`` is no longer worth sending."""
+    hours = get_settings().outbox_expiry_hours
+    return now + dt.timedelta(hours=float(hours.get(action, hours.get("*", 168.0))))
+
+
+def _row(case: Case, event: Recorded, kind: str, recipient: str, now: dt.datetime) -> dict[str, object]:
+    subject = SUBJECTS[event.action].format(code=case.code, title=case.title[:60])
+    return dict(
+        city_id=case.city_id, event_id=event.id, idempotency_key=f"ev{event.id}:{kind}:{recipient}",
+        recipient_kind=kind, recipient=recipient, subject=subject,
+        body=f"{subject}\n{event.note or ''}".strip() if _note_goes_out(event.action, kind) else subject,
+        status="pending", attempts=0, available_at=now, created_at=now,
+        expires_at=expires_at(event.action, now))
+
+
+def _note_goes_out(action: str, kind: str) -> bool:
+    """A reporter's message carries the event's note only when the note is for the reporter
+    (``workflow.NOTE_AUDIENCE``); a unit's carries it always (the unit is staff)."""
+    if kind == "unit":
+        return True
+    return NOTE_AUDIENCE.get(Action(action), Audience.STAFF) <= Audience.REPORTER
+
+
+def reporter_of(case: Case) -> tuple[str, str] | None:
+    if case.reporter_id is not None:
+        return "user", str(case.reporter_id)
+    if case.reporter_contact:
+        return "contact", case.reporter_contact
+    return None
+
+
+def enqueue(appended: Appended) -> None:
+    """Queue the messages of an event (same transaction as the event): the subscriber of
+    appended events that fills the outbox."""
+    session, case, event, now = appended.session, appended.case, appended.event, appended.now
     rows = []
     for who in RECIPIENTS.get(event.action, ()):
         if who == "unit":
             if case.unit_id is None:
                 continue
-            kind, recipient = "unit", str(case.unit_id)
-        elif case.reporter_id is not None:
-            kind, recipient = "user", str(case.reporter_id)
-        elif case.reporter_contact:
-            kind, recipient = "contact", case.reporter_contact
+            rows.append(_row(case, event, "unit", str(case.unit_id), now))
         else:
-            continue
-        subject = SUBJECTS[event.action].format(code=case.code, title=case.title[:60])
-        rows.append(dict(
-            city_id=case.city_id, event_id=event.id, idempotency_key=f"ev{event.id}:{kind}:{recipient}",
-            recipient_kind=kind, recipient=recipient, subject=subject,
-            body=f"{subject}\n{event.note or ''}".strip(), status="pending", attempts=0,
-            available_at=now, created_at=now,
-        ))
+            mine = reporter_of(case)
+            if mine is not None:
+                rows.append(_row(case, event, *mine, now))
+    if event.action in TO_ALL_REPORTERS:
+        rows += _other_reporters(session, case, event, now)
     if rows:
         session.connection().execute(_INSERT_OUTBOX, rows)
+
+
+#: Events whose message goes to every reporter (co-reporters, reporters of merged cases).
+TO_ALL_REPORTERS = frozenset({"mark_handled", "close", "reject"})
+
+
+def _recipients(rows: Iterable[tuple[int | None, str | None]]) -> list[tuple[str, str]]:
+    """(kind, recipient) of (user id, contact) rows: the account if any, else the contact."""
+    return [("user", str(u)) if u is not None else ("contact", c) for u, c in rows  # type: ignore[misc]
+            if u is not None or c]
+
+
+_COREPORTERS = (select(CaseReporter.user_id, CaseReporter.contact)
+                .where(CaseReporter.case_id == bindparam("id")).order_by(CaseReporter.id))
+
+
+def _handled_recipients_stmt() -> Any:
+    """Who else hears that a case is handled, in one query: its co-reporters, then the
+    reporters of the cases merged into it, then their co-reporters (each in id order)."""
+    primary: Any = bindparam("id")
+    merged = (CaseRow.duplicate_of_id == primary, CaseRow.status == "merged")
+    q = union_all(
+        select(literal(0).label("part"), CaseReporter.id.label("k"), CaseReporter.user_id.label("u"),
+               CaseReporter.contact.label("c")).where(CaseReporter.case_id == primary),
+        select(literal(1), CaseRow.id, CaseRow.reporter_id, CaseRow.reporter_contact).where(*merged),
+        select(literal(2), CaseReporter.id, CaseReporter.user_id, CaseReporter.contact)
+        .join(CaseRow, CaseRow.id == CaseReporter.case_id).where(*merged),
+    ).subquery()
+    return select(q.c.part, q.c.k, q.c.u, q.c.c).order_by(q.c.part, q.c.k)
+
+
+_HANDLED_RECIPIENTS = _handled_recipients_stmt()
+
+
+def _other_reporters(session: Session, case: Case, event: Recorded, now: dt.datetime) -> list[dict[str, object]]:
+    """The event's messages for the co-reporters of the case and, when the primary is
+    handled, for the reporters of the cases merged into it (their own close events tell
+    them of the close)."""
+    mine = reporter_of(case)
+    seen = {mine} if mine is not None else set()
+    if event.action == "mark_handled":
+        found = session.execute(_HANDLED_RECIPIENTS, {"id": case.id}).all()
+        targets = _recipients((u, c) for _, _, u, c in found)
+    else:
+        targets = _recipients(session.execute(_COREPORTERS, {"id": case.id}).all())  # type: ignore[arg-type]
+    rows = []
+    for target in targets:
+        if target in seen:
+            continue
+        seen.add(target)
+        rows.append(_row(case, event, *target, now))
+    return rows
+
+
+def expire(engine: Engine, *, now: dt.datetime, limit: int = 100_000) -> int:
+    """Mark the pending messages past their expiry ``expired`` (never sent); returns how many."""
+    with Session(engine) as session:
+        done = session.execute(update(OutboxMessage).where(
+            OutboxMessage.status.in_(("pending", "sending")), OutboxMessage.expires_at <= now,
+        ).values(status="expired", last_error="expired before it could be sent")).rowcount
+        session.commit()
+    return int(done or 0)
+
+
+kernel.subscribe("outbox", enqueue)
 
 
 @dataclass
@@ -134,6 +230,7 @@ class DeliveryReport:
     sent: int = 0
     failed: int = 0
     redelivered: int = 0
+    expired: int = 0
 
 
 def deliver(engine: Engine, notifier: Notifier, *, now: dt.datetime, worker: str | None = None,
@@ -144,7 +241,7 @@ def deliver(engine: Engine, notifier: Notifier, *, now: dt.datetime, worker: str
     A row left ``sending`` by a dead worker is claimed again once its lease has expired.
     """
     worker = worker or uuid.uuid4().hex[:12]
-    report = DeliveryReport()
+    report = DeliveryReport(expired=expire(engine, now=now))
     with Session(engine) as session:
         for _ in range(limit):
             row = session.execute(
@@ -152,7 +249,7 @@ def deliver(engine: Engine, notifier: Notifier, *, now: dt.datetime, worker: str
                 .where(or_(
                     (OutboxMessage.status == "pending") & (OutboxMessage.available_at <= now),
                     (OutboxMessage.status == "sending") & (OutboxMessage.available_at <= now),
-                ))
+                ), or_(OutboxMessage.expires_at.is_(None), OutboxMessage.expires_at > now))
                 .order_by(OutboxMessage.available_at, OutboxMessage.id).limit(1)
             ).first()
             if row is None:

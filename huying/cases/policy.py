@@ -10,62 +10,39 @@ a resident on their own reports; the sweeper on every case of its city.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+import functools
 
-from sqlalchemy import ColumnElement, and_, false, or_, select, true
+from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from huying.cases.models import Case, CaseCohandler, CaseReporter, SupervisionNotice
+from huying.cases.models import (
+    Case,
+    CaseCohandler,
+    CaseReporter,
+    Ledger,
+    Milestone,
+    SupervisionNotice,
+)
 from huying.cases.workflow import (
     IMPORTED_ONLY,
     TABLE,
+    TRANSITIONS,
     Action,
+    Facts,
     IllegalTransition,
     Status,
-    System,
     allowed_actions,
     next_status,
 )
 from huying.errors import NotPermitted, NotVisible
+from huying.orgs.actor import Actor
 from huying.orgs.models import Role
 
-if TYPE_CHECKING:
-    from huying.orgs.models import User
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who performs a command: a user in a role with a scope, or the system sweeper."""
-
-    city_id: int
-    role: str
-    node_path: str
-    user_id: int | None = None
-    organisation_id: int | None = None
-    name: str = ""
-
-    @property
-    def is_system(self) -> bool:
-        return self.role == System.SWEEPER.value
-
-    @classmethod
-    def of(cls, session: Session, user: User) -> Actor:
-        from huying.geo.models import Node
-
-        path = session.scalar(select(Node.path).where(Node.id == user.node_id)) or "/"
-        return cls(city_id=user.city_id, role=user.role, node_path=path, user_id=user.id,
-                   organisation_id=user.organisation_id, name=user.display_name)
-
-    @classmethod
-    def system(cls, city_id: int, city_path: str) -> Actor:
-        return cls(city_id=city_id, role=System.SWEEPER.value, node_path=city_path, name="system")
-
-
-#: Actions a unit's people take on the cases assigned to the unit.
+#: Actions the lead unit's people take on the cases assigned to the unit (a co-handling unit
+#: takes none of them: it records its part, ``record_part``).
 UNIT_ACTIONS = frozenset({
     Action.ACCEPT, Action.RETURN, Action.REQUEST_EXTENSION, Action.MARK_HANDLED,
-    Action.ADD_COHANDLER, Action.OPEN_LEDGER,
+    Action.ADD_COHANDLER, Action.OPEN_LEDGER, Action.COMPLETE_MILESTONE,
 })
 
 
@@ -132,26 +109,68 @@ def visible_filter(actor: Actor) -> ColumnElement[bool]:
                           Case.unit_path.startswith(actor.node_path), own))
 
 
-def in_unit(session: Session, actor: Actor, case: Case) -> bool:
-    """The actor belongs to the responsible (or a co-handling) unit, or is an officer
-    whose scope covers the unit's node."""
-    if actor.organisation_id is not None and (
-        actor.organisation_id == case.unit_id or is_cohandler(session, case, actor.organisation_id)
-    ):
+def in_unit(actor: Actor, case: Case) -> bool:
+    """The actor belongs to the responsible (lead) unit, or is an officer whose scope covers
+    the unit's node. A co-handling unit is not the lead unit."""
+    if actor.organisation_id is not None and actor.organisation_id == case.unit_id:
         return True
     if actor.role == Role.DEPARTMENT_HANDLER:
         return False
     return _covers(actor.node_path, case.unit_path)
 
 
+class SessionFacts:
+    """:class:`huying.cases.workflow.Facts` read from the database when a guard asks (each
+    at most once): what the table's guards know besides the case row."""
+
+    def __init__(self, session: Session, case: Case, actor: Actor) -> None:
+        self.session, self.case, self.actor = session, case, actor
+
+    @functools.cached_property
+    def merged_into_it(self) -> int:
+        return int(self.session.scalar(select(func.count()).select_from(Case).where(
+            Case.duplicate_of_id == self.case.id, Case.status == Status.MERGED.value)) or 0)
+
+    @functools.cached_property
+    def actor_cohandles(self) -> bool:
+        return is_cohandler(self.session, self.case, self.actor.organisation_id)
+
+    @functools.cached_property
+    def open_milestones(self) -> int | None:
+        ledger = self.session.scalar(select(Ledger.id).where(Ledger.case_id == self.case.id))
+        if ledger is None:
+            return None
+        return int(self.session.scalar(select(func.count()).select_from(Milestone).where(
+            Milestone.ledger_id == ledger, Milestone.done_at.is_(None))) or 0)
+
+
+def check_guards(case: Case, action: Action, facts: Facts | SessionFacts, role: str) -> None:
+    """The table's guards of ``action`` from the case's status: the first refusal raises
+    ``NotPermitted`` with its reason."""
+    row = TRANSITIONS.get((Status(case.status), action))
+    for guard in row.guards if row is not None else ():
+        reason = guard(case, facts, role)  # type: ignore[arg-type]
+        if reason is not None:
+            raise NotPermitted(reason)
+
+
 def _role_ever_may(role: str, action: Action) -> bool:
     return any(t.action is action and any(r.value == role for r in t.roles) for t in TABLE)
 
 
-def check_act(session: Session, actor: Actor, case: Case | None, action: Action) -> Status:
+def check_act(session: Session, actor: Actor, case: Case | None, action: Action,
+              facts: Facts | SessionFacts | None = None) -> Status:
     """The status after ``action``, or the reason it may not happen:
-    NotVisible (404) · NotPermitted (403: never for this role, or outside the actor's scope)
-    · IllegalTransition (409: not from this status, listing what is allowed)."""
+    NotVisible (404) · NotPermitted (403: never for this role, outside the actor's scope, or
+    refused by a guard of the table) · IllegalTransition (409: not from this status, listing
+    what is allowed)."""
+    target = _check_act(session, actor, case, action)
+    if case is not None:
+        check_guards(case, action, facts or SessionFacts(session, case, actor), actor.role)
+    return target
+
+
+def _check_act(session: Session, actor: Actor, case: Case | None, action: Action) -> Status:
     status = Status(case.status) if case is not None else Status.START
     if action is Action.JOIN and case is not None and case.city_id == actor.city_id:
         # Anyone may join an open case as a co-reporter of the same problem: intake offered
@@ -173,10 +192,12 @@ def check_act(session: Session, actor: Actor, case: Case | None, action: Action)
         if case.reporter_id != actor.user_id:
             raise NotPermitted("a resident acts only on their own reports")
         return target
-    if action in UNIT_ACTIONS or action is Action.REQUEST_EXTENSION:
-        if case.unit_id is None or not in_unit(session, actor, case):
+    if action in UNIT_ACTIONS:
+        if case.unit_id is None or not in_unit(actor, case):
             raise NotPermitted(f"only the responsible unit may {action.value} this case")
         return target
+    if action is Action.RECORD_PART:
+        return target  # the guard: the actor's unit co-handles the case
     # Dispatching, transferring, escalating, closing...: the actor's scope must cover where
     # the case is handled now (the unit's node), or where it happened if not yet dispatched.
     # The follow-up and the close belong as well to those who answer for the place where
@@ -185,7 +206,7 @@ def check_act(session: Session, actor: Actor, case: Case | None, action: Action)
     if action in REPORTER_SIDE:
         where.append(case.grid_path)
     if actor.role == Role.DEPARTMENT_HANDLER:
-        if not in_unit(session, actor, case):
+        if not in_unit(actor, case):
             raise NotPermitted(f"only the responsible unit may {action.value} this case")
     elif not any(_covers(actor.node_path, w) for w in where):
         raise NotPermitted(f"this case is handled outside your scope; you may not {action.value} it")
@@ -197,11 +218,12 @@ def allowed_for(session: Session, actor: Actor, case: Case) -> list[Action]:
     button on a case: intake offers it to a reporter whose report looks like this case; nor
     is what only a history import writes."""
     out = []
+    facts = SessionFacts(session, case, actor)
     for action in allowed_actions(case.status, actor.role):
         if action is Action.JOIN or action in IMPORTED_ONLY:
             continue
         try:
-            check_act(session, actor, case, action)
+            check_act(session, actor, case, action, facts)
         except (NotPermitted, NotVisible, IllegalTransition):
             continue
         out.append(action)

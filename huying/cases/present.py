@@ -15,7 +15,8 @@ from huying.cases import record
 from huying.cases import service as svc
 from huying.cases.models import Case, SupervisionNotice
 from huying.cases.policy import Actor, allowed_for, public_point, sees_report_in_full
-from huying.cases.workflow import FINAL, STATUS_ZH, Status
+from huying.cases.timing import is_overdue
+from huying.cases.workflow import AUDIENCE, NOTE_AUDIENCE, STATUS_ZH, Action, Audience, Status
 from huying.cityconfig.models import Category
 from huying.errors import InvalidInput
 from huying.geo.models import Node
@@ -35,6 +36,18 @@ def uploads(photos: list[Any]) -> list[svc.Upload]:
 
 #: Events whose note is the reporter's own words.
 REPORTING = frozenset({"report", "fix_on_spot"})
+#: What of an event's payload a resident reads (the rest is the office's: routing, triage,
+#: notice ids, milestones...).
+REPORTER_PAYLOAD = frozenset({"satisfaction", "method", "days", "closed_with", "into", "attachments"})
+
+
+def audience_of(action: str) -> tuple[Audience, Audience]:
+    """(who reads the step, who reads its note) of an event's action (the workflow table's)."""
+    try:
+        act = Action(action)
+    except ValueError:
+        return Audience.STAFF, Audience.STAFF
+    return AUDIENCE.get(act, Audience.STAFF), NOTE_AUDIENCE.get(act, Audience.STAFF)
 
 
 def case_dict(session: Session, case: Case, actor: Actor | None, now: dt.datetime, *,
@@ -52,7 +65,7 @@ def case_dict(session: Session, case: Case, actor: Actor | None, now: dt.datetim
         "unit_name": unit.name_zh if unit else None, "handling_level": case.handling_level,
         "cohandlers": [o.code for o in svc.cohandlers_of(session, case)],
         "due_at": case.due_at,
-        "overdue": bool(case.due_at and case.due_at < now and case.status not in FINAL),
+        "overdue": is_overdue(case, now),
         "rework_count": case.rework_count, "escalations": case.escalations,
         "satisfaction": case.satisfaction, "resolution": case.resolution,
         "reject_reason": case.reject_reason, "version": case.version,
@@ -77,14 +90,21 @@ def case_dict(session: Session, case: Case, actor: Actor | None, now: dt.datetim
                 return None
             return names.get(e.actor_id)
 
+        level = reader_level(actor)
+
+        def note(e: Any) -> str | None:
+            if e.action in REPORTING and not full:
+                return None
+            return e.note if audience_of(e.action)[1] <= level else None
+
         out["events"] = [{
             "seq": e.seq, "at": e.at, "actor": who(e),
             "role": e.actor_role, "action": e.action, "from_status": e.from_status,
-            "to_status": e.to_status,
-            "note": e.note if full or e.action not in REPORTING else None,
+            "to_status": e.to_status, "note": note(e),
             "payload": {k: v for k, v in json.loads(e.payload).items()
-                        if k != "set" and not (private and k == "coreporter")},
-        } for e in evs]
+                        if k != "set" and not (private and k == "coreporter")
+                        and (level is Audience.STAFF or k in REPORTER_PAYLOAD)},
+        } for e in evs if audience_of(e.action)[0] <= level]
         out["evaluation"] = record.evaluate(evs, now).__dict__
     return out
 
@@ -97,34 +117,16 @@ def notice_dict(session: Session, notice: SupervisionNotice, now: dt.datetime) -
             "replied_at": notice.replied_at, "reply": notice.reply, "late": notice.is_late(now)}
 
 
-def params_for(action: str, body: dict[str, Any], session: Session, city_id: int) -> dict[str, Any]:
-    """The keyword arguments of a command from an API/CLI body (unknown ones are refused
-    by the command itself with a 422 naming them)."""
-    params = {k: v for k, v in body.items() if v not in (None, [], "") and k != "expected_version"}
-    if "photos" in params:
-        params["uploads"] = uploads(params.pop("photos"))
-    if "supervisor" in params:
-        sup = session.scalar(select(User.id).where(User.city_id == city_id, User.username == params.pop("supervisor")))
-        if sup is None:
-            raise InvalidInput("no such user", "supervisor")
-        params["supervisor_id"] = sup
-    if action == "open_ledger":
-        params.setdefault("supervisor_id", None)
-    if action in ("follow_up", "reopen") and "comment" not in params and "note" in params:
-        params["comment"] = params.pop("note")
-    if action == "mark_handled" and "evidence" not in params and "note" in params:
-        params["evidence"] = params.pop("note")
-    if action == "supervise" and "reason" not in params and "note" in params:
-        params["reason"] = params.pop("note")
-    return params
-
-
 #: The steps of a case as the public timeline shows them (no actors, no notes).
-PUBLIC_ACTIONS = frozenset({
-    "report", "fix_on_spot", "classify", "dispatch", "accept", "return", "transfer", "escalate",
-    "mark_handled", "follow_up", "reopen", "close", "reject", "approve_extension", "merge", "unmerge",
-    "close_imported",
-})
+PUBLIC_ACTIONS = frozenset(a.value for a, aud in AUDIENCE.items() if aud is Audience.PUBLIC)
+
+
+def reader_level(actor: Actor | None) -> Audience:
+    """What a reader of a timeline may read: staff everything; a resident the steps and the
+    notes meant for reporters; the public the public steps only."""
+    if actor is None:
+        return Audience.PUBLIC
+    return Audience.REPORTER if actor.role == Role.RESIDENT else Audience.STAFF
 
 
 def public_case_dict(session: Session, case: Case, now: dt.datetime, *,
@@ -145,7 +147,7 @@ def public_case_dict(session: Session, case: Case, now: dt.datetime, *,
         "grid_name": grid.name_zh if grid else None,
         "unit": unit.code if unit else None, "unit_name": unit.name_zh if unit else None,
         "handling_level": case.handling_level, "channel": case.channel, "due_at": case.due_at,
-        "overdue": bool(case.due_at and case.due_at < now and case.status not in FINAL),
+        "overdue": is_overdue(case, now),
         "reject_reason": case.reject_reason, "created_at": case.created_at,
         "updated_at": case.updated_at, "closed_at": case.closed_at,
     }

@@ -8,38 +8,33 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi import Path as FPath
 from sqlalchemy import Select, func, select
 
 from huying.api import create
-from huying.api.errors import PreconditionFailed, reject_nul_body
-from huying.api.ratelimit import limit_anonymous
-from huying.auth import CurrentActor
 from huying.cases import present, workflow
 from huying.cases import service as svc
+from huying.cases.commands import parse, spec_of
 from huying.cases.models import Case, SupervisionNotice
 from huying.cases.policy import Actor, check_act, visible_filter
 from huying.cases.schemas import ActionIn, CaseCreate, CasePage, CaseRead, NoticeRead, NoticeReply
 from huying.cityconfig.models import Category
-from huying.db import utcnow
 from huying.deps import SessionDep
 from huying.errors import InvalidInput, NotVisible, StaleVersion
 from huying.geo import service as geo
+from huying.http.clock import Now
+from huying.http.errors import PreconditionFailed, reject_nul_body
+from huying.http.pagination import paginate
+from huying.http.ratelimit import limit_anonymous
+from huying.orgs.auth import CurrentActor
 from huying.orgs.models import Organisation
 
 router = APIRouter(prefix="/api/v1", tags=["cases"],
                    dependencies=[Depends(limit_anonymous), Depends(reject_nul_body)])
 
 
-def clock() -> dt.datetime:
-    """The request's ``now`` (a dependency, so that tests can fix the clock)."""
-    return utcnow()
-
-
-Now = Annotated[dt.datetime, Depends(clock)]
 IdempotencyKeyHeader = Annotated[str | None, Header(
     alias="Idempotency-Key", description="A client-chosen key: a retry with the same key returns "
     "the case the first request created instead of creating another.")]
@@ -56,26 +51,6 @@ def _if_match(value: str | None) -> int | None:
 
 def etag(case: Case) -> str:
     return f'"{case.version}"'
-
-
-def links(request: Request, total: int, limit: int, offset: int) -> str:
-    """RFC 8288 ``Link`` header of a page: first, prev, next, last."""
-    def url(off: int) -> str:
-        params = [(k, v) for k, v in request.query_params.multi_items() if k not in ("limit", "offset")]
-        return f"<{request.url.path}?{urlencode([*params, ('limit', limit), ('offset', off)])}>"
-
-    out = [f'{url(0)}; rel="first"']
-    if offset > 0:
-        out.append(f'{url(max(0, offset - limit))}; rel="prev"')
-    if offset + limit < total:
-        out.append(f'{url(offset + limit)}; rel="next"')
-    out.append(f'{url(max(0, (total - 1) // limit * limit))}; rel="last"')
-    return ", ".join(out)
-
-
-def paginate(request: Request, response: Response, total: int, limit: int, offset: int) -> None:
-    response.headers["Link"] = links(request, total, limit, offset)
-    response.headers["X-Total-Count"] = str(total)
 
 
 @router.post("/cases", response_model=CaseRead, status_code=201)
@@ -183,13 +158,16 @@ def act(
     """Run a workflow command. 409 lists the allowed actions when this one is not; a stale
     ``If-Match`` is 412, a stale ``expected_version`` 409."""
     case = svc.get_case(session, actor, code)
-    if action in workflow.Action.__members__.values() and workflow.Action(action) in svc.COMMANDS:
-        # The policy first, so that the answer does not depend on the parameters given:
-        # 404 not visible · 403 not for you · 409 not from this status.
-        check_act(session, actor, case, workflow.Action(action))
+    spec_of(action)  # an unknown action is a 422 naming it
+    # The policy first, so that the answer does not depend on the parameters given:
+    # 404 not visible · 403 not for you · 409 not from this status.
+    check_act(session, actor, case, workflow.Action(action))
     precondition = _if_match(if_match)
     expected = body.expected_version if body.expected_version is not None else precondition
-    params = present.params_for(action, body.model_dump(), session, actor.city_id)
+    raw = body.model_dump(exclude={"expected_version", "photos"}, exclude_none=True)
+    if body.photos:
+        raw["uploads"] = present.uploads(body.photos)
+    params = parse(action, raw)
     try:
         svc.perform(session, case, actor, action, now=now, params=params, expected_version=expected)
     except StaleVersion as exc:

@@ -52,8 +52,11 @@ class ActionIn(BaseModel):
     no_followup_reason: str | None = Field(default=None, max_length=500)
     reason: str | None = Field(default=None, max_length=2000)
     plan: str | None = Field(default=None, max_length=5000)
-    milestones: list[tuple[str, dt.datetime]] | None = None
+    milestones: list[dict[str, Any]] | None = Field(
+        default=None, description="open_ledger: [{\"title\": ..., \"due_at\": ISO date or date-time}, ...].")
     supervisor: str | None = Field(default=None, description="Username of the supervising leader.")
+    reply_due: dt.datetime | None = Field(default=None, description="supervise: the reply deadline.")
+    milestone: int | None = Field(default=None, description="complete_milestone: the milestone's id.")
     into: str | None = Field(default=None, max_length=30,
                              description="merge: the code of the case this one duplicates.")
 

@@ -9,9 +9,11 @@ case comes into being by ``report`` (→ new) or ``fix_on_spot`` (立行立改: 
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
+from huying.errors import IllegalTransition
 from huying.orgs.models import Role
 
 
@@ -47,8 +49,12 @@ STATUS_ZH = {
     Status.MERGED: "已合并",
 }
 
+#: The one definition of the final and the open statuses (a merged case is open: it can be
+#: unmerged, and it closes with its primary).
 FINAL = frozenset({Status.CLOSED, Status.REJECTED})
 OPEN = frozenset(s for s in Status if s not in FINAL and s is not Status.START)
+FINAL_VALUES = tuple(sorted(s.value for s in FINAL))
+OPEN_VALUES = tuple(sorted(s.value for s in OPEN))
 
 
 class Action(enum.StrEnum):
@@ -79,6 +85,12 @@ class Action(enum.StrEnum):
     #: A case closed before huying ran, imported from the old ledger (历史办结): its report
     #: is followed by the ledger's outcome (huying.intake.history).
     CLOSE_IMPORTED = "close_imported"
+    #: A merged duplicate closes in the same transaction as its primary (never offered).
+    CLOSE_WITH_PRIMARY = "close_with_primary"
+    #: A co-handling unit (协办) records its part of the work: a note and evidence.
+    RECORD_PART = "record_part"
+    #: A milestone of the case's ledger (台账) is done.
+    COMPLETE_MILESTONE = "complete_milestone"
 
 
 R = Role
@@ -102,17 +114,85 @@ class System(enum.StrEnum):
 SYSTEM = frozenset({System.SWEEPER})
 
 
+class Audience(enum.IntEnum):
+    """Who reads a step of a case's timeline (each level sees what the ones below it see)."""
+
+    PUBLIC = 0  # anyone: the public page, the reporter, staff
+    REPORTER = 1  # the reporter and co-reporters, and staff
+    STAFF = 2  # staff only
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the guards know about a case besides its row, read once by the policy: how many
+    cases are merged into it, whether the actor's unit is a co-handler of it, the open
+    milestones of its ledger (None: no ledger)."""
+
+    merged_into_it: int = 0
+    actor_cohandles: bool = False
+    open_milestones: int | None = None
+
+
+#: A guard: the reason the action may not be taken now, or None. Pure: over the case row
+#: (any object with the ``Case`` columns), the facts and the actor's role.
+Guard = Callable[[Any, Facts, str], "str | None"]
+
+
+def no_merged_cases(case: Any, facts: Facts, role: str) -> str | None:
+    if facts.merged_into_it:
+        return "other cases are merged into this one: unmerge them first"
+    return None
+
+
+def cohandler_only(case: Any, facts: Facts, role: str) -> str | None:
+    return None if facts.actor_cohandles else "only a co-handling unit records its part"
+
+
+def has_open_milestone(case: Any, facts: Facts, role: str) -> str | None:
+    if not facts.open_milestones:
+        return "the case has no ledger milestone left to complete"
+    return None
+
+
+def no_ledger_yet(case: Any, facts: Facts, role: str) -> str | None:
+    return None if facts.open_milestones is None else "this case already has a ledger"
+
+
+def extension_asked(case: Any, facts: Facts, role: str) -> str | None:
+    return None if case.extension_days else "no extension was asked for"
+
+
 @dataclass(frozen=True)
 class Transition:
     source: Status
     action: Action
     target: Status
     roles: frozenset[Role | System]
+    #: Checked by the policy for every command and for every action it offers.
+    guards: tuple[Guard, ...] = ()
+    #: Who reads the step in a timeline; ``note_audience`` who reads its note.
+    audience: Audience = Audience.STAFF
+    note_audience: Audience = Audience.STAFF
 
 
-def _t(sources: Iterable[Status], action: Action, target: Status | None, roles: Iterable[Role | System]) -> list[Transition]:
+def _t(sources: Iterable[Status], action: Action, target: Status | None, roles: Iterable[Role | System],
+       *guards: Guard) -> list[Transition]:
     """Rows for several sources; ``target=None`` means "stays in its status"."""
-    return [Transition(s, action, target or s, frozenset(roles)) for s in sources]
+    return [Transition(s, action, target or s, frozenset(roles), guards, AUDIENCE.get(action, Audience.STAFF),
+                       NOTE_AUDIENCE.get(action, Audience.STAFF)) for s in sources]
+
+
+#: The steps a resident and the public follow (the rest are the office's own work).
+AUDIENCE: dict[Action, Audience] = {Action(a): Audience.PUBLIC for a in (
+    "report", "fix_on_spot", "dispatch", "accept", "return", "transfer", "escalate",
+    "approve_extension", "mark_handled", "follow_up", "reopen", "close", "reject", "merge",
+    "unmerge", "close_imported", "close_with_primary")} | {Action.JOIN: Audience.REPORTER}
+#: Whose words an event's note is for: the reporter reads the report (their own), the
+#: evidence of the handling, the resolution and the reason of a refusal; every other note
+#: (a dispatcher's instruction, a return's reason, a supervision notice...) is internal.
+NOTE_AUDIENCE: dict[Action, Audience] = {Action(a): Audience.REPORTER for a in (
+    "report", "fix_on_spot", "mark_handled", "follow_up", "reopen", "close", "reject",
+    "close_imported", "close_with_primary")}
 
 
 S = Status
@@ -147,24 +227,26 @@ TABLE: list[Transition] = [
     *_t([S.DISPATCHED, S.IN_PROGRESS], A.RETURN, S.NEW, HANDLERS),
     *_t([S.DISPATCHED, S.IN_PROGRESS], A.TRANSFER, S.DISPATCHED, STAFF_OFFICERS),
     *_t([S.DISPATCHED, S.IN_PROGRESS], A.ADD_COHANDLER, None, STAFF_OFFICERS | {R.DEPARTMENT_HANDLER}),
+    *_t(_UNIT_OPEN, A.RECORD_PART, None, HANDLERS, cohandler_only),
     *_t([S.IN_PROGRESS], A.REQUEST_EXTENSION, S.EXTENSION_REQUESTED, HANDLERS),
-    *_t([S.EXTENSION_REQUESTED], A.APPROVE_EXTENSION, S.IN_PROGRESS, APPROVERS),
+    *_t([S.EXTENSION_REQUESTED], A.APPROVE_EXTENSION, S.IN_PROGRESS, APPROVERS, extension_asked),
     *_t([S.EXTENSION_REQUESTED], A.REFUSE_EXTENSION, S.IN_PROGRESS, APPROVERS),
     *_t([S.NEW, *_UNIT_OPEN], A.ESCALATE, S.DISPATCHED, STAFF_OFFICERS | SYSTEM),
     *_t([S.IN_PROGRESS], A.MARK_HANDLED, S.HANDLED, HANDLERS),
     *_t([S.HANDLED], A.FOLLOW_UP, S.FOLLOWED_UP, FOLLOWERS),
     *_t([S.HANDLED], A.REOPEN, S.IN_PROGRESS, FOLLOWERS),
     *_t([S.FOLLOWED_UP, S.HANDLED], A.CLOSE, S.CLOSED, STAFF_OFFICERS),
-    *_t([S.NEW, S.DISPATCHED], A.REJECT, S.REJECTED, STAFF_OFFICERS),
-    *_t(_MERGEABLE, A.MERGE, S.MERGED, STAFF_OFFICERS),
+    *_t([S.NEW, S.DISPATCHED], A.REJECT, S.REJECTED, STAFF_OFFICERS, no_merged_cases),
+    *_t(_MERGEABLE, A.MERGE, S.MERGED, STAFF_OFFICERS, no_merged_cases),
     *_t([S.MERGED], A.UNMERGE, S.NEW, STAFF_OFFICERS),
     # History imported from a ledger: the case was handled and closed outside huying.
     *_t([S.NEW], A.CLOSE_IMPORTED, S.CLOSED, {R.CITY_OFFICER, R.ADMIN}),
     # A merged case closes with its primary (the primary's close closes it, same transaction).
-    *_t([S.MERGED], A.CLOSE, S.CLOSED, STAFF_OFFICERS),
+    *_t([S.MERGED], A.CLOSE_WITH_PRIMARY, S.CLOSED, STAFF_OFFICERS),
     *_t((S.NEW, *_UNIT_OPEN, S.HANDLED), A.JOIN, None, EVERYONE),
     *_t(_SUPERVISABLE, A.SUPERVISE, None, SUPERVISORS | SYSTEM),
-    *_t(_UNIT_OPEN, A.OPEN_LEDGER, None, HANDLERS | {R.LEADER}),
+    *_t(_UNIT_OPEN, A.OPEN_LEDGER, None, HANDLERS | {R.LEADER}, no_ledger_yet),
+    *_t(_UNIT_OPEN, A.COMPLETE_MILESTONE, None, HANDLERS | {R.LEADER}, has_open_milestone),
     # Every status with an SLA step can be warned and overdue (a followed-up case still has
     # its close to do within the follow-up step).
     *_t(_DUE, A.SLA_WARNING, None, SYSTEM),
@@ -180,19 +262,9 @@ for _row in TABLE:
 
 #: Actions that create a case (from START).
 CREATING = frozenset(a for (s, a) in TRANSITIONS if s is S.START)
-#: Actions only an import writes (legal in a case's history, never offered as a command).
-IMPORTED_ONLY = frozenset({A.CLOSE_IMPORTED})
-
-
-class IllegalTransition(Exception):
-    """The action is not allowed from this status for this role."""
-
-    def __init__(self, status: Status, action: str, role: str, allowed: list[str]) -> None:
-        self.status, self.action, self.role, self.allowed = status, action, role, allowed
-        super().__init__(
-            f"{action!r} is not allowed for a {role} when the case is {status.value!r}; "
-            f"allowed: {', '.join(allowed) if allowed else 'nothing'}"
-        )
+#: Actions written only as a consequence of another (an import, the primary's close): legal
+#: in a case's history, never offered to a person as a command.
+IMPORTED_ONLY = frozenset({A.CLOSE_IMPORTED, A.CLOSE_WITH_PRIMARY})
 
 
 def allowed_actions(status: Status | str, role: Role | System | str) -> list[Action]:

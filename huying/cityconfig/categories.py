@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -234,16 +235,20 @@ def add_category(session: Session, city_id: int, parent_code: str | None, suffix
     return cat
 
 
+#: Called with (session, city id) before a category's names change, in its transaction.
+BEFORE_RENAME: list[Callable[[Session, int], None]] = []
+
+
 def rename(session: Session, city_id: int, code: str, name_zh: str, name_en: str = "") -> Category:
     """Give a category new names (its code, and so its cases and rules, stay)."""
     cat = _require(session, city_id, code)
     parent = session.get(Category, cat.parent_id) if cat.parent_id else None
     name_zh, name_en = _names(session, city_id, parent, name_zh, name_en, other_than=cat.id)
     # The shipped routing rules name categories by their names: a city still on them gets
-    # them as its own rows (by code) before a name changes, so its routing stays the same.
-    from huying.triage import routing
-
-    routing.pin_default_rules(session, city_id)
+    # them as its own rows (by code) before a name changes, so its routing stays the same
+    # (huying.triage.routing subscribes here).
+    for hook in BEFORE_RENAME:
+        hook(session, city_id)
     cat.name_zh, cat.name_en = name_zh, name_en
     forget(session)
     config_cache.bump(session, city_id, config_cache.CATEGORIES)
@@ -272,3 +277,13 @@ def set_active(session: Session, city_id: int, code: str, active: bool) -> int:
 
 def codes_of_path(path: str) -> tuple[str, ...]:
     return tuple(p for p in path.split("/") if p)
+
+
+def category_path(session: Session, category_id: int | None) -> str | None:
+    """The category's path (cached for the session's life: paths never change)."""
+    if category_id is None:
+        return None
+    cache: dict[int, str | None] = session.info.setdefault("huying.category_paths", {})
+    if category_id not in cache:
+        cache[category_id] = session.scalar(select(Category.path).where(Category.id == category_id))
+    return cache[category_id]

@@ -26,21 +26,22 @@ from sqlalchemy.orm import Session
 
 from huying import freshness
 from huying.db import db_key, utcnow
+from huying.errors import InvalidInput
 from huying.geo.index import GridIndex
 from huying.geo.models import LEVELS, City, Level, MapVersion, Node
 from huying.geo.shapes import M_PER_DEG, node_shape, to_shape
 
 
-class GeoError(ValueError):
-    """A bad request on the city map."""
+class GeoError(InvalidInput):
+    """A bad request on the city map (HTTP 422)."""
 
 
 class CityNotFound(GeoError):
-    pass
+    http_status = 404
 
 
 class NodeNotFound(GeoError):
-    pass
+    http_status = 404
 
 
 class InvalidNode(GeoError):

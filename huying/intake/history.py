@@ -40,6 +40,7 @@ from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
+from huying.cases import kernel
 from huying.cases import service as svc
 from huying.cases.models import Case, CaseEvent
 from huying.cases.policy import Actor
@@ -256,11 +257,11 @@ def _resolve(session: Session, actor: Actor, rows: list[HistoryRow], rep: Histor
         if row.unit:
             if row.unit not in units:
                 try:
-                    org, node = svc._unit(session, city_id, row.unit)
+                    org, node = units.unit(session, city_id, row.unit)
                 except InvalidInput as exc:
                     units[row.unit] = problem_of(row.line, exc).reason
                 else:
-                    ch = svc._unit_changes(org, node)
+                    ch = units.unit_changes(org, node)
                     units[row.unit] = (ch["unit_id"], ch["unit_path"], ch["handling_level"])
             found_unit = units[row.unit]
             if isinstance(found_unit, str):
@@ -280,7 +281,7 @@ def _dumps(payload: dict[str, Any]) -> str:
 
 
 def _iso(at: dt.datetime) -> str:
-    return str(svc._json_default(at))
+    return str(kernel.json_default(at))
 
 
 def _build(actor: Actor, item: _Resolved, case_id: int, code: str, source: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:

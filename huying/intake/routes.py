@@ -8,17 +8,17 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Response
 
-from huying.api.errors import reject_nul_body
-from huying.api.ratelimit import limit_anonymous
 from huying.api.routes import PublicCase
 from huying.api.scope import CityId
-from huying.auth import CurrentActor
 from huying.cases import present
 from huying.cases.policy import can_see
-from huying.cases.routes import Now
 from huying.deps import SessionDep
+from huying.http.clock import Now
+from huying.http.errors import reject_nul_body
+from huying.http.ratelimit import limit_anonymous
 from huying.intake import service
 from huying.intake.schemas import DraftIn, JoinIn, SimilarIn, SimilarPage, SuggestionRead
+from huying.orgs.auth import CurrentActor
 
 router = APIRouter(prefix="/api/v1", tags=["intake"],
                    dependencies=[Depends(limit_anonymous), Depends(reject_nul_body)])

@@ -21,16 +21,17 @@ here.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from huying.cases import channels, reports
 from huying.cases import service as svc
 from huying.cases.models import Case
 from huying.cases.policy import Actor
+from huying.cases.reports import ReportIn
 from huying.cityconfig import config_cache
 from huying.cityconfig.models import Category
 from huying.config import get_settings
@@ -38,24 +39,6 @@ from huying.errors import InvalidInput
 from huying.triage import duplicates as dup
 from huying.triage import routing
 from huying.triage.classifier import Prediction, TextClassifier
-
-
-@dataclass(frozen=True)
-class ReportIn:
-    """A report as any channel receives it (``category`` optional: intake classifies)."""
-
-    title: str
-    description: str = ""
-    lon: float | None = None
-    lat: float | None = None
-    address: str | None = None
-    category: str | None = None
-    priority: str = "normal"
-    anonymous: bool = False
-    contact: str | None = None
-    uploads: Sequence[svc.Upload] = ()
-    fixed_on_spot: str | None = None
-    note: str | None = None
 
 
 @dataclass
@@ -214,25 +197,18 @@ def duplicate_level1(cat: _Cat | None, suggestions: list[tuple[str, str, float]]
 
 
 def intake(
-    session: Session, actor: Actor, report: ReportIn, *, channel: str, now: dt.datetime,
+    session: Session, actor: Actor, report: ReportIn, *, channel: str | None = None, now: dt.datetime,
     prediction: Prediction | None = None, classifier: TextClassifier | None = None,
     find_duplicates: bool = True,
 ) -> IntakeResult:
     """Turn a report into a case (see the module docstring). ``prediction`` lets a batch
     caller classify many reports at once; ``classifier`` overrides the city's current one."""
-    # validate (what the classifier and the spatial look-up need; report checks the rest)
-    title = (report.title or "").strip()
-    if not title:
-        raise InvalidInput("must not be empty", "title")
-    if len(title) > 200:
-        raise InvalidInput("longer than 200 characters", "title")
-    svc._enum(svc.Channel, channel, "channel")
+    # validate: the one check of a report, and the channel from who reports and how
+    report = reports.check(report)
+    title = report.title
+    channel = channels.channel_for(actor, channel).value
     # locate
-    if report.lon is None and report.lat is None and not report.address:
-        raise InvalidInput("a location (lon/lat) or an address is required", "location")
-    if (report.lon is None) != (report.lat is None):
-        raise InvalidInput("give both lon and lat", "location")
-    grid = svc._locate(session, actor.city_id, report.lon, report.lat)
+    grid = svc.locate(session, actor.city_id, report.lon, report.lat)
     if grid is None:
         raise InvalidInput("the address could not be placed on the map; give lon/lat", "location")
     # classify
@@ -258,12 +234,8 @@ def intake(
         "route": route.as_dict() if route else None,
     }
     # SLA + event
-    case = svc.report(
-        session, actor, title=title, description=report.description, channel=channel,
-        lon=report.lon, lat=report.lat, address=report.address,
-        category=cat.code if cat else None, priority=report.priority, anonymous=report.anonymous,
-        contact=report.contact, uploads=report.uploads, now=now, fixed_on_spot=report.fixed_on_spot,
-        note=report.note, triage=triage, grid=grid)
+    case = svc.report(session, actor, replace(report, category=cat.code if cat else None),
+                      channel=channel, now=now, triage=triage, grid=grid)
     result = IntakeResult(case, source, cat.code if cat else None, pred.confidence if pred else None,
                           suggestions, candidates, route, False, version)
     if (route is not None and route.auto and route.unit_code and cat is not None
@@ -322,10 +294,9 @@ def _draft(title: str, detail: str) -> tuple[str, str]:
     title, detail = (title or "").strip(), (detail or "").strip()
     if not title and not detail:
         raise InvalidInput("give a title or a detail", "title")
-    if len(title) > 200:
-        raise InvalidInput("longer than 200 characters", "title")
-    if len(detail) > 5000:
-        raise InvalidInput("longer than 5000 characters", "description")
+    for name, value in (("title", title), ("description", detail)):
+        if len(value) > reports.LIMITS[name]:
+            raise InvalidInput(f"longer than {reports.LIMITS[name]} characters", name)
     return title, detail
 
 
@@ -346,7 +317,7 @@ def similar(session: Session, city_id: int, *, lon: float, lat: float, title: st
     """The open cases intake would find as duplicate candidates of this report, best first
     (``Candidate.likely``: the ones the reporter is asked about)."""
     title, detail = _draft(title, detail)
-    svc._locate(session, city_id, lon, lat)  # a point outside the city is refused
+    svc.locate(session, city_id, lon, lat)  # a point outside the city is refused
     _, cat, pred, _ = classify(session, city_id, ReportIn(title=title, description=detail,
                                                           category=category or None),
                                classifier=classifier)

@@ -33,6 +33,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import ColumnElement
 
+from huying.cases import kernel
 from huying.cases.models import Case, CaseEvent
 from huying.cases.workflow import FINAL, Action, Status
 from huying.geo import service as geo
@@ -431,3 +432,15 @@ def figures(session: Session, city_id: int, code: str | None, *, now: dt.datetim
     if children:
         out["children"] = [tree[c.code].as_dict() for c in geo.children(session, node)]
     return out
+
+
+def on_appended(appended: kernel.Appended) -> None:
+    """The subscriber of appended events that keeps the rollup: one event added to its grid's
+    month and day, in the event's transaction, with the case as the event left it."""
+    case = appended.case
+    apply_event(appended.session.connection(), city_id=case.city_id, grid_path=case.grid_path or "",
+                action=appended.event.action, at=appended.now, created_at=case.created_at,
+                ever_overdue=bool(case.ever_overdue), reworked=(case.rework_count or 0) > 0)
+
+
+kernel.subscribe("rollup", on_appended)

@@ -23,7 +23,7 @@ from huying.geo.models import Node
 #: Events that bring a case in (received) and that close it (a history import closes with
 #: ``close_imported``).
 RECEIVING = ("report", "fix_on_spot")
-CLOSING = ("close", "fix_on_spot", "close_imported")
+CLOSING = ("close", "fix_on_spot", "close_imported", "close_with_primary")
 
 
 @dataclass

@@ -9,13 +9,13 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel
 from sqlalchemy import func, select
 
-from huying.api.errors import reject_nul_body
-from huying.api.ratelimit import limit_anonymous
 from huying.api.scope import CityId
 from huying.deps import SessionDep
 from huying.errors import InvalidInput, NotVisible
 from huying.geo import service as geo
 from huying.geo.models import Node
+from huying.http.errors import reject_nul_body
+from huying.http.ratelimit import limit_anonymous
 from huying.orgs.models import Organisation, OrgKind
 
 router = APIRouter(prefix="/api/v1", tags=["organisations"],
@@ -69,7 +69,7 @@ def list_organisations(
     offset: int = Query(0, ge=0, le=10_000_000),
 ) -> dict[str, Any]:
     """Organisations of the city, by node, kind or department, in code order."""
-    from huying.cases.routes import paginate
+    from huying.http.pagination import paginate
 
     q = select(Organisation, Node).join(Node, Node.id == Organisation.node_id).where(
         Organisation.city_id == city_id)

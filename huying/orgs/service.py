@@ -7,6 +7,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from huying.errors import InvalidInput
 from huying.geo.models import Node
 from huying.orgs.models import Organisation, Role, User
 
@@ -15,7 +16,7 @@ from huying.orgs.models import Organisation, Role, User
 _hasher = PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1)
 
 
-class AccountError(ValueError):
+class AccountError(InvalidInput):
     """A bad account request (unknown role, duplicate username, node of another city…)."""
 
 

@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session
 from huying.cases.models import H3_RESOLUTION, Case
 from huying.cases.workflow import OPEN, Status
 from huying.cityconfig.models import Category
+from huying.geo.shapes import haversine_many
 from huying.triage.features import ngram_keys
 
 #: Similarity from which a candidate is shown to the reporter as likely the same problem.
@@ -75,22 +76,6 @@ class Candidate:
         d["age_days"] = round(self.age_days, 2)
         d["similarity"] = round(self.similarity, 4)
         return d
-
-
-def haversine_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    """Great-circle distance in metres."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * _EARTH_M * math.asin(min(1.0, math.sqrt(a)))
-
-
-def haversine_many(lon: float, lat: float, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
-    """:func:`haversine_m` from one point to many."""
-    p1, p2 = math.radians(lat), np.radians(lats)
-    dp, dl = p2 - p1, np.radians(lons - lon)
-    a = np.sin(dp / 2) ** 2 + math.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return np.asarray(2 * _EARTH_M * np.arcsin(np.minimum(1.0, np.sqrt(a))))
 
 
 def rings_for(radius_m: float, resolution: int = H3_RESOLUTION) -> int:

@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from huying.cityconfig import config_cache
+from huying.cityconfig import categories, config_cache
 from huying.cityconfig.models import Category
 from huying.db import utcnow
 from huying.errors import NotVisible, SettingError
@@ -458,3 +458,6 @@ def adopt_default_rules(session: Session, city_id: int) -> bool:
     done = pin_default_rules(session, city_id)
     _saved(session, city_id)
     return done
+
+
+categories.BEFORE_RENAME.append(pin_default_rules)

@@ -127,6 +127,7 @@ def units_for_case(session: Session, actor: Actor, case: Case) -> list[UnitOptio
 @dataclass(frozen=True)
 class SupervisorOption:
     id: int
+    username: str
     display_name: str
     node_name_zh: str
     node_name_en: str
@@ -138,11 +139,11 @@ def supervisors_for(session: Session, case: Case) -> list[SupervisorOption]:
     from huying.orgs.models import User
 
     rows = session.execute(
-        select(User.id, User.display_name, Node.path, Node.name_zh, Node.name_en)
+        select(User.id, User.username, User.display_name, Node.path, Node.name_zh, Node.name_en)
         .join(Node, Node.id == User.node_id)
         .where(User.city_id == case.city_id, User.role == Role.LEADER.value, User.active.is_(True))
         .order_by(Node.path, User.display_name)).all()
-    return [SupervisorOption(uid, name, zh, en or zh) for uid, name, path, zh, en in rows
+    return [SupervisorOption(uid, login, name, zh, en or zh) for uid, login, name, path, zh, en in rows
             if can_supervise(Actor(case.city_id, Role.LEADER.value, path, user_id=uid), case)]
 
 
@@ -182,11 +183,13 @@ def answerable(session: Session, actor: Actor, notices: list[SupervisionNotice])
     return {n.id for n in notices if n.replied_at is None and can_reply(session, actor, n)}
 
 
-def ledgers_under(session: Session, actor: Actor, node_path: str,
-                  limit: int = 100) -> list[tuple[Ledger, Case, list[Milestone]]]:
-    """The ledger page's rows, newest first (``service.ledgers_under`` does the query)."""
-    rows = svc.ledgers_under(session, actor, node_path=node_path, open_only=False, limit=limit)
-    return [(r.ledger, r.case, r.milestones) for r in reversed(rows)]
+def ledgers_under(session: Session, actor: Actor, node_path: str, *, limit: int = 50,
+                  offset: int = 0) -> tuple[list[tuple[Ledger, Case, list[Milestone]]], int]:
+    """The ledger page's rows, open ledgers first (``service.ledgers_under`` does the query),
+    and how many there are."""
+    rows, total = svc.ledgers_under(session, actor, node_path=node_path, open_only=False, limit=limit,
+                                    offset=offset)
+    return [(r.ledger, r.case, r.milestones) for r in rows], total
 
 
 def map_counts(session: Session, node: Node, level: str, now: dt.datetime) -> dict[str, dict[str, int]]:

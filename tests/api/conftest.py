@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from huying.api import ratelimit
+from huying.http import ratelimit
 from huying.cases import service as svc
 from huying.db import Base, make_engine
 from huying.geo import service as geo
@@ -120,7 +120,7 @@ def served(backend: str, databases: Databases) -> Iterator[Served]:
 
 def make_client(url: str) -> Iterator[TestClient]:
     from huying.app import create_app
-    from huying.cases.routes import clock
+    from huying.http.clock import clock
 
     old = os.environ.get("HUYING_DATABASE_URL")
     os.environ["HUYING_DATABASE_URL"] = url

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from huying.cases.service import COMMANDS
+from huying.cases.commands import SPECS as COMMANDS
 from huying.cases.workflow import TABLE
 from tests.api.conftest import PERSONAS, T1_URBAN, T2_URBAN, Api
 
@@ -34,6 +34,7 @@ PARAMS = {
     "reject": {"reason": "duplicate"}, "supervise": {"reason": "请尽快"},
     "open_ledger": {"plan": "分三步", "milestones": [["采购", "2030-01-01T00:00:00+08:00"]]},
     "merge": {"into": "441900-2025-000001"}, "unmerge": {"note": "合并错了"},
+    "record_part": {"note": "协办单位已清理"}, "complete_milestone": {"milestone": 1},
 }
 #: Visible, the role may take the action, but the case is handled outside their scope.
 OUT_OF_ACT_SCOPE = [("c3", "community", "transfer"), ("c3", "town", "escalate"),

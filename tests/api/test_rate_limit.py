@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from huying.api import ratelimit
+from huying.http import ratelimit
 from tests.api.conftest import Api
 
 

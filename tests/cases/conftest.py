@@ -47,8 +47,9 @@ class World:
                lat: float = 23.05, **kw: Any) -> Any:
         kw.setdefault("title", "路灯不亮")
         kw.setdefault("description", "小区门口的路灯坏了三天")
-        kw.setdefault("channel", "resident_web")
-        return svc.report(self.session, self.actors[persona], lon=lon, lat=lat, now=now, **kw)
+        channel = kw.pop("channel", "resident_web")
+        return svc.report(self.session, self.actors[persona], svc.ReportIn(lon=lon, lat=lat, **kw),
+                          channel=channel, now=now)
 
 
 def build_world(session: Session) -> World:

@@ -40,7 +40,7 @@ def api(fresh_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple
     monkeypatch.setenv("HUYING_DATABASE_URL", fresh_engine.url.render_as_string(hide_password=False))
     _reset_caches()
     from huying.app import create_app
-    from huying.cases import routes
+    from huying.http import clock as routes
 
     app = create_app()
     clock = {"now": T0}

@@ -27,11 +27,11 @@ def test_two_cities_share_a_database_but_nothing_else(world: World) -> None:
     s.commit()
     sz = Actor.of(s, admin2)
     dg_case = world.report()
-    sz_case = svc.report(s, sz, title="井盖", channel="hotline", lon=114.1, lat=22.6, now=dg_case.created_at)
+    sz_case = svc.report(s, sz, svc.ReportIn(title="井盖", lon=114.1, lat=22.6), channel="hotline", now=dg_case.created_at)
     assert sz_case.code.startswith("440300-") and sz_case.city_id == other.id
     assert [c.code for c in svc.list_cases(s, sz)] == [sz_case.code]
     assert sz_case.code not in [c.code for c in svc.list_cases(s, world["admin"])]
     with pytest.raises(NotVisible):
         svc.get_case(s, sz, dg_case.code)
     with pytest.raises(InvalidInput, match="location"):  # a Dongguan point is outside Shenzhen
-        svc.report(s, sz, title="x", channel="hotline", lon=113.05, lat=23.05, now=dg_case.created_at)
+        svc.report(s, sz, svc.ReportIn(title="x", lon=113.05, lat=23.05), channel="hotline", now=dg_case.created_at)

@@ -202,12 +202,13 @@ def test_the_ledger_view_of_a_node(world: World, at) -> None:  # type: ignore[no
     svc.accept(s, case, world["community"], now=at(hours=1))
     svc.open_ledger(s, case, world["community"], plan="分两步", milestones=[("一", at(days=2)), ("二", at(days=9))],
                     supervisor_id=world["leader"].user_id, now=at(hours=2))
-    rows = svc.ledgers_under(s, world["town"], node_path=world.nodes["town1"].path)
+    rows, total = svc.ledgers_under(s, world["town"], node_path=world.nodes["town1"].path)
+    assert total == 1
     assert [r.case.code for r in rows] == [case.code]
     assert [m.title for m in rows[0].overdue_milestones(at(days=3))] == ["一"]
-    assert svc.ledgers_under(s, world["town2"]) == []
-    assert svc.ledgers_under(s, world["admin"], node_path=world.nodes["town2"].path) == []
-    with pytest.raises(InvalidInput, match="already has a ledger"):
+    assert svc.ledgers_under(s, world["town2"]) == ([], 0)
+    assert svc.ledgers_under(s, world["admin"], node_path=world.nodes["town2"].path) == ([], 0)
+    with pytest.raises(NotPermitted, match="already has a ledger"):
         svc.open_ledger(s, case, world["community"], plan="again", milestones=[("x", at(days=5))],
                         supervisor_id=None, now=at(hours=3))
     with pytest.raises(InvalidInput, match="future"):

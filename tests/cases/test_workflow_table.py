@@ -103,7 +103,7 @@ def test_every_action_a_person_is_offered_is_a_command() -> None:
     """What ``allowed_actions`` gives a person on an existing case (the buttons, the API's
     actions) runs through ``service.perform``: creating actions, joining (offered by intake),
     the sweeper's and what only a history import writes are the exceptions."""
-    from huying.cases.service import COMMANDS
+    from huying.cases.commands import SPECS as COMMANDS
     from huying.cases.workflow import CREATING, IMPORTED_ONLY, Action, Status, allowed_actions
     from huying.orgs.models import Role
 

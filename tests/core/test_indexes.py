@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from huying.cases import merge
 from huying.cases import service as svc
 
 
@@ -25,6 +26,6 @@ def test_the_merged_cases_of_a_primary_are_found_by_index(engine: Engine) -> Non
                 "SELECT indexdef FROM pg_indexes WHERE tablename = 'cases'"))}
         assert any("(duplicate_of_id)" in n for n in names)
         return
-    plan = _plan(engine, svc._MERGED_IDS, {"primary": 1})
+    plan = _plan(engine, merge.MERGED_IDS, {"primary": 1})
     assert "USING INDEX" in plan and "duplicate_of_id" in plan, plan
     assert "SCAN cases" not in plan.replace("USING INDEX", ""), plan

@@ -50,8 +50,8 @@ def report(session: Session, *, who: str = "resident", title: str = "楼道灯�
            at: dt.datetime | None = None, **kw: Any) -> Case:
     lon, lat = point_in(session, grid)
     channel = "resident_web" if who == "resident" else "grid_patrol"
-    return svc.report(session, actor(session, who), title=title, description="测试用例", channel=channel,
-                      lon=lon, lat=lat, now=at or utcnow(), **kw)
+    return svc.report(session, actor(session, who), svc.ReportIn(title=title, description="测试用例", lon=lon,
+                                                                  lat=lat, **kw), channel=channel, now=at or utcnow())
 
 
 def dispatched(session: Session, *, to: str = f"{HUMEN_GRID}-team", by: str = "community",

@@ -102,8 +102,7 @@ def _triage_of(session: Session, code: str) -> dict:
 
 def _earlier(session: Session, title: str, detail: str, who: str = "gridworker") -> Case:
     lon, lat = point_in(session, HUMEN_GRID)
-    return svc.report(session, actor(session, who), title=title, description=detail,
-                      channel="grid_patrol", lon=lon, lat=lat, now=utcnow())
+    return svc.report(session, actor(session, who), svc.ReportIn(title=title, description=detail, lon=lon, lat=lat), channel="grid_patrol", now=utcnow())
 
 
 def _draft(session: Session, title: str, detail: str, **more: str) -> dict[str, str]:
@@ -182,8 +181,7 @@ def test_a_case_far_away_cannot_be_joined(city_client: TestClient, city_session:
 def test_a_report_merged_into_another_stays_in_my_reports(city_client: TestClient, city_session: Session) -> None:
     primary = _earlier(city_session, "健身器材扶手断了", "小区健身器材的扶手断了，老人锻炼容易摔")
     lon, lat = point_in(city_session, HUMEN_GRID)
-    mine = svc.report(city_session, actor(city_session, "resident"), title="健身器材坏了",
-                      description="扶手断了", channel="resident_web", lon=lon, lat=lat, now=utcnow())
+    mine = svc.report(city_session, actor(city_session, "resident"), svc.ReportIn(title="健身器材坏了", description="扶手断了", lon=lon, lat=lat), channel="resident_web", now=utcnow())
     svc.merge(city_session, mine, actor(city_session, "community"), into=primary.code, now=utcnow())
     sign_in(city_client, "resident")
     page = city_client.get("/my", headers=HTML).text

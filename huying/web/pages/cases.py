@@ -10,21 +10,24 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
+from pydantic import AliasChoices
 from sqlalchemy import select
 from starlette.datastructures import FormData, UploadFile
 
-from huying.cases import policy, present
+from huying.cases import commands, policy, present
 from huying.cases import service as svc
 from huying.cases.models import Attachment, Case, Ledger, Milestone, SupervisionNotice
-from huying.cases.policy import Actor, allowed_for
+from huying.cases.policy import Actor, allowed_for, check_act
 from huying.cases.workflow import Action
 from huying.config import get_settings
 from huying.deps import SessionDep
 from huying.errors import InvalidInput, NotVisible
+from huying.http.clock import Now
 from huying.orgs.models import Organisation, Role
+from huying.triage import duplicates
 from huying.web import queries
 from huying.web.deps import PageActor
-from huying.web.pages.common import errors_of, now, parse_int, see_other
+from huying.web.pages.common import errors_of, see_other
 from huying.web.templating import render
 
 router = APIRouter()
@@ -61,6 +64,8 @@ def case_context(session: SessionDep, actor: Actor, case: Case, t: dt.datetime) 
         "units": queries.units_for_case(session, actor, case) if UNIT_CHOICE & set(actions) else [],
         "categories": queries.category_choices(session, actor.city_id) if Action.CLASSIFY in actions else [],
         "supervisors": queries.supervisors_for(session, case) if Action.OPEN_LEDGER in actions else [],
+        "merge_candidates": merge_candidates(session, actor, case, t) if Action.MERGE in actions else [],
+        "open_milestones": [m for m in milestones if m.done_at is None],
         "milestone_rows": MILESTONE_ROWS,
         "notices": [(n, unit_names.get(n.unit_id, ""), n.id in answerable) for n in notices],
         "ledger": ledger,
@@ -71,25 +76,37 @@ def case_context(session: SessionDep, actor: Actor, case: Case, t: dt.datetime) 
     }
 
 
-def _page(request: Request, session: SessionDep, actor: Actor, case: Case, *,
+def merge_candidates(session: SessionDep, actor: Actor, case: Case, t: dt.datetime) -> list[Any]:
+    """The open cases near this one that the duplicate finder proposes as its primary
+    (visible to the actor), best first."""
+    cands = duplicates.find_candidates(
+        session, case.city_id, lon=case.lon, lat=case.lat, title=case.title, detail=case.description or "",
+        level1=None, now=t, radius_m=get_settings().duplicate_radius_m,
+        window_days=get_settings().duplicate_window_days, limit=8, exclude_case_id=case.id)
+    visible = set(session.scalars(select(Case.id).where(
+        Case.id.in_([c.case_id for c in cands]), policy.visible_filter(actor))))
+    return [c for c in cands if c.case_id in visible and c.status != "merged"]
+
+
+def _page(request: Request, session: SessionDep, actor: Actor, case: Case, t: dt.datetime, *,
           errors: dict[str, dict[str, str]] | None = None, values: dict[str, str] | None = None,
           status_code: int = 200) -> HTMLResponse:
-    ctx = case_context(session, actor, case, now())
+    ctx = case_context(session, actor, case, t)
     ctx.update(errors=errors or {}, values=values or {}, reported=request.query_params.get("reported"),
                joined=request.query_params.get("joined"))
     return render(request, "case.html", ctx, status_code=status_code)
 
 
 @router.get("/cases/{code}", response_class=HTMLResponse)
-def case_page(request: Request, code: str, session: SessionDep, actor: PageActor) -> Response:
-    return _page(request, session, actor, svc.get_case(session, actor, code))
+def case_page(request: Request, code: str, session: SessionDep, actor: PageActor, t: Now) -> Response:
+    return _page(request, session, actor, svc.get_case(session, actor, code), t)
 
 
 @router.get("/cases/{code}/actions", response_class=HTMLResponse)
-def case_actions(request: Request, code: str, session: SessionDep, actor: PageActor) -> Response:
+def case_actions(request: Request, code: str, session: SessionDep, actor: PageActor, t: Now) -> Response:
     """The actions fragment alone (htmx refresh)."""
     case = svc.get_case(session, actor, code)
-    ctx = case_context(session, actor, case, now())
+    ctx = case_context(session, actor, case, t)
     ctx.update(errors={}, values={})
     return render(request, "_actions.html", ctx)
 
@@ -120,49 +137,29 @@ async def _uploads(form: FormData, name: str) -> list[svc.Upload]:
     return out
 
 
-def _local_date(value: str, field: str) -> dt.datetime:
-    from zoneinfo import ZoneInfo
-
-    try:
-        day = dt.date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput("not a date", field) from None
-    return dt.datetime.combine(day, dt.time(18, 0), ZoneInfo(get_settings().timezone))
-
-
-async def params_of(action: Action, form: FormData, actor: Actor) -> dict[str, Any]:
-    """The command's keyword arguments from its form."""
-    note = _text(form, "note") or None
-    if action in (Action.DISPATCH, Action.TRANSFER):
-        return {"unit": _text(form, "unit"), "note": note}
-    if action is Action.ADD_COHANDLER:
-        units = [u for u in form.getlist("units") if isinstance(u, str) and u]
-        return {"units": units, "note": note}
-    if action is Action.REQUEST_EXTENSION:
-        return {"days": parse_int(_text(form, "days"), "days", low=1, high=60), "note": note}
-    if action is Action.ESCALATE:
-        return {"note": note}
-    if action is Action.MARK_HANDLED:
-        return {"evidence": _text(form, "evidence"), "uploads": await _uploads(form, "photos")}
-    if action in (Action.FOLLOW_UP, Action.REOPEN):
-        method = "online" if actor.role == Role.RESIDENT else (_text(form, "method") or "phone")
-        return {"satisfaction": _text(form, "satisfaction"), "method": method,
-                "comment": _text(form, "comment") or None}
-    if action is Action.CLOSE:
-        return {"resolution": _text(form, "resolution") or None,
-                "no_followup_reason": _text(form, "no_followup_reason") or None}
-    if action is Action.REJECT:
-        return {"reason": _text(form, "reason"), "note": note}
-    if action is Action.SUPERVISE:
-        return {"reason": _text(form, "reason")}
-    if action is Action.CLASSIFY:
-        return {"category": _text(form, "category") or None, "priority": _text(form, "priority") or None,
-                "note": note}
-    if action is Action.OPEN_LEDGER:
-        sup = _text(form, "supervisor")
-        return {"plan": _text(form, "plan"), "milestones": _milestones(form),
-                "supervisor_id": parse_int(sup, "supervisor", low=1, high=2**31 - 1) if sup else None}
-    return {"note": note}
+async def form_params(action: Action, form: FormData, actor: Actor) -> dict[str, Any]:
+    """A command's form as the dict its parameter model parses (``commands.parse``): every
+    field of the model by name (lists from repeated fields), photos as uploads, the ledger's
+    milestone rows as a list."""
+    model = commands.spec_of(action).params
+    out: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        if name == "uploads":
+            out[name] = await _uploads(form, "photos")
+        elif name == "milestones":
+            out[name] = [{"title": _text(form, f"milestone_{n}"), "due_at": _text(form, f"milestone_due_{n}")}
+                         for n in _filled_rows(form)]
+        elif str(info.annotation).startswith("list"):
+            out[name] = [v for v in form.getlist(name) if isinstance(v, str) and v]
+        else:
+            aliases = [name, *(info.validation_alias.choices if isinstance(info.validation_alias, AliasChoices)
+                               else [])]
+            out[name] = next((_text(form, str(a)) for a in aliases if _text(form, str(a))), "")
+    if action in (Action.FOLLOW_UP, Action.REOPEN) and actor.role == Role.RESIDENT:
+        out["method"] = "online"
+    if action is Action.MERGE and not out.get("into"):  # a code typed instead of a candidate picked
+        out["into"] = _text(form, "into_code")
+    return out
 
 
 #: Rows of the ledger form's milestones (``milestone_N``, ``milestone_due_N``); empty ones
@@ -173,18 +170,6 @@ MILESTONE_ROWS = 5
 def _filled_rows(form: FormData) -> list[int]:
     return [n for n in range(1, MILESTONE_ROWS + 1)
             if _text(form, f"milestone_{n}") or _text(form, f"milestone_due_{n}")]
-
-
-def _milestones(form: FormData) -> list[tuple[str, dt.datetime]]:
-    """(title, due) of the filled rows, in order. A row with a title but no date is refused
-    here, as the service refuses an empty title: ``milestones[i]`` counts filled rows."""
-    out = []
-    for i, n in enumerate(_filled_rows(form)):
-        title, day = _text(form, f"milestone_{n}"), _text(form, f"milestone_due_{n}")
-        if not day:
-            raise InvalidInput("give the milestone a date", f"milestones[{i}].due_at")
-        out.append((title, _local_date(day, f"milestones[{i}].due_at")))
-    return out
 
 
 def _in_form_rows(exc: InvalidInput, form: FormData) -> InvalidInput:
@@ -198,38 +183,38 @@ def _in_form_rows(exc: InvalidInput, form: FormData) -> InvalidInput:
 
 
 @router.post("/cases/{code}/act/{action}", response_class=HTMLResponse)
-async def act(request: Request, code: str, action: str, session: SessionDep, actor: PageActor) -> Response:
+async def act(request: Request, code: str, action: str, session: SessionDep, actor: PageActor,
+              t: Now) -> Response:
     case = svc.get_case(session, actor, code)
     try:
         act_ = Action(action)
     except ValueError:
         raise NotVisible(f"no action {action}") from None
     if act_ not in allowed_for(session, actor, case):
-        # Not offered now: let the service say why (403 not permitted / 409 not from here).
-        from huying.cases.policy import check_act
-
+        # Not offered now: let the policy say why (403 not permitted / 409 not from here).
         check_act(session, actor, case, act_)
     form = await request.form()
     version = _text(form, "version")
     try:
-        params = await params_of(act_, form, actor)
-        expected = int(version) if version.isdigit() else None
-        if act_ is Action.REOPEN:
+        raw = await form_params(act_, form, actor)
+        if act_ is Action.REOPEN:  # the follow-up form answers both
             act_ = Action.FOLLOW_UP
-        svc.perform(session, case, actor, act_.value, now=now(), params=params, expected_version=expected)
+        expected = int(version) if version.isdigit() else None
+        svc.perform(session, case, actor, act_.value, now=t, params=raw, expected_version=expected)
     except InvalidInput as exc:
         session.rollback()
         if act_ is Action.OPEN_LEDGER:
             exc = _in_form_rows(exc, form)
         values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
         case = svc.get_case(session, actor, code)
-        return _page(request, session, actor, case, errors={action: errors_of(exc)}, values=values,
+        return _page(request, session, actor, case, t, errors={action: errors_of(exc)}, values=values,
                      status_code=422)
-    return see_other(f"/cases/{code}#timeline")
+    return see_other(f"/cases/{code}?done={act_.value}#timeline")
 
 
 @router.post("/notices/{notice_id}/reply", response_class=HTMLResponse)
-async def reply_notice(request: Request, notice_id: int, session: SessionDep, actor: PageActor) -> Response:
+async def reply_notice(request: Request, notice_id: int, session: SessionDep, actor: PageActor,
+                       t: Now) -> Response:
     notice = session.get(SupervisionNotice, notice_id)
     if notice is None or notice.city_id != actor.city_id:
         raise NotVisible("no such notice")
@@ -237,7 +222,7 @@ async def reply_notice(request: Request, notice_id: int, session: SessionDep, ac
     back = _text(form, "back")
     back = back if back.startswith("/") and not back.startswith("//") else "/notices"
     try:
-        svc.reply_notice(session, notice, actor, reply=_text(form, "reply"), now=now())
+        svc.reply_notice(session, notice, actor, reply=_text(form, "reply"), now=t)
     except InvalidInput as exc:
         session.rollback()
         from huying.web.pages.work import notices_page

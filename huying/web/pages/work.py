@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
@@ -13,6 +13,7 @@ from huying.cases.models import Case
 from huying.cases.policy import Actor, covers_node
 from huying.cases.workflow import Status
 from huying.deps import SessionDep
+from huying.http.clock import Now
 from huying.geo import service as geo
 from huying.geo.models import Node
 from huying.orgs.models import Organisation, Role
@@ -80,15 +81,22 @@ def notices(request: Request, session: SessionDep, actor: PageActor) -> Response
 
 
 @router.get("/ledger", response_class=HTMLResponse)
-def ledger(request: Request, session: SessionDep, actor: PageActor, node: str = "") -> Response:
-    """The ledger (台账) of a node: the cases with a plan and milestones under it."""
+def ledger(request: Request, session: SessionDep, actor: PageActor, t: Now, node: str = "",
+           page: int = Query(1, ge=1, le=100_000)) -> Response:
+    """The ledger (台账) of a node: the cases with a plan and milestones under it, open ones
+    first, 50 to a page."""
     _forbid_residents(actor)
     here = _node_in_scope(session, actor, node)
+    rows, total = queries.ledgers_under(session, actor, here.path, limit=LEDGER_PAGE,
+                                        offset=(page - 1) * LEDGER_PAGE)
     return render(request, "ledger.html", {
         "node": here, "trail": geo.ancestors(session, here),
         "children": geo.children(session, here) if here.level != "grid" else [],
-        "rows": queries.ledgers_under(session, actor, here.path), "now": now(),
+        "rows": rows, "total": total, "page": page, "pages": max(1, -(-total // LEDGER_PAGE)), "now": t,
     })
+
+
+LEDGER_PAGE = 50
 
 
 def _node_in_scope(session: SessionDep, actor: Actor, code: str) -> Node:

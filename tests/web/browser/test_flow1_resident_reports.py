@@ -69,9 +69,7 @@ def test_a_resident_joins_the_same_problem_reported_nearby(
 ) -> None:
     page = phone_page
     lon, lat = point_in(city_session, HUMEN_GRID)
-    earlier = svc.report(city_session, actor(city_session, "gridworker"), title="篮球场围网破了个大洞",
-                         description="小区篮球场的围网破了个大洞，球经常飞到马路上", channel="grid_patrol",
-                         lon=lon, lat=lat, now=utcnow())
+    earlier = svc.report(city_session, actor(city_session, "gridworker"), svc.ReportIn(title="篮球场围网破了个大洞", description="小区篮球场的围网破了个大洞，球经常飞到马路上", lon=lon, lat=lat), channel="grid_patrol", now=utcnow())
     page.context.grant_permissions(["geolocation"])
     page.context.set_geolocation({"longitude": lon + 0.0003, "latitude": lat})
     sign_in(page, "resident")

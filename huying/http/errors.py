@@ -5,15 +5,23 @@ the allowed actions) or stale version · 412 a stale ``If-Match`` · 429 rate li
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from huying.api.ratelimit import RateLimited
-from huying.cases.workflow import IllegalTransition
-from huying.errors import CaseError, InvalidInput, StaleVersion
-from huying.geo.service import CityNotFound, GeoError, NodeNotFound
-from huying.orgs.service import AccountError
+from huying.errors import CaseError, IllegalTransition, InvalidInput, StaleVersion
+from huying.http.ratelimit import RateLimited
+
+#: Paths that answer errors in a format of their own (Open311's GeoReport errors register
+#: here): prefix → (request, status, reason) → response.
+PATH_FORMATS: dict[str, Callable[[Any, int, str], Response]] = {}
+
+
+def _own_format(path: str) -> Callable[[Any, int, str], Response] | None:
+    return next((fmt for prefix, fmt in PATH_FORMATS.items() if path.startswith(prefix)), None)
 
 
 class PreconditionFailed(CaseError):
@@ -31,7 +39,7 @@ def _json(status: int, kind: str, detail: str, /, **extra: object) -> JSONRespon
 
 
 async def on_case_error(request: Request, exc: Exception) -> JSONResponse:
-    if isinstance(exc, InvalidInput):
+    if isinstance(exc, InvalidInput) and exc.http_status == 422:
         return _json(422, "invalid_input", str(exc), field=exc.field)
     if isinstance(exc, StaleVersion):
         return _json(409, "stale_version", str(exc), expected=exc.expected, actual=exc.actual)
@@ -44,23 +52,16 @@ async def on_case_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def on_illegal(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, IllegalTransition)
-    return _json(409, "illegal_transition", str(exc), status=exc.status.value, action=exc.action,
+    return _json(409, "illegal_transition", str(exc), status=str(exc.status), action=exc.action,
                  allowed=exc.allowed)
-
-
-async def on_bad_value(request: Request, exc: Exception) -> JSONResponse:
-    if isinstance(exc, CityNotFound | NodeNotFound):
-        return _json(404, "not_found", str(exc))
-    return _json(422, "invalid_input", str(exc))
 
 
 async def on_rate_limited(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RateLimited)
     headers = {"Retry-After": str(exc.retry_after)}
-    if request.url.path.startswith("/open311/"):
-        from huying.api.open311 import error_response
-
-        response = error_response(request, 429, str(exc))
+    own = _own_format(request.url.path)
+    if own is not None:
+        response = own(request, 429, str(exc))
         response.headers.update(headers)
         return response
     response = _json(429, "rate_limited", str(exc), retry_after=exc.retry_after)
@@ -85,10 +86,9 @@ class RejectNul:
 
                 request = StarletteRequest(scope)
                 reason = "the URL contains a NUL character"
-                if path.startswith("/open311/"):
-                    from huying.api.open311 import error_response
-
-                    response = error_response(request, 400, reason)  # type: ignore[arg-type]
+                own = _own_format(path)
+                if own is not None:
+                    response = own(request, 400, reason)
                 else:
                     response = _json(422, "invalid_input", reason)
                 await response(scope, receive, send)
@@ -112,5 +112,3 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RateLimited, on_rate_limited)
     app.add_exception_handler(CaseError, on_case_error)
     app.add_exception_handler(IllegalTransition, on_illegal)
-    app.add_exception_handler(GeoError, on_bad_value)
-    app.add_exception_handler(AccountError, on_bad_value)

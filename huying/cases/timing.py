@@ -1,0 +1,38 @@
+"""When a case is overdue: the one rule, as a function of the row and as its SQL clause,
+for every list, page, figure and the sweeper. A case is overdue while it is open and its
+deadline has passed; a command that comes after the deadline marks it overdue first
+(``kernel.catch_up``), so "on time" in the figures (no overdue event) agrees with the lists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_
+
+from huying.cases.models import Case
+from huying.cases.workflow import FINAL_VALUES, OPEN_VALUES
+
+#: "About to be overdue": due within this time (and not overdue yet).
+SOON = dt.timedelta(hours=24)
+
+
+def is_overdue(case: Any, now: dt.datetime) -> bool:
+    """Open and past its deadline (``case``: a row or anything with ``status`` and ``due_at``)."""
+    return case.due_at is not None and case.due_at < now and case.status not in FINAL_VALUES
+
+
+def overdue_clause(now: dt.datetime) -> ColumnElement[bool]:
+    """:func:`is_overdue` as SQL over ``cases``."""
+    return and_(Case.due_at < now, Case.status.in_(OPEN_VALUES))
+
+
+def due_soon(case: Any, now: dt.datetime) -> bool:
+    """Open, not overdue, and due within :data:`SOON`."""
+    return (case.due_at is not None and case.status not in FINAL_VALUES
+            and now <= case.due_at < now + SOON)
+
+
+def open_clause() -> ColumnElement[bool]:
+    return Case.status.in_(OPEN_VALUES)

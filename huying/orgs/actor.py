@@ -1,0 +1,40 @@
+"""Who performs a command: a user in a role with a scope (their node's path), or the system."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from huying.geo.models import Node
+from huying.orgs.models import User
+
+#: The role of the non-person actor (the SLA sweeper, automatic dispatch).
+SYSTEM_ROLE = "system"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who performs a command: a user in a role with a scope, or the system sweeper."""
+
+    city_id: int
+    role: str
+    node_path: str
+    user_id: int | None = None
+    organisation_id: int | None = None
+    name: str = ""
+
+    @property
+    def is_system(self) -> bool:
+        return self.role == SYSTEM_ROLE
+
+    @classmethod
+    def of(cls, session: Session, user: User) -> Actor:
+        path = session.scalar(select(Node.path).where(Node.id == user.node_id)) or "/"
+        return cls(city_id=user.city_id, role=user.role, node_path=path, user_id=user.id,
+                   organisation_id=user.organisation_id, name=user.display_name)
+
+    @classmethod
+    def system(cls, city_id: int, city_path: str) -> Actor:
+        return cls(city_id=city_id, role=SYSTEM_ROLE, node_path=city_path, name="system")
