@@ -21,8 +21,9 @@ from huying.db import Base, import_all_models, make_engine
 
 import_all_models()
 
-from huying.cases import categories  # noqa: E402
-from huying.cases.models import Case, CaseEvent, Category  # noqa: E402
+from huying.cases.models import Case, CaseEvent  # noqa: E402
+from huying.cityconfig import categories  # noqa: E402
+from huying.cityconfig.models import Category  # noqa: E402
 from huying.geo.models import Level, Node  # noqa: E402
 from huying.orgs.models import Organisation  # noqa: E402
 

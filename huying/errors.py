@@ -4,8 +4,8 @@ the pages)."""
 
 from __future__ import annotations
 
-__all__ = ["CaseError", "Conflict", "IllegalTransition", "InvalidInput", "NotPermitted", "NotVisible", "SettingError",
-           "StaleVersion"]
+__all__ = ["CaseError", "Conflict", "IllegalTransition", "InvalidInput", "NotPermitted", "NotVisible", "Refused",
+           "SettingError", "StaleVersion"]
 
 
 class CaseError(Exception):
@@ -46,6 +46,11 @@ class NotVisible(CaseError):
 
 class Conflict(CaseError):
     http_status = 409
+
+
+class Refused(Conflict):
+    """The case's state does not allow the action now: a guard of the workflow table says
+    why (HTTP 409)."""
 
 
 class StaleVersion(Conflict):

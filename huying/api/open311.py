@@ -150,12 +150,12 @@ def open311(fn: Callable[..., Response]) -> Callable[..., Response]:
             return fn(*args, **kwargs)
         except Open311Error as exc:
             return error_response(request, exc.code, exc.description)
+        except (NotVisible, geo.CityNotFound, geo.NodeNotFound) as exc:
+            return error_response(request, 404, str(exc))
         except InvalidInput as exc:
             return error_response(request, 400, str(exc))
         except (NotPermitted, AccountError) as exc:
             return error_response(request, 403, str(exc))
-        except (NotVisible, geo.CityNotFound, geo.NodeNotFound) as exc:
-            return error_response(request, 404, str(exc))
         except (CaseError, geo.GeoError) as exc:
             return error_response(request, 400, str(exc))
 

@@ -25,7 +25,8 @@ def report(
     detail: str = typer.Option("", help="What happened, where, since when."),
     lon: float = typer.Option(None, help="Longitude (the city's coordinate system)."),
     lat: float = typer.Option(None, help="Latitude."),
-    channel: str = typer.Option("hotline", help=f"One of: {', '.join(svc.Channel)}."),
+    channel: str = typer.Option(None, help=f"One of: {', '.join(svc.Channel)} (default: the one of the "
+                                "reporter's role: a resident's web report, an officer's hotline call...)."),
     as_user: str = typer.Option(..., "--as", help="Username of the person reporting."),
     category: str = typer.Option(None, help="Category code or name."),
     priority: str = typer.Option("normal", help="low, normal, urgent or emergency."),

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from huying.cases.kernel import check_text, command, record
 from huying.cases.models import Case, CaseReporter
-from huying.cases.policy import Actor, visible_filter
+from huying.cases.policy import Actor, check_act, visible_filter
 from huying.cases.workflow import Action, Status, next_status
 from huying.config import get_settings
 from huying.errors import InvalidInput
@@ -61,6 +61,7 @@ def primary_case(session: Session, actor: Actor, code: str) -> Case:
 def merge(session: Session, case: Case, actor: Actor, *, into: str, now: dt.datetime,
           note: str | None = None, expected_version: int | None = None) -> Case:
     """Merge ``case`` (a duplicate, new or dispatched) into the open case ``into``."""
+    check_act(session, actor, case, Action.MERGE)  # before looking at the other case
     primary = primary_case(session, actor, into)
     if primary.id == case.id:
         raise InvalidInput("a case cannot be merged into itself", "into")

@@ -48,7 +48,9 @@ RECIPIENTS: dict[str, tuple[str, ...]] = {
     "refuse_extension": ("unit",),
     "mark_handled": ("reporter",),
     "close": ("reporter",),
+    "close_with_primary": ("reporter",),
     "reject": ("reporter",),
+    "record_part": ("unit",),
 }
 
 SUBJECTS = {
@@ -64,6 +66,8 @@ SUBJECTS = {
     "refuse_extension": "延期未批准 {code}",
     "mark_handled": "您反映的问题 {code} 已办理，稍后回访",
     "close": "您反映的问题 {code} 已办结",
+    "close_with_primary": "您反映的问题 {code} 已办结",
+    "record_part": "协办单位已记录办理情况 {code}：{title}",
     "reject": "您反映的问题 {code} 不予受理",
 }
 

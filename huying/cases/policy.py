@@ -32,9 +32,10 @@ from huying.cases.workflow import (
     IllegalTransition,
     Status,
     allowed_actions,
+    cohandler_only,
     next_status,
 )
-from huying.errors import NotPermitted, NotVisible
+from huying.errors import NotPermitted, NotVisible, Refused
 from huying.orgs.actor import Actor
 from huying.orgs.models import Role
 
@@ -146,12 +147,13 @@ class SessionFacts:
 
 def check_guards(case: Case, action: Action, facts: Facts | SessionFacts, role: str) -> None:
     """The table's guards of ``action`` from the case's status: the first refusal raises
-    ``NotPermitted`` with its reason."""
+    ``Refused`` (409) with its reason, except the co-handler's guard, which is about who
+    acts (403)."""
     row = TRANSITIONS.get((Status(case.status), action))
     for guard in row.guards if row is not None else ():
         reason = guard(case, facts, role)  # type: ignore[arg-type]
         if reason is not None:
-            raise NotPermitted(reason)
+            raise (NotPermitted if guard is cohandler_only else Refused)(reason)
 
 
 def _role_ever_may(role: str, action: Action) -> bool:
@@ -224,7 +226,7 @@ def allowed_for(session: Session, actor: Actor, case: Case) -> list[Action]:
             continue
         try:
             check_act(session, actor, case, action, facts)
-        except (NotPermitted, NotVisible, IllegalTransition):
+        except (NotPermitted, NotVisible, IllegalTransition, Refused):
             continue
         out.append(action)
     return out

@@ -73,7 +73,7 @@ def problems(report: ReportIn) -> list[tuple[str, str]]:
         if value is not None and (not math.isfinite(value) or not -bound <= value <= bound):
             out.append((name, f"{value} is outside [-{bound:g}, {bound:g}]"))
     if (report.lon is None) != (report.lat is None):
-        out.append(("lat" if report.lon is not None else "lon", "give both lon and lat"))
+        out.append(("location", "give both lon and lat"))
     if report.lon is None and report.lat is None and not _clean(report.address):
         out.append(("location", "a location (lon/lat) or an address is required"))
     if report.priority not in Priority.__members__.values():

@@ -52,7 +52,7 @@ class ActionIn(BaseModel):
     no_followup_reason: str | None = Field(default=None, max_length=500)
     reason: str | None = Field(default=None, max_length=2000)
     plan: str | None = Field(default=None, max_length=5000)
-    milestones: list[dict[str, Any]] | None = Field(
+    milestones: list[Any] | None = Field(
         default=None, description="open_ledger: [{\"title\": ..., \"due_at\": ISO date or date-time}, ...].")
     supervisor: str | None = Field(default=None, description="Username of the supervising leader.")
     reply_due: dt.datetime | None = Field(default=None, description="supervise: the reply deadline.")

@@ -407,6 +407,8 @@ def _reporter(rng: np.random.Generator, channel: str, people: _People, grid: Nod
     if channel == "resident_web":
         return people.resident(grid), False, None
     contact = f"1{int(rng.integers(30, 99))}****{int(rng.integers(0, 10000)):04d}"
+    if channel == "hotline":  # the community's officer takes the call for the resident
+        return people.community_officer(community, comm_org), True, contact
     return people.resident(grid), True, contact
 
 

@@ -45,6 +45,8 @@ from huying.cases import service as svc
 from huying.cases.models import Case, CaseEvent
 from huying.cases.policy import Actor
 from huying.cases.service import Satisfaction
+from huying.cases.units import unit as unit_ref
+from huying.cases.units import unit_changes
 from huying.cases.workflow import Action, IllegalTransition, Status, System, next_status
 from huying.cityconfig import deadlines
 from huying.errors import InvalidInput
@@ -257,11 +259,11 @@ def _resolve(session: Session, actor: Actor, rows: list[HistoryRow], rep: Histor
         if row.unit:
             if row.unit not in units:
                 try:
-                    org, node = units.unit(session, city_id, row.unit)
+                    org, node = unit_ref(session, city_id, row.unit)
                 except InvalidInput as exc:
                     units[row.unit] = problem_of(row.line, exc).reason
                 else:
-                    ch = units.unit_changes(org, node)
+                    ch = unit_changes(org, node)
                     units[row.unit] = (ch["unit_id"], ch["unit_path"], ch["handling_level"])
             found_unit = units[row.unit]
             if isinstance(found_unit, str):

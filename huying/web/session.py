@@ -7,7 +7,7 @@ derived from; it is renewed on sign-in and sign-out (no session fixation). The c
 :data:`MAX_AGE` seconds.
 
 :class:`SessionMiddleware` (pure ASGI) verifies the cookie and sets ``request.state.user_id``
-for :mod:`huying.auth`, so that pages and the API ask the same policy. Unsafe requests to the
+for :mod:`huying.orgs.auth`, so that pages and the API ask the same policy. Unsafe requests to the
 JSON API (which checks no CSRF token) ignore the cookie: the API is for bearer tokens.
 """
 

@@ -23,10 +23,10 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from huying.http import ratelimit
 from huying.cases import service as svc
 from huying.db import Base, make_engine
 from huying.geo import service as geo
+from huying.http import ratelimit
 from huying.orgs import tokens
 from huying.orgs.models import User
 from tests.cases.conftest import T0, World, build_world

@@ -38,7 +38,7 @@ NOW = "2025-03-03T09:30:00+08:00"
 
 def test_report_act_show_list_over_the_cli(cli: None) -> None:
     code_, out, err = run("case", "report", "--lon", "113.05", "--lat", "23.05", "--title", "路灯不亮",
-                          "--detail", "三天了", "--channel", "hotline", "--as", "resident", "--now", NOW)
+                          "--detail", "三天了", "--as", "resident", "--now", NOW)
     assert code_ == 0, err
     case = json.loads(out)
     assert case["status"] == "new" and case["grid"] == "441900101001001"

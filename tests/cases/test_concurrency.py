@@ -63,7 +63,7 @@ def test_a_lost_classify_or_cohandler_race_is_a_stale_version(committed: tuple[E
         else:
             svc.add_cohandlers(a, case_a, world["city"], units=["441900101-dept-housing"], now=T0)
             # b checked the co-handlers before a committed (the same unit, at the same moment)
-            monkeypatch.setattr(svc, "cohandlers_of", lambda _s, _c: [])
+            monkeypatch.setattr("huying.cases.loop.cohandlers_of", lambda _s, _c: [])
             with pytest.raises(StaleVersion):
                 svc.add_cohandlers(b, case_b, world["city"], units=["441900101-dept-housing"], now=T0)
 

@@ -12,7 +12,7 @@ from huying.cases import jobs
 from huying.cases import service as svc
 from huying.cases.models import SupervisionNotice
 from huying.cases.workflow import Status
-from huying.errors import InvalidInput, NotPermitted
+from huying.errors import InvalidInput, NotPermitted, Refused
 from tests.cases.conftest import World
 
 CST = dt.timezone(dt.timedelta(hours=8))
@@ -208,7 +208,7 @@ def test_the_ledger_view_of_a_node(world: World, at) -> None:  # type: ignore[no
     assert [m.title for m in rows[0].overdue_milestones(at(days=3))] == ["一"]
     assert svc.ledgers_under(s, world["town2"]) == ([], 0)
     assert svc.ledgers_under(s, world["admin"], node_path=world.nodes["town2"].path) == ([], 0)
-    with pytest.raises(NotPermitted, match="already has a ledger"):
+    with pytest.raises(Refused, match="already has a ledger"):
         svc.open_ledger(s, case, world["community"], plan="again", milestones=[("x", at(days=5))],
                         supervisor_id=None, now=at(hours=3))
     with pytest.raises(InvalidInput, match="future"):

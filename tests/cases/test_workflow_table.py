@@ -68,7 +68,7 @@ def test_mermaid_diagram_names_every_status() -> None:
 
 def test_nothing_but_the_service_record_sets_a_status() -> None:
     """"Nothing else can change a status": no module assigns a case's status or updates the
-    cases table in bulk, except the service's one event-writing function."""
+    cases table in bulk, except the kernel's one event-writing function."""
     import pathlib
     import re
 
@@ -80,10 +80,10 @@ def test_nothing_but_the_service_record_sets_a_status() -> None:
         for text in [path.read_text(encoding="utf-8")]
         for m in assign.finditer(text)
     ]
-    service = (root / "cases" / "service.py").read_text(encoding="utf-8")
-    # the one compare-and-set UPDATE of the service's _record
-    assert [o for o in offenders if not o.startswith("cases/service.py:")] == [], offenders
-    assert len(offenders) == 1 and service.count('changes["status"] = ') == 1, offenders
+    kernel = (root / "cases" / "kernel.py").read_text(encoding="utf-8")
+    # the one compare-and-set UPDATE of the kernel's record
+    assert [o for o in offenders if not o.startswith("cases/kernel.py:")] == [], offenders
+    assert len(offenders) == 1 and kernel.count('changes["status"] = ') == 1, offenders
 
 
 def test_every_status_with_a_deadline_can_be_warned_and_marked_overdue() -> None:

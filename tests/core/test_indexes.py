@@ -8,7 +8,6 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from huying.cases import merge
-from huying.cases import service as svc
 
 
 def _plan(engine: Engine, stmt: object, params: dict[str, object]) -> str:

@@ -93,7 +93,7 @@ def test_a_block_that_fails_is_run_again_case_by_case_with_the_same_stories(
     real_accept, calls = svc.accept, []
 
     def accept_once_refused(session: Session, case: Case, *a: object, **kw: object) -> Case:
-        calls.append(bool(session.info.get(svc._ONE_TRANSACTION)))
+        calls.append(svc.in_one_transaction(session))
         if len(calls) == 25:  # in the second block
             raise StaleVersion(case.code, case.version, case.version)
         return real_accept(session, case, *a, **kw)  # type: ignore[arg-type]

@@ -9,6 +9,7 @@ import math
 
 import pytest
 
+from huying.geo import shapes
 from huying.intake.service import ReportIn, intake
 from huying.triage import duplicates as dup
 from huying.triage.classifier import Prediction
@@ -78,12 +79,12 @@ def test_the_box_holds_the_circle() -> None:
             dlon = 250 * math.sin(b) / (111_195 * math.cos(math.radians(lat + dlat)))
             assert box["south"] < lat + dlat < box["north"]
             assert box["west"] < 113.0 + dlon < box["east"]
-            assert dup.haversine_m(113.0, lat, 113.0 + dlon, lat + dlat) == pytest.approx(250, rel=0.01)
+            assert shapes.haversine_m(113.0, lat, 113.0 + dlon, lat + dlat) == pytest.approx(250, rel=0.01)
 
 
 def test_distances_to_many_points_are_the_great_circle_ones() -> None:
     import numpy as np
 
     lons, lats = np.array([113.0, 113.002, 112.99, -70.0]), np.array([23.05, 23.051, 23.04, -33.4])
-    assert dup.haversine_many(113.0, 23.05, lons, lats) == pytest.approx(
-        [dup.haversine_m(113.0, 23.05, a, b) for a, b in zip(lons, lats, strict=True)], rel=1e-9)
+    assert shapes.haversine_many(113.0, 23.05, lons, lats) == pytest.approx(
+        [shapes.haversine_m(113.0, 23.05, a, b) for a, b in zip(lons, lats, strict=True)], rel=1e-9)
