@@ -1,0 +1,327 @@
+"""Chinese addresses: parsing, a normalised key, and matching against the register
+(address → grid), with no external geocoder.
+
+:func:`parse` reads an address from the left into :class:`AddressParts`: town (镇/街道),
+community (社区/村, with 居民委员会/村民委员会 dropped), road (大道/路/街/巷), number (号, also
+``12之3号``), estate (whatever stands between the number and the building, e.g. 金色华庭),
+building (栋/座/幢/号楼), unit (单元) and room (室/房, or a bare number at the end; the forms
+``3-2-201`` and ``A-1201`` are read as building–unit–room and building–room). Before that the
+text is normalised: NFKC (full-width digits, letters and spaces to ASCII), spaces and
+punctuation removed, letters upper-cased, the prefixes 广东省/东莞市 dropped, and Chinese
+numerals before 号/栋/座/幢/单元/室/房/楼/层 or at the end turned into digits (十二栋 → 12栋, 一二零一室 →
+1201室); numbers lose leading zeros. A floor (3楼, 3层) is read and not kept: the room number
+carries it.
+
+:class:`AddressIndex` holds the register's addresses ``(id, text, grid code)`` in memory and
+answers :meth:`AddressIndex.match`:
+
+* ``exact``: the query's key is a register key (all of it, every part equal), one grid;
+* ``fuzzy``: no key is equal, but the best-scoring addresses all lie in one grid (a query
+  less specific than the register, a missing town, a misspelt road …): that grid;
+* ``ambiguous``: the best-scoring addresses lie in more than one grid (人民路12号 without a
+  town, when several towns have one): no grid, the candidates listed with their scores;
+* ``unknown``: nothing compatible.
+
+Scoring: candidates come from the (road, number) of the query (its road as written, else the
+registered roads sharing the most character bigrams with it), else from its community and
+road, its road, or its community. A part present in both query and address scores its weight
+when equal and disqualifies the address when different (a misspelt road scores its bigram
+similarity instead); a part only in the query costs a little (the register lacks it); a part
+only in the address is ignored (the query is less specific). The score is divided by the
+total weight of the query's parts, so it lies in [0, 1].
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+PARTS = ("town", "community", "road", "number", "estate", "building", "unit", "room")
+#: The weight of each part in a score.
+WEIGHTS = {"town": 2.0, "community": 2.0, "road": 3.0, "number": 3.0, "estate": 1.0,
+           "building": 2.0, "unit": 1.0, "room": 1.0}
+#: A part the query has and the address lacks costs this share of its weight.
+MISSING_PENALTY = 0.25
+#: Two scores this close are a tie.
+TIE = 1e-9
+#: The least bigram similarity for a road to be taken for another.
+ROAD_SIMILARITY = 0.5
+
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
+              "七": 7, "八": 8, "九": 9}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+_CN_NUMERAL = re.compile(r"[零〇一二两三四五六七八九十百千]+(?=号|栋|座|幢|单元|室|房|楼|层|$)")
+_NOISE = re.compile(r"[\s,，。.、;；:：()（）\[\]【】\"'“”‘’#＃/\\|_]+")
+_PREFIX = re.compile(r"^(?:中国)?(?:广东省)?(?:东莞市)?")
+
+_TOWN = re.compile(r"(.{1,5}?(?:街道|镇))")
+_COMMUNITY = re.compile(r"(.{1,10}?社区|.{1,6}?村(?![路街巷道委]))(?:居民委员会|村民委员会|居委会|村委会)?")
+_ROAD = re.compile(r"(.{1,10}?(?:大道|路|街|巷))")
+_NUMBER = re.compile(r"(\d+)(?:之(\d+))?号(?!楼)")
+_BUILDING = re.compile(r"(.*?)([A-Z]|\d+)(?:栋|座|幢|号楼)")
+_HYPHEN3 = re.compile(r"(.*?)([A-Z]|\d+)-(\d+)-(\d+)(?:室|房)?$")
+_HYPHEN2 = re.compile(r"(.*?)([A-Z]|\d+)-(\d+)(?:室|房)?$")
+_UNIT = re.compile(r"(\d+)单元")
+_FLOOR = re.compile(r"(\d+)(?:楼|层)")
+_ROOM = re.compile(r"(\d+)(?:室|房|号房)?$")
+
+
+def chinese_to_int(text: str) -> int:
+    """十二 → 12, 一百零五 → 105, 两千 → 2000; digit by digit when there is no unit
+    (一二零一 → 1201)."""
+    if not any(ch in _CN_UNITS for ch in text):
+        return int("".join(str(_CN_DIGITS[ch]) for ch in text))
+    total, num = 0, 0
+    for ch in text:
+        if ch in _CN_DIGITS:
+            num = _CN_DIGITS[ch]
+        else:
+            total += (num or 1) * _CN_UNITS[ch]
+            num = 0
+    return total + num
+
+
+def normalise(text: str) -> str:
+    """NFKC, no spaces or punctuation, upper case, no province/city prefix, Chinese numerals
+    before the numbered parts as digits."""
+    s = unicodedata.normalize("NFKC", text)
+    s = _NOISE.sub("", s).upper().replace("—", "-").replace("－", "-")
+    s = _PREFIX.sub("", s)
+    return _CN_NUMERAL.sub(lambda m: str(chinese_to_int(m.group(0))), s)
+
+
+def _num(text: str | None) -> str | None:
+    if text is None:
+        return None
+    return text.lstrip("0") or "0" if text.isdigit() else text
+
+
+@dataclass(frozen=True)
+class AddressParts:
+    town: str | None = None
+    community: str | None = None
+    road: str | None = None
+    number: str | None = None
+    estate: str | None = None
+    building: str | None = None
+    unit: str | None = None
+    room: str | None = None
+    rest: str = ""  # what could not be read
+
+    def key(self) -> str:
+        """The normalised key: the parts joined by ``|`` (empty where absent)."""
+        return "|".join(getattr(self, p) or "" for p in PARTS)
+
+    def present(self) -> list[str]:
+        return [p for p in PARTS if getattr(self, p)]
+
+
+def parse(text: str) -> AddressParts:
+    """Read an address into its parts (see the module's docstring)."""
+    s = normalise(text)
+    got: dict[str, str | None] = {}
+    for name, rx in (("town", _TOWN), ("community", _COMMUNITY), ("road", _ROAD)):
+        m = rx.match(s)
+        if m:
+            got[name] = m.group(1)
+            s = s[m.end():]
+    m = _NUMBER.match(s)
+    if m:
+        got["number"] = _num(m.group(1)) + (f"-{_num(m.group(2))}" if m.group(2) else "")  # type: ignore[operator]
+        s = s[m.end():]
+    m = _HYPHEN3.match(s) or _HYPHEN2.match(s)
+    if m:
+        got["estate"] = m.group(1) or None
+        got["building"] = _num(m.group(2))
+        if len(m.groups()) == 4:
+            got["unit"], got["room"] = _num(m.group(3)), _num(m.group(4))
+        else:
+            got["room"] = _num(m.group(3))
+        s = ""
+    else:
+        m = _BUILDING.match(s)
+        if m:
+            got["estate"] = m.group(1) or None
+            got["building"] = _num(m.group(2))
+            s = s[m.end():]
+        m = _UNIT.match(s)
+        if m:
+            got["unit"] = _num(m.group(1))
+            s = s[m.end():]
+        m = _FLOOR.match(s)
+        if m and s[m.end():]:  # a floor followed by a room: keep the room only
+            s = s[m.end():]
+        m = _ROOM.match(s)
+        if m:
+            got["room"] = _num(m.group(1))
+            s = s[m.end():]
+    return AddressParts(**got, rest=s)  # type: ignore[arg-type]
+
+
+def bigrams(text: str) -> set[str]:
+    return {text[i:i + 2] for i in range(len(text) - 1)} or {text}
+
+
+def similarity(a: str, b: str) -> float:
+    """Jaccard similarity of the character bigrams."""
+    x, y = bigrams(a), bigrams(b)
+    return len(x & y) / len(x | y)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    address_id: int
+    text: str
+    grid_code: str
+    score: float
+
+
+Kind = Literal["exact", "fuzzy", "ambiguous", "unknown"]
+
+
+@dataclass(frozen=True)
+class Match:
+    kind: Kind
+    grid_code: str | None  # None when ambiguous or unknown
+    candidates: list[Candidate]
+    parts: AddressParts
+
+
+class AddressIndex:
+    """The register's addresses in memory, for :meth:`match`."""
+
+    def __init__(self, rows: Iterable[tuple[int, str, str]], max_candidates: int = 10) -> None:
+        self.max_candidates = max_candidates
+        self.ids: list[int] = []
+        self.texts: list[str] = []
+        self.grids: list[str] = []
+        self.parts: list[AddressParts] = []
+        self.by_key: dict[str, list[int]] = defaultdict(list)
+        self.by_road_number: dict[tuple[str, str], list[int]] = defaultdict(list)
+        self.by_community_road: dict[tuple[str, str], list[int]] = defaultdict(list)
+        self.by_road: dict[str, list[int]] = defaultdict(list)
+        self.by_community: dict[str, list[int]] = defaultdict(list)
+        self.road_bigrams: dict[str, set[str]] = defaultdict(set)
+        self.towns: dict[str, str] = {}  # short name -> full name
+        for aid, text, grid in rows:
+            i = len(self.ids)
+            p = parse(text)
+            self.ids.append(aid)
+            self.texts.append(text)
+            self.grids.append(grid)
+            self.parts.append(p)
+            self.by_key[p.key()].append(i)
+            if p.road:
+                self.by_road[p.road].append(i)
+                if p.number:
+                    self.by_road_number[(p.road, p.number)].append(i)
+                if p.community:
+                    self.by_community_road[(p.community, p.road)].append(i)
+            if p.community:
+                self.by_community[p.community].append(i)
+            if p.town:
+                self.towns[p.town.removesuffix("街道").removesuffix("镇")] = p.town
+        for road in self.by_road:
+            for bg in bigrams(road):
+                self.road_bigrams[bg].add(road)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def _with_town(self, text: str, p: AddressParts) -> AddressParts:
+        """A town written without 镇/街道 (虎门人民路…): read again with the register's name."""
+        if p.town is not None:
+            return p
+        s = normalise(text)
+        for cut in (4, 3, 2):
+            full = self.towns.get(s[:cut])
+            if full is not None:
+                return parse(full + s[cut:])
+        return p
+
+    def similar_roads(self, road: str) -> list[tuple[str, float]]:
+        counts: dict[str, int] = defaultdict(int)
+        for bg in bigrams(road):
+            for r in self.road_bigrams.get(bg, ()):
+                counts[r] += 1
+        out = [(r, similarity(road, r)) for r in counts]
+        return sorted((x for x in out if x[1] >= ROAD_SIMILARITY), key=lambda x: -x[1])[:5]
+
+    def _pool(self, p: AddressParts) -> tuple[list[int], dict[str, float]]:
+        """Candidate addresses for the query, and the similarity of each road considered."""
+        roads: dict[str, float] = {}
+        if p.road:
+            roads = {p.road: 1.0} if p.road in self.by_road else dict(self.similar_roads(p.road))
+        pool: list[int] = []
+        if p.number:
+            for r in roads:
+                pool += self.by_road_number.get((r, p.number), [])
+        if not pool and p.community:
+            for r in roads:
+                pool += self.by_community_road.get((p.community, r), [])
+        if not pool:
+            for r in roads:
+                pool += self.by_road.get(r, [])
+        if not pool and p.community:
+            pool = self.by_community.get(p.community, [])
+        return pool, roads
+
+    def score(self, q: AddressParts, a: AddressParts, roads: dict[str, float]) -> float | None:
+        """The score of address ``a`` for the query ``q``, ``None`` if they disagree."""
+        total = got = 0.0
+        for name in PARTS:
+            qv = getattr(q, name)
+            if not qv:
+                continue
+            w = WEIGHTS[name]
+            total += w
+            av = getattr(a, name)
+            if not av:
+                got -= MISSING_PENALTY * w
+            elif qv == av:
+                got += w
+            elif name == "road" and av in roads:
+                got += w * roads[av]
+            elif name in ("town", "community") and (qv in av or av in qv):
+                got += 0.9 * w  # 虎门 for 虎门镇, 岗贝 for 岗贝社区
+            else:
+                return None
+        return got / total if total else None
+
+    def match(self, text: str) -> Match:
+        q = self._with_town(text, parse(text))
+        exact = self.by_key.get(q.key())
+        if exact:
+            grids = {self.grids[i] for i in exact}
+            cands = [self._candidate(i, 1.0) for i in exact[: self.max_candidates]]
+            if len(grids) == 1:
+                return Match("exact", self.grids[exact[0]], cands, q)
+            return Match("ambiguous", None, cands, q)
+        pool, roads = self._pool(q)
+        scored = []
+        for i in pool:
+            s = self.score(q, self.parts[i], roads)
+            if s is not None and s > 0:
+                scored.append((s, i))
+        if not scored:
+            return Match("unknown", None, [], q)
+        scored.sort(key=lambda x: (-x[0], x[1]))
+        best = scored[0][0]
+        top = [i for s, i in scored if s >= best - TIE]
+        grids = {self.grids[i] for i in top}
+        shown = [self._candidate(i, s) for s, i in scored[: self.max_candidates]]
+        if len(grids) == 1:
+            return Match("fuzzy", self.grids[top[0]], shown, q)
+        # ambiguous: list one candidate per grid among the best first
+        firsts: dict[str, Candidate] = {}
+        for s, i in scored:
+            if s >= best - TIE and self.grids[i] not in firsts:
+                firsts[self.grids[i]] = self._candidate(i, s)
+        return Match("ambiguous", None, list(firsts.values())[: self.max_candidates], q)
+
+    def _candidate(self, i: int, score: float) -> Candidate:
+        return Candidate(self.ids[i], self.texts[i], self.grids[i], round(score, 4))
