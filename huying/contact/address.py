@@ -2,7 +2,7 @@
 (address → grid), with no external geocoder.
 
 :func:`parse` reads an address from the left into :class:`AddressParts`: town (镇/街道),
-community (社区/村, with 居民委员会/村民委员会 dropped), road (大道/路/街/巷), number (号, also
+community (社区/村, with 居民委员会/村民委员会 dropped), road (大道/路/街/巷/道; without one of these, whatever stands before the number), number (号, also
 ``12之3号``), estate (whatever stands between the number and the building, e.g. 金色华庭),
 building (栋/座/幢/号楼), unit (单元) and room (室/房, or a bare number at the end; the forms
 ``3-2-201`` and ``A-1201`` are read as building–unit–room and building–room). Before that the
@@ -23,9 +23,10 @@ answers :meth:`AddressIndex.match`:
 * ``unknown``: nothing compatible.
 
 Scoring: candidates come from the (road, number) of the query (its road as written, else the
-registered roads sharing the most character bigrams with it), else from its community and
+registered roads sharing all but one of its characters and within one edit in three,
+:func:`similarity`), else from its community and
 road, its road, or its community. A part present in both query and address scores its weight
-when equal and disqualifies the address when different (a misspelt road scores its bigram
+when equal and disqualifies the address when different (a misspelt road scores its
 similarity instead); a part only in the query costs a little (the register lacks it); a part
 only in the address is ignored (the query is less specific). The score is divided by the
 total weight of the query's parts, so it lies in [0, 1].
@@ -48,8 +49,8 @@ WEIGHTS = {"town": 2.0, "community": 2.0, "road": 3.0, "number": 3.0, "estate": 
 MISSING_PENALTY = 0.25
 #: Two scores this close are a tie.
 TIE = 1e-9
-#: The least bigram similarity for a road to be taken for another.
-ROAD_SIMILARITY = 0.5
+#: The least similarity (:func:`similarity`) for a road to be taken for another.
+ROAD_SIMILARITY = 0.6
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
               "七": 7, "八": 8, "九": 9}
@@ -60,7 +61,8 @@ _PREFIX = re.compile(r"^(?:中国)?(?:广东省)?(?:东莞市)?")
 
 _TOWN = re.compile(r"(.{1,5}?(?:街道|镇))")
 _COMMUNITY = re.compile(r"(.{1,10}?社区|.{1,6}?村(?![路街巷道委]))(?:居民委员会|村民委员会|居委会|村委会)?")
-_ROAD = re.compile(r"(.{1,10}?(?:大道|路|街|巷))")
+_ROAD = re.compile(r"(.{1,10}?(?:大道|路|街|巷|道))")
+_ROAD_BEFORE_NUMBER = re.compile(r"(\D{2,10}?)\d+(?:之\d+)?号(?!楼)")
 _NUMBER = re.compile(r"(\d+)(?:之(\d+))?号(?!楼)")
 _BUILDING = re.compile(r"(.*?)([A-Z]|\d+)(?:栋|座|幢|号楼)")
 _HYPHEN3 = re.compile(r"(.*?)([A-Z]|\d+)-(\d+)-(\d+)(?:室|房)?$")
@@ -120,15 +122,23 @@ class AddressParts:
         return [p for p in PARTS if getattr(self, p)]
 
 
-def parse(text: str) -> AddressParts:
-    """Read an address into its parts (see the module's docstring)."""
+def parse(text: str, read_town: bool = True) -> AddressParts:
+    """Read an address into its parts (see the module's docstring); ``read_town=False``: the
+    text has no town (圩镇社区… is a community, not the town 圩镇)."""
     s = normalise(text)
     got: dict[str, str | None] = {}
     for name, rx in (("town", _TOWN), ("community", _COMMUNITY), ("road", _ROAD)):
+        if name == "town" and not read_town:
+            continue
         m = rx.match(s)
         if m:
             got[name] = m.group(1)
             s = s[m.end():]
+    if "road" not in got:  # a road whose suffix is misspelt: whatever stands before 号's number
+        m = _ROAD_BEFORE_NUMBER.match(s)
+        if m:
+            got["road"] = m.group(1)
+            s = s[m.end(1):]
     m = _NUMBER.match(s)
     if m:
         got["number"] = _num(m.group(1)) + (f"-{_num(m.group(2))}" if m.group(2) else "")  # type: ignore[operator]
@@ -162,14 +172,17 @@ def parse(text: str) -> AddressParts:
     return AddressParts(**got, rest=s)  # type: ignore[arg-type]
 
 
-def bigrams(text: str) -> set[str]:
-    return {text[i:i + 2] for i in range(len(text) - 1)} or {text}
-
-
 def similarity(a: str, b: str) -> float:
-    """Jaccard similarity of the character bigrams."""
-    x, y = bigrams(a), bigrams(b)
-    return len(x & y) / len(x | y)
+    """1 − the edit distance over the longer length (人民路/仁民路: 0.67)."""
+    if a == b:
+        return 1.0
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return 1 - prev[-1] / max(len(a), len(b))
 
 
 @dataclass(frozen=True)
@@ -181,6 +194,7 @@ class Candidate:
 
 
 Kind = Literal["exact", "fuzzy", "ambiguous", "unknown"]
+_RANK = {"exact": 0, "fuzzy": 1, "ambiguous": 2, "unknown": 3}
 
 
 @dataclass(frozen=True)
@@ -205,7 +219,7 @@ class AddressIndex:
         self.by_community_road: dict[tuple[str, str], list[int]] = defaultdict(list)
         self.by_road: dict[str, list[int]] = defaultdict(list)
         self.by_community: dict[str, list[int]] = defaultdict(list)
-        self.road_bigrams: dict[str, set[str]] = defaultdict(set)
+        self.road_chars: dict[str, set[str]] = defaultdict(set)
         self.towns: dict[str, str] = {}  # short name -> full name
         for aid, text, grid in rows:
             i = len(self.ids)
@@ -225,31 +239,41 @@ class AddressIndex:
                 self.by_community[p.community].append(i)
             if p.town:
                 self.towns[p.town.removesuffix("街道").removesuffix("镇")] = p.town
+        self.town_names = set(self.towns.values())
         for road in self.by_road:
-            for bg in bigrams(road):
-                self.road_bigrams[bg].add(road)
+            for ch in set(road):
+                self.road_chars[ch].add(road)
 
     def __len__(self) -> int:
         return len(self.ids)
 
-    def _with_town(self, text: str, p: AddressParts) -> AddressParts:
-        """A town written without 镇/街道 (虎门人民路…): read again with the register's name."""
-        if p.town is not None:
-            return p
-        s = normalise(text)
-        for cut in (4, 3, 2):
-            full = self.towns.get(s[:cut])
-            if full is not None:
-                return parse(full + s[cut:])
-        return p
+    def readings(self, text: str) -> list[AddressParts]:
+        """The ways to read ``text`` against this register: as parsed; without a town when
+        the one read is not a registered town (圩镇社区…); with a registered town written
+        without 镇/街道 at its start (虎门人民路…)."""
+        p = parse(text)
+        out = [p]
+        if p.town is not None and p.town not in self.town_names:
+            out.append(parse(text, read_town=False))
+        if p.town is None or p.town not in self.town_names:
+            s = normalise(text)
+            for cut in (4, 3, 2):
+                full = self.towns.get(s[:cut])
+                if full is not None:
+                    out.append(parse(full + s[cut:]))
+                    break
+        return out
 
     def similar_roads(self, road: str) -> list[tuple[str, float]]:
+        """Registered roads within :data:`ROAD_SIMILARITY` of ``road``, most similar first
+        (those sharing all but one of its characters are compared)."""
         counts: dict[str, int] = defaultdict(int)
-        for bg in bigrams(road):
-            for r in self.road_bigrams.get(bg, ()):
+        for ch in set(road):
+            for r in self.road_chars.get(ch, ()):
                 counts[r] += 1
-        out = [(r, similarity(road, r)) for r in counts]
-        return sorted((x for x in out if x[1] >= ROAD_SIMILARITY), key=lambda x: -x[1])[:5]
+        least = max(1, len(set(road)) - 1)
+        out = [(r, similarity(road, r)) for r, c in counts.items() if c >= least]
+        return sorted((x for x in out if x[1] >= ROAD_SIMILARITY), key=lambda x: (-x[1], x[0]))[:5]
 
     def _pool(self, p: AddressParts) -> tuple[list[int], dict[str, float]]:
         """Candidate addresses for the query, and the similarity of each road considered."""
@@ -293,7 +317,19 @@ class AddressIndex:
         return got / total if total else None
 
     def match(self, text: str) -> Match:
-        q = self._with_town(text, parse(text))
+        """The grid of ``text`` (see the module's docstring). Where the text can be read in
+        more than one way (:meth:`readings`), the best answer wins: exact, then fuzzy, then
+        ambiguous, then unknown; between two of a kind, the higher score."""
+        best: tuple[int, float, Match] | None = None
+        for q in self.readings(text):
+            m = self.match_parts(q)
+            rank = (_RANK[m.kind], -(m.candidates[0].score if m.candidates else 0.0))
+            if best is None or rank < best[:2]:
+                best = (*rank, m)
+        assert best is not None
+        return best[2]
+
+    def match_parts(self, q: AddressParts) -> Match:
         exact = self.by_key.get(q.key())
         if exact:
             grids = {self.grids[i] for i in exact}
@@ -316,7 +352,7 @@ class AddressIndex:
         shown = [self._candidate(i, s) for s, i in scored[: self.max_candidates]]
         if len(grids) == 1:
             return Match("fuzzy", self.grids[top[0]], shown, q)
-        # ambiguous: list one candidate per grid among the best first
+        # ambiguous: one candidate per grid among the best
         firsts: dict[str, Candidate] = {}
         for s, i in scored:
             if s >= best - TIE and self.grids[i] not in firsts:

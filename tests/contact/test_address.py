@@ -110,3 +110,21 @@ def test_a_conflicting_part_rules_an_address_out(index: AddressIndex) -> None:
     assert index.match("长安镇人民路12号1栋").grid_code == "G-CA-7"
     m = index.match("东城街道人民路99号")
     assert (m.kind, m.candidates) == ("unknown", [])
+
+
+def test_a_community_named_like_a_town_is_read_as_a_community() -> None:
+    index = AddressIndex([
+        (1, "塘厦镇塘厦社区幸福路1号", "G-TX-1"),
+        (2, "高埗镇塘厦村和平路76号28栋2303室", "G-GB-4"),
+        (3, "樟木头镇圩镇社区振兴路31号", "G-ZMT-2"),
+    ])
+    assert index.match("塘厦村和平路76号28栋2303室").grid_code == "G-GB-4"
+    assert index.match("圩镇社区振兴路31号").grid_code == "G-ZMT-2"
+    assert index.match("塘厦幸福路1号").grid_code == "G-TX-1"
+
+
+def test_a_misspelt_road_of_four_characters_is_found() -> None:
+    index = AddressIndex([(1, "东城街道东城大道100号", "G-DC-2"), (2, "南城街道鸿福路100号", "G-NC-1")])
+    m = index.match("东城街道东成大道100号")
+    assert (m.kind, m.grid_code) == ("fuzzy", "G-DC-2")
+    assert index.match("东城街道东城大遒100号").grid_code == "G-DC-2"
