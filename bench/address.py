@@ -32,7 +32,6 @@ import resource
 import time
 import unicodedata
 from collections import Counter, defaultdict
-from pathlib import Path
 
 import _common  # noqa: F401 - puts the repository on sys.path
 import numpy as np

@@ -2,13 +2,14 @@
 (address → grid), with no external geocoder.
 
 :func:`parse` reads an address from the left into :class:`AddressParts`: town (镇/街道),
-community (社区/村, with 居民委员会/村民委员会 dropped), road (大道/路/街/巷/道; without one of these, whatever stands before the number), number (号, also
-``12之3号``), estate (whatever stands between the number and the building, e.g. 金色华庭),
-building (栋/座/幢/号楼), unit (单元) and room (室/房, or a bare number at the end; the forms
-``3-2-201`` and ``A-1201`` are read as building–unit–room and building–room). Before that the
-text is normalised: NFKC (full-width digits, letters and spaces to ASCII), spaces and
-punctuation removed, letters upper-cased, the prefixes 广东省/东莞市 dropped, and Chinese
-numerals before 号/栋/座/幢/单元/室/房/楼/层 or at the end turned into digits (十二栋 → 12栋, 一二零一室 →
+community (社区/村, with 居民委员会/村民委员会 dropped), road (大道/路/街/巷/道; without one of
+these, whatever stands before the number), number (号, also ``12之3号``), estate (whatever
+stands between the number and the building, e.g. 金色华庭), building (栋/座/幢/号楼), unit
+(单元) and room (室/房, or a bare number at the end; the forms ``3-2-201`` and ``A-1201`` are
+read as building–unit–room and building–room). Before that the text is normalised: NFKC
+(full-width digits, letters and spaces to ASCII), spaces and punctuation removed, letters
+upper-cased, the prefixes 广东省/东莞市 dropped, and Chinese numerals before
+号/栋/座/幢/单元/室/房/楼/层 or at the end turned into digits (十二栋 → 12栋, 一二零一室 →
 1201室); numbers lose leading zeros. A floor (3楼, 3层) is read and not kept: the room number
 carries it.
 
