@@ -73,6 +73,14 @@ _FLOOR = re.compile(r"(\d+)(?:楼|层)")
 _ROOM = re.compile(r"(\d+)(?:室|房|号房)?$")
 
 
+_SUFFIX = re.compile(r"(?:大道|路|街|巷|道)$")
+
+
+def _stem(road: str) -> str:
+    """A road's name without its 路/街/大道/巷/道 (the characters that tell roads apart)."""
+    return _SUFFIX.sub("", road) or road
+
+
 def chinese_to_int(text: str) -> int:
     """十二 → 12, 一百零五 → 105, 两千 → 2000; digit by digit when there is no unit
     (一二零一 → 1201)."""
@@ -220,6 +228,10 @@ class AddressIndex:
         self.by_community_road: dict[tuple[str, str], list[int]] = defaultdict(list)
         self.by_road: dict[str, list[int]] = defaultdict(list)
         self.by_community: dict[str, list[int]] = defaultdict(list)
+        # the same three for the addresses without a number: the only ones a query with a
+        # number can match once its (road, number) is not registered
+        self.no_number: tuple[dict[tuple[str, str], list[int]], dict[str, list[int]], dict[str, list[int]]] = (
+            defaultdict(list), defaultdict(list), defaultdict(list))
         self.road_chars: dict[str, set[str]] = defaultdict(set)
         self.towns: dict[str, str] = {}  # short name -> full name
         for aid, text, grid in rows:
@@ -230,19 +242,21 @@ class AddressIndex:
             self.grids.append(grid)
             self.parts.append(p)
             self.by_key[p.key()].append(i)
-            if p.road:
-                self.by_road[p.road].append(i)
-                if p.number:
-                    self.by_road_number[(p.road, p.number)].append(i)
+            cr, r, c = (self.by_community_road, self.by_road, self.by_community)
+            if p.road and p.number:
+                self.by_road_number[(p.road, p.number)].append(i)
+            for d_cr, d_r, d_c in ((cr, r, c),) + ((self.no_number,) if not p.number else ()):
+                if p.road:
+                    d_r[p.road].append(i)
+                    if p.community:
+                        d_cr[(p.community, p.road)].append(i)
                 if p.community:
-                    self.by_community_road[(p.community, p.road)].append(i)
-            if p.community:
-                self.by_community[p.community].append(i)
+                    d_c[p.community].append(i)
             if p.town:
                 self.towns[p.town.removesuffix("街道").removesuffix("镇")] = p.town
         self.town_names = set(self.towns.values())
         for road in self.by_road:
-            for ch in set(road):
+            for ch in set(_stem(road)):
                 self.road_chars[ch].add(road)
 
     def __len__(self) -> int:
@@ -267,13 +281,14 @@ class AddressIndex:
 
     def similar_roads(self, road: str) -> list[tuple[str, float]]:
         """Registered roads within :data:`ROAD_SIMILARITY` of ``road``, most similar first
-        (those sharing all but one of its characters are compared)."""
+        (those sharing all but one of the characters before its 路/街/大道… are compared)."""
         counts: dict[str, int] = defaultdict(int)
-        for ch in set(road):
+        stem = set(_stem(road))
+        for ch in stem:
             for r in self.road_chars.get(ch, ()):
                 counts[r] += 1
-        least = max(1, len(set(road)) - 1)
-        out = [(r, similarity(road, r)) for r, c in counts.items() if c >= least]
+        out = [(r, similarity(road, r)) for r, c in counts.items()
+               if c >= max(1, min(len(stem), len(set(_stem(r)))) - 1)]
         return sorted((x for x in out if x[1] >= ROAD_SIMILARITY), key=lambda x: (-x[1], x[0]))[:5]
 
     def _pool(self, p: AddressParts) -> tuple[list[int], dict[str, float]]:
@@ -282,17 +297,19 @@ class AddressIndex:
         if p.road:
             roads = {p.road: 1.0} if p.road in self.by_road else dict(self.similar_roads(p.road))
         pool: list[int] = []
+        by_cr, by_r, by_c = self.by_community_road, self.by_road, self.by_community
         if p.number:
             for r in roads:
                 pool += self.by_road_number.get((r, p.number), [])
+            by_cr, by_r, by_c = self.no_number
         if not pool and p.community:
             for r in roads:
-                pool += self.by_community_road.get((p.community, r), [])
+                pool += by_cr.get((p.community, r), [])
         if not pool:
             for r in roads:
-                pool += self.by_road.get(r, [])
+                pool += by_r.get(r, [])
         if not pool and p.community:
-            pool = self.by_community.get(p.community, [])
+            pool = by_c.get(p.community, [])
         return pool, roads
 
     def score(self, q: AddressParts, a: AddressParts, roads: dict[str, float]) -> float | None:
