@@ -159,14 +159,21 @@ def _bellman_ford(
     n: int, e_from: Array, e_to: Array, e_w: Array, root: int, max_rounds: int | None
 ) -> Array | None:
     """Shortest distances from ``root`` with negative weights; ``None`` on a negative cycle.
-    Label-correcting: each round relaxes only the edges out of the nodes that changed."""
+
+    Label-correcting: each round relaxes only the edges out of the nodes that changed, all at
+    once, and records each improved node's predecessor. A cycle among the predecessors (found
+    by pointer doubling after every round) proves a negative cycle, so a non-optimal
+    assignment is told in a few rounds rather than after ``n``."""
     order = np.argsort(e_from, kind="stable")
     f, to, w = e_from[order], e_to[order], e_w[order]
     start = np.searchsorted(f, np.arange(n + 1))
     d = np.full(n, _INF, dtype=np.int64)
     d[root] = 0
+    pred = np.arange(n)  # a node's predecessor on its best path (itself: none yet)
+    pred[root] = root
     active = np.array([root])
     rounds = max_rounds if max_rounds is not None else n + 1
+    steps = max(1, int(np.ceil(np.log2(n + 1))) + 1)
     for _ in range(rounds):
         lo, hi = start[active], start[active + 1]
         lens = hi - lo
@@ -179,11 +186,26 @@ def _bellman_ford(
         better = cand < d[tgt]
         if not better.any():
             return d
-        tgt, cand = tgt[better], cand[better]
-        before = d[tgt].copy()
-        np.minimum.at(d, tgt, cand)
-        active = np.unique(tgt[d[tgt] < before])
+        tgt, cand, src = tgt[better], cand[better], f[idx][better]
+        o = np.lexsort((cand, tgt))
+        tgt, cand, src = tgt[o], cand[o], src[o]
+        first = np.concatenate([[True], tgt[1:] != tgt[:-1]])
+        tgt, cand, src = tgt[first], cand[first], src[first]
+        d[tgt] = cand
+        pred[tgt] = src
+        if d[root] < 0 or _has_cycle(pred, root, steps):
+            return None
+        active = tgt
     return None
+
+
+def _has_cycle(pred: Array, root: int, steps: int) -> bool:
+    """Whether following predecessors from some reached node never gets to ``root``."""
+    p = np.where(pred == np.arange(len(pred)), root, pred)  # unreached: straight to the root
+    p[root] = root
+    for _ in range(steps):
+        p = p[p]
+    return bool((p != root).any())
 
 
 def dual_bound(t: Transport, v: Array) -> tuple[int, Array]:
