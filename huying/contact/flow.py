@@ -115,7 +115,7 @@ def sink_prices(t: Transport, chosen: Array, max_rounds: int | None = None) -> A
     ``(i, j2)`` needs ``v_j1 − v_j2 ≤ c_ij2 − c_ij1``; ``v ≥ 0``; a sink below capacity has
     ``v = 0``. The largest solution is the shortest-path distance from a root tied to the
     sinks below capacity (or, when every sink is full, from a virtual root, then shifted to
-    a minimum of 0)."""
+    a minimum of 0). The prices are checked by :func:`dual_bound`, not trusted."""
     m = t.n_sinks
     src = t.arc_source
     mine = chosen[src]  # the chosen arc of each arc's source
@@ -128,10 +128,15 @@ def sink_prices(t: Transport, chosen: Array, max_rounds: int | None = None) -> A
     spare = np.flatnonzero(load < t.capacity)
     root = m
     if len(spare):
-        # root -> spare sink (0) and sink -> root (0): v(spare) = 0, v >= 0
-        e_from = np.concatenate([e_from, np.full(len(spare), root), np.arange(m)])
-        e_to = np.concatenate([e_to, spare, np.full(m, root)])
-        e_w = np.concatenate([e_w, np.zeros(len(spare) + m, dtype=np.int64)])
+        # root -> spare sink (0) and sink -> root (0): v(spare) = 0, v >= 0. A sink that no
+        # path from a spare one reaches (capacity 0, or full with no way out) has no upper
+        # limit: root -> every sink at a weight above any path's length gives it a price
+        # that high, satisfying the constraints among such sinks too.
+        big = 2 * (m + 1) * (int(np.abs(e_w).max(initial=0)) + 1)
+        e_from = np.concatenate([e_from, np.full(len(spare) + m, root), np.arange(m)])
+        e_to = np.concatenate([e_to, spare, np.arange(m), np.full(m, root)])
+        e_w = np.concatenate([e_w, np.zeros(len(spare), dtype=np.int64), np.full(m, big, dtype=np.int64),
+                              np.zeros(m, dtype=np.int64)])
     else:
         e_from = np.concatenate([e_from, np.full(m, root)])
         e_to = np.concatenate([e_to, np.arange(m)])
@@ -140,16 +145,9 @@ def sink_prices(t: Transport, chosen: Array, max_rounds: int | None = None) -> A
     if d is None:
         return None
     v = d[:m]
-    unreached = v >= _INF // 2
-    if unreached.all():
-        return np.zeros(m, dtype=np.int64)
     if not len(spare):
-        v = v - v[~unreached].min()
-    # A sink that no path reaches has no upper limit on its price (e.g. capacity 0): the
-    # highest price that can matter (no arc's reduced cost depends on more) keeps the bound
-    # tight.
-    top = int(v[~unreached].max()) + int(np.abs(t.arc_cost).max(initial=0)) + 1
-    return np.where(unreached, top, v).astype(np.int64)
+        v = v - v.min()
+    return v.astype(np.int64)
 
 
 _INF = np.iinfo(np.int64).max // 4
