@@ -385,13 +385,30 @@ def refresh_candidates(
     p: LinkingProblem, cand: Candidates, households: Array, k: int = 8, k_skill: int = 4
 ) -> Candidates:
     """``cand`` with the arcs of ``households`` recomputed for the problem ``p`` (after they
-    moved)."""
-    households = np.asarray(households, dtype=np.int64)
+    moved); the other arcs are kept as they are (spliced, not rebuilt)."""
+    households = np.unique(np.asarray(households, dtype=np.int64))
     sub = replace(p, household_xy=p.household_xy[households], household_need=p.household_need[households])
     fresh = candidates(sub, k, k_skill)
-    keep = ~np.isin(cand.household, households)
-    base = Candidates(cand.household[keep], cand.member[keep], cand.cost[keep])
-    return base.add(p, households[fresh.household], fresh.member)
+    f_h = households[fresh.household]
+    f_m = fresh.member
+    f_c = np.where(f_m < 0, p.unlinked()[f_h], p.link_cost(f_h, np.maximum(f_m, 0)))
+    lo = np.searchsorted(cand.household, households, side="left")
+    hi = np.searchsorted(cand.household, households, side="right")
+    f_lo = np.searchsorted(f_h, households, side="left")
+    f_hi = np.searchsorted(f_h, households, side="right")
+    hs: list[Array] = []
+    ms: list[Array] = []
+    cs: list[Array] = []
+    at = 0
+    for i in range(len(households)):
+        for arr, out, fr in ((cand.household, hs, f_h), (cand.member, ms, f_m), (cand.cost, cs, f_c)):
+            out.append(arr[at:lo[i]])
+            out.append(fr[f_lo[i]:f_hi[i]])
+        at = hi[i]
+    hs.append(cand.household[at:])
+    ms.append(cand.member[at:])
+    cs.append(cand.cost[at:])
+    return Candidates(np.concatenate(hs), np.concatenate(ms), np.concatenate(cs))
 
 
 @dataclass(frozen=True)
@@ -422,7 +439,9 @@ def reoptimise(
     is kept. Costs are scaled (cost × S − 1 for an existing link, S above the number of
     households in the region) so that, among the region's optimal solutions, the one that
     changes the fewest links is chosen. With ``certify_it`` the result is certified for the
-    complete problem; when it is not optimal the radius is doubled (``max_attempts``).
+    complete problem; when it is not optimal the radius is doubled and the pairs that the
+    certificate found improving are added to the candidates; from attempt ``max_attempts``
+    on, every member is in the region (a whole solve, still keeping what it can).
     ``cand``: the candidate arcs of the changed problem (:func:`refresh_candidates` after a
     household moved); by default the old links' own. ``households``: solved again whatever
     their member (the households that moved)."""
@@ -430,9 +449,14 @@ def reoptimise(
     assert cand is not None, "the old links carry their candidates"
     t_total = 0.0
     member_tree = cKDTree(p.member_xy)
-    for attempt in range(1, max_attempts + 1):
+    last = max_attempts + 3  # the whole problem may need a few rounds of column generation
+    for attempt in range(1, last + 1):
         t0 = time.perf_counter()
-        region_m = np.unique(np.concatenate(member_tree.query_ball_point(np.atleast_2d(near), radius)).astype(np.int64))
+        if attempt < max_attempts:
+            found = member_tree.query_ball_point(np.atleast_2d(near), radius)
+            region_m = np.unique(np.concatenate([np.asarray(x, dtype=np.int64) for x in found]))
+        else:  # every member: a whole solve, still keeping what it can
+            region_m = np.arange(p.n_members)
         in_region = np.zeros(p.n_members + 1, dtype=bool)
         in_region[region_m] = True
         in_region[p.n_members] = True  # "unlinked" sink
@@ -465,9 +489,11 @@ def reoptimise(
         changed = int((new_of != old.member_of).sum())
         if not certify_it:
             return Reoptimised(links, changed, t_total, len(region_m), len(sub_h), attempt)
-        cert, _ = certify(p, links)
+        cert, (imp_h, imp_m) = certify(p, links)
         links.certificate = cert
-        if cert.optimal or attempt == max_attempts:
+        if cert.optimal or attempt == last:
             return Reoptimised(links, changed, t_total, len(region_m), len(sub_h), attempt)
         radius *= 2
+        if len(imp_h):  # pairs outside the candidates that would do better: add them
+            cand = cand.add(p, imp_h, imp_m)
     raise AssertionError("unreachable")  # pragma: no cover

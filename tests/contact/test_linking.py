@@ -136,3 +136,37 @@ def test_reoptimising_after_a_household_moves_equals_a_fresh_optimum() -> None:
                      households=np.array([h]))
     assert r.links.certificate is not None and r.links.certificate.optimal
     assert r.links.cost == L.solve(q).cost
+
+
+def test_refreshing_the_candidates_of_moved_households_equals_building_them_again() -> None:
+    p = random_problem(10)
+    cand = L.candidates(p)
+    moved = np.array([3, 250, 599])
+    q = p
+    for h, xy in zip(moved, [[10.0, 10.0], [5_900.0, 100.0], [3_000.0, 3_000.0]], strict=True):
+        q = L.household_moves(q, int(h), np.array(xy))
+    got, want = L.refresh_candidates(q, cand, moved), L.candidates(q)
+    for a, b in ((got.household, want.household), (got.member, want.member), (got.cost, want.cost)):
+        assert a.tolist() == b.tolist()
+
+
+@settings(max_examples=12, deadline=None)
+@given(st.integers(0, 10_000), st.booleans())
+def test_any_change_reoptimised_locally_costs_what_a_fresh_optimum_costs(seed: int, leave: bool) -> None:
+    p = random_problem(seed, m=30, n=500)
+    links = L.solve(p)
+    rng = np.random.default_rng(seed)
+    if leave:
+        who = int(rng.integers(0, p.n_members))
+        q = L.member_leaves(p, who)
+        r = L.reoptimise(q, links, p.member_xy[[who]], radius=500.0)
+    else:
+        h = int(rng.integers(0, p.n_households))
+        to = rng.uniform(0, 6_000, 2)
+        q = L.household_moves(p, h, to)
+        cand = L.refresh_candidates(q, links.candidates, np.array([h]))  # type: ignore[arg-type]
+        r = L.reoptimise(q, links, np.vstack([p.household_xy[h], to]), radius=500.0, cand=cand,
+                         households=np.array([h]))
+    assert r.links.certificate is not None and r.links.certificate.optimal
+    L.check_feasible(q, r.links.member_of)
+    assert r.links.cost == L.cost_of(q, r.links.member_of) == L.solve(q).cost
