@@ -162,7 +162,9 @@ def _bellman_ford(
     once, and records each improved node's predecessor. A cycle among the predecessors (found
     by pointer doubling after every round) proves a negative cycle, so a non-optimal
     assignment is told in a few rounds rather than after ``n``."""
-    order = np.argsort(e_from, kind="stable")
+    # a stable sort of 16-bit keys is a radix sort: ~10x faster than of int64 keys
+    keys = e_from.astype(np.uint16) if n <= np.iinfo(np.uint16).max else e_from
+    order = np.argsort(keys, kind="stable")
     f, to, w = e_from[order], e_to[order], e_w[order]
     start = np.searchsorted(f, np.arange(n + 1))
     d = np.full(n, _INF, dtype=np.int64)

@@ -38,6 +38,7 @@ assumed: the result is certified like a fresh one (and the neighbourhood grown w
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from dataclasses import dataclass, field, replace
@@ -120,9 +121,6 @@ class LinkingProblem:
         need = self.household_need[h]
         miss = (need >= 0) & ((self.member_skills[m] >> np.maximum(need, 0)) & 1 == 0)
         return d + np.where(miss, self.mismatch_cost, 0)
-
-    def max_cost(self) -> int:
-        return max(self.unlinked_cost, self.need_unlinked_cost)
 
 
 @dataclass
@@ -252,10 +250,6 @@ def describe(p: LinkingProblem, member_of: Array) -> dict[str, int]:
     }
 
 
-def _links_from(p: LinkingProblem, cand: Candidates, chosen: Array) -> Array:
-    return cand.member[chosen].copy()
-
-
 def solve(
     p: LinkingProblem, k: int = 8, k_skill: int = 4, max_rounds: int = 5, certify_it: bool = True
 ) -> Links:
@@ -267,7 +261,7 @@ def solve(
         rounds += 1
         t = cand.transport(p)
         chosen = flow.solve(t)
-        member_of = _links_from(p, cand, chosen)
+        member_of = cand.member[chosen].copy()
         cost = flow.assignment_cost(t, chosen)
         prices = flow.sink_prices(t, chosen)
         links = Links(member_of, cost, None if prices is None else prices[: p.n_members], cand, None, rounds)
@@ -320,7 +314,7 @@ def certify(p: LinkingProblem, links: Links, buckets: int = 8) -> tuple[Certific
         lens = np.fromiter((len(x) for x in hits), dtype=np.int64, count=len(hits))
         if not lens.sum():
             continue
-        hh = chunk[np.fromiter((i for x in hits for i in x), dtype=np.int64, count=int(lens.sum()))]
+        hh = chunk[np.fromiter(itertools.chain.from_iterable(hits), dtype=np.int64, count=int(lens.sum()))]
         mm = np.repeat(who, lens)
         pairs += len(hh)
         val = p.link_cost(hh, mm) + v[mm]
