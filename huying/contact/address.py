@@ -23,14 +23,15 @@ answers :meth:`AddressIndex.match`:
   town, when several towns have one): no grid, the candidates listed with their scores;
 * ``unknown``: nothing compatible.
 
-Scoring: candidates come from the (road, number) of the query (its road as written, else the
-registered roads sharing all but one of its characters and within one edit in three,
-:func:`similarity`), else from its community and
-road, its road, or its community. A part present in both query and address scores its weight
-when equal and disqualifies the address when different (a misspelt road scores its
-similarity instead); a part only in the query costs a little (the register lacks it); a part
-only in the address is ignored (the query is less specific). The score is divided by the
-total weight of the query's parts, so it lies in [0, 1].
+Scoring: candidates come from the (road, number) of the query — its road as written, else
+(or when nothing on it fits: a misspelling can give another registered road, 创业路 → 兴业路)
+the registered roads sharing all but one of its characters and within one edit in three
+(:func:`similarity`) — else from its community and road, its road, or its community. A part
+present in both query and address scores its weight when equal and disqualifies the address
+when different (a misspelt road scores its similarity instead); a part only in the query
+costs a little (the register lacks it); a part only in the address is ignored (the query is
+less specific). The score is divided by the total weight of the query's parts, so it lies
+in [0, 1].
 """
 
 from __future__ import annotations
@@ -291,11 +292,15 @@ class AddressIndex:
                if c >= max(1, min(len(stem), len(set(_stem(r)))) - 1)]
         return sorted((x for x in out if x[1] >= ROAD_SIMILARITY), key=lambda x: (-x[1], x[0]))[:5]
 
-    def _pool(self, p: AddressParts) -> tuple[list[int], dict[str, float]]:
-        """Candidate addresses for the query, and the similarity of each road considered."""
+    def _pool(self, p: AddressParts, similar: bool) -> tuple[list[int], dict[str, float]]:
+        """Candidate addresses for the query, and the similarity of each road considered: its
+        road as written when registered (unless ``similar``), else the similar roads."""
         roads: dict[str, float] = {}
         if p.road:
-            roads = {p.road: 1.0} if p.road in self.by_road else dict(self.similar_roads(p.road))
+            if p.road in self.by_road and not similar:
+                roads = {p.road: 1.0}
+            else:
+                roads = dict(self.similar_roads(p.road))
         pool: list[int] = []
         by_cr, by_r, by_c = self.by_community_road, self.by_road, self.by_community
         if p.number:
@@ -355,12 +360,17 @@ class AddressIndex:
             if len(grids) == 1:
                 return Match("exact", self.grids[exact[0]], cands, q)
             return Match("ambiguous", None, cands, q)
-        pool, roads = self._pool(q)
-        scored = []
-        for i in pool:
-            s = self.score(q, self.parts[i], roads)
-            if s is not None and s > 0:
-                scored.append((s, i))
+        scored: list[tuple[float, int]] = []
+        # a misspelt road can be another registered road (创业路 → 兴业路): when nothing on the
+        # road as written fits, the similar roads are tried
+        for similar in (False, True) if q.road in self.by_road else (True,):
+            pool, roads = self._pool(q, similar)
+            for i in pool:
+                s = self.score(q, self.parts[i], roads)
+                if s is not None and s > 0:
+                    scored.append((s, i))
+            if scored:
+                break
         if not scored:
             return Match("unknown", None, [], q)
         scored.sort(key=lambda x: (-x[0], x[1]))

@@ -128,3 +128,10 @@ def test_a_misspelt_road_of_four_characters_is_found() -> None:
     m = index.match("东城街道东成大道100号")
     assert (m.kind, m.grid_code) == ("fuzzy", "G-DC-2")
     assert index.match("东城街道东城大遒100号").grid_code == "G-DC-2"
+
+
+def test_a_misspelling_that_is_another_registered_road_is_still_found() -> None:
+    index = AddressIndex([(1, "寮步镇下岭贝村创业路214号1栋2001室", "G-LB-1"),
+                          (2, "常平镇袁山贝村兴业路104号", "G-CP-2")])
+    m = index.match("寮步镇下岭贝村兴业路214号1栋2001室")
+    assert (m.kind, m.grid_code) == ("fuzzy", "G-LB-1")
