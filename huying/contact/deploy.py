@@ -35,6 +35,7 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.spatial import cKDTree
 
 from huying.contact import flow
@@ -55,8 +56,9 @@ class DeployProblem:
     n_teams: int
 
     @staticmethod
-    def build(staff_xy: Array, staff_grid: Array, grid_xy: Array, grid_population: Array,
+    def build(staff_xy: ArrayLike, staff_grid: ArrayLike, grid_xy: ArrayLike, grid_population: ArrayLike,
               n_teams: int | None = None) -> DeployProblem:
+        """From array-likes; ``n_teams`` defaults to the staff // 3."""
         s = np.asarray(staff_xy, dtype=float).reshape(-1, 2)
         return DeployProblem(s, np.asarray(staff_grid, dtype=np.int64), np.asarray(grid_xy, dtype=float).reshape(-1, 2),
                              np.asarray(grid_population, dtype=float),

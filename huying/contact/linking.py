@@ -44,6 +44,7 @@ import time
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.spatial import cKDTree
 
 from huying.contact import flow
@@ -84,17 +85,20 @@ class LinkingProblem:
 
     @staticmethod
     def build(
-        member_xy: Array,
-        household_xy: Array,
-        member_capacity: Array | None = None,
-        member_skills: Array | None = None,
-        household_need: Array | None = None,
+        member_xy: ArrayLike,
+        household_xy: ArrayLike,
+        member_capacity: ArrayLike | None = None,
+        member_skills: ArrayLike | None = None,
+        household_need: ArrayLike | None = None,
         **costs: int,
     ) -> LinkingProblem:
-        m, n = len(member_xy), len(household_xy)
+        """From array-likes; capacity 10, no specialties and no needs by default."""
+        mxy = np.asarray(member_xy, dtype=float).reshape(-1, 2)
+        hxy = np.asarray(household_xy, dtype=float).reshape(-1, 2)
+        m, n = len(mxy), len(hxy)
         return LinkingProblem(
-            np.asarray(member_xy, dtype=float).reshape(m, 2),
-            np.asarray(household_xy, dtype=float).reshape(n, 2),
+            mxy,
+            hxy,
             np.full(m, DEFAULT_CAPACITY, dtype=np.int64)
             if member_capacity is None
             else np.asarray(member_capacity, dtype=np.int64),

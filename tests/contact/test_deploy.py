@@ -112,8 +112,8 @@ def test_every_team_has_a_local_and_three_members() -> None:
 
 
 def test_staff_beyond_the_teams_stay_home() -> None:
-    p = D.DeployProblem.build(*[random_problem(4, staff=601).__dict__[f] for f in
-                                ("staff_xy", "staff_grid", "grid_xy", "grid_population")], n_teams=150)
+    q = random_problem(4, staff=601)
+    p = D.DeployProblem.build(q.staff_xy, q.staff_grid, q.grid_xy, q.grid_population, n_teams=150)
     dep = D.solve(p)
     D.check(p, dep)
     assert (dep.grid_of < 0).sum() == 601 - 450
