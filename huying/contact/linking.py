@@ -145,7 +145,9 @@ class Candidates:
         mm = np.concatenate([self.member, m])
         key = _sorted_unique(hh * (p.n_members + 1) + (mm + 1))
         hh, mm = key // (p.n_members + 1), key % (p.n_members + 1) - 1
-        cost = np.where(mm < 0, p.unlinked()[hh], p.link_cost(hh, np.maximum(mm, 0)))
+        cost = p.unlinked()[hh]
+        link = mm >= 0
+        cost[link] = p.link_cost(hh[link], mm[link])
         return Candidates(hh, mm, cost)
 
 
@@ -297,7 +299,8 @@ def certify(p: LinkingProblem, links: Links, buckets: int = 8) -> tuple[Certific
     U = p.unlinked()
     # u_h over the candidate arcs (an upper bound of u_h over every pair)
     cand = links.candidates or candidates(p)
-    vv = np.where(cand.member < 0, 0, v[np.maximum(cand.member, 0)])
+    vv = np.zeros(len(cand.member), dtype=np.int64)
+    vv[cand.member >= 0] = v[cand.member[cand.member >= 0]]
     u = U.copy()
     np.minimum.at(u, cand.household, cand.cost + vv)
     u_full = u.copy()
@@ -389,7 +392,8 @@ def refresh_candidates(
     fresh = candidates(sub, k, k_skill)
     f_h = households[fresh.household]
     f_m = fresh.member
-    f_c = np.where(f_m < 0, p.unlinked()[f_h], p.link_cost(f_h, np.maximum(f_m, 0)))
+    f_c = p.unlinked()[f_h]
+    f_c[f_m >= 0] = p.link_cost(f_h[f_m >= 0], f_m[f_m >= 0])
     lo = np.searchsorted(cand.household, households, side="left")
     hi = np.searchsorted(cand.household, households, side="right")
     f_lo = np.searchsorted(f_h, households, side="left")
@@ -473,7 +477,8 @@ def reoptimise(
         local_h = np.searchsorted(sub_h, a_h)
         sinks = np.unique(a_sink)
         local_s = np.searchsorted(sinks, a_sink)
-        cap = np.where(sinks == p.n_members, len(sub_h), p.member_capacity[np.minimum(sinks, p.n_members - 1)])
+        cap = np.full(len(sinks), len(sub_h), dtype=np.int64)  # the "unlinked" sink
+        cap[sinks < p.n_members] = p.member_capacity[sinks[sinks < p.n_members]]
         scale = len(sub_h) + 1
         kept = old.member_of[a_h] == np.where(a_sink == p.n_members, -1, a_sink)
         t = Transport(len(sub_h), cap.astype(np.int64), local_h, local_s, a_c * scale - kept.astype(np.int64))

@@ -50,8 +50,6 @@ def tiny(draw: st.DrawFn) -> D.DeployProblem:
 @settings(max_examples=40, deadline=None)
 @given(tiny(), st.integers(1, 2))
 def test_the_optimum_equals_brute_force(p: D.DeployProblem, k: int) -> None:
-    if p.n_teams < p.n_grids:
-        return  # fewer teams than grids: allocate refuses (at least one team per grid)
     expected = brute_force(p)
     if expected is None:  # no feasible teams at all: the solver says so
         with pytest.raises(D.flow.Infeasible):
@@ -124,3 +122,11 @@ def test_greedy_is_feasible_and_never_better() -> None:
     dep, g = D.solve(p), D.greedy(p)
     D.check(p, g)
     assert g.cost >= dep.cost
+
+
+def test_with_fewer_teams_than_grids_the_least_populous_grids_get_none() -> None:
+    p = D.DeployProblem.build(np.zeros((3, 2)), [0, 0, 0], [[0, 0], [5, 5]], [1, 2])
+    assert D.teams_per_grid(p).tolist() == [0, 1]
+    dep = D.solve(p)
+    D.check(p, dep)
+    assert dep.team_grid.tolist() == [1]

@@ -170,3 +170,12 @@ def test_any_change_reoptimised_locally_costs_what_a_fresh_optimum_costs(seed: i
     assert r.links.certificate is not None and r.links.certificate.optimal
     L.check_feasible(q, r.links.member_of)
     assert r.links.cost == L.cost_of(q, r.links.member_of) == L.solve(q).cost
+
+
+def test_no_members_leaves_every_household_unlinked_and_no_households_is_nothing() -> None:
+    p = L.LinkingProblem.build(np.zeros((0, 2)), [[0, 0], [1, 1]], household_need=[-1, 2])
+    links = L.solve(p)
+    assert links.member_of.tolist() == [-1, -1] and links.cost == 5_000 + 10_000
+    assert links.certificate is not None and links.certificate.optimal
+    empty = L.solve(L.LinkingProblem.build([[0, 0]], np.zeros((0, 2))))
+    assert empty.member_of.tolist() == [] and empty.cost == 0
