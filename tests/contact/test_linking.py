@@ -179,3 +179,11 @@ def test_no_members_leaves_every_household_unlinked_and_no_households_is_nothing
     assert links.certificate is not None and links.certificate.optimal
     empty = L.solve(L.LinkingProblem.build([[0, 0]], np.zeros((0, 2))))
     assert empty.member_of.tolist() == [] and empty.cost == 0
+
+
+def test_points_are_projected_to_metres_around_the_city() -> None:
+    xy = L.project(np.array([113.75, 113.75, 113.76]), np.array([22.90, 22.91, 22.90]))
+    north = float(np.hypot(*(xy[1] - xy[0])))
+    east = float(np.hypot(*(xy[2] - xy[0])))
+    assert north == pytest.approx(1_111.95, rel=1e-3)  # 0.01° of latitude
+    assert east == pytest.approx(1_111.95 * np.cos(np.radians(22.90)), rel=1e-3)
