@@ -359,7 +359,9 @@ class MapPlan:
     grids_of: dict[str, list[str]]
 
 
-def plan_map(seed: int, sizes: Sizes, progress: _Progress) -> MapPlan:
+def plan_map(seed: int, sizes: Sizes, progress: _Progress | None = None) -> MapPlan:
+    """Every node of the demo map for ``seed`` (no database); ``progress``: bars or none."""
+    progress = progress if progress is not None else _Progress(False)
     towns = load_towns()
     outline = load_outline()
     by_name = {t.name_zh: t for t in towns}
