@@ -74,6 +74,9 @@ class Prediction:
     label: str
     confidence: float
     top: list[tuple[str, float]]
+    #: The model's abstain threshold (``metadata["abstain"]["threshold"]``; None: the model has
+    #: none): :func:`huying.triage.abstain.decide` uses the category alone at or above it.
+    auto_threshold: float | None = None
 
     def needs_review(self, threshold: float = DEFAULT_THRESHOLD) -> bool:
         """True when a person should confirm the category (confidence below ``threshold``)."""
@@ -415,11 +418,18 @@ class TextClassifier:
     def predict(self, texts: Sequence[Message], k: int = 3) -> list[Prediction]:
         proba = self.predict_proba(texts)
         order = np.argsort(-proba, axis=1)[:, :k]
+        auto = self.auto_threshold
         out = []
         for row, idx in zip(proba, order, strict=True):
             top = [(self.labels[i], float(row[i])) for i in idx]
-            out.append(Prediction(top[0][0], top[0][1], top))
+            out.append(Prediction(top[0][0], top[0][1], top, auto))
         return out
+
+    @property
+    def auto_threshold(self) -> float | None:
+        """The abstain threshold stored in the model (None: none stored)."""
+        t = (self.metadata.get("abstain") or {}).get("threshold")
+        return None if t is None else float(t)
 
     def predict_one(self, subject: str, detail: str, k: int = 3) -> Prediction:
         return self.predict([(subject, detail)], k=k)[0]

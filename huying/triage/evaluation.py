@@ -65,3 +65,64 @@ def render_report(r: Report, *, model: str = "", data: str = "") -> str:
     lines.append("")
     lines.append(f"macro_f1={r.macro_f1:.4f}")
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- intervals, calibration
+
+
+def macro_f1(y_true: Sequence[str], y_pred: Sequence[str]) -> float:
+    """Macro-F1 over the classes present in ``y_true`` (as :func:`evaluate`)."""
+    labels = sorted(set(y_true) | set(y_pred))
+    return evaluate(y_true, y_pred, labels).macro_f1
+
+
+def bootstrap_ci(
+    y_true: Sequence[str], y_pred: Sequence[str], *, n: int = 2000, seed: int = 0,
+    level: float = 0.95,
+) -> tuple[float, float]:
+    """Percentile bootstrap interval of the macro-F1 (messages resampled with replacement)."""
+    t, p = np.asarray(y_true), np.asarray(y_pred)
+    rng = np.random.default_rng(seed)
+    scores = [macro_f1(list(t[i]), list(p[i]))
+              for i in (rng.integers(0, len(t), len(t)) for _ in range(n))]
+    lo, hi = np.quantile(scores, [(1 - level) / 2, 1 - (1 - level) / 2])
+    return float(lo), float(hi)
+
+
+def wilson_interval(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """95% Wilson score interval of a proportion k/n ((0, 1) when n is 0)."""
+    if n == 0:
+        return 0.0, 1.0
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return float(centre - half), float(centre + half)
+
+
+@dataclass(frozen=True)
+class Reliability:
+    """Reliability diagram of the top-1 confidence: per bin, messages, mean confidence and
+    accuracy; ``ece`` is the expected calibration error (bins weighted by their share)."""
+
+    edges: list[float]
+    count: list[int]
+    confidence: list[float]
+    accuracy: list[float]
+    ece: float
+
+
+def reliability(confidence: Sequence[float] | np.ndarray, correct: Sequence[bool] | np.ndarray,
+                bins: int = 10) -> Reliability:
+    c = np.asarray(confidence, float)
+    h = np.asarray(correct, float)
+    idx = np.minimum((c * bins).astype(int), bins - 1)
+    count, conf, acc = [], [], []
+    ece = 0.0
+    for b in range(bins):
+        m = idx == b
+        count.append(int(m.sum()))
+        conf.append(float(c[m].mean()) if m.any() else float("nan"))
+        acc.append(float(h[m].mean()) if m.any() else float("nan"))
+        if m.any():
+            ece += abs(acc[-1] - conf[-1]) * m.mean()
+    return Reliability([b / bins for b in range(bins + 1)], count, conf, acc, float(ece))
