@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from huying.triage.abstain import TARGET_PRECISION, choose_threshold  # noqa: E402
 from huying.triage.build_default import REPLY_WEIGHT, reply_examples  # noqa: E402
-from huying.triage.classifier import Config, TextClassifier  # noqa: E402
+from huying.triage.classifier import Config, TextClassifier, keyword_documents  # noqa: E402
 from huying.triage.evaluation import (  # noqa: E402
     bootstrap_ci,
     evaluate,
@@ -361,26 +361,30 @@ def do_routing(data: Path, test_share: float) -> dict[str, object]:
 # --------------------------------------------------------------------------- corrections curve
 
 
-def do_corrections(data: Path, steps: list[int], orders: int) -> dict[str, object]:
-    """A city that starts with no labelled message of its own (the taxonomy's names and the
-    reply-labelled messages only) and whose staff classify N cases (drawn from the train side,
-    in a random order): macro-F1 on the frozen split against N (mean ± std over orders)."""
+def do_corrections(data: Path, steps: list[int], orders: int,
+                   replies: bool = True) -> dict[str, object]:
+    """A city that starts with no labelled message of its own (the taxonomy's names, and the
+    reply-labelled messages unless ``replies`` is off) and whose staff classify N cases (drawn
+    from the train side, in a random order): macro-F1 on the frozen split against N (mean ±
+    std over orders)."""
     train, test = frozen_split(data)
     all_msgs = msgs_of(read_labelled(data))
     labels = sorted({r["label"] for r in train})
-    extra = reply_examples(data, all_msgs, labels)
+    extra = reply_examples(data, all_msgs, labels) if replies else []
     xs, ys = msgs_of(train), [r["label"] for r in train]
     xt, yt = msgs_of(test), [r["label"] for r in test]
     cfg = replace(Config(), calibration_folds=0)
+    kw_only = keyword_documents(labels, leaves=True)  # what a city without any label has
     curve = []
     for n in steps:
         f1s = []
         for o in range(orders):
             idx = np.random.default_rng(o).permutation(len(xs))[:n]
-            clf = TextClassifier(cfg).fit(
-                [xs[i] for i in idx] + [m for m, _ in extra],
-                [ys[i] for i in idx] + [lab for _, lab in extra],
-                sample_weight=[1.0] * n + [REPLY_WEIGHT] * len(extra))
+            # the taxonomy's documents of all the categories, whatever the N cases cover
+            clf = TextClassifier(replace(cfg, keyword_docs=False)).fit(
+                [m for m, _ in kw_only] + [xs[i] for i in idx] + [m for m, _ in extra],
+                [lab for _, lab in kw_only] + [ys[i] for i in idx] + [lab for _, lab in extra],
+                sample_weight=[1.0] * (len(kw_only) + n) + [REPLY_WEIGHT] * len(extra))
             f1s.append(macro_f1(yt, [p.label for p in clf.predict(xt)]))
             if n in (0, len(xs)):
                 break  # the same set for every order
@@ -402,6 +406,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--test-share", type=float, default=0.3)
     ap.add_argument("--steps", default="0,10,25,50,100,150,200,243")
     ap.add_argument("--orders", type=int, default=5)
+    ap.add_argument("--no-replies", action="store_true",
+                    help="corrections: the city has no reply-labelled messages either")
     a = ap.parse_args(argv)
     if a.command == "split":
         res = do_split(a.data, a.force)
@@ -410,7 +416,8 @@ def main(argv: list[str] | None = None) -> int:
     elif a.command == "routing":
         res = do_routing(a.data, a.test_share)
     else:
-        res = do_corrections(a.data, [int(s) for s in a.steps.split(",")], a.orders)
+        res = do_corrections(a.data, [int(s) for s in a.steps.split(",")], a.orders,
+                             replies=not a.no_replies)
     print(json.dumps(res, ensure_ascii=False, indent=1))
     return 0
 
