@@ -249,7 +249,13 @@ def recipes(data: Path, all_labelled: list[Msg], labels: list[str],
                              if m not in replied]
         return cache["pool"]  # type: ignore[return-value]
 
+    def names_only(_msgs: list[Msg], labels_: list[str]) -> TextClassifier:
+        kw = keyword_documents(sorted(set(labels_)), leaves=True)
+        return TextClassifier(replace(cfg, keyword_docs=False)).fit(
+            [m for m, _ in kw], [lab for _, lab in kw])
+
     return {
+        "names": lambda: names_only,  # the taxonomy's names alone: no message at all
         "kw3": lambda: fit_with(cfg, [], 1.0),
         "rules-0.3": lambda: fit_with(cfg, extra(), REPLY_WEIGHT),
         "self-0.7": lambda: fit_self(cfg, extra(), pool(), 0.7, 0.5),
