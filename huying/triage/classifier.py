@@ -30,6 +30,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from huying.triage.features import Vocabulary, fit_vocabulary, transform
+from huying.triage.glossary import to_chinese
 
 FORMAT = "huying-triage-ngram-lr/1"
 DEFAULT_MODEL_PATH = Path(__file__).parent / "default_model" / "model.npz"
@@ -67,6 +68,7 @@ class Config:
     seed: int = 0
     max_chars: int | None = 150  # only the first max_chars of subject + detail are used
     calibration_max_rows: int = 2000  # temperature fitted on a subsample of at most this size
+    english_glossary: bool = True  # English terms written in Chinese first (glossary.py)
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,14 @@ class Prediction:
 
 def split_message(m: Message) -> tuple[str, str]:
     return ("", m) if isinstance(m, str) else (m[0] or "", m[1] or "")
+
+
+def _prepared(texts: Sequence[Message], cfg: Config) -> tuple[list[str], list[str]]:
+    """Subjects and details of the messages, English terms in Chinese when configured."""
+    pairs = [split_message(t) for t in texts]
+    if cfg.english_glossary:
+        return [to_chinese(p[0]) for p in pairs], [to_chinese(p[1]) for p in pairs]
+    return [p[0] for p in pairs], [p[1] for p in pairs]
 
 
 @lru_cache(maxsize=4)
@@ -323,9 +333,7 @@ class TextClassifier:
             raise ValueError(f"{len(texts)} texts but {len(labels)} labels")
         if not texts:
             raise ValueError("no training messages")
-        pairs = [split_message(t) for t in texts]
-        subjects = [p[0] for p in pairs]
-        details = [p[1] for p in pairs]
+        subjects, details = _prepared(texts, self.config)
         self.labels = sorted(set(labels))
         if len(self.labels) < 2:
             raise ValueError(f"need at least two categories to train, got {self.labels}")
@@ -411,8 +419,8 @@ class TextClassifier:
         w = self._weights()
         if not texts:
             return np.zeros((0, len(self.labels)))
-        pairs = [split_message(t) for t in texts]
-        z = _logits([p[0] for p in pairs], [p[1] for p in pairs], w)
+        subjects, details = _prepared(texts, self.config)
+        z = _logits(subjects, details, w)
         return _softmax(z / self.temperature)
 
     def predict(self, texts: Sequence[Message], k: int = 3) -> list[Prediction]:
