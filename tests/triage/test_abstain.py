@@ -92,3 +92,17 @@ def test_intake_dispatches_automatically_only_above_the_threshold(world: World) 
     above = intake(world.session, world["resident"], _report(lon=113.15), channel="resident_web",
                    now=T0, prediction=_pred(0.98, 0.97))
     assert above.dispatched and above.case.status == "dispatched"
+
+
+def test_a_model_retrained_for_the_city_carries_its_own_threshold(world: World, own_data_dir: object) -> None:
+    from huying.triage.classifier import TextClassifier
+    from huying.triage.corrections import Example, retrain
+    from tests.triage.conftest import TINY
+
+    seed = [Example(s, d + "。" * i, lab) for i in range(4) for s, d, lab in TINY]
+    path, metrics = retrain(world.session, world.city_id, "441900", seed, now=T0, cv_folds=3)
+    chosen = metrics["abstain"]
+    assert chosen["target_precision"] == abstain.TARGET_PRECISION and 0 < chosen["threshold"] <= 1
+    assert TextClassifier.load(path).auto_threshold == chosen["threshold"]
+    without = retrain(world.session, world.city_id, "441900", seed, now=T0, cv_folds=0)[0]
+    assert TextClassifier.load(without).auto_threshold is None  # falls back to the setting
