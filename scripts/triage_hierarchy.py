@@ -2,6 +2,7 @@
 
     .venv/bin/python scripts/triage_hierarchy.py eval     # masked-name check, temperature
     .venv/bin/python scripts/triage_hierarchy.py build    # writes default_model/hierarchy.npz
+    .venv/bin/python scripts/triage_hierarchy.py speed    # time of one suggestion
 
 No message of the data has a level-2 or level-3 label. The one level-3 signal is a message
 that names a leaf (its level-3 name appears in the text). ``eval`` holds out half of the pool
@@ -121,14 +122,47 @@ def build(data: Path, out: Path, temperature: float) -> dict[str, object]:
     return {"out": str(out), "bytes": out.stat().st_size, **(h.metadata or {})}
 
 
+def speed(n: int = 200) -> dict[str, object]:
+    """Per-message time of what the report form's suggestion would run: the classification
+    (``predict_one``) and the level-2/3 paths (``suggest``), median and 95th percentile."""
+    import statistics
+    import time
+
+    from huying.triage.hierarchy import default_hierarchy
+
+    clf, h = default_classifier(), default_hierarchy()
+    msgs = [("小区门口的路灯不亮了", "测试用例"), ("street light broken", "the street light at the east gate"),
+            ("小区电梯坏了", "3栋电梯停运一周无人维修")]
+    for s, d in msgs:  # warm
+        h.suggest(clf.predict_one(s, d), s, d)
+    a, b = [], []
+    for i in range(n):
+        s, d = msgs[i % len(msgs)]
+        t0 = time.perf_counter()
+        p = clf.predict_one(s, d)
+        t1 = time.perf_counter()
+        h.suggest(p, s, d)
+        a.append(t1 - t0)
+        b.append(time.perf_counter() - t1)
+
+    def ms(v: list[float]) -> dict[str, float]:
+        return {"median_ms": round(statistics.median(v) * 1000, 2),
+                "p95_ms": round(sorted(v)[int(0.95 * len(v))] * 1000, 2)}
+
+    return {"calls": n, "predict_one": ms(a), "hierarchy_suggest": ms(b)}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("command", choices=["eval", "build"])
+    ap.add_argument("command", choices=["eval", "build", "speed"])
     ap.add_argument("--data", type=Path, default=DATA)
     ap.add_argument("--out", type=Path, default=DEFAULT_HIERARCHY_PATH)
     ap.add_argument("--name-share", type=float, default=NAME_SHARE)
     ap.add_argument("--centre", action="store_true")
     a = ap.parse_args(argv)
+    if a.command == "speed":
+        print(json.dumps(speed(), indent=1))
+        return 0
     res = held_out(a.data, name_share=a.name_share, centre=a.centre or CENTRE)
     if a.command == "build":
         res = {"eval": res, **build(a.data, a.out, float(res["temperature"]))}  # type: ignore[arg-type]
