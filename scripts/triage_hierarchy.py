@@ -32,8 +32,11 @@ from huying.triage.evaluation import reliability, wilson_interval  # noqa: E402
 from huying.triage.hierarchy import (  # noqa: E402
     CENTRE,
     DEFAULT_HIERARCHY_PATH,
+    FORM_MIN,
+    MAX_NAMED,
     NAME_SHARE,
     Hierarchy,
+    level2_suggestions,
     message_text,
     name_matches,
     read_taxonomy,
@@ -48,7 +51,7 @@ def pool_messages(data: Path) -> list[tuple[str, str]]:
 
 
 def held_out(data: Path, seed: int = 0, name_share: float = NAME_SHARE,
-             centre: bool = CENTRE) -> dict[str, object]:
+             centre: bool = CENTRE, max_named: int | None = MAX_NAMED) -> dict[str, object]:
     leaves = read_taxonomy()
     level1 = default_classifier().labels
     pool = pool_messages(data)
@@ -63,7 +66,7 @@ def held_out(data: Path, seed: int = 0, name_share: float = NAME_SHARE,
     rng.shuffle(single)
     test = set(single[: len(single) // 2])
     h = Hierarchy.fit([m for i, m in enumerate(pool) if i not in test], leaves, level1=level1,
-                      name_share=name_share, centre=centre)
+                      name_share=name_share, centre=centre, max_named=max_named)
     rows = sorted(test)
     masked = [("", texts[i].replace(leaves[matches[i][0]][2], "")) for i in rows]
     s = h.scores(masked)
@@ -157,7 +160,7 @@ def speed(n: int = 200) -> dict[str, object]:
 LEVELS_PATH = ROOT / "tests" / "data" / "triage_frozen_levels.csv"
 
 
-def levels(data: Path) -> dict[str, object]:
+def levels(data: Path, max_named: int | None = MAX_NAMED) -> dict[str, object]:
     """Level-2/3 suggestions against hand labels of the 35 frozen-test messages of
     ``tests/data/triage_frozen_levels.csv`` (annotated by reading each message, before any
     suggestion of the model was looked at; one annotator). P(level 1) comes from the shipped
@@ -178,7 +181,7 @@ def levels(data: Path) -> dict[str, object]:
         msgs_of(train), [r["label"] for r in train])
     pool = pool_messages(data)
     pool = [m for m, dup in zip(pool, near_duplicates(pool, all_msgs), strict=True) if not dup]
-    h = Hierarchy.fit(pool, read_taxonomy(), level1=labels)
+    h = Hierarchy.fit(pool, read_taxonomy(), level1=labels, max_named=max_named)
     h.temperature = Hierarchy.load(DEFAULT_HIERARCHY_PATH).temperature
     by_id = {r["id"]: r for r in test}
     with LEVELS_PATH.open(encoding="utf-8", newline="") as fh:
@@ -187,7 +190,8 @@ def levels(data: Path) -> dict[str, object]:
     paths = h.suggest_many(clf.predict(msgs), msgs, k=3)
     leaves = read_taxonomy()
     hits: dict[str, list[bool]] = {k: [] for k in ("l1_top1", "l2_top1", "l2_top3", "l3_top1", "l3_top3",
-                                                   "name_match_l2", "name_match_l3")}
+                                                   "name_match_l2", "name_match_l3", "form_l2_shown_right")}
+    shown = 0
     for g, m, ps in zip(gold, msgs, paths, strict=True):
         l1 = by_id[g["id"]]["label"]
         want2, want3 = (l1, g["level2"]), (l1, g["level2"], g["level3"])
@@ -196,6 +200,12 @@ def levels(data: Path) -> dict[str, object]:
         hits["l2_top3"].append(want2 in {p.path[:2] for p in ps})
         hits["l3_top1"].append(ps[0].path == want3)
         hits["l3_top3"].append(want3 in {p.path for p in ps})
+        # what the report form shows: level-2 categories of the top paths at p >= FORM_MIN
+        form = level2_suggestions(clf.predict([m])[0].top, m[0], m[1], hierarchy=h,
+                                  min_probability=FORM_MIN)
+        shown += bool(form)
+        if form:
+            hits["form_l2_shown_right"].append(form[0][:2] == want2)
         text = m[0] + " " + m[1]
         found = [leaf for leaf in leaves if leaf[0] == l1 and leaf[2] != "其他" and len(leaf[2]) >= 3
                  and leaf[2] in text]
@@ -207,7 +217,8 @@ def levels(data: Path) -> dict[str, object]:
         lo, hi = wilson_interval(int(sum(v)), len(v))
         return {"right": int(sum(v)), "rate": round(float(np.mean(v)), 4), "ci95": [round(lo, 4), round(hi, 4)]}
 
-    return {"messages": len(gold), **{k: rate(v) for k, v in hits.items()},
+    return {"messages": len(gold), "form_min_probability": FORM_MIN, "form_l2_shown": shown,
+            **{k: rate(v) for k, v in hits.items()},
             "examples": [[m[0][:20], [("/".join(p.path), round(p.probability, 3)) for p in ps]]
                          for m, ps in list(zip(msgs, paths, strict=True))[:5]]}
 
@@ -219,14 +230,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=DEFAULT_HIERARCHY_PATH)
     ap.add_argument("--name-share", type=float, default=NAME_SHARE)
     ap.add_argument("--centre", action="store_true")
+    ap.add_argument("--max-named", type=int, default=MAX_NAMED)
     a = ap.parse_args(argv)
     if a.command == "speed":
         print(json.dumps(speed(), indent=1))
         return 0
     if a.command == "levels":
-        print(json.dumps(levels(a.data), ensure_ascii=False, indent=1))
+        print(json.dumps(levels(a.data, a.max_named), ensure_ascii=False, indent=1))
         return 0
-    res = held_out(a.data, name_share=a.name_share, centre=a.centre or CENTRE)
+    res = held_out(a.data, name_share=a.name_share, centre=a.centre or CENTRE, max_named=a.max_named)
     if a.command == "build":
         res = {"eval": res, **build(a.data, a.out, float(res["temperature"]))}  # type: ignore[arg-type]
     print(json.dumps(res, ensure_ascii=False, indent=1))

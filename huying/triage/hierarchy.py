@@ -39,6 +39,10 @@ MAX_CHARS = 150
 NAME_SHARE = 0.5
 #: Remove the mean of all messages from the messages' part of a prototype.
 CENTRE = False
+#: The report form shows a level-2 suggestion only this likely (more likely than not).
+FORM_MIN = 0.5
+#: A leaf named in more messages than this keeps the prototype of its names only.
+MAX_NAMED: int | None = 100
 
 
 @dataclass(frozen=True)
@@ -88,7 +92,7 @@ class Hierarchy:
     @classmethod
     def fit(cls, pool: Sequence[Message], leaves: Sequence[tuple[str, str, str]] | None = None,
             *, level1: Sequence[str] | None = None, name_share: float = NAME_SHARE,
-            centre: bool = CENTRE) -> Hierarchy:
+            centre: bool = CENTRE, max_named: int | None = MAX_NAMED) -> Hierarchy:
         """Prototypes from the names and from the ``pool`` messages naming a leaf (of a first
         level in ``level1`` when given). The temperature stays 0.05 (see :meth:`calibrate`)."""
         leaves = list(leaves or read_taxonomy())
@@ -105,6 +109,11 @@ class Hierarchy:
                     cols.append(i)
         assign = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(leaves), len(texts)))
         counts = np.asarray(assign.sum(axis=1)).ravel()
+        if max_named is not None:  # a name in that many messages is a common phrase, not a topic
+            generic = np.flatnonzero(counts > max_named)
+            assign = sp.csr_matrix(sp.diags(np.where(counts > max_named, 0.0, 1.0)) @ assign)
+            assign.eliminate_zeros()
+            counts[generic] = 0
         mean = _rownorm(sp.csr_matrix(assign @ xp))
         if centre and xp.shape[0]:  # what every message shares is no sign of a leaf
             mu = np.asarray(xp.mean(axis=0)).ravel()
@@ -183,3 +192,20 @@ class Hierarchy:
 def default_hierarchy() -> Hierarchy:
     """The leaf model shipped in ``huying/triage/default_model`` (loaded once per process)."""
     return Hierarchy.load(DEFAULT_HIERARCHY_PATH)
+
+
+def level2_suggestions(level1: Sequence[tuple[str, float]], subject: str, detail: str, *,
+                       k: int = 3, min_probability: float = 0.05,
+                       hierarchy: Hierarchy | None = None) -> list[tuple[str, str, float]]:
+    """(level-1 name, level-2 name, probability) of the level-2 categories of the top ``k``
+    paths, each once (its paths' probabilities summed), best first, at least
+    ``min_probability``. ``level1``: the classifier's (name, probability) suggestions."""
+    if not level1:
+        return []
+    h = hierarchy or default_hierarchy()
+    pred = Prediction(level1[0][0], level1[0][1], list(level1))
+    merged: dict[tuple[str, str], float] = {}
+    for p in h.suggest(pred, subject, detail, k=k):
+        merged[p.path[:2]] = merged.get(p.path[:2], 0.0) + p.probability
+    return [(l1, l2, pr) for (l1, l2), pr in sorted(merged.items(), key=lambda kv: -kv[1])
+            if pr >= min_probability]

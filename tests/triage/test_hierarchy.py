@@ -57,3 +57,16 @@ def test_the_shipped_leaf_model_covers_the_tree_and_finds_a_named_leaf() -> None
     s, d = "学校乱收费", "中学要求家长交补课费和资料费，属于乱收费"
     top = h.suggest(clf.predict_one(s, d), s, d)
     assert len(top) == 3 and top[0].path == ("教育文体", "教育收费", "乱收费")
+
+
+def test_level2_suggestions_merge_the_paths_of_one_level2_and_drop_the_unlikely() -> None:
+    from huying.triage.hierarchy import level2_suggestions
+
+    h = _tiny()
+    top = [("交通运输", 0.9), ("教育文体", 0.1)]
+    got = level2_suggestions(top, "出租车拒载", "出租车司机拒载绕路", hierarchy=h, k=5, min_probability=0.0)
+    assert [g[:2] for g in got].count(("交通运输", "出租车管理")) == 1
+    assert abs(sum(p for _, _, p in got) - sum(p.probability for p in h.suggest(
+        Prediction("交通运输", 0.9, top), "出租车拒载", "出租车司机拒载绕路", k=5))) < 1e-9
+    assert all(p >= 0.5 for _, _, p in level2_suggestions(top, "出租车拒载", "", hierarchy=h, min_probability=0.5))
+    assert level2_suggestions([], "出租车拒载", "", hierarchy=h) == []
