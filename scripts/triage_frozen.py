@@ -249,6 +249,29 @@ def recipes(data: Path, all_labelled: list[Msg], labels: list[str],
                              if m not in replied]
         return cache["pool"]  # type: ignore[return-value]
 
+    def cli_pool() -> tuple[list[Msg], list[str]]:
+        """What ``huying triage train --unlabelled replied.csv unlabelled.csv`` reads, without
+        the near-duplicates of any labelled message: messages and their reply labels."""
+        if "cli" not in cache:
+            from huying.triage.replies import department_label
+
+            pool = load_pool([data / "replied.csv", data / "unlabelled.csv"],
+                             exclude_subjects={s for s, _ in all_labelled})
+            near = near_duplicates([p.message for p in pool], all_labelled)
+            kept = [p for p, dup in zip(pool, near, strict=True) if not dup]
+            cache["cli"] = ([p.message for p in kept],
+                            [department_label(p.reply) if p.reply else "" for p in kept])
+        return cache["cli"]  # type: ignore[return-value]
+
+    def cli_recipe(threshold: float) -> Recipe:
+        from huying.triage.training import train_self_training
+
+        def fit(msgs: list[Msg], labels_: list[str]) -> TextClassifier:
+            pool, reply = cli_pool()
+            return train_self_training(msgs, labels_, pool, threshold=threshold, reply_labels=reply)
+
+        return fit
+
     def names_only(_msgs: list[Msg], labels_: list[str]) -> TextClassifier:
         kw = keyword_documents(sorted(set(labels_)), leaves=True)
         return TextClassifier(replace(cfg, keyword_docs=False)).fit(
@@ -261,6 +284,9 @@ def recipes(data: Path, all_labelled: list[Msg], labels: list[str],
         "self-0.7": lambda: fit_self(cfg, extra(), pool(), 0.7, 0.5),
         "self-0.9": lambda: fit_self(cfg, extra(), pool(), 0.9, 0.3),
         "spread-0.9": lambda: fit_spread(cfg, extra(), pool(), 0.2, 0.9, 0.3),
+        # the CLI: reply labels + self-training at 0.7 (its default), and without self-training
+        "cli": lambda: cli_recipe(0.7),
+        "cli-no-self": lambda: cli_recipe(1.1),
     }
 
 
