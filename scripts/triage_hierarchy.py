@@ -192,6 +192,8 @@ def levels(data: Path, max_named: int | None = MAX_NAMED) -> dict[str, object]:
     hits: dict[str, list[bool]] = {k: [] for k in ("l1_top1", "l2_top1", "l2_top3", "l3_top1", "l3_top3",
                                                    "name_match_l2", "name_match_l3", "form_l2_shown_right")}
     shown = 0
+    conf2: list[float] = []
+    conf3: list[float] = []
     for g, m, ps in zip(gold, msgs, paths, strict=True):
         l1 = by_id[g["id"]]["label"]
         want2, want3 = (l1, g["level2"]), (l1, g["level2"], g["level3"])
@@ -200,6 +202,8 @@ def levels(data: Path, max_named: int | None = MAX_NAMED) -> dict[str, object]:
         hits["l2_top3"].append(want2 in {p.path[:2] for p in ps})
         hits["l3_top1"].append(ps[0].path == want3)
         hits["l3_top3"].append(want3 in {p.path for p in ps})
+        conf3.append(ps[0].probability)
+        conf2.append(sum(p.probability for p in ps if p.path[:2] == ps[0].path[:2]))
         # what the report form shows: level-2 categories of the top paths at p >= FORM_MIN
         form = level2_suggestions(clf.predict([m])[0].top, m[0], m[1], hierarchy=h,
                                   min_probability=FORM_MIN)
@@ -217,7 +221,14 @@ def levels(data: Path, max_named: int | None = MAX_NAMED) -> dict[str, object]:
         lo, hi = wilson_interval(int(sum(v)), len(v))
         return {"right": int(sum(v)), "rate": round(float(np.mean(v)), 4), "ci95": [round(lo, 4), round(hi, 4)]}
 
+    calibration = {
+        "level2_top_path": {"mean_p": round(float(np.mean(conf2)), 4),
+                            "ece": round(reliability(conf2, hits["l2_top1"]).ece, 4)},
+        "level3_top_path": {"mean_p": round(float(np.mean(conf3)), 4),
+                            "ece": round(reliability(conf3, hits["l3_top1"]).ece, 4)},
+    }
     return {"messages": len(gold), "form_min_probability": FORM_MIN, "form_l2_shown": shown,
+            "calibration": calibration,
             **{k: rate(v) for k, v in hits.items()},
             "examples": [[m[0][:20], [("/".join(p.path), round(p.probability, 3)) for p in ps]]
                          for m, ps in list(zip(msgs, paths, strict=True))[:5]]}
