@@ -182,7 +182,10 @@ def evaluate(e5_path: Path | None, limit: int | None = None,
     f = features(pairs, msgs, e5)
     if distil_pool is not None:
         f["distilled e5"] = distilled(pairs, msgs, distil_pool)
+        z = np.load(distil_pool)
+        out_keys = {str(k) for k in z["keys"]} - {k for a, b, _ in pairs for k in (a, b)}
     out: dict[str, object] = {"pairs": len(pairs), "same": int(same.sum()),
+                              "distil_train_messages": len(out_keys) if distil_pool is not None else 0,
                               "ngram at LIKELY (shipped)": at(f["ngram"], same, dup.LIKELY),
                               "ngram at SHOWN (staff see)": at(f["ngram"], same, dup.SHOWN)}
     from sklearn.metrics import roc_auc_score

@@ -298,7 +298,18 @@ def do_eval(data: Path, names: list[str], seeds: int, pool_limit: int | None,
     xs, ys = msgs_of(train), [r["label"] for r in train]
     xt, yt = msgs_of(test), [r["label"] for r in test]
     book = recipes(data, all_msgs, labels, pool_limit)
-    out: dict[str, object] = {"train": len(xs), "test": len(xt), "target_precision": target}
+    out: dict[str, object] = {
+        "train": len(xs), "test": len(xt), "target_precision": target,
+        # test messages with a near-duplicate (bigram cosine > 0.6) on the train side
+        "test_near_duplicates_on_train_side": int(near_duplicates(xt, xs).sum()),
+        "keyword_documents": len(keyword_documents(labels, leaves=True)),
+    }
+    if any(n.startswith(("self", "spread")) for n in names):
+        extra_ = reply_examples(data, all_msgs, labels)
+        replied = {m for m, _ in extra_}
+        out["reply_labelled"] = len(extra_)
+        out["pool_other"] = len([m for m in unlabelled_pool(data, all_msgs, pool_limit)
+                                 if m not in replied])
     for name in names:
         t0 = time.perf_counter()
         fit = book[name]()

@@ -4,6 +4,7 @@
     .venv/bin/python scripts/triage_hierarchy.py build    # writes default_model/hierarchy.npz
     .venv/bin/python scripts/triage_hierarchy.py speed    # time of one suggestion
     .venv/bin/python scripts/triage_hierarchy.py levels   # against 35 hand-labelled messages
+    .venv/bin/python scripts/triage_hierarchy.py examples # the examples quoted in the docs
 
 No message of the data has a level-2 or level-3 label. The one level-3 signal is a message
 that names a leaf (its level-3 name appears in the text). ``eval`` holds out half of the pool
@@ -234,9 +235,35 @@ def levels(data: Path, max_named: int | None = MAX_NAMED) -> dict[str, object]:
                          for m, ps in list(zip(msgs, paths, strict=True))[:5]]}
 
 
+EXAMPLES = [("小区门口的路灯坏了", "晚上一片漆黑，老人出入不安全。"), ("小区电梯坏了", "3栋电梯停运一周无人维修"),
+            ("学校乱收费", "中学要求家长交补课费和资料费"), ("路灯坏了", "东门路灯晚上不亮"),
+            ("street light broken", "")]
+
+
+def examples() -> list[dict[str, object]]:
+    """The examples quoted in docs/triage.md: the shipped model's first level (with and
+    without the English glossary) and the level-2 suggestions the report form would add."""
+    from dataclasses import replace
+
+    from huying.triage.hierarchy import level2_suggestions
+
+    clf = default_classifier()
+    plain = replace(clf, config=replace(clf.config, english_glossary=False))
+    out: list[dict[str, object]] = []
+    for s, d in EXAMPLES:
+        p, q = clf.predict_one(s, d), plain.predict_one(s, d)
+        out.append({"text": f"{s} / {d}", "level1": [p.label, round(p.confidence, 3)],
+                    "level1_without_glossary": [q.label, round(q.confidence, 3)],
+                    "level2_all": [[a, b, round(x, 3)] for a, b, x in
+                                   level2_suggestions(p.top, s, d, min_probability=0.0)],
+                    "form_level2": [[a, b, round(x, 3)] for a, b, x in
+                                    level2_suggestions(p.top, s, d, min_probability=FORM_MIN)]})
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("command", choices=["eval", "build", "speed", "levels"])
+    ap.add_argument("command", choices=["eval", "build", "speed", "levels", "examples"])
     ap.add_argument("--data", type=Path, default=DATA)
     ap.add_argument("--out", type=Path, default=DEFAULT_HIERARCHY_PATH)
     ap.add_argument("--name-share", type=float, default=NAME_SHARE)
@@ -245,6 +272,9 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
     if a.command == "speed":
         print(json.dumps(speed(), indent=1))
+        return 0
+    if a.command == "examples":
+        print(json.dumps(examples(), ensure_ascii=False, indent=1))
         return 0
     if a.command == "levels":
         print(json.dumps(levels(a.data, a.max_named), ensure_ascii=False, indent=1))
