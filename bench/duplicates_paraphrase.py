@@ -83,7 +83,7 @@ def candidates(low: float = 0.12, high: float = 0.45) -> list[tuple[float, str, 
         for t in ts:
             if 2 <= df[t] <= 6:
                 by[t].append(i)
-    scored = []
+    scored: list[tuple[float, str, str, str]] = []
     seen: set[tuple[int, int]] = set()
     for t in sorted(by):
         for a, b in itertools.combinations(by[t], 2):
@@ -93,12 +93,13 @@ def candidates(low: float = 0.12, high: float = 0.45) -> list[tuple[float, str, 
             sim = float(dup.similarities(dup.text_of(*msgs[keys[a]]), [dup.text_of(*msgs[keys[b]])])[0])
             scored.append((sim, keys[a], keys[b], t))
     scored.sort()
-    out, used = [], set()
-    for sim, a, b, t in scored:
-        line = t + msgs[a][0][:40] + msgs[b][0][:40]  # generic words in the place or the subjects
+    out: list[tuple[float, str, str, str]] = []
+    used: set[str] = set()
+    for sim, ka, kb, t in scored:
+        line = t + msgs[ka][0][:40] + msgs[kb][0][:40]  # generic words in the place or the subjects
         if low <= round(sim, 3) < high and not any(g in line for g in GENERIC) and t not in used:
             used.add(t)
-            out.append((sim, a, b, t))
+            out.append((sim, ka, kb, t))
     return out
 
 
