@@ -29,9 +29,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from huying.cases.models import Case, CaseEvent, Category
-from huying.triage.abstain import TARGET_PRECISION, choose_threshold
 from huying.triage.classifier import Config, TextClassifier
-from huying.triage.evaluation import evaluate
+from huying.triage.evaluation import choose_threshold, evaluate
 from huying.triage.versions import models_dir
 
 
@@ -133,9 +132,9 @@ def _cv_metrics(texts: list[tuple[str, str]], labels: list[str], cfg: Config, fo
             conf[i] = p.confidence
     rep = evaluate(labels, preds, sorted(counts))
     # the abstain threshold of the new model, from the same out-of-fold predictions (issue #20)
-    choice = choose_threshold(conf, np.array(preds) == y, TARGET_PRECISION)
+    choice = choose_threshold(conf, np.array(preds) == y)
     return {"cv_folds": k, "cv_accuracy": round(rep.accuracy, 4), "cv_macro_f1": round(rep.macro_f1, 4),
-            "abstain": {"threshold": round(choice.threshold, 4), "target_precision": TARGET_PRECISION,
+            "abstain": {"threshold": round(choice.threshold, 4), "target_precision": choice.target,
                         "cv_precision": round(choice.precision, 4) if choice.share else None,
                         "cv_auto_share": round(choice.share, 4)}}
 

@@ -126,3 +126,50 @@ def reliability(confidence: Sequence[float] | np.ndarray, correct: Sequence[bool
         if m.any():
             ece += abs(acc[-1] - conf[-1]) * m.mean()
     return Reliability([b / bins for b in range(bins + 1)], count, conf, acc, float(ece))
+
+
+# --------------------------------------------------------------------------- abstain threshold
+
+#: The precision of automatic classification the abstain threshold is chosen for
+#: (``huying.triage.abstain``).
+TARGET_PRECISION = 0.95
+
+
+@dataclass(frozen=True)
+class Choice:
+    """An abstain threshold (:func:`choose_threshold`) and what it gave where it was chosen."""
+
+    threshold: float
+    precision: float  # on the rows used to choose it
+    share: float  # share of those rows at or above the threshold
+    n: int
+    target: float = TARGET_PRECISION
+
+
+def choose_threshold(
+    confidence: Sequence[float] | np.ndarray, correct: Sequence[bool] | np.ndarray, target: float = TARGET_PRECISION,
+    min_auto: int = 20,
+) -> Choice:
+    """The lowest confidence threshold t such that, for t and every higher candidate, the
+    predictions at or above it are correct at least ``target`` of the time (at least
+    ``min_auto`` of them). Candidates are the observed confidences. With no such t, 1.0
+    (nothing automatic)."""
+    c = np.asarray(confidence, float)
+    h = np.asarray(correct, bool)
+    order = np.argsort(-c, kind="stable")
+    cs, hs = c[order], h[order]
+    hits = np.cumsum(hs)
+    k = np.arange(1, len(cs) + 1)
+    prec = hits / k
+    best: int | None = None
+    for i in range(len(cs)):
+        # only at the last row of a run of equal confidences (t includes all of them)
+        if i + 1 < len(cs) and cs[i + 1] == cs[i]:
+            continue
+        if prec[i] < target and k[i] >= min_auto:
+            break
+        if k[i] >= min_auto and prec[i] >= target:
+            best = i
+    if best is None:
+        return Choice(1.0, float("nan"), 0.0, len(c), target)
+    return Choice(float(cs[best]), float(prec[best]), float(k[best] / len(c)), len(c), target)
