@@ -38,6 +38,7 @@ from huying.config import get_settings
 from huying.errors import InvalidInput
 from huying.triage import duplicates as dup
 from huying.triage import routing
+from huying.triage.abstain import decide as abstain_decide  # issue #20
 from huying.triage.classifier import Prediction, TextClassifier
 
 
@@ -173,7 +174,8 @@ def classify(session: Session, city_id: int, report: ReportIn, *,
         prediction = classifier.predict_one(report.title, report.description)
         version = classifier.version
     top = _level1(session, city_id).get(prediction.label)
-    if top is not None and prediction.confidence >= get_settings().triage_min_confidence:
+    # abstain (issue #20): the model's threshold for its target precision, else the setting
+    if top is not None and abstain_decide(prediction, default=get_settings().triage_min_confidence):
         return "classifier", deeper(session, city_id, top, f"{report.title} {report.description}"), \
             prediction, version
     return "person", None, prediction, version

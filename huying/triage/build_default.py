@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from huying.triage.abstain import TARGET_PRECISION, choose_threshold
 from huying.triage.classifier import DEFAULT_MODEL_PATH, Config, TextClassifier
 from huying.triage.training import load_pool, near_duplicates, reply_labelled
 
@@ -30,6 +31,7 @@ SOURCE = (
     "competition data, published for research"
 )
 REPLY_WEIGHT = 0.3
+FROZEN_TEST = Path(__file__).resolve().parents[2] / "tests" / "data" / "triage_frozen_test.csv"
 
 
 def reply_examples(data: Path, msgs: list[tuple[str, str]], labels: list[str]) -> list[tuple[tuple[str, str], str]]:
@@ -77,6 +79,34 @@ def cross_validate(msgs: list[tuple[str, str]], y: np.ndarray, cfg: Config, k: i
             "accuracy_std": round(float(np.std(accs)), 4), "ece": round(float(ece), 4)}
 
 
+def frozen_test_ids(path: Path = FROZEN_TEST) -> set[str]:
+    """The ids of the frozen test side of labelled.csv (scripts/triage_frozen.py split)."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        return {r["id"] for r in csv.DictReader(fh)}
+
+
+def abstain_choice(msgs: list[tuple[str, str]], y: np.ndarray, cfg: Config,
+                   extra: list[tuple[tuple[str, str], str]], k: int = 5,
+                   target: float = TARGET_PRECISION) -> dict:
+    """The abstain threshold for ``target`` precision, chosen on the out-of-fold predictions of
+    a k-fold CV (seed 0) of ``msgs`` (the train side of the frozen split: the test side takes
+    no part in any choice)."""
+    from sklearn.model_selection import StratifiedKFold
+
+    conf = np.zeros(len(y))
+    hit = np.zeros(len(y), bool)
+    for tr, te in StratifiedKFold(k, shuffle=True, random_state=0).split(np.zeros(len(y)), y):
+        clf = _fit(cfg, [msgs[i] for i in tr], list(y[tr]), extra)
+        preds = clf.predict([msgs[i] for i in te])
+        conf[te] = [p.confidence for p in preds]
+        hit[te] = [p.label == t for p, t in zip(preds, y[te], strict=True)]
+    c = choose_threshold(conf, hit, target)
+    return {"threshold": round(c.threshold, 4), "target_precision": target,
+            "cv_precision": round(c.precision, 4), "cv_auto_share": round(c.share, 4),
+            "chosen_on": f"{k}-fold CV (seed 0) of the {len(y)} train-side messages of the "
+                         "frozen split (tests/data/triage_frozen_test.csv)"}
+
+
 def build(data: Path, out: Path, trained_at: str, cfg: Config | None = None) -> TextClassifier:
     cfg = cfg or Config()
     with (data / "labelled.csv").open(encoding="utf-8") as fh:
@@ -85,9 +115,13 @@ def build(data: Path, out: Path, trained_at: str, cfg: Config | None = None) -> 
     y = np.array([r["label"] for r in rows])
     extra = reply_examples(data, msgs, sorted(set(y)))
     cv = cross_validate(msgs, y, cfg, extra=extra)
+    held = frozen_test_ids()
+    side = [i for i, r in enumerate(rows) if r["id"] not in held]
+    choice = abstain_choice([msgs[i] for i in side], y[side], cfg, extra)
     clf = _fit(
         cfg, msgs, list(y), extra, trained_at=trained_at,
         extra_metadata={"version": f"default-{trained_at}", "metrics": {"cv": cv},
+                        "abstain": choice,
                         "source": SOURCE, "data_file": "labelled.csv",
                         "n_reply_labelled": len(extra), "reply_weight": REPLY_WEIGHT,
                         "reply_file": "replied.csv"},
@@ -104,7 +138,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     clf = build(args.data, args.out, args.trained_at)
     print(json.dumps({"out": str(args.out), "bytes": args.out.stat().st_size,
-                      **clf.metadata["metrics"]["cv"]}, ensure_ascii=False))
+                      **clf.metadata["metrics"]["cv"], "abstain": clf.metadata["abstain"]},
+                     ensure_ascii=False))
     return 0
 
 

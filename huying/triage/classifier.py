@@ -30,6 +30,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from huying.triage.features import Vocabulary, fit_vocabulary, transform
+from huying.triage.glossary import to_chinese
 
 FORMAT = "huying-triage-ngram-lr/1"
 DEFAULT_MODEL_PATH = Path(__file__).parent / "default_model" / "model.npz"
@@ -67,6 +68,7 @@ class Config:
     seed: int = 0
     max_chars: int | None = 150  # only the first max_chars of subject + detail are used
     calibration_max_rows: int = 2000  # temperature fitted on a subsample of at most this size
+    english_glossary: bool = True  # English terms written in Chinese first (glossary.py)
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,9 @@ class Prediction:
     label: str
     confidence: float
     top: list[tuple[str, float]]
+    #: The model's abstain threshold (``metadata["abstain"]["threshold"]``; None: the model has
+    #: none): :func:`huying.triage.abstain.decide` uses the category alone at or above it.
+    auto_threshold: float | None = None
 
     def needs_review(self, threshold: float = DEFAULT_THRESHOLD) -> bool:
         """True when a person should confirm the category (confidence below ``threshold``)."""
@@ -82,6 +87,14 @@ class Prediction:
 
 def split_message(m: Message) -> tuple[str, str]:
     return ("", m) if isinstance(m, str) else (m[0] or "", m[1] or "")
+
+
+def _prepared(texts: Sequence[Message], cfg: Config) -> tuple[list[str], list[str]]:
+    """Subjects and details of the messages, English terms in Chinese when configured."""
+    pairs = [split_message(t) for t in texts]
+    if cfg.english_glossary:
+        return [to_chinese(p[0]) for p in pairs], [to_chinese(p[1]) for p in pairs]
+    return [p[0] for p in pairs], [p[1] for p in pairs]
 
 
 @lru_cache(maxsize=4)
@@ -320,9 +333,7 @@ class TextClassifier:
             raise ValueError(f"{len(texts)} texts but {len(labels)} labels")
         if not texts:
             raise ValueError("no training messages")
-        pairs = [split_message(t) for t in texts]
-        subjects = [p[0] for p in pairs]
-        details = [p[1] for p in pairs]
+        subjects, details = _prepared(texts, self.config)
         self.labels = sorted(set(labels))
         if len(self.labels) < 2:
             raise ValueError(f"need at least two categories to train, got {self.labels}")
@@ -408,18 +419,25 @@ class TextClassifier:
         w = self._weights()
         if not texts:
             return np.zeros((0, len(self.labels)))
-        pairs = [split_message(t) for t in texts]
-        z = _logits([p[0] for p in pairs], [p[1] for p in pairs], w)
+        subjects, details = _prepared(texts, self.config)
+        z = _logits(subjects, details, w)
         return _softmax(z / self.temperature)
 
     def predict(self, texts: Sequence[Message], k: int = 3) -> list[Prediction]:
         proba = self.predict_proba(texts)
         order = np.argsort(-proba, axis=1)[:, :k]
+        auto = self.auto_threshold
         out = []
         for row, idx in zip(proba, order, strict=True):
             top = [(self.labels[i], float(row[i])) for i in idx]
-            out.append(Prediction(top[0][0], top[0][1], top))
+            out.append(Prediction(top[0][0], top[0][1], top, auto))
         return out
+
+    @property
+    def auto_threshold(self) -> float | None:
+        """The abstain threshold stored in the model (None: none stored)."""
+        t = (self.metadata.get("abstain") or {}).get("threshold")
+        return None if t is None else float(t)
 
     def predict_one(self, subject: str, detail: str, k: int = 3) -> Prediction:
         return self.predict([(subject, detail)], k=k)[0]

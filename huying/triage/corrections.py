@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from huying.cases.models import Case, CaseEvent
 from huying.cityconfig.models import Category
 from huying.triage.classifier import Config, TextClassifier
-from huying.triage.evaluation import evaluate
+from huying.triage.evaluation import choose_threshold, evaluate
 from huying.triage.versions import models_dir
 
 
@@ -124,13 +124,20 @@ def _cv_metrics(texts: list[tuple[str, str]], labels: list[str], cfg: Config, fo
     if k < 2:
         return {"cv_folds": 0}
     preds: list[str] = [""] * len(labels)
+    conf = np.zeros(len(labels))
     skf = StratifiedKFold(k, shuffle=True, random_state=cfg.seed)
     for tr, te in skf.split(np.zeros(len(y)), y):
         clf = TextClassifier(config=cfg).fit([texts[i] for i in tr], [labels[i] for i in tr])
         for i, p in zip(te, clf.predict([texts[i] for i in te]), strict=True):
             preds[i] = p.label
+            conf[i] = p.confidence
     rep = evaluate(labels, preds, sorted(counts))
-    return {"cv_folds": k, "cv_accuracy": round(rep.accuracy, 4), "cv_macro_f1": round(rep.macro_f1, 4)}
+    # the abstain threshold of the new model, from the same out-of-fold predictions (issue #20)
+    choice = choose_threshold(conf, np.array(preds) == y)
+    return {"cv_folds": k, "cv_accuracy": round(rep.accuracy, 4), "cv_macro_f1": round(rep.macro_f1, 4),
+            "abstain": {"threshold": round(choice.threshold, 4), "target_precision": choice.target,
+                        "cv_precision": round(choice.precision, 4) if choice.share else None,
+                        "cv_auto_share": round(choice.share, 4)}}
 
 
 def retrain(session: Session, city_id: int, city_code: str, seed: Sequence[Example], *,
@@ -148,8 +155,11 @@ def retrain(session: Session, city_id: int, city_code: str, seed: Sequence[Examp
     metrics = {"version": version, "city": city_code, "n_seed": len(seed), "n_city": len(own),
                "n_corrections": len(corrections(session, city_id)),
                **(_cv_metrics(texts, labels, cfg, cv_folds) if cv_folds > 1 else {"cv_folds": 0})}
+    extra: dict[str, Any] = {"version": version, "metrics": metrics}
+    if "abstain" in metrics:  # served predictions carry it (abstain.decide)
+        extra["abstain"] = metrics["abstain"]
     clf = TextClassifier(config=cfg).fit(texts, labels, trained_at=now.isoformat(),
-                                         extra_metadata={"version": version, "metrics": metrics})
+                                         extra_metadata=extra)
     folder = models_dir(city_code, data_dir)
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{version}.npz"

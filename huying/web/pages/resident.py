@@ -20,6 +20,7 @@ from huying.geo import service as geo
 from huying.intake import service as intake_svc
 from huying.intake.service import ReportIn, intake
 from huying.orgs.models import Role
+from huying.triage import hierarchy  # issue #20: level-2 suggestions
 from huying.web import queries
 from huying.web.deps import MaybeUser, PageActor
 from huying.web.pages.common import errors_of, now, parse_float, see_other
@@ -81,6 +82,11 @@ def report_suggest(
     pick = _picker_code(found.category) if found and found.category else ""
     by_code = {c.code: c for top, kids in categories for c in (top, *kids)}
     items = [(by_code[c], p) for c, _, p in (found.suggestions if found else []) if c in by_code]
+    # levels 2-3 (issue #20): the level-2 categories of the top paths, after the level-1 ones
+    by_names = {(top.name_zh, c.name_zh): c for top, kids in categories for c in kids}
+    items += [(by_names[l1, l2], p) for l1, l2, p in hierarchy.level2_suggestions(
+        [(n, p) for _, n, p in found.suggestions] if found else [], title, description,
+        min_probability=hierarchy.FORM_MIN) if (l1, l2) in by_names]
     touched = category != suggested  # the reporter chose in the picker: theirs stays
     return render(request, "_category_picker.html", {
         "categories": categories, "suggestions": items, "touched": touched,
