@@ -18,7 +18,7 @@ class CaseCreate(BaseModel):
 
     title: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=5000)
-    channel: str = "resident_web"
+    channel: str | None = Field(default=None, description="How the report came in; by default the reporter's role's own (a resident's web report, a grid worker's patrol, a leader's walk...). A channel the role may not use is a 403.")
     lon: float | None = Field(default=None, ge=-180, le=180)
     lat: float | None = Field(default=None, ge=-90, le=90)
     address: str | None = Field(default=None, max_length=200)
