@@ -28,6 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from huying.cases import jobs
+from huying.cases import notify
 from huying.cases import service as svc
 from huying.cases.models import Case
 from huying.cases.policy import Actor
@@ -212,7 +213,11 @@ def run_cases(url: str, city_id: int, seed: int, *, n: int = 40_000,
             if session.scalar(select(Category.id).where(Category.city_id == city_id).limit(1)) is None:
                 categories.load_tree(session, city_id)
                 session.commit()
-            return build_cases(session, city_id, seed, n=n, progress=progress)
+            counts = build_cases(session, city_id, seed, n=n, progress=progress)
+        # The year's messages that nobody sent are stale at its end: expired, never sent (a
+        # sender plugged in later sends only the last days' news).
+        counts["expired_messages"] = notify.expire(engine, now=DEMO_END)
+        return counts
     finally:
         engine.dispose()
 
