@@ -20,6 +20,7 @@ from huying.cases import policy
 from huying.cases.kernel import check_text, command, issue_notice, require_aware
 from huying.cases.models import Case, Ledger, Milestone, SupervisionNotice
 from huying.cases.policy import Actor, visible_filter
+from huying.cases.timing import milestone_overdue
 from huying.cases.units import answering_unit, unit
 from huying.cases.workflow import FINAL_VALUES, Action
 from huying.errors import InvalidInput, NotPermitted, NotVisible
@@ -163,7 +164,7 @@ class LedgerRow:
     milestones: list[Milestone]
 
     def overdue_milestones(self, now: dt.datetime) -> list[Milestone]:
-        return [m for m in self.milestones if m.done_at is None and m.due_at <= now]
+        return [m for m in self.milestones if milestone_overdue(m, now)]
 
     @property
     def is_open(self) -> bool:

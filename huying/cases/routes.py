@@ -20,6 +20,7 @@ from huying.cases.commands import parse, spec_of
 from huying.cases.models import Case, SupervisionNotice
 from huying.cases.policy import Actor, check_act, visible_filter
 from huying.cases.schemas import ActionIn, CaseCreate, CasePage, CaseRead, NoticeRead, NoticeReply
+from huying.cases.timing import overdue_clause
 from huying.cityconfig.models import Category
 from huying.deps import SessionDep
 from huying.errors import InvalidInput, NotVisible, StaleVersion
@@ -86,7 +87,7 @@ def case_query(session: SessionDep, actor: Actor, *, node: str | None, status: l
     if status:
         q = q.where(Case.status.in_(status))
     if overdue_at is not None:
-        q = q.where(Case.due_at < overdue_at, Case.status.not_in([s.value for s in workflow.FINAL]))
+        q = q.where(overdue_clause(overdue_at))
     if category:
         path = session.scalar(select(Category.path).where(Category.city_id == actor.city_id,
                                                           Category.code == category))

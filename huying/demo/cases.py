@@ -27,8 +27,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from huying.cases import jobs
-from huying.cases import notify
+from huying.cases import jobs, notify
 from huying.cases import service as svc
 from huying.cases.models import Case
 from huying.cases.policy import Actor

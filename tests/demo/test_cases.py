@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-
 from collections import Counter
 from collections.abc import Iterator
 

@@ -16,8 +16,9 @@ from tests.web.scene import HTML, post, report, sign_in
 
 
 def _pair(session: Session) -> tuple[Case, Case]:
-    primary = report(session, title="楼道灯坏了，晚上很黑")
-    dupe = report(session, who="gridworker", title="楼道灯坏了")
+    """Two reports of one problem, worded so that no other test's report looks like them."""
+    primary = report(session, title="篮球场边的消防栓漏水，地面结冰")
+    dupe = report(session, who="gridworker", title="篮球场消防栓漏水结冰")
     return primary, dupe
 
 

@@ -227,5 +227,5 @@ async def reply_notice(request: Request, notice_id: int, session: SessionDep, ac
         session.rollback()
         from huying.web.pages.work import notices_page
 
-        return notices_page(request, session, actor, errors={notice_id: errors_of(exc)}, status_code=422)
+        return notices_page(request, session, actor, t, errors={notice_id: errors_of(exc)}, status_code=422)
     return see_other(back)
