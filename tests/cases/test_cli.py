@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from huying.cli import app
 from tests.cases.conftest import build_world
-from tests.cases.test_http import _reset_caches
+from tests.cases.conftest import _reset_caches
 
 runner = CliRunner()
 

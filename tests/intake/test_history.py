@@ -24,7 +24,7 @@ from huying.metrics import service as metrics
 from huying.metrics.models import GridMonth
 from tests.cases.conftest import T0, World, build_world
 from tests.cases.test_fold import assert_folds
-from tests.cases.test_http import _reset_caches
+from tests.cases.conftest import _reset_caches
 
 HEADER = "工单编号,标题,内容,经度,纬度,类别,渠道,上报时间,办结时间,承办单位,满意度,是否超期,办理结果\n"
 

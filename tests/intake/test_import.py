@@ -16,7 +16,7 @@ from huying.cases.models import Case
 from huying.cli import app
 from huying.intake.bulk import FileError, Mode, parse_row, read_table, run, savepoint_engine
 from tests.cases.conftest import T0, build_world
-from tests.cases.test_http import _reset_caches
+from tests.cases.conftest import _reset_caches
 
 HEADER = "title,detail,lon,lat,category,priority,channel,reported_at\n"
 GOOD = [
