@@ -126,9 +126,9 @@ def check_exact(url: str, base: str, token: str, lon: float, lat: float, outdir:
     from sqlalchemy import func, select
     from sqlalchemy.orm import Session
 
-    from huying.api.models import IdempotencyKey
     from huying.cases.models import Case
     from huying.db import make_engine
+    from huying.intake.models import IdempotencyKey
 
     sent = [k for f in sorted(outdir.rglob("sent-*.txt")) for k in f.read_text().split()]
     acked = [x.rsplit("/", 1)[-1] for f in sorted(outdir.rglob("acked-*.txt")) for x in f.read_text().split()]

@@ -11,7 +11,7 @@ pagination extension (``page``, ``page_size``) and mySociety's (FixMyStreet) ext
   ``/api/v1/public``: no reporter, the title as description, the grid as address, the
   location rounded to about 100 m.
 - ``POST requests`` needs ``api_key`` (an API token: ``huying token create USER``) and
-  enters the same intake as every channel (``huying.api.create.report``, channel
+  enters the same intake as every channel (``huying.intake.create.report``, channel
   ``open311``); ``Idempotency-Key`` is honoured. Open311 coordinates are WGS-84: they are
   converted to the city's datum (GCJ-02 for Chinese cities) and back.
 - ``jurisdiction_id`` is the city code; optional while the deployment holds one city.
@@ -35,11 +35,11 @@ from fastapi.responses import Response
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from huying.api import coords, create
+from huying.api import coords
 from huying.api.models import Open311Request
 from huying.cases import service as svc
 from huying.cases.models import Case, CaseEvent
-from huying.cases.policy import Actor, public_point
+from huying.cases.policy import public_point
 from huying.cases.present import PUBLIC_ACTIONS
 from huying.cases.workflow import FINAL, Status
 from huying.cityconfig.models import Category
@@ -51,7 +51,9 @@ from huying.geo.models import City, Level, Node
 from huying.http import errors as http_errors
 from huying.http.clock import Now
 from huying.http.ratelimit import limit_anonymous
+from huying.intake import create
 from huying.orgs import tokens
+from huying.orgs.actor import Actor
 from huying.orgs.models import Organisation, Role
 from huying.orgs.service import AccountError
 

@@ -24,10 +24,10 @@ from sqlalchemy.orm import Session
 from huying.cases import ledger, loop, merge, policy
 from huying.cases.attachments import Upload
 from huying.cases.models import Case
-from huying.cases.policy import Actor
 from huying.cases.workflow import Action
 from huying.config import get_settings
 from huying.errors import InvalidInput
+from huying.orgs.actor import Actor
 
 NOTE = Field(default=None, max_length=2000)
 NEEDED_NOTE = Field(min_length=1, max_length=2000)

@@ -29,7 +29,6 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from huying.cases import policy
 from huying.cases.models import Case, CaseCounter, CaseEvent, Ledger, SupervisionNotice
-from huying.cases.policy import Actor
 from huying.cases.units import answering_unit
 from huying.cases.workflow import FINAL, STEP_OF_STATUS, Action, Facts, Status
 from huying.cityconfig import deadlines
@@ -37,6 +36,7 @@ from huying.cityconfig.categories import category_path
 from huying.cityconfig.sla import Step
 from huying.errors import InvalidInput, StaleVersion
 from huying.geo.models import Level, Node
+from huying.orgs.actor import Actor
 
 
 def json_default(value: Any) -> Any:
@@ -195,8 +195,8 @@ def commit(session: Session, case: Case, expected: int, write: Callable[[], Any]
 # --------------------------------------------------------------------------- the writer
 
 
-_CASES = Case.__table__
-_EVENTS = CaseEvent.__table__
+_CASES: Table = Case.__table__  # type: ignore[assignment]
+_EVENTS: Table = CaseEvent.__table__  # type: ignore[assignment]
 _INSERT_EVENT = insert(_EVENTS).returning(_EVENTS.c.id)
 _INSERTED = [c.key for c in _CASES.columns if c.key != "id"]
 _INSERT_CASE = insert(_CASES).returning(_CASES.c.id)

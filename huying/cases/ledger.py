@@ -19,11 +19,12 @@ from sqlalchemy.orm import Session
 from huying.cases import policy
 from huying.cases.kernel import check_text, command, issue_notice, require_aware
 from huying.cases.models import Case, Ledger, Milestone, SupervisionNotice
-from huying.cases.policy import Actor, visible_filter
+from huying.cases.policy import visible_filter
 from huying.cases.timing import milestone_overdue
 from huying.cases.units import answering_unit, unit
 from huying.cases.workflow import FINAL_VALUES, Action
 from huying.errors import InvalidInput, NotPermitted, NotVisible
+from huying.orgs.actor import Actor
 from huying.orgs.models import Organisation, User
 
 
@@ -66,7 +67,7 @@ def reply_notice(session: Session, notice: SupervisionNotice, actor: Actor, *, r
         raise InvalidInput("this notice has already been answered or closed", "reply")
     if not policy.can_reply(session, actor, notice):
         raise NotPermitted("only the unit the notice was sent to may answer it")
-    done = session.execute(
+    done = session.connection().execute(
         update(SupervisionNotice)
         .where(SupervisionNotice.id == notice.id, SupervisionNotice.replied_at.is_(None),
                SupervisionNotice.closed_at.is_(None))

@@ -14,12 +14,13 @@ from sqlalchemy.orm import Session
 from huying.cases import record
 from huying.cases import service as svc
 from huying.cases.models import Case, SupervisionNotice
-from huying.cases.policy import Actor, allowed_for, public_point, sees_report_in_full
+from huying.cases.policy import allowed_for, public_point, sees_report_in_full
 from huying.cases.timing import is_overdue
 from huying.cases.workflow import AUDIENCE, NOTE_AUDIENCE, STATUS_ZH, Action, Audience, Status
 from huying.cityconfig.models import Category
 from huying.errors import InvalidInput
 from huying.geo.models import Node
+from huying.orgs.actor import Actor
 from huying.orgs.models import Organisation, Role, User
 
 

@@ -13,13 +13,12 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi import Path as FPath
 from sqlalchemy import Select, func, select
 
-from huying.api import create
 from huying.cases import present, workflow
 from huying.cases import service as svc
 from huying.cases.commands import parse, spec_of
 from huying.cases.models import Case, SupervisionNotice
-from huying.cases.policy import Actor, check_act, visible_filter
-from huying.cases.schemas import ActionIn, CaseCreate, CasePage, CaseRead, NoticeRead, NoticeReply
+from huying.cases.policy import check_act, visible_filter
+from huying.cases.schemas import ActionIn, CasePage, CaseRead, NoticeRead, NoticeReply
 from huying.cases.timing import overdue_clause
 from huying.cityconfig.models import Category
 from huying.deps import SessionDep
@@ -29,16 +28,12 @@ from huying.http.clock import Now
 from huying.http.errors import PreconditionFailed, reject_nul_body
 from huying.http.pagination import paginate
 from huying.http.ratelimit import limit_anonymous
+from huying.orgs.actor import Actor
 from huying.orgs.auth import CurrentActor
 from huying.orgs.models import Organisation
 
 router = APIRouter(prefix="/api/v1", tags=["cases"],
                    dependencies=[Depends(limit_anonymous), Depends(reject_nul_body)])
-
-
-IdempotencyKeyHeader = Annotated[str | None, Header(
-    alias="Idempotency-Key", description="A client-chosen key: a retry with the same key returns "
-    "the case the first request created instead of creating another.")]
 
 
 def _if_match(value: str | None) -> int | None:
@@ -52,26 +47,6 @@ def _if_match(value: str | None) -> int | None:
 
 def etag(case: Case) -> str:
     return f'"{case.version}"'
-
-
-@router.post("/cases", response_model=CaseRead, status_code=201)
-def report_case(body: CaseCreate, session: SessionDep, actor: CurrentActor, now: Now,
-                response: Response, idempotency_key: IdempotencyKeyHeader = None) -> dict[str, Any]:
-    """Report a problem (发现上报), or report and fix it on the spot (立行立改).
-    With ``Idempotency-Key`` a retry returns the same case (``Idempotent-Replayed: true``)."""
-    key = create.check_key(idempotency_key)
-    data = body.model_dump()
-    digest = create.fingerprint("cases", data)
-    photos = present.uploads(body.photos)
-    data.pop("photos")
-    case, replayed = create.create_once(
-        session, actor, key=key, scope="cases", digest=digest, now=now,
-        make=lambda: create.report(session, actor, uploads=photos, now=now, **data))
-    response.headers["ETag"] = etag(case)
-    response.headers["Location"] = f"/api/v1/cases/{case.code}"
-    if replayed:
-        response.headers["Idempotent-Replayed"] = "true"
-    return present.case_dict(session, case, actor, now)
 
 
 def case_query(session: SessionDep, actor: Actor, *, node: str | None, status: list[str] | None,

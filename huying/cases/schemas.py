@@ -132,3 +132,41 @@ class NoticeRead(BaseModel):
 class NoticeReply(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reply: str = Field(min_length=1, max_length=5000)
+
+
+class PublicEvent(BaseModel):
+    seq: int
+    at: dt.datetime
+    action: str
+    to_status: str
+
+
+class PublicCase(BaseModel):
+    code: str
+    title: str
+    status: str
+    status_label: str
+    category: str | None
+    category_name: str | None
+    lon: float | None
+    lat: float | None
+    grid: str | None
+    grid_name: str | None
+    unit: str | None
+    unit_name: str | None
+    handling_level: str
+    channel: str
+    due_at: dt.datetime | None
+    overdue: bool
+    reject_reason: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    closed_at: dt.datetime | None
+    events: list[PublicEvent] | None = None
+
+
+class PublicCasePage(BaseModel):
+    items: list[PublicCase]
+    total: int
+    limit: int
+    offset: int

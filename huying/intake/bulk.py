@@ -23,12 +23,12 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from huying.cases import service as svc
-from huying.cases.policy import Actor
 from huying.cases.service import Channel
 from huying.cases.workflow import IllegalTransition
 from huying.cityconfig.sla import Priority
 from huying.errors import CaseError, InvalidInput
 from huying.intake.service import ReportIn, intake
+from huying.orgs.actor import Actor
 
 COLUMNS = ("title", "detail", "lon", "lat", "address", "category", "priority", "channel",
            "anonymous", "contact", "reported_at")

@@ -18,12 +18,13 @@ from sqlalchemy.orm import Session
 
 from huying.cases import service as svc
 from huying.cases.models import Case, CaseEvent, Ledger, Milestone, SupervisionNotice
-from huying.cases.policy import Actor, can_reply, visible_filter
+from huying.cases.policy import can_reply, visible_filter
 from huying.cases.timing import SOON, overdue_clause
 from huying.cases.workflow import OPEN_VALUES, Status
 from huying.cityconfig.models import Category
 from huying.geo.models import Level, Node
 from huying.metrics.service import CLOSING, RECEIVING
+from huying.orgs.actor import Actor
 from huying.orgs.models import Organisation, Role
 
 #: The workbench tabs, in order.

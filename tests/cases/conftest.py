@@ -22,11 +22,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from huying.cases import service as svc
-from huying.cases.policy import Actor
 from huying.cityconfig import categories
 from huying.geo import service as geo
 from huying.geo.models import Level, Node
 from huying.orgs import tokens
+from huying.orgs.actor import Actor
 from huying.orgs.models import Department, Organisation, OrgKind, Role, User
 from huying.orgs.service import create_user, hash_password
 

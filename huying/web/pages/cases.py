@@ -17,12 +17,13 @@ from starlette.datastructures import FormData, UploadFile
 from huying.cases import commands, policy, present
 from huying.cases import service as svc
 from huying.cases.models import Attachment, Case, Ledger, Milestone, SupervisionNotice
-from huying.cases.policy import Actor, allowed_for, check_act
+from huying.cases.policy import allowed_for, check_act
 from huying.cases.workflow import Action
 from huying.config import get_settings
 from huying.deps import SessionDep
 from huying.errors import InvalidInput, NotVisible
 from huying.http.clock import Now
+from huying.orgs.actor import Actor
 from huying.orgs.models import Organisation, Role
 from huying.triage import duplicates
 from huying.web import queries

@@ -9,12 +9,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import select
 
-from huying.cases.policy import Actor, check_node
+from huying.cases.policy import check_node
 from huying.deps import SessionDep
 from huying.geo import service as geo
 from huying.geo.models import Level, Node
 from huying.http.clock import Now
 from huying.metrics import rollup
+from huying.orgs.actor import Actor
 from huying.web import queries
 from huying.web.deps import PageActor
 from huying.web.pages.work import _node_in_scope

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from huying.cases import present
 from huying.cases import service as svc
 from huying.cases.models import Case
-from huying.cases.policy import Actor, can_see, public_point
+from huying.cases.policy import can_see, public_point
 from huying.cases.workflow import Status
 from huying.config import get_settings
 from huying.deps import SessionDep
@@ -21,6 +21,7 @@ from huying.geo import service as geo
 from huying.http.clock import Now
 from huying.intake import service as intake_svc
 from huying.intake.service import ReportIn, intake
+from huying.orgs.actor import Actor
 from huying.triage import hierarchy  # issue #20: level-2 suggestions
 from huying.web import queries
 from huying.web.deps import MaybeUser, PageActor

@@ -11,12 +11,13 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
 from huying.cases.models import Case
-from huying.cases.policy import Actor, covers_node
+from huying.cases.policy import covers_node
 from huying.cases.workflow import Status
 from huying.deps import SessionDep
 from huying.geo import service as geo
 from huying.geo.models import Node
 from huying.http.clock import Now
+from huying.orgs.actor import Actor
 from huying.orgs.models import Organisation, Role
 from huying.web import queries
 from huying.web.deps import PageActor

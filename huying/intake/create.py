@@ -21,11 +21,11 @@ from sqlalchemy import event, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from huying.api.models import IdempotencyKey
 from huying.cases import service as svc
 from huying.cases.models import Case
-from huying.cases.policy import Actor
 from huying.errors import InvalidInput, NotVisible
+from huying.intake.models import IdempotencyKey
+from huying.orgs.actor import Actor
 
 KEY_MAX = 200
 
