@@ -292,8 +292,8 @@ def _close_paperwork(session: Session, case: Case, now: dt.datetime, reason: str
     conn.execute(update(Ledger).where(Ledger.case_id == case.id, Ledger.closed_at.is_(None))
                  .values(closed_at=now))
     conn.execute(update(SupervisionNotice).where(
-        SupervisionNotice.case_id == case.id, SupervisionNotice.replied_at.is_(None),
-        SupervisionNotice.closed_at.is_(None)).values(closed_at=now, closed_reason=reason))
+        SupervisionNotice.case_id == case.id, SupervisionNotice.open_clause())
+        .values(closed_at=now, closed_reason=reason))
 
 
 #: Actions that start the step's clock again even when the status stays the same: a new

@@ -63,14 +63,13 @@ def reply_notice(session: Session, notice: SupervisionNotice, actor: Actor, *, r
     text = check_text(reply, "reply", max_len=5000)
     if notice.city_id != actor.city_id:
         raise NotVisible("no such notice")
-    if notice.replied_at is not None or notice.closed_at is not None:
+    if not notice.is_open:
         raise InvalidInput("this notice has already been answered or closed", "reply")
     if not policy.can_reply(session, actor, notice):
         raise NotPermitted("only the unit the notice was sent to may answer it")
     done = session.connection().execute(
         update(SupervisionNotice)
-        .where(SupervisionNotice.id == notice.id, SupervisionNotice.replied_at.is_(None),
-               SupervisionNotice.closed_at.is_(None))
+        .where(SupervisionNotice.id == notice.id, SupervisionNotice.open_clause())
         .values(replied_at=now, replied_by_id=actor.user_id, reply=text)
     ).rowcount
     if done != 1:

@@ -115,7 +115,8 @@ def notice_dict(session: Session, notice: SupervisionNotice, now: dt.datetime) -
     unit = session.scalar(select(Organisation.code).where(Organisation.id == notice.unit_id))
     return {"id": notice.id, "case": code, "unit": unit or "", "source": notice.source,
             "reason": notice.reason, "issued_at": notice.issued_at, "reply_due_at": notice.reply_due_at,
-            "replied_at": notice.replied_at, "reply": notice.reply, "late": notice.is_late(now)}
+            "replied_at": notice.replied_at, "reply": notice.reply, "late": notice.is_late(now),
+            "closed_at": notice.closed_at, "closed_reason": notice.closed_reason}
 
 
 #: The steps of a case as the public timeline shows them (no actors, no notes).

@@ -185,7 +185,7 @@ def list_notices(session: SessionDep, actor: CurrentActor, now: Now, open_only: 
     q = (select(SupervisionNotice).join(Case, Case.id == SupervisionNotice.case_id)
          .where(visible_filter(actor)))
     if open_only:
-        q = q.where(SupervisionNotice.replied_at.is_(None))
+        q = q.where(SupervisionNotice.open_clause())
     rows = session.scalars(q.order_by(SupervisionNotice.reply_due_at).limit(limit)).all()
     return [present.notice_dict(session, n, now) for n in rows]
 

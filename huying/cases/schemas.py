@@ -127,6 +127,8 @@ class NoticeRead(BaseModel):
     replied_at: dt.datetime | None
     reply: str | None
     late: bool
+    closed_at: dt.datetime | None = Field(default=None, description="Closed without a reply because its case ended.")
+    closed_reason: str | None = None
 
 
 class NoticeReply(BaseModel):

@@ -180,7 +180,7 @@ def notices_for(session: Session, actor: Actor, *, case_id: int | None = None,
 def answerable(session: Session, actor: Actor, notices: list[SupervisionNotice]) -> set[int]:
     """Which of ``notices`` are unanswered and the actor may answer (the policy's rule; the
     reply form is shown for them and ``service.reply_notice`` checks again)."""
-    return {n.id for n in notices if n.replied_at is None and can_reply(session, actor, n)}
+    return {n.id for n in notices if n.is_open and can_reply(session, actor, n)}
 
 
 def ledgers_under(session: Session, actor: Actor, node_path: str, *, limit: int = 50,
