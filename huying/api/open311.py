@@ -49,6 +49,7 @@ from huying.errors import CaseError, InvalidInput, NotPermitted, NotVisible
 from huying.geo import service as geo
 from huying.geo.models import City, Level, Node
 from huying.http import errors as http_errors
+from huying.http import idempotency
 from huying.http.clock import Now
 from huying.http.ratelimit import limit_anonymous
 from huying.intake import create
@@ -602,11 +603,11 @@ def create_request(
         raise Open311Error(400, "media_url: an http(s) URL of at most 500 characters")
     account_id = form.get("account_id", "").strip()[:100] or None
     contact = (form.get("phone", "").strip() or form.get("email", "").strip())[:60] or None
-    key = create.check_key(idempotency_key)
+    key = idempotency.check_key(idempotency_key)
     fields = {"title": title[:200], "description": description, "lon": lon, "lat": lat,
               "address": address[:200] if address else None, "category": leaf.code,
               "priority": priority, "contact": contact}
-    digest = create.fingerprint("open311", fields, media_url, attributes)
+    digest = idempotency.fingerprint("open311", fields, media_url, attributes)
     token_value = uuid.uuid4().hex
 
     def extra(case: Case) -> list[Any]:

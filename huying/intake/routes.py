@@ -13,6 +13,7 @@ from huying.cases.policy import can_see
 from huying.cases.routes import etag
 from huying.cases.schemas import CaseCreate, CaseRead, PublicCase
 from huying.deps import SessionDep
+from huying.http import idempotency
 from huying.http.clock import Now
 from huying.http.errors import reject_nul_body
 from huying.http.ratelimit import limit_anonymous
@@ -34,9 +35,9 @@ def report_case(body: CaseCreate, session: SessionDep, actor: CurrentActor, now:
                 response: Response, idempotency_key: IdempotencyKeyHeader = None) -> dict[str, Any]:
     """Report a problem (发现上报), or report and fix it on the spot (立行立改).
     With ``Idempotency-Key`` a retry returns the same case (``Idempotent-Replayed: true``)."""
-    key = create.check_key(idempotency_key)
+    key = idempotency.check_key(idempotency_key)
     data = body.model_dump()
-    digest = create.fingerprint("cases", data)
+    digest = idempotency.fingerprint("cases", data)
     photos = present.uploads(body.photos)
     data.pop("photos")
     case, replayed = create.create_once(
