@@ -56,6 +56,7 @@ def case_dict(session: Session, case: Case, actor: Actor | None, now: dt.datetim
     cat = session.get(Category, case.category_id) if case.category_id else None
     unit = session.get(Organisation, case.unit_id) if case.unit_id else None
     grid = session.get(Node, case.grid_id) if case.grid_id else None
+    cohandlers = svc.cohandlers_of(session, case)
     out: dict[str, Any] = {
         "code": case.code, "title": case.title, "description": case.description,
         "status": case.status, "status_label": STATUS_ZH[Status(case.status)],
@@ -64,7 +65,8 @@ def case_dict(session: Session, case: Case, actor: Actor | None, now: dt.datetim
         "address": case.address, "grid": grid.code if grid else None,
         "reporter_kind": case.reporter_kind, "unit": unit.code if unit else None,
         "unit_name": unit.name_zh if unit else None, "handling_level": case.handling_level,
-        "cohandlers": [o.code for o in svc.cohandlers_of(session, case)],
+        "cohandlers": [o.code for o in cohandlers],
+        "cohandler_names": [o.name_zh for o in cohandlers],
         "due_at": case.due_at,
         "overdue": is_overdue(case, now),
         "rework_count": case.rework_count, "escalations": case.escalations,
@@ -98,8 +100,9 @@ def case_dict(session: Session, case: Case, actor: Actor | None, now: dt.datetim
                 return None
             return e.note if audience_of(e.action)[1] <= level else None
 
+        unit_names = _unit_names(session, evs)
         out["events"] = [{
-            "seq": e.seq, "at": e.at, "actor": who(e),
+            "seq": e.seq, "at": e.at, "actor": who(e), "unit_names": unit_names.get(e.seq, []),
             "role": e.actor_role, "action": e.action, "from_status": e.from_status,
             "to_status": e.to_status, "note": note(e),
             "payload": {k: v for k, v in json.loads(e.payload).items()
@@ -108,6 +111,21 @@ def case_dict(session: Session, case: Case, actor: Actor | None, now: dt.datetim
         } for e in evs if audience_of(e.action)[0] <= level]
         out["evaluation"] = record.evaluate(evs, now).__dict__
     return out
+
+
+def _unit_names(session: Session, evs: list[Any]) -> dict[int, list[str]]:
+    """The names of the units each event names in its payload (``unit`` / ``units``), by seq."""
+    codes: dict[int, list[str]] = {}
+    for e in evs:
+        payload = json.loads(e.payload)
+        named = payload.get("unit") or payload.get("units") or []
+        codes[e.seq] = [named] if isinstance(named, str) else list(named)
+    wanted = {c for cs in codes.values() for c in cs}
+    if not wanted:
+        return {}
+    names = dict(session.execute(select(Organisation.code, Organisation.name_zh)
+                                 .where(Organisation.code.in_(wanted))).all())
+    return {seq: [names.get(c, c) for c in cs] for seq, cs in codes.items() if cs}
 
 
 def notice_dict(session: Session, notice: SupervisionNotice, now: dt.datetime) -> dict[str, Any]:

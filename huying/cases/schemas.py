@@ -65,6 +65,7 @@ class EventRead(BaseModel):
     seq: int
     at: dt.datetime
     actor: str | None
+    unit_names: list[str] = Field(default_factory=list, description="The names of the units the event names.")
     role: str
     action: str
     from_status: str | None
@@ -93,6 +94,7 @@ class CaseRead(BaseModel):
     unit_name: str | None
     handling_level: str
     cohandlers: list[str]
+    cohandler_names: list[str] = Field(default_factory=list)
     due_at: dt.datetime | None
     overdue: bool
     rework_count: int
