@@ -285,15 +285,19 @@ def record(
     return event
 
 
+_CLOSE_LEDGER = (update(Ledger).where(Ledger.case_id == bindparam("case"), Ledger.closed_at.is_(None))
+                 .values(closed_at=bindparam("now")))
+_CLOSE_NOTICES = (update(SupervisionNotice)
+                  .where(SupervisionNotice.case_id == bindparam("case"), SupervisionNotice.open_clause())
+                  .values(closed_at=bindparam("now"), closed_reason=bindparam("why")))
+
+
 def _close_paperwork(session: Session, case: Case, now: dt.datetime, reason: str) -> None:
     """A case that ends closes its ledger and the supervision notices still open about it
     (with the reason): nobody is supervised about a case that is over."""
     conn = session.connection()
-    conn.execute(update(Ledger).where(Ledger.case_id == case.id, Ledger.closed_at.is_(None))
-                 .values(closed_at=now))
-    conn.execute(update(SupervisionNotice).where(
-        SupervisionNotice.case_id == case.id, SupervisionNotice.open_clause())
-        .values(closed_at=now, closed_reason=reason))
+    conn.execute(_CLOSE_LEDGER, {"case": case.id, "now": now})
+    conn.execute(_CLOSE_NOTICES, {"case": case.id, "now": now, "why": reason})
 
 
 #: Actions that start the step's clock again even when the status stays the same: a new
