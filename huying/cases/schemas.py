@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from huying.cases.reports import LIMITS
+
 
 class PhotoIn(BaseModel):
     filename: str = Field(max_length=200)
@@ -16,18 +18,18 @@ class PhotoIn(BaseModel):
 class CaseCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    title: str = Field(min_length=1, max_length=200)
-    description: str = Field(default="", max_length=5000)
+    title: str = Field(min_length=1, max_length=LIMITS["title"])
+    description: str = Field(default="", max_length=LIMITS["description"])
     channel: str | None = Field(default=None, description="How the report came in; by default the reporter's role's own (a resident's web report, a grid worker's patrol, a leader's walk...). A channel the role may not use is a 403.")
     lon: float | None = Field(default=None, ge=-180, le=180)
     lat: float | None = Field(default=None, ge=-90, le=90)
-    address: str | None = Field(default=None, max_length=200)
-    category: str | None = Field(default=None, description="A category code or name.")
+    address: str | None = Field(default=None, max_length=LIMITS["address"])
+    category: str | None = Field(default=None, max_length=LIMITS["category"], description="A category code or name.")
     priority: str = "normal"
     anonymous: bool = False
-    contact: str | None = Field(default=None, max_length=60)
+    contact: str | None = Field(default=None, max_length=LIMITS["contact"])
     photos: list[PhotoIn] = Field(default_factory=list, max_length=9)
-    fixed_on_spot: str | None = Field(default=None, max_length=5000,
+    fixed_on_spot: str | None = Field(default=None, max_length=LIMITS["fixed_on_spot"],
                                       description="Evidence of a fix made on the spot (立行立改).")
 
 
