@@ -365,20 +365,32 @@ def late(case: Case, now: dt.datetime) -> bool:
             and STEP_OF_STATUS.get(Status(case.status)) is not None)
 
 
+_NOTICES: Table = SupervisionNotice.__table__  # type: ignore[assignment]
+_INSERT_NOTICE = insert(_NOTICES).returning(_NOTICES.c.id)
+
+
+@dataclass(frozen=True)
+class Issued:
+    """A supervision notice just written: its id and reply deadline."""
+
+    id: int
+    reply_due_at: dt.datetime
+
+
 def issue_notice(session: Session, case: Case, *, unit_id: int, source: str, reason: str,
                  now: dt.datetime, issued_by_id: int | None = None,
-                 reply_due_at: dt.datetime | None = None) -> SupervisionNotice:
+                 reply_due_at: dt.datetime | None = None) -> Issued:
     """A supervision notice (督办) about a case to a unit, with a reply deadline (the city's
-    ``supervision_reply`` SLA step unless the issuer sets one)."""
+    ``supervision_reply`` SLA step unless the issuer sets one); a Core insert in the caller's
+    transaction (the sweeper and every late command write one)."""
     if reply_due_at is None:
         reply_due_at = deadlines.schedule(session, case.city_id, None, case.priority,
                                           Step.SUPERVISION_REPLY.value, now).due_at
-    notice = SupervisionNotice(city_id=case.city_id, case_id=case.id, unit_id=unit_id,
-                               issued_by_id=issued_by_id, source=source, reason=reason,
-                               issued_at=now, reply_due_at=reply_due_at)
-    session.add(notice)
-    session.flush()
-    return notice
+    notice_id = session.connection().execute(_INSERT_NOTICE, dict(
+        city_id=case.city_id, case_id=case.id, unit_id=unit_id, issued_by_id=issued_by_id, source=source,
+        reason=reason, issued_at=now, reply_due_at=reply_due_at, replied_at=None, replied_by_id=None,
+        reply=None, closed_at=None, closed_reason=None)).scalar_one()
+    return Issued(int(notice_id), reply_due_at)
 
 
 def mark_overdue(session: Session, case: Case, now: dt.datetime) -> Recorded:

@@ -48,7 +48,9 @@ def supervise(session: Session, case: Case, actor: Actor, *, reason: str, now: d
     command(session, case, Action.SUPERVISE, actor, now, note=reason_v, reschedule=False,
             extra={"notice_id": notice.id, "unit": code, "reply_due_at": notice.reply_due_at},
             expected_version=expected_version)
-    return notice
+    written = session.get(SupervisionNotice, notice.id)
+    assert written is not None
+    return written
 
 
 def _unit_id(session: Session, case: Case, code: str) -> int:
