@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 
 import typer
 
@@ -21,6 +22,35 @@ def db_upgrade(revision: str = typer.Argument("head")) -> None:
     url = get_settings().resolved_database_url
     migrate.upgrade(url, revision)
     typer.echo(f"database at {url.split('@')[-1]} is at {revision}")
+
+
+@app.command("backup")
+def backup_cmd(file: Path = typer.Argument(..., help="Where to write the backup.")) -> None:
+    """Back up the database (SQLite: online backup API; PostgreSQL: pg_dump custom format)."""
+    from huying.ops import backup
+
+    try:
+        backup.backup(get_settings().resolved_database_url, file)
+    except backup.BackupError as exc:
+        typer.echo(f"backup failed: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"backed up to {file} ({file.stat().st_size} bytes)")
+
+
+@app.command("restore")
+def restore_cmd(
+    file: Path = typer.Argument(..., help="A file written by `huying backup`."),
+    force: bool = typer.Option(False, "--force", help="Replace a database that has tables."),
+) -> None:
+    """Restore a backup into the configured database (refuses a non-empty one without --force)."""
+    from huying.ops import backup
+
+    try:
+        backup.restore(get_settings().resolved_database_url, file, force=force)
+    except backup.BackupError as exc:
+        typer.echo(f"restore refused: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"restored {file}")
 
 
 @app.command()
