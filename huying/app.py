@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from sqlalchemy import text
 
 from huying import __version__
 from huying.config import get_settings
@@ -19,6 +18,7 @@ log = logging.getLogger("huying.app")
 
 # Routers contributed by each domain: (module, attribute). Missing modules are skipped.
 _ROUTERS = [
+    ("huying.ops.routes", "router"),
     ("huying.geo.routes", "router"),
     ("huying.web.routes", "router"),
     ("huying.cases.routes", "router"),
@@ -67,12 +67,6 @@ def _warm() -> None:
 def create_app() -> FastAPI:
     app = FastAPI(title="huying 呼应", version=__version__, openapi_url="/api/v1/openapi.json",
                   lifespan=lifespan)
-
-    @app.get("/healthz", tags=["ops"])
-    def healthz() -> dict[str, str]:
-        with get_engine().connect() as conn:
-            conn.execute(text("SELECT 1"))
-        return {"status": "ok", "version": __version__}
 
     for module, attr in _ROUTERS:
         try:

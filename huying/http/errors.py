@@ -1,19 +1,32 @@
 """One error format for the JSON API: ``{"error": kind, "detail": reason, ...}`` with
 422 invalid input · 403 not permitted · 404 not visible · 409 illegal transition (listing
 the allowed actions) or stale version · 412 a stale ``If-Match`` · 429 rate limited (with
-``Retry-After``; Open311 paths answer in the GeoReport error format)."""
+``Retry-After``; Open311 paths answer in the GeoReport error format) · 503 the database is
+unavailable or read-only (with ``Retry-After``), never a 500."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
+import logging
+
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy import exc as sa_exc
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from huying.errors import CaseError, IllegalTransition, InvalidInput, StaleVersion
 from huying.http.ratelimit import RateLimited
+
+log = logging.getLogger("huying.http")
+
+#: Seconds a client is told to wait when the database is unavailable.
+UNAVAILABLE_RETRY_AFTER = 5
+#: SQLSTATE classes and codes that mean "the database cannot serve now" rather than "this
+#: statement is wrong": connection exceptions (08), read-only transaction (25006),
+#: insufficient resources (53), operator intervention (57: shutdown, cannot connect now).
+_UNAVAILABLE_SQLSTATES = ("08", "25006", "53", "57P")
 
 #: Paths that answer errors in a format of their own (Open311's GeoReport errors register
 #: here): prefix → (request, status, reason) → response.
@@ -107,8 +120,47 @@ async def reject_nul_body(request: Request) -> None:
         raise InvalidInput("the request body contains a NUL character", "body")
 
 
+def unavailable_reason(exc: BaseException) -> str | None:
+    """Why the database cannot serve, when ``exc`` means that (unreachable, read-only, out of
+    connections, shutting down, locked); None for an error of the statement itself."""
+    if isinstance(exc, sa_exc.TimeoutError):
+        return "no database connection is free"
+    if not isinstance(exc, sa_exc.DBAPIError):
+        return None
+    message = str(exc.orig).lower()
+    if "readonly" in message or "read-only" in message:
+        return "the database is read-only"
+    sqlstate = str(getattr(exc.orig, "sqlstate", "") or "")
+    if sqlstate.startswith(_UNAVAILABLE_SQLSTATES):
+        return "the database is read-only" if sqlstate == "25006" else "the database is unavailable"
+    if exc.connection_invalidated or isinstance(exc, sa_exc.InterfaceError):
+        return "the database is unavailable"
+    if isinstance(exc, sa_exc.OperationalError) and not sqlstate:
+        # SQLite (no SQLSTATE): locked, busy, unreadable or missing file, missing schema
+        return "the database is unavailable"
+    return None
+
+
+async def on_database_error(request: Request, exc: Exception) -> Response:
+    """503 with ``Retry-After`` when the database is unavailable; anything else goes on to
+    the server-error handler (500). The reply names no host, port or statement."""
+    reason = unavailable_reason(exc)
+    if reason is None:
+        raise exc
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path,
+                f"{exc.__class__.__name__}: {getattr(exc, 'orig', exc)}"[:500])
+    headers = {"Retry-After": str(UNAVAILABLE_RETRY_AFTER)}
+    own = _own_format(request.url.path)
+    response = own(request, 503, reason) if own is not None else _json(
+        503, "unavailable", reason, retry_after=UNAVAILABLE_RETRY_AFTER)
+    response.headers.update(headers)
+    return response
+
+
 def install(app: FastAPI) -> None:
     app.add_middleware(RejectNul)
+    app.add_exception_handler(sa_exc.DBAPIError, on_database_error)
+    app.add_exception_handler(sa_exc.TimeoutError, on_database_error)
     app.add_exception_handler(RateLimited, on_rate_limited)
     app.add_exception_handler(CaseError, on_case_error)
     app.add_exception_handler(IllegalTransition, on_illegal)

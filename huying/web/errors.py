@@ -28,7 +28,7 @@ KNOWN = {400, 403, 404, 405, 409, 429, 500}
 def wants_html(request: Request) -> bool:
     """A page request: not the API, not a static file, and the client takes HTML."""
     path = request.url.path
-    if path.startswith(("/api/", "/static/")) or path in ("/healthz", "/api"):
+    if path.startswith(("/api/", "/static/")) or path in ("/healthz", "/readyz", "/metrics", "/api"):
         return False
     accept = request.headers.get("accept", "")
     return "text/html" in accept or "application/xhtml+xml" in accept
