@@ -6,10 +6,9 @@ unavailable or read-only (with ``Retry-After``), never a 500."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
-
-import logging
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
