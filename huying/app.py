@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from huying import __version__
 from huying.config import get_settings
 from huying.db import get_engine
+from huying.http.body import LimitBody
 
 log = logging.getLogger("huying.app")
 
@@ -82,6 +83,7 @@ def create_app() -> FastAPI:
     setup = _optional("huying.web.setup", "setup")
     if setup is not None:
         setup(app)
+    app.add_middleware(LimitBody)  # outermost: nothing reads a body past the limit
     return app
 
 

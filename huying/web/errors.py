@@ -8,12 +8,13 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 
 from huying.errors import CaseError, IllegalTransition
+from huying.http.errors import on_validation_error as on_api_validation_error
 from huying.web.deps import LoginRequired, login_url
 from huying.web.middleware import security_headers
 from huying.web.templating import render
@@ -56,7 +57,7 @@ async def on_http_exception(request: Request, exc: Exception) -> Response:
 async def on_validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     if not wants_html(request):
-        return await request_validation_exception_handler(request, exc)
+        return await on_api_validation_error(request, exc)
     return error_page(request, 400)
 
 
