@@ -14,6 +14,7 @@ from huying import __version__
 from huying.config import get_settings
 from huying.db import get_engine
 from huying.http.body import LimitBody
+from huying.http.observe import Observe, configure_logging
 
 log = logging.getLogger("huying.app")
 
@@ -35,6 +36,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     overdue, escalation, notifications)."""
     from huying.cases.background import background
 
+    configure_logging(get_settings().log_level)
     _warm()
     if get_settings().gc_freeze:
         # What start-up built (the grid indexes, the modules, the app) lives as long as the
@@ -83,7 +85,8 @@ def create_app() -> FastAPI:
     setup = _optional("huying.web.setup", "setup")
     if setup is not None:
         setup(app)
-    app.add_middleware(LimitBody)  # outermost: nothing reads a body past the limit
+    app.add_middleware(LimitBody)  # nothing reads a body past the limit
+    app.add_middleware(Observe)  # outermost: every reply counted, logged and given its id
     return app
 
 
