@@ -62,10 +62,11 @@ def serve(
     """Serve the web application and the APIs with uvicorn."""
     import uvicorn
 
-    from huying.serving import nodelay_listener
+    from huying.serving import metrics_dir, nodelay_listener
 
     nodelay_listener()
     s = get_settings()
+    metrics_dir(s.data_dir / "metrics", workers or s.workers)
     uvicorn.run(
         "huying.app:create_app",
         factory=True,
@@ -73,6 +74,8 @@ def serve(
         port=port or s.port,
         workers=workers or s.workers,
         log_level=s.log_level.lower(),
+        log_config=None,  # the app logs JSON lines through the root logger (structlog)
+        access_log=False,  # one line per request comes from huying.http.observe
     )
 
 
