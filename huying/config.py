@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     #: 0 (default): room for a report's 9 photos of ``max_attachment_bytes`` each, base64-encoded
     #: in JSON (4/3), and 1 MiB of the rest.
     max_body_bytes: int = 0
+    #: Bearer token that ``/metrics`` asks for. Empty (default): ``/metrics`` answers only
+    #: clients on the loopback interface (a scraper on the same host).
+    metrics_token: str = ""
     #: Distance in metres within which open cases are duplicate candidates.
     duplicate_radius_m: float = 250.0
     #: Days back in which open cases are duplicate candidates.

@@ -3,8 +3,8 @@
 * :class:`LimitBody` refuses a body larger than ``HUYING_MAX_BODY_BYTES`` with 413 and the
   reason: at once from ``Content-Length``, or by counting the chunks of a body without one;
   nothing past the limit is read.
-* :class:`RejectBadText` refuses a control character in any text of a JSON body or a form
-  post (keys and values; 422 naming the field) and a number JSON does not have (``NaN``,
+* :class:`RejectBadText` refuses a control character in any text of a JSON body, a form
+  post or the query string (keys and values; 422 naming the field) and a number JSON does not have (``NaN``,
   ``Infinity``, ``1e999``; 422 naming the field): one rule for every route, so no route
   repeats it per field.
 
@@ -148,7 +148,7 @@ def json_problem(body: bytes) -> tuple[str, str] | None:
 
 
 def form_problem(body: bytes) -> tuple[str, str] | None:
-    """(field, reason) of the first control character in a urlencoded form."""
+    """(field, reason) of the first control character in a urlencoded form or query string."""
     try:
         pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True)
     except (UnicodeDecodeError, ValueError):
@@ -168,7 +168,7 @@ def _content_type(scope: Scope) -> str:
 
 
 class RejectBadText:
-    """ASGI middleware: reads a JSON or urlencoded body (already bounded by
+    """ASGI middleware: checks the query string's parameters; reads a JSON or urlencoded body (already bounded by
     :class:`LimitBody`), refuses control characters and non-finite numbers in it (422 naming
     the field; 400 in the GeoReport format under ``/open311/``), else hands the same bytes
     on. Multipart bodies (files) pass untouched."""
@@ -177,7 +177,14 @@ class RejectBadText:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope.get("method") not in _WITH_BODY:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        query: bytes = scope.get("query_string", b"")
+        if query and (problem := form_problem(query)) is not None:
+            await self.refuse(scope, receive, send, problem)
+            return
+        if scope.get("method") not in _WITH_BODY:
             await self.app(scope, receive, send)
             return
         ctype = _content_type(scope)
@@ -196,9 +203,7 @@ class RejectBadText:
         body = b"".join(chunks)
         problem = json_problem(body) if is_json else form_problem(body)
         if problem is not None:
-            field, reason = short(problem[0]), problem[1]
-            await _reply(scope, 422, "invalid_input", f"{field}: {reason}", field=field)(
-                scope, receive, send)
+            await self.refuse(scope, receive, send, problem)
             return
         replayed = False
 
@@ -210,3 +215,9 @@ class RejectBadText:
             return await receive()
 
         await self.app(scope, replay, send)
+
+    @staticmethod
+    async def refuse(scope: Scope, receive: Receive, send: Send, problem: tuple[str, str]) -> None:
+        field, reason = short(problem[0]), problem[1]
+        await _reply(scope, 422, "invalid_input", f"{field}: {reason}", field=field)(
+            scope, receive, send)

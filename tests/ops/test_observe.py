@@ -26,8 +26,12 @@ from tests.ops.conftest import Filled
 BODY = {"title": "路灯不亮", "description": "小区门口的路灯坏了三天", "lon": 113.05, "lat": 23.05}
 
 
+TOKEN = "scrape-me"
+
+
 @pytest.fixture
-def client(filled: Filled) -> Iterator[TestClient]:
+def client(filled: Filled, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+    monkeypatch.setenv("HUYING_METRICS_TOKEN", TOKEN)
     for c in make_client(filled.url):
         c.headers["Authorization"] = f"Bearer {filled.tokens['resident']}"
         yield c
@@ -83,7 +87,7 @@ def test_log_lines_written_inside_a_request_carry_its_id(client: TestClient, log
 
 def scrape(client: TestClient) -> dict[str, float]:
     """``name{label=value,...}`` → value of every sample."""
-    r = client.get("/metrics")
+    r = client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
     out: dict[str, float] = {}
     for family in text_string_to_metric_families(r.text):
@@ -128,3 +132,22 @@ def test_metrics_read_the_figures_from_the_database(client: TestClient, filled: 
     again = scrape(client)
     assert again["huying_cases_created_total{}"] == 4
     assert again["huying_outbox_backlog{}"] > got["huying_outbox_backlog{}"]
+
+
+def test_metrics_need_the_token_when_one_is_set(client: TestClient) -> None:
+    assert client.get("/metrics").status_code == 401
+    assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
+
+
+def test_without_a_token_metrics_answer_the_loopback_interface_only(filled: Filled) -> None:
+    for c in make_client(filled.url):  # TestClient's address is "testclient", not loopback
+        r = c.get("/metrics")
+        assert r.status_code == 403 and "HUYING_METRICS_TOKEN" in r.text
+
+
+def test_a_forged_line_in_the_path_stays_inside_one_json_line(client: TestClient,
+                                                              logs: io.StringIO) -> None:
+    client.get('/nothing%0A{"event": "request", "request_id": "forged"}')
+    [line] = lines(logs)
+    assert line["request_id"] != "forged" and line["status"] == 404
+    assert line["route"] == "unmatched"

@@ -60,6 +60,12 @@ def test_a_control_character_in_a_page_form_is_422_naming_the_field(client: Test
     assert r.json()["field"] == "username"
 
 
+def test_a_control_character_in_a_query_parameter_is_422_naming_it(client: TestClient) -> None:
+    r = client.get("/api/v1/cases?q=a%1Bb")
+    assert r.status_code == 422 and r.json()["field"] == "q"
+    assert client.get("/api/v1/cases?q=%E8%B7%AF%E7%81%AF").status_code == 200
+
+
 def test_open311_answers_in_its_own_format(client: TestClient) -> None:
     r = client.post("/open311/v2/requests.json",
                     data={"api_key": "k", "service_code": "x", "description": "a\x0bb"})
