@@ -81,4 +81,8 @@ def test_an_unreachable_database_gives_503_not_500(backend: str) -> None:
             assert str(port) not in r.text  # no host or port in the reply
         r = c.post("/api/v1/cases", json=BODY, headers={"Authorization": "Bearer whatever"})
         assert r.status_code == 503
+        page = c.get("/public", headers={"Accept": "text/html"})
+        assert page.status_code == 503 and page.headers["Retry-After"] == "5"
+        assert page.headers["content-type"].startswith("text/html")
+        assert str(port) not in page.text
 
