@@ -66,7 +66,7 @@ def test_a_read_only_database_is_alive_but_not_ready(filled: Filled) -> None:
         assert created.headers["Retry-After"] == "5"
 
 
-def test_an_unreachable_database_gives_503_not_500(backend: str) -> None:
+def test_an_unreachable_database_gives_503_not_500(backend: str, caplog: pytest.LogCaptureFixture) -> None:
     if backend != "postgresql":
         pytest.skip("a closed port is a PostgreSQL server's failure")
     port = free_port()  # nothing listens there
@@ -85,4 +85,7 @@ def test_an_unreachable_database_gives_503_not_500(backend: str) -> None:
         assert page.status_code == 503 and page.headers["Retry-After"] == "5"
         assert page.headers["content-type"].startswith("text/html")
         assert str(port) not in page.text
+    # the operator's log says what the client is not told
+    logged = [r.getMessage() for r in caplog.records if r.name == "huying.http"]
+    assert any("database unavailable on GET /readyz" in m and f"port {port}" in m for m in logged)
 
