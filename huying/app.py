@@ -82,10 +82,10 @@ def create_app() -> FastAPI:
     from huying.http import errors as api_errors
 
     api_errors.install(app)
+    app.add_middleware(LimitBody)  # before any route reads a body; inside the web layer's headers
     setup = _optional("huying.web.setup", "setup")
     if setup is not None:
         setup(app)
-    app.add_middleware(LimitBody)  # nothing reads a body past the limit
     app.add_middleware(Observe)  # outermost: every reply counted, logged and given its id
     return app
 
