@@ -8,12 +8,12 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from huying import __version__
 from huying.config import get_settings
 from huying.db import get_engine
-from huying.http.body import LimitBody
+from huying.http.body import LimitBody, reject_bad_multipart_text
 from huying.http.observe import Observe, configure_logging
 
 log = logging.getLogger("huying.app")
@@ -69,7 +69,7 @@ def _warm() -> None:
 
 def create_app() -> FastAPI:
     app = FastAPI(title="huying 呼应", version=__version__, openapi_url="/api/v1/openapi.json",
-                  lifespan=lifespan)
+                  lifespan=lifespan, dependencies=[Depends(reject_bad_multipart_text)])
 
     for module, attr in _ROUTERS:
         try:

@@ -3,7 +3,7 @@
 * :class:`LimitBody` refuses a body larger than ``HUYING_MAX_BODY_BYTES`` with 413 and the
   reason: at once from ``Content-Length``, or by counting the chunks of a body without one;
   nothing past the limit is read.
-* :class:`RejectBadText` refuses a control character in any text of a JSON body, a form
+* :class:`RejectBadText` (with :func:`reject_bad_multipart_text` for multipart forms) refuses a control character in any text of a JSON body, a form
   post or the query string (keys and values; 422 naming the field) and a number JSON does not have (``NaN``,
   ``Infinity``, ``1e999``; 422 naming the field): one rule for every route, so no route
   repeats it per field.
@@ -25,6 +25,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from huying.config import get_settings
+from huying.errors import InvalidInput
 from huying.http.formats import own_format
 
 #: Characters of Unicode category Cc other than tab, line feed and carriage return.
@@ -221,3 +222,17 @@ class RejectBadText:
         field, reason = short(problem[0]), problem[1]
         await _reply(scope, 422, "invalid_input", f"{field}: {reason}", field=field)(
             scope, receive, send)
+
+
+async def reject_bad_multipart_text(request: Request) -> None:
+    """App-wide dependency, the same rule for multipart forms (they may carry files, so the
+    middleware does not buffer them): every text field and file name. Starlette caches the
+    parsed form, so a route that reads it again does not parse twice."""
+    if request.method not in _WITH_BODY or _content_type(request.scope) != "multipart/form-data":
+        return
+    form = await request.form()
+    for key, value in form.multi_items():
+        texts = (key, value) if isinstance(value, str) else (key, value.filename or "")
+        for text in texts:
+            if char := control_character(text):
+                raise InvalidInput(f"contains a control character ({char})", short(key))

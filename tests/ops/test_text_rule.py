@@ -5,8 +5,10 @@ or a form post is refused with 422 naming the field (400 in the GeoReport format
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Annotated
 
 import pytest
+from fastapi import File, Form, UploadFile
 from fastapi.testclient import TestClient
 
 from huying.http.body import control_character, form_problem, json_problem
@@ -64,6 +66,20 @@ def test_a_control_character_in_a_query_parameter_is_422_naming_it(client: TestC
     r = client.get("/api/v1/cases?q=a%1Bb")
     assert r.status_code == 422 and r.json()["field"] == "q"
     assert client.get("/api/v1/cases?q=%E8%B7%AF%E7%81%AF").status_code == 200
+
+
+def test_a_control_character_in_a_multipart_form_is_refused(client: TestClient) -> None:
+    def upload(note: Annotated[str, Form()], photo: Annotated[UploadFile, File()]) -> dict[str, str]:
+        return {"note": note, "photo": photo.filename or ""}
+
+    client.app.add_api_route("/_test/upload", upload, methods=["POST"])  # type: ignore[attr-defined]
+    jpeg = ("p.jpg", b"\xff\xd8\xff", "image/jpeg")
+    ok = client.post("/_test/upload", data={"note": "换了灯泡\n"}, files={"photo": jpeg})
+    assert ok.status_code == 200 and ok.json() == {"note": "换了灯泡\n", "photo": "p.jpg"}
+    r = client.post("/_test/upload", data={"note": "a\x07b"}, files={"photo": jpeg})
+    assert r.status_code == 422 and r.json()["field"] == "note"
+    r = client.post("/_test/upload", data={"note": "x"}, files={"photo": ("p\x1b.jpg", b"x", "image/jpeg")})
+    assert r.status_code == 422 and r.json()["field"] == "photo"
 
 
 def test_open311_answers_in_its_own_format(client: TestClient) -> None:
