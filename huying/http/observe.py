@@ -118,7 +118,8 @@ def configure_logging(level: str = "INFO", stream: Any = None) -> None:
     (``huying.*``, uvicorn's), each with the request id of the request it belongs to.
     Idempotent: a second call replaces the handler."""
     structlog.configure(
-        processors=[*_SHARED, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        processors=[structlog.stdlib.filter_by_level, *_SHARED,
+                    structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=False,
