@@ -34,6 +34,8 @@ LATENCY = Histogram("huying_http_request_duration_seconds",
 #: A request id a client may choose: short, and nothing that could forge a log line.
 _CLIENT_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
 HEADER = "X-Request-ID"
+#: The key of ``request.state`` under which authentication leaves the user's id for the log.
+WHO = "user_logged"
 
 
 def request_id(scope: Scope) -> str:
@@ -86,7 +88,8 @@ class Observe:
             REQUESTS.labels(method, route, str(status)).inc()
             LATENCY.labels(method, route).observe(elapsed)
             log.info("request", method=method, path=scope.get("path", "")[:200], route=route,
-                     status=status, duration_ms=round(elapsed * 1000, 2))
+                     status=status, duration_ms=round(elapsed * 1000, 2),
+                     user_id=scope["state"].get(WHO))
             structlog.contextvars.reset_contextvars(**tokens)
 
 

@@ -7,9 +7,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from huying.db import Base, make_engine
+from huying.orgs.models import User
 from tests.api.conftest import populate
 from tests.conftest import Databases
 
@@ -20,6 +22,7 @@ class Filled:
     backend: str
     tokens: dict[str, str]
     cases: dict[str, str]
+    user_ids: dict[str, int]
 
 
 @pytest.fixture
@@ -30,5 +33,6 @@ def filled(backend: str, databases: Databases) -> Iterator[Filled]:
     with Session(engine, expire_on_commit=False) as s:
         _world, toks, cases, _notice = populate(s)
         s.commit()
+        ids = {u.username: u.id for u in s.scalars(select(User))}
     engine.dispose()
-    yield Filled(url, backend, toks, cases)
+    yield Filled(url, backend, toks, cases, ids)

@@ -60,6 +60,9 @@ def test_the_client_request_id_is_echoed_and_logged(client: TestClient, filled: 
     assert line["request_id"] == "abc-123"
     assert line["route"] == "/api/v1/cases/{code}" and line["status"] == 200
     assert line["method"] == "GET" and line["level"] == "info"
+    assert line["user_id"] == filled.user_ids["resident"]  # who asked
+    anonymous = client.get("/healthz", headers={"Authorization": ""})
+    assert lines(logs)[-1]["user_id"] is None and anonymous.status_code == 200
     assert str(line["timestamp"]).endswith("Z")  # UTC
 
 
