@@ -3,8 +3,9 @@
 * :class:`LimitBody` refuses a body larger than ``HUYING_MAX_BODY_BYTES`` with 413 and the
   reason: at once from ``Content-Length``, or by counting the chunks of a body without one;
   nothing past the limit is read.
-* :class:`RejectBadText` (with :func:`reject_bad_multipart_text` for multipart forms) refuses a control character in any text of a JSON body, a form
-  post or the query string (keys and values; 422 naming the field) and a number JSON does not have (``NaN``,
+* :class:`RejectBadText` (with :func:`reject_bad_multipart_text` for multipart forms)
+  refuses a control character in any text of a JSON body, a form post or the query string
+  (keys and values; 422 naming the field) and a number JSON does not have (``NaN``,
   ``Infinity``, ``1e999``; 422 naming the field): one rule for every route, so no route
   repeats it per field.
 
