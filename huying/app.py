@@ -8,17 +8,19 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
-from sqlalchemy import text
+from fastapi import Depends, FastAPI
 
 from huying import __version__
 from huying.config import get_settings
 from huying.db import get_engine
+from huying.http.body import LimitBody, reject_bad_multipart_text
+from huying.http.observe import Observe, configure_logging
 
 log = logging.getLogger("huying.app")
 
 # Routers contributed by each domain: (module, attribute). Missing modules are skipped.
 _ROUTERS = [
+    ("huying.ops.routes", "router"),
     ("huying.geo.routes", "router"),
     ("huying.web.routes", "router"),
     ("huying.cases.routes", "router"),
@@ -34,6 +36,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     overdue, escalation, notifications)."""
     from huying.cases.background import background
 
+    configure_logging(get_settings().log_level)
     _warm()
     if get_settings().gc_freeze:
         # What start-up built (the grid indexes, the modules, the app) lives as long as the
@@ -66,13 +69,7 @@ def _warm() -> None:
 
 def create_app() -> FastAPI:
     app = FastAPI(title="huying 呼应", version=__version__, openapi_url="/api/v1/openapi.json",
-                  lifespan=lifespan)
-
-    @app.get("/healthz", tags=["ops"])
-    def healthz() -> dict[str, str]:
-        with get_engine().connect() as conn:
-            conn.execute(text("SELECT 1"))
-        return {"status": "ok", "version": __version__}
+                  lifespan=lifespan, dependencies=[Depends(reject_bad_multipart_text)])
 
     for module, attr in _ROUTERS:
         try:
@@ -85,9 +82,11 @@ def create_app() -> FastAPI:
     from huying.http import errors as api_errors
 
     api_errors.install(app)
+    app.add_middleware(LimitBody)  # before any route reads a body; inside the web layer's headers
     setup = _optional("huying.web.setup", "setup")
     if setup is not None:
         setup(app)
+    app.add_middleware(Observe)  # outermost: every reply counted, logged and given its id
     return app
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 
 import typer
 
@@ -23,6 +24,35 @@ def db_upgrade(revision: str = typer.Argument("head")) -> None:
     typer.echo(f"database at {url.split('@')[-1]} is at {revision}")
 
 
+@app.command("backup")
+def backup_cmd(file: Path = typer.Argument(..., help="Where to write the backup.")) -> None:
+    """Back up the database (SQLite: online backup API; PostgreSQL: pg_dump custom format)."""
+    from huying.ops import backup
+
+    try:
+        backup.backup(get_settings().resolved_database_url, file)
+    except backup.BackupError as exc:
+        typer.echo(f"backup failed: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"backed up to {file} ({file.stat().st_size} bytes)")
+
+
+@app.command("restore")
+def restore_cmd(
+    file: Path = typer.Argument(..., help="A file written by `huying backup`."),
+    force: bool = typer.Option(False, "--force", help="Replace a database that has tables."),
+) -> None:
+    """Restore a backup into the configured database (refuses a non-empty one without --force)."""
+    from huying.ops import backup
+
+    try:
+        backup.restore(get_settings().resolved_database_url, file, force=force)
+    except backup.BackupError as exc:
+        typer.echo(f"restore refused: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"restored {file}")
+
+
 @app.command()
 def serve(
     host: str = typer.Option(None, help="Bind address (default HUYING_HOST)."),
@@ -32,10 +62,11 @@ def serve(
     """Serve the web application and the APIs with uvicorn."""
     import uvicorn
 
-    from huying.serving import nodelay_listener
+    from huying.serving import metrics_dir, nodelay_listener
 
     nodelay_listener()
     s = get_settings()
+    metrics_dir(s.data_dir / "metrics", workers or s.workers)
     uvicorn.run(
         "huying.app:create_app",
         factory=True,
@@ -43,6 +74,8 @@ def serve(
         port=port or s.port,
         workers=workers or s.workers,
         log_level=s.log_level.lower(),
+        log_config=None,  # the app logs JSON lines through the root logger (structlog)
+        access_log=False,  # one line per request comes from huying.http.observe
     )
 
 

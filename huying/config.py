@@ -44,6 +44,13 @@ class Settings(BaseSettings):
     sla_warn_fraction: float = 0.2
     #: Largest accepted attachment, in bytes.
     max_attachment_bytes: int = 10 * 1024 * 1024
+    #: Largest request body, in bytes: a larger one is refused with 413 before it is read.
+    #: 0 (default): room for a report's 9 photos of ``max_attachment_bytes`` each, base64-encoded
+    #: in JSON (4/3), and 1 MiB of the rest.
+    max_body_bytes: int = 0
+    #: Bearer token that ``/metrics`` asks for. Empty (default): ``/metrics`` answers only
+    #: clients on the loopback interface (a scraper on the same host).
+    metrics_token: str = ""
     #: Distance in metres within which open cases are duplicate candidates.
     duplicate_radius_m: float = 250.0
     #: Days back in which open cases are duplicate candidates.
@@ -56,6 +63,12 @@ class Settings(BaseSettings):
     anon_rate_burst: int = 60
     #: Log level of the ``huying`` loggers.
     log_level: str = Field(default="INFO")
+
+    @property
+    def body_limit(self) -> int:
+        if self.max_body_bytes > 0:
+            return self.max_body_bytes
+        return 9 * self.max_attachment_bytes * 4 // 3 + 1024 * 1024
 
     @property
     def resolved_database_url(self) -> str:

@@ -7,11 +7,16 @@ the client's delayed ACK (Kludex/uvicorn#3149; measured here: a bare endpoint an
 requests/s on one keep-alive connection with two workers against 3,400 with one). Setting
 TCP_NODELAY on the listener fixes it: accepted sockets inherit it on Linux. ``huying serve``
 and the benchmarks' launcher both call :func:`nodelay_listener`.
+
+With several workers, Prometheus's samples go through files in one directory
+(:func:`metrics_dir`), so that ``/metrics`` of any worker sums them all.
 """
 
 from __future__ import annotations
 
+import os
 import socket
+from pathlib import Path
 
 _patched = False
 
@@ -33,3 +38,18 @@ def nodelay_listener() -> None:
 
     uvicorn.config.Config.bind_socket = bind_socket  # type: ignore[method-assign]
     _patched = True
+
+
+def metrics_dir(default: Path, workers: int) -> Path | None:
+    """Prometheus's multiprocess directory for ``workers`` processes: ``PROMETHEUS_MULTIPROC_DIR``
+    if set, else ``default`` when there is more than one worker (then set in the environment
+    the workers inherit); emptied of a previous run's samples. None: one process, no files."""
+    given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not given and workers <= 1:
+        return None
+    path = Path(given) if given else default
+    path.mkdir(parents=True, exist_ok=True)
+    for old in path.glob("*.db"):
+        old.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
+    return path

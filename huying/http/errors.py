@@ -1,28 +1,37 @@
 """One error format for the JSON API: ``{"error": kind, "detail": reason, ...}`` with
 422 invalid input · 403 not permitted · 404 not visible · 409 illegal transition (listing
 the allowed actions) or stale version · 412 a stale ``If-Match`` · 429 rate limited (with
-``Retry-After``; Open311 paths answer in the GeoReport error format)."""
+``Retry-After``; Open311 paths answer in the GeoReport error format) · 503 the database is
+unavailable or read-only (with ``Retry-After``), never a 500."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy import exc as sa_exc
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from huying.errors import CaseError, IllegalTransition, InvalidInput, StaleVersion
+from huying.http.body import MAX_ECHO, RejectBadText
+from huying.http.formats import PATH_FORMATS, own_format
 from huying.http.ratelimit import RateLimited
 
-#: Paths that answer errors in a format of their own (Open311's GeoReport errors register
-#: here): prefix → (request, status, reason) → response.
-PATH_FORMATS: dict[str, Callable[[Any, int, str], Response]] = {}
+__all__ = ["PATH_FORMATS", "install", "own_format", "unavailable_reason"]
 
+log = logging.getLogger("huying.http")
 
-def _own_format(path: str) -> Callable[[Any, int, str], Response] | None:
-    return next((fmt for prefix, fmt in PATH_FORMATS.items() if path.startswith(prefix)), None)
-
+#: Seconds a client is told to wait when the database is unavailable.
+UNAVAILABLE_RETRY_AFTER = 5
+#: SQLSTATE classes and codes that mean "the database cannot serve now" rather than "this
+#: statement is wrong": connection exceptions (08), read-only transaction (25006),
+#: insufficient resources (53), operator intervention (57: shutdown, cannot connect now).
+_UNAVAILABLE_SQLSTATES = ("08", "25006", "53", "57P")
 
 class PreconditionFailed(CaseError):
     """``If-Match`` names a version that is no longer the case's (HTTP 412)."""
@@ -59,7 +68,7 @@ async def on_illegal(request: Request, exc: Exception) -> JSONResponse:
 async def on_rate_limited(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RateLimited)
     headers = {"Retry-After": str(exc.retry_after)}
-    own = _own_format(request.url.path)
+    own = own_format(request.url.path)
     if own is not None:
         response = own(request, 429, str(exc))
         response.headers.update(headers)
@@ -86,7 +95,7 @@ class RejectNul:
 
                 request = StarletteRequest(scope)
                 reason = "the URL contains a NUL character"
-                own = _own_format(path)
+                own = own_format(path)
                 if own is not None:
                     response = own(request, 400, reason)
                 else:
@@ -107,8 +116,66 @@ async def reject_nul_body(request: Request) -> None:
         raise InvalidInput("the request body contains a NUL character", "body")
 
 
+def unavailable_reason(exc: BaseException) -> str | None:
+    """Why the database cannot serve, when ``exc`` means that (unreachable, read-only, out of
+    connections, shutting down, locked); None for an error of the statement itself."""
+    if isinstance(exc, sa_exc.TimeoutError):
+        return "no database connection is free"
+    if not isinstance(exc, sa_exc.DBAPIError):
+        return None
+    message = str(exc.orig).lower()
+    if "readonly" in message or "read-only" in message:
+        return "the database is read-only"
+    sqlstate = str(getattr(exc.orig, "sqlstate", "") or "")
+    if sqlstate.startswith(_UNAVAILABLE_SQLSTATES):
+        return "the database is read-only" if sqlstate == "25006" else "the database is unavailable"
+    if exc.connection_invalidated or isinstance(exc, sa_exc.InterfaceError):
+        return "the database is unavailable"
+    if isinstance(exc, sa_exc.OperationalError) and not sqlstate:
+        # SQLite (no SQLSTATE): locked, busy, unreadable or missing file, missing schema
+        return "the database is unavailable"
+    return None
+
+
+async def on_database_error(request: Request, exc: Exception) -> Response:
+    """503 with ``Retry-After`` when the database is unavailable; anything else goes on to
+    the server-error handler (500). The reply names no host, port or statement."""
+    reason = unavailable_reason(exc)
+    if reason is None:
+        raise exc
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path,
+                f"{exc.__class__.__name__}: {getattr(exc, 'orig', exc)}"[:500])
+    headers = {"Retry-After": str(UNAVAILABLE_RETRY_AFTER)}
+    own = own_format(request.url.path)
+    response = own(request, 503, reason) if own is not None else _json(
+        503, "unavailable", reason, retry_after=UNAVAILABLE_RETRY_AFTER)
+    response.headers.update(headers)
+    return response
+
+
+def validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    """FastAPI's validation errors without echoing a large input: an ``input`` longer than
+    ``MAX_ECHO`` characters (as JSON) is left out, the other fields are kept."""
+    out = []
+    for error in jsonable_encoder(exc.errors()):
+        if "input" in error and len(json.dumps(error["input"], ensure_ascii=False)) > MAX_ECHO:
+            error = {k: v for k, v in error.items() if k != "input"}
+        out.append(error)
+    return out
+
+
+async def on_validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return JSONResponse({"detail": validation_errors(exc)}, status_code=422)
+
+
 def install(app: FastAPI) -> None:
+    """The error handlers, and the body checks that run closest to the routes."""
+    app.add_middleware(RejectBadText)
     app.add_middleware(RejectNul)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(sa_exc.DBAPIError, on_database_error)
+    app.add_exception_handler(sa_exc.TimeoutError, on_database_error)
     app.add_exception_handler(RateLimited, on_rate_limited)
     app.add_exception_handler(CaseError, on_case_error)
     app.add_exception_handler(IllegalTransition, on_illegal)

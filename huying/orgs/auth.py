@@ -10,12 +10,20 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 
 from huying.deps import SessionDep
+from huying.http import observe
 from huying.orgs import tokens
 from huying.orgs.actor import Actor
 from huying.orgs.models import User
 
 
 def _user(request: Request, session: SessionDep) -> User | None:
+    user = _resolve(request, session)
+    if user is not None:
+        setattr(request.state, observe.WHO, user.id)  # who, in the request's log line
+    return user
+
+
+def _resolve(request: Request, session: SessionDep) -> User | None:
     header = request.headers.get("authorization", "")
     if header:
         scheme, _, token = header.partition(" ")

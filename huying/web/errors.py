@@ -8,12 +8,16 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 
 from huying.errors import CaseError, IllegalTransition
+from huying.http.errors import on_database_error as on_api_database_error
+from huying.http.errors import on_validation_error as on_api_validation_error
 from huying.web.deps import LoginRequired, login_url
 from huying.web.middleware import security_headers
 from huying.web.templating import render
@@ -28,7 +32,7 @@ KNOWN = {400, 403, 404, 405, 409, 429, 500}
 def wants_html(request: Request) -> bool:
     """A page request: not the API, not a static file, and the client takes HTML."""
     path = request.url.path
-    if path.startswith(("/api/", "/static/")) or path in ("/healthz", "/api"):
+    if path.startswith(("/api/", "/static/")) or path in ("/healthz", "/readyz", "/metrics", "/api"):
         return False
     accept = request.headers.get("accept", "")
     return "text/html" in accept or "application/xhtml+xml" in accept
@@ -56,7 +60,7 @@ async def on_http_exception(request: Request, exc: Exception) -> Response:
 async def on_validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     if not wants_html(request):
-        return await request_validation_exception_handler(request, exc)
+        return await on_api_validation_error(request, exc)
     return error_page(request, 400)
 
 
@@ -99,10 +103,27 @@ def _html_or(fallback: Handler | None) -> Handler:
     return handle
 
 
+async def on_database_error(request: Request, exc: Exception) -> Response:
+    """The database cannot serve: the API's 503 with ``Retry-After``; for pages, the error
+    page with the same status and header (plain text if even the page cannot be drawn).
+    Errors of the statement itself go on to the 500 handler."""
+    answer = await on_api_database_error(request, exc)  # raises when not "unavailable"
+    if not wants_html(request):
+        return answer
+    try:
+        response = error_page(request, 503)
+    except Exception:  # noqa: BLE001 - the error page itself must not fail
+        response = PlainTextResponse("503 Service Unavailable", status_code=503)
+    response.headers["Retry-After"] = answer.headers["Retry-After"]
+    return response
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, on_http_exception)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(Exception, on_server_error)
     app.add_exception_handler(LoginRequired, on_login_required)
+    app.add_exception_handler(DBAPIError, on_database_error)
+    app.add_exception_handler(SQLAlchemyTimeout, on_database_error)
     for kind in (CaseError, IllegalTransition):
         app.add_exception_handler(kind, _html_or(app.exception_handlers.get(kind)))

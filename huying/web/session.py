@@ -33,7 +33,7 @@ COOKIE = "huying_session"
 MAX_AGE = 12 * 3600
 _SAFE = {"GET", "HEAD", "OPTIONS"}
 #: Paths that never start a session of their own (assets, the API, health checks).
-_NO_NEW_SESSION = ("/static/", "/api/", "/open311/", "/healthz", "/docs", "/redoc")
+_NO_NEW_SESSION = ("/static/", "/api/", "/open311/", "/healthz", "/readyz", "/metrics", "/docs", "/redoc")
 
 
 def _b64(data: bytes) -> str:

@@ -12,6 +12,7 @@ def test_pages_carry_the_security_headers(client: TestClient) -> None:
     assert h["referrer-policy"] == "same-origin"
     csp = h["content-security-policy"]
     assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert "object-src 'none'" in csp and "base-uri 'none'" in csp  # ASVS 5.0 3.4.3
     assert "unsafe-eval" not in csp and "script-src 'self' 'unsafe-inline'" not in csp
 
 
