@@ -17,8 +17,8 @@ from huying.cases.policy import Actor
 from huying.cityconfig import config_cache
 from huying.config import get_settings
 from huying.contact import service as register
-from huying.intake.rows import Mode
 from huying.geo import service as geo
+from huying.intake.rows import Mode
 from tests.cases.conftest import T0, World, build_world
 
 ADDRESSES = [
