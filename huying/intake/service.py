@@ -166,7 +166,6 @@ def locate_report(session: Session, city_id: int, report: ReportIn) -> tuple[Rep
     return report, svc.locate(session, city_id, report.lon, report.lat)
 
 
-
 def classify(session: Session, city_id: int, report: ReportIn, *,
              prediction: Prediction | None = None,
              classifier: TextClassifier | None = None) -> tuple[str, _Cat | None, Prediction | None, str | None]:
