@@ -181,6 +181,28 @@ def move_household(session: Session, actor: Actor, household: Household, to: Add
     return move
 
 
+def move_out(session: Session, actor: Actor, code: str, *, at: dt.datetime,
+             place: str | None = None) -> HouseholdMove:
+    """Household ``code`` moved out of the register (``place``: where to, as told): by an
+    importer of the register whose scope covers the household's grid."""
+    check_importer(actor)
+    hh = session.scalar(select(Household).where(Household.city_id == actor.city_id, Household.code == code))
+    if hh is None:
+        raise InvalidInput(f"no household {code!r} in the register", "household")
+    path = session.scalar(select(Node.path).where(Node.id == hh.grid_id)) or ""
+    if not covers_node(actor, path):
+        raise NotPermitted("this household lives outside your scope")
+    if place is not None and len(place) > 200:
+        raise InvalidInput("longer than 200 characters", "place")
+    return move_household(session, actor, hh, None, at=at, place=place)
+
+
+def moves_of(session: Session, household: Household) -> list[HouseholdMove]:
+    """The household's moves, oldest first."""
+    return list(session.scalars(select(HouseholdMove).where(HouseholdMove.household_id == household.id)
+                                .order_by(HouseholdMove.at, HouseholdMove.id)))
+
+
 def _settle(household: Household, to: Address) -> None:
     household.address_id, household.address, household.grid_id = to.id, to.text, to.grid_id
     household.lon, household.lat = to.lon, to.lat

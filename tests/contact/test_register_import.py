@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from huying.cases.policy import Actor
 from huying.cityconfig import config_cache
 from huying.cli import app
 from huying.contact import service as register
@@ -20,6 +21,7 @@ from huying.contact.models import Address, Household, HouseholdMove, Unit
 from huying.errors import InvalidInput, NotPermitted
 from huying.intake.rows import Mode
 from huying.orgs.models import Person
+from huying.orgs.service import get_user
 from tests.cases.conftest import World, build_world
 from tests.cases.test_http import _reset_caches
 from tests.contact.conftest import ADDRESSES, load
@@ -168,5 +170,35 @@ def test_the_cli_imports_csv_and_xlsx_with_named_errors(db: Engine, tmp_path: Pa
         assert r.exit_code == 2 and "only city officers" in r.stderr
         with Session(db) as s:
             assert _count(s, Address) == 1 and _count(s, Household) == 1
+    finally:
+        _reset_caches()
+
+
+def test_the_register_cli_locates_and_records_a_move_out(db: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    with Session(db) as s:
+        city = Actor.of(s, get_user(s, "city"))
+        assert load(s, city, "addresses", ADDRESSES).stored
+        assert load(s, city, "households", [{"code": "H1", "address": "测试1镇测试1社区人民路14号",
+                                              "from": "湖南省衡阳市"}]).stored
+        s.commit()
+    monkeypatch.setenv("HUYING_DATABASE_URL", db.url.render_as_string(hide_password=False))
+    _reset_caches()
+    config_cache.clear()
+    try:
+        runner = CliRunner()
+        r = runner.invoke(app, ["register", "locate", "东莞市测试1镇人民路14号"])
+        assert r.exit_code == 0, r.stderr
+        assert json.loads(r.stdout)["kind"] == "fuzzy" and json.loads(r.stdout)["grid"] == "441900101001002"
+        r = runner.invoke(app, ["register", "locate", "人民路12号"])
+        assert r.exit_code == 1 and json.loads(r.stdout)["kind"] == "ambiguous"
+        r = runner.invoke(app, ["register", "move-out", "H1", "--as", "town2", "--to", "广州市"])
+        assert r.exit_code == 1 and "outside your scope" in r.stderr
+        r = runner.invoke(app, ["register", "move-out", "H1", "--as", "community", "--to", "广州市",
+                                "--now", "2025-03-04T09:00:00+08:00"])
+        assert r.exit_code == 0, r.stderr
+        assert [(m["kind"], m["place"]) for m in json.loads(r.stdout)["moves"]] == [
+            ("moved_in", "湖南省衡阳市"), ("moved_out", "广州市")]
+        r = runner.invoke(app, ["register", "move-out", "H1", "--as", "community"])
+        assert r.exit_code == 2 and "already moved out" in r.stderr
     finally:
         _reset_caches()
