@@ -270,6 +270,8 @@ class _Ctx:
     key: bytes | None = None
     #: rooms whose building is an earlier row of the file (its id comes at the flush)
     pending_parent: dict[str, Address] = field(default_factory=dict)
+    #: the buildings of earlier rows of the file, by their parsed key
+    new_buildings: dict[str, Address] = field(default_factory=dict)
 
     def address(self, text: str) -> Address | None:
         """The registered (or earlier in the file) address of that exact text, else of the
@@ -285,6 +287,17 @@ class _Ctx:
         if a is not None:
             self.addresses[text] = a
         return a
+
+    def building(self, key: str) -> Address | None:
+        """The building whose parsed key is ``key``: an earlier row of the file, else the
+        register's (one of that key)."""
+        if key in self.new_buildings:
+            return self.new_buildings[key]
+        reg = register_index(self.session, self.actor.city_id)
+        ids = [reg.index.ids[i] for i in reg.index.by_key.get(key, ())]
+        found = [a for a in (self.session.get(Address, i) for i in ids)
+                 if a is not None and a.kind == AddressKind.BUILDING.value]
+        return found[0] if len(found) == 1 else None
 
     def grid_path(self, grid_id: int) -> str:
         return self.session.scalar(select(Node.path).where(Node.id == grid_id)) or ""
@@ -364,14 +377,10 @@ def _address_row(ctx: _Ctx, line: int, raw: dict[str, str]) -> tuple[Address | N
         if ptext:
             parent = ctx.address(ptext)
         else:
-            bkey = _building_key(parts)
-            parent = next((a for a in ctx.addresses.values() if a.kind == AddressKind.BUILDING.value
-                           and _building_key(parse(a.text)) == bkey), None)
-            if parent is None:
-                found = locate_address(ctx.session, ctx.actor.city_id, bkey.replace("|", ""))
-                if found.kind == "exact":
-                    parent = ctx.session.get(Address, found.candidates[0].address_id)
-        if parent is None:
+            parent = ctx.building(_building_key(parts))
+        if parent is not None and parent.kind != AddressKind.BUILDING.value:
+            p.append(Problem(line, "parent", f"{parent.text} is not a building"))
+        elif parent is None:
             p.append(Problem(line, "parent", "the room's building is not registered (give the parent column, "
                              "or register the building first)"))
         elif lon is None:
@@ -398,6 +407,8 @@ def _address_row(ctx: _Ctx, line: int, raw: dict[str, str]) -> tuple[Address | N
     if parent is not None and parent.id is None:
         ctx.pending_parent[text] = parent
     ctx.addresses[text] = a
+    if kind_t == AddressKind.BUILDING.value:
+        ctx.new_buildings.setdefault(_building_key(parts), a)
     return a, []
 
 

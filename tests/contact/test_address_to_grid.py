@@ -9,6 +9,7 @@ from sqlalchemy import select
 from huying.contact import service as register
 from huying.contact.models import Address
 from huying.errors import InvalidInput
+from huying.intake.rows import Mode
 from tests.cases.conftest import World
 from tests.contact.conftest import load
 
@@ -67,3 +68,18 @@ def test_the_index_follows_the_register(registered: World) -> None:
     building = s.scalar(select(Address).where(Address.text == "测试1镇测试1社区人民路12号3栋"))
     assert room is not None and building is not None
     assert (room.kind, room.parent_id, room.lon, room.grid_id) == ("room", building.id, 113.051, building.grid_id)
+
+
+def test_a_room_finds_its_registered_building_in_a_later_file(registered: World) -> None:
+    s, city = registered.session, registered["city"]
+    rep = load(s, city, "addresses", [
+        {"address": "测试1镇测试1社区人民路12号3栋2单元502室"},  # its building 3栋 is registered
+        {"address": "测试1镇测试1社区人民路12号3栋503室", "parent": "测试1镇测试1社区人民路12号3栋201室"},
+        {"address": "测试1镇测试1社区人民路12号8栋101室"},  # no building 8栋
+    ], mode=Mode.SKIP_BAD)
+    assert rep.imported == 1
+    assert [(p.line, p.field) for p in rep.problems] == [(3, "parent"), (4, "parent")]
+    assert "is not a building" in rep.problems[0].reason
+    room = s.scalar(select(Address).where(Address.text == "测试1镇测试1社区人民路12号3栋2单元502室"))
+    building = s.scalar(select(Address).where(Address.text == "测试1镇测试1社区人民路12号3栋"))
+    assert room is not None and building is not None and room.parent_id == building.id

@@ -14,8 +14,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from huying.cityconfig import config_cache
-from huying.contact import service as register
 from huying.db import import_all_models
+from huying.intake.rows import Mode
 from huying.orgs import tokens
 from huying.orgs.models import User
 from tests.cases.conftest import T0, build_world
@@ -39,7 +39,7 @@ def api(fresh_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple
         rep = load(s, city, "people", [{"name": "张三", "household": "H1", "id_number": NUMBER,
                                         "phone": "13800001234"},
                                        {"name": "李四", "household": "H1", "id_number": NUMBER[:-1] + "2"}],
-                   mode=register.Mode.SKIP_BAD)
+                   mode=Mode.SKIP_BAD)
         assert rep.imported == 1 and rep.problems[0].field == "id_number"
         headers = {}
         for name, actor in world.actors.items():
