@@ -4,12 +4,19 @@ through the register's index, and its answer checked against the household's gri
     HUYING_DATABASE_URL=sqlite:///var/huying.db .venv/bin/python bench/register_demo.py
 
 Prints one JSON line: the register's size, the index build time, lookups per second, the
-answers by kind and how many named another grid than the household's (goal: 0)."""
+answers by kind and how many named another grid than the household's (goal: 0).
+
+    .venv/bin/python bench/register_demo.py --write-import FILE.csv [--buildings 5000]
+
+writes instead a file for ``huying import register FILE.csv --kind addresses``: that many new
+buildings (an A座 at the first demo buildings' points) and one room of each, none registered."""
 
 from __future__ import annotations
 
+import csv
 import json
 import os
+import sys
 import time
 
 from sqlalchemy import select
@@ -23,7 +30,22 @@ from huying.demo.build import CITY_CODE
 from huying.geo.models import City, Node
 
 
+def write_import(path: str, buildings: int) -> None:
+    with Session(get_engine()) as s:
+        rows = s.execute(select(Address.text, Address.lon, Address.lat).where(Address.kind == "building")
+                         .order_by(Address.id).limit(buildings)).all()
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["address", "lon", "lat"])
+        w.writerows([f"{text}A座", lon, lat] for text, lon, lat in rows)
+        w.writerows([f"{text}A座101室", "", ""] for text, _, _ in rows)
+
+
 def main() -> None:
+    if "--write-import" in sys.argv:
+        n = int(sys.argv[sys.argv.index("--buildings") + 1]) if "--buildings" in sys.argv else 5000
+        write_import(sys.argv[sys.argv.index("--write-import") + 1], n)
+        return
     with Session(get_engine()) as s:
         city = s.scalar(select(City.id).where(City.code == CITY_CODE))
         assert city is not None, "build the demo city first (make demo)"

@@ -272,35 +272,43 @@ class _Ctx:
     pending_parent: dict[str, Address] = field(default_factory=dict)
     #: the buildings of earlier rows of the file, by their parsed key
     new_buildings: dict[str, Address] = field(default_factory=dict)
+    paths: dict[int, str] = field(default_factory=dict)
+    reg: RegisterIndex | None = None
 
     def address(self, text: str) -> Address | None:
-        """The registered (or earlier in the file) address of that exact text, else of the
-        register's exact match (the same address written another way)."""
+        """The registered (or earlier in the file) address of that text, else the one whose
+        parsed parts are all equal (the same address written another way)."""
         if text in self.addresses:
             return self.addresses[text]
-        a = self.session.scalar(select(Address).where(Address.city_id == self.actor.city_id,
-                                                      Address.text == text))
-        if a is None:
-            m = locate_address(self.session, self.actor.city_id, text)
-            if m.kind == "exact" and len(m.candidates) == 1:
-                a = self.session.get(Address, m.candidates[0].address_id)
+        index = self.register().index
+        hits = index.by_key.get(parse(text).key(), ())
+        same = [i for i in hits if index.texts[i] == text] or (list(hits) if len(hits) == 1 else [])
+        a = self.session.get(Address, index.ids[same[0]]) if same else None
         if a is not None:
             self.addresses[text] = a
         return a
+
+    def register(self) -> RegisterIndex:
+        """The register as the file's checking began (its own rows are in ``addresses``)."""
+        if self.reg is None:
+            self.reg = register_index(self.session, self.actor.city_id)
+        return self.reg
 
     def building(self, key: str) -> Address | None:
         """The building whose parsed key is ``key``: an earlier row of the file, else the
         register's (one of that key)."""
         if key in self.new_buildings:
             return self.new_buildings[key]
-        reg = register_index(self.session, self.actor.city_id)
-        ids = [reg.index.ids[i] for i in reg.index.by_key.get(key, ())]
+        index = self.register().index
+        ids = [index.ids[i] for i in index.by_key.get(key, ())]
         found = [a for a in (self.session.get(Address, i) for i in ids)
                  if a is not None and a.kind == AddressKind.BUILDING.value]
         return found[0] if len(found) == 1 else None
 
     def grid_path(self, grid_id: int) -> str:
-        return self.session.scalar(select(Node.path).where(Node.id == grid_id)) or ""
+        if grid_id not in self.paths:
+            self.paths[grid_id] = self.session.scalar(select(Node.path).where(Node.id == grid_id)) or ""
+        return self.paths[grid_id]
 
     def in_scope(self, line: int, fld: str, grid_id: int, p: list[Problem]) -> bool:
         path = self.grid_path(grid_id)
