@@ -126,6 +126,17 @@ def place(session: Session, city_id: int, text: str) -> Placed:
     return Placed(best.address_id, best.text, reg.spots[best.address_id], m)
 
 
+def place_if_registered(session: Session, city_id: int, text: str) -> Placed | None:
+    """As :func:`place`, but None when the register does not know the address (the caller
+    may place it another way); an ambiguous address is still refused, listing its candidates."""
+    try:
+        return place(session, city_id, text)
+    except InvalidInput:
+        if register_index(session, city_id).index.match(text).kind == "ambiguous":
+            raise
+        return None
+
+
 # --------------------------------------------------------------------------- commands
 
 
