@@ -24,13 +24,15 @@ demo: $(STAMP)
 	$(BIN)/huying serve
 
 ## Run the whole suite (SQLite and PostgreSQL; browser tests in Debian's Chromium).
-test: $(STAMP)
+test: lint
 	bash scripts/ensure-test-tools.sh
 	$(BIN)/pytest
 
+## ruff, mypy (no error allowed) and the layers of pyproject.toml's import-linter contracts.
 lint: $(STAMP)
 	$(BIN)/ruff check huying tests bench
 	$(BIN)/mypy huying
+	$(BIN)/lint-imports
 
 ## Every benchmark at full size (about 27 minutes), then the table; fails if a goal is missed.
 bench: $(STAMP)

@@ -18,8 +18,9 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from huying.apportion import allocate
 from huying.demo.build import Sizes, plan_map, step_rng
-from huying.demo.partition import allocate, sample_points
+from huying.demo.partition import sample_points
 from huying.geo.models import Level
 
 #: Specialties of members / needs of households (indices into this list).

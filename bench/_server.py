@@ -73,7 +73,8 @@ def serve(kind: str, *, workers: int, env: dict[str, str] | None = None, port: i
           log: Path | None = None, app: str = "huying.app:create_app") -> Iterator[Server]:
     """``kind``: ``huying-serve`` (``huying serve --workers N``, as shipped), ``huying``
     (the app factory ``app`` and the same flags through ``bench/_uvicorn_nodelay.py``), or
-    ``bare`` (bench/_bare_app.py through the same launcher)."""
+    ``bare`` (bench/_bare_app.py through the same launcher) or ``floor`` (bench/_floor_app.py:
+    the same rows written with plain statements, ``env`` naming the database and the grid)."""
     port = port or free_port()
     launcher = [sys.executable, str(ROOT / "bench" / "_uvicorn_nodelay.py")]
     common = ["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), "--log-level", "warning"]
@@ -82,6 +83,8 @@ def serve(kind: str, *, workers: int, env: dict[str, str] | None = None, port: i
                "--workers", str(workers)]
     elif kind == "huying":
         cmd = [*launcher, app, "--factory", *common]
+    elif kind == "floor":
+        cmd = [*launcher, "bench._floor_app:app", *common]
     else:
         cmd = [*launcher, "bench._bare_app:app", *common]
     out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115

@@ -10,7 +10,7 @@ Prints one JSON line per figure (name, value, unit, baseline, ratio, sizes, mach
   ``cases.service.report`` (no triage) on the same reports.
 - ``http_reports_per_s``: ``POST /api/v1/cases`` on a live uvicorn (127.0.0.1, one worker,
   its own process) loaded by a pool of ``--threads`` httpx clients; baseline: the same
-  requests sent one at a time. (The API enters intake through ``huying.api.create.report``.)
+  requests sent one at a time. (The API enters intake through ``huying.intake.create.report``.)
 Texts are the real messages when ``shared/data/messages`` is found, else synthetic.
 """
 
@@ -83,10 +83,10 @@ def in_process(n: int, seed: int) -> None:
     from sqlalchemy.orm import Session
 
     from huying.cases import service as svc
-    from huying.cases.policy import Actor
     from huying.db import make_engine
     from huying.geo import service as geo
     from huying.intake.service import ReportIn, intake
+    from huying.orgs.actor import Actor
     from huying.orgs.service import get_user
     from huying.triage.classifier import default_classifier
 

@@ -7,8 +7,12 @@ whole pipeline on ``huying serve --workers 2``, vs a bare FastAPI endpoint, in t
 
 Servers: ``huying serve --workers 2`` on 127.0.0.1 against a fresh database holding the demo
 city with no cases (``huying demo build --cases 0`` equivalent; ``--smoke``: a small city),
-no sweeper, no rate limit; and ``bench/_bare_app.py`` on uvicorn with 2 workers (parses the
-same JSON body and headers, returns 201 with a small JSON, touches nothing).
+no sweeper, no rate limit; and two baselines with 2 workers on the same launcher:
+``bench/_bare_app.py`` (parses the same JSON body and headers, returns 201 with a small JSON,
+touches nothing) and the floor, ``bench/_floor_app.py`` (parses the same body and writes the
+same rows as intake — case, event, outbox message, idempotency key, rollup — with plain
+statements in one transaction, on a fresh database of the same city): how far intake is
+from what its writes cost.
 
 Latency: p99 is read from a light-load run (2 connections); the saturation run (16
 connections) gives requests/s, where latency is only connections / throughput.
@@ -126,9 +130,9 @@ def check_exact(url: str, base: str, token: str, lon: float, lat: float, outdir:
     from sqlalchemy import func, select
     from sqlalchemy.orm import Session
 
-    from huying.api.models import IdempotencyKey
     from huying.cases.models import Case
     from huying.db import make_engine
+    from huying.intake.models import IdempotencyKey
 
     sent = [k for f in sorted(outdir.rglob("sent-*.txt")) for k in f.read_text().split()]
     acked = [x.rsplit("/", 1)[-1] for f in sorted(outdir.rglob("acked-*.txt")) for x in f.read_text().split()]
@@ -208,6 +212,19 @@ def main(argv: list[str] | None = None) -> int:
                                   duration=duration, outdir=outdir)
                     ticks1 = cpu_ticks(srv.worker_pids()), cpu_ticks(postgres_pids())
                     exact = check_exact(url, srv.base, token, lon, lat, outdir)
+                # the floor: the same rows, written with plain statements (a fresh database)
+                with C.scratch_database(backend, tmp) as floor_url:
+                    prepare(floor_url, args.smoke)
+                    from huying.demo.build import HUMEN_GRID
+
+                    with S.serve("floor", workers=args.workers,
+                                 env={**os.environ, "HUYING_DATABASE_URL": floor_url, "FLOOR_GRID": HUMEN_GRID},
+                                 log=tmp / f"floor-{backend}.log") as fl:
+                        run_wrk(fl.base, token, lon, lat, threads=1, connections=LIGHT, duration=1, outdir=None)
+                        floor_light = run_wrk(fl.base, token, lon, lat, threads=1, connections=LIGHT,
+                                              duration=max(1, duration // 2), outdir=None)
+                        floor = run_wrk(fl.base, token, lon, lat, threads=args.threads, connections=conns,
+                                        duration=duration, outdir=None)
                 # the same app as ``huying serve`` starts it
                 shipped = {"rps_2xx": 0.0, "p50_us": 0, "p99_us": 0}
                 if not args.smoke:
@@ -241,6 +258,11 @@ def main(argv: list[str] | None = None) -> int:
                        baseline_p50_ms=base_res["p50_us"] / 1e3, baseline_p99_ms=base_res["p99_us"] / 1e3,
                        server_start_s=round(start_s, 1), exactness=exact,
                        cpu_ms_per_request=cpu, bound=bound,
+                       floor={"what": "the same rows written with plain statements (bench/_floor_app.py)",
+                              "rps_2xx": round(floor["rps_2xx"], 1), "p50_ms": floor["p50_us"] / 1e3,
+                              "p99_ms": floor["p99_us"] / 1e3, "light_p99_ms": floor_light["p99_us"] / 1e3,
+                              "non_2xx": floor["bad"]},
+                       ratio_to_floor=round(res["rps_2xx"] / max(floor["rps_2xx"], 1e-9), 4),
                        huying_serve_as_shipped={"rps_2xx": round(shipped["rps_2xx"], 1),
                                                 "p50_ms": shipped["p50_us"] / 1e3,
                                                 "p99_ms": shipped["p99_us"] / 1e3})

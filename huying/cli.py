@@ -67,6 +67,13 @@ for _module, _name, _help in _GROUPS:
         continue
     app.add_typer(_mod.app, name=_name, help=_help)
 
+# ``huying case report`` goes through intake (classify, duplicates, route): its command lives
+# there and joins the ``case`` group here.
+from huying.cases.cli import app as _case_app  # noqa: E402
+from huying.intake.cli import report_case as _report_case  # noqa: E402
+
+_case_app.command("report")(_report_case)
+
 try:
     from huying.metrics.cli import stats as _stats
 

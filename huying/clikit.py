@@ -9,12 +9,8 @@ from contextlib import contextmanager
 from typing import Any, NoReturn
 
 import typer
-from sqlalchemy.orm import Session
 
-from huying.cases.workflow import IllegalTransition
-from huying.errors import CaseError, InvalidInput
-from huying.geo.service import GeoError
-from huying.orgs.service import AccountError
+from huying.errors import CaseError, IllegalTransition, InvalidInput
 
 #: Exit codes: 1 refused by the rules (403/404/409), 2 bad input (422).
 EXIT_REFUSED, EXIT_INVALID = 1, 2
@@ -44,7 +40,7 @@ def clean_errors() -> Iterator[None]:
         fail(str(exc), EXIT_INVALID)
     except IllegalTransition as exc:
         fail(str(exc))
-    except (CaseError, GeoError, AccountError) as exc:
+    except CaseError as exc:  # the map's and the accounts' errors are CaseErrors too
         fail(str(exc), EXIT_INVALID if isinstance(exc, ValueError) else EXIT_REFUSED)
 
 
@@ -58,14 +54,3 @@ def parse_now(value: str | None) -> dt.datetime:
     if moment.tzinfo is None:
         fail("--now needs a time zone offset (e.g. +08:00 or Z)", EXIT_INVALID)
     return moment.astimezone(dt.UTC)
-
-
-def actor_for(session: Session, username: str) -> Any:
-    from huying.cases.policy import Actor
-    from huying.orgs.service import get_user
-
-    try:
-        return Actor.of(session, get_user(session, username))
-    except AccountError as exc:
-        fail(str(exc), EXIT_INVALID)
-

@@ -34,13 +34,7 @@ sys.path.insert(0, str(ROOT))
 from huying.triage.abstain import TARGET_PRECISION, choose_threshold  # noqa: E402
 from huying.triage.build_default import REPLY_WEIGHT, reply_examples  # noqa: E402
 from huying.triage.classifier import Config, TextClassifier, keyword_documents  # noqa: E402
-from huying.triage.evaluation import (  # noqa: E402
-    bootstrap_ci,
-    evaluate,
-    macro_f1,
-    reliability,
-    wilson_interval,
-)
+from huying.triage.evaluation import evaluate, macro_f1, reliability, wilson_interval
 from huying.triage.training import load_pool, near_duplicates  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "messages"

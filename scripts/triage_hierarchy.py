@@ -30,8 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from huying.triage.classifier import default_classifier, fit_temperature  # noqa: E402
 from huying.triage.evaluation import reliability, wilson_interval  # noqa: E402
-from huying.triage.hierarchy import (  # noqa: E402
-    CENTRE,
+from huying.triage.hierarchy import (
     DEFAULT_HIERARCHY_PATH,
     FORM_MIN,
     MAX_NAMED,

@@ -11,7 +11,7 @@ pagination extension (``page``, ``page_size``) and mySociety's (FixMyStreet) ext
   ``/api/v1/public``: no reporter, the title as description, the grid as address, the
   location rounded to about 100 m.
 - ``POST requests`` needs ``api_key`` (an API token: ``huying token create USER``) and
-  enters the same intake as every channel (``huying.api.create.report``, channel
+  enters the same intake as every channel (``huying.intake.create.report``, channel
   ``open311``); ``Idempotency-Key`` is honoured. Open311 coordinates are WGS-84: they are
   converted to the city's datum (GCJ-02 for Chinese cities) and back.
 - ``jurisdiction_id`` is the city code; optional while the deployment holds one city.
@@ -35,11 +35,11 @@ from fastapi.responses import Response
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from huying.api import coords, create
+from huying.api import coords
 from huying.api.models import Open311Request
 from huying.cases import service as svc
 from huying.cases.models import Case, CaseEvent
-from huying.cases.policy import Actor, public_point
+from huying.cases.policy import public_point
 from huying.cases.present import PUBLIC_ACTIONS
 from huying.cases.workflow import FINAL, Status
 from huying.cityconfig.models import Category
@@ -50,9 +50,12 @@ from huying.errors import CaseError, InvalidInput, NotPermitted, NotVisible
 from huying.geo import service as geo
 from huying.geo.models import City, Level, Node
 from huying.http import errors as http_errors
+from huying.http import idempotency
 from huying.http.clock import Now
 from huying.http.ratelimit import limit_anonymous
+from huying.intake import create
 from huying.orgs import tokens
+from huying.orgs.actor import Actor
 from huying.orgs.models import Organisation, Role
 from huying.orgs.service import AccountError
 
@@ -608,11 +611,11 @@ def create_request(
         raise Open311Error(400, "media_url: an http(s) URL of at most 500 characters")
     account_id = form.get("account_id", "").strip()[:100] or None
     contact = (form.get("phone", "").strip() or form.get("email", "").strip())[:60] or None
-    key = create.check_key(idempotency_key)
+    key = idempotency.check_key(idempotency_key)
     fields = {"title": title[:200], "description": description, "lon": lon, "lat": lat,
               "address": address[:200] if address else None, "category": leaf.code,
               "priority": priority, "contact": contact}
-    digest = create.fingerprint("open311", fields, media_url, attributes)
+    digest = idempotency.fingerprint("open311", fields, media_url, attributes)
     token_value = uuid.uuid4().hex
 
     def extra(case: Case) -> list[Any]:

@@ -13,10 +13,10 @@ from fastapi import Path as FPath
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
-from huying.api.scope import CityId
 from huying.cases import present, workflow
 from huying.cases.models import Case
 from huying.cases.policy import check_admin, check_node
+from huying.cases.schemas import PublicCase, PublicCasePage
 from huying.cityconfig import sla, sla_rules
 from huying.cityconfig.models import Category, SlaRuleRow
 from huying.deps import SessionDep
@@ -31,6 +31,7 @@ from huying.metrics import rollup as metrics
 from huying.orgs.auth import CurrentActor, CurrentUser
 from huying.orgs.models import Organisation
 from huying.orgs.routes import router as orgs_router
+from huying.orgs.scope import CityId
 
 api = APIRouter(prefix="/api/v1",
                    dependencies=[Depends(limit_anonymous), Depends(reject_nul_body)])
@@ -186,44 +187,6 @@ def stats(
 
 
 # --------------------------------------------------------------------------- public view
-
-
-class PublicEvent(BaseModel):
-    seq: int
-    at: dt.datetime
-    action: str
-    to_status: str
-
-
-class PublicCase(BaseModel):
-    code: str
-    title: str
-    status: str
-    status_label: str
-    category: str | None
-    category_name: str | None
-    lon: float | None
-    lat: float | None
-    grid: str | None
-    grid_name: str | None
-    unit: str | None
-    unit_name: str | None
-    handling_level: str
-    channel: str
-    due_at: dt.datetime | None
-    overdue: bool
-    reject_reason: str | None
-    created_at: dt.datetime
-    updated_at: dt.datetime
-    closed_at: dt.datetime | None
-    events: list[PublicEvent] | None = None
-
-
-class PublicCasePage(BaseModel):
-    items: list[PublicCase]
-    total: int
-    limit: int
-    offset: int
 
 
 StatusFilter = Annotated[list[str] | None, Query(description="Statuses to include.")]

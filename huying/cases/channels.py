@@ -4,9 +4,9 @@ visit and a leader's walk get their channels from their role and the form they u
 
 from __future__ import annotations
 
-from huying.cases.policy import Actor
 from huying.cases.reports import Channel
 from huying.errors import InvalidInput, NotPermitted
+from huying.orgs.actor import Actor
 from huying.orgs.models import Role
 
 C = Channel

@@ -3,56 +3,19 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import typer
 from sqlalchemy import select
 
 from huying.cases import commands, present, workflow
 from huying.cases import service as svc
-from huying.cases.policy import Actor
-from huying.clikit import EXIT_INVALID, actor_for, clean_errors, emit, fail, parse_now
+from huying.clikit import EXIT_INVALID, clean_errors, emit, fail, parse_now
 from huying.db import session_scope
 from huying.geo import service as geo
 from huying.geo.models import Node
+from huying.orgs.actor import Actor, actor_for
 
 app = typer.Typer(no_args_is_help=True)
-
-
-@app.command()
-def report(
-    title: str = typer.Option(..., help="A short title."),
-    detail: str = typer.Option("", help="What happened, where, since when."),
-    lon: float = typer.Option(None, help="Longitude (the city's coordinate system)."),
-    lat: float = typer.Option(None, help="Latitude."),
-    channel: str = typer.Option(None, help=f"One of: {', '.join(svc.Channel)} (default: the one of the "
-                                "reporter's role: a resident's web report, an officer's hotline call...)."),
-    as_user: str = typer.Option(..., "--as", help="Username of the person reporting."),
-    category: str = typer.Option(None, help="Category code or name."),
-    priority: str = typer.Option("normal", help="low, normal, urgent or emergency."),
-    anonymous: bool = typer.Option(False, help="Do not record who reported."),
-    photo: list[Path] = typer.Option(None, help="A photo to attach (repeatable)."),
-    fixed_on_spot: str = typer.Option(None, help="Evidence of a fix made on the spot (立行立改)."),
-    now: str = typer.Option(None, help="ISO date-time to act at (default: now)."),
-) -> None:
-    """Report a problem through intake (classify, duplicates, route); prints the new case
-    with what intake decided (``intake``)."""
-    moment = parse_now(now)
-    uploads = []
-    for p in photo or []:
-        if not p.is_file():
-            fail(f"--photo {p}: no such file", EXIT_INVALID)
-        uploads.append(svc.Upload(p.name, p.read_bytes()))
-    from huying.intake.service import ReportIn, intake
-
-    with session_scope() as session, clean_errors():
-        actor = actor_for(session, as_user)
-        result = intake(session, actor, ReportIn(
-            title=title, description=detail, lon=lon, lat=lat, category=category, priority=priority,
-            anonymous=anonymous, uploads=uploads, fixed_on_spot=fixed_on_spot), channel=channel, now=moment)
-        out = present.case_dict(session, result.case, actor, moment)
-        out["intake"] = result.as_dict()
-        emit(out)
 
 
 @app.command()

@@ -21,13 +21,13 @@ from pydantic import (
 )
 from sqlalchemy.orm import Session
 
-from huying.cases import ledger, loop, merge
+from huying.cases import ledger, loop, merge, policy
 from huying.cases.attachments import Upload
 from huying.cases.models import Case
-from huying.cases.policy import Actor
 from huying.cases.workflow import Action
 from huying.config import get_settings
 from huying.errors import InvalidInput
+from huying.orgs.actor import Actor
 
 NOTE = Field(default=None, max_length=2000)
 NEEDED_NOTE = Field(min_length=1, max_length=2000)
@@ -263,8 +263,10 @@ def parse(action: str | Action, params: dict[str, Any] | Params) -> Params:
 def perform(session: Session, case: Case, actor: Actor, action: str, *, now: dt.datetime,
             params: dict[str, Any] | Params, expected_version: int | None = None) -> Any:
     """Run a command by name with its parameters (a dict as the API, a form or the CLI gives
-    them, or the parsed model)."""
+    them, or the parsed model). The policy answers first, so that whether one may act does
+    not depend on the parameters given: 404 not visible · 403 not for you · 409 not now."""
     spec = spec_of(action)
+    policy.check_act(session, actor, case, Action(action))
     parsed = parse(action, params)
     kwargs = parsed.kwargs()
     resolve = getattr(parsed, "resolve", None)

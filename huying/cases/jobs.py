@@ -117,7 +117,7 @@ def _sweep_milestones(session: Session, now: dt.datetime, limit: int) -> int:
         row = session.execute(
             select(Milestone, Ledger, Case).join(Ledger, Ledger.id == Milestone.ledger_id)
             .join(Case, Case.id == Ledger.case_id)
-            .where(Milestone.due_at <= now, Milestone.done_at.is_(None), Milestone.notice_id.is_(None),
+            .where(Milestone.due_at <= now, Milestone.done_at.is_(None), Milestone.notice_id.is_(None),  # overdue
                    Ledger.closed_at.is_(None), Case.status.in_(OPEN_VALUES))
             .order_by(Milestone.due_at, Milestone.id).limit(1)
         ).first()
@@ -127,7 +127,7 @@ def _sweep_milestones(session: Session, now: dt.datetime, limit: int) -> int:
         notice = kernel.issue_notice(session, case, unit_id=case.unit_id or answering_unit(session, case),
                                      source="milestone", reason=f"{case.code} 台账节点「{ms.title}」已超期",
                                      now=now, issued_by_id=ledger.supervisor_id)
-        won = session.execute(
+        won = session.connection().execute(
             update(Milestone).where(Milestone.id == ms.id, Milestone.notice_id.is_(None))
             .values(notice_id=notice.id)
         ).rowcount

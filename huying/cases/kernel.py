@@ -29,7 +29,6 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from huying.cases import policy
 from huying.cases.models import Case, CaseCounter, CaseEvent, Ledger, SupervisionNotice
-from huying.cases.policy import Actor
 from huying.cases.units import answering_unit
 from huying.cases.workflow import FINAL, STEP_OF_STATUS, Action, Facts, Status
 from huying.cityconfig import deadlines
@@ -37,6 +36,7 @@ from huying.cityconfig.categories import category_path
 from huying.cityconfig.sla import Step
 from huying.errors import InvalidInput, StaleVersion
 from huying.geo.models import Level, Node
+from huying.orgs.actor import Actor
 
 
 def json_default(value: Any) -> Any:
@@ -195,8 +195,8 @@ def commit(session: Session, case: Case, expected: int, write: Callable[[], Any]
 # --------------------------------------------------------------------------- the writer
 
 
-_CASES = Case.__table__
-_EVENTS = CaseEvent.__table__
+_CASES: Table = Case.__table__  # type: ignore[assignment]
+_EVENTS: Table = CaseEvent.__table__  # type: ignore[assignment]
 _INSERT_EVENT = insert(_EVENTS).returning(_EVENTS.c.id)
 _INSERTED = [c.key for c in _CASES.columns if c.key != "id"]
 _INSERT_CASE = insert(_CASES).returning(_CASES.c.id)
@@ -285,15 +285,19 @@ def record(
     return event
 
 
+_CLOSE_LEDGER = (update(Ledger).where(Ledger.case_id == bindparam("case"), Ledger.closed_at.is_(None))
+                 .values(closed_at=bindparam("now")))
+_CLOSE_NOTICES = (update(SupervisionNotice)
+                  .where(SupervisionNotice.case_id == bindparam("case"), SupervisionNotice.open_clause())
+                  .values(closed_at=bindparam("now"), closed_reason=bindparam("why")))
+
+
 def _close_paperwork(session: Session, case: Case, now: dt.datetime, reason: str) -> None:
     """A case that ends closes its ledger and the supervision notices still open about it
     (with the reason): nobody is supervised about a case that is over."""
     conn = session.connection()
-    conn.execute(update(Ledger).where(Ledger.case_id == case.id, Ledger.closed_at.is_(None))
-                 .values(closed_at=now))
-    conn.execute(update(SupervisionNotice).where(
-        SupervisionNotice.case_id == case.id, SupervisionNotice.replied_at.is_(None),
-        SupervisionNotice.closed_at.is_(None)).values(closed_at=now, closed_reason=reason))
+    conn.execute(_CLOSE_LEDGER, {"case": case.id, "now": now})
+    conn.execute(_CLOSE_NOTICES, {"case": case.id, "now": now, "why": reason})
 
 
 #: Actions that start the step's clock again even when the status stays the same: a new
@@ -361,20 +365,32 @@ def late(case: Case, now: dt.datetime) -> bool:
             and STEP_OF_STATUS.get(Status(case.status)) is not None)
 
 
+_NOTICES: Table = SupervisionNotice.__table__  # type: ignore[assignment]
+_INSERT_NOTICE = insert(_NOTICES).returning(_NOTICES.c.id)
+
+
+@dataclass(frozen=True)
+class Issued:
+    """A supervision notice just written: its id and reply deadline."""
+
+    id: int
+    reply_due_at: dt.datetime
+
+
 def issue_notice(session: Session, case: Case, *, unit_id: int, source: str, reason: str,
                  now: dt.datetime, issued_by_id: int | None = None,
-                 reply_due_at: dt.datetime | None = None) -> SupervisionNotice:
+                 reply_due_at: dt.datetime | None = None) -> Issued:
     """A supervision notice (督办) about a case to a unit, with a reply deadline (the city's
-    ``supervision_reply`` SLA step unless the issuer sets one)."""
+    ``supervision_reply`` SLA step unless the issuer sets one); a Core insert in the caller's
+    transaction (the sweeper and every late command write one)."""
     if reply_due_at is None:
         reply_due_at = deadlines.schedule(session, case.city_id, None, case.priority,
                                           Step.SUPERVISION_REPLY.value, now).due_at
-    notice = SupervisionNotice(city_id=case.city_id, case_id=case.id, unit_id=unit_id,
-                               issued_by_id=issued_by_id, source=source, reason=reason,
-                               issued_at=now, reply_due_at=reply_due_at)
-    session.add(notice)
-    session.flush()
-    return notice
+    notice_id = session.connection().execute(_INSERT_NOTICE, dict(
+        city_id=case.city_id, case_id=case.id, unit_id=unit_id, issued_by_id=issued_by_id, source=source,
+        reason=reason, issued_at=now, reply_due_at=reply_due_at, replied_at=None, replied_by_id=None,
+        reply=None, closed_at=None, closed_reason=None)).scalar_one()
+    return Issued(int(notice_id), reply_due_at)
 
 
 def mark_overdue(session: Session, case: Case, now: dt.datetime) -> Recorded:

@@ -19,10 +19,12 @@ from sqlalchemy.orm import Session
 from huying.cases import policy
 from huying.cases.kernel import check_text, command, issue_notice, require_aware
 from huying.cases.models import Case, Ledger, Milestone, SupervisionNotice
-from huying.cases.policy import Actor, visible_filter
+from huying.cases.policy import visible_filter
+from huying.cases.timing import milestone_overdue
 from huying.cases.units import answering_unit, unit
 from huying.cases.workflow import FINAL_VALUES, Action
 from huying.errors import InvalidInput, NotPermitted, NotVisible
+from huying.orgs.actor import Actor
 from huying.orgs.models import Organisation, User
 
 
@@ -46,7 +48,9 @@ def supervise(session: Session, case: Case, actor: Actor, *, reason: str, now: d
     command(session, case, Action.SUPERVISE, actor, now, note=reason_v, reschedule=False,
             extra={"notice_id": notice.id, "unit": code, "reply_due_at": notice.reply_due_at},
             expected_version=expected_version)
-    return notice
+    written = session.get(SupervisionNotice, notice.id)
+    assert written is not None
+    return written
 
 
 def _unit_id(session: Session, case: Case, code: str) -> int:
@@ -61,14 +65,13 @@ def reply_notice(session: Session, notice: SupervisionNotice, actor: Actor, *, r
     text = check_text(reply, "reply", max_len=5000)
     if notice.city_id != actor.city_id:
         raise NotVisible("no such notice")
-    if notice.replied_at is not None or notice.closed_at is not None:
+    if not notice.is_open:
         raise InvalidInput("this notice has already been answered or closed", "reply")
     if not policy.can_reply(session, actor, notice):
         raise NotPermitted("only the unit the notice was sent to may answer it")
-    done = session.execute(
+    done = session.connection().execute(
         update(SupervisionNotice)
-        .where(SupervisionNotice.id == notice.id, SupervisionNotice.replied_at.is_(None),
-               SupervisionNotice.closed_at.is_(None))
+        .where(SupervisionNotice.id == notice.id, SupervisionNotice.open_clause())
         .values(replied_at=now, replied_by_id=actor.user_id, reply=text)
     ).rowcount
     if done != 1:
@@ -163,7 +166,7 @@ class LedgerRow:
     milestones: list[Milestone]
 
     def overdue_milestones(self, now: dt.datetime) -> list[Milestone]:
-        return [m for m in self.milestones if m.done_at is None and m.due_at <= now]
+        return [m for m in self.milestones if milestone_overdue(m, now)]
 
     @property
     def is_open(self) -> bool:

@@ -10,7 +10,7 @@ import enum
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from huying.cases import kernel, policy
@@ -18,7 +18,7 @@ from huying.cases.attachments import Upload, store_uploads
 from huying.cases.kernel import check_text, command, record, require_aware
 from huying.cases.merge import close_merged
 from huying.cases.models import Case, CaseCohandler, h3_cell_of
-from huying.cases.policy import Actor, check_act
+from huying.cases.policy import check_act
 from huying.cases.reports import Channel, ReportIn, check
 from huying.cases.units import escalation_target, unit, unit_changes
 from huying.cases.workflow import Action, Status
@@ -27,7 +27,10 @@ from huying.cityconfig.sla import Priority
 from huying.errors import InvalidInput
 from huying.geo import service as geo
 from huying.geo.models import City
+from huying.orgs.actor import Actor
 from huying.orgs.models import Organisation
+
+COHANDLERS: Table = CaseCohandler.__table__  # type: ignore[assignment]
 
 
 class RejectReason(enum.StrEnum):
@@ -245,7 +248,7 @@ def add_cohandlers(session: Session, case: Case, actor: Actor, *, units: Sequenc
         orgs.append(org)
 
     def add_rows() -> None:  # after the compare-and-set: a concurrent twin fails on the version
-        session.execute(insert(CaseCohandler.__table__),
+        session.execute(insert(COHANDLERS),
                         [{"city_id": case.city_id, "case_id": case.id, "unit_id": o.id} for o in orgs])
 
     return command(session, case, Action.ADD_COHANDLER, actor, now, note=note,

@@ -13,11 +13,12 @@ from sqlalchemy.orm import Session
 
 from huying.cases.kernel import check_text, command, record
 from huying.cases.models import Case, CaseReporter
-from huying.cases.policy import Actor, check_act, visible_filter
+from huying.cases.policy import check_act, visible_filter
 from huying.cases.workflow import Action, Status, next_status
 from huying.config import get_settings
 from huying.errors import InvalidInput
 from huying.geo.shapes import haversine_m
+from huying.orgs.actor import Actor
 
 MERGED_IDS = (select(Case.id).where(Case.duplicate_of_id == bindparam("primary"),
                                     Case.status == Status.MERGED.value).order_by(Case.id))

@@ -5,7 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from huying.db import Base, CityScoped, UTCDateTime, utcnow
@@ -221,6 +232,16 @@ class SupervisionNotice(CityScoped, Base):
     #: Closed without a reply because its case ended (``closed_reason`` says so).
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     closed_reason: Mapped[str | None] = mapped_column(String(200))
+
+    @property
+    def is_open(self) -> bool:
+        """Waiting for its reply: neither answered nor closed with its case."""
+        return self.replied_at is None and self.closed_at is None
+
+    @classmethod
+    def open_clause(cls) -> ColumnElement[bool]:
+        """:attr:`is_open` as SQL."""
+        return and_(cls.replied_at.is_(None), cls.closed_at.is_(None))
 
     def is_late(self, now: dt.datetime) -> bool:
         """Replied after the deadline, or not replied (nor closed with its case) and the

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import bindparam, insert, literal, or_, select, union_all, update
+from sqlalchemy import Table, bindparam, insert, literal, or_, select, union_all, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -81,7 +81,8 @@ class Message:
     body: str
 
 
-_INSERT_OUTBOX = insert(OutboxMessage.__table__)
+_OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]
+_INSERT_OUTBOX = insert(_OUTBOX)
 
 
 class Notifier(Protocol):
@@ -219,7 +220,7 @@ def _other_reporters(session: Session, case: Case, event: Recorded, now: dt.date
 def expire(engine: Engine, *, now: dt.datetime, limit: int = 100_000) -> int:
     """Mark the pending messages past their expiry ``expired`` (never sent); returns how many."""
     with Session(engine) as session:
-        done = session.execute(update(OutboxMessage).where(
+        done = session.connection().execute(update(OutboxMessage).where(
             OutboxMessage.status.in_(("pending", "sending")), OutboxMessage.expires_at <= now,
         ).values(status="expired", last_error="expired before it could be sent")).rowcount
         session.commit()
@@ -258,7 +259,7 @@ def deliver(engine: Engine, notifier: Notifier, *, now: dt.datetime, worker: str
             ).first()
             if row is None:
                 break
-            claimed = session.execute(
+            claimed = session.connection().execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id == row.id, OutboxMessage.status == row.status,
                        OutboxMessage.attempts == row.attempts)

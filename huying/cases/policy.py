@@ -219,7 +219,7 @@ def allowed_for(session: Session, actor: Actor, case: Case) -> list[Action]:
     """The actions ``actor`` may take on ``case`` now (what the UI offers). Joining is not a
     button on a case: intake offers it to a reporter whose report looks like this case; nor
     is what only a history import writes."""
-    out = []
+    out: list[Action] = []
     facts = SessionFacts(session, case, actor)
     for action in allowed_actions(case.status, actor.role):
         if action is Action.JOIN or action in IMPORTED_ONLY:

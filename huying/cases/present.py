@@ -14,12 +14,13 @@ from sqlalchemy.orm import Session
 from huying.cases import record
 from huying.cases import service as svc
 from huying.cases.models import Case, SupervisionNotice
-from huying.cases.policy import Actor, allowed_for, public_point, sees_report_in_full
+from huying.cases.policy import allowed_for, public_point, sees_report_in_full
 from huying.cases.timing import is_overdue
 from huying.cases.workflow import AUDIENCE, NOTE_AUDIENCE, STATUS_ZH, Action, Audience, Status
 from huying.cityconfig.models import Category
 from huying.errors import InvalidInput
 from huying.geo.models import Node
+from huying.orgs.actor import Actor
 from huying.orgs.models import Organisation, Role, User
 
 
@@ -55,6 +56,7 @@ def case_dict(session: Session, case: Case, actor: Actor | None, now: dt.datetim
     cat = session.get(Category, case.category_id) if case.category_id else None
     unit = session.get(Organisation, case.unit_id) if case.unit_id else None
     grid = session.get(Node, case.grid_id) if case.grid_id else None
+    cohandlers = svc.cohandlers_of(session, case)
     out: dict[str, Any] = {
         "code": case.code, "title": case.title, "description": case.description,
         "status": case.status, "status_label": STATUS_ZH[Status(case.status)],
@@ -63,7 +65,8 @@ def case_dict(session: Session, case: Case, actor: Actor | None, now: dt.datetim
         "address": case.address, "grid": grid.code if grid else None,
         "reporter_kind": case.reporter_kind, "unit": unit.code if unit else None,
         "unit_name": unit.name_zh if unit else None, "handling_level": case.handling_level,
-        "cohandlers": [o.code for o in svc.cohandlers_of(session, case)],
+        "cohandlers": [o.code for o in cohandlers],
+        "cohandler_names": [o.name_zh for o in cohandlers],
         "due_at": case.due_at,
         "overdue": is_overdue(case, now),
         "rework_count": case.rework_count, "escalations": case.escalations,
@@ -97,8 +100,9 @@ def case_dict(session: Session, case: Case, actor: Actor | None, now: dt.datetim
                 return None
             return e.note if audience_of(e.action)[1] <= level else None
 
+        unit_names = _unit_names(session, evs)
         out["events"] = [{
-            "seq": e.seq, "at": e.at, "actor": who(e),
+            "seq": e.seq, "at": e.at, "actor": who(e), "unit_names": unit_names.get(e.seq, []),
             "role": e.actor_role, "action": e.action, "from_status": e.from_status,
             "to_status": e.to_status, "note": note(e),
             "payload": {k: v for k, v in json.loads(e.payload).items()
@@ -109,12 +113,28 @@ def case_dict(session: Session, case: Case, actor: Actor | None, now: dt.datetim
     return out
 
 
+def _unit_names(session: Session, evs: list[Any]) -> dict[int, list[str]]:
+    """The names of the units each event names in its payload (``unit`` / ``units``), by seq."""
+    codes: dict[int, list[str]] = {}
+    for e in evs:
+        payload = json.loads(e.payload)
+        named = payload.get("unit") or payload.get("units") or []
+        codes[e.seq] = [named] if isinstance(named, str) else list(named)
+    wanted = {c for cs in codes.values() for c in cs}
+    if not wanted:
+        return {}
+    names = dict(session.execute(select(Organisation.code, Organisation.name_zh)
+                                 .where(Organisation.code.in_(wanted))).all())
+    return {seq: [names.get(c, c) for c in cs] for seq, cs in codes.items() if cs}
+
+
 def notice_dict(session: Session, notice: SupervisionNotice, now: dt.datetime) -> dict[str, Any]:
     code = session.scalar(select(Case.code).where(Case.id == notice.case_id)) if notice.case_id else None
     unit = session.scalar(select(Organisation.code).where(Organisation.id == notice.unit_id))
     return {"id": notice.id, "case": code, "unit": unit or "", "source": notice.source,
             "reason": notice.reason, "issued_at": notice.issued_at, "reply_due_at": notice.reply_due_at,
-            "replied_at": notice.replied_at, "reply": notice.reply, "late": notice.is_late(now)}
+            "replied_at": notice.replied_at, "reply": notice.reply, "late": notice.is_late(now),
+            "closed_at": notice.closed_at, "closed_reason": notice.closed_reason}
 
 
 #: The steps of a case as the public timeline shows them (no actors, no notes).

@@ -10,9 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from huying.cases.models import Case, CaseEvent
-from huying.cases.policy import Actor, visible_filter
+from huying.cases.policy import visible_filter
 from huying.cases.timing import overdue_clause
 from huying.errors import NotVisible
+from huying.orgs.actor import Actor
 
 
 def get_case(session: Session, actor: Actor, code: str) -> Case:

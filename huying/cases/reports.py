@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import enum
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -25,6 +26,8 @@ class Channel(enum.StrEnum):
     BULK_IMPORT = "bulk_import"
 
 
+#: Characters no text of a report may hold (the C0 controls but tab and line breaks, DEL).
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 #: The longest text each field of a report takes.
 LIMITS = {"title": 200, "description": 5000, "address": 200, "contact": 60, "fixed_on_spot": 5000,
           "note": 2000, "category": 60}
@@ -64,7 +67,7 @@ def problems(report: ReportIn) -> list[tuple[str, str]]:
             continue
         if len(value.strip()) > limit:
             out.append((name, f"longer than {limit} characters"))
-        if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in value):
+        if CONTROL.search(value):
             out.append((name, "contains a control character"))
     if report.fixed_on_spot is not None and not report.fixed_on_spot.strip():
         out.append(("fixed_on_spot", "the evidence of a fix must not be empty"))

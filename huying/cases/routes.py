@@ -13,13 +13,13 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi import Path as FPath
 from sqlalchemy import Select, func, select
 
-from huying.api import create
 from huying.cases import present, workflow
 from huying.cases import service as svc
 from huying.cases.commands import parse, spec_of
 from huying.cases.models import Case, SupervisionNotice
-from huying.cases.policy import Actor, check_act, visible_filter
-from huying.cases.schemas import ActionIn, CaseCreate, CasePage, CaseRead, NoticeRead, NoticeReply
+from huying.cases.policy import check_act, visible_filter
+from huying.cases.schemas import ActionIn, CasePage, CaseRead, NoticeRead, NoticeReply
+from huying.cases.timing import overdue_clause
 from huying.cityconfig.models import Category
 from huying.deps import SessionDep
 from huying.errors import InvalidInput, NotVisible, StaleVersion
@@ -28,16 +28,12 @@ from huying.http.clock import Now
 from huying.http.errors import PreconditionFailed, reject_nul_body
 from huying.http.pagination import paginate
 from huying.http.ratelimit import limit_anonymous
+from huying.orgs.actor import Actor
 from huying.orgs.auth import CurrentActor
 from huying.orgs.models import Organisation
 
 router = APIRouter(prefix="/api/v1", tags=["cases"],
                    dependencies=[Depends(limit_anonymous), Depends(reject_nul_body)])
-
-
-IdempotencyKeyHeader = Annotated[str | None, Header(
-    alias="Idempotency-Key", description="A client-chosen key: a retry with the same key returns "
-    "the case the first request created instead of creating another.")]
 
 
 def _if_match(value: str | None) -> int | None:
@@ -53,26 +49,6 @@ def etag(case: Case) -> str:
     return f'"{case.version}"'
 
 
-@router.post("/cases", response_model=CaseRead, status_code=201)
-def report_case(body: CaseCreate, session: SessionDep, actor: CurrentActor, now: Now,
-                response: Response, idempotency_key: IdempotencyKeyHeader = None) -> dict[str, Any]:
-    """Report a problem (发现上报), or report and fix it on the spot (立行立改).
-    With ``Idempotency-Key`` a retry returns the same case (``Idempotent-Replayed: true``)."""
-    key = create.check_key(idempotency_key)
-    data = body.model_dump()
-    digest = create.fingerprint("cases", data)
-    photos = present.uploads(body.photos)
-    data.pop("photos")
-    case, replayed = create.create_once(
-        session, actor, key=key, scope="cases", digest=digest, now=now,
-        make=lambda: create.report(session, actor, uploads=photos, now=now, **data))
-    response.headers["ETag"] = etag(case)
-    response.headers["Location"] = f"/api/v1/cases/{case.code}"
-    if replayed:
-        response.headers["Idempotent-Replayed"] = "true"
-    return present.case_dict(session, case, actor, now)
-
-
 def case_query(session: SessionDep, actor: Actor, *, node: str | None, status: list[str] | None,
                overdue_at: dt.datetime | None, category: str | None, unit: str | None,
                channel: str | None, since: dt.datetime | None, until: dt.datetime | None) -> Select[Any]:
@@ -86,7 +62,7 @@ def case_query(session: SessionDep, actor: Actor, *, node: str | None, status: l
     if status:
         q = q.where(Case.status.in_(status))
     if overdue_at is not None:
-        q = q.where(Case.due_at < overdue_at, Case.status.not_in([s.value for s in workflow.FINAL]))
+        q = q.where(overdue_clause(overdue_at))
     if category:
         path = session.scalar(select(Category.path).where(Category.city_id == actor.city_id,
                                                           Category.code == category))
@@ -209,7 +185,7 @@ def list_notices(session: SessionDep, actor: CurrentActor, now: Now, open_only: 
     q = (select(SupervisionNotice).join(Case, Case.id == SupervisionNotice.case_id)
          .where(visible_filter(actor)))
     if open_only:
-        q = q.where(SupervisionNotice.replied_at.is_(None))
+        q = q.where(SupervisionNotice.open_clause())
     rows = session.scalars(q.order_by(SupervisionNotice.reply_due_at).limit(limit)).all()
     return [present.notice_dict(session, n, now) for n in rows]
 

@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from huying.cases.reports import LIMITS
+
 
 class PhotoIn(BaseModel):
     filename: str = Field(max_length=200)
@@ -16,18 +18,18 @@ class PhotoIn(BaseModel):
 class CaseCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    title: str = Field(min_length=1, max_length=200)
-    description: str = Field(default="", max_length=5000)
-    channel: str = "resident_web"
+    title: str = Field(min_length=1, max_length=LIMITS["title"])
+    description: str = Field(default="", max_length=LIMITS["description"])
+    channel: str | None = Field(default=None, description="How the report came in; by default the reporter's role's own (a resident's web report, a grid worker's patrol, a leader's walk...). A channel the role may not use is a 403.")
     lon: float | None = Field(default=None, ge=-180, le=180)
     lat: float | None = Field(default=None, ge=-90, le=90)
-    address: str | None = Field(default=None, max_length=200)
-    category: str | None = Field(default=None, description="A category code or name.")
+    address: str | None = Field(default=None, max_length=LIMITS["address"])
+    category: str | None = Field(default=None, max_length=LIMITS["category"], description="A category code or name.")
     priority: str = "normal"
     anonymous: bool = False
-    contact: str | None = Field(default=None, max_length=60)
+    contact: str | None = Field(default=None, max_length=LIMITS["contact"])
     photos: list[PhotoIn] = Field(default_factory=list, max_length=9)
-    fixed_on_spot: str | None = Field(default=None, max_length=5000,
+    fixed_on_spot: str | None = Field(default=None, max_length=LIMITS["fixed_on_spot"],
                                       description="Evidence of a fix made on the spot (立行立改).")
 
 
@@ -65,6 +67,7 @@ class EventRead(BaseModel):
     seq: int
     at: dt.datetime
     actor: str | None
+    unit_names: list[str] = Field(default_factory=list, description="The names of the units the event names.")
     role: str
     action: str
     from_status: str | None
@@ -93,6 +96,7 @@ class CaseRead(BaseModel):
     unit_name: str | None
     handling_level: str
     cohandlers: list[str]
+    cohandler_names: list[str] = Field(default_factory=list)
     due_at: dt.datetime | None
     overdue: bool
     rework_count: int
@@ -127,8 +131,48 @@ class NoticeRead(BaseModel):
     replied_at: dt.datetime | None
     reply: str | None
     late: bool
+    closed_at: dt.datetime | None = Field(default=None, description="Closed without a reply because its case ended.")
+    closed_reason: str | None = None
 
 
 class NoticeReply(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reply: str = Field(min_length=1, max_length=5000)
+
+
+class PublicEvent(BaseModel):
+    seq: int
+    at: dt.datetime
+    action: str
+    to_status: str
+
+
+class PublicCase(BaseModel):
+    code: str
+    title: str
+    status: str
+    status_label: str
+    category: str | None
+    category_name: str | None
+    lon: float | None
+    lat: float | None
+    grid: str | None
+    grid_name: str | None
+    unit: str | None
+    unit_name: str | None
+    handling_level: str
+    channel: str
+    due_at: dt.datetime | None
+    overdue: bool
+    reject_reason: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    closed_at: dt.datetime | None
+    events: list[PublicEvent] | None = None
+
+
+class PublicCasePage(BaseModel):
+    items: list[PublicCase]
+    total: int
+    limit: int
+    offset: int

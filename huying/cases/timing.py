@@ -34,5 +34,10 @@ def due_soon(case: Any, now: dt.datetime) -> bool:
             and now <= case.due_at < now + SOON)
 
 
+def milestone_overdue(milestone: Any, now: dt.datetime) -> bool:
+    """A ledger milestone not done by its date."""
+    return milestone.done_at is None and milestone.due_at <= now
+
+
 def open_clause() -> ColumnElement[bool]:
     return Case.status.in_(OPEN_VALUES)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from huying.cases.models import Case
+from huying.cases.workflow import NEXT_LEVEL
 from huying.errors import InvalidInput
 from huying.geo.models import Level, Node
 from huying.orgs.models import Organisation, OrgKind
@@ -19,7 +20,6 @@ HANDLING_LEVEL = {
     Level.GRID: "community", Level.COMMUNITY: "community", Level.TOWN: "town",
     Level.AREA: "city", Level.CITY: "city",
 }
-NEXT_LEVEL = {"community": "town", "town": "city"}
 
 
 @dataclass(frozen=True)

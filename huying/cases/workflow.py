@@ -158,6 +158,16 @@ def no_ledger_yet(case: Any, facts: Facts, role: str) -> str | None:
     return None if facts.open_milestones is None else "this case already has a ledger"
 
 
+#: The level above each level that handles cases (三级问题研处: community → town → city).
+NEXT_LEVEL = {"community": "town", "town": "city"}
+
+
+def below_city(case: Any, facts: Facts, role: str) -> str | None:
+    if case.handling_level in NEXT_LEVEL:
+        return None
+    return "the case is already handled at city level: it cannot go higher"
+
+
 def extension_asked(case: Any, facts: Facts, role: str) -> str | None:
     return None if case.extension_days else "no extension was asked for"
 
@@ -231,7 +241,7 @@ TABLE: list[Transition] = [
     *_t([S.IN_PROGRESS], A.REQUEST_EXTENSION, S.EXTENSION_REQUESTED, HANDLERS),
     *_t([S.EXTENSION_REQUESTED], A.APPROVE_EXTENSION, S.IN_PROGRESS, APPROVERS, extension_asked),
     *_t([S.EXTENSION_REQUESTED], A.REFUSE_EXTENSION, S.IN_PROGRESS, APPROVERS),
-    *_t([S.NEW, *_UNIT_OPEN], A.ESCALATE, S.DISPATCHED, STAFF_OFFICERS | SYSTEM),
+    *_t([S.NEW, *_UNIT_OPEN], A.ESCALATE, S.DISPATCHED, STAFF_OFFICERS | SYSTEM, below_city),
     *_t([S.IN_PROGRESS], A.MARK_HANDLED, S.HANDLED, HANDLERS),
     *_t([S.HANDLED], A.FOLLOW_UP, S.FOLLOWED_UP, FOLLOWERS),
     *_t([S.HANDLED], A.REOPEN, S.IN_PROGRESS, FOLLOWERS),

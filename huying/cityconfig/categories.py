@@ -236,7 +236,7 @@ def add_category(session: Session, city_id: int, parent_code: str | None, suffix
 
 
 #: Called with (session, city id) before a category's names change, in its transaction.
-BEFORE_RENAME: list[Callable[[Session, int], None]] = []
+BEFORE_RENAME: list[Callable[[Session, int], object]] = []
 
 
 def rename(session: Session, city_id: int, code: str, name_zh: str, name_en: str = "") -> Category:

@@ -46,7 +46,7 @@ def move_out(
     now: str = typer.Option(None, help="ISO date-time of the move (default: now)."),
 ) -> None:
     """Record that a household moved out of the register (kept in its history)."""
-    from huying.clikit import actor_for
+    from huying.orgs.actor import actor_for
     from huying.contact import service
     from huying.contact.models import Household
 

@@ -38,9 +38,9 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.spatial import cKDTree
 
+from huying.apportion import allocate
 from huying.contact import flow
 from huying.contact.flow import Transport
-from huying.demo.partition import allocate
 
 Array = np.ndarray
 

@@ -35,11 +35,12 @@ from sqlalchemy import bindparam, delete, func, insert, inspect, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.schema import Table
 
+from huying.apportion import allocate
 from huying.cityconfig import holidays
 from huying.contact.address import parse
 from huying.contact.models import Address, AddressKind, Household
 from huying.db import Base, import_all_models
-from huying.demo.partition import allocate, dissolve, partition_many, round_coverage, sample_points
+from huying.demo.partition import dissolve, partition_many, round_coverage, sample_points
 from huying.geo.models import City, Level, Node
 from huying.geo.service import add_node, bump_map_version, code_problem, create_city, path_codes
 from huying.geo.shapes import node_shape

@@ -16,7 +16,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import logging
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,18 +26,19 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from huying.cases import jobs
+from huying.cases import jobs, notify
 from huying.cases import service as svc
 from huying.cases.models import Case
-from huying.cases.policy import Actor
 from huying.cases.workflow import IllegalTransition, Status
 from huying.cityconfig import categories
 from huying.cityconfig.models import Category
 from huying.errors import CaseError
 from huying.geo.models import Level, Node
 from huying.intake.service import ReportIn, intake
+from huying.orgs.actor import Actor
 from huying.orgs.models import Department, Organisation, OrgKind, Role, User
 from huying.orgs.service import hash_password
+from huying.triage.data import messages_dir
 
 log = logging.getLogger("huying.demo")
 CST = dt.timezone(dt.timedelta(hours=8))
@@ -73,21 +73,6 @@ class Message:
     subject: str
     detail: str
     label: str | None
-
-
-def messages_dir() -> Path | None:
-    env = os.environ.get("HUYING_MESSAGES_DIR")
-    if env:
-        return Path(env) if Path(env, "labelled.csv").exists() else None
-    for base in (Path.cwd(), Path(__file__).resolve()):
-        for parent in [base, *base.parents]:
-            cand = parent / "shared" / "data" / "messages"
-            if (cand / "labelled.csv").exists():
-                return cand
-            cand = parent.parent / "shared" / "data" / "messages"
-            if (cand / "labelled.csv").exists():
-                return cand
-    return None
 
 
 def load_messages(folder: Path | None) -> tuple[list[Message], np.ndarray | None]:
@@ -212,7 +197,11 @@ def run_cases(url: str, city_id: int, seed: int, *, n: int = 40_000,
             if session.scalar(select(Category.id).where(Category.city_id == city_id).limit(1)) is None:
                 categories.load_tree(session, city_id)
                 session.commit()
-            return build_cases(session, city_id, seed, n=n, progress=progress)
+            counts = build_cases(session, city_id, seed, n=n, progress=progress)
+        # The year's messages that nobody sent are stale at its end: expired, never sent (a
+        # sender plugged in later sends only the last days' news).
+        counts["expired_messages"] = notify.expire(engine, now=DEMO_END)
+        return counts
     finally:
         engine.dispose()
 

@@ -43,7 +43,6 @@ from sqlalchemy.orm import Session
 from huying.cases import kernel
 from huying.cases import service as svc
 from huying.cases.models import Case, CaseEvent
-from huying.cases.policy import Actor
 from huying.cases.service import Satisfaction
 from huying.cases.units import unit as unit_ref
 from huying.cases.units import unit_changes
@@ -61,6 +60,7 @@ from huying.intake.bulk import (
     read_table,
 )
 from huying.intake.models import HistoryRef
+from huying.orgs.actor import Actor
 
 #: The ledger's columns besides those of ``import cases`` (docs/import.md).
 HISTORY_COLUMNS = (*COLUMNS, "closed_at", "unit", "satisfaction", "overdue", "resolution", "ref")

@@ -4,24 +4,50 @@ co-reporter instead of reporting it again. Thin: parse, call the intake service,
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Header, Response
 
-from huying.api.routes import PublicCase
-from huying.api.scope import CityId
 from huying.cases import present
 from huying.cases.policy import can_see
+from huying.cases.routes import etag
+from huying.cases.schemas import CaseCreate, CaseRead, PublicCase
 from huying.deps import SessionDep
+from huying.http import idempotency
 from huying.http.clock import Now
 from huying.http.errors import reject_nul_body
 from huying.http.ratelimit import limit_anonymous
-from huying.intake import service
+from huying.intake import create, service
 from huying.intake.schemas import DraftIn, JoinIn, SimilarIn, SimilarPage, SuggestionRead
 from huying.orgs.auth import CurrentActor
+from huying.orgs.scope import CityId
 
 router = APIRouter(prefix="/api/v1", tags=["intake"],
                    dependencies=[Depends(limit_anonymous), Depends(reject_nul_body)])
+
+IdempotencyKeyHeader = Annotated[str | None, Header(
+    alias="Idempotency-Key", description="A client-chosen key: a retry with the same key returns "
+    "the case the first request created instead of creating another.")]
+
+
+@router.post("/cases", response_model=CaseRead, status_code=201, tags=["cases"])
+def report_case(body: CaseCreate, session: SessionDep, actor: CurrentActor, now: Now,
+                response: Response, idempotency_key: IdempotencyKeyHeader = None) -> dict[str, Any]:
+    """Report a problem (发现上报), or report and fix it on the spot (立行立改).
+    With ``Idempotency-Key`` a retry returns the same case (``Idempotent-Replayed: true``)."""
+    key = idempotency.check_key(idempotency_key)
+    data = body.model_dump()
+    digest = idempotency.fingerprint("cases", data)
+    photos = present.uploads(body.photos)
+    data.pop("photos")
+    case, replayed = create.create_once(
+        session, actor, key=key, scope="cases", digest=digest, now=now,
+        make=lambda: create.report(session, actor, uploads=photos, now=now, **data))
+    response.headers["ETag"] = etag(case)
+    response.headers["Location"] = f"/api/v1/cases/{case.code}"
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return present.case_dict(session, case, actor, now)
 
 
 @router.post("/triage/suggest", response_model=SuggestionRead)

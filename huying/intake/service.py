@@ -30,13 +30,13 @@ from sqlalchemy.orm import Session
 from huying.cases import channels, reports
 from huying.cases import service as svc
 from huying.cases.models import Case
-from huying.cases.policy import Actor
 from huying.cases.reports import ReportIn
 from huying.cityconfig import config_cache
 from huying.cityconfig.models import Category
 from huying.config import get_settings
 from huying.contact import service as register
 from huying.errors import InvalidInput
+from huying.orgs.actor import Actor
 from huying.triage import duplicates as dup
 from huying.triage import routing
 from huying.triage.abstain import decide as abstain_decide  # issue #20

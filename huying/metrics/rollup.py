@@ -35,7 +35,8 @@ from sqlalchemy.sql import ColumnElement
 
 from huying.cases import kernel
 from huying.cases.models import Case, CaseEvent
-from huying.cases.workflow import FINAL, Action, Status
+from huying.cases.timing import open_clause, overdue_clause
+from huying.cases.workflow import Action
 from huying.geo import service as geo
 from huying.geo.models import Node
 from huying.metrics.models import GridMonth
@@ -43,7 +44,6 @@ from huying.metrics.service import CLOSING, RECEIVING, Figures, _ratio, _seconds
 
 COUNTERS = ("received", "closed", "fixed_on_spot", "on_time", "reworked", "satisfied", "dissatisfied",
             "escalations", "close_seconds")
-OPEN_STATUSES = [s.value for s in Status if s not in FINAL and s is not Status.START]
 _T: Table = GridMonth.__table__  # type: ignore[assignment]
 
 
@@ -376,11 +376,11 @@ def grid_counts(session: Session, city_id: int, *, now: dt.datetime, since: dt.d
     # ``unlikely()`` tells SQLite's planner that few cases are open (it cannot know it
     # from its statistics), so that it takes them through ix_cases_city_status.
     path_expr = (Case.grid_path + literal("")).label("grid_path")
-    is_open: ColumnElement[bool] = Case.status.in_(OPEN_STATUSES)
+    is_open: ColumnElement[bool] = open_clause()
     if dialect == "sqlite":
         is_open = func.unlikely(is_open)  # type: ignore[assignment]
     open_rows = session.execute(
-        select(path_expr, func.count(), func.coalesce(func.sum(case((Case.due_at < now, 1), else_=0)), 0))
+        select(path_expr, func.count(), func.coalesce(func.sum(case((overdue_clause(now), 1), else_=0)), 0))
         .where(Case.city_id == city_id, is_open)
         .group_by(path_expr)
     ).all()

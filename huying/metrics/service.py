@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import ColumnElement
 
 from huying.cases.models import Case, CaseEvent
-from huying.cases.workflow import FINAL
+from huying.cases.timing import open_clause, overdue_clause
 from huying.geo import service as geo
 from huying.geo.models import Node
 
@@ -87,10 +87,9 @@ def node_figures(session: Session, node: Node, *, now: dt.datetime, since: dt.da
     ).one()
     received, closed, fixed, on_time, reworked, satisfied, dissatisfied, escalations, close_s = row
     open_q = select(func.count()).select_from(Case).where(
-        Case.city_id == node.city_id, Case.grid_path.startswith(node.path),
-        Case.status.not_in([s.value for s in FINAL]))
+        Case.city_id == node.city_id, Case.grid_path.startswith(node.path), open_clause())
     open_now = session.scalar(open_q) or 0
-    overdue_now = session.scalar(open_q.where(Case.due_at < now)) or 0
+    overdue_now = session.scalar(open_q.where(overdue_clause(now))) or 0
     return Figures(
         code=node.code, name=node.name_zh, level=node.level, received=int(received), closed=int(closed),
         fixed_on_spot=int(fixed), on_time_rate=_ratio(int(on_time), int(closed)),

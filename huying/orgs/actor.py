@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from huying.geo.models import Node
 from huying.orgs.models import User
+from huying.orgs.service import get_user
 
 #: The role of the non-person actor (the SLA sweeper, automatic dispatch).
 SYSTEM_ROLE = "system"
@@ -38,3 +39,8 @@ class Actor:
     @classmethod
     def system(cls, city_id: int, city_path: str) -> Actor:
         return cls(city_id=city_id, role=SYSTEM_ROLE, node_path=city_path, name="system")
+
+
+def actor_for(session: Session, username: str) -> Actor:
+    """The actor of the account with this username (``AccountError`` if there is none)."""
+    return Actor.of(session, get_user(session, username))

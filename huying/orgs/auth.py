@@ -9,9 +9,9 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
-from huying.cases.policy import Actor
 from huying.deps import SessionDep
 from huying.orgs import tokens
+from huying.orgs.actor import Actor
 from huying.orgs.models import User
 
 

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel
 from sqlalchemy import func, select
 
-from huying.api.scope import CityId
 from huying.deps import SessionDep
 from huying.errors import InvalidInput, NotVisible
 from huying.geo import service as geo
@@ -17,6 +16,7 @@ from huying.geo.models import Node
 from huying.http.errors import reject_nul_body
 from huying.http.ratelimit import limit_anonymous
 from huying.orgs.models import Organisation, OrgKind
+from huying.orgs.scope import CityId
 
 router = APIRouter(prefix="/api/v1", tags=["organisations"],
                    dependencies=[Depends(limit_anonymous), Depends(reject_nul_body)])

@@ -119,7 +119,7 @@ def retrain(
     from huying.triage.corrections import seed_examples
 
     if data is None:
-        from huying.demo.cases import messages_dir
+        from huying.triage.data import messages_dir
 
         folder = messages_dir()
         if folder is None:

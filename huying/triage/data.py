@@ -6,6 +6,7 @@ Errors name the file, the line and the field, so an operator can fix the file.
 from __future__ import annotations
 
 import csv
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,3 +92,18 @@ def read_messages(
     if not rows:
         raise DataError(f"{path}: no messages (only a header)")
     return rows
+
+
+def messages_dir() -> Path | None:
+    env = os.environ.get("HUYING_MESSAGES_DIR")
+    if env:
+        return Path(env) if Path(env, "labelled.csv").exists() else None
+    for base in (Path.cwd(), Path(__file__).resolve()):
+        for parent in [base, *base.parents]:
+            cand = parent / "shared" / "data" / "messages"
+            if (cand / "labelled.csv").exists():
+                return cand
+            cand = parent.parent / "shared" / "data" / "messages"
+            if (cand / "labelled.csv").exists():
+                return cand
+    return None

@@ -9,8 +9,8 @@ from urllib.parse import quote
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from huying.cases.policy import Actor
 from huying.deps import SessionDep
+from huying.orgs.actor import Actor
 from huying.orgs.auth import maybe_user
 from huying.orgs.models import User
 

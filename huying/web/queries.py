@@ -18,19 +18,19 @@ from sqlalchemy.orm import Session
 
 from huying.cases import service as svc
 from huying.cases.models import Case, CaseEvent, Ledger, Milestone, SupervisionNotice
-from huying.cases.policy import Actor, can_reply, visible_filter
-from huying.cases.workflow import FINAL, Status
+from huying.cases.policy import can_reply, visible_filter
+from huying.cases.timing import SOON, overdue_clause
+from huying.cases.workflow import OPEN_VALUES, Status
 from huying.cityconfig.models import Category
 from huying.geo.models import Level, Node
 from huying.metrics.service import CLOSING, RECEIVING
+from huying.orgs.actor import Actor
 from huying.orgs.models import Organisation, Role
 
 #: The workbench tabs, in order.
 TABS = ("new", "mine", "overdue", "handled", "all")
 UNIT_OPEN = (Status.DISPATCHED.value, Status.IN_PROGRESS.value, Status.EXTENSION_REQUESTED.value)
-OPEN = [s.value for s in Status if s not in FINAL and s is not Status.START]
-#: "About to be overdue": due within this time.
-SOON = dt.timedelta(hours=24)
+OPEN = OPEN_VALUES
 
 
 def tabs_for(actor: Actor) -> tuple[str, ...]:
@@ -56,7 +56,7 @@ def _tab_filter(q: Select[Any], actor: Actor, tab: str, now: dt.datetime) -> Sel
     if tab == "mine":
         return q.where(Case.status.in_(UNIT_OPEN), _mine(actor))
     if tab == "overdue":
-        return q.where(Case.status.in_(OPEN), Case.due_at < now + SOON)
+        return q.where(Case.status.in_(OPEN), Case.due_at < now + SOON)  # overdue, or due soon
     if tab == "handled":
         return q.where(Case.status.in_((Status.HANDLED.value, Status.FOLLOWED_UP.value)))
     return q
@@ -180,7 +180,7 @@ def notices_for(session: Session, actor: Actor, *, case_id: int | None = None,
 def answerable(session: Session, actor: Actor, notices: list[SupervisionNotice]) -> set[int]:
     """Which of ``notices`` are unanswered and the actor may answer (the policy's rule; the
     reply form is shown for them and ``service.reply_notice`` checks again)."""
-    return {n.id for n in notices if n.replied_at is None and can_reply(session, actor, n)}
+    return {n.id for n in notices if n.is_open and can_reply(session, actor, n)}
 
 
 def ledgers_under(session: Session, actor: Actor, node_path: str, *, limit: int = 50,
@@ -197,7 +197,7 @@ def map_counts(session: Session, node: Node, level: str, now: dt.datetime) -> di
     over the grids, rolled up along the paths."""
     depth = Level(level).depth
     rows = session.execute(
-        select(Case.grid_path, func.count(), func.sum(case((Case.due_at < now, 1), else_=0)))
+        select(Case.grid_path, func.count(), func.sum(case((overdue_clause(now), 1), else_=0)))
         .where(Case.city_id == node.city_id, Case.grid_path.startswith(node.path),
                Case.status.in_(OPEN))
         .group_by(Case.grid_path)).all()

@@ -18,6 +18,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from starlette.responses import HTMLResponse
 
 from huying import __version__
+from huying.cases import timing
 from huying.web import i18n
 
 WEB_DIR = Path(__file__).parent
@@ -66,8 +67,10 @@ def _make_env() -> Environment:
 
     from huying.config import get_settings
 
+    # "overdue" and "due soon" as the one time rule says (huying.cases.timing), never restated
     env.globals.update(static_url=static_url, lang_url=lang_url, version=__version__,
-                       tz=ZoneInfo(get_settings().timezone))
+                       tz=ZoneInfo(get_settings().timezone), is_overdue=timing.is_overdue,
+                       due_soon=timing.due_soon, milestone_overdue=timing.milestone_overdue)
     return env
 
 

@@ -10,8 +10,9 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 from sqlalchemy import func, select
 
-from huying.api.models import IdempotencyKey, Open311Request
+from huying.api.models import Open311Request
 from huying.cases.models import Case
+from huying.intake.models import IdempotencyKey
 from tests.api.conftest import Api, Served
 
 BODY = {"title": "重试测试", "description": "网络不好", "lon": 113.05, "lat": 23.05}

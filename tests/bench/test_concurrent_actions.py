@@ -20,11 +20,12 @@ from sqlalchemy.orm import Session
 from huying.cases import record
 from huying.cases import service as svc
 from huying.cases.models import Case, CaseEvent
-from huying.cases.policy import Actor, allowed_for
+from huying.cases.policy import allowed_for
 from huying.cases.workflow import Action, IllegalTransition
 from huying.db import make_engine
 from huying.errors import CaseError, StaleVersion
 from huying.geo import service as geo
+from huying.orgs.actor import Actor
 from tests.cases.conftest import T0, build_world
 
 PROCESSES = 4

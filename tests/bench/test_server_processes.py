@@ -19,9 +19,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from huying.api.models import IdempotencyKey
 from huying.cases.models import Case
 from huying.db import Base, make_engine
+from huying.intake.models import IdempotencyKey
 from tests.api.conftest import populate
 from tests.conftest import Databases
 

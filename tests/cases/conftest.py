@@ -11,20 +11,23 @@ management department), leader (city), admin (city).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from shapely.geometry import box
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from huying.cases import service as svc
-from huying.cases.policy import Actor
 from huying.cityconfig import categories
 from huying.geo import service as geo
 from huying.geo.models import Level, Node
-from huying.orgs.models import Department, Organisation, OrgKind, Role
+from huying.orgs import tokens
+from huying.orgs.actor import Actor
+from huying.orgs.models import Department, Organisation, OrgKind, Role, User
 from huying.orgs.service import create_user, hash_password
 
 #: A Monday morning in Dongguan (01:30 UTC = 09:30 CST), no holiday near.
@@ -130,3 +133,40 @@ def world(session: Session) -> World:
 def at() -> Callable[..., dt.datetime]:
     """``at(hours=3)``: T0 plus a duration."""
     return lambda **kw: T0 + dt.timedelta(**kw)
+
+
+def _reset_caches() -> None:
+    """Forget the settings, engines and map caches of this process (a test points them elsewhere)."""
+    from huying import config, db
+    from huying.geo import service as geo
+
+    config.get_settings.cache_clear()
+    db.get_engine.cache_clear()
+    db._factory.cache_clear()
+    geo.clear_index_cache()
+
+
+@pytest.fixture
+def api(fresh_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[TestClient, dict[str, dict[str, str]], World]]:
+    _reset_caches()
+    with Session(fresh_engine, expire_on_commit=False) as s:
+        world = build_world(s)
+        headers = {}
+        for name, actor in world.actors.items():
+            user = s.get(User, actor.user_id)
+            assert user is not None
+            _, token = tokens.create(s, user, "test", now=T0)
+            headers[name] = {"Authorization": f"Bearer {token}"}
+        s.commit()
+    monkeypatch.setenv("HUYING_DATABASE_URL", fresh_engine.url.render_as_string(hide_password=False))
+    _reset_caches()
+    from huying.app import create_app
+    from huying.http import clock as routes
+
+    app = create_app()
+    clock = {"now": T0}
+    app.dependency_overrides[routes.clock] = lambda: clock["now"]
+    with TestClient(app) as client:
+        client.clock = clock  # type: ignore[attr-defined]
+        yield client, headers, world
+    _reset_caches()

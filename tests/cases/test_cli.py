@@ -11,8 +11,7 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from huying.cli import app
-from tests.cases.conftest import build_world
-from tests.cases.test_http import _reset_caches
+from tests.cases.conftest import _reset_caches, build_world
 
 runner = CliRunner()
 

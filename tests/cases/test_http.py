@@ -3,52 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
-import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
-
-from huying.orgs import tokens
-from huying.orgs.models import User
-from tests.cases.conftest import T0, World, build_world
-
-
-def _reset_caches() -> None:
-    from huying import config, db
-    from huying.geo import service as geo
-
-    config.get_settings.cache_clear()
-    db.get_engine.cache_clear()
-    db._factory.cache_clear()
-    geo.clear_index_cache()
-
-
-@pytest.fixture
-def api(fresh_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[TestClient, dict[str, dict[str, str]], World]]:
-    _reset_caches()
-    with Session(fresh_engine, expire_on_commit=False) as s:
-        world = build_world(s)
-        headers = {}
-        for name, actor in world.actors.items():
-            user = s.get(User, actor.user_id)
-            assert user is not None
-            _, token = tokens.create(s, user, "test", now=T0)
-            headers[name] = {"Authorization": f"Bearer {token}"}
-        s.commit()
-    monkeypatch.setenv("HUYING_DATABASE_URL", fresh_engine.url.render_as_string(hide_password=False))
-    _reset_caches()
-    from huying.app import create_app
-    from huying.http import clock as routes
-
-    app = create_app()
-    clock = {"now": T0}
-    app.dependency_overrides[routes.clock] = lambda: clock["now"]
-    with TestClient(app) as client:
-        client.clock = clock  # type: ignore[attr-defined]
-        yield client, headers, world
-    _reset_caches()
 
 
 def _report(client: TestClient, h: dict[str, str], **kw: object) -> dict[str, object]:

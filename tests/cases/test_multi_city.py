@@ -6,10 +6,10 @@ import pytest
 from shapely.geometry import box
 
 from huying.cases import service as svc
-from huying.cases.policy import Actor
 from huying.errors import InvalidInput, NotVisible
 from huying.geo import service as geo
 from huying.geo.models import Level, Node
+from huying.orgs.actor import Actor
 from huying.orgs.models import Role
 from huying.orgs.service import create_user
 from tests.cases.conftest import _HASH, World

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Iterator
 
@@ -47,6 +48,13 @@ def test_a_demo_year_runs_through_the_service(demo_url: str) -> None:
             assert_folds(world, case)
             ev = record.evaluate(svc.events_of(s, case))
             assert ev.rework_count == case.rework_count
+        # the year leaves only its last days' messages to send; the rest expired, unsent
+        from huying.cases.models import OutboxMessage
+        from huying.demo.cases import DEMO_END
+
+        pending = s.scalars(select(OutboxMessage.created_at).where(OutboxMessage.status == "pending")).all()
+        assert counts["expired_messages"] > 0
+        assert all(at > DEMO_END - dt.timedelta(days=8) for at in pending)
     engine.dispose()
 
 

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from shapely.geometry import Polygon, shape
 from shapely.geometry.base import BaseGeometry
 
-from huying.demo.partition import GRID_SIZE, allocate, partition, partition_many, round_coverage
+from huying.apportion import allocate
+from huying.demo.partition import GRID_SIZE, partition, partition_many, round_coverage
 from tests.conftest import SHARED_DATA
 
 

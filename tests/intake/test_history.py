@@ -22,9 +22,8 @@ from huying.intake.history import import_history, parse_history_row, read_histor
 from huying.metrics import rollup
 from huying.metrics import service as metrics
 from huying.metrics.models import GridMonth
-from tests.cases.conftest import T0, World, build_world
+from tests.cases.conftest import T0, World, _reset_caches, build_world
 from tests.cases.test_fold import assert_folds
-from tests.cases.test_http import _reset_caches
 
 HEADER = "工单编号,标题,内容,经度,纬度,类别,渠道,上报时间,办结时间,承办单位,满意度,是否超期,办理结果\n"
 
@@ -206,7 +205,7 @@ def test_run_rolls_back_when_a_row_is_bad(db: tuple[Engine, World], tmp_path: Pa
                                         "2024-03-03T09:00:00+08:00,,,,"]) + "\n", encoding="utf-8")
 
     def city(s: Session):  # type: ignore[no-untyped-def]
-        from huying.cases.policy import Actor
+        from huying.orgs.actor import Actor
         from huying.orgs.service import get_user
 
         return Actor.of(s, get_user(s, "city"))

@@ -15,8 +15,7 @@ from typer.testing import CliRunner
 from huying.cases.models import Case
 from huying.cli import app
 from huying.intake.bulk import FileError, Mode, parse_row, read_table, run, savepoint_engine
-from tests.cases.conftest import T0, build_world
-from tests.cases.test_http import _reset_caches
+from tests.cases.conftest import T0, _reset_caches, build_world
 
 HEADER = "title,detail,lon,lat,category,priority,channel,reported_at\n"
 GOOD = [
@@ -98,7 +97,7 @@ def _count(engine: Engine) -> int:
 
 
 def _admin(s: Session):  # type: ignore[no-untyped-def]
-    from huying.cases.policy import Actor
+    from huying.orgs.actor import Actor
     from huying.orgs.service import get_user
 
     return Actor.of(s, get_user(s, "admin"))

@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from huying.cases import service as svc
 from huying.cases.models import Case
-from huying.cases.policy import Actor
 from huying.geo.models import Node
+from huying.orgs.actor import Actor
 from huying.orgs.models import User
 
 HTML = {"accept": "text/html,application/xhtml+xml"}

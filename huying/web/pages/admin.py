@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import func, select
 
-from huying.cases.policy import Actor, check_admin
+from huying.cases.policy import check_admin
 from huying.cityconfig import categories as cats
 from huying.cityconfig import holidays as cal
 from huying.cityconfig import sla, sla_rules
@@ -23,6 +23,7 @@ from huying.deps import SessionDep
 from huying.errors import NotVisible, SettingError
 from huying.geo import service as geo
 from huying.geo.models import Node
+from huying.orgs.actor import Actor
 from huying.orgs.models import Department, Organisation, OrgKind, Role, User
 from huying.orgs.service import AccountError, create_user
 from huying.triage import routing

@@ -17,12 +17,13 @@ from starlette.datastructures import FormData, UploadFile
 from huying.cases import commands, policy, present
 from huying.cases import service as svc
 from huying.cases.models import Attachment, Case, Ledger, Milestone, SupervisionNotice
-from huying.cases.policy import Actor, allowed_for, check_act
+from huying.cases.policy import allowed_for, check_act
 from huying.cases.workflow import Action
 from huying.config import get_settings
 from huying.deps import SessionDep
 from huying.errors import InvalidInput, NotVisible
 from huying.http.clock import Now
+from huying.orgs.actor import Actor
 from huying.orgs.models import Organisation, Role
 from huying.triage import duplicates
 from huying.web import queries
@@ -227,5 +228,5 @@ async def reply_notice(request: Request, notice_id: int, session: SessionDep, ac
         session.rollback()
         from huying.web.pages.work import notices_page
 
-        return notices_page(request, session, actor, errors={notice_id: errors_of(exc)}, status_code=422)
+        return notices_page(request, session, actor, t, errors={notice_id: errors_of(exc)}, status_code=422)
     return see_other(back)

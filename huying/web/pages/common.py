@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from fastapi import Request
 from starlette.responses import RedirectResponse
 
-from huying.db import utcnow
 from huying.errors import InvalidInput
-
-
-def now() -> dt.datetime:
-    return utcnow()
 
 
 def see_other(url: str) -> RedirectResponse:

@@ -9,14 +9,15 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import select
 
-from huying.cases.policy import Actor, check_node
+from huying.cases.policy import check_node
 from huying.deps import SessionDep
 from huying.geo import service as geo
 from huying.geo.models import Level, Node
+from huying.http.clock import Now
 from huying.metrics import rollup
+from huying.orgs.actor import Actor
 from huying.web import queries
 from huying.web.deps import PageActor
-from huying.web.pages.common import now
 from huying.web.pages.work import _node_in_scope
 from huying.web.templating import render
 
@@ -34,9 +35,8 @@ def _node(session: SessionDep, actor: Actor, code: str) -> Node:
 
 
 @router.get("/leader", response_class=HTMLResponse)
-def leader(request: Request, session: SessionDep, actor: PageActor, node: str = "") -> Response:
+def leader(request: Request, session: SessionDep, actor: PageActor, t: Now, node: str = "") -> Response:
     here = _node(session, actor, node)
-    t = now()
     data = queries.cached(session, "figures", here,
                           lambda: rollup.figures(session, here.city_id, here.code, now=t))
     return render(request, "leader.html", {
@@ -48,11 +48,11 @@ def leader(request: Request, session: SessionDep, actor: PageActor, node: str = 
 
 
 @router.get("/web/stats/map.json")
-def map_counts(session: SessionDep, actor: PageActor, node: str = "") -> Response:
+def map_counts(session: SessionDep, actor: PageActor, t: Now, node: str = "") -> Response:
     """Open and overdue cases now per node of the map's level under ``node``."""
     here = _node(session, actor, node)
     level = MAP_LEVEL[Level(here.level)]
-    counts = queries.map_counts(session, here, level.value, now())
+    counts = queries.map_counts(session, here, level.value, t)
     if here.level == Level.GRID:
         codes = [here.code]
     else:
@@ -63,9 +63,8 @@ def map_counts(session: SessionDep, actor: PageActor, node: str = "") -> Respons
 
 
 @router.get("/web/stats/trend.json")
-def trend(session: SessionDep, actor: PageActor, node: str = "") -> Response:
+def trend(session: SessionDep, actor: PageActor, t: Now, node: str = "") -> Response:
     here = _node(session, actor, node)
-    t = now()
     data = queries.cached(session, "trend", here, lambda: queries.trend(session, here, t))
     return JSONResponse({"node": here.code, **data},
                         headers={"Cache-Control": "private, no-cache"})

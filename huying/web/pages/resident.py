@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
@@ -11,25 +12,25 @@ from sqlalchemy import select
 from huying.cases import present
 from huying.cases import service as svc
 from huying.cases.models import Case
-from huying.cases.policy import Actor, can_see, public_point
+from huying.cases.policy import can_see, public_point
 from huying.cases.workflow import Status
 from huying.config import get_settings
 from huying.deps import SessionDep
 from huying.errors import InvalidInput, NotVisible
 from huying.geo import service as geo
+from huying.http.clock import Now
 from huying.intake import service as intake_svc
 from huying.intake.service import ReportIn, intake
-from huying.orgs.models import Role
+from huying.orgs.actor import Actor
 from huying.triage import hierarchy  # issue #20: level-2 suggestions
 from huying.web import queries
 from huying.web.deps import MaybeUser, PageActor
-from huying.web.pages.common import errors_of, now, parse_float, see_other
+from huying.web.pages.common import errors_of, parse_float, see_other
 from huying.web.templating import render
 
 router = APIRouter()
 
 #: The channel a report from the web comes in by, per role.
-CHANNEL = {Role.GRID_WORKER.value: "grid_patrol", Role.LEADER.value: "inspection_walk"}
 #: Public lists show this many reports per page, the public map this many points.
 PUBLIC_PAGE = 30
 PUBLIC_POINTS = 500
@@ -95,7 +96,7 @@ def report_suggest(
     })
 
 
-def _likely(session: SessionDep, actor: Actor, values: dict[str, Any]) -> list[dict[str, Any]]:
+def _likely(session: SessionDep, actor: Actor, values: dict[str, Any], t: dt.datetime) -> list[dict[str, Any]]:
     """The likely duplicates of the report being written (its form ``values``), as the
     panel shows them; none until it has a text and a place."""
     try:
@@ -104,7 +105,7 @@ def _likely(session: SessionDep, actor: Actor, values: dict[str, Any]) -> list[d
             return []
         found = intake_svc.similar(
             session, actor.city_id, lon=x, lat=y, title=values["title"], detail=values["description"],
-            category=_chosen(values["category"], values["suggested"]), now=now())
+            category=_chosen(values["category"], values["suggested"]), now=t)
     except InvalidInput:
         return []
     return present.public_candidates(session, [c for c in found if c.likely])
@@ -112,7 +113,7 @@ def _likely(session: SessionDep, actor: Actor, values: dict[str, Any]) -> list[d
 
 @router.post("/report/similar", response_class=HTMLResponse)
 def report_similar(
-    request: Request, session: SessionDep, actor: PageActor,
+    request: Request, session: SessionDep, actor: PageActor, t: Now,
     title: Annotated[str, Form()] = "", description: Annotated[str, Form()] = "",
     lon: Annotated[str, Form()] = "", lat: Annotated[str, Form()] = "",
     category: Annotated[str, Form()] = "", suggested: Annotated[str, Form()] = "",
@@ -124,12 +125,12 @@ def report_similar(
               "category": category, "suggested": suggested, "anonymous": bool(anonymous),
               "contact": contact}
     return render(request, "_similar.html", {
-        "candidates": _likely(session, actor, values), "values": values})
+        "candidates": _likely(session, actor, values, t), "values": values})
 
 
 @router.post("/report/join/{code}", response_class=HTMLResponse)
 def report_join(
-    request: Request, code: str, session: SessionDep, actor: PageActor,
+    request: Request, code: str, session: SessionDep, actor: PageActor, t: Now,
     title: Annotated[str, Form()] = "", description: Annotated[str, Form()] = "",
     lon: Annotated[str, Form()] = "", lat: Annotated[str, Form()] = "",
     address: Annotated[str, Form()] = "", category: Annotated[str, Form()] = "",
@@ -147,11 +148,11 @@ def report_join(
             raise InvalidInput("choose the place on the map", "location")
         case = intake_svc.join(session, actor, ReportIn(
             title=title, description=description, lon=x, lat=y, anonymous=bool(anonymous),
-            contact=contact or None), code, now=now())
+            contact=contact or None), code, now=t)
     except InvalidInput as exc:
         session.rollback()
         return _report_page(request, session, actor, values, errors_of(exc), status_code=422,
-                            candidates=_likely(session, actor, values))
+                            candidates=_likely(session, actor, values, t))
     if can_see(session, actor, case):
         return see_other(f"/cases/{case.code}?joined=1")
     return see_other(f"/public/cases/{case.code}?joined=1")
@@ -170,6 +171,7 @@ async def report(
     request: Request,
     session: SessionDep,
     actor: PageActor,
+    t: Now,
     title: Annotated[str, Form()] = "",
     description: Annotated[str, Form()] = "",
     lon: Annotated[str, Form()] = "",
@@ -191,7 +193,7 @@ async def report(
         case = intake(session, actor, ReportIn(
             title=title, description=description, lon=x, lat=y, address=address or None,
             category=_chosen(category, suggested), anonymous=bool(anonymous), uploads=uploads,
-        ), channel=CHANNEL.get(actor.role, "resident_web"), now=now()).case
+        ), now=t).case  # the channel: the reporter's role's own (huying.cases.channels)
     except InvalidInput as exc:
         session.rollback()
         return _report_page(request, session, actor, values, errors_of(exc), status_code=422)
@@ -201,8 +203,8 @@ async def report(
 
 
 @router.get("/my", response_class=HTMLResponse)
-def my_reports(request: Request, session: SessionDep, actor: PageActor) -> Response:
-    return render(request, "my.html", {"cases": queries.my_reports(session, actor), "now": now()})
+def my_reports(request: Request, session: SessionDep, actor: PageActor, t: Now) -> Response:
+    return render(request, "my.html", {"cases": queries.my_reports(session, actor), "now": t})
 
 
 # --------------------------------------------------------------------------- the public
@@ -213,12 +215,11 @@ def _public_cases(session: SessionDep, city_id: int) -> Any:
 
 
 @router.get("/public", response_class=HTMLResponse)
-def public(request: Request, session: SessionDep, user: MaybeUser, page: int = 1) -> Response:
+def public(request: Request, session: SessionDep, user: MaybeUser, t: Now, page: int = 1) -> Response:
     city = geo.get_city(session)
     page = max(1, min(page, 1000))
     rows = list(session.scalars(_public_cases(session, city.id).order_by(Case.id.desc())
                                 .limit(PUBLIC_PAGE + 1).offset((page - 1) * PUBLIC_PAGE)))
-    t = now()
     items = [present.public_case_dict(session, c, t) for c in rows[:PUBLIC_PAGE]]
     return render(request, "public.html", {"items": items, "page": page,
                                            "more": len(rows) > PUBLIC_PAGE})
@@ -241,13 +242,13 @@ def public_points(session: SessionDep) -> Response:
 
 
 @router.get("/public/cases/{code}", response_class=HTMLResponse)
-def public_case(request: Request, code: str, session: SessionDep, user: MaybeUser,
+def public_case(request: Request, code: str, session: SessionDep, user: MaybeUser, t: Now,
                 reported: int = 0, joined: int = 0) -> Response:
     city = geo.get_city(session)
     case = session.scalar(_public_cases(session, city.id).where(Case.code == code))
     if case is None:
         raise NotVisible(f"no case {code}")
     return render(request, "public_case.html", {
-        "case": present.public_case_dict(session, case, now(), events=True), "reported": reported,
+        "case": present.public_case_dict(session, case, t, events=True), "reported": reported,
         "joined": joined,
     })

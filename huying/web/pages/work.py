@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
@@ -10,16 +11,17 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
 from huying.cases.models import Case
-from huying.cases.policy import Actor, covers_node
+from huying.cases.policy import covers_node
 from huying.cases.workflow import Status
 from huying.deps import SessionDep
 from huying.geo import service as geo
 from huying.geo.models import Node
 from huying.http.clock import Now
+from huying.orgs.actor import Actor
 from huying.orgs.models import Organisation, Role
 from huying.web import queries
 from huying.web.deps import PageActor
-from huying.web.pages.common import is_htmx, now
+from huying.web.pages.common import is_htmx
 from huying.web.templating import render
 
 router = APIRouter()
@@ -35,7 +37,7 @@ def _forbid_residents(actor: Actor) -> None:
 
 
 @router.get("/work", response_class=HTMLResponse)
-def workbench(request: Request, session: SessionDep, actor: PageActor, tab: str = "",
+def workbench(request: Request, session: SessionDep, actor: PageActor, t: Now, tab: str = "",
               q: str = "", status: str = "", page: int = 1) -> Response:
     _forbid_residents(actor)
     tabs = queries.tabs_for(actor)
@@ -44,13 +46,11 @@ def workbench(request: Request, session: SessionDep, actor: PageActor, tab: str 
     if status not in STATUSES:
         status = ""
     page = max(1, min(page, 10_000))
-    t = now()
     rows, total = queries.queue(session, actor, tab, t, search=q[:100], status=status,
                                 limit=PAGE, offset=(page - 1) * PAGE)
     ctx: dict[str, Any] = {
         "tab": tab, "tabs": tabs, "q": q[:100], "status": status, "statuses": STATUSES,
         "rows": rows, "total": total, "page": page, "pages": max(1, -(-total // PAGE)), "now": t,
-        "soon": t + queries.SOON,
     }
     if is_htmx(request) and request.headers.get("hx-target") == "queue":
         return render(request, "_queue.html", ctx)
@@ -58,7 +58,7 @@ def workbench(request: Request, session: SessionDep, actor: PageActor, tab: str 
     return render(request, "work.html", ctx)
 
 
-def notices_page(request: Request, session: SessionDep, actor: Actor, *,
+def notices_page(request: Request, session: SessionDep, actor: Actor, t: dt.datetime, *,
                  errors: dict[int, dict[str, str]] | None = None, status_code: int = 200) -> HTMLResponse:
     notices = queries.notices_for(session, actor)
     ids = {n.unit_id for n in notices} | {n.case_id for n in notices if n.case_id}
@@ -70,14 +70,14 @@ def notices_page(request: Request, session: SessionDep, actor: Actor, *,
     return render(request, "notices.html", {
         "notices": [(n, units.get(n.unit_id, ""), codes.get(n.case_id or 0), n.id in answerable)
                     for n in notices],
-        "errors": errors or {}, "now": now(),
+        "errors": errors or {}, "now": t,
     }, status_code=status_code)
 
 
 @router.get("/notices", response_class=HTMLResponse)
-def notices(request: Request, session: SessionDep, actor: PageActor) -> Response:
+def notices(request: Request, session: SessionDep, actor: PageActor, t: Now) -> Response:
     _forbid_residents(actor)
-    return notices_page(request, session, actor)
+    return notices_page(request, session, actor, t)
 
 
 @router.get("/ledger", response_class=HTMLResponse)

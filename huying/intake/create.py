@@ -11,8 +11,6 @@ unique constraint and the loser, rolled back, returns the winner's case.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -21,13 +19,11 @@ from sqlalchemy import event, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from huying.api.models import IdempotencyKey
 from huying.cases import service as svc
 from huying.cases.models import Case
-from huying.cases.policy import Actor
 from huying.errors import InvalidInput, NotVisible
-
-KEY_MAX = 200
+from huying.intake.models import IdempotencyKey
+from huying.orgs.actor import Actor
 
 
 def report(session: Session, actor: Actor, *, now: dt.datetime, channel: str, **fields: Any) -> Case:
@@ -35,21 +31,6 @@ def report(session: Session, actor: Actor, *, now: dt.datetime, channel: str, **
     from huying.intake.service import ReportIn, intake
 
     return intake(session, actor, ReportIn(**fields), channel=channel, now=now).case
-
-
-def fingerprint(*parts: Any) -> str:
-    """A stable digest of a request's meaningful content."""
-    raw = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
-def check_key(key: str | None) -> str | None:
-    if key is None:
-        return None
-    key = key.strip()
-    if not key or len(key) > KEY_MAX or not key.isprintable():
-        raise InvalidInput(f"must be 1 to {KEY_MAX} printable characters", "Idempotency-Key")
-    return key
 
 
 @contextmanager

@@ -1,0 +1,118 @@
+"""The floor of P1: an endpoint that parses the same request as ``POST /api/v1/cases`` and
+writes the same rows as intake does for it — the case, its report event, the reporter's
+outbox message, the idempotency key and the two rollup rows (the grid's month and day) —
+with plain statements in one transaction, and nothing else: no classifier, no duplicate
+look-up, no routing, no policy, no locate (the grid is the one the bench reports in). What
+intake costs above this is what its rules cost; the floor is what its writes cost.
+
+    HUYING_DATABASE_URL=... FLOOR_GRID=441900121001001 uvicorn bench._floor_app:app --workers 2
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from typing import Any
+
+from fastapi import FastAPI, Header, Response
+from pydantic import BaseModel
+from sqlalchemy import Table, insert, select, text, update
+from sqlalchemy.engine import Engine
+
+from huying.cases.models import Case, CaseCounter, CaseEvent, OutboxMessage, h3_cell_of
+from huying.db import make_engine
+from huying.geo.models import City, Node
+from huying.intake.models import IdempotencyKey
+from huying.orgs.models import ApiToken
+
+app = FastAPI()
+_state: dict[str, Any] = {}
+CASES: Table = Case.__table__  # type: ignore[assignment]
+EVENTS: Table = CaseEvent.__table__  # type: ignore[assignment]
+OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]
+KEYS: Table = IdempotencyKey.__table__  # type: ignore[assignment]
+COUNTERS: Table = CaseCounter.__table__  # type: ignore[assignment]
+UPSERT = text(
+    "INSERT INTO metrics_grid_month (city_id, grid_path, month, day, received, closed, fixed_on_spot, "
+    "on_time, reworked, satisfied, dissatisfied, escalations, close_seconds) "
+    "VALUES (:c, :g, :m, :d, 1, 0, 0, 0, 0, 0, 0, 0, 0) "
+    "ON CONFLICT (city_id, grid_path, month, day) DO UPDATE SET received = metrics_grid_month.received + 1")
+
+
+class Report(BaseModel):
+    title: str
+    description: str = ""
+    lon: float | None = None
+    lat: float | None = None
+    channel: str | None = None
+
+
+def _engine() -> Engine:
+    eng = _state.get("engine")
+    if eng is None:
+        eng = _state["engine"] = make_engine(os.environ["HUYING_DATABASE_URL"])
+        with eng.connect() as c:
+            city = c.execute(select(City.id, City.code)).first()
+            assert city is not None
+            grid = c.execute(select(Node.id, Node.path).where(Node.code == os.environ["FLOOR_GRID"])).first()
+            assert grid is not None
+            token = c.execute(select(ApiToken.user_id)).first()
+        _state.update(city=city, grid=grid, user_id=token[0] if token else None)
+    return eng
+
+
+@app.get("/healthz")
+def healthz() -> dict[str, str]:
+    _engine()
+    return {"status": "ok"}
+
+
+@app.post("/api/v1/cases", status_code=201)
+def report(body: Report, response: Response, authorization: str = Header(""),
+           idempotency_key: str | None = Header(None)) -> dict[str, object]:
+    eng = _engine()
+    (city_id, city_code), (grid_id, grid_path) = _state["city"], _state["grid"]
+    now = dt.datetime.now(dt.UTC)
+    with eng.begin() as c:
+        seq = c.execute(update(COUNTERS).where(COUNTERS.c.city_id == city_id, COUNTERS.c.year == now.year)
+                        .values(last=COUNTERS.c.last + 1).returning(COUNTERS.c.last)).scalar()
+        if seq is None:
+            c.execute(insert(COUNTERS).values(city_id=city_id, year=now.year, last=1))
+            seq = 1
+        code = f"{city_code}-{now.year}-{seq:06d}"
+        row = {"city_id": city_id, "code": code, "title": body.title, "description": body.description,
+               "category_id": None, "priority": "normal", "channel": body.channel or "resident_web",
+               "lon": body.lon, "lat": body.lat, "h3_cell": h3_cell_of(body.lon, body.lat), "address": None,
+               "grid_id": grid_id, "grid_path": grid_path, "reporter_kind": "resident",
+               "reporter_id": _state["user_id"], "reporter_contact": None, "unit_id": None, "unit_path": None,
+               "handling_level": "community", "status": "new", "due_at": now + dt.timedelta(days=1),
+               "sweep_at": now + dt.timedelta(hours=20), "warned": False, "overdue_periods": 0,
+               "ever_overdue": False, "rework_count": 0, "escalations": 0, "extension_days": None,
+               "resolution": None, "reject_reason": None, "satisfaction": None, "duplicate_of_id": None,
+               "version": 1, "created_at": now, "updated_at": now, "closed_at": None}
+        case_id = c.execute(insert(CASES).values(row).returning(CASES.c.id)).scalar_one()
+        payload = json.dumps({"set": {k: (v.isoformat() if isinstance(v, dt.datetime) else v)
+                                      for k, v in row.items() if k != "city_id"}}, ensure_ascii=False)
+        event_id = c.execute(insert(EVENTS).values(
+            city_id=city_id, case_id=case_id, seq=1, at=now, actor_id=_state["user_id"], actor_role="resident",
+            action="report", from_status=None, to_status="new", note=None, payload=payload,
+        ).returning(EVENTS.c.id)).scalar_one()
+        subject = f"您反映的问题已受理，编号 {code}"
+        c.execute(insert(OUTBOX).values(
+            city_id=city_id, event_id=event_id, idempotency_key=f"ev{event_id}:user:{_state['user_id']}",
+            recipient_kind="user", recipient=str(_state["user_id"]), subject=subject, body=subject,
+            status="pending", attempts=0, available_at=now, created_at=now,
+            expires_at=now + dt.timedelta(days=7)))
+        if idempotency_key:
+            c.execute(insert(KEYS).values(city_id=city_id, user_id=_state["user_id"], key=idempotency_key,
+                                          scope="cases", fingerprint="floor", case_id=case_id, created_at=now))
+        month = now.year * 100 + now.month
+        c.execute(UPSERT, [{"c": city_id, "g": grid_path, "m": month, "d": 0},
+                           {"c": city_id, "g": grid_path, "m": month, "d": now.day}])
+    response.headers["Location"] = f"/api/v1/cases/{code}"
+    return {"code": code, "title": body.title, "status": "new"}
+
+
+if __name__ == "__main__":  # a helper, not a benchmark
+    raise SystemExit(0)
