@@ -46,9 +46,9 @@ def move_out(
     now: str = typer.Option(None, help="ISO date-time of the move (default: now)."),
 ) -> None:
     """Record that a household moved out of the register (kept in its history)."""
-    from huying.orgs.actor import actor_for
     from huying.contact import service
     from huying.contact.models import Household
+    from huying.orgs.actor import actor_for
 
     at = parse_now(now)
     with session_scope() as session, clean_errors():
