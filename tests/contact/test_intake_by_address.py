@@ -17,8 +17,7 @@ from huying.cityconfig import config_cache
 from huying.errors import InvalidInput
 from huying.intake.bulk import Mode, run, savepoint_engine
 from huying.intake.service import intake
-from tests.cases.conftest import T0, World, build_world
-from tests.cases.test_http import _reset_caches
+from tests.cases.conftest import T0, World, _reset_caches, build_world
 from tests.contact.conftest import ADDRESSES, load
 
 

@@ -18,8 +18,7 @@ from huying.db import import_all_models
 from huying.intake.rows import Mode
 from huying.orgs import tokens
 from huying.orgs.models import User
-from tests.cases.conftest import T0, build_world
-from tests.cases.test_http import _reset_caches
+from tests.cases.conftest import T0, _reset_caches, build_world
 from tests.contact.conftest import ADDRESSES, load
 
 NUMBER = "441900198505055671"

@@ -22,8 +22,7 @@ from huying.errors import InvalidInput, NotPermitted
 from huying.intake.rows import Mode
 from huying.orgs.models import Person
 from huying.orgs.service import get_user
-from tests.cases.conftest import World, build_world
-from tests.cases.test_http import _reset_caches
+from tests.cases.conftest import World, _reset_caches, build_world
 from tests.contact.conftest import ADDRESSES, load
 
 ID_1 = "441900198505055671"  # a well-formed number (its check character is right)
