@@ -26,6 +26,7 @@ _ROUTERS = [
     ("huying.cases.routes", "router"),
     ("huying.api.routes", "router"),
     ("huying.intake.routes", "router"),
+    ("huying.contact.routes", "router"),
     ("huying.api.open311", "router"),
 ]
 

@@ -88,6 +88,7 @@ _GROUPS = [
     ("huying.cases.sla_cli", "sla", "SLA sweeps and the holiday calendar."),
     ("huying.triage.cli", "triage", "Classification models: train, eval."),
     ("huying.intake.cli", "import", "Bulk import."),
+    ("huying.contact.cli", "register", "The register: address → grid, households' moves."),
 ]
 
 for _module, _name, _help in _GROUPS:

@@ -19,6 +19,10 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
     #: Secret for session cookies and CSRF tokens. Set it in production.
     secret_key: str = "dev-secret-change-me"
+    #: Key of the HMAC-SHA256 under which identity numbers are stored (the register, issue
+    #: #16). No default: with none set, identity numbers are refused, not hashed under a
+    #: constant anyone could know. The demo generates no identity numbers.
+    id_hash_key: str = ""
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1

@@ -44,6 +44,7 @@ from huying.cases.present import PUBLIC_ACTIONS
 from huying.cases.workflow import FINAL, Status
 from huying.cityconfig.models import Category
 from huying.cityconfig.sla import Priority
+from huying.contact import service as register
 from huying.deps import SessionDep
 from huying.errors import CaseError, InvalidInput, NotPermitted, NotVisible
 from huying.geo import service as geo
@@ -533,8 +534,9 @@ def _point(value: str, field: str) -> float:
 def place(session: Session, city_id: int, *, address_string: str | None,
           address_id: str | None) -> tuple[float, float] | None:
     """A point for a request without coordinates: the node named by ``address_id`` (a node
-    code), else the most specific node whose name occurs in ``address_string``; its
-    representative point (always inside it). None when nothing matches."""
+    code), else the point of the registered address ``address_string`` is (the address
+    register), else the most specific node whose name occurs in it: its representative point
+    (always inside it). None when nothing matches."""
     node = None
     if address_id and address_id.strip():
         node = session.scalar(select(Node).where(Node.city_id == city_id, Node.code == address_id.strip()))
@@ -542,6 +544,12 @@ def place(session: Session, city_id: int, *, address_string: str | None,
             raise Open311Error(404, f"address_id {address_id!r} was not found")
     elif address_string and address_string.strip():
         text = address_string.strip()
+        try:  # the address register first (issue #16); an ambiguous address is refused
+            placed = register.place_if_registered(session, city_id, text)
+        except InvalidInput as exc:
+            raise Open311Error(400, f"address_string: {str(exc).removeprefix('address: ')}") from None
+        if placed is not None:
+            return placed.spot.lon, placed.spot.lat
         candidates: Iterable[Node] = session.scalars(select(Node).where(
             Node.city_id == city_id, Node.level != Level.CITY.value, Node.centroid_lon.is_not(None)))
         found = [n for n in candidates if (n.name_zh and n.name_zh in text) or

@@ -1,8 +1,13 @@
-"""Households (the unit of contact work)."""
+"""The register of issue #16 (一标三实: standard addresses, and the households, people and
+units at them), and the households' moves. Demo rows are synthetic.
+
+People are the one ``people`` table of :mod:`huying.orgs.models` (with ``id_masked`` and
+``id_hash`` for the identity number, never the number itself)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import enum
 
 from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -10,8 +15,56 @@ from sqlalchemy.orm import Mapped, mapped_column
 from huying.db import Base, CityScoped, UTCDateTime, utcnow
 
 
+class AddressKind(enum.StrEnum):
+    BUILDING = "building"
+    ROOM = "room"
+
+
+class Need(enum.StrEnum):
+    """What a household needs from those in contact with it."""
+
+    ELDER_ALONE = "elder_alone"  # 独居老人
+    DISABILITY = "disability"  # 残疾
+    LOW_INCOME = "low_income"  # 低保 / 低收入
+    LEFT_BEHIND_CHILDREN = "left_behind_children"  # 留守儿童
+
+
+class MoveKind(enum.StrEnum):
+    MOVED_IN = "moved_in"  # into the city, from elsewhere (``from_text``)
+    MOVED = "moved"  # from one registered address to another
+    MOVED_OUT = "moved_out"  # out of the register (``to_text`` where to, when known)
+
+
+class Address(CityScoped, Base):
+    """A standard address (标准地址): a building with a point, or a room of one."""
+
+    __tablename__ = "addresses"
+    __table_args__ = (UniqueConstraint("city_id", "text"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The standard text, as registered (e.g. 虎门镇人民路12号3栋201室).
+    text: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(10), default=AddressKind.BUILDING.value)
+    #: The building of a room.
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("addresses.id", ondelete="CASCADE"), index=True)
+    grid_id: Mapped[int] = mapped_column(ForeignKey("geo_nodes.id", ondelete="CASCADE"), index=True)
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    # the parsed parts (huying.contact.address.parse), for queries and exports
+    town: Mapped[str | None] = mapped_column(String(20))
+    community: Mapped[str | None] = mapped_column(String(30))
+    road: Mapped[str | None] = mapped_column(String(30))
+    number: Mapped[str | None] = mapped_column(String(20))
+    estate: Mapped[str | None] = mapped_column(String(40))
+    building: Mapped[str | None] = mapped_column(String(10))
+    unit: Mapped[str | None] = mapped_column(String(10))
+    room: Mapped[str | None] = mapped_column(String(10))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Household(CityScoped, Base):
-    """A household (户) living in a grid; local or migrant. Demo households are synthetic."""
+    """A household (户) living in a grid, at a registered address when it has one; local or
+    migrant; its needs (``Need`` values joined by ``,``). Demo households are synthetic."""
 
     __tablename__ = "households"
     __table_args__ = (UniqueConstraint("city_id", "code"),)
@@ -20,8 +73,47 @@ class Household(CityScoped, Base):
     code: Mapped[str] = mapped_column(String(30))
     grid_id: Mapped[int] = mapped_column(ForeignKey("geo_nodes.id", ondelete="CASCADE"), index=True)
     address: Mapped[str] = mapped_column(String(200))
+    address_id: Mapped[int | None] = mapped_column(ForeignKey("addresses.id", ondelete="SET NULL"), index=True)
     size: Mapped[int] = mapped_column(Integer, default=1)
     is_migrant: Mapped[bool] = mapped_column(Boolean, default=False)
+    needs: Mapped[str] = mapped_column(String(120), default="")
     lon: Mapped[float | None] = mapped_column(Float)
     lat: Mapped[float | None] = mapped_column(Float)
+    #: Set when the household moved out of the register (its moves: ``household_moves``).
+    moved_out_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Unit(CityScoped, Base):
+    """An enterprise or other organisation (单位) at a registered address."""
+
+    __tablename__ = "units"
+    __table_args__ = (UniqueConstraint("city_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Its code: the unified social credit code (统一社会信用代码) or the register's own.
+    code: Mapped[str] = mapped_column(String(30))
+    name: Mapped[str] = mapped_column(String(120))
+    #: enterprise, shop, school, organisation ... (free, from the source register)
+    kind: Mapped[str] = mapped_column(String(30), default="enterprise")
+    address_id: Mapped[int] = mapped_column(ForeignKey("addresses.id", ondelete="CASCADE"), index=True)
+    grid_id: Mapped[int] = mapped_column(ForeignKey("geo_nodes.id", ondelete="CASCADE"), index=True)
+    employees: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class HouseholdMove(CityScoped, Base):
+    """One move of a household (append-only): moved in (from where), moved, moved out."""
+
+    __tablename__ = "household_moves"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    from_address_id: Mapped[int | None] = mapped_column(ForeignKey("addresses.id", ondelete="SET NULL"))
+    to_address_id: Mapped[int | None] = mapped_column(ForeignKey("addresses.id", ondelete="SET NULL"))
+    #: Where from (moved in) or where to (moved out), as told: 湖南省衡阳市 ...
+    place: Mapped[str | None] = mapped_column(String(200))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

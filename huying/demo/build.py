@@ -37,7 +37,8 @@ from sqlalchemy.sql.schema import Table
 
 from huying.apportion import allocate
 from huying.cityconfig import holidays
-from huying.contact.models import Household
+from huying.contact.address import parse
+from huying.contact.models import Address, AddressKind, Household
 from huying.db import Base, import_all_models
 from huying.demo.partition import dissolve, partition_many, round_coverage, sample_points
 from huying.geo.models import City, Level, Node
@@ -735,6 +736,32 @@ def _phone(rng: np.random.Generator, n: int) -> list[str]:
     return [f"{p}****{x:04d}" for p, x in zip(pre, last, strict=True)]
 
 
+#: Households a building of the demo (each in a room of it, at the building's point).
+HOUSEHOLDS_PER_BUILDING = 4
+#: The demo's road names: the grids of a community each get their own road.
+DEMO_ROADS = ("人民路", "建设路", "工业路", "新华路", "兴业路", "东风路", "解放路", "育才路", "环城路", "振兴路")
+
+
+def _demo_road(plan: MapPlan, grid_code: str) -> str:
+    """The standard address of a demo grid's road: town, community, road (unique per grid)."""
+    community = plan.nodes[grid_code][1]
+    assert community is not None
+    town = plan.nodes[community][1]
+    assert town is not None
+    g = plan.grids_of[community].index(grid_code)
+    road = DEMO_ROADS[g % len(DEMO_ROADS)] if g < len(DEMO_ROADS) else f"第{g + 1}路"
+    return f"{plan.nodes[town][2]}{plan.nodes[community][2]}{road}"
+
+
+def _demo_address(city_id: int, text: str, grid_id: int, lon: float, lat: float,
+                  room: bool = False) -> dict[str, Any]:
+    p = parse(text)
+    return {"city_id": city_id, "text": text, "kind": AddressKind.ROOM.value if room else AddressKind.BUILDING.value,
+            "parent_id": None, "grid_id": grid_id, "lon": lon, "lat": lat, "created_at": BUILD_DATE,
+            **{name: getattr(p, name) for name in ("town", "community", "road", "number", "estate", "building",
+                                                   "unit", "room")}}
+
+
 def _write_population(
     session: Session,
     city_id: int,
@@ -755,32 +782,56 @@ def _write_population(
     households: list[dict[str, Any]] = []
     hh_grid: list[str] = []
     population: dict[str, int] = {}
+    buildings: list[dict[str, Any]] = []
+    rooms: list[dict[str, Any]] = []
+    room_building: list[str] = []
     with progress.step("households: place them in the grids", len(grid_codes)):
         for gc, k in zip(grid_codes, n_households, strict=True):
             geom = plan.nodes[gc][4]
             pts = np.round(sample_points(geom, int(k), rng), 6)
             hh_sizes = 1 + np.minimum(rng.poisson(sizes.extra_people_per_household, int(k)), 7)
             migrant = rng.random(int(k)) < sizes.migrant_rate
-            roads = rng.integers(1, 10, int(k))
-            numbers = rng.integers(1, 200, int(k))
+            # drawn as before, so that the draws after them (people, enterprises) are unchanged
+            rng.integers(1, 10, int(k))
+            rng.integers(1, 200, int(k))
+            road = _demo_road(plan, gc)
             for i in range(int(k)):
                 n = len(households) + 1
+                # HOUSEHOLDS_PER_BUILDING households a building (the point of its first), one a room
+                b = i // HOUSEHOLDS_PER_BUILDING
+                lon, lat = float(pts[b * HOUSEHOLDS_PER_BUILDING, 0]), float(pts[b * HOUSEHOLDS_PER_BUILDING, 1])
+                building = f"{road}{2 * b + 1}号"
+                if i % HOUSEHOLDS_PER_BUILDING == 0:
+                    buildings.append(_demo_address(city_id, building, node_ids[gc], lon, lat))
+                room = f"{building}{101 + i % HOUSEHOLDS_PER_BUILDING}室"
+                rooms.append(_demo_address(city_id, room, node_ids[gc], lon, lat, room=True))
+                room_building.append(building)
                 households.append(
                     {
                         "city_id": city_id,
                         "code": f"H{n:07d}",
                         "grid_id": node_ids[gc],
-                        "address": f"{plan.nodes[gc][2]}{'一二三四五六七八九'[roads[i] - 1]}路{numbers[i]}号",
+                        "address": room,
                         "size": int(hh_sizes[i]),
                         "is_migrant": bool(migrant[i]),
-                        "lon": float(pts[i, 0]),
-                        "lat": float(pts[i, 1]),
+                        "needs": "",
+                        "lon": lon,
+                        "lat": lat,
                         "created_at": BUILD_DATE,
                     }
                 )
                 hh_grid.append(gc)
             population[gc] = int(hh_sizes.sum())
             progress.advance()
+    with progress.step("addresses: write", len(buildings) + len(rooms)):
+        b_ids = dict(zip((b["text"] for b in buildings), _insert(session, Address, buildings, key="text"),
+                         strict=True))
+        for r, btext in zip(rooms, room_building, strict=True):
+            r["parent_id"] = b_ids[btext]
+        r_ids = _insert(session, Address, rooms, key="text")
+        progress.advance(len(buildings) + len(rooms))
+    for hh, aid in zip(households, r_ids, strict=True):
+        hh["address_id"] = aid
     with progress.step("households: write", len(households)):
         hh_ids = _insert(session, Household, households, progress=progress)
 
@@ -1002,7 +1053,7 @@ def build(
 def count_rows(session: Session, city_id: int) -> dict[str, int]:
     """Rows per table that belong to the city (tables the demo fills)."""
     out: dict[str, int] = {}
-    for model in (Node, Organisation, Person, Household, User):
+    for model in (Node, Organisation, Person, Household, Address, User):
         out[model.__tablename__] = int(
             session.scalar(select(func.count()).select_from(model).where(model.city_id == city_id))
             or 0
@@ -1088,6 +1139,17 @@ def export_rows(session: Session, code: str = CITY_CODE) -> Iterator[tuple[str, 
         row[5] = org_code.get(row[5]) if row[5] else None
         row[-1] = _ts(row[-1])
         yield "organisations", row
+    a = Address
+    addr_text = dict(session.execute(select(a.id, a.text).where(a.city_id == cid)).all())
+    # sorted here, not by the database: PostgreSQL's collation of Chinese text is not SQLite's
+    for ar in sorted(session.execute(
+        select(a.text, a.kind, a.parent_id, a.grid_id, a.lon, a.lat, a.created_at).where(a.city_id == cid)
+    ).all(), key=lambda r: r[0]):
+        row = list(ar)
+        row[2] = addr_text.get(row[2]) if row[2] else None
+        row[3] = node_code[row[3]]
+        row[-1] = _ts(row[-1])
+        yield "addresses", row
     h = Household
     for hr in session.execute(
         select(h.code, h.grid_id, h.address, h.size, h.is_migrant, h.lon, h.lat, h.created_at)

@@ -9,11 +9,8 @@ back, and in ``skip-bad`` mode only the bad rows are left out. Columns: docs/imp
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import enum
-import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,47 +24,24 @@ from huying.cases import service as svc
 from huying.cases.service import Channel
 from huying.cases.workflow import IllegalTransition
 from huying.cityconfig.sla import Priority
-from huying.errors import CaseError, InvalidInput
+from huying.errors import CaseError
+from huying.intake.rows import (
+    ALIASES,
+    COLUMNS,
+    REQUIRED,
+    Columns,
+    FileError,
+    Mode,
+    Outcome,
+    Problem,
+    problem_of,
+    read_table,
+)
 from huying.intake.service import ReportIn, intake
 from huying.orgs.actor import Actor
 
-COLUMNS = ("title", "detail", "lon", "lat", "address", "category", "priority", "channel",
-           "anonymous", "contact", "reported_at")
-REQUIRED = ("title",)
-#: Accepted header aliases (Chinese headers of a typical ledger export).
-ALIASES = {"标题": "title", "主题": "title", "subject": "title", "内容": "detail", "详情": "detail",
-           "description": "detail", "经度": "lon", "纬度": "lat", "地址": "address", "类别": "category",
-           "分类": "category", "优先级": "priority", "渠道": "channel", "匿名": "anonymous",
-           "联系方式": "contact", "上报时间": "reported_at", "time": "reported_at"}
-
-
-class Mode(enum.StrEnum):
-    ALL_OR_NOTHING = "all-or-nothing"
-    SKIP_BAD = "skip-bad"
-
-
-class FileError(ValueError):
-    """The file as a whole cannot be read (format, header)."""
-
-
-@dataclass(frozen=True)
-class Problem:
-    line: int
-    field: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}: {self.field}: {self.reason}"
-
-
-def problem_of(line: int, exc: Exception) -> Problem:
-    """A refusal of the service as the problem of a line (its field, the reason without it)."""
-    fld = exc.field if isinstance(exc, InvalidInput) and exc.field else "row"
-    msg = str(exc)
-    if msg.startswith(f"{fld}: "):
-        msg = msg[len(fld) + 2:]
-    return Problem(line, fld, msg)
-
+__all__ = ["ALIASES", "COLUMNS", "REQUIRED", "Columns", "FileError", "ImportReport", "Mode", "Outcome",
+           "Problem", "Row", "import_rows", "parse_row", "problem_of", "read_table", "run", "savepoint_engine"]
 
 @dataclass
 class Row:
@@ -78,30 +52,6 @@ class Row:
 
 
 @dataclass
-class Outcome:
-    """What an import did (both importers): rows read, imported, stored or not, problems."""
-
-    rows: int = 0
-    imported: int = 0
-    stored: bool = False
-    mode: str = Mode.ALL_OR_NOTHING.value
-    problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def bad_lines(self) -> list[int]:
-        return sorted({p.line for p in self.problems})
-
-    def details(self) -> dict[str, Any]:
-        """The importer's own figures in the summary."""
-        return {}
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"rows": self.rows, "imported": self.imported, "stored": self.stored,
-                "mode": self.mode, "bad_rows": len(self.bad_lines), **self.details(),
-                "problems": [{"line": p.line, "field": p.field, "reason": p.reason} for p in self.problems]}
-
-
-@dataclass
 class ImportReport(Outcome):
     codes: list[str] = field(default_factory=list)
     needs_review: int = 0
@@ -109,87 +59,6 @@ class ImportReport(Outcome):
 
     def details(self) -> dict[str, Any]:
         return {"needs_review": self.needs_review, "with_duplicate_candidates": self.with_duplicates}
-
-
-# --------------------------------------------------------------------------- reading
-
-
-def read_table(path: Path, *, columns: tuple[str, ...] = COLUMNS, aliases: dict[str, str] | None = None,
-               required: tuple[str, ...] = REQUIRED) -> Iterator[tuple[int, dict[str, str]]]:
-    """(line number, {column: text}) of each data row of a CSV (UTF-8, BOM allowed) or XLSX
-    file (first sheet; needs openpyxl). The header is line 1; ``columns`` are the names
-    understood (besides ``ALIASES`` and ``aliases``), ``required`` those that must be there."""
-    names = Columns(columns, {**ALIASES, **(aliases or {})}, required)
-    suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        yield from _read_xlsx(path, names)
-        return
-    if suffix not in (".csv", ".txt", ""):
-        raise FileError(f"{path}: use a .csv (UTF-8) or .xlsx file")
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise FileError(f"{path}: not UTF-8 text (byte {exc.start}); save the file as CSV UTF-8") from None
-    except OSError as exc:
-        raise FileError(f"{path}: {exc.strerror or exc}") from None
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, None)
-    cols = _header(header or [], path, names)
-    for values in reader:
-        line = reader.line_num
-        if not any(v.strip() for v in values):
-            continue
-        row = {c: (values[i] if i < len(values) else "") for i, c in enumerate(cols) if c}
-        if len(values) > len(cols):
-            row["__extra__"] = str(len(values) - len(cols))
-        yield line, row
-
-
-def _read_xlsx(path: Path, names: Columns) -> Iterator[tuple[int, dict[str, str]]]:
-    try:
-        import openpyxl  # type: ignore[import-untyped]
-    except ModuleNotFoundError:
-        raise FileError(f"{path}: reading XLSX needs openpyxl, which is not installed; "
-                        "save the sheet as CSV (UTF-8) and import that") from None
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - any parse failure of the workbook
-        raise FileError(f"{path}: not a readable XLSX file ({exc.__class__.__name__})") from None
-    ws = wb.worksheets[0]
-    rows = ws.iter_rows(values_only=True)
-    header = next(rows, None)
-    cols = _header(["" if v is None else str(v) for v in header or []], path, names)
-    for line, values in enumerate(rows, start=2):
-        texts = ["" if v is None else (v.isoformat() if isinstance(v, dt.datetime) else str(v))
-                 for v in values]
-        if not any(t.strip() for t in texts):
-            continue
-        yield line, {c: (texts[i] if i < len(texts) else "") for i, c in enumerate(cols) if c}
-    wb.close()
-
-
-@dataclass(frozen=True)
-class Columns:
-    """The columns a kind of file has: names understood, header aliases, required ones."""
-
-    names: tuple[str, ...]
-    aliases: dict[str, str]
-    required: tuple[str, ...]
-
-
-def _header(header: list[str], path: Path, names: Columns) -> list[str]:
-    cols = []
-    for h in header:
-        name = h.strip().lower()
-        name = names.aliases.get(h.strip(), names.aliases.get(name, name))
-        cols.append(name if name in names.names else "")
-    missing = [c for c in names.required if c not in cols]
-    if missing:
-        raise FileError(f"{path}: line 1: missing column(s) {', '.join(missing)} "
-                        f"(columns: {', '.join(names.names)})")
-    if not any(c in cols for c in ("lon", "address")):
-        raise FileError(f"{path}: line 1: give lon and lat columns (or address)")
-    return cols
 
 
 # --------------------------------------------------------------------------- checking

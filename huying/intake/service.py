@@ -34,6 +34,7 @@ from huying.cases.reports import ReportIn
 from huying.cityconfig import config_cache
 from huying.cityconfig.models import Category
 from huying.config import get_settings
+from huying.contact import service as register
 from huying.errors import InvalidInput
 from huying.orgs.actor import Actor
 from huying.triage import duplicates as dup
@@ -154,6 +155,17 @@ def _settings_window() -> float:
 # --------------------------------------------------------------------------- the pipeline
 
 
+def locate_report(session: Session, city_id: int, report: ReportIn) -> tuple[ReportIn, tuple[int, str] | None]:
+    """The report and its grid (id, path): by its point, else by its address through the
+    register (the report then takes the registered address's point); an ambiguous or
+    unknown address is refused on field ``address``, listing the candidates."""
+    if report.lon is None and report.lat is None and report.address:
+        placed = register.place(session, city_id, report.address)
+        return (replace(report, lon=placed.spot.lon, lat=placed.spot.lat),
+                (placed.spot.grid_id, placed.spot.grid_path))
+    return report, svc.locate(session, city_id, report.lon, report.lat)
+
+
 def classify(session: Session, city_id: int, report: ReportIn, *,
              prediction: Prediction | None = None,
              classifier: TextClassifier | None = None) -> tuple[str, _Cat | None, Prediction | None, str | None]:
@@ -209,8 +221,8 @@ def intake(
     report = reports.check(report)
     title = report.title
     channel = channels.channel_for(actor, channel).value
-    # locate
-    grid = svc.locate(session, actor.city_id, report.lon, report.lat)
+    # locate (an address without a point: through the register, issue #16)
+    report, grid = locate_report(session, actor.city_id, report)
     if grid is None:
         raise InvalidInput("the address could not be placed on the map; give lon/lat", "location")
     # classify

@@ -117,6 +117,10 @@ class Person(CityScoped, Base):
         ForeignKey("organisations.id", ondelete="SET NULL"), index=True
     )
     is_party_member: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The identity number masked for display (``4419**********1234``) and its keyed hash
+    #: (HMAC-SHA256, ``huying.contact.identity``); the number itself is never stored.
+    id_masked: Mapped[str | None] = mapped_column(String(20))
+    id_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
