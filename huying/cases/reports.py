@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import enum
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from huying.cases.attachments import Upload
 from huying.cityconfig.sla import Priority
 from huying.errors import InvalidInput
+from huying.http.body import CONTROL  # the one rule of what a text may not hold
 
 
 class Channel(enum.StrEnum):
@@ -26,8 +26,6 @@ class Channel(enum.StrEnum):
     BULK_IMPORT = "bulk_import"
 
 
-#: Characters no text of a report may hold (the C0 controls but tab and line breaks, DEL).
-CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 #: The longest text each field of a report takes.
 LIMITS = {"title": 200, "description": 5000, "address": 200, "contact": 60, "fixed_on_spot": 5000,
           "note": 2000, "category": 60}
