@@ -34,13 +34,15 @@ def test_escalation_to_the_city_and_a_supervision_notice_answered(
     expect(page.locator("#case-status")).to_have_text("待签收")
     expect(page.locator("#case-unit")).to_contain_text("市级")
     expect(page.locator('#timeline-list li[data-action="escalate"]')).to_be_visible()
+    # acting after the deadline marked the case overdue first (one rule with the sweeper)
+    expect(page.locator('#timeline-list li[data-action="overdue"]')).to_have_count(1)
     shot(page, "1-escalated")
 
     sign_in(page, "leader")
     page.goto(url)
     act(page, "supervise", fields={"reason": "请三日内拿出处置方案"})
-    notice = page.locator("#notices .notice-item")
-    expect(notice).to_contain_text("请三日内拿出处置方案")
+    notice = page.locator("#notices .notice-item", has_text="请三日内拿出处置方案")
+    expect(notice).to_contain_text("中共东莞市委员会")  # to the unit that now holds the case
     shot(page, "2-supervised")
 
     sign_in(page, "city")
