@@ -40,7 +40,7 @@ from scipy.spatial import cKDTree
 
 from huying.apportion import allocate
 from huying.contact import flow
-from huying.contact.flow import Transport
+from huying.contact.flow import Bounded, Transport
 
 Array = np.ndarray
 
@@ -138,20 +138,10 @@ class Deployment:
 
 
 @dataclass(frozen=True)
-class Certificate:
+class Certificate(Bounded):
     """The LP dual bound of the complete problem; equal to ``cost``: optimal."""
 
-    cost: int
-    lower_bound: int
     seconds: float
-
-    @property
-    def optimal(self) -> bool:
-        return self.lower_bound == self.cost
-
-    @property
-    def gap(self) -> float:
-        return (self.cost - self.lower_bound) / max(1, abs(self.cost))
 
 
 @dataclass

@@ -54,6 +54,22 @@ class Transport:
         return len(self.arc_cost)
 
 
+@dataclass(frozen=True)
+class Bounded:
+    """A solution's cost next to a lower bound of the complete problem: equal, it is optimal."""
+
+    cost: int
+    lower_bound: int
+
+    @property
+    def optimal(self) -> bool:
+        return self.lower_bound == self.cost
+
+    @property
+    def gap(self) -> float:
+        return (self.cost - self.lower_bound) / max(1, abs(self.cost))
+
+
 class Infeasible(ValueError):
     """Some source cannot be sent anywhere within the capacities."""
 

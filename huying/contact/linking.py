@@ -48,7 +48,7 @@ from numpy.typing import ArrayLike
 from scipy.spatial import cKDTree
 
 from huying.contact import flow
-from huying.contact.flow import Transport
+from huying.contact.flow import Bounded, Transport
 
 Array = np.ndarray
 
@@ -184,25 +184,15 @@ def candidates(p: LinkingProblem, k: int = 8, k_skill: int = 4) -> Candidates:
 
 
 @dataclass(frozen=True)
-class Certificate:
+class Certificate(Bounded):
     """What is proven about a solution of the complete problem (every member × household).
 
     ``lower_bound`` is the LP dual bound computed over every pair that could lower it; when
     it equals ``cost`` the solution is optimal for the complete problem."""
 
-    cost: int
-    lower_bound: int
     pairs_checked: int
     improving_pairs: int
     seconds: float
-
-    @property
-    def optimal(self) -> bool:
-        return self.lower_bound == self.cost
-
-    @property
-    def gap(self) -> float:
-        return (self.cost - self.lower_bound) / max(1, abs(self.cost))
 
 
 @dataclass

@@ -38,7 +38,7 @@ from huying.contact.models import (
 from huying.errors import InvalidInput, NotPermitted
 from huying.geo import service as geo
 from huying.geo.models import Node
-from huying.intake.rows import Mode, Outcome, Problem, read_table
+from huying.intake.rows import Mode, Outcome, Problem, read_float, read_table
 from huying.orgs.models import Person, Role
 
 #: The config_cache topic of the register's addresses.
@@ -333,21 +333,6 @@ def _text(raw: dict[str, str], name: str) -> str:
     return (raw.get(name) or "").strip()
 
 
-def _float(raw: dict[str, str], name: str, lo: float, hi: float, line: int, p: list[Problem]) -> float | None:
-    t = _text(raw, name)
-    if not t:
-        return None
-    try:
-        v = float(t)
-    except ValueError:
-        p.append(Problem(line, name, f"{t!r} is not a number"))
-        return None
-    if not lo <= v <= hi:
-        p.append(Problem(line, name, f"{v} is outside [{lo}, {hi}]"))
-        return None
-    return v
-
-
 def _int(raw: dict[str, str], name: str, lo: int, hi: int, line: int, p: list[Problem]) -> int | None:
     t = _text(raw, name)
     if not t:
@@ -386,8 +371,8 @@ def _address_row(ctx: _Ctx, line: int, raw: dict[str, str]) -> tuple[Address | N
     kind_t = _text(raw, "kind") or (AddressKind.ROOM.value if parts.room or parts.unit else AddressKind.BUILDING.value)
     if kind_t not in (AddressKind.BUILDING.value, AddressKind.ROOM.value):
         p.append(Problem(line, "kind", f"{kind_t!r} is not building or room"))
-    lon = _float(raw, "lon", -180, 180, line, p)
-    lat = _float(raw, "lat", -90, 90, line, p)
+    lon = read_float(raw, "lon", -180, 180, line, p)
+    lat = read_float(raw, "lat", -90, 90, line, p)
     if (lon is None) != (lat is None) and not p:
         p.append(Problem(line, "lat" if lon is not None else "lon", "give both lon and lat"))
     parent: Address | None = None

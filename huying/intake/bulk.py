@@ -35,6 +35,7 @@ from huying.intake.rows import (
     Outcome,
     Problem,
     problem_of,
+    read_float,
     read_table,
 )
 from huying.intake.service import ReportIn, intake
@@ -64,22 +65,6 @@ class ImportReport(Outcome):
 # --------------------------------------------------------------------------- checking
 
 
-def _float(raw: dict[str, str], name: str, lo: float, hi: float, line: int,
-           problems: list[Problem]) -> float | None:
-    text = (raw.get(name) or "").strip()
-    if not text:
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        problems.append(Problem(line, name, f"{text!r} is not a number"))
-        return None
-    if not lo <= value <= hi:
-        problems.append(Problem(line, name, f"{value} is outside [{lo}, {hi}]"))
-        return None
-    return value
-
-
 _CHANNELS = frozenset(x.value for x in Channel)
 
 
@@ -90,8 +75,8 @@ def parse_row(line: int, raw: dict[str, str], default_at: dt.datetime) -> tuple[
         p.append(Problem(line, "row", f"{raw['__extra__']} value(s) more than the header has columns"))
     title = (raw.get("title") or "").strip()
     detail = (raw.get("detail") or "").strip()
-    lon = _float(raw, "lon", -180, 180, line, p)
-    lat = _float(raw, "lat", -90, 90, line, p)
+    lon = read_float(raw, "lon", -180, 180, line, p)
+    lat = read_float(raw, "lat", -90, 90, line, p)
     has_lon, has_lat = bool((raw.get("lon") or "").strip()), bool((raw.get("lat") or "").strip())
     if has_lon != has_lat:  # a coordinate given without the other one, readable or not
         p.append(Problem(line, "lat" if has_lon else "lon", "give both lon and lat"))

@@ -159,3 +159,22 @@ def _header(header: list[str], path: Path, names: Columns) -> list[str]:
     if names.place and not any(c in cols for c in ("lon", "address")):
         raise FileError(f"{path}: line 1: give lon and lat columns (or address)")
     return cols
+
+
+def read_float(raw: dict[str, str], name: str, lo: float, hi: float, line: int,
+           problems: list[Problem]) -> float | None:
+    """The number in column ``name`` of a row within [lo, hi], None when the cell is empty; a
+    cell that is not such a number adds its problem (line, column, reason)."""
+    text = (raw.get(name) or "").strip()
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        problems.append(Problem(line, name, f"{text!r} is not a number"))
+        return None
+    if not lo <= value <= hi:
+        problems.append(Problem(line, name, f"{value} is outside [{lo}, {hi}]"))
+        return None
+    return value
+
