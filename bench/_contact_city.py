@@ -5,7 +5,7 @@ The grids are the demo map's (``huying.demo.build.plan_map``, the real towns par
 into 593 communities and 1,000 grids, about 1 s, no database) for the seed. Households are
 spread like the demo's population: the demo draws each grid's household count (Poisson with
 mean ``Sizes.households_per_grid``, ``step_rng(seed, "population")``); here the same draws are
-the weights of a largest-remainder split (``partition.allocate``) of the wanted number, and
+the weights of a largest-remainder split (``huying.apportion.allocate``) of the wanted number, and
 the points are uniform inside each grid (``partition.sample_points``), as the demo places its
 own. Everything is deterministic from the seed.
 """

@@ -25,7 +25,7 @@ from huying.cases import kernel
 from huying.cases.kernel import Appended, Recorded
 from huying.cases.models import Case as CaseRow
 from huying.cases.models import CaseReporter, OutboxMessage
-from huying.cases.workflow import NOTE_AUDIENCE, Action, Audience
+from huying.cases.workflow import Audience, audience_of
 from huying.config import get_settings
 
 if TYPE_CHECKING:
@@ -131,10 +131,10 @@ def _row(case: Case, event: Recorded, kind: str, recipient: str, now: dt.datetim
 
 def _note_goes_out(action: str, kind: str) -> bool:
     """A reporter's message carries the event's note only when the note is for the reporter
-    (``workflow.NOTE_AUDIENCE``); a unit's carries it always (the unit is staff)."""
+    (``workflow.audience_of``); a unit's carries it always (the unit is staff)."""
     if kind == "unit":
         return True
-    return NOTE_AUDIENCE.get(Action(action), Audience.STAFF) <= Audience.REPORTER
+    return audience_of(action)[1] <= Audience.REPORTER
 
 
 def reporter_of(case: Case) -> tuple[str, str] | None:

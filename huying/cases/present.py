@@ -16,7 +16,7 @@ from huying.cases import service as svc
 from huying.cases.models import Case, SupervisionNotice
 from huying.cases.policy import allowed_for, public_point, sees_report_in_full
 from huying.cases.timing import is_overdue
-from huying.cases.workflow import AUDIENCE, NOTE_AUDIENCE, STATUS_ZH, Action, Audience, Status
+from huying.cases.workflow import AUDIENCE, STATUS_ZH, Audience, Status, audience_of
 from huying.cityconfig.models import Category
 from huying.errors import InvalidInput
 from huying.geo.models import Node
@@ -42,13 +42,6 @@ REPORTING = frozenset({"report", "fix_on_spot"})
 REPORTER_PAYLOAD = frozenset({"satisfaction", "method", "days", "closed_with", "into", "attachments"})
 
 
-def audience_of(action: str) -> tuple[Audience, Audience]:
-    """(who reads the step, who reads its note) of an event's action (the workflow table's)."""
-    try:
-        act = Action(action)
-    except ValueError:
-        return Audience.STAFF, Audience.STAFF
-    return AUDIENCE.get(act, Audience.STAFF), NOTE_AUDIENCE.get(act, Audience.STAFF)
 
 
 def case_dict(session: Session, case: Case, actor: Actor | None, now: dt.datetime, *,

@@ -39,5 +39,11 @@ def milestone_overdue(milestone: Any, now: dt.datetime) -> bool:
     return milestone.done_at is None and milestone.due_at <= now
 
 
+def needs_attention_clause(now: dt.datetime) -> ColumnElement[bool]:
+    """Overdue or due soon (:func:`is_overdue` or :func:`due_soon`) as SQL: the work list's
+    "overdue" tab."""
+    return and_(Case.status.in_(OPEN_VALUES), Case.due_at < now + SOON)
+
+
 def open_clause() -> ColumnElement[bool]:
     return Case.status.in_(OPEN_VALUES)

@@ -197,6 +197,16 @@ AUDIENCE: dict[Action, Audience] = {Action(a): Audience.PUBLIC for a in (
     "report", "fix_on_spot", "dispatch", "accept", "return", "transfer", "escalate",
     "approve_extension", "mark_handled", "follow_up", "reopen", "close", "reject", "merge",
     "unmerge", "close_imported", "close_with_primary")} | {Action.JOIN: Audience.REPORTER}
+def audience_of(action: str) -> tuple[Audience, Audience]:
+    """(who reads the step, who reads its note) of an event's action; an action the table
+    does not know is the office's own."""
+    try:
+        act = Action(action)
+    except ValueError:
+        return Audience.STAFF, Audience.STAFF
+    return AUDIENCE.get(act, Audience.STAFF), NOTE_AUDIENCE.get(act, Audience.STAFF)
+
+
 #: Whose words an event's note is for: the reporter reads the report (their own), the
 #: evidence of the handling, the resolution and the reason of a refusal; every other note
 #: (a dispatcher's instruction, a return's reason, a supervision notice...) is internal.

@@ -4,7 +4,7 @@ The model (pure, no database; points in metres, see :func:`huying.contact.linkin
 
 1. **Teams per grid** (:func:`teams_per_grid`): ``n_teams`` (default: staff // 3) split over
    the grids in proportion to their population by the largest-remainder method, at least one
-   team per grid when there are as many teams as grids (``huying.demo.partition.allocate``).
+   team per grid when there are as many teams as grids (``huying.apportion.allocate``).
 2. **Who is local to a grid** (:func:`locals_of`): the staff who live in it; when fewer
    than ``2 × teams`` of them do, the ``2 × teams`` staff living nearest its centre as well
    ("living in or nearest the grid"; the factor doubled where neighbouring grids would

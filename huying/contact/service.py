@@ -38,7 +38,7 @@ from huying.contact.models import (
 from huying.errors import InvalidInput, NotPermitted
 from huying.geo import service as geo
 from huying.geo.models import Node
-from huying.intake.rows import Mode, Outcome, Problem, read_float, read_table
+from huying.intake.rows import Mode, Outcome, Problem, counting, read_float, read_table
 from huying.orgs.models import Person, Role
 
 #: The config_cache topic of the register's addresses.
@@ -621,13 +621,7 @@ def run(engine: Engine, actor_of: Callable[[Session], Actor], path: Path, *, kin
         raise InvalidInput(f"{kind!r} is not one of {', '.join(KINDS)}", "kind")
     columns, required = COLUMNS[kind]
     rows = list(read_table(path, columns=columns, aliases=ALIASES, required=required, place=False))
-    done = 0
-
-    def step(k: int) -> None:
-        nonlocal done
-        done += k
-        if progress is not None:
-            progress(done, len(rows))
+    step = counting(progress, len(rows))
 
     with Session(engine, expire_on_commit=False) as session:  # closing it rolls back what is not committed
         rep = import_register(session, actor_of(session), kind, rows, now=now, mode=mode, progress=step)

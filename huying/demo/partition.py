@@ -25,8 +25,6 @@ from shapely import STRtree
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from huying.apportion import allocate  # noqa: F401 - part of the partitioner's vocabulary
-
 #: Default coordinate grid: 6 decimals of a degree (~0.1 m).
 GRID_SIZE = 1e-6
 

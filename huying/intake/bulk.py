@@ -34,6 +34,7 @@ from huying.intake.rows import (
     Mode,
     Outcome,
     Problem,
+    counting,
     problem_of,
     read_float,
     read_table,
@@ -189,15 +190,8 @@ def run(engine: Engine, actor_of: Callable[[Session], Actor], path: Path, *, now
         session = Session(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
         try:
             actor = actor_of(session)
-            done = 0
-
-            def step(k: int) -> None:
-                nonlocal done
-                done += k
-                if progress is not None:
-                    progress(done, len(rows))
-
-            rep = import_rows(session, actor, rows, now=now, mode=mode, progress=step)
+            rep = import_rows(session, actor, rows, now=now, mode=mode,
+                              progress=counting(progress, len(rows)))
             session.close()
             if rep.stored:
                 outer.commit()

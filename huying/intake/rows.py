@@ -9,7 +9,7 @@ import csv
 import datetime as dt
 import enum
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -178,3 +178,16 @@ def read_float(raw: dict[str, str], name: str, lo: float, hi: float, line: int,
         return None
     return value
 
+
+def counting(progress: Callable[[int, int], None] | None, total: int) -> Callable[[int], None]:
+    """A step callback for an importer: ``step(k)`` after k more rows tells ``progress``
+    (done, total), when there is one."""
+    done = 0
+
+    def step(k: int) -> None:
+        nonlocal done
+        done += k
+        if progress is not None:
+            progress(done, total)
+
+    return step

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from huying.cases import service as svc
 from huying.cases.models import Case, CaseEvent, Ledger, Milestone, SupervisionNotice
 from huying.cases.policy import can_reply, visible_filter
-from huying.cases.timing import SOON, overdue_clause
+from huying.cases.timing import needs_attention_clause, overdue_clause
 from huying.cases.workflow import OPEN_VALUES, Status
 from huying.cityconfig.models import Category
 from huying.geo.models import Level, Node
@@ -56,7 +56,7 @@ def _tab_filter(q: Select[Any], actor: Actor, tab: str, now: dt.datetime) -> Sel
     if tab == "mine":
         return q.where(Case.status.in_(UNIT_OPEN), _mine(actor))
     if tab == "overdue":
-        return q.where(Case.status.in_(OPEN), Case.due_at < now + SOON)  # overdue, or due soon
+        return q.where(needs_attention_clause(now))
     if tab == "handled":
         return q.where(Case.status.in_((Status.HANDLED.value, Status.FOLLOWED_UP.value)))
     return q
