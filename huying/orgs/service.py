@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from huying.errors import InvalidInput
@@ -82,6 +82,17 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
         verify_password(_DUMMY_HASH, password)
         return None
     return user if verify_password(user.password_hash, password) else None
+
+
+def end_sessions(session: Session, user_id: int) -> None:
+    """End every web session of the account at once (sign-out, a new password,
+    deactivation): their cookies carry the old ``session_epoch``. No commit."""
+    session.execute(update(User).where(User.id == user_id).values(session_epoch=User.session_epoch + 1))
+
+
+def session_is_current(user: User, epoch: object) -> bool:
+    """A session cookie signed in under ``epoch`` still holds for ``user``."""
+    return user.active and isinstance(epoch, int) and epoch == (user.session_epoch or 0)
 
 
 def get_user(session: Session, username: str) -> User:
