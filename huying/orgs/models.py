@@ -183,6 +183,7 @@ class LoginFailure(Base):
     __table_args__ = (
         Index("ix_login_failures_address_at", "address", "at"),
         Index("ix_login_failures_at", "at"),
+        Index("ix_login_failures_username_at", "username", "at"),  # the lock per account
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from huying.errors import InvalidInput
 from huying.geo.models import Node
+from huying.orgs import passwords
 from huying.orgs.models import Organisation, Role, User
 
 # Moderate cost: a login takes a few milliseconds, and building the demo city's accounts
@@ -59,6 +60,10 @@ def create_user(
         raise AccountError("the organisation belongs to another city")
     if role is Role.DEPARTMENT_HANDLER and organisation is None:
         raise AccountError("a department handler needs an organisation (the unit)")
+    if password_hash is None:  # a password a person chose (the demo brings its own hashes)
+        reason = passwords.problem(password, username)
+        if reason:
+            raise AccountError(reason)
     user = User(
         city_id=node.city_id,
         username=username,

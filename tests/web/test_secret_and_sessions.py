@@ -11,6 +11,7 @@ ends the session everywhere.
 from __future__ import annotations
 
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -134,3 +135,56 @@ def test_signing_out_ends_the_session_everywhere(city_client: TestClient) -> Non
     assert r.status_code in (303, 401), "the copied cookie still works after sign-out"
     sign_in(city_client, "community")  # and a new sign-in works
     assert city_client.get("/work", headers=HTML, follow_redirects=False).status_code == 200
+
+
+@pytest.fixture
+def forget_failures(city_db: str) -> Iterator[None]:
+    """The failures written here are forgotten afterwards (other tests sign in as town)."""
+    from tests.web.conftest import forget_login_failures
+
+    yield
+    forget_login_failures(city_db)
+
+
+def test_an_account_is_locked_after_many_failures_from_many_addresses(city_session: Session,
+                                                                      forget_failures: None) -> None:
+    import datetime as dt
+
+    from huying.web.ratelimit import LoginLimiter
+
+    lim = LoginLimiter(per_user=5, per_address=30, per_account=20)
+    now = dt.datetime(2026, 12, 6, 8, 0, tzinfo=dt.UTC)
+    for i in range(19):  # one failure each from 19 addresses: no address reaches its own limit
+        lim.failed(city_session, f"10.0.0.{i}", "Town", now=now)
+        assert lim.retry_after(city_session, f"10.0.0.{i}", "town", now=now) == 0
+    assert lim.account_wait(city_session, "town", now=now) == 0
+    lim.failed(city_session, "10.0.1.1", "town", now=now)
+    wait = lim.account_wait(city_session, " TOWN ", now=now)
+    assert 0 < wait <= lim.window + 1
+    assert lim.account_wait(city_session, "town", now=now + dt.timedelta(seconds=lim.window + 1)) == 0
+    assert lim.account_wait(city_session, "community", now=now) == 0  # other accounts unaffected
+
+
+def test_the_sign_in_page_says_the_account_is_locked(city_client: TestClient, city_session: Session,
+                                                     forget_failures: None) -> None:
+    from huying.web.ratelimit import LoginLimiter
+
+    lim = LoginLimiter()
+    for i in range(lim.per_account):
+        lim.failed(city_session, f"10.1.0.{i}", "town")
+    r = post(city_client, "/login", {"username": "town", "password": "demo-town"})
+    assert r.status_code == 429 and 'data-error="locked"' in r.text and int(r.headers["retry-after"]) > 0
+
+
+@pytest.mark.parametrize(("password", "detail"), [
+    ("short1", "short"), ("12345678", "common"), ("WoAiNi1314", "common"), ("        ", "spaces"),
+    ("web-officer-9", "username"), ("x" * 129, "long")])
+def test_a_weak_password_is_refused_with_its_reason(city_client: TestClient, password: str, detail: str) -> None:
+    from huying.orgs import passwords
+
+    sign_in(city_client, "admin")
+    r = post(city_client, "/admin/users", {"username": "web-officer-9", "password": password,
+                                           "role": "community_officer", "node": "441900121001"})
+    assert r.status_code == 422 and 'data-field="password"' in r.text
+    assert passwords.problem(password, "web-officer-9") is not None
+    assert {"short": "至少", "common": "攻击者", "spaces": "空格", "username": "用户名", "long": "太长"}[detail] in r.text

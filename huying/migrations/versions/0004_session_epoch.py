@@ -1,5 +1,6 @@
 """an account's session generation: sign-out, a new password or deactivation end every web
-session of the account at once (issue #19)
+session of the account at once; failed sign-ins indexed by account (the lock across
+addresses) (issue #19)
 
 Revision ID: 0004
 Revises: 0003
@@ -19,8 +20,10 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table('users') as batch:
         batch.add_column(sa.Column('session_epoch', sa.Integer(), server_default='0', nullable=False))
+    op.create_index('ix_login_failures_username_at', 'login_failures', ['username', 'at'])
 
 
 def downgrade() -> None:
+    op.drop_index('ix_login_failures_username_at', table_name='login_failures')
     with op.batch_alter_table('users') as batch:
         batch.drop_column('session_epoch')

@@ -46,6 +46,10 @@ def login(
     limiter: LoginLimiter = request.app.state.login_limiter
     address = client_address(request)
     ctx = {"next": _safe_next(next) or "", "username": username}
+    locked = limiter.account_wait(session, username)
+    if locked:
+        return render(request, "login.html", {**ctx, "error": "locked", "minutes": -(-locked // 60)},
+                      status_code=429, headers={"Retry-After": str(locked)})
     wait = limiter.retry_after(session, address, username)
     if wait:
         return render(request, "login.html", {**ctx, "error": "rate", "minutes": -(-wait // 60)},
