@@ -25,8 +25,8 @@ from huying.deps import SessionDep
 from huying.errors import InvalidInput, NotVisible, SettingError
 from huying.geo import service as geo
 from huying.geo.models import Node
-from huying.orgs.actor import Actor
 from huying.orgs import passwords
+from huying.orgs.actor import Actor
 from huying.orgs.models import Department, Organisation, OrgKind, Role, User
 from huying.orgs.service import AccountError, create_user
 from huying.triage import routing
