@@ -38,7 +38,7 @@ from huying.contact.models import (
 from huying.errors import InvalidInput, NotPermitted
 from huying.geo import service as geo
 from huying.geo.models import Node
-from huying.intake.rows import Mode, Outcome, Problem, counting, read_float, read_table
+from huying.intake.rows import Mode, Outcome, Problem, counting, read_float, read_moment, read_table
 from huying.orgs.models import Person, Role
 
 #: The config_cache topic of the register's addresses.
@@ -436,17 +436,7 @@ def _household_row(ctx: _Ctx, line: int, raw: dict[str, str]) -> tuple[Callable[
     needs, bad = parse_needs(_text(raw, "needs"))
     if bad:
         p.append(Problem(line, "needs", f"{', '.join(bad)} not one of {', '.join(Need)}"))
-    at = ctx.now
-    when = _text(raw, "moved_in_at")
-    if when:
-        try:
-            at = dt.datetime.fromisoformat(when.replace("/", "-"))
-        except ValueError:
-            p.append(Problem(line, "moved_in_at", f"{when!r} is not an ISO date"))
-        else:
-            at = at.replace(tzinfo=dt.UTC) if at.tzinfo is None else at.astimezone(dt.UTC)
-            if at > ctx.now:
-                p.append(Problem(line, "moved_in_at", "is in the future"))
+    at = read_moment(raw, "moved_in_at", line, p, now=ctx.now, naive=dt.UTC) or ctx.now
     origin = _text(raw, "from")[:200] or None
     if addr is not None and not p:
         ctx.in_scope(line, "address", addr.grid_id, p)

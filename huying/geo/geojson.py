@@ -129,6 +129,8 @@ def _load_fc(path_or_fc: str | Path | dict[str, Any]) -> dict[str, Any]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise GeoError(f"{path_or_fc}: not JSON: {exc}") from exc
+    except RecursionError:
+        raise GeoError(f"{path_or_fc}: nested too deeply to be GeoJSON") from None
     return data  # type: ignore[no-any-return]
 
 
@@ -276,6 +278,13 @@ def import_geojson(
             continue
         if geom.is_empty:
             err("empty_geometry", "the geometry is empty")
+            continue
+        xy = shapely.get_coordinates(geom)
+        if not np.isfinite(xy).all():
+            err("bad_coordinates", "coordinates must be finite numbers (not 1e309, NaN or Infinity)")
+            continue
+        if (np.abs(xy[:, 0]) > 180).any() or (np.abs(xy[:, 1]) > 90).any():
+            err("bad_coordinates", "coordinates must be longitude in [-180, 180] and latitude in [-90, 90]")
             continue
         if not geom.is_valid:
             reason = shapely.is_valid_reason(geom)

@@ -37,6 +37,7 @@ from huying.intake.rows import (
     counting,
     problem_of,
     read_float,
+    read_moment,
     read_table,
 )
 from huying.intake.service import ReportIn, intake
@@ -90,18 +91,7 @@ def parse_row(line: int, raw: dict[str, str], default_at: dt.datetime) -> tuple[
     if anon_text not in ("", "0", "1", "true", "false", "yes", "no", "是", "否"):
         p.append(Problem(line, "anonymous", f"{anon_text!r} is not yes/no"))
     contact = (raw.get("contact") or "").strip() or None
-    at = default_at
-    when = (raw.get("reported_at") or "").strip()
-    if when:
-        try:
-            at = dt.datetime.fromisoformat(when.replace("/", "-"))
-        except ValueError:
-            p.append(Problem(line, "reported_at", f"{when!r} is not an ISO date-time"))
-        else:
-            if at.tzinfo is None:
-                p.append(Problem(line, "reported_at", "needs a time zone offset (e.g. +08:00)"))
-            elif at > default_at:
-                p.append(Problem(line, "reported_at", "is in the future"))
+    at = read_moment(raw, "reported_at", line, p, now=default_at) or default_at
     report = ReportIn(title=title, description=detail, lon=lon, lat=lat, address=address,
                       category=(raw.get("category") or "").strip() or None, priority=priority,
                       anonymous=anon_text in ("1", "true", "yes", "是"), contact=contact)

@@ -60,6 +60,7 @@ from huying.intake.bulk import (
     read_table,
 )
 from huying.intake.models import HistoryRef
+from huying.intake.rows import read_moment
 from huying.orgs.actor import Actor
 
 #: The ledger's columns besides those of ``import cases`` (docs/import.md).
@@ -117,20 +118,12 @@ class HistoryReport(Outcome):
 # --------------------------------------------------------------------------- checking
 
 
-def _moment(raw: dict[str, str], name: str, line: int, problems: list[Problem]) -> dt.datetime | None:
-    text_ = (raw.get(name) or "").strip()
-    if not text_:
+def _moment(raw: dict[str, str], name: str, line: int, problems: list[Problem],
+            now: dt.datetime) -> dt.datetime | None:
+    if not (raw.get(name) or "").strip():
         problems.append(Problem(line, name, "is required for a historical case"))
         return None
-    try:
-        at = dt.datetime.fromisoformat(text_.replace("/", "-"))
-    except ValueError:
-        problems.append(Problem(line, name, f"{text_!r} is not an ISO date-time"))
-        return None
-    if at.tzinfo is None:
-        problems.append(Problem(line, name, "needs a time zone offset (e.g. +08:00)"))
-        return None
-    return at.astimezone(dt.UTC)
+    return read_moment(raw, name, line, problems, now=now)
 
 
 def parse_history_row(line: int, raw: dict[str, str], now: dt.datetime) -> tuple[HistoryRow | None, list[Problem]]:
@@ -139,13 +132,10 @@ def parse_history_row(line: int, raw: dict[str, str], now: dt.datetime) -> tuple
     row, p = parse_row(line, raw, now)
     reported = None
     if not any(x.field == "reported_at" for x in p):
-        reported = _moment(raw, "reported_at", line, p)
-    closed = _moment(raw, "closed_at", line, p)
-    if closed is not None:
-        if closed > now:
-            p.append(Problem(line, "closed_at", "is in the future"))
-        elif reported is not None and closed < reported:
-            p.append(Problem(line, "closed_at", "is before reported_at"))
+        reported = _moment(raw, "reported_at", line, p, now)
+    closed = _moment(raw, "closed_at", line, p, now)
+    if closed is not None and reported is not None and closed < reported:
+        p.append(Problem(line, "closed_at", "is before reported_at"))
     satisfaction = (raw.get("satisfaction") or "").strip() or None
     if satisfaction is not None:
         try:

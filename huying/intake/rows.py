@@ -100,17 +100,23 @@ def read_table(path: Path, *, columns: tuple[str, ...] = COLUMNS, aliases: dict[
         raise FileError(f"{path}: not UTF-8 text (byte {exc.start}); save the file as CSV UTF-8") from None
     except OSError as exc:
         raise FileError(f"{path}: {exc.strerror or exc}") from None
+    # a field as long as the file may be read (it is in memory already): a huge field is then
+    # one row's problem, named by the row's checks, not the whole file's traceback
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, None)
-    cols = _header(header or [], path, names)
-    for values in reader:
-        line = reader.line_num
-        if not any(v.strip() for v in values):
-            continue
-        row = {c: (values[i] if i < len(values) else "") for i, c in enumerate(cols) if c}
-        if len(values) > len(cols):
-            row["__extra__"] = str(len(values) - len(cols))
-        yield line, row
+    try:
+        header = next(reader, None)
+        cols = _header(header or [], path, names)
+        for values in reader:
+            line = reader.line_num
+            if not any(v.strip() for v in values):
+                continue
+            row = {c: (values[i] if i < len(values) else "") for i, c in enumerate(cols) if c}
+            if len(values) > len(cols):
+                row["__extra__"] = str(len(values) - len(cols))
+            yield line, row
+    except csv.Error as exc:
+        raise FileError(f"{path}: line {reader.line_num}: not readable as CSV ({exc})") from None
 
 
 def _read_xlsx(path: Path, names: Columns) -> Iterator[tuple[int, dict[str, str]]]:
@@ -177,6 +183,42 @@ def read_float(raw: dict[str, str], name: str, lo: float, hi: float, line: int,
         problems.append(Problem(line, name, f"{value} is outside [{lo}, {hi}]"))
         return None
     return value
+
+
+#: The earliest moment an imported row may carry: earlier is a typing error (a year 0001
+#: date, a spreadsheet's zero), not history.
+EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
+
+def read_moment(raw: dict[str, str], name: str, line: int, problems: list[Problem], *,
+                now: dt.datetime, naive: dt.tzinfo | None = None) -> dt.datetime | None:
+    """The ISO date-time in column ``name`` (``/`` allowed for ``-``) as an aware UTC time,
+    between :data:`EARLIEST` and ``now``; None when the cell is empty or bad (the problem
+    added). Without an offset it is refused, unless ``naive`` says which zone it is in."""
+    text = (raw.get(name) or "").strip()
+    if not text:
+        return None
+    try:
+        at = dt.datetime.fromisoformat(text.replace("/", "-"))
+    except ValueError:
+        problems.append(Problem(line, name, f"{text[:40]!r} is not an ISO date-time"))
+        return None
+    if at.tzinfo is None:
+        if naive is None:
+            problems.append(Problem(line, name, "needs a time zone offset (e.g. +08:00)"))
+            return None
+        at = at.replace(tzinfo=naive)
+    try:
+        at = at.astimezone(dt.UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00+08:00
+        at = dt.datetime.min.replace(tzinfo=dt.UTC)
+    if at < EARLIEST:
+        problems.append(Problem(line, name, f"is before {EARLIEST.year}"))
+        return None
+    if at > now:
+        problems.append(Problem(line, name, "is in the future"))
+        return None
+    return at
 
 
 def counting(progress: Callable[[int, int], None] | None, total: int) -> Callable[[int], None]:

@@ -276,3 +276,23 @@ def test_export_then_import_round_trips(session: Session) -> None:
     for f, g in zip(again["features"], exported["features"], strict=True):
         a, b = shapely.geometry.shape(f["geometry"]), shapely.geometry.shape(g["geometry"])
         assert shapely.equals_exact(shapely.normalize(a), shapely.normalize(b), tolerance=0)
+
+
+def test_non_finite_or_out_of_range_coordinates_and_deep_nesting_are_named(session: Session, tmp_path: Any) -> None:
+    """Issue 19's probe: ``1e309`` coordinates and deeply nested JSON gave tracebacks."""
+    sc = square_city(session)
+    service.add_node(session, sc.city, Level.COMMUNITY, NEW_COMMUNITY, sc.town, "新社区", "New", half(0))
+    c = NEW_COMMUNITY
+    inf = {"type": "Polygon", "coordinates": [[[float("inf"), Y0], [X0, Y0 + STEP], [X0 + STEP, Y0], [float("inf"), Y0]]]}
+    far = {"type": "Polygon", "coordinates": [[[200.0, Y0], [X0, Y0 + STEP], [X0 + STEP, Y0], [200.0, Y0]]]}
+    data = fc(feature(f"{c}001", "无穷", inf), feature(f"{c}002", "越界", far))
+    with pytest.raises(service.ImportRejected) as exc:
+        service.import_geojson(session, sc.city.id, data, Level.GRID, NEW_COMMUNITY)
+    assert kinds(exc.value.report) == [(0, "无穷", "bad_coordinates"), (1, "越界", "bad_coordinates")]
+    path = tmp_path / "x.geojson"
+    path.write_text('{"type": "FeatureCollection", "features": [1e309]}', encoding="utf-8")
+    with pytest.raises(service.ImportRejected):
+        service.import_geojson(session, sc.city.id, path, Level.GRID, NEW_COMMUNITY)
+    path.write_text('{"type":' + "[" * 100_000 + "]" * 100_000 + "}", encoding="utf-8")
+    with pytest.raises(service.GeoError, match="nested too deeply"):
+        service.import_geojson(session, sc.city.id, path, Level.GRID, NEW_COMMUNITY)

@@ -147,3 +147,16 @@ def test_the_cli_imports_with_a_summary_and_named_errors(db: Engine, tmp_path: P
         assert _count(db) == 3
     finally:
         _reset_caches()
+
+
+def test_a_year_0001_date_or_a_huge_field_is_one_rows_problem(db: Engine, tmp_path: Path) -> None:
+    """Issue 19's probe: both aborted the whole file with a traceback."""
+    huge = "长" * 200_000
+    rows = [GOOD[0], "远古,日期错了,113.05,23.05,,,,0001-01-01T00:00:00+08:00",
+            f"很长,{huge},113.05,23.05,,,,", "一九九九,太早,113.05,23.05,,,,1999-12-31T23:00:00+08:00", GOOD[1]]
+    rep = run(db, _admin, _file(tmp_path, rows), now=T0, mode=Mode.SKIP_BAD)
+    assert [(p.line, p.field) for p in rep.problems] == [(3, "reported_at"), (4, "detail"), (5, "reported_at")]
+    assert "before 2000" in str(rep.problems[0])
+    assert rep.stored and rep.imported == 2 and _count(db) == 2
+    rep = run(db, _admin, _file(tmp_path, rows), now=T0)  # all or nothing: nothing more stored
+    assert not rep.stored and _count(db) == 2
