@@ -1,0 +1,100 @@
+"""The work list as a spreadsheet: the same rows as the page (``worklist.rows_of``), named
+in the person's language through the same labels as the page (``_labels.html``), as CSV
+(UTF-8 with a BOM, so that Excel reads Chinese) or XLSX. No identity numbers, contacts or
+descriptions: what the list shows, nothing more. A cell that a spreadsheet would read as a
+formula (``= + - @``, tab, carriage return first) is written with a leading ``'``."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Sequence
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
+
+from huying.cityconfig import deadlines
+from huying.web import i18n
+from huying.web.templating import templates
+from huying.web.worklist import Row, days_hours
+
+_ = i18n.gettext_
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+Table = tuple[list[str], list[list[str]]]
+
+
+def safe(value: str) -> str:
+    """``value`` as a cell that no spreadsheet evaluates."""
+    return "'" + value if value.startswith(FORMULA_START) else value
+
+
+def span(delta: dt.timedelta) -> str:
+    """``|delta|`` in days and hours ("2 天 3 小时"; minutes under an hour)."""
+    days, hours, minutes = days_hours(delta)
+    if days:
+        return _("%(d)s d %(h)s h") % {"d": days, "h": hours}
+    if hours:
+        return _("%(h)s h") % {"h": hours}
+    return _("%(m)s min") % {"m": minutes}
+
+
+def duration(delta: dt.timedelta | None) -> str:
+    """Time left, or overdue by, in days and hours ("超期 1 天 4 小时")."""
+    if delta is None:
+        return ""
+    words = _("Overdue by %(span)s") if delta.total_seconds() < 0 else _("%(span)s left")
+    return words % {"span": span(delta)}
+
+
+def table(rows: Sequence[Row], lang: str, now: dt.datetime) -> Table:
+    """The header and the cells of ``rows`` in ``lang``."""
+    with i18n.active(lang):
+        labels: Any = templates.env.get_template("_labels.html").make_module({"lang": lang})
+        zone = deadlines.zone()
+
+        def when(t: dt.datetime | None) -> str:
+            return t.astimezone(zone).strftime("%Y-%m-%d %H:%M") if t else ""
+
+        def name(obj: Any) -> str:
+            return obj.name(lang) if obj is not None else ""
+
+        header = [_("Code"), _("Problem"), _("Status"), _("Community"), _("Grid"), _("Responsible unit"),
+                  _("Category"), _("Channel"), _("Reported"), _("Due"), _("Time left"), _("Supervision")]
+        body = []
+        for r in rows:
+            supervision = ""
+            if r.notices:
+                supervision = _("Open notice") if r.notices_open else _("Answered")
+            cells = [r.code, r.title, str(labels.status(r.status)), name(r.community), name(r.grid),
+                     name(r.unit), name(r.category), str(labels.channel(r.channel)), when(r.created_at),
+                     when(r.due_at), duration(r.left), supervision]
+            body.append([safe(c) for c in cells])
+    return header, body
+
+
+def csv_bytes(data: Table) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(data[0])
+    writer.writerows(data[1])
+    return "\ufeff".encode() + out.getvalue().encode("utf-8")
+
+
+WIDTHS = (20, 36, 12, 16, 18, 26, 22, 12, 17, 17, 18, 10)
+
+
+def xlsx_bytes(data: Table) -> bytes:
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet()
+    for i, width in enumerate(WIDTHS, start=1):
+        sheet.column_dimensions[get_column_letter(i)].width = width
+    sheet.freeze_panes = "B2"
+    sheet.append(data[0])
+    for row in data[1]:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
