@@ -62,7 +62,7 @@ def table(rows: Sequence[Row], lang: str, now: dt.datetime) -> Table:
             return obj.name(lang) if obj is not None else ""
 
         header = [_("Code"), _("Problem"), _("Status"), _("Community"), _("Grid"), _("Responsible unit"),
-                  _("Category"), _("Channel"), _("Reported"), _("Due"), _("Time left"), _("Supervision")]
+                  _("Category"), _("Channel"), _("Reported at"), _("Due"), _("Time left"), _("Supervision")]
         body = []
         for r in rows:
             supervision = ""
