@@ -67,7 +67,7 @@ def table(rows: Sequence[Row], lang: str, now: dt.datetime) -> Table:
         for r in rows:
             supervision = ""
             if r.notices:
-                supervision = _("Open notice") if r.notices_open else _("Answered")
+                supervision = _("Awaiting the reply") if r.notices_open else _("Supervised")
             cells = [r.code, r.title, str(labels.status(r.status)), name(r.community), name(r.grid),
                      name(r.unit), name(r.category), str(labels.channel(r.channel)), when(r.created_at),
                      when(r.due_at), duration(r.left), supervision]

@@ -341,7 +341,7 @@ class Row:
     community: Named | None
     unit: Named | None
     category: Named | None
-    #: supervision notices: how many, and how many are not answered yet
+    #: supervision notices: how many, and how many still wait for their reply
     notices: int
     notices_open: int
     overdue: bool
@@ -371,7 +371,7 @@ def rows_of(session: Session, cases: list[Case], now: dt.datetime) -> list[Row]:
     notices: dict[int, tuple[int, int]] = {
         case_id: (int(n), int(n_open or 0)) for case_id, n, n_open in session.execute(
             select(SupervisionNotice.case_id, func.count(),
-                   func.sum(sql_case((SupervisionNotice.replied_at.is_(None), 1), else_=0)))
+                   func.sum(sql_case((SupervisionNotice.open_clause(), 1), else_=0)))
             .where(SupervisionNotice.case_id.in_([c.id for c in cases]))
             .group_by(SupervisionNotice.case_id))}
     out = []
