@@ -31,7 +31,8 @@ ZH = {
     "Clear filters": "清除筛选",
     # exports
     "Export these cases:": "导出筛选结果：",
-    "Excel (XLSX)": "Excel 表格（XLSX）",
+    "Spreadsheet": "电子表格",
+    "Text": "文本",
     "More than %(max)s cases: narrow the filters to export them.": "超过 %(max)s 件，请先缩小筛选范围再导出。",
     # a filter that cannot be used
     "The list cannot be shown": "无法显示列表",
