@@ -244,7 +244,7 @@ async def act(request: Request, code: str, action: str, session: SessionDep, act
         case = svc.get_case(session, actor, code)
         return _page(request, session, actor, case, t, errors={action: errors_of(exc)}, values=values,
                      status_code=422)
-    return see_other(f"/cases/{code}?done={act_.value}#timeline")
+    return see_other(f"/cases/{code}?done={act_.value}#done")
 
 
 @router.post("/notices/{notice_id}/reply", response_class=HTMLResponse)
