@@ -121,3 +121,14 @@ def test_a_filter_that_cannot_be_used_is_a_400_page_with_the_reason(
     assert f'data-reason="{reason}"' in r.text
     assert words in r.text
     assert city_client.get(f"/work/export.csv?{query}", headers=HTML).status_code == 400
+
+
+def test_the_filter_form_gets_the_reason_in_place_of_the_list(city_client: TestClient) -> None:
+    """The form reloads only the list (htmx), which keeps the old list on an error status:
+    the reason comes in the list's place instead."""
+    sign_in(city_client, "town")
+    r = city_client.get("/work?tab=all&from=2026-03-02&to=2026-03-01",
+                        headers={**HTML, "hx-request": "true", "hx-target": "queue"})
+    assert r.status_code == 200
+    assert r.text.lstrip().startswith('<div id="queue" data-total="0" data-invalid="to">')
+    assert "结束日期早于开始日期" in r.text

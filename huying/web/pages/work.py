@@ -46,10 +46,17 @@ def _filters(request: Request, session: Session, actor: Actor) -> tuple[wl.Filte
 
 
 def _invalid(request: Request, exc: wl.FilterError) -> HTMLResponse:
-    """A filter that cannot be used: the reason in words, and the way back (400)."""
-    return render(request, "work_invalid.html", {"field": exc.field, "reason": exc.reason,
-                                                 "export_max": wl.EXPORT_MAX},
-                  status_code=400)
+    """A filter that cannot be used: the reason in words, and the way back (400). To the
+    filter form's own request (htmx, which leaves the list as it was on an error status),
+    the list's place with the reason in it."""
+    ctx = {"field": exc.field, "reason": exc.reason, "export_max": wl.EXPORT_MAX}
+    if _wants_list(request):
+        return render(request, "_queue_invalid.html", ctx)
+    return render(request, "work_invalid.html", ctx, status_code=400)
+
+
+def _wants_list(request: Request) -> bool:
+    return is_htmx(request) and request.headers.get("hx-target") == "queue"
 
 
 @router.get("/work", response_class=HTMLResponse)
@@ -69,7 +76,7 @@ def workbench(request: Request, session: SessionDep, actor: PageActor, t: Now) -
         "rows": wl.rows_of(session, cases, t), "total": total, "page": f.page, "pages": pages,
         "now": t, "export_max": wl.EXPORT_MAX, "span": export.span, "duration": export.duration, "statuses": wl.STATUSES, "channels": wl.CHANNELS,
     }
-    if is_htmx(request) and request.headers.get("hx-target") == "queue":
+    if _wants_list(request):
         return render(request, "_queue.html", ctx)
     ctx["counts"] = wl.tab_counts(session, actor, t)
     ctx["categories"] = queries.category_choices(session, actor.city_id)
