@@ -257,8 +257,8 @@ def cases_query(actor: Actor, f: Filters, scope: Scope, now: dt.datetime) -> Sel
         where.append(preset)
     if scope.figure is not None:
         where.append(scope.figure)
-    if scope.node is not None:
-        where.append(Case.grid_path.startswith(scope.node.path))
+    if scope.node is not None:  # as a range, which the index on grid_path answers (LIKE does not)
+        where.append(and_(Case.grid_path >= scope.node.path, Case.grid_path < scope.node.path + "\U0010ffff"))
     if scope.unit is not None:
         where.append(Case.unit_id == scope.unit.id)
     if scope.category is not None:
@@ -285,16 +285,18 @@ def cases_query(actor: Actor, f: Filters, scope: Scope, now: dt.datetime) -> Sel
 
 
 def ordered(q: Select[Any], f: Filters) -> Select[Any]:
+    """``q`` in the order the filters ask (each with a tie-breaker: pages do not overlap)."""
     key, desc = f.sort_key, f.direction == "desc"
     if key == "urgency":
         order = urgency_order()
         if desc:  # the least urgent first: no deadline, then the latest
             order = (Case.due_at.is_(None).desc(), Case.due_at.desc(), Case.id.asc())
         return q.order_by(*order)
-    column = {"reported": Case.id, "due": Case.due_at, "code": Case.code}[key]
     if key == "due":
-        return q.order_by(Case.due_at.is_(None), column.desc() if desc else column.asc(), Case.id.desc())
-    return q.order_by(column.desc() if desc else column.asc())
+        return q.order_by(Case.due_at.is_(None), Case.due_at.desc() if desc else Case.due_at.asc(), Case.id.desc())
+    if key == "reported":  # imported history may come after newer cases: the time, not the id
+        return q.order_by(*((Case.created_at.desc(), Case.id.desc()) if desc else (Case.created_at.asc(), Case.id.asc())))
+    return q.order_by(Case.code.desc() if desc else Case.code.asc())
 
 
 def count(session: Session, q: Select[Any]) -> int:
