@@ -29,6 +29,7 @@ ZH = {
     "Reported to": "上报日期至",
     "Overdue only": "只看超期",
     "Clear filters": "清除筛选",
+    "More filters": "更多筛选",
     # exports
     "Export these cases:": "导出筛选结果：",
     "Spreadsheet": "电子表格",

@@ -124,7 +124,16 @@
     box.addEventListener("keydown", (e) => { if (e.key === "Escape") { close(); button.focus(); } });
   }
 
-  function init() { document.querySelectorAll(".picker[data-api]").forEach(setup); }
+  // On a phone the less used filters start folded, unless one of them is set.
+  function foldMore() {
+    const more = document.querySelector("details.more-filters");
+    if (more && !more.dataset.active && window.matchMedia("(max-width: 759px)").matches) more.open = false;
+  }
+
+  function init() {
+    document.querySelectorAll(".picker[data-api]").forEach(setup);
+    foldMore();
+  }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
   else init();
 })();
