@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -40,6 +40,8 @@ from huying.cityconfig.models import Category
 from huying.errors import InvalidInput
 from huying.geo import service as geo
 from huying.geo.models import Node
+from huying.metrics.drill import FIGURES, cases_clause
+from huying.metrics.period import Period, parse_period
 from huying.orgs.actor import Actor
 from huying.orgs.models import Organisation, Role
 
@@ -209,20 +211,36 @@ def tab_clause(actor: Actor, tab: str, now: dt.datetime) -> ColumnElement[bool] 
 
 
 @dataclass(frozen=True)
+class Drill:
+    """The figure a list shows the cases of: its name, node and period, and its clause."""
+
+    figure: str
+    node: Node
+    period: Period
+    clause: ColumnElement[bool]
+
+
+@dataclass(frozen=True)
 class Scope:
-    """The objects the filters name, looked up once: the node, unit and category."""
+    """The objects the filters name, looked up once: the node, unit and category, and the
+    figure (``fig``)."""
 
     node: Node | None = None
     unit: Organisation | None = None
     category: Category | None = None
-    #: the figure's clause (``fig``), built by the page from ``metrics.drill``
-    figure: ColumnElement[bool] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    drill: Drill | None = None
 
 
-def resolve(session: Session, actor: Actor, f: Filters) -> Scope:
+def load(session: Session, actor: Actor, params: Mapping[str, str], now: dt.datetime) -> tuple[Filters, Scope]:
+    """The filters of a URL and what they name, or :class:`FilterError`."""
+    f = parse(params, actor, figures=FIGURES)
+    return f, resolve(session, actor, f, now)
+
+
+def resolve(session: Session, actor: Actor, f: Filters, now: dt.datetime) -> Scope:
     """The node, unit and category the filters name, checked: each must exist in the
-    actor's city, and the node must lie in the actor's scope."""
+    actor's city, and the node must lie in the actor's scope. With ``fig``, the figure over
+    that node (the actor's own when none is named) and the period."""
     node = unit = category = None
     if f.node:
         try:
@@ -241,7 +259,20 @@ def resolve(session: Session, actor: Actor, f: Filters) -> Scope:
                                                          Category.code == f.category))
         if category is None:
             raise FilterError(f"no category {f.category!r}", "category", "category")
-    return Scope(node, unit, category)
+    return Scope(node, unit, category, _drill(session, actor, f, node, now) if f.fig else None)
+
+
+def _drill(session: Session, actor: Actor, f: Filters, node: Node | None, now: dt.datetime) -> Drill:
+    if node is None:
+        node = session.scalar(select(Node).where(Node.city_id == actor.city_id, Node.path == actor.node_path))
+        if node is None:
+            raise FilterError("your node is not in the tree", "node", "node")
+    try:
+        period = parse_period(f.period or "all", f.date_from, f.date_to, now=now)
+    except InvalidInput as exc:
+        raise FilterError(str(exc), "period", "period") from None
+    return Drill(f.fig, node, period, cases_clause(f.fig, city_id=actor.city_id, node_path=node.path, now=now,
+                                                   since=period.since, until=period.until))
 
 
 def local_day_start(day: str) -> dt.datetime:
@@ -255,8 +286,8 @@ def cases_query(actor: Actor, f: Filters, scope: Scope, now: dt.datetime) -> Sel
     preset = tab_clause(actor, f.tab, now)
     if preset is not None:
         where.append(preset)
-    if scope.figure is not None:
-        where.append(scope.figure)
+    if scope.drill is not None:
+        where.append(scope.drill.clause)
     if scope.node is not None:  # as a range, which the index on grid_path answers (LIKE does not)
         where.append(and_(Case.grid_path >= scope.node.path, Case.grid_path < scope.node.path + "\U0010ffff"))
     if scope.unit is not None:
@@ -301,6 +332,24 @@ def ordered(q: Select[Any], f: Filters) -> Select[Any]:
 
 def count(session: Session, q: Select[Any]) -> int:
     return int(session.scalar(select(func.count()).select_from(q.order_by(None).subquery())) or 0)
+
+
+def page_of(session: Session, actor: Actor, f: Filters, scope: Scope, now: dt.datetime) -> tuple[list[Row], int]:
+    """The rows of the page ``f.page`` asks for, and how many cases the list holds."""
+    q = cases_query(actor, f, scope, now)
+    total = count(session, q)
+    cases = list(session.scalars(ordered(q, f).limit(PAGE).offset((f.page - 1) * PAGE)))
+    return rows_of(session, cases, now), total
+
+
+def export_rows(session: Session, actor: Actor, f: Filters, scope: Scope, now: dt.datetime) -> list[Row]:
+    """Every row of the list (all its pages, in its order), or :class:`FilterError` when
+    there are more than :data:`EXPORT_MAX`."""
+    q = cases_query(actor, f, scope, now)
+    total = count(session, q)
+    if total > EXPORT_MAX:
+        raise FilterError(f"{total} rows: at most {EXPORT_MAX} in an export", "export", "too_many")
+    return rows_of(session, list(session.scalars(ordered(q, f))), now)
 
 
 def tab_counts(session: Session, actor: Actor, now: dt.datetime) -> dict[str, int]:

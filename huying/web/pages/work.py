@@ -6,7 +6,6 @@ per node."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
@@ -18,12 +17,10 @@ from huying.cases.models import Case
 from huying.cases.policy import covers_node
 from huying.cityconfig import deadlines
 from huying.deps import SessionDep
-from huying.errors import InvalidInput, NotPermitted, NotVisible
+from huying.errors import NotPermitted, NotVisible
 from huying.geo import service as geo
 from huying.geo.models import Node
 from huying.http.clock import Now
-from huying.metrics.drill import FIGURES, cases_clause
-from huying.metrics.period import parse_period
 from huying.orgs.actor import Actor
 from huying.orgs.models import Organisation, Role
 from huying.web import export, pick, queries
@@ -38,11 +35,6 @@ router = APIRouter()
 def _forbid_residents(actor: Actor) -> None:
     if actor.role == Role.RESIDENT:
         raise NotPermitted("the workbench is for staff")
-
-
-def _filters(request: Request, session: Session, actor: Actor) -> tuple[wl.Filters, wl.Scope]:
-    f = wl.parse(request.query_params, actor, figures=FIGURES)
-    return f, wl.resolve(session, actor, f)
 
 
 def _invalid(request: Request, exc: wl.FilterError) -> HTMLResponse:
@@ -63,64 +55,28 @@ def _wants_list(request: Request) -> bool:
 def workbench(request: Request, session: SessionDep, actor: PageActor, t: Now) -> Response:
     _forbid_residents(actor)
     try:
-        f, scope = _filters(request, session, actor)
-        scope, heading = _figure_scope(session, actor, f, scope, t)
+        f, scope = wl.load(session, actor, request.query_params, t)
     except wl.FilterError as exc:
         return _invalid(request, exc)
-    q = wl.cases_query(actor, f, scope, t)
-    total = wl.count(session, q)
-    pages = max(1, -(-total // wl.PAGE))
-    cases = list(session.scalars(wl.ordered(q, f).limit(wl.PAGE).offset((f.page - 1) * wl.PAGE)))
+    rows, total = wl.page_of(session, actor, f, scope, t)
     ctx: dict[str, Any] = {
-        "f": f, "scope": scope, "figure": heading, "tab": f.tab, "tabs": wl.tabs_for(actor),
-        "rows": wl.rows_of(session, cases, t), "total": total, "page": f.page, "pages": pages,
-        "now": t, "export_max": wl.EXPORT_MAX, "span": export.span, "duration": export.duration, "statuses": wl.STATUSES, "channels": wl.CHANNELS,
+        "f": f, "scope": scope, "figure": scope.drill, "tab": f.tab, "tabs": wl.tabs_for(actor),
+        "rows": rows, "total": total, "page": f.page, "pages": max(1, -(-total // wl.PAGE)), "now": t,
+        "export_max": wl.EXPORT_MAX, "span": export.span, "duration": export.duration,
+        "statuses": wl.STATUSES, "channels": wl.CHANNELS,
     }
     if _wants_list(request):
         return render(request, "_queue.html", ctx)
     ctx["counts"] = wl.tab_counts(session, actor, t)
     ctx["categories"] = queries.category_choices(session, actor.city_id)
-    ctx["node_trail"] = geo.ancestors(session, scope.node) if scope.node is not None else []
     return render(request, "work.html", ctx)
 
 
-def _figure_scope(session: Session, actor: Actor, f: wl.Filters, scope: wl.Scope,
-                  now: dt.datetime) -> tuple[wl.Scope, dict[str, Any] | None]:
-    """With ``fig``: the figure's clause over the node (the actor's own when none is named)
-    and the period, and what the heading says of them."""
-    if not f.fig:
-        return scope, None
-    node = scope.node or _own_node(session, actor)
-    try:
-        period = parse_period(f.period or "all", f.date_from, f.date_to, now=now)
-    except InvalidInput as exc:
-        raise wl.FilterError(str(exc), "period", "period") from None
-    clause = cases_clause(f.fig, city_id=actor.city_id, node_path=node.path, now=now,
-                          since=period.since, until=period.until)
-    return replace(scope, figure=clause), {"name": f.fig, "node": node, "period": period}
-
-
-def _own_node(session: Session, actor: Actor) -> Node:
-    node = session.scalar(select(Node).where(Node.city_id == actor.city_id, Node.path == actor.node_path))
-    if node is None:
-        raise NotVisible("your node is not in the tree")
-    return node
-
-
-def _export_rows(request: Request, session: Session, actor: Actor, t: dt.datetime) -> list[wl.Row]:
-    _forbid_residents(actor)
-    f, scope = _filters(request, session, actor)
-    scope, _heading = _figure_scope(session, actor, f, scope, t)
-    q = wl.cases_query(actor, f, scope, t)
-    total = wl.count(session, q)
-    if total > wl.EXPORT_MAX:
-        raise wl.FilterError(f"{total} rows: at most {wl.EXPORT_MAX} in an export", "export", "too_many")
-    return wl.rows_of(session, list(session.scalars(wl.ordered(q, f))), t)
-
-
 def _export(request: Request, session: Session, actor: Actor, t: dt.datetime, kind: str) -> Response:
+    _forbid_residents(actor)
     try:
-        rows = _export_rows(request, session, actor, t)
+        f, scope = wl.load(session, actor, request.query_params, t)
+        rows = wl.export_rows(session, actor, f, scope, t)
     except wl.FilterError as exc:
         return _invalid(request, exc)
     lang = request_lang(request)
