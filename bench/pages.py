@@ -180,7 +180,7 @@ def main() -> int:
         overdue = make_overdue(url, args.overdue, now) if not args.db else -1
         os.environ["HUYING_DATABASE_URL"] = url
         os.environ["HUYING_DATA_DIR"] = tmp
-        os.environ.setdefault("HUYING_SECRET_KEY", "bench-" + os.urandom(8).hex())
+        os.environ.setdefault("HUYING_SECRET_KEY", "bench-" + os.urandom(24).hex())
         os.environ["HUYING_LOG_LEVEL"] = "WARNING"  # no request log lines among the results
         from fastapi.testclient import TestClient
         from sqlalchemy import create_engine, select

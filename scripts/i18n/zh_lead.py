@@ -20,6 +20,14 @@ ZH = {
     "Search": "搜索",
     "Under %(place)s": "%(place)s及其下",
     "When that unit does not exist, try in order": "该单位不存在时，依次尝试",
+    "After many failed sign-ins from several places, this account is locked for %(minutes)s minutes to protect it. If it was not you, tell your administrator.":
+        "该账户在多处登录失败次数过多，为保护账户已锁定 %(minutes)s 分钟。如果不是您本人操作，请告知管理员。",
+    "The password is too long (at most 128 characters).": "密码太长（最多 128 个字符）。",
+    "The password must not be only spaces.": "密码不能全是空格。",
+    "The password must not be the username.": "密码不能与用户名相同。",
+    "The password needs at least %(n)d characters.": "密码至少需要 %(n)d 个字符。",
+    "This password is one of the first that attackers try. Please choose another.":
+        "这是攻击者最先尝试的常见密码之一，请换一个。",
 }
 PLURAL = {
     ("Disable %(name)s and the %(num)d category below it? They will no longer be offered for new reports.",

@@ -25,6 +25,7 @@ from huying.deps import SessionDep
 from huying.errors import InvalidInput, NotVisible, SettingError
 from huying.geo import service as geo
 from huying.geo.models import Node
+from huying.orgs import passwords
 from huying.orgs.actor import Actor
 from huying.orgs.models import Department, Organisation, OrgKind, Role, User
 from huying.orgs.service import AccountError, create_user
@@ -76,7 +77,7 @@ def tree(request: Request, session: SessionDep, actor: PageActor, node: str = ""
 
 
 def _users_page(request: Request, session: SessionDep, actor: Actor, *, page: int = 1,
-                values: dict[str, str] | None = None, error: str | None = None,
+                values: dict[str, str] | None = None, error: str | None = None, detail: str = "",
                 find: UserFilter | None = None, status_code: int = 200) -> HTMLResponse:
     find = find or UserFilter()
     page = max(1, min(page, 100_000))
@@ -104,7 +105,8 @@ def _users_page(request: Request, session: SessionDep, actor: Actor, *, page: in
                            .where(*where)) or 0
     return render(request, "admin/users.html", {
         "users": users, "page": page, "pages": max(1, -(-total // USERS_PAGE)), "total": total,
-        "roles": [r.value for r in Role], "values": values or {}, "error": error, "find": find,
+        "roles": [r.value for r in Role], "values": values or {}, "error": error, "detail": detail,
+        "find": find, "min_password": passwords.MIN_LENGTH,
         "under": under, "query": find.query(),
     }, status_code=status_code)
 
@@ -163,8 +165,17 @@ def add_user(
     except AccountError as exc:
         session.rollback()
         return _users_page(request, session, actor, values=values, error=_account_error(str(exc)),
-                           status_code=422)
+                           detail=_password_problem(str(exc)), status_code=422)
     return see_other("/admin/users?created=1")
+
+
+def _password_problem(message: str) -> str:
+    """Which rule of ``huying.orgs.passwords`` a refused password broke, for the page."""
+    for key, needle in (("common", "common"), ("username", "the username"), ("spaces", "spaces"),
+                        ("long", "at most"), ("short", "at least")):
+        if message.startswith("password") and needle in message:
+            return key
+    return ""
 
 
 def _account_error(message: str) -> str:
