@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 
 from huying.cityconfig import deadlines
@@ -93,8 +94,8 @@ def xlsx_bytes(data: Table) -> bytes:
         sheet.column_dimensions[get_column_letter(i)].width = width
     sheet.freeze_panes = "B2"
     sheet.append(data[0])
-    for row in data[1]:
-        sheet.append(row)
+    for row in data[1]:  # control characters have no place in the XML of a workbook
+        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", cell) for cell in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
