@@ -68,6 +68,17 @@ def test_filters_then_the_xlsx_holds_the_rows_on_the_screen(page: Page, city_ses
     shot(page, f"worklist-filtered-{width}")
     page.screenshot(path=str(shot(page, f"worklist-filtered-{width}").with_name(f"top-{width}.png")))
 
+    units = page.locator('.picker[data-picker="unit"]')
+    units.locator(".picker-button").click()
+    units.locator("input[type=search]").fill("城市管理")
+    expect(units.locator(".picker-name").first).to_contain_text("城市管理")
+    expect(units.locator(".picker-name", has_text="虎门镇城市管理和综合执法分局")).to_be_visible()
+    assert all("城市管理" in t for t in units.locator(".picker-name > span").all_inner_texts())
+    assert page.evaluate("document.documentElement.scrollWidth") <= width  # nothing sticks out sideways
+    page.screenshot(path=str(shot(page, f"worklist-unit-picker-{width}").with_name(f"unit-picker-top-{width}.png")))
+    page.keyboard.press("Escape")
+    expect(units.locator(".picker-panel")).to_be_hidden()
+
     with page.expect_download() as info:
         page.locator("#export-xlsx").click()
     path = info.value.path()

@@ -95,10 +95,12 @@
       rows.forEach((r) => list.append(item(tree ? { ...r, above: r.above } : r, tree)));
     }
 
+    let latest = 0;  // answers may come back out of order: only the last asked is shown
     function load(q) {
       const key = kind === "node" ? "nodes" : "units";
       const url = api + (q ? "?q=" + encodeURIComponent(q) : "");
-      getJSON(url).then((d) => show(d[key] || [], kind === "node" && !q));
+      const mine = ++latest;
+      getJSON(url).then((d) => { if (mine === latest) show(d[key] || [], kind === "node" && !q); });
     }
 
     let timer = null;
