@@ -147,8 +147,8 @@ def parse(params: Mapping[str, str], actor: Actor, figures: tuple[str, ...] = ()
     tab = get("tab")
     if tab and tab not in TABS:
         raise FilterError(f"no tab {tab[:20]!r}", "tab", "tab")
-    if tab not in tabs:
-        tab = tabs[0] if not tab else "all"
+    if tab not in tabs:  # none, or one the role does not have: the role's first
+        tab = tabs[0]
     q = get("q")
     if len(q) > 100:
         raise FilterError("at most 100 characters", "q", "q")
