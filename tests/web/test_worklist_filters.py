@@ -132,3 +132,17 @@ def test_the_filter_form_gets_the_reason_in_place_of_the_list(city_client: TestC
     assert r.status_code == 200
     assert r.text.lstrip().startswith('<div id="queue" data-total="0" data-invalid="to">')
     assert "结束日期早于开始日期" in r.text
+
+
+def test_the_url_of_the_filters_gives_the_same_filters_back() -> None:
+    from urllib.parse import parse_qsl
+
+    from huying.orgs.actor import Actor
+
+    officer = Actor(city_id=1, role="town_officer", node_path="441900/441900-A1/441900121/")
+    f = worklist.Filters(tab="mine", q="路灯 50%", node=HUMEN_GRID, unit=f"{HUMEN_TOWN}-party", category="01.02",
+                         channel="hotline", status="in_progress", date_from="2026-03-01", date_to="2026-03-31",
+                         overdue=True, sort="reported", dir="asc", page=3)
+    assert worklist.parse(dict(parse_qsl(f.to_query())), officer) == f
+    drill = worklist.Filters(tab="all", node=HUMEN_TOWN, fig="closed", period="month", date_from="2026-03-01")
+    assert worklist.parse(dict(parse_qsl(drill.to_query())), officer, figures=("closed",)) == drill
