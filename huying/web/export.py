@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 
@@ -24,7 +25,10 @@ from huying.web.worklist import Row, days_hours
 _ = i18n.gettext_
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
-Table = tuple[list[str], list[list[str]]]
+#: A cell: text, or a moment (local time, no zone) that the XLSX keeps as a date.
+Cell = str | dt.datetime
+Table = tuple[list[str], list[list[Cell]]]
+WHEN = "%Y-%m-%d %H:%M"
 
 
 def safe(value: str) -> str:
@@ -56,8 +60,8 @@ def table(rows: Sequence[Row], lang: str, now: dt.datetime) -> Table:
         labels: Any = templates.env.get_template("_labels.html").make_module({"lang": lang})
         zone = deadlines.zone()
 
-        def when(t: dt.datetime | None) -> str:
-            return t.astimezone(zone).strftime("%Y-%m-%d %H:%M") if t else ""
+        def when(t: dt.datetime | None) -> Cell:
+            return t.astimezone(zone).replace(tzinfo=None, second=0, microsecond=0) if t else ""
 
         def name(obj: Any) -> str:
             return obj.name(lang) if obj is not None else ""
@@ -72,7 +76,7 @@ def table(rows: Sequence[Row], lang: str, now: dt.datetime) -> Table:
             cells = [r.code, r.title, str(labels.status(r.status)), name(r.community), name(r.grid),
                      name(r.unit), name(r.category), str(labels.channel(r.channel)), when(r.created_at),
                      when(r.due_at), duration(r.left), supervision]
-            body.append([safe(c) for c in cells])
+            body.append([safe(c) if isinstance(c, str) else c for c in cells])
     return header, body
 
 
@@ -80,7 +84,7 @@ def csv_bytes(data: Table) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(data[0])
-    writer.writerows(data[1])
+    writer.writerows([c.strftime(WHEN) if isinstance(c, dt.datetime) else c for c in row] for row in data[1])
     return "\ufeff".encode() + out.getvalue().encode("utf-8")
 
 
@@ -94,8 +98,15 @@ def xlsx_bytes(data: Table) -> bytes:
         sheet.column_dimensions[get_column_letter(i)].width = width
     sheet.freeze_panes = "B2"
     sheet.append(data[0])
-    for row in data[1]:  # control characters have no place in the XML of a workbook
-        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", cell) for cell in row])
+    def cell(value: Cell) -> Any:
+        if isinstance(value, dt.datetime):  # a date Excel sorts and filters as one
+            out = WriteOnlyCell(sheet, value=value)
+            out.number_format = "yyyy-mm-dd hh:mm"
+            return out
+        return ILLEGAL_CHARACTERS_RE.sub("", value)  # no control characters in a workbook's XML
+
+    for row in data[1]:
+        sheet.append([cell(v) for v in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
