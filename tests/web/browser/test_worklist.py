@@ -51,6 +51,9 @@ def test_filters_then_the_xlsx_holds_the_rows_on_the_screen(page: Page, city_ses
     picker.locator(".picker-button").click()
     expect(picker.locator(".picker-panel")).to_be_visible()
     expect(picker.locator(".picker-name", has_text="虎门镇")).to_be_visible()
+    picker.locator(".picker-toggle").first.click()  # the tree opens a level
+    expect(picker.locator(".picker-name", has_text="虎门第001社区")).to_be_visible()
+    page.screenshot(path=str(shot(page, f"worklist-tree-{width}").with_name(f"tree-top-{width}.png")))
     picker.locator("input[type=search]").fill("虎门第001社区")
     choice = picker.locator(".picker-name", has_text="虎门第001社区").first
     expect(choice).to_be_visible()
