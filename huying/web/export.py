@@ -1,8 +1,10 @@
 """The work list as a spreadsheet: the same rows as the page (``worklist.rows_of``), named
 in the person's language through the same labels as the page (``_labels.html``), as CSV
-(UTF-8 with a BOM, so that Excel reads Chinese) or XLSX. No identity numbers, contacts or
-descriptions: what the list shows, nothing more. A cell that a spreadsheet would read as a
-formula (``= + - @``, tab, carriage return first) is written with a leading ``'``."""
+(UTF-8 with a BOM, so that Excel reads Chinese) or XLSX. No contacts or descriptions: what
+the list shows, nothing more; personal numbers typed into a title (identity, phone, bank
+card, e-mail) are masked by the rule of every surface that leaves the system
+(``redact.public_text``), since a file is mailed on. A cell that a spreadsheet would read as
+a formula (``= + - @``, tab, carriage return first) is written with a leading ``'``."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 
+from huying.cases import redact
 from huying.cityconfig import deadlines
 from huying.web import i18n
 from huying.web.templating import templates
@@ -73,7 +76,7 @@ def table(rows: Sequence[Row], lang: str, now: dt.datetime) -> Table:
             supervision = ""
             if r.notices:
                 supervision = _("Awaiting the reply") if r.notices_open else _("Supervised")
-            cells = [r.code, r.title, str(labels.status(r.status)), name(r.community), name(r.grid),
+            cells = [r.code, redact.public_text(r.title) or "", str(labels.status(r.status)), name(r.community), name(r.grid),
                      name(r.unit), name(r.category), str(labels.channel(r.channel)), when(r.created_at),
                      when(r.due_at), duration(r.left), supervision]
             body.append([safe(c) if isinstance(c, str) else c for c in cells])

@@ -51,6 +51,7 @@ def marked(city_session: Session) -> tuple[str, list[str]]:
     made = [report(city_session, who="gridworker", title=f"{w} 第{i}件", contact="13800138000")
             for i in range(3)]
     made.append(report(city_session, title=f"{w} 居民反映", contact="440101199001011234"))
+    made.append(report(city_session, who="gridworker", title=f"{w} 身份证440101199001011234遗失，联系13800138000"))
     return w, [c.code for c in made]
 
 
@@ -61,7 +62,7 @@ def test_both_exports_hold_exactly_the_rows_of_the_filtered_list(
     sign_in(city_client, "town")
     query = f"tab=all&q={w}&channel=grid_patrol&node={HUMEN_TOWN}"
     listed = all_pages(city_client, query)
-    assert len(listed) == 3 and set(listed) <= set(made)
+    assert len(listed) == 4 and set(listed) <= set(made)
 
     r = city_client.get(f"/work/export.xlsx?{query}")
     assert r.status_code == 200
