@@ -123,6 +123,12 @@ class Filters:
         return self.to_query(sort=key, dir="", page=1)
 
     @property
+    def secondary(self) -> int:
+        """How many of the less used filters (folded on a phone) are set."""
+        dates = [] if self.fig else [self.date_from, self.date_to]
+        return sum(1 for v in (self.category, self.channel, self.status, *dates, self.overdue) if v)
+
+    @property
     def narrowed(self) -> bool:
         """Whether a filter beyond the tab is set."""
         return bool(self.q or self.node or self.unit or self.category or self.channel or self.status
