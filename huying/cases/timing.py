@@ -9,13 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_
+from sqlalchemy import ColumnElement, and_, or_
 
 from huying.cases.models import Case
 from huying.cases.workflow import FINAL_VALUES, OPEN_VALUES
-
-#: "About to be overdue": due within this time (and not overdue yet).
-SOON = dt.timedelta(hours=24)
 
 
 def is_overdue(case: Any, now: dt.datetime) -> bool:
@@ -29,9 +26,13 @@ def overdue_clause(now: dt.datetime) -> ColumnElement[bool]:
 
 
 def due_soon(case: Any, now: dt.datetime) -> bool:
-    """Open, not overdue, and due within :data:`SOON`."""
-    return (case.due_at is not None and case.status not in FINAL_VALUES
-            and now <= case.due_at < now + SOON)
+    """Open, not overdue, and past the step's warning moment: only the SLA's warning fraction
+    of its allowed time is left (``sla.warn_at``). The warning moment is the row's own: the
+    scheduler stores it in ``sweep_at`` and the sweeper, once it has warned, sets ``warned``.
+    (A fixed "due within 24 hours" badged every new case, whose dispatch step is 2 working
+    hours long, as about to be overdue the moment it arrived.)"""
+    return (case.due_at is not None and case.status not in FINAL_VALUES and now <= case.due_at
+            and (bool(case.warned) or (case.sweep_at is not None and case.sweep_at <= now)))
 
 
 def milestone_overdue(milestone: Any, now: dt.datetime) -> bool:
@@ -42,7 +43,14 @@ def milestone_overdue(milestone: Any, now: dt.datetime) -> bool:
 def needs_attention_clause(now: dt.datetime) -> ColumnElement[bool]:
     """Overdue or due soon (:func:`is_overdue` or :func:`due_soon`) as SQL: the work list's
     "overdue" tab."""
-    return and_(Case.status.in_(OPEN_VALUES), Case.due_at < now + SOON)
+    return and_(Case.status.in_(OPEN_VALUES), Case.due_at.is_not(None),
+                or_(Case.due_at < now, Case.warned.is_(True), Case.sweep_at <= now))
+
+
+def urgency_order() -> tuple[Any, ...]:
+    """Most urgent first: the longest overdue, then the soonest due; cases without a
+    deadline last (newest first among them)."""
+    return (Case.due_at.is_(None), Case.due_at.asc(), Case.id.desc())
 
 
 def open_clause() -> ColumnElement[bool]:

@@ -1,5 +1,6 @@
-"""Read-side queries of the pages that the services do not offer (yet): the workbench tabs,
-search, units to choose from, notices, ledgers, map counts and monthly trends.
+"""Read-side queries of the pages that the services do not offer (yet): units to choose
+from, notices, ledgers, map counts and monthly trends (the work list has its own module,
+``huying.web.worklist``).
 
 Every query of cases goes through ``policy.visible_filter``: what a page lists is exactly
 what the policy lets the person see; acting stays with the service (``check_act``)."""
@@ -19,74 +20,15 @@ from sqlalchemy.orm import Session
 from huying.cases import service as svc
 from huying.cases.models import Case, CaseEvent, Ledger, Milestone, SupervisionNotice
 from huying.cases.policy import can_reply, visible_filter
-from huying.cases.timing import needs_attention_clause, overdue_clause
-from huying.cases.workflow import OPEN_VALUES, Status
+from huying.cases.timing import overdue_clause
+from huying.cases.workflow import OPEN_VALUES
 from huying.cityconfig.models import Category
 from huying.geo.models import Level, Node
 from huying.metrics.service import CLOSING, RECEIVING
 from huying.orgs.actor import Actor
 from huying.orgs.models import Organisation, Role
 
-#: The workbench tabs, in order.
-TABS = ("new", "mine", "overdue", "handled", "all")
-UNIT_OPEN = (Status.DISPATCHED.value, Status.IN_PROGRESS.value, Status.EXTENSION_REQUESTED.value)
 OPEN = OPEN_VALUES
-
-
-def tabs_for(actor: Actor) -> tuple[str, ...]:
-    """Department handlers do not dispatch: no "to dispatch" tab for them."""
-    if actor.role == Role.DEPARTMENT_HANDLER:
-        return tuple(t for t in TABS if t != "new")
-    return TABS
-
-
-def _mine(actor: Actor) -> Any:
-    """Cases with my unit: my organisation, or (officers) a unit at or below my node."""
-    conds = []
-    if actor.organisation_id is not None:
-        conds.append(Case.unit_id == actor.organisation_id)
-    if actor.role not in (Role.DEPARTMENT_HANDLER, Role.RESIDENT):
-        conds.append(Case.unit_path.startswith(actor.node_path))
-    return or_(*conds) if conds else Case.id.is_(None)
-
-
-def _tab_filter(q: Select[Any], actor: Actor, tab: str, now: dt.datetime) -> Select[Any]:
-    if tab == "new":
-        return q.where(Case.status == Status.NEW.value, Case.grid_path.startswith(actor.node_path))
-    if tab == "mine":
-        return q.where(Case.status.in_(UNIT_OPEN), _mine(actor))
-    if tab == "overdue":
-        return q.where(needs_attention_clause(now))
-    if tab == "handled":
-        return q.where(Case.status.in_((Status.HANDLED.value, Status.FOLLOWED_UP.value)))
-    return q
-
-
-def queue(session: Session, actor: Actor, tab: str, now: dt.datetime, *, search: str = "",
-          status: str = "", limit: int = 50, offset: int = 0) -> tuple[list[Case], int]:
-    """A workbench tab: the cases visible to ``actor``, filtered, newest first, and the total."""
-    q: Select[Any] = select(Case).where(visible_filter(actor))
-    q = _tab_filter(q, actor, tab, now)
-    if status:
-        q = q.where(Case.status == status)
-    search = search.strip()
-    if search:
-        like = f"%{search.replace('%', '').replace('_', '')}%"
-        q = q.where(or_(Case.code.like(like), Case.title.like(like)))
-    total = session.scalar(select(func.count()).select_from(q.order_by(None).subquery())) or 0
-    order = Case.due_at.asc() if tab == "overdue" else Case.id.desc()
-    rows = list(session.scalars(q.order_by(order).limit(limit).offset(offset)))
-    return rows, int(total)
-
-
-def tab_counts(session: Session, actor: Actor, now: dt.datetime) -> dict[str, int]:
-    out = {}
-    for tab in tabs_for(actor):
-        if tab == "all":
-            continue
-        q = _tab_filter(select(func.count()).select_from(Case).where(visible_filter(actor)), actor, tab, now)
-        out[tab] = int(session.scalar(q) or 0)
-    return out
 
 
 def my_reports(session: Session, actor: Actor, limit: int = 100) -> list[Case]:

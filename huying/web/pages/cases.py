@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -19,13 +20,15 @@ from huying.cases import service as svc
 from huying.cases.models import Attachment, Case, Ledger, Milestone, SupervisionNotice
 from huying.cases.policy import allowed_for, check_act
 from huying.cases.workflow import Action
+from huying.cityconfig.categories import category_path
+from huying.cityconfig.models import Category
 from huying.config import get_settings
 from huying.deps import SessionDep
 from huying.errors import InvalidInput, NotVisible
 from huying.http.clock import Now
 from huying.orgs.actor import Actor
 from huying.orgs.models import Organisation, Role
-from huying.triage import duplicates
+from huying.triage import duplicates, routing
 from huying.web import queries
 from huying.web.deps import PageActor
 from huying.web.pages.common import errors_of, see_other
@@ -66,6 +69,7 @@ def case_context(session: SessionDep, actor: Actor, case: Case, t: dt.datetime) 
         "categories": queries.category_choices(session, actor.city_id) if Action.CLASSIFY in actions else [],
         "supervisors": queries.supervisors_for(session, case) if Action.OPEN_LEDGER in actions else [],
         "merge_candidates": merge_candidates(session, actor, case, t) if Action.MERGE in actions else [],
+        "proposal": proposal(session, case) if Action.DISPATCH in actions else None,
         "open_milestones": [m for m in milestones if m.done_at is None],
         "milestone_rows": MILESTONE_ROWS,
         "notices": [(n, unit_names.get(n.unit_id, ""), n.id in answerable) for n in notices],
@@ -75,6 +79,30 @@ def case_context(session: SessionDep, actor: Actor, case: Case, t: dt.datetime) 
         "staff": actor.role != Role.RESIDENT,
         "now": t,
     }
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """The unit the routing table proposes for a case, and why: the rule's category (None
+    for a rule on every category) and whether the rule's own unit was missing (a fallback)."""
+
+    unit_code: str | None
+    unit: Organisation | None
+    category: Category | None
+    fallback: bool
+
+
+def proposal(session: SessionDep, case: Case) -> Proposal | None:
+    """What ``routing.route`` (the one routing rule, as intake uses it) says of the case now;
+    None when no rule applies."""
+    found = routing.route(session, case.city_id, category_path(session, case.category_id), case.grid_path or "")
+    if found.rule is None:
+        return None
+    category = (session.scalar(select(Category).where(Category.city_id == case.city_id,
+                                                      Category.code == found.rule.category))
+                if found.rule.category else None)
+    unit = session.get(Organisation, found.unit_id) if found.unit_id is not None else None
+    return Proposal(found.unit_code, unit, category, found.fallback > 0)
 
 
 def merge_candidates(session: SessionDep, actor: Actor, case: Case, t: dt.datetime) -> list[Any]:
@@ -93,9 +121,15 @@ def _page(request: Request, session: SessionDep, actor: Actor, case: Case, t: dt
           errors: dict[str, dict[str, str]] | None = None, values: dict[str, str] | None = None,
           status_code: int = 200) -> HTMLResponse:
     ctx = case_context(session, actor, case, t)
+    done = request.query_params.get("done", "")
     ctx.update(errors=errors or {}, values=values or {}, reported=request.query_params.get("reported"),
-               joined=request.query_params.get("joined"))
+               joined=request.query_params.get("joined"),
+               done=done if done in DONE_MESSAGES and not errors else "")
     return render(request, "case.html", ctx, status_code=status_code)
+
+
+#: The actions whose redirect back to the case page says what was done (``?done=``).
+DONE_MESSAGES = frozenset(a.value for a in Action)
 
 
 @router.get("/cases/{code}", response_class=HTMLResponse)
@@ -210,7 +244,7 @@ async def act(request: Request, code: str, action: str, session: SessionDep, act
         case = svc.get_case(session, actor, code)
         return _page(request, session, actor, case, t, errors={action: errors_of(exc)}, values=values,
                      status_code=422)
-    return see_other(f"/cases/{code}?done={act_.value}#timeline")
+    return see_other(f"/cases/{code}?done={act_.value}#done")
 
 
 @router.post("/notices/{notice_id}/reply", response_class=HTMLResponse)

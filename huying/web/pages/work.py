@@ -1,5 +1,7 @@
-"""The staff workbench: the queue of my node and role in tabs, with filters and search
-(the list alone is an htmx fragment); supervision notices to answer; the ledger per node."""
+"""The staff workbench: the work list of my node and role (``huying.web.worklist``: tabs as
+presets, filters in the URL, paging, sorting; the list alone is an htmx fragment), its CSV
+and XLSX exports and the pickers of its filters; supervision notices to answer; the ledger
+per node."""
 
 from __future__ import annotations
 
@@ -7,55 +9,126 @@ import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from huying.cases.models import Case
 from huying.cases.policy import covers_node
-from huying.cases.workflow import Status
+from huying.cityconfig import deadlines
 from huying.deps import SessionDep
+from huying.errors import NotPermitted, NotVisible
 from huying.geo import service as geo
 from huying.geo.models import Node
 from huying.http.clock import Now
 from huying.orgs.actor import Actor
 from huying.orgs.models import Organisation, Role
-from huying.web import queries
+from huying.web import export, pick, queries
+from huying.web import worklist as wl
 from huying.web.deps import PageActor
 from huying.web.pages.common import is_htmx
-from huying.web.templating import render
+from huying.web.templating import render, request_lang
 
 router = APIRouter()
-PAGE = 50
-STATUSES = [s.value for s in Status if s is not Status.START]
 
 
 def _forbid_residents(actor: Actor) -> None:
     if actor.role == Role.RESIDENT:
-        from huying.errors import NotPermitted
-
         raise NotPermitted("the workbench is for staff")
 
 
+def _invalid(request: Request, exc: wl.FilterError) -> HTMLResponse:
+    """A filter that cannot be used: the reason in words, and the way back (400). To the
+    filter form's own request (htmx, which leaves the list as it was on an error status),
+    the list's place with the reason in it."""
+    ctx = {"field": exc.field, "reason": exc.reason, "export_max": wl.EXPORT_MAX}
+    if _wants_list(request):
+        return render(request, "_queue_invalid.html", ctx)
+    return render(request, "work_invalid.html", ctx, status_code=400)
+
+
+def _wants_list(request: Request) -> bool:
+    return is_htmx(request) and request.headers.get("hx-target") == "queue"
+
+
 @router.get("/work", response_class=HTMLResponse)
-def workbench(request: Request, session: SessionDep, actor: PageActor, t: Now, tab: str = "",
-              q: str = "", status: str = "", page: int = 1) -> Response:
+def workbench(request: Request, session: SessionDep, actor: PageActor, t: Now) -> Response:
     _forbid_residents(actor)
-    tabs = queries.tabs_for(actor)
-    if tab not in tabs:
-        tab = tabs[0]
-    if status not in STATUSES:
-        status = ""
-    page = max(1, min(page, 10_000))
-    rows, total = queries.queue(session, actor, tab, t, search=q[:100], status=status,
-                                limit=PAGE, offset=(page - 1) * PAGE)
+    try:
+        f, scope = wl.load(session, actor, request.query_params, t)
+    except wl.FilterError as exc:
+        return _invalid(request, exc)
+    rows, total = wl.page_of(session, actor, f, scope, t)
     ctx: dict[str, Any] = {
-        "tab": tab, "tabs": tabs, "q": q[:100], "status": status, "statuses": STATUSES,
-        "rows": rows, "total": total, "page": page, "pages": max(1, -(-total // PAGE)), "now": t,
+        "f": f, "scope": scope, "figure": scope.drill, "tab": f.tab, "tabs": wl.tabs_for(actor),
+        "rows": rows, "total": total, "page": f.page, "pages": max(1, -(-total // wl.PAGE)), "now": t,
+        "export_max": wl.EXPORT_MAX, "span": export.span, "duration": export.duration,
+        "statuses": wl.STATUSES, "channels": wl.CHANNELS,
     }
-    if is_htmx(request) and request.headers.get("hx-target") == "queue":
+    if _wants_list(request):
         return render(request, "_queue.html", ctx)
-    ctx["counts"] = queries.tab_counts(session, actor, t)
+    ctx["counts"] = wl.tab_counts(session, actor, t)
+    ctx["categories"] = queries.category_choices(session, actor.city_id)
     return render(request, "work.html", ctx)
+
+
+def _export(request: Request, session: Session, actor: Actor, t: dt.datetime, kind: str) -> Response:
+    _forbid_residents(actor)
+    try:
+        f, scope = wl.load(session, actor, request.query_params, t)
+        rows = wl.export_rows(session, actor, f, scope, t)
+    except wl.FilterError as exc:
+        return _invalid(request, exc)
+    lang = request_lang(request)
+    table = export.table(rows, lang, t)
+    stamp = t.astimezone(deadlines.zone()).strftime("%Y%m%d-%H%M")
+    if kind == "csv":
+        body, media = export.csv_bytes(table), "text/csv; charset=utf-8"
+    else:
+        body, media = export.xlsx_bytes(table), XLSX
+    return Response(body, media_type=media, headers={
+        "Content-Disposition": f'attachment; filename="worklist-{stamp}.{kind}"',
+        "Cache-Control": "private, no-store", "X-Rows": str(len(rows))})
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get("/work/export.csv")
+def export_csv(request: Request, session: SessionDep, actor: PageActor, t: Now) -> Response:
+    """The work list's rows (every page) as CSV for Excel: UTF-8 with a BOM, names not codes."""
+    return _export(request, session, actor, t, "csv")
+
+
+@router.get("/work/export.xlsx")
+def export_xlsx(request: Request, session: SessionDep, actor: PageActor, t: Now) -> Response:
+    """The work list's rows (every page) as an XLSX workbook."""
+    return _export(request, session, actor, t, "xlsx")
+
+
+@router.get("/work/nodes")
+def node_picker(request: Request, session: SessionDep, actor: PageActor, parent: str = "",
+                q: str = "") -> JSONResponse:
+    """The node picker's data: the children of ``parent`` (default: the actor's own node,
+    itself included), or the nodes in scope whose name contains ``q`` (at most 30), each
+    with the names of its places above it."""
+    _forbid_residents(actor)
+    lang = request_lang(request)
+    q = q.strip()[:40]
+    if q:
+        nodes = pick.search_nodes(session, actor, q)
+    else:
+        nodes = pick.child_nodes(session, actor, parent.strip()[:20])
+    return JSONResponse({"nodes": [pick.node_json(session, n, lang) for n in nodes]})
+
+
+@router.get("/work/units")
+def unit_picker(request: Request, session: SessionDep, actor: PageActor, q: str = "") -> JSONResponse:
+    """The unit picker's data: the units whose name contains ``q`` at the actor's node or
+    below it (at most 30)."""
+    _forbid_residents(actor)
+    lang = request_lang(request)
+    return JSONResponse({"units": pick.search_units(session, actor, q.strip()[:40], lang)})
 
 
 def notices_page(request: Request, session: SessionDep, actor: Actor, t: dt.datetime, *,
@@ -101,8 +174,6 @@ LEDGER_PAGE = 50
 
 def _node_in_scope(session: SessionDep, actor: Actor, code: str) -> Node:
     """The node asked for (default: the actor's own); outside the scope it is a 403."""
-    from huying.errors import NotPermitted, NotVisible
-
     node: Node | None
     if code:
         try:
