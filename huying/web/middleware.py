@@ -10,6 +10,7 @@ from urllib.parse import parse_qs
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from huying.config import get_settings
 from huying.web import i18n
 
 #: Scripts and styles come only from our own /static (vendored, no CDN); no inline
@@ -44,10 +45,20 @@ _NO_CSP_PREFIXES = ("/docs", "/redoc")
 _ONE_YEAR = 365 * 24 * 3600
 
 
+def csp() -> str:
+    """The policy; with a base layer of tiles configured (``HUYING_MAP_TILES``), its origin
+    (no path, no key) may serve images."""
+    tiles = get_settings().map_tiles
+    origin = tiles.origin if tiles is not None else ""
+    if not origin:
+        return CSP
+    return CSP.replace("img-src 'self' data: blob:", f"img-src 'self' data: blob: {origin}")
+
+
 def security_headers(path: str) -> dict[str, str]:
     headers = dict(SECURITY_HEADERS)
     if not path.startswith(_NO_CSP_PREFIXES):
-        headers["Content-Security-Policy"] = CSP
+        headers["Content-Security-Policy"] = csp()
     return headers
 
 

@@ -26,8 +26,9 @@ from huying.http.clock import Now
 from huying.orgs.actor import Actor
 from huying.orgs.models import Organisation, Role
 from huying.triage import duplicates
-from huying.web import queries
+from huying.web import queries, residents
 from huying.web.deps import PageActor
+from huying.web.maps import map_config
 from huying.web.pages.common import errors_of, see_other
 from huying.web.templating import render
 
@@ -72,6 +73,9 @@ def case_context(session: SessionDep, actor: Actor, case: Case, t: dt.datetime) 
         "ledger": ledger,
         "milestones": milestones,
         "photos": list(session.scalars(_photos(actor, case).order_by(Attachment.id))),
+        "photo_sides": residents.photos_by_side(session, actor, [case])[case.id],
+        "progress": present.progress(case.status),
+        "map_config": map_config(session),
         "staff": actor.role != Role.RESIDENT,
         "now": t,
     }
