@@ -54,6 +54,15 @@ def tile_bounds(z: int, x: int, y: int) -> tuple[float, float, float, float]:
     return x / n * 360 - 180, lat(y + 1), (x + 1) / n * 360 - 180, lat(y)
 
 
+def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
+    """The outline tile (x, y) at zoom ``z`` holding the point (as ``js/outlines.js`` finds it)."""
+    n = 2 ** z * 256 / TILE_PX
+    r = math.radians(lat)
+    x = int((lon + 180) / 360 * n)
+    y = int((1 - math.log(math.tan(r) + 1 / math.cos(r)) / math.pi) / 2 * n)
+    return x, y
+
+
 def tolerance(z: int) -> float:
     """Degrees of longitude in :data:`PIXEL_TOLERANCE` of a pixel at zoom ``z``."""
     return PIXEL_TOLERANCE * 360 / (256 * 2 ** z)

@@ -30,7 +30,6 @@ ZH = {
     "Report received": "受理",
     "Assigned": "派单",
     "Being fixed": "处置",
-    "Checked with you": "回访",
     "Completed": "办结",
     # a case's progress in plain words
     "We have your report and are finding who should fix it.": "我们已收到您的反映，正在确定由哪个单位处理。",

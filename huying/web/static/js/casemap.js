@@ -16,7 +16,8 @@
     var ll = [parseFloat(caseEl.getAttribute("data-lat")), parseFloat(caseEl.getAttribute("data-lon"))];
     var map = H.create(caseEl, { map: { scrollWheelZoom: false } });
     map.setView(ll, 15, { animate: false });
-    L.circleMarker(ll, { radius: 8, color: "#b3261e", weight: 3, fillColor: "#fff", fillOpacity: 1, interactive: false }).addTo(map);
+    map.createPane("huying-dots").style.zIndex = 620; // above the outlines and their names
+    L.circleMarker(ll, { pane: "huying-dots", radius: 8, color: "#b3261e", weight: 3, fillColor: "#fff", fillOpacity: 1, interactive: false }).addTo(map);
     H.outlines(map, {
       onReady: function () { caseEl.setAttribute("data-ready", "true"); },
       onError: function () { caseEl.setAttribute("data-ready", "error"); },
