@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from huying.config import get_settings
@@ -20,11 +21,16 @@ GEO_API = "/api/v1/geo"
 
 
 def city_bounds(session: Session) -> list[float] | None:
-    """[west, south, east, north] of the city's towns (None for a city without polygons)."""
-    city = geo.get_city(session)
-    row = session.execute(select(
-        func.min(Node.min_lon), func.min(Node.min_lat), func.max(Node.max_lon), func.max(Node.max_lat),
-    ).where(Node.city_id == city.id, Node.level == Level.TOWN.value)).one()
+    """[west, south, east, north] of the city's towns; None for a city without polygons, or
+    none yet (a new installation: the map then opens on its default view)."""
+    try:
+        city = geo.get_city(session)
+        row = session.execute(select(
+            func.min(Node.min_lon), func.min(Node.min_lat), func.max(Node.max_lon), func.max(Node.max_lat),
+        ).where(Node.city_id == city.id, Node.level == Level.TOWN.value)).one()
+    except (geo.CityNotFound, SQLAlchemyError):
+        session.rollback()
+        return None
     return None if row[0] is None else [float(v) for v in row]
 
 

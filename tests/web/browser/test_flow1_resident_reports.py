@@ -27,7 +27,8 @@ def test_a_resident_reports_a_problem_with_a_photo_from_a_phone(
     page.context.grant_permissions(["geolocation"])
     page.context.set_geolocation({"longitude": lon, "latitude": lat})
     sign_in(page, "resident")
-    expect(page).to_have_url(re.compile(r"/report$"))
+    expect(page).to_have_url(re.compile(r"/$"))  # the resident's home: 我要反映 and their reports
+    page.locator("#report-cta").click()
     page.wait_for_selector("#report-map[data-ready=true]")
     shot(page, "1-report-form")
 
@@ -61,7 +62,9 @@ def test_a_resident_reports_a_problem_with_a_photo_from_a_phone(
     shot(page, "3-reported")
 
     page.get_by_role("link", name="我的诉求").click()
-    expect(page.locator(f'#my-reports li[data-code="{code}"]')).to_contain_text("待分派")
+    mine = page.locator(f'#my-reports li[data-code="{code}"]')
+    expect(mine.locator(".steps li.current")).to_have_text("受理")
+    expect(mine).to_contain_text("我们已收到您的反映")
 
 
 def test_a_resident_joins_the_same_problem_reported_nearby(

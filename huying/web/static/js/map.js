@@ -42,6 +42,7 @@
       if (!el.getAttribute("data-ready")) el.setAttribute("data-ready", "error");
     },
   });
+  window.huyingOutlines = drawn; // for the browser tests
   // The layer control toggles each level (drawn from the zoom where it is readable).
   var overlays = {};
   var groups = drawn.groups();
