@@ -80,7 +80,7 @@ def test_communities_and_grids_appear_when_zoomed_in(page: Page, known_town: Kno
         [known_town.lat, known_town.lon],
     )
     page.wait_for_function(
-        f"document.querySelectorAll('#map .leaflet-overlay-pane path').length > {before}"
+        f"() => document.querySelectorAll('#map .leaflet-overlay-pane path').length > {before}"
     )
     assert set(layers) == {"community", "grid", "town"}
     expect(page.locator(".leaflet-control-layers")).to_contain_text("网格")
@@ -106,6 +106,9 @@ def test_the_map_fills_a_phone_screen_with_the_panel_below(
     open_map(page)
     box = page.locator("#map").bounding_box()
     assert box and box["width"] == 390 and box["height"] > 400
+    # a visitor first reads what the site is and how to report; the map's panel follows
+    expect(page.locator("#report-cta")).to_be_in_viewport()
+    page.locator("#place-title").scroll_into_view_if_needed()
     expect(page.locator("#place-title")).to_be_in_viewport()
     shot(page, "phone-map")
     click_at(page, known_town.lon, known_town.lat)

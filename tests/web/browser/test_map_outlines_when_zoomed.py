@@ -51,7 +51,7 @@ def test_zoomed_into_a_community_its_outline_and_name_are_drawn(
     expect(label).to_be_visible()
     assert page.evaluate(f"huyingOutlines.layerOf('community', '{community.code}') !== null")
     if zoom >= 13.5:  # its grids too
-        page.wait_for_function("document.querySelectorAll('#map .leaflet-overlay-pane path').length > 3")
+        page.wait_for_function("() => document.querySelectorAll('#map .leaflet-overlay-pane path').length > 3")
     assert overlapping(page.evaluate(LABEL_BOXES)) == []
     shot(page, "community-zoomed-1280")
 
@@ -64,7 +64,8 @@ def test_on_a_phone_names_do_not_collide_and_the_scale_bar_stays_visible(
     for zoom_by in (0, 1, 2):
         if zoom_by:
             page.evaluate(f"huyingMap.setZoom(huyingMap.getZoom() + {zoom_by}, {{animate: false}})")
-            page.wait_for_timeout(300)
+            page.wait_for_load_state("networkidle")
+            page.wait_for_selector("#map .map-label")
         boxes = page.evaluate(LABEL_BOXES)
         assert boxes, "no names on the map"
         assert overlapping(boxes) == [], boxes
@@ -73,5 +74,13 @@ def test_on_a_phone_names_do_not_collide_and_the_scale_bar_stays_visible(
     assert scale and attribution
     assert (scale["x"] + scale["width"] <= attribution["x"]
             or scale["y"] + scale["height"] <= attribution["y"]), (scale, attribution)
-    expect(page.locator("#map .leaflet-control-scale-line")).to_be_in_viewport()
+    line = page.locator("#map .leaflet-control-scale-line")
+    line.scroll_into_view_if_needed()
+    expect(line).to_be_visible()
+    # nothing covers it
+    b = line.bounding_box()
+    assert b
+    on_top = page.evaluate("([x, y]) => document.elementFromPoint(x, y).className",
+                           [b["x"] + b["width"] / 2, b["y"] + b["height"] / 2])
+    assert "leaflet-control-scale-line" in on_top, on_top
     shot(page, "phone-map-names-390")

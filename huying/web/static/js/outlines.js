@@ -114,7 +114,7 @@
       var style = Object.assign({}, spec.style);
       if (withTiles) style.fillOpacity = 0;
       var group = L.layerGroup().addTo(map);
-      state[spec.level] = { spec: spec, style: style, group: group, z: null, layer: null, byCode: {}, feats: {}, tiles: {} };
+      state[spec.level] = { spec: spec, style: style, group: group, z: null, layer: null, stale: null, byCode: {}, feats: {}, tiles: {} };
     });
 
     function servingZoom(level, zoom) {
@@ -139,6 +139,10 @@
 
     function addFeatures(s, z, fc) {
       if (s.z !== z) return; // the zoom changed while the square was fetched
+      if (s.stale) {
+        s.group.removeLayer(s.stale);
+        s.stale = null;
+      }
       (fc.features || []).forEach(function (f) {
         var p = f.properties || {};
         if (!p.code || s.feats[p.code]) return;
@@ -170,14 +174,17 @@
         var z = on ? servingZoom(level, zoom) : null;
         if (z === null) {
           if (s.layer) s.group.removeLayer(s.layer);
-          s.layer = null;
+          if (s.stale) s.group.removeLayer(s.stale);
+          s.layer = s.stale = null;
           s.z = null;
           s.byCode = {};
           s.feats = {};
           return;
         }
         if (s.z !== z) {
-          if (s.layer) s.group.removeLayer(s.layer);
+          // the outlines of the zoom before stay until those of this zoom arrive
+          if (s.stale) s.group.removeLayer(s.stale);
+          s.stale = s.layer;
           s.z = z;
           s.byCode = {};
           s.feats = {};
