@@ -223,8 +223,13 @@
       labelEls = [];
       var zoom = map.getZoom();
       var size = map.getSize();
-      var placed = [];
       var PAD = 3;
+      // the controls (zoom, layers, scale, attribution) are taken: no name goes under them
+      var origin = map.getContainer().getBoundingClientRect();
+      var placed = Array.prototype.map.call(map.getContainer().querySelectorAll(".leaflet-control"), function (c) {
+        var r = c.getBoundingClientRect();
+        return { l: r.left - origin.left, t: r.top - origin.top, r: r.right - origin.left, b: r.bottom - origin.top };
+      });
       LEVELS.forEach(function (spec) {
         var s = state[spec.level];
         if (!s || !s.layer || zoom < spec.labels[0] || zoom >= spec.labels[1]) return;
@@ -246,7 +251,7 @@
           if (tw > it.w * (spec.level === "town" ? 1.3 : 0.95) || th > it.h) return;
           var c = map.latLngToContainerPoint([p.label[1], p.label[0]]);
           var box = { l: c.x - tw / 2 - PAD, t: c.y - th / 2 - PAD, r: c.x + tw / 2 + PAD, b: c.y + th / 2 + PAD };
-          if (box.r < 0 || box.b < 0 || box.l > size.x || box.t > size.y) return;
+          if (box.l < 0 || box.t < 0 || box.r > size.x || box.b > size.y) return; // whole, or not at all
           for (var i = 0; i < placed.length; i++) {
             var o = placed[i];
             if (box.l < o.r && box.r > o.l && box.t < o.b && box.b > o.t) return;
