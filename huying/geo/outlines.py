@@ -147,12 +147,11 @@ def tile(session: Session, city: City, level: Level, z: int, x: int, y: int) -> 
     data = _level(session, city, level, serve)
     w, s, e, n_ = tile_bounds(z, x, y)
     b = data.boxes
-    hits = np.nonzero((b[:, 0] <= e) & (b[:, 2] >= w) & (b[:, 1] <= n_) & (b[:, 3] >= s))[0] \
-        if len(b) else []
-    props = json.dumps
+    hits: list[int] = np.nonzero(
+        (b[:, 0] <= e) & (b[:, 2] >= w) & (b[:, 1] <= n_) & (b[:, 3] >= s))[0].tolist() if len(b) else []
     body = ",".join(
-        '{"type":"Feature","properties":' + props(data.props[i], ensure_ascii=False,
-                                                   separators=(",", ":"))
+        '{"type":"Feature","properties":'
+        + json.dumps(data.props[i], ensure_ascii=False, separators=(",", ":"))
         + ',"geometry":' + data.geoms[i] + "}" for i in hits)
     raw = ('{"type":"FeatureCollection","huying:tile":' + json.dumps([z, x, y])
            + ',"features":[' + body + "]}").encode()
