@@ -133,6 +133,33 @@ def load_tree(session: Session, city_id: int, path: Path | None = None) -> int:
     return count
 
 
+def fill_english_names(session: Session, city_id: int, path: Path | None = None) -> int:
+    """Give the city's categories that have no English name the one of the same place in a
+    tree file (default: the shipped tree): a category is matched by its Chinese names from
+    level 1 down. Names set by hand are kept. Returns how many were filled (flushed, the caller
+    commits). For a city loaded before the shipped tree had English names."""
+    english: dict[tuple[str, ...], str] = {}
+    for row in read_taxonomy(path or default_taxonomy_path()):
+        english.setdefault((row.level1,), row.level1_en or LEVEL1_EN.get(row.level1, ""))
+        english.setdefault((row.level1, row.level2), row.level2_en)
+        english.setdefault((row.level1, row.level2, row.level3), row.level3_en)
+    cats = list(session.scalars(select(Category).where(Category.city_id == city_id)
+                                .order_by(Category.level)))
+    names: dict[int, tuple[str, ...]] = {}
+    filled = 0
+    for c in cats:
+        key = (*names.get(c.parent_id, ()), c.name_zh) if c.parent_id else (c.name_zh,)
+        names[c.id] = key
+        if not c.name_en and english.get(key):
+            c.name_en = english[key]
+            filled += 1
+    if filled:
+        session.flush()
+        forget(session)
+        config_cache.bump(session, city_id, config_cache.CATEGORIES)
+    return filled
+
+
 def get_by_code(session: Session, city_id: int, code: str) -> Category | None:
     return session.scalar(select(Category).where(Category.city_id == city_id, Category.code == code))
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from huying.cases import service as svc
-from huying.cityconfig.categories import default_taxonomy_path
+from huying.cityconfig.categories import default_taxonomy_path, fill_english_names
 from huying.cityconfig.models import Category
 from tests.web.scene import HTML, actor, report, sign_in, utcnow
 
@@ -54,3 +54,17 @@ def test_a_case_and_the_picker_show_english_names_in_english(
     assert level2 is not None and level2.name_en in form and level2.name_zh not in form
     public = city_client.get(f"/public/cases/{case.code}?lang=en", headers=HTML).text
     assert f'id="case-category">{leaf.name_en}</dd>' in public
+
+
+def test_a_city_loaded_without_english_names_gets_them_from_the_file(city_session: Session) -> None:
+    cats = list(city_session.scalars(select(Category).order_by(Category.code).limit(40)))
+    before = {c.id: c.name_en for c in cats}
+    kept = cats[0]
+    for c in cats:
+        c.name_en = ""
+    kept.name_en = "Set by hand"
+    city_session.flush()
+    assert fill_english_names(city_session, kept.city_id) == len(cats) - 1
+    assert kept.name_en == "Set by hand"
+    assert {c.id: c.name_en for c in cats[1:]} == {k: v for k, v in before.items() if k != kept.id}
+    city_session.rollback()
