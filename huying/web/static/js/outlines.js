@@ -67,7 +67,7 @@
     var tiles = CONFIG.tiles || null;
     var maxZoom = tiles ? Math.min(18, tiles.max_zoom || 18) : 18;
     var map = L.map(el, Object.assign({
-      zoomControl: false, zoomSnap: 0.5, minZoom: 7, maxZoom: maxZoom, attributionControl: true,
+      zoomControl: false, zoomSnap: 0.25, minZoom: 7, maxZoom: maxZoom, attributionControl: true,
     }, options.map || {}));
     L.control.zoom({ zoomInTitle: CONFIG.words.zoom_in_title, zoomOutTitle: CONFIG.words.zoom_out_title }).addTo(map);
     map.attributionControl.setPrefix(false);
