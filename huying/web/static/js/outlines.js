@@ -218,6 +218,49 @@
       labelFrame = requestAnimationFrame(function () { labelFrame = null; placeLabels(); });
     }
 
+    var MARGIN = 4;
+    function whole(c, tw, th, size) {
+      return c.x - tw / 2 - MARGIN >= 0 && c.y - th / 2 - MARGIN >= 0
+        && c.x + tw / 2 + MARGIN <= size.x && c.y + th / 2 + MARGIN <= size.y;
+    }
+
+    // Is the map point inside the feature's polygon (rings of Leaflet lat/lngs; holes count out)?
+    function inside(layer, pt) {
+      var ll = map.containerPointToLatLng(pt);
+      var hit = false;
+      (function walk(rings) {
+        if (!rings.length) return;
+        if (rings[0] instanceof L.LatLng) {
+          for (var i = 0, j = rings.length - 1; i < rings.length; j = i++) {
+            var a = rings[i], b = rings[j];
+            if ((a.lat > ll.lat) !== (b.lat > ll.lat)
+                && ll.lng < (b.lng - a.lng) * (ll.lat - a.lat) / (b.lat - a.lat) + a.lng) hit = !hit;
+          }
+          return;
+        }
+        rings.forEach(walk);
+      })(layer.getLatLngs());
+      return hit;
+    }
+
+    // Where a name whose own point is off the map goes: the point moved into the part of the
+    // place's box in view, or the map's centre, whichever is inside the place.
+    function inView(it, c, tw, th, size) {
+      var layer = it.layer;
+      var nw = map.latLngToContainerPoint(it.f.bounds.getNorthWest());
+      var se = map.latLngToContainerPoint(it.f.bounds.getSouthEast());
+      var l = Math.max(nw.x, 0) + tw / 2 + MARGIN, r = Math.min(se.x, size.x) - tw / 2 - MARGIN;
+      var t = Math.max(nw.y, 0) + th / 2 + MARGIN, b = Math.min(se.y, size.y) - th / 2 - MARGIN;
+      if (l > r || t > b || !layer) return null;
+      var tries = [L.point(Math.min(Math.max(c.x, l), r), Math.min(Math.max(c.y, t), b)),
+        L.point(size.x / 2, Math.min(Math.max(size.y / 2 - th * 1.5, t), b))];
+      for (var i = 0; i < tries.length; i++) {
+        var q = tries[i];
+        if (q.x >= l && q.x <= r && q.y >= t && q.y <= b && inside(layer, q)) return q;
+      }
+      return null;
+    }
+
     function placeLabels() {
       labelEls.forEach(function (e) { e.remove(); });
       labelEls = [];
@@ -239,7 +282,7 @@
           var f = s.feats[code];
           var nw = map.latLngToContainerPoint(f.bounds.getNorthWest());
           var se = map.latLngToContainerPoint(f.bounds.getSouthEast());
-          return { code: code, f: f, w: se.x - nw.x, h: se.y - nw.y };
+          return { code: code, f: f, layer: s.byCode[code], w: se.x - nw.x, h: se.y - nw.y };
         }).sort(function (p, q) { return q.w * q.h - p.w * p.h; });
         items.forEach(function (it) {
           var p = it.f.props;
@@ -250,8 +293,13 @@
           // where it fits: the name no wider than its outline (towns may overhang a little)
           if (tw > it.w * (spec.level === "town" ? 1.3 : 0.95) || th > it.h) return;
           var c = map.latLngToContainerPoint([p.label[1], p.label[0]]);
+          if (!whole(c, tw, th, size)) {
+            // Zoomed in, the name's point may be off the map while the place fills it: the name
+            // goes where the place is seen, inside it (else the map would be blank around a pin).
+            c = inView(it, c, tw, th, size);
+            if (!c) return;
+          }
           var box = { l: c.x - tw / 2 - PAD, t: c.y - th / 2 - PAD, r: c.x + tw / 2 + PAD, b: c.y + th / 2 + PAD };
-          if (box.l < 0 || box.t < 0 || box.r > size.x || box.b > size.y) return; // whole, or not at all
           for (var i = 0; i < placed.length; i++) {
             var o = placed[i];
             if (box.l < o.r && box.r > o.l && box.t < o.b && box.b > o.t) return;
@@ -262,7 +310,7 @@
           el.setAttribute("data-level", spec.level);
           el.setAttribute("data-code", p.code);
           el.textContent = text;
-          var at = map.latLngToLayerPoint([p.label[1], p.label[0]]);
+          var at = map.containerPointToLayerPoint(c);
           L.DomUtil.setPosition(el, L.point(Math.round(at.x - tw / 2), Math.round(at.y - th / 2)));
           pane.appendChild(el);
           labelEls.push(el);
