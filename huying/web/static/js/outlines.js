@@ -243,22 +243,19 @@
       return hit;
     }
 
-    // Where a name whose own point is off the map goes: the point moved into the part of the
-    // place's box in view, or the map's centre, whichever is inside the place.
+    // Where a name whose own point is off the map may go, best first: the point moved into the
+    // part of the place's box in view, then above and below the map's centre (where a pin
+    // usually is); only those inside the place.
     function inView(it, c, tw, th, size) {
       var layer = it.layer;
       var nw = map.latLngToContainerPoint(it.f.bounds.getNorthWest());
       var se = map.latLngToContainerPoint(it.f.bounds.getSouthEast());
       var l = Math.max(nw.x, 0) + tw / 2 + MARGIN, r = Math.min(se.x, size.x) - tw / 2 - MARGIN;
       var t = Math.max(nw.y, 0) + th / 2 + MARGIN, b = Math.min(se.y, size.y) - th / 2 - MARGIN;
-      if (l > r || t > b || !layer) return null;
-      var tries = [L.point(Math.min(Math.max(c.x, l), r), Math.min(Math.max(c.y, t), b)),
-        L.point(size.x / 2, Math.min(Math.max(size.y / 2 - th * 1.5, t), b))];
-      for (var i = 0; i < tries.length; i++) {
-        var q = tries[i];
-        if (q.x >= l && q.x <= r && q.y >= t && q.y <= b && inside(layer, q)) return q;
-      }
-      return null;
+      if (l > r || t > b || !layer) return [];
+      function clamp(x, y) { return L.point(Math.min(Math.max(x, l), r), Math.min(Math.max(y, t), b)); }
+      return [clamp(c.x, c.y), clamp(size.x / 2, size.y / 2 - th * 1.5), clamp(size.x / 2, size.y / 2 + th * 1.5),
+        clamp(size.x / 2, t), clamp(size.x / 2, b)].filter(function (q) { return inside(layer, q); });
     }
 
     function placeLabels() {
@@ -293,17 +290,23 @@
           // where it fits: the name no wider than its outline (towns may overhang a little)
           if (tw > it.w * (spec.level === "town" ? 1.3 : 0.95) || th > it.h) return;
           var c = map.latLngToContainerPoint([p.label[1], p.label[0]]);
-          if (!whole(c, tw, th, size)) {
-            // Zoomed in, the name's point may be off the map while the place fills it: the name
-            // goes where the place is seen, inside it (else the map would be blank around a pin).
-            c = inView(it, c, tw, th, size);
-            if (!c) return;
+          // Zoomed in, the name's point may be off the map while the place fills it: the name
+          // then goes where the place is seen, inside it (else the map is blank around a pin).
+          var spots = whole(c, tw, th, size) ? [c] : inView(it, c, tw, th, size);
+          var box = null;
+          for (var k = 0; k < spots.length && !box; k++) {
+            var q = spots[k];
+            box = { l: q.x - tw / 2 - PAD, t: q.y - th / 2 - PAD, r: q.x + tw / 2 + PAD, b: q.y + th / 2 + PAD };
+            for (var i = 0; i < placed.length; i++) {
+              var o = placed[i];
+              if (box.l < o.r && box.r > o.l && box.t < o.b && box.b > o.t) {
+                box = null;
+                break;
+              }
+            }
+            c = q;
           }
-          var box = { l: c.x - tw / 2 - PAD, t: c.y - th / 2 - PAD, r: c.x + tw / 2 + PAD, b: c.y + th / 2 + PAD };
-          for (var i = 0; i < placed.length; i++) {
-            var o = placed[i];
-            if (box.l < o.r && box.r > o.l && box.t < o.b && box.b > o.t) return;
-          }
+          if (!box) return;
           placed.push(box);
           var el = document.createElement("div");
           el.className = "map-label " + spec.cls;
@@ -333,6 +336,8 @@
         return s && s.layer && s.group.hasLayer(s.layer) ? s.byCode[code] || null : null;
       },
       styleOf: function (level) { return state[level] ? state[level].style : null; },
+      // the codes drawn now, per level (for the browser tests)
+      drawnCodes: function (level) { return state[level] ? Object.keys(state[level].feats) : []; },
       levels: LEVELS,
     };
   }

@@ -17,7 +17,7 @@
   window.huyingMap = map;
   var marker = null;
   var get = H.fetchJSON;
-  H.outlines(map, {
+  window.huyingOutlines = H.outlines(map, {
     onReady: function () { el.setAttribute("data-ready", "true"); },
     onError: function () { el.setAttribute("data-ready", "error"); },
   });
