@@ -12,8 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from huying.geo.models import Node
-from tests.web.browser.helpers import Page, expect, open_map
+from tests.web.browser.helpers import Page, expect, open_map, sign_in
 from tests.web.conftest import KnownPlace
+from tests.web.scene import HUMEN_GRID, point_in
 
 pytestmark = pytest.mark.browser
 
@@ -84,3 +85,25 @@ def test_on_a_phone_names_do_not_collide_and_the_scale_bar_stays_visible(
                            [b["x"] + b["width"] / 2, b["y"] + b["height"] / 2])
     assert "leaflet-control-scale-line" in on_top, on_top
     shot(page, "phone-map-names-390")
+
+
+def test_after_locating_the_report_map_names_the_place_around_the_pin(
+        phone_page: Page, city_session: Session, shot: Callable[[Page, str], Path]) -> None:
+    page = phone_page
+    lon, lat = point_in(city_session, HUMEN_GRID)
+    grid = city_session.scalar(select(Node).where(Node.code == HUMEN_GRID))
+    assert grid is not None
+    page.context.grant_permissions(["geolocation"])
+    page.context.set_geolocation({"longitude": lon, "latitude": lat})
+    sign_in(page, "resident")
+    page.goto("/report")
+    page.wait_for_selector("#report-map[data-ready=true]")
+    page.get_by_role("button", name="使用我的位置").click()
+    expect(page.locator("#place-text")).to_have_attribute("data-located", "true")
+    assert page.evaluate("huyingMap.getZoom()") >= 14.5
+    page.wait_for_load_state("networkidle")
+    # the grid the pin is in is named on the map, and outlines are drawn around it
+    expect(page.locator(f'#report-map .map-label[data-code="{HUMEN_GRID}"]')).to_have_text(grid.name_zh)
+    assert page.locator("#report-map .leaflet-overlay-pane path").count() > 0
+    assert overlapping(page.evaluate(LABEL_BOXES.replace("#map", "#report-map"))) == []
+    shot(page, "report-located-390")
