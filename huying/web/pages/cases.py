@@ -72,7 +72,7 @@ def case_context(session: SessionDep, actor: Actor, case: Case, t: dt.datetime) 
         "notices": [(n, unit_names.get(n.unit_id, ""), n.id in answerable) for n in notices],
         "ledger": ledger,
         "milestones": milestones,
-        "photos": list(session.scalars(_photos(actor, case).order_by(Attachment.id))),
+        # (before, after): the report's photos and the handling's, as _photos lets the actor see
         "photo_sides": residents.photos_by_side(session, actor, [case])[case.id],
         "progress": present.progress(case.status),
         "map_config": map_config(session),
