@@ -18,6 +18,9 @@ from huying.geo.outlines import ZOOMS
 
 #: Where the maps get their layers and answer clicks (``huying.geo.routes``).
 GEO_API = "/api/v1/geo"
+#: The colour of each of the five steps (受理 → 派单 → 处置 → 回访 → 办结, ``present.Step``): the
+#: public map's dots, its legend and the public list's marks all read it here.
+STEP_COLOURS = ("#c62828", "#ef6c00", "#f2b600", "#1e88e5", "#2e7d32")
 
 
 def city_bounds(session: Session) -> list[float] | None:

@@ -25,7 +25,7 @@ from huying.orgs.actor import Actor
 from huying.triage import hierarchy  # issue #20: level-2 suggestions
 from huying.web import queries, residents
 from huying.web.deps import MaybeUser, PageActor
-from huying.web.maps import map_config
+from huying.web.maps import STEP_COLOURS, map_config
 from huying.web.pages.common import errors_of, parse_float, see_other
 from huying.web.templating import render
 
@@ -223,8 +223,9 @@ def public(request: Request, session: SessionDep, user: MaybeUser, t: Now, page:
     page = max(1, min(page, 1000))
     rows = list(session.scalars(_public_cases(session, city.id).order_by(Case.id.desc())
                                 .limit(PUBLIC_PAGE + 1).offset((page - 1) * PUBLIC_PAGE)))
-    items = [present.public_case_dict(session, c, t) for c in rows[:PUBLIC_PAGE]]
-    return render(request, "public.html", {"items": items, "page": page,
+    items = [dict(present.public_case_dict(session, c, t), progress=present.progress(c.status))
+             for c in rows[:PUBLIC_PAGE]]
+    return render(request, "public.html", {"items": items, "page": page, "step_colours": STEP_COLOURS,
                                            "more": len(rows) > PUBLIC_PAGE,
                                            "map_config": map_config(session)})
 

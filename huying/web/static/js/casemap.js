@@ -8,8 +8,9 @@
   if (!window.L || !H) return;
   var M = JSON.parse((document.getElementById("map-messages") || { textContent: "{}" }).textContent);
 
-  //: The colour of each step (受理 → 派单 → 处置 → 回访 → 办结): the dots and the legend.
-  var STEP_COLOURS = ["#c62828", "#ef6c00", "#f2b600", "#1e88e5", "#2e7d32"];
+  // The colour of each step (受理 → 派单 → 处置 → 回访 → 办结), as the server's legend shows it
+  // (huying.web.maps.STEP_COLOURS).
+  var STEP_COLOURS = M.colours || [];
 
   var caseEl = document.getElementById("case-map");
   if (caseEl) {
@@ -31,21 +32,6 @@
     var dots = pmap.createPane("huying-dots");
     dots.style.zIndex = 620;
     H.outlines(pmap, {});
-
-    // The legend: the colour scale, labelled with the steps.
-    var legend = document.getElementById("public-legend");
-    if (legend) {
-      (M.steps || []).forEach(function (name, i) {
-        var li = document.createElement("li");
-        li.setAttribute("data-step", String(i));
-        var swatch = document.createElement("span");
-        swatch.className = "swatch";
-        swatch.style.backgroundColor = STEP_COLOURS[i];
-        li.appendChild(swatch);
-        li.appendChild(document.createTextNode(name));
-        legend.appendChild(li);
-      });
-    }
 
     H.fetchJSON(pubEl.getAttribute("data-points")).then(function (data) {
       (data.points || []).forEach(function (p) {
