@@ -59,6 +59,7 @@ ZH = {
     "Your say": "您的评价",
     "Is it solved?": "问题解决了吗？",
     "Send my answer": "提交评价",
+    "Nothing is needed from you now: its progress shows here.": "目前不需要您做什么，进展会显示在这里。",
     # imperative action labels (buttons)
     "Classify": "分类",
     "Submit the handling": "提交处理结果",
