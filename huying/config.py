@@ -4,9 +4,30 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class MapTiles(BaseModel):
+    """A base layer of map tiles (``HUYING_MAP_TILES``, JSON): a city's own tile server or a
+    national service. The URL is a Leaflet template (``{z}/{x}/{y}``, ``{s}``) and may hold the
+    service's key: it is a secret (``**********`` when the settings are printed or logged),
+    written only into the pages that draw the map, where the browser needs it."""
+
+    url: SecretStr
+    #: Who made the tiles, as the service asks to be credited (plain text).
+    attribution: str = ""
+    max_zoom: int = Field(default=18, ge=1, le=22)
+    #: Subdomains for ``{s}`` in the URL.
+    subdomains: str = "abc"
+
+    @property
+    def origin(self) -> str:
+        """Scheme and host of the tiles (for the Content-Security-Policy), with no key."""
+        parts = urlsplit(self.url.get_secret_value().replace("{s}", "*"))
+        return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") else ""
 
 
 class Settings(BaseSettings):
@@ -68,6 +89,10 @@ class Settings(BaseSettings):
     anon_rate_per_minute: int = 120
     #: Burst: anonymous requests a client may make at once.
     anon_rate_burst: int = 60
+    #: The maps' base layer of tiles, JSON: ``{"url": "https://tiles.example.gov.cn/{z}/{x}/{y}.png?key=…",
+    #: "attribution": "…", "max_zoom": 18}``. Off by default: the demo runs offline, and the
+    #: maps draw our own outlines and names of the towns, communities and grids.
+    map_tiles: MapTiles | None = None
     #: Log level of the ``huying`` loggers.
     log_level: str = Field(default="INFO")
 

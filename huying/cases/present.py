@@ -5,7 +5,9 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import enum
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
@@ -36,6 +38,55 @@ def uploads(photos: list[Any]) -> list[svc.Upload]:
     return out
 
 
+class Step(enum.IntEnum):
+    """The five steps of the closed loop as a resident follows them (受理 → 派单 → 处置 →
+    回访 → 办结); the value is the step's place, from 0."""
+
+    RECEIVED = 0  # 受理: reported, being read and classified
+    DISPATCHED = 1  # 派单: sent to the unit that will handle it
+    HANDLING = 2  # 处置: the unit is at work
+    FOLLOW_UP = 3  # 回访: handled; the reporter is asked whether it is solved
+    CLOSED = 4  # 办结: evaluated and closed
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a case stands on the five steps: the step it is at, whether that step is done
+    (a closed case: all five), and how it ended when it left the loop early."""
+
+    step: Step
+    done: bool = False
+    #: ``rejected`` (not taken up) or ``merged`` (follows the main report of the same
+    #: problem); None while the case goes through the steps.
+    ended: str | None = None
+
+    @property
+    def steps_done(self) -> int:
+        """How many of the five steps are behind the case."""
+        return self.step + 1 if self.done else int(self.step)
+
+
+#: The one mapping of a status to the step the case is at (every status has one).
+_PROGRESS: dict[Status, Progress] = {
+    Status.START: Progress(Step.RECEIVED),
+    Status.NEW: Progress(Step.RECEIVED),
+    Status.DISPATCHED: Progress(Step.DISPATCHED),
+    Status.IN_PROGRESS: Progress(Step.HANDLING),
+    Status.EXTENSION_REQUESTED: Progress(Step.HANDLING),
+    Status.HANDLED: Progress(Step.FOLLOW_UP),
+    Status.FOLLOWED_UP: Progress(Step.CLOSED),
+    Status.CLOSED: Progress(Step.CLOSED, done=True),
+    Status.REJECTED: Progress(Step.RECEIVED, done=True, ended="rejected"),
+    Status.MERGED: Progress(Step.DISPATCHED, ended="merged"),
+}
+
+
+def progress(status: str | Status) -> Progress:
+    """The step of the five a case in ``status`` is at: the progress bar of the resident's
+    pages and the colour of the public map's dots read it here, never in a template."""
+    return _PROGRESS[Status(status)]
+
+
 #: Events whose note is the reporter's own words.
 REPORTING = frozenset({"report", "fix_on_spot"})
 #: What of an event's payload a resident reads (the rest is the office's: routing, triage,
@@ -55,7 +106,7 @@ def case_dict(session: Session, case: Case, actor: Actor | None, now: dt.datetim
         "code": case.code, "title": case.title, "description": case.description,
         "status": case.status, "status_label": STATUS_ZH[Status(case.status)],
         "category": cat.code if cat else None, "category_name": cat.name_zh if cat else None,
-        "priority": case.priority, "channel": case.channel, "lon": case.lon, "lat": case.lat,
+        "category_name_en": (cat.name_en or None) if cat else None, "priority": case.priority, "channel": case.channel, "lon": case.lon, "lat": case.lat,
         "address": case.address, "grid": grid.code if grid else None,
         "reporter_kind": case.reporter_kind, "unit": unit.code if unit else None,
         "unit_name": unit.name_zh if unit else None, "handling_level": case.handling_level,
@@ -159,7 +210,7 @@ def public_case_dict(session: Session, case: Case, now: dt.datetime, *,
         "code": case.code, "title": public_text(case.title), "status": case.status,
         "status_label": STATUS_ZH[Status(case.status)],
         "category": cat.code if cat else None, "category_name": cat.name_zh if cat else None,
-        "lon": lon, "lat": lat, "grid": grid.code if grid else None,
+        "category_name_en": (cat.name_en or None) if cat else None, "lon": lon, "lat": lat, "grid": grid.code if grid else None,
         "grid_name": grid.name_zh if grid else None,
         "unit": unit.code if unit else None, "unit_name": unit.name_zh if unit else None,
         "handling_level": case.handling_level, "channel": case.channel, "due_at": case.due_at,

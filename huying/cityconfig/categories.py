@@ -1,4 +1,5 @@
-"""The category tree of a city: three levels, loaded from a CSV (``level1,level2,level3``),
+"""The category tree of a city: three levels, loaded from a CSV (``level1,level2,level3``,
+optionally with their English names ``level1_en,level2_en,level3_en``),
 editable afterwards on the administration pages (:func:`add_category`, :func:`rename`,
 :func:`set_active`). The default tree is the real one shipped in ``huying/data/taxonomy.csv``.
 
@@ -51,6 +52,11 @@ class CategoryRow:
     level1: str
     level2: str
     level3: str
+    #: The English names (empty when the file has none; level 1 then falls back on
+    #: :data:`LEVEL1_EN`).
+    level1_en: str = ""
+    level2_en: str = ""
+    level3_en: str = ""
 
 
 def default_taxonomy_path() -> Path:
@@ -73,7 +79,8 @@ def read_taxonomy(path: Path) -> list[CategoryRow]:
                 if len(value) > 60:
                     raise CategoryFileError(f"{path}:{lineno}: field {field!r} is longer than 60 characters")
                 values.append(value)
-            rows.append(CategoryRow(*values))
+            english = [(raw.get(f"{field}_en") or "").strip()[:120] for field in ("level1", "level2", "level3")]
+            rows.append(CategoryRow(*values, *english))
     if not rows:
         raise CategoryFileError(f"{path}: no categories")
     return rows
@@ -94,7 +101,7 @@ def load_tree(session: Session, city_id: int, path: Path | None = None) -> int:
         if row.level1 not in l1:
             code = f"{len(l1) + 1:02d}"
             c = Category(city_id=city_id, code=code, level=1, path=f"/{code}/",
-                         name_zh=row.level1, name_en=LEVEL1_EN.get(row.level1, ""))
+                         name_zh=row.level1, name_en=row.level1_en or LEVEL1_EN.get(row.level1, ""))
             session.add(c)
             session.flush()
             l1[row.level1] = c
@@ -105,7 +112,7 @@ def load_tree(session: Session, city_id: int, path: Path | None = None) -> int:
             n = sum(1 for k in l2 if k[0] == row.level1) + 1
             code = f"{parent.code}.{n:02d}"
             c = Category(city_id=city_id, code=code, level=2, parent_id=parent.id,
-                         path=f"{parent.path}{code}/", name_zh=row.level2, name_en="")
+                         path=f"{parent.path}{code}/", name_zh=row.level2, name_en=row.level2_en)
             session.add(c)
             session.flush()
             l2[key2] = c
@@ -118,12 +125,39 @@ def load_tree(session: Session, city_id: int, path: Path | None = None) -> int:
         n = sum(1 for k in l3 if k[:2] == key2)
         code = f"{parent2.code}.{n:03d}"
         session.add(Category(city_id=city_id, code=code, level=3, parent_id=parent2.id,
-                             path=f"{parent2.path}{code}/", name_zh=row.level3, name_en=""))
+                             path=f"{parent2.path}{code}/", name_zh=row.level3, name_en=row.level3_en))
         count += 1
     session.flush()
     forget(session)
     config_cache.bump(session, city_id, config_cache.CATEGORIES)
     return count
+
+
+def fill_english_names(session: Session, city_id: int, path: Path | None = None) -> int:
+    """Give the city's categories that have no English name the one of the same place in a
+    tree file (default: the shipped tree): a category is matched by its Chinese names from
+    level 1 down. Names set by hand are kept. Returns how many were filled (flushed, the caller
+    commits). For a city loaded before the shipped tree had English names."""
+    english: dict[tuple[str, ...], str] = {}
+    for row in read_taxonomy(path or default_taxonomy_path()):
+        english.setdefault((row.level1,), row.level1_en or LEVEL1_EN.get(row.level1, ""))
+        english.setdefault((row.level1, row.level2), row.level2_en)
+        english.setdefault((row.level1, row.level2, row.level3), row.level3_en)
+    cats = list(session.scalars(select(Category).where(Category.city_id == city_id)
+                                .order_by(Category.level)))
+    names: dict[int, tuple[str, ...]] = {}
+    filled = 0
+    for c in cats:
+        key = (*names.get(c.parent_id, ()), c.name_zh) if c.parent_id else (c.name_zh,)
+        names[c.id] = key
+        if not c.name_en and english.get(key):
+            c.name_en = english[key]
+            filled += 1
+    if filled:
+        session.flush()
+        forget(session)
+        config_cache.bump(session, city_id, config_cache.CATEGORIES)
+    return filled
 
 
 def get_by_code(session: Session, city_id: int, code: str) -> Category | None:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from huying.db import db_key
 from huying.deps import SessionDep
-from huying.geo import service
+from huying.geo import outlines, service
 from huying.geo.models import City, Level, Node
 from huying.geo.shapes import to_shape
 
@@ -86,6 +86,32 @@ def layer(level: Level, request: Request, session: SessionDep, city: CityQuery =
     if "gzip" in request.headers.get("accept-encoding", ""):
         headers["Content-Encoding"] = "gzip"
         return Response(gz, media_type="application/geo+json", headers=headers)
+    return Response(raw, media_type="application/geo+json", headers=headers)
+
+
+#: Outline tiles change only with the map (their tag names its version): a browser keeps one
+#: for ten minutes, then asks again with the tag.
+OUTLINE_CACHE = "public, max-age=600"
+
+
+@router.get("/outlines/{level}/{z}/{x}/{y}")
+def outline_tile(level: Level, z: int, x: int, y: int, request: Request, session: SessionDep,
+                 city: CityQuery = None) -> Response:
+    """The outlines of one level in one square of the map, simplified for zoom ``z``, each
+    feature with its names and a ``label`` point inside it (``huying.geo.outlines``): the
+    maps fetch the squares they show, so a phone never downloads the whole city."""
+    c = _city(session, city)
+    try:
+        raw, etag = outlines.tile(session, c, level, z, x, y)
+    except outlines.BadTile as exc:
+        raise HTTPException(404, detail=str(exc)) from None
+    headers = {"ETag": etag, "Vary": "Accept-Encoding", "Cache-Control": OUTLINE_CACHE}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    if "gzip" in request.headers.get("accept-encoding", "") and len(raw) > 1024:
+        headers["Content-Encoding"] = "gzip"
+        return Response(gzip.compress(raw, compresslevel=5, mtime=0),
+                        media_type="application/geo+json", headers=headers)
     return Response(raw, media_type="application/geo+json", headers=headers)
 
 

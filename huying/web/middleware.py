@@ -10,6 +10,7 @@ from urllib.parse import parse_qs
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from huying.config import get_settings
 from huying.web import i18n
 
 #: Scripts and styles come only from our own /static (vendored, no CDN); no inline
@@ -45,11 +46,21 @@ _ONE_YEAR = 365 * 24 * 3600
 HSTS = f"max-age={_ONE_YEAR}; includeSubDomains"
 
 
+def csp() -> str:
+    """The policy; with a base layer of tiles configured (``HUYING_MAP_TILES``), its origin
+    (no path, no key) may serve images."""
+    tiles = get_settings().map_tiles
+    origin = tiles.origin if tiles is not None else ""
+    if not origin:
+        return CSP
+    return CSP.replace("img-src 'self' data: blob:", f"img-src 'self' data: blob: {origin}")
+
+
 def security_headers(path: str, *, https: bool = False) -> dict[str, str]:
     """The headers of every reply, the interactive API docs' included (they load our own
     vendored Swagger UI); HSTS when the request came over HTTPS."""
     headers = dict(SECURITY_HEADERS)
-    headers["Content-Security-Policy"] = CSP
+    headers["Content-Security-Policy"] = csp()
     if https:
         headers["Strict-Transport-Security"] = HSTS
     return headers

@@ -33,5 +33,8 @@ def sections(role: str | None) -> list[tuple[str, str]]:
 
 
 def home_of(role: str) -> str:
-    """The page a person lands on after signing in."""
+    """The page a person lands on after signing in: a resident's home (report, and their
+    reports) is ``/``; the others start at their first section."""
+    if role == Role.RESIDENT:
+        return "/"
     return sections(role)[0][1]

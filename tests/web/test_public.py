@@ -12,7 +12,8 @@ def test_public_points_are_rounded_and_carry_no_reporter(city_client: TestClient
     case = report(city_session, title="公开测试", contact="13800000000", address="某小区3栋")
     data = city_client.get("/web/public/points.json").json()
     mine = next(p for p in data["points"] if p["code"] == case.code)
-    assert set(mine) == {"code", "title", "status", "lon", "lat"}
+    assert set(mine) == {"code", "title", "status", "step", "lon", "lat"}
+    assert mine["step"] == 0  # received (present.progress): the dot's colour
     assert mine["lon"] == round(case.lon or 0, 3) and mine["lat"] == round(case.lat or 0, 3)
     page = city_client.get(f"/public/cases/{case.code}", headers=HTML).text
     assert "公开测试" in page and "13800000000" not in page and "某小区3栋" not in page

@@ -29,8 +29,9 @@ from huying.http.clock import Now
 from huying.orgs.actor import Actor
 from huying.orgs.models import Organisation, Role
 from huying.triage import duplicates, routing
-from huying.web import queries
+from huying.web import queries, residents
 from huying.web.deps import PageActor
+from huying.web.maps import map_config
 from huying.web.pages.common import errors_of, see_other
 from huying.web.templating import render
 
@@ -75,7 +76,10 @@ def case_context(session: SessionDep, actor: Actor, case: Case, t: dt.datetime) 
         "notices": [(n, unit_names.get(n.unit_id, ""), n.id in answerable) for n in notices],
         "ledger": ledger,
         "milestones": milestones,
-        "photos": list(session.scalars(_photos(actor, case).order_by(Attachment.id))),
+        # (before, after): the report's photos and the handling's, as _photos lets the actor see
+        "photo_sides": residents.photos_by_side(session, actor, [case])[case.id],
+        "progress": present.progress(case.status),
+        "map_config": map_config(session),
         "staff": actor.role != Role.RESIDENT,
         "now": t,
     }

@@ -23,8 +23,9 @@ from huying.intake import service as intake_svc
 from huying.intake.service import ReportIn, intake
 from huying.orgs.actor import Actor
 from huying.triage import hierarchy  # issue #20: level-2 suggestions
-from huying.web import queries
+from huying.web import queries, residents
 from huying.web.deps import MaybeUser, PageActor
+from huying.web.maps import STEP_COLOURS, map_config
 from huying.web.pages.common import errors_of, parse_float, see_other
 from huying.web.templating import render
 
@@ -40,6 +41,7 @@ def _report_page(request: Request, session: SessionDep, actor: Actor, values: di
                  errors: dict[str, str], status_code: int = 200,
                  candidates: list[dict[str, Any]] | None = None) -> HTMLResponse:
     return render(request, "report.html", {
+        "map_config": map_config(session),
         "values": values, "errors": errors, "suggestions": [], "picked": False, "touched": False,
         "categories": queries.category_choices(session, actor.city_id),
         "candidates": candidates or [],
@@ -204,7 +206,8 @@ async def report(
 
 @router.get("/my", response_class=HTMLResponse)
 def my_reports(request: Request, session: SessionDep, actor: PageActor, t: Now) -> Response:
-    return render(request, "my.html", {"cases": queries.my_reports(session, actor), "now": t})
+    cards = residents.report_cards(session, actor, queries.my_reports(session, actor))
+    return render(request, "my.html", {"cards": cards, "now": t})
 
 
 # --------------------------------------------------------------------------- the public
@@ -220,15 +223,17 @@ def public(request: Request, session: SessionDep, user: MaybeUser, t: Now, page:
     page = max(1, min(page, 1000))
     rows = list(session.scalars(_public_cases(session, city.id).order_by(Case.id.desc())
                                 .limit(PUBLIC_PAGE + 1).offset((page - 1) * PUBLIC_PAGE)))
-    items = [present.public_case_dict(session, c, t) for c in rows[:PUBLIC_PAGE]]
-    return render(request, "public.html", {"items": items, "page": page,
-                                           "more": len(rows) > PUBLIC_PAGE})
+    items = [dict(present.public_case_dict(session, c, t), progress=present.progress(c.status))
+             for c in rows[:PUBLIC_PAGE]]
+    return render(request, "public.html", {"items": items, "page": page, "step_colours": STEP_COLOURS,
+                                           "more": len(rows) > PUBLIC_PAGE,
+                                           "map_config": map_config(session)})
 
 
 @router.get("/web/public/points.json")
 def public_points(session: SessionDep) -> Response:
-    """The latest reports as points rounded to about 100 m: no reporter, no contact, no text
-    beyond the title."""
+    """The latest reports as points rounded to about 100 m (``policy.public_point``) with the
+    step of the five each is at: no reporter, no contact, no text beyond the title."""
     city = geo.get_city(session)
     rows = session.execute(
         select(Case.code, Case.title, Case.status, Case.lon, Case.lat)
@@ -237,7 +242,8 @@ def public_points(session: SessionDep) -> Response:
     points = []
     for code, title, status, lon, lat in rows:
         plon, plat = public_point(lon, lat)
-        points.append({"code": code, "title": title, "status": status, "lon": plon, "lat": plat})
+        points.append({"code": code, "title": title, "status": status, "step": present.progress(status).step.value,
+                       "lon": plon, "lat": plat})
     return JSONResponse({"points": points}, headers={"Cache-Control": "no-cache"})
 
 
@@ -250,5 +256,6 @@ def public_case(request: Request, code: str, session: SessionDep, user: MaybeUse
         raise NotVisible(f"no case {code}")
     return render(request, "public_case.html", {
         "case": present.public_case_dict(session, case, t, events=True), "reported": reported,
+        "progress": present.progress(case.status),
         "joined": joined,
     })

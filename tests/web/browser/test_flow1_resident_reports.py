@@ -27,7 +27,8 @@ def test_a_resident_reports_a_problem_with_a_photo_from_a_phone(
     page.context.grant_permissions(["geolocation"])
     page.context.set_geolocation({"longitude": lon, "latitude": lat})
     sign_in(page, "resident")
-    expect(page).to_have_url(re.compile(r"/report$"))
+    expect(page).to_have_url(re.compile(r"/$"))  # the resident's home: 我要反映 and their reports
+    page.locator("#report-cta").click()
     page.wait_for_selector("#report-map[data-ready=true]")
     shot(page, "1-report-form")
 
@@ -61,7 +62,9 @@ def test_a_resident_reports_a_problem_with_a_photo_from_a_phone(
     shot(page, "3-reported")
 
     page.get_by_role("link", name="我的诉求").click()
-    expect(page.locator(f'#my-reports li[data-code="{code}"]')).to_contain_text("待分派")
+    mine = page.locator(f'#my-reports li[data-code="{code}"]')
+    expect(mine.locator(".steps li.current")).to_have_text("受理")
+    expect(mine).to_contain_text("我们已收到您的反映")
 
 
 def test_a_resident_joins_the_same_problem_reported_nearby(
@@ -73,6 +76,7 @@ def test_a_resident_joins_the_same_problem_reported_nearby(
     page.context.grant_permissions(["geolocation"])
     page.context.set_geolocation({"longitude": lon + 0.0003, "latitude": lat})
     sign_in(page, "resident")
+    page.locator("#report-cta").click()
     page.wait_for_selector("#report-map[data-ready=true]")
     page.get_by_label("遇到了什么问题？").fill("篮球场围网破了大洞")
     page.get_by_label("详细描述").fill("小区篮球场围网破了个洞，球飞到马路上")
@@ -99,4 +103,6 @@ def test_a_resident_joins_the_same_problem_reported_nearby(
     expect(page.locator("#case-status")).to_have_text("待分派")
     shot(page, "5-joined")
     page.get_by_role("link", name="我的诉求").click()
-    expect(page.locator(f'#my-reports li[data-code="{earlier.code}"]')).to_contain_text("待分派")
+    joined = page.locator(f'#my-reports li[data-code="{earlier.code}"]')
+    expect(joined).to_contain_text("共同反映人")
+    expect(joined.locator(".steps li.current")).to_have_text("受理")

@@ -71,7 +71,9 @@ def test_the_closed_loop_with_a_dissatisfied_follow_up(
     assert [s for s in steps if s not in ("sla_warning", "overdue")] == [
         "report", "dispatch", "accept", "mark_handled", "reopen", "mark_handled", "follow_up", "close"]
     timeline = page.locator("#timeline-list").inner_text()
-    for word in ("已上报", "分派", "签收", "办结", "回访不满意，重新办理", "不满意", "满意", "结案"):
+    # in the resident's words (the office reads 分派, 签收, 办结…)
+    for word in ("已上报", "已派给处理单位", "处理单位已接单", "处理单位已处理完毕", "问题未解决，退回重新处理",
+                 "不满意", "满意", "办结"):
         assert word in timeline, word
     assert "已联系环卫清运" in timeline and "增加了一个垃圾桶" in timeline
     shot(page, "3-closed-as-the-resident-sees-it")

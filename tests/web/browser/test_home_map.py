@@ -13,8 +13,14 @@ from tests.web.conftest import OUTSIDE, KnownPlace
 
 pytestmark = pytest.mark.browser
 
-#: The zoom from which map.js draws each level.
+#: The zoom from which js/outlines.js draws each level.
 MIN_ZOOM = {"town": 0, "community": 12, "grid": 13.5}
+
+
+def level_of(url: str) -> str | None:
+    """The level of an outline square's address (…/outlines/<level>/<z>/<x>/<y>)."""
+    parts = url.split("/outlines/", 1)
+    return parts[1].split("/", 1)[0] if len(parts) == 2 else None
 
 
 def test_it_draws_the_town_layer_without_external_tiles(
@@ -62,24 +68,21 @@ def test_clicking_outside_the_city_says_so(page: Page, shot: Callable[[Page, str
 
 def test_communities_and_grids_appear_when_zoomed_in(page: Page, known_town: KnownPlace) -> None:
     layers: list[str] = []
-    page.on(
-        "request",
-        lambda r: layers.append(r.url.rsplit("/", 1)[-1]) if "/layers/" in r.url else None,
-    )
+    page.on("request", lambda r: layers.append(level_of(r.url) or "") if "/outlines/" in r.url else None)
     open_map(page)
     zoom = page.evaluate("huyingMap.getZoom()")
     page.wait_for_load_state("networkidle")
     # Only what the opening zoom shows is fetched (the demo city opens with towns alone).
-    assert sorted(layers) == sorted(lv for lv, z in MIN_ZOOM.items() if zoom >= z), zoom
+    assert set(layers) == {lv for lv, z in MIN_ZOOM.items() if zoom >= z}, zoom
     before = page.locator("#map .leaflet-overlay-pane path").count()
     page.evaluate(
         "([lat, lon]) => huyingMap.setView([lat, lon], 14, {animate: false})",
         [known_town.lat, known_town.lon],
     )
     page.wait_for_function(
-        f"document.querySelectorAll('#map .leaflet-overlay-pane path').length > {before}"
+        f"() => document.querySelectorAll('#map .leaflet-overlay-pane path').length > {before}"
     )
-    assert sorted(layers) == ["community", "grid", "town"]
+    assert set(layers) == {"community", "grid", "town"}
     expect(page.locator(".leaflet-control-layers")).to_contain_text("网格")
 
 
@@ -103,6 +106,9 @@ def test_the_map_fills_a_phone_screen_with_the_panel_below(
     open_map(page)
     box = page.locator("#map").bounding_box()
     assert box and box["width"] == 390 and box["height"] > 400
+    # a visitor first reads what the site is and how to report; the map's panel follows
+    expect(page.locator("#report-cta")).to_be_in_viewport()
+    page.locator("#place-title").scroll_into_view_if_needed()
     expect(page.locator("#place-title")).to_be_in_viewport()
     shot(page, "phone-map")
     click_at(page, known_town.lon, known_town.lat)
