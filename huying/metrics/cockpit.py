@@ -1,0 +1,210 @@
+"""The leader's cockpit: a node's figures with the counts behind its rates, the rankings of
+the nodes and units below it, the map's graded colour scale and the months of the trend.
+
+Everything here is computed from the rollup (:mod:`huying.metrics.rollup`), so the figures
+are those of ``service.figures`` for the same period; the pages only present them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from huying.cases.models import Case, CaseEvent
+from huying.cases.timing import open_clause, overdue_clause
+from huying.geo import service as geo
+from huying.geo.models import Node
+from huying.metrics import rollup
+from huying.metrics.service import CLOSING
+from huying.orgs.models import Organisation
+
+
+# ----------------------------------------------------------------------------- figures
+@dataclass(frozen=True)
+class Row:
+    """One node's figures (as ``service.figures`` gives them) and the counts behind them."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    level: str
+    counts: rollup.Counts
+    figures: dict[str, Any]
+
+    def count(self, figure: str) -> int:
+        """A count figure (``received``, ``on_time``, ``satisfied`` …) of this node."""
+        return int(getattr(self.counts, figure))
+
+
+@dataclass(frozen=True)
+class Board:
+    node: Row
+    children: list[Row]
+
+
+def board(session: Session, node: Node, *, now: dt.datetime, since: dt.datetime | None = None,
+          until: dt.datetime | None = None) -> Board:
+    """The figures of ``node`` and of each child node for events in ``[since, until)``: the
+    rollup read once (``rollup.grid_counts``) and summed along the paths."""
+    per_grid = rollup.grid_counts(session, node.city_id, now=now, since=since, until=until)
+    kids = geo.children(session, node)
+
+    def row(n: Node) -> Row:
+        total = rollup.Counts()
+        for path, c in per_grid.items():
+            if path.startswith(n.path):
+                total.add(c)
+        return Row(n.code, n.name_zh, n.name_en or n.name_zh, n.level, total,
+                   rollup.figures_of(n, total).as_dict())
+
+    return Board(row(node), [row(k) for k in kids])
+
+
+# ----------------------------------------------------------------------------- rankings
+#: The rankings of the nodes below: (key, numerator, denominator, higher is better).
+RANKINGS: tuple[tuple[str, str, str, bool], ...] = (
+    ("on_time_rate", "on_time", "closed", True),
+    ("overdue_share", "overdue_now", "open_now", False),
+    ("satisfaction_rate", "satisfied", "rated", True),
+)
+
+
+@dataclass(frozen=True)
+class Ranked:
+    rank: int
+    row: Row
+    num: int
+    den: int
+
+    @property
+    def value(self) -> float:
+        return self.num / self.den if self.den else 0.0
+
+
+def _part(c: rollup.Counts, name: str) -> int:
+    if name == "rated":  # follow-ups answered: satisfied or not
+        return c.satisfied + c.dissatisfied
+    return int(getattr(c, name))
+
+
+def rankings(rows: list[Row]) -> dict[str, list[Ranked]]:
+    """Each ranking of :data:`RANKINGS` over ``rows``, best first; a row with nothing to
+    rate (no case closed, none open, no follow-up) is left out. Equal shares rank equal."""
+    out: dict[str, list[Ranked]] = {}
+    for key, num, den, higher in RANKINGS:
+        scored = [(r, _part(r.counts, num), _part(r.counts, den)) for r in rows]
+        scored = [s for s in scored if s[2] > 0]
+        scored.sort(key=lambda s: ((-1 if higher else 1) * s[1] / s[2], -s[2], s[0].code))
+        ranked: list[Ranked] = []
+        for i, (r, n, d) in enumerate(scored):
+            same = ranked and ranked[-1].num * d == n * ranked[-1].den
+            ranked.append(Ranked(ranked[-1].rank if same else i + 1, r, n, d))
+        out[key] = ranked
+    return out
+
+
+@dataclass(frozen=True)
+class UnitLoad:
+    code: str
+    name_zh: str
+    name_en: str
+    open_now: int
+    overdue_now: int
+    closed: int
+
+
+def unit_loads(session: Session, node: Node, *, now: dt.datetime, since: dt.datetime | None = None,
+               until: dt.datetime | None = None, limit: int = 15) -> list[UnitLoad]:
+    """The organisations at or below ``node`` that have cases: open and overdue now, and
+    closed in ``[since, until)``; most overdue first (then most open). Two grouped queries."""
+    at_node = (select(Organisation.id).join(Node, Node.id == Organisation.node_id)
+               .where(Organisation.city_id == node.city_id, Node.path.startswith(node.path)))
+    opened = session.execute(
+        select(Case.unit_id, func.count(), func.coalesce(func.sum(case((overdue_clause(now), 1), else_=0)), 0))
+        .where(Case.city_id == node.city_id, open_clause(), Case.unit_id.in_(at_node))
+        .group_by(Case.unit_id)).all()
+    q = (select(Case.unit_id, func.count(func.distinct(CaseEvent.case_id)))
+         .select_from(CaseEvent).join(Case, Case.id == CaseEvent.case_id)
+         .where(CaseEvent.city_id == node.city_id, CaseEvent.action.in_(CLOSING), Case.unit_id.in_(at_node)))
+    if since is not None:
+        q = q.where(CaseEvent.at >= since)
+    if until is not None:
+        q = q.where(CaseEvent.at < until)
+    closed = dict(session.execute(q.group_by(Case.unit_id)).all())
+    loads: dict[int, list[int]] = {uid: [int(o), int(v), 0] for uid, o, v in opened}
+    for uid, n in closed.items():
+        loads.setdefault(uid, [0, 0, 0])[2] = int(n)
+    top = sorted(loads.items(), key=lambda kv: (-kv[1][1], -kv[1][0], -kv[1][2], kv[0]))[:limit]
+    names = {oid: (code, zh, en) for oid, code, zh, en in session.execute(
+        select(Organisation.id, Organisation.code, Organisation.name_zh, Organisation.name_en)
+        .where(Organisation.id.in_([uid for uid, _ in top]))).all()}
+    return [UnitLoad(names[uid][0], names[uid][1], names[uid][2] or names[uid][1], *v)
+            for uid, v in top if uid in names]
+
+
+# ----------------------------------------------------------------------------- the map's scale
+@dataclass(frozen=True)
+class Grade:
+    """A class of the map's colour scale: the share of open cases that are overdue in
+    ``(low, high]`` (``key`` names it for the legend)."""
+
+    key: str
+    colour: str
+    low: float | None
+    high: float | None
+
+
+#: The map's one colour scale: grey where nothing is open, then five classes of the share
+#: of open cases that are overdue (a sequential yellow → red scale). The legend is drawn
+#: from this table and the map colours each place by :func:`grade`.
+MAP_SCALE: tuple[Grade, ...] = (
+    Grade("none_open", "#e0e6ea", None, None),
+    Grade("none_overdue", "#ffffcc", None, 0.0),
+    Grade("upto_10", "#fed976", 0.0, 0.10),
+    Grade("upto_25", "#fd8d3c", 0.10, 0.25),
+    Grade("upto_50", "#e31a1c", 0.25, 0.50),
+    Grade("over_50", "#800026", 0.50, None),
+)
+
+
+def grade(open_now: int, overdue_now: int) -> int:
+    """The index in :data:`MAP_SCALE` of a place with these open and overdue cases."""
+    if open_now <= 0:
+        return 0
+    share = overdue_now / open_now
+    for i, g in enumerate(MAP_SCALE[1:], start=1):
+        if (g.low is None or share > g.low) and (g.high is None or share <= g.high):
+            return i
+    return len(MAP_SCALE) - 1
+
+
+# ----------------------------------------------------------------------------- the trend's months
+@dataclass(frozen=True)
+class Month:
+    key: str  # YYYY-MM in the city's time zone
+    start: dt.datetime  # aware, the first instant of the month in the city's zone
+    end: dt.datetime  # exclusive
+    partial: bool  # the month is still running at ``now``
+
+
+def months_to(now: dt.datetime, tz: ZoneInfo, count: int = 13) -> list[Month]:
+    """The last ``count`` calendar months of the city's zone, the running one last (marked
+    partial): exact month arithmetic, no 31-day steps."""
+    local = now.astimezone(tz)
+    y, m = local.year, local.month
+    keys: list[tuple[int, int]] = []
+    for _ in range(count):
+        keys.append((y, m))
+        y, m = (y - 1, 12) if m == 1 else (y, m - 1)
+    keys.reverse()
+    out = []
+    for y, m in keys:
+        ny, nm = (y + 1, 1) if m == 12 else (y, m + 1)
+        start = dt.datetime(y, m, 1, tzinfo=tz)
+        end = dt.datetime(ny, nm, 1, tzinfo=tz)
+        out.append(Month(f"{y:04d}-{m:02d}", start, end, end > now))
+    return out
