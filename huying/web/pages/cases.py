@@ -14,7 +14,7 @@ from pydantic import AliasChoices
 from sqlalchemy import select
 from starlette.datastructures import FormData, UploadFile
 
-from huying.cases import commands, policy, present
+from huying.cases import commands, kernel, ledger, policy, present
 from huying.cases import service as svc
 from huying.cases.models import Attachment, Case, Ledger, Milestone, SupervisionNotice
 from huying.cases.policy import allowed_for, check_act
@@ -24,7 +24,7 @@ from huying.deps import SessionDep
 from huying.errors import InvalidInput, NotVisible
 from huying.http.clock import Now
 from huying.orgs.actor import Actor
-from huying.orgs.models import Organisation, Role
+from huying.orgs.models import Role
 from huying.triage import duplicates
 from huying.web import queries
 from huying.web.deps import PageActor
@@ -50,10 +50,7 @@ def case_context(session: SessionDep, actor: Actor, case: Case, t: dt.datetime) 
     """Everything the case page and its fragments show."""
     data = present.case_dict(session, case, actor, t, events=True)
     actions = [Action(a) for a in data["allowed_actions"]]
-    notices = queries.notices_for(session, actor, case_id=case.id)
-    unit_names = dict(session.execute(select(Organisation.id, Organisation.name_zh).where(
-        Organisation.id.in_([n.unit_id for n in notices]))).all())
-    answerable = queries.answerable(session, actor, notices)
+    notices = queries.notice_views(session, actor, queries.notices_for(session, actor, case_id=case.id))
 
     ledger = session.scalar(select(Ledger).where(Ledger.case_id == case.id))
     milestones = list(session.scalars(select(Milestone).where(Milestone.ledger_id == ledger.id)
@@ -68,13 +65,23 @@ def case_context(session: SessionDep, actor: Actor, case: Case, t: dt.datetime) 
         "merge_candidates": merge_candidates(session, actor, case, t) if Action.MERGE in actions else [],
         "open_milestones": [m for m in milestones if m.done_at is None],
         "milestone_rows": MILESTONE_ROWS,
-        "notices": [(n, unit_names.get(n.unit_id, ""), n.id in answerable) for n in notices],
+        "notices": notices,
+        "reply_due": _reply_due(session, case, t) if Action.SUPERVISE in actions else None,
         "ledger": ledger,
         "milestones": milestones,
         "photos": list(session.scalars(_photos(actor, case).order_by(Attachment.id))),
         "staff": actor.role != Role.RESIDENT,
         "now": t,
     }
+
+
+def _reply_due(session: SessionDep, case: Case, t: dt.datetime) -> dict[str, str]:
+    """The supervision form's reply date: the default (the city's rule), the first and the
+    last day it may be (``ledger.MAX_REPLY_DAYS``), as the date input takes them."""
+    zone = queries.city_zone()
+    today = t.astimezone(zone).date()
+    return {"default": kernel.default_reply_due(session, case, t).astimezone(zone).date().isoformat(),
+            "min": today.isoformat(), "max": (today + dt.timedelta(days=ledger.MAX_REPLY_DAYS)).isoformat()}
 
 
 def merge_candidates(session: SessionDep, actor: Actor, case: Case, t: dt.datetime) -> list[Any]:
