@@ -411,7 +411,7 @@ def import_history(
                 events.extend(evs)
                 for e in evs:
                     facts.append((case["grid_path"], e["action"], e["at"], case["created_at"],
-                                  e["action"] != Action.REPORT.value and case["ever_overdue"], False))
+                                  e["action"] != Action.REPORT.value and case["ever_overdue"], False, True))
                 yield case
 
         _write(conn, _CASES, _CASE_COLUMNS, cases())

@@ -16,7 +16,8 @@ city's figures take minutes (see ``docs/performance.md``, P3). Here:
 The counters follow ``service.node_figures`` to the letter: received = report and
 fix_on_spot events; closing = close and fix_on_spot; on time = closing events of cases with
 no overdue event; reworked = closing events of cases with a reopen event; satisfied =
-follow_up events; dissatisfied = reopen events. A closed case is final, so "ever overdue /
+follow_up events; dissatisfied = first reopen events; escalations = first escalate events
+(every counter counts cases, see :mod:`huying.metrics.drill`). A closed case is final, so "ever overdue /
 reopened" seen at its closing event is the same as the EXISTS over all its events.
 """
 
@@ -40,7 +41,7 @@ from huying.cases.workflow import Action
 from huying.geo import service as geo
 from huying.geo.models import Node
 from huying.metrics.models import GridMonth
-from huying.metrics.service import CLOSING, RECEIVING, Figures, _ratio, _seconds, subject
+from huying.metrics.service import CLOSING, RECEIVING, Figures, _ratio, _seconds, first_of, subject
 
 COUNTERS = ("received", "closed", "fixed_on_spot", "on_time", "reworked", "satisfied", "dissatisfied",
             "escalations", "close_seconds")
@@ -114,9 +115,11 @@ def _ceil_month(at: dt.datetime) -> dt.datetime:
 
 # ----------------------------------------------------------------------------- writing
 def event_counts(action: str, at: dt.datetime, created_at: dt.datetime, *, ever_overdue: bool,
-                 reworked: bool) -> dict[str, Any]:
+                 reworked: bool, first: bool = True) -> dict[str, Any]:
     """What one event adds to its grid's month (``ever_overdue`` / ``reworked``: the case's
-    history up to and including this event)."""
+    history up to and including this event; ``first``: it is the case's first event of its
+    action — escalations and dissatisfied follow-ups count cases, at their first one, see
+    :mod:`huying.metrics.drill`)."""
     closing = action in CLOSING
     return {
         "received": int(action in RECEIVING),
@@ -125,18 +128,18 @@ def event_counts(action: str, at: dt.datetime, created_at: dt.datetime, *, ever_
         "on_time": int(closing and not ever_overdue),
         "reworked": int(closing and reworked),
         "satisfied": int(action == "follow_up"),
-        "dissatisfied": int(action == "reopen"),
-        "escalations": int(action == "escalate"),
+        "dissatisfied": int(action == "reopen" and first),
+        "escalations": int(action == "escalate" and first),
         "close_seconds": (at - created_at).total_seconds() if closing else 0.0,
     }
 
 
 def apply_event(conn: Connection, *, city_id: int, grid_path: str, action: str, at: dt.datetime,
-                created_at: dt.datetime, ever_overdue: bool, reworked: bool) -> None:
+                created_at: dt.datetime, ever_overdue: bool, reworked: bool, first: bool = True) -> None:
     """Add one event to the rollup, in the caller's transaction (an upsert: concurrent
     writers add, they do not overwrite). Called by the service right after it inserts the
     event, with the case as the event left it."""
-    apply_events(conn, city_id=city_id, events=[(grid_path, action, at, created_at, ever_overdue, reworked)])
+    apply_events(conn, city_id=city_id, events=[(grid_path, action, at, created_at, ever_overdue, reworked, first)])
 
 
 #: The actions that move a counter (derived from :func:`event_counts`); the others add nothing.
@@ -145,8 +148,9 @@ _COUNTED = frozenset(a.value for a in Action
                      if any(event_counts(a.value, _EPOCH, _EPOCH, ever_overdue=False, reworked=False).values()))
 
 #: What :func:`apply_events` needs of an event: (grid path, action, at, the case's
-#: created_at, ever overdue, reworked) — the case as the event left it.
-EventFacts = tuple[str, str, dt.datetime, dt.datetime, bool, bool]
+#: created_at, ever overdue, reworked, the case's first event of its action) — the case as
+#: the event left it.
+EventFacts = tuple[str, str, dt.datetime, dt.datetime, bool, bool, bool]
 
 
 def apply_events(conn: Connection, *, city_id: int, events: Iterable[EventFacts]) -> int:
@@ -166,10 +170,11 @@ class Sums:
 
     def add(self, events: Iterable[EventFacts]) -> None:
         rows = self.rows
-        for grid_path, action, at, created_at, ever_overdue, reworked in events:
+        for grid_path, action, at, created_at, ever_overdue, reworked, first in events:
             if action not in _COUNTED:
                 continue
-            counts = event_counts(action, at, created_at, ever_overdue=ever_overdue, reworked=reworked)
+            counts = event_counts(action, at, created_at, ever_overdue=ever_overdue, reworked=reworked,
+                                  first=first)
             values = [counts[k] for k in COUNTERS]
             utc = at.astimezone(dt.UTC)
             month = utc.year * 100 + utc.month
@@ -272,8 +277,8 @@ def _grouped_events(dialect: str, city_id: int, where: list[Any], by_month: bool
             count(and_(closing, ~had("overdue"))).label("on_time"),
             count(and_(closing, had("reopen"))).label("reworked"),
             count(e.action == "follow_up").label("satisfied"),
-            count(e.action == "reopen").label("dissatisfied"),
-            count(e.action == "escalate").label("escalations"),
+            count(and_(e.action == "reopen", first_of("reopen"))).label("dissatisfied"),
+            count(and_(e.action == "escalate", first_of("escalate"))).label("escalations"),
             func.coalesce(func.sum(case((closing, _seconds(e.at, Case.created_at, dialect)),
                                         else_=literal(0.0))), 0.0).label("close_seconds"),
         )
@@ -395,7 +400,8 @@ def figures_of(node: Any, c: Counts) -> Figures:
     """A node's figures from its counts (the node: ``code``, ``name_zh``, ``level``)."""
     return Figures(
         code=node.code, name=node.name_zh, level=node.level, received=c.received, closed=c.closed,
-        fixed_on_spot=c.fixed_on_spot, on_time_rate=_ratio(c.on_time, c.closed),
+        fixed_on_spot=c.fixed_on_spot, on_time=c.on_time, reworked=c.reworked, satisfied=c.satisfied,
+        dissatisfied=c.dissatisfied, on_time_rate=_ratio(c.on_time, c.closed),
         satisfaction_rate=_ratio(c.satisfied, c.satisfied + c.dissatisfied),
         rework_rate=_ratio(c.reworked, c.closed),
         mean_hours_to_close=round(c.close_seconds / 3600 / c.closed, 2) if c.closed else None,
@@ -441,7 +447,17 @@ def on_appended(appended: kernel.Appended) -> None:
     case = appended.case
     apply_event(appended.session.connection(), city_id=case.city_id, grid_path=case.grid_path or "",
                 action=appended.event.action, at=appended.now, created_at=case.created_at,
-                ever_overdue=bool(case.ever_overdue), reworked=(case.rework_count or 0) > 0)
+                ever_overdue=bool(case.ever_overdue), reworked=(case.rework_count or 0) > 0,
+                first=_first(appended.event.action, case))
+
+
+def _first(action: str, case: Case) -> bool:
+    """The event is the case's first of its action (the case as the event left it)."""
+    if action == Action.ESCALATE.value:
+        return case.escalations == 1
+    if action == Action.REOPEN.value:
+        return case.rework_count == 1
+    return True
 
 
 kernel.subscribe("rollup", on_appended)

@@ -2,8 +2,9 @@
 record), so that they can be recomputed for any period and always agree with the timeline.
 
 received · closed · fixed on the spot · on-time rate (closed without ever going overdue) ·
-satisfaction rate (follow-ups satisfied or basically satisfied) · rework rate (closed cases
-that were reopened) · mean hours to close · escalations · open and overdue now."""
+satisfaction rate (follow-ups satisfied or basically satisfied, among them and the cases
+first reopened as dissatisfied) · rework rate (closed cases
+that were reopened) · mean hours to close · escalations (cases escalated, at their first escalation) · open and overdue now."""
 
 from __future__ import annotations
 
@@ -26,6 +27,14 @@ RECEIVING = ("report", "fix_on_spot")
 CLOSING = ("close", "fix_on_spot", "close_imported", "close_with_primary")
 
 
+def first_of(action: str) -> ColumnElement[bool]:
+    """The event (``CaseEvent``) is its case's first of ``action``: escalations and
+    dissatisfied follow-ups count cases, at their first one (see :mod:`huying.metrics.drill`)."""
+    earlier = aliased(CaseEvent)
+    return ~exists().where(earlier.case_id == CaseEvent.case_id, earlier.action == action,
+                           earlier.seq < CaseEvent.seq)
+
+
 @dataclass
 class Figures:
     code: str
@@ -34,6 +43,10 @@ class Figures:
     received: int
     closed: int
     fixed_on_spot: int
+    on_time: int
+    reworked: int
+    satisfied: int
+    dissatisfied: int
     on_time_rate: float | None
     satisfaction_rate: float | None
     rework_rate: float | None
@@ -80,8 +93,8 @@ def node_figures(session: Session, node: Node, *, now: dt.datetime, since: dt.da
             count(and_(closing, ~had("overdue"))),
             count(and_(closing, had("reopen"))),
             count(e.action == "follow_up"),
-            count(e.action == "reopen"),
-            count(e.action == "escalate"),
+            count(and_(e.action == "reopen", first_of("reopen"))),
+            count(and_(e.action == "escalate", first_of("escalate"))),
             func.coalesce(func.sum(case((closing, _seconds(e.at, Case.created_at, dialect)), else_=literal(0.0))), 0.0),
         ).select_from(e).join(Case, Case.id == e.case_id).where(*where)
     ).one()
@@ -92,7 +105,8 @@ def node_figures(session: Session, node: Node, *, now: dt.datetime, since: dt.da
     overdue_now = session.scalar(open_q.where(overdue_clause(now))) or 0
     return Figures(
         code=node.code, name=node.name_zh, level=node.level, received=int(received), closed=int(closed),
-        fixed_on_spot=int(fixed), on_time_rate=_ratio(int(on_time), int(closed)),
+        fixed_on_spot=int(fixed), on_time=int(on_time), reworked=int(reworked), satisfied=int(satisfied),
+        dissatisfied=int(dissatisfied), on_time_rate=_ratio(int(on_time), int(closed)),
         satisfaction_rate=_ratio(int(satisfied), int(satisfied) + int(dissatisfied)),
         rework_rate=_ratio(int(reworked), int(closed)),
         mean_hours_to_close=round(float(close_s) / 3600 / int(closed), 2) if closed else None,

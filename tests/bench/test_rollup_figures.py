@@ -79,6 +79,7 @@ def test_applying_each_event_builds_the_rebuilt_table(fresh_engine: Engine) -> N
         cases = {c.id: c for c in s.scalars(select(Case).where(Case.city_id == city_id))}
         overdue: set[int] = set()
         reopened: set[int] = set()
+        seen: set[tuple[int, str]] = set()
         conn = s.connection()
         for ev in s.scalars(select(CaseEvent).order_by(CaseEvent.id)):
             c = cases[ev.case_id]
@@ -86,9 +87,11 @@ def test_applying_each_event_builds_the_rebuilt_table(fresh_engine: Engine) -> N
                 overdue.add(c.id)
             if ev.action == "reopen":
                 reopened.add(c.id)
+            first = (c.id, ev.action) not in seen
+            seen.add((c.id, ev.action))
             rollup.apply_event(conn, city_id=city_id, grid_path=c.grid_path, action=ev.action, at=ev.at,
                                created_at=c.created_at, ever_overdue=c.id in overdue,
-                               reworked=c.id in reopened)
+                               reworked=c.id in reopened, first=first)
         s.commit()
         assert _table(s) == rebuilt
 

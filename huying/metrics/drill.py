@@ -1,0 +1,74 @@
+"""The cases behind a figure: for every count a leader reads, the clause over ``Case`` that
+selects exactly the cases it counts, so that the figure is a link to its list and the
+list's length is the figure.
+
+Each clause follows the counter of :mod:`huying.metrics.rollup` (and
+:func:`huying.metrics.service.node_figures`) to the letter: an event of the counted kind
+in ``[since, until)``, of a case under the node. Every counter counts cases: a case is
+received, closed, fixed on the spot and followed up once; escalations and
+dissatisfied follow-ups count a case at its *first* escalation / reopening
+(``first_of``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from sqlalchemy import and_, exists, false, select
+from sqlalchemy.sql import ColumnElement
+
+from huying.cases.models import Case, CaseEvent
+from huying.cases.timing import open_clause, overdue_clause
+from huying.errors import InvalidInput
+from huying.metrics.service import CLOSING, RECEIVING, first_of
+
+#: The count figures, in the order a page shows them.
+FIGURES = ("received", "closed", "fixed_on_spot", "on_time", "reworked", "satisfied", "dissatisfied",
+           "escalations", "open_now", "overdue_now")
+#: Counted at the first event of their kind in a case's life only.
+FIRST_ONLY = {"escalations": "escalate", "dissatisfied": "reopen"}
+#: The rates and the counts they are a ratio of (numerator, denominator figures).
+RATES = {"on_time_rate": ("on_time", ("closed",)), "rework_rate": ("reworked", ("closed",)),
+         "satisfaction_rate": ("satisfied", ("satisfied", "dissatisfied"))}
+
+
+def _event(actions: tuple[str, ...], since: dt.datetime | None, until: dt.datetime | None,
+           *extra: ColumnElement[bool]) -> ColumnElement[bool]:
+    where = [CaseEvent.case_id == Case.id, CaseEvent.action.in_(actions), *extra]
+    if since is not None:
+        where.append(CaseEvent.at >= since)
+    if until is not None:
+        where.append(CaseEvent.at < until)
+    return exists(select(CaseEvent.id).where(*where))
+
+
+def _counted(figure: str, now: dt.datetime, since: dt.datetime | None,
+             until: dt.datetime | None) -> ColumnElement[bool]:
+    closed = _event(CLOSING, since, until)
+    rules: dict[str, Callable[[], ColumnElement[bool]]] = {
+        "received": lambda: _event(RECEIVING, since, until),
+        "closed": lambda: closed,
+        "fixed_on_spot": lambda: _event(("fix_on_spot",), since, until),
+        "on_time": lambda: and_(closed, Case.ever_overdue.is_(False)),
+        "reworked": lambda: and_(closed, Case.rework_count > 0),
+        "satisfied": lambda: _event(("follow_up",), since, until),
+        "dissatisfied": lambda: _event(("reopen",), since, until, first_of("reopen")),
+        "escalations": lambda: _event(("escalate",), since, until, first_of("escalate")),
+        "open_now": lambda: open_clause(),
+        "overdue_now": lambda: and_(open_clause(), overdue_clause(now)),
+    }
+    rule = rules.get(figure)
+    if rule is None:
+        raise InvalidInput(f"fig: one of {', '.join(FIGURES)}")
+    return rule()
+
+
+def cases_clause(figure: str, *, city_id: int, node_path: str, now: dt.datetime,
+                 since: dt.datetime | None = None, until: dt.datetime | None = None) -> ColumnElement[bool]:
+    """The cases of the node (``node_path``) that ``figure`` counts over ``[since, until)``
+    (open and overdue: now, whatever the period). Raises :class:`InvalidInput` for a name
+    not in :data:`FIGURES`."""
+    if since is not None and until is not None and until <= since:
+        return false()
+    return and_(Case.city_id == city_id, Case.grid_path.startswith(node_path),
+                _counted(figure, now, since, until))
