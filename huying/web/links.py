@@ -13,5 +13,4 @@ def drill_url(node: str, figure: str, period: Mapping[str, str]) -> str:
     (``Period.query()``: its ``period``, ``from`` and ``to``)."""
     if figure not in FIGURES:
         raise ValueError(f"no figure {figure!r}")
-    return "/work?" + urlencode({"tab": "all", "node": node, "fig": figure,
-                                 **{k: period.get(k, "") for k in ("period", "from", "to")}})
+    return "/work?" + urlencode({"tab": "all", "node": node, "fig": figure, **period})

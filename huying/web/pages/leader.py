@@ -46,6 +46,12 @@ def _period_key(p: Period) -> str:
     return f"{p.kind}:{p.since}:{p.until}"
 
 
+def _reason(exc: InvalidInput) -> str:
+    """What the page says is wrong with a period: its kind, or its dates."""
+    field = exc.field or str(exc).split(":", 1)[0]
+    return "period" if field == "period" else "dates"
+
+
 @router.get("/leader", response_class=HTMLResponse)
 def leader(request: Request, session: SessionDep, actor: PageActor, t: Now, node: str = "",
            period: str = DEFAULT_PERIOD, from_: str = Query("", alias="from", max_length=20),
@@ -57,7 +63,7 @@ def leader(request: Request, session: SessionDep, actor: PageActor, t: Now, node
         p = parse_period(period, from_, to, now=t)
     except InvalidInput as exc:
         return render(request, "leader.html", {
-            "node": here, "trail": trail, "periods": PERIODS, "form": form, "period_error": exc.field or "period",
+            "node": here, "trail": trail, "periods": PERIODS, "form": form, "period_error": _reason(exc),
         }, status_code=400)
     board = queries.cached(session, "board", here,
                            lambda: cockpit.board(session, here, now=t, since=p.since, until=p.until),
