@@ -27,7 +27,6 @@ from huying.errors import InvalidInput, NotPermitted, NotVisible
 from huying.orgs.actor import Actor
 from huying.orgs.models import Organisation, User
 
-
 #: How far ahead a leader may set a notice's reply deadline (a date counts whole).
 MAX_REPLY_DAYS = 30
 

@@ -134,10 +134,10 @@ def unit_loads(session: Session, node: Node, *, now: dt.datetime, since: dt.date
         q = q.where(CaseEvent.at >= since)
     if until is not None:
         q = q.where(CaseEvent.at < until)
-    closed = dict(session.execute(q.group_by(Case.unit_id)).all())
-    loads: dict[int, list[int]] = {uid: [int(o), int(v), 0] for uid, o, v in opened}
-    for uid, n in closed.items():
-        loads.setdefault(uid, [0, 0, 0])[2] = int(n)
+    loads: dict[int, list[int]] = {uid: [int(o), int(v), 0] for uid, o, v in opened if uid is not None}
+    for uid, n in session.execute(q.group_by(Case.unit_id)).all():
+        if uid is not None:
+            loads.setdefault(uid, [0, 0, 0])[2] = int(n)
     top = sorted(loads.items(), key=lambda kv: (-kv[1][1], -kv[1][0], -kv[1][2], kv[0]))[:limit]
     names = {oid: (code, zh, en) for oid, code, zh, en in session.execute(
         select(Organisation.id, Organisation.code, Organisation.name_zh, Organisation.name_en)
