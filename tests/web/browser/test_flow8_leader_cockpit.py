@@ -12,10 +12,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from sqlalchemy.orm import Session
 
+from huying.cases import service as svc
 from huying.metrics.drill import FIGURES
 from tests.web.browser.helpers import Page, expect, labels, sign_in
-from tests.web.scene import HUMEN_GRID, HUMEN_TOWN
+from tests.web.scene import HUMEN_GRID, HUMEN_TOWN, actor, dispatched, utcnow
 
 pytestmark = pytest.mark.browser
 #: Raw codes a person must not read on the cockpit: node codes, unit codes, enum keys.
@@ -57,8 +59,12 @@ def test_a_leader_picks_a_period_and_each_figure_leads_to_its_cases(
     shot(page, "2-work-list-of-a-figure")
 
 
-def test_the_cockpit_on_a_phone_and_at_a_grid(phone_page: Page, shot: Callable[[Page, str], Path]) -> None:
+def test_the_cockpit_on_a_phone_and_at_a_grid(phone_page: Page, shot: Callable[[Page, str], Path],
+                                              city_session: Session) -> None:
     page = phone_page
+    case = dispatched(city_session, title="路灯不亮")
+    svc.perform(city_session, case, actor(city_session, "leader"), "supervise", now=utcnow(),
+                params={"reason": "请三天内修复并答复"})
     sign_in(page, "leader")
     page.goto(f"/leader?node={HUMEN_TOWN}&period=quarter")
     _ready(page)
@@ -69,8 +75,16 @@ def test_the_cockpit_on_a_phone_and_at_a_grid(phone_page: Page, shot: Callable[[
     shot(page, "3-town-quarter-390")
     page.goto(f"/leader?node={HUMEN_GRID}&period=year")
     _ready(page)
-    assert page.locator("#grid-cases tbody tr").count() >= 1
+    expect(page.locator(f'#grid-cases tr[data-code="{case.code}"]')).to_be_visible()
     shot(page, "4-grid-390")
+    sign_in(page, "gridworker")
     page.goto("/notices?state=unanswered")
     assert page.locator("#notice-filters").is_visible()
+    first = page.locator("article.notice-item").first
+    expect(first.locator(".issuer")).to_contain_text("演示市领导")
+    expect(first.locator("textarea[name=reply]")).to_be_hidden()  # folded until asked for
     shot(page, "5-notices-390")
+    first.locator("details.reply-box > summary").click()
+    expect(first.locator("textarea[name=reply]")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 392
+    shot(page, "6-notice-reply-open-390")
