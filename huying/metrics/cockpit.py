@@ -114,35 +114,49 @@ class UnitLoad:
     name_en: str
     open_now: int
     overdue_now: int
-    closed: int
+    #: closed in the period (None where it is not counted: see ``CLOSED_BY_UNIT_LEVELS``)
+    closed: int | None
+
+
+#: Levels at which the units' table also counts the cases each unit closed in the period
+#: (a pass over the node's cases and their closing events: cheap for a town, not for the city).
+CLOSED_BY_UNIT_LEVELS = frozenset({"town", "community", "grid"})
 
 
 def unit_loads(session: Session, node: Node, *, now: dt.datetime, since: dt.datetime | None = None,
                until: dt.datetime | None = None, limit: int = 15) -> list[UnitLoad]:
     """The organisations at or below ``node`` that have cases: open and overdue now, and
-    closed in ``[since, until)``; most overdue first (then most open). Two grouped queries."""
+    (at :data:`CLOSED_BY_UNIT_LEVELS`; else None) the cases they closed in ``[since,
+    until)``; most overdue first, then most open. Two grouped queries."""
     at_node = (select(Organisation.id).join(Node, Node.id == Organisation.node_id)
                .where(Organisation.city_id == node.city_id, Node.path.startswith(node.path)))
     opened = session.execute(
         select(Case.unit_id, func.count(), func.coalesce(func.sum(case((overdue_clause(now), 1), else_=0)), 0))
         .where(Case.city_id == node.city_id, open_clause(), Case.unit_id.in_(at_node))
         .group_by(Case.unit_id)).all()
-    q = (select(Case.unit_id, func.count(func.distinct(CaseEvent.case_id)))
-         .select_from(CaseEvent).join(Case, Case.id == CaseEvent.case_id)
-         .where(CaseEvent.city_id == node.city_id, CaseEvent.action.in_(CLOSING), Case.unit_id.in_(at_node)))
-    if since is not None:
-        q = q.where(CaseEvent.at >= since)
-    if until is not None:
-        q = q.where(CaseEvent.at < until)
-    loads: dict[int, list[int]] = {uid: [int(o), int(v), 0] for uid, o, v in opened if uid is not None}
-    for uid, n in session.execute(q.group_by(Case.unit_id)).all():
-        if uid is not None:
-            loads.setdefault(uid, [0, 0, 0])[2] = int(n)
-    top = sorted(loads.items(), key=lambda kv: (-kv[1][1], -kv[1][0], -kv[1][2], kv[0]))[:limit]
+    loads: dict[int, list[int | None]] = {uid: [int(o), int(v), None] for uid, o, v in opened if uid is not None}
+    if node.level in CLOSED_BY_UNIT_LEVELS:
+        # the node's cases first (a range of ix_cases_grid_path), then their closing events
+        q = (select(Case.unit_id, func.count(func.distinct(CaseEvent.case_id)))
+             .select_from(Case).join(CaseEvent, CaseEvent.case_id == Case.id)
+             .where(Case.city_id == node.city_id, Case.grid_path >= node.path,
+                    Case.grid_path < node.path + "\U0010ffff", Case.unit_id.in_(at_node),
+                    CaseEvent.action.in_(CLOSING)))
+        if since is not None:
+            q = q.where(CaseEvent.at >= since)
+        if until is not None:
+            q = q.where(CaseEvent.at < until)
+        for load in loads.values():
+            load[2] = 0
+        for uid, n in session.execute(q.group_by(Case.unit_id)).all():
+            if uid is not None:
+                loads.setdefault(uid, [0, 0, 0])[2] = int(n)
+    top = sorted(loads.items(), key=lambda kv: (-(kv[1][1] or 0), -(kv[1][0] or 0), -(kv[1][2] or 0), kv[0]))
+    top = top[:limit]
     names = {oid: (code, zh, en) for oid, code, zh, en in session.execute(
         select(Organisation.id, Organisation.code, Organisation.name_zh, Organisation.name_en)
         .where(Organisation.id.in_([uid for uid, _ in top]))).all()}
-    return [UnitLoad(names[uid][0], names[uid][1], names[uid][2] or names[uid][1], *v)
+    return [UnitLoad(names[uid][0], names[uid][1], names[uid][2] or names[uid][1], int(v[0] or 0), int(v[1] or 0), v[2])
             for uid, v in top if uid in names]
 
 

@@ -46,7 +46,7 @@ def test_a_leader_picks_a_period_and_each_figure_leads_to_its_cases(
     figures = page.locator("#kpis a.fig").evaluate_all(
         "els => els.map(e => [e.dataset.fig, Number(e.dataset.n), e.getAttribute('href')])")
     assert {f for f, _, _ in figures} == set(FIGURES)
-    for figure, n, href in figures:
+    for figure, _, href in figures:
         assert f"node={HUMEN_TOWN}" in href and f"fig={figure}" in href and "period=year" in href
     page.goto(figures[0][2])
     if page.locator("#figure-heading").count() == 0:
