@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from huying.cases.models import Case, CaseEvent
 from huying.cases.timing import open_clause, overdue_clause
 from huying.geo import service as geo
-from huying.geo.models import Node
+from huying.geo.models import Level, Node
 from huying.metrics import rollup
 from huying.metrics.service import CLOSING
 from huying.orgs.models import Organisation
@@ -44,24 +44,44 @@ class Row:
 class Board:
     node: Row
     children: list[Row]
+    #: the nodes that are ranked: the towns under a city or an area, the communities under a
+    #: town, the grids under a community (:data:`RANKED_LEVEL`); empty at a grid
+    ranked: list[Row]
+    ranked_level: str | None
+
+
+#: The level whose nodes are ranked under a node of each level (the level the map colours).
+RANKED_LEVEL = {Level.CITY: Level.TOWN, Level.AREA: Level.TOWN, Level.TOWN: Level.COMMUNITY,
+                Level.COMMUNITY: Level.GRID, Level.GRID: None}
 
 
 def board(session: Session, node: Node, *, now: dt.datetime, since: dt.datetime | None = None,
           until: dt.datetime | None = None) -> Board:
-    """The figures of ``node`` and of each child node for events in ``[since, until)``: the
-    rollup read once (``rollup.grid_counts``) and summed along the paths."""
+    """The figures of ``node``, of each child node and of each node to rank for events in
+    ``[since, until)``: the rollup read once (``rollup.grid_counts``) and summed along the
+    paths in Python."""
     per_grid = rollup.grid_counts(session, node.city_id, now=now, since=since, until=until)
+    mine = {path: c for path, c in per_grid.items() if path.startswith(node.path)}
     kids = geo.children(session, node)
+    level = RANKED_LEVEL[Level(node.level)]
+    if level is None:
+        ranked_nodes: list[Node] = []
+    elif kids and kids[0].level == level.value:
+        ranked_nodes = kids
+    else:
+        ranked_nodes = list(session.scalars(geo.descendants_query(node, level).order_by(Node.code)))
 
     def row(n: Node) -> Row:
         total = rollup.Counts()
-        for path, c in per_grid.items():
+        for path, c in mine.items():
             if path.startswith(n.path):
                 total.add(c)
         return Row(n.code, n.name_zh, n.name_en or n.name_zh, n.level, total,
                    rollup.figures_of(n, total).as_dict())
 
-    return Board(row(node), [row(k) for k in kids])
+    children = [row(k) for k in kids]
+    ranked = children if ranked_nodes is kids else [row(n) for n in ranked_nodes]
+    return Board(row(node), children, ranked, level.value if level else None)
 
 
 # ----------------------------------------------------------------------------- rankings

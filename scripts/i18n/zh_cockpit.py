@@ -43,7 +43,7 @@ ZH = {
     "Open cases now: share overdue": "当前在办案件的超期占比",
     "Period": "统计期",
     "Quarter": "季度",
-    "Rankings of the nodes below": "下级排名",
+    "Rankings (%(level)s)": "排名（%(level)s）",
     "Reply by": "答复期限",
     "Reply overdue": "逾期未答复",
     "Rework rate": "返工率",

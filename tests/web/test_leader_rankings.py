@@ -37,3 +37,13 @@ def test_units_most_overdue_first_and_the_page_shows_them(city_client: TestClien
     sign_in(city_client, "leader")
     html = city_client.get(f"/leader?node={HUMEN_TOWN}", headers=HTML).text
     assert 'id="rankings"' in html and f'data-unit="{loads[0].code}"' in html
+
+
+def test_the_city_ranks_its_towns_and_steps_through_periods(city_client: TestClient) -> None:
+    sign_in(city_client, "leader")
+    html = city_client.get("/leader?period=month&from=2026-11-15", headers=HTML).text
+    ranked = html.split('id="rankings"', 1)[1]
+    assert "排名（镇街）" in html or "Rankings (Town)" in html
+    assert HUMEN_TOWN in ranked  # the towns, not the areas
+    assert 'id="period-prev"' in html and "from=2026-10-31" in html
+    assert 'id="period-next"' in html and "from=2026-12-01" in html

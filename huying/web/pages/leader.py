@@ -4,6 +4,7 @@ coloured by the share of open cases that are overdue, and monthly trends."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
@@ -46,6 +47,17 @@ def _period_key(p: Period) -> str:
     return f"{p.kind}:{p.since}:{p.until}"
 
 
+def _steps(p: Period) -> dict[str, dict[str, str]]:
+    """The URL parameters of the month / quarter / year before this one and (when this one
+    is over) after it."""
+    if p.kind not in ("month", "quarter", "year") or p.start is None or p.end is None:
+        return {}
+    out = {"prev": {"period": p.kind, "from": (p.start - dt.timedelta(days=1)).isoformat()}}
+    if not p.partial:
+        out["next"] = {"period": p.kind, "from": (p.end + dt.timedelta(days=1)).isoformat()}
+    return out
+
+
 def _reason(exc: InvalidInput) -> str:
     """What the page says is wrong with a period: its kind, or its dates."""
     field = exc.field or str(exc).split(":", 1)[0]
@@ -78,7 +90,8 @@ def leader(request: Request, session: SessionDep, actor: PageActor, t: Now, node
         "node": here, "trail": trail, "periods": PERIODS, "period_error": None, "p": p,
         "form": {"period": p.kind, "from": query.get("from", ""), "to": query.get("to", "")},
         "period_query": query, "board": board, "row": board.node, "children": board.children,
-        "rankings": cockpit.rankings(board.children), "units": units,
+        "rankings": cockpit.rankings(board.ranked), "ranked_level": board.ranked_level, "units": units,
+        "steps": _steps(p),
         "drill": lambda code, figure: drill_url(code, figure, query),
         "map_level": MAP_LEVEL[Level(here.level)].value, "scale": cockpit.MAP_SCALE,
         "grid_cases": grid_cases, "grid_open": grid_open, "now": t,
