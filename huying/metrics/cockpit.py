@@ -71,11 +71,18 @@ def board(session: Session, node: Node, *, now: dt.datetime, since: dt.datetime 
     else:
         ranked_nodes = list(session.scalars(geo.descendants_query(node, level).order_by(Node.code)))
 
+    wanted = [node, *kids, *(n for n in ranked_nodes if n not in kids)]
+    totals = {n.path: rollup.Counts() for n in wanted}
+    for path, c in mine.items():  # every wanted node whose path is a prefix of the grid's
+        i = path.find("/")
+        while i != -1:
+            t = totals.get(path[: i + 1])
+            if t is not None:
+                t.add(c)
+            i = path.find("/", i + 1)
+
     def row(n: Node) -> Row:
-        total = rollup.Counts()
-        for path, c in mine.items():
-            if path.startswith(n.path):
-                total.add(c)
+        total = totals[n.path]
         return Row(n.code, n.name_zh, n.name_en or n.name_zh, n.level, total,
                    rollup.figures_of(n, total).as_dict())
 
