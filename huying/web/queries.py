@@ -317,14 +317,17 @@ def trend(session: Session, node: Node, now: dt.datetime, months: int = 13) -> d
     the page draws it apart). One grouped query, the months as exact local bounds."""
     ms = cockpit.months_to(now, city_zone(), months)
     bucket = case(*[(CaseEvent.at < m.end, i) for i, m in enumerate(ms)], else_=-1)
-    q = (select(bucket, CaseEvent.action, func.count())
+    q = (select(bucket.label("month"), CaseEvent.action.label("action"))
          .where(CaseEvent.city_id == node.city_id, CaseEvent.at >= ms[0].start, CaseEvent.at < ms[-1].end,
                 CaseEvent.action.in_(RECEIVING + CLOSING)))
     if node.parent_id is not None:  # below the city: only the cases under the node
         q = q.join(Case, Case.id == CaseEvent.case_id).where(_under(Case.grid_path, node.path))
+    # grouped outside: PostgreSQL does not see two bound CASE expressions as the same
+    events = q.subquery()
     received = [0] * len(ms)
     closed = [0] * len(ms)
-    for i, action, n in session.execute(q.group_by(bucket, CaseEvent.action)).all():
+    for i, action, n in session.execute(select(events.c.month, events.c.action, func.count())
+                                        .group_by(events.c.month, events.c.action)).all():
         if i < 0:
             continue
         if action in RECEIVING:
