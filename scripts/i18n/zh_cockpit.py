@@ -4,6 +4,13 @@
 ZH = {
     "%(d)s d %(h)s h": "%(d)s 天 %(h)s 小时",
     "%(h)s h": "%(h)s 小时",
+    "%(d)s d": "%(d)s 天",
+    "Previous month": "上个月",
+    "Next month": "下个月",
+    "Previous quarter": "上一季度",
+    "Next quarter": "下一季度",
+    "Previous year": "上一年",
+    "Next year": "下一年",
     "%(name)s (%(unit)s)": "%(name)s（%(unit)s）",
     "(to date)": "（截至目前）",
     "10–25%% overdue": "超期占比 10%%–25%%",

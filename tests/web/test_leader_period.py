@@ -72,3 +72,13 @@ def test_the_figures_of_a_period_are_those_of_the_service(city_client: TestClien
             got = {k: int(v) for k, v in FIG.findall(html)}
             for k in ("received", "closed", "escalations", "open_now", "overdue_now"):
                 assert got[k] == child[k], (kind, code, k)
+
+
+def test_rates_are_named_as_rates_and_time_to_close_in_days_and_hours(city_client: TestClient) -> None:
+    sign_in(city_client, "leader")
+    html = city_client.get("/leader?period=all", headers=HTML).text
+    kpis = html.split('id="kpis"', 1)[1].split('class="leader-grid"', 1)[0]
+    assert "满意率" in kpis and "按时办结率" in kpis and "返工率" in kpis
+    shown = re.search(r"平均办结用时</span><span class=\"v\">([^<]*)</span>", kpis)
+    assert shown is not None
+    assert re.fullmatch(r"\d+ 天( \d+ 小时)?|\d+ 小时|—", shown.group(1)), shown.group(1)
