@@ -69,6 +69,9 @@ def _warm() -> None:
 
 
 def create_app() -> FastAPI:
+    from huying.config import secret_key
+
+    secret_key()  # a published or short secret stops the start-up, not the first request
     app = FastAPI(title="huying 呼应", version=__version__, openapi_url="/api/v1/openapi.json",
                   lifespan=lifespan, dependencies=[Depends(reject_bad_multipart_text)])
 

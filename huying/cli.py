@@ -62,10 +62,16 @@ def serve(
     """Serve the web application and the APIs with uvicorn."""
     import uvicorn
 
+    from huying.config import SecretError, require_secret_for
     from huying.serving import metrics_dir, nodelay_listener
 
     nodelay_listener()
     s = get_settings()
+    try:
+        require_secret_for(host or s.host, s)
+    except SecretError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
     metrics_dir(s.data_dir / "metrics", workers or s.workers)
     uvicorn.run(
         "huying.app:create_app",

@@ -17,8 +17,11 @@ class Settings(BaseSettings):
     database_url: str = ""
     #: Where the SQLite file, attachments and trained models live.
     data_dir: Path = Path("var")
-    #: Secret for session cookies and CSRF tokens. Set it in production.
-    secret_key: str = "dev-secret-change-me"
+    #: Secret for session cookies and CSRF tokens (at least 32 characters). Empty (default):
+    #: ``huying serve`` on a loopback address generates one into ``data_dir/secret_key`` on
+    #: first run and says so; on any other address it refuses to start (see
+    #: :func:`secret_key`).
+    secret_key: str = ""
     #: Key of the HMAC-SHA256 under which identity numbers are stored (the register, issue
     #: #16). No default: with none set, identity numbers are refused, not hashed under a
     #: constant anyone could know. The demo generates no identity numbers.
@@ -84,3 +87,80 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+#: Secrets published with huying's code or docs at some time: never accepted.
+KNOWN_SECRETS = frozenset({"dev-secret-change-me", "change-me", "changeme", "secret", "huying"})
+MIN_SECRET = 32
+SECRET_FILE = "secret_key"
+
+
+class SecretError(RuntimeError):
+    """No usable secret: the message says what to set."""
+
+
+def _checked(value: str, where: str) -> str:
+    if value in KNOWN_SECRETS:
+        raise SecretError(f"{where} is a secret published with huying: set HUYING_SECRET_KEY to a random "
+                          f"value (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)")
+    if len(value) < MIN_SECRET:
+        raise SecretError(f"{where} is shorter than {MIN_SECRET} characters: set a longer HUYING_SECRET_KEY")
+    return value
+
+
+_secrets: dict[tuple[str, str], str] = {}
+
+
+def secret_key(settings: Settings | None = None) -> str:
+    """The secret signing sessions and CSRF tokens: ``HUYING_SECRET_KEY``, or the one
+    generated into ``data_dir/secret_key`` (mode 0600) on first use, for a server on the
+    loopback interface (``huying serve`` refuses other addresses without a set secret,
+    :func:`require_secret_for`). A published or short secret raises :class:`SecretError`."""
+    s = settings or get_settings()
+    key = (s.secret_key, str(s.data_dir))
+    got = _secrets.get(key)
+    if got is not None:
+        return got
+    if s.secret_key:
+        got = _checked(s.secret_key, "HUYING_SECRET_KEY")
+    else:
+        got = _checked(_generated(s.data_dir / SECRET_FILE), str(s.data_dir / SECRET_FILE))
+    _secrets[key] = got
+    return got
+
+
+def _generated(path: Path) -> str:
+    import logging
+    import os
+    import secrets
+
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    try:  # O_EXCL: two workers starting at once keep the first one's secret
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="ascii").strip()
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(value + "\n")
+    logging.getLogger("huying").warning(
+        "no HUYING_SECRET_KEY: generated a secret for this machine into %s (set HUYING_SECRET_KEY "
+        "to serve beyond the loopback interface)", path)
+    return value
+
+
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+def require_secret_for(host: str, settings: Settings | None = None) -> str:
+    """What ``huying serve`` checks before it binds ``host``: outside the loopback
+    interface a secret must be set (a generated one on a shared disk, or one nobody chose,
+    is not for the internet). Returns the secret or raises :class:`SecretError`."""
+    s = settings or get_settings()
+    if not s.secret_key and host not in LOOPBACK and not host.startswith("127."):
+        raise SecretError(f"refusing to serve on {host} without HUYING_SECRET_KEY: set it to a random value "
+                          f"of at least {MIN_SECRET} characters (or serve on 127.0.0.1 behind a proxy)")
+    return secret_key(s)

@@ -22,6 +22,8 @@ from huying.db import Base, import_all_models, make_engine
 
 # Tests drive time themselves: no sweeper thread inside the servers they start.
 os.environ.setdefault("HUYING_SLA_SWEEP_INTERVAL", "0")
+# a random secret per test run (the generated one has its own tests): no file in the checkout
+os.environ.setdefault("HUYING_SECRET_KEY", "test-" + uuid.uuid4().hex + uuid.uuid4().hex)
 # The suite builds many apps in one process: freezing each one's objects would keep their
 # garbage for good (tests/api/test_startup.py checks the freeze itself).
 os.environ.setdefault("HUYING_GC_FREEZE", "0")

@@ -8,7 +8,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from huying.cases import record
@@ -74,7 +74,9 @@ def case_dict(session: Session, case: Case, actor: Actor | None, now: dt.datetim
         out.update(description=None, address=None)
     if events:
         evs = svc.events_of(session, case)
-        names = dict(session.execute(select(User.id, User.username).where(
+        # people by their name (their login only when they have none)
+        shown = func.coalesce(func.nullif(User.display_name, ""), User.username)
+        names: dict[int, str] = dict(session.execute(select(User.id, shown).where(  # type: ignore[arg-type]
             User.id.in_({e.actor_id for e in evs if e.actor_id}))).all())
         # A resident reads the case they reported or joined without the other residents on it:
         # not their accounts, not the co-reporters' contacts (the staff see them, to tell them).

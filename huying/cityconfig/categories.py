@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from huying.cityconfig import config_cache
@@ -273,6 +273,18 @@ def set_active(session: Session, city_id: int, code: str, active: bool) -> int:
     config_cache.bump(session, city_id, config_cache.CATEGORIES)
     session.commit()
     return len(below)
+
+
+def active_below(session: Session, city_id: int, cats: Sequence[Category]) -> dict[str, int]:
+    """How many active categories lie below each of ``cats`` (what disabling it would also
+    disable, see :func:`set_active`), by code."""
+    out: dict[str, int] = {}
+    for c in cats:
+        n = session.scalar(select(func.count()).select_from(Category).where(
+            Category.city_id == city_id, Category.path.startswith(c.path), Category.id != c.id,
+            Category.active.is_(True)))
+        out[c.code] = int(n or 0)
+    return out
 
 
 def codes_of_path(path: str) -> tuple[str, ...]:

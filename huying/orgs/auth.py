@@ -14,6 +14,7 @@ from huying.http import observe
 from huying.orgs import tokens
 from huying.orgs.actor import Actor
 from huying.orgs.models import User
+from huying.orgs.service import session_is_current
 
 
 def _user(request: Request, session: SessionDep) -> User | None:
@@ -37,7 +38,7 @@ def _resolve(request: Request, session: SessionDep) -> User | None:
     user_id = getattr(request.state, "user_id", None)  # set by the web session middleware
     if user_id is not None:
         user = session.get(User, user_id)
-        if user is not None and user.active:
+        if user is not None and session_is_current(user, getattr(request.state, "session_epoch", None)):
             return user
     return None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from huying.db import Base, CityScoped, UTCDateTime, utcnow
@@ -145,6 +145,10 @@ class User(CityScoped, Base):
     locale: Mapped[str] = mapped_column(String(5), default="zh")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The generation of the account's web sessions: a session cookie carries the one it
+    #: was signed in under, and bumping it (sign-out, a new password, deactivation) ends
+    #: every session of the account at once (:func:`huying.orgs.service.end_sessions`).
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     @property
     def role_enum(self) -> Role:
@@ -179,6 +183,7 @@ class LoginFailure(Base):
     __table_args__ = (
         Index("ix_login_failures_address_at", "address", "at"),
         Index("ix_login_failures_at", "at"),
+        Index("ix_login_failures_username_at", "username", "at"),  # the lock per account
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from huying.errors import InvalidInput
 from huying.geo.models import Node
+from huying.orgs import passwords
 from huying.orgs.models import Organisation, Role, User
 
 # Moderate cost: a login takes a few milliseconds, and building the demo city's accounts
@@ -59,6 +60,10 @@ def create_user(
         raise AccountError("the organisation belongs to another city")
     if role is Role.DEPARTMENT_HANDLER and organisation is None:
         raise AccountError("a department handler needs an organisation (the unit)")
+    if password_hash is None:  # a password a person chose (the demo brings its own hashes)
+        reason = passwords.problem(password, username)
+        if reason:
+            raise AccountError(reason)
     user = User(
         city_id=node.city_id,
         username=username,
@@ -82,6 +87,17 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
         verify_password(_DUMMY_HASH, password)
         return None
     return user if verify_password(user.password_hash, password) else None
+
+
+def end_sessions(session: Session, user_id: int) -> None:
+    """End every web session of the account at once (sign-out, a new password,
+    deactivation): their cookies carry the old ``session_epoch``. No commit."""
+    session.execute(update(User).where(User.id == user_id).values(session_epoch=User.session_epoch + 1))
+
+
+def session_is_current(user: User, epoch: object) -> bool:
+    """A session cookie signed in under ``epoch`` still holds for ``user``."""
+    return user.active and isinstance(epoch, int) and epoch == (user.session_epoch or 0)
 
 
 def get_user(session: Session, username: str) -> User:

@@ -1,4 +1,5 @@
-"""Sign-in rate limiting: failed attempts per (client address, username) and per address,
+"""Sign-in rate limiting: failed attempts per (client address, username), per address and
+per account across addresses,
 in a sliding window, counted in the database (``login_failures``), so that every server
 process (and every application instance on the same database) sees the same count.
 
@@ -32,6 +33,10 @@ class LoginLimiter:
     per_user: int = 5
     #: Failures allowed per address (any usernames) within the window.
     per_address: int = 30
+    #: Failures allowed per account from all addresses together within the window: past it
+    #: the account is locked for everyone until failures leave the window (a guesser with
+    #: many addresses gets no more tries), and the sign-in page says so.
+    per_account: int = 20
     #: Seconds.
     window: float = 15 * 60
 
@@ -51,6 +56,18 @@ class LoginLimiter:
             if oldest_counted is not None:
                 waits.append(int((oldest_counted - since).total_seconds()) + 1)
         return max(waits, default=0)
+
+    def account_wait(self, session: Session, username: str, now: dt.datetime | None = None) -> int:
+        """Seconds for which the account is locked (0: not locked), from every address."""
+        key = _user_key(username)
+        if not key:
+            return 0
+        now = now or utcnow()
+        since = now - dt.timedelta(seconds=self.window)
+        oldest_counted = session.scalar(
+            select(LoginFailure.at).where(LoginFailure.username == key, LoginFailure.at > since)
+            .order_by(LoginFailure.at.desc()).offset(self.per_account - 1).limit(1))
+        return int((oldest_counted - since).total_seconds()) + 1 if oldest_counted is not None else 0
 
     def failed(self, session: Session, address: str, username: str, now: dt.datetime | None = None) -> None:
         """Count a failure (and prune the rows that have left the window). Commits."""

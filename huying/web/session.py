@@ -1,6 +1,8 @@
-"""Signed cookie sessions (stdlib ``hmac``; no server-side store).
+"""Signed cookie sessions (stdlib ``hmac``), versioned by the account: the cookie carries
+the account's ``session_epoch`` at sign-in, and ending the sessions (sign-out, a new
+password, deactivation) bumps it, so that every older cookie stops working at once.
 
-The cookie holds ``base64url(JSON).base64url(HMAC-SHA256)`` of ``{"sid", "uid", "iat"}``,
+The cookie holds ``base64url(JSON).base64url(HMAC-SHA256)`` of ``{"sid", "uid", "ep", "iat"}``,
 signed with ``Settings.secret_key``. ``sid`` is a random nonce that the CSRF token is
 derived from; it is renewed on sign-in and sign-out (no session fixation). The cookie is
 ``HttpOnly; SameSite=Lax``, ``Secure`` when the request came over HTTPS, and expires after
@@ -25,7 +27,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from huying.config import get_settings
+from huying.config import secret_key
 from huying.web.middleware import read_cookie
 
 COOKIE = "huying_session"
@@ -45,7 +47,7 @@ def _unb64(text: str) -> bytes:
 
 
 def _key(purpose: str) -> bytes:
-    secret = get_settings().secret_key.encode()
+    secret = secret_key().encode()
     return hmac.new(secret, purpose.encode(), hashlib.sha256).digest()
 
 
@@ -75,10 +77,11 @@ def decode(value: str | None, *, now: float | None = None) -> dict[str, Any] | N
     return data
 
 
-def new_session(user_id: int | None = None) -> dict[str, Any]:
+def new_session(user_id: int | None = None, epoch: int = 0) -> dict[str, Any]:
     data: dict[str, Any] = {"sid": secrets.token_urlsafe(18), "iat": int(time.time())}
     if user_id is not None:
         data["uid"] = user_id
+        data["ep"] = epoch  # the account's session generation (huying.orgs.service.end_sessions)
     return data
 
 
@@ -94,11 +97,13 @@ def current(request: Request) -> dict[str, Any] | None:
     return getattr(request.state, "session", None)
 
 
-def sign_in(request: Request, user_id: int) -> None:
-    """A new session (new nonce) for the signed-in user; the cookie is set on the response."""
-    request.state.session = new_session(user_id)
+def sign_in(request: Request, user_id: int, epoch: int) -> None:
+    """A new session (new nonce) for the signed-in user under the account's session
+    generation ``epoch``; the cookie is set on the response."""
+    request.state.session = new_session(user_id, epoch)
     request.state.session_dirty = True
     request.state.user_id = user_id
+    request.state.session_epoch = epoch
 
 
 def sign_out(request: Request) -> None:
@@ -147,6 +152,7 @@ class SessionMiddleware:
         state["session"] = data
         state["session_dirty"] = dirty
         state["user_id"] = data.get("uid") if data else None
+        state["session_epoch"] = data.get("ep") if data else None
         secure = _is_https(scope)
 
         async def send_with_cookie(message: Message) -> None:

@@ -7,11 +7,13 @@ stores nothing."""
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from huying.cases.policy import check_admin
 from huying.cityconfig import categories as cats
@@ -20,9 +22,10 @@ from huying.cityconfig import sla, sla_rules
 from huying.cityconfig.calendar import DayKind
 from huying.cityconfig.models import Category
 from huying.deps import SessionDep
-from huying.errors import NotVisible, SettingError
+from huying.errors import InvalidInput, NotVisible, SettingError
 from huying.geo import service as geo
 from huying.geo.models import Node
+from huying.orgs import passwords
 from huying.orgs.actor import Actor
 from huying.orgs.models import Department, Organisation, OrgKind, Role, User
 from huying.orgs.service import AccountError, create_user
@@ -74,25 +77,62 @@ def tree(request: Request, session: SessionDep, actor: PageActor, node: str = ""
 
 
 def _users_page(request: Request, session: SessionDep, actor: Actor, *, page: int = 1,
-                values: dict[str, str] | None = None, error: str | None = None,
-                status_code: int = 200) -> HTMLResponse:
-    page = max(1, page)
+                values: dict[str, str] | None = None, error: str | None = None, detail: str = "",
+                find: UserFilter | None = None, status_code: int = 200) -> HTMLResponse:
+    find = find or UserFilter()
+    page = max(1, min(page, 100_000))
+    where = [User.city_id == actor.city_id]
+    if find.q:
+        like = "%" + find.q.replace("%", "").replace("_", "") + "%"
+        where.append(or_(User.username.like(like), User.display_name.like(like)))
+    if find.role:
+        where.append(User.role == find.role)
+    under = None
+    if find.node:
+        try:
+            under = geo.get_node(session, actor.city_id, find.node)
+        except geo.NodeNotFound:
+            raise InvalidInput(f"node: no node {find.node}") from None
+        where.append(Node.path.startswith(under.path))
+    if find.active in ("1", "0"):
+        where.append(User.active.is_(find.active == "1"))
     users = session.execute(
-        select(User, Node.code, Organisation.code).join(Node, Node.id == User.node_id)
+        select(User, Node, Organisation).join(Node, Node.id == User.node_id)
         .outerjoin(Organisation, Organisation.id == User.organisation_id)
-        .where(User.city_id == actor.city_id).order_by(User.id)
+        .where(*where).order_by(User.id)
         .limit(USERS_PAGE).offset((page - 1) * USERS_PAGE)).all()
-    total = session.scalar(select(func.count()).select_from(User).where(User.city_id == actor.city_id)) or 0
+    total = session.scalar(select(func.count()).select_from(User).join(Node, Node.id == User.node_id)
+                           .where(*where)) or 0
     return render(request, "admin/users.html", {
         "users": users, "page": page, "pages": max(1, -(-total // USERS_PAGE)), "total": total,
-        "roles": [r.value for r in Role], "values": values or {}, "error": error,
+        "roles": [r.value for r in Role], "values": values or {}, "error": error, "detail": detail,
+        "find": find, "min_password": passwords.MIN_LENGTH,
+        "under": under, "query": find.query(),
     }, status_code=status_code)
 
 
+@dataclass(frozen=True)
+class UserFilter:
+    """The users list's search: a name or login, a role, a node (and everything below it),
+    active or not."""
+
+    q: str = ""
+    role: str = ""
+    node: str = ""
+    active: str = ""
+
+    def query(self) -> str:
+        return urlencode({k: v for k, v in asdict(self).items() if v})
+
+
 @router.get("/users", response_class=HTMLResponse)
-def users(request: Request, session: SessionDep, actor: PageActor, page: int = 1) -> Response:
+def users(request: Request, session: SessionDep, actor: PageActor, page: int = 1, q: str = "",
+          role: str = "", node: str = "", active: str = "") -> Response:
     _admin(actor)
-    return _users_page(request, session, actor, page=page)
+    if role and role not in {r.value for r in Role}:
+        raise InvalidInput("role: choose a role from the list")
+    find = UserFilter(q=q.strip()[:60], role=role, node=node.strip()[:20], active=active if active in ("0", "1") else "")
+    return _users_page(request, session, actor, page=page, find=find)
 
 
 @router.post("/users", response_class=HTMLResponse)
@@ -125,8 +165,17 @@ def add_user(
     except AccountError as exc:
         session.rollback()
         return _users_page(request, session, actor, values=values, error=_account_error(str(exc)),
-                           status_code=422)
+                           detail=_password_problem(str(exc)), status_code=422)
     return see_other("/admin/users?created=1")
+
+
+def _password_problem(message: str) -> str:
+    """Which rule of ``huying.orgs.passwords`` a refused password broke, for the page."""
+    for key, needle in (("common", "common"), ("username", "the username"), ("spaces", "spaces"),
+                        ("long", "at most"), ("short", "at least")):
+        if message.startswith("password") and needle in message:
+            return key
+    return ""
 
 
 def _account_error(message: str) -> str:
@@ -168,6 +217,7 @@ def _categories_page(request: Request, session: SessionDep, actor: Actor, parent
         values = {"name_zh": editing.name_zh, "name_en": editing.name_en}
     return render(request, "admin/categories.html", {
         "parent": up, "trail": trail, "categories": kids, "editing": editing,
+        "below": cats.active_below(session, actor.city_id, [k for k in kids if k.active and k.level < cats.MAX_DEPTH]),
         "can_add": up is None or up.level < cats.MAX_DEPTH, "values": values or {}, "error": error,
     }, status_code=status_code)
 
@@ -318,6 +368,7 @@ def _routing_page(request: Request, session: SessionDep, actor: Actor, *, edit: 
         values = {"category": row.category, "node": _node_code(row.node_path), "org_kind": row.org_kind,
                   "department": row.department or "", "level": row.level, "priority": str(row.priority),
                   "fallbacks": routing.format_fallbacks(routing.fallback_targets(row)), "note": row.note,
+                  **_fallback_fields(routing.fallback_targets(row)),
                   "delegated": "1" if row.delegated else "", "auto": "1" if row.auto else "",
                   "active": "1" if row.active else ""}
     codes = {r.category for r in rows if r.category} | {_node_code(r.node_path) for r in rows if r.node_path}
@@ -327,7 +378,7 @@ def _routing_page(request: Request, session: SessionDep, actor: Actor, *, edit: 
         Node.city_id == actor.city_id, Node.code.in_(codes)))}
     return render(request, "admin/routing.html", {
         "own": own, "rows": rows, "categories": names, "nodes": nodes, "node_code": _node_code,
-        "fallbacks": lambda r: routing.format_fallbacks(routing.fallback_targets(r)),
+        "fallbacks": routing.fallback_targets, "fallback_rows": range(FALLBACK_ROWS),
         "kinds": [k.value for k in OrgKind], "departments": [d.value for d in Department],
         "levels": list(routing.LEVEL_DEPTH), "edit": edit,
         "values": values if values is not None else {"active": "1"}, "error": error,
@@ -346,13 +397,31 @@ def _rule_form(form: dict[str, str]) -> routing.RuleIn:
         note=form["note"], active=bool(form["active"]))
 
 
+#: The fallbacks a person picks on the form (kind, department, level in lists), in order.
+FALLBACK_ROWS = 3
+_FALLBACK_FIELDS = tuple(f"fb_{part}_{i}" for i in range(FALLBACK_ROWS) for part in ("kind", "department", "level"))
+
+
+def _fallback_fields(targets: tuple[routing.Target, ...]) -> dict[str, str]:
+    out = {}
+    for i, t in enumerate(targets[:FALLBACK_ROWS]):
+        out.update({f"fb_kind_{i}": t.kind, f"fb_department_{i}": t.department or "", f"fb_level_{i}": t.level})
+    return out
+
+
 async def _rule_values(request: Request) -> dict[str, str]:
-    """The rule form's fields as text (missing ones empty), each at most 500 characters."""
+    """The rule form's fields as text (missing ones empty), each at most 500 characters.
+    The fallbacks picked row by row are written as the rule's text form
+    (``kind:department:level; …``), which ``routing.parse_fallbacks`` checks."""
     form = await request.form()
     out = {}
-    for name in (*_RULE_FIELDS, "delegated", "auto", "active"):
+    for name in (*_RULE_FIELDS, *_FALLBACK_FIELDS, "delegated", "auto", "active"):
         value = form.get(name)
         out[name] = value[:500] if isinstance(value, str) else ""
+    if any(out[f] for f in _FALLBACK_FIELDS):
+        out["fallbacks"] = "; ".join(
+            f"{out[f'fb_kind_{i}']}:{out[f'fb_department_{i}']}:{out[f'fb_level_{i}']}"
+            for i in range(FALLBACK_ROWS) if out[f"fb_kind_{i}"] or out[f"fb_level_{i}"])
     return out
 
 

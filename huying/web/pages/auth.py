@@ -8,7 +8,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from huying.deps import SessionDep
-from huying.orgs.service import authenticate
+from huying.orgs.models import User
+from huying.orgs.service import authenticate, end_sessions, session_is_current
 from huying.web import nav
 from huying.web import session as sessions
 from huying.web.deps import MaybeUser
@@ -45,6 +46,10 @@ def login(
     limiter: LoginLimiter = request.app.state.login_limiter
     address = client_address(request)
     ctx = {"next": _safe_next(next) or "", "username": username}
+    locked = limiter.account_wait(session, username)
+    if locked:
+        return render(request, "login.html", {**ctx, "error": "locked", "minutes": -(-locked // 60)},
+                      status_code=429, headers={"Retry-After": str(locked)})
     wait = limiter.retry_after(session, address, username)
     if wait:
         return render(request, "login.html", {**ctx, "error": "rate", "minutes": -(-wait // 60)},
@@ -54,11 +59,18 @@ def login(
         limiter.failed(session, address, username)
         return render(request, "login.html", {**ctx, "error": "wrong"}, status_code=401)
     limiter.succeeded(session, address, username)
-    sessions.sign_in(request, user.id)
+    sessions.sign_in(request, user.id, user.session_epoch or 0)
     return see_other(_safe_next(next) or nav.home_of(user.role))
 
 
 @router.post("/logout")
-def logout(request: Request) -> Response:
+def logout(request: Request, session: SessionDep) -> Response:
+    """Signing out ends the account's web sessions everywhere (a cookie copied from this
+    browser stops working too)."""
+    user_id = getattr(request.state, "user_id", None)
+    user = session.get(User, user_id) if user_id is not None else None
+    if user is not None and session_is_current(user, getattr(request.state, "session_epoch", None)):
+        end_sessions(session, user.id)
+        session.commit()
     sessions.sign_out(request)
     return see_other("/")
