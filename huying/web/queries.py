@@ -376,6 +376,12 @@ def cached(session: Session, kind: str, node: Node, compute: Any, *, period: str
     return value
 
 
+def clear_cached() -> None:
+    """Forget every cached figure (a test that has just changed the cases)."""
+    with _figures_lock:
+        _figures_cache.clear()
+
+
 def _under(column: Any, path: str) -> Any:
     """``column`` starts with ``path``, as a range the B-tree index answers (SQLite's LIKE
     does not use it)."""

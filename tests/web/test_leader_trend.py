@@ -4,12 +4,13 @@ complete months solid and the running month apart, dashed and marked partial."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from fastapi.testclient import TestClient
 
 from huying.metrics.cockpit import months_to
 from huying.web.queries import city_zone
-from tests.web.scene import HUMEN_TOWN, sign_in
+from tests.web.scene import HTML, HUMEN_TOWN, sign_in
 
 
 def test_months_are_exact_calendar_months_of_the_citys_zone() -> None:
@@ -36,5 +37,6 @@ def test_the_trend_has_no_smoothing_and_marks_the_running_month(city_client: Tes
             assert solid["data"][:12] == t[measure][:12] and solid["data"][12] is None
             assert dashed["data"] == [None] * 11 + t[measure][11:]
             assert dashed["lineStyle"] == {"type": "dashed"} and dashed["symbol"] == "emptyCircle"
-    page = city_client.get("/leader").text
-    assert "本月至今" in page or "Month to date" in page  # the chart's label of the running month
+    page = city_client.get("/leader", headers=HTML).text
+    messages = json.loads(page.split('id="leader-messages">', 1)[1].split("</script>", 1)[0])
+    assert messages["partial"] == "本月至今"  # the chart's label of the running month
