@@ -71,6 +71,7 @@ ZH = {
     "dissatisfied": "不满意",
     "the system: a ledger milestone is overdue": "系统（台账节点超期）",
     "the system: the case is overdue": "系统（案件超期）",
+    "a leader whose account has been removed": "领导（账号已删除）",
 }
 
 PLURAL = {
