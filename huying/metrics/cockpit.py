@@ -6,12 +6,13 @@ are those of ``service.figures`` for the same period; the pages only present the
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Table, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from huying.cases.models import Case, CaseEvent
@@ -19,7 +20,8 @@ from huying.cases.timing import open_clause, overdue_clause
 from huying.geo import service as geo
 from huying.geo.models import Level, Node
 from huying.metrics import rollup
-from huying.metrics.service import CLOSING
+from huying.metrics.models import GridMonth
+from huying.metrics.service import CLOSING, RECEIVING
 from huying.orgs.models import Organisation
 
 
@@ -249,3 +251,58 @@ def months_to(now: dt.datetime, tz: ZoneInfo, count: int = 13) -> list[Month]:
         end = dt.datetime(ny, nm, 1, tzinfo=tz)
         out.append(Month(f"{y:04d}-{m:02d}", start, end, end > now))
     return out
+
+
+def monthly(session: Session, node: Node, now: dt.datetime, tz: ZoneInfo, count: int = 13) -> dict[str, Any]:
+    """Cases received and closed per calendar month of the city's zone (:func:`months_to`)
+    under ``node``, exactly as the events say: the whole UTC days inside one local month from
+    the rollup's day rows, the UTC days that a local month starts inside from their events
+    (a day each month), so the cost follows the days, not the events of a year."""
+    ms = months_to(now, tz, count)
+    starts = [m.start.astimezone(dt.UTC) for m in ms]
+    lo, hi = starts[0], ms[-1].end.astimezone(dt.UTC)
+    first = lo.replace(hour=0, minute=0, second=0, microsecond=0)
+
+    def index_of(at: dt.datetime) -> int:  # the local month of a UTC moment in [lo, hi)
+        return bisect.bisect_right(starts, at) - 1
+
+    # the UTC days that a local month begins inside (not at UTC midnight): from the events
+    split = sorted({s.replace(hour=0, minute=0, second=0, microsecond=0)
+                    for s in [*starts, hi] if s.hour or s.minute or s.second})
+    received = [0] * len(ms)
+    closed = [0] * len(ms)
+    below = node.parent_id is not None  # below the city: only the grids under the node
+    t: Table = GridMonth.__table__  # type: ignore[assignment]
+    q = (select(t.c.month, t.c.day, func.sum(t.c.received), func.sum(t.c.closed))
+         .where(t.c.city_id == node.city_id, t.c.day > 0, t.c.month >= first.year * 100 + first.month,
+                t.c.month <= hi.year * 100 + hi.month))
+    if below:
+        q = q.where(t.c.grid_path >= node.path, t.c.grid_path < node.path + "\U0010ffff")
+    for month, day, n_received, n_closed in session.execute(q.group_by(t.c.month, t.c.day)).all():
+        d = dt.datetime(month // 100, month % 100, day, tzinfo=dt.UTC)
+        if d < first or d >= hi or d in split:
+            continue
+        i = index_of(max(d, lo))
+        if 0 <= i < len(ms):
+            received[i] += int(n_received or 0)
+            closed[i] += int(n_closed or 0)
+    if split:
+        within = or_(*[and_(CaseEvent.at >= d, CaseEvent.at < d + dt.timedelta(days=1)) for d in split])
+        bucket = case(*[(CaseEvent.at < m.end, i) for i, m in enumerate(ms)], else_=-1)
+        e = (select(bucket.label("month"), CaseEvent.action.label("action"))
+             .where(CaseEvent.city_id == node.city_id, within, CaseEvent.at >= lo, CaseEvent.at < hi,
+                    CaseEvent.action.in_(RECEIVING + CLOSING)))
+        if below:
+            e = e.join(Case, Case.id == CaseEvent.case_id).where(
+                Case.grid_path >= node.path, Case.grid_path < node.path + "\U0010ffff")
+        sub = e.subquery()  # grouped outside: PostgreSQL does not match two bound CASEs
+        for i, action, n in session.execute(select(sub.c.month, sub.c.action, func.count())
+                                            .group_by(sub.c.month, sub.c.action)).all():
+            if i < 0:
+                continue
+            if action in RECEIVING:
+                received[i] += n
+            if action in CLOSING:
+                closed[i] += n
+    return {"months": [m.key for m in ms], "partial": [m.partial for m in ms],
+            "received": received, "closed": closed}

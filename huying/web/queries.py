@@ -17,7 +17,7 @@ from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from huying.cases import service as svc
-from huying.cases.models import Case, CaseEvent, Ledger, Milestone, SupervisionNotice
+from huying.cases.models import Case, Ledger, Milestone, SupervisionNotice
 from huying.cases.policy import can_reply, visible_filter
 from huying.cases.timing import needs_attention_clause, overdue_clause
 from huying.cases.workflow import OPEN_VALUES, Status
@@ -25,7 +25,6 @@ from huying.cityconfig.models import Category
 from huying.config import get_settings
 from huying.geo.models import Level, Node
 from huying.metrics import cockpit
-from huying.metrics.service import CLOSING, RECEIVING
 from huying.orgs.actor import Actor
 from huying.orgs.models import Organisation, Role, User
 
@@ -314,28 +313,8 @@ def city_zone() -> ZoneInfo:
 def trend(session: Session, node: Node, now: dt.datetime, months: int = 13) -> dict[str, Any]:
     """Cases received and closed per calendar month of the city's zone under ``node``: the
     last ``months`` months, the running one last and marked ``partial`` (it is not complete:
-    the page draws it apart). One grouped query, the months as exact local bounds."""
-    ms = cockpit.months_to(now, city_zone(), months)
-    bucket = case(*[(CaseEvent.at < m.end, i) for i, m in enumerate(ms)], else_=-1)
-    q = (select(bucket.label("month"), CaseEvent.action.label("action"))
-         .where(CaseEvent.city_id == node.city_id, CaseEvent.at >= ms[0].start, CaseEvent.at < ms[-1].end,
-                CaseEvent.action.in_(RECEIVING + CLOSING)))
-    if node.parent_id is not None:  # below the city: only the cases under the node
-        q = q.join(Case, Case.id == CaseEvent.case_id).where(_under(Case.grid_path, node.path))
-    # grouped outside: PostgreSQL does not see two bound CASE expressions as the same
-    events = q.subquery()
-    received = [0] * len(ms)
-    closed = [0] * len(ms)
-    for i, action, n in session.execute(select(events.c.month, events.c.action, func.count())
-                                        .group_by(events.c.month, events.c.action)).all():
-        if i < 0:
-            continue
-        if action in RECEIVING:
-            received[i] += n
-        if action in CLOSING:
-            closed[i] += n
-    return {"months": [m.key for m in ms], "partial": [m.partial for m in ms],
-            "received": received, "closed": closed}
+    the page draws it apart); ``cockpit.monthly`` counts them."""
+    return cockpit.monthly(session, node, now, city_zone(), months)
 
 
 def category_choices(session: Session, city_id: int) -> list[tuple[Category, list[Category]]]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -45,18 +46,26 @@ def test_the_cockpit_reads_agree_with_the_rollup_and_the_events(fresh_engine: En
         assert sum(u.open_now for u in loads) <= len(list(s.scalars(select(Case.id).where(
             Case.city_id == city_id, open_clause()))))
 
-        t = queries.trend(s, root, NOW)
         months = cockpit.months_to(NOW, queries.city_zone(), 13)
-        want_r: Counter[str] = Counter()
-        want_c: Counter[str] = Counter()
-        for at, action in s.execute(select(CaseEvent.at, CaseEvent.action).where(CaseEvent.city_id == city_id)):
-            key = at.astimezone(queries.city_zone()).strftime("%Y-%m")
-            if action in RECEIVING:
-                want_r[key] += 1
-            if action in CLOSING:
-                want_c[key] += 1
-        assert t["months"] == [m.key for m in months]
-        assert t["received"] == [want_r[m.key] for m in months]
-        assert t["closed"] == [want_c[m.key] for m in months]
-        assert t["partial"][-1] is True and not any(t["partial"][:-1])
+        for node in (root, town):
+            t = queries.trend(s, node, NOW)
+            want_r: Counter[str] = Counter()
+            want_c: Counter[str] = Counter()
+            for at, action in s.execute(select(CaseEvent.at, CaseEvent.action).join(Case, Case.id == CaseEvent.case_id)
+                                        .where(CaseEvent.city_id == city_id, Case.grid_path.startswith(node.path))):
+                key = at.astimezone(queries.city_zone()).strftime("%Y-%m")
+                if action in RECEIVING:
+                    want_r[key] += 1
+                if action in CLOSING:
+                    want_c[key] += 1
+            assert t["months"] == [m.key for m in months]
+            assert t["received"] == [want_r[m.key] for m in months], node.code
+            assert t["closed"] == [want_c[m.key] for m in months], node.code
+            assert t["partial"][-1] is True and not any(t["partial"][:-1])
+        assert sum(queries.trend(s, root, NOW)["received"]) > 0
+        # a zone whose months begin at UTC midnight: the rollup's day rows alone
+        utc = cockpit.monthly(s, root, NOW, ZoneInfo("UTC"))
+        per_month = Counter(at.astimezone(dt.UTC).strftime("%Y-%m") for at, in s.execute(
+            select(CaseEvent.at).where(CaseEvent.city_id == city_id, CaseEvent.action.in_(RECEIVING))))
+        assert utc["received"] == [per_month[k] for k in utc["months"]]
         assert NOW - dt.timedelta(days=400) < months[0].start
