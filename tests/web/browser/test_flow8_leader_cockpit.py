@@ -88,3 +88,26 @@ def test_the_cockpit_on_a_phone_and_at_a_grid(phone_page: Page, shot: Callable[[
     expect(first.locator("textarea[name=reply]")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 392
     shot(page, "6-notice-reply-open-390")
+
+
+def test_the_leader_sets_the_reply_date_of_a_notice(page: Page, shot: Callable[[Page, str], Path],
+                                                   city_session: Session) -> None:
+    case = dispatched(city_session, title="井盖缺失")
+    page.set_viewport_size({"width": 1366, "height": 900})
+    sign_in(page, "leader")
+    page.goto(f"/cases/{case.code}")
+    box = page.locator('details.action[data-action="supervise"]')
+    box.locator("summary").click()
+    due = box.locator("input[name=reply_due]")
+    proposed = due.input_value()
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", proposed), proposed  # the city's rule, proposed
+    shot(page, "7-supervise-form-1366")
+    last = due.get_attribute("max") or ""
+    box.locator("textarea[name=reason]").fill("请两日内答复处置进展")
+    due.fill(last)  # the furthest day allowed
+    with page.expect_navigation():
+        box.locator("button[type=submit]").click()
+    notice = page.locator("#notices .notice-item", has_text="请两日内答复处置进展")
+    expect(notice.locator(".issuer")).to_contain_text("演示市领导")
+    expect(notice).to_contain_text(f"{last} 18:00")  # the reply date set, at the end of its working day
+    shot(page, "8-notice-issued-1366")
