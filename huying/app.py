@@ -73,6 +73,7 @@ def create_app() -> FastAPI:
 
     secret_key()  # a published or short secret stops the start-up, not the first request
     app = FastAPI(title="huying 呼应", version=__version__, openapi_url="/api/v1/openapi.json",
+                  docs_url=None, redoc_url=None,  # /docs: our vendored Swagger UI (huying.web.pages.apidocs)
                   lifespan=lifespan, dependencies=[Depends(reject_bad_multipart_text)])
 
     for module, attr in _ROUTERS:

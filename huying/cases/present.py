@@ -15,6 +15,7 @@ from huying.cases import record
 from huying.cases import service as svc
 from huying.cases.models import Case, SupervisionNotice
 from huying.cases.policy import allowed_for, public_point, sees_report_in_full
+from huying.cases.redact import public_text
 from huying.cases.timing import is_overdue
 from huying.cases.workflow import AUDIENCE, STATUS_ZH, Audience, Status, audience_of
 from huying.cityconfig.models import Category
@@ -157,7 +158,7 @@ def public_case_dict(session: Session, case: Case, now: dt.datetime, *,
     grid = session.get(Node, case.grid_id) if case.grid_id else None
     lon, lat = public_point(case.lon, case.lat)
     out: dict[str, Any] = {
-        "code": case.code, "title": case.title, "status": case.status,
+        "code": case.code, "title": public_text(case.title), "status": case.status,
         "status_label": STATUS_ZH[Status(case.status)],
         "category": cat.code if cat else None, "category_name": cat.name_zh if cat else None,
         "lon": lon, "lat": lat, "grid": grid.code if grid else None,
@@ -198,7 +199,7 @@ def public_candidates(session: Session, candidates: list[Any]) -> list[dict[str,
         lon, lat = public_point(case.lon, case.lat)
         step = CANDIDATE_DISTANCE_STEP
         out.append({
-            "code": case.code, "title": case.title, "status": case.status,
+            "code": case.code, "title": public_text(case.title), "status": case.status,
             "status_label": STATUS_ZH[Status(case.status)], "lon": lon, "lat": lat,
             "grid": grid.code if grid else None, "grid_name": grid.name_zh if grid else None,
             "grid_name_en": grid.name_en if grid else None, "reported_at": case.created_at,

@@ -329,7 +329,8 @@ def similar(session: Session, city_id: int, *, lon: float, lat: float, title: st
             category: str | None = None, now: dt.datetime,
             classifier: TextClassifier | None = None) -> list[dup.Candidate]:
     """The open cases intake would find as duplicate candidates of this report, best first
-    (``Candidate.likely``: the ones the reporter is asked about)."""
+    (``Candidate.likely``: the ones the reporter is asked about), each where the public map
+    shows it (anyone may ask: ``find_candidates(public=True)``)."""
     title, detail = _draft(title, detail)
     svc.locate(session, city_id, lon, lat)  # a point outside the city is refused
     _, cat, pred, _ = classify(session, city_id, ReportIn(title=title, description=detail,
@@ -338,4 +339,4 @@ def similar(session: Session, city_id: int, *, lon: float, lat: float, title: st
     return dup.find_candidates(
         session, city_id, lon=lon, lat=lat, title=title, detail=detail,
         level1=duplicate_level1(cat, suggestions_of(session, city_id, pred)), now=now,
-        radius_m=get_settings().duplicate_radius_m, window_days=_settings_window())
+        radius_m=get_settings().duplicate_radius_m, window_days=_settings_window(), public=True)

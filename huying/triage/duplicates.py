@@ -39,6 +39,7 @@ from sqlalchemy import Executable, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from huying.cases.models import H3_RESOLUTION, Case
+from huying.cases.policy import public_point
 from huying.cases.workflow import OPEN, Status
 from huying.cityconfig.models import Category
 from huying.geo.shapes import haversine_many
@@ -259,30 +260,44 @@ def _box(lon: float, lat: float, radius_m: float) -> dict[str, float]:
     return {"west": lon - dlon, "east": lon + dlon, "south": lat - dlat, "north": lat + dlat}
 
 
+#: How far a point's public place (``policy.public_point``: 0.001°) may lie from it, in
+#: metres, with room to spare (half a 0.001° cell's diagonal is ~75 m at Dongguan's latitude).
+PUBLIC_SHIFT_M = 100.0
+
+
 def find_candidates(
     session: Session, city_id: int, *, lon: float | None, lat: float | None, title: str,
     detail: str, level1: Iterable[str] | None, now: dt.datetime, radius_m: float,
     window_days: float = DEFAULT_WINDOW_DAYS, limit: int = 5, exclude_case_id: int | None = None,
+    public: bool = False,
 ) -> list[Candidate]:
     """Open cases within ``radius_m`` of the point and ``window_days`` before ``now``, of one
     of the first-level categories ``level1`` (codes; None: any) or uncategorised, ranked by
     text similarity (at least ``SHOWN``), best first. Only the ``MAX_COMPARED`` most recent
-    such cases around the point are compared."""
+    such cases around the point are compared.
+
+    ``public``: for an answer anyone may ask for, each case is where the public map shows
+    it (``policy.public_point``), for the radius as for the distance: however many points
+    one asks from, the answers tell no more than the public map (issue 19's probe found the
+    exact point in ~90 requests by the radius's edge)."""
     if lon is None or lat is None:
         return []
-    cells = nearby_cells(lon, lat, radius_m)
+    # public: a case is in the radius by its shown point, up to PUBLIC_SHIFT_M from its own
+    reach = radius_m + PUBLIC_SHIFT_M if public else radius_m
+    cells = nearby_cells(lon, lat, reach)
     codes = sorted({f"/{c}/" for c in level1}) if level1 is not None else None
     params: dict[str, Any] = {
         "city": city_id, "cells": cells, "open": _OPEN_STATUSES,
         "since": now - dt.timedelta(days=window_days), "now": now, "limit": MAX_COMPARED,
-        "exclude": -1 if exclude_case_id is None else exclude_case_id, **_box(lon, lat, radius_m)}
+        "exclude": -1 if exclude_case_id is None else exclude_case_id, **_box(lon, lat, reach)}
     params.update({f"l1_{i}": c for i, c in enumerate(codes or ())})
     # the most recent first: without a bound, a report at a busy spot compared itself with
     # every open case there (see the module docstring)
     rows = session.execute(_nearby(None if codes is None else len(codes)), params).all()
     if not rows:
         return []
-    dist = haversine_many(lon, lat, np.array([r.lon for r in rows]), np.array([r.lat for r in rows]))
+    points = [public_point(r.lon, r.lat) if public else (r.lon, r.lat) for r in rows]
+    dist = haversine_many(lon, lat, np.array([p[0] for p in points]), np.array([p[1] for p in points]))
     kept = [(r, d) for r, d in zip(rows, dist.tolist(), strict=True)
             if d <= radius_m
             and (codes is None or r.path is None or r.path[: r.path.index("/", 1) + 1] in codes)]

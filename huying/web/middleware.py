@@ -39,16 +39,30 @@ SECURITY_HEADERS: dict[str, str] = {
     "Permissions-Policy": "geolocation=(self), camera=(self), microphone=()",
 }
 
-#: FastAPI's interactive docs load their own scripts; they get every header but the CSP.
-_NO_CSP_PREFIXES = ("/docs", "/redoc")
 _ONE_YEAR = 365 * 24 * 3600
+#: Sent on replies to HTTPS requests only (a browser ignores it over HTTP, and a server
+#: tried over plain HTTP must not lock itself out of it).
+HSTS = f"max-age={_ONE_YEAR}; includeSubDomains"
 
 
-def security_headers(path: str) -> dict[str, str]:
+def security_headers(path: str, *, https: bool = False) -> dict[str, str]:
+    """The headers of every reply, the interactive API docs' included (they load our own
+    vendored Swagger UI); HSTS when the request came over HTTPS."""
     headers = dict(SECURITY_HEADERS)
-    if not path.startswith(_NO_CSP_PREFIXES):
-        headers["Content-Security-Policy"] = CSP
+    headers["Content-Security-Policy"] = CSP
+    if https:
+        headers["Strict-Transport-Security"] = HSTS
     return headers
+
+
+def is_https(scope: Scope) -> bool:
+    """The request came over HTTPS: to us, or to the proxy in front (``X-Forwarded-Proto``)."""
+    if scope.get("scheme") == "https":
+        return True
+    for key, value in scope.get("headers", []):
+        if key == b"x-forwarded-proto":
+            return value.decode("latin-1").split(",")[0].strip() == "https"
+    return False
 
 
 def read_cookie(scope: Scope, name: str) -> str | None:
@@ -81,11 +95,12 @@ class WebMiddleware:
         scope.setdefault("state", {})["lang"] = lang
         path: str = scope.get("path", "")
         versioned = path.startswith("/static/") and "v" in query
+        https = is_https(scope)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                for key, value in security_headers(path).items():
+                for key, value in security_headers(path, https=https).items():
                     headers.setdefault(key, value)
                 if set_cookie:
                     headers.append(

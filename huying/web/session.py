@@ -28,7 +28,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from huying.config import secret_key
-from huying.web.middleware import read_cookie
+from huying.web.middleware import is_https, read_cookie
 
 COOKIE = "huying_session"
 #: A session lasts twelve hours (a working day and some), then the person signs in again.
@@ -112,15 +112,6 @@ def sign_out(request: Request) -> None:
     request.state.user_id = None
 
 
-def _is_https(scope: Scope) -> bool:
-    if scope.get("scheme") == "https":
-        return True
-    for key, value in scope.get("headers", []):
-        if key == b"x-forwarded-proto":
-            return value.decode("latin-1").split(",")[0].strip() == "https"
-    return False
-
-
 def set_cookie_header(data: dict[str, Any], *, secure: bool) -> str:
     parts = [f"{COOKIE}={encode(data)}", "Path=/", f"Max-Age={MAX_AGE}", "HttpOnly", "SameSite=Lax"]
     if secure:
@@ -153,7 +144,7 @@ class SessionMiddleware:
         state["session_dirty"] = dirty
         state["user_id"] = data.get("uid") if data else None
         state["session_epoch"] = data.get("ep") if data else None
-        secure = _is_https(scope)
+        secure = is_https(scope)
 
         async def send_with_cookie(message: Message) -> None:
             if message["type"] == "http.response.start" and state.get("session_dirty"):

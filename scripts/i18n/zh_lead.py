@@ -2,6 +2,7 @@
 
 ZH = {
     "Active or not": "全部状态",
+    "huying API": "呼应 API",
     "Clear": "清除",
     "Deactivated": "已停用",
     "Delete this routing rule? Cases routed from now on will follow the other rules.":

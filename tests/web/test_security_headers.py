@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from huying.web.middleware import CSP
+
 
 def test_pages_carry_the_security_headers(client: TestClient) -> None:
     h = client.get("/").headers
@@ -22,10 +24,24 @@ def test_api_responses_carry_them_too(client: TestClient) -> None:
     assert "content-security-policy" in h
 
 
-def test_the_interactive_docs_are_not_blocked_by_the_page_policy(client: TestClient) -> None:
-    h = client.get("/docs").headers
-    assert "content-security-policy" not in h
-    assert h["x-content-type-options"] == "nosniff"
+def test_the_interactive_docs_load_our_own_copy_under_the_page_policy(client: TestClient) -> None:
+    r = client.get("/docs")
+    assert r.status_code == 200 and r.headers["content-security-policy"] == CSP
+    assert r.headers["x-content-type-options"] == "nosniff"
+    import re
+
+    srcs = re.findall(r'(?:src|href)="([^"]+)"', r.text)
+    assert srcs and all(s.startswith("/static/") for s in srcs), srcs  # no CDN
+    for tag in re.findall(r"<script[^>]*>", r.text):
+        assert "src=" in tag, tag  # no inline script
+    assert all(client.get(s).status_code == 200 for s in srcs)
+    assert client.get("/redoc").status_code == 404
+
+
+def test_hsts_over_https_only(client: TestClient) -> None:
+    assert "strict-transport-security" not in client.get("/").headers
+    h = client.get("/", headers={"x-forwarded-proto": "https"}).headers
+    assert h["strict-transport-security"].startswith("max-age=31536000")
 
 
 def test_the_home_page_has_no_inline_script(client: TestClient) -> None:
