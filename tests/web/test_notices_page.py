@@ -68,3 +68,19 @@ def test_the_reply_form_is_folded_and_answering_moves_the_notice(city_client: Te
     answered = city_client.get(f"/notices?state=answered&unit={TEAM}", headers=HTML).text
     assert first in _shown(answered)
     assert first not in _shown(city_client.get(f"/notices?state=unanswered&unit={TEAM}", headers=HTML).text)
+
+
+def test_a_refused_reply_comes_back_to_the_same_list_with_its_form_open(city_client: TestClient,
+                                                                        city_session: Session) -> None:
+    _notices_of_the_team(city_session, 1)
+    sign_in(city_client, "gridworker")
+    html = city_client.get(f"/notices?state=unanswered&unit={TEAM}", headers=HTML).text
+    first = _shown(html)[0]
+    action = re.search(rf'action="(/notices/{first}/reply[^"]*)"', html)
+    assert action is not None and "state=unanswered" in action.group(1)
+    r = post(city_client, action.group(1).replace("&amp;", "&"), {"reply": "   ", "back": "/notices"})
+    assert r.status_code == 422
+    box = re.search(rf'data-notice="{first}".*?</article>', r.text, re.S)
+    assert box is not None and '<details class="reply-box" open>' in box.group(0)
+    assert 'data-field="reply"' in box.group(0)
+    assert '<option value="unanswered" selected>' in r.text
