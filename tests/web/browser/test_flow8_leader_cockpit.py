@@ -35,7 +35,11 @@ def test_a_leader_picks_a_period_and_each_figure_leads_to_its_cases(
     sign_in(page, "leader")
     page.goto(f"/leader?node={HUMEN_TOWN}")
     _ready(page)
-    page.locator("#period-form select[name=period]").select_option("year")
+    kind = page.locator("#period-form select[name=period]")
+    kind.select_option("custom")
+    expect(page.locator("#period-form input[name=to]")).to_be_visible()  # an end date for custom dates only
+    kind.select_option("year")
+    expect(page.locator("#period-form input[name=to]")).to_be_hidden()
     with page.expect_navigation():
         page.locator("#period-form button[type=submit]").click()
     _ready(page)

@@ -15,6 +15,18 @@
   }
   function span(text) { var s = document.createElement("span"); s.textContent = text; return s; }
 
+  // the period form: the end date only for custom dates, no start date for all time
+  var form = document.getElementById("period-form");
+  if (form) {
+    var kind = form.querySelector("select[name=period]");
+    var show = function () {
+      form.querySelector("input[name=to]").closest("label").hidden = kind.value !== "custom";
+      form.querySelector("input[name=from]").closest("label").hidden = kind.value === "all";
+    };
+    kind.addEventListener("change", show);
+    show();
+  }
+
   var root = document.getElementById("leader");
   var query = root ? root.getAttribute("data-query") || "" : "";  // the period, kept on drill-down
   var el = document.getElementById("leader-map");
