@@ -32,7 +32,7 @@ ZH = {
         "实线为完整月份；虚线为本月，仅统计截至今天的天数。",
     "Custom dates": "自定义日期",
     "Deadline": "办理时限",
-    "From (or a day in the period)": "开始日期（或统计期内任一天）",
+    "From (or a day in the period)": "开始日期（或期内任一天）",
     "Give a reply date in the future, at most 30 days ahead.": "请选择今后 30 天内的回复日期。",
     "Give the dates as year-month-day; custom dates need a start and an end, the start not after the end.":
         "日期格式为年-月-日；自定义日期须有开始和结束日期，且开始不晚于结束。",
