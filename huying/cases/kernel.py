@@ -377,6 +377,12 @@ class Issued:
     reply_due_at: dt.datetime
 
 
+def default_reply_due(session: Session, case: Case, now: dt.datetime) -> dt.datetime:
+    """The reply deadline of a supervision notice whose issuer sets none: the city's
+    ``supervision_reply`` SLA step from ``now``."""
+    return deadlines.schedule(session, case.city_id, None, case.priority, Step.SUPERVISION_REPLY.value, now).due_at
+
+
 def issue_notice(session: Session, case: Case, *, unit_id: int, source: str, reason: str,
                  now: dt.datetime, issued_by_id: int | None = None,
                  reply_due_at: dt.datetime | None = None) -> Issued:
@@ -384,8 +390,7 @@ def issue_notice(session: Session, case: Case, *, unit_id: int, source: str, rea
     ``supervision_reply`` SLA step unless the issuer sets one); a Core insert in the caller's
     transaction (the sweeper and every late command write one)."""
     if reply_due_at is None:
-        reply_due_at = deadlines.schedule(session, case.city_id, None, case.priority,
-                                          Step.SUPERVISION_REPLY.value, now).due_at
+        reply_due_at = default_reply_due(session, case, now)
     notice_id = session.connection().execute(_INSERT_NOTICE, dict(
         city_id=case.city_id, case_id=case.id, unit_id=unit_id, issued_by_id=issued_by_id, source=source,
         reason=reason, issued_at=now, reply_due_at=reply_due_at, replied_at=None, replied_by_id=None,

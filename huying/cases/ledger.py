@@ -27,16 +27,22 @@ from huying.errors import InvalidInput, NotPermitted, NotVisible
 from huying.orgs.actor import Actor
 from huying.orgs.models import Organisation, User
 
+#: How far ahead a leader may set a notice's reply deadline (a date counts whole).
+MAX_REPLY_DAYS = 30
+
 
 def supervise(session: Session, case: Case, actor: Actor, *, reason: str, now: dt.datetime,
               unit: str | None = None, reply_due: dt.datetime | None = None, source: str = "leader",
               expected_version: int | None = None) -> SupervisionNotice:
     """Issue a supervision notice (督办) about the case to its unit (or ``unit``), with a
-    reply deadline (``reply_due``, else the city's supervision-reply SLA); recorded as an
-    event of the case."""
+    reply deadline (``reply_due``: in the future, at most :data:`MAX_REPLY_DAYS` days ahead;
+    else the city's supervision-reply SLA); recorded as an event of the case, the issuer
+    its actor (and ``issued_by_id`` of the notice)."""
     reason_v = check_text(reason, "reason", max_len=2000)
     if reply_due is not None and (reply_due.tzinfo is None or reply_due <= now):
         raise InvalidInput("the reply deadline must be a future moment", "reply_due")
+    if reply_due is not None and reply_due > now + dt.timedelta(days=MAX_REPLY_DAYS + 1):
+        raise InvalidInput(f"the reply deadline must be within {MAX_REPLY_DAYS} days", "reply_due")
     if unit:
         unit_id = _unit_id(session, case, unit)
     else:

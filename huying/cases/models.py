@@ -243,6 +243,11 @@ class SupervisionNotice(CityScoped, Base):
         """:attr:`is_open` as SQL."""
         return and_(cls.replied_at.is_(None), cls.closed_at.is_(None))
 
+    @classmethod
+    def late_clause(cls, now: dt.datetime) -> ColumnElement[bool]:
+        """Still open and past its reply deadline: :meth:`is_late` of an open notice, as SQL."""
+        return and_(cls.open_clause(), cls.reply_due_at < now)
+
     def is_late(self, now: dt.datetime) -> bool:
         """Replied after the deadline, or not replied (nor closed with its case) and the
         deadline has passed."""

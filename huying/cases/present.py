@@ -178,7 +178,9 @@ def _unit_names(session: Session, evs: list[Any]) -> dict[int, list[str]]:
 def notice_dict(session: Session, notice: SupervisionNotice, now: dt.datetime) -> dict[str, Any]:
     code = session.scalar(select(Case.code).where(Case.id == notice.case_id)) if notice.case_id else None
     unit = session.scalar(select(Organisation.code).where(Organisation.id == notice.unit_id))
-    return {"id": notice.id, "case": code, "unit": unit or "", "source": notice.source,
+    issuer = (session.scalar(select(User.display_name).where(User.id == notice.issued_by_id))
+              if notice.issued_by_id else None)
+    return {"id": notice.id, "case": code, "unit": unit or "", "source": notice.source, "issued_by": issuer,
             "reason": notice.reason, "issued_at": notice.issued_at, "reply_due_at": notice.reply_due_at,
             "replied_at": notice.replied_at, "reply": notice.reply, "late": notice.is_late(now),
             "closed_at": notice.closed_at, "closed_reason": notice.closed_reason}

@@ -125,6 +125,7 @@ class NoticeRead(BaseModel):
     case: str | None
     unit: str
     source: str
+    issued_by: str | None = Field(default=None, description="The name of the person who issued it (None: the system).")
     reason: str
     issued_at: dt.datetime
     reply_due_at: dt.datetime

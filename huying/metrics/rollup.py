@@ -396,7 +396,8 @@ def grid_counts(session: Session, city_id: int, *, now: dt.datetime, since: dt.d
     return out
 
 
-def _figures(node: Any, c: Counts) -> Figures:
+def figures_of(node: Any, c: Counts) -> Figures:
+    """A node's figures from its counts (the node: ``code``, ``name_zh``, ``level``)."""
     return Figures(
         code=node.code, name=node.name_zh, level=node.level, received=c.received, closed=c.closed,
         fixed_on_spot=c.fixed_on_spot, on_time=c.on_time, reworked=c.reworked, satisfied=c.satisfied,
@@ -425,7 +426,7 @@ def tree_figures(session: Session, city_id: int, *, now: dt.datetime, since: dt.
             if t is not None:
                 t.add(c)
             i = path.find("/", i + 1)
-    return {by_path[p].code: _figures(by_path[p], c) for p, c in totals.items()}
+    return {by_path[p].code: figures_of(by_path[p], c) for p, c in totals.items()}
 
 
 def figures(session: Session, city_id: int, code: str | None, *, now: dt.datetime,

@@ -10,25 +10,36 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, case, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from huying.cases import service as svc
-from huying.cases.models import Case, CaseEvent, Ledger, Milestone, SupervisionNotice
+from huying.cases.models import Case, Ledger, Milestone, SupervisionNotice
 from huying.cases.policy import can_reply, visible_filter
 from huying.cases.timing import overdue_clause
 from huying.cases.workflow import OPEN_VALUES
 from huying.cityconfig.models import Category
+from huying.config import get_settings
 from huying.geo.models import Level, Node
-from huying.metrics.service import CLOSING, RECEIVING
+from huying.metrics import cockpit
 from huying.orgs.actor import Actor
-from huying.orgs.models import Organisation, Role
+from huying.orgs.models import Organisation, Role, User
 
 OPEN = OPEN_VALUES
+
+
+def cases_at(session: Session, actor: Actor, node: Node, *, limit: int = 20) -> tuple[list[Case], int]:
+    """The cases of a node that the actor may see (a grid's, for its leader): the open ones
+    first, the earliest deadline first, then the newest; and how many cases are open."""
+    q = select(Case).where(visible_filter(actor), Case.city_id == node.city_id, _under(Case.grid_path, node.path))
+    is_open = Case.status.in_(OPEN)
+    n_open = session.scalar(select(func.count()).select_from(q.where(is_open).subquery())) or 0
+    rows = list(session.scalars(q.order_by(~is_open, Case.due_at.asc(), Case.id.desc()).limit(limit)))
+    return rows, int(n_open)
 
 
 def my_reports(session: Session, actor: Actor, limit: int = 100) -> list[Case]:
@@ -78,7 +89,6 @@ class SupervisorOption:
 def supervisors_for(session: Session, case: Case) -> list[SupervisorOption]:
     """The leaders who may supervise the case's ledger (``policy.can_supervise``)."""
     from huying.cases.policy import can_supervise
-    from huying.orgs.models import User
 
     rows = session.execute(
         select(User.id, User.username, User.display_name, Node.path, Node.name_zh, Node.name_en)
@@ -113,10 +123,93 @@ def notices_for(session: Session, actor: Actor, *, case_id: int | None = None,
         q = q.where(SupervisionNotice.case_id == case_id)
     else:
         q = _notice_scope(q, actor)
+    return list(session.scalars(_notice_order(q, actor).limit(limit)))
+
+
+def _notice_order(q: Select[Any], actor: Actor) -> Select[Any]:
     mine = SupervisionNotice.unit_id == (actor.organisation_id or -1)
-    q = q.order_by(~mine, SupervisionNotice.replied_at.is_not(None), SupervisionNotice.issued_at.desc(),
-                   SupervisionNotice.id.desc())
-    return list(session.scalars(q.limit(limit)))
+    return q.order_by(~mine, SupervisionNotice.replied_at.is_not(None), SupervisionNotice.issued_at.desc(),
+                      SupervisionNotice.id.desc())
+
+
+#: The notices page's filter by state: waiting for a reply, past its reply deadline
+#: without one, answered.
+NOTICE_STATES = ("unanswered", "overdue", "answered")
+
+
+def _notice_state(state: str, now: dt.datetime) -> Any:
+    if state == "unanswered":
+        return SupervisionNotice.open_clause()
+    if state == "overdue":
+        return SupervisionNotice.late_clause(now)
+    return SupervisionNotice.replied_at.is_not(None)
+
+
+def notices_filtered(session: Session, actor: Actor, now: dt.datetime, *, state: str = "",
+                     unit_id: int | None = None, limit: int = 20,
+                     offset: int = 0) -> tuple[list[SupervisionNotice], int]:
+    """The notices page: the notices in the actor's scope (``notices_for``'s order), by
+    state (:data:`NOTICE_STATES`) and unit, one page of them and how many there are."""
+    q = _notice_scope(select(SupervisionNotice).where(SupervisionNotice.city_id == actor.city_id), actor)
+    if state in NOTICE_STATES:
+        q = q.where(_notice_state(state, now))
+    if unit_id is not None:
+        q = q.where(SupervisionNotice.unit_id == unit_id)
+    total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
+    return list(session.scalars(_notice_order(q, actor).limit(limit).offset(offset))), int(total)
+
+
+@dataclass(frozen=True)
+class Named:
+    code: str
+    name_zh: str
+    name_en: str
+
+
+def notice_units(session: Session, actor: Actor) -> list[Named]:
+    """The units that the notices in the actor's scope are addressed to (the unit filter)."""
+    ids = _notice_scope(select(SupervisionNotice.unit_id).where(SupervisionNotice.city_id == actor.city_id),
+                        actor).distinct()
+    rows = session.execute(select(Organisation.code, Organisation.name_zh, Organisation.name_en)
+                           .where(Organisation.id.in_(ids)).order_by(Organisation.code)).all()
+    return [Named(c, zh, en or zh) for c, zh, en in rows]
+
+
+@dataclass(frozen=True)
+class NoticeView:
+    """A notice as the pages show it: to whom, about which case, issued by whom (a person's
+    name and unit; None when the sweeper issued it) and whether the reader may answer."""
+
+    notice: SupervisionNotice
+    unit: Named | None
+    case_code: str | None
+    issuer: str | None
+    issuer_unit: Named | None
+    can_reply: bool
+
+
+def notice_views(session: Session, actor: Actor, notices: list[SupervisionNotice]) -> list[NoticeView]:
+    """Names for ``notices``: three lookups, whatever their number."""
+    units = {i: Named(c, zh, en or zh) for i, c, zh, en in session.execute(
+        select(Organisation.id, Organisation.code, Organisation.name_zh, Organisation.name_en)
+        .where(Organisation.id.in_(sorted({n.unit_id for n in notices})))).all()}
+    codes = dict(session.execute(select(Case.id, Case.code).where(
+        Case.id.in_(sorted({n.case_id for n in notices if n.case_id})))).all())
+    issuer_org = aliased(Organisation)
+    people = {uid: (name, Named(oc, ozh, oen or ozh) if oc else Named(nc, nzh, nen or nzh))
+              for uid, name, oc, ozh, oen, nc, nzh, nen in session.execute(
+                  select(User.id, User.display_name, issuer_org.code, issuer_org.name_zh, issuer_org.name_en,
+                         Node.code, Node.name_zh, Node.name_en)
+                  .join(Node, Node.id == User.node_id)
+                  .outerjoin(issuer_org, issuer_org.id == User.organisation_id)
+                  .where(User.id.in_(sorted({n.issued_by_id for n in notices if n.issued_by_id})))).all()}
+    ok = answerable(session, actor, notices)
+    out = []
+    for n in notices:
+        who = people.get(n.issued_by_id) if n.issued_by_id else None
+        out.append(NoticeView(n, units.get(n.unit_id), codes.get(n.case_id) if n.case_id else None,
+                              who[0] if who else None, who[1] if who else None, n.id in ok))
+    return out
 
 
 def answerable(session: Session, actor: Actor, notices: list[SupervisionNotice]) -> set[int]:
@@ -154,39 +247,16 @@ def map_counts(session: Session, node: Node, level: str, now: dt.datetime) -> di
     return out
 
 
-def month_key(session: Session, column: Any) -> Any:
-    """``YYYY-MM`` of a (UTC) time column. SQLite stores ``YYYY-MM-DD hh:mm:ss``: its first
-    seven characters, much faster than ``strftime``."""
-    if session.get_bind().dialect.name == "sqlite":
-        return func.substr(column, 1, 7)
-    return func.to_char(column, "YYYY-MM")
+def city_zone() -> ZoneInfo:
+    """The city's time zone (its months and days)."""
+    return ZoneInfo(get_settings().timezone)
 
 
-def trend(session: Session, node: Node, now: dt.datetime, months: int = 12) -> dict[str, Any]:
-    """Cases received and closed per month over the last ``months`` months under ``node``."""
-    start = (now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-             - dt.timedelta(days=31 * (months - 1))).replace(day=1)
-    keys = []
-    y, m = start.year, start.month
-    for _ in range(months):
-        keys.append(f"{y:04d}-{m:02d}")
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    month = month_key(session, CaseEvent.at)
-    q = (select(month, CaseEvent.action, func.count())
-         .where(CaseEvent.city_id == node.city_id, CaseEvent.at >= start,
-                CaseEvent.action.in_(RECEIVING + CLOSING)))
-    if node.parent_id is not None:  # below the city: only the cases under the node
-        q = q.join(Case, Case.id == CaseEvent.case_id).where(_under(Case.grid_path, node.path))
-    rows = session.execute(q.group_by(month, CaseEvent.action)).all()
-    received: Counter[str] = Counter()
-    closed: Counter[str] = Counter()
-    for key, action, n in rows:
-        if action in RECEIVING:
-            received[key] += n
-        if action in CLOSING:
-            closed[key] += n
-    return {"months": keys, "received": [received[k] for k in keys],
-            "closed": [closed[k] for k in keys]}
+def trend(session: Session, node: Node, now: dt.datetime, months: int = 13) -> dict[str, Any]:
+    """Cases received and closed per calendar month of the city's zone under ``node``: the
+    last ``months`` months, the running one last and marked ``partial`` (it is not complete:
+    the page draws it apart); ``cockpit.monthly`` counts them."""
+    return cockpit.monthly(session, node, now, city_zone(), months)
 
 
 def category_choices(session: Session, city_id: int) -> list[tuple[Category, list[Category]]]:
@@ -206,14 +276,15 @@ def category_choices(session: Session, city_id: int) -> list[tuple[Category, lis
 #: Leaders' figures and trends are kept this many seconds per node: a dashboard does not
 #: need them fresher, and the city's whole year is then read once a minute at most.
 FIGURES_TTL = 60.0
-_figures_cache: dict[tuple[str, str, str], tuple[float, Any]] = {}
+_figures_cache: dict[tuple[str, str, str, str], tuple[float, Any]] = {}
 _figures_lock = threading.Lock()
 
 
-def cached(session: Session, kind: str, node: Node, compute: Any) -> Any:
-    """``compute()`` at most once per :data:`FIGURES_TTL` per database, kind and node."""
+def cached(session: Session, kind: str, node: Node, compute: Any, *, period: str = "") -> Any:
+    """``compute()`` at most once per :data:`FIGURES_TTL` per database, kind, node and
+    ``period`` (what else the value depends on, e.g. the period's bounds)."""
     bind = session.get_bind()
-    key = (str(bind.engine.url), kind, node.code)
+    key = (str(bind.engine.url), kind, node.code, period)
     with _figures_lock:
         hit = _figures_cache.get(key)
     if hit is not None and time.monotonic() - hit[0] < FIGURES_TTL:
@@ -224,6 +295,12 @@ def cached(session: Session, kind: str, node: Node, compute: Any) -> Any:
             _figures_cache.clear()
         _figures_cache[key] = (time.monotonic(), value)
     return value
+
+
+def clear_cached() -> None:
+    """Forget every cached figure (a test that has just changed the cases)."""
+    with _figures_lock:
+        _figures_cache.clear()
 
 
 def _under(column: Any, path: str) -> Any:

@@ -15,7 +15,7 @@ from pydantic import AliasChoices
 from sqlalchemy import select
 from starlette.datastructures import FormData, UploadFile
 
-from huying.cases import commands, policy, present
+from huying.cases import commands, kernel, ledger, policy, present
 from huying.cases import service as svc
 from huying.cases.models import Attachment, Case, Ledger, Milestone, SupervisionNotice
 from huying.cases.policy import allowed_for, check_act
@@ -54,10 +54,7 @@ def case_context(session: SessionDep, actor: Actor, case: Case, t: dt.datetime) 
     """Everything the case page and its fragments show."""
     data = present.case_dict(session, case, actor, t, events=True)
     actions = [Action(a) for a in data["allowed_actions"]]
-    notices = queries.notices_for(session, actor, case_id=case.id)
-    unit_names = dict(session.execute(select(Organisation.id, Organisation.name_zh).where(
-        Organisation.id.in_([n.unit_id for n in notices]))).all())
-    answerable = queries.answerable(session, actor, notices)
+    notices = queries.notice_views(session, actor, queries.notices_for(session, actor, case_id=case.id))
 
     ledger = session.scalar(select(Ledger).where(Ledger.case_id == case.id))
     milestones = list(session.scalars(select(Milestone).where(Milestone.ledger_id == ledger.id)
@@ -73,7 +70,8 @@ def case_context(session: SessionDep, actor: Actor, case: Case, t: dt.datetime) 
         "proposal": proposal(session, case) if Action.DISPATCH in actions else None,
         "open_milestones": [m for m in milestones if m.done_at is None],
         "milestone_rows": MILESTONE_ROWS,
-        "notices": [(n, unit_names.get(n.unit_id, ""), n.id in answerable) for n in notices],
+        "notices": notices,
+        "reply_due": _reply_due(session, case, t) if Action.SUPERVISE in actions else None,
         "ledger": ledger,
         "milestones": milestones,
         # (before, after): the report's photos and the handling's, as _photos lets the actor see
@@ -107,6 +105,15 @@ def proposal(session: SessionDep, case: Case) -> Proposal | None:
                 if found.rule.category else None)
     unit = session.get(Organisation, found.unit_id) if found.unit_id is not None else None
     return Proposal(found.unit_code, unit, category, found.fallback > 0)
+
+
+def _reply_due(session: SessionDep, case: Case, t: dt.datetime) -> dict[str, str]:
+    """The supervision form's reply date: the default (the city's rule), the first and the
+    last day it may be (``ledger.MAX_REPLY_DAYS``), as the date input takes them."""
+    zone = queries.city_zone()
+    today = t.astimezone(zone).date()
+    return {"default": kernel.default_reply_due(session, case, t).astimezone(zone).date().isoformat(),
+            "min": today.isoformat(), "max": (today + dt.timedelta(days=ledger.MAX_REPLY_DAYS)).isoformat()}
 
 
 def merge_candidates(session: SessionDep, actor: Actor, case: Case, t: dt.datetime) -> list[Any]:

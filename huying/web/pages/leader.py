@@ -1,23 +1,27 @@
-"""Leaders: the figures of a node and of every node below it (drill-down along the tree),
-a map coloured by open / overdue cases per town, community or grid, and monthly trends."""
+"""Leaders: the figures of a node and of every node below it for a period (drill-down along
+the tree, every count a link to its cases), rankings of the nodes and units below, a map
+coloured by the share of open cases that are overdue, and monthly trends."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from sqlalchemy import select
 
 from huying.cases.policy import check_node
 from huying.deps import SessionDep
+from huying.errors import InvalidInput
 from huying.geo import service as geo
 from huying.geo.models import Level, Node
 from huying.http.clock import Now
-from huying.metrics import rollup
+from huying.metrics import cockpit
+from huying.metrics.period import Period, parse_period
 from huying.orgs.actor import Actor
 from huying.web import queries
 from huying.web.deps import PageActor
+from huying.web.links import drill_url
 from huying.web.pages.work import _node_in_scope
 from huying.web.templating import render
 
@@ -26,6 +30,11 @@ router = APIRouter()
 #: The level a node's map is coloured by.
 MAP_LEVEL = {Level.CITY: Level.TOWN, Level.AREA: Level.TOWN, Level.TOWN: Level.COMMUNITY,
              Level.COMMUNITY: Level.GRID, Level.GRID: Level.GRID}
+#: The periods the selector offers, in order.
+PERIODS = ("month", "quarter", "year", "custom", "all")
+DEFAULT_PERIOD = "year"
+#: Cases listed on a grid's page (the rest through the work list).
+GRID_CASES = 20
 
 
 def _node(session: SessionDep, actor: Actor, code: str) -> Node:
@@ -34,22 +43,65 @@ def _node(session: SessionDep, actor: Actor, code: str) -> Node:
     return node
 
 
+def _period_key(p: Period) -> str:
+    return f"{p.kind}:{p.since}:{p.until}"
+
+
+def _steps(p: Period) -> dict[str, dict[str, str]]:
+    """The URL parameters of the month / quarter / year before this one and (when this one
+    is over) after it."""
+    if p.kind not in ("month", "quarter", "year") or p.start is None or p.end is None:
+        return {}
+    out = {"prev": {"period": p.kind, "from": (p.start - dt.timedelta(days=1)).isoformat()}}
+    if not p.partial:
+        out["next"] = {"period": p.kind, "from": (p.end + dt.timedelta(days=1)).isoformat()}
+    return out
+
+
+def _reason(exc: InvalidInput) -> str:
+    """What the page says is wrong with a period: its kind, or its dates."""
+    field = exc.field or str(exc).split(":", 1)[0]
+    return "period" if field == "period" else "dates"
+
+
 @router.get("/leader", response_class=HTMLResponse)
-def leader(request: Request, session: SessionDep, actor: PageActor, t: Now, node: str = "") -> Response:
+def leader(request: Request, session: SessionDep, actor: PageActor, t: Now, node: str = "",
+           period: str = DEFAULT_PERIOD, from_: str = Query("", alias="from", max_length=20),
+           to: str = Query("", max_length=20)) -> Response:
     here = _node(session, actor, node)
-    data = queries.cached(session, "figures", here,
-                          lambda: rollup.figures(session, here.city_id, here.code, now=t))
+    trail = geo.ancestors(session, here)
+    form = {"period": period if period in PERIODS else "", "from": from_, "to": to}
+    try:
+        p = parse_period(period, from_, to, now=t)
+    except InvalidInput as exc:
+        return render(request, "leader.html", {
+            "node": here, "trail": trail, "periods": PERIODS, "form": form, "period_error": _reason(exc),
+        }, status_code=400)
+    board = queries.cached(session, "board", here,
+                           lambda: cockpit.board(session, here, now=t, since=p.since, until=p.until),
+                           period=_period_key(p))
+    units = queries.cached(session, "units", here,
+                           lambda: cockpit.unit_loads(session, here, now=t, since=p.since, until=p.until),
+                           period=_period_key(p))
+    query = p.query()
+    grid_cases, grid_open = (queries.cases_at(session, actor, here, limit=GRID_CASES)
+                             if here.level == Level.GRID else ([], 0))
     return render(request, "leader.html", {
-        "node": here, "trail": geo.ancestors(session, here), "figures": data["node"],
-        "children": data["children"], "map_level": MAP_LEVEL[Level(here.level)].value,
-        "names_en": dict(session.execute(select(Node.code, Node.name_en).where(
-            Node.parent_id == here.id)).all()),
+        "node": here, "trail": trail, "periods": PERIODS, "period_error": None, "p": p,
+        "form": {"period": p.kind, "from": query.get("from", ""), "to": query.get("to", "")},
+        "period_query": query, "board": board, "row": board.node, "children": board.children,
+        "rankings": cockpit.rankings(board.ranked), "ranked_level": board.ranked_level, "units": units,
+        "steps": _steps(p),
+        "drill": lambda code, figure: drill_url(code, figure, query),
+        "map_level": MAP_LEVEL[Level(here.level)].value, "scale": cockpit.MAP_SCALE,
+        "grid_cases": grid_cases, "grid_open": grid_open, "now": t,
     })
 
 
 @router.get("/web/stats/map.json")
 def map_counts(session: SessionDep, actor: PageActor, t: Now, node: str = "") -> Response:
-    """Open and overdue cases now per node of the map's level under ``node``."""
+    """Open and overdue cases now per node of the map's level under ``node``, each with its
+    class of the map's colour scale (``cockpit.MAP_SCALE``, sent along)."""
     here = _node(session, actor, node)
     level = MAP_LEVEL[Level(here.level)]
     counts = queries.map_counts(session, here, level.value, t)
@@ -57,14 +109,44 @@ def map_counts(session: SessionDep, actor: PageActor, t: Now, node: str = "") ->
         codes = [here.code]
     else:
         codes = list(session.scalars(geo.descendants_query(here, level).with_only_columns(Node.code)))
-    items: dict[str, Any] = {c: counts.get(c, {"open": 0, "overdue": 0}) for c in codes}
-    return JSONResponse({"node": here.code, "level": level.value, "items": items},
+    items: dict[str, Any] = {}
+    for c in codes:
+        item = counts.get(c, {"open": 0, "overdue": 0})
+        items[c] = {**item, "grade": cockpit.grade(item["open"], item["overdue"])}
+    return JSONResponse({"node": here.code, "level": level.value, "items": items,
+                         "scale": [{"key": g.key, "colour": g.colour} for g in cockpit.MAP_SCALE]},
                         headers={"Cache-Control": "private, no-cache"})
+
+
+def trend_series(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The chart's series (ECharts), straight lines between the months, no smoothing: per
+    measure the complete months as a solid line, and the running month apart, dashed from
+    the last complete month to a hollow point (the page labels it "month to date")."""
+    partial = data["partial"]
+    out: list[dict[str, Any]] = []
+    for measure in ("received", "closed"):
+        values = data[measure]
+        solid = [None if part else v for v, part in zip(values, partial, strict=True)]
+        out.append({"measure": measure, "type": "line", "smooth": False, "data": solid,
+                    "symbol": "circle", "partial": False})
+        if any(partial):
+            i = partial.index(True)
+            dashed: list[int | None] = [None] * len(values)
+            if i > 0:
+                dashed[i - 1] = values[i - 1]
+            dashed[i] = values[i]
+            out.append({"measure": measure, "type": "line", "smooth": False, "data": dashed,
+                        "symbol": "emptyCircle", "symbolSize": 8, "partial": True,
+                        "lineStyle": {"type": "dashed"}})
+    return out
 
 
 @router.get("/web/stats/trend.json")
 def trend(session: SessionDep, actor: PageActor, t: Now, node: str = "") -> Response:
+    """Cases received and closed per month: the complete months and the running one, marked."""
     here = _node(session, actor, node)
-    data = queries.cached(session, "trend", here, lambda: queries.trend(session, here, t))
-    return JSONResponse({"node": here.code, **data},
+    month = cockpit.months_to(t, queries.city_zone(), 1)[0].key
+    data = queries.cached(session, "trend", here, lambda: queries.trend(session, here, t), period=month)
+    return JSONResponse({"node": here.code, **data, "series": trend_series(data)},
                         headers={"Cache-Control": "private, no-cache"})
+

@@ -13,7 +13,6 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from huying.cases.models import Case
 from huying.cases.policy import covers_node
 from huying.cityconfig import deadlines
 from huying.deps import SessionDep
@@ -131,18 +130,32 @@ def unit_picker(request: Request, session: SessionDep, actor: PageActor, q: str 
     return JSONResponse({"units": pick.search_units(session, actor, q.strip()[:40], lang)})
 
 
+#: Supervision notices per page.
+NOTICE_PAGE = 20
+
+
 def notices_page(request: Request, session: SessionDep, actor: Actor, t: dt.datetime, *,
                  errors: dict[int, dict[str, str]] | None = None, status_code: int = 200) -> HTMLResponse:
-    notices = queries.notices_for(session, actor)
-    ids = {n.unit_id for n in notices} | {n.case_id for n in notices if n.case_id}
-    units = dict(session.execute(select(Organisation.id, Organisation.name_zh)
-                                 .where(Organisation.id.in_(ids))).all())
-    codes = dict(session.execute(select(Case.id, Case.code).where(Case.id.in_(ids))).all())
-    answerable = queries.answerable(session, actor, notices)
-
+    """The notices in the actor's scope, filtered by state and unit (the query string), a
+    page at a time; each names its issuer, its reply form folded away."""
+    params = request.query_params
+    state = params.get("state", "")
+    state = state if state in queries.NOTICE_STATES else ""
+    units = queries.notice_units(session, actor)
+    unit = next((u for u in units if u.code == params.get("unit", "")), None)
+    page = int(params["page"]) if params.get("page", "").isdigit() else 1
+    page = max(1, min(page, 100_000))
+    unit_id = None
+    if unit is not None:
+        unit_id = session.scalar(select(Organisation.id).where(Organisation.city_id == actor.city_id,
+                                                               Organisation.code == unit.code))
+    rows, total = queries.notices_filtered(session, actor, t, state=state, unit_id=unit_id,
+                                           limit=NOTICE_PAGE, offset=(page - 1) * NOTICE_PAGE)
+    filters = {k: v for k, v in (("state", state), ("unit", unit.code if unit else "")) if v}
     return render(request, "notices.html", {
-        "notices": [(n, units.get(n.unit_id, ""), codes.get(n.case_id or 0), n.id in answerable)
-                    for n in notices],
+        "notices": queries.notice_views(session, actor, rows), "total": total, "page": page,
+        "pages": max(1, -(-total // NOTICE_PAGE)), "states": queries.NOTICE_STATES, "state": state,
+        "units": units, "unit": unit.code if unit else "", "filters": filters,
         "errors": errors or {}, "now": t,
     }, status_code=status_code)
 

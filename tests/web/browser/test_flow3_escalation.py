@@ -48,6 +48,8 @@ def test_escalation_to_the_city_and_a_supervision_notice_answered(
     sign_in(page, "city")
     page.goto("/notices")
     item = page.locator(".notice-item", has_text="请三日内拿出处置方案")
+    expect(item.locator(".issuer")).to_contain_text("演示市领导")  # who issued it, by name
+    item.locator("details.reply-box > summary").click()  # the reply form is folded
     item.locator("textarea[name=reply]").fill("已约谈相关部门，本周内拆除")
     with page.expect_navigation():
         item.locator("button[type=submit]").click()

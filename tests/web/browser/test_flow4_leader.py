@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from huying.metrics.cockpit import MAP_SCALE
 from tests.web.browser.helpers import Page, expect, sign_in
 from tests.web.scene import HUMEN_TOWN
 
@@ -26,7 +27,7 @@ def test_the_leader_page_draws_the_map_and_the_trend_chart(page: Page, shot: Cal
     assert page.locator("#leader-map path.leaflet-interactive").count() >= 30
     fills = set(page.locator("#leader-map path.leaflet-interactive").evaluate_all(
         "els => els.map(e => e.getAttribute('fill'))"))
-    assert fills <= {"#e0e6ea", "#f9a825", "#c62828"} and fills, fills
+    assert fills <= {g.colour for g in MAP_SCALE} and fills, fills  # the legend's scale
     assert page.locator("#trend-chart canvas").count() >= 1
     assert int(page.locator("#trend-chart").get_attribute("data-points") or 0) > 100  # a year of cases
     assert page.locator("#figures tbody tr").count() >= 6  # the areas
