@@ -15,7 +15,7 @@ def attempt(client: TestClient, username: str, password: str, next_url: str = ""
 
 
 @pytest.mark.parametrize(("username", "home"), [
-    ("resident", "/report"), ("community", "/work"), ("handler", "/work"), ("leader", "/leader"),
+    ("resident", "/"), ("community", "/work"), ("handler", "/work"), ("leader", "/leader"),
     ("admin", "/admin"),
 ])
 def test_each_person_lands_on_their_own_page(city_client: TestClient, username: str, home: str) -> None:
