@@ -3,6 +3,12 @@
 ZH = {
     "Active or not": "全部状态",
     "huying API": "呼应 API",
+    "Anywhere": "不限地点",
+    "Choose a place": "选择地点",
+    "No organisation": "不属于任何组织",
+    "Organisation (optional)": "所属组织（可不选）",
+    "On the public pages, the phone numbers, identity numbers and e-mail addresses in your title are hidden.":
+        "在公开页面上，您标题中的电话号码、身份证号和电子邮箱等个人信息已隐去。",
     "Clear": "清除",
     "Deactivated": "已停用",
     "Delete this routing rule? Cases routed from now on will follow the other rules.":

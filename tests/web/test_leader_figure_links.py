@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
 from fastapi.testclient import TestClient
 
 from huying.metrics.drill import FIGURES
@@ -45,8 +44,7 @@ def test_all_time_links_say_so(city_client: TestClient) -> None:
 
 
 def test_each_figure_of_a_town_lists_as_many_cases(city_client: TestClient) -> None:
-    """The list behind each count has that many cases (the work list's ``fig``: skipped,
-    saying so, where the work list does not take it yet)."""
+    """The list behind each count has that many cases."""
     sign_in(city_client, "leader")
     clear_cached()
     for period in ("period=year", "period=all", "period=custom&from=2026-03-01&to=2026-09-30"):
@@ -54,7 +52,6 @@ def test_each_figure_of_a_town_lists_as_many_cases(city_client: TestClient) -> N
         kpis = html.split('id="kpis"', 1)[1].split('class="leader-grid"', 1)[0]
         for href, figure, n in LINK.findall(kpis):
             page = city_client.get(href.replace("&amp;", "&"), headers=HTML).text
-            if 'id="figure-heading"' not in page:
-                pytest.skip("the work list does not filter by figure on this tree (the work list's branch)")
+            assert 'id="figure-heading"' in page, href  # the list says which figure it lists
             total = re.search(r'id="queue" data-total="(\d+)"', page)
             assert total is not None and int(total.group(1)) == int(n), (period, figure, n)

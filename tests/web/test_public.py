@@ -20,3 +20,17 @@ def test_public_points_are_rounded_and_carry_no_reporter(city_client: TestClient
     assert "测试用例" not in page  # the description stays private
     listing = city_client.get("/public", headers=HTML).text
     assert case.code in listing and "13800000000" not in listing
+
+
+def test_a_phone_in_a_title_is_hidden_on_the_public_pages_and_the_reporter_is_told(
+        city_client: TestClient, city_session: Session) -> None:
+    from tests.web.scene import sign_in
+
+    case = report(city_session, title="楼道灯坏了，电话13812345678")
+    for url in ("/public", f"/public/cases/{case.code}", "/web/public/points.json"):
+        assert "13812345678" not in city_client.get(url, headers=HTML).text, url
+    sign_in(city_client, "resident")
+    mine = city_client.get(f"/cases/{case.code}", headers=HTML).text
+    assert "13812345678" in mine and 'id="hidden-publicly"' in mine
+    sign_in(city_client, "community")
+    assert 'id="hidden-publicly"' not in city_client.get(f"/cases/{case.code}", headers=HTML).text

@@ -103,9 +103,19 @@ def _users_page(request: Request, session: SessionDep, actor: Actor, *, page: in
         .limit(USERS_PAGE).offset((page - 1) * USERS_PAGE)).all()
     total = session.scalar(select(func.count()).select_from(User).join(Node, Node.id == User.node_id)
                            .where(*where)) or 0
+    # the names of the places and organisation chosen in the forms (their pickers show names)
+    values = values or {}
+    codes = {c for c in (values.get("node"), find.node) if c}
+    objs: dict[str, object] = {n.code: n for n in session.scalars(select(Node).where(
+        Node.city_id == actor.city_id, Node.code.in_(codes)))} if codes else {}
+    if values.get("organisation"):
+        org = session.scalar(select(Organisation).where(Organisation.city_id == actor.city_id,
+                                                        Organisation.code == values["organisation"]))
+        if org is not None:
+            objs[org.code] = org
     return render(request, "admin/users.html", {
-        "users": users, "page": page, "pages": max(1, -(-total // USERS_PAGE)), "total": total,
-        "roles": [r.value for r in Role], "values": values or {}, "error": error, "detail": detail,
+        "objs": objs, "users": users, "page": page, "pages": max(1, -(-total // USERS_PAGE)), "total": total,
+        "roles": [r.value for r in Role], "values": values, "error": error, "detail": detail,
         "find": find, "min_password": passwords.MIN_LENGTH,
         "under": under, "query": find.query(),
     }, status_code=status_code)

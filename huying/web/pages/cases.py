@@ -15,7 +15,7 @@ from pydantic import AliasChoices
 from sqlalchemy import select
 from starlette.datastructures import FormData, UploadFile
 
-from huying.cases import commands, kernel, ledger, policy, present
+from huying.cases import commands, kernel, ledger, policy, present, redact
 from huying.cases import service as svc
 from huying.cases.models import Attachment, Case, Ledger, Milestone, SupervisionNotice
 from huying.cases.policy import allowed_for, check_act
@@ -79,6 +79,8 @@ def case_context(session: SessionDep, actor: Actor, case: Case, t: dt.datetime) 
         "progress": present.progress(case.status),
         "map_config": map_config(session),
         "staff": actor.role != Role.RESIDENT,
+        # what the public pages hide of the title, told to the person who wrote it
+        "hidden_publicly": redact.found(case.title) if case.reporter_id == actor.user_id else [],
         "now": t,
     }
 

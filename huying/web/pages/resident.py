@@ -13,6 +13,7 @@ from huying.cases import present
 from huying.cases import service as svc
 from huying.cases.models import Case
 from huying.cases.policy import can_see, public_point
+from huying.cases.redact import public_text
 from huying.cases.workflow import Status
 from huying.config import get_settings
 from huying.deps import SessionDep
@@ -242,7 +243,7 @@ def public_points(session: SessionDep) -> Response:
     points = []
     for code, title, status, lon, lat in rows:
         plon, plat = public_point(lon, lat)
-        points.append({"code": code, "title": title, "status": status, "step": present.progress(status).step.value,
+        points.append({"code": code, "title": public_text(title), "status": status, "step": present.progress(status).step.value,
                        "lon": plon, "lat": plat})
     return JSONResponse({"points": points}, headers={"Cache-Control": "no-cache"})
 
