@@ -18,7 +18,7 @@ from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from huying.cases import service as svc
-from huying.cases.models import Case, Ledger, Milestone, SupervisionNotice
+from huying.cases.models import Case, CaseEvent, Ledger, Milestone, SupervisionNotice
 from huying.cases.policy import can_reply, visible_filter
 from huying.cases.timing import overdue_clause
 from huying.cases.workflow import OPEN_VALUES
@@ -276,15 +276,19 @@ def category_choices(session: Session, city_id: int) -> list[tuple[Category, lis
 #: Leaders' figures and trends are kept this many seconds per node: a dashboard does not
 #: need them fresher, and the city's whole year is then read once a minute at most.
 FIGURES_TTL = 60.0
-_figures_cache: dict[tuple[str, str, str, str], tuple[float, Any]] = {}
+_figures_cache: dict[tuple[str, str, str, str], tuple[float, Any]] = {}  # (url, kind, node, period@events)
 _figures_lock = threading.Lock()
 
 
 def cached(session: Session, kind: str, node: Node, compute: Any, *, period: str = "") -> Any:
     """``compute()`` at most once per :data:`FIGURES_TTL` per database, kind, node and
-    ``period`` (what else the value depends on, e.g. the period's bounds)."""
+    ``period`` (what else the value depends on, e.g. the period's bounds), and per state of
+    the event log: a new event (a report, an action, the sweeper's overdue mark) computes
+    again, so that a figure and the list behind it agree (the primary key's maximum: one
+    index lookup)."""
     bind = session.get_bind()
-    key = (str(bind.engine.url), kind, node.code, period)
+    watermark = session.scalar(select(func.max(CaseEvent.id))) or 0
+    key = (str(bind.engine.url), kind, node.code, f"{period}@{watermark}")
     with _figures_lock:
         hit = _figures_cache.get(key)
     if hit is not None and time.monotonic() - hit[0] < FIGURES_TTL:
