@@ -74,14 +74,7 @@ def board(session: Session, node: Node, *, now: dt.datetime, since: dt.datetime 
         ranked_nodes = list(session.scalars(geo.descendants_query(node, level).order_by(Node.code)))
 
     wanted = [node, *kids, *(n for n in ranked_nodes if n not in kids)]
-    totals = {n.path: rollup.Counts() for n in wanted}
-    for path, c in mine.items():  # every wanted node whose path is a prefix of the grid's
-        i = path.find("/")
-        while i != -1:
-            t = totals.get(path[: i + 1])
-            if t is not None:
-                t.add(c)
-            i = path.find("/", i + 1)
+    totals = rollup.roll_up(mine, {n.path: rollup.Counts() for n in wanted})
 
     def row(n: Node) -> Row:
         total = totals[n.path]
