@@ -1,0 +1,41 @@
+"""Chinese of resident-point contact (驻点联系: 我的走访户 and the visit form), for
+``scripts/i18n_fill.py zh scripts/i18n/zh_visits.py``."""
+
+ZH = {
+    "My households to visit": "我的走访户",
+    "Record a visit": "走访记录",
+    "Visit this household": "走访",
+    "At the door": "入户",
+    "By phone": "电话",
+    "Online": "线上",
+    "Elder living alone": "独居老人",
+    "Disability": "残疾",
+    "Low income": "低保/低收入",
+    "Left-behind children": "留守儿童",
+    "Visit overdue": "走访超期",
+    "Visit due soon": "即将到期",
+    "Visited": "已走访",
+    "Choose how you were in contact.": "请选择联系方式。",
+    "The notes are too long (at most 2000 characters) or hold a character that cannot be stored.":
+        "记录过长（最多 2000 字）或含有无法保存的字符。",
+    "Choose the needs from the list.": "请从列表中选择需求。",
+    "Describe the problem in at most 2000 characters.": "请描述问题（最多 2000 字）。",
+    "This household can no longer be visited (it moved out of the register).": "该户已迁出，无需再走访。",
+    "This form was already sent with other content: open the form again.": "此表单已提交过其他内容，请重新打开表单。",
+    "Please check the form.": "请检查表单。",
+    "The visit is recorded.": "走访已记录。",
+    "Overdue and due households first. Every household is visited at least once every %(days)s days.":
+        "超期和即将到期的住户排在前面。每户至少每 %(days)s 天走访一次。",
+    "Next visit by %(date)s": "下次走访截止 %(date)s",
+    "No households are assigned to you.": "暂无分配给您的走访户。",
+    "Draft saved; it will be sent automatically when you are back online": "已保存草稿，联网后自动提交",
+    "Sending…": "正在提交…",
+    "The saved draft was sent: the visit is recorded.": "草稿已提交，走访已记录。",
+    "The visit could not be sent: please try again.": "走访未能提交，请重试。",
+    "How": "联系方式",
+    "Notes": "走访记录",
+    "Needs noted": "了解到的需求",
+    "A problem raised (optional: it becomes a case)": "反映的问题（选填，将转为案件）",
+    "Photo of the problem (optional)": "问题照片（选填）",
+    "Record the visit": "提交走访",
+}
