@@ -3,7 +3,10 @@
 
 ZH = {
     "My households to visit": "我的走访户",
-    "Record a visit": "走访记录",
+    "Record a visit": "登记走访",
+    "Not due yet": "未到期",
+    "Last visit %(date)s": "上次走访 %(date)s",
+    "Head of household": "户主",
     "Visit this household": "走访",
     "At the door": "入户",
     "By phone": "电话",
