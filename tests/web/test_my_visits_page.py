@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from huying.contact import visit_service as vs
 from huying.contact.models import Household, Visit
 from huying.orgs.models import Person
-from tests.web.scene import HTML, assigned_households, post, sign_in, utcnow
+from tests.web.scene import HTML, assigned_households, csrf, post, sign_in, utcnow
 
 
 def test_a_cadre_sees_their_households_overdue_first_and_records_a_visit(
@@ -71,3 +71,14 @@ def test_others_may_not_open_the_form(city_client: TestClient, city_session: Ses
         assert city_client.get(f"/visits/new?household={code}", headers=HTML).status_code == status, who
     sign_in(city_client, "resident")
     assert city_client.get("/visits", headers=HTML).status_code == 403
+
+
+def test_the_script_gets_the_reason_in_the_pages_words(city_client: TestClient, city_session: Session) -> None:
+    [code] = assigned_households(city_session, 1)
+    sign_in(city_client, "gridworker")
+    r = city_client.post("/visits", data={"household": code, "how": "fax", "key": "k-js",
+                                          "csrf_token": csrf(city_client)},
+                         headers={"accept": "application/json"}, follow_redirects=False)
+    assert r.status_code == 422
+    body = r.json()
+    assert body["field"] == "how" and "请选择联系方式" in body["html"]

@@ -85,7 +85,9 @@ async def record_visit(
         if field.startswith("problems"):
             field = "problem"
         if _wants_json(request):
-            return JSONResponse({"error": "invalid", "field": field, "detail": str(exc)}, status_code=422)
+            shown = render(request, "_visit_errors.html", {"errors": {field: str(exc)}}).body
+            return JSONResponse({"error": "invalid", "field": field, "detail": str(exc),
+                                 "html": bytes(shown).decode()}, status_code=422)
         return _form(request, session, actor, household, values, {field: str(exc)}, status_code=422)
     if _wants_json(request):
         return JSONResponse({"id": rec.visit.id, "replayed": rec.replayed,

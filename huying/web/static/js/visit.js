@@ -97,7 +97,7 @@
           return r.json().then(function (e) {
             say(M.invalid, "error");
             var box = document.getElementById("form-errors");
-            if (box) box.setAttribute("data-field", e.field || "form");
+            if (box && e.html) box.innerHTML = e.html;  // our own page's words for the field
           });
         }
         if (r.status >= 500) { saveDraft(entries); return; }
