@@ -11,6 +11,7 @@
   var status = document.getElementById("visit-status");
   var form = document.getElementById("visit-form");
   var sending = false;
+  var blocked = false;  // the server refused a draft for who sends it (signed out?): wait for a new page
 
   function say(text, kind) {
     if (!status) return;
@@ -42,9 +43,16 @@
     return out;
   }
 
+  /* The CSRF token of this page's session (a draft may have been kept under an older one). */
+  function token() {
+    try { return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRF-Token"] || ""; }
+    catch (e) { return ""; }
+  }
+
   function body(entries, photo) {
     var data = new FormData();
-    entries.forEach(function (p) { data.append(p[0], p[1]); });
+    var now = token();
+    entries.forEach(function (p) { data.append(p[0], p[0] === "csrf_token" && now ? now : p[1]); });
     if (photo) data.append("photo", photo, photo.name || "photo.jpg");
     return data;
   }
@@ -66,9 +74,10 @@
   }
 
   /* Send every kept draft, one at a time; a draft leaves the store once the server has it
-   * (201, or 200: already stored under its key) or refused it for good (4xx). */
+   * (201, or 200: already stored under its key) or refused it for good (422). A draft
+   * refused for who sends it (401, 403: signed out) is kept for the next page. */
   function flush() {
-    if (sending || !navigator.onLine) return;
+    if (sending || blocked || !navigator.onLine) return;
     var list = drafts();
     if (!list.length) return;
     sending = true;
@@ -76,6 +85,7 @@
     post(body(d.entries)).then(function (r) {
       sending = false;
       if (r.status >= 500) return;
+      if (r.status === 401 || r.status === 403) { blocked = true; say(M.failed, "error"); return; }
       keep(drafts().filter(function (x) { return x.key !== d.key; }));
       if (r.ok) say(M.sent_draft, "ok");
       else say(M.failed, "error");
