@@ -41,4 +41,17 @@ ZH = {
     "A problem raised (optional: it becomes a case)": "反映的问题（选填，将转为案件）",
     "Photo of the problem (optional)": "问题照片（选填）",
     "Record the visit": "提交走访",
+    "Visit coverage": "走访覆盖",
+    "Households visited at least once in the period, out of the households assigned; overdue: now.":
+        "本期至少走访一次的住户占所分配住户的比例；超期按当前时间计。",
+    "Coverage": "覆盖率",
+    "%(visited)s of %(assigned)s households visited": "已走访 %(visited)s / %(assigned)s 户",
+    "%(n)s overdue": "超期 %(n)s 户",
+    "By area": "按辖区",
+    "Sub-area": "下级辖区",
+    "Households assigned": "分配户数",
+    "Visited": "已走访",
+    "Overdue": "超期",
+    "By cadre": "按干部",
+    "Cadre": "干部",
 }

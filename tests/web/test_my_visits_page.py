@@ -82,3 +82,15 @@ def test_the_script_gets_the_reason_in_the_pages_words(city_client: TestClient, 
     assert r.status_code == 422
     body = r.json()
     assert body["field"] == "how" and "请选择联系方式" in body["html"]
+
+
+def test_officers_see_coverage_within_their_scope(city_client: TestClient) -> None:
+    sign_in(city_client, "town")
+    r = city_client.get("/visits/coverage?node=441900121&period=quarter", headers=HTML)
+    assert r.status_code == 200
+    assert "走访覆盖" in r.text and "覆盖率" in r.text and 'id="coverage-children"' in r.text
+    assert city_client.get("/visits/coverage?node=441900119", headers=HTML).status_code == 403  # 长安镇
+    assert city_client.get("/visits/coverage?node=441900121&period=decade", headers=HTML).status_code in (400, 422)
+    assert 'href="/visits/coverage"' in city_client.get("/visits", headers=HTML).text
+    sign_in(city_client, "resident")
+    assert city_client.get("/visits/coverage", headers=HTML).status_code == 403

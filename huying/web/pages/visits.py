@@ -1,5 +1,5 @@
 """Resident-point contact on a phone (驻点联系): 我的走访户 (a cadre's households, overdue and
-due first, a big 走访 button each) and the visit form. The form is sent by ``js/visit.js``
+due first, a big 走访 button each), the visit form, and coverage of a node for officers. The form is sent by ``js/visit.js``
 (which keeps a draft in the browser when the network drops, and sends it once when it is
 back, under the same idempotency key) or as a plain post. Thin: parse, call
 :mod:`huying.contact.visit_service`, render."""
@@ -11,15 +11,20 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from sqlalchemy import select
 
 from huying.cases.attachments import Upload
+from huying.cases.policy import check_node
 from huying.contact import visit_service as vs
 from huying.contact import visits
 from huying.contact.models import Need, VisitHow
 from huying.deps import SessionDep
-from huying.errors import InvalidInput
+from huying.errors import InvalidInput, NotVisible
+from huying.geo import service as geo
+from huying.geo.models import Node
 from huying.http import idempotency
 from huying.http.clock import Now
+from huying.metrics.period import parse_period
 from huying.orgs.actor import Actor
 from huying.web.deps import PageActor
 from huying.web.pages.common import see_other
@@ -42,7 +47,8 @@ def my_households(request: Request, session: SessionDep, actor: PageActor, now: 
     vs.check_reader(actor, "households to visit")
     rows = vs.my_households(session, actor, now=now)
     return render(request, "visits.html", {"rows": rows, "done": done == "1",
-                                                 "cycle_days": visits.cycle_days()})
+                                                 "cycle_days": visits.cycle_days(),
+                                                 "show_coverage": actor.role in vs.READ_ROLES})
 
 
 def _form(request: Request, session: SessionDep, actor: Actor, code: str, values: dict[str, Any],
@@ -93,3 +99,18 @@ async def record_visit(
         return JSONResponse({"id": rec.visit.id, "replayed": rec.replayed,
                              "cases": [c.code for c in rec.cases]}, status_code=200 if rec.replayed else 201)
     return see_other("/visits?done=1")
+
+
+@router.get("/visits/coverage", response_class=HTMLResponse)
+def coverage_page(request: Request, session: SessionDep, actor: PageActor, now: Now,
+                  node: str = Query("", max_length=60), period: str = Query("quarter", max_length=10),
+                  from_: str = Query("", alias="from", max_length=10)) -> Response:
+    """Visit coverage of a node (default: mine) in a period, per child node and per cadre."""
+    target = geo.get_node(session, actor.city_id, node) if node else session.scalar(
+        select(Node).where(Node.path == actor.node_path, Node.city_id == actor.city_id))
+    if target is None:
+        raise NotVisible("your account has no node")
+    check_node(actor, target.path, "visit coverage")
+    per = parse_period(period, from_, now=now)
+    cov = vs.coverage(session, actor, target, per, now=now)
+    return render(request, "visit_coverage.html", {"cov": cov, "period": per})
