@@ -79,3 +79,14 @@ def test_a_visit_sent_offline_is_kept_and_sent_once_when_back_online(
     shot(page, "my-households-1366")
     page.goto(f"/visits/new?household={code}")
     shot(page, "visit-form-1366")
+
+
+def test_the_coverage_page_fits_a_phone(phone_page: Page, shot: Callable[[Page, str], Path]) -> None:
+    page = phone_page
+    sign_in(page, "town")
+    page.goto("/visits/coverage?node=441900121&period=year")
+    expect(page.locator("#coverage-children tbody tr").first).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, "visit-coverage-390")
+    page.set_viewport_size({"width": 1366, "height": 800})
+    shot(page, "visit-coverage-1366")
