@@ -27,6 +27,7 @@ _ROUTERS = [
     ("huying.api.routes", "router"),
     ("huying.intake.routes", "router"),
     ("huying.contact.routes", "router"),
+    ("huying.contact.visit_routes", "router"),
     ("huying.api.open311", "router"),
 ]
 

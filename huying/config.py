@@ -79,6 +79,10 @@ class Settings(BaseSettings):
     #: Bearer token that ``/metrics`` asks for. Empty (default): ``/metrics`` answers only
     #: clients on the loopback interface (a scraper on the same host).
     metrics_token: str = ""
+    #: The resident-point visit cycle (驻点联系): every assigned household is visited at
+    #: least once in this many days (90: once a quarter); its next visit is due its last
+    #: visit (or its assignment) plus the cycle.
+    visit_cycle_days: int = Field(default=90, ge=1, le=3660)
     #: Distance in metres within which open cases are duplicate candidates.
     duplicate_radius_m: float = 250.0
     #: Days back in which open cases are duplicate candidates.

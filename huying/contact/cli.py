@@ -2,6 +2,8 @@
 
     huying register locate ADDRESS [--city CODE]
     huying register move-out HOUSEHOLD --as USER [--to PLACE] [--now ISO]
+    huying register assign HOUSEHOLD CADRE --as USER [--now ISO]
+    huying register visit-coverage NODE --as USER [--period quarter] [--from DAY] [--to DAY]
 """
 
 from __future__ import annotations
@@ -60,3 +62,49 @@ def move_out(
             fail(f"no household {household!r}")
         emit({"household": hh.code, "moves": [{"kind": m.kind, "at": m.at, "place": m.place}
                                               for m in service.moves_of(session, hh)]})
+
+
+@app.command()
+def assign(
+    household: str = typer.Argument(..., help="The household's code."),
+    cadre: str = typer.Argument(..., help="Username of the cadre who visits it."),
+    as_user: str = typer.Option(..., "--as", help="Username of the officer assigning it."),
+    now: str = typer.Option(None, help="ISO date-time of the assignment (default: now)."),
+) -> None:
+    """Assign a cadre to visit a household (驻点联系); its next visit is due a cycle after
+    its last visit, or after now."""
+    from huying.contact import visit_service as vs
+    from huying.orgs.actor import actor_for
+
+    at = parse_now(now)
+    with session_scope() as session, clean_errors():
+        row = vs.assign(session, actor_for(session, as_user), household, cadre, now=at)
+        emit({"household": household, "cadre": cadre, "since": row.since, "due_at": row.due_at})
+
+
+@app.command("visit-coverage")
+def visit_coverage(
+    node: str = typer.Argument(..., help="A node code (city, town, community or grid)."),
+    as_user: str = typer.Option(..., "--as", help="Username of the staff member asking."),
+    period: str = typer.Option("quarter", help="month, quarter, year, custom or all."),
+    from_: str = typer.Option("", "--from", help="A day inside the period (custom: its first day)."),
+    to: str = typer.Option("", help="The last day of a custom period."),
+    now: str = typer.Option(None, help="ISO date-time taken as now (default: now)."),
+) -> None:
+    """Visit coverage of a node in a period, as JSON: households visited at least once /
+    assigned, and overdue now; per cadre and per child node."""
+    from huying.cases.policy import check_node
+    from huying.contact import visit_service as vs
+    from huying.geo import service as geo
+    from huying.metrics.period import parse_period
+    from huying.orgs.actor import actor_for
+
+    at = parse_now(now)
+    with session_scope() as session, clean_errors():
+        actor = actor_for(session, as_user)
+        target = geo.get_node(session, actor.city_id, node)
+        check_node(actor, target.path, "visit coverage")
+        cov = vs.coverage(session, actor, target, parse_period(period, from_, to, now=at), now=at)
+        emit({"node": target.code, "period": cov.period.query(), "total": cov.total.as_dict(),
+              "cadres": [{"cadre": u.username, **t.as_dict()} for u, t in cov.by_cadre],
+              "children": [{"node": n.code, **t.as_dict()} for n, t in cov.by_child]})

@@ -117,3 +117,67 @@ class HouseholdMove(CityScoped, Base):
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --------------------------------------------------------------------------- resident-point contact
+
+
+class VisitHow(enum.StrEnum):
+    """How a cadre was in contact with a household (驻点联系)."""
+
+    DOOR = "door"  # 入户
+    PHONE = "phone"  # 电话
+    ONLINE = "online"  # 线上
+
+
+class VisitAssignment(CityScoped, Base):
+    """A cadre (a user) answering for a household's visits (驻点联系): one open assignment
+    per household; reassigning ends the open one (``ended_at``). ``due_at`` is the
+    household's next visit (:func:`huying.contact.visits.next_due`), stored and indexed like
+    a case's deadline and recomputed on every visit."""
+
+    __tablename__ = "visit_assignments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cadre_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id", ondelete="CASCADE"), index=True)
+    since: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    #: The household's last visit (by anyone), when it has had one.
+    last_visit_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Visit(CityScoped, Base):
+    """One visit to a household (append-only): who, when, how, what was noted. The cases
+    its problems became are in ``visit_cases``. ``idempotency_key`` (with its request's
+    ``fingerprint``) makes a retried submission store one visit, not two."""
+
+    __tablename__ = "visits"
+    __table_args__ = (UniqueConstraint("city_id", "cadre_id", "idempotency_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id", ondelete="CASCADE"), index=True)
+    cadre_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    how: Mapped[str] = mapped_column(String(10))
+    notes: Mapped[str] = mapped_column(String(2000), default="")
+    #: ``Need`` values noted during the visit, joined by ``,``.
+    needs: Mapped[str] = mapped_column(String(120), default="")
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class VisitCase(CityScoped, Base):
+    """A problem raised during a visit that became a case through intake (channel
+    ``resident_point_visit``): the link of the case to its visit and household."""
+
+    __tablename__ = "visit_cases"
+    __table_args__ = (UniqueConstraint("case_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), index=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+import datetime as dt
+
+from pydantic import BaseModel, Field
 
 
 class PersonRead(BaseModel):
@@ -34,3 +36,58 @@ class MatchRead(BaseModel):
     kind: str
     grid: str | None
     candidates: list[CandidateRead]
+
+
+class VisitCreate(BaseModel):
+    """A visit to a household (驻点联系). ``at`` defaults to now; ``problems``: each raised
+    problem's text, each becomes a case (channel ``resident_point_visit``)."""
+
+    household: str = Field(min_length=1, max_length=30)
+    how: str = Field(description="door, phone or online")
+    at: dt.datetime | None = None
+    notes: str = ""
+    needs: list[str] = Field(default_factory=list, max_length=10)
+    problems: list[str] = Field(default_factory=list, max_length=10)
+
+
+class VisitRead(BaseModel):
+    id: int
+    household: str
+    cadre: str
+    at: dt.datetime
+    how: str
+    notes: str
+    needs: list[str]
+    #: The codes of the cases its problems became.
+    cases: list[str]
+
+
+class VisitPage(BaseModel):
+    total: int
+    items: list[VisitRead]
+
+
+class TallyRead(BaseModel):
+    assigned: int
+    visited: int
+    #: visited / assigned (null when nothing is assigned)
+    coverage: float | None
+    overdue: int
+
+
+class CadreTally(TallyRead):
+    cadre: str
+    name: str
+
+
+class NodeTally(TallyRead):
+    node: str
+    name: str
+
+
+class CoverageRead(BaseModel):
+    node: str
+    period: dict[str, str]
+    total: TallyRead
+    cadres: list[CadreTally]
+    children: list[NodeTally]

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from huying.cases.policy import Actor, covers_node
 from huying.cityconfig import config_cache
-from huying.contact import identity
+from huying.contact import identity, visits
 from huying.contact.address import AddressIndex, AddressParts, Match, parse
 from huying.contact.models import (
     Address,
@@ -185,6 +185,7 @@ def move_household(session: Session, actor: Actor, household: Household, to: Add
     session.add(move)
     if to is None:
         household.moved_out_at = at
+        visits.end_assignments(session, household.id, at)
     else:
         _settle(household, to)
         household.moved_out_at = None

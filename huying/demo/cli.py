@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import typer
 
 from huying.db import session_scope
@@ -41,6 +43,8 @@ def build_command(
     seed: int = typer.Option(1, "--seed", help="Random seed: the same seed gives the same city."),
     reset: bool = typer.Option(False, "--reset", help="Delete the demo city first if it exists."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars."),
+    visits: bool = typer.Option(True, "--visits/--no-visits",
+                                help="Cadres, their households and four months of visits (驻点联系)."),
     cases: int = typer.Option(
         DEFAULT_CASES, "--cases", min=0,
         help="Cases to run through the closed loop over the demo year (0: none).",
@@ -63,6 +67,15 @@ def build_command(
         summary = build(session, seed, progress=progress)
         session.commit()
     typer.echo(summary.render())
+    if visits:
+        from huying.demo.visits import build_visits
+
+        started = time.perf_counter()
+        with session_scope() as session:
+            counts = build_visits(session, summary.city_id, seed)
+            session.commit()
+        typer.echo("visits: " + ", ".join(f"{k} {v}" for k, v in counts.items())
+                   + f" in {time.perf_counter() - started:.1f} s")
     if cases:
         _run_cases(summary.city_id, seed, cases, progress)
     typer.echo("demo accounts (username / password):")

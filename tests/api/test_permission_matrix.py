@@ -147,7 +147,8 @@ PRIVATE = [("GET", "/api/v1/cases"), ("GET", "/api/v1/cases/{c1}"), ("POST", "/a
            ("POST", "/api/v1/cases/{c1}/actions/accept"), ("GET", "/api/v1/notices"),
            ("POST", "/api/v1/notices/{notice}/reply"), ("GET", "/api/v1/stats"),
            ("GET", "/api/v1/sla-rules"), ("POST", "/api/v1/sla-rules"),
-           ("DELETE", "/api/v1/sla-rules/1"), ("GET", "/api/v1/me")]
+           ("DELETE", "/api/v1/sla-rules/1"), ("GET", "/api/v1/me"),
+           ("POST", "/api/v1/visits"), ("GET", "/api/v1/visits"), ("GET", "/api/v1/visits/coverage")]
 
 
 def test_the_public_gets_401_on_every_private_endpoint(api: Api) -> None:
@@ -177,3 +178,85 @@ def test_the_public_view_is_anonymised_for_everyone(api: Api, persona: str | Non
         [req] = r.json()
         assert "小区门口" not in r.text and req["description"] != "小区门口的路灯坏了三天"
         assert round(req["lat"], 3) == req["lat"]
+
+
+# --------------------------------------------------------------------------- visits (驻点联系)
+#: Household H1 lives in grid 1a (town 1), assigned to the grid worker; H3 in town 2,
+#: assigned to community2. Who may record a visit of H1: its cadre and officers over it.
+RECORDS_H1 = {"gridworker", "community", "town", "city", "admin"}
+#: Who sees H1's visits: those, and the leader (city-wide, reads only).
+SEES_H1 = RECORDS_H1 | {"leader"}
+#: Who sees H3's visits (town 2).
+SEES_H3 = {"community2", "town2", "city", "leader", "admin"}
+#: Who sees no visits at all (403 on the list).
+NO_VISITS = {"resident", "resident2", "handler", "handler2", "cityhandler"}
+
+
+@pytest.fixture
+def households(api: Api) -> Api:
+    """H1 and H3 in the served database, assigned (once per database)."""
+    from sqlalchemy import select
+
+    from huying.contact import service as register
+    from huying.contact import visit_service as vs
+    from huying.contact.models import Household
+    from huying.intake.rows import Mode
+    from huying.orgs.actor import actor_for
+    from tests.api.conftest import NOW
+
+    with api.session() as s:
+        if s.scalar(select(Household.id).where(Household.code == "H1")) is None:
+            city = actor_for(s, "city")
+            for kind, rows in (("addresses", [{"address": "测试1镇测试1社区人民路12号", "lon": "113.05", "lat": "23.05"},
+                                              {"address": "测试2镇测试2社区人民路12号", "lon": "113.25", "lat": "23.05"}]),
+                               ("households", [{"code": "H1", "address": "测试1镇测试1社区人民路12号"},
+                                               {"code": "H3", "address": "测试2镇测试2社区人民路12号"}])):
+                rep = register.import_register(s, city, kind, list(enumerate(rows, start=2)), now=NOW,
+                                               mode=Mode.ALL_OR_NOTHING)
+                assert rep.stored, rep.problems
+            vs.assign(s, actor_for(s, "community"), "H1", "gridworker", now=NOW)
+            vs.assign(s, actor_for(s, "town2"), "H3", "community2", now=NOW)
+    return api
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_visits_are_recorded_by_the_cadre_and_officers_over_the_household(households: Api, persona: str) -> None:
+    api = households
+    r = api.client.post("/api/v1/visits", json={"household": "H1", "how": "door", "notes": persona},
+                        headers=api.h(persona))
+    assert r.status_code == (201 if persona in RECORDS_H1 else 403), (persona, r.text)
+    assert r.json()["detail" if r.status_code == 403 else "household"]
+    r = api.client.post("/api/v1/visits", json={"household": "H9", "how": "door"}, headers=api.h(persona))
+    assert r.status_code in (403, 404), (persona, r.text)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_visit_lists_hold_only_the_households_in_scope(households: Api, persona: str) -> None:
+    api = households
+    with api.session() as s:
+        from huying.contact import visit_service as vs
+        from huying.orgs.actor import actor_for
+        from tests.api.conftest import NOW
+
+        vs.record_visit(s, actor_for(s, "community2"), vs.VisitIn("H3", "phone"), now=NOW)
+        vs.record_visit(s, actor_for(s, "gridworker"), vs.VisitIn("H1", "phone"), now=NOW)
+    r = api.client.get("/api/v1/visits?limit=500", headers=api.h(persona))
+    if persona in NO_VISITS:
+        assert r.status_code == 403, (persona, r.text)
+        return
+    assert r.status_code == 200, (persona, r.text)
+    seen = {i["household"] for i in r.json()["items"]}
+    want = ({"H1"} if persona in SEES_H1 else set()) | ({"H3"} if persona in SEES_H3 else set())
+    assert seen == want, (persona, seen)
+    assert r.json()["total"] == int(r.headers["X-Total-Count"]) == len(r.json()["items"])
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_visit_coverage_is_for_staff_within_scope(households: Api, persona: str) -> None:
+    api = households
+    r = api.client.get("/api/v1/visits/coverage?node=441900102&period=all", headers=api.h(persona))
+    assert r.status_code == (200 if persona in STATS_TOWN2 else 403), (persona, r.text)
+    if r.status_code == 200:
+        assert r.json()["total"]["assigned"] == 1
+    bad = api.client.get("/api/v1/visits/coverage?node=441900102&period=decade", headers=api.h(persona))
+    assert bad.status_code in (403, 422) and bad.json()["detail"]

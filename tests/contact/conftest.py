@@ -60,3 +60,26 @@ def registered(world: World) -> World:
     rep = load(world.session, world["city"], "addresses", ADDRESSES)
     assert rep.stored and rep.imported == len(ADDRESSES), rep.problems
     return world
+
+
+HOUSEHOLDS = [
+    {"code": "H1", "address": "测试1镇测试1社区人民路12号3栋201室", "size": "3"},  # grid 1a
+    {"code": "H2", "address": "测试1镇测试1社区人民路14号"},  # grid 1b
+    {"code": "H3", "address": "测试2镇测试2社区人民路12号"},  # town 2
+]
+
+
+@pytest.fixture
+def visiting(registered: World) -> World:
+    """The register's world with households H1, H2 (town 1) and H3 (town 2), H1's head
+    张三丰; H1 and H2 assigned to the grid worker, H3 to community2 (a cadre in town 2)."""
+    from huying.contact import visit_service as vs
+
+    w, s = registered, registered.session
+    assert load(s, w["city"], "households", HOUSEHOLDS).stored
+    assert load(s, w["city"], "people", [{"name": "张三丰", "household": "H1"},
+                                         {"name": "李四", "household": "H1"}]).stored
+    vs.assign(s, w["community"], "H1", "gridworker", now=T0)
+    vs.assign(s, w["community"], "H2", "gridworker", now=T0)
+    vs.assign(s, w["town2"], "H3", "community2", now=T0)
+    return w

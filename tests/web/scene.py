@@ -96,3 +96,21 @@ def post(client: TestClient, url: str, data: dict[str, Any] | None = None, **kw:
 def shown_errors(html: str) -> list[str]:
     """The fields whose error the page shows beside them."""
     return re.findall(r'class="field-error" role="alert"[^>]*data-field="([^"]+)"', html)
+
+
+def assigned_households(session: Session, n: int, *, since: dt.datetime | None = None,
+                        to: str = "gridworker", grid: str = HUMEN_GRID) -> list[str]:
+    """``n`` households of ``grid`` not yet assigned, assigned to ``to`` by the community
+    officer at ``since`` (a long time ago: they are overdue); their codes."""
+    from huying.contact import visit_service as vs
+    from huying.contact.models import Household, VisitAssignment
+
+    taken = select(VisitAssignment.household_id)
+    codes = list(session.scalars(
+        select(Household.code).join(Node, Node.id == Household.grid_id)
+        .where(Node.code == grid, Household.moved_out_at.is_(None), Household.id.not_in(taken))
+        .order_by(Household.id).limit(n)))
+    assert len(codes) == n, "the grid has too few households left"
+    for code in codes:
+        vs.assign(session, actor(session, "community"), code, to, now=since or utcnow())
+    return codes

@@ -1,0 +1,93 @@
+"""When a household's visit is due and overdue (驻点联系): the one rule, as functions of the
+assignment row and as their SQL clauses, for every list, page and figure (as
+``huying.cases.timing`` is for cases).
+
+A household under an open assignment is next due at its last visit (by anyone) plus the
+city's cycle (``HUYING_VISIT_CYCLE_DAYS``, default 90: once a quarter), or at its assignment
+plus the cycle when it has not been visited. The moment is stored on the assignment
+(``due_at``, indexed) and recomputed on every visit, so lists and figures compare a column
+with ``now``. It is overdue once that moment has passed; *due* within the last
+:data:`DUE_SOON_DAYS` days before it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy.orm import Session
+
+from huying.config import get_settings
+from huying.contact.models import VisitAssignment
+
+#: Days before its due moment from which a household is shown as due.
+DUE_SOON_DAYS = 14
+
+
+class VisitState(enum.StrEnum):
+    OVERDUE = "overdue"
+    DUE = "due"
+    OK = "ok"
+
+
+def cycle_days() -> int:
+    return get_settings().visit_cycle_days
+
+
+def next_due(last_visit_at: dt.datetime | None, assigned_at: dt.datetime, cycle: int | None = None) -> dt.datetime:
+    """The next visit's due moment: the last visit (else the assignment) plus the cycle."""
+    start = last_visit_at if last_visit_at is not None else assigned_at
+    return start + dt.timedelta(days=cycle if cycle is not None else cycle_days())
+
+
+def is_open(assignment: Any) -> bool:
+    return assignment.ended_at is None
+
+
+def is_overdue(assignment: Any, now: dt.datetime) -> bool:
+    """An open assignment whose household's visit is past due."""
+    return is_open(assignment) and assignment.due_at < now
+
+
+def is_due(assignment: Any, now: dt.datetime) -> bool:
+    """Open, not overdue, due within :data:`DUE_SOON_DAYS` days."""
+    return (is_open(assignment) and now <= assignment.due_at
+            and assignment.due_at <= now + dt.timedelta(days=DUE_SOON_DAYS))
+
+
+def state(assignment: Any, now: dt.datetime) -> VisitState:
+    if is_overdue(assignment, now):
+        return VisitState.OVERDUE
+    if is_due(assignment, now):
+        return VisitState.DUE
+    return VisitState.OK
+
+
+def open_clause() -> ColumnElement[bool]:
+    """:func:`is_open` as SQL over ``visit_assignments``."""
+    return VisitAssignment.ended_at.is_(None)
+
+
+def overdue_clause(now: dt.datetime) -> ColumnElement[bool]:
+    """:func:`is_overdue` as SQL over ``visit_assignments``."""
+    return and_(open_clause(), VisitAssignment.due_at < now)
+
+
+def due_clause(now: dt.datetime) -> ColumnElement[bool]:
+    """:func:`is_due` as SQL over ``visit_assignments``."""
+    return and_(open_clause(), VisitAssignment.due_at >= now,
+                VisitAssignment.due_at <= now + dt.timedelta(days=DUE_SOON_DAYS))
+
+
+def urgency_order() -> tuple[Any, ...]:
+    """Most urgent first: the longest overdue, then the soonest due."""
+    return (VisitAssignment.due_at.asc(), VisitAssignment.id.asc())
+
+
+def end_assignments(session: Session, household_id: int, at: dt.datetime) -> None:
+    """A household that moved out is no longer visited: its open assignment ends."""
+    for row in session.scalars(select(VisitAssignment).where(
+            VisitAssignment.household_id == household_id, open_clause())):
+        row.ended_at = at

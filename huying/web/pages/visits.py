@@ -1,0 +1,116 @@
+"""Resident-point contact on a phone (驻点联系): 我的走访户 (a cadre's households, overdue and
+due first, a big 走访 button each), the visit form, and coverage of a node for officers. The form is sent by ``js/visit.js``
+(which keeps a draft in the browser when the network drops, and sends it once when it is
+back, under the same idempotency key) or as a plain post. Thin: parse, call
+:mod:`huying.contact.visit_service`, render."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from sqlalchemy import select
+
+from huying.cases.attachments import Upload
+from huying.cases.policy import check_node
+from huying.contact import visit_service as vs
+from huying.contact import visits
+from huying.contact.models import Need, VisitHow
+from huying.deps import SessionDep
+from huying.errors import InvalidInput, NotVisible
+from huying.geo import service as geo
+from huying.geo.models import Node
+from huying.http import idempotency
+from huying.http.clock import Now
+from huying.metrics.period import parse_period
+from huying.orgs.actor import Actor
+from huying.web.deps import PageActor
+from huying.web.pages.common import see_other
+from huying.web.templating import render
+
+router = APIRouter()
+
+NEEDS = [n.value for n in Need]
+HOWS = [h.value for h in VisitHow]
+
+
+def _wants_json(request: Request) -> bool:
+    return "application/json" in request.headers.get("accept", "")
+
+
+@router.get("/visits", response_class=HTMLResponse)
+def my_households(request: Request, session: SessionDep, actor: PageActor, now: Now,
+                  done: str = Query("", max_length=10)) -> Response:
+    """我的走访户: the households assigned to me, overdue and due first."""
+    vs.check_reader(actor, "households to visit")
+    rows = vs.my_households(session, actor, now=now)
+    return render(request, "visits.html", {"rows": rows, "done": done == "1",
+                                                 "cycle_days": visits.cycle_days(),
+                                                 "show_coverage": actor.role in vs.READ_ROLES})
+
+
+def _form(request: Request, session: SessionDep, actor: Actor, code: str, values: dict[str, Any],
+          errors: dict[str, str], status_code: int = 200) -> HTMLResponse:
+    hh, head = vs.household_for_visit(session, actor, code)
+    values.setdefault("key", uuid.uuid4().hex)
+    return render(request, "visit_form.html", {"household": hh, "head": head, "values": values, "errors": errors,
+                                               "needs": NEEDS, "hows": HOWS}, status_code=status_code)
+
+
+@router.get("/visits/new", response_class=HTMLResponse)
+def visit_form(request: Request, session: SessionDep, actor: PageActor,
+               household: str = Query(..., min_length=1, max_length=30)) -> Response:
+    return _form(request, session, actor, household, {"how": "door"}, {})
+
+
+@router.post("/visits", response_class=HTMLResponse)
+async def record_visit(
+    request: Request, session: SessionDep, actor: PageActor, now: Now,
+    household: Annotated[str, Form(max_length=30)], how: Annotated[str, Form(max_length=20)] = "",
+    notes: Annotated[str, Form()] = "", needs: Annotated[list[str] | None, Form()] = None,
+    problem: Annotated[str, Form()] = "", key: Annotated[str, Form(max_length=300)] = "",
+    photo: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    """Record a visit from the phone form: the same command as ``POST /api/v1/visits``,
+    once per the form's idempotency key (``key``)."""
+    values = {"household": household, "how": how, "notes": notes, "needs": needs or [], "problem": problem,
+              "key": key}
+    photos: tuple[Upload, ...] = ()
+    if photo is not None and photo.filename:
+        photos = (Upload(photo.filename, await photo.read()),)
+    data = vs.VisitIn(household=household, how=how, notes=notes, needs=tuple(needs or ()),
+                      problems=(vs.ProblemIn(problem, photos),) if problem.strip() else ())
+    try:
+        checked = idempotency.check_key(key or None)
+        digest = idempotency.fingerprint("visits", household, how, notes, sorted(needs or []), problem)
+        rec = vs.record_visit(session, actor, data, now=now, key=checked, digest=digest)
+    except InvalidInput as exc:
+        field = exc.field or "form"
+        if field.startswith("problems"):
+            field = "problem"
+        if _wants_json(request):
+            shown = render(request, "_visit_errors.html", {"errors": {field: str(exc)}}).body
+            return JSONResponse({"error": "invalid", "field": field, "detail": str(exc),
+                                 "html": bytes(shown).decode()}, status_code=422)
+        return _form(request, session, actor, household, values, {field: str(exc)}, status_code=422)
+    if _wants_json(request):
+        return JSONResponse({"id": rec.visit.id, "replayed": rec.replayed,
+                             "cases": [c.code for c in rec.cases]}, status_code=200 if rec.replayed else 201)
+    return see_other("/visits?done=1")
+
+
+@router.get("/visits/coverage", response_class=HTMLResponse)
+def coverage_page(request: Request, session: SessionDep, actor: PageActor, now: Now,
+                  node: str = Query("", max_length=60), period: str = Query("quarter", max_length=10),
+                  from_: str = Query("", alias="from", max_length=10)) -> Response:
+    """Visit coverage of a node (default: mine) in a period, per child node and per cadre."""
+    target = geo.get_node(session, actor.city_id, node) if node else session.scalar(
+        select(Node).where(Node.path == actor.node_path, Node.city_id == actor.city_id))
+    if target is None:
+        raise NotVisible("your account has no node")
+    check_node(actor, target.path, "visit coverage")
+    per = parse_period(period, from_, now=now)
+    cov = vs.coverage(session, actor, target, per, now=now)
+    return render(request, "visit_coverage.html", {"cov": cov, "period": per})

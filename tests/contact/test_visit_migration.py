@@ -1,0 +1,29 @@
+"""0005_visits adds the visit tables and takes them away again (downgrade), on both databases."""
+
+from __future__ import annotations
+
+from alembic import command
+from sqlalchemy import inspect
+
+from huying import migrate
+from huying.db import make_engine
+
+TABLES = {"visit_assignments", "visits", "visit_cases"}
+
+
+def _tables(url: str) -> set[str]:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return set(inspect(conn).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_the_visit_tables_come_and_go_with_their_migration(blank_url: str) -> None:
+    migrate.upgrade(blank_url)
+    assert TABLES <= _tables(blank_url)
+    command.downgrade(migrate.alembic_config(blank_url), "0004")
+    assert not TABLES & _tables(blank_url)
+    migrate.upgrade(blank_url)
+    assert TABLES <= _tables(blank_url)
