@@ -140,9 +140,11 @@ def serving_zoom(level: Level, z: int) -> int:
 
 def tile(session: Session, city: City, level: Level, z: int, x: int, y: int) -> tuple[bytes, str]:
     """The GeoJSON FeatureCollection of one outline tile and its entity tag."""
+    if z > 22:  # before 2 ** z: a zoom of a billion would build a number of a billion bits
+        raise BadTile(f"no tile {z}/{x}/{y}")
     serve = serving_zoom(level, z)
     n = int(2 ** z * 256 / TILE_PX)
-    if z > 22 or not (0 <= x < max(n, 1) and 0 <= y < max(n, 1)):
+    if not (0 <= x < max(n, 1) and 0 <= y < max(n, 1)):
         raise BadTile(f"no tile {z}/{x}/{y}")
     data = _level(session, city, level, serve)
     w, s, e, n_ = tile_bounds(z, x, y)

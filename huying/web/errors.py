@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 from huying.errors import CaseError, IllegalTransition
 from huying.http.errors import on_database_error as on_api_database_error
 from huying.http.errors import on_validation_error as on_api_validation_error
+from huying.http.formats import own_format
 from huying.http.ratelimit import RateLimited
 from huying.web.deps import LoginRequired, login_url
 from huying.web.middleware import security_headers
@@ -128,7 +129,7 @@ def _rate_limited(fallback: Handler | None) -> Handler:
 
     async def handle(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RateLimited)
-        if wants_html(request) or fallback is None:
+        if (wants_html(request) and own_format(request.url.path) is None) or fallback is None:
             response = error_page(request, 429, retry_seconds=exc.retry_after if exc.writes else 0,
                                   retry_minutes=max(1, -(-exc.retry_after // 60)))
             response.headers["Retry-After"] = str(exc.retry_after)

@@ -73,6 +73,9 @@ def test_open311_requests_count_against_the_keys_account(api: Api) -> None:
     r = api.client.post("/open311/v2/requests.xml", data=form)
     assert r.status_code == 429 and r.headers["Retry-After"] == "1"
     assert "<errors><error><code>429</code>" in r.text and "this account" in r.text
+    # a browser's Accept header does not turn the GeoReport error into a page
+    r = api.client.post("/open311/v2/requests.xml", data=form, headers={"accept": "text/html"})
+    assert r.status_code == 429 and "<errors><error><code>429</code>" in r.text
 
 
 def test_zero_turns_the_throttle_off(api: Api) -> None:
