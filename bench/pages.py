@@ -1,7 +1,7 @@
 """P5 — every page of the demo city in server time, and what each page ships.
 
     .venv/bin/python bench/pages.py                  # the demo city (40,000 cases), 800 overdue
-    .venv/bin/python bench/pages.py --db var/huying.db   # an existing demo database (read only)
+    .venv/bin/python bench/pages.py --db var/bench/pages-demo.db   # built there once, then reused
     .venv/bin/python bench/pages.py --smoke          # 150 cases, 40 overdue (a minute)
 
 Fixture (not measured): the demo city built by ``huying demo build --seed 1 --cases N``
@@ -164,20 +164,20 @@ def main() -> int:
     ap.add_argument("--cases", type=int, default=40_000)
     ap.add_argument("--overdue", type=int, default=800)
     ap.add_argument("--repeat", type=int, default=5)
-    ap.add_argument("--db", help="an existing demo database (SQLite file) instead of building one")
+    ap.add_argument("--db", help="a demo database (SQLite file): built there when missing, reused when present")
     args = ap.parse_args()
     if args.smoke:
         args.cases, args.overdue, args.repeat = 150, 40, 3
     with tempfile.TemporaryDirectory() as tmp:
-        if args.db:
-            url = f"sqlite:///{Path(args.db).resolve().as_posix()}"
-        else:
-            url = f"sqlite:///{(Path(tmp) / 'demo.db').as_posix()}"
+        path = Path(args.db).resolve() if args.db else Path(tmp) / "demo.db"
+        url = f"sqlite:///{path.as_posix()}"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
             t = time.perf_counter()
             build(url, args.cases)
             print(f"# demo city with {args.cases} cases built in {time.perf_counter() - t:.0f} s", file=sys.stderr)
         now = dt.datetime.now(dt.UTC)
-        overdue = make_overdue(url, args.overdue, now) if not args.db else -1
+        overdue = make_overdue(url, args.overdue, now)
         os.environ["HUYING_DATABASE_URL"] = url
         os.environ["HUYING_DATA_DIR"] = tmp
         os.environ.setdefault("HUYING_SECRET_KEY", "bench-" + os.urandom(24).hex())

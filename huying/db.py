@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import DateTime, ForeignKey, MetaData, create_engine, event
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
@@ -23,7 +24,8 @@ from sqlalchemy.orm import (
     mapped_column,
     sessionmaker,
 )
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.types import Boolean, TypeDecorator
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -68,6 +70,33 @@ class CityScoped:
     @declared_attr
     def city_id(cls) -> Mapped[int]:  # noqa: N805
         return mapped_column(ForeignKey("cities.id", ondelete="CASCADE"), index=True)
+
+
+class under(FunctionElement[bool]):
+    """``column`` (a materialised path, ``/a/b/c/``) lies under ``path``: the one way to ask
+    "this node and everything below it" in SQL. SQLite gets a range of its binary
+    collation, which its B-tree indexes answer (its ``LIKE 'p%'`` scans: the work list over
+    the demo city's 40,000 cases took 190 ms a query); other databases ``LIKE 'p' || '%'``,
+    exact whatever their collation."""
+
+    type = Boolean()
+    inherit_cache = True
+    name = "under"
+    _is_implicitly_boolean = True  # a condition in itself: no "= 1" after it on SQLite
+
+
+@compiles(under)
+def _under_like(element: under, compiler: Any, **kw: Any) -> str:
+    column, path = list(element.clauses)
+    percent = "%%" if compiler.dialect.paramstyle in ("format", "pyformat") else "%"
+    return f"({compiler.process(column, **kw)} LIKE {compiler.process(path, **kw)} || '{percent}')"
+
+
+@compiles(under, "sqlite")
+def _under_range(element: under, compiler: Any, **kw: Any) -> str:
+    column, path = list(element.clauses)
+    c, p = compiler.process(column, **kw), compiler.process(path, **kw)
+    return f"({c} >= {p} AND {c} < {p} || char(1114111))"
 
 
 def utcnow() -> dt.datetime:

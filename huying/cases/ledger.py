@@ -23,6 +23,7 @@ from huying.cases.policy import visible_filter
 from huying.cases.timing import milestone_overdue
 from huying.cases.units import answering_unit, unit
 from huying.cases.workflow import FINAL_VALUES, Action
+from huying.db import under
 from huying.errors import InvalidInput, NotPermitted, NotVisible
 from huying.orgs.actor import Actor
 from huying.orgs.models import Organisation, User
@@ -182,7 +183,7 @@ class LedgerRow:
 def _ledger_query(actor: Actor, node_path: str | None, open_only: bool):  # type: ignore[no-untyped-def]
     q = select(Case, Ledger).join(Ledger, Ledger.case_id == Case.id).where(visible_filter(actor))
     if node_path:
-        q = q.where(Case.grid_path.startswith(node_path))
+        q = q.where(under(Case.grid_path, node_path))
     if open_only:
         q = q.where(Ledger.closed_at.is_(None), Case.status.not_in(FINAL_VALUES))
     return q

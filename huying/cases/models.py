@@ -146,6 +146,8 @@ class CaseEvent(CityScoped, Base):
     __table_args__ = (
         UniqueConstraint("case_id", "seq"),
         Index("ix_case_events_city_at", "city_id", "at"),
+        # the cases behind a figure (metrics.drill): one kind of event of a period
+        Index("ix_case_events_city_action_at", "city_id", "action", "at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

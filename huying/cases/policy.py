@@ -35,6 +35,7 @@ from huying.cases.workflow import (
     cohandler_only,
     next_status,
 )
+from huying.db import under
 from huying.errors import NotPermitted, NotVisible, Refused
 from huying.orgs.actor import Actor
 from huying.orgs.models import Role
@@ -106,8 +107,7 @@ def visible_filter(actor: Actor) -> ColumnElement[bool]:
             return and_(city, own)
         co = select(CaseCohandler.case_id).where(CaseCohandler.unit_id == org)
         return and_(city, or_(Case.unit_id == org, Case.id.in_(co), own))
-    return and_(city, or_(Case.grid_path.startswith(actor.node_path),
-                          Case.unit_path.startswith(actor.node_path), own))
+    return and_(city, or_(under(Case.grid_path, actor.node_path), under(Case.unit_path, actor.node_path), own))
 
 
 def in_unit(actor: Actor, case: Case) -> bool:

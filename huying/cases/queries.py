@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from huying.cases.models import Case, CaseEvent
 from huying.cases.policy import visible_filter
 from huying.cases.timing import overdue_clause
+from huying.db import under
 from huying.errors import NotVisible
 from huying.orgs.actor import Actor
 
@@ -39,7 +40,7 @@ def list_cases(
     overdue at a moment or assigned to a unit."""
     q = select(Case).where(visible_filter(actor))
     if node_path:
-        q = q.where(Case.grid_path.startswith(node_path))
+        q = q.where(under(Case.grid_path, node_path))
     if status:
         q = q.where(Case.status.in_(list(status)))
     if overdue_at is not None:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from huying.cases.models import Case, CaseEvent
 from huying.cases.timing import open_clause, overdue_clause
+from huying.db import under
 from huying.geo import service as geo
 from huying.geo.models import Level, Node
 from huying.metrics import rollup
@@ -74,14 +75,7 @@ def board(session: Session, node: Node, *, now: dt.datetime, since: dt.datetime 
         ranked_nodes = list(session.scalars(geo.descendants_query(node, level).order_by(Node.code)))
 
     wanted = [node, *kids, *(n for n in ranked_nodes if n not in kids)]
-    totals = {n.path: rollup.Counts() for n in wanted}
-    for path, c in mine.items():  # every wanted node whose path is a prefix of the grid's
-        i = path.find("/")
-        while i != -1:
-            t = totals.get(path[: i + 1])
-            if t is not None:
-                t.add(c)
-            i = path.find("/", i + 1)
+    totals = rollup.roll_up(mine, {n.path: rollup.Counts() for n in wanted})
 
     def row(n: Node) -> Row:
         total = totals[n.path]
@@ -168,8 +162,7 @@ def unit_loads(session: Session, node: Node, *, now: dt.datetime, since: dt.date
         # the node's cases first (a range of ix_cases_grid_path), then their closing events
         q = (select(Case.unit_id, func.count(func.distinct(CaseEvent.case_id)))
              .select_from(Case).join(CaseEvent, CaseEvent.case_id == Case.id)
-             .where(Case.city_id == node.city_id, Case.grid_path >= node.path,
-                    Case.grid_path < node.path + "\U0010ffff", Case.unit_id.in_(at_node),
+             .where(Case.city_id == node.city_id, under(Case.grid_path, node.path), Case.unit_id.in_(at_node),
                     CaseEvent.action.in_(CLOSING)))
         if since is not None:
             q = q.where(CaseEvent.at >= since)
@@ -277,7 +270,7 @@ def monthly(session: Session, node: Node, now: dt.datetime, tz: ZoneInfo, count:
          .where(t.c.city_id == node.city_id, t.c.day > 0, t.c.month >= first.year * 100 + first.month,
                 t.c.month <= hi.year * 100 + hi.month))
     if below:
-        q = q.where(t.c.grid_path >= node.path, t.c.grid_path < node.path + "\U0010ffff")
+        q = q.where(under(t.c.grid_path, node.path))
     for month, day, n_received, n_closed in session.execute(q.group_by(t.c.month, t.c.day)).all():
         d = dt.datetime(month // 100, month % 100, day, tzinfo=dt.UTC)
         if d < first or d >= hi or d in split:
@@ -294,7 +287,7 @@ def monthly(session: Session, node: Node, now: dt.datetime, tz: ZoneInfo, count:
                     CaseEvent.action.in_(RECEIVING + CLOSING)))
         if below:
             e = e.join(Case, Case.id == CaseEvent.case_id).where(
-                Case.grid_path >= node.path, Case.grid_path < node.path + "\U0010ffff")
+                under(Case.grid_path, node.path))
         sub = e.subquery()  # grouped outside: PostgreSQL does not match two bound CASEs
         for i, action, n in session.execute(select(sub.c.month, sub.c.action, func.count())
                                             .group_by(sub.c.month, sub.c.action)).all():

@@ -14,11 +14,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from sqlalchemy import and_, exists, false, select
+from sqlalchemy import and_, false, select
 from sqlalchemy.sql import ColumnElement
 
 from huying.cases.models import Case, CaseEvent
 from huying.cases.timing import open_clause, overdue_clause
+from huying.db import under
 from huying.errors import InvalidInput
 from huying.metrics.service import CLOSING, RECEIVING, first_of
 
@@ -32,28 +33,30 @@ RATES = {"on_time_rate": ("on_time", ("closed",)), "rework_rate": ("reworked", (
          "satisfaction_rate": ("satisfied", ("satisfied", "dissatisfied"))}
 
 
-def _event(actions: tuple[str, ...], since: dt.datetime | None, until: dt.datetime | None,
+def _event(city_id: int, actions: tuple[str, ...], since: dt.datetime | None, until: dt.datetime | None,
            *extra: ColumnElement[bool]) -> ColumnElement[bool]:
-    where = [CaseEvent.case_id == Case.id, CaseEvent.action.in_(actions), *extra]
+    """The case has an event of ``actions`` in ``[since, until)``: a semi-join on the
+    city's events of the period (``ix_case_events_city_at``), not a look-up per case."""
+    where = [CaseEvent.city_id == city_id, CaseEvent.action.in_(actions), *extra]
     if since is not None:
         where.append(CaseEvent.at >= since)
     if until is not None:
         where.append(CaseEvent.at < until)
-    return exists(select(CaseEvent.id).where(*where))
+    return Case.id.in_(select(CaseEvent.case_id).where(*where))
 
 
-def _counted(figure: str, now: dt.datetime, since: dt.datetime | None,
+def _counted(figure: str, city_id: int, now: dt.datetime, since: dt.datetime | None,
              until: dt.datetime | None) -> ColumnElement[bool]:
-    closed = _event(CLOSING, since, until)
+    closed = _event(city_id, CLOSING, since, until)
     rules: dict[str, Callable[[], ColumnElement[bool]]] = {
-        "received": lambda: _event(RECEIVING, since, until),
+        "received": lambda: _event(city_id, RECEIVING, since, until),
         "closed": lambda: closed,
-        "fixed_on_spot": lambda: _event(("fix_on_spot",), since, until),
+        "fixed_on_spot": lambda: _event(city_id, ("fix_on_spot",), since, until),
         "on_time": lambda: and_(closed, Case.ever_overdue.is_(False)),
         "reworked": lambda: and_(closed, Case.rework_count > 0),
-        "satisfied": lambda: _event(("follow_up",), since, until),
-        "dissatisfied": lambda: _event(("reopen",), since, until, first_of("reopen")),
-        "escalations": lambda: _event(("escalate",), since, until, first_of("escalate")),
+        "satisfied": lambda: _event(city_id, ("follow_up",), since, until),
+        "dissatisfied": lambda: _event(city_id, ("reopen",), since, until, first_of("reopen")),
+        "escalations": lambda: _event(city_id, ("escalate",), since, until, first_of("escalate")),
         "open_now": lambda: open_clause(),
         "overdue_now": lambda: and_(open_clause(), overdue_clause(now)),
     }
@@ -70,5 +73,4 @@ def cases_clause(figure: str, *, city_id: int, node_path: str, now: dt.datetime,
     not in :data:`FIGURES`."""
     if since is not None and until is not None and until <= since:
         return false()
-    return and_(Case.city_id == city_id, Case.grid_path.startswith(node_path),
-                _counted(figure, now, since, until))
+    return and_(Case.city_id == city_id, under(Case.grid_path, node_path), _counted(figure, city_id, now, since, until))

@@ -417,16 +417,21 @@ def tree_figures(session: Session, city_id: int, *, now: dt.datetime, since: dt.
     nodes = session.execute(select(Node.code, Node.path, Node.name_zh, Node.level)
                             .where(Node.city_id == city_id)).all()
     by_path = {n.path: n for n in nodes}
-    totals: dict[str, Counts] = {n.path: Counts() for n in nodes}
+    totals = roll_up(per_grid, {n.path: Counts() for n in nodes})
+    return {by_path[p].code: figures_of(by_path[p], c) for p, c in totals.items()}
+
+
+def roll_up(per_grid: dict[str, Counts], totals: dict[str, Counts]) -> dict[str, Counts]:
+    """Add each grid's counts to every node of ``totals`` (by path) whose path is a prefix
+    of the grid's (``a/b/c/``); returns ``totals``."""
     for path, c in per_grid.items():
-        # every node whose path is a prefix of the case's grid path (``a/b/c/``)
         i = path.find("/")
         while i != -1:
             t = totals.get(path[: i + 1])
             if t is not None:
                 t.add(c)
             i = path.find("/", i + 1)
-    return {by_path[p].code: figures_of(by_path[p], c) for p, c in totals.items()}
+    return totals
 
 
 def figures(session: Session, city_id: int, code: str | None, *, now: dt.datetime,

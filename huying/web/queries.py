@@ -24,6 +24,7 @@ from huying.cases.timing import overdue_clause
 from huying.cases.workflow import OPEN_VALUES
 from huying.cityconfig.models import Category
 from huying.config import get_settings
+from huying.db import under
 from huying.geo.models import Level, Node
 from huying.metrics import cockpit
 from huying.orgs.actor import Actor
@@ -233,7 +234,7 @@ def map_counts(session: Session, node: Node, level: str, now: dt.datetime) -> di
     depth = Level(level).depth
     rows = session.execute(
         select(Case.grid_path, func.count(), func.sum(case((overdue_clause(now), 1), else_=0)))
-        .where(Case.city_id == node.city_id, Case.grid_path.startswith(node.path),
+        .where(Case.city_id == node.city_id, under(Case.grid_path, node.path),
                Case.status.in_(OPEN))
         .group_by(Case.grid_path)).all()
     out: dict[str, dict[str, int]] = {}
@@ -308,6 +309,5 @@ def clear_cached() -> None:
 
 
 def _under(column: Any, path: str) -> Any:
-    """``column`` starts with ``path``, as a range the B-tree index answers (SQLite's LIKE
-    does not use it)."""
-    return (column >= path) & (column < path + "\U0010ffff")
+    """``column`` starts with ``path`` (``huying.db.under``)."""
+    return under(column, path)

@@ -37,6 +37,7 @@ from huying.cases.timing import (
 from huying.cases.workflow import FINAL_VALUES, Status
 from huying.cityconfig import deadlines
 from huying.cityconfig.models import Category
+from huying.db import under
 from huying.errors import InvalidInput
 from huying.geo import service as geo
 from huying.geo.models import Node
@@ -294,14 +295,14 @@ def cases_query(actor: Actor, f: Filters, scope: Scope, now: dt.datetime) -> Sel
         where.append(preset)
     if scope.drill is not None:
         where.append(scope.drill.clause)
-    if scope.node is not None:  # as a range, which the index on grid_path answers (LIKE does not)
-        where.append(and_(Case.grid_path >= scope.node.path, Case.grid_path < scope.node.path + "\U0010ffff"))
+    if scope.node is not None:
+        where.append(under(Case.grid_path, scope.node.path))
     if scope.unit is not None:
         where.append(Case.unit_id == scope.unit.id)
     if scope.category is not None:
-        under = select(Category.id).where(Category.city_id == actor.city_id,
-                                          Category.path.startswith(scope.category.path))
-        where.append(Case.category_id.in_(under))
+        in_category = select(Category.id).where(Category.city_id == actor.city_id,
+                                                under(Category.path, scope.category.path))
+        where.append(Case.category_id.in_(in_category))
     if f.channel:
         where.append(Case.channel == f.channel)
     if f.status:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import delete
@@ -47,9 +48,23 @@ def test_an_admin_adds_a_holiday_and_sees_it(
         expect(row).to_contain_text("放假")
         expect(page.locator("#holiday-error")).to_have_count(0)
         shot(page, "holiday-added")
+        # removing asks first, saying what it does; declined, nothing happens
+        asked: list[str] = []
+
+        def answer(accept: bool) -> None:
+            def on(dialog: Any) -> None:
+                asked.append(dialog.message)
+                (dialog.accept if accept else dialog.dismiss)()
+            page.once("dialog", on)
+
+        answer(False)
+        row.get_by_role("button").click()
+        expect(row).to_have_count(1)
+        answer(True)
         with page.expect_navigation():
             row.get_by_role("button").click()
         expect(page.locator(f'#holidays tr[data-date="{DAY}"]')).to_have_count(0)
+        assert len(asked) == 2 and all(DAY in m and "普通" in m for m in asked), asked
     finally:
         city_session.execute(delete(CalendarDayRow).where(CalendarDayRow.day == dt.date(2031, 5, 12)))
         city_session.commit()
