@@ -23,9 +23,12 @@ demo: $(STAMP)
 	$(BIN)/huying demo build --seed $(SEED) --reset
 	$(BIN)/huying serve
 
-## Run the whole suite (SQLite and PostgreSQL; browser tests in Debian's Chromium).
+## Run the whole suite (SQLite and PostgreSQL; browser tests in Debian's Chromium), after
+## pip-audit of the pinned dependencies (at most 50 s; skipped with a line saying why when the
+## vulnerability service cannot be asked; audit-ignore.txt lists accepted ids with reasons).
 test: lint
 	bash scripts/ensure-test-tools.sh
+	$(BIN)/python scripts/audit_deps.py
 	$(BIN)/pytest
 
 ## ruff, mypy (no error allowed) and the layers of pyproject.toml's import-linter contracts.

@@ -15,6 +15,7 @@ from huying.config import get_settings
 from huying.db import get_engine
 from huying.http.body import LimitBody, reject_bad_multipart_text
 from huying.http.observe import Observe, configure_logging
+from huying.http.ratelimit import limit_writes
 
 log = logging.getLogger("huying.app")
 
@@ -75,7 +76,8 @@ def create_app() -> FastAPI:
     secret_key()  # a published or short secret stops the start-up, not the first request
     app = FastAPI(title="huying 呼应", version=__version__, openapi_url="/api/v1/openapi.json",
                   docs_url=None, redoc_url=None,  # /docs: our vendored Swagger UI (huying.web.pages.apidocs)
-                  lifespan=lifespan, dependencies=[Depends(reject_bad_multipart_text)])
+                  lifespan=lifespan,
+                  dependencies=[Depends(limit_writes), Depends(reject_bad_multipart_text)])
 
     for module, attr in _ROUTERS:
         try:

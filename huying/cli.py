@@ -24,6 +24,16 @@ def db_upgrade(revision: str = typer.Argument("head")) -> None:
     typer.echo(f"database at {url.split('@')[-1]} is at {revision}")
 
 
+@db_app.command("downgrade")
+def db_downgrade(revision: str = typer.Argument(..., help="A revision such as 0003, or -1 for one step.")) -> None:
+    """Step the schema back to REVISION (to go back to an older release: take a backup first)."""
+    from huying import migrate
+
+    url = get_settings().resolved_database_url
+    migrate.downgrade(url, revision)
+    typer.echo(f"database at {url.split('@')[-1]} went down to {revision}")
+
+
 @app.command("backup")
 def backup_cmd(file: Path = typer.Argument(..., help="Where to write the backup.")) -> None:
     """Back up the database (SQLite: online backup API; PostgreSQL: pg_dump custom format)."""

@@ -93,6 +93,14 @@ class Settings(BaseSettings):
     anon_rate_per_minute: int = 120
     #: Burst: anonymous requests a client may make at once.
     anon_rate_burst: int = 60
+    #: Writes (POST, PUT, PATCH, DELETE on the API, Open311 and the web forms) per minute per
+    #: account (token bucket refill; 0 = no write throttle). Far above what a person does.
+    write_rate_per_minute: int = 60
+    #: Burst: writes an account may make at once.
+    write_rate_burst: int = 30
+    #: An address (many people behind one office's NAT) gets this many times the account's
+    #: rate and burst for its writes, signed in or not.
+    write_rate_address_factor: int = 10
     #: The maps' base layer of tiles, JSON: ``{"url": "https://tiles.example.gov.cn/{z}/{x}/{y}.png?key=…",
     #: "attribution": "…", "max_zoom": 18}``. Off by default: the demo runs offline, and the
     #: maps draw our own outlines and names of the towns, communities and grids.

@@ -53,7 +53,7 @@ from huying.geo.models import City, Level, Node
 from huying.http import errors as http_errors
 from huying.http import idempotency
 from huying.http.clock import Now
-from huying.http.ratelimit import limit_anonymous
+from huying.http.ratelimit import count_account_write, limit_anonymous
 from huying.intake import create
 from huying.orgs import tokens
 from huying.orgs.actor import Actor
@@ -513,12 +513,13 @@ _FORM_SCHEMA = {
 }
 
 
-def _client(session: Session, api_key: str | None) -> Actor:
+def _client(request: Request, session: Session, api_key: str | None) -> Actor:
     if not api_key or not api_key.strip():
         raise Open311Error(400, "api_key was not provided")
     user = tokens.user_for(session, api_key.strip())
     if user is None:
         raise Open311Error(403, "api_key is not valid")
+    count_account_write(request, user.id)  # the write throttle of the key's account
     return Actor.of(session, user)
 
 
@@ -571,7 +572,7 @@ def create_request(
     """Create a service request (realtime: the service_request_id comes back at once)."""
     if BAD_FORM in form:
         raise Open311Error(400, form[BAD_FORM])
-    actor = _client(session, form.get("api_key"))
+    actor = _client(request, session, form.get("api_key"))
     city = session.get(City, actor.city_id)
     assert city is not None
     juris = form.get("jurisdiction_id", "").strip()

@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 
 from huying.deps import SessionDep
-from huying.http import observe
+from huying.http import observe, ratelimit
 from huying.orgs import tokens
 from huying.orgs.actor import Actor
 from huying.orgs.models import User
@@ -21,6 +21,7 @@ def _user(request: Request, session: SessionDep) -> User | None:
     user = _resolve(request, session)
     if user is not None:
         setattr(request.state, observe.WHO, user.id)  # who, in the request's log line
+        ratelimit.count_account_write(request, user.id)  # a write counts against the account
     return user
 
 

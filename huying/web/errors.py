@@ -18,6 +18,8 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 from huying.errors import CaseError, IllegalTransition
 from huying.http.errors import on_database_error as on_api_database_error
 from huying.http.errors import on_validation_error as on_api_validation_error
+from huying.http.formats import own_format
+from huying.http.ratelimit import RateLimited
 from huying.web.deps import LoginRequired, login_url
 from huying.web.middleware import security_headers
 from huying.web.templating import render
@@ -38,11 +40,14 @@ def wants_html(request: Request) -> bool:
     return "text/html" in accept or "application/xhtml+xml" in accept
 
 
-def error_page(request: Request, status: int, *, retry_minutes: int = 0) -> Response:
+def error_page(request: Request, status: int, *, retry_minutes: int = 0, retry_seconds: int = 0) -> Response:
+    """The error page; for a 429, ``retry_minutes`` speaks of sign-ins, ``retry_seconds`` of
+    the write throttle."""
     return render(
         request,
         "error.html",
-        {"status": status, "kind": status if status in KNOWN else 0, "retry_minutes": retry_minutes},
+        {"status": status, "kind": status if status in KNOWN else 0, "retry_minutes": retry_minutes,
+         "retry_seconds": retry_seconds},
         status_code=status,
     )
 
@@ -118,6 +123,23 @@ async def on_database_error(request: Request, exc: Exception) -> Response:
     return response
 
 
+def _rate_limited(fallback: Handler | None) -> Handler:
+    """The write throttle (or the API's limit) on a page: the error page with the reason and
+    ``Retry-After``; the API's answer (JSON, or GeoReport under ``/open311/``) otherwise."""
+
+    async def handle(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RateLimited)
+        if (wants_html(request) and own_format(request.url.path) is None) or fallback is None:
+            response = error_page(request, 429, retry_seconds=exc.retry_after if exc.writes else 0,
+                                  retry_minutes=max(1, -(-exc.retry_after // 60)))
+            response.headers["Retry-After"] = str(exc.retry_after)
+            return response
+        result = fallback(request, exc)
+        return await result if inspect.isawaitable(result) else result  # type: ignore[no-any-return]
+
+    return handle
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, on_http_exception)
     app.add_exception_handler(RequestValidationError, on_validation_error)
@@ -125,5 +147,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(LoginRequired, on_login_required)
     app.add_exception_handler(DBAPIError, on_database_error)
     app.add_exception_handler(SQLAlchemyTimeout, on_database_error)
+    app.add_exception_handler(RateLimited, _rate_limited(app.exception_handlers.get(RateLimited)))
     for kind in (CaseError, IllegalTransition):
         app.add_exception_handler(kind, _html_or(app.exception_handlers.get(kind)))

@@ -127,6 +127,9 @@ def make_client(url: str) -> Iterator[TestClient]:
     reset_caches()
     ratelimit.configure(0)
     app = create_app()
+    # the tests walk every command for every persona at machine speed: no write throttle
+    # (tests/api/test_write_throttle.py sets its own)
+    app.state.write_limits = ratelimit.WriteLimits.of(0, 1)
     app.dependency_overrides[clock] = lambda: NOW
     try:
         with TestClient(app, raise_server_exceptions=False) as c:
@@ -161,7 +164,7 @@ def free_port() -> int:
 @contextlib.contextmanager
 def live_server(url: str, data_dir: Path) -> Iterator[str]:
     """``uvicorn`` serving ``create_app`` on a free 127.0.0.1 port, in a subprocess (its own
-    settings and engine), against the database at ``url``; no rate limit."""
+    settings and engine), against the database at ``url``; no rate limit, no write throttle."""
     import subprocess
     import sys
     import time
@@ -170,6 +173,7 @@ def live_server(url: str, data_dir: Path) -> Iterator[str]:
 
     port = free_port()
     env = {**os.environ, "HUYING_DATABASE_URL": url, "HUYING_ANON_RATE_PER_MINUTE": "0",
+           "HUYING_WRITE_RATE_PER_MINUTE": "0",
            "HUYING_DATA_DIR": str(data_dir), "HUYING_SLA_SWEEP_INTERVAL": "0"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "huying.app:create_app", "--factory", "--host", "127.0.0.1",
