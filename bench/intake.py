@@ -175,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     n, http_n = (30, 15) if a.smoke else (a.n, a.http_n)
     os.environ.setdefault("HUYING_SLA_SWEEP_INTERVAL", "0")
     os.environ.setdefault("HUYING_ANON_RATE_PER_MINUTE", "0")
+    os.environ.setdefault("HUYING_WRITE_RATE_PER_MINUTE", "0")  # a flood by design
     in_process(n, a.seed)
     over_http(http_n, a.threads, a.seed)
     return 0
