@@ -3,21 +3,11 @@
 from __future__ import annotations
 
 from alembic import command
-from sqlalchemy import inspect
 
 from huying import migrate
-from huying.db import make_engine
+from tests.core.test_migrations_down import _tables
 
 TABLES = {"visit_assignments", "visits", "visit_cases"}
-
-
-def _tables(url: str) -> set[str]:
-    engine = make_engine(url)
-    try:
-        with engine.connect() as conn:
-            return set(inspect(conn).get_table_names())
-    finally:
-        engine.dispose()
 
 
 def test_the_visit_tables_come_and_go_with_their_migration(blank_url: str) -> None:
