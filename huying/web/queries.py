@@ -36,7 +36,7 @@ OPEN = OPEN_VALUES
 def cases_at(session: Session, actor: Actor, node: Node, *, limit: int = 20) -> tuple[list[Case], int]:
     """The cases of a node that the actor may see (a grid's, for its leader): the open ones
     first, the earliest deadline first, then the newest; and how many cases are open."""
-    q = select(Case).where(visible_filter(actor), Case.city_id == node.city_id, _under(Case.grid_path, node.path))
+    q = select(Case).where(visible_filter(actor), Case.city_id == node.city_id, under(Case.grid_path, node.path))
     is_open = Case.status.in_(OPEN)
     n_open = session.scalar(select(func.count()).select_from(q.where(is_open).subquery())) or 0
     rows = list(session.scalars(q.order_by(~is_open, Case.due_at.asc(), Case.id.desc()).limit(limit)))
@@ -307,7 +307,3 @@ def clear_cached() -> None:
     with _figures_lock:
         _figures_cache.clear()
 
-
-def _under(column: Any, path: str) -> Any:
-    """``column`` starts with ``path`` (``huying.db.under``)."""
-    return under(column, path)
