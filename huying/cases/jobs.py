@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select, update
@@ -38,9 +39,19 @@ class SweepReport:
     conflicts: int = 0
     errors: int = 0
     codes: list[str] = field(default_factory=list)
+    #: What the other sweeps (:data:`MORE_SWEEPS`) did, by their names.
+    more: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, object]:
-        return {k: v for k, v in self.__dict__.items() if k != "codes"}
+        out = {k: v for k, v in self.__dict__.items() if k not in ("codes", "more")}
+        out.update(self.more)
+        return out
+
+
+#: Other stored deadlines the one sweeper looks after (the domains above the kernel register
+#: theirs here, as ``huying.contact`` its households' visits): name → a function of
+#: (session, now, limit) that acts on what is due and returns how many it acted on.
+MORE_SWEEPS: dict[str, Callable[[Session, dt.datetime, int], int]] = {}
 
 
 def overdue_step(session: Session, case: Case, now: dt.datetime, escalate_after: int) -> str:
@@ -107,6 +118,13 @@ def sweep(engine: Engine, *, now: dt.datetime, limit: int = 10_000,
                 report.notices += 1
         report.milestones = _sweep_milestones(session, now, limit)
         report.notices += report.milestones
+        for name, more in MORE_SWEEPS.items():
+            try:
+                report.more[name] = more(session, now, limit)
+            except Exception as exc:  # noqa: BLE001 - one failing sweep must not stop the others
+                session.rollback()
+                report.errors += 1
+                log.exception("sweeper: %s failed: %s", name, exc)
     return report
 
 

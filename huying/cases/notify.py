@@ -165,6 +165,20 @@ def enqueue(appended: Appended) -> None:
         session.connection().execute(_INSERT_OUTBOX, rows)
 
 
+def queue(session: Session, *, city_id: int, key: str, recipient_kind: str, recipient: str, subject: str,
+          body: str = "", kind: str = "*", now: dt.datetime) -> bool:
+    """Queue a message that is not about a case event (a household overdue for its visit, a
+    digest), in the caller's transaction. ``key`` is its idempotency key: a message whose key
+    is already queued is not queued again (returns False)."""
+    if session.scalar(select(_OUTBOX.c.id).where(_OUTBOX.c.idempotency_key == key)) is not None:
+        return False
+    session.connection().execute(_INSERT_OUTBOX, [dict(
+        city_id=city_id, event_id=None, idempotency_key=key, recipient_kind=recipient_kind,
+        recipient=recipient, subject=subject[:200], body=body or subject, status="pending", attempts=0,
+        available_at=now, created_at=now, expires_at=expires_at(kind, now))])
+    return True
+
+
 #: Events whose message goes to every reporter (co-reporters, reporters of merged cases).
 TO_ALL_REPORTERS = frozenset({"mark_handled", "close", "reject"})
 

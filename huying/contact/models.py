@@ -146,6 +146,11 @@ class VisitAssignment(CityScoped, Base):
     last_visit_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
     ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    #: When the sweeper looks at it next (:func:`huying.contact.visits.sweep_at`); none once
+    #: its overdue household has been escalated, or the assignment ended.
+    sweep_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+    #: How far the sweeper went with it (:class:`huying.contact.visits.Notified`).
+    notified: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

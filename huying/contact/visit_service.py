@@ -31,7 +31,10 @@ from huying.cases.attachments import Upload
 from huying.cases.models import Case
 from huying.cases.policy import CITYWIDE, covers_node
 from huying.cases.reports import Channel, ReportIn
-from huying.contact import visits
+from huying.contact import (
+    visit_jobs,  # noqa: F401 - registers the sweep of overdue households
+    visits,
+)
 from huying.contact.models import (
     Address,
     Household,
@@ -165,10 +168,11 @@ def assign(session: Session, actor: Actor, household_code: str, cadre_username: 
     if current is not None and current.cadre_id == cadre.id:
         return current
     if current is not None:
-        current.ended_at = now
+        visits.end(current, now)
     last = session.scalar(select(func.max(Visit.at)).where(Visit.household_id == hh.id))
     row = VisitAssignment(city_id=actor.city_id, cadre_id=cadre.id, household_id=hh.id, since=now,
-                          last_visit_at=last, due_at=visits.next_due(last, now), created_at=now)
+                          last_visit_at=last, created_at=now)
+    visits.set_due(row, visits.next_due(last, now))
     session.add(row)
     session.commit()
     return row
@@ -269,7 +273,7 @@ def record_visit(session: Session, actor: Actor, data: VisitIn, *, now: dt.datet
             session.flush()
             if assignment is not None and (assignment.last_visit_at is None or at > assignment.last_visit_at):
                 assignment.last_visit_at = at
-                assignment.due_at = visits.next_due(at, assignment.since)
+                visits.set_due(assignment, visits.next_due(at, assignment.since))
             where = _where(session, hh)
             for p in problems:
                 title = p.text.splitlines()[0][:60]

@@ -24,6 +24,17 @@ from huying.contact.models import VisitAssignment
 
 #: Days before its due moment from which a household is shown as due.
 DUE_SOON_DAYS = 14
+#: Days a household stays overdue before its community's officers are told (the cadre is
+#: told at once): the second of the visits' escalation levels.
+ESCALATE_AFTER_DAYS = 30
+
+
+class Notified(enum.IntEnum):
+    """How far the sweeper has gone with an overdue household (``VisitAssignment.notified``)."""
+
+    NONE = 0  # not overdue, or not yet seen overdue
+    CADRE = 1  # its cadre was told
+    COMMUNITY = 2  # its community's officers were told too
 
 
 class VisitState(enum.StrEnum):
@@ -40,6 +51,41 @@ def next_due(last_visit_at: dt.datetime | None, assigned_at: dt.datetime, cycle:
     """The next visit's due moment: the last visit (else the assignment) plus the cycle."""
     start = last_visit_at if last_visit_at is not None else assigned_at
     return start + dt.timedelta(days=cycle if cycle is not None else cycle_days())
+
+
+def sweep_at(due_at: dt.datetime, notified: int) -> dt.datetime | None:
+    """When the sweeper must look at an assignment next (stored, indexed, as a case's
+    ``sweep_at``): at its due moment to tell the cadre, :data:`ESCALATE_AFTER_DAYS` later to
+    tell the community, then never (until the next visit sets a new due moment)."""
+    if notified <= Notified.NONE:
+        return due_at
+    if notified == Notified.CADRE:
+        return due_at + dt.timedelta(days=ESCALATE_AFTER_DAYS)
+    return None
+
+
+def set_due(assignment: Any, due_at: dt.datetime) -> None:
+    """A new due moment (a visit, an assignment): the sweeper starts over."""
+    assignment.due_at = due_at
+    assignment.notified = Notified.NONE.value
+    assignment.sweep_at = due_at
+
+
+def swept_until(due_at: dt.datetime, now: dt.datetime) -> tuple[int, dt.datetime | None]:
+    """(``notified``, ``sweep_at``) of an assignment the sweeper has kept up with until
+    ``now`` (rows loaded in bulk with their history, as the demo's)."""
+    notified = Notified.NONE.value
+    at = sweep_at(due_at, notified)
+    while at is not None and at <= now:
+        notified += 1
+        at = sweep_at(due_at, notified)
+    return notified, at
+
+
+def end(assignment: Any, at: dt.datetime) -> None:
+    """The assignment ends (reassigned, moved out): no longer due, nothing left to sweep."""
+    assignment.ended_at = at
+    assignment.sweep_at = None
 
 
 def is_open(assignment: Any) -> bool:
@@ -90,4 +136,4 @@ def end_assignments(session: Session, household_id: int, at: dt.datetime) -> Non
     """A household that moved out is no longer visited: its open assignment ends."""
     for row in session.scalars(select(VisitAssignment).where(
             VisitAssignment.household_id == household_id, open_clause())):
-        row.ended_at = at
+        end(row, at)

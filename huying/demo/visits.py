@@ -85,8 +85,10 @@ def build_visits(session: Session, city_id: int, seed: int, *, now: dt.datetime 
                                "how": hows[int(rng.choice(3, p=[0.6, 0.3, 0.1]))], "notes": "", "needs": "",
                                "created_at": at})
             last = at if last is None or at > last else last
+        due = visits.next_due(last, since, cycle)
+        notified, sweep_at = visits.swept_until(due, now)
         assignments.append({"city_id": city_id, "cadre_id": ids[cadre], "household_id": hid, "since": since,
-                            "last_visit_at": last, "due_at": visits.next_due(last, since, cycle),
+                            "last_visit_at": last, "due_at": due, "notified": notified, "sweep_at": sweep_at,
                             "created_at": since})
     for start in range(0, len(assignments), 10_000):
         session.execute(insert(VisitAssignment), assignments[start:start + 10_000])
