@@ -401,7 +401,8 @@ def import_history(
                 events.extend(evs)
                 for e in evs:
                     facts.append((case["grid_path"], e["action"], e["at"], case["created_at"],
-                                  e["action"] != Action.REPORT.value and case["ever_overdue"], False, True))
+                                  e["action"] != Action.REPORT.value and case["ever_overdue"], False, True,
+                                  case["channel"]))
                 yield case
 
         _write(conn, _CASES, _CASE_COLUMNS, cases())

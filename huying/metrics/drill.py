@@ -12,6 +12,7 @@ dissatisfied follow-ups count a case at its *first* escalation / reopening
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 
 from sqlalchemy import and_, false, select
@@ -21,11 +22,11 @@ from huying.cases.models import Case, CaseEvent
 from huying.cases.timing import open_clause, overdue_clause
 from huying.db import under
 from huying.errors import InvalidInput
-from huying.metrics.service import CLOSING, RECEIVING, first_of
+from huying.metrics.service import CHANNEL_FIGURES, CLOSING, RECEIVING, first_of
 
 #: The count figures, in the order a page shows them.
 FIGURES = ("received", "closed", "fixed_on_spot", "on_time", "reworked", "satisfied", "dissatisfied",
-           "escalations", "open_now", "overdue_now")
+           "escalations", "open_now", "overdue_now", *CHANNEL_FIGURES)
 #: Counted at the first event of their kind in a case's life only.
 FIRST_ONLY = {"escalations": "escalate", "dissatisfied": "reopen"}
 #: The rates and the counts they are a ratio of (numerator, denominator figures).
@@ -45,6 +46,11 @@ def _event(city_id: int, actions: tuple[str, ...], since: dt.datetime | None, un
     return Case.id.in_(select(CaseEvent.case_id).where(*where))
 
 
+def _channel(name: str, city_id: int, since: dt.datetime | None, until: dt.datetime | None) -> ColumnElement[bool]:
+    ch, actions = CHANNEL_FIGURES[name]
+    return and_(Case.channel == ch, _event(city_id, actions, since, until))
+
+
 def _counted(figure: str, city_id: int, now: dt.datetime, since: dt.datetime | None,
              until: dt.datetime | None) -> ColumnElement[bool]:
     closed = _event(city_id, CLOSING, since, until)
@@ -57,6 +63,7 @@ def _counted(figure: str, city_id: int, now: dt.datetime, since: dt.datetime | N
         "satisfied": lambda: _event(city_id, ("follow_up",), since, until),
         "dissatisfied": lambda: _event(city_id, ("reopen",), since, until, first_of("reopen")),
         "escalations": lambda: _event(city_id, ("escalate",), since, until, first_of("escalate")),
+        **{name: functools.partial(_channel, name, city_id, since, until) for name in CHANNEL_FIGURES},
         "open_now": lambda: open_clause(),
         "overdue_now": lambda: and_(open_clause(), overdue_clause(now)),
     }

@@ -43,5 +43,11 @@ class GridMonth(CityScoped, Base):
     satisfied: Mapped[int] = mapped_column(Integer, default=0)
     dissatisfied: Mapped[int] = mapped_column(Integer, default=0)
     escalations: Mapped[int] = mapped_column(Integer, default=0)
+    #: the counts of ``huying.metrics.service.CHANNEL_FIGURES`` (cases of the contact channels)
+    visit_requests: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    visit_requests_closed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    walk_problems: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    walk_fixed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    walk_closed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     #: sum over closing events of (event time - case created_at), seconds
     close_seconds: Mapped[float] = mapped_column(Float, default=0.0)

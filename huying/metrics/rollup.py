@@ -41,10 +41,21 @@ from huying.cases.workflow import Action
 from huying.geo import service as geo
 from huying.geo.models import Node
 from huying.metrics.models import GridMonth
-from huying.metrics.service import CLOSING, RECEIVING, Figures, _ratio, _seconds, first_of, subject
+from huying.metrics.service import (
+    CHANNEL_FIGURES,
+    CLOSING,
+    RECEIVING,
+    Figures,
+    _ratio,
+    _seconds,
+    channel_clause,
+    channel_counts,
+    first_of,
+    subject,
+)
 
 COUNTERS = ("received", "closed", "fixed_on_spot", "on_time", "reworked", "satisfied", "dissatisfied",
-            "escalations", "close_seconds")
+            "escalations", *CHANNEL_FIGURES, "close_seconds")
 _T: Table = GridMonth.__table__  # type: ignore[assignment]
 
 
@@ -58,6 +69,11 @@ class Counts:
     satisfied: int = 0
     dissatisfied: int = 0
     escalations: int = 0
+    visit_requests: int = 0
+    visit_requests_closed: int = 0
+    walk_problems: int = 0
+    walk_fixed: int = 0
+    walk_closed: int = 0
     close_seconds: float = 0.0
     open_now: int = 0
     overdue_now: int = 0
@@ -70,7 +86,7 @@ class Counts:
 def _counts(vals: Any) -> Counts:
     """A row of the ``COUNTERS`` sums as ``Counts``."""
     *ints, seconds = vals
-    c = Counts(*(int(v) for v in ints))
+    c = Counts(**{k: int(v) for k, v in zip(COUNTERS[:-1], ints, strict=True)})
     c.close_seconds = float(seconds)
     return c
 
@@ -115,7 +131,7 @@ def _ceil_month(at: dt.datetime) -> dt.datetime:
 
 # ----------------------------------------------------------------------------- writing
 def event_counts(action: str, at: dt.datetime, created_at: dt.datetime, *, ever_overdue: bool,
-                 reworked: bool, first: bool = True) -> dict[str, Any]:
+                 reworked: bool, first: bool = True, channel: str | None = None) -> dict[str, Any]:
     """What one event adds to its grid's month (``ever_overdue`` / ``reworked``: the case's
     history up to and including this event; ``first``: it is the case's first event of its
     action — escalations and dissatisfied follow-ups count cases, at their first one, see
@@ -130,16 +146,18 @@ def event_counts(action: str, at: dt.datetime, created_at: dt.datetime, *, ever_
         "satisfied": int(action == "follow_up"),
         "dissatisfied": int(action == "reopen" and first),
         "escalations": int(action == "escalate" and first),
+        **channel_counts(action, channel),
         "close_seconds": (at - created_at).total_seconds() if closing else 0.0,
     }
 
 
 def apply_event(conn: Connection, *, city_id: int, grid_path: str, action: str, at: dt.datetime,
-                created_at: dt.datetime, ever_overdue: bool, reworked: bool, first: bool = True) -> None:
+                created_at: dt.datetime, ever_overdue: bool, reworked: bool, first: bool = True,
+                channel: str | None) -> None:
     """Add one event to the rollup, in the caller's transaction (an upsert: concurrent
     writers add, they do not overwrite). Called by the service right after it inserts the
     event, with the case as the event left it."""
-    apply_events(conn, city_id=city_id, events=[(grid_path, action, at, created_at, ever_overdue, reworked, first)])
+    apply_events(conn, city_id=city_id, events=[(grid_path, action, at, created_at, ever_overdue, reworked, first, channel)])
 
 
 #: The actions that move a counter (derived from :func:`event_counts`); the others add nothing.
@@ -149,8 +167,8 @@ _COUNTED = frozenset(a.value for a in Action
 
 #: What :func:`apply_events` needs of an event: (grid path, action, at, the case's
 #: created_at, ever overdue, reworked, the case's first event of its action) — the case as
-#: the event left it.
-EventFacts = tuple[str, str, dt.datetime, dt.datetime, bool, bool, bool]
+#: the event left it, and the case's channel.
+EventFacts = tuple[str, str, dt.datetime, dt.datetime, bool, bool, bool, str | None]
 
 
 def apply_events(conn: Connection, *, city_id: int, events: Iterable[EventFacts]) -> int:
@@ -170,11 +188,11 @@ class Sums:
 
     def add(self, events: Iterable[EventFacts]) -> None:
         rows = self.rows
-        for grid_path, action, at, created_at, ever_overdue, reworked, first in events:
+        for grid_path, action, at, created_at, ever_overdue, reworked, first, channel in events:
             if action not in _COUNTED:
                 continue
             counts = event_counts(action, at, created_at, ever_overdue=ever_overdue, reworked=reworked,
-                                  first=first)
+                                  first=first, channel=channel)
             values = [counts[k] for k in COUNTERS]
             utc = at.astimezone(dt.UTC)
             month = utc.year * 100 + utc.month
@@ -279,6 +297,7 @@ def _grouped_events(dialect: str, city_id: int, where: list[Any], by_month: bool
             count(e.action == "follow_up").label("satisfied"),
             count(and_(e.action == "reopen", first_of("reopen"))).label("dissatisfied"),
             count(and_(e.action == "escalate", first_of("escalate"))).label("escalations"),
+            *[count(channel_clause(name)).label(name) for name in CHANNEL_FIGURES],
             func.coalesce(func.sum(case((closing, _seconds(e.at, Case.created_at, dialect)),
                                         else_=literal(0.0))), 0.0).label("close_seconds"),
         )
@@ -288,19 +307,20 @@ def _grouped_events(dialect: str, city_id: int, where: list[Any], by_month: bool
     )
 
 
-def rebuild(session: Session, city_id: int) -> int:
+def rebuild(session: Session, city_id: int, counters: tuple[str, ...] = COUNTERS) -> int:
     """Recompute the city's rollup from its events (no commit). Run it where no command
     writes at the same time (a migration, a maintenance window): the upserts of concurrent
-    commands would be overwritten. Returns the number of rows."""
+    commands would be overwritten. ``counters``: the columns the table has (a migration
+    names those of its own revision). Returns the number of rows."""
     dialect = session.get_bind().dialect.name
     session.execute(delete(_T).where(_T.c.city_id == city_id))
-    cols = ["grid_path", "month", *COUNTERS]
+    cols = ["grid_path", "month", *counters]
     q = _grouped_events(dialect, city_id, [], by_month=True).subquery()
     session.execute(_T.insert().from_select(
-        ["city_id", "day", *cols], select(literal(city_id), literal(0), *[q.c[c] for c in cols])))
+        ["city_id", "day", *cols], select(literal(city_id), literal(0), *[q.c[c] for c in cols]), include_defaults=False))
     q = _grouped_events(dialect, city_id, [], by_month=True, by_day=True).subquery()
     session.execute(_T.insert().from_select(
-        ["city_id", "day", *cols], select(literal(city_id), q.c.day, *[q.c[c] for c in cols])))
+        ["city_id", "day", *cols], select(literal(city_id), q.c.day, *[q.c[c] for c in cols]), include_defaults=False))
     return int(session.scalar(select(func.count()).select_from(_T).where(_T.c.city_id == city_id)) or 0)
 
 
@@ -406,6 +426,7 @@ def figures_of(node: Any, c: Counts) -> Figures:
         rework_rate=_ratio(c.reworked, c.closed),
         mean_hours_to_close=round(c.close_seconds / 3600 / c.closed, 2) if c.closed else None,
         escalations=c.escalations, open_now=c.open_now, overdue_now=c.overdue_now,
+        **{name: getattr(c, name) for name in CHANNEL_FIGURES},
     )
 
 
@@ -453,7 +474,7 @@ def on_appended(appended: kernel.Appended) -> None:
     apply_event(appended.session.connection(), city_id=case.city_id, grid_path=case.grid_path or "",
                 action=appended.event.action, at=appended.now, created_at=case.created_at,
                 ever_overdue=bool(case.ever_overdue), reworked=(case.rework_count or 0) > 0,
-                first=_first(appended.event.action, case))
+                first=_first(appended.event.action, case), channel=case.channel)
 
 
 def _first(action: str, case: Case) -> bool:

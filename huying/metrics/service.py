@@ -4,7 +4,11 @@ record), so that they can be recomputed for any period and always agree with the
 received · closed · fixed on the spot · on-time rate (closed without ever going overdue) ·
 satisfaction rate (follow-ups satisfied or basically satisfied, among them and the cases
 first reopened as dissatisfied) · rework rate (closed cases
-that were reopened) · mean hours to close · escalations (cases escalated, at their first escalation) · open and overdue now."""
+that were reopened) · mean hours to close · escalations (cases escalated, at their first escalation) · open and overdue now.
+
+And in the article's own terms, the same counts of the cases that came in through the
+household-contact channels (:data:`CHANNEL_FIGURES`): requests collected on resident-point
+visits and handled; problems found on inspection walks, fixed on the spot, closed."""
 
 from __future__ import annotations
 
@@ -26,6 +30,27 @@ from huying.geo.models import Node
 #: ``close_imported``).
 RECEIVING = ("report", "fix_on_spot")
 CLOSING = ("close", "fix_on_spot", "close_imported", "close_with_primary")
+
+#: Figures of the cases of one channel: name → (the channel, the events counted). One rule
+#: for the rollup, the direct count and the drill's lists.
+CHANNEL_FIGURES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "visit_requests": ("resident_point_visit", RECEIVING),  # 收集诉求
+    "visit_requests_closed": ("resident_point_visit", CLOSING),  # 办结诉求
+    "walk_problems": ("inspection_walk", RECEIVING),  # 发现问题
+    "walk_fixed": ("inspection_walk", ("fix_on_spot",)),  # 立行立改
+    "walk_closed": ("inspection_walk", CLOSING),  # 整改完成
+}
+
+
+def channel_counts(action: str, channel: str | None) -> dict[str, int]:
+    """What one event of a case of ``channel`` adds to each of :data:`CHANNEL_FIGURES`."""
+    return {name: int(channel == ch and action in actions) for name, (ch, actions) in CHANNEL_FIGURES.items()}
+
+
+def channel_clause(name: str) -> ColumnElement[bool]:
+    """:func:`channel_counts` of ``name`` as SQL over ``case_events`` joined to ``cases``."""
+    ch, actions = CHANNEL_FIGURES[name]
+    return and_(Case.channel == ch, CaseEvent.action.in_(actions))
 
 
 def first_of(action: str) -> ColumnElement[bool]:
@@ -55,6 +80,11 @@ class Figures:
     escalations: int
     open_now: int
     overdue_now: int
+    visit_requests: int = 0
+    visit_requests_closed: int = 0
+    walk_problems: int = 0
+    walk_fixed: int = 0
+    walk_closed: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -97,9 +127,10 @@ def node_figures(session: Session, node: Node, *, now: dt.datetime, since: dt.da
             count(and_(e.action == "reopen", first_of("reopen"))),
             count(and_(e.action == "escalate", first_of("escalate"))),
             func.coalesce(func.sum(case((closing, _seconds(e.at, Case.created_at, dialect)), else_=literal(0.0))), 0.0),
+            *[count(channel_clause(name)) for name in CHANNEL_FIGURES],
         ).select_from(e).join(Case, Case.id == e.case_id).where(*where)
     ).one()
-    received, closed, fixed, on_time, reworked, satisfied, dissatisfied, escalations, close_s = row
+    received, closed, fixed, on_time, reworked, satisfied, dissatisfied, escalations, close_s, *by_channel = row
     open_q = select(func.count()).select_from(Case).where(
         Case.city_id == node.city_id, under(Case.grid_path, node.path), open_clause())
     open_now = session.scalar(open_q) or 0
@@ -112,6 +143,7 @@ def node_figures(session: Session, node: Node, *, now: dt.datetime, since: dt.da
         rework_rate=_ratio(int(reworked), int(closed)),
         mean_hours_to_close=round(float(close_s) / 3600 / int(closed), 2) if closed else None,
         escalations=int(escalations), open_now=int(open_now), overdue_now=int(overdue_now),
+        **{name: int(v) for name, v in zip(CHANNEL_FIGURES, by_channel, strict=True)},
     )
 
 

@@ -91,7 +91,7 @@ def test_applying_each_event_builds_the_rebuilt_table(fresh_engine: Engine) -> N
             seen.add((c.id, ev.action))
             rollup.apply_event(conn, city_id=city_id, grid_path=c.grid_path, action=ev.action, at=ev.at,
                                created_at=c.created_at, ever_overdue=c.id in overdue,
-                               reworked=c.id in reopened, first=first)
+                               reworked=c.id in reopened, first=first, channel=c.channel)
         s.commit()
         assert _table(s) == rebuilt
 

@@ -23,7 +23,9 @@ def upgrade() -> None:
     bind = op.get_bind()
     session = Session(bind=bind)
     for (city_id,) in bind.execute(sa.text("SELECT id FROM cities")).all():
-        rollup.rebuild(session, city_id)
+        # the counters of this revision (later ones add theirs and rebuild again)
+        rollup.rebuild(session, city_id, ("received", "closed", "fixed_on_spot", "on_time", "reworked", "satisfied",
+                                          "dissatisfied", "escalations", "close_seconds"))
     session.flush()
 
 
