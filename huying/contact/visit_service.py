@@ -395,6 +395,8 @@ class Coverage:
     total: Tally
     by_cadre: list[tuple[User, Tally]]
     by_child: list[tuple[Node, Tally]]
+    #: Per grid path under the node (grids with households assigned).
+    by_grid: dict[str, Tally] = field(default_factory=dict)
 
 
 def coverage(session: Session, actor: Actor, node: Node, period: Period, *, now: dt.datetime) -> Coverage:
@@ -414,15 +416,53 @@ def coverage(session: Session, actor: Actor, node: Node, period: Period, *, now:
         .where(VisitAssignment.city_id == actor.city_id, visits.open_clause(), Node.path.startswith(node.path))
         .group_by(VisitAssignment.cadre_id, Node.path)).all()
     children = list(session.scalars(select(Node).where(Node.parent_id == node.id).order_by(Node.code)))
-    total, per_cadre = Tally(), dict[int, Tally]()
+    total, per_cadre, per_grid = Tally(), dict[int, Tally](), dict[str, Tally]()
     per_child = {c.id: Tally() for c in children}
     for cadre_id, path, n, v, late in rows:
         n, v, late = int(n), int(v or 0), int(late or 0)
         total.add(n, v, late)
         per_cadre.setdefault(cadre_id, Tally()).add(n, v, late)
+        per_grid.setdefault(path, Tally()).add(n, v, late)
         for c in children:
             if path.startswith(c.path):
                 per_child[c.id].add(n, v, late)
     users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(list(per_cadre))))}
     by_cadre = sorted(((users[i], t) for i, t in per_cadre.items()), key=lambda ut: ut[0].username)
-    return Coverage(node, period, total, by_cadre, [(c, per_child[c.id]) for c in children])
+    return Coverage(node, period, total, by_cadre, [(c, per_child[c.id]) for c in children], per_grid)
+
+
+@dataclass(frozen=True)
+class Unvisited:
+    """A household under an open assignment not visited in the period (for the map)."""
+
+    code: str
+    address: str
+    grid: str
+    lon: float
+    lat: float
+    overdue: bool
+
+
+def unvisited(session: Session, actor: Actor, node: Node, period: Period, *, now: dt.datetime,
+              limit: int = 2000) -> tuple[list[Unvisited], bool]:
+    """The households of ``node`` not visited in ``period`` that have a point, most overdue
+    first, at most ``limit`` (and whether there were more). Only households whose visits the
+    actor sees (:func:`visible_households`)."""
+    visited = select(Visit.household_id).where(Visit.city_id == actor.city_id)
+    if period.since is not None:
+        visited = visited.where(Visit.at >= period.since)
+    if period.until is not None:
+        visited = visited.where(Visit.at < period.until)
+    pt_lon = func.coalesce(Household.lon, Address.lon)
+    pt_lat = func.coalesce(Household.lat, Address.lat)
+    rows = session.execute(
+        select(Household.code, Household.address, Node.code, pt_lon, pt_lat, VisitAssignment.due_at)
+        .join(VisitAssignment, and_(VisitAssignment.household_id == Household.id, visits.open_clause()))
+        .join(Node, Node.id == Household.grid_id)
+        .outerjoin(Address, Address.id == Household.address_id)
+        .where(visible_households(actor), Node.path.startswith(node.path),
+               Household.id.not_in(visited), pt_lon.is_not(None), pt_lat.is_not(None))
+        .order_by(*visits.urgency_order()).limit(limit + 1)).all()
+    out = [Unvisited(code, address, grid, float(lon), float(lat), due < now)
+           for code, address, grid, lon, lat, due in rows[:limit]]
+    return out, len(rows) > limit

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, select
@@ -137,3 +138,36 @@ def end_assignments(session: Session, household_id: int, at: dt.datetime) -> Non
     for row in session.scalars(select(VisitAssignment).where(
             VisitAssignment.household_id == household_id, open_clause())):
         end(row, at)
+
+
+# --------------------------------------------------------------------------- the coverage map
+@dataclass(frozen=True)
+class Grade:
+    """A class of the coverage map's colour scale: the share of a grid's assigned households
+    not visited in the period, in ``(low, high]`` (``key`` names it for the legend)."""
+
+    key: str
+    colour: str
+    low: float | None
+    high: float | None
+
+
+COVERAGE_SCALE: tuple[Grade, ...] = (
+    Grade("none_assigned", "#e0e6ea", None, None),
+    Grade("all_visited", "#1a9850", None, 0.0),
+    Grade("upto_10", "#a6d96a", 0.0, 0.10),
+    Grade("upto_25", "#fee08b", 0.10, 0.25),
+    Grade("upto_50", "#f46d43", 0.25, 0.50),
+    Grade("over_50", "#a50026", 0.50, None),
+)
+
+
+def grade(assigned: int, unvisited: int) -> int:
+    """The index in :data:`COVERAGE_SCALE` of a grid with these households."""
+    if assigned <= 0:
+        return 0
+    share = unvisited / assigned
+    for i, g in enumerate(COVERAGE_SCALE[1:], start=1):
+        if (g.low is None or share > g.low) and (g.high is None or share <= g.high):
+            return i
+    return len(COVERAGE_SCALE) - 1

@@ -21,12 +21,13 @@ from huying.contact.models import Need, VisitHow
 from huying.deps import SessionDep
 from huying.errors import InvalidInput, NotVisible
 from huying.geo import service as geo
-from huying.geo.models import Node
+from huying.geo.models import Level, Node
 from huying.http import idempotency
 from huying.http.clock import Now
-from huying.metrics.period import parse_period
+from huying.metrics.period import Period, parse_period
 from huying.orgs.actor import Actor
 from huying.web.deps import PageActor
+from huying.web.maps import map_config
 from huying.web.pages.common import see_other
 from huying.web.templating import render
 
@@ -101,16 +102,55 @@ async def record_visit(
     return see_other("/visits?done=1")
 
 
-@router.get("/visits/coverage", response_class=HTMLResponse)
-def coverage_page(request: Request, session: SessionDep, actor: PageActor, now: Now,
-                  node: str = Query("", max_length=60), period: str = Query("quarter", max_length=10),
-                  from_: str = Query("", alias="from", max_length=10)) -> Response:
-    """Visit coverage of a node (default: mine) in a period, per child node and per cadre."""
+def _coverage_of(session: SessionDep, actor: Actor, node: str, period: str, from_: str, to: str,
+                 now: Any) -> tuple[Node, Period]:
+    vs.check_reader(actor, "visit coverage")
     target = geo.get_node(session, actor.city_id, node) if node else session.scalar(
         select(Node).where(Node.path == actor.node_path, Node.city_id == actor.city_id))
     if target is None:
         raise NotVisible("your account has no node")
     check_node(actor, target.path, "visit coverage")
-    per = parse_period(period, from_, now=now)
+    return target, parse_period(period, from_, to, now=now)
+
+
+@router.get("/visits/coverage", response_class=HTMLResponse)
+def coverage_page(request: Request, session: SessionDep, actor: PageActor, now: Now,
+                  node: str = Query("", max_length=60), period: str = Query("quarter", max_length=10),
+                  from_: str = Query("", alias="from", max_length=10),
+                  to: str = Query("", max_length=10)) -> Response:
+    """Visit coverage of a node (default: mine) in a period, per child node and per cadre,
+    and the map of the households not visited in it."""
+    target, per = _coverage_of(session, actor, node, period, from_, to, now)
     cov = vs.coverage(session, actor, target, per, now=now)
-    return render(request, "visit_coverage.html", {"cov": cov, "period": per})
+    return render(request, "visit_coverage.html", {
+        "cov": cov, "period": per, "period_query": per.query(), "scale": visits.COVERAGE_SCALE,
+        "map_config": map_config(session), "shows_households": target.level in HOUSEHOLD_LEVELS})
+
+
+#: The levels whose coverage map shows each unvisited household.
+HOUSEHOLD_LEVELS = frozenset({Level.COMMUNITY.value, Level.GRID.value})
+
+
+@router.get("/web/visits/map.json")
+def coverage_map(session: SessionDep, actor: PageActor, now: Now, node: str = Query("", max_length=60),
+                 period: str = Query("quarter", max_length=10),
+                 from_: str = Query("", alias="from", max_length=10),
+                 to: str = Query("", max_length=10)) -> Response:
+    """Per grid under the node: households assigned, visited in the period and not, with the
+    class of the coverage scale; and the unvisited households' points (staff within scope)."""
+    target, per = _coverage_of(session, actor, node, period, from_, to, now)
+    cov = vs.coverage(session, actor, target, per, now=now)
+    codes = dict(session.execute(select(Node.path, Node.code).where(
+        Node.city_id == actor.city_id, Node.path.in_(list(cov.by_grid)))).all())
+    items = {codes[p]: {"assigned": t.assigned, "visited": t.visited, "unvisited": t.assigned - t.visited,
+                        "overdue": t.overdue, "grade": visits.grade(t.assigned, t.assigned - t.visited)}
+             for p, t in cov.by_grid.items() if p in codes}
+    # the households themselves from a community down; above, the grids' colours say enough
+    households, more = (vs.unvisited(session, actor, target, per, now=now)
+                        if target.level in HOUSEHOLD_LEVELS else ([], False))
+    return JSONResponse({
+        "node": target.code, "items": items, "more": more,
+        "scale": [{"key": g.key, "colour": g.colour} for g in visits.COVERAGE_SCALE],
+        "households": [{"code": h.code, "address": h.address, "grid": h.grid, "lon": round(h.lon, 6),
+                        "lat": round(h.lat, 6), "overdue": h.overdue} for h in households],
+    }, headers={"Cache-Control": "private, no-store"})

@@ -47,7 +47,7 @@ def test_a_leader_picks_a_period_and_each_figure_leads_to_its_cases(
     expect(page.locator("#period-shown")).to_have_attribute("data-period", "year")
     assert not RAW.search(labels(page)), RAW.findall(labels(page))
     shot(page, "1-town-year-1366")
-    figures = page.locator("#kpis a.fig").evaluate_all(
+    figures = page.locator("#kpis a.fig, #contact-kpis a.fig").evaluate_all(
         "els => els.map(e => [e.dataset.fig, Number(e.dataset.n), e.getAttribute('href')])")
     assert {f for f, _, _ in figures} == set(FIGURES)
     for figure, _, href in figures:

@@ -1,0 +1,55 @@
+"""The visit coverage page as a community officer reads it, at 1366 and 390 pixels: the grids
+coloured by the share of households not visited, a dot per unvisited household (its code and
+address on hover, a tap opens the visit form), the legend in words, and the leader's page
+showing the same coverage among its contact figures."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session
+
+from tests.web.browser.helpers import Page, expect, labels, sign_in
+from tests.web.scene import HUMEN_GRID, HUMEN_TOWN, assigned_households, utcnow
+
+pytestmark = pytest.mark.browser
+COMMUNITY = HUMEN_GRID[:12]
+RAW = re.compile(r"\d{9,}|none_assigned|all_visited|upto_\d+|over_50|visit_requests|walk_")
+
+
+def test_an_officer_sees_the_unvisited_households_on_the_map(
+        page: Page, phone_page: Page, shot: Callable[[Page, str], Path], city_session: Session) -> None:
+    codes = assigned_households(city_session, 2, since=utcnow() - dt.timedelta(days=200))
+    city_session.commit()
+    page.set_viewport_size({"width": 1366, "height": 900})
+    sign_in(page, "community")
+    page.goto(f"/visits/coverage?node={COMMUNITY}&period=quarter")
+    el = page.locator("#coverage-map[data-ready=true]")
+    expect(el).to_be_visible()
+    assert int(el.get_attribute("data-features") or 0) >= 1
+    dots = int(el.get_attribute("data-households") or 0)
+    assert dots >= 2 and page.locator("path.unvisited-dot").count() == dots
+    for code in codes:
+        expect(page.locator(f'path.unvisited-dot[data-code="{code}"]')).to_have_count(1)
+    expect(page.locator("#coverage-legend")).to_contain_text("未走访超过50%")
+    assert not RAW.search(labels(page)), RAW.findall(labels(page))
+    shot(page, "1-coverage-map-1366")
+    page.locator(f'path.unvisited-dot[data-code="{codes[0]}"]').dispatch_event("click")
+    expect(page).to_have_url(re.compile(r"/visits/new\?household=" + codes[0]))
+
+    sign_in(phone_page, "leader")
+    phone_page.goto(f"/leader?node={HUMEN_TOWN}&period=quarter")
+    expect(phone_page.locator("#contact-kpis")).to_contain_text("走访收集诉求")
+    expect(phone_page.locator("#coverage-link")).to_be_visible()
+    shot(phone_page, "2-leader-contact-390")
+    phone_page.locator("#coverage-link").click()
+    expect(phone_page.locator("#coverage-map[data-ready=true]")).to_be_visible()
+    assert phone_page.locator("path.unvisited-dot").count() == 0  # a town: the grids, not every household
+    expect(phone_page.locator("main")).to_contain_text("在下表中打开一个社区")
+    wide = phone_page.evaluate("document.documentElement.scrollWidth")
+    assert wide <= 392, wide
+    shot(phone_page, "3-coverage-map-390")
