@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class PersonRead(BaseModel):
@@ -91,3 +92,18 @@ class CoverageRead(BaseModel):
     total: TallyRead
     cadres: list[CadreTally]
     children: list[NodeTally]
+
+
+class AssignCreate(BaseModel):
+    """Households given to a cadre (all or none)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    households: list[Annotated[str, Field(min_length=1, max_length=30)]] = Field(
+        ..., min_length=1, max_length=500, description="Codes of the households.")
+    cadre: str = Field(..., min_length=1, max_length=60, description="Username of the cadre.")
+
+
+class AssignRead(BaseModel):
+    assigned: int = Field(description="Households whose cadre changed (the others had this cadre already).")
+    cadre: str

@@ -12,7 +12,14 @@ from sqlalchemy import select
 from huying.cases.policy import check_node
 from huying.contact import visit_service as vs
 from huying.contact.models import Household, Visit
-from huying.contact.schemas import CoverageRead, VisitCreate, VisitPage, VisitRead
+from huying.contact.schemas import (
+    AssignCreate,
+    AssignRead,
+    CoverageRead,
+    VisitCreate,
+    VisitPage,
+    VisitRead,
+)
 from huying.deps import SessionDep
 from huying.errors import NotVisible
 from huying.geo import service as geo
@@ -101,3 +108,11 @@ def coverage(session: SessionDep, actor: CurrentActor, now: Now,
     return {"node": target.code, "period": per.query(), "total": cov.total.as_dict(),
             "cadres": [{"cadre": u.username, "name": u.display_name, **t.as_dict()} for u, t in cov.by_cadre],
             "children": [{"node": n.code, "name": n.name_zh, **t.as_dict()} for n, t in cov.by_child]}
+
+
+@router.post("/assignments", response_model=AssignRead)
+def assign(body: AssignCreate, session: SessionDep, actor: CurrentActor, now: Now) -> dict[str, Any]:
+    """Give households to a cadre (驻点联系): by an officer whose scope covers every one of
+    them, all or none. A household's visit is then due a cycle after its last visit (or now)."""
+    n = vs.assign_many(session, actor, body.households, body.cadre, now=now)
+    return {"assigned": n, "cadre": body.cadre}

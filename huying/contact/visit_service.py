@@ -146,24 +146,27 @@ def visible_households(actor: Actor) -> ColumnElement[bool]:
 # --------------------------------------------------------------------------- commands
 
 
-def assign(session: Session, actor: Actor, household_code: str, cadre_username: str, *,
-           now: dt.datetime) -> VisitAssignment:
-    """Assign a cadre to a household (ending its open assignment, if another cadre's): by
-    an officer whose scope covers the household. The next visit is due from the household's
-    last visit, or from now."""
+def check_assigner(actor: Actor) -> None:
     if actor.role not in SCOPE_ROLES:
         raise NotPermitted(f"a {actor.role} does not assign households")
+
+
+def _cadre(session: Session, actor: Actor, username: str) -> User:
+    cadre = session.scalar(select(User).where(User.city_id == actor.city_id, User.username == username))
+    if cadre is None or not cadre.active:
+        raise InvalidInput(f"no active user {username!r}", "cadre")
+    if cadre.role not in CADRE_ROLES:
+        raise InvalidInput(f"a {cadre.role} is not assigned households; one of "
+                           f"{', '.join(sorted(CADRE_ROLES))}", "cadre")
+    return cadre
+
+
+def _assign(session: Session, actor: Actor, household_code: str, cadre: User, now: dt.datetime) -> VisitAssignment:
     hh, path = _household(session, actor, household_code)
     if not covers_node(actor, path):
         raise NotPermitted("this household lives outside your scope")
     if hh.moved_out_at is not None:
-        raise InvalidInput("the household has moved out of the register", "household")
-    cadre = session.scalar(select(User).where(User.city_id == actor.city_id, User.username == cadre_username))
-    if cadre is None or not cadre.active:
-        raise InvalidInput(f"no active user {cadre_username!r}", "cadre")
-    if cadre.role not in CADRE_ROLES:
-        raise InvalidInput(f"a {cadre.role} is not assigned households; one of "
-                           f"{', '.join(sorted(CADRE_ROLES))}", "cadre")
+        raise InvalidInput(f"household {household_code} has moved out of the register", "household")
     current = assignment_of(session, hh.id)
     if current is not None and current.cadre_id == cadre.id:
         return current
@@ -174,8 +177,85 @@ def assign(session: Session, actor: Actor, household_code: str, cadre_username: 
                           last_visit_at=last, created_at=now)
     visits.set_due(row, visits.next_due(last, now))
     session.add(row)
+    session.flush()
+    return row
+
+
+def assign(session: Session, actor: Actor, household_code: str, cadre_username: str, *,
+           now: dt.datetime) -> VisitAssignment:
+    """Assign a cadre to a household (ending its open assignment, if another cadre's): by
+    an officer whose scope covers the household. The next visit is due from the household's
+    last visit, or from now."""
+    check_assigner(actor)
+    cadre = _cadre(session, actor, cadre_username)
+    row = _assign(session, actor, household_code, cadre, now)
     session.commit()
     return row
+
+
+#: The most households one request assigns.
+ASSIGN_MAX = 500
+
+
+def assign_many(session: Session, actor: Actor, household_codes: Sequence[str], cadre_username: str, *,
+                now: dt.datetime) -> int:
+    """:func:`assign` for several households at once, all or none (the first refusal names
+    its household and stores nothing). Returns how many changed cadre."""
+    check_assigner(actor)
+    codes = list(dict.fromkeys(c.strip() for c in household_codes if c and c.strip()))
+    if not codes:
+        raise InvalidInput("choose at least one household", "households")
+    if len(codes) > ASSIGN_MAX:
+        raise InvalidInput(f"at most {ASSIGN_MAX} households at once", "households")
+    cadre = _cadre(session, actor, cadre_username)
+    changed = 0
+    with svc.one_transaction(session):
+        for code in codes:
+            before = assignment_of(session, _household(session, actor, code)[0].id)
+            row = _assign(session, actor, code, cadre, now)
+            changed += before is None or before.id != row.id
+    return changed
+
+
+def cadres_for(session: Session, actor: Actor, node: Node) -> list[User]:
+    """Who may be given the households of ``node``: the active cadres whose own node is on
+    its branch (the grid's workers, its community's and town's cadres, and cadres below it),
+    by name."""
+    check_assigner(actor)
+    ancestors = [node.path[:i + 1] for i, ch in enumerate(node.path) if ch == "/"]
+    return list(session.scalars(
+        select(User).join(Node, Node.id == User.node_id)
+        .where(User.city_id == actor.city_id, User.active.is_(True), User.role.in_([r.value for r in CADRE_ROLES]),
+               or_(Node.path.in_(ancestors), Node.path.startswith(node.path)))
+        .order_by(User.display_name, User.username)))
+
+
+@dataclass(frozen=True)
+class HouseholdRow:
+    """A household of a grid as the assignment page lists it."""
+
+    household: Household
+    cadre: str | None
+    state: visits.VisitState | None
+    last_visit_at: dt.datetime | None
+
+
+def households_of(session: Session, actor: Actor, node: Node, *, now: dt.datetime,
+                  limit: int = ASSIGN_MAX) -> list[HouseholdRow]:
+    """The registered households of ``node`` (in the register, not moved out) with their
+    cadre, for an officer whose scope covers it: unassigned first, then by address."""
+    check_assigner(actor)
+    if not covers_node(actor, node.path):
+        raise NotPermitted("this place is outside your scope")
+    rows = session.execute(
+        select(Household, VisitAssignment, User.display_name)
+        .join(Node, Node.id == Household.grid_id)
+        .outerjoin(VisitAssignment, and_(VisitAssignment.household_id == Household.id, visits.open_clause()))
+        .outerjoin(User, User.id == VisitAssignment.cadre_id)
+        .where(Household.city_id == actor.city_id, Household.moved_out_at.is_(None), Node.path.startswith(node.path))
+        .order_by(VisitAssignment.id.is_not(None), Household.address, Household.code).limit(limit)).all()
+    return [HouseholdRow(h, name, visits.state(a, now) if a is not None else None,
+                         a.last_visit_at if a is not None else None) for h, a, name in rows]
 
 
 def _text(value: str, name: str, limit: int) -> str:

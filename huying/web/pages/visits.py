@@ -49,7 +49,8 @@ def my_households(request: Request, session: SessionDep, actor: PageActor, now: 
     rows = vs.my_households(session, actor, now=now)
     return render(request, "visits.html", {"rows": rows, "done": done == "1",
                                                  "cycle_days": visits.cycle_days(),
-                                                 "show_coverage": actor.role in vs.READ_ROLES})
+                                                 "show_coverage": actor.role in vs.READ_ROLES,
+                                                 "show_assign": actor.role in vs.SCOPE_ROLES})
 
 
 def _form(request: Request, session: SessionDep, actor: Actor, code: str, values: dict[str, Any],
@@ -154,3 +155,46 @@ def coverage_map(session: SessionDep, actor: PageActor, now: Now, node: str = Qu
         "households": [{"code": h.code, "address": h.address, "grid": h.grid, "lon": round(h.lon, 6),
                         "lat": round(h.lat, 6), "overdue": h.overdue} for h in households],
     }, headers={"Cache-Control": "private, no-store"})
+
+
+def _assign_page(request: Request, session: SessionDep, actor: Actor, target: Node, now: Any, *,
+                 done: int | None = None, error: str | None = None, chosen: tuple[str, ...] = (),
+                 cadre: str = "", status_code: int = 200) -> HTMLResponse:
+    rows = vs.households_of(session, actor, target, now=now) if target.level in HOUSEHOLD_LEVELS else []
+    children = list(session.scalars(select(Node).where(Node.parent_id == target.id).order_by(Node.code)))
+    return render(request, "visit_assign.html", {
+        "node": target, "trail": geo.ancestors(session, target), "rows": rows, "children": children,
+        "cadres": vs.cadres_for(session, actor, target) if rows else [], "done": done, "error": error,
+        "chosen": set(chosen), "cadre": cadre, "limit": vs.ASSIGN_MAX}, status_code=status_code)
+
+
+def _assign_node(session: SessionDep, actor: Actor, node: str) -> Node:
+    vs.check_assigner(actor)
+    target = geo.get_node(session, actor.city_id, node) if node else session.scalar(
+        select(Node).where(Node.path == actor.node_path, Node.city_id == actor.city_id))
+    if target is None:
+        raise NotVisible("your account has no node")
+    check_node(actor, target.path, "households")
+    return target
+
+
+@router.get("/visits/assign", response_class=HTMLResponse)
+def assign_page(request: Request, session: SessionDep, actor: PageActor, now: Now,
+                node: str = Query("", max_length=60), done: int | None = Query(None, ge=0, le=10_000)) -> Response:
+    """分配走访户: an officer gives the households of a grid or community to cadres."""
+    return _assign_page(request, session, actor, _assign_node(session, actor, node), now, done=done)
+
+
+@router.post("/visits/assign", response_class=HTMLResponse)
+def assign_households(request: Request, session: SessionDep, actor: PageActor, now: Now,
+                      node: Annotated[str, Form(max_length=60)],
+                      cadre: Annotated[str, Form(max_length=60)] = "",
+                      households: Annotated[list[str] | None, Form()] = None) -> Response:
+    target = _assign_node(session, actor, node)
+    chosen = tuple(households or ())
+    try:
+        n = vs.assign_many(session, actor, chosen, cadre, now=now)
+    except InvalidInput as exc:
+        return _assign_page(request, session, actor, target, now, error=exc.field or "form", chosen=chosen,
+                            cadre=cadre, status_code=422)
+    return see_other(f"/visits/assign?node={target.code}&done={n}")

@@ -53,3 +53,25 @@ def test_an_officer_sees_the_unvisited_households_on_the_map(
     wide = phone_page.evaluate("document.documentElement.scrollWidth")
     assert wide <= 392, wide
     shot(phone_page, "3-coverage-map-390")
+
+
+def test_an_officer_assigns_households_on_a_phone(phone_page: Page, shot: Callable[[Page, str], Path]) -> None:
+    page = phone_page
+    sign_in(page, "community")
+    page.goto("/visits")
+    page.locator("#assign-link").click()
+    page.locator("#assign-children a").first.click()
+    expect(page.locator("#assign-households")).to_be_visible()
+    first = page.locator("#assign-households tbody tr").first
+    code = first.get_attribute("data-household")
+    first.locator("input[type=checkbox]").check()
+    page.locator("#assign-cadre").select_option("gridworker")
+    assert not RAW.search(labels(page)), RAW.findall(labels(page))
+    wide = page.evaluate("document.documentElement.scrollWidth")
+    assert wide <= 392, wide
+    shot(page, "4-assign-390")
+    with page.expect_navigation():
+        page.locator("#assign-form button[type=submit]").click()
+    expect(page.locator("#assign-done")).to_be_visible()
+    expect(page.locator(f'tr[data-household="{code}"]')).to_contain_text("演示网格员")
+    shot(page, "5-assigned-390")
