@@ -9,7 +9,15 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from huying.db import Base, CityScoped, UTCDateTime, utcnow
@@ -122,6 +130,13 @@ class HouseholdMove(CityScoped, Base):
 # --------------------------------------------------------------------------- resident-point contact
 
 
+class ContactKind(enum.StrEnum):
+    """Who a cadre is in contact with: a household or an enterprise (a register ``Unit``)."""
+
+    HOUSEHOLD = "household"
+    UNIT = "unit"
+
+
 class VisitHow(enum.StrEnum):
     """How a cadre was in contact with a household (驻点联系)."""
 
@@ -131,16 +146,19 @@ class VisitHow(enum.StrEnum):
 
 
 class VisitAssignment(CityScoped, Base):
-    """A cadre (a user) answering for a household's visits (驻点联系): one open assignment
-    per household; reassigning ends the open one (``ended_at``). ``due_at`` is the
-    household's next visit (:func:`huying.contact.visits.next_due`), stored and indexed like
-    a case's deadline and recomputed on every visit."""
+    """A cadre (a user) answering for the visits of a household or of an enterprise (a
+    ``Unit``; exactly one of the two is set) (驻点联系): one open assignment each;
+    reassigning ends the open one (``ended_at``). ``due_at`` is the next visit
+    (:func:`huying.contact.visits.next_due`), stored and indexed like a case's deadline and
+    recomputed on every visit."""
 
     __tablename__ = "visit_assignments"
+    __table_args__ = (CheckConstraint("(household_id IS NULL) <> (unit_id IS NULL)", name="one_contact"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cadre_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    household_id: Mapped[int] = mapped_column(ForeignKey("households.id", ondelete="CASCADE"), index=True)
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), index=True)
     since: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     #: The household's last visit (by anyone), when it has had one.
     last_visit_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
@@ -155,15 +173,18 @@ class VisitAssignment(CityScoped, Base):
 
 
 class Visit(CityScoped, Base):
-    """One visit to a household (append-only): who, when, how, what was noted. The cases
-    its problems became are in ``visit_cases``. ``idempotency_key`` (with its request's
-    ``fingerprint``) makes a retried submission store one visit, not two."""
+    """One visit to a household or an enterprise (exactly one set; append-only): who, when,
+    how, what was noted. The cases its problems became are in ``visit_cases``.
+    ``idempotency_key`` (with its request's ``fingerprint``) makes a retried submission store
+    one visit, not two."""
 
     __tablename__ = "visits"
-    __table_args__ = (UniqueConstraint("city_id", "cadre_id", "idempotency_key"),)
+    __table_args__ = (UniqueConstraint("city_id", "cadre_id", "idempotency_key"),
+                      CheckConstraint("(household_id IS NULL) <> (unit_id IS NULL)", name="one_contact"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    household_id: Mapped[int] = mapped_column(ForeignKey("households.id", ondelete="CASCADE"), index=True)
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), index=True)
     cadre_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
     how: Mapped[str] = mapped_column(String(10))
@@ -184,5 +205,6 @@ class VisitCase(CityScoped, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), index=True)
-    household_id: Mapped[int] = mapped_column(ForeignKey("households.id", ondelete="CASCADE"), index=True)
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), index=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))

@@ -43,7 +43,10 @@ class VisitCreate(BaseModel):
     """A visit to a household (驻点联系). ``at`` defaults to now; ``problems``: each raised
     problem's text, each becomes a case (channel ``resident_point_visit``)."""
 
-    household: str = Field(min_length=1, max_length=30)
+    household: str | None = Field(None, min_length=1, max_length=30,
+                                  description="The household's code (or give ``unit``).")
+    unit: str | None = Field(None, min_length=1, max_length=30,
+                             description="An enterprise's code, for a visit to an enterprise.")
     how: str = Field(description="door, phone or online")
     at: dt.datetime | None = None
     notes: str = ""
@@ -53,7 +56,10 @@ class VisitCreate(BaseModel):
 
 class VisitRead(BaseModel):
     id: int
+    #: The household's code, or "" for a visit to an enterprise.
     household: str
+    #: The enterprise's code, or "".
+    unit: str = ""
     cadre: str
     at: dt.datetime
     how: str
@@ -68,12 +74,23 @@ class VisitPage(BaseModel):
     items: list[VisitRead]
 
 
+class UnitTally(BaseModel):
+    assigned: int
+    visited: int
+    coverage: float | None
+    overdue: int
+
+
 class TallyRead(BaseModel):
+    """Households (and, under ``enterprises``, enterprises) assigned, visited in the period
+    and overdue now."""
+
     assigned: int
     visited: int
     #: visited / assigned (null when nothing is assigned)
     coverage: float | None
     overdue: int
+    enterprises: UnitTally
 
 
 class CadreTally(TallyRead):
@@ -100,7 +117,9 @@ class AssignCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     households: list[Annotated[str, Field(min_length=1, max_length=30)]] = Field(
-        ..., min_length=1, max_length=500, description="Codes of the households.")
+        default_factory=list, max_length=500, description="Codes of the households.")
+    units: list[Annotated[str, Field(min_length=1, max_length=30)]] = Field(
+        default_factory=list, max_length=500, description="Codes of the enterprises.")
     cadre: str = Field(..., min_length=1, max_length=60, description="Username of the cadre.")
 
 

@@ -14,12 +14,12 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from huying.cases import jobs, notify
 from huying.contact import visits
-from huying.contact.models import Household, VisitAssignment
+from huying.contact.models import Household, Unit, VisitAssignment
 from huying.geo.models import Level, Node
 from huying.orgs.models import Role, User
 
@@ -28,8 +28,8 @@ BATCH = 500
 NAMED = 10
 
 SUBJECTS = {
-    visits.Notified.CADRE: "您负责的 {n} 户已逾期未走访",
-    visits.Notified.COMMUNITY: "本社区 {n} 户逾期 {days} 天以上未走访",
+    visits.Notified.CADRE: "您负责的 {n} 户（家）已逾期未走访",
+    visits.Notified.COMMUNITY: "本社区 {n} 户（家）逾期 {days} 天以上未走访",
 }
 
 
@@ -39,9 +39,11 @@ def sweep(session: Session, now: dt.datetime, limit: int = 10_000) -> int:
     while acted < limit:
         rows = session.execute(
             select(VisitAssignment.id, VisitAssignment.city_id, VisitAssignment.cadre_id, VisitAssignment.notified,
-                   VisitAssignment.due_at, Household.code, Household.address, Node.path)
-            .join(Household, Household.id == VisitAssignment.household_id)
-            .join(Node, Node.id == Household.grid_id)
+                   VisitAssignment.due_at, func.coalesce(Household.code, Unit.code),
+                   func.coalesce(Household.address, Unit.name), Node.path)
+            .outerjoin(Household, Household.id == VisitAssignment.household_id)
+            .outerjoin(Unit, Unit.id == VisitAssignment.unit_id)
+            .join(Node, Node.id == func.coalesce(Household.grid_id, Unit.grid_id))
             .where(VisitAssignment.sweep_at <= now, visits.open_clause())
             .order_by(VisitAssignment.sweep_at, VisitAssignment.id).limit(min(BATCH, limit - acted))).all()
         if not rows:

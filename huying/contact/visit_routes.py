@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from huying.cases.policy import check_node
 from huying.contact import visit_service as vs
-from huying.contact.models import Household, Visit
+from huying.contact.models import Household, Unit, Visit
 from huying.contact.schemas import (
     AssignCreate,
     AssignRead,
@@ -40,19 +40,21 @@ IdempotencyKeyHeader = Annotated[str | None, Header(
     "the visit the first request stored instead of storing another.")]
 
 
-def visit_dict(session: SessionDep, visit: Visit, household: str | None = None,
+def visit_dict(session: SessionDep, visit: Visit, household: str | None = None, unit: str | None = None,
                cadre: str | None = None) -> dict[str, Any]:
     if household is None:
         household = session.scalar(select(Household.code).where(Household.id == visit.household_id)) or ""
+    if unit is None:
+        unit = session.scalar(select(Unit.code).where(Unit.id == visit.unit_id)) or ""
     if cadre is None:
         cadre = session.scalar(select(User.username).where(User.id == visit.cadre_id)) or ""
-    return {"id": visit.id, "household": household, "cadre": cadre, "at": visit.at, "how": visit.how,
+    return {"id": visit.id, "household": household, "unit": unit, "cadre": cadre, "at": visit.at, "how": visit.how,
             "notes": visit.notes, "needs": [n for n in visit.needs.split(",") if n],
             "cases": [c.code for c in vs.cases_of_visit(session, visit.id)]}
 
 
 def visit_in(body: VisitCreate) -> vs.VisitIn:
-    return vs.VisitIn(household=body.household, how=body.how, at=body.at, notes=body.notes,
+    return vs.VisitIn(household=body.household or "", unit=body.unit or "", how=body.how, at=body.at, notes=body.notes,
                       needs=tuple(body.needs), problems=tuple(vs.ProblemIn(p) for p in body.problems))
 
 
@@ -74,14 +76,13 @@ def record(body: VisitCreate, session: SessionDep, actor: CurrentActor, now: Now
 @router.get("", response_model=VisitPage)
 def visits(request: Request, response: Response, session: SessionDep, actor: CurrentActor,
            household: str | None = Query(None, max_length=30, description="Only this household's visits."),
+           unit: str | None = Query(None, max_length=30, description="Only this enterprise's visits."),
            limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)) -> dict[str, Any]:
-    """The visits you see (your households', or your scope's for officers), newest first."""
-    total, rows = vs.list_visits(session, actor, household=household, limit=limit, offset=offset)
+    """The visits you see (your households' and enterprises', or your scope's for officers),
+    newest first."""
+    total, rows = vs.list_visits(session, actor, household=household, unit=unit, limit=limit, offset=offset)
     paginate(request, response, total, limit, offset)
-    names = {u.id: u.username for u in session.scalars(
-        select(User).where(User.id.in_({v.cadre_id for v, _, _ in rows})))}
-    return {"total": total, "items": [visit_dict(session, v, h.code, names.get(v.cadre_id, ""))
-                                      for v, h, _ in rows]}
+    return {"total": total, "items": [visit_dict(session, v, h, u, cadre) for v, h, u, cadre in rows]}
 
 
 def _node(session: SessionDep, actor: Actor, code: str | None) -> Node:
@@ -114,5 +115,5 @@ def coverage(session: SessionDep, actor: CurrentActor, now: Now,
 def assign(body: AssignCreate, session: SessionDep, actor: CurrentActor, now: Now) -> dict[str, Any]:
     """Give households to a cadre (驻点联系): by an officer whose scope covers every one of
     them, all or none. A household's visit is then due a cycle after its last visit (or now)."""
-    n = vs.assign_many(session, actor, body.households, body.cadre, now=now)
+    n = vs.assign_many(session, actor, body.households, body.cadre, now=now, unit_codes=body.units)
     return {"assigned": n, "cadre": body.cadre}

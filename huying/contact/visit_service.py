@@ -37,8 +37,10 @@ from huying.contact import (
 )
 from huying.contact.models import (
     Address,
+    ContactKind,
     Household,
     Need,
+    Unit,
     Visit,
     VisitAssignment,
     VisitCase,
@@ -85,6 +87,8 @@ class VisitIn:
     household: str
     how: str
     at: dt.datetime | None = None
+    #: An enterprise's code instead of a household's (``household`` then empty).
+    unit: str = ""
     notes: str = ""
     needs: Sequence[str] = ()
     problems: Sequence[ProblemIn] = field(default_factory=tuple)
@@ -101,11 +105,68 @@ class Recorded:
 # --------------------------------------------------------------------------- scope
 
 
+@dataclass(frozen=True)
+class Target:
+    """Who is visited: a household or an enterprise (a register ``Unit``), with its grid's path."""
+
+    kind: ContactKind
+    row: Household | Unit
+    path: str
+    address: str
+
+    @property
+    def id(self) -> int:
+        return self.row.id
+
+    @property
+    def code(self) -> str:
+        return self.row.code
+
+    @property
+    def household_id(self) -> int | None:
+        return self.row.id if self.kind is ContactKind.HOUSEHOLD else None
+
+    @property
+    def unit_id(self) -> int | None:
+        return self.row.id if self.kind is ContactKind.UNIT else None
+
+    @property
+    def gone(self) -> bool:
+        """Moved out of the register (households only)."""
+        return isinstance(self.row, Household) and self.row.moved_out_at is not None
+
+    def of(self, table: Any) -> ColumnElement[bool]:
+        """The rows of ``table`` (assignments, visits) that are about this target."""
+        if self.kind is ContactKind.HOUSEHOLD:
+            return table.household_id == self.row.id  # type: ignore[no-any-return]
+        return table.unit_id == self.row.id  # type: ignore[no-any-return]
+
+
+def _target(session: Session, actor: Actor, code: str, kind: ContactKind | str = ContactKind.HOUSEHOLD) -> Target:
+    """The household or enterprise of ``code`` in the actor's city (404 when there is none)."""
+    kind = ContactKind(kind)
+    if kind is ContactKind.HOUSEHOLD:
+        hh = session.scalar(select(Household).where(Household.city_id == actor.city_id, Household.code == code))
+        if hh is None:
+            raise NotVisible(f"no household {code!r}")
+        return Target(kind, hh, session.scalar(select(Node.path).where(Node.id == hh.grid_id)) or "", hh.address)
+    row = session.execute(select(Unit, Address.text, Node.path).join(Address, Address.id == Unit.address_id)
+                          .join(Node, Node.id == Unit.grid_id)
+                          .where(Unit.city_id == actor.city_id, Unit.code == code)).first()
+    if row is None:
+        raise NotVisible(f"no enterprise {code!r}")
+    return Target(kind, row[0], row[2], row[1])
+
+
 def _household(session: Session, actor: Actor, code: str) -> tuple[Household, str]:
-    hh = session.scalar(select(Household).where(Household.city_id == actor.city_id, Household.code == code))
-    if hh is None:
-        raise NotVisible(f"no household {code!r}")
-    return hh, session.scalar(select(Node.path).where(Node.id == hh.grid_id)) or ""
+    t = _target(session, actor, code)
+    assert isinstance(t.row, Household)
+    return t.row, t.path
+
+
+def open_assignment(session: Session, target: Target) -> VisitAssignment | None:
+    """The target's open assignment, if any."""
+    return session.scalar(select(VisitAssignment).where(target.of(VisitAssignment), visits.open_clause()))
 
 
 def assignment_of(session: Session, household_id: int) -> VisitAssignment | None:
@@ -126,6 +187,25 @@ def may_visit(actor: Actor, grid_path: str, assignment: VisitAssignment | None) 
 def check_reader(actor: Actor, what: str = "visits") -> None:
     if actor.role not in VISITORS | READ_ROLES:
         raise NotPermitted(f"a {actor.role} sees no {what}")
+
+
+def visible_contacts(actor: Actor, household_id: Any, unit_id: Any, grid_path: Any) -> ColumnElement[bool]:
+    """SQL: the visits (or assignments) of a household or enterprise (``household_id`` /
+    ``unit_id`` columns) in the grid ``grid_path`` that ``actor`` sees: those of their own
+    open assignments, and for officers and leaders those within their scope (the rule of
+    :func:`may_visit`)."""
+    if actor.role not in VISITORS | READ_ROLES:
+        return false()
+    if actor.user_id is not None and actor.role in CADRE_ROLES:
+        theirs = select(VisitAssignment.household_id, VisitAssignment.unit_id).where(
+            VisitAssignment.cadre_id == actor.user_id, visits.open_clause()).subquery()
+        mine: ColumnElement[bool] = or_(household_id.in_(select(theirs.c.household_id)),
+                                        unit_id.in_(select(theirs.c.unit_id)))
+    else:
+        mine = false()
+    if actor.role in READ_ROLES:
+        return or_(mine, true() if actor.role in CITYWIDE else grid_path.startswith(actor.node_path))
+    return mine
 
 
 def visible_households(actor: Actor) -> ColumnElement[bool]:
@@ -161,34 +241,35 @@ def _cadre(session: Session, actor: Actor, username: str) -> User:
     return cadre
 
 
-def _assign(session: Session, actor: Actor, household_code: str, cadre: User, now: dt.datetime) -> VisitAssignment:
-    hh, path = _household(session, actor, household_code)
-    if not covers_node(actor, path):
-        raise NotPermitted("this household lives outside your scope")
-    if hh.moved_out_at is not None:
-        raise InvalidInput(f"household {household_code} has moved out of the register", "household")
-    current = assignment_of(session, hh.id)
+def _assign(session: Session, actor: Actor, code: str, cadre: User, now: dt.datetime,
+            kind: ContactKind = ContactKind.HOUSEHOLD) -> VisitAssignment:
+    t = _target(session, actor, code, kind)
+    if not covers_node(actor, t.path):
+        raise NotPermitted(f"this {kind} is outside your scope")
+    if t.gone:
+        raise InvalidInput(f"household {code} has moved out of the register", "household")
+    current = open_assignment(session, t)
     if current is not None and current.cadre_id == cadre.id:
         return current
     if current is not None:
         visits.end(current, now)
-    last = session.scalar(select(func.max(Visit.at)).where(Visit.household_id == hh.id))
-    row = VisitAssignment(city_id=actor.city_id, cadre_id=cadre.id, household_id=hh.id, since=now,
-                          last_visit_at=last, created_at=now)
+    last = session.scalar(select(func.max(Visit.at)).where(t.of(Visit)))
+    row = VisitAssignment(city_id=actor.city_id, cadre_id=cadre.id, household_id=t.household_id,
+                          unit_id=t.unit_id, since=now, last_visit_at=last, created_at=now)
     visits.set_due(row, visits.next_due(last, now))
     session.add(row)
     session.flush()
     return row
 
 
-def assign(session: Session, actor: Actor, household_code: str, cadre_username: str, *,
-           now: dt.datetime) -> VisitAssignment:
-    """Assign a cadre to a household (ending its open assignment, if another cadre's): by
-    an officer whose scope covers the household. The next visit is due from the household's
+def assign(session: Session, actor: Actor, code: str, cadre_username: str, *,
+           now: dt.datetime, kind: ContactKind = ContactKind.HOUSEHOLD) -> VisitAssignment:
+    """Assign a cadre to a household or an enterprise (ending its open assignment, if
+    another cadre's): by an officer whose scope covers it. The next visit is due from its
     last visit, or from now."""
     check_assigner(actor)
     cadre = _cadre(session, actor, cadre_username)
-    row = _assign(session, actor, household_code, cadre, now)
+    row = _assign(session, actor, code, cadre, now, kind)
     session.commit()
     return row
 
@@ -198,21 +279,22 @@ ASSIGN_MAX = 500
 
 
 def assign_many(session: Session, actor: Actor, household_codes: Sequence[str], cadre_username: str, *,
-                now: dt.datetime) -> int:
-    """:func:`assign` for several households at once, all or none (the first refusal names
-    its household and stores nothing). Returns how many changed cadre."""
+                now: dt.datetime, unit_codes: Sequence[str] = ()) -> int:
+    """:func:`assign` for several households and enterprises at once, all or none (the
+    first refusal names its field and stores nothing). Returns how many changed cadre."""
     check_assigner(actor)
-    codes = list(dict.fromkeys(c.strip() for c in household_codes if c and c.strip()))
-    if not codes:
+    wanted = [(ContactKind.HOUSEHOLD, c) for c in dict.fromkeys(c.strip() for c in household_codes if c and c.strip())]
+    wanted += [(ContactKind.UNIT, c) for c in dict.fromkeys(c.strip() for c in unit_codes if c and c.strip())]
+    if not wanted:
         raise InvalidInput("choose at least one household", "households")
-    if len(codes) > ASSIGN_MAX:
+    if len(wanted) > ASSIGN_MAX:
         raise InvalidInput(f"at most {ASSIGN_MAX} households at once", "households")
     cadre = _cadre(session, actor, cadre_username)
     changed = 0
     with svc.one_transaction(session):
-        for code in codes:
-            before = assignment_of(session, _household(session, actor, code)[0].id)
-            row = _assign(session, actor, code, cadre, now)
+        for kind, code in wanted:
+            before = open_assignment(session, _target(session, actor, code, kind))
+            row = _assign(session, actor, code, cadre, now, kind)
             changed += before is None or before.id != row.id
     return changed
 
@@ -256,6 +338,34 @@ def households_of(session: Session, actor: Actor, node: Node, *, now: dt.datetim
         .order_by(VisitAssignment.id.is_not(None), Household.address, Household.code).limit(limit)).all()
     return [HouseholdRow(h, name, visits.state(a, now) if a is not None else None,
                          a.last_visit_at if a is not None else None) for h, a, name in rows]
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    """An enterprise of a place as the assignment page lists it."""
+
+    unit: Unit
+    address: str
+    cadre: str | None
+    state: visits.VisitState | None
+    last_visit_at: dt.datetime | None
+
+
+def units_of(session: Session, actor: Actor, node: Node, *, now: dt.datetime,
+             limit: int = ASSIGN_MAX) -> list[UnitRow]:
+    """The enterprises and other units of ``node`` with their cadre (as :func:`households_of`)."""
+    check_assigner(actor)
+    if not covers_node(actor, node.path):
+        raise NotPermitted("this place is outside your scope")
+    rows = session.execute(
+        select(Unit, Address.text, VisitAssignment, User.display_name)
+        .join(Node, Node.id == Unit.grid_id).join(Address, Address.id == Unit.address_id)
+        .outerjoin(VisitAssignment, and_(VisitAssignment.unit_id == Unit.id, visits.open_clause()))
+        .outerjoin(User, User.id == VisitAssignment.cadre_id)
+        .where(Unit.city_id == actor.city_id, Node.path.startswith(node.path))
+        .order_by(VisitAssignment.id.is_not(None), Unit.name, Unit.code).limit(limit)).all()
+    return [UnitRow(u, text, name, visits.state(a, now) if a is not None else None,
+                    a.last_visit_at if a is not None else None) for u, text, a, name in rows]
 
 
 def _text(value: str, name: str, limit: int) -> str:
@@ -312,15 +422,25 @@ def _replay(session: Session, actor: Actor, key: str, digest: str) -> Recorded |
     return Recorded(row, cases_of_visit(session, row.id), replayed=True)
 
 
-def _where(session: Session, hh: Household) -> dict[str, Any]:
-    """Where the household's problem happened: its point, else its registered address's."""
-    if hh.lon is not None and hh.lat is not None:
-        return {"lon": hh.lon, "lat": hh.lat, "address": hh.address[:200]}
-    if hh.address_id is not None:
-        addr = session.get(Address, hh.address_id)
+def _where(session: Session, target: Target) -> dict[str, Any]:
+    """Where the problem raised happened: the household's point, else its (or the
+    enterprise's) registered address's."""
+    row = target.row
+    if isinstance(row, Household) and row.lon is not None and row.lat is not None:
+        return {"lon": row.lon, "lat": row.lat, "address": row.address[:200]}
+    if row.address_id is not None:
+        addr = session.get(Address, row.address_id)
         if addr is not None:
             return {"lon": addr.lon, "lat": addr.lat, "address": addr.text}
-    return {"address": hh.address[:200]}
+    return {"address": target.address[:200]}
+
+
+def visit_target(session: Session, actor: Actor, data: VisitIn) -> Target:
+    """The household or the enterprise a visit is about: exactly one of the two codes."""
+    household, unit = (data.household or "").strip(), (data.unit or "").strip()
+    if bool(household) == bool(unit):
+        raise InvalidInput("name either a household or an enterprise", "household")
+    return _target(session, actor, household or unit, ContactKind.HOUSEHOLD if household else ContactKind.UNIT)
 
 
 def record_visit(session: Session, actor: Actor, data: VisitIn, *, now: dt.datetime,
@@ -331,9 +451,9 @@ def record_visit(session: Session, actor: Actor, data: VisitIn, *, now: dt.datet
     request's ``digest``) a retry returns the visit stored the first time."""
     if actor.role not in VISITORS or actor.user_id is None:
         raise NotPermitted(f"a {actor.role} does not record visits")
-    hh, path = _household(session, actor, data.household)
-    assignment = assignment_of(session, hh.id)
-    if not may_visit(actor, path, assignment):
+    target = visit_target(session, actor, data)
+    assignment = open_assignment(session, target)
+    if not may_visit(actor, target.path, assignment):
         raise NotPermitted("you record visits only of the households assigned to you"
                            + (" or within your scope" if actor.role in SCOPE_ROLES else ""))
     if key is not None:
@@ -341,9 +461,10 @@ def record_visit(session: Session, actor: Actor, data: VisitIn, *, now: dt.datet
         if earlier is not None:
             return earlier
     how, at, notes, needs, problems = check(data, now=now)
-    if hh.moved_out_at is not None:
+    if target.gone:
         raise InvalidInput("the household has moved out of the register", "household")
-    visit = Visit(city_id=actor.city_id, household_id=hh.id, cadre_id=actor.user_id, at=at, how=how.value,
+    visit = Visit(city_id=actor.city_id, household_id=target.household_id, unit_id=target.unit_id,
+                  cadre_id=actor.user_id, at=at, how=how.value,
                   notes=notes, needs=",".join(n.value for n in needs), idempotency_key=key,
                   fingerprint=digest if key is not None else None, created_at=now)
     cases: list[Case] = []
@@ -354,13 +475,13 @@ def record_visit(session: Session, actor: Actor, data: VisitIn, *, now: dt.datet
             if assignment is not None and (assignment.last_visit_at is None or at > assignment.last_visit_at):
                 assignment.last_visit_at = at
                 visits.set_due(assignment, visits.next_due(at, assignment.since))
-            where = _where(session, hh)
+            where = _where(session, target)
             for p in problems:
                 title = p.text.splitlines()[0][:60]
                 report = ReportIn(title=title, description=p.text, uploads=p.photos, **where)
                 case_ = intake(session, actor, report, channel=Channel.RESIDENT_POINT_VISIT.value, now=now).case
-                session.add(VisitCase(city_id=actor.city_id, visit_id=visit.id, household_id=hh.id,
-                                      case_id=case_.id))
+                session.add(VisitCase(city_id=actor.city_id, visit_id=visit.id, household_id=target.household_id,
+                                      unit_id=target.unit_id, case_id=case_.id))
                 cases.append(case_)
     except IntegrityError:
         if key is None:
@@ -380,24 +501,33 @@ def cases_of_visit(session: Session, visit_id: int) -> list[Case]:
                                 .where(VisitCase.visit_id == visit_id).order_by(Case.id)))
 
 
-def list_visits(session: Session, actor: Actor, *, household: str | None = None, limit: int = 50,
-                offset: int = 0) -> tuple[int, list[tuple[Visit, Household, str]]]:
-    """The visits ``actor`` sees, newest first: (total, [(visit, household, cadre's name)])."""
+def list_visits(session: Session, actor: Actor, *, household: str | None = None, unit: str | None = None,
+                limit: int = 50, offset: int = 0) -> tuple[int, list[tuple[Visit, str, str, str]]]:
+    """The visits ``actor`` sees, newest first: (total, [(visit, household's code, enterprise's
+    code, cadre's username)]) — one of the two codes empty."""
     check_reader(actor)
-    q = (select(Visit, Household, User.display_name).join(Household, Household.id == Visit.household_id)
-         .join(Node, Node.id == Household.grid_id).join(User, User.id == Visit.cadre_id)
-         .where(Visit.city_id == actor.city_id, visible_households(actor)))
+    q = (select(Visit, Household.code, Unit.code, User.username)
+         .outerjoin(Household, Household.id == Visit.household_id).outerjoin(Unit, Unit.id == Visit.unit_id)
+         .join(Node, Node.id == func.coalesce(Household.grid_id, Unit.grid_id)).join(User, User.id == Visit.cadre_id)
+         .where(Visit.city_id == actor.city_id, visible_contacts(actor, Visit.household_id, Visit.unit_id, Node.path)))
     if household:
         q = q.where(Household.code == household)
+    if unit:
+        q = q.where(Unit.code == unit)
     total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
     rows = session.execute(q.order_by(Visit.at.desc(), Visit.id.desc()).limit(limit).offset(offset)).all()
-    return total, [(v, h, n) for v, h, n in rows]
+    return total, [(v, h or "", u or "", n) for v, h, u, n in rows]
 
 
 @dataclass(frozen=True)
 class MyHousehold:
+    """A household or an enterprise assigned to a cadre, as their list shows it."""
+
     assignment: VisitAssignment
-    household: Household
+    kind: ContactKind
+    code: str
+    address: str
+    #: The head of household's masked name, or the enterprise's name.
     head: str
     state: visits.VisitState
 
@@ -428,19 +558,32 @@ def my_households(session: Session, actor: Actor, *, now: dt.datetime) -> list[M
     if actor.user_id is None:
         return []
     rows = session.execute(
-        select(VisitAssignment, Household).join(Household, Household.id == VisitAssignment.household_id)
+        select(VisitAssignment, Household, Unit, Address.text)
+        .outerjoin(Household, Household.id == VisitAssignment.household_id)
+        .outerjoin(Unit, Unit.id == VisitAssignment.unit_id).outerjoin(Address, Address.id == Unit.address_id)
         .where(VisitAssignment.city_id == actor.city_id, VisitAssignment.cadre_id == actor.user_id,
                visits.open_clause()).order_by(*visits.urgency_order())).all()
-    names = heads(session, [h.id for _, h in rows])
-    return [MyHousehold(a, h, names.get(h.id, ""), visits.state(a, now)) for a, h in rows]
+    names = heads(session, [h.id for _, h, _, _ in rows if h is not None])
+    out = []
+    for a, h, u, unit_address in rows:
+        if h is not None:
+            out.append(MyHousehold(a, ContactKind.HOUSEHOLD, h.code, h.address, names.get(h.id, ""),
+                                   visits.state(a, now)))
+        else:
+            out.append(MyHousehold(a, ContactKind.UNIT, u.code, unit_address or "", u.name, visits.state(a, now)))
+    return out
 
 
-def household_for_visit(session: Session, actor: Actor, code: str) -> tuple[Household, str]:
-    """The household of the visit form, with its head's masked name (403 out of scope)."""
-    hh, path = _household(session, actor, code)
-    if not may_visit(actor, path, assignment_of(session, hh.id)):
+def target_for_visit(session: Session, actor: Actor, code: str,
+                     kind: ContactKind | str = ContactKind.HOUSEHOLD) -> tuple[Target, str]:
+    """The household or enterprise of the visit form, with the head of household's masked
+    name or the enterprise's name (403 out of scope)."""
+    t = _target(session, actor, code, kind)
+    if not may_visit(actor, t.path, open_assignment(session, t)):
         raise NotPermitted("you record visits only of the households assigned to you")
-    return hh, heads(session, [hh.id]).get(hh.id, "")
+    if isinstance(t.row, Unit):
+        return t, t.row.name
+    return t, heads(session, [t.id]).get(t.id, "")
 
 
 # --------------------------------------------------------------------------- coverage
@@ -448,24 +591,39 @@ def household_for_visit(session: Session, actor: Actor, code: str) -> tuple[Hous
 
 @dataclass
 class Tally:
-    """Households assigned, visited at least once in the period, overdue now."""
+    """Households assigned, visited at least once in the period, overdue now; and the same
+    of the enterprises (``units_…``)."""
 
     assigned: int = 0
     visited: int = 0
     overdue: int = 0
+    units_assigned: int = 0
+    units_visited: int = 0
+    units_overdue: int = 0
 
     @property
     def coverage(self) -> float | None:
         return round(self.visited / self.assigned, 4) if self.assigned else None
 
-    def add(self, assigned: int, visited: int, overdue: int) -> None:
+    @property
+    def units_coverage(self) -> float | None:
+        return round(self.units_visited / self.units_assigned, 4) if self.units_assigned else None
+
+    def add(self, assigned: int, visited: int, overdue: int, kind: ContactKind = ContactKind.HOUSEHOLD) -> None:
+        if kind is ContactKind.UNIT:
+            self.units_assigned += assigned
+            self.units_visited += visited
+            self.units_overdue += overdue
+            return
         self.assigned += assigned
         self.visited += visited
         self.overdue += overdue
 
     def as_dict(self) -> dict[str, Any]:
         return {"assigned": self.assigned, "visited": self.visited, "coverage": self.coverage,
-                "overdue": self.overdue}
+                "overdue": self.overdue,
+                "enterprises": {"assigned": self.units_assigned, "visited": self.units_visited,
+                                "coverage": self.units_coverage, "overdue": self.units_overdue}}
 
 
 @dataclass
@@ -480,32 +638,40 @@ class Coverage:
 
 
 def coverage(session: Session, actor: Actor, node: Node, period: Period, *, now: dt.datetime) -> Coverage:
-    """Per cadre and per child node of ``node``: the households under open assignments,
-    those visited (by anyone) at least once in ``period``, and those overdue now."""
-    visited = select(Visit.household_id).where(Visit.city_id == actor.city_id)
-    if period.since is not None:
-        visited = visited.where(Visit.at >= period.since)
-    if period.until is not None:
-        visited = visited.where(Visit.at < period.until)
-    is_visited = case((VisitAssignment.household_id.in_(visited.distinct()), 1), else_=0)
+    """Per cadre and per child node of ``node``: the households (and enterprises) under
+    open assignments, those visited (by anyone) at least once in ``period``, and those
+    overdue now."""
+    def visited(column: Any) -> Any:
+        q = select(column).where(Visit.city_id == actor.city_id, column.is_not(None))
+        if period.since is not None:
+            q = q.where(Visit.at >= period.since)
+        if period.until is not None:
+            q = q.where(Visit.at < period.until)
+        return q.distinct()
+
+    is_visited = case((or_(VisitAssignment.household_id.in_(visited(Visit.household_id)),
+                           VisitAssignment.unit_id.in_(visited(Visit.unit_id))), 1), else_=0)
     is_late = case((visits.overdue_clause(now), 1), else_=0)
+    is_unit = VisitAssignment.unit_id.is_not(None)
     rows = session.execute(
-        select(VisitAssignment.cadre_id, Node.path, func.count(), func.sum(is_visited), func.sum(is_late))
-        .join(Household, Household.id == VisitAssignment.household_id)
-        .join(Node, Node.id == Household.grid_id)
+        select(VisitAssignment.cadre_id, Node.path, is_unit, func.count(), func.sum(is_visited), func.sum(is_late))
+        .outerjoin(Household, Household.id == VisitAssignment.household_id)
+        .outerjoin(Unit, Unit.id == VisitAssignment.unit_id)
+        .join(Node, Node.id == func.coalesce(Household.grid_id, Unit.grid_id))
         .where(VisitAssignment.city_id == actor.city_id, visits.open_clause(), Node.path.startswith(node.path))
-        .group_by(VisitAssignment.cadre_id, Node.path)).all()
+        .group_by(VisitAssignment.cadre_id, Node.path, is_unit)).all()
     children = list(session.scalars(select(Node).where(Node.parent_id == node.id).order_by(Node.code)))
     total, per_cadre, per_grid = Tally(), dict[int, Tally](), dict[str, Tally]()
     per_child = {c.id: Tally() for c in children}
-    for cadre_id, path, n, v, late in rows:
+    for cadre_id, path, unit, n, v, late in rows:
         n, v, late = int(n), int(v or 0), int(late or 0)
-        total.add(n, v, late)
-        per_cadre.setdefault(cadre_id, Tally()).add(n, v, late)
-        per_grid.setdefault(path, Tally()).add(n, v, late)
+        kind = ContactKind.UNIT if unit else ContactKind.HOUSEHOLD
+        total.add(n, v, late, kind)
+        per_cadre.setdefault(cadre_id, Tally()).add(n, v, late, kind)
+        per_grid.setdefault(path, Tally()).add(n, v, late, kind)
         for c in children:
             if path.startswith(c.path):
-                per_child[c.id].add(n, v, late)
+                per_child[c.id].add(n, v, late, kind)
     users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(list(per_cadre))))}
     by_cadre = sorted(((users[i], t) for i, t in per_cadre.items()), key=lambda ut: ut[0].username)
     return Coverage(node, period, total, by_cadre, [(c, per_child[c.id]) for c in children], per_grid)

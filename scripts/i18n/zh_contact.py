@@ -42,3 +42,8 @@ ZH.update({
 PLURAL = {
     ("%(num)s household given to its cadre.", "%(num)s households given to their cadre."): ("已为 %(num)s 户分配驻点干部。",),
 }
+ZH.update({
+    "Enterprise": "企业",
+    "Visit this enterprise": "走访该企业",
+    "Enterprises and other units": "企业和单位",
+})

@@ -83,6 +83,6 @@ def test_a_household_that_moved_out_is_no_longer_assigned(visiting: World) -> No
     from huying.contact import service as register
 
     register.move_out(visiting.session, visiting["community"], "H2", at=NOW)
-    assert [m.household.code for m in vs.my_households(visiting.session, visiting["gridworker"], now=NOW)] == ["H1"]
+    assert [m.code for m in vs.my_households(visiting.session, visiting["gridworker"], now=NOW)] == ["H1"]
     with pytest.raises(NotPermitted):
         visit(visiting, "gridworker", "H2")

@@ -46,7 +46,8 @@ def test_assign_and_coverage_from_the_command_line(db: Engine) -> None:
         r = runner.invoke(app, ["register", "visit-coverage", "441900101", "--as", "town", "--now", now])
         assert r.exit_code == 0, r.stderr
         out = json.loads(r.stdout)
-        assert out["total"] == {"assigned": 1, "visited": 1, "coverage": 1.0, "overdue": 0}
+        assert out["total"] == {"assigned": 1, "visited": 1, "coverage": 1.0, "overdue": 0,
+                                "enterprises": {"assigned": 0, "visited": 0, "coverage": None, "overdue": 0}}
         assert out["cadres"][0]["cadre"] == "gridworker"
         r = runner.invoke(app, ["register", "visit-coverage", "441900101", "--as", "town2", "--now", now])
         assert r.exit_code != 0 and "outside your scope" in r.stderr

@@ -46,7 +46,7 @@ def test_the_cadre_then_the_community_are_told_once_each(visiting: World) -> Non
     msgs = outbox(w)
     by = {m.recipient: m for m in msgs}
     assert set(by) == {uid(w, "gridworker"), uid(w, "community2")}
-    assert by[uid(w, "gridworker")].subject == "您负责的 2 户已逾期未走访"
+    assert by[uid(w, "gridworker")].subject == "您负责的 2 户（家）已逾期未走访"
     assert "H1" in by[uid(w, "gridworker")].body and "H2" in by[uid(w, "gridworker")].body
     assert "H3" in by[uid(w, "community2")].body
     assert all(m.recipient_kind == "user" and m.event_id is None for m in msgs)

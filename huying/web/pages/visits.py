@@ -17,7 +17,7 @@ from huying.cases.attachments import Upload
 from huying.cases.policy import check_node
 from huying.contact import visit_service as vs
 from huying.contact import visits
-from huying.contact.models import Need, VisitHow
+from huying.contact.models import ContactKind, Need, VisitHow
 from huying.deps import SessionDep
 from huying.errors import InvalidInput, NotVisible
 from huying.geo import service as geo
@@ -54,39 +54,46 @@ def my_households(request: Request, session: SessionDep, actor: PageActor, now: 
 
 
 def _form(request: Request, session: SessionDep, actor: Actor, code: str, values: dict[str, Any],
-          errors: dict[str, str], status_code: int = 200) -> HTMLResponse:
-    hh, head = vs.household_for_visit(session, actor, code)
+          errors: dict[str, str], status_code: int = 200, kind: ContactKind = ContactKind.HOUSEHOLD) -> HTMLResponse:
+    target, head = vs.target_for_visit(session, actor, code, kind)
     values.setdefault("key", uuid.uuid4().hex)
-    return render(request, "visit_form.html", {"household": hh, "head": head, "values": values, "errors": errors,
+    return render(request, "visit_form.html", {"target": target, "head": head, "values": values, "errors": errors,
                                                "needs": NEEDS, "hows": HOWS}, status_code=status_code)
 
 
 @router.get("/visits/new", response_class=HTMLResponse)
 def visit_form(request: Request, session: SessionDep, actor: PageActor,
-               household: str = Query(..., min_length=1, max_length=30)) -> Response:
+               household: str = Query("", max_length=30), unit: str = Query("", max_length=30)) -> Response:
+    """The phone form of a visit to a household (``household``) or an enterprise (``unit``)."""
+    if bool(household) == bool(unit):
+        raise InvalidInput("name either a household or an enterprise", "household")
+    if unit:
+        return _form(request, session, actor, unit, {"how": "door"}, {}, kind=ContactKind.UNIT)
     return _form(request, session, actor, household, {"how": "door"}, {})
 
 
 @router.post("/visits", response_class=HTMLResponse)
 async def record_visit(
     request: Request, session: SessionDep, actor: PageActor, now: Now,
-    household: Annotated[str, Form(max_length=30)], how: Annotated[str, Form(max_length=20)] = "",
+    household: Annotated[str, Form(max_length=30)] = "", unit: Annotated[str, Form(max_length=30)] = "",
+    how: Annotated[str, Form(max_length=20)] = "",
     notes: Annotated[str, Form()] = "", needs: Annotated[list[str] | None, Form()] = None,
     problem: Annotated[str, Form()] = "", key: Annotated[str, Form(max_length=300)] = "",
     photo: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     """Record a visit from the phone form: the same command as ``POST /api/v1/visits``,
     once per the form's idempotency key (``key``)."""
-    values = {"household": household, "how": how, "notes": notes, "needs": needs or [], "problem": problem,
+    values = {"household": household, "unit": unit, "how": how, "notes": notes, "needs": needs or [], "problem": problem,
               "key": key}
     photos: tuple[Upload, ...] = ()
     if photo is not None and photo.filename:
         photos = (Upload(photo.filename, await photo.read()),)
-    data = vs.VisitIn(household=household, how=how, notes=notes, needs=tuple(needs or ()),
+    data = vs.VisitIn(household=household, unit=unit, how=how, notes=notes, needs=tuple(needs or ()),
                       problems=(vs.ProblemIn(problem, photos),) if problem.strip() else ())
     try:
         checked = idempotency.check_key(key or None)
-        digest = idempotency.fingerprint("visits", household, how, notes, sorted(needs or []), problem)
+        digest = idempotency.fingerprint("visits", household, *([unit] if unit else []), how, notes,
+                                         sorted(needs or []), problem)
         rec = vs.record_visit(session, actor, data, now=now, key=checked, digest=digest)
     except InvalidInput as exc:
         field = exc.field or "form"
@@ -96,7 +103,10 @@ async def record_visit(
             shown = render(request, "_visit_errors.html", {"errors": {field: str(exc)}}).body
             return JSONResponse({"error": "invalid", "field": field, "detail": str(exc),
                                  "html": bytes(shown).decode()}, status_code=422)
-        return _form(request, session, actor, household, values, {field: str(exc)}, status_code=422)
+        if bool(household) == bool(unit):
+            raise
+        return _form(request, session, actor, household or unit, values, {field: str(exc)}, status_code=422,
+                     kind=ContactKind.UNIT if unit else ContactKind.HOUSEHOLD)
     if _wants_json(request):
         return JSONResponse({"id": rec.visit.id, "replayed": rec.replayed,
                              "cases": [c.code for c in rec.cases]}, status_code=200 if rec.replayed else 201)
@@ -161,10 +171,11 @@ def _assign_page(request: Request, session: SessionDep, actor: Actor, target: No
                  done: int | None = None, error: str | None = None, chosen: tuple[str, ...] = (),
                  cadre: str = "", status_code: int = 200) -> HTMLResponse:
     rows = vs.households_of(session, actor, target, now=now) if target.level in HOUSEHOLD_LEVELS else []
+    units = vs.units_of(session, actor, target, now=now) if target.level in HOUSEHOLD_LEVELS else []
     children = list(session.scalars(select(Node).where(Node.parent_id == target.id).order_by(Node.code)))
     return render(request, "visit_assign.html", {
-        "node": target, "trail": geo.ancestors(session, target), "rows": rows, "children": children,
-        "cadres": vs.cadres_for(session, actor, target) if rows else [], "done": done, "error": error,
+        "node": target, "trail": geo.ancestors(session, target), "rows": rows, "units": units, "children": children,
+        "cadres": vs.cadres_for(session, actor, target) if rows or units else [], "done": done, "error": error,
         "chosen": set(chosen), "cadre": cadre, "limit": vs.ASSIGN_MAX}, status_code=status_code)
 
 
@@ -189,11 +200,12 @@ def assign_page(request: Request, session: SessionDep, actor: PageActor, now: No
 def assign_households(request: Request, session: SessionDep, actor: PageActor, now: Now,
                       node: Annotated[str, Form(max_length=60)],
                       cadre: Annotated[str, Form(max_length=60)] = "",
-                      households: Annotated[list[str] | None, Form()] = None) -> Response:
+                      households: Annotated[list[str] | None, Form()] = None,
+                      units: Annotated[list[str] | None, Form()] = None) -> Response:
     target = _assign_node(session, actor, node)
-    chosen = tuple(households or ())
+    chosen = (*(households or ()), *(units or ()))
     try:
-        n = vs.assign_many(session, actor, chosen, cadre, now=now)
+        n = vs.assign_many(session, actor, households or (), cadre, now=now, unit_codes=units or ())
     except InvalidInput as exc:
         return _assign_page(request, session, actor, target, now, error=exc.field or "form", chosen=chosen,
                             cadre=cadre, status_code=422)
