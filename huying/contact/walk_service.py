@@ -123,6 +123,16 @@ class WalkView:
     def ledger(self) -> int:
         return sum(1 for wc, _ in self.problems if wc.outcome == WalkOutcome.LEDGER.value)
 
+    def as_dict(self) -> dict[str, Any]:
+        """The walk as the API and the CLI give it (built only from a view, which only
+        :func:`get_walk` and :func:`list_walks` make, through the one rule)."""
+        w = self.walk
+        return {"id": w.id, "planner": self.planner, "planned_on": w.planned_on, "status": w.status,
+                "node": self.node.code, "node_name": self.node.name_zh, "place": w.place,
+                "started_at": w.started_at, "ended_at": w.ended_at,
+                "problems": [{"case": c.code, "outcome": wc.outcome, "status": c.status}
+                             for wc, c in self.problems]}
+
 
 def _node_of(session: Session, walk: Walk) -> Node:
     node = session.get(Node, walk.node_id)
@@ -155,6 +165,7 @@ def problems_of(session: Session, walk_ids: Sequence[int]) -> dict[int, list[tup
 def list_walks(session: Session, actor: Actor, *, mine: bool = False, limit: int = 50,
                offset: int = 0) -> tuple[int, list[WalkView]]:
     """The walks ``actor`` sees (``mine``: those they planned), the latest day first."""
+    check_reader(actor)
     q = (select(Walk, Node, User.display_name).join(Node, Node.id == Walk.node_id)
          .join(User, User.id == Walk.planner_id).where(visible_walks(actor)))
     if mine:
@@ -169,6 +180,12 @@ def list_walks(session: Session, actor: Actor, *, mine: bool = False, limit: int
 
 
 # --------------------------------------------------------------------------- commands
+
+
+def check_reader(actor: Actor) -> None:
+    """May ``actor`` open the walk log at all (the seats that plan or see walks)?"""
+    if actor.role not in READERS:
+        raise NotPermitted(f"a {actor.role} sees no inspection walks")
 
 
 def check_planner(actor: Actor) -> None:
@@ -229,7 +246,7 @@ def plan(session: Session, actor: Actor, *, node: str, planned_on: dt.date | Non
     return walk
 
 
-def _own(session: Session, actor: Actor, walk_id: int) -> Walk:
+def own_walk(session: Session, actor: Actor, walk_id: int) -> Walk:
     """The walk, for its planner's commands (404 to anyone who may not see it, 403 to
     those who see it but did not plan it)."""
     view = get_walk(session, actor, walk_id)
@@ -251,7 +268,7 @@ def allowed(walk: Walk) -> list[str]:
 
 
 def _move(session: Session, actor: Actor, walk_id: int, name: str, now: dt.datetime) -> Walk:
-    walk = _own(session, actor, walk_id)
+    walk = own_walk(session, actor, walk_id)
     source, target = MOVES[name]
     stamp = {"started_at": now} if target is WalkStatus.STARTED else {"ended_at": now}
     done = session.execute(update(Walk).where(Walk.id == walk.id, Walk.status == source.value)
@@ -332,7 +349,7 @@ def record_problem(session: Session, actor: Actor, walk_id: int, data: ProblemIn
                    now: dt.datetime) -> tuple[WalkCase, Case]:
     """A problem found on the walk (under way, by its planner): a case through intake
     (channel ``inspection_walk``), fixed on the spot or put on a ledger; one transaction."""
-    walk = _own(session, actor, walk_id)
+    walk = own_walk(session, actor, walk_id)
     if walk.status != WalkStatus.STARTED.value:
         raise Refused(f"the walk is {walk.status}: problems are recorded while it is under way")
     what = _text(data.what, "what", WHAT_MAX, required=True)
