@@ -98,7 +98,7 @@ def test_a_planned_walk_is_seen_by_its_planner_alone_until_it_starts(
     wid = r.json()["id"]
     after = sweep(api, wid)
 
-    for (persona, url), (status, body) in after.items():
+    for (persona, url), (_status, body) in after.items():
         if persona == PLANNER:
             continue
         assert count(body, MARKER) == 0, (persona, url)
@@ -106,7 +106,7 @@ def test_a_planned_walk_is_seen_by_its_planner_alone_until_it_starts(
         if old is not None:
             for secret in (DEST, DEST_NAME):
                 assert count(body, secret) <= count(old[1], secret), (persona, url, secret)
-    mine = [url for (p, url), (status, body) in after.items() if p == PLANNER and count(body, MARKER)]
+    mine = [url for (p, url), (_, body) in after.items() if p == PLANNER and count(body, MARKER)]
     assert {f"/api/v1/walks/{wid}", f"/walks/{wid}", "/api/v1/walks", "/walks"} <= set(mine)
     assert MARKER not in outbox(api) and DEST_NAME not in outbox(api)
     for rec in caplog.records:  # the log: no marker; the grid only in the lines of the URLs asking for it
