@@ -3,7 +3,8 @@ way and its problem form), for ``scripts/i18n_fill.py zh scripts/i18n/zh_walks.p
 
 ZH = {
     "Inspection walks": "行走记录",
-    "Inspection walk": "行走",
+    "Walk details": "行走详情",
+    "Problems": "问题",
     "Plan a walk": "计划行走",
     "Plan the walk": "保存行走计划",
     "Where you plan to go is seen by you alone until you start the walk.":
@@ -22,7 +23,7 @@ ZH = {
     "No walks yet.": "暂无行走记录。",
     "Walk figures": "行走统计",
     "Walks under way or ended; a planned walk counts nowhere.": "只统计已出发或已结束的行走；计划中的行走不计入。",
-    "Walks": "行走次数",
+    "Walks": "行走",
     "Problems found": "发现问题",
     "Closed": "已结案",
     "This month": "本月",
