@@ -8,13 +8,16 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from huying.cases.models import Case
 from huying.contact import walk_service as ws
-from tests.web.scene import HTML, HUMEN_GRID, point_in, post, shown_errors, sign_in, utcnow
+from huying.contact.walk_models import Walk, WalkCase
+from huying.geo.models import Node
+from tests.web.scene import HTML, HUMEN_GRID, actor, point_in, post, shown_errors, sign_in, utcnow
 
 PLACE = "步行街口试走标记"
 
@@ -69,3 +72,22 @@ def test_a_walk_from_plan_to_problems_on_the_pages(city_client: TestClient, city
         sign_in(c, persona)
         assert c.get("/walks", headers=HTML).status_code == 403
         assert c.get(url, headers=HTML).status_code == 404
+
+
+def test_the_demo_city_has_walks_whose_problems_entered_the_loop(city_session: Session) -> None:
+    s = city_session
+    if s.scalar(select(Walk.id).limit(1)) is None:
+        pytest.skip("the tiny city has no demo walks (HUYING_WEB_TEST_CITY=tiny)")
+    outcomes = {o for (o,) in s.execute(select(WalkCase.outcome))}
+    assert outcomes == {"fixed_on_spot", "ledger"}
+    channels = set(s.scalars(select(Case.channel).join(WalkCase, WalkCase.case_id == Case.id)))
+    assert channels == {"inspection_walk"}
+    ended = s.scalars(select(Walk.node_id).where(Walk.status == "ended")).all()
+    assert len(ended) >= 10
+    towns = {p.split("/")[2] for p in s.scalars(
+        select(Node.path).join(Walk, Walk.node_id == Node.id))}
+    assert len(towns) >= 4  # walks in several towns
+    planned = s.scalar(select(Walk).where(Walk.status == "planned"))
+    assert planned is not None  # the leader's: nobody else sees it
+    for who in ("city", "town", "town2", "community"):
+        assert all(v.walk.id != planned.id for v in ws.list_walks(s, actor(s, who), limit=500)[1])
