@@ -255,6 +255,14 @@ def own_walk(session: Session, actor: Actor, walk_id: int) -> Walk:
     return view.walk
 
 
+def under_way(session: Session, actor: Actor, walk_id: int) -> Walk:
+    """The planner's walk, while it is under way (problems are recorded then only)."""
+    walk = own_walk(session, actor, walk_id)
+    if walk.status != WalkStatus.STARTED.value:
+        raise Refused(f"the walk is {walk.status}: problems are recorded while it is under way")
+    return walk
+
+
 #: The walk's moves: (from, to) by command.
 MOVES = {"start": (WalkStatus.PLANNED, WalkStatus.STARTED), "end": (WalkStatus.STARTED, WalkStatus.ENDED)}
 
@@ -349,9 +357,7 @@ def record_problem(session: Session, actor: Actor, walk_id: int, data: ProblemIn
                    now: dt.datetime) -> tuple[WalkCase, Case]:
     """A problem found on the walk (under way, by its planner): a case through intake
     (channel ``inspection_walk``), fixed on the spot or put on a ledger; one transaction."""
-    walk = own_walk(session, actor, walk_id)
-    if walk.status != WalkStatus.STARTED.value:
-        raise Refused(f"the walk is {walk.status}: problems are recorded while it is under way")
+    walk = under_way(session, actor, walk_id)
     what = _text(data.what, "what", WHAT_MAX, required=True)
     outcome, evidence, plan_v, due = _outcome(data, now)
     node = _node_of(session, walk)

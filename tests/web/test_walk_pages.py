@@ -62,6 +62,7 @@ def test_a_walk_from_plan_to_problems_on_the_pages(city_client: TestClient, city
     walk = c.get(url, headers=HTML)
     assert all(code in walk.text for code in codes) and "立行立改" in walk.text
     assert post(c, f"{url}/end").status_code == 303
+    assert c.get(f"{url}/problem", headers=HTML).status_code == 409  # ended: no more problems
 
     sign_in(c, "leader")
     assert PLACE in c.get(url, headers=HTML).text

@@ -134,7 +134,7 @@ def _problem_form(request: Request, session: SessionDep, actor: Actor, walk_id: 
 @router.get("/walks/{walk_id}/problem", response_class=HTMLResponse)
 def problem_form(request: Request, session: SessionDep, actor: PageActor, now: Now,
                  walk_id: int = WalkId) -> Response:
-    ws.own_walk(session, actor, walk_id)
+    ws.under_way(session, actor, walk_id)
     return _problem_form(request, session, actor, walk_id, {}, {}, now)
 
 
