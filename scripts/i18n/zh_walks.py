@@ -33,6 +33,7 @@ ZH = {
     "Area": "区域",
     "Day": "日期",
     "Where: a town or community": "目的地：镇街或村(社区)",
+    "%(town)s (the whole town)": "%(town)s（全镇街）",
     "Or a grid (its code, optional)": "或网格（填写网格编码，可选）",
     "Place (optional: a street, an estate, a market…)": "具体地点（可选：街道、小区、市场等）",
     "The walk is planned. Nobody else sees it until you start it.": "行走已计划。出发前其他人都看不到。",
