@@ -375,8 +375,7 @@ def record_problem(session: Session, actor: Actor, walk_id: int, data: ProblemIn
         if outcome is WalkOutcome.LEDGER:
             if case_.status == Status.NEW.value:
                 unit_code = _ledger_unit(session, actor, result.route.unit_code if result.route else None)
-                svc.dispatch(session, case_, _dispatcher(actor, case_), unit=unit_code, now=now,
-                             note="inspection walk: put on a ledger")
+                svc.dispatch(session, case_, _dispatcher(actor, case_), unit=unit_code, now=now)
             supervisor = actor.user_id if actor.role == Role.LEADER and policy.can_supervise(actor, case_) else None
             assert due is not None
             svc.open_ledger(session, case_, actor, plan=plan_v, milestones=[(plan_v.splitlines()[0][:200], due)],

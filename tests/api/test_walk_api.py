@@ -79,3 +79,22 @@ def test_a_walk_through_the_api(api: Api) -> None:
     assert api.client.get("/api/v1/walks/figures?node=441900101", headers=api.h("town2")).status_code == 403
     assert api.client.get("/api/v1/walks/figures?period=decade", headers=api.h("town")).status_code == 422
     assert api.client.get("/api/v1/walks/0", headers=api.h("town")).status_code == 422
+
+
+#: Who sees town's walk to grid 1a once started (403 on its commands), and who does not (404).
+SEES_STARTED = {"community", "city", "leader"}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_only_the_planner_gives_a_walk_its_commands(api: Api, persona: str) -> None:
+    wid = _plan(api, "town").json()["id"]  # type: ignore[attr-defined]
+    problem = {"what": "井盖松动", "outcome": "fixed_on_spot", "lon": 113.05, "lat": 23.05, "evidence": "已固定"}
+    commands = [("start", None), ("problems", problem), ("end", None)]
+    for command, body in commands:
+        if persona != "town":
+            r = api.client.post(f"/api/v1/walks/{wid}/{command}", json=body, headers=api.h(persona))
+            started = command != "start"
+            expected = 403 if started and persona in SEES_STARTED else 404
+            assert r.status_code == expected, (persona, command, r.text)
+        r = api.client.post(f"/api/v1/walks/{wid}/{command}", json=body, headers=api.h("town"))
+        assert r.status_code in (200, 201), (command, r.text)
