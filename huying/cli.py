@@ -105,6 +105,7 @@ _GROUPS = [
     ("huying.triage.cli", "triage", "Classification models: train, eval."),
     ("huying.intake.cli", "import", "Bulk import."),
     ("huying.contact.cli", "register", "The register: address → grid, households' moves."),
+    ("huying.contact.walk_cli", "walk", "Inspection walks: plan, start, record a problem, end, list."),
 ]
 
 for _module, _name, _help in _GROUPS:

@@ -208,3 +208,8 @@ class VisitCase(CityScoped, Base):
     household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id", ondelete="CASCADE"), index=True)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), index=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+
+
+# The walks' tables live in their own module; imported here so that ``Base.metadata`` knows
+# them wherever the domain's models are loaded (huying.db.import_all_models).
+from huying.contact import walk_models as walk_models  # noqa: E402

@@ -45,6 +45,8 @@ def build_command(
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars."),
     visits: bool = typer.Option(True, "--visits/--no-visits",
                                 help="Cadres, their households and four months of visits (驻点联系)."),
+    walks: bool = typer.Option(True, "--walks/--no-walks",
+                               help="Inspection walks of the leaders and their problems (行走)."),
     cases: int = typer.Option(
         DEFAULT_CASES, "--cases", min=0,
         help="Cases to run through the closed loop over the demo year (0: none).",
@@ -78,6 +80,14 @@ def build_command(
                    + f" in {time.perf_counter() - started:.1f} s")
     if cases:
         _run_cases(summary.city_id, seed, cases, progress)
+    if walks:
+        from huying.demo.walks import build_walks
+
+        started = time.perf_counter()
+        with session_scope() as session:
+            counts = build_walks(session, summary.city_id, seed)
+        typer.echo("walks: " + ", ".join(f"{k} {v}" for k, v in counts.items())
+                   + f" in {time.perf_counter() - started:.1f} s")
     typer.echo("demo accounts (username / password):")
     for acc in DEMO_ACCOUNTS:
         typer.echo(f"  {acc.username:<11} {acc.password:<16} {acc.role.value:<19} {acc.note}")

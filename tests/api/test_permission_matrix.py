@@ -148,7 +148,10 @@ PRIVATE = [("GET", "/api/v1/cases"), ("GET", "/api/v1/cases/{c1}"), ("POST", "/a
            ("POST", "/api/v1/notices/{notice}/reply"), ("GET", "/api/v1/stats"),
            ("GET", "/api/v1/sla-rules"), ("POST", "/api/v1/sla-rules"),
            ("DELETE", "/api/v1/sla-rules/1"), ("GET", "/api/v1/me"),
-           ("POST", "/api/v1/visits"), ("GET", "/api/v1/visits"), ("GET", "/api/v1/visits/coverage")]
+           ("POST", "/api/v1/visits"), ("GET", "/api/v1/visits"), ("GET", "/api/v1/visits/coverage"),
+           ("POST", "/api/v1/walks"), ("GET", "/api/v1/walks"), ("GET", "/api/v1/walks/figures"),
+           ("GET", "/api/v1/walks/1"), ("POST", "/api/v1/walks/1/start"), ("POST", "/api/v1/walks/1/end"),
+           ("POST", "/api/v1/walks/1/problems")]
 
 
 def test_the_public_gets_401_on_every_private_endpoint(api: Api) -> None:

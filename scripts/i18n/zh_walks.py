@@ -1,0 +1,67 @@
+"""Chinese of inspection walks (行走, 四不两直: the walk log, planning a walk, the walk under
+way and its problem form), for ``scripts/i18n_fill.py zh scripts/i18n/zh_walks.py``."""
+
+ZH = {
+    "Inspection walks": "行走记录",
+    "Walk details": "行走详情",
+    "Problems": "问题",
+    "Plan a walk": "计划行走",
+    "Plan the walk": "保存行走计划",
+    "Where you plan to go is seen by you alone until you start the walk.":
+        "行走目的地在出发前只有您本人可见。",
+    "Unannounced: where you go is seen by you alone until you start the walk; nobody is told.":
+        "四不两直：出发前目的地只有您本人可见，不通知任何人。",
+    "Planned (only you see it)": "已计划（仅本人可见）",
+    "Under way": "行走中",
+    "Ended": "已结束",
+    "Fixed on the spot": "立行立改",
+    "Put on a ledger": "挂账整改",
+    "On a ledger": "挂账",
+    "%(n)s problems found: %(fixed)s fixed on the spot, %(ledger)s on a ledger":
+        "发现问题 %(n)s 个：立行立改 %(fixed)s 个，挂账 %(ledger)s 个",
+    "Open the walk": "查看行走",
+    "No walks yet.": "暂无行走记录。",
+    "Walk figures": "行走统计",
+    "Walks under way or ended; a planned walk counts nowhere.": "只统计已出发或已结束的行走；计划中的行走不计入。",
+    "Walks": "行走",
+    "Problems found": "发现问题",
+    "Closed": "已结案",
+    "This month": "本月",
+    "This quarter": "本季度",
+    "This year": "本年",
+    "All time": "全部",
+    "Area": "区域",
+    "Day": "日期",
+    "Where: a town or community": "目的地：镇街或村(社区)",
+    "%(town)s (the whole town)": "%(town)s（全镇街）",
+    "Or a grid (its code, optional)": "或网格（填写网格编码，可选）",
+    "Place (optional: a street, an estate, a market…)": "具体地点（可选：街道、小区、市场等）",
+    "The walk is planned. Nobody else sees it until you start it.": "行走已计划。出发前其他人都看不到。",
+    "The problem is recorded as case %(code)s.": "问题已登记为案件 %(code)s。",
+    "Started %(t)s": "出发于 %(t)s",
+    "Ended %(t)s": "结束于 %(t)s",
+    "Record a problem": "登记问题",
+    "Record the problem": "提交问题",
+    "Start the walk": "开始行走",
+    "End the walk": "结束行走",
+    "No problems recorded.": "尚未登记问题。",
+    "Back to the walk log": "返回行走记录",
+    "What becomes of it": "处理方式",
+    "What was done (the evidence)": "现场处理情况（整改佐证）",
+    "Photo after the fix (optional)": "整改后照片（可选）",
+    "Plan of the rectification": "整改方案",
+    "Done by": "整改时限",
+    "Choose a town, community or grid within your scope.": "请选择您辖区内的镇街、村(社区)或网格。",
+    "Choose the day of the walk: today or a later day.": "请选择行走日期：今天或以后。",
+    "The place is too long (at most 200 characters) or holds a character that cannot be stored.":
+        "地点过长（最多 200 字）或含有无法保存的字符。",
+    "Choose whether it was fixed on the spot or is put on a ledger. If no unit within your scope answers for it, fix it on the spot.":
+        "请选择立行立改或挂账整改。若辖区内没有对应的责任单位，请立行立改。",
+    "Describe what was done on the spot: this is the evidence of the fix.": "请说明现场如何处理，作为整改佐证。",
+    "Give the plan of the rectification.": "请填写整改方案。",
+    "Choose the day the rectification is done by: after today, within a year.": "请选择整改时限：明天起一年以内。",
+    "Choose the place on the map, inside the walk's destination, or use your location.":
+        "请在地图上选择行走目的地范围内的位置，或使用当前位置。",
+    "The address is too long (at most 200 characters) or could not be placed; choose the place on the map.":
+        "地址过长（最多 200 字）或无法定位，请在地图上选择位置。",
+}
