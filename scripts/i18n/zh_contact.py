@@ -47,3 +47,4 @@ ZH.update({
     "Visit this enterprise": "走访该企业",
     "Enterprises and other units": "企业和单位",
 })
+ZH.update({"Walks": "行走次数", "on a ledger": "列入台账"})

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from huying.cases.policy import check_node
 from huying.contact import visit_service as vs
+from huying.contact import walk_service as ws
 from huying.deps import SessionDep
 from huying.errors import InvalidInput
 from huying.geo import service as geo
@@ -89,6 +90,7 @@ def leader(request: Request, session: SessionDep, actor: PageActor, t: Now, node
     # period: a distinct count, not a sum of the rollup's rows); seen by those who see visits
     contact = (vs.coverage(session, actor, here, p, now=t).total
                if actor.role in vs.READ_ROLES else None)
+    walks = ws.figures(session, actor, here, p).total if actor.role in ws.READERS else None
     grid_cases, grid_open = (queries.cases_at(session, actor, here, limit=GRID_CASES)
                              if here.level == Level.GRID else ([], 0))
     return render(request, "leader.html", {
@@ -99,7 +101,7 @@ def leader(request: Request, session: SessionDep, actor: PageActor, t: Now, node
         "steps": _steps(p),
         "drill": lambda code, figure: drill_url(code, figure, query),
         "map_level": MAP_LEVEL[Level(here.level)].value, "scale": cockpit.MAP_SCALE,
-        "grid_cases": grid_cases, "grid_open": grid_open, "now": t, "contact": contact,
+        "grid_cases": grid_cases, "grid_open": grid_open, "now": t, "contact": contact, "walks": walks,
     })
 
 
