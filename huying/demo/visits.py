@@ -10,18 +10,26 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 import numpy as np
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from huying.contact import visits
-from huying.contact.models import Household, Visit, VisitAssignment, VisitHow
+from huying.contact.models import (
+    Address,
+    AddressKind,
+    Household,
+    Unit,
+    Visit,
+    VisitAssignment,
+    VisitHow,
+)
 from huying.demo.build import HUMEN_GRID
 from huying.demo.cases import DEMO_END, STAFF_PASSWORD
 from huying.geo.models import Node
-from huying.orgs.models import Role, User
+from huying.orgs.models import Organisation, OrgKind, Role, User
 from huying.orgs.service import hash_password
 
 HOUSEHOLDS_PER_CADRE = 80
@@ -72,22 +80,32 @@ def build_visits(session: Session, city_id: int, seed: int, *, now: dt.datetime 
         session.execute(insert(User), users)
     ids = dict(session.execute(select(User.username, User.id).where(User.city_id == city_id)).all())
 
+    units = _register_enterprises(session, city_id, rng)
+    # an enterprise goes to the cadre with the most households in its grid
+    grid_of = dict(rows)
+    cadre_of_grid: dict[int, Counter[str]] = defaultdict(Counter)
+    for hid, cadre, _ in plan:
+        cadre_of_grid[grid_of[hid]][cadre] += 1
+    unit_plan = [(uid, cadre_of_grid[gid].most_common(1)[0][0], town_of(gid))
+                 for uid, gid in units if cadre_of_grid.get(gid)]
+
     assignments: list[dict[str, object]] = []
     visit_rows: list[dict[str, object]] = []
     hows = [VisitHow.DOOR.value, VisitHow.PHONE.value, VisitHow.ONLINE.value]
-    for hid, cadre, cid in plan:
+    for kind, target, cadre, cid in [*(("household_id", *p) for p in plan), *(("unit_id", *p) for p in unit_plan)]:
         p = diligence[cid]
         last = None
         n_visits = int(rng.random() < p) + int(rng.random() < p / 3)
+        other = "unit_id" if kind == "household_id" else "household_id"
         for _ in range(n_visits):
             at = now - dt.timedelta(minutes=int(rng.integers(0, VISIT_DAYS * 24 * 60)))
-            visit_rows.append({"city_id": city_id, "household_id": hid, "cadre_id": ids[cadre], "at": at,
+            visit_rows.append({"city_id": city_id, kind: target, other: None, "cadre_id": ids[cadre], "at": at,
                                "how": hows[int(rng.choice(3, p=[0.6, 0.3, 0.1]))], "notes": "", "needs": "",
                                "created_at": at})
             last = at if last is None or at > last else last
         due = visits.next_due(last, since, cycle)
         notified, sweep_at = visits.swept_until(due, now)
-        assignments.append({"city_id": city_id, "cadre_id": ids[cadre], "household_id": hid, "since": since,
+        assignments.append({"city_id": city_id, "cadre_id": ids[cadre], kind: target, other: None, "since": since,
                             "last_visit_at": last, "due_at": due, "notified": notified, "sweep_at": sweep_at,
                             "created_at": since})
     for start in range(0, len(assignments), 10_000):
@@ -95,4 +113,25 @@ def build_visits(session: Session, city_id: int, seed: int, *, now: dt.datetime 
     for start in range(0, len(visit_rows), 10_000):
         session.execute(insert(Visit), visit_rows[start:start + 10_000])
     session.flush()
-    return {"cadres": len(users), "assignments": len(assignments), "visits": len(visit_rows)}
+    return {"cadres": len(users), "assignments": len(assignments), "visits": len(visit_rows),
+            "enterprises": len(units)}
+
+
+def _register_enterprises(session: Session, city_id: int, rng: np.random.Generator) -> list[tuple[int, int]]:
+    """The demo's enterprises (organisations of kind enterprise) in the register as units,
+    each at the first building of its grid, with an obviously synthetic code: their
+    (unit id, grid id)."""
+    buildings = dict(session.execute(
+        select(Address.grid_id, func.min(Address.id)).where(Address.city_id == city_id,
+                                                            Address.kind == AddressKind.BUILDING.value)
+        .group_by(Address.grid_id)).all())
+    orgs = session.execute(select(Organisation.code, Organisation.name_zh, Organisation.node_id).where(
+        Organisation.city_id == city_id, Organisation.kind == OrgKind.ENTERPRISE.value).order_by(Organisation.code)).all()
+    rows = [{"city_id": city_id, "code": f"DEMO{code.rsplit('-', 1)[-1]}", "name": name, "kind": "enterprise",
+             "address_id": buildings[grid], "grid_id": grid, "employees": int(rng.integers(5, 400)),
+             "created_at": DEMO_END - dt.timedelta(days=ASSIGNED_DAYS)}
+            for code, name, grid in orgs if grid in buildings]
+    if rows:
+        session.execute(insert(Unit), rows)
+    return [(uid, gid) for uid, gid in session.execute(
+        select(Unit.id, Unit.grid_id).where(Unit.city_id == city_id).order_by(Unit.id)).all()]
