@@ -181,3 +181,8 @@ class VisitCase(CityScoped, Base):
     visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), index=True)
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id", ondelete="CASCADE"), index=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+
+
+# The stored member–household links (党员联户) live in their own module; imported here so that
+# ``Base.metadata`` (``huying.db.import_all_models``) knows their tables.
+from huying.contact import link_models as _link_models  # noqa: E402,F401
