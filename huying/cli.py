@@ -105,6 +105,7 @@ _GROUPS = [
     ("huying.triage.cli", "triage", "Classification models: train, eval."),
     ("huying.intake.cli", "import", "Bulk import."),
     ("huying.contact.cli", "register", "The register: address → grid, households' moves."),
+    ("huying.contact.link_cli", "links", "Member–household links (党员联户): solve, leave, list."),
 ]
 
 for _module, _name, _help in _GROUPS:
