@@ -15,7 +15,6 @@ from huying.contact.link_schemas import (
     FiguresRead,
     LeaveRead,
     LinkPage,
-    LinkRead,
     MemberRead,
     MemberUpdate,
     RunRead,

@@ -31,7 +31,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from sqlalchemy import ColumnElement, and_, case, false, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, false, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from huying.cases.policy import CITYWIDE, check_node, covers_node
@@ -249,25 +249,25 @@ def _store(session: Session, city_id: int, np_: NodeProblem, p: L.LinkingProblem
     ones; (ended, opened)."""
     changed = np.flatnonzero(new_of != np_.current)
     ended: dict[EndReason, list[int]] = {}
-    for h in changed:
-        if np_.link_ids[h] >= 0:
-            ended.setdefault(reason(int(h)), []).append(int(np_.link_ids[h]))
+    for hc in changed.tolist():
+        if np_.link_ids[hc] >= 0:
+            ended.setdefault(reason(hc), []).append(int(np_.link_ids[hc]))
     for why, ids in ended.items():
         for start in range(0, len(ids), 1_000):
             session.execute(update(MemberLink).where(MemberLink.id.in_(ids[start:start + 1_000]))
                             .values(ended_at=now, end_reason=why.value).execution_options(synchronize_session=False))
     h = changed[new_of[changed] >= 0]
     m = new_of[h]
-    dist = np.rint(np.hypot(*(p.household_xy[h] - p.member_xy[m]).T)).astype(np.int64) if len(h) else []
+    dist = np.rint(np.hypot(*(p.household_xy[h] - p.member_xy[m]).T)).astype(np.int64).reshape(-1)
     rows = []
-    for hi, mi, d in zip(h.tolist(), m.tolist(), list(dist), strict=True):
+    for hi, mi, d in zip(h.tolist(), m.tolist(), dist.tolist(), strict=True):
         need = np_.needs[hi]
         matched = need is not None and bool((int(p.member_skills[mi]) >> NEEDS.index(Need(need))) & 1)
         rows.append({"city_id": city_id, "person_id": int(np_.person_ids[mi]),
                      "household_id": int(np_.household_ids[hi]), "node_id": np_.node.id, "since": now,
                      "distance_m": int(d), "need": need, "need_matched": matched, "created_at": now})
     for start in range(0, len(rows), 5_000):
-        session.execute(MemberLink.__table__.insert(), rows[start:start + 5_000])
+        session.execute(insert(MemberLink), rows[start:start + 5_000])
     return sum(len(v) for v in ended.values()), len(rows)
 
 
@@ -291,7 +291,7 @@ def enrol(session: Session, city_id: int, node: Node, *, now: dt.datetime) -> in
                                             LinkMember.person_id == Person.id).exists())
         .order_by(Person.id)).all()
     if rows:
-        session.execute(LinkMember.__table__.insert(), [
+        session.execute(insert(LinkMember), [
             {"city_id": city_id, "person_id": pid, "node_id": nid, "lon": x, "lat": y, "capacity": L.DEFAULT_CAPACITY,
              "specialties": "", "active": True, "created_at": now} for pid, nid, x, y in rows])
     return len(rows)
@@ -405,8 +405,11 @@ def member_leaves(session: Session, actor: Actor, person_id: int, *, now: dt.dat
         i = int(where[0])
         q = L.member_leaves(np_.problem, i)
         mine = np_.current == i
-        runs.append(_reoptimise(session, actor.city_id, np_, q, np_.problem.member_xy[[i]], now,
-                                lambda h, mine=mine: EndReason.MEMBER_LEFT if mine[h] else EndReason.REOPTIMISED))
+
+        def why(h: int, mine: np.ndarray = mine) -> EndReason:
+            return EndReason.MEMBER_LEFT if mine[h] else EndReason.REOPTIMISED
+
+        runs.append(_reoptimise(session, actor.city_id, np_, q, np_.problem.member_xy[[i]], now, why))
     left = session.execute(select(MemberLink.id).where(MemberLink.person_id == person_id,
                                                        MemberLink.ended_at.is_(None))).scalars().all()
     if left:  # links of theirs that no problem held

@@ -16,6 +16,7 @@ ZH = {
         "重新为本辖区党员联户？只结束最优方案改变的联系，其余保持不变。",
     "Link again": "重新联户",
     "Sub-areas": "下级区域",
+    "Show its links": "查看",
     "Map of the members and their households": "党员及其联系户地图",
     "Dots: households, in their member's colour (grey: not linked). Squares: members' homes. A thin line joins "
     "a household to its member.":
@@ -27,7 +28,7 @@ ZH = {
     "Specialties": "专长",
     "Record that this member has left? Their households go to other members nearby.":
         "确认该党员已退出联户？其联系户将转给附近其他党员。",
-    "Has left": "已退出",
+    "Record that they left": "登记退出",
     "Only the first %(n)s members are listed: choose a sub-area.": "仅列出前 %(n)s 名党员：请选择下级区域。",
     "No members live here yet.": "本辖区暂无党员。",
     "Household": "住户",

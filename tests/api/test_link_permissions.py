@@ -6,7 +6,6 @@ input a 4xx with its reason."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
 
 from tests.api.conftest import NOW, PERSONAS, Api
 from tests.contact.link_city import LinkCity, seed

@@ -50,7 +50,7 @@ def links_page(request: Request, session: SessionDep, actor: PageActor,
         "node": here, "figures": figures, "children": children, "members": nm.members,
         "members_more": figures.members > len(nm.members), "may_link": may_link,
         "may_leave": actor.role in ls.OFFICERS, "show_map": 0 < figures.households <= MAP_LIMIT,
-        "done": done, "changed": changed, "colours": COLOURS, "map_config": map_config(session),
+        "done": done, "changed": changed, "at_home": here.path == actor.node_path, "colours": COLOURS, "map_config": map_config(session),
     })
 
 

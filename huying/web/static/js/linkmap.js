@@ -31,15 +31,15 @@
       pointToLayer: function (f, ll) {
         var p = f.properties;
         if (p.kind === "member") {
-          var size = 12;
+          var size = 9;
           var icon = L.divIcon({ className: "member-home", iconSize: [size, size],
-            html: '<span style="display:block;width:' + size + 'px;height:' + size + 'px;background:' + colour(p.member) + ';border:2px solid #263238;box-sizing:border-box"></span>' });
+            html: '<span style="display:block;width:' + size + 'px;height:' + size + 'px;background:' + colour(p.member) + ';border:1.5px solid #263238;box-sizing:border-box"></span>' });
           var mk = L.marker(ll, { icon: icon, pane: "huying-dots", keyboard: false });
           mk.bindTooltip(H.textEl(M.member + " " + p.name + " · " + p.load + "/" + p.capacity + " " + M.load));
           return mk;
         }
         var linked = p.member >= 0;
-        var dot = L.circleMarker(ll, { pane: "huying-dots", radius: 4.5, weight: linked ? 1 : 1.5,
+        var dot = L.circleMarker(ll, { pane: "huying-dots", radius: 3.5, weight: linked ? 1 : 1.5,
           color: linked ? "#ffffff" : GREY, fillColor: colour(p.member), fillOpacity: linked ? 0.95 : 0.15,
           className: linked ? "link-dot" : "link-dot unlinked" });
         var who = linked && members[p.member] ? members[p.member].name : M.unlinked;
