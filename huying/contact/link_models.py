@@ -16,7 +16,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from huying.db import Base, CityScoped, UTCDateTime, utcnow
 
-
 #: A member's households unless told otherwise: :data:`huying.contact.linking.DEFAULT_CAPACITY`
 #: (not imported: the solver pulls in SciPy and OR-Tools; a test checks that they agree).
 DEFAULT_CAPACITY = 10
