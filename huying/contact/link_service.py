@@ -36,20 +36,20 @@ from sqlalchemy.orm import Session
 
 from huying.cases.policy import CITYWIDE, check_node, covers_node
 from huying.contact import linking as L
-from huying.contact import visit_service as vs
 from huying.contact.link_models import EndReason, LinkMember, MemberLink
+from huying.contact.masking import heads, mask_name
 from huying.contact.models import Address, Household, Need
 from huying.db import under
 from huying.errors import InvalidInput, NotPermitted, NotVisible
 from huying.geo import service as geo
 from huying.geo.models import Level, Node
 from huying.orgs.actor import Actor
-from huying.orgs.models import Person, User
+from huying.orgs.models import Person, Role, User
 
 #: Who links nodes and records that a member left (within their scope).
-OFFICERS = vs.SCOPE_ROLES
+OFFICERS = frozenset({Role.COMMUNITY_OFFICER, Role.TOWN_OFFICER, Role.CITY_OFFICER, Role.ADMIN})
 #: Who sees the links and figures of the nodes their scope covers.
-READERS = vs.READ_ROLES
+READERS = OFFICERS | {Role.LEADER}
 #: The levels a node is linked at.
 LINK_LEVELS = frozenset({Level.TOWN.value, Level.COMMUNITY.value, Level.GRID.value})
 #: The needs in the solver's order: specialty ``s`` (a bit of a member's mask) is ``NEEDS[s]``.
@@ -423,9 +423,7 @@ def member_leaves(session: Session, actor: Actor, person_id: int, *, now: dt.dat
 
 def household_moved(session: Session, actor: Actor, household_code: str, *, now: dt.datetime) -> Run | None:
     """After a household moved (its point or address changed in the register, or it moved
-    out): the node of its open link re-optimised around its member's home and its new place,
-    changing as few links as possible. None when it had no open link (the next linking of
-    its node takes it in). One transaction."""
+    out): :func:`relink_household` by an officer whose scope covers it. One transaction."""
     if actor.role not in OFFICERS:
         raise NotPermitted(f"a {actor.role} does not re-link households")
     hh = session.scalar(select(Household).where(Household.city_id == actor.city_id, Household.code == household_code))
@@ -434,31 +432,45 @@ def household_moved(session: Session, actor: Actor, household_code: str, *, now:
     path = session.scalar(select(Node.path).where(Node.id == hh.grid_id)) or ""
     if not covers_node(actor, path):
         raise NotPermitted("this household lives outside your scope")
-    link = session.scalar(select(MemberLink).where(MemberLink.household_id == hh.id, MemberLink.ended_at.is_(None)))
+    run = relink_household(session, actor.city_id, hh, now=now)
+    session.commit()
+    return run
+
+
+def relink_household(session: Session, city_id: int, hh: Household, *, now: dt.datetime) -> Run | None:
+    """The node of the household's open link re-optimised around its member's home and the
+    household's new place, changing as few links as possible; its link ends when it left
+    the node (or the register). None when it had no open link (the next linking of its node
+    takes it in). Flushed, not committed (the register's move calls it in its transaction)."""
+    link = session.execute(select(MemberLink.id, MemberLink.person_id, MemberLink.node_id).where(
+        MemberLink.household_id == hh.id, MemberLink.ended_at.is_(None))).first()
     if link is None:
         return None
-    node = session.get(Node, link.node_id)
-    home = session.execute(select(LinkMember.lon, LinkMember.lat).where(
-        LinkMember.city_id == actor.city_id, LinkMember.person_id == link.person_id)).first()
+    link_id, person_id, node_id = link
+    node = session.get(Node, node_id)
     assert node is not None
-    np_ = build_problem(session, actor.city_id, node)
+    home = session.execute(select(LinkMember.lon, LinkMember.lat).where(
+        LinkMember.city_id == city_id, LinkMember.person_id == person_id)).first()
+    np_ = build_problem(session, city_id, node)
     here = np.flatnonzero(np_.household_ids == hh.id)
     points = [L.project(np.array([home[0]]), np.array([home[1]]))[0]] if home is not None else []
     if hh.id in np_.outside or not len(here):  # out of the node (or the register): its link ends
-        session.execute(update(MemberLink).where(MemberLink.id == link.id).values(
+        session.execute(update(MemberLink).where(MemberLink.id == link_id).values(
             ended_at=now, end_reason=EndReason.HOUSEHOLD_MOVED.value).execution_options(synchronize_session=False))
-        session.expire(link)
-        np_ = build_problem(session, actor.city_id, node)
-        run = _reoptimise(session, actor.city_id, np_, np_.problem, np.array(points).reshape(-1, 2), now,
+        if not points:
+            session.flush()
+            return None
+        np_ = build_problem(session, city_id, node)
+        run = _reoptimise(session, city_id, np_, np_.problem, np.array(points).reshape(-1, 2), now,
                           lambda _h: EndReason.REOPTIMISED)
         run = Run(**{**run.as_dict(), "changed": run.changed + 1, "ended": run.ended + 1})  # type: ignore[arg-type]
     else:
         h = int(here[0])
         points.append(np_.problem.household_xy[h])
-        run = _reoptimise(session, actor.city_id, np_, np_.problem, np.array(points).reshape(-1, 2), now,
+        run = _reoptimise(session, city_id, np_, np_.problem, np.array(points).reshape(-1, 2), now,
                           lambda x: EndReason.HOUSEHOLD_MOVED if x == h else EndReason.REOPTIMISED,
                           households=np.array([h]))
-    session.commit()
+    session.flush()
     return run
 
 
@@ -492,8 +504,8 @@ def list_links(session: Session, actor: Actor, *, node: Node | None = None, pers
     total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
     rows = session.execute(q.order_by(MemberLink.person_id, Household.code, MemberLink.id)
                            .limit(limit).offset(offset)).all()
-    heads = vs.heads(session, [h.id for _, h, _ in rows])
-    return total, [LinkRow(link, h, vs.mask_name(name), heads.get(h.id, "")) for link, h, name in rows]
+    shown = heads(session, [h.id for _, h, _ in rows])
+    return total, [LinkRow(link, h, mask_name(name), shown.get(h.id, "")) for link, h, name in rows]
 
 
 def member_households(session: Session, actor: Actor, person_id: int) -> tuple[LinkMember, list[LinkRow]]:
@@ -518,8 +530,8 @@ def my_links(session: Session, actor: Actor) -> tuple[LinkMember | None, list[Li
          .where(MemberLink.city_id == actor.city_id, MemberLink.person_id == me, MemberLink.ended_at.is_(None))
          .order_by(MemberLink.distance_m, Household.code))
     rows = session.execute(q).all()
-    heads = vs.heads(session, [h.id for _, h in rows])
-    return member, [LinkRow(link, h, "", heads.get(h.id, "")) for link, h in rows]
+    shown = heads(session, [h.id for _, h in rows])
+    return member, [LinkRow(link, h, "", shown.get(h.id, "")) for link, h in rows]
 
 
 @dataclass(frozen=True)
@@ -592,7 +604,7 @@ def node_map(session: Session, actor: Actor, node: Node, *, limit: int = 5_000) 
             MemberLink.city_id == actor.city_id, MemberLink.ended_at.is_(None),
             MemberLink.person_id.in_([m.person_id for m, _ in rows] or [-1]))
         .group_by(MemberLink.person_id)).all())
-    members = [MapMember(m.person_id, vs.mask_name(name), m.lon, m.lat, m.capacity, int(load.get(m.person_id, 0)),
+    members = [MapMember(m.person_id, mask_name(name), m.lon, m.lat, m.capacity, int(load.get(m.person_id, 0)),
                          [s for s in m.specialties.split(",") if s]) for m, name in rows]
     index = {m.person_id: i for i, m in enumerate(members)}
     linked = dict(session.execute(select(MemberLink.household_id, MemberLink.person_id).where(

@@ -205,3 +205,24 @@ def test_officers_see_and_link_only_within_scope(world: World, city: LinkCity) -
     assert total == len(rows) > 0
     with pytest.raises(NotPermitted):
         ls.list_links(s, world["handler"])
+
+
+def test_the_registers_move_out_ends_the_link_and_gives_the_place_to_another(world: World, city: LinkCity) -> None:
+    from huying.contact import service as register
+
+    s = world.session
+    ls.link_node(s, world["town"], "441900101", now=T0)
+    before = open_links(s)
+    unlinked = {h.id for h in s.scalars(select(Household).where(Household.code.in_(city.town1_households)))} \
+        - set(before)
+    assert unlinked  # 60 households, 48 places
+    hh = s.get(Household, min(before))
+    assert hh is not None
+    register.move_out(s, world["town"], hh.code, at=T1, place="广州市")
+    s.commit()
+    after = open_links(s)
+    assert hh.id not in after
+    assert s.scalar(select(MemberLink.end_reason).where(MemberLink.id == before[hh.id][0])) == "household_moved"
+    assert len(after) == len(before)  # its member's place went to a household left unlinked before
+    np_ = ls.build_problem(s, world.city_id, node(s, "441900101"))
+    assert L.cost_of(np_.problem, stored_assignment(s, np_)) == L.solve(np_.problem).cost
