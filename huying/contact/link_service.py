@@ -27,11 +27,13 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
 from sqlalchemy import ColumnElement, and_, case, false, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from huying.cases.policy import CITYWIDE, check_node, covers_node
@@ -40,7 +42,7 @@ from huying.contact.link_models import EndReason, LinkMember, MemberLink
 from huying.contact.masking import heads, mask_name
 from huying.contact.models import Address, Household, Need
 from huying.db import under
-from huying.errors import InvalidInput, NotPermitted, NotVisible
+from huying.errors import Conflict, InvalidInput, NotPermitted, NotVisible
 from huying.geo import service as geo
 from huying.geo.models import Level, Node
 from huying.orgs.actor import Actor
@@ -274,6 +276,22 @@ def _store(session: Session, city_id: int, np_: NodeProblem, p: L.LinkingProblem
 # --------------------------------------------------------------------------- commands
 
 
+@contextmanager
+def committed(session: Session) -> Iterator[None]:
+    """One command, one transaction: committed at the end, rolled back as a whole if it
+    raises; two commands changing the same household's open link at once (the partial
+    unique index refuses the second) is a 409, not a 500."""
+    try:
+        yield
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise Conflict("the links of this area were changed at the same time; try again") from None
+    except BaseException:
+        session.rollback()
+        raise
+
+
 def enrol(session: Session, city_id: int, node: Node, *, now: dt.datetime) -> int:
     """Enrol the party members living under ``node`` who are not members of the links yet,
     with their household's point as their home, capacity 10 and no specialties (an officer
@@ -355,7 +373,8 @@ def link_node(session: Session, actor: Actor, code: str | None, *, now: dt.datet
     min-cost flow), keeping the links that the optimum keeps and ending the others. One
     transaction."""
     node = officer_node(session, actor, code)
-    return solve_node(session, actor.city_id, node, now=now)
+    with committed(session):
+        return solve_node(session, actor.city_id, node, now=now)
 
 
 def solve_node(session: Session, city_id: int, node: Node, *, now: dt.datetime) -> Run:
@@ -394,6 +413,12 @@ def member_leaves(session: Session, actor: Actor, person_id: int, *, now: dt.dat
         raise NotPermitted("this member lives outside your scope")
     if not member.active:
         raise InvalidInput("this member has already left", "member")
+    with committed(session):
+        return _leave(session, actor, member, now=now)
+
+
+def _leave(session: Session, actor: Actor, member: LinkMember, *, now: dt.datetime) -> list[Run]:
+    person_id = member.person_id
     nodes = list(session.scalars(select(Node).where(Node.id.in_(select(MemberLink.node_id).where(
         MemberLink.person_id == person_id, MemberLink.ended_at.is_(None)))).order_by(Node.path)))
     runs: list[Run] = []
@@ -417,7 +442,7 @@ def member_leaves(session: Session, actor: Actor, person_id: int, *, now: dt.dat
             ended_at=now, end_reason=EndReason.MEMBER_LEFT.value).execution_options(synchronize_session=False))
     member.active = False
     member.left_at = now
-    session.commit()
+    session.flush()
     return runs
 
 
@@ -432,9 +457,8 @@ def household_moved(session: Session, actor: Actor, household_code: str, *, now:
     path = session.scalar(select(Node.path).where(Node.id == hh.grid_id)) or ""
     if not covers_node(actor, path):
         raise NotPermitted("this household lives outside your scope")
-    run = relink_household(session, actor.city_id, hh, now=now)
-    session.commit()
-    return run
+    with committed(session):
+        return relink_household(session, actor.city_id, hh, now=now)
 
 
 def relink_household(session: Session, city_id: int, hh: Household, *, now: dt.datetime) -> Run | None:

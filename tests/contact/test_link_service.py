@@ -226,3 +226,23 @@ def test_the_registers_move_out_ends_the_link_and_gives_the_place_to_another(wor
     assert len(after) == len(before)  # its member's place went to a household left unlinked before
     np_ = ls.build_problem(s, world.city_id, node(s, "441900101"))
     assert L.cost_of(np_.problem, stored_assignment(s, np_)) == L.solve(np_.problem).cost
+
+
+def test_links_written_at_the_same_time_by_another_are_a_conflict_and_nothing_is_stored(
+        world: World, city: LinkCity, monkeypatch: pytest.MonkeyPatch) -> None:
+    from huying.errors import Conflict
+
+    s = world.session
+    real = ls.build_problem
+
+    def raced(*a: object, **kw: object) -> ls.NodeProblem:
+        np_ = real(*a, **kw)  # type: ignore[arg-type]
+        for hid in np_.household_ids.tolist():  # another request links every household meanwhile
+            s.add(MemberLink(city_id=world.city_id, person_id=city.member1, household_id=hid, node_id=np_.node.id,
+                             since=T0, distance_m=0, need_matched=False))
+        return np_
+
+    monkeypatch.setattr(ls, "build_problem", raced)
+    with pytest.raises(Conflict):
+        ls.link_node(s, world["town"], "441900101", now=T0)
+    assert s.scalar(select(func.count()).select_from(MemberLink)) == 0
