@@ -615,9 +615,11 @@ class NodeMap:
     households: list[tuple[str, float, float, int, str | None]]
 
 
-def node_map(session: Session, actor: Actor, node: Node, *, limit: int = 5_000) -> NodeMap:
-    """The members living under ``node`` (masked names, home, load) and the households
-    under it with their member (checked by :func:`reader_node` first)."""
+def node_map(session: Session, actor: Actor, node: Node, *, limit: int = 5_000,
+             households: bool = True) -> NodeMap:
+    """The members living under ``node`` (masked names, home, load) and, with
+    ``households``, the households under it with their member (checked by
+    :func:`reader_node` first)."""
     rows = session.execute(
         select(LinkMember, Person.name).join(Node, Node.id == LinkMember.node_id)
         .join(Person, Person.id == LinkMember.person_id)
@@ -630,6 +632,8 @@ def node_map(session: Session, actor: Actor, node: Node, *, limit: int = 5_000) 
         .group_by(MemberLink.person_id)).all())
     members = [MapMember(m.person_id, mask_name(name), m.lon, m.lat, m.capacity, int(load.get(m.person_id, 0)),
                          [s for s in m.specialties.split(",") if s]) for m, name in rows]
+    if not households:
+        return NodeMap(members, [])
     index = {m.person_id: i for i, m in enumerate(members)}
     linked = dict(session.execute(select(MemberLink.household_id, MemberLink.person_id).where(
         MemberLink.city_id == actor.city_id, MemberLink.ended_at.is_(None),

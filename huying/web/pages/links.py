@@ -44,7 +44,7 @@ def links_page(request: Request, session: SessionDep, actor: PageActor,
     here = ls.reader_node(session, actor, node or None)
     figures = ls.figures(session, actor, here)
     children = list(session.scalars(select(Node).where(Node.parent_id == here.id).order_by(Node.code)))
-    nm = ls.node_map(session, actor, here, limit=MEMBERS_SHOWN)
+    nm = ls.node_map(session, actor, here, limit=MEMBERS_SHOWN, households=False)
     may_link = actor.role in ls.OFFICERS and here.level in ls.LINK_LEVELS and covers_node(actor, here.path)
     return render(request, "links.html", {
         "node": here, "figures": figures, "children": children, "members": nm.members,
