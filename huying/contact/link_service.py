@@ -615,30 +615,39 @@ class NodeMap:
     households: list[tuple[str, float, float, int, str | None]]
 
 
-def node_map(session: Session, actor: Actor, node: Node, *, limit: int = 5_000,
-             households: bool = True) -> NodeMap:
-    """The members living under ``node`` (masked names, home, load) and, with
-    ``households``, the households under it with their member (checked by
-    :func:`reader_node` first)."""
+def _map_members(session: Session, city_id: int, where: ColumnElement[bool], limit: int) -> list[MapMember]:
     rows = session.execute(
         select(LinkMember, Person.name).join(Node, Node.id == LinkMember.node_id)
         .join(Person, Person.id == LinkMember.person_id)
-        .where(LinkMember.city_id == actor.city_id, LinkMember.active.is_(True), under(Node.path, node.path))
-        .order_by(LinkMember.person_id).limit(limit)).all()
+        .where(LinkMember.city_id == city_id, where).order_by(LinkMember.person_id).limit(limit)).all()
     load = dict(session.execute(
         select(MemberLink.person_id, func.count()).where(
-            MemberLink.city_id == actor.city_id, MemberLink.ended_at.is_(None),
+            MemberLink.city_id == city_id, MemberLink.ended_at.is_(None),
             MemberLink.person_id.in_([m.person_id for m, _ in rows] or [-1]))
         .group_by(MemberLink.person_id)).all())
-    members = [MapMember(m.person_id, mask_name(name), m.lon, m.lat, m.capacity, int(load.get(m.person_id, 0)),
-                         [s for s in m.specialties.split(",") if s]) for m, name in rows]
+    return [MapMember(m.person_id, mask_name(name), m.lon, m.lat, m.capacity, int(load.get(m.person_id, 0)),
+                      [s for s in m.specialties.split(",") if s]) for m, name in rows]
+
+
+def node_map(session: Session, actor: Actor, node: Node, *, limit: int = 5_000,
+             households: bool = True) -> NodeMap:
+    """The active members living under ``node`` (masked names, home, load) and, with
+    ``households``, the households under it with their member (the members living
+    elsewhere who are linked to one of them come after those living under it). Checked by
+    :func:`reader_node` first."""
+    members = _map_members(session, actor.city_id, and_(LinkMember.active.is_(True), under(Node.path, node.path)),
+                           limit)
     if not households:
         return NodeMap(members, [])
-    index = {m.person_id: i for i, m in enumerate(members)}
     linked = dict(session.execute(select(MemberLink.household_id, MemberLink.person_id).where(
         MemberLink.city_id == actor.city_id, MemberLink.ended_at.is_(None),
         MemberLink.household_id.in_(select(Household.id).join(Node, Node.id == Household.grid_id).where(
             Household.city_id == actor.city_id, under(Node.path, node.path))))).all())
+    index = {m.person_id: i for i, m in enumerate(members)}
+    elsewhere = sorted(set(linked.values()) - set(index))
+    if elsewhere:
+        members += _map_members(session, actor.city_id, LinkMember.person_id.in_(elsewhere), limit)
+        index = {m.person_id: i for i, m in enumerate(members)}
     out = []
     for hid, code, needs, lon, lat in session.execute(_household_points(actor.city_id, node.path).limit(limit)).all():
         i = need_index(needs)

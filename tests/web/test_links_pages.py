@@ -9,9 +9,11 @@ import re
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from huying.contact.link_models import LinkMember, MemberLink
+from huying.contact.models import Household
+from huying.geo.models import Node
 from huying.orgs.models import Person
 from tests.web.scene import CHANGAN_TOWN, HTML, HUMEN_TOWN, post, sign_in
 
@@ -81,3 +83,30 @@ def test_linking_again_and_a_member_leaving_from_the_page(city_client: TestClien
     s.expire_all()
     assert s.scalar(select(LinkMember.active).where(LinkMember.person_id == member)) is False
     assert s.scalar(select(MemberLink.id).where(MemberLink.person_id == member, MemberLink.ended_at.is_(None))) is None
+
+
+def test_every_linked_household_on_a_communitys_map_has_its_member(city_client: TestClient,
+                                                                   city_session: Session) -> None:
+    """A community's households linked to members living in the next community (the town
+    was linked as a whole) are drawn with their member, not as unlinked."""
+    s = city_session
+    sign_in(city_client, "town")
+    member_grid = aliased(Node)
+    pairs = s.execute(
+        select(Node.path, member_grid.path).join(Household, Household.grid_id == Node.id)
+        .join(MemberLink, MemberLink.household_id == Household.id)
+        .join(LinkMember, LinkMember.person_id == MemberLink.person_id)
+        .join(member_grid, member_grid.id == LinkMember.node_id)
+        .where(MemberLink.ended_at.is_(None), Node.path.like(f"%/{HUMEN_TOWN}/%"))).all()
+    crossing = next((hp for hp, mp in pairs if hp.split("/")[-3] != mp.split("/")[-3]), None)
+    assert crossing is not None  # a household whose member lives in another community
+    community = crossing.split("/")[-3]
+    linked = {code for (code,) in s.execute(
+        select(Household.code).join(MemberLink, MemberLink.household_id == Household.id)
+        .join(Node, Node.id == Household.grid_id)
+        .where(MemberLink.ended_at.is_(None), Node.path.like(f"%/{community}/%")))}
+    g = city_client.get(f"/web/links/map.json?node={community}").json()["features"]
+    drawn = {f["properties"]["code"] for f in g if f["properties"]["kind"] == "household"
+             and f["properties"]["member"] >= 0}
+    assert linked and drawn == linked
+    assert len([f for f in g if f["properties"]["kind"] == "link"]) == len(linked)

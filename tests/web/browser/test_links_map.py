@@ -47,6 +47,15 @@ def test_the_link_map_at_desk_and_phone_widths(page: Page, shot: Callable[[Page,
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         keep(page, shot(page, f"links-map-{width}"))
 
+    # a community, chosen from the sub-areas: its links drawn close enough to follow each line
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto("/links")
+    with page.expect_navigation():
+        page.locator("#link-children button[type=submit]").click()
+    page.wait_for_selector("#links-map[data-ready=true]")
+    assert page.locator("#links-map .leaflet-huying-links-pane path").count() > 0
+    keep(page, shot(page, "links-community-1366"))
+
     sign_in(page, "gridworker")
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto("/links/mine")
