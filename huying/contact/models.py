@@ -212,4 +212,7 @@ class VisitCase(CityScoped, Base):
 
 # The walks' tables live in their own module; imported here so that ``Base.metadata`` knows
 # them wherever the domain's models are loaded (huying.db.import_all_models).
+# The stored member–household links (党员联户) live in their own module; imported here so that
+# ``Base.metadata`` (``huying.db.import_all_models``) knows their tables.
+from huying.contact import link_models as _link_models  # noqa: E402,F401
 from huying.contact import walk_models as walk_models  # noqa: E402

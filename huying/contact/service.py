@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from huying.cases.policy import Actor, covers_node
 from huying.cityconfig import config_cache
-from huying.contact import identity, visits
+from huying.contact import identity, link_service, visits
 from huying.contact.address import AddressIndex, AddressParts, Match, parse
 from huying.contact.models import (
     Address,
@@ -206,7 +206,9 @@ def move_out(session: Session, actor: Actor, code: str, *, at: dt.datetime,
         raise NotPermitted("this household lives outside your scope")
     if place is not None and len(place) > 200:
         raise InvalidInput("longer than 200 characters", "place")
-    return move_household(session, actor, hh, None, at=at, place=place)
+    move = move_household(session, actor, hh, None, at=at, place=place)
+    link_service.relink_household(session, actor.city_id, hh, now=at)  # its member's place goes to another
+    return move
 
 
 def moves_of(session: Session, household: Household) -> list[HouseholdMove]:

@@ -47,6 +47,8 @@ def build_command(
                                 help="Cadres, their households and four months of visits (驻点联系)."),
     walks: bool = typer.Option(True, "--walks/--no-walks",
                                help="Inspection walks of the leaders and their problems (行走)."),
+    links: bool = typer.Option(True, "--links/--no-links",
+                               help="Party members linked to households in every town (党员联户)."),
     cases: int = typer.Option(
         DEFAULT_CASES, "--cases", min=0,
         help="Cases to run through the closed loop over the demo year (0: none).",
@@ -77,6 +79,15 @@ def build_command(
             counts = build_visits(session, summary.city_id, seed)
             session.commit()
         typer.echo("visits: " + ", ".join(f"{k} {v}" for k, v in counts.items())
+                   + f" in {time.perf_counter() - started:.1f} s")
+    if links:
+        from huying.demo.links import build_links
+
+        started = time.perf_counter()
+        with session_scope() as session:
+            counts = build_links(session, summary.city_id, seed)
+            session.commit()
+        typer.echo("links: " + ", ".join(f"{k} {v}" for k, v in counts.items())
                    + f" in {time.perf_counter() - started:.1f} s")
     if cases:
         _run_cases(summary.city_id, seed, cases, progress)

@@ -10,12 +10,12 @@ STAFF = (Role.GRID_WORKER, Role.COMMUNITY_OFFICER, Role.TOWN_OFFICER, Role.CITY_
 
 _SECTIONS: dict[str, tuple[str, ...]] = {
     Role.RESIDENT: ("report", "my", "public"),
-    Role.GRID_WORKER: ("work", "visits", "report", "notices", "public"),
-    Role.COMMUNITY_OFFICER: ("work", "visits", "walks", "notices", "ledger", "figures", "report", "public"),
-    Role.TOWN_OFFICER: ("work", "visits", "walks", "notices", "ledger", "figures", "public"),
-    Role.CITY_OFFICER: ("work", "visits", "walks", "notices", "ledger", "figures", "public"),
+    Role.GRID_WORKER: ("work", "visits", "links", "report", "notices", "public"),
+    Role.COMMUNITY_OFFICER: ("work", "visits", "links", "walks", "notices", "ledger", "figures", "report", "public"),
+    Role.TOWN_OFFICER: ("work", "visits", "links", "walks", "notices", "ledger", "figures", "public"),
+    Role.CITY_OFFICER: ("work", "visits", "links", "walks", "notices", "ledger", "figures", "public"),
     Role.DEPARTMENT_HANDLER: ("work", "notices", "ledger", "public"),
-    Role.LEADER: ("figures", "work", "ledger", "visits", "walks", "public"),
+    Role.LEADER: ("figures", "work", "ledger", "visits", "links", "walks", "public"),
     Role.ADMIN: ("admin", "work", "figures", "public"),
 }
 _ANONYMOUS = ("public",)
@@ -23,7 +23,7 @@ _ANONYMOUS = ("public",)
 HREF = {
     "report": "/report", "my": "/my", "public": "/public", "work": "/work",
     "notices": "/notices", "ledger": "/ledger", "figures": "/leader", "admin": "/admin",
-    "visits": "/visits", "walks": "/walks",
+    "visits": "/visits", "walks": "/walks", "links": "/links",
 }
 
 

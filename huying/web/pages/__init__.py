@@ -7,8 +7,19 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from huying.web import csrf
-from huying.web.pages import admin, apidocs, auth, cases, leader, resident, visits, walks, work
+from huying.web.pages import (
+    admin,
+    apidocs,
+    auth,
+    cases,
+    leader,
+    links,
+    resident,
+    visits,
+    walks,
+    work,
+)
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf.check)])
-for module in (auth, resident, work, cases, leader, admin, apidocs, visits, walks):
+for module in (auth, resident, work, cases, leader, admin, apidocs, visits, walks, links):
     router.include_router(module.router)
