@@ -181,3 +181,8 @@ class VisitCase(CityScoped, Base):
     visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), index=True)
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id", ondelete="CASCADE"), index=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+
+
+# The deployments' tables (下沉) live in their own module; imported here so that every
+# domain's ``models`` import gives ``Base.metadata`` all of them.
+from huying.contact import deploy_models as deploy_models  # noqa: E402, F401
