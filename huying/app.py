@@ -29,6 +29,7 @@ _ROUTERS = [
     ("huying.intake.routes", "router"),
     ("huying.contact.routes", "router"),
     ("huying.contact.visit_routes", "router"),
+    ("huying.contact.deploy_routes", "router"),
     ("huying.api.open311", "router"),
 ]
 

@@ -608,3 +608,7 @@ def roster_table(r: Roster, lang: str = "zh", headers: Mapping[str, str] | None 
                                   w["yes"] if m.member.is_local else w["no"],
                                   round(m.member.distance_m / 1000, 1), m.checkins, last]))
     return [h[k] for k in HEADERS], body
+
+
+def team_number(session: Session, team_id: int) -> int:
+    return int(session.scalar(select(DeploymentTeam.number).where(DeploymentTeam.id == team_id)) or 0)
