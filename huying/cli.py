@@ -105,6 +105,7 @@ _GROUPS = [
     ("huying.triage.cli", "triage", "Classification models: train, eval."),
     ("huying.intake.cli", "import", "Bulk import."),
     ("huying.contact.cli", "register", "The register: address → grid, households' moves."),
+    ("huying.contact.deploy_cli", "deploy", "Emergency deployments: three-person teams sent to the grids."),
 ]
 
 for _module, _name, _help in _GROUPS:

@@ -4,8 +4,13 @@ phone numbers masked."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from pydantic import BaseModel, Field
+
+from huying.contact import deploy_service as ds
+from huying.contact.deploy_models import CheckIn, Deployment
+from huying.geo.models import Node
 
 
 class DeploymentCreate(BaseModel):
@@ -112,3 +117,30 @@ class CheckInRead(BaseModel):
     lon: float | None
     lat: float | None
     note: str
+
+
+# --------------------------------------------------------------------------- out (API and CLI)
+
+
+def deployment_dict(dep: Deployment, node: Node, manage: bool, figures: ds.Figures | None = None) -> dict[str, Any]:
+    return {"id": dep.id, "name": dep.name, "reason": dep.reason, "node": node.code, "node_name": node.name_zh,
+            "status": dep.status, "started_at": dep.started_at, "ended_at": dep.ended_at, "travel_m": dep.travel_m,
+            "bound_m": dep.bound_m, "manage": manage, "figures": figures.as_dict() if figures else None}
+
+
+def roster_dict(r: ds.Roster) -> dict[str, Any]:
+    return {"deployment": deployment_dict(r.deployment, r.node, r.manage, r.figures),
+            "my_team": next((t.team.number for t in r.teams if t.team.id == r.my_team_id), None),
+            "teams": [{"number": t.team.number, "grid": t.grid.code, "grid_name": t.grid.name_zh,
+                       "community_name": t.community.name_zh if t.community else None,
+                       "town_name": t.town.name_zh if t.town else None,
+                       "members": [{"name": m.name, "organisation": m.organisation.name_zh if m.organisation else None,
+                                    "phone": m.phone, "local": m.member.is_local, "distance_m": m.member.distance_m,
+                                    "checkins": m.checkins, "last_checkin": m.last_checkin,
+                                    "checked_in_today": m.today} for m in t.members]}
+                      for t in r.teams]}
+
+
+def checkin_dict(c: CheckIn, deployment_id: int, team_number: int) -> dict[str, Any]:
+    return {"id": c.id, "deployment": deployment_id, "team": team_number, "day": c.day, "at": c.at, "lon": c.lon,
+            "lat": c.lat, "note": c.note}
