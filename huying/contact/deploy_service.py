@@ -106,6 +106,18 @@ def _ancestors(path: str) -> list[str]:
     return ["/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
 
 
+def check_reader(actor: Actor) -> None:
+    """Residents (and the system) see no deployments at all; staff see theirs."""
+    if actor.role == Role.RESIDENT or actor.is_system:
+        raise NotPermitted(f"a {actor.role} sees no deployments")
+
+
+def check_creator(actor: Actor) -> None:
+    """Only officers of a town or the city and administrators deploy staff."""
+    if actor.role not in MANAGE_ROLES:
+        raise NotPermitted(f"a {actor.role} does not deploy staff")
+
+
 def _reads(actor: Actor) -> bool:
     return actor.role in READ_ROLES
 
@@ -251,8 +263,7 @@ def create(session: Session, actor: Actor, data: DeploymentIn, *, now: dt.dateti
     """Send the available staff down to the grids of a node as three-person teams (one
     transaction): the solver's optimum stored as teams and members. Nothing is stored when
     any part is wrong."""
-    if actor.role not in MANAGE_ROLES:
-        raise NotPermitted(f"a {actor.role} does not deploy staff")
+    check_creator(actor)
     node = _node(session, actor, data.node)
     if not covers_node(actor, node.path):
         raise NotPermitted("this node is outside your scope")
@@ -451,6 +462,8 @@ class Roster:
     #: The team of the actor, when they are a member.
     my_team_id: int | None = None
     grid: Node | None = None
+    #: The actor's person (a member of staff), if any.
+    my_person_id: int | None = None
 
 
 def _day_of(dep: Deployment, now: dt.datetime) -> dt.date | None:
@@ -494,7 +507,7 @@ def roster(session: Session, actor: Actor, deployment_id: int, *, now: dt.dateti
     if acc.person_id is not None:
         my_team = session.scalar(select(DeploymentMember.team_id).where(
             DeploymentMember.deployment_id == dep.id, DeploymentMember.person_id == acc.person_id))
-    return Roster(dep, acc.node, acc.manage, teams, figures_of(teams), my_team, grid_node)
+    return Roster(dep, acc.node, acc.manage, teams, figures_of(teams), my_team, grid_node, acc.person_id)
 
 
 def _parents(session: Session, city_id: int, grids: Sequence[Node]) -> dict[int, tuple[Node | None, Node | None]]:
@@ -536,6 +549,7 @@ class Listed:
 def list_deployments(session: Session, actor: Actor, *, status: str | None = None, limit: int = 50,
                      offset: int = 0) -> tuple[int, list[Listed]]:
     """The deployments ``actor`` sees, the newest first: (total, rows)."""
+    check_reader(actor)
     if status is not None and status not in {s.value for s in DeploymentStatus}:
         raise InvalidInput(f"one of {', '.join(DeploymentStatus)}", "status")
     pid = person_of(session, actor)

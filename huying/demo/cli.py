@@ -45,6 +45,8 @@ def build_command(
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars."),
     visits: bool = typer.Option(True, "--visits/--no-visits",
                                 help="Cadres, their households and four months of visits (驻点联系)."),
+    deployments: bool = typer.Option(True, "--deployments/--no-deployments",
+                                     help="Staff of 虎门 and one past deployment of theirs (下沉)."),
     cases: int = typer.Option(
         DEFAULT_CASES, "--cases", min=0,
         help="Cases to run through the closed loop over the demo year (0: none).",
@@ -75,6 +77,15 @@ def build_command(
             counts = build_visits(session, summary.city_id, seed)
             session.commit()
         typer.echo("visits: " + ", ".join(f"{k} {v}" for k, v in counts.items())
+                   + f" in {time.perf_counter() - started:.1f} s")
+    if deployments:
+        from huying.demo.deployments import build_deployments
+
+        started = time.perf_counter()
+        with session_scope() as session:
+            counts = build_deployments(session, summary.city_id, seed)
+            session.commit()
+        typer.echo("deployment: " + ", ".join(f"{k} {v}" for k, v in counts.items())
                    + f" in {time.perf_counter() - started:.1f} s")
     if cases:
         _run_cases(summary.city_id, seed, cases, progress)

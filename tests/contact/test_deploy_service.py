@@ -104,7 +104,11 @@ def test_scope_is_the_one_rule(staffed: World) -> None:
     for persona in ("town2", "resident", "community2", "handler2", "gridworker", "cityhandler"):
         with pytest.raises(NotVisible):
             ds.roster(s, w[persona], dep.id, now=T0)
-        assert ds.list_deployments(s, w[persona])[0] == 0, persona
+        if persona == "resident":
+            with pytest.raises(NotPermitted):
+                ds.list_deployments(s, w[persona])
+        else:
+            assert ds.list_deployments(s, w[persona])[0] == 0, persona
     for persona in ("town", "city", "admin", "leader"):
         assert ds.list_deployments(s, w[persona])[0] == 1
         assert len(ds.roster(s, w[persona], dep.id, now=T0).teams) == 4
