@@ -1,0 +1,78 @@
+"""A deployment on a phone (390 px) and a desk (1366 px): the town officer reads the roster
+grid by grid (teams, members, the local member marked, checked in or not, the export
+buttons); a deployed member opens "my team" on the phone and checks in with one tap; the
+roster then shows them checked in. Chinese labels, no raw codes, nothing wider than the
+screen."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session
+
+from tests.web.browser.helpers import CJK, Page, expect, labels, sign_in
+from tests.web.deploy_scene import active_deployment
+
+pytestmark = pytest.mark.browser
+
+CODE = re.compile(r"\b441900\d{3,}\b|\b(active|ended|is_local)\b")
+
+
+def no_codes(page: Page) -> None:
+    text = labels(page)
+    assert not CODE.search(text), CODE.search(text)
+    assert not re.search(r"\b(Team|Roster|Check in|Deployments)\b", text), "English on a zh page"
+
+
+def test_the_roster_and_the_check_in_on_a_phone_and_a_desk(
+        phone_page: Page, city_session: Session, shot: Callable[[Page, str], Path]) -> None:
+    page = phone_page
+    dep = active_deployment(city_session)
+
+    sign_in(page, "handler")
+    page.goto("/deployments")
+    expect(page.locator("#my-deployment")).to_be_visible()
+    page.locator("#go-check-in").click()
+    expect(page.locator("#teammates li")).to_have_count(3)
+    expect(page.locator("#teammates [data-local='1']")).not_to_have_count(0)
+    expect(page.locator("#my-grid")).to_contain_text("网格")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    no_codes(page)
+    button = page.locator("#check-in")
+    expect(button).to_have_text("签到")
+    assert (button.bounding_box() or {}).get("height", 0) >= 48  # a thumb's size
+    shot(page, "my-team-390")
+    page.locator("input[name=note]").fill("已到社区")
+    with page.expect_navigation():
+        button.click()
+    expect(page.locator("#checked-in")).to_have_text("今日签到成功。")
+    expect(page.locator("#already")).to_be_visible()
+    shot(page, "my-team-checked-in-390")
+
+    sign_in(page, "town")
+    page.goto(f"/deployments/{dep}")
+    expect(page.locator("h1")).to_contain_text("花名册")
+    expect(page.locator("#export-xlsx")).to_have_text("导出 Excel")
+    expect(page.locator(".deploy-team").first).to_be_visible()
+    assert page.locator(".deploy-team").count() == int(page.locator("[data-figure=teams]").inner_text())
+    expect(page.locator("[data-figure=checked_in]")).not_to_have_text("0")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert CJK.search(page.locator(".deploy-grid h2").first.inner_text())
+    no_codes(page)
+    shot(page, "roster-390")
+
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto(f"/deployments/{dep}")
+    mine = page.locator(".deploy-member[data-checked='1']").first
+    expect(mine).to_contain_text("已签到")
+    no_codes(page)
+    shot(page, "roster-1366")
+    page.goto("/deployments")
+    expect(page.locator(f"#deployment-list li[data-deployment='{dep}']")).to_contain_text("下沉中")
+    shot(page, "deployments-1366")
+    sign_in(page, "handler")
+    page.goto("/deployments/mine")
+    shot(page, "my-team-1366")
