@@ -7,7 +7,17 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from huying.web import csrf
-from huying.web.pages import admin, apidocs, auth, cases, deployments, leader, resident, visits, work
+from huying.web.pages import (
+    admin,
+    apidocs,
+    auth,
+    cases,
+    deployments,
+    leader,
+    resident,
+    visits,
+    work,
+)
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf.check)])
 for module in (auth, resident, work, cases, leader, admin, apidocs, visits, deployments):
