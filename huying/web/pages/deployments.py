@@ -27,6 +27,9 @@ router = APIRouter()
 _ = i18n.gettext_
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: Up to this many grids a roster shows every member; beyond, a list of its grids (each a
+#: link to its own roster): a phone does not scroll through hundreds of teams.
+GRIDS_IN_FULL = 4
 
 
 @router.get("/deployments", response_class=HTMLResponse)
@@ -105,7 +108,8 @@ def roster(request: Request, session: SessionDep, actor: PageActor, now: Now, de
         else:
             by_grid.append((t.grid, [t]))
     return render(request, "deployment.html", {"r": r, "by_grid": by_grid, "grid": grid,
-                                               "active": r.deployment.status == "active"})
+                                               "active": r.deployment.status == "active",
+                                               "members_shown": bool(grid) or len(by_grid) <= GRIDS_IN_FULL})
 
 
 def headers() -> dict[str, str]:

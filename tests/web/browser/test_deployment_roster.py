@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from tests.web.browser.helpers import CJK, Page, expect, labels, sign_in
-from tests.web.deploy_scene import active_deployment
+from tests.web.deploy_scene import active_deployment, not_checked_in
 
 pytestmark = pytest.mark.browser
 
@@ -31,6 +31,7 @@ def test_the_roster_and_the_check_in_on_a_phone_and_a_desk(
         phone_page: Page, city_session: Session, shot: Callable[[Page, str], Path]) -> None:
     page = phone_page
     dep = active_deployment(city_session)
+    not_checked_in(city_session, dep)
 
     sign_in(page, "handler")
     page.goto("/deployments")
@@ -56,20 +57,30 @@ def test_the_roster_and_the_check_in_on_a_phone_and_a_desk(
     page.goto(f"/deployments/{dep}")
     expect(page.locator("h1")).to_contain_text("花名册")
     expect(page.locator("#export-xlsx")).to_have_text("导出 Excel")
-    expect(page.locator(".deploy-team").first).to_be_visible()
-    assert page.locator(".deploy-team").count() == int(page.locator("[data-figure=teams]").inner_text())
+    grids = page.locator("#deploy-grids li")
+    assert grids.count() == int(page.locator("[data-figure=grids]").inner_text()) > 4
     expect(page.locator("[data-figure=checked_in]")).not_to_have_text("0")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    assert CJK.search(page.locator(".deploy-grid h2").first.inner_text())
     no_codes(page)
-    shot(page, "roster-390")
+    full = shot(page, "roster-390")
+    page.screenshot(path=full.with_name("roster-390-top.png"))  # what the phone shows first
+    checked = page.locator("#deploy-grids li", has=page.locator(".badge", has_text="已签到 1/"))
+    with page.expect_navigation():
+        checked.first.locator("a").click()
+    expect(page.locator(".deploy-team").first).to_be_visible()
+    assert CJK.search(page.locator(".deploy-grid h2").first.inner_text())
+    expect(page.locator(".deploy-member[data-checked='1']").first).to_contain_text("已签到")
+    expect(page.locator(".deploy-member[data-local='1']").first).to_contain_text("本地组员")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    no_codes(page)
+    shot(page, "roster-grid-390")
 
     page.set_viewport_size({"width": 1366, "height": 900})
+    shot(page, "roster-grid-1366")
     page.goto(f"/deployments/{dep}")
-    mine = page.locator(".deploy-member[data-checked='1']").first
-    expect(mine).to_contain_text("已签到")
     no_codes(page)
-    shot(page, "roster-1366")
+    full = shot(page, "roster-1366")
+    page.screenshot(path=full.with_name("roster-1366-top.png"))
     page.goto("/deployments")
     expect(page.locator(f"#deployment-list li[data-deployment='{dep}']")).to_contain_text("下沉中")
     shot(page, "deployments-1366")
