@@ -4,9 +4,10 @@ call :mod:`huying.contact.deploy_service` (which decides who may do what), prese
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Path as FPath
 
 from huying.contact import deploy_service as ds
 from huying.contact.deploy_schemas import (
@@ -29,6 +30,8 @@ from huying.orgs.auth import CurrentActor
 
 router = APIRouter(prefix="/api/v1/deployments", tags=["deployments"], dependencies=[Depends(reject_nul_body)])
 
+#: A deployment's number in a path (a 32-bit integer: larger ones name nothing).
+DeploymentId = Annotated[int, FPath(ge=1, le=2**31 - 1)]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -46,7 +49,7 @@ def create(body: DeploymentCreate, session: SessionDep, actor: CurrentActor, now
 @router.get("", response_model=DeploymentPage)
 def deployments(request: Request, response: Response, session: SessionDep, actor: CurrentActor,
                 status: str | None = Query(None, max_length=10, description="active or ended"),
-                limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)) -> dict[str, Any]:
+                limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0, le=10_000_000)) -> dict[str, Any]:
     """The deployments you see (over or within your scope, or with you in a team), newest first."""
     total, rows = ds.list_deployments(session, actor, status=status, limit=limit, offset=offset)
     paginate(request, response, total, limit, offset)
@@ -63,14 +66,14 @@ def mine(session: SessionDep, actor: CurrentActor, now: Now) -> list[dict[str, A
 
 
 @router.get("/{deployment_id}", response_model=RosterRead)
-def roster(session: SessionDep, actor: CurrentActor, now: Now, deployment_id: int,
+def roster(session: SessionDep, actor: CurrentActor, now: Now, deployment_id: DeploymentId,
            grid: str | None = Query(None, max_length=30, description="Only this grid's teams.")) -> dict[str, Any]:
     """A deployment and its roster: the teams of the grids in your scope (a member: their
     own team), each member with their check-ins; figures of those teams."""
     return roster_dict(ds.roster(session, actor, deployment_id, now=now, grid=grid))
 
 
-def _export(session: SessionDep, actor: CurrentActor, now: Now, deployment_id: int, grid: str | None,
+def _export(session: SessionDep, actor: CurrentActor, now: Now, deployment_id: DeploymentId, grid: str | None,
             kind: str) -> Response:
     r = ds.roster(session, actor, deployment_id, now=now, grid=grid)
     table = ds.roster_table(r, "zh")
@@ -83,14 +86,14 @@ def _export(session: SessionDep, actor: CurrentActor, now: Now, deployment_id: i
 
 
 @router.get("/{deployment_id}/roster.csv", response_class=Response)
-def roster_csv(session: SessionDep, actor: CurrentActor, now: Now, deployment_id: int,
+def roster_csv(session: SessionDep, actor: CurrentActor, now: Now, deployment_id: DeploymentId,
                grid: str | None = Query(None, max_length=30)) -> Response:
     """The roster as CSV (UTF-8 with a BOM): one row per member, names not codes, phones masked."""
     return _export(session, actor, now, deployment_id, grid, "csv")
 
 
 @router.get("/{deployment_id}/roster.xlsx", response_class=Response)
-def roster_xlsx(session: SessionDep, actor: CurrentActor, now: Now, deployment_id: int,
+def roster_xlsx(session: SessionDep, actor: CurrentActor, now: Now, deployment_id: DeploymentId,
                 grid: str | None = Query(None, max_length=30)) -> Response:
     """The roster as an Excel workbook: the same rows as the CSV."""
     return _export(session, actor, now, deployment_id, grid, "xlsx")
@@ -98,7 +101,7 @@ def roster_xlsx(session: SessionDep, actor: CurrentActor, now: Now, deployment_i
 
 @router.post("/{deployment_id}/checkins", response_model=CheckInRead, status_code=201)
 def check_in(body: CheckInCreate, session: SessionDep, actor: CurrentActor, now: Now, response: Response,
-             deployment_id: int) -> dict[str, Any]:
+             deployment_id: DeploymentId) -> dict[str, Any]:
     """Check in to your team (a deployed member): once a day; a repeat that day returns the
     first check-in (200, ``Idempotent-Replayed: true``)."""
     done = ds.check_in(session, actor, deployment_id, ds.CheckInIn(body.lon, body.lat, body.note), now=now)
@@ -109,7 +112,7 @@ def check_in(body: CheckInCreate, session: SessionDep, actor: CurrentActor, now:
 
 
 @router.post("/{deployment_id}/end", response_model=DeploymentRead)
-def end(session: SessionDep, actor: CurrentActor, now: Now, deployment_id: int) -> dict[str, Any]:
+def end(session: SessionDep, actor: CurrentActor, now: Now, deployment_id: DeploymentId) -> dict[str, Any]:
     """End a deployment (its officers, within scope): no check-ins after it; the rosters stay."""
     ds.end(session, actor, deployment_id, now=now)
     r = ds.roster(session, actor, deployment_id, now=now)

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
 from huying.contact import deploy_service as ds
+from huying.contact.deploy_routes import DeploymentId
 from huying.deps import SessionDep
 from huying.errors import InvalidInput
 from huying.geo.models import Level, Node
@@ -90,14 +91,14 @@ def mine(request: Request, session: SessionDep, actor: PageActor, now: Now,
 
 
 @router.post("/deployments/{deployment_id}/checkin", response_class=HTMLResponse)
-def check_in(request: Request, session: SessionDep, actor: PageActor, now: Now, deployment_id: int,
+def check_in(request: Request, session: SessionDep, actor: PageActor, now: Now, deployment_id: DeploymentId,
              note: Annotated[str, Form(max_length=2000)] = "") -> Response:
     done = ds.check_in(session, actor, deployment_id, ds.CheckInIn(note=note), now=now)
     return see_other("/deployments/mine?done=" + ("again" if done.replayed else "1"))
 
 
 @router.get("/deployments/{deployment_id}", response_class=HTMLResponse)
-def roster(request: Request, session: SessionDep, actor: PageActor, now: Now, deployment_id: int,
+def roster(request: Request, session: SessionDep, actor: PageActor, now: Now, deployment_id: DeploymentId,
            grid: str = Query("", max_length=30)) -> Response:
     """A deployment's roster, grid by grid (the grids in my scope; a member their team)."""
     r = ds.roster(session, actor, deployment_id, now=now, grid=grid or None)
@@ -120,7 +121,7 @@ def headers() -> dict[str, str]:
             "last_checkin": _("Last check-in")}
 
 
-def _export(request: Request, session: SessionDep, actor: Actor, now: Any, deployment_id: int, grid: str,
+def _export(request: Request, session: SessionDep, actor: Actor, now: Any, deployment_id: DeploymentId, grid: str,
             kind: str) -> Response:
     r = ds.roster(session, actor, deployment_id, now=now, grid=grid or None)
     lang = request_lang(request)
@@ -135,20 +136,20 @@ def _export(request: Request, session: SessionDep, actor: Actor, now: Any, deplo
 
 
 @router.get("/deployments/{deployment_id}/roster.csv")
-def roster_csv(request: Request, session: SessionDep, actor: PageActor, now: Now, deployment_id: int,
+def roster_csv(request: Request, session: SessionDep, actor: PageActor, now: Now, deployment_id: DeploymentId,
                grid: str = Query("", max_length=30)) -> Response:
     """The roster as CSV for Excel (UTF-8 with a BOM), in my language."""
     return _export(request, session, actor, now, deployment_id, grid, "csv")
 
 
 @router.get("/deployments/{deployment_id}/roster.xlsx")
-def roster_xlsx(request: Request, session: SessionDep, actor: PageActor, now: Now, deployment_id: int,
+def roster_xlsx(request: Request, session: SessionDep, actor: PageActor, now: Now, deployment_id: DeploymentId,
                 grid: str = Query("", max_length=30)) -> Response:
     """The roster as an XLSX workbook, in my language."""
     return _export(request, session, actor, now, deployment_id, grid, "xlsx")
 
 
 @router.post("/deployments/{deployment_id}/end", response_class=HTMLResponse)
-def end(request: Request, session: SessionDep, actor: PageActor, now: Now, deployment_id: int) -> Response:
+def end(request: Request, session: SessionDep, actor: PageActor, now: Now, deployment_id: DeploymentId) -> Response:
     ds.end(session, actor, deployment_id, now=now)
     return see_other(f"/deployments/{deployment_id}")
