@@ -21,7 +21,7 @@ from huying.http.clock import Now
 from huying.orgs.actor import Actor
 from huying.web import i18n
 from huying.web.deps import PageActor
-from huying.web.pages.common import see_other
+from huying.web.pages.common import parse_float, see_other
 from huying.web.templating import render, request_lang
 
 router = APIRouter()
@@ -92,8 +92,12 @@ def mine(request: Request, session: SessionDep, actor: PageActor, now: Now,
 
 @router.post("/deployments/{deployment_id}/checkin", response_class=HTMLResponse)
 def check_in(request: Request, session: SessionDep, actor: PageActor, now: Now, deployment_id: DeploymentId,
-             note: Annotated[str, Form(max_length=2000)] = "") -> Response:
-    done = ds.check_in(session, actor, deployment_id, ds.CheckInIn(note=note), now=now)
+             note: Annotated[str, Form(max_length=2000)] = "", lon: Annotated[str, Form(max_length=30)] = "",
+             lat: Annotated[str, Form(max_length=30)] = "") -> Response:
+    """Check in from "my team": the same command as ``POST /api/v1/deployments/{id}/checkins``
+    (the phone's point when the person allowed it)."""
+    point = ds.CheckInIn(parse_float(lon, "lon"), parse_float(lat, "lat"), note)
+    done = ds.check_in(session, actor, deployment_id, point, now=now)
     return see_other("/deployments/mine?done=" + ("again" if done.replayed else "1"))
 
 

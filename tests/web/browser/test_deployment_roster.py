@@ -11,8 +11,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from huying.contact.deploy_models import CheckIn
 from tests.web.browser.helpers import CJK, Page, expect, labels, sign_in
 from tests.web.deploy_scene import active_deployment, not_checked_in
 
@@ -33,6 +35,8 @@ def test_the_roster_and_the_check_in_on_a_phone_and_a_desk(
     dep = active_deployment(city_session)
     not_checked_in(city_session, dep)
 
+    page.context.grant_permissions(["geolocation"])
+    page.context.set_geolocation({"longitude": 113.672, "latitude": 22.815})  # in 虎门
     sign_in(page, "handler")
     page.goto("/deployments")
     expect(page.locator("#my-deployment")).to_be_visible()
@@ -46,11 +50,15 @@ def test_the_roster_and_the_check_in_on_a_phone_and_a_desk(
     expect(button).to_have_text("签到")
     assert (button.bounding_box() or {}).get("height", 0) >= 48  # a thumb's size
     shot(page, "my-team-390")
+    expect(page.locator("#check-in-form input[name=lon]")).to_have_value("113.672000")
     page.locator("input[name=note]").fill("已到社区")
     with page.expect_navigation():
         button.click()
     expect(page.locator("#checked-in")).to_have_text("今日签到成功。")
     expect(page.locator("#already")).to_be_visible()
+    city_session.expire_all()
+    stored = city_session.execute(select(CheckIn.lon, CheckIn.lat, CheckIn.note).order_by(CheckIn.id.desc())).first()
+    assert stored is not None and tuple(stored) == (113.672, 22.815, "已到社区")
     shot(page, "my-team-checked-in-390")
 
     sign_in(page, "town")
