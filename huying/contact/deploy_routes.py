@@ -73,10 +73,13 @@ def roster(session: SessionDep, actor: CurrentActor, now: Now, deployment_id: De
     return roster_dict(ds.roster(session, actor, deployment_id, now=now, grid=grid))
 
 
+Lang = Query("zh", pattern="^(zh|en)$", description="The names' language: zh or en (the columns are English).")
+
+
 def _export(session: SessionDep, actor: CurrentActor, now: Now, deployment_id: DeploymentId, grid: str | None,
-            kind: str) -> Response:
+            kind: str, lang: str) -> Response:
     r = ds.roster(session, actor, deployment_id, now=now, grid=grid)
-    table = ds.roster_table(r, "zh")
+    table = ds.roster_table(r, lang)
     name = f"deployment-{deployment_id}" + (f"-{grid}" if grid else "")
     if kind == "csv":
         body, media = sheets.csv_bytes(table), "text/csv; charset=utf-8"
@@ -87,16 +90,16 @@ def _export(session: SessionDep, actor: CurrentActor, now: Now, deployment_id: D
 
 @router.get("/{deployment_id}/roster.csv", response_class=Response)
 def roster_csv(session: SessionDep, actor: CurrentActor, now: Now, deployment_id: DeploymentId,
-               grid: str | None = Query(None, max_length=30)) -> Response:
+               grid: str | None = Query(None, max_length=30), lang: str = Lang) -> Response:
     """The roster as CSV (UTF-8 with a BOM): one row per member, names not codes, phones masked."""
-    return _export(session, actor, now, deployment_id, grid, "csv")
+    return _export(session, actor, now, deployment_id, grid, "csv", lang)
 
 
 @router.get("/{deployment_id}/roster.xlsx", response_class=Response)
 def roster_xlsx(session: SessionDep, actor: CurrentActor, now: Now, deployment_id: DeploymentId,
-                grid: str | None = Query(None, max_length=30)) -> Response:
+                grid: str | None = Query(None, max_length=30), lang: str = Lang) -> Response:
     """The roster as an Excel workbook: the same rows as the CSV."""
-    return _export(session, actor, now, deployment_id, grid, "xlsx")
+    return _export(session, actor, now, deployment_id, grid, "xlsx", lang)
 
 
 @router.post("/{deployment_id}/checkins", response_model=CheckInRead, status_code=201)

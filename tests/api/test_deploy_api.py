@@ -129,6 +129,10 @@ def test_the_exports_are_the_roster(api: Api, dep: int) -> None:
         lines = list(csv.reader(io.StringIO(text)))
         assert [r[:10] for r in lines[1:]] == [[str(c) for c in row] for row in want]
         assert "13812345678" not in text
+        en = load_workbook(io.BytesIO(api.client.get(f"/api/v1/deployments/{dep}/roster.xlsx?lang=en",
+                                                     headers=api.h("town")).content))
+        assert {r[3] for r in list(en.active.iter_rows(values_only=True))[1:]} == {"Grid 1", "Grid 2"}
+        assert api.client.get(f"/api/v1/deployments/{dep}/roster.csv?lang=fr", headers=api.h("town")).status_code == 422
     finally:
         with api.session() as s:
             s.execute(update(Person).where(Person.name == "=HYPERLINK(1)").values(name="住建职工01"))
