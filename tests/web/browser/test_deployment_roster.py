@@ -62,6 +62,11 @@ def test_the_roster_and_the_check_in_on_a_phone_and_a_desk(
     shot(page, "my-team-checked-in-390")
 
     sign_in(page, "town")
+    page.goto("/deployments/new")
+    expect(page.locator("select[name=node]")).to_contain_text("虎门镇")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    no_codes(page)
+    shot(page, "new-deployment-390")
     page.goto(f"/deployments/{dep}")
     expect(page.locator("h1")).to_contain_text("花名册")
     expect(page.locator("#export-xlsx")).to_have_text("导出 Excel")
