@@ -188,7 +188,7 @@ class Pool:
     staff: list[Staff]
     grids: list[Node]
     #: Staff of the node's organisations whose home is not known (left out).
-    homeless: int = 0
+    without_home: int = 0
 
     def problem(self, n_teams: int | None = None) -> D.DeployProblem:
         index = {g.id: i for i, g in enumerate(self.grids)}
@@ -225,15 +225,15 @@ def pool(session: Session, city_id: int, node: Node) -> Pool:
                or_(under(org_node.c.path, node.path), org_node.c.path.in_(_ancestors(node.path))),
                ~_active_members(city_id))
         .order_by(Person.id)).all()
-    staff, homeless = [], 0
+    staff, without_home = [], 0
     for pid, oid, hlon, hlat, hgrid, nid, nlevel, clon, clat in rows:
         if hlon is not None and hlat is not None:
             staff.append(Staff(pid, oid, hlon, hlat, hgrid))
         elif nlevel == Level.GRID.value and clon is not None and clat is not None:
             staff.append(Staff(pid, oid, clon, clat, nid))
         else:
-            homeless += 1
-    return Pool(node, staff, grids, homeless)
+            without_home += 1
+    return Pool(node, staff, grids, without_home)
 
 
 # --------------------------------------------------------------------------- commands

@@ -32,7 +32,7 @@ def deploy(w: World, persona: str = "town", node: str = "441900101", **kw: objec
 def test_the_stored_rosters_are_the_solvers_optimum(staffed: World) -> None:
     w, s = staffed, staffed.session
     found = ds.pool(s, w.city_id, w.nodes["town1"])
-    assert len(found.staff) == 12 and found.homeless == 1
+    assert len(found.staff) == 12 and found.without_home == 1
     problem = found.problem()
     solved = D.solve(problem)
     dep = deploy(w)
