@@ -31,6 +31,7 @@ _ROUTERS = [
     ("huying.contact.visit_routes", "router"),
     ("huying.contact.walk_routes", "router"),
     ("huying.contact.link_routes", "router"),
+    ("huying.contact.deploy_routes", "router"),
     ("huying.api.open311", "router"),
 ]
 

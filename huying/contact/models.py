@@ -214,5 +214,8 @@ class VisitCase(CityScoped, Base):
 # them wherever the domain's models are loaded (huying.db.import_all_models).
 # The stored member–household links (党员联户) live in their own module; imported here so that
 # ``Base.metadata`` (``huying.db.import_all_models``) knows their tables.
+# The deployments' tables (下沉) live in their own module; imported here so that every
+# domain's ``models`` import gives ``Base.metadata`` all of them.
+from huying.contact import deploy_models as deploy_models  # noqa: E402, F401
 from huying.contact import link_models as _link_models  # noqa: E402,F401
 from huying.contact import walk_models as walk_models  # noqa: E402

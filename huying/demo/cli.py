@@ -49,6 +49,8 @@ def build_command(
                                help="Inspection walks of the leaders and their problems (行走)."),
     links: bool = typer.Option(True, "--links/--no-links",
                                help="Party members linked to households in every town (党员联户)."),
+    deployments: bool = typer.Option(True, "--deployments/--no-deployments",
+                                     help="Staff of 虎门 and one past deployment of theirs (下沉)."),
     cases: int = typer.Option(
         DEFAULT_CASES, "--cases", min=0,
         help="Cases to run through the closed loop over the demo year (0: none).",
@@ -88,6 +90,15 @@ def build_command(
             counts = build_links(session, summary.city_id, seed)
             session.commit()
         typer.echo("links: " + ", ".join(f"{k} {v}" for k, v in counts.items())
+                   + f" in {time.perf_counter() - started:.1f} s")
+    if deployments:
+        from huying.demo.deployments import build_deployments
+
+        started = time.perf_counter()
+        with session_scope() as session:
+            counts = build_deployments(session, summary.city_id, seed)
+            session.commit()
+        typer.echo("deployment: " + ", ".join(f"{k} {v}" for k, v in counts.items())
                    + f" in {time.perf_counter() - started:.1f} s")
     if cases:
         _run_cases(summary.city_id, seed, cases, progress)

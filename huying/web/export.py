@@ -8,35 +8,19 @@ a formula (``= + - @``, tab, carriage return first) is written with a leading ``
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections.abc import Sequence
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.utils import get_column_letter
-
 from huying.cases import redact
 from huying.cityconfig import deadlines
+from huying.http import sheets
+from huying.http.sheets import FORMULA_START, WHEN, Cell, Table, csv_bytes, safe  # noqa: F401 - the work list's export
 from huying.web import i18n
 from huying.web.templating import templates
 from huying.web.worklist import Row, days_hours
 
 _ = i18n.gettext_
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-#: A cell: text, or a moment (local time, no zone) that the XLSX keeps as a date.
-Cell = str | dt.datetime
-Table = tuple[list[str], list[list[Cell]]]
-WHEN = "%Y-%m-%d %H:%M"
-
-
-def safe(value: str) -> str:
-    """``value`` as a cell that no spreadsheet evaluates."""
-    return "'" + value if value.startswith(FORMULA_START) else value
 
 
 def span(delta: dt.timedelta) -> str:
@@ -83,33 +67,8 @@ def table(rows: Sequence[Row], lang: str, now: dt.datetime) -> Table:
     return header, body
 
 
-def csv_bytes(data: Table) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(data[0])
-    writer.writerows([c.strftime(WHEN) if isinstance(c, dt.datetime) else c for c in row] for row in data[1])
-    return "\ufeff".encode() + out.getvalue().encode("utf-8")
-
-
 WIDTHS = (20, 36, 12, 16, 18, 26, 22, 12, 17, 17, 18, 10)
 
 
 def xlsx_bytes(data: Table) -> bytes:
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet()
-    for i, width in enumerate(WIDTHS, start=1):
-        sheet.column_dimensions[get_column_letter(i)].width = width
-    sheet.freeze_panes = "B2"
-    sheet.append(data[0])
-    def cell(value: Cell) -> Any:
-        if isinstance(value, dt.datetime):  # a date Excel sorts and filters as one
-            out = WriteOnlyCell(sheet, value=value)
-            out.number_format = "yyyy-mm-dd hh:mm"
-            return out
-        return ILLEGAL_CHARACTERS_RE.sub("", value)  # no control characters in a workbook's XML
-
-    for row in data[1]:
-        sheet.append([cell(v) for v in row])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return sheets.xlsx_bytes(data, WIDTHS)

@@ -12,18 +12,18 @@ _SECTIONS: dict[str, tuple[str, ...]] = {
     Role.RESIDENT: ("report", "my", "public"),
     Role.GRID_WORKER: ("work", "visits", "links", "report", "notices", "public"),
     Role.COMMUNITY_OFFICER: ("work", "visits", "links", "walks", "notices", "ledger", "figures", "report", "public"),
-    Role.TOWN_OFFICER: ("work", "visits", "links", "walks", "notices", "ledger", "figures", "public"),
-    Role.CITY_OFFICER: ("work", "visits", "links", "walks", "notices", "ledger", "figures", "public"),
-    Role.DEPARTMENT_HANDLER: ("work", "notices", "ledger", "public"),
-    Role.LEADER: ("figures", "work", "ledger", "visits", "links", "walks", "public"),
-    Role.ADMIN: ("admin", "work", "figures", "public"),
+    Role.TOWN_OFFICER: ("work", "visits", "links", "walks", "notices", "ledger", "figures", "deployments", "public"),
+    Role.CITY_OFFICER: ("work", "visits", "links", "walks", "notices", "ledger", "figures", "deployments", "public"),
+    Role.DEPARTMENT_HANDLER: ("work", "notices", "ledger", "deployments", "public"),
+    Role.LEADER: ("figures", "work", "ledger", "visits", "links", "walks", "deployments", "public"),
+    Role.ADMIN: ("admin", "work", "figures", "deployments", "public"),
 }
 _ANONYMOUS = ("public",)
 
 HREF = {
     "report": "/report", "my": "/my", "public": "/public", "work": "/work",
     "notices": "/notices", "ledger": "/ledger", "figures": "/leader", "admin": "/admin",
-    "visits": "/visits", "walks": "/walks", "links": "/links",
+    "visits": "/visits", "walks": "/walks", "links": "/links", "deployments": "/deployments",
 }
 
 

@@ -2,7 +2,7 @@
 stores when to look at it next (``sweep_at``) and how far it went (``notified``)
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-06 10:50:00
 """
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 import huying.db
 
 revision: str = '0010'
-down_revision: str | None = '0008'
+down_revision: str | None = '0009'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

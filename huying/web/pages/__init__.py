@@ -12,6 +12,7 @@ from huying.web.pages import (
     apidocs,
     auth,
     cases,
+    deployments,
     leader,
     links,
     resident,
@@ -21,5 +22,5 @@ from huying.web.pages import (
 )
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf.check)])
-for module in (auth, resident, work, cases, leader, admin, apidocs, visits, walks, links):
+for module in (auth, resident, work, cases, leader, admin, apidocs, visits, walks, links, deployments):
     router.include_router(module.router)

@@ -1,0 +1,51 @@
+"""The demo's past deployment (下沉) over 虎门: staff of the town's departments, party
+committee and firms, teams of three with a local member each, a week of check-ins, ended;
+built in a few seconds at most; the demo account ``handler`` is one of the staff."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from huying.contact import deploy_service as ds
+from huying.contact.deploy_models import CheckIn, Deployment, DeploymentMember, DeploymentTeam
+from huying.db import Base, make_engine
+from huying.demo.build import HUMEN, build
+from huying.demo.deployments import build_deployments
+from huying.orgs.actor import actor_for
+from huying.orgs.models import Person, User
+from tests.conftest import Databases
+
+
+def test_the_demo_has_one_past_deployment_over_humen(backend: str, databases: Databases) -> None:
+    engine = make_engine(databases.new_url(backend))
+    Base.metadata.create_all(engine)
+    try:
+        with Session(engine, expire_on_commit=False) as s:
+            city = build(s, 1, progress=False).city_id
+            s.commit()
+            started = time.perf_counter()
+            counts = build_deployments(s, city, 1)
+            s.commit()
+            seconds = time.perf_counter() - started
+            assert seconds < 5, seconds
+            [dep] = s.scalars(select(Deployment)).all()
+            assert dep.status == "ended" and dep.ended_at is not None and dep.bound_m == dep.travel_m
+            teams = s.scalar(select(func.count()).select_from(DeploymentTeam)) or 0
+            assert counts["teams"] == teams > 0 and counts["staff"] == 3 * teams
+            per_team = Counter(s.scalars(select(DeploymentMember.team_id)))
+            assert set(per_team.values()) == {3}
+            locals_ = Counter(s.scalars(select(DeploymentMember.team_id).where(DeploymentMember.is_local)))
+            assert set(locals_) == set(per_team)
+            assert (s.scalar(select(func.count()).select_from(CheckIn)) or 0) > teams
+            assert all(n.startswith("虎门下沉职工") for n in s.scalars(
+                select(Person.name).join(DeploymentMember, DeploymentMember.person_id == Person.id)))
+            handler = s.scalar(select(User.person_id).where(User.username == "handler"))
+            assert handler is not None
+            r = ds.roster(s, actor_for(s, "town"), dep.id, now=dep.ended_at)
+            assert r.node.code == HUMEN and r.figures.teams == teams and r.figures.checked_in > 0
+    finally:
+        engine.dispose()
