@@ -35,6 +35,7 @@ from huying.contact import (
     visit_jobs,  # noqa: F401 - registers the sweep of overdue households
     visits,
 )
+from huying.contact.identity import heads, mask_name  # noqa: F401 - the visit pages' masking
 from huying.contact.models import (
     Address,
     Household,
@@ -44,13 +45,14 @@ from huying.contact.models import (
     VisitCase,
     VisitHow,
 )
+from huying.contact.visits import assignment_of
 from huying.errors import InvalidInput, NotPermitted, NotVisible
 from huying.geo.models import Node
 from huying.http.body import control_character
 from huying.intake.service import intake
 from huying.metrics.period import Period
 from huying.orgs.actor import Actor
-from huying.orgs.models import Person, Role, User
+from huying.orgs.models import Role, User
 
 #: Who may be assigned households to visit (deputies too, as users in one of these roles).
 CADRE_ROLES = frozenset({Role.GRID_WORKER, Role.COMMUNITY_OFFICER, Role.TOWN_OFFICER,
@@ -106,12 +108,6 @@ def _household(session: Session, actor: Actor, code: str) -> tuple[Household, st
     if hh is None:
         raise NotVisible(f"no household {code!r}")
     return hh, session.scalar(select(Node.path).where(Node.id == hh.grid_id)) or ""
-
-
-def assignment_of(session: Session, household_id: int) -> VisitAssignment | None:
-    """The household's open assignment, if any."""
-    return session.scalar(select(VisitAssignment).where(
-        VisitAssignment.household_id == household_id, visits.open_clause()))
 
 
 def may_visit(actor: Actor, grid_path: str, assignment: VisitAssignment | None) -> bool:
@@ -400,27 +396,6 @@ class MyHousehold:
     household: Household
     head: str
     state: visits.VisitState
-
-
-def mask_name(name: str) -> str:
-    """``张*`` / ``欧阳**``: the family name kept, the given name masked."""
-    name = (name or "").strip()
-    if not name:
-        return ""
-    keep = 2 if len(name) >= 4 else 1
-    return name[:keep] + "*" * max(1, len(name) - keep)
-
-
-def heads(session: Session, household_ids: Sequence[int]) -> dict[int, str]:
-    """Each household's head as shown to its cadre: the first person registered, masked."""
-    out: dict[int, str] = {}
-    if not household_ids:
-        return out
-    for hid, name in session.execute(select(Person.household_id, Person.name)
-                                     .where(Person.household_id.in_(household_ids)).order_by(Person.id)):
-        if hid is not None and hid not in out:
-            out[hid] = mask_name(name)
-    return out
 
 
 def my_households(session: Session, actor: Actor, *, now: dt.datetime) -> list[MyHousehold]:
