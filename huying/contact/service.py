@@ -256,6 +256,8 @@ PAGE_SIZE = 25
 #: How far back a move may be recorded, and ahead (clocks).
 MOVE_BACKDATE_DAYS = 366
 MOVE_AHEAD = dt.timedelta(minutes=10)
+#: The most rooms of a building offered as where a household moves to.
+MOVE_TARGETS_MAX = 30
 
 
 def may_edit(actor: Actor, grid_path: str) -> bool:
@@ -286,8 +288,11 @@ def register_household(session: Session, actor: Actor, code: str) -> Household:
 def register_node(session: Session, actor: Actor, code: str) -> Node:
     """The place of a register page (``code``, else the actor's own node), within scope."""
     check_register(actor)
-    node = (geo.get_node(session, actor.city_id, code) if code else
-            session.scalar(select(Node).where(Node.city_id == actor.city_id, Node.path == actor.node_path)))
+    try:
+        node = (geo.get_node(session, actor.city_id, code) if code else
+                session.scalar(select(Node).where(Node.city_id == actor.city_id, Node.path == actor.node_path)))
+    except geo.NodeNotFound:
+        node = None
     if node is None:
         raise NotVisible("no such place")
     if not covers_node(actor, node.path):
@@ -542,8 +547,15 @@ def move_targets(session: Session, actor: Actor, text: str) -> list[Target]:
     if m.kind == "unknown" or not m.candidates:
         return []
     spots = register_index(session, actor.city_id).spots
-    return [Target(c.address_id, c.text, c.grid_code) for c in m.candidates
-            if c.address_id in spots and covers_node(actor, spots[c.address_id].grid_path)]
+    found = [Target(c.address_id, c.text, c.grid_code) for c in m.candidates
+             if c.address_id in spots and covers_node(actor, spots[c.address_id].grid_path)]
+    if m.kind == "exact" and found:  # a building: its rooms too, to choose among
+        rooms = session.execute(
+            select(Address.id, Address.text, Node.code).join(Node, Node.id == Address.grid_id)
+            .where(Address.parent_id.in_([t.address_id for t in found]))
+            .order_by(Address.text).limit(MOVE_TARGETS_MAX)).all()
+        found += [Target(i, t, g) for i, t, g in rooms]
+    return found
 
 
 def relocate(session: Session, actor: Actor, code: str, address_id: int, *, at: dt.datetime,

@@ -11,19 +11,19 @@ STAFF = (Role.GRID_WORKER, Role.COMMUNITY_OFFICER, Role.TOWN_OFFICER, Role.CITY_
 _SECTIONS: dict[str, tuple[str, ...]] = {
     Role.RESIDENT: ("report", "my", "public"),
     Role.GRID_WORKER: ("work", "visits", "report", "notices", "public"),
-    Role.COMMUNITY_OFFICER: ("work", "visits", "notices", "ledger", "figures", "report", "public"),
-    Role.TOWN_OFFICER: ("work", "visits", "notices", "ledger", "figures", "public"),
-    Role.CITY_OFFICER: ("work", "visits", "notices", "ledger", "figures", "public"),
+    Role.COMMUNITY_OFFICER: ("work", "visits", "register", "notices", "ledger", "figures", "report", "public"),
+    Role.TOWN_OFFICER: ("work", "visits", "register", "notices", "ledger", "figures", "public"),
+    Role.CITY_OFFICER: ("work", "visits", "register", "notices", "ledger", "figures", "public"),
     Role.DEPARTMENT_HANDLER: ("work", "notices", "ledger", "public"),
     Role.LEADER: ("figures", "work", "ledger", "visits", "public"),
-    Role.ADMIN: ("admin", "work", "figures", "public"),
+    Role.ADMIN: ("admin", "work", "register", "figures", "public"),
 }
 _ANONYMOUS = ("public",)
 
 HREF = {
     "report": "/report", "my": "/my", "public": "/public", "work": "/work",
     "notices": "/notices", "ledger": "/ledger", "figures": "/leader", "admin": "/admin",
-    "visits": "/visits",
+    "visits": "/visits", "register": "/register",
 }
 
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from huying.web import csrf
-from huying.web.pages import admin, apidocs, auth, cases, leader, resident, visits, work
+from huying.web.pages import admin, apidocs, auth, cases, leader, register, resident, visits, work
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf.check)])
-for module in (auth, resident, work, cases, leader, admin, apidocs, visits):
+for module in (auth, resident, work, cases, leader, admin, apidocs, visits, register):
     router.include_router(module.router)
