@@ -76,6 +76,14 @@ def build_command(
             session.commit()
         typer.echo("visits: " + ", ".join(f"{k} {v}" for k, v in counts.items())
                    + f" in {time.perf_counter() - started:.1f} s")
+    from huying.demo.register import build_register
+
+    started = time.perf_counter()
+    with session_scope() as session:
+        counts = build_register(session, summary.city_id, seed)
+        session.commit()
+    typer.echo("register: " + ", ".join(f"{k} {v}" for k, v in counts.items())
+               + f" in {time.perf_counter() - started:.1f} s")
     if cases:
         _run_cases(summary.city_id, seed, cases, progress)
     typer.echo("demo accounts (username / password):")

@@ -12,8 +12,9 @@ ZH = {
     "Employees": "从业人数",
     "Enterprises and other units": "企业和单位",
     "Factory": "工厂",
-    "From": "来自",
-    "To": "迁往",
+    "Moved from": "原地址",
+    "Moved to": "迁往",
+    "Members of the household": "家庭成员",
     "Give the date of the move: not in the future, within the last year, and not before the household's last move.":
         "请填写变动日期：不能晚于今天，须在一年以内，且不早于该户上一次变动。",
     "History": "变动记录",
