@@ -68,14 +68,19 @@ def test_an_officer_lists_counts_and_searches_the_households_of_a_place(city_cli
 
 def test_scope_of_the_register(city_client: TestClient, city_session: Session) -> None:
     hh = household_of(city_session)
-    for who, status in (("resident", 403), ("handler", 403), ("gridworker", 403), ("town2", 404),
-                        ("community", 200), ("town", 200), ("city", 200), ("admin", 200)):
+    for who, status in (("resident", 403), ("handler", 403), ("gridworker", 403), ("leader", 403),
+                        ("town2", 404), ("community", 200), ("town", 200), ("city", 200), ("admin", 200)):
         sign_in(city_client, who)
         r = city_client.get(f"/register/households/{hh.code}", headers=HTML)
         assert r.status_code == status, who
-    sign_in(city_client, "town2")
-    assert city_client.get(f"/register?node={COMMUNITY}", headers=HTML).status_code == 403
-    assert post(city_client, f"/register/households/{hh.code}", {"size": "2", "origin": "local"}).status_code == 404
+        if status != 200:  # nor may they change it
+            for path, data in (("", {"size": "2", "origin": "local"}), ("/move", {"address": "人民路1号"}),
+                               ("/move-out", {"place": "广州"})):
+                assert post(city_client, f"/register/households/{hh.code}{path}", data).status_code == status, \
+                    (who, path)
+            assert city_client.get(f"/register?node={COMMUNITY}", headers=HTML).status_code == 403, who
+    city_session.expire_all()
+    assert city_session.get(Household, hh.id).moved_out_at is None  # type: ignore[union-attr]
     sign_in(city_client, "community")
     assert city_client.get("/register?node=nowhere", headers=HTML).status_code == 404
     assert city_client.get("/register/households/H-none", headers=HTML).status_code == 404
