@@ -479,14 +479,16 @@ class HouseholdEdit:
 
 def check_move_at(session: Session, household: Household, at: dt.datetime, now: dt.datetime) -> None:
     """A move's moment: with a time zone, not ahead of ``now``, at most
-    :data:`MOVE_BACKDATE_DAYS` back, and not before the household's last recorded move."""
+    :data:`MOVE_BACKDATE_DAYS` back, and not before the household's last recorded move (an
+    edit of its details does not count: a move told late may come after it)."""
     if at.tzinfo is None:
         raise InvalidInput("give a time zone (e.g. +08:00)", "at")
     if at > now + MOVE_AHEAD:
         raise InvalidInput("a move cannot be in the future", "at")
     if at < now - dt.timedelta(days=MOVE_BACKDATE_DAYS):
         raise InvalidInput(f"more than {MOVE_BACKDATE_DAYS} days ago", "at")
-    last = session.scalar(select(func.max(HouseholdMove.at)).where(HouseholdMove.household_id == household.id))
+    last = session.scalar(select(func.max(HouseholdMove.at)).where(
+        HouseholdMove.household_id == household.id, HouseholdMove.kind != MoveKind.CHANGED.value))
     if last is not None and at < last:
         raise InvalidInput("before the household's last recorded move", "at")
 

@@ -102,6 +102,14 @@ def test_a_household_moves_to_another_registered_address(visiting: World) -> Non
     assert detail.moves[-1].from_address == "测试1镇测试1社区人民路12号3栋201室"
 
 
+def test_a_move_told_late_may_come_after_an_edit(visiting: World) -> None:
+    s = visiting.session
+    edit(visiting, "community")
+    [target] = [t for t in register.move_targets(s, visiting["community"], FOURTEEN) if t.text == FOURTEEN]
+    register.relocate(s, visiting["community"], "H1", target.address_id, at=NOW - dt.timedelta(days=3), now=NOW)
+    assert history(visiting, "H1") == ["moved_in", "moved", "changed"]  # in the order they happened
+
+
 def test_a_bad_move_is_refused_and_nothing_moves(visiting: World) -> None:
     s = visiting.session
     h = hh(visiting, "H1")
