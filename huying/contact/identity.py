@@ -8,9 +8,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from huying.config import get_settings
 from huying.errors import InvalidInput
+from huying.orgs.models import Person
 
 _FORM = re.compile(r"^\d{17}[\dX]$")
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -60,3 +65,24 @@ def digest(number: str, key_bytes: bytes | None = None) -> str:
     a person is found by number without storing it."""
     return hmac.new(key_bytes if key_bytes is not None else key(), clean(number).encode(),
                     hashlib.sha256).hexdigest()
+
+
+def mask_name(name: str) -> str:
+    """``张*`` / ``欧阳**``: the family name kept, the given name masked."""
+    name = (name or "").strip()
+    if not name:
+        return ""
+    keep = 2 if len(name) >= 4 else 1
+    return name[:keep] + "*" * max(1, len(name) - keep)
+
+
+def heads(session: Session, household_ids: Sequence[int]) -> dict[int, str]:
+    """Each household's head as shown in lists: the first person registered, masked."""
+    out: dict[int, str] = {}
+    if not household_ids:
+        return out
+    for hid, name in session.execute(select(Person.household_id, Person.name)
+                                     .where(Person.household_id.in_(household_ids)).order_by(Person.id)):
+        if hid is not None and hid not in out:
+            out[hid] = mask_name(name)
+    return out

@@ -38,8 +38,8 @@ from sqlalchemy.orm import Session
 
 from huying.cases.policy import CITYWIDE, check_node, covers_node
 from huying.contact import linking as L
+from huying.contact.identity import heads, mask_name
 from huying.contact.link_models import EndReason, LinkMember, MemberLink
-from huying.contact.masking import heads, mask_name
 from huying.contact.models import Address, Household, Need
 from huying.db import under
 from huying.errors import Conflict, InvalidInput, NotPermitted, NotVisible

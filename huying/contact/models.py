@@ -41,6 +41,9 @@ class MoveKind(enum.StrEnum):
     MOVED_IN = "moved_in"  # into the city, from elsewhere (``from_text``)
     MOVED = "moved"  # from one registered address to another
     MOVED_OUT = "moved_out"  # out of the register (``to_text`` where to, when known)
+    #: Not a move: its size, local/migrant or needs were edited (``place`` holds the new
+    #: values, :func:`huying.contact.service.changes_of`), kept in the same history.
+    CHANGED = "changed"
 
 
 class Address(CityScoped, Base):

@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, true
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from huying.cases.policy import Actor, covers_node
+from huying.cases.models import Case
+from huying.cases.policy import CITYWIDE, Actor, covers_node
 from huying.cityconfig import config_cache
 from huying.contact import identity, link_service, visits
 from huying.contact.address import AddressIndex, AddressParts, Match, parse
@@ -34,12 +35,14 @@ from huying.contact.models import (
     MoveKind,
     Need,
     Unit,
+    Visit,
+    VisitCase,
 )
-from huying.errors import InvalidInput, NotPermitted
+from huying.errors import InvalidInput, NotPermitted, NotVisible
 from huying.geo import service as geo
 from huying.geo.models import Node
 from huying.intake.rows import Mode, Outcome, Problem, counting, read_float, read_moment, read_table
-from huying.orgs.models import Person, Role
+from huying.orgs.models import Person, Role, User
 
 #: The config_cache topic of the register's addresses.
 REGISTER = "register"
@@ -194,18 +197,23 @@ def move_household(session: Session, actor: Actor, household: Household, to: Add
 
 
 def move_out(session: Session, actor: Actor, code: str, *, at: dt.datetime,
-             place: str | None = None) -> HouseholdMove:
+             place: str | None = None, now: dt.datetime | None = None) -> HouseholdMove:
     """Household ``code`` moved out of the register (``place``: where to, as told): by an
-    importer of the register whose scope covers the household's grid."""
+    editor of the register whose scope covers the household's grid (:func:`may_edit`). With
+    ``now``, ``at`` is checked against it and the household's history (:func:`check_move_at`)."""
     check_importer(actor)
     hh = session.scalar(select(Household).where(Household.city_id == actor.city_id, Household.code == code))
     if hh is None:
         raise InvalidInput(f"no household {code!r} in the register", "household")
-    path = session.scalar(select(Node.path).where(Node.id == hh.grid_id)) or ""
-    if not covers_node(actor, path):
+    if not may_edit(actor, grid_path_of(session, hh)):
         raise NotPermitted("this household lives outside your scope")
+    place = (place or "").strip() or None
     if place is not None and len(place) > 200:
         raise InvalidInput("longer than 200 characters", "place")
+    if now is not None:
+        if hh.moved_out_at is not None:
+            raise InvalidInput("the household has already moved out", "household")
+        check_move_at(session, hh, at, now)
     move = move_household(session, actor, hh, None, at=at, place=place)
     link_service.relink_household(session, actor.city_id, hh, now=at)  # its member's place goes to another
     return move
@@ -237,6 +245,376 @@ def household_view(session: Session, actor: Actor | None, household: Household) 
             "moved_out": household.moved_out_at is not None,
             "people": [{"name": p.name, "id_number": p.id_masked if in_scope else None,
                         "phone": p.phone_masked if in_scope else None} for p in people]}
+
+
+# --------------------------------------------------------------------------- the register in the web
+# Who reads and edits the register (one rule, called by the pages, the API and the CLI): the
+# officers and administrators of :data:`IMPORTERS`, each within the scope of their node
+# (:func:`covers_node`). Residents, handlers, grid workers and leaders do not: a grid worker
+# meets their households through their visits (:mod:`huying.contact.visit_service`).
+
+#: The most households a register page lists at once.
+PAGE_SIZE = 25
+#: How far back a move may be recorded, and ahead (clocks).
+MOVE_BACKDATE_DAYS = 366
+MOVE_AHEAD = dt.timedelta(minutes=10)
+#: The most rooms of a building offered as where a household moves to.
+MOVE_TARGETS_MAX = 30
+
+
+def may_edit(actor: Actor, grid_path: str) -> bool:
+    """May ``actor`` read and edit the register's households of the grid at ``grid_path``?"""
+    return not actor.is_system and actor.role in IMPORTERS and covers_node(actor, grid_path)
+
+
+def check_register(actor: Actor) -> None:
+    """Refuses (403) anyone who reads no register at all."""
+    if actor.role not in IMPORTERS:
+        raise NotPermitted(f"a {actor.role} does not keep the register")
+
+
+def grid_path_of(session: Session, household: Household) -> str:
+    return session.scalar(select(Node.path).where(Node.id == household.grid_id)) or ""
+
+
+def register_household(session: Session, actor: Actor, code: str) -> Household:
+    """The household ``code`` for a register page or command: 403 for those who keep no
+    register, 404 when there is none or its grid is outside the actor's scope."""
+    check_register(actor)
+    hh = session.scalar(select(Household).where(Household.city_id == actor.city_id, Household.code == code))
+    if hh is None or not may_edit(actor, grid_path_of(session, hh)):
+        raise NotVisible(f"no household {code!r} in your register")
+    return hh
+
+
+def register_node(session: Session, actor: Actor, code: str) -> Node:
+    """The place of a register page (``code``, else the actor's own node), within scope."""
+    check_register(actor)
+    try:
+        node = (geo.get_node(session, actor.city_id, code) if code else
+                session.scalar(select(Node).where(Node.city_id == actor.city_id, Node.path == actor.node_path)))
+    except geo.NodeNotFound:
+        node = None
+    if node is None:
+        raise NotVisible("no such place")
+    if not covers_node(actor, node.path):
+        raise NotPermitted("this place is outside your scope: you may not see its register")
+    return node
+
+
+def _in_scope(actor: Actor) -> ColumnElement[bool]:
+    """SQL over ``geo_nodes`` joined as a row's grid: within the actor's scope."""
+    return true() if actor.is_system or actor.role in CITYWIDE else Node.path.startswith(actor.node_path)
+
+
+def has_need(need: Need) -> ColumnElement[bool]:
+    """SQL: the household has ``need`` (``needs`` holds the values joined by ``,``)."""
+    return (literal(",") + Household.needs + literal(",")).like(f"%,{need.value},%")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The register list's search: text of the address or a household code, local or migrant,
+    a need, and current households or those moved out."""
+
+    q: str = ""
+    origin: str = ""  # "", "local", "migrant"
+    need: str = ""
+    moved_out: bool = False
+
+    def checked(self) -> Filters:
+        q = self.q.strip()
+        if len(q) > 100:
+            raise InvalidInput("at most 100 characters", "q")
+        if self.origin not in ("", "local", "migrant"):
+            raise InvalidInput("local or migrant", "origin")
+        if self.need and self.need not in {n.value for n in Need}:
+            raise InvalidInput(f"one of {', '.join(Need)}", "need")
+        return Filters(q, self.origin, self.need, self.moved_out)
+
+
+@dataclass
+class Counts:
+    households: int = 0
+    people: int = 0
+    migrants: int = 0
+    needs: dict[str, int] = field(default_factory=dict)
+    units: int = 0
+
+
+def counts(session: Session, actor: Actor, node: Node) -> Counts:
+    """The register of ``node`` in figures: households living there (not moved out), their
+    people, the migrant households, the households with each need, and the units."""
+    under = and_(Household.city_id == actor.city_id, Household.moved_out_at.is_(None),
+                 Node.path.startswith(node.path), _in_scope(actor))
+    need_cols = [func.sum(case((has_need(n), 1), else_=0)) for n in Need]
+    row = session.execute(select(func.count(Household.id), func.sum(case((Household.is_migrant.is_(True), 1), else_=0)),
+                                 *need_cols).join(Node, Node.id == Household.grid_id).where(under)).one()
+    people = session.scalar(select(func.count(Person.id)).join(Household, Household.id == Person.household_id)
+                            .join(Node, Node.id == Household.grid_id).where(under)) or 0
+    units = session.scalar(select(func.count(Unit.id)).join(Node, Node.id == Unit.grid_id).where(
+        Unit.city_id == actor.city_id, Node.path.startswith(node.path), _in_scope(actor))) or 0
+    return Counts(int(row[0] or 0), int(people), int(row[1] or 0),
+                  {n.value: int(v or 0) for n, v in zip(Need, row[2:], strict=True)}, int(units))
+
+
+@dataclass(frozen=True)
+class HouseholdRow:
+    household: Household
+    grid: str
+    head: str  # masked
+
+
+def search(session: Session, actor: Actor, node: Node, filters: Filters, *, page: int = 1,
+           size: int = PAGE_SIZE) -> tuple[int, list[HouseholdRow]]:
+    """The households of ``node`` matching ``filters``, by address: (how many, one page)."""
+    f = filters.checked()
+    q = (select(Household, Node.code).join(Node, Node.id == Household.grid_id)
+         .where(Household.city_id == actor.city_id, Node.path.startswith(node.path), _in_scope(actor),
+                Household.moved_out_at.is_not(None) if f.moved_out else Household.moved_out_at.is_(None)))
+    if f.q:
+        like = "%" + f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        q = q.where(or_(Household.address.like(like, escape="\\"), Household.code == f.q))
+    if f.origin:
+        q = q.where(Household.is_migrant.is_(f.origin == "migrant"))
+    if f.need:
+        q = q.where(has_need(Need(f.need)))
+    total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
+    rows = session.execute(q.order_by(Household.address, Household.code)
+                           .limit(size).offset((max(page, 1) - 1) * size)).all()
+    names = identity.heads(session, [h.id for h, _ in rows])
+    return total, [HouseholdRow(h, g, names.get(h.id, "")) for h, g in rows]
+
+
+@dataclass(frozen=True)
+class PersonView:
+    name: str  # masked
+    id_number: str | None  # masked, within scope only
+    phone: str | None  # masked
+
+
+@dataclass(frozen=True)
+class MoveView:
+    kind: str
+    at: dt.datetime
+    from_address: str | None
+    to_address: str | None
+    place: str | None
+    changes: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CaseView:
+    code: str
+    title: str
+    status: str
+
+
+@dataclass
+class HouseholdDetail:
+    household: Household
+    grid: Node
+    lon: float | None
+    lat: float | None
+    people: list[PersonView]
+    cadre: str | None
+    state: visits.VisitState | None
+    last_visit_at: dt.datetime | None
+    due_at: dt.datetime | None
+    cases: list[CaseView]
+    moves: list[MoveView]
+
+
+def changes_of(move: HouseholdMove) -> dict[str, Any]:
+    """The new values an edit recorded (``size``, ``migrant``, ``needs``)."""
+    if move.kind != MoveKind.CHANGED.value or not move.place:
+        return {}
+    out: dict[str, Any] = {}
+    for part in move.place.split(";"):
+        key, _, value = part.partition("=")
+        if key == "size" and value.isdigit():
+            out["size"] = int(value)
+        elif key == "migrant":
+            out["migrant"] = value == "1"
+        elif key == "needs":
+            out["needs"] = [n for n in value.split(",") if n]
+    return out
+
+
+def household_detail(session: Session, actor: Actor, code: str, *, now: dt.datetime) -> HouseholdDetail:
+    """One household as its register page shows it (404 outside the actor's scope): people
+    masked, its cadre and visits, the cases its visits raised, its moves oldest first."""
+    hh = register_household(session, actor, code)
+    grid = session.get(Node, hh.grid_id)
+    assert grid is not None
+    lon, lat = hh.lon, hh.lat
+    if (lon is None or lat is None) and hh.address_id is not None:
+        addr = session.get(Address, hh.address_id)
+        lon, lat = (addr.lon, addr.lat) if addr is not None else (None, None)
+    people = [PersonView(identity.mask_name(p.name), p.id_masked, p.phone_masked) for p in session.scalars(
+        select(Person).where(Person.household_id == hh.id).order_by(Person.id))]
+    a = visits.assignment_of(session, hh.id)
+    cadre = session.scalar(select(User.display_name).where(User.id == a.cadre_id)) if a is not None else None
+    last = session.scalar(select(func.max(Visit.at)).where(Visit.household_id == hh.id))
+    cases = [CaseView(c.code, c.title, c.status) for c in session.scalars(
+        select(Case).join(VisitCase, VisitCase.case_id == Case.id).where(VisitCase.household_id == hh.id)
+        .order_by(Case.id.desc()).limit(50))]
+    moves = moves_of(session, hh)
+    ids = {i for m in moves for i in (m.from_address_id, m.to_address_id) if i is not None}
+    texts = dict(session.execute(select(Address.id, Address.text).where(Address.id.in_(ids))).all()) if ids else {}
+    return HouseholdDetail(
+        hh, grid, lon, lat, people, cadre, visits.state(a, now) if a is not None else None, last,
+        a.due_at if a is not None else None, cases,
+        [MoveView(m.kind, m.at, texts.get(m.from_address_id) if m.from_address_id else None,
+                  texts.get(m.to_address_id) if m.to_address_id else None, m.place, changes_of(m))
+         for m in moves])
+
+
+@dataclass(frozen=True)
+class HouseholdEdit:
+    """An edit of a household as every channel receives it: one parameter model."""
+
+    size: str
+    origin: str  # "local" or "migrant"
+    needs: tuple[str, ...] = ()
+
+
+def check_move_at(session: Session, household: Household, at: dt.datetime, now: dt.datetime) -> None:
+    """A move's moment: with a time zone, not ahead of ``now``, at most
+    :data:`MOVE_BACKDATE_DAYS` back, and not before the household's last recorded move (an
+    edit of its details does not count: a move told late may come after it)."""
+    if at.tzinfo is None:
+        raise InvalidInput("give a time zone (e.g. +08:00)", "at")
+    if at > now + MOVE_AHEAD:
+        raise InvalidInput("a move cannot be in the future", "at")
+    if at < now - dt.timedelta(days=MOVE_BACKDATE_DAYS):
+        raise InvalidInput(f"more than {MOVE_BACKDATE_DAYS} days ago", "at")
+    last = session.scalar(select(func.max(HouseholdMove.at)).where(
+        HouseholdMove.household_id == household.id, HouseholdMove.kind != MoveKind.CHANGED.value))
+    if last is not None and at < last:
+        raise InvalidInput("before the household's last recorded move", "at")
+
+
+def edit_household(session: Session, actor: Actor, code: str, data: HouseholdEdit, *,
+                   now: dt.datetime) -> HouseholdMove | None:
+    """Change a household's size, local/migrant and needs (all checked before anything is
+    written); the new values are kept in its history (a ``changed`` row). None when nothing
+    changed. Flushed, not committed."""
+    hh = register_household(session, actor, code)
+    if hh.moved_out_at is not None:
+        raise InvalidInput("the household has moved out of the register", "household")
+    raw = (data.size or "").strip()
+    if not raw.isdigit() or not 1 <= int(raw) <= 30:
+        raise InvalidInput("a whole number from 1 to 30", "size")
+    if data.origin not in ("local", "migrant"):
+        raise InvalidInput("local or migrant", "origin")
+    needs: list[Need] = []
+    for n in data.needs:
+        try:
+            need = Need((n or "").strip())
+        except ValueError:
+            raise InvalidInput(f"{n!r} is not one of {', '.join(Need)}", "needs") from None
+        if need not in needs:
+            needs.append(need)
+    size, migrant = int(raw), data.origin == "migrant"
+    joined = ",".join(n.value for n in Need if n in needs)
+    if (hh.size, hh.is_migrant, hh.needs) == (size, migrant, joined):
+        return None
+    hh.size, hh.is_migrant, hh.needs = size, migrant, joined
+    move = HouseholdMove(city_id=hh.city_id, household_id=hh.id, kind=MoveKind.CHANGED.value,
+                         place=f"size={size};migrant={int(migrant)};needs={joined}", at=now,
+                         actor_id=actor.user_id, created_at=now)
+    session.add(move)
+    session.flush()
+    return move
+
+
+@dataclass(frozen=True)
+class Target:
+    """A registered address a household may move to."""
+
+    address_id: int
+    text: str
+    grid: str
+
+
+def move_targets(session: Session, actor: Actor, text: str) -> list[Target]:
+    """The registered addresses ``text`` may mean, within the actor's scope (the register's
+    index: exact, fuzzy or ambiguous): the officer chooses one."""
+    check_register(actor)
+    text = (text or "").strip()
+    if not text:
+        raise InvalidInput("type the new address", "address")
+    if len(text) > 200:
+        raise InvalidInput("longer than 200 characters", "address")
+    m = locate_address(session, actor.city_id, text)
+    if m.kind == "unknown" or not m.candidates:
+        return []
+    spots = register_index(session, actor.city_id).spots
+    found = [Target(c.address_id, c.text, c.grid_code) for c in m.candidates
+             if c.address_id in spots and covers_node(actor, spots[c.address_id].grid_path)]
+    if m.kind == "exact" and found:  # a building: its rooms too, to choose among
+        rooms = session.execute(
+            select(Address.id, Address.text, Node.code).join(Node, Node.id == Address.grid_id)
+            .where(Address.parent_id.in_([t.address_id for t in found]))
+            .order_by(Address.text).limit(MOVE_TARGETS_MAX)).all()
+        found += [Target(i, t, g) for i, t, g in rooms]
+    return found
+
+
+def relocate(session: Session, actor: Actor, code: str, address_id: int, *, at: dt.datetime,
+             now: dt.datetime) -> HouseholdMove:
+    """Move household ``code`` to the registered address ``address_id`` (within the actor's
+    scope, not its present one); a household that had moved out moves back in. Flushed."""
+    hh = register_household(session, actor, code)
+    to = session.get(Address, address_id)
+    if to is None or to.city_id != actor.city_id:
+        raise InvalidInput("not a registered address", "address")
+    if not covers_node(actor, session.scalar(select(Node.path).where(Node.id == to.grid_id)) or ""):
+        raise InvalidInput("this address is outside your scope", "address")
+    if to.id == hh.address_id and hh.moved_out_at is None:
+        raise InvalidInput("the household already lives at this address", "address")
+    check_move_at(session, hh, at, now)
+    move = move_household(session, actor, hh, to, at=at)
+    link_service.relink_household(session, actor.city_id, hh, now=at)  # its member, re-optimised near its new place
+    return move
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    unit: Unit
+    address: str
+    grid: str
+
+
+def _unit_query(actor: Actor) -> Any:
+    return (select(Unit, Address.text, Node.code).join(Address, Address.id == Unit.address_id)
+            .join(Node, Node.id == Unit.grid_id).where(Unit.city_id == actor.city_id, _in_scope(actor)))
+
+
+def units_of(session: Session, actor: Actor, node: Node, q: str = "", *, page: int = 1,
+             size: int = PAGE_SIZE) -> tuple[int, list[UnitRow]]:
+    """The units of ``node`` whose name, code or address holds ``q``: (how many, one page)."""
+    q = (q or "").strip()
+    if len(q) > 100:
+        raise InvalidInput("at most 100 characters", "q")
+    stmt = _unit_query(actor).where(Node.path.startswith(node.path))
+    if q:
+        like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(or_(Unit.name.like(like, escape="\\"), Address.text.like(like, escape="\\"),
+                              Unit.code == q))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.execute(stmt.order_by(Unit.name, Unit.code).limit(size).offset((max(page, 1) - 1) * size)).all()
+    return total, [UnitRow(u, a, g) for u, a, g in rows]
+
+
+def unit_detail(session: Session, actor: Actor, code: str) -> UnitRow:
+    """One unit (404 when none or outside the actor's scope)."""
+    check_register(actor)
+    row = session.execute(_unit_query(actor).where(Unit.code == code)).first()
+    if row is None:
+        raise NotVisible(f"no unit {code!r} in your register")
+    return UnitRow(row[0], row[1], row[2])
 
 
 # --------------------------------------------------------------------------- import

@@ -35,7 +35,7 @@ from huying.contact import (
     visit_jobs,  # noqa: F401 - registers the sweep of overdue households
     visits,
 )
-from huying.contact.masking import heads, mask_name  # noqa: F401 - mask_name: re-exported (moved there)
+from huying.contact.identity import heads, mask_name  # noqa: F401 - the visit pages' masking
 from huying.contact.models import (
     Address,
     ContactKind,
@@ -168,12 +168,6 @@ def _household(session: Session, actor: Actor, code: str) -> tuple[Household, st
 def open_assignment(session: Session, target: Target) -> VisitAssignment | None:
     """The target's open assignment, if any."""
     return session.scalar(select(VisitAssignment).where(target.of(VisitAssignment), visits.open_clause()))
-
-
-def assignment_of(session: Session, household_id: int) -> VisitAssignment | None:
-    """The household's open assignment, if any."""
-    return session.scalar(select(VisitAssignment).where(
-        VisitAssignment.household_id == household_id, visits.open_clause()))
 
 
 def may_visit(actor: Actor, grid_path: str, assignment: VisitAssignment | None) -> bool:
@@ -674,7 +668,7 @@ def unvisited(session: Session, actor: Actor, node: Node, period: Period, *, now
     """The households of ``node`` not visited in ``period`` that have a point, most overdue
     first, at most ``limit`` (and whether there were more). Only households whose visits the
     actor sees (:func:`visible_households`)."""
-    visited = select(Visit.household_id).where(Visit.city_id == actor.city_id)
+    visited = select(Visit.household_id).where(Visit.city_id == actor.city_id, Visit.household_id.is_not(None))
     if period.since is not None:
         visited = visited.where(Visit.at >= period.since)
     if period.until is not None:

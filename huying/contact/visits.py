@@ -117,6 +117,12 @@ def open_clause() -> ColumnElement[bool]:
     return VisitAssignment.ended_at.is_(None)
 
 
+def assignment_of(session: Session, household_id: int) -> VisitAssignment | None:
+    """The household's open assignment, if any."""
+    return session.scalar(select(VisitAssignment).where(
+        VisitAssignment.household_id == household_id, open_clause()))
+
+
 def overdue_clause(now: dt.datetime) -> ColumnElement[bool]:
     """:func:`is_overdue` as SQL over ``visit_assignments``."""
     return and_(open_clause(), VisitAssignment.due_at < now)

@@ -73,6 +73,14 @@ def build_command(
         summary = build(session, seed, progress=progress)
         session.commit()
     typer.echo(summary.render())
+    from huying.demo.register import build_register
+
+    started = time.perf_counter()
+    with session_scope() as session:
+        counts = build_register(session, summary.city_id, seed)
+        session.commit()
+    typer.echo("register: " + ", ".join(f"{k} {v}" for k, v in counts.items())
+               + f" in {time.perf_counter() - started:.1f} s")
     if visits:
         from huying.demo.visits import build_visits
 

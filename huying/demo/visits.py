@@ -13,13 +13,11 @@ import math
 from collections import Counter, defaultdict
 
 import numpy as np
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from huying.contact import visits
 from huying.contact.models import (
-    Address,
-    AddressKind,
     Household,
     Unit,
     Visit,
@@ -29,7 +27,7 @@ from huying.contact.models import (
 from huying.demo.build import HUMEN_GRID
 from huying.demo.cases import DEMO_END, STAFF_PASSWORD
 from huying.geo.models import Node
-from huying.orgs.models import Organisation, OrgKind, Role, User
+from huying.orgs.models import Role, User
 from huying.orgs.service import hash_password
 
 HOUSEHOLDS_PER_CADRE = 80
@@ -118,20 +116,7 @@ def build_visits(session: Session, city_id: int, seed: int, *, now: dt.datetime 
 
 
 def _register_enterprises(session: Session, city_id: int, rng: np.random.Generator) -> list[tuple[int, int]]:
-    """The demo's enterprises (organisations of kind enterprise) in the register as units,
-    each at the first building of its grid, with an obviously synthetic code: their
-    (unit id, grid id)."""
-    buildings = dict(session.execute(
-        select(Address.grid_id, func.min(Address.id)).where(Address.city_id == city_id,
-                                                            Address.kind == AddressKind.BUILDING.value)
-        .group_by(Address.grid_id)).all())
-    orgs = session.execute(select(Organisation.code, Organisation.name_zh, Organisation.node_id).where(
-        Organisation.city_id == city_id, Organisation.kind == OrgKind.ENTERPRISE.value).order_by(Organisation.code)).all()
-    rows = [{"city_id": city_id, "code": f"DEMO{code.rsplit('-', 1)[-1]}", "name": name, "kind": "enterprise",
-             "address_id": buildings[grid], "grid_id": grid, "employees": int(rng.integers(5, 400)),
-             "created_at": DEMO_END - dt.timedelta(days=ASSIGNED_DAYS)}
-            for code, name, grid in orgs if grid in buildings]
-    if rows:
-        session.execute(insert(Unit), rows)
+    """The demo's enterprises in the register (units, put there by ``huying.demo.register``,
+    which runs first): their (unit id, grid id)."""
     return [(uid, gid) for uid, gid in session.execute(
         select(Unit.id, Unit.grid_id).where(Unit.city_id == city_id).order_by(Unit.id)).all()]

@@ -48,3 +48,4 @@ ZH.update({
     "Enterprises and other units": "企业和单位",
 })
 ZH.update({"Walks": "行走次数", "on a ledger": "列入台账"})
+ZH.update({"Staff member": "姓名", "Households linked": "联系户"})

@@ -24,7 +24,7 @@ ZH = {
     "Too many households to draw here: choose a sub-area.": "住户过多，无法在此绘制：请选择下级区域。",
     "Members and their load": "党员及联系户数",
     "Member": "党员",
-    "Households": "联系户",
+    "Households linked": "联系户",
     "Specialties": "专长",
     "Record that this member has left? Their households go to other members nearby.":
         "确认该党员已退出联户？其联系户将转给附近其他党员。",

@@ -105,11 +105,40 @@ def assigned_households(session: Session, n: int, *, since: dt.datetime | None =
     from huying.contact import visit_service as vs
     from huying.contact.models import Household, VisitAssignment
 
-    taken = select(VisitAssignment.household_id)
+    taken = select(VisitAssignment.household_id).where(VisitAssignment.household_id.is_not(None))
     codes = list(session.scalars(
         select(Household.code).join(Node, Node.id == Household.grid_id)
         .where(Node.code == grid, Household.moved_out_at.is_(None), Household.id.not_in(taken))
         .order_by(Household.id).limit(n)))
+    assert len(codes) == n, "the grid has too few households left"
+    for code in codes:
+        vs.assign(session, actor(session, "community"), code, to, now=since or utcnow())
+    return codes
+
+
+#: The demo resident's community's second grid: all its households have demo cadres, so tests
+#: that give households to someone take them from here and leave 虎门's first grid's
+#: unassigned households to the tests that need those.
+SECOND_GRID = HUMEN_GRID[:-1] + "2"
+
+
+def reassigned_households(session: Session, n: int, *, since: dt.datetime | None = None, to: str = "gridworker",
+                          grid: str = SECOND_GRID) -> list[str]:
+    """``n`` households of ``grid`` never visited and not ``to``'s, given to ``to`` by the
+    community officer at ``since``; their codes (the last ones first, to stay clear of
+    :func:`assigned_households`)."""
+    from huying.contact import visit_service as vs
+    from huying.contact.models import Household, Visit, VisitAssignment
+    from huying.orgs.models import User
+
+    theirs = (select(VisitAssignment.household_id).join(User, User.id == VisitAssignment.cadre_id)
+              .where(User.username == to, VisitAssignment.ended_at.is_(None)))
+    visited = select(Visit.household_id).where(Visit.household_id.is_not(None))
+    codes = list(session.scalars(
+        select(Household.code).join(Node, Node.id == Household.grid_id)
+        .where(Node.code == grid, Household.moved_out_at.is_(None), Household.id.not_in(theirs),
+               Household.id.not_in(visited))
+        .order_by(Household.id.desc()).limit(n)))
     assert len(codes) == n, "the grid has too few households left"
     for code in codes:
         vs.assign(session, actor(session, "community"), code, to, now=since or utcnow())

@@ -15,7 +15,7 @@ from huying.contact import visit_service as vs
 from huying.contact import visits
 from huying.contact.models import Address, Household, Visit, VisitAssignment
 from huying.geo.models import Node
-from tests.web.scene import HTML, HUMEN_GRID, actor, assigned_households, sign_in, utcnow
+from tests.web.scene import HTML, HUMEN_GRID, actor, reassigned_households, sign_in, utcnow
 
 COMMUNITY = HUMEN_GRID[:12]
 TOTAL = "已走访 {visited} / {assigned} 户"
@@ -45,7 +45,7 @@ def _recount(s: Session, since: dt.datetime) -> tuple[dict[str, tuple[int, int]]
 def test_the_map_counts_what_the_tables_hold(city_client: TestClient, city_session: Session) -> None:
     s = city_session
     now = utcnow()
-    codes = assigned_households(s, 3, since=now - dt.timedelta(days=200))
+    codes = reassigned_households(s, 3, since=now - dt.timedelta(days=200))
     vs.record_visit(s, actor(s, "gridworker"), vs.VisitIn(codes[0], "door", at=now - dt.timedelta(hours=1)),
                     now=now)
     s.commit()

@@ -15,6 +15,7 @@ from huying.web.pages import (
     deployments,
     leader,
     links,
+    register,
     resident,
     visits,
     walks,
@@ -22,5 +23,5 @@ from huying.web.pages import (
 )
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf.check)])
-for module in (auth, resident, work, cases, leader, admin, apidocs, visits, walks, links, deployments):
+for module in (auth, resident, work, cases, leader, admin, apidocs, visits, walks, links, deployments, register):
     router.include_router(module.router)

@@ -120,7 +120,7 @@ def roster(request: Request, session: SessionDep, actor: PageActor, now: Now, de
 def headers() -> dict[str, str]:
     """The roster's columns in the request's language (keys: ``ds.HEADERS``)."""
     return {"team": _("Team"), "town": _("Town"), "community": _("Community"), "grid": _("Grid"),
-            "member": _("Member"), "organisation": _("Organisation"), "phone": _("Phone"),
+            "member": _("Staff member"), "organisation": _("Organisation"), "phone": _("Phone"),
             "local": _("Local member"), "distance_km": _("Distance (km)"), "checkins": _("Check-ins"),
             "last_checkin": _("Last check-in")}
 

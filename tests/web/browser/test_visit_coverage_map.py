@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from tests.web.browser.helpers import Page, expect, labels, sign_in
-from tests.web.scene import HUMEN_GRID, HUMEN_TOWN, assigned_households, utcnow
+from tests.web.scene import HUMEN_GRID, HUMEN_TOWN, SECOND_GRID, reassigned_households, utcnow
 
 pytestmark = pytest.mark.browser
 COMMUNITY = HUMEN_GRID[:12]
@@ -23,7 +23,7 @@ RAW = re.compile(r"\d{9,}|none_assigned|all_visited|upto_\d+|over_50|visit_reque
 
 def test_an_officer_sees_the_unvisited_households_on_the_map(
         page: Page, phone_page: Page, shot: Callable[[Page, str], Path], city_session: Session) -> None:
-    codes = assigned_households(city_session, 2, since=utcnow() - dt.timedelta(days=200))
+    codes = reassigned_households(city_session, 2, since=utcnow() - dt.timedelta(days=200))
     city_session.commit()
     page.set_viewport_size({"width": 1366, "height": 900})
     sign_in(page, "community")
@@ -60,12 +60,12 @@ def test_an_officer_assigns_households_on_a_phone(phone_page: Page, shot: Callab
     sign_in(page, "community")
     page.goto("/visits")
     page.locator("#assign-link").click()
-    page.locator("#assign-children a").first.click()
+    page.locator(f'#assign-children a[data-node="{SECOND_GRID}"]').click()
     expect(page.locator("#assign-households")).to_be_visible()
     first = page.locator("#assign-households tbody tr").first
     code = first.get_attribute("data-household")
     first.locator("input[type=checkbox]").check()
-    page.locator("#assign-cadre").select_option("gridworker")
+    page.locator("#assign-cadre").select_option("community")
     assert not RAW.search(labels(page)), RAW.findall(labels(page))
     wide = page.evaluate("document.documentElement.scrollWidth")
     assert wide <= 392, wide
@@ -73,5 +73,5 @@ def test_an_officer_assigns_households_on_a_phone(phone_page: Page, shot: Callab
     with page.expect_navigation():
         page.locator("#assign-form button[type=submit]").click()
     expect(page.locator("#assign-done")).to_be_visible()
-    expect(page.locator(f'tr[data-household="{code}"]')).to_contain_text("演示网格员")
+    expect(page.locator(f'tr[data-household="{code}"]')).to_contain_text("演示社区干部")
     shot(page, "5-assigned-390")
