@@ -44,7 +44,7 @@ def build_command(
     reset: bool = typer.Option(False, "--reset", help="Delete the demo city first if it exists."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars."),
     visits: bool = typer.Option(True, "--visits/--no-visits",
-                                help="Cadres, their households and four months of visits (驻点联系)."),
+                                help="Cadres, their households and enterprises, and a year of visits (驻点联系)."),
     walks: bool = typer.Option(True, "--walks/--no-walks",
                                help="Inspection walks of the leaders and their problems (行走)."),
     links: bool = typer.Option(True, "--links/--no-links",

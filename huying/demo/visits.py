@@ -1,6 +1,7 @@
 """The demo city's resident-point contact (驻点联系): cadres (about one per 80 households,
-per town), their assignments, and four months of visits whose coverage differs from
-town to town (each town a diligence of its own). Bulk-inserted: a few seconds.
+per town), their assignments of households and enterprises, and a year of visits quarter by
+quarter whose coverage differs from town to town (each town a diligence of its own) and from
+season to season (the Spring Festival's quarter lags). Bulk-inserted: a few seconds.
 
 Half the households of the demo grid worker's grid are assigned to the demo account
 ``gridworker`` (its 我的走访户 has something in it); the other half are left unassigned, for
@@ -31,10 +32,14 @@ from huying.orgs.models import Role, User
 from huying.orgs.service import hash_password
 
 HOUSEHOLDS_PER_CADRE = 80
-#: Visits are spread over the last this many days of the demo year.
-VISIT_DAYS = 120
+#: A year of visits, quarter by quarter (the visit cycle is a quarter).
+QUARTERS = 4
+QUARTER_DAYS = 90
+#: How diligent the cadres are in each quarter, the last one first, against their town's
+#: usual: the quarter of the Spring Festival (the third back) is a bad one.
+SEASON = (1.0, 0.95, 0.7, 0.9)
 #: The assignments start this long before the end of the demo year.
-ASSIGNED_DAYS = 200
+ASSIGNED_DAYS = QUARTERS * QUARTER_DAYS + 5
 
 
 def build_visits(session: Session, city_id: int, seed: int, *, now: dt.datetime = DEMO_END) -> dict[str, int]:
@@ -93,10 +98,13 @@ def build_visits(session: Session, city_id: int, seed: int, *, now: dt.datetime 
     for kind, target, cadre, cid in [*(("household_id", *p) for p in plan), *(("unit_id", *p) for p in unit_plan)]:
         p = diligence[cid]
         last = None
-        n_visits = int(rng.random() < p) + int(rng.random() < p / 3)
         other = "unit_id" if kind == "household_id" else "household_id"
-        for _ in range(n_visits):
-            at = now - dt.timedelta(minutes=int(rng.integers(0, VISIT_DAYS * 24 * 60)))
+        times = []
+        for q, season in enumerate(SEASON[:QUARTERS]):  # a visit in a quarter, sometimes a second
+            n = int(rng.random() < p * season) + int(rng.random() < p * season / 4)
+            times += [now - dt.timedelta(days=q * QUARTER_DAYS,
+                                         minutes=int(rng.integers(0, QUARTER_DAYS * 24 * 60))) for _ in range(n)]
+        for at in times:
             visit_rows.append({"city_id": city_id, kind: target, other: None, "cadre_id": ids[cadre], "at": at,
                                "how": hows[int(rng.choice(3, p=[0.6, 0.3, 0.1]))], "notes": "", "needs": "",
                                "created_at": at})

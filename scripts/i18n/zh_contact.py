@@ -49,3 +49,8 @@ ZH.update({
 })
 ZH.update({"Walks": "行走次数", "on a ledger": "列入台账"})
 ZH.update({"Staff member": "姓名", "Households linked": "联系户"})
+ZH.update({
+    "Enterprises: %(visited)s of %(assigned)s visited, %(n)s overdue": "企业：已走访 %(visited)s / %(assigned)s 家，超期 %(n)s 家",
+    "Enterprises visited": "走访企业",
+    "of %(n)s assigned": "共分配 %(n)s 家",
+})

@@ -6,6 +6,9 @@ town: out of scope is 404 everywhere, and lists hold exactly the visible cases."
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 import pytest
 
 from huying.cases.commands import SPECS as COMMANDS
@@ -151,7 +154,17 @@ PRIVATE = [("GET", "/api/v1/cases"), ("GET", "/api/v1/cases/{c1}"), ("POST", "/a
            ("POST", "/api/v1/visits"), ("GET", "/api/v1/visits"), ("GET", "/api/v1/visits/coverage"),
            ("POST", "/api/v1/walks"), ("GET", "/api/v1/walks"), ("GET", "/api/v1/walks/figures"),
            ("GET", "/api/v1/walks/1"), ("POST", "/api/v1/walks/1/start"), ("POST", "/api/v1/walks/1/end"),
-           ("POST", "/api/v1/walks/1/problems")]
+           ("POST", "/api/v1/walks/1/problems"),
+           ("POST", "/api/v1/visits/assignments"),
+           ("GET", "/api/v1/links"), ("GET", "/api/v1/links/figures"), ("GET", "/api/v1/links/mine"),
+           ("GET", "/api/v1/links/members/1/households"), ("PATCH", "/api/v1/links/members/1"),
+           ("POST", "/api/v1/links/members/1/leave"), ("POST", "/api/v1/links/households/H1/moved"),
+           ("POST", "/api/v1/links/solve"),
+           ("GET", "/api/v1/deployments"), ("POST", "/api/v1/deployments"), ("GET", "/api/v1/deployments/mine"),
+           ("GET", "/api/v1/deployments/1"), ("POST", "/api/v1/deployments/1/checkins"),
+           ("POST", "/api/v1/deployments/1/end"), ("GET", "/api/v1/deployments/1/roster.csv"),
+           ("GET", "/api/v1/deployments/1/roster.xlsx"),
+           ("GET", "/api/v1/register/households/H1"), ("GET", "/api/v1/register/locate?address=x")]
 
 
 def test_the_public_gets_401_on_every_private_endpoint(api: Api) -> None:
@@ -160,6 +173,60 @@ def test_the_public_gets_401_on_every_private_endpoint(api: Api) -> None:
         r = api.client.request(method, url, json={})
         assert r.status_code == 401, (method, url, r.status_code, r.text)
         assert api.cases["c1"] not in r.text
+
+
+#: The API's public surface: what anyone may call without an account, each for its reason.
+PUBLIC = {
+    ("GET", "/api/v1/openapi.json"): "the API's description",
+    ("GET", "/api/v1/categories"): "the category tree of the report form",
+    ("GET", "/api/v1/categories/{code}"): "the category tree of the report form",
+    ("GET", "/api/v1/workflow"): "the declared workflow table",
+    ("GET", "/api/v1/public/cases"): "the anonymised public view",
+    ("GET", "/api/v1/public/cases/{code}"): "the anonymised public view",
+    ("GET", "/api/v1/geo/layers/{level}"): "the map's own outlines",
+    ("GET", "/api/v1/geo/outlines/{level}/{z}/{x}/{y}"): "the map's own outlines",
+    ("GET", "/api/v1/geo/locate"): "which grid a point is in, for the report form",
+    ("GET", "/api/v1/geo/nodes/{code}"): "the tree of places",
+    ("GET", "/api/v1/organisations"): "the directory of organisations",
+    ("GET", "/api/v1/organisations/{code}"): "the directory of organisations",
+    ("POST", "/api/v1/cases/similar"): "the report form's similar cases (points coarsened)",
+    ("POST", "/api/v1/cases/{code}/join"): "a resident joins a case as a co-reporter",
+    ("POST", "/api/v1/triage/suggest"): "the report form's category suggestion",
+}
+
+
+def api_routes(app: Any) -> set[tuple[str, str]]:
+    """(method, path template) of every route under /api/v1/, routers included at any depth."""
+    out: set[tuple[str, str]] = set()
+
+    def walk(routes: Any) -> None:
+        for r in routes:
+            if hasattr(r, "effective_route_contexts"):
+                for ctx in r.effective_route_contexts():
+                    out.update((m, ctx.path) for m in (getattr(ctx.original_route, "methods", None) or ()))
+            else:
+                out.update((m, r.path) for m in (getattr(r, "methods", None) or ()))
+
+    walk(app.routes)
+    return {(m, p) for m, p in out if p.startswith("/api/v1/") and m not in ("HEAD", "OPTIONS")}
+
+
+def test_every_endpoint_is_in_the_matrix(api: Api) -> None:
+    """Every endpoint of the API is on the public surface (with its reason) or private and in
+    :data:`PRIVATE`, so the public's 401 is checked on it: a new endpoint cannot be left out."""
+    routes = api_routes(api.client.app)
+    missing = []
+    for method, template in sorted(routes - set(PUBLIC)):
+        pattern = re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", template) + "$")
+        if not any(m == method and pattern.match(p.split("?")[0]) for m, p in PRIVATE):
+            missing.append((method, template))
+    assert not missing, f"endpoints in no matrix: add them to PRIVATE (or PUBLIC, with a reason): {missing}"
+    assert set(PUBLIC) <= routes, set(PUBLIC) - routes
+    for method, template in PUBLIC:  # and the public surface is public indeed
+        if "{" in template:
+            continue
+        r = api.client.request(method, template, json={"title": "路灯不亮", "description": "x"})
+        assert r.status_code != 401, (method, template, r.text)
 
 
 ANONYMISED_OUT = {"description", "reporter_kind", "reporter", "contact", "address", "actor",
@@ -263,3 +330,18 @@ def test_visit_coverage_is_for_staff_within_scope(households: Api, persona: str)
         assert r.json()["total"]["assigned"] == 1
     bad = api.client.get("/api/v1/visits/coverage?node=441900102&period=decade", headers=api.h(persona))
     assert bad.status_code in (403, 422) and bad.json()["detail"]
+
+
+#: Who gives town 1's household H1 to a cadre: the officers whose scope covers it.
+ASSIGNS_H1 = {"community", "town", "city", "admin"}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_households_are_given_to_cadres_by_the_officers_over_them(households: Api, persona: str) -> None:
+    api = households
+    r = api.client.post("/api/v1/visits/assignments", json={"households": ["H1"], "cadre": "gridworker"},
+                        headers=api.h(persona))
+    assert r.status_code == (200 if persona in ASSIGNS_H1 else 403), (persona, r.text)
+    both = api.client.post("/api/v1/visits/assignments", json={"households": ["H1", "H3"], "cadre": "city"},
+                           headers=api.h(persona))
+    assert both.status_code == (200 if persona in {"city", "admin"} else 403), (persona, both.text)

@@ -26,10 +26,11 @@ PLANNER = "town"
 SKIP: dict[str, str] = {}
 #: Values of the path parameters, by name, and by route where one name means different things.
 PARAMS = {"level": "grid", "z": "14", "x": "13370", "y": "7120", "fmt": "json", "photo_id": "1",
-          "service_code": "01", "token": "no-such-token"}
+          "service_code": "01", "token": "no-such-token", "deployment_id": "1", "member": "1"}
 BY_ROUTE = {"/api/v1/categories/{code}": {"code": "01"}, "/api/v1/geo/nodes/{code}": {"code": DEST},
             "/api/v1/organisations/{code}": {"code": T1_URBAN},
-            "/api/v1/register/households/{code}": {"code": "H1"}}
+            "/api/v1/register/households/{code}": {"code": "H1"}, "/register/households/{code}": {"code": "H1"},
+            "/register/units/{code}": {"code": "U1"}}
 #: More of the same routes with the queries that show walks and figures.
 QUERIES = {"/api/v1/walks": ["?mine=true", "?limit=500"],
            "/api/v1/walks/figures": ["?node=441900101001&period=all", f"?node={DEST}&period=all",

@@ -116,30 +116,35 @@ def assigned_households(session: Session, n: int, *, since: dt.datetime | None =
     return codes
 
 
-#: The demo resident's community's second grid: all its households have demo cadres, so tests
-#: that give households to someone take them from here and leave 虎门's first grid's
-#: unassigned households to the tests that need those.
+#: The demo resident's community's second grid: all its households have demo cadres.
 SECOND_GRID = HUMEN_GRID[:-1] + "2"
 
 
-def reassigned_households(session: Session, n: int, *, since: dt.datetime | None = None, to: str = "gridworker",
-                          grid: str = SECOND_GRID) -> list[str]:
-    """``n`` households of ``grid`` never visited and not ``to``'s, given to ``to`` by the
-    community officer at ``since``; their codes (the last ones first, to stay clear of
-    :func:`assigned_households`)."""
+def reassigned_households(session: Session, n: int, *, since: dt.datetime | None = None,
+                          to: str = "gridworker") -> tuple[list[str], str]:
+    """``n`` households of one grid not visited in the last 100 days and not ``to``'s (a
+    grid of a town whose cadres lag, wherever the demo has them), given to ``to`` by the city
+    officer at ``since``: (their codes, the grid's code). Tests that need unassigned
+    households take them from :func:`assigned_households`; these come from elsewhere."""
     from huying.contact import visit_service as vs
     from huying.contact.models import Household, Visit, VisitAssignment
     from huying.orgs.models import User
 
     theirs = (select(VisitAssignment.household_id).join(User, User.id == VisitAssignment.cadre_id)
-              .where(User.username == to, VisitAssignment.ended_at.is_(None)))
-    visited = select(Visit.household_id).where(Visit.household_id.is_not(None))
-    codes = list(session.scalars(
-        select(Household.code).join(Node, Node.id == Household.grid_id)
-        .where(Node.code == grid, Household.moved_out_at.is_(None), Household.id.not_in(theirs),
-               Household.id.not_in(visited))
-        .order_by(Household.id.desc()).limit(n)))
-    assert len(codes) == n, "the grid has too few households left"
+              .where(User.username == to, VisitAssignment.ended_at.is_(None), VisitAssignment.household_id.is_not(None)))
+    recent = select(Visit.household_id).where(Visit.household_id.is_not(None),
+                                              Visit.at >= utcnow() - dt.timedelta(days=100))
+    rows = session.execute(
+        select(Node.code, Household.code).join(Node, Node.id == Household.grid_id)
+        .where(Household.moved_out_at.is_(None), Household.id.not_in(theirs), Household.id.not_in(recent),
+               Household.lon.is_not(None))
+        .order_by(Node.code.desc(), Household.id.desc())).all()
+    by_grid: dict[str, list[str]] = {}
+    for grid, code in rows:
+        by_grid.setdefault(grid, []).append(code)
+    grid = next((g for g, codes in by_grid.items() if len(codes) >= n), None)
+    assert grid is not None, "no grid has enough households left"
+    codes = by_grid[grid][:n]
     for code in codes:
-        vs.assign(session, actor(session, "community"), code, to, now=since or utcnow())
-    return codes
+        vs.assign(session, actor(session, "city"), code, to, now=since or utcnow())
+    return codes, grid

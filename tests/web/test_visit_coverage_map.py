@@ -21,17 +21,17 @@ COMMUNITY = HUMEN_GRID[:12]
 TOTAL = "已走访 {visited} / {assigned} 户"
 
 
-def _recount(s: Session, since: dt.datetime) -> tuple[dict[str, tuple[int, int]], set[str]]:
+def _recount(s: Session, since: dt.datetime, community: str) -> tuple[dict[str, tuple[int, int]], set[str]]:
     """(grid code → (assigned, visited since)), and the unvisited households with a point,
     straight from the tables."""
-    comm = s.scalar(select(Node).where(Node.code == COMMUNITY))
+    comm = s.scalar(select(Node).where(Node.code == community))
     assert comm is not None
     rows = s.execute(
         select(Node.code, Household.code, Household.id, func.coalesce(Household.lon, Address.lon))
         .select_from(VisitAssignment).join(Household, Household.id == VisitAssignment.household_id)
         .join(Node, Node.id == Household.grid_id).outerjoin(Address, Address.id == Household.address_id)
         .where(VisitAssignment.ended_at.is_(None), Node.path.like(comm.path + "%"))).all()
-    seen = set(s.scalars(select(Visit.household_id).where(Visit.at >= since)))
+    seen = set(s.scalars(select(Visit.household_id).where(Visit.at >= since, Visit.household_id.is_not(None))))
     grids: dict[str, tuple[int, int]] = {}
     unvisited: set[str] = set()
     for grid, code, hid, lon in rows:
@@ -45,18 +45,22 @@ def _recount(s: Session, since: dt.datetime) -> tuple[dict[str, tuple[int, int]]
 def test_the_map_counts_what_the_tables_hold(city_client: TestClient, city_session: Session) -> None:
     s = city_session
     now = utcnow()
-    codes = reassigned_households(s, 3, since=now - dt.timedelta(days=200))
+    codes, grid = reassigned_households(s, 3, since=now - dt.timedelta(days=200))
+    community = grid[:12]
     vs.record_visit(s, actor(s, "gridworker"), vs.VisitIn(codes[0], "door", at=now - dt.timedelta(hours=1)),
                     now=now)
     s.commit()
-    sign_in(city_client, "community")
-    page = city_client.get(f"/visits/coverage?node={COMMUNITY}&period=all", headers=HTML)
+    since = now - dt.timedelta(days=60)
+    period = f"period=custom&from={since.date().isoformat()}&to={now.date().isoformat()}"
+    sign_in(city_client, "city")
+    page = city_client.get(f"/visits/coverage?node={community}&{period}", headers=HTML)
     assert page.status_code == 200
     assert 'id="coverage-map"' in page.text and "未走访" in page.text  # the map and its legend
-    r = city_client.get(f"/web/visits/map.json?node={COMMUNITY}&period=all")
+    r = city_client.get(f"/web/visits/map.json?node={community}&{period}")
     assert r.status_code == 200, r.text
     data = r.json()
-    grids, unvisited = _recount(s, dt.datetime(1970, 1, 1, tzinfo=dt.UTC))
+    start = dt.datetime.combine(since.date(), dt.time(), tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    grids, unvisited = _recount(s, start, community)
     assert {g: (i["assigned"], i["visited"]) for g, i in data["items"].items()} == grids
     assert {h["code"] for h in data["households"]} == unvisited and not data["more"]
     assert codes[0] not in unvisited and codes[1] in unvisited

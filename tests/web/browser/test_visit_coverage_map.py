@@ -14,20 +14,19 @@ import pytest
 from sqlalchemy.orm import Session
 
 from tests.web.browser.helpers import Page, expect, labels, sign_in
-from tests.web.scene import HUMEN_GRID, HUMEN_TOWN, SECOND_GRID, reassigned_households, utcnow
+from tests.web.scene import HUMEN_TOWN, SECOND_GRID, reassigned_households, utcnow
 
 pytestmark = pytest.mark.browser
-COMMUNITY = HUMEN_GRID[:12]
 RAW = re.compile(r"\d{9,}|none_assigned|all_visited|upto_\d+|over_50|visit_requests|walk_")
 
 
 def test_an_officer_sees_the_unvisited_households_on_the_map(
         page: Page, phone_page: Page, shot: Callable[[Page, str], Path], city_session: Session) -> None:
-    codes = reassigned_households(city_session, 2, since=utcnow() - dt.timedelta(days=200))
+    codes, grid = reassigned_households(city_session, 2, since=utcnow() - dt.timedelta(days=200))
     city_session.commit()
     page.set_viewport_size({"width": 1366, "height": 900})
-    sign_in(page, "community")
-    page.goto(f"/visits/coverage?node={COMMUNITY}&period=quarter")
+    sign_in(page, "city")
+    page.goto(f"/visits/coverage?node={grid[:12]}&period=month")
     el = page.locator("#coverage-map[data-ready=true]")
     expect(el).to_be_visible()
     assert int(el.get_attribute("data-features") or 0) >= 1
