@@ -48,7 +48,7 @@ from huying.db import under
 from huying.errors import InvalidInput, NotPermitted, NotVisible, Refused
 from huying.geo import service as geo
 from huying.geo.models import Level, Node
-from huying.http.body import control_character
+from huying.http.body import clean_text
 from huying.http.sheets import Table, safe_row
 from huying.orgs.actor import Actor
 from huying.orgs.models import Organisation, OrgKind, Person, Role, User
@@ -239,16 +239,6 @@ def pool(session: Session, city_id: int, node: Node) -> Pool:
 # --------------------------------------------------------------------------- commands
 
 
-def _text(value: str, name: str, limit: int) -> str:
-    value = (value or "").strip()
-    if len(value) > limit:
-        raise InvalidInput(f"longer than {limit} characters", name)
-    bad = control_character(value)
-    if bad:
-        raise InvalidInput(f"contains a control character ({bad})", name)
-    return value
-
-
 def _node(session: Session, actor: Actor, code: str) -> Node:
     code = (code or "").strip()
     if not code:
@@ -267,10 +257,10 @@ def create(session: Session, actor: Actor, data: DeploymentIn, *, now: dt.dateti
     node = _node(session, actor, data.node)
     if not covers_node(actor, node.path):
         raise NotPermitted("this node is outside your scope")
-    name = _text(data.name, "name", NAME_MAX)
+    name = clean_text(data.name, "name", NAME_MAX)
     if not name:
         raise InvalidInput("give the deployment a name", "name")
-    reason = _text(data.reason, "reason", REASON_MAX)
+    reason = clean_text(data.reason, "reason", REASON_MAX)
     started = data.started_at or now
     if started.tzinfo is None:
         raise InvalidInput("give a time zone (e.g. +08:00)", "started_at")
@@ -379,7 +369,7 @@ def check_in(session: Session, actor: Actor, deployment_id: int, data: CheckInIn
         raise InvalidInput("between -180 and 180", "lon")
     if data.lat is not None and not -90 <= data.lat <= 90:
         raise InvalidInput("between -90 and 90", "lat")
-    note = _text(data.note, "note", NOTE_MAX)
+    note = clean_text(data.note, "note", NOTE_MAX)
     day = local_day(now)
     earlier = _checkin_of(session, member.id, day)
     if earlier is not None:

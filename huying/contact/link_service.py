@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 
 from huying.cases.policy import CITYWIDE, check_node, covers_node
 from huying.contact import linking as L
+from huying.contact import roles
 from huying.contact.identity import heads, mask_name
 from huying.contact.link_models import EndReason, LinkMember, MemberLink
 from huying.contact.models import Address, Household, Need
@@ -46,12 +47,12 @@ from huying.errors import Conflict, InvalidInput, NotPermitted, NotVisible
 from huying.geo import service as geo
 from huying.geo.models import Level, Node
 from huying.orgs.actor import Actor
-from huying.orgs.models import Person, Role, User
+from huying.orgs.models import Person, User
 
 #: Who links nodes and records that a member left (within their scope).
-OFFICERS = frozenset({Role.COMMUNITY_OFFICER, Role.TOWN_OFFICER, Role.CITY_OFFICER, Role.ADMIN})
+OFFICERS = roles.OFFICERS
 #: Who sees the links and figures of the nodes their scope covers.
-READERS = OFFICERS | {Role.LEADER}
+READERS = roles.READERS
 #: The levels a node is linked at.
 LINK_LEVELS = frozenset({Level.TOWN.value, Level.COMMUNITY.value, Level.GRID.value})
 #: The needs in the solver's order: specialty ``s`` (a bit of a member's mask) is ``NEEDS[s]``.

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from huying.cases.models import Case
 from huying.cases.policy import CITYWIDE, Actor, covers_node
 from huying.cityconfig import config_cache
-from huying.contact import identity, link_service, visits
+from huying.contact import identity, link_service, roles, visits
 from huying.contact.address import AddressIndex, AddressParts, Match, parse
 from huying.contact.models import (
     Address,
@@ -49,7 +49,7 @@ REGISTER = "register"
 
 #: Roles that import into the register: city-wide ones for any grid, officers for the grids
 #: their scope covers.
-IMPORTERS = frozenset({Role.ADMIN, Role.CITY_OFFICER, Role.TOWN_OFFICER, Role.COMMUNITY_OFFICER})
+IMPORTERS = roles.OFFICERS
 
 #: How a need may be written in a file.
 NEED_NAMES: dict[str, Need] = {

@@ -32,6 +32,7 @@ from huying.cases.models import Case
 from huying.cases.policy import CITYWIDE, covers_node
 from huying.cases.reports import Channel, ReportIn
 from huying.contact import (
+    roles,
     visit_jobs,  # noqa: F401 - registers the sweep of overdue households
     visits,
 )
@@ -49,19 +50,18 @@ from huying.contact.models import (
 )
 from huying.errors import InvalidInput, NotPermitted, NotVisible
 from huying.geo.models import Node
-from huying.http.body import control_character
+from huying.http.body import clean_text
 from huying.intake.service import intake
 from huying.metrics.period import Period
 from huying.orgs.actor import Actor
-from huying.orgs.models import Role, User
+from huying.orgs.models import User
 
-#: Who may be assigned households to visit (deputies too, as users in one of these roles).
-CADRE_ROLES = frozenset({Role.GRID_WORKER, Role.COMMUNITY_OFFICER, Role.TOWN_OFFICER,
-                         Role.CITY_OFFICER, Role.LEADER})
+#: Who may be assigned households to visit (:data:`huying.contact.roles.CADRES`).
+CADRE_ROLES = roles.CADRES
 #: Who records and sees visits of every household their scope covers, and assigns cadres.
-SCOPE_ROLES = frozenset({Role.COMMUNITY_OFFICER, Role.TOWN_OFFICER, Role.CITY_OFFICER, Role.ADMIN})
+SCOPE_ROLES = roles.OFFICERS
 #: Who sees visits within their scope without recording them.
-READ_ROLES = SCOPE_ROLES | {Role.LEADER}
+READ_ROLES = roles.READERS
 #: Who sees visits at all (their own assignments at least).
 VISITORS = CADRE_ROLES | SCOPE_ROLES
 
@@ -363,16 +363,6 @@ def units_of(session: Session, actor: Actor, node: Node, *, now: dt.datetime,
                     a.last_visit_at if a is not None else None) for u, text, a, name in rows]
 
 
-def _text(value: str, name: str, limit: int) -> str:
-    value = (value or "").strip()
-    if len(value) > limit:
-        raise InvalidInput(f"longer than {limit} characters", name)
-    bad = control_character(value)
-    if bad:
-        raise InvalidInput(f"contains a control character ({bad})", name)
-    return value
-
-
 def check(data: VisitIn, *, now: dt.datetime) -> tuple[VisitHow, dt.datetime, str, list[Need], list[ProblemIn]]:
     """The one check of a visit: its parts cleaned, or ``InvalidInput`` naming the field."""
     try:
@@ -386,7 +376,7 @@ def check(data: VisitIn, *, now: dt.datetime) -> tuple[VisitHow, dt.datetime, st
         raise InvalidInput("a visit cannot be in the future", "at")
     if at < now - dt.timedelta(days=BACKDATE_DAYS):
         raise InvalidInput(f"more than {BACKDATE_DAYS} days ago", "at")
-    notes = _text(data.notes, "notes", NOTES_MAX)
+    notes = clean_text(data.notes, "notes", NOTES_MAX)
     needs: list[Need] = []
     for raw in data.needs:
         try:
@@ -399,7 +389,7 @@ def check(data: VisitIn, *, now: dt.datetime) -> tuple[VisitHow, dt.datetime, st
         raise InvalidInput(f"at most {PROBLEMS_MAX} problems per visit", "problems")
     problems = []
     for i, p in enumerate(data.problems):
-        text = _text(p.text, f"problems[{i}]", PROBLEM_MAX)
+        text = clean_text(p.text, f"problems[{i}]", PROBLEM_MAX)
         if not text:
             raise InvalidInput("a problem raised must say what it is", f"problems[{i}]")
         problems.append(ProblemIn(text, tuple(p.photos)))

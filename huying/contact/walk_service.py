@@ -51,7 +51,7 @@ from huying.contact.walk_models import Walk, WalkCase, WalkOutcome, WalkStatus
 from huying.db import under
 from huying.errors import InvalidInput, NotPermitted, NotVisible, Refused
 from huying.geo.models import Level, Node
-from huying.http.body import control_character
+from huying.http.body import clean_text
 from huying.intake.service import intake
 from huying.metrics.period import Period
 from huying.orgs.actor import Actor
@@ -193,18 +193,6 @@ def check_planner(actor: Actor) -> None:
         raise NotPermitted(f"a {actor.role} does not plan inspection walks")
 
 
-def _text(value: str | None, name: str, limit: int, *, required: bool = False) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise InvalidInput("must not be empty", name)
-    if len(value) > limit:
-        raise InvalidInput(f"longer than {limit} characters", name)
-    bad = control_character(value)
-    if bad:
-        raise InvalidInput(f"contains a control character ({bad})", name)
-    return value
-
-
 def today(now: dt.datetime) -> dt.date:
     return now.astimezone(deadlines.zone()).date()
 
@@ -225,7 +213,7 @@ def plan(session: Session, actor: Actor, *, node: str, planned_on: dt.date | Non
     """Plan a walk (privately): to ``node`` (a town, community or grid within the planner's
     scope) on ``planned_on`` (today or later), optionally to a ``place`` in it."""
     check_planner(actor)
-    code = _text(node, "node", 20, required=True)
+    code = clean_text(node, "node", 20, required=True)
     target = session.scalar(select(Node).where(Node.city_id == actor.city_id, Node.code == code))
     if target is None or target.level not in DESTINATION_LEVELS:
         raise InvalidInput("choose a town, community or grid", "node")
@@ -238,7 +226,7 @@ def plan(session: Session, actor: Actor, *, node: str, planned_on: dt.date | Non
         raise InvalidInput("the day has passed", "planned_on")
     if planned_on > day + dt.timedelta(days=AHEAD_DAYS):
         raise InvalidInput(f"more than {AHEAD_DAYS} days ahead", "planned_on")
-    where = _text(place, "place", PLACE_MAX) or None
+    where = clean_text(place, "place", PLACE_MAX) or None
     walk = Walk(city_id=actor.city_id, planner_id=actor.user_id, planned_on=planned_on, node_id=target.id,
                 place=where, status=WalkStatus.PLANNED.value, created_at=now)
     session.add(walk)
@@ -323,8 +311,8 @@ def _outcome(data: ProblemIn, now: dt.datetime) -> tuple[WalkOutcome, str, str, 
     except ValueError:
         raise InvalidInput(f"one of {', '.join(WalkOutcome)}", "outcome") from None
     if outcome is WalkOutcome.FIXED_ON_SPOT:
-        return outcome, _text(data.evidence, "evidence", EVIDENCE_MAX, required=True), "", None
-    plan_v = _text(data.plan, "plan", PLAN_MAX, required=True)
+        return outcome, clean_text(data.evidence, "evidence", EVIDENCE_MAX, required=True), "", None
+    plan_v = clean_text(data.plan, "plan", PLAN_MAX, required=True)
     if data.due is None:
         raise InvalidInput("required", "due")
     if data.due <= today(now) or data.due > today(now) + dt.timedelta(days=AHEAD_DAYS):
@@ -358,10 +346,10 @@ def record_problem(session: Session, actor: Actor, walk_id: int, data: ProblemIn
     """A problem found on the walk (under way, by its planner): a case through intake
     (channel ``inspection_walk``), fixed on the spot or put on a ledger; one transaction."""
     walk = under_way(session, actor, walk_id)
-    what = _text(data.what, "what", WHAT_MAX, required=True)
+    what = clean_text(data.what, "what", WHAT_MAX, required=True)
     outcome, evidence, plan_v, due = _outcome(data, now)
     node = _node_of(session, walk)
-    lon, lat, address = data.lon, data.lat, _text(data.address, "address", 200) or None
+    lon, lat, address = data.lon, data.lat, clean_text(data.address, "address", 200) or None
     if lon is None and lat is None and not address:
         address = walk.place  # the planned place, placed through the register
     report = ReportIn(title=what.splitlines()[0][:60], description=what, lon=lon, lat=lat, address=address,

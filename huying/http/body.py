@@ -42,6 +42,21 @@ def control_character(text: str) -> str | None:
     return f"U+{ord(found.group()):04X}" if found else None
 
 
+def clean_text(value: str | None, field: str, limit: int, *, required: bool = False) -> str:
+    """A free-text field as every command stores it: stripped, at most ``limit`` characters,
+    no control character; else ``InvalidInput`` naming ``field`` (the one check of the
+    domains' notes, reasons and places)."""
+    value = (value or "").strip()
+    if required and not value:
+        raise InvalidInput("must not be empty", field)
+    if len(value) > limit:
+        raise InvalidInput(f"longer than {limit} characters", field)
+    bad = control_character(value)
+    if bad:
+        raise InvalidInput(f"contains a control character ({bad})", field)
+    return value
+
+
 def short(text: str) -> str:
     return text if len(text) <= MAX_ECHO else text[:MAX_ECHO] + "…"
 
