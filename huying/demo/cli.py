@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import typer
+from sqlalchemy.orm import Session
 
 from huying.db import session_scope
 
@@ -36,6 +38,16 @@ def _run_cases(city_id: int, seed: int, n: int, show: bool) -> None:
 @app.callback()
 def demo() -> None:
     """The synthetic demo city of Dongguan: real towns, generated everything below them."""
+
+
+def _step(name: str, build: Callable[[Session, int, int], dict[str, int]], city_id: int, seed: int) -> None:
+    """One more part of the demo city, in its own transaction, said with its counts and time."""
+    started = time.perf_counter()
+    with session_scope() as session:
+        counts = build(session, city_id, seed)
+        session.commit()
+    typer.echo(f"{name}: " + ", ".join(f"{k} {v}" for k, v in counts.items())
+               + f" in {time.perf_counter() - started:.1f} s")
 
 
 @app.command("build")
@@ -73,51 +85,23 @@ def build_command(
         summary = build(session, seed, progress=progress)
         session.commit()
     typer.echo(summary.render())
+    from huying.demo.deployments import build_deployments
+    from huying.demo.links import build_links
     from huying.demo.register import build_register
+    from huying.demo.visits import build_visits
+    from huying.demo.walks import build_walks
 
-    started = time.perf_counter()
-    with session_scope() as session:
-        counts = build_register(session, summary.city_id, seed)
-        session.commit()
-    typer.echo("register: " + ", ".join(f"{k} {v}" for k, v in counts.items())
-               + f" in {time.perf_counter() - started:.1f} s")
+    _step("register", build_register, summary.city_id, seed)
     if visits:
-        from huying.demo.visits import build_visits
-
-        started = time.perf_counter()
-        with session_scope() as session:
-            counts = build_visits(session, summary.city_id, seed)
-            session.commit()
-        typer.echo("visits: " + ", ".join(f"{k} {v}" for k, v in counts.items())
-                   + f" in {time.perf_counter() - started:.1f} s")
+        _step("visits", build_visits, summary.city_id, seed)
     if links:
-        from huying.demo.links import build_links
-
-        started = time.perf_counter()
-        with session_scope() as session:
-            counts = build_links(session, summary.city_id, seed)
-            session.commit()
-        typer.echo("links: " + ", ".join(f"{k} {v}" for k, v in counts.items())
-                   + f" in {time.perf_counter() - started:.1f} s")
+        _step("links", build_links, summary.city_id, seed)
     if deployments:
-        from huying.demo.deployments import build_deployments
-
-        started = time.perf_counter()
-        with session_scope() as session:
-            counts = build_deployments(session, summary.city_id, seed)
-            session.commit()
-        typer.echo("deployment: " + ", ".join(f"{k} {v}" for k, v in counts.items())
-                   + f" in {time.perf_counter() - started:.1f} s")
+        _step("deployment", build_deployments, summary.city_id, seed)
     if cases:
         _run_cases(summary.city_id, seed, cases, progress)
     if walks:
-        from huying.demo.walks import build_walks
-
-        started = time.perf_counter()
-        with session_scope() as session:
-            counts = build_walks(session, summary.city_id, seed)
-        typer.echo("walks: " + ", ".join(f"{k} {v}" for k, v in counts.items())
-                   + f" in {time.perf_counter() - started:.1f} s")
+        _step("walks", build_walks, summary.city_id, seed)
     typer.echo("demo accounts (username / password):")
     for acc in DEMO_ACCOUNTS:
         typer.echo(f"  {acc.username:<11} {acc.password:<16} {acc.role.value:<19} {acc.note}")
