@@ -20,6 +20,8 @@ class OrgKind(enum.StrEnum):
     ALLIANCE_TEAM = "alliance_team"  # 联盟下的队伍: 纠纷调解 / 治安巡防 / 设施维护
     SOCIAL_ORGANISATION = "social_organisation"
     ENTERPRISE = "enterprise"
+    STATE_FIRM = "state_firm"  # 国有企业
+    PUBLIC_INSTITUTION = "public_institution"  # 事业单位
 
 
 class Department(enum.StrEnum):
@@ -68,6 +70,9 @@ class Role(enum.StrEnum):
     DEPARTMENT_HANDLER = "department_handler"
     LEADER = "leader"
     ADMIN = "admin"
+    #: The account of a co-building organisation (共建单位: an agency, a firm, a social
+    #: organisation): it claims and funds public-welfare projects for its organisation.
+    PARTNER = "partner"
 
 
 class Organisation(CityScoped, Base):

@@ -20,6 +20,7 @@ _SECTIONS: dict[str, tuple[str, ...]] = {
     Role.DEPARTMENT_HANDLER: ("work", "notices", "ledger", "deployments", "public"),
     Role.LEADER: ("figures", "work", "ledger", "visits", "links", "walks", "deployments", "public"),
     Role.ADMIN: ("admin", "work", "register", "figures", "deployments", "public"),
+    Role.PARTNER: ("public",),
 }
 _ANONYMOUS = ("public",)
 
