@@ -15,8 +15,19 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from huying.db import Base, CityScoped, UTCDateTime, utcnow
@@ -102,3 +113,26 @@ class CentreItem(CityScoped, Base):
     item_id: Mapped[int] = mapped_column(ForeignKey("service_items.id", ondelete="CASCADE"), index=True)
     capacity: Mapped[int | None] = mapped_column(Integer)
     note: Mapped[str] = mapped_column(String(200), default="")
+
+
+class CommunityEvent(CityScoped, Base):
+    """The append-only history of everything that changes in community resources (a project
+    posted, a claim, a pledge, a milestone reached, a match proposed, accepted, fulfilled or
+    evaluated, a council's decision): who did what to which row, when, with what. Written
+    only by :func:`huying.community.events.record`, one row per command, in the command's
+    transaction; never updated or deleted. ``subject`` names the kind of row (``project``,
+    ``pledge``, ``match`` ...) and ``subject_id`` its id."""
+
+    __tablename__ = "community_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject: Mapped[str] = mapped_column(String(20))
+    subject_id: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(30))
+    #: The user who acted (null for the system, e.g. a solver's proposal or an import).
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    #: What changed, as JSON (amounts as strings: exact decimals stay exact).
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    __table_args__ = (Index("ix_community_events_subject", "subject", "subject_id"),)

@@ -1,8 +1,8 @@
-"""service centres and the catalogue of service items (HSDS shape)
+"""service centres, the catalogue of service items (HSDS shape) and the history of community resources
 
 Revision ID: 0013
 Revises: 0012
-Create Date: 2026-12-06 13:29:43.833460
+Create Date: 2026-12-06 13:33:23.774545
 """
 from collections.abc import Sequence
 
@@ -19,7 +19,6 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-
     op.create_table('service_items',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=40), nullable=False),
@@ -86,9 +85,30 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_centre_items_city_id'), ['city_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_centre_items_item_id'), ['item_id'], unique=False)
 
+    op.create_table('community_events',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('subject', sa.String(length=20), nullable=False),
+    sa.Column('subject_id', sa.Integer(), nullable=False),
+    sa.Column('action', sa.String(length=30), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('at', huying.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('detail', sa.JSON(), nullable=False),
+    sa.Column('city_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_community_events_actor_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['city_id'], ['cities.id'], name=op.f('fk_community_events_city_id_cities'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_community_events'))
+    )
+    with op.batch_alter_table('community_events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_community_events_city_id'), ['city_id'], unique=False)
+        batch_op.create_index('ix_community_events_subject', ['subject', 'subject_id'], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table('community_events', schema=None) as batch_op:
+        batch_op.drop_index('ix_community_events_subject')
+        batch_op.drop_index(batch_op.f('ix_community_events_city_id'))
 
+    op.drop_table('community_events')
     with op.batch_alter_table('centre_items', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_centre_items_item_id'))
         batch_op.drop_index(batch_op.f('ix_centre_items_city_id'))
@@ -104,4 +124,3 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_service_items_city_id'))
 
     op.drop_table('service_items')
-
