@@ -23,8 +23,8 @@ instances (tests, ``bench/coverage.py``).
 from __future__ import annotations
 
 import time
-from itertools import combinations
 from dataclasses import dataclass
+from itertools import combinations
 
 import numpy as np
 from numpy.typing import NDArray
@@ -33,7 +33,14 @@ from scipy.sparse import csr_matrix, hstack, identity
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
-from huying.community.circle_walk import Array, Network, Walking, nearest_straight, network_nearest_m, straight_m
+from huying.community.circle_walk import (
+    Array,
+    Network,
+    Walking,
+    nearest_straight,
+    network_nearest_m,
+    straight_m,
+)
 
 Ints = NDArray[np.int64]
 
@@ -219,7 +226,8 @@ def brute_force(a: csr_matrix, p: int, weight: Array | None = None) -> tuple[flo
     lil = a.tolil()
     w = [1.0] * a.shape[0] if weight is None else [float(x) for x in weight]
     sets = [set(r) for r in lil.rows]
-    best, arg = -1.0, ()
+    best = -1.0
+    arg: tuple[int, ...] = ()
     for combo in combinations(range(a.shape[1]), min(p, a.shape[1])):
         s = set(combo)
         v = sum(w[i] for i, row in enumerate(sets) if row & s)
