@@ -350,8 +350,11 @@ def import_network(session: Session, actor: Actor, data: bytes, name: str, *, no
     return row
 
 
-def network_info(session: Session, city_id: int) -> WalkNetwork | None:
-    got = cn.load(session, city_id)
+def network_info(session: Session, actor: Actor) -> WalkNetwork | None:
+    """The city's imported network (officers and leaders), or None."""
+    if actor.role not in READERS | IMPORTERS and not actor.is_system:
+        raise NotPermitted("the walking network is for officers and leaders")
+    got = cn.load(session, actor.city_id)
     return got[0] if got else None
 
 

@@ -128,11 +128,11 @@ class Network:
 
 def _adjacency(n: int, u: NDArray[np.int64], v: NDArray[np.int64], w: Array, extra: int) -> csr_matrix:
     """A CSR matrix of ``n + extra`` nodes holding each edge once (the shortest of parallel
-    ones; dijkstra is told the graph is undirected). A zero-length edge is stored as a tiny
-    positive length, since csgraph reads an explicit zero as no edge."""
+    ones; dijkstra is told the graph is undirected). A zero-length edge stays an explicit
+    zero, which csgraph reads as an edge of length 0 in a sparse matrix."""
     lo, hi = np.minimum(u, v), np.maximum(u, v)
     keep = lo != hi
-    lo, hi, w = lo[keep], hi[keep], np.maximum(w[keep], 1e-9)
+    lo, hi, w = lo[keep], hi[keep], w[keep]
     order = np.lexsort((w, hi, lo))
     lo, hi, w = lo[order], hi[order], w[order]
     first = np.ones(len(lo), dtype=bool)
