@@ -60,8 +60,8 @@ def test_pulp_with_highs_finds_the_same_optimum() -> None:
     a = cover.coverage_sets(homes[~cover.covered(homes, centres, W)], sites, W)
     d = cover.aggregate(a)
     prob = pulp.LpProblem("mclp", pulp.LpMaximize)
-    y = [pulp.LpVariable(f"y{j}", cat="Binary") for j in range(a.shape[1])]
-    z = [pulp.LpVariable(f"z{k}", 0, 1) for k in range(d.a.shape[0])]
+    y = [prob.add_variable(f"y{j}", cat="Binary") for j in range(a.shape[1])]
+    z = [prob.add_variable(f"z{k}", 0, 1) for k in range(d.a.shape[0])]
     prob += pulp.lpSum(w * zk for w, zk in zip(d.weight, z, strict=True))
     for k in range(d.a.shape[0]):
         prob += z[k] <= pulp.lpSum(y[j] for j in d.a.indices[d.a.indptr[k]:d.a.indptr[k + 1]])
