@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from huying.cases.policy import check_node
+from huying.community import centres as centres_svc
 from huying.community import circle_cover as cover
 from huying.community import circle_network as cn
 from huying.community.circle_models import WalkNetwork
@@ -68,16 +69,12 @@ def items_offered(session: Session, city_id: int) -> list[ServiceItem]:
 
 
 def get_item(session: Session, city_id: int, code: str) -> ServiceItem:
-    item = session.scalar(select(ServiceItem).where(ServiceItem.city_id == city_id, ServiceItem.code == code,
-                                                    ServiceItem.active.is_(True)))
-    if item is None:
-        raise InvalidInput(f"no service item {code!r} in the catalogue", "item")
-    return item
+    """The catalogue's item (an unknown code: 404, :func:`huying.community.centres.item`)."""
+    return centres_svc.item(session, city_id, code)
 
 
 def centres_offering(session: Session, city_id: int, item: ServiceItem) -> list[Centre]:
-    return list(session.scalars(select(Centre).join(CentreItem, CentreItem.centre_id == Centre.id).where(
-        Centre.city_id == city_id, Centre.active.is_(True), CentreItem.item_id == item.id).order_by(Centre.code)))
+    return centres_svc.offering(session, city_id, item.id)
 
 
 def walking_of(session: Session, city_id: int) -> tuple[Walking, Network | None, WalkNetwork | None]:

@@ -19,7 +19,7 @@ from huying.community.models import CommunityEvent
 from huying.contact.linking import project
 from huying.contact.models import Household
 from huying.demo.network import lattice, to_geojson
-from huying.errors import InvalidInput, NotPermitted
+from huying.errors import InvalidInput, NotPermitted, NotVisible
 from tests.community.circle_world import CENTRES, brute_within, build
 
 NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
@@ -61,7 +61,7 @@ def test_coverage_is_for_officers_and_leaders_within_their_scope(w) -> None:  # 
             cs.coverage(s, w[persona], w.nodes["comm1"], "elder_meals")
     with pytest.raises(NotPermitted):
         cs.coverage(s, w["community"], w.nodes["comm2"], "elder_meals")
-    with pytest.raises(InvalidInput, match="item"):
+    with pytest.raises(NotVisible, match="item"):
         cs.coverage(s, w["leader"], w.nodes["comm1"], "no_such_item")
 
 
