@@ -30,7 +30,9 @@ ZH = {
     "Service": "服务事项",
     "Within %(n)s minutes' walk": "步行%(n)s分钟内",
     "%(within)s of %(all)s households": "%(all)s户中%(within)s户",
-    "%(n)s centres offer it": "%(n)s个服务中心提供",
+    "%(n)s centres in the city offer it": "全市%(n)s个服务中心提供",
+    "Open a community in the table below to see its households outside the circle on the map.":
+        "在下表中打开一个社区，即可在地图上看到其服务圈外的住户。",
     "Walks over the imported walking network at %(speed)s km/h.": "按已导入的步行路网计算，步速每小时%(speed)s公里。",
     "Walks estimated as the straight line × %(detour)s at %(speed)s km/h (no walking network imported).":
         "未导入步行路网：按直线距离×%(detour)s估算，步速每小时%(speed)s公里。",
