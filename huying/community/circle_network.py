@@ -227,11 +227,16 @@ def store(session: Session, city_id: int, source: str, net: Network, *, name: st
     session.flush()
     events.record(session, city_id, "walk_network", row.id, "imported", actor_id=actor_id, now=now, source=source,
                   name=row.name, nodes=row.nodes, edges=row.edges, length_m=row.length_m)
-    _cache.pop(city_id, None)
+    _cache.pop((_where(session), city_id), None)
     return row
 
 
-_cache: dict[int, tuple[int, dt.datetime, Network]] = {}
+_cache: dict[tuple[str, int], tuple[int, dt.datetime, Network]] = {}
+
+
+def _where(session: Session) -> str:
+    """Which database (a process may serve several, e.g. the tests)."""
+    return str(session.get_bind().engine.url)
 
 
 def load(session: Session, city_id: int) -> tuple[WalkNetwork, Network] | None:
@@ -242,9 +247,10 @@ def load(session: Session, city_id: int) -> tuple[WalkNetwork, Network] | None:
         return None
     row = session.get(WalkNetwork, head[0], options=[defer(WalkNetwork.data)])
     assert row is not None
-    got = _cache.get(city_id)
+    key = (_where(session), city_id)
+    got = _cache.get(key)
     if got is not None and got[0] == row.id and got[1] == row.imported_at:
         return row, got[2]
     net = _unpack(row.data)
-    _cache[city_id] = (row.id, row.imported_at, net)
+    _cache[key] = (row.id, row.imported_at, net)
     return row, net

@@ -20,7 +20,9 @@ from huying.http.ratelimit import limit_anonymous
 from huying.orgs.auth import CurrentActor
 from huying.orgs.scope import CityId
 
-router = APIRouter(tags=["service circle"], dependencies=[Depends(reject_nul_body)])
+#: (``reject_nul_body`` on the JSON command only: the network's upload is multipart, its file
+#: read by the parser, and NUL bytes in it are the parser's to refuse.)
+router = APIRouter(tags=["service circle"])
 #: Largest walking network file accepted, bytes.
 MAX_NETWORK_BYTES = 200 * 1024 * 1024
 
@@ -93,7 +95,7 @@ def proposal_dict(pr: cs.Proposal) -> dict[str, Any]:
             "sites": [{"lon": s.lon, "lat": s.lat, "label": s.label, "newly_covered": s.newly} for s in pr.sites]}
 
 
-@router.post("/api/v1/circle/proposals")
+@router.post("/api/v1/circle/proposals", dependencies=[Depends(reject_nul_body)])
 def proposals(body: ProposalIn, session: SessionDep, actor: CurrentActor) -> dict[str, Any]:
     """``p`` new sites that bring the most households outside the circle within it (solved
     exactly, with the gap; greedy beside it). Computed, not stored."""

@@ -10,7 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from huying.geo.models import Level, Node
-from tests.web.scene import HTML, HUMEN_TOWN, sign_in
+from huying.orgs import tokens
+from huying.orgs.models import User
+from tests.web.scene import HTML, HUMEN_TOWN, sign_in, utcnow
 
 
 def _community(session: Session) -> Node:
@@ -58,3 +60,33 @@ def test_leaders_see_coverage_map_and_proposed_sites(city_client: TestClient, ci
     assert api["total"]["households"] == sum(v["households"] for v in data["items"].values())
     sign_in(c, "resident")
     assert c.get(f"/circle?node={HUMEN_TOWN}&item=elder_canteen", headers=HTML).status_code == 403
+
+
+def _bearer(session: Session, username: str) -> dict[str, str]:
+    user = session.scalar(select(User).where(User.username == username))
+    assert user is not None
+    _, token = tokens.create(session, user, "circle test", now=utcnow())
+    session.commit()
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_proposals_and_the_network_through_the_api(city_client: TestClient, city_session: Session) -> None:
+    c = city_client
+    leader = _bearer(city_session, "leader")
+    pts = [[113.67 + 0.004 * i, 22.82 + 0.003 * (i % 4), f"候选{i}"] for i in range(8)]
+    r = c.post("/api/v1/circle/proposals", json={"item": "elder_canteen", "node": HUMEN_TOWN, "p": 2, "points": pts},
+               headers=leader)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["candidate_kind"] == "points" and body["optimal"] and len(body["sites"]) == 2
+    assert body["greedy_covered"] <= body["newly_covered"]
+    bad = c.post("/api/v1/circle/proposals", json={"item": "elder_canteen", "node": HUMEN_TOWN, "p": 99},
+                 headers=leader)
+    assert bad.status_code == 422
+    assert c.get("/api/v1/circle/network", headers=leader).json() == {"network": None}
+    refused = c.post("/api/v1/circle/network", files={"file": ("x.geojson", b"{}", "application/geo+json")},
+                     headers=leader)
+    assert refused.status_code == 403  # a leader reads the network; city officers and admins import it
+    bad_file = c.post("/api/v1/circle/network", files={"file": ("x.geojson", b'{"type": "Point"}', "text/plain")},
+                      headers=_bearer(city_session, "city"))
+    assert bad_file.status_code == 422 and "FeatureCollection" in bad_file.text
