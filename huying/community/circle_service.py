@@ -273,15 +273,20 @@ class Proposal:
 
 
 def _candidates(session: Session, node: Node, kind: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """The grids' centroids, or the register's buildings (at most :data:`MAX_CANDIDATES`,
+    evenly spread over the node's list when it holds more)."""
     if kind == "grids":
-        rows = session.execute(select(Node.centroid_lon, Node.centroid_lat, Node.name_zh).where(
+        q = select(Node.centroid_lon, Node.centroid_lat, Node.name_zh).where(
             Node.city_id == node.city_id, Node.level == Level.GRID.value, Node.centroid_lon.is_not(None),
-            Node.path.startswith(node.path, autoescape=True)).order_by(Node.code).limit(MAX_CANDIDATES)).all()
+            Node.path.startswith(node.path, autoescape=True)).order_by(Node.code)
     else:
-        rows = session.execute(select(Address.lon, Address.lat, Address.text).join(Node, Node.id == Address.grid_id)
-                               .where(Address.city_id == node.city_id, Address.parent_id.is_(None),
-                                      Node.path.startswith(node.path, autoescape=True))
-                               .order_by(Address.id).limit(MAX_CANDIDATES)).all()
+        q = (select(Address.lon, Address.lat, Address.text).join(Node, Node.id == Address.grid_id)
+             .where(Address.city_id == node.city_id, Address.parent_id.is_(None),
+                    Node.path.startswith(node.path, autoescape=True)).order_by(Address.id))
+    rows = session.execute(q).all()
+    if len(rows) > MAX_CANDIDATES:
+        keep = np.linspace(0, len(rows) - 1, MAX_CANDIDATES).round().astype(int)
+        rows = [rows[i] for i in keep]
     lon = np.asarray([r[0] for r in rows], dtype=float)
     lat = np.asarray([r[1] for r in rows], dtype=float)
     return lon, lat, [str(r[2]) for r in rows]
