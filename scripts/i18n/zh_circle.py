@@ -58,6 +58,7 @@ ZH = {
     "a simple step-by-step choice reaches %(n)s": "逐个挑选的简单方法可覆盖%(n)s户",
     "Chosen among %(n)s candidate sites (the grids' centres).": "从%(n)s个候选点（各网格中心）中选出。",
     "Near": "位置",
+    "No candidate site would bring a household within the circle.": "没有候选点能让更多住户进入服务圈。",
     "Households brought within the circle": "新纳入服务圈的户数",
     "Share": "占比",
     "Within the circle": "服务圈内",
