@@ -83,6 +83,22 @@ class Settings(BaseSettings):
     #: least once in this many days (90: once a quarter); its next visit is due its last
     #: visit (or its assignment) plus the cycle.
     visit_cycle_days: int = Field(default=90, ge=1, le=3660)
+    #: The 10-minute service circle (10分钟服务圈): how long a walk to a centre may take, in
+    #: minutes, for a household to count as within the circle.
+    circle_minutes: float = Field(default=10.0, gt=0, le=120)
+    #: Walking speed, km/h, of the circle's walking times. 4.5 km/h = 1.25 m/s, the lower end
+    #: of adults' comfortable gait speed (about 1.3–1.4 m/s at ages 20–59, about 1.2–1.3 m/s
+    #: at 60–79: Bohannon, "Comfortable and maximum walking speed of adults aged 20–79 years",
+    #: Age and Ageing 26(1), 1997). GB 50180-2018 (城市居住区规划设计标准) sizes the
+    #: 10-minute life circle by a 500 m walk, which is slower; a city that wants its standard
+    #: sets 3.0 here (500 m in 10 min at a detour of 1.0).
+    walk_speed_kmh: float = Field(default=4.5, gt=0, le=10)
+    #: The walk over the straight line when no walking network is imported: the network's
+    #: circuity (route length / straight-line distance), 1.2–1.4 for street networks in the
+    #: literature (e.g. Giacomin & Levinson, "Road network circuity in metropolitan areas",
+    #: Environment and Planning B 42(6), 2015; Boeing, "Urban spatial order", Applied Network
+    #: Science 4(67), 2019). 1.3 is the middle.
+    walk_detour: float = Field(default=1.3, ge=1.0, le=3.0)
     #: Distance in metres within which open cases are duplicate candidates.
     duplicate_radius_m: float = 250.0
     #: Days back in which open cases are duplicate candidates.

@@ -136,3 +136,7 @@ class CommunityEvent(CityScoped, Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     __table_args__ = (Index("ix_community_events_subject", "subject", "subject_id"),)
+
+
+# The service circle's table (an imported walking network) lives in its own module.
+from huying.community import circle_models as circle_models  # noqa: E402, F401

@@ -146,6 +146,20 @@ def test_only_admins_change_sla_rules(api: Api, persona: str) -> None:
         assert api.client.delete(f"/api/v1/sla-rules/{r.json()['id']}", headers=api.h(persona)).status_code == 204
 
 
+#: Who reads the service circle's coverage of town 2: officers and leaders whose seat covers it.
+CIRCLE_TOWN2 = {"town2", "city", "leader", "admin"}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_service_circle_coverage_is_for_officers_and_leaders_within_scope(api: Api, persona: str) -> None:
+    r = api.client.get("/api/v1/circle/coverage?node=441900102&item=no_such_item", headers=api.h(persona))
+    # past the policy, the unknown item is the next refusal (404): the policy alone told 403
+    assert r.status_code == (404 if persona in CIRCLE_TOWN2 else 403), (persona, r.text)
+    n = api.client.get("/api/v1/circle/network", headers=api.h(persona))
+    assert n.status_code == (200 if ROLE[persona] in {"community_officer", "town_officer", "city_officer",
+                                                       "leader", "admin"} else 403), (persona, n.text)
+
+
 PRIVATE = [("GET", "/api/v1/cases"), ("GET", "/api/v1/cases/{c1}"), ("POST", "/api/v1/cases"),
            ("POST", "/api/v1/cases/{c1}/actions/accept"), ("GET", "/api/v1/notices"),
            ("POST", "/api/v1/notices/{notice}/reply"), ("GET", "/api/v1/stats"),
@@ -164,7 +178,9 @@ PRIVATE = [("GET", "/api/v1/cases"), ("GET", "/api/v1/cases/{c1}"), ("POST", "/a
            ("GET", "/api/v1/deployments/1"), ("POST", "/api/v1/deployments/1/checkins"),
            ("POST", "/api/v1/deployments/1/end"), ("GET", "/api/v1/deployments/1/roster.csv"),
            ("GET", "/api/v1/deployments/1/roster.xlsx"),
-           ("GET", "/api/v1/register/households/H1"), ("GET", "/api/v1/register/locate?address=x")]
+           ("GET", "/api/v1/register/households/H1"), ("GET", "/api/v1/register/locate?address=x"),
+           ("GET", "/api/v1/circle/coverage?item=elder_canteen"), ("POST", "/api/v1/circle/proposals"),
+           ("GET", "/api/v1/circle/network"), ("POST", "/api/v1/circle/network")]
 
 
 def test_the_public_gets_401_on_every_private_endpoint(api: Api) -> None:
@@ -192,6 +208,8 @@ PUBLIC = {
     ("POST", "/api/v1/cases/similar"): "the report form's similar cases (points coarsened)",
     ("POST", "/api/v1/cases/{code}/join"): "a resident joins a case as a co-reporter",
     ("POST", "/api/v1/triage/suggest"): "the report form's category suggestion",
+    ("GET", "/api/v1/centres/nearest"): "the resident's centre finder (centres are public places; the point is not kept)",
+    ("GET", "/api/v1/circle/items"): "the service items the centre finder offers to choose from",
 }
 
 
