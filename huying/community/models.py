@@ -136,3 +136,4 @@ class CommunityEvent(CityScoped, Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     __table_args__ = (Index("ix_community_events_subject", "subject", "subject_id"),)
+from huying.community import onestop_models as onestop_models  # noqa: E402, F401
