@@ -85,6 +85,7 @@ def build_command(
         summary = build(session, seed, progress=progress)
         session.commit()
     typer.echo(summary.render())
+    from huying.demo.centres import build_centres
     from huying.demo.deployments import build_deployments
     from huying.demo.links import build_links
     from huying.demo.register import build_register
@@ -92,6 +93,7 @@ def build_command(
     from huying.demo.walks import build_walks
 
     _step("register", build_register, summary.city_id, seed)
+    _step("centres", build_centres, summary.city_id, seed)
     if visits:
         _step("visits", build_visits, summary.city_id, seed)
     if links:
