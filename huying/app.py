@@ -32,6 +32,7 @@ _ROUTERS = [
     ("huying.contact.walk_routes", "router"),
     ("huying.contact.link_routes", "router"),
     ("huying.contact.deploy_routes", "router"),
+    ("huying.community.onestop_routes", "router"),
     ("huying.api.open311", "router"),
 ]
 

@@ -308,6 +308,12 @@ def sees_report_in_full(actor: Actor | None, case: Case) -> bool:
     return actor.user_id is not None and case.reporter_id == actor.user_id
 
 
+def on_public_lists() -> ColumnElement[bool]:
+    """The cases the public lists and map show: problems. A service request is a resident's
+    own application: the public finds it only by its receipt code (and then without a place)."""
+    return Case.kind == Kind.PROBLEM.value
+
+
 def public_point(lon: float | None, lat: float | None) -> tuple[float | None, float | None]:
     """What the public may see of a location: rounded to 0.001° (about 100 m), so that a
     report cannot be traced to a door."""

@@ -78,6 +78,7 @@ class EventRead(BaseModel):
 
 class CaseRead(BaseModel):
     code: str
+    kind: str = Field(default="problem", description="problem, or service (a request accepted at a centre).")
     title: str
     description: str | None = Field(
         description="None for a co-reporter, who reads another resident's report as the public does.")
@@ -161,11 +162,12 @@ class PublicCase(BaseModel):
     grid_name: str | None
     unit: str | None
     unit_name: str | None
-    handling_level: str
+    handling_level: str | None
     channel: str
     due_at: dt.datetime | None
     overdue: bool
     reject_reason: str | None
+    kind: str = Field(default="problem", description="problem, or service (a request accepted at a centre).")
     created_at: dt.datetime
     updated_at: dt.datetime
     closed_at: dt.datetime | None

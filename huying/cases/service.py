@@ -59,7 +59,14 @@ from huying.cases.loop import (
 from huying.cases.merge import coreporters_of, join, merge, merged_into, unmerge
 from huying.cases.queries import events_of, get_case, list_cases
 from huying.cases.reports import Channel, ReportIn
-from huying.cases.requests import CENTRE_CHANNEL, Delivery, deliver, open_request, request_materials, supply_materials
+from huying.cases.requests import (
+    CENTRE_CHANNEL,
+    Delivery,
+    deliver,
+    open_request,
+    request_materials,
+    supply_materials,
+)
 from huying.cases.units import HANDLING_LEVEL, NEXT_LEVEL, answering_unit, escalation_target
 
 __all__ = [

@@ -40,7 +40,7 @@ from huying.cases.kernel import check_text
 from huying.cases.models import Case
 from huying.cases.timing import open_clause
 from huying.cases.units import unit as unit_ref
-from huying.cases.workflow import COUNTER, Kind
+from huying.cases.workflow import COUNTER, STATUS_ZH, Kind, Status, workflow_of
 from huying.community import centres as cs
 from huying.community.models import Centre, CentreItem, ServiceItem
 from huying.community.onestop_models import ServiceRequest
@@ -48,7 +48,7 @@ from huying.contact.models import Household
 from huying.errors import InvalidInput, NotPermitted, NotVisible
 from huying.geo.models import Level, Node
 from huying.orgs.actor import Actor
-from huying.orgs.models import OrgKind, Role, User
+from huying.orgs.models import Organisation, OrgKind, Role, User
 from huying.triage.routing import Target, unit_at
 
 #: How the resident wants the result.
@@ -256,6 +256,15 @@ def request_dict(session: Session, case: Case, *, public: bool = False) -> dict[
     return out
 
 
+def receipt(session: Session, case: Case) -> dict[str, Any]:
+    """What the counter hands the resident (and the CLI prints): the receipt code, the item,
+    the centre, the unit that handles it, its status and deadline; the phone masked."""
+    unit = session.get(Organisation, case.unit_id) if case.unit_id else None
+    return {"code": case.code, "status": case.status, "status_label": STATUS_ZH[Status(case.status)],
+            "unit": unit.code if unit else None, "unit_name": unit.name_zh if unit else None,
+            "due_at": case.due_at, **(request_dict(session, case) or {})}
+
+
 def requests_filter(actor: Actor) -> ColumnElement[bool]:
     """The service requests ``actor`` may list: the kernel's visibility rule over cases of
     kind ``service``."""
@@ -272,6 +281,8 @@ def list_requests(session: Session, actor: Actor, *, centre: str | None = None, 
             raise NotVisible(f"no centre {centre!r}")
         q = q.where(Case.id.in_(select(ServiceRequest.case_id).where(ServiceRequest.centre_id == c)))
     if status:
+        if status not in workflow_of(Kind.SERVICE).statuses or status == "start":
+            raise InvalidInput(f"a service request is never {status!r}", "status")
         q = q.where(Case.status == status)
     if open_only:
         q = q.where(open_clause())
