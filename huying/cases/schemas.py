@@ -59,6 +59,8 @@ class ActionIn(BaseModel):
     supervisor: str | None = Field(default=None, description="Username of the supervising leader.")
     reply_due: dt.datetime | None = Field(default=None, description="supervise: the reply deadline.")
     milestone: int | None = Field(default=None, description="complete_milestone: the milestone's id.")
+    how: str | None = Field(default=None, max_length=12,
+                            description="deliver (a service request): collected, told or mailed.")
     into: str | None = Field(default=None, max_length=30,
                              description="merge: the code of the case this one duplicates.")
 

@@ -6,16 +6,22 @@ civil-affairs office."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from huying.community import centres as cs
 from huying.community import onestop_service as onestop
 from huying.orgs.actor import Actor
-from huying.orgs.models import Department, Organisation, OrgKind, Role
+from huying.orgs import tokens
+from huying.orgs.models import Department, Organisation, OrgKind, Role, User
 from huying.orgs.service import create_user
-from tests.cases.conftest import _HASH, T0, World, build_world
+from tests.cases.conftest import _HASH, T0, World, _reset_caches, build_world
 
 #: Every material the old-age allowance asks for.
 ALLOWANCE = ("身份证", "户口簿", "本人银行卡")
@@ -57,3 +63,33 @@ def accept(w: World, persona: str = "community", centre: str = "C1", *, now: Any
     kw.setdefault("contact", "13800135678")
     kw.setdefault("materials", ALLOWANCE)
     return onestop.accept(w.session, w[persona], centre, onestop.RequestIn(**kw), now=now)
+
+
+@contextmanager
+def onestop_client(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[TestClient, dict[str, dict[str, str]], World]]:
+    """The app over a database holding the one-stop world, with a bearer token per persona
+    and a settable clock (``client.clock["now"]``), as tests/cases/conftest.py's ``api``."""
+    _reset_caches()
+    with Session(engine, expire_on_commit=False) as s:
+        world = build_onestop_world(s)
+        headers = {}
+        for name, actor in world.actors.items():
+            user = s.get(User, actor.user_id)
+            assert user is not None
+            _, token = tokens.create(s, user, "test", now=T0)
+            headers[name] = {"Authorization": f"Bearer {token}"}
+        s.commit()
+    monkeypatch.setenv("HUYING_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    _reset_caches()
+    from huying.app import create_app
+    from huying.http import clock as routes
+
+    app = create_app()
+    clock = {"now": T0}
+    app.dependency_overrides[routes.clock] = lambda: clock["now"]
+    try:
+        with TestClient(app) as client:
+            client.clock = clock  # type: ignore[attr-defined]
+            yield client, headers, world
+    finally:
+        _reset_caches()

@@ -4,18 +4,24 @@ limit, is handled through the kernel's commands and followed by the resident."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from huying.cases import jobs
 from huying.cases import service as svc
-from huying.cases.models import Case, CaseEvent
+from huying.cases.models import Case, CaseEvent, SupervisionNotice
 from huying.cases.policy import allowed_for, can_see
 from huying.cases.record import fold
+from huying.cases.timing import is_overdue
 from huying.cases.workflow import Action, Status
 from huying.community import onestop_service as onestop
 from huying.community.onestop_models import ServiceRequest
 from huying.errors import InvalidInput, NotPermitted, NotVisible
+from huying.metrics import drill, rollup
+from huying.metrics import service as direct
 from tests.cases.conftest import T0, World
 from tests.community.onestop_world import accept, build_onestop_world
 
@@ -126,3 +132,36 @@ def test_a_city_item_goes_to_the_city_and_a_resident_without_account_is_reached_
     assert onestop.request_dict(world.session, case)["contact"] == "138****5678"  # type: ignore[index]
     family = accept(world, item="family_doctor", materials=["身份证"])
     assert family.unit_id == world.units["comm2_party"].id  # a community item: the resident's community
+
+
+def test_an_overdue_request_is_swept_and_its_unit_supervised(world: World) -> None:
+    s = world.session
+    case = accept(world)
+    svc.perform(s, case, world["civil2"], "accept", now=T0, params={})
+    assert case.due_at is not None
+    late = case.due_at + dt.timedelta(hours=1)
+    # the sweeper's step, however often the city escalates: a service request has no level above its unit
+    assert jobs.overdue_step(s, case, late, escalate_after=0) == "overdue"
+    assert case.ever_overdue and case.overdue_periods == 1 and case.status == Status.IN_PROGRESS
+    notice = s.scalar(select(SupervisionNotice).where(SupervisionNotice.case_id == case.id))
+    assert notice is not None and notice.unit_id == world.units["town2_civil"].id
+    assert is_overdue(case, late)
+    assert [e.action for e in svc.events_of(s, case)][-1] == "overdue"
+
+
+def test_service_requests_are_not_in_the_figures_of_problems(world: World) -> None:
+    s = world.session
+    world.report("resident")
+    case = accept(world)
+    accept(world, materials=["身份证"], pending=True)
+    h = world["civil2"]
+    for action, params in (("accept", {}), ("mark_handled", {"evidence": "已办"}), ("deliver", {}),
+                           ("follow_up", {"satisfaction": "满意"})):
+        svc.perform(s, case, world["bob"] if action == "follow_up" else h, action, now=T0, params=params)
+    later = T0 + dt.timedelta(days=60)
+    for figures in (rollup.figures(s, world.city_id, None, now=later)["node"],
+                    direct.figures(s, world.city_id, None, now=later)["node"]):
+        assert figures["received"] == 1 and figures["closed"] == 0 and figures["satisfied"] == 0
+        assert figures["open_now"] == 1 and figures["overdue_now"] == 1  # the problem alone
+    assert s.scalar(select(func.count()).select_from(Case).where(drill.cases_clause(
+        "closed", city_id=world.city_id, node_path=world.nodes["city"].path, now=later))) == 0
