@@ -102,6 +102,16 @@ def responsible_unit(session: Session, city_id: int, item: ServiceItem, home_pat
 # --------------------------------------------------------------------------- accepting
 
 
+def counter(session: Session, actor: Actor, centre_code: str) -> tuple[Centre, list[ServiceItem]]:
+    """A centre's counter as its staff see it: the centre and the one-stop items it accepts
+    (refused to anyone who may not accept there)."""
+    centre = cs.centre(session, actor.city_id, centre_code)
+    node = session.get(Node, centre.node_id)
+    assert node is not None
+    check_counter(actor, centre, node.path)
+    return centre, [i for i in cs.offers(session, centre) if i.one_stop]
+
+
 @dataclass(frozen=True)
 class RequestIn:
     """What the counter enters: the item, where the resident lives (their household's code if
