@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, and_, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from huying.cases import policy
@@ -45,6 +45,7 @@ from huying.community import centres as cs
 from huying.community.models import Centre, CentreItem, ServiceItem
 from huying.community.onestop_models import ServiceRequest
 from huying.contact.models import Household
+from huying.db import under
 from huying.errors import InvalidInput, NotPermitted, NotVisible
 from huying.geo.models import Level, Node
 from huying.orgs.actor import Actor
@@ -100,6 +101,18 @@ def responsible_unit(session: Session, city_id: int, item: ServiceItem, home_pat
 
 
 # --------------------------------------------------------------------------- accepting
+
+
+def counters_of(session: Session, actor: Actor) -> list[Centre]:
+    """The centres where ``actor`` may accept requests: those of the communities their scope
+    covers, and their own community's when they work in one of its grids."""
+    if actor.role not in {r.value for r in COUNTER}:
+        raise NotPermitted("requests are accepted at a centre by its staff (grid workers and officers)")
+    rows = session.execute(select(Centre, Node.path).join(Node, Node.id == Centre.node_id).where(
+        Centre.city_id == actor.city_id, Centre.active.is_(True),
+        or_(under(Node.path, actor.node_path), literal(actor.node_path).startswith(Node.path)))
+        .order_by(Centre.kind, Centre.code).limit(500)).all()
+    return [c for c, _path in rows]
 
 
 def counter(session: Session, actor: Actor, centre_code: str) -> tuple[Centre, list[ServiceItem]]:

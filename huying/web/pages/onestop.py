@@ -35,6 +35,15 @@ def _form(request: Request, session: SessionDep, actor: Actor, code: str, values
         "receipt": receipt, "deliveries": onestop.DELIVERY}, status_code=status_code)
 
 
+@router.get("/counter", response_class=HTMLResponse)
+def counters(request: Request, session: SessionDep, actor: PageActor) -> Response:
+    """The counters one may serve at: straight to the only one, else the list."""
+    centres = onestop.counters_of(session, actor)
+    if len(centres) == 1:
+        return see_other(f"/centres/{centres[0].code}/accept")
+    return render(request, "onestop_centres.html", {"centres": centres})
+
+
 @router.get("/centres/{code}/accept", response_class=HTMLResponse)
 def counter(request: Request, session: SessionDep, actor: PageActor, now: Now, code: str = CentreCode,
             item: str = Query("", max_length=40), receipt: str = Query("", max_length=30)) -> Response:
