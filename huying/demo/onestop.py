@@ -27,7 +27,7 @@ from huying.orgs.actor import Actor
 from huying.orgs.models import Organisation, Role
 
 #: How many requests over the demo year.
-REQUESTS = 300
+REQUESTS = 240
 #: Shares: accepted at a centre of another town; late; asking for materials; rejected.
 ELSEWHERE, LATE, MATERIALS, REJECTED = 0.15, 0.12, 0.08, 0.03
 #: Requests accepted in the last days stay open.
@@ -84,7 +84,7 @@ def build_onestop(session: Session, city_id: int, seed: int, *, now: dt.datetime
                      name="demo counter")
 
     def unit_staff(case: Case) -> Actor:
-        return Actor(city_id=city_id, role=Role.DEPARTMENT_HANDLER.value, node_path=unit_paths.get(case.unit_id, "/"),
+        return Actor(city_id=city_id, role=Role.DEPARTMENT_HANDLER.value, node_path=unit_paths.get(case.unit_id or 0, "/"),
                      organisation_id=case.unit_id, name="demo office")
 
     def community_staff(case: Case) -> Actor:

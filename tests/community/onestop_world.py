@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from huying.community import centres as cs
 from huying.community import onestop_service as onestop
-from huying.orgs.actor import Actor
 from huying.orgs import tokens
+from huying.orgs.actor import Actor
 from huying.orgs.models import Department, Organisation, OrgKind, Role, User
 from huying.orgs.service import create_user
 from tests.cases.conftest import _HASH, T0, World, _reset_caches, build_world

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from huying.cases import jobs
 from huying.cases import service as svc
-from huying.cases.models import Case, CaseEvent, SupervisionNotice
+from huying.cases.models import Case, CaseEvent, OutboxMessage, SupervisionNotice
 from huying.cases.policy import allowed_for, can_see
 from huying.cases.record import fold
 from huying.cases.timing import is_overdue
@@ -165,3 +165,12 @@ def test_service_requests_are_not_in_the_figures_of_problems(world: World) -> No
         assert figures["open_now"] == 1 and figures["overdue_now"] == 1  # the problem alone
     assert s.scalar(select(func.count()).select_from(Case).where(drill.cases_clause(
         "closed", city_id=world.city_id, node_path=world.nodes["city"].path, now=later))) == 0
+
+
+def test_the_unit_and_the_resident_are_told_in_the_words_of_a_service_request(world: World) -> None:
+    s = world.session
+    case = accept(world, resident=None, community="441900102001")
+    rows = s.execute(select(OutboxMessage.recipient_kind, OutboxMessage.recipient, OutboxMessage.subject)
+                     .where(OutboxMessage.subject.contains(case.code))).all()
+    assert {(k, r) for k, r, _ in rows} == {("unit", str(world.units["town2_civil"].id)), ("contact", "13800135678")}
+    assert any("办事申请已受理" in subject for _, _, subject in rows)
