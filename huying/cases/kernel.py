@@ -30,7 +30,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from huying.cases import policy
 from huying.cases.models import Case, CaseCounter, CaseEvent, Ledger, SupervisionNotice
 from huying.cases.units import answering_unit
-from huying.cases.workflow import FINAL, Action, Facts, Status, step_of, workflow_of
+from huying.cases.workflow import FINAL, Action, Facts, Kind, Status, step_of, workflow_of
 from huying.cityconfig import deadlines
 from huying.cityconfig.categories import category_path
 from huying.cityconfig.sla import SlaRule, Step, Unit
@@ -332,7 +332,7 @@ def schedule(session: Session, case: Case, status: Status, now: dt.datetime,
     step = step_of(kind, status)
     if step is None:
         return {"due_at": None, "sweep_at": None, "warned": False, "overdue_periods": 0}
-    if (workflow_of(kind).kind != "problem" and case.due_at is not None
+    if (workflow_of(kind).kind is not Kind.PROBLEM and case.due_at is not None
             and case.status and step_of(kind, case.status) == step):
         return {}
     sched = step_schedule(session, case, step, now, changes)

@@ -57,8 +57,10 @@ def test_the_unit_handles_it_and_the_resident_evaluates_it(world: World) -> None
     case = accept(world)
     h, bob = world["civil2"], world["bob"]
     assert Action.ACCEPT in allowed_for(s, h, case)
-    svc.perform(s, case, h, "accept", now=T0, params={})
+    promised = case.due_at
+    svc.perform(s, case, h, "accept", now=T0 + dt.timedelta(hours=3), params={})
     due = case.due_at
+    assert due == promised  # the unit taking it does not move the resident's date
     svc.perform(s, case, h, "request_materials", now=T0, params={"note": "请补交近三个月银行流水"})
     assert case.status == Status.AWAITING_MATERIALS and case.due_at is None  # the clock stops
     later = T0.replace(day=5)
