@@ -23,7 +23,7 @@ from huying.errors import InvalidInput, NotPermitted, NotVisible
 from huying.metrics import drill, rollup
 from huying.metrics import service as direct
 from tests.cases.conftest import T0, World
-from tests.community.onestop_world import accept, build_onestop_world
+from tests.community.onestop_world import ALLOWANCE, accept, build_onestop_world
 
 
 @pytest.fixture
@@ -94,23 +94,30 @@ def test_missing_materials_are_refused_or_accepted_waiting_for_them(world: World
     assert req is not None and req.missing == ["户口簿", "本人银行卡"]
 
 
-@pytest.mark.parametrize(("kw", "field"), [
+BAD: list[tuple[dict[str, object], str]] = [
     ({"item": "no_such_item"}, "item"),
     ({"item": "medical_claim", "materials": []}, "item"),  # not offered at C1
     ({"item": "elder_canteen", "materials": ["身份证"]}, "item"),  # on the spot, not a request
     ({"materials": ["身份证", "户口簿", "本人银行卡", "结婚证"]}, "materials"),
+    ({"materials": list(ALLOWANCE), "pending": True}, "pending"),
     ({"resident": None, "contact": None, "community": "441900102001"}, "contact"),
     ({"resident": None, "community": None}, "community"),
     ({"resident": None, "community": "441900102"}, "community"),  # a town, not a community
+    ({"resident": "community"}, "resident"),  # staff, not a resident
+    ({"resident": None, "household": "H404"}, "household"),
     ({"contact": "12345"}, "contact"),
     ({"delivery": "drone"}, "delivery"),
-])
-def test_a_bad_request_is_refused_with_its_field_and_nothing_is_stored(world: World, kw: dict, field: str) -> None:
+]
+
+
+def test_a_bad_request_is_refused_with_its_field_and_nothing_is_stored(world: World) -> None:
     s = world.session
     before = (_count(s, Case), _count(s, CaseEvent), _count(s, ServiceRequest))
-    with pytest.raises(InvalidInput) as err:
-        accept(world, **kw)
-    assert err.value.field == field
+    for kw, field in BAD:
+        with pytest.raises(InvalidInput) as err:
+            accept(world, **kw)
+        assert err.value.field == field, (kw, err.value)
+        s.rollback()
     assert (_count(s, Case), _count(s, CaseEvent), _count(s, ServiceRequest)) == before
 
 
