@@ -138,8 +138,12 @@ def test_concurrent_random_actions_lose_no_update_and_fold(fresh_engine: Engine)
 
     with Session(fresh_engine) as s:
         events_after = int(s.scalar(select(func.count()).select_from(CaseEvent)) or 0)
+        # a command that comes after its deadline first marks the case overdue (one more event,
+        # kernel.command): the slower the machine, the later the clock and the more of them
+        marks = int(s.scalar(select(func.count()).select_from(CaseEvent)
+                             .where(CaseEvent.action == Action.OVERDUE.value)) or 0)
         # the supervise/open_ledger side rows aside, each successful command is one event
-        assert events_after - events_before == ok
+        assert events_after - events_before - marks == ok
         columns = {c.key for c in inspect(Case).mapper.column_attrs} - {"id", "city_id"}
         for case in s.scalars(select(Case).where(Case.code.in_(codes))):
             events = list(s.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)))
