@@ -33,6 +33,7 @@ _ROUTERS = [
     ("huying.contact.link_routes", "router"),
     ("huying.contact.deploy_routes", "router"),
     ("huying.community.circle_routes", "router"),
+    ("huying.community.onestop_routes", "router"),
     ("huying.api.open311", "router"),
 ]
 

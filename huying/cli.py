@@ -109,6 +109,7 @@ _GROUPS = [
     ("huying.contact.link_cli", "links", "Member–household links (党员联户): solve, leave, list."),
     ("huying.contact.deploy_cli", "deploy", "Emergency deployments: three-person teams sent to the grids."),
     ("huying.community.circle_cli", "circle", "The 10-minute service circle: coverage, new sites, the walking network."),
+    ("huying.community.onestop_cli", "onestop", "One-stop acceptance at a centre: accept, list."),
 ]
 
 for _module, _name, _help in _GROUPS:

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from huying.cases import present, workflow
 from huying.cases.models import Case
-from huying.cases.policy import check_admin, check_node
+from huying.cases.policy import check_admin, check_node, on_public_lists
 from huying.cases.schemas import PublicCase, PublicCasePage
 from huying.cityconfig import sla, sla_rules
 from huying.cityconfig.models import Category, SlaRuleRow
@@ -202,7 +202,7 @@ def public_cases(
 ) -> dict[str, Any]:
     """Every case of the city, anonymised (no reporter, no description, location rounded
     to about 100 m): what the public may see. Anonymous requests are rate limited."""
-    q = select(Case).where(Case.city_id == city_id)
+    q = select(Case).where(Case.city_id == city_id, on_public_lists())
     if node:
         q = q.where(Case.grid_path.startswith(geo.get_node(session, city_id, node).path))
     bad = [s for s in status or [] if s not in workflow.Status.__members__.values()]

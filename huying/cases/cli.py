@@ -140,6 +140,9 @@ def ledgers(
 
 
 @app.command()
-def workflow_diagram() -> None:
-    """Print the workflow table as a Mermaid diagram."""
-    typer.echo(workflow.mermaid())
+def workflow_diagram(kind: str = typer.Option("problem", help="problem | service")) -> None:
+    """Print the workflow table of a kind of case as a Mermaid diagram."""
+    try:
+        typer.echo(workflow.mermaid(kind))
+    except ValueError:
+        raise typer.BadParameter(f"kind must be one of {', '.join(workflow.KIND_VALUES)}", param_hint="--kind") from None

@@ -21,7 +21,7 @@ from pydantic import (
 )
 from sqlalchemy.orm import Session
 
-from huying.cases import ledger, loop, merge, policy
+from huying.cases import ledger, loop, merge, policy, requests
 from huying.cases.attachments import Upload
 from huying.cases.models import Case
 from huying.cases.workflow import Action
@@ -190,6 +190,11 @@ class Merge(Params):
     note: str | None = NOTE
 
 
+class Deliver(Params):
+    how: str = Field(default="collected", max_length=12)
+    note: str | None = NOTE
+
+
 @dataclass(frozen=True)
 class Spec:
     """A command: its parameters and the function that runs it."""
@@ -220,6 +225,9 @@ SPECS: dict[Action, Spec] = {
     Action.COMPLETE_MILESTONE: Spec(CompleteMilestone, ledger.complete_milestone),
     Action.MERGE: Spec(Merge, merge.merge),
     Action.UNMERGE: Spec(NoteNeeded, merge.unmerge),
+    Action.REQUEST_MATERIALS: Spec(NoteNeeded, requests.request_materials),
+    Action.SUPPLY_MATERIALS: Spec(NoteOnly, requests.supply_materials),
+    Action.DELIVER: Spec(Deliver, requests.deliver),
 }
 
 

@@ -20,13 +20,23 @@ from sqlalchemy.orm import Session
 from huying.cases import kernel, service
 from huying.cases.models import Case, CaseEvent, Ledger, Milestone
 from huying.cases.units import NEXT_LEVEL, answering_unit
-from huying.cases.workflow import OPEN_VALUES, Action, IllegalTransition, Status
+from huying.cases.workflow import (
+    OPEN_VALUES,
+    Action,
+    IllegalTransition,
+    System,
+    allowed_actions,
+)
 from huying.config import get_settings
 from huying.errors import CaseError, StaleVersion
 
 log = logging.getLogger("huying.sweeper")
 
-ESCALATABLE = {Status.NEW, Status.DISPATCHED, Status.IN_PROGRESS, Status.EXTENSION_REQUESTED}
+def escalatable(case: Case) -> bool:
+    """Whether the sweeper may escalate the case from its status: its kind's table says so (a
+    problem goes one level up; a service request has no level above its unit, it is marked
+    overdue and its unit supervised)."""
+    return Action.ESCALATE in allowed_actions(case.status, System.SWEEPER, case.kind)
 
 
 @dataclass
@@ -57,14 +67,13 @@ MORE_SWEEPS: dict[str, Callable[[Session, dt.datetime, int], int]] = {}
 def overdue_step(session: Session, case: Case, now: dt.datetime, escalate_after: int) -> str:
     """Act on one due case; returns what was done."""
     actor = kernel.system_actor(session, case.city_id)
-    status = Status(case.status)
     assert case.due_at is not None
     if now < case.due_at:
         kernel.command(session, case, Action.SLA_WARNING, actor, now, reschedule=False,
                        changes={"warned": True, "sweep_at": case.due_at},
                        expected_version=case.version)
         return "warned"
-    if (case.overdue_periods >= escalate_after and status in ESCALATABLE
+    if (case.overdue_periods >= escalate_after and escalatable(case)
             and case.handling_level in NEXT_LEVEL):
         try:
             service.escalate(session, case, actor, now=now, expected_version=case.version,

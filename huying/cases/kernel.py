@@ -30,10 +30,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from huying.cases import policy
 from huying.cases.models import Case, CaseCounter, CaseEvent, Ledger, SupervisionNotice
 from huying.cases.units import answering_unit
-from huying.cases.workflow import FINAL, STEP_OF_STATUS, Action, Facts, Status
+from huying.cases.workflow import FINAL, Action, Facts, Kind, Status, step_of, workflow_of
 from huying.cityconfig import deadlines
 from huying.cityconfig.categories import category_path
-from huying.cityconfig.sla import Step
+from huying.cityconfig.sla import SlaRule, Step, Unit
 from huying.errors import InvalidInput, StaleVersion
 from huying.geo.models import Level, Node
 from huying.orgs.actor import Actor
@@ -305,17 +305,37 @@ def _close_paperwork(session: Session, case: Case, now: dt.datetime, reason: str
 NEW_CLOCK = frozenset({Action.CLASSIFY, Action.TRANSFER, Action.ESCALATE})
 
 
+def step_schedule(session: Session, case: Case, step: str, start: dt.datetime,
+                  changes: dict[str, Any] | None = None) -> deadlines.Schedule:
+    """When the step of ``case`` that starts at ``start`` is due, and when to warn: the one
+    rule of a step's length for every kind of case. A problem's step takes the city's SLA rule
+    for its category and priority; a service request's handling takes its own time limit
+    (the service item's, in working days, on the same working calendar)."""
+    changes = changes or {}
+    days = changes.get("time_limit_days", case.time_limit_days)
+    if days and step == Step.HANDLE.value:
+        rule = SlaRule(step=Step.HANDLE, amount=int(days), unit=Unit.WORKING_DAYS)
+        return deadlines.schedule_rule(session, case.city_id, rule, start)
+    category_id = changes.get("category_id", case.category_id)
+    priority = changes.get("priority", case.priority)
+    return deadlines.schedule(session, case.city_id, category_path(session, category_id), priority, step, start)
+
+
 def schedule(session: Session, case: Case, status: Status, now: dt.datetime,
              changes: dict[str, Any] | None = None) -> dict[str, Any]:
     """Deadline columns for a case entering ``status`` at ``now`` (with the category and
-    priority that ``changes`` are about to give it)."""
-    step = STEP_OF_STATUS.get(status)
+    priority that ``changes`` are about to give it). A problem's clock starts again at every
+    step; a service request's runs on from status to status of the same step (accepted by
+    the unit, transferred: the resident's promised date does not move) and starts again only
+    when the step begins (at acceptance, when the missing materials come in, after rework)."""
+    kind = changes.get("kind", case.kind) if changes else case.kind
+    step = step_of(kind, status)
     if step is None:
         return {"due_at": None, "sweep_at": None, "warned": False, "overdue_periods": 0}
-    changes = changes or {}
-    category_id = changes.get("category_id", case.category_id)
-    priority = changes.get("priority", case.priority)
-    sched = deadlines.schedule(session, case.city_id, category_path(session, category_id), priority, step, now)
+    if (workflow_of(kind).kind is not Kind.PROBLEM and case.due_at is not None
+            and case.status and step_of(kind, case.status) == step):
+        return {}
+    sched = step_schedule(session, case, step, now, changes)
     return {"due_at": sched.due_at, "sweep_at": min(sched.warn_at, sched.due_at),
             "warned": False, "overdue_periods": 0}
 
@@ -362,7 +382,7 @@ def late(case: Case, now: dt.datetime) -> bool:
     """A case past its deadline that has not been marked overdue for it yet (the sweeper
     marks it when it comes by; a command that comes first marks it itself)."""
     return (case.due_at is not None and case.due_at <= now and not case.overdue_periods
-            and STEP_OF_STATUS.get(Status(case.status)) is not None)
+            and step_of(case.kind, case.status) is not None)
 
 
 _NOTICES: Table = SupervisionNotice.__table__  # type: ignore[assignment]
@@ -405,15 +425,14 @@ def mark_overdue(session: Session, case: Case, now: dt.datetime) -> Recorded:
     transaction."""
     actor = system_actor(session, case.city_id)
     status = Status(case.status)
-    step = STEP_OF_STATUS[status]
+    step = step_of(case.kind, status)
     assert step is not None and case.due_at is not None
     # Overdue periods follow one another, each as long as the step's SLA: the period being
     # marked began at ``sweep_at`` (the deadline itself for the first one).
-    category = category_path(session, case.category_id)
     began = max(case.sweep_at or case.due_at, case.due_at)
-    next_period = deadlines.schedule(session, case.city_id, category, case.priority, step, began).due_at
+    next_period = step_schedule(session, case, step, began).due_at
     if next_period <= now:  # the sweeper was away for a while: a whole period from now
-        next_period = deadlines.schedule(session, case.city_id, category, case.priority, step, now).due_at
+        next_period = step_schedule(session, case, step, now).due_at
     periods = case.overdue_periods + 1
     notice = issue_notice(session, case, unit_id=case.unit_id or answering_unit(session, case),
                           source="overdue", reason=f"{case.code} 超期未办结（第 {periods} 个超期周期）",

@@ -21,7 +21,7 @@ from huying.cases.models import Case, CaseCohandler, h3_cell_of
 from huying.cases.policy import check_act
 from huying.cases.reports import Channel, ReportIn, check
 from huying.cases.units import escalation_target, unit, unit_changes
-from huying.cases.workflow import Action, Status
+from huying.cases.workflow import Action, Kind, Status
 from huying.cityconfig import categories, deadlines
 from huying.cityconfig.sla import Priority
 from huying.errors import InvalidInput
@@ -100,13 +100,14 @@ def city_code(session: Session, city_id: int) -> str:
 def new_case_fields(
     actor: Actor, *, code: str, title: str, description: str, category_id: int | None, priority: str,
     channel: str, lon: float | None, lat: float | None, address: str | None, grid: tuple[int, str],
-    anonymous: bool, contact: str | None, now: dt.datetime,
+    anonymous: bool, contact: str | None, now: dt.datetime, kind: Kind = Kind.PROBLEM,
+    time_limit_days: int | None = None,
 ) -> dict[str, Any]:
     """Every field of a case as its report sets it (checked values; deadlines and status
-    apart): the one definition for a reported case and an imported one."""
+    apart): the one definition for a reported case, an imported one and a service request."""
     anonymous = anonymous or actor.user_id is None
     return {
-        "code": code, "title": title, "description": description, "category_id": category_id,
+        "code": code, "kind": kind.value, "time_limit_days": time_limit_days, "title": title, "description": description, "category_id": category_id,
         "priority": priority, "channel": channel, "lon": lon, "lat": lat, "h3_cell": h3_cell_of(lon, lat),
         "address": address, "grid_id": grid[0], "grid_path": grid[1],
         "reporter_kind": "anonymous" if anonymous else ("resident" if actor.role == "resident" else "staff"),

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from huying.cases.kernel import check_text, command, record
 from huying.cases.models import Case, CaseReporter
 from huying.cases.policy import check_act, visible_filter
-from huying.cases.workflow import Action, Status, next_status
+from huying.cases.workflow import Action, Kind, Status, next_status
 from huying.config import get_settings
 from huying.errors import InvalidInput
 from huying.geo.shapes import haversine_m
@@ -41,7 +41,7 @@ def coreporters_of(session: Session, case: Case) -> list[CaseReporter]:
 def close_merged(session: Session, primary: Case, actor: Actor, now: dt.datetime) -> None:
     """Close every case merged into ``primary`` (inside the primary's close transaction)."""
     for dup in merged_into(session, primary):
-        target = next_status(Status.MERGED, Action.CLOSE_WITH_PRIMARY, actor.role)
+        target = next_status(Status.MERGED, Action.CLOSE_WITH_PRIMARY, actor.role, Kind.PROBLEM)
         changes = {"due_at": None, "sweep_at": None, "warned": False, "overdue_periods": 0,
                    "resolution": primary.resolution}
         record(session, dup, Action.CLOSE_WITH_PRIMARY, actor, now, Status.MERGED, target, changes,

@@ -34,7 +34,8 @@ class CaseCounter(CityScoped, Base):
 
 
 class Case(CityScoped, Base):
-    """A resident's problem. Only the workflow's service functions change it; ``version``
+    """A resident's problem, or a service request accepted at a centre (``kind``: each kind
+    has its own workflow table, :mod:`huying.cases.workflow`). Only the workflow's service functions change it; ``version``
     counts its events and guards against lost updates (optimistic concurrency)."""
 
     __tablename__ = "cases"
@@ -51,6 +52,12 @@ class Case(CityScoped, Base):
     #: Not indexed alone: every index above starts with it (one index less to keep at each write).
     city_id: Mapped[int] = mapped_column(ForeignKey("cities.id", ondelete="CASCADE"))
     code: Mapped[str] = mapped_column(String(30))
+    #: ``problem`` (the closed loop) or ``service`` (a request accepted at a service centre):
+    #: the workflow table the case follows (:func:`huying.cases.workflow.workflow_of`).
+    kind: Mapped[str] = mapped_column(String(12), default="problem", server_default="problem")
+    #: A service request's time limit in working days (the service item's), counted over its
+    #: handling (:func:`huying.cases.kernel.step_schedule`); null for a problem.
+    time_limit_days: Mapped[int | None] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id", ondelete="SET NULL"))

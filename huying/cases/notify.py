@@ -71,6 +71,42 @@ SUBJECTS = {
     "reject": "您反映的问题 {code} 不予受理",
 }
 
+#: A service request's messages (a case of kind ``service``): who hears of which step, and
+#: the words (the resident's application, not a reported problem).
+SERVICE_RECIPIENTS: dict[str, tuple[str, ...]] = {
+    "accept_request": ("unit", "reporter"),
+    "accept_pending": ("reporter",),
+    "request_materials": ("reporter",),
+    "supply_materials": ("unit",),
+    "mark_handled": ("reporter",),
+    "reject": ("reporter",),
+    "transfer": ("unit",),
+    "reopen": ("unit",),
+    "supervise": ("unit",),
+    "overdue": ("unit",),
+    "sla_warning": ("unit",),
+}
+SERVICE_SUBJECTS = {
+    "accept_request": "您的办事申请已受理，回执编号 {code}：{title}",
+    "accept_pending": "您的办事申请已容缺受理，请尽快补齐材料，回执编号 {code}",
+    "request_materials": "您的办事申请 {code} 需补正材料",
+    "supply_materials": "办事申请材料已补齐，请继续办理 {code}：{title}",
+    "mark_handled": "您的办事申请 {code} 已办结，请领取办理结果",
+    "reject": "您的办事申请 {code} 未予办理",
+    "transfer": "转办件 {code}：{title}",
+    "reopen": "群众评价不满意，请重新办理 {code}",
+    "supervise": "督办通知 {code}：{title}",
+    "overdue": "已超期 {code}：{title}",
+    "sla_warning": "即将超期 {code}：{title}",
+}
+
+
+def messages_of(case: CaseRow) -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
+    """(recipients, subjects) of a case's events, by its kind."""
+    if case.kind == "service":
+        return SERVICE_RECIPIENTS, SERVICE_SUBJECTS
+    return RECIPIENTS, SUBJECTS
+
 
 @dataclass(frozen=True)
 class Message:
@@ -120,7 +156,7 @@ def expires_at(action: str, now: dt.datetime) -> dt.datetime:
 
 
 def _row(case: Case, event: Recorded, kind: str, recipient: str, now: dt.datetime) -> dict[str, object]:
-    subject = SUBJECTS[event.action].format(code=case.code, title=case.title[:60])
+    subject = messages_of(case)[1][event.action].format(code=case.code, title=case.title[:60])
     return dict(
         city_id=case.city_id, event_id=event.id, idempotency_key=f"ev{event.id}:{kind}:{recipient}",
         recipient_kind=kind, recipient=recipient, subject=subject,
@@ -150,7 +186,7 @@ def enqueue(appended: Appended) -> None:
     appended events that fills the outbox."""
     session, case, event, now = appended.session, appended.case, appended.event, appended.now
     rows = []
-    for who in RECIPIENTS.get(event.action, ()):
+    for who in messages_of(case)[0].get(event.action, ()):
         if who == "unit":
             if case.unit_id is None:
                 continue
@@ -159,7 +195,7 @@ def enqueue(appended: Appended) -> None:
             mine = reporter_of(case)
             if mine is not None:
                 rows.append(_row(case, event, *mine, now))
-    if event.action in TO_ALL_REPORTERS:
+    if event.action in TO_ALL_REPORTERS and case.kind != "service":
         rows += _other_reporters(session, case, event, now)
     if rows:
         session.connection().execute(_INSERT_OUTBOX, rows)

@@ -25,15 +25,16 @@ from huying.cases.models import (
 )
 from huying.cases.workflow import (
     IMPORTED_ONLY,
-    TABLE,
-    TRANSITIONS,
     Action,
     Facts,
     IllegalTransition,
+    Kind,
     Status,
     allowed_actions,
     cohandler_only,
     next_status,
+    role_ever_may,
+    workflow_of,
 )
 from huying.db import under
 from huying.errors import NotPermitted, NotVisible, Refused
@@ -45,6 +46,7 @@ from huying.orgs.models import Role
 UNIT_ACTIONS = frozenset({
     Action.ACCEPT, Action.RETURN, Action.REQUEST_EXTENSION, Action.MARK_HANDLED,
     Action.ADD_COHANDLER, Action.OPEN_LEDGER, Action.COMPLETE_MILESTONE,
+    Action.REQUEST_MATERIALS, Action.SUPPLY_MATERIALS, Action.DELIVER,
 })
 
 
@@ -149,45 +151,42 @@ def check_guards(case: Case, action: Action, facts: Facts | SessionFacts, role: 
     """The table's guards of ``action`` from the case's status: the first refusal raises
     ``Refused`` (409) with its reason, except the co-handler's guard, which is about who
     acts (403)."""
-    row = TRANSITIONS.get((Status(case.status), action))
+    row = workflow_of(case.kind).transitions.get((Status(case.status), action))
     for guard in row.guards if row is not None else ():
         reason = guard(case, facts, role)  # type: ignore[arg-type]
         if reason is not None:
             raise (NotPermitted if guard is cohandler_only else Refused)(reason)
 
 
-def _role_ever_may(role: str, action: Action) -> bool:
-    return any(t.action is action and any(r.value == role for r in t.roles) for t in TABLE)
-
-
 def check_act(session: Session, actor: Actor, case: Case | None, action: Action,
-              facts: Facts | SessionFacts | None = None) -> Status:
-    """The status after ``action``, or the reason it may not happen:
+              facts: Facts | SessionFacts | None = None, *, kind: Kind | str = Kind.PROBLEM) -> Status:
+    """The status after ``action`` in the workflow of the case's kind (``kind`` for a case
+    not yet created), or the reason it may not happen:
     NotVisible (404) · NotPermitted (403: never for this role, outside the actor's scope, or
     refused by a guard of the table) · IllegalTransition (409: not from this status, listing
     what is allowed)."""
-    target = _check_act(session, actor, case, action)
+    target = _check_act(session, actor, case, action, case.kind if case is not None else kind)
     if case is not None:
         check_guards(case, action, facts or SessionFacts(session, case, actor), actor.role)
     return target
 
 
-def _check_act(session: Session, actor: Actor, case: Case | None, action: Action) -> Status:
+def _check_act(session: Session, actor: Actor, case: Case | None, action: Action, kind: str) -> Status:
     status = Status(case.status) if case is not None else Status.START
     if action is Action.JOIN and case is not None and case.city_id == actor.city_id:
         # Anyone may join an open case as a co-reporter of the same problem: intake offered
         # it for their report, and the service checks it is near their point. Joining shows
         # them the case's progress; it gives no power to act on it.
-        if not _role_ever_may(actor.role, action):
+        if not role_ever_may(actor.role, action, kind):
             raise NotPermitted(f"a {actor.role} may never {action.value}")
         if actor.user_id is not None and case.reporter_id == actor.user_id:
             raise NotPermitted("you reported this case: there is nothing to join")
-        return next_status(status, action, actor.role)
+        return next_status(status, action, actor.role, kind)
     if case is not None and not can_see(session, actor, case):
         raise NotVisible("no such case")
-    if not _role_ever_may(actor.role, action):
+    if not role_ever_may(actor.role, action, kind):
         raise NotPermitted(f"a {actor.role} may never {action.value}")
-    target = next_status(status, action, actor.role)
+    target = next_status(status, action, actor.role, kind)
     if case is None or actor.is_system or actor.role == Role.ADMIN:
         return target
     if actor.role == Role.RESIDENT:
@@ -221,7 +220,7 @@ def allowed_for(session: Session, actor: Actor, case: Case) -> list[Action]:
     is what only a history import writes."""
     out: list[Action] = []
     facts = SessionFacts(session, case, actor)
-    for action in allowed_actions(case.status, actor.role):
+    for action in allowed_actions(case.status, actor.role, case.kind):
         if action is Action.JOIN or action in IMPORTED_ONLY:
             continue
         try:
@@ -307,6 +306,12 @@ def sees_report_in_full(actor: Actor | None, case: Case) -> bool:
     if actor.role != Role.RESIDENT:
         return True
     return actor.user_id is not None and case.reporter_id == actor.user_id
+
+
+def on_public_lists() -> ColumnElement[bool]:
+    """The cases the public lists and map show: problems. A service request is a resident's
+    own application: the public finds it only by its receipt code (and then without a place)."""
+    return Case.kind == Kind.PROBLEM.value
 
 
 def public_point(lon: float | None, lat: float | None) -> tuple[float | None, float | None]:

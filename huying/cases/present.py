@@ -19,7 +19,7 @@ from huying.cases.models import Case, SupervisionNotice
 from huying.cases.policy import allowed_for, public_point, sees_report_in_full
 from huying.cases.redact import public_text
 from huying.cases.timing import is_overdue
-from huying.cases.workflow import AUDIENCE, STATUS_ZH, Audience, Status, audience_of
+from huying.cases.workflow import AUDIENCE, STATUS_ZH, Audience, Kind, Status, audience_of
 from huying.cityconfig.models import Category
 from huying.errors import InvalidInput
 from huying.geo.models import Node
@@ -78,6 +78,11 @@ _PROGRESS: dict[Status, Progress] = {
     Status.CLOSED: Progress(Step.CLOSED, done=True),
     Status.REJECTED: Progress(Step.RECEIVED, done=True, ended="rejected"),
     Status.MERGED: Progress(Step.DISPATCHED, ended="merged"),
+    # a service request: accepted and sent to its unit, handled (materials asked for
+    # included), the result ready for the resident and collected (their evaluation), closed
+    Status.AWAITING_MATERIALS: Progress(Step.HANDLING),
+    Status.READY: Progress(Step.FOLLOW_UP),
+    Status.DELIVERED: Progress(Step.CLOSED),
 }
 
 
@@ -91,7 +96,8 @@ def progress(status: str | Status) -> Progress:
 REPORTING = frozenset({"report", "fix_on_spot"})
 #: What of an event's payload a resident reads (the rest is the office's: routing, triage,
 #: notice ids, milestones...).
-REPORTER_PAYLOAD = frozenset({"satisfaction", "method", "days", "closed_with", "into", "attachments"})
+REPORTER_PAYLOAD = frozenset({"satisfaction", "method", "days", "closed_with", "into", "attachments", "how",
+                              "missing"})
 
 
 
@@ -103,7 +109,7 @@ def case_dict(session: Session, case: Case, actor: Actor | None, now: dt.datetim
     grid = session.get(Node, case.grid_id) if case.grid_id else None
     cohandlers = svc.cohandlers_of(session, case)
     out: dict[str, Any] = {
-        "code": case.code, "title": case.title, "description": case.description,
+        "code": case.code, "kind": case.kind, "title": case.title, "description": case.description,
         "status": case.status, "status_label": STATUS_ZH[Status(case.status)],
         "category": cat.code if cat else None, "category_name": cat.name_zh if cat else None,
         "category_name_en": (cat.name_en or None) if cat else None, "priority": case.priority, "channel": case.channel, "lon": case.lon, "lat": case.lat,
@@ -190,6 +196,12 @@ def notice_dict(session: Session, notice: SupervisionNotice, now: dt.datetime) -
 PUBLIC_ACTIONS = frozenset(a.value for a, aud in AUDIENCE.items() if aud is Audience.PUBLIC)
 
 
+def public_place(case: Case) -> bool:
+    """Whether the public may see where a case is (its rounded point, grid and unit): a
+    problem's place is public; a service request's is the resident's home, never shown."""
+    return case.kind == Kind.PROBLEM.value
+
+
 def reader_level(actor: Actor | None) -> Audience:
     """What a reader of a timeline may read: staff everything; a resident the steps and the
     notes meant for reporters; the public the public steps only."""
@@ -201,7 +213,9 @@ def reader_level(actor: Actor | None) -> Audience:
 def public_case_dict(session: Session, case: Case, now: dt.datetime, *,
                      events: bool = False) -> dict[str, Any]:
     """What anyone may see of a case: anonymised. No reporter, contact, description,
-    address, photos, notes or actors; the location rounded to about 100 m."""
+    address, photos, notes or actors; the location rounded to about 100 m. Of a service
+    request (someone's application: its receipt code is looked up here) not even a place:
+    no point, grid or unit, only the item, its status, deadline and steps."""
     from huying.cases.policy import public_point
 
     cat = session.get(Category, case.category_id) if case.category_id else None
@@ -218,8 +232,10 @@ def public_case_dict(session: Session, case: Case, now: dt.datetime, *,
         "handling_level": case.handling_level, "channel": case.channel, "due_at": case.due_at,
         "overdue": is_overdue(case, now),
         "reject_reason": case.reject_reason, "created_at": case.created_at,
-        "updated_at": case.updated_at, "closed_at": case.closed_at,
+        "updated_at": case.updated_at, "closed_at": case.closed_at, "kind": case.kind,
     }
+    if not public_place(case):
+        out.update(lon=None, lat=None, grid=None, grid_name=None, unit=None, unit_name=None, handling_level=None)
     if events:
         out["events"] = [{"seq": e.seq, "at": e.at, "action": e.action, "to_status": e.to_status}
                          for e in svc.events_of(session, case) if e.action in PUBLIC_ACTIONS]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from huying.cases.models import CaseEvent
-from huying.cases.workflow import Action, Status, next_status
+from huying.cases.workflow import Action, Kind, Status, kind_created_by, next_status
 
 
 class CorruptHistory(ValueError):
@@ -24,16 +24,22 @@ DATETIME_FIELDS = frozenset({"due_at", "sweep_at", "created_at", "updated_at", "
 
 def fold(events: Sequence[CaseEvent]) -> dict[str, Any]:
     """Replay the events: check each is a legal transition from the previous status (by the
-    workflow table, for the recorded role) and apply the fields it set. Returns the case's
-    fields plus ``cohandler_ids``."""
+    workflow table of the case's kind, which its creating event tells, for the recorded role)
+    and apply the fields it set. Returns the case's fields plus ``cohandler_ids``."""
     state: dict[str, Any] = {"status": Status.START.value, "version": 0}
     cohandlers: set[int] = set()
+    kind = Kind.PROBLEM
+    if events:
+        try:
+            kind = kind_created_by(events[0].action)
+        except ValueError:
+            raise CorruptHistory(f"event 1 ({events[0].action}) creates no case") from None
     for i, ev in enumerate(events, start=1):
         if ev.seq != i:
             raise CorruptHistory(f"event {i} has seq {ev.seq}")
         if (ev.from_status or Status.START.value) != state["status"]:
             raise CorruptHistory(f"event {i} starts from {ev.from_status}, the case was {state['status']}")
-        if next_status(state["status"], ev.action, ev.actor_role).value != ev.to_status:
+        if next_status(state["status"], ev.action, ev.actor_role, kind).value != ev.to_status:
             raise CorruptHistory(f"event {i}: {ev.action} does not lead to {ev.to_status}")
         payload = json.loads(ev.payload)
         for key, value in payload.get("set", {}).items():

@@ -155,13 +155,16 @@ def act(
 
 
 @router.get("/workflow")
-def workflow_table() -> dict[str, Any]:
-    """The workflow table: statuses, actions and who may take them; and its diagram."""
+def workflow_table(kind: workflow.Kind = workflow.Kind.PROBLEM) -> dict[str, Any]:
+    """The workflow table of a kind of case (``problem`` by default, or ``service``):
+    statuses, actions and who may take them; and its diagram."""
+    wf = workflow.workflow_of(kind)
     return {
-        "statuses": [{"status": s.value, "label_zh": workflow.STATUS_ZH[s]} for s in workflow.Status],
+        "kind": wf.kind.value,
+        "statuses": [{"status": s.value, "label_zh": workflow.STATUS_ZH[s]} for s in wf.statuses],
         "transitions": [{"from": t.source.value, "action": t.action.value, "to": t.target.value,
-                         "roles": sorted(r.value for r in t.roles)} for t in workflow.TABLE],
-        "mermaid": workflow.mermaid(),
+                         "roles": sorted(r.value for r in t.roles)} for t in wf.table],
+        "mermaid": workflow.mermaid(wf.kind),
     }
 
 

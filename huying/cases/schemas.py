@@ -59,6 +59,8 @@ class ActionIn(BaseModel):
     supervisor: str | None = Field(default=None, description="Username of the supervising leader.")
     reply_due: dt.datetime | None = Field(default=None, description="supervise: the reply deadline.")
     milestone: int | None = Field(default=None, description="complete_milestone: the milestone's id.")
+    how: str | None = Field(default=None, max_length=12,
+                            description="deliver (a service request): collected, told or mailed.")
     into: str | None = Field(default=None, max_length=30,
                              description="merge: the code of the case this one duplicates.")
 
@@ -78,6 +80,7 @@ class EventRead(BaseModel):
 
 class CaseRead(BaseModel):
     code: str
+    kind: str = Field(default="problem", description="problem, or service (a request accepted at a centre).")
     title: str
     description: str | None = Field(
         description="None for a co-reporter, who reads another resident's report as the public does.")
@@ -161,11 +164,12 @@ class PublicCase(BaseModel):
     grid_name: str | None
     unit: str | None
     unit_name: str | None
-    handling_level: str
+    handling_level: str | None
     channel: str
     due_at: dt.datetime | None
     overdue: bool
     reject_reason: str | None
+    kind: str = Field(default="problem", description="problem, or service (a request accepted at a centre).")
     created_at: dt.datetime
     updated_at: dt.datetime
     closed_at: dt.datetime | None

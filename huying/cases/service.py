@@ -59,10 +59,19 @@ from huying.cases.loop import (
 from huying.cases.merge import coreporters_of, join, merge, merged_into, unmerge
 from huying.cases.queries import events_of, get_case, list_cases
 from huying.cases.reports import Channel, ReportIn
+from huying.cases.requests import (
+    CENTRE_CHANNEL,
+    Delivery,
+    deliver,
+    open_request,
+    request_materials,
+    supply_materials,
+)
 from huying.cases.units import HANDLING_LEVEL, NEXT_LEVEL, answering_unit, escalation_target
 
 __all__ = [
-    "ALLOWED_IMAGE_TYPES", "HANDLING_LEVEL", "NEW_CASES", "NEXT_LEVEL", "SPECS", "Channel",
+    "ALLOWED_IMAGE_TYPES", "CENTRE_CHANNEL", "Delivery", "deliver", "open_request", "request_materials",
+    "supply_materials", "HANDLING_LEVEL", "NEW_CASES", "NEXT_LEVEL", "SPECS", "Channel",
     "FollowUpMethod", "LedgerRow", "Recorded", "RejectReason", "ReportIn", "Satisfaction", "Upload",
     "accept", "add_cohandlers", "answering_unit", "approve_extension", "case_code", "city_code",
     "classify", "close", "cohandlers_of", "command", "complete_milestone", "coreporters_of",

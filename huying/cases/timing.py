@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, or_
 
 from huying.cases.models import Case
-from huying.cases.workflow import FINAL_VALUES, OPEN_VALUES
+from huying.cases.workflow import FINAL_VALUES, OPEN_VALUES, Kind
 
 
 def is_overdue(case: Any, now: dt.datetime) -> bool:
@@ -55,3 +55,16 @@ def urgency_order() -> tuple[Any, ...]:
 
 def open_clause() -> ColumnElement[bool]:
     return Case.status.in_(OPEN_VALUES)
+
+
+def in_figures(case: Any) -> bool:
+    """Whether a case counts in the figures of the closed loop (received, closed, on time,
+    open, overdue...): problems do; service requests accepted at centres do not (they are
+    counted apart, per centre and item, by the community domain). The one rule, with its SQL
+    twin :func:`figures_clause`, for the rollup, the figures, the drill and the cockpit."""
+    return (case.kind or Kind.PROBLEM.value) == Kind.PROBLEM.value
+
+
+def figures_clause() -> ColumnElement[bool]:
+    """:func:`in_figures` as SQL over ``cases``."""
+    return Case.kind == Kind.PROBLEM.value

@@ -1,14 +1,23 @@
-"""The workflow of a case, declared as one table.
+"""The workflow of a case, declared as one table per kind of case.
 
-``TRANSITIONS`` maps (status, action) to the next status and the roles that may take it.
-Nothing else changes a status: the service looks every command up here, and an illegal one
-raises ``IllegalTransition`` listing what is allowed. ``START`` is the one initial state: a
-case comes into being by ``report`` (→ new) or ``fix_on_spot`` (立行立改: → closed at once).
+A case is of a :class:`Kind`: a resident's ``problem`` (the closed loop: report → dispatch →
+handle → follow-up → close) or a ``service`` request accepted at a service centre (一站受理:
+accept → the responsible unit handles it → ready → delivered → evaluated). Each kind has its
+own :class:`Workflow`: a table mapping (status, action) to the next status and the roles that
+may take it, and the SLA step of each status. Nothing else changes a status: the service looks
+every command up in the table of the case's kind, and an illegal one raises
+``IllegalTransition`` listing what is allowed. ``START`` is the one initial state: a problem
+comes into being by ``report`` (→ new) or ``fix_on_spot`` (立行立改: → closed at once), a
+service request by ``accept_request`` (→ dispatched to its unit) or ``accept_pending``
+(容缺受理: accepted with materials still to bring → awaiting materials).
+
+``TABLE``, ``TRANSITIONS`` and ``STEP_OF_STATUS`` are the problem workflow's (the default kind).
 """
 
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +39,14 @@ class Status(enum.StrEnum):
     #: Merged into another open case (a duplicate): no deadline of its own, it closes when
     #: its primary closes. Not final, so that staff can unmerge it (→ new).
     MERGED = "merged"
+    # A service request's own statuses (the others it shares with a problem: dispatched to
+    # its unit, in progress, closed, rejected).
+    #: The unit asked the resident for missing materials (补正材料); the clock stops.
+    AWAITING_MATERIALS = "awaiting_materials"
+    #: Done: the result is ready for the resident (办结待取件 / 待告知).
+    READY = "ready"
+    #: The resident collected the result or was told it: waiting for their evaluation.
+    DELIVERED = "delivered"
 
     @property
     def label_zh(self) -> str:
@@ -47,6 +64,9 @@ STATUS_ZH = {
     Status.CLOSED: "已结案",
     Status.REJECTED: "不予受理",
     Status.MERGED: "已合并",
+    Status.AWAITING_MATERIALS: "待补正材料",
+    Status.READY: "已办结待领取",
+    Status.DELIVERED: "已领取待评价",
 }
 
 #: The one definition of the final and the open statuses (a merged case is open: it can be
@@ -91,6 +111,24 @@ class Action(enum.StrEnum):
     RECORD_PART = "record_part"
     #: A milestone of the case's ledger (台账) is done.
     COMPLETE_MILESTONE = "complete_milestone"
+    # A service request's own actions.
+    #: Accepted at a service centre's counter with every required material (一站受理).
+    ACCEPT_REQUEST = "accept_request"
+    #: Accepted with required materials still to bring (容缺受理): the clock waits for them.
+    ACCEPT_PENDING = "accept_pending"
+    #: The unit asks the resident for missing materials (补正): the clock stops.
+    REQUEST_MATERIALS = "request_materials"
+    #: The missing materials are in: the request is back with its unit, its clock starts again.
+    SUPPLY_MATERIALS = "supply_materials"
+    #: The resident collected the result, or was told it (送达).
+    DELIVER = "deliver"
+
+
+class Kind(enum.StrEnum):
+    """The kinds of case, each with its own workflow table."""
+
+    PROBLEM = "problem"  # a resident's problem (the closed loop)
+    SERVICE = "service"  # a service request accepted at a centre (一站受理 · 全区域通办)
 
 
 R = Role
@@ -196,7 +234,10 @@ def _t(sources: Iterable[Status], action: Action, target: Status | None, roles: 
 AUDIENCE: dict[Action, Audience] = {Action(a): Audience.PUBLIC for a in (
     "report", "fix_on_spot", "dispatch", "accept", "return", "transfer", "escalate",
     "approve_extension", "mark_handled", "follow_up", "reopen", "close", "reject", "merge",
-    "unmerge", "close_imported", "close_with_primary")} | {Action.JOIN: Audience.REPORTER}
+    "unmerge", "close_imported", "close_with_primary", "accept_request", "accept_pending",
+    "request_materials", "supply_materials", "deliver")} | {Action.JOIN: Audience.REPORTER}
+
+
 def audience_of(action: str) -> tuple[Audience, Audience]:
     """(who reads the step, who reads its note) of an event's action; an action the table
     does not know is the office's own."""
@@ -212,7 +253,8 @@ def audience_of(action: str) -> tuple[Audience, Audience]:
 #: (a dispatcher's instruction, a return's reason, a supervision notice...) is internal.
 NOTE_AUDIENCE: dict[Action, Audience] = {Action(a): Audience.REPORTER for a in (
     "report", "fix_on_spot", "mark_handled", "follow_up", "reopen", "close", "reject",
-    "close_imported", "close_with_primary")}
+    "close_imported", "close_with_primary", "accept_request", "accept_pending", "request_materials",
+    "deliver")}
 
 
 S = Status
@@ -273,51 +315,171 @@ TABLE: list[Transition] = [
     *_t(_DUE, A.OVERDUE, None, SYSTEM),
 ]
 
-TRANSITIONS: dict[tuple[Status, Action], Transition] = {}
-for _row in TABLE:
-    _key = (_row.source, _row.action)
-    if _key in TRANSITIONS:  # pragma: no cover - caught by the shape test
-        raise RuntimeError(f"duplicate transition {_key}")
-    TRANSITIONS[_key] = _row
 
-#: Actions that create a case (from START).
-CREATING = frozenset(a for (s, a) in TRANSITIONS if s is S.START)
+#: Who accepts a service request at a centre's counter (the centre's staff: the community's
+#: officers and grid workers who sit at the 党群服务中心; town and city officers at theirs).
+COUNTER = frozenset({R.GRID_WORKER, R.COMMUNITY_OFFICER, R.TOWN_OFFICER, R.CITY_OFFICER, R.ADMIN})
+
+#: A service request's deadline is the item's time limit (working days) over the whole of its
+#: handling: from acceptance (or from the day the missing materials came in) until it is
+#: ready. Waiting for the resident's materials stops the clock, and the time limit counts
+#: again in full from their arrival (补正材料后重新计算, as the administrative licensing rules
+#: count it); collecting the result and evaluating have no deadline: they are the resident's.
+SERVICE_STEP_OF_STATUS: dict[Status, str | None] = {
+    S.DISPATCHED: "handle",
+    S.IN_PROGRESS: "handle",
+    S.AWAITING_MATERIALS: None,
+    S.READY: None,
+    S.DELIVERED: None,
+    S.CLOSED: None,
+    S.REJECTED: None,
+}
+_SERVICE_DUE = tuple(st for st, step in SERVICE_STEP_OF_STATUS.items() if step is not None)
+_SERVICE_OPEN = (S.DISPATCHED, S.IN_PROGRESS, S.AWAITING_MATERIALS)
+
+SERVICE_TABLE: list[Transition] = [
+    *_t([S.START], A.ACCEPT_REQUEST, S.DISPATCHED, COUNTER),
+    *_t([S.START], A.ACCEPT_PENDING, S.AWAITING_MATERIALS, COUNTER),
+    *_t([S.DISPATCHED], A.ACCEPT, S.IN_PROGRESS, HANDLERS),
+    *_t([S.DISPATCHED, S.IN_PROGRESS], A.TRANSFER, S.DISPATCHED, STAFF_OFFICERS),
+    *_t([S.IN_PROGRESS], A.REQUEST_MATERIALS, S.AWAITING_MATERIALS, HANDLERS),
+    *_t([S.AWAITING_MATERIALS], A.SUPPLY_MATERIALS, S.DISPATCHED, HANDLERS),
+    *_t([S.IN_PROGRESS], A.MARK_HANDLED, S.READY, HANDLERS),
+    *_t([S.READY], A.DELIVER, S.DELIVERED, HANDLERS),
+    # The resident's evaluation (by themselves, or taken by staff on the phone): satisfied
+    # closes it, dissatisfied sends it back to the unit.
+    *_t([S.DELIVERED], A.FOLLOW_UP, S.CLOSED, FOLLOWERS),
+    *_t([S.DELIVERED], A.REOPEN, S.IN_PROGRESS, FOLLOWERS),
+    # No evaluation given: the staff close it.
+    *_t([S.DELIVERED], A.CLOSE, S.CLOSED, STAFF_OFFICERS),
+    *_t(_SERVICE_OPEN, A.REJECT, S.REJECTED, HANDLERS | STAFF_OFFICERS),
+    *_t(_SERVICE_DUE, A.SUPERVISE, None, SUPERVISORS | SYSTEM),
+    *_t(_SERVICE_DUE, A.SLA_WARNING, None, SYSTEM),
+    *_t(_SERVICE_DUE, A.OVERDUE, None, SYSTEM),
+]
+
+
+@dataclass(frozen=True)
+class Workflow:
+    """The workflow of one kind of case: its table and the SLA step of each status."""
+
+    kind: Kind
+    table: tuple[Transition, ...]
+    step_of_status: dict[Status, str | None]
+
+    @functools.cached_property
+    def transitions(self) -> dict[tuple[Status, Action], Transition]:
+        out: dict[tuple[Status, Action], Transition] = {}
+        for row in self.table:
+            key = (row.source, row.action)
+            if key in out:  # pragma: no cover - caught by the shape test
+                raise RuntimeError(f"duplicate transition {key} in the {self.kind} workflow")
+            out[key] = row
+        return out
+
+    @functools.cached_property
+    def statuses(self) -> tuple[Status, ...]:
+        """The statuses of this kind (in the order of ``Status``)."""
+        used = {S.START} | {t.source for t in self.table} | {t.target for t in self.table}
+        return tuple(s for s in Status if s in used)
+
+    @functools.cached_property
+    def creating(self) -> frozenset[Action]:
+        return frozenset(t.action for t in self.table if t.source is S.START)
+
+    @functools.cached_property
+    def due(self) -> tuple[Status, ...]:
+        """The statuses with a deadline, where the sweeper warns and marks overdue."""
+        return tuple(st for st, step in self.step_of_status.items() if step is not None)
+
+
+WORKFLOWS: dict[Kind, Workflow] = {
+    Kind.PROBLEM: Workflow(Kind.PROBLEM, tuple(TABLE), STEP_OF_STATUS),
+    Kind.SERVICE: Workflow(Kind.SERVICE, tuple(SERVICE_TABLE), SERVICE_STEP_OF_STATUS),
+}
+KIND_VALUES = tuple(k.value for k in Kind)
+
+
+def workflow_of(kind: Kind | str | None) -> Workflow:
+    """The workflow of a kind of case (a case row's ``kind``; None: a problem)."""
+    try:
+        return WORKFLOWS[Kind(kind or Kind.PROBLEM)]
+    except ValueError:
+        raise ValueError(f"no workflow for the kind {kind!r}") from None
+
+
+def kind_created_by(action: Action | str) -> Kind:
+    """The kind of case a creating action makes (each creating action belongs to one kind)."""
+    for wf in WORKFLOWS.values():
+        if action in wf.creating:
+            return wf.kind
+    raise ValueError(f"{action} creates no case")
+
+
+def step_of(kind: Kind | str | None, status: Status | str) -> str | None:
+    """The SLA step that applies while a case of ``kind`` is in ``status`` (None: no deadline)."""
+    return workflow_of(kind).step_of_status.get(Status(status))
+
+
+#: The problem workflow's transitions (the default kind).
+TRANSITIONS: dict[tuple[Status, Action], Transition] = WORKFLOWS[Kind.PROBLEM].transitions
+
+#: Actions that create a case (from START), of every kind.
+CREATING = frozenset(a for wf in WORKFLOWS.values() for a in wf.creating)
 #: Actions written only as a consequence of another (an import, the primary's close): legal
 #: in a case's history, never offered to a person as a command.
 IMPORTED_ONLY = frozenset({A.CLOSE_IMPORTED, A.CLOSE_WITH_PRIMARY})
 
 
-def allowed_actions(status: Status | str, role: Role | System | str) -> list[Action]:
-    """The actions ``role`` may take from ``status`` (what the UI shows as buttons)."""
+def allowed_actions(status: Status | str, role: Role | System | str,
+                    kind: Kind | str | None = Kind.PROBLEM) -> list[Action]:
+    """The actions ``role`` may take from ``status`` in the workflow of ``kind`` (what the UI
+    shows as buttons)."""
     status = Status(status)
-    return [t.action for t in TABLE if t.source is status and _role_in(role, t.roles)]
+    return [t.action for t in workflow_of(kind).table if t.source is status and _role_in(role, t.roles)]
 
 
 def _role_in(role: Role | System | str, roles: frozenset[Role | System]) -> bool:
     return any(r.value == str(role) for r in roles)
 
 
-def next_status(status: Status | str, action: Action | str, role: Role | System | str) -> Status:
-    """The status after ``action``; raises ``IllegalTransition`` listing the allowed actions."""
+def role_ever_may(role: str, action: Action, kind: Kind | str | None = Kind.PROBLEM) -> bool:
+    """Whether ``role`` may take ``action`` from some status of the workflow of ``kind``."""
+    return any(t.action is action and _role_in(role, t.roles) for t in workflow_of(kind).table)
+
+
+def next_status(status: Status | str, action: Action | str, role: Role | System | str,
+                kind: Kind | str | None = Kind.PROBLEM) -> Status:
+    """The status after ``action`` in the workflow of ``kind``; raises ``IllegalTransition``
+    listing the allowed actions."""
     status = Status(status)
+    wf = workflow_of(kind)
     try:
         action = Action(action)
     except ValueError:
-        raise IllegalTransition(status, str(action), str(role), [a.value for a in allowed_actions(status, role)]) from None
-    row = TRANSITIONS.get((status, action))
+        raise IllegalTransition(status, str(action), str(role),
+                                [a.value for a in allowed_actions(status, role, wf.kind)]) from None
+    row = wf.transitions.get((status, action))
     if row is None or not _role_in(role, row.roles):
-        raise IllegalTransition(status, action.value, str(role), [a.value for a in allowed_actions(status, role)])
+        raise IllegalTransition(status, action.value, str(role),
+                                [a.value for a in allowed_actions(status, role, wf.kind)])
     return row.target
 
 
-def shape_problems() -> list[str]:
-    """Definition checks: one initial state, nothing leaves a final state, every state is
-    reachable from the initial one and can reach a final one. Empty when the table is sound."""
+def shape_problems(kind: Kind | str | None = Kind.PROBLEM,
+                   table: Iterable[Transition] | None = None) -> list[str]:
+    """Definition checks of the workflow of ``kind`` (or of ``table``, a candidate table):
+    one initial state, nothing leaves a final state, every state of the kind is reachable
+    from the initial one and can reach a final one, every status with a deadline can be
+    warned and marked overdue by the sweeper. Empty when the table is sound."""
+    wf = workflow_of(kind)
+    rows = list(wf.table if table is None else table)
+    statuses = wf.statuses
     problems: list[str] = []
-    initial = {s for s in Status if not any(t.target is s for t in TABLE)}
+    initial = {s for s in statuses if not any(t.target is s for t in rows)}
     if initial != {S.START}:
         problems.append(f"initial states must be exactly {{start}}, got {sorted(initial)}")
-    for t in TABLE:
+    for t in rows:
         if t.source in FINAL:
             problems.append(f"{t.action} leaves final state {t.source}")
         if not t.roles:
@@ -326,31 +488,37 @@ def shape_problems() -> list[str]:
     frontier = [S.START]
     while frontier:
         s = frontier.pop()
-        for t in TABLE:
+        for t in rows:
             if t.source is s and t.target not in reach:
                 reach.add(t.target)
                 frontier.append(t.target)
-    problems += [f"{s} is unreachable" for s in Status if s not in reach]
-    for s in Status:
+    problems += [f"{s} is unreachable" for s in statuses if s not in reach]
+    for s in statuses:
         if s in FINAL:
             continue
         seen, todo = {s}, [s]
         while todo:
             x = todo.pop()
-            for t in TABLE:
+            for t in rows:
                 if t.source is x and t.target not in seen:
                     seen.add(t.target)
                     todo.append(t.target)
         if not seen & FINAL:
             problems.append(f"{s} cannot reach a final state")
+    keys = {(t.source, t.action): t for t in rows}
+    for s in wf.due:
+        for a in (A.SLA_WARNING, A.OVERDUE):
+            row = keys.get((s, a))
+            if row is None or System.SWEEPER not in row.roles:
+                problems.append(f"{s} has a deadline but the sweeper may not {a} it")
     return problems
 
 
-def mermaid() -> str:
-    """The table as a Mermaid state diagram (self-loops and roles omitted for legibility)."""
+def mermaid(kind: Kind | str | None = Kind.PROBLEM) -> str:
+    """The table of ``kind`` as a Mermaid state diagram (self-loops and roles omitted)."""
     lines = ["stateDiagram-v2", "    [*] --> start"]
     edges: dict[tuple[Status, Status], list[str]] = {}
-    for t in TABLE:
+    for t in workflow_of(kind).table:
         if t.source is t.target:
             continue
         edges.setdefault((t.source, t.target), []).append(t.action.value)

@@ -70,6 +70,13 @@ def schedule(
     """When the step that starts at ``start`` is due, and when to warn before that."""
     codes = tuple(p for p in (category_path or "").split("/") if p)
     rule = sla.resolve_rule(rules_for(session, city_id), codes, priority, step)
+    return schedule_rule(session, city_id, rule, start)
+
+
+def schedule_rule(session: Session, city_id: int, rule: sla.SlaRule, start: dt.datetime) -> Schedule:
+    """When a step of ``rule``'s length that starts at ``start`` is due (on the city's
+    calendar), and when to warn: for a step whose length is not the city's rule (a service
+    request's time limit)."""
     cal = calendar(session, city_id)
     return Schedule(
         due_at=sla.due_at(rule, start, cal),

@@ -45,7 +45,7 @@ from huying.cases.models import Case
 from huying.cases.policy import CITYWIDE, covers_node
 from huying.cases.reports import Channel, ReportIn
 from huying.cases.units import unit as unit_ref
-from huying.cases.workflow import INSPECTORS, Action, Status, allowed_actions
+from huying.cases.workflow import INSPECTORS, Action, Kind, Status, allowed_actions
 from huying.cityconfig import deadlines
 from huying.contact.walk_models import Walk, WalkCase, WalkOutcome, WalkStatus
 from huying.db import under
@@ -336,7 +336,7 @@ def _ledger_unit(session: Session, actor: Actor, routed: str | None) -> str:
 
 
 def _dispatcher(actor: Actor, case_: Case) -> Actor:
-    if Action.DISPATCH in allowed_actions(Status.NEW, actor.role):
+    if Action.DISPATCH in allowed_actions(Status.NEW, actor.role, Kind.PROBLEM):
         return actor
     return Actor.system(actor.city_id, case_.grid_path.split("/")[0] + "/")
 

@@ -88,6 +88,7 @@ def build_command(
     from huying.demo.centres import build_centres
     from huying.demo.deployments import build_deployments
     from huying.demo.links import build_links
+    from huying.demo.onestop import build_onestop
     from huying.demo.register import build_register
     from huying.demo.visits import build_visits
     from huying.demo.walks import build_walks
@@ -104,6 +105,7 @@ def build_command(
         _run_cases(summary.city_id, seed, cases, progress)
     if walks:
         _step("walks", build_walks, summary.city_id, seed)
+    _step("one-stop requests", build_onestop, summary.city_id, seed)
     typer.echo("demo accounts (username / password):")
     for acc in DEMO_ACCOUNTS:
         typer.echo(f"  {acc.username:<11} {acc.password:<16} {acc.role.value:<19} {acc.note}")

@@ -46,7 +46,7 @@ from huying.cases.models import Case, CaseEvent
 from huying.cases.service import Satisfaction
 from huying.cases.units import unit as unit_ref
 from huying.cases.units import unit_changes
-from huying.cases.workflow import Action, IllegalTransition, Status, System, next_status
+from huying.cases.workflow import Action, IllegalTransition, Kind, Status, System, next_status
 from huying.cityconfig import deadlines
 from huying.errors import InvalidInput
 from huying.intake.bulk import (
@@ -360,7 +360,7 @@ def import_history(
     rep = HistoryReport(mode=mode.value)
     for action, start in ((Action.REPORT, Status.START), (Action.CLOSE_IMPORTED, Status.NEW)):
         try:
-            next_status(start, action, actor.role)
+            next_status(start, action, actor.role, Kind.PROBLEM)
         except IllegalTransition:
             raise InvalidInput(f"a {actor.role} may not import history: city officers and admins do",
                                "as") from None

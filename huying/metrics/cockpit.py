@@ -16,7 +16,7 @@ from sqlalchemy import Table, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from huying.cases.models import Case, CaseEvent
-from huying.cases.timing import open_clause, overdue_clause
+from huying.cases.timing import figures_clause, open_clause, overdue_clause
 from huying.db import under
 from huying.geo import service as geo
 from huying.geo.models import Level, Node
@@ -155,7 +155,7 @@ def unit_loads(session: Session, node: Node, *, now: dt.datetime, since: dt.date
                .where(Organisation.city_id == node.city_id, Node.path.startswith(node.path)))
     opened = session.execute(
         select(Case.unit_id, func.count(), func.coalesce(func.sum(case((overdue_clause(now), 1), else_=0)), 0))
-        .where(Case.city_id == node.city_id, open_clause(), Case.unit_id.in_(at_node))
+        .where(Case.city_id == node.city_id, open_clause(), figures_clause(), Case.unit_id.in_(at_node))
         .group_by(Case.unit_id)).all()
     loads: dict[int, list[int | None]] = {uid: [int(o), int(v), None] for uid, o, v in opened if uid is not None}
     if node.level in CLOSED_BY_UNIT_LEVELS:
@@ -163,7 +163,7 @@ def unit_loads(session: Session, node: Node, *, now: dt.datetime, since: dt.date
         q = (select(Case.unit_id, func.count(func.distinct(CaseEvent.case_id)))
              .select_from(Case).join(CaseEvent, CaseEvent.case_id == Case.id)
              .where(Case.city_id == node.city_id, under(Case.grid_path, node.path), Case.unit_id.in_(at_node),
-                    CaseEvent.action.in_(CLOSING)))
+                    figures_clause(), CaseEvent.action.in_(CLOSING)))
         if since is not None:
             q = q.where(CaseEvent.at >= since)
         if until is not None:
@@ -285,9 +285,9 @@ def monthly(session: Session, node: Node, now: dt.datetime, tz: ZoneInfo, count:
         e = (select(bucket.label("month"), CaseEvent.action.label("action"))
              .where(CaseEvent.city_id == node.city_id, within, CaseEvent.at >= lo, CaseEvent.at < hi,
                     CaseEvent.action.in_(RECEIVING + CLOSING)))
+        e = e.join(Case, Case.id == CaseEvent.case_id).where(figures_clause())
         if below:
-            e = e.join(Case, Case.id == CaseEvent.case_id).where(
-                under(Case.grid_path, node.path))
+            e = e.where(under(Case.grid_path, node.path))
         sub = e.subquery()  # grouped outside: PostgreSQL does not match two bound CASEs
         for i, action, n in session.execute(select(sub.c.month, sub.c.action, func.count())
                                             .group_by(sub.c.month, sub.c.action)).all():

@@ -19,7 +19,7 @@ from sqlalchemy import and_, false, select
 from sqlalchemy.sql import ColumnElement
 
 from huying.cases.models import Case, CaseEvent
-from huying.cases.timing import open_clause, overdue_clause
+from huying.cases.timing import figures_clause, open_clause, overdue_clause
 from huying.db import under
 from huying.errors import InvalidInput
 from huying.metrics.service import CHANNEL_FIGURES, CLOSING, RECEIVING, first_of
@@ -80,4 +80,5 @@ def cases_clause(figure: str, *, city_id: int, node_path: str, now: dt.datetime,
     not in :data:`FIGURES`."""
     if since is not None and until is not None and until <= since:
         return false()
-    return and_(Case.city_id == city_id, under(Case.grid_path, node_path), _counted(figure, city_id, now, since, until))
+    return and_(Case.city_id == city_id, under(Case.grid_path, node_path), figures_clause(),
+                _counted(figure, city_id, now, since, until))

@@ -36,7 +36,7 @@ from sqlalchemy.sql import ColumnElement
 
 from huying.cases import kernel
 from huying.cases.models import Case, CaseEvent
-from huying.cases.timing import open_clause, overdue_clause
+from huying.cases.timing import figures_clause, in_figures, open_clause, overdue_clause
 from huying.cases.workflow import Action
 from huying.geo import service as geo
 from huying.geo.models import Node
@@ -302,7 +302,7 @@ def _grouped_events(dialect: str, city_id: int, where: list[Any], by_month: bool
                                         else_=literal(0.0))), 0.0).label("close_seconds"),
         )
         .select_from(e).join(Case, Case.id == e.case_id)
-        .where(Case.city_id == city_id, *where)
+        .where(Case.city_id == city_id, figures_clause(), *where)
         .group_by(*keys)
     )
 
@@ -406,7 +406,7 @@ def grid_counts(session: Session, city_id: int, *, now: dt.datetime, since: dt.d
         is_open = func.unlikely(is_open)  # type: ignore[assignment]
     open_rows = session.execute(
         select(path_expr, func.count(), func.coalesce(func.sum(case((overdue_clause(now), 1), else_=0)), 0))
-        .where(Case.city_id == city_id, is_open)
+        .where(Case.city_id == city_id, is_open, figures_clause())
         .group_by(path_expr)
     ).all()
     for path, n_open, n_overdue in open_rows:
@@ -471,6 +471,8 @@ def on_appended(appended: kernel.Appended) -> None:
     """The subscriber of appended events that keeps the rollup: one event added to its grid's
     month and day, in the event's transaction, with the case as the event left it."""
     case = appended.case
+    if not in_figures(case):
+        return
     apply_event(appended.session.connection(), city_id=case.city_id, grid_path=case.grid_path or "",
                 action=appended.event.action, at=appended.now, created_at=case.created_at,
                 ever_overdue=bool(case.ever_overdue), reworked=(case.rework_count or 0) > 0,

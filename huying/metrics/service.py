@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import ColumnElement
 
 from huying.cases.models import Case, CaseEvent
-from huying.cases.timing import open_clause, overdue_clause
+from huying.cases.timing import figures_clause, open_clause, overdue_clause
 from huying.db import under
 from huying.geo import service as geo
 from huying.geo.models import Node
@@ -105,7 +105,7 @@ def node_figures(session: Session, node: Node, *, now: dt.datetime, since: dt.da
     dialect = session.get_bind().dialect.name
     e = CaseEvent
     other = aliased(CaseEvent)
-    where = [Case.city_id == node.city_id, under(Case.grid_path, node.path)]
+    where = [Case.city_id == node.city_id, under(Case.grid_path, node.path), figures_clause()]
     if since is not None:
         where.append(e.at >= since)
     if until is not None:
@@ -132,7 +132,7 @@ def node_figures(session: Session, node: Node, *, now: dt.datetime, since: dt.da
     ).one()
     received, closed, fixed, on_time, reworked, satisfied, dissatisfied, escalations, close_s, *by_channel = row
     open_q = select(func.count()).select_from(Case).where(
-        Case.city_id == node.city_id, under(Case.grid_path, node.path), open_clause())
+        Case.city_id == node.city_id, under(Case.grid_path, node.path), open_clause(), figures_clause())
     open_now = session.scalar(open_q) or 0
     overdue_now = session.scalar(open_q.where(overdue_clause(now))) or 0
     return Figures(

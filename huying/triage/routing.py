@@ -313,13 +313,20 @@ def _units_along(session: Session, city_id: int, grid_path: str) -> dict[Target,
     return cache[key]
 
 
+def unit_at(session: Session, city_id: int, place_path: str, target: Target) -> tuple[int, str] | None:
+    """The unit (id, code) that answers for ``target`` (kind, department, level) at a place:
+    the organisation of that kind at the place's ancestor of that level. The one rule of
+    "which unit at this place" for a routed case and a service item alike."""
+    return _units_along(session, city_id, place_path).get(target)
+
+
 def route(session: Session, city_id: int, category_path: str | None, grid_path: str) -> Route:
     """The responsible unit for a case of ``category_path`` in the grid at ``grid_path``."""
     rule = choose(city_rules(session, city_id), category_path, grid_path)
     if rule is None:
         return Route(None, None, None, None, 0, False)
     for i, t in enumerate((rule.target, *rule.fallbacks)):
-        found = _units_along(session, city_id, grid_path).get(t)
+        found = unit_at(session, city_id, grid_path, t)
         if found is not None:
             return Route(found[0], found[1], t, rule, i, rule.auto and i == 0)
     return Route(None, None, None, rule, len(rule.fallbacks) + 1, False)

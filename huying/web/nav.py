@@ -10,9 +10,9 @@ STAFF = (Role.GRID_WORKER, Role.COMMUNITY_OFFICER, Role.TOWN_OFFICER, Role.CITY_
 
 _SECTIONS: dict[str, tuple[str, ...]] = {
     Role.RESIDENT: ("report", "my", "centres", "public"),
-    Role.GRID_WORKER: ("work", "visits", "links", "report", "notices", "public"),
-    Role.COMMUNITY_OFFICER: ("work", "visits", "register", "links", "walks", "notices", "ledger", "figures", "circle",
-                             "report", "public"),
+    Role.GRID_WORKER: ("work", "visits", "links", "counter", "report", "notices", "public"),
+    Role.COMMUNITY_OFFICER: ("work", "visits", "register", "links", "walks", "counter", "notices", "ledger", "figures",
+                             "circle", "report", "public"),
     Role.TOWN_OFFICER: ("work", "visits", "register", "links", "walks", "notices", "ledger", "figures", "deployments",
                         "circle", "public"),
     Role.CITY_OFFICER: ("work", "visits", "register", "links", "walks", "notices", "ledger", "figures", "deployments",
@@ -28,7 +28,7 @@ HREF = {
     "report": "/report", "my": "/my", "public": "/public", "work": "/work",
     "notices": "/notices", "ledger": "/ledger", "figures": "/leader", "admin": "/admin",
     "visits": "/visits", "walks": "/walks", "links": "/links", "deployments": "/deployments",
-    "register": "/register", "centres": "/centres/find", "circle": "/circle",
+    "register": "/register", "centres": "/centres/find", "circle": "/circle", "counter": "/counter",
 }
 
 

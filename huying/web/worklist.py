@@ -389,6 +389,8 @@ class Named:
 @dataclass(frozen=True)
 class Row:
     code: str
+    #: problem, or service (a request accepted at a centre): a badge on the row
+    kind: str
     title: str
     status: str
     channel: str
@@ -437,7 +439,7 @@ def rows_of(session: Session, cases: list[Case], now: dt.datetime) -> list[Row]:
         codes = geo.path_codes(c.grid_path or "")
         n, n_open = notices.get(c.id, (0, 0))
         out.append(Row(
-            code=c.code, title=c.title, status=c.status, channel=c.channel, priority=c.priority,
+            code=c.code, kind=c.kind, title=c.title, status=c.status, channel=c.channel, priority=c.priority,
             created_at=c.created_at, due_at=c.due_at,
             grid=nodes.get(codes[-1]) if codes else None,
             community=nodes.get(codes[-2]) if len(codes) > 1 else None,

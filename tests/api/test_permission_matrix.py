@@ -38,6 +38,8 @@ PARAMS = {
     "open_ledger": {"plan": "分三步", "milestones": [["采购", "2030-01-01T00:00:00+08:00"]]},
     "merge": {"into": "441900-2025-000001"}, "unmerge": {"note": "合并错了"},
     "record_part": {"note": "协办单位已清理"}, "complete_milestone": {"milestone": 1},
+    # a service request's own commands (never legal on these problems: 403 to every role)
+    "request_materials": {"note": "请补交身份证复印件"}, "supply_materials": {}, "deliver": {"how": "collected"},
 }
 #: Visible, the role may take the action, but the case is handled outside their scope.
 OUT_OF_ACT_SCOPE = [("c3", "community", "transfer"), ("c3", "town", "escalate"),
@@ -180,7 +182,8 @@ PRIVATE = [("GET", "/api/v1/cases"), ("GET", "/api/v1/cases/{c1}"), ("POST", "/a
            ("GET", "/api/v1/deployments/1/roster.xlsx"),
            ("GET", "/api/v1/register/households/H1"), ("GET", "/api/v1/register/locate?address=x"),
            ("GET", "/api/v1/circle/coverage?item=elder_canteen"), ("POST", "/api/v1/circle/proposals"),
-           ("GET", "/api/v1/circle/network"), ("POST", "/api/v1/circle/network")]
+           ("GET", "/api/v1/circle/network"), ("POST", "/api/v1/circle/network"),
+           ("POST", "/api/v1/centres/C1/requests"), ("GET", "/api/v1/service-requests")]
 
 
 def test_the_public_gets_401_on_every_private_endpoint(api: Api) -> None:

@@ -16,6 +16,10 @@ EXPECTED = {
     Status.CLOSED: (Step.CLOSED, 5, None),
     Status.REJECTED: (Step.RECEIVED, 1, "rejected"),
     Status.MERGED: (Step.DISPATCHED, 1, "merged"),
+    # a service request's own statuses
+    Status.AWAITING_MATERIALS: (Step.HANDLING, 2, None),
+    Status.READY: (Step.FOLLOW_UP, 3, None),
+    Status.DELIVERED: (Step.CLOSED, 4, None),
 }
 
 

@@ -1,7 +1,7 @@
 """walk networks of the service circle
 
 Revision ID: 0017
-Revises: 0013
+Revises: 0016
 Create Date: 2026-12-06 13:37:11.479238
 """
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ import huying.db
 
 
 revision: str = '0017'
-down_revision: str | None = '0013'
+down_revision: str | None = '0016'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

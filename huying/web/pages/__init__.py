@@ -16,6 +16,7 @@ from huying.web.pages import (
     deployments,
     leader,
     links,
+    onestop,
     register,
     resident,
     visits,
@@ -25,5 +26,5 @@ from huying.web.pages import (
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf.check)])
 for module in (auth, resident, work, cases, leader, admin, apidocs, visits, walks, links, deployments, register,
-               circle):
+               circle, onestop):
     router.include_router(module.router)

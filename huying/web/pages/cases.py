@@ -19,9 +19,10 @@ from huying.cases import commands, kernel, ledger, policy, present, redact
 from huying.cases import service as svc
 from huying.cases.models import Attachment, Case, Ledger, Milestone, SupervisionNotice
 from huying.cases.policy import allowed_for, check_act
-from huying.cases.workflow import Action
+from huying.cases.workflow import Action, Kind
 from huying.cityconfig.categories import category_path
 from huying.cityconfig.models import Category
+from huying.community import onestop_service as onestop
 from huying.config import get_settings
 from huying.deps import SessionDep
 from huying.errors import InvalidInput, NotVisible
@@ -77,6 +78,9 @@ def case_context(session: SessionDep, actor: Actor, case: Case, t: dt.datetime) 
         # (before, after): the report's photos and the handling's, as _photos lets the actor see
         "photo_sides": residents.photos_by_side(session, actor, [case])[case.id],
         "progress": present.progress(case.status),
+        # a service request: where it was accepted, for what, with which materials
+        "onestop": onestop.request_dict(session, case, public=actor.role == Role.RESIDENT and
+                                        case.reporter_id != actor.user_id) if case.kind == Kind.SERVICE else None,
         "map_config": map_config(session),
         "staff": actor.role != Role.RESIDENT,
         # what the public pages hide of the title, told to the person who wrote it

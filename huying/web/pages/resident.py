@@ -12,7 +12,7 @@ from sqlalchemy import select
 from huying.cases import present
 from huying.cases import service as svc
 from huying.cases.models import Case
-from huying.cases.policy import can_see, public_point
+from huying.cases.policy import can_see, on_public_lists, public_point
 from huying.cases.redact import public_text
 from huying.cases.workflow import Status
 from huying.config import get_settings
@@ -222,7 +222,7 @@ def _public_cases(session: SessionDep, city_id: int) -> Any:
 def public(request: Request, session: SessionDep, user: MaybeUser, t: Now, page: int = 1) -> Response:
     city = geo.get_city(session)
     page = max(1, min(page, 1000))
-    rows = list(session.scalars(_public_cases(session, city.id).order_by(Case.id.desc())
+    rows = list(session.scalars(_public_cases(session, city.id).where(on_public_lists()).order_by(Case.id.desc())
                                 .limit(PUBLIC_PAGE + 1).offset((page - 1) * PUBLIC_PAGE)))
     items = [dict(present.public_case_dict(session, c, t), progress=present.progress(c.status))
              for c in rows[:PUBLIC_PAGE]]
@@ -238,7 +238,8 @@ def public_points(session: SessionDep) -> Response:
     city = geo.get_city(session)
     rows = session.execute(
         select(Case.code, Case.title, Case.status, Case.lon, Case.lat)
-        .where(Case.city_id == city.id, Case.status != Status.REJECTED.value, Case.lon.is_not(None))
+        .where(Case.city_id == city.id, Case.status != Status.REJECTED.value, Case.lon.is_not(None),
+               on_public_lists())
         .order_by(Case.id.desc()).limit(PUBLIC_POINTS)).all()
     points = []
     for code, title, status, lon, lat in rows:
