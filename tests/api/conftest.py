@@ -180,7 +180,9 @@ def live_server(url: str, data_dir: Path) -> Iterator[str]:
          "--port", str(port), "--log-level", "warning"], env=env)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        # a wait for readiness, not a measure: a loaded machine (two test workers, Chromium)
+        # may take half a minute to import and build the app
+        deadline = time.monotonic() + 120
         while True:
             try:
                 if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:

@@ -290,7 +290,7 @@ def live_server(city_db: str, data_dir: Path, tmp_path_factory: pytest.TempPathF
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         while True:
             if proc.poll() is not None:
                 pytest.fail(f"uvicorn exited with {proc.returncode}:\n{log.read_text()}")
@@ -344,7 +344,7 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
 
 def _new_page(browser: Browser, base_url: str, **options: Any) -> tuple[Any, Page, list[str]]:
     context = browser.new_context(base_url=base_url, locale="zh-CN", **options)
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(30_000)
     p = context.new_page()
     errors: list[str] = []
     p.on("pageerror", lambda exc: errors.append(str(exc)))
