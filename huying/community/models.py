@@ -136,3 +136,7 @@ class CommunityEvent(CityScoped, Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     __table_args__ = (Index("ix_community_events_subject", "subject", "subject_id"),)
+
+
+from huying.community import council_models as council_models  # noqa: E402
+from huying.community import lists_models as lists_models  # noqa: E402
