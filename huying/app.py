@@ -32,6 +32,8 @@ _ROUTERS = [
     ("huying.contact.walk_routes", "router"),
     ("huying.contact.link_routes", "router"),
     ("huying.contact.deploy_routes", "router"),
+    ("huying.community.council_routes", "router"),
+    ("huying.community.lists_routes", "router"),
     ("huying.api.open311", "router"),
 ]
 

@@ -230,7 +230,7 @@ def members(session: Session, actor: Actor, node: str) -> list[MemberView]:
     rows = session.execute(select(CouncilMember, Organisation)
                            .join(Organisation, Organisation.id == CouncilMember.organisation_id)
                            .where(CouncilMember.node_id == comm.id)
-                           .order_by(CouncilMember.role != CouncilRole.CONVENER.value, Organisation.name_zh)).tuples()
+                           .order_by(CouncilMember.role != CouncilRole.CONVENER.value, Organisation.name_zh))
     return [MemberView(m, o) for m, o in rows]
 
 

@@ -443,7 +443,7 @@ def list_matches(session: Session, actor: Actor, code: str, *, status: str | Non
             raise InvalidInput(f"one of {', '.join(s for s in MatchStatus if s is not MatchStatus.START)}",
                                "status") from None
     total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
-    rows = session.execute(q.order_by(Match.id.desc()).limit(limit).offset(offset)).tuples().all()
+    rows = session.execute(q.order_by(Match.id.desc()).limit(limit).offset(offset)).all()
     return total, _views(session, actor, rows)
 
 
@@ -478,13 +478,13 @@ def list_needs(session: Session, actor: Actor, code: str, *, limit: int = 200,
     q = (select(Need, Household.code).outerjoin(Household, Household.id == Need.household_id)
          .where(Need.node_id == node.id))
     total = session.scalar(select(func.count()).select_from(Need).where(Need.node_id == node.id)) or 0
-    rows = session.execute(q.order_by(Need.id.desc()).limit(limit).offset(offset)).tuples().all()
+    rows = session.execute(q.order_by(Need.id.desc()).limit(limit).offset(offset)).all()
     return total, _need_views(session, rows)
 
 
 def get_need(session: Session, actor: Actor, need_id: int) -> NeedView:
     row = session.execute(select(Need, Household.code).outerjoin(Household, Household.id == Need.household_id)
-                          .where(Need.id == need_id)).tuples().first()
+                          .where(Need.id == need_id)).first()
     if row is None or row[0].city_id != actor.city_id:
         raise NotVisible("no such need")
     row_node(session, actor, row[0].node_id, "need")
@@ -499,7 +499,7 @@ class OfferView:
 
     def as_dict(self) -> dict[str, Any]:
         o = self.offer
-        return {"id": o.id, "list": o.list_kind, "kind": o.kind, "type": o.type, "name": o.name,
+        return {"id": o.id, "list_kind": o.list_kind, "kind": o.kind, "type": o.type, "name": o.name,
                 "provider": self.provider, "windows": o.windows,
                 "windows_text": mt.format_windows(mt.windows_of(o.windows)), "capacity": o.capacity,
                 "places_left": self.left, "note": o.note}
@@ -518,7 +518,7 @@ def list_offers(session: Session, actor: Actor, code: str, list_kind: str, *, li
     rows = session.execute(select(Offer, Organisation.name_zh, Centre.name_zh)
                            .outerjoin(Organisation, Organisation.id == Offer.organisation_id)
                            .outerjoin(Centre, Centre.id == Offer.centre_id)
-                           .where(*where).order_by(Offer.type, Offer.id).limit(limit).offset(offset)).tuples().all()
+                           .where(*where).order_by(Offer.type, Offer.id).limit(limit).offset(offset)).all()
     used = taken(session, [o.id for o, _, _ in rows])
     return total, [OfferView(o, o.capacity - used.get(o.id, 0), c or org) for o, org, c in rows]
 
@@ -538,8 +538,8 @@ def summary(session: Session, actor: Actor, code: str) -> Summary:
     node = community(session, actor, code)
     needs = session.scalar(select(func.count()).select_from(Need).where(Need.node_id == node.id)) or 0
     offers = dict(session.execute(select(Offer.list_kind, func.count()).where(Offer.node_id == node.id)
-                                  .group_by(Offer.list_kind)).tuples().all())
+                                  .group_by(Offer.list_kind)).all())
     by_status = dict(session.execute(select(Match.status, func.count()).join(Need, Need.id == Match.need_id)
-                                     .where(Need.node_id == node.id).group_by(Match.status)).tuples().all())
+                                     .where(Need.node_id == node.id).group_by(Match.status)).all())
     return Summary(needs, len(open_needs(session, node)), offers.get(OfferList.SERVICES.value, 0),
                    offers.get(OfferList.RESOURCES.value, 0), {k: int(v) for k, v in by_status.items()})
