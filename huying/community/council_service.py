@@ -259,7 +259,7 @@ def _fill(session: Session, views: list[MeetingView]) -> list[MeetingView]:
             select(MeetingAttendee, Organisation, User.display_name)
             .outerjoin(Organisation, Organisation.id == MeetingAttendee.organisation_id)
             .outerjoin(User, User.id == MeetingAttendee.user_id)
-            .where(MeetingAttendee.meeting_id.in_(list(by_id))).order_by(MeetingAttendee.id)).tuples():
+            .where(MeetingAttendee.meeting_id.in_(list(by_id))).order_by(MeetingAttendee.id)):
         if org is not None:
             by_id[a.meeting_id].organisations.append(org)
         elif name:

@@ -30,7 +30,8 @@ from huying.orgs.auth import CurrentActor
 
 router = APIRouter(prefix="/api/v1/community", tags=["community"], dependencies=[Depends(reject_nul_body)])
 
-RowId = Path(ge=1, le=2**31 - 1)
+NeedId = Path(ge=1, le=2**31 - 1)
+MatchId = Path(ge=1, le=2**31 - 1)
 NodeQ = Query(max_length=20, description="The community's code.")
 
 
@@ -51,7 +52,7 @@ def add_need(body: NeedCreate, session: SessionDep, actor: CurrentActor, now: No
 
 
 @router.get("/needs/{need_id}", response_model=NeedRead)
-def need(session: SessionDep, actor: CurrentActor, need_id: int = RowId) -> dict[str, Any]:
+def need(session: SessionDep, actor: CurrentActor, need_id: int = NeedId) -> dict[str, Any]:
     return ls.get_need(session, actor, need_id).as_dict()
 
 
@@ -112,13 +113,13 @@ def matches(request: Request, response: Response, session: SessionDep, actor: Cu
 
 
 @router.get("/matches/{match_id}", response_model=MatchRead)
-def match(session: SessionDep, actor: CurrentActor, match_id: int = RowId) -> dict[str, Any]:
+def match(session: SessionDep, actor: CurrentActor, match_id: int = MatchId) -> dict[str, Any]:
     """One match, with its explanation, the moves allowed to you and its history."""
     return ls.get_match(session, actor, match_id).as_dict()
 
 
 @router.post("/matches/{match_id}/act", response_model=MatchRead)
-def act(body: MatchAct, session: SessionDep, actor: CurrentActor, now: Now, match_id: int = RowId) -> dict[str, Any]:
+def act(body: MatchAct, session: SessionDep, actor: CurrentActor, now: Now, match_id: int = MatchId) -> dict[str, Any]:
     """Accept, decline, fulfil or evaluate a match (409 with the allowed moves when illegal;
     accepting over the offer's places is refused)."""
     ls.act(session, actor, match_id, body.action, rating=body.rating, comment=body.comment, now=now)
