@@ -85,6 +85,7 @@ def build_command(
         summary = build(session, seed, progress=progress)
         session.commit()
     typer.echo(summary.render())
+    from huying.demo.councils import build_councils
     from huying.demo.deployments import build_deployments
     from huying.demo.links import build_links
     from huying.demo.register import build_register
@@ -98,6 +99,7 @@ def build_command(
         _step("links", build_links, summary.city_id, seed)
     if deployments:
         _step("deployment", build_deployments, summary.city_id, seed)
+    _step("councils", build_councils, summary.city_id, seed)
     if cases:
         _run_cases(summary.city_id, seed, cases, progress)
     if walks:
