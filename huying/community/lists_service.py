@@ -99,15 +99,6 @@ def row_node(session: Session, actor: Actor, node_id: int, what: str, *, write: 
     return node
 
 
-def my_communities(session: Session, actor: Actor, limit: int = 2000) -> list[Node]:
-    """The communities ``actor`` may read, in code order."""
-    check_reader(actor)
-    q = select(Node).where(Node.city_id == actor.city_id, Node.level == Level.COMMUNITY.value)
-    if actor.role not in CITYWIDE:
-        q = q.where(under(Node.path, actor.node_path))
-    return list(session.scalars(q.order_by(Node.code).limit(limit)))
-
-
 # --------------------------------------------------------------------------- input
 
 
@@ -543,3 +534,18 @@ def summary(session: Session, actor: Actor, code: str) -> Summary:
                                      .where(Need.node_id == node.id).group_by(Match.status)).all())
     return Summary(needs, len(open_needs(session, node)), offers.get(OfferList.SERVICES.value, 0),
                    offers.get(OfferList.RESOURCES.value, 0), {k: int(v) for k, v in by_status.items()})
+
+
+def communities_with_lists(session: Session, actor: Actor, limit: int = 500) -> list[tuple[Node, int, int]]:
+    """The communities within ``actor``'s scope that keep lists: (community, needs, offers),
+    in code order."""
+    check_reader(actor)
+    needs = select(Need.node_id, func.count().label("n")).group_by(Need.node_id).subquery()
+    offers = select(Offer.node_id, func.count().label("n")).group_by(Offer.node_id).subquery()
+    q = (select(Node, func.coalesce(needs.c.n, 0), func.coalesce(offers.c.n, 0))
+         .outerjoin(needs, needs.c.node_id == Node.id).outerjoin(offers, offers.c.node_id == Node.id)
+         .where(Node.city_id == actor.city_id, Node.level == Level.COMMUNITY.value,
+                (needs.c.n.is_not(None)) | (offers.c.n.is_not(None))))
+    if actor.role not in CITYWIDE:
+        q = q.where(under(Node.path, actor.node_path))
+    return [(n, int(a), int(b)) for n, a, b in session.execute(q.order_by(Node.code).limit(limit))]

@@ -55,9 +55,10 @@ def _point(node: Node, rng: np.random.Generator) -> tuple[float, float]:
     lon0, lat0 = node.centroid_lon or 0.0, node.centroid_lat or 0.0
     lon = lon0 + float(rng.normal(0, 0.004))
     lat = lat0 + float(rng.normal(0, 0.004))
-    if None not in (node.min_lon, node.max_lon, node.min_lat, node.max_lat):
-        lon = min(max(lon, node.min_lon), node.max_lon)  # type: ignore[type-var]
-        lat = min(max(lat, node.min_lat), node.max_lat)  # type: ignore[type-var]
+    if node.min_lon is not None and node.max_lon is not None and node.min_lat is not None \
+            and node.max_lat is not None:
+        lon = min(max(lon, node.min_lon), node.max_lon)
+        lat = min(max(lat, node.min_lat), node.max_lat)
     return round(lon, 6), round(lat, 6)
 
 

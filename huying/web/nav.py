@@ -11,14 +11,14 @@ STAFF = (Role.GRID_WORKER, Role.COMMUNITY_OFFICER, Role.TOWN_OFFICER, Role.CITY_
 _SECTIONS: dict[str, tuple[str, ...]] = {
     Role.RESIDENT: ("report", "my", "public"),
     Role.GRID_WORKER: ("work", "visits", "links", "report", "notices", "public"),
-    Role.COMMUNITY_OFFICER: ("work", "visits", "register", "links", "walks", "notices", "ledger", "figures", "report",
-                             "public"),
+    Role.COMMUNITY_OFFICER: ("work", "visits", "register", "links", "walks", "notices", "ledger", "figures", "community",
+                             "report", "public"),
     Role.TOWN_OFFICER: ("work", "visits", "register", "links", "walks", "notices", "ledger", "figures", "deployments",
-                        "public"),
+                        "community", "public"),
     Role.CITY_OFFICER: ("work", "visits", "register", "links", "walks", "notices", "ledger", "figures", "deployments",
-                        "public"),
+                        "community", "public"),
     Role.DEPARTMENT_HANDLER: ("work", "notices", "ledger", "deployments", "public"),
-    Role.LEADER: ("figures", "work", "ledger", "visits", "links", "walks", "deployments", "public"),
+    Role.LEADER: ("figures", "work", "ledger", "visits", "links", "walks", "deployments", "community", "public"),
     Role.ADMIN: ("admin", "work", "register", "figures", "deployments", "public"),
     Role.PARTNER: ("public",),
 }
@@ -28,7 +28,7 @@ HREF = {
     "report": "/report", "my": "/my", "public": "/public", "work": "/work",
     "notices": "/notices", "ledger": "/ledger", "figures": "/leader", "admin": "/admin",
     "visits": "/visits", "walks": "/walks", "links": "/links", "deployments": "/deployments",
-    "register": "/register",
+    "register": "/register", "community": "/community",
 }
 
 

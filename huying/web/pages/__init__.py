@@ -12,6 +12,7 @@ from huying.web.pages import (
     apidocs,
     auth,
     cases,
+    community,
     deployments,
     leader,
     links,
@@ -23,5 +24,6 @@ from huying.web.pages import (
 )
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf.check)])
-for module in (auth, resident, work, cases, leader, admin, apidocs, visits, walks, links, deployments, register):
+for module in (auth, resident, work, cases, leader, admin, apidocs, visits, walks, links, deployments, register,
+               community):
     router.include_router(module.router)
