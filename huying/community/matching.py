@@ -99,7 +99,7 @@ class Window:
         return f"{DAYS[self.day]} {self.start}-{self.end}"
 
 
-_WINDOW = re.compile(r"^(Mo|Tu|We|Th|Fr|Sa|Su)\s*(\d{1,2})\s*-\s*(\d{1,2})$")
+_WINDOW = re.compile(r"^(Mo|Tu|We|Th|Fr|Sa|Su|周[一二三四五六日])\s*(\d{1,2})\s*[-–]\s*(\d{1,2})$")
 MAX_WINDOWS = 14
 
 
@@ -110,7 +110,7 @@ def window(day: int, start: int, end: int, field: str = "windows") -> Window:
 
 
 def parse_windows(text: str | None, field: str = "windows") -> list[Window]:
-    """``"Sa 9-12; Mo 14-17"`` → windows (empty text: any time)."""
+    """``"Sa 9-12; Mo 14-17"`` (or ``"周六 9-12；周一 14-17"``) → windows (empty text: any time)."""
     out: list[Window] = []
     for part in (text or "").replace("；", ";").replace(",", ";").split(";"):
         part = part.strip()
@@ -119,7 +119,9 @@ def parse_windows(text: str | None, field: str = "windows") -> list[Window]:
         m = _WINDOW.match(part)
         if m is None:
             raise InvalidInput(f"{part!r}: write a day and hours like 'Sa 9-12'", field)
-        out.append(window(DAYS.index(m.group(1)), int(m.group(2)), int(m.group(3)), field))
+        day = m.group(1)
+        index = DAYS.index(day) if day in DAYS else DAY_NAMES["zh"].index(day)
+        out.append(window(index, int(m.group(2)), int(m.group(3)), field))
     if len(out) > MAX_WINDOWS:
         raise InvalidInput(f"at most {MAX_WINDOWS} time windows", field)
     return sorted(set(out))

@@ -84,6 +84,7 @@ def test_a_match_is_explained_in_words_in_both_languages() -> None:
 def test_time_windows_are_written_as_days_and_hours() -> None:
     assert mt.parse_windows("Sa 9-12; Mo 14-17") == [mt.Window(0, 14, 17), mt.Window(5, 9, 12)]
     assert mt.format_windows(mt.parse_windows("Sa 9-12；Mo 14-17")) == "Mo 14-17; Sa 9-12"
+    assert mt.parse_windows("周六 9-12；周一 14-17") == mt.parse_windows("Sa 9-12; Mo 14-17")
     assert mt.parse_windows("") == []
     for bad in ("Saturday 9-12", "Sa 12-9", "Sa 9-25", "Xx 1-2"):
         with pytest.raises(InvalidInput) as e:

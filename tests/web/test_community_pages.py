@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from huying.community.lists_models import Match, Need
+from huying.geo.models import Node
 from tests.web.scene import CHANGAN_TOWN, HTML, HUMEN_GRID, HUMEN_TOWN, post, shown_errors, sign_in
 
 COMMUNITY = HUMEN_GRID[:-3]
@@ -36,7 +37,9 @@ def test_an_officer_keeps_the_lists_and_matches_on_the_pages(city_client: TestCl
     need = city_session.scalar(select(Need).where(Need.note == "页面测试需求"))
     assert need is not None and need.people == 2
     assert post(c, f"/community/{COMMUNITY}/propose").status_code == 303
-    proposed = city_session.scalar(select(Match).where(Match.status == "proposed").order_by(Match.id.desc()))
+    proposed = city_session.scalar(
+        select(Match).join(Need, Need.id == Match.need_id).join(Node, Node.id == Need.node_id)
+        .where(Match.status == "proposed", Node.code == COMMUNITY).order_by(Match.id.desc()))
     if proposed is not None:
         moved = post(c, f"/community/matches/{proposed.id}/act", {"action": "decline"})
         assert moved.status_code == 303
