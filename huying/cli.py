@@ -108,6 +108,7 @@ _GROUPS = [
     ("huying.contact.walk_cli", "walk", "Inspection walks: plan, start, record a problem, end, list."),
     ("huying.contact.link_cli", "links", "Member–household links (党员联户): solve, leave, list."),
     ("huying.contact.deploy_cli", "deploy", "Emergency deployments: three-person teams sent to the grids."),
+    ("huying.community.lists_cli", "community", "Community resources: councils, the three lists, matches."),
 ]
 
 for _module, _name, _help in _GROUPS:

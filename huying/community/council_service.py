@@ -89,6 +89,14 @@ def _organisation(session: Session, actor: Actor, code: str, field_name: str) ->
 def seat(session: Session, actor: Actor, *, node: str, organisation: str, role: str = CouncilRole.MEMBER.value,
          now: dt.datetime) -> CouncilMember:
     """Seat an organisation in a community's council (one transaction)."""
+    member = seat_in(session, actor, node=node, organisation=organisation, role=role, now=now)
+    session.commit()
+    return member
+
+
+def seat_in(session: Session, actor: Actor, *, node: str, organisation: str, role: str = CouncilRole.MEMBER.value,
+            now: dt.datetime) -> CouncilMember:
+    """:func:`seat`, flushed with its event, not committed (the caller's transaction)."""
     comm = ls.community(session, actor, node, write=True)
     org = _organisation(session, actor, organisation, "organisation")
     if org.kind not in MEMBER_KINDS:
@@ -106,7 +114,6 @@ def seat(session: Session, actor: Actor, *, node: str, organisation: str, role: 
     session.flush()
     events.record(session, actor.city_id, "council_member", member.id, "seat", actor_id=actor.user_id, now=now,
                   organisation=org.code, role=seat_role.value)
-    session.commit()
     return member
 
 
@@ -144,6 +151,17 @@ def hold_meeting(session: Session, actor: Actor, data: MeetingData, *, now: dt.d
     """Record a meeting of a community's council with its attendees (member organisations
     and users), topics and decisions (each decision of kind need puts a need on the list).
     One transaction: a refusal anywhere stores nothing."""
+    try:
+        meeting = meeting_in(session, actor, data, now=now)
+    except Exception:
+        session.rollback()
+        raise
+    session.commit()
+    return meeting
+
+
+def meeting_in(session: Session, actor: Actor, data: MeetingData, *, now: dt.datetime) -> CouncilMeeting:
+    """:func:`hold_meeting`, flushed with its events, not committed (the caller's transaction)."""
     comm = ls.community(session, actor, data.node, write=True)
     if data.held_on is None:
         raise InvalidInput("required", "held_on")
@@ -179,13 +197,8 @@ def hold_meeting(session: Session, actor: Actor, data: MeetingData, *, now: dt.d
                     + [MeetingAttendee(city_id=actor.city_id, meeting_id=meeting.id, user_id=u) for u in user_ids])
     events.record(session, actor.city_id, "meeting", meeting.id, "hold", actor_id=actor.user_id, now=now,
                   held_on=data.held_on, topics=topics, organisations=len(org_ids), users=len(user_ids))
-    try:
-        for i, d in enumerate(data.decisions):
-            _decide(session, actor, meeting, comm, d, now, i)
-    except Exception:
-        session.rollback()
-        raise
-    session.commit()
+    for i, d in enumerate(data.decisions):
+        _decide(session, actor, meeting, comm, d, now, i)
     return meeting
 
 

@@ -343,6 +343,18 @@ def act(session: Session, actor: Actor, match_id: int, action: str, *, now: dt.d
         rating: int | None = None, comment: str = "") -> Match:
     """Move a match (accept, decline, fulfil, evaluate with a ``rating`` 1–5 and a
     ``comment``): the table decides; accepting checks the offer's places. One transaction."""
+    try:
+        m = move_in(session, actor, match_id, action, now=now, rating=rating, comment=comment)
+    except Exception:
+        session.rollback()
+        raise
+    session.commit()
+    return m
+
+
+def move_in(session: Session, actor: Actor, match_id: int, action: str, *, now: dt.datetime,
+            rating: int | None = None, comment: str = "") -> Match:
+    """:func:`act`, flushed with its event, not committed (the caller's transaction)."""
     m = session.get(Match, match_id)
     if m is None or m.city_id != actor.city_id:
         raise NotVisible("no such match")
@@ -366,11 +378,9 @@ def act(session: Session, actor: Actor, match_id: int, action: str, *, now: dt.d
         assert offer is not None
         left = offer.capacity - taken(session, [offer.id]).get(offer.id, 0)
         if need.people > left:
-            session.rollback()
             raise Refused(f"the offer has {left} of {offer.capacity} places left; this need is for {need.people}")
     m.status, m.updated_at = target.value, now
     events.record(session, actor.city_id, "match", m.id, str(action), actor_id=actor.user_id, now=now, **detail)
-    session.commit()
     return m
 
 

@@ -27,7 +27,7 @@ from huying.orgs.models import Organisation, OrgKind
 #: Communities with a council in each town (the first ones by code).
 PER_TOWN = 2
 #: Needs taken from the register per community (households with needs).
-NEEDS_PER_COMMUNITY = 12
+NEEDS_PER_COMMUNITY = 7
 #: What a household's need in the register asks of the lists.
 FROM_REGISTER = {"elder_alone": ["meal_help", "medical_help", "housekeeping"],
                  "disability": ["medical_help", "housekeeping", "volunteering"],
@@ -49,6 +49,13 @@ def _windows(rng: np.random.Generator, k: int = 2) -> str:
         start = int(rng.integers(8, 17))
         out.append(f"{DAYS[int(rng.integers(0, 7))]} {start}-{start + int(rng.integers(2, 5))}")
     return "; ".join(out)
+
+
+def _open_days(rng: np.random.Generator) -> str:
+    """A service's opening: four or five days a week, most of the day."""
+    days = sorted(int(d) for d in rng.choice(7, size=int(rng.integers(4, 6)), replace=False))
+    start, end = int(rng.integers(8, 10)), int(rng.integers(16, 19))
+    return "; ".join(f"{DAYS[d]} {start}-{end}" for d in days)
 
 
 def _point(node: Node, rng: np.random.Generator) -> tuple[float, float]:
@@ -90,10 +97,10 @@ def build_councils(session: Session, city_id: int, seed: int, *, now: dt.datetim
             party = session.scalar(select(Organisation).where(Organisation.city_id == city_id,
                                                               Organisation.code == f"{comm.code}-party"))
             if party is not None:
-                cs.seat(session, system, node=comm.code, organisation=party.code, role="convener", now=now)
+                cs.seat_in(session, system, node=comm.code, organisation=party.code, role="convener", now=now)
                 counts["members"] += 1
             for i, org in enumerate(members):
-                cs.seat(session, system, node=comm.code, organisation=org.code,
+                cs.seat_in(session, system, node=comm.code, organisation=org.code,
                         role="observer" if i == 2 else "member", now=now)
                 counts["members"] += 1
             counts["councils"] += 1
@@ -102,7 +109,7 @@ def build_councils(session: Session, city_id: int, seed: int, *, now: dt.datetim
                 held = (now - dt.timedelta(days=int(rng.integers(10, 300)))).date()
                 topic = [TOPICS[int(j)] for j in rng.choice(len(TOPICS), size=2, replace=False)]
                 need_type = str(rng.choice(list(SERVICES)))
-                cs.hold_meeting(session, system, cs.MeetingData(
+                cs.meeting_in(session, system, cs.MeetingData(
                     node=comm.code, held_on=held, place=f"{comm.name_zh}党群服务中心会议室", topics=topic,
                     organisations=[m.code for m in members[: 2 + k % 2]],
                     decisions=[cs.DecisionData(f"议定：{topic[0]}，由共建单位提供服务", "need",
@@ -130,19 +137,20 @@ def build_councils(session: Session, city_id: int, seed: int, *, now: dt.datetim
                     list_kind="services", type="meal_help", name=centre.name_zh, centre=centre.code,
                     windows="Mo 11-13; We 11-13; Fr 11-13; Sa 11-13", capacity=int(rng.integers(8, 20))), now=now)
                 counts["services"] += 1
-            for org in members:
-                for type_ in rng.choice(list(SERVICES), size=2, replace=False):
+            kinds_of = [str(t) for t in rng.permutation(list(SERVICES))]
+            for i, org in enumerate(members):
+                for type_ in kinds_of[2 * i: 2 * i + 2]:
                     lon, lat = _point(comm, rng)
                     ls.new_offer(session, system, ls.OfferData(
                         list_kind="services", type=str(type_), name=f"{org.name_zh}{SERVICES[str(type_)]}",
-                        node=comm.code, organisation=org.code, windows=_windows(rng, 3),
+                        node=comm.code, organisation=org.code, windows=_open_days(rng),
                         capacity=int(rng.integers(2, 12)), lon=lon, lat=lat), now=now)
                     counts["services"] += 1
-            for kind, type_, name, cap in (("venue", "venue", "示例社区活动室", 40),
-                                           ("volunteers", "volunteering", "示例志愿者队伍", 10)):
+            resources = (("venue", "venue", "示例社区活动室", 40), ("volunteers", "volunteering", "示例志愿者队伍", 10))
+            for kind, type_, name, cap in resources[: 1 + int(rng.integers(0, 2))]:
                 lon, lat = _point(comm, rng)
                 ls.new_offer(session, system, ls.OfferData(
-                    list_kind="resources", kind=kind, type=type_, name=name, node=comm.code, windows=_windows(rng, 3),
+                    list_kind="resources", kind=kind, type=type_, name=name, node=comm.code, windows=_open_days(rng),
                     capacity=cap, lon=lon, lat=lat), now=now)
                 counts["resources"] += 1
             # the matcher once, then some matches move on
@@ -167,4 +175,4 @@ def build_councils(session: Session, city_id: int, seed: int, *, now: dt.datetim
 
 def _move(session: Session, actor: Actor, match_id: int, action: str, now: dt.datetime,
           rating: int | None = None) -> None:
-    ls.act(session, actor, match_id, action, rating=rating, comment="服务到位" if rating else "", now=now)
+    ls.move_in(session, actor, match_id, action, rating=rating, comment="服务到位" if rating else "", now=now)

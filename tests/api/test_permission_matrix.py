@@ -164,7 +164,18 @@ PRIVATE = [("GET", "/api/v1/cases"), ("GET", "/api/v1/cases/{c1}"), ("POST", "/a
            ("GET", "/api/v1/deployments/1"), ("POST", "/api/v1/deployments/1/checkins"),
            ("POST", "/api/v1/deployments/1/end"), ("GET", "/api/v1/deployments/1/roster.csv"),
            ("GET", "/api/v1/deployments/1/roster.xlsx"),
-           ("GET", "/api/v1/register/households/H1"), ("GET", "/api/v1/register/locate?address=x")]
+           ("GET", "/api/v1/register/households/H1"), ("GET", "/api/v1/register/locate?address=x"),
+           ("GET", "/api/v1/community/councils/members?node=441900101001"),
+           ("POST", "/api/v1/community/councils/members"),
+           ("GET", "/api/v1/community/councils/meetings?node=441900101001"),
+           ("POST", "/api/v1/community/councils/meetings"), ("GET", "/api/v1/community/councils/meetings/1"),
+           ("POST", "/api/v1/community/councils/meetings/1/decisions"),
+           ("GET", "/api/v1/community/needs?node=441900101001"), ("POST", "/api/v1/community/needs"),
+           ("GET", "/api/v1/community/needs/1"),
+           ("GET", "/api/v1/community/services?node=441900101001"), ("POST", "/api/v1/community/services"),
+           ("GET", "/api/v1/community/resources?node=441900101001"), ("POST", "/api/v1/community/resources"),
+           ("POST", "/api/v1/community/matches/propose"), ("GET", "/api/v1/community/matches?node=441900101001"),
+           ("GET", "/api/v1/community/matches/1"), ("POST", "/api/v1/community/matches/1/act")]
 
 
 def test_the_public_gets_401_on_every_private_endpoint(api: Api) -> None:
