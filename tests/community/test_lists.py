@@ -5,6 +5,8 @@ change them."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlalchemy.orm import Session
 
@@ -51,8 +53,7 @@ def test_needs_are_matched_explained_accepted_fulfilled_and_evaluated(world: Wor
 def test_capacity_is_never_over_committed_by_accepted_matches(world: World) -> None:
     s, officer = world.session, world["community"]
     service(world, capacity=2)
-    first = ls.propose(s, officer, COMM1, now=T0) or [None]
-    assert first == [None]  # no needs yet
+    assert ls.propose(s, officer, COMM1, now=T0) == []  # no needs yet
     need(world, "H1", people=2)
     m1 = ls.propose(s, officer, COMM1, now=T0)[0]
     ls.act(s, officer, m1.id, "decline", now=T0)  # declined: the need is open again
@@ -126,7 +127,7 @@ def test_who_may_read_and_change_the_lists(world: World) -> None:
     assert e.value.field == "household"
 
 
-BAD_NEEDS = [
+BAD_NEEDS: list[tuple[dict[str, Any], str]] = [
     ({"type": "massage"}, "type"), ({"people": 0}, "people"), ({"windows": "周六上午"}, "windows"),
     ({"household": "NOPE"}, "household"), ({"source": "rumour"}, "source"), ({"note": "x" * 1001}, "note"),
     ({"household": None, "node": "441900101"}, "node"),
@@ -138,7 +139,7 @@ def test_a_bad_need_names_its_field_and_stores_nothing(world: World) -> None:
     for change, field in BAD_NEEDS:
         data = {"type": "meal_help", "household": "H1", **change}
         with pytest.raises(InvalidInput) as e:
-            ls.add_need(world.session, world["community"], ls.NeedData(**data), now=T0)  # type: ignore[arg-type]
+            ls.add_need(world.session, world["community"], ls.NeedData(**data), now=T0)
         assert e.value.field == field, change
     with pytest.raises(NotPermitted):  # another community's list
         ls.add_need(world.session, world["community"], ls.NeedData(type="venue", node=COMM2), now=T0)
