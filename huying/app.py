@@ -34,6 +34,8 @@ _ROUTERS = [
     ("huying.contact.deploy_routes", "router"),
     ("huying.community.circle_routes", "router"),
     ("huying.community.onestop_routes", "router"),
+    ("huying.community.council_routes", "router"),
+    ("huying.community.lists_routes", "router"),
     ("huying.api.open311", "router"),
 ]
 

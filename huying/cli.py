@@ -110,6 +110,7 @@ _GROUPS = [
     ("huying.contact.deploy_cli", "deploy", "Emergency deployments: three-person teams sent to the grids."),
     ("huying.community.circle_cli", "circle", "The 10-minute service circle: coverage, new sites, the walking network."),
     ("huying.community.onestop_cli", "onestop", "One-stop acceptance at a centre: accept, list."),
+    ("huying.community.lists_cli", "community", "Community resources: councils, the three lists, matches."),
 ]
 
 for _module, _name, _help in _GROUPS:

@@ -140,4 +140,6 @@ class CommunityEvent(CityScoped, Base):
 
 # The service circle's table (an imported walking network) lives in its own module.
 from huying.community import circle_models as circle_models  # noqa: E402, F401
+from huying.community import council_models as council_models  # noqa: E402
+from huying.community import lists_models as lists_models  # noqa: E402
 from huying.community import onestop_models as onestop_models  # noqa: E402, F401

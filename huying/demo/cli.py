@@ -86,6 +86,7 @@ def build_command(
         session.commit()
     typer.echo(summary.render())
     from huying.demo.centres import build_centres
+    from huying.demo.councils import build_councils
     from huying.demo.deployments import build_deployments
     from huying.demo.links import build_links
     from huying.demo.onestop import build_onestop
@@ -101,6 +102,7 @@ def build_command(
         _step("links", build_links, summary.city_id, seed)
     if deployments:
         _step("deployment", build_deployments, summary.city_id, seed)
+    _step("councils", build_councils, summary.city_id, seed)
     if cases:
         _run_cases(summary.city_id, seed, cases, progress)
     if walks:

@@ -12,13 +12,13 @@ _SECTIONS: dict[str, tuple[str, ...]] = {
     Role.RESIDENT: ("report", "my", "centres", "public"),
     Role.GRID_WORKER: ("work", "visits", "links", "counter", "report", "notices", "public"),
     Role.COMMUNITY_OFFICER: ("work", "visits", "register", "links", "walks", "counter", "notices", "ledger", "figures",
-                             "circle", "report", "public"),
+                             "community", "circle", "report", "public"),
     Role.TOWN_OFFICER: ("work", "visits", "register", "links", "walks", "notices", "ledger", "figures", "deployments",
-                        "circle", "public"),
+                        "community", "circle", "public"),
     Role.CITY_OFFICER: ("work", "visits", "register", "links", "walks", "notices", "ledger", "figures", "deployments",
-                        "circle", "public"),
+                        "community", "circle", "public"),
     Role.DEPARTMENT_HANDLER: ("work", "notices", "ledger", "deployments", "public"),
-    Role.LEADER: ("figures", "work", "ledger", "visits", "links", "walks", "deployments", "circle", "public"),
+    Role.LEADER: ("figures", "work", "ledger", "visits", "links", "walks", "deployments", "community", "circle", "public"),
     Role.ADMIN: ("admin", "work", "register", "figures", "deployments", "public"),
     Role.PARTNER: ("public",),
 }
@@ -29,6 +29,7 @@ HREF = {
     "notices": "/notices", "ledger": "/ledger", "figures": "/leader", "admin": "/admin",
     "visits": "/visits", "walks": "/walks", "links": "/links", "deployments": "/deployments",
     "register": "/register", "centres": "/centres/find", "circle": "/circle", "counter": "/counter",
+    "community": "/community",
 }
 
 

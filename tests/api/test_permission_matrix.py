@@ -183,7 +183,18 @@ PRIVATE = [("GET", "/api/v1/cases"), ("GET", "/api/v1/cases/{c1}"), ("POST", "/a
            ("GET", "/api/v1/register/households/H1"), ("GET", "/api/v1/register/locate?address=x"),
            ("GET", "/api/v1/circle/coverage?item=elder_canteen"), ("POST", "/api/v1/circle/proposals"),
            ("GET", "/api/v1/circle/network"), ("POST", "/api/v1/circle/network"),
-           ("POST", "/api/v1/centres/C1/requests"), ("GET", "/api/v1/service-requests")]
+           ("POST", "/api/v1/centres/C1/requests"), ("GET", "/api/v1/service-requests"),
+           ("GET", "/api/v1/community/councils/members?node=441900101001"),
+           ("POST", "/api/v1/community/councils/members"),
+           ("GET", "/api/v1/community/councils/meetings?node=441900101001"),
+           ("POST", "/api/v1/community/councils/meetings"), ("GET", "/api/v1/community/councils/meetings/1"),
+           ("POST", "/api/v1/community/councils/meetings/1/decisions"),
+           ("GET", "/api/v1/community/needs?node=441900101001"), ("POST", "/api/v1/community/needs"),
+           ("GET", "/api/v1/community/needs/1"),
+           ("GET", "/api/v1/community/services?node=441900101001"), ("POST", "/api/v1/community/services"),
+           ("GET", "/api/v1/community/resources?node=441900101001"), ("POST", "/api/v1/community/resources"),
+           ("POST", "/api/v1/community/matches/propose"), ("GET", "/api/v1/community/matches?node=441900101001"),
+           ("GET", "/api/v1/community/matches/1"), ("POST", "/api/v1/community/matches/1/act")]
 
 
 def test_the_public_gets_401_on_every_private_endpoint(api: Api) -> None:

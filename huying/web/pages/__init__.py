@@ -13,6 +13,7 @@ from huying.web.pages import (
     auth,
     cases,
     circle,
+    community,
     deployments,
     leader,
     links,
@@ -26,5 +27,5 @@ from huying.web.pages import (
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf.check)])
 for module in (auth, resident, work, cases, leader, admin, apidocs, visits, walks, links, deployments, register,
-               circle, onestop):
+               circle, onestop, community):
     router.include_router(module.router)
