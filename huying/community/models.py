@@ -136,3 +136,7 @@ class CommunityEvent(CityScoped, Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     __table_args__ = (Index("ix_community_events_subject", "subject", "subject_id"),)
+
+
+# The public-welfare exchange's tables live in their own module.
+from huying.community import exchange_models as exchange_models  # noqa: E402, F401
