@@ -299,6 +299,16 @@ def funder_of(session: Session, actor: Actor, organisation: str | None = None) -
     return org
 
 
+class OverNeed(Refused):
+    """A pledge over what is still needed (the reason names what remains)."""
+
+    def __init__(self, what: str, asked: Decimal | int, left: Decimal | int, unit: str = "") -> None:
+        self.what, self.asked, self.left, self.unit = what, asked, left, unit
+        super().__init__(f"the pledge of {asked} {unit}{what} exceeds what is still needed ({left} {unit})".replace(
+            " ()", "").replace("  ", " ") if what != "money" else
+            f"the pledge of {asked} exceeds what is still needed ({left})")
+
+
 # --------------------------------------------------------------------------- reading
 
 
@@ -814,11 +824,10 @@ def pledge(session: Session, actor: Actor, code: str, data: PledgeIn, *, now: dt
         if rem.money is None:
             raise Refused("the project needs no money, only goods")
         if amount > rem.money:
-            raise Refused(f"the pledge of {amount} exceeds what is still needed ({rem.money})")
+            raise OverNeed("money", amount, rem.money)
     for g, qty in items:
         if qty > rem.goods[g.id]:
-            raise Refused(f"the pledge of {qty} {g.unit}{g.name} exceeds what is still needed "
-                          f"({rem.goods[g.id]} {g.unit})")
+            raise OverNeed(g.name, qty, rem.goods[g.id], g.unit)
     new_pledged = pledged + (amount or 0)
     done = session.execute(update(Project).where(Project.id == project.id, Project.version == project.version,
                                                  Project.status == S.OPEN.value)

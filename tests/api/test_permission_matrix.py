@@ -164,7 +164,16 @@ PRIVATE = [("GET", "/api/v1/cases"), ("GET", "/api/v1/cases/{c1}"), ("POST", "/a
            ("GET", "/api/v1/deployments/1"), ("POST", "/api/v1/deployments/1/checkins"),
            ("POST", "/api/v1/deployments/1/end"), ("GET", "/api/v1/deployments/1/roster.csv"),
            ("GET", "/api/v1/deployments/1/roster.xlsx"),
-           ("GET", "/api/v1/register/households/H1"), ("GET", "/api/v1/register/locate?address=x")]
+           ("GET", "/api/v1/register/households/H1"), ("GET", "/api/v1/register/locate?address=x"),
+           ("POST", "/api/v1/exchange/projects"), ("POST", "/api/v1/exchange/projects/GY2019-0001/publish"),
+           ("POST", "/api/v1/exchange/projects/GY2019-0001/start"),
+           ("POST", "/api/v1/exchange/projects/GY2019-0001/complete"),
+           ("POST", "/api/v1/exchange/projects/GY2019-0001/cancel"),
+           ("PUT", "/api/v1/exchange/projects/GY2019-0001/milestones"),
+           ("POST", "/api/v1/exchange/projects/GY2019-0001/milestones/1/reach"),
+           ("POST", "/api/v1/exchange/projects/GY2019-0001/pledges"),
+           ("POST", "/api/v1/exchange/projects/GY2019-0001/claim"),
+           ("POST", "/api/v1/exchange/projects/GY2019-0001/agreements")]
 
 
 def test_the_public_gets_401_on_every_private_endpoint(api: Api) -> None:
@@ -192,6 +201,8 @@ PUBLIC = {
     ("POST", "/api/v1/cases/similar"): "the report form's similar cases (points coarsened)",
     ("POST", "/api/v1/cases/{code}/join"): "a resident joins a case as a co-reporter",
     ("POST", "/api/v1/triage/suggest"): "the report form's category suggestion",
+    ("GET", "/api/v1/exchange/projects"): "the public-welfare exchange: organisations browse posted projects",
+    ("GET", "/api/v1/exchange/projects/{code}"): "a posted public-welfare project (organisations named, no person)",
 }
 
 

@@ -13,6 +13,7 @@ from huying.web.pages import (
     auth,
     cases,
     deployments,
+    exchange,
     leader,
     links,
     register,
@@ -23,5 +24,6 @@ from huying.web.pages import (
 )
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf.check)])
-for module in (auth, resident, work, cases, leader, admin, apidocs, visits, walks, links, deployments, register):
+for module in (auth, resident, work, cases, leader, admin, apidocs, visits, walks, links, deployments, register,
+               exchange):
     router.include_router(module.router)
