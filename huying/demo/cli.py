@@ -86,12 +86,14 @@ def build_command(
         session.commit()
     typer.echo(summary.render())
     from huying.demo.deployments import build_deployments
+    from huying.demo.exchange import build_exchange
     from huying.demo.links import build_links
     from huying.demo.register import build_register
     from huying.demo.visits import build_visits
     from huying.demo.walks import build_walks
 
     _step("register", build_register, summary.city_id, seed)
+    _step("exchange", build_exchange, summary.city_id, seed)
     if visits:
         _step("visits", build_visits, summary.city_id, seed)
     if links:
