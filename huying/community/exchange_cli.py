@@ -17,6 +17,8 @@ the same rules as the API and the pages (:mod:`huying.community.exchange_service
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
+from typing import Any
 
 import typer
 
@@ -66,12 +68,23 @@ def _day(value: str | None, option: str) -> dt.date | None:
         fail(f"{option} {value!r} is not a date (YYYY-MM-DD)", EXIT_INVALID)
 
 
+def _exact(data: Any) -> Any:
+    """Amounts as strings (``"1500.00"``): exact, as the API gives them."""
+    if isinstance(data, Decimal):
+        return str(data)
+    if isinstance(data, dict):
+        return {k: _exact(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_exact(v) for v in data]
+    return data
+
+
 def _show(session: object, actor: object, code: str) -> None:
     from huying.community import exchange_service as xs
     from huying.geo import service as geo
 
     city = geo.get_city(session).id  # type: ignore[arg-type]
-    emit(xs.get_project(session, actor, code, city_id=city).as_dict())  # type: ignore[arg-type]
+    emit(_exact(xs.get_project(session, actor, code, city_id=city).as_dict()))  # type: ignore[arg-type]
 
 
 @app.command()
@@ -223,10 +236,10 @@ def list_(as_user: str = typer.Option(None, "--as", help="Username (default: as 
         city = actor.city_id if actor else geo.get_city(session).id
         total, rows = xs.browse(session, actor, city, xs.Browse(town=town, community=community, type=type_,
                                                                 needing=needing, limit=limit, offset=offset))
-        emit({"total": total, "items": [{"code": r.project.code, "title": r.project.title,
+        emit(_exact({"total": total, "items": [{"code": r.project.code, "title": r.project.title,
                                          "status": r.project.status, "community": r.node.code,
                                          "budget": xs.money(r.project.budget), "remaining": r.remaining}
-                                        for r in rows]})
+                                        for r in rows]}))
 
 
 @app.command()
