@@ -851,7 +851,7 @@ def pledge(session: Session, actor: Actor, code: str, data: PledgeIn, *, now: dt
                       session.execute(select(ProjectGoods.id, ProjectGoods.quantity, ProjectGoods.pledged)
                                       .where(ProjectGoods.project_id == project.id)).all())
     events.record(session, actor.city_id, SUBJECT, project.id, Act.PLEDGE, actor_id=actor.user_id, now=now,
-                  organisation=org.code, organisation_name=org.name_zh, amount=amount,
+                  organisation=org.code, organisation_name=org.name_zh, organisation_name_en=org.name_en, amount=amount,
                   goods=[[g.name, qty, g.unit] for g, qty in items], remaining=after.money)
     if after.nothing:
         target = next_status(project.status, Act.FUND, SYSTEM_ROLE)
@@ -881,7 +881,7 @@ def claim(session: Session, actor: Actor, code: str, organisation: str | None = 
         session.rollback()
         raise Refused("the project changed meanwhile: reload it and try again")
     events.record(session, actor.city_id, SUBJECT, project.id, Act.CLAIM, actor_id=actor.user_id, now=now,
-                  organisation=org.code, organisation_name=org.name_zh, old=S.OPEN.value, new=target.value)
+                  organisation=org.code, organisation_name=org.name_zh, organisation_name_en=org.name_en, old=S.OPEN.value, new=target.value)
     session.commit()
     session.refresh(project)
     return project
@@ -933,7 +933,7 @@ def sign_agreement(session: Session, actor: Actor, code: str, data: AgreementIn,
     session.add_all([Milestone(city_id=actor.city_id, project_id=project.id, agreement_id=row.id, position=i,
                                title=t, weight=w) for i, (t, w) in enumerate(items, start=1)])
     events.record(session, actor.city_id, SUBJECT, project.id, Act.SIGN, actor_id=actor.user_id, now=now,
-                  organisation=org.code, organisation_name=org.name_zh, signed_on=data.signed_on,
+                  organisation=org.code, organisation_name=org.name_zh, organisation_name_en=org.name_en, signed_on=data.signed_on,
                   term_until=data.term_until, milestones=[[t, w] for t, w in items])
     session.commit()
     return row

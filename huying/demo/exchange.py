@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from huying.community import exchange_service as xs
-from huying.community.exchange_models import ProjectType
+from huying.community.exchange_models import Project, ProjectType
 from huying.demo.build import CITY_CODE, HUMEN_COMMUNITY
 from huying.demo.cases import DEMO_END
 from huying.geo.models import Level, Node
@@ -145,7 +145,7 @@ def build_exchange(session: Session, city_id: int, seed: int, *, now: dt.datetim
                 continue
         else:
             continue  # nobody yet
-        view = xs.get_project(session, officer, code)
+        status = session.scalar(select(Project.status).where(Project.city_id == city_id, Project.code == code))
         t_sign = t + dt.timedelta(days=20)
         if t_sign >= now:
             continue
@@ -154,20 +154,24 @@ def build_exchange(session: Session, city_id: int, seed: int, *, now: dt.datetim
                 org.code, t_sign.date(), t_sign.date() + dt.timedelta(days=365),
                 [("资金/物资到位", 50), ("项目验收", 50)]), now=t_sign)
             counts["agreements"] += 1
-        if view.project.status not in ("funded", "claimed") or rng.random() < 0.15:
+        if status not in ("funded", "claimed") or rng.random() < 0.15:
             continue  # still gathering support, or funded and waiting to start
         xs.start(session, officer, code, now=t_sign)
         view = xs.get_project(session, officer, code)
         reach = int(rng.integers(0, len(view.milestones) + 1))
-        t_ms = t_sign
+        t_ms, reached = t_sign, 0
         for m in view.milestones[:reach]:
             t_ms += dt.timedelta(days=float(rng.uniform(10, 40)))
             if t_ms >= now:
                 break
             xs.reach_milestone(session, officer, code, m.id, now=t_ms)
             counts["milestones reached"] += 1
-        view = xs.get_project(session, officer, code)
-        if view.progress == 100 and t_ms < now:
+            reached += m.weight
+        for a in view.agreements:  # the agreements' own milestones follow the project's
+            for m in a.milestones[:(len(a.milestones) * reached) // 100]:
+                xs.reach_milestone(session, officer, code, m.id, now=min(t_ms, now))
+                counts["milestones reached"] += 1
+        if reached == 100 and t_ms < now:
             xs.complete(session, officer, code, now=t_ms)
             counts["completed"] += 1
     assert partner.organisation_id is not None
