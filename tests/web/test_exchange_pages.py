@@ -99,6 +99,18 @@ def test_a_partner_pledges_on_the_page_and_an_officer_signs_the_agreement(
     page = c.get(f"/exchange/projects/{code}", headers=HTML)
     assert "共建协议" in page.text and "资金到位" in page.text
 
+    form = c.get("/exchange/new", headers=HTML)
+    assert form.status_code == 200 and "虎门第001社区" in form.text and "长安" not in form.text  # within scope
+    fields = {"title": "社区书屋", "need": "孩子放学后无处看书", "type": "student_aid", "beneficiaries": "50",
+              "beneficiary_kind": "children", "community": HUMEN_COMMUNITY, "budget": "3000",
+              "goods": "图书 | 500 | 册", "publish": "1"}
+    bad = post(c, "/exchange/projects", {**fields, "milestones": "采购 | 50\n开放 | 40"})
+    assert bad.status_code == 422 and 'data-field="milestones"' in bad.text and "合计100" in bad.text
+    made = post(c, "/exchange/projects", {**fields, "milestones": "采购 | 60\n开放 | 40"})
+    assert made.status_code == 303
+    shown = c.get(made.headers["location"], headers=HTML).text
+    assert "社区书屋" in shown and "¥3,000.00" in shown and "500册" in shown
+
 
 ENDPOINTS = [
     ("POST", "/api/v1/exchange/projects"),
