@@ -30,6 +30,7 @@ _ROUTERS = [
     ("huying.contact.routes", "router"),
     ("huying.contact.visit_routes", "router"),
     ("huying.contact.walk_routes", "router"),
+    ("huying.community.exchange_routes", "router"),
     ("huying.contact.link_routes", "router"),
     ("huying.contact.deploy_routes", "router"),
     ("huying.community.circle_routes", "router"),

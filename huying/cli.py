@@ -106,6 +106,7 @@ _GROUPS = [
     ("huying.intake.cli", "import", "Bulk import."),
     ("huying.contact.cli", "register", "The register: address → grid, households' moves."),
     ("huying.contact.walk_cli", "walk", "Inspection walks: plan, start, record a problem, end, list."),
+    ("huying.community.exchange_cli", "exchange", "Public-welfare projects: post, claim, pledge, agree, progress."),
     ("huying.contact.link_cli", "links", "Member–household links (党员联户): solve, leave, list."),
     ("huying.contact.deploy_cli", "deploy", "Emergency deployments: three-person teams sent to the grids."),
     ("huying.community.circle_cli", "circle", "The 10-minute service circle: coverage, new sites, the walking network."),

@@ -138,8 +138,11 @@ class CommunityEvent(CityScoped, Base):
     __table_args__ = (Index("ix_community_events_subject", "subject", "subject_id"),)
 
 
-# The service circle's table (an imported walking network) lives in its own module.
+# The other parts' tables live in their own modules (the walking network of the service
+# circle, the councils, the three lists and their matches, the public-welfare exchange, the
+# one-stop service requests); imported here so that ``Base.metadata`` knows them all.
 from huying.community import circle_models as circle_models  # noqa: E402, F401
-from huying.community import council_models as council_models  # noqa: E402
-from huying.community import lists_models as lists_models  # noqa: E402
+from huying.community import council_models as council_models  # noqa: E402, F401
+from huying.community import exchange_models as exchange_models  # noqa: E402, F401
+from huying.community import lists_models as lists_models  # noqa: E402, F401
 from huying.community import onestop_models as onestop_models  # noqa: E402, F401

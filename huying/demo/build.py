@@ -237,6 +237,14 @@ DEMO_ACCOUNTS: list[DemoAccount] = [
         "leader", Role.LEADER, CITY_CODE, f"{CITY_CODE}-party", "演示市领导", "city leader"
     ),
     DemoAccount("admin", Role.ADMIN, CITY_CODE, None, "演示管理员", "administrator of the city"),
+    DemoAccount(
+        "partner",
+        Role.PARTNER,
+        CITY_CODE,
+        f"{CITY_CODE}-ent-0001",
+        "演示共建单位联络员",
+        "account of 企业0001有限公司, a co-building organisation (claims and funds projects)",
+    ),
 ]
 
 

@@ -88,6 +88,7 @@ def build_command(
     from huying.demo.centres import build_centres
     from huying.demo.councils import build_councils
     from huying.demo.deployments import build_deployments
+    from huying.demo.exchange import build_exchange
     from huying.demo.links import build_links
     from huying.demo.onestop import build_onestop
     from huying.demo.register import build_register
@@ -96,6 +97,7 @@ def build_command(
 
     _step("register", build_register, summary.city_id, seed)
     _step("centres", build_centres, summary.city_id, seed)
+    _step("exchange", build_exchange, summary.city_id, seed)
     if visits:
         _step("visits", build_visits, summary.city_id, seed)
     if links:

@@ -20,22 +20,25 @@ _SECTIONS: dict[str, tuple[str, ...]] = {
     Role.DEPARTMENT_HANDLER: ("work", "notices", "ledger", "deployments", "public"),
     Role.LEADER: ("figures", "work", "ledger", "visits", "links", "walks", "deployments", "community", "circle", "public"),
     Role.ADMIN: ("admin", "work", "register", "figures", "deployments", "public"),
-    Role.PARTNER: ("public",),
+    Role.PARTNER: ("exchange", "public"),
 }
-_ANONYMOUS = ("public", "centres")
+_ANONYMOUS = ("public", "centres", "exchange")
+#: Sections every person sees, signed in or not (the public-welfare exchange).
+_EVERYONE = ("exchange",)
 
 HREF = {
     "report": "/report", "my": "/my", "public": "/public", "work": "/work",
     "notices": "/notices", "ledger": "/ledger", "figures": "/leader", "admin": "/admin",
     "visits": "/visits", "walks": "/walks", "links": "/links", "deployments": "/deployments",
     "register": "/register", "centres": "/centres/find", "circle": "/circle", "counter": "/counter",
-    "community": "/community",
+    "community": "/community", "exchange": "/exchange",
 }
 
 
 def sections(role: str | None) -> list[tuple[str, str]]:
     """(key, href) of the sections a role sees, in order."""
     keys = _SECTIONS.get(role, _ANONYMOUS) if role else _ANONYMOUS  # type: ignore[call-overload]
+    keys = (*keys, *(k for k in _EVERYONE if k not in keys))
     return [(k, HREF[k]) for k in keys]
 
 

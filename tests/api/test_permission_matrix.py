@@ -194,7 +194,16 @@ PRIVATE = [("GET", "/api/v1/cases"), ("GET", "/api/v1/cases/{c1}"), ("POST", "/a
            ("GET", "/api/v1/community/services?node=441900101001"), ("POST", "/api/v1/community/services"),
            ("GET", "/api/v1/community/resources?node=441900101001"), ("POST", "/api/v1/community/resources"),
            ("POST", "/api/v1/community/matches/propose"), ("GET", "/api/v1/community/matches?node=441900101001"),
-           ("GET", "/api/v1/community/matches/1"), ("POST", "/api/v1/community/matches/1/act")]
+           ("GET", "/api/v1/community/matches/1"), ("POST", "/api/v1/community/matches/1/act"),
+           ("POST", "/api/v1/exchange/projects"), ("POST", "/api/v1/exchange/projects/GY2019-0001/publish"),
+           ("POST", "/api/v1/exchange/projects/GY2019-0001/start"),
+           ("POST", "/api/v1/exchange/projects/GY2019-0001/complete"),
+           ("POST", "/api/v1/exchange/projects/GY2019-0001/cancel"),
+           ("PUT", "/api/v1/exchange/projects/GY2019-0001/milestones"),
+           ("POST", "/api/v1/exchange/projects/GY2019-0001/milestones/1/reach"),
+           ("POST", "/api/v1/exchange/projects/GY2019-0001/pledges"),
+           ("POST", "/api/v1/exchange/projects/GY2019-0001/claim"),
+           ("POST", "/api/v1/exchange/projects/GY2019-0001/agreements")]
 
 
 def test_the_public_gets_401_on_every_private_endpoint(api: Api) -> None:
@@ -224,6 +233,8 @@ PUBLIC = {
     ("POST", "/api/v1/triage/suggest"): "the report form's category suggestion",
     ("GET", "/api/v1/centres/nearest"): "the resident's centre finder (centres are public places; the point is not kept)",
     ("GET", "/api/v1/circle/items"): "the service items the centre finder offers to choose from",
+    ("GET", "/api/v1/exchange/projects"): "the public-welfare exchange: organisations browse posted projects",
+    ("GET", "/api/v1/exchange/projects/{code}"): "a posted public-welfare project (organisations named, no person)",
 }
 
 

@@ -15,6 +15,7 @@ from huying.web.pages import (
     circle,
     community,
     deployments,
+    exchange,
     leader,
     links,
     onestop,
@@ -27,5 +28,5 @@ from huying.web.pages import (
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf.check)])
 for module in (auth, resident, work, cases, leader, admin, apidocs, visits, walks, links, deployments, register,
-               circle, onestop, community):
+               circle, onestop, community, exchange):
     router.include_router(module.router)
