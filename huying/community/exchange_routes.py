@@ -75,7 +75,8 @@ def post(body: ProjectCreate, session: SessionDep, actor: CurrentActor, now: Now
         title=body.title, need=body.need, type=body.type, beneficiaries=body.beneficiaries,
         beneficiary_kind=body.beneficiary_kind, community=body.community, budget=body.budget,
         goods=[xs.GoodsIn(g.name, g.quantity, g.unit) for g in body.goods],
-        milestones=[(m.title, m.weight) for m in body.milestones], publish=body.publish), now=now)
+        milestones=[(m.title, m.weight) for m in body.milestones], publish=body.publish,
+        decision=body.decision), now=now)
     return _read(session, actor, p.code)
 
 

@@ -42,6 +42,8 @@ class ProjectCreate(BaseModel):
     goods: list[GoodsCreate] = Field(default_factory=list, max_length=50)
     milestones: list[MilestoneCreate] = Field(default_factory=list, max_length=20)
     publish: bool = False
+    decision: int | None = Field(default=None, ge=1, le=2**31 - 1,
+                                 description="The council decision (of kind project) the project carries out.")
 
 
 class MilestonesSet(BaseModel):

@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 from huying.cases.policy import CITYWIDE, covers_node
 from huying.cityconfig import deadlines
 from huying.community import events
+from huying.community.council_models import CouncilDecision, CouncilMeeting, DecisionKind
 from huying.community.exchange_models import (
     Agreement,
     BeneficiaryKind,
@@ -589,6 +590,9 @@ class ProjectIn:
     goods: Sequence[GoodsIn] = ()
     milestones: Sequence[tuple[str, int]] = ()
     publish: bool = False
+    #: The council decision (共建议事会) this project carries out, if any: of kind project,
+    #: taken in the project's community, and not posted before.
+    decision: int | None = None
 
 
 def _goods(items: Sequence[GoodsIn]) -> list[GoodsIn]:
@@ -639,6 +643,37 @@ def _next_code(session: Session, city_id: int, now: dt.datetime) -> str:
     return f"{prefix}{n:04d}"
 
 
+def decision_for(session: Session, city_id: int, decision_id: int, node: Node | None = None) -> CouncilDecision:
+    """The council decision a project is posted for: one of kind project, not yet posted,
+    taken by the council of ``node`` when given (the one check, for the form and the command)."""
+    row = session.execute(select(CouncilDecision, CouncilMeeting.node_id).join(
+        CouncilMeeting, CouncilMeeting.id == CouncilDecision.meeting_id).where(
+        CouncilDecision.city_id == city_id, CouncilDecision.id == decision_id)).first()
+    if row is None:
+        raise InvalidInput("no such council decision", "decision")
+    decision, node_id = row
+    if decision.kind != DecisionKind.PROJECT.value:
+        raise InvalidInput("this decision does not call for a project", "decision")
+    if decision.project_id is not None:
+        raise InvalidInput("this decision's project is posted already", "decision")
+    if node is not None and node_id != node.id:
+        raise InvalidInput("the decision was taken by another community's council", "decision")
+    return decision
+
+
+def codes_of(session: Session, ids: Sequence[int]) -> dict[int, str]:
+    """The codes of projects by id (for the pages that link to them)."""
+    if not ids:
+        return {}
+    return dict(session.execute(select(Project.id, Project.code).where(Project.id.in_(list(ids)))).tuples().all())
+
+
+def decision_community(session: Session, decision: CouncilDecision) -> str:
+    """The code of the community whose council took a decision."""
+    return str(session.scalar(select(Node.code).join(CouncilMeeting, CouncilMeeting.node_id == Node.id)
+                              .where(CouncilMeeting.id == decision.meeting_id)))
+
+
 def post(session: Session, actor: Actor, data: ProjectIn, *, now: dt.datetime) -> Project:
     """Post a project (officers of its community): a draft, or open at once (``publish``)."""
     check_officer(actor)
@@ -658,6 +693,7 @@ def post(session: Session, actor: Actor, data: ProjectIn, *, now: dt.datetime) -
     milestones = _milestones(data.milestones) if data.milestones else []
     if data.publish and not milestones:
         raise InvalidInput("a posted project needs its milestones", "milestones")
+    decision = None if data.decision is None else decision_for(session, actor.city_id, data.decision, node)
     status = S.OPEN if data.publish else S.DRAFT
     project = Project(city_id=actor.city_id, code=_next_code(session, actor.city_id, now), title=title, need=need,
                       type=data.type, beneficiaries=data.beneficiaries, beneficiary_kind=data.beneficiary_kind,
@@ -670,9 +706,11 @@ def post(session: Session, actor: Actor, data: ProjectIn, *, now: dt.datetime) -
                                   quantity=g.quantity, pledged=0) for g in goods])
     session.add_all([Milestone(city_id=actor.city_id, project_id=project.id, position=i, title=t, weight=w)
                      for i, (t, w) in enumerate(milestones, start=1)])
+    if decision is not None:
+        decision.project_id = project.id
     events.record(session, actor.city_id, SUBJECT, project.id, "post", actor_id=actor.user_id, now=now,
                   status=status.value, budget=budget, goods=[[g.name, g.quantity, g.unit] for g in goods],
-                  milestones=[[t, w] for t, w in milestones])
+                  milestones=[[t, w] for t, w in milestones], decision=data.decision)
     session.commit()
     return project
 

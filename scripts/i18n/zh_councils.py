@@ -88,4 +88,7 @@ ZH = {
     "The note is too long (at most 1000 characters) or holds a character that cannot be stored.":
         "备注过长（最多 1000 字）或含有无法保存的字符。",
     "Please check the form.": "请检查表单。",
+    "See the project": "查看公益项目",
+    "Post it as a public-welfare project": "发布为公益项目",
+    "This project carries out a decision of the community's co-building council.": "本项目落实社区共建议事会的决定。",
 }

@@ -136,4 +136,6 @@ ZH = {
     "Previous": "上一页",
     "Next": "下一页",
     "Page %(page)s of %(pages)s": "第 %(page)s / %(pages)s 页",
+    "This council decision does not call for a project, or its project is posted already, or it was taken by another community.":
+        "该议事会决定不是公益项目，或其项目已发布，或属于其他社区的议事会。",
 }

@@ -102,3 +102,31 @@ def test_another_communitys_officer_and_residents_are_kept_out(world: World) -> 
             cs.members(s, world[persona], COMM1)
     with pytest.raises(NotPermitted):
         meeting(world, persona="leader")  # leaders read, officers keep
+
+
+def test_a_project_decision_is_posted_once_to_the_exchange_in_its_community(world: World) -> None:
+    from huying.community import exchange_service as xs
+
+    s = world.session
+    mid = meeting(world, cs.DecisionData("建设长者饭堂", "project"), cs.DecisionData(
+        "为独居老人每周六送餐", "need", ls.NeedData(type="meal_help", household="H1", windows="Sa 11-13")))
+    project_d, need_d = cs.get_meeting(s, world["town"], mid).decisions
+
+    def post(decision: int, community: str = COMM1) -> str:
+        return xs.post(s, world["community"], xs.ProjectIn(
+            title="长者饭堂", need="建设长者饭堂", type="elderly_canteen", beneficiaries=80,
+            beneficiary_kind="elderly", community=community, budget="85000", decision=decision), now=T0).code
+
+    with pytest.raises(InvalidInput, match="does not call for a project") as err:
+        post(need_d.id)
+    assert err.value.field == "decision"
+    code = post(project_d.id)
+    assert cs.get_meeting(s, world["town"], mid).decisions[0].project_id == xs.get_project(s, world["town"], code).project.id
+    with pytest.raises(InvalidInput, match="posted already"):
+        post(project_d.id)
+    other = meeting(world, cs.DecisionData("修缮文体活动室", "project"))
+    with pytest.raises(InvalidInput, match="another community"):
+        xs.post(s, world["city"], xs.ProjectIn(
+            title="活动室", need="修缮", type="culture_sports", beneficiaries=10, beneficiary_kind="residents",
+            community="441900102001", budget="1000", decision=cs.get_meeting(s, world["town"], other).decisions[0].id),
+            now=T0)

@@ -60,3 +60,24 @@ def test_scope_on_the_pages(city_client: TestClient) -> None:
     sign_in(c, "resident")
     assert c.get(f"/community/{COMMUNITY}", headers=HTML).status_code == 403
     assert c.get("/community", headers=HTML).status_code == 403
+
+
+def test_a_councils_project_decision_opens_the_exchange_form_filled_in(city_client: TestClient,
+                                                                      city_session: Session) -> None:
+    from huying.community.council_models import CouncilDecision, CouncilMeeting
+
+    c = city_client
+    sign_in(c, "community")
+    decision = city_session.scalar(
+        select(CouncilDecision).join(CouncilMeeting, CouncilMeeting.id == CouncilDecision.meeting_id)
+        .join(Node, Node.id == CouncilMeeting.node_id)
+        .where(Node.code == COMMUNITY, CouncilDecision.kind == "project", CouncilDecision.project_id.is_(None)))
+    assert decision is not None, "the demo's council of this community decides a project"
+    page = c.get(f"/community/{COMMUNITY}", headers=HTML)
+    assert f'href="/exchange/new?decision={decision.id}"' in page.text and "发布为公益项目" in page.text
+    form = c.get(f"/exchange/new?decision={decision.id}", headers=HTML)
+    assert form.status_code == 200
+    assert f'name="decision" value="{decision.id}"' in form.text and decision.text in form.text
+    assert re.search(rf'<option value="{COMMUNITY}" selected>', form.text)
+    missing = c.get("/exchange/new?decision=999999", headers=HTML)
+    assert missing.status_code == 422 and shown_errors(missing.text) == ["decision"] and "议事会决定" in missing.text

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, Response
 
 from huying.community import council_service as cs
+from huying.community import exchange_service as xs
 from huying.community import lists_service as ls
 from huying.community import matching as mt
 from huying.community.lists_models import NeedSource
@@ -51,7 +52,9 @@ def _page(request: Request, session: SessionDep, actor: Actor, code: str, values
     _, resources = ls.list_offers(session, actor, code, "resources", limit=100)
     _, matches = ls.list_matches(session, actor, code, limit=100)
     _, meetings = cs.meetings(session, actor, code, limit=10)
+    posted = [d.project_id for m in meetings for d in m.decisions if d.project_id]
     return render(request, "community.html", {
+        "project_codes": xs.codes_of(session, posted),
         "node": node, "summary": ls.summary(session, actor, code), "needs": needs, "services": services,
         "resources": resources, "matches": matches, "members": cs.members(session, actor, code),
         "meetings": meetings, "may_keep": actor.role in OFFICERS, "types": [t.value for t in mt.NeedType],

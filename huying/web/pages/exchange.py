@@ -220,9 +220,19 @@ def _new_form(request: Request, session: Session, actor: Actor, values: dict[str
 
 
 @router.get("/exchange/new", response_class=HTMLResponse)
-def new_form(request: Request, session: SessionDep, actor: PageActor) -> Response:
+def new_form(request: Request, session: SessionDep, actor: PageActor,
+             decision: int | None = Query(None, ge=1, le=2**31 - 1)) -> Response:
+    """The form to post a project; from a council's decision (``?decision=``), with its words
+    and its community filled in."""
     xs.check_officer(actor)
-    return _new_form(request, session, actor, {"milestones": ""}, {})
+    values = {"milestones": ""}
+    if decision is not None:
+        try:
+            d = xs.decision_for(session, actor.city_id, decision)
+        except InvalidInput as exc:
+            return _new_form(request, session, actor, values, errors_of(exc), status_code=422)
+        values.update(decision=str(d.id), need=d.text, community=xs.decision_community(session, d))
+    return _new_form(request, session, actor, values, {})
 
 
 @router.post("/exchange/projects", response_class=HTMLResponse)
@@ -232,12 +242,15 @@ def post(request: Request, session: SessionDep, actor: PageActor, now: Now,
          beneficiary_kind: Annotated[str, Form(max_length=20)] = "",
          community: Annotated[str, Form(max_length=20)] = "", budget: Annotated[str, Form(max_length=20)] = "",
          goods: Annotated[str, Form(max_length=4000)] = "", milestones: Annotated[str, Form(max_length=4000)] = "",
-         publish: Annotated[str, Form(max_length=3)] = "") -> Response:
+         publish: Annotated[str, Form(max_length=3)] = "",
+         decision: Annotated[str, Form(max_length=10)] = "") -> Response:
     """Post a project from the form: the same command as ``POST /api/v1/exchange/projects``."""
     values = {"title": title, "need": need, "type": type, "beneficiaries": beneficiaries,
               "beneficiary_kind": beneficiary_kind, "community": community, "budget": budget, "goods": goods,
-              "milestones": milestones, "publish": publish}
+              "milestones": milestones, "publish": publish, "decision": decision}
     try:
+        if decision and not decision.isdigit():
+            raise InvalidInput("no such council decision", "decision")
         try:
             count = int(beneficiaries)
         except ValueError:
@@ -251,7 +264,7 @@ def post(request: Request, session: SessionDep, actor: PageActor, now: Now,
         p = xs.post(session, actor, xs.ProjectIn(
             title=title, need=need, type=type, beneficiaries=count, beneficiary_kind=beneficiary_kind,
             community=community, budget=budget or None, goods=items, milestones=parse_milestones(milestones),
-            publish=publish == "1"), now=now)
+            publish=publish == "1", decision=int(decision) if decision else None), now=now)
     except InvalidInput as exc:
         session.rollback()
         return _new_form(request, session, actor, values, errors_of(exc), status_code=422)
