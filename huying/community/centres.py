@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from huying.community.catalogue import DEFAULT, CatalogueItem
 from huying.community.models import Centre, CentreItem, CentreKind, ServiceItem, Setting
+from huying.community.weekdays import DAYS, names
 from huying.db import under
 from huying.errors import InvalidInput, NotVisible
 from huying.geo.models import Level, Node
@@ -57,8 +58,6 @@ def item(session: Session, city_id: int, code: str) -> ServiceItem:
 
 # ---- opening hours ------------------------------------------------------------------------
 
-DAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
-DAYS_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 _RULE = re.compile(r"^(?P<days>[A-Z][a-z](?:-[A-Z][a-z])?(?:,[A-Z][a-z](?:-[A-Z][a-z])?)*)\s+"
                    r"(?P<times>\d\d:\d\d-\d\d:\d\d(?:,\d\d:\d\d-\d\d:\d\d)*)$")
 
@@ -103,6 +102,36 @@ def parse_hours(text: str, field: str = "opening_hours") -> list[Opening]:
                 raise InvalidInput(f"{span!r} ends before it starts", field)
             out.extend(Opening(d, start, end) for d in days)
     return out
+
+
+def describe_hours(text: str, lang: str) -> str:
+    """Opening hours in plain words: ``周一至周五 09:00-12:00、14:00-18:00；周六 09:00-12:00``
+    (days with the same times together, runs of days as ranges); empty when there are none
+    or they cannot be read."""
+    try:
+        openings = parse_hours(text)
+    except InvalidInput:
+        return ""
+    per_day: dict[int, list[tuple[int, int]]] = {}
+    for o in openings:
+        per_day.setdefault(o.weekday, []).append((o.start, o.end))
+    by_times: dict[tuple[tuple[int, int], ...], list[int]] = {}
+    for day in sorted(per_day):
+        by_times.setdefault(tuple(sorted(per_day[day])), []).append(day)
+    zh = lang == "zh"
+    day_names, sep, to = names(lang), ("、" if zh else ", "), ("至" if zh else "–")
+    parts = []
+    for times, days in by_times.items():
+        runs: list[tuple[int, int]] = []
+        for d in days:
+            if runs and runs[-1][1] == d - 1:
+                runs[-1] = (runs[-1][0], d)
+            else:
+                runs.append((d, d))
+        span = sep.join(day_names[a] if a == b else f"{day_names[a]}{to}{day_names[b]}" for a, b in runs)
+        clock = sep.join(f"{s // 60:02d}:{s % 60:02d}-{e // 60:02d}:{e % 60:02d}" for s, e in times)
+        parts.append(f"{span} {clock}")
+    return ("；" if zh else "; ").join(parts)
 
 
 def is_open(text: str, at: dt.datetime) -> bool:

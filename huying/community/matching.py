@@ -26,6 +26,8 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
+from huying.community import weekdays
+from huying.community.weekdays import DAYS
 from huying.errors import InvalidInput
 from huying.geo.shapes import haversine_m
 
@@ -61,9 +63,6 @@ TYPE_NAMES: dict[NeedType, tuple[str, str]] = {
     NeedType.VENUE: ("场地", "A venue"),
 }
 
-DAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
-DAY_NAMES = {"zh": ("周一", "周二", "周三", "周四", "周五", "周六", "周日"),
-             "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")}
 
 
 def need_type(value: str | None, field: str = "type") -> NeedType:
@@ -120,7 +119,8 @@ def parse_windows(text: str | None, field: str = "windows") -> list[Window]:
         if m is None:
             raise InvalidInput(f"{part!r}: write a day and hours like 'Sa 9-12'", field)
         day = m.group(1)
-        index = DAYS.index(day) if day in DAYS else DAY_NAMES["zh"].index(day)
+        index = weekdays.index(day)
+        assert index is not None  # the pattern admits only the days' tokens
         out.append(window(index, int(m.group(2)), int(m.group(3)), field))
     if len(out) > MAX_WINDOWS:
         raise InvalidInput(f"at most {MAX_WINDOWS} time windows", field)
@@ -265,7 +265,7 @@ def explain(type_: str, distance_m: int, window_: Window | None, left: int, capa
             lang: str = "zh") -> str:
     """A match in words: its type, how far, when, and the places left of the offer's."""
     parts = [type_name(type_, lang), f"{distance_m:,} m" if distance_m < 1000 else f"{distance_m / 1000:.1f} km"]
-    names = DAY_NAMES["zh" if lang == "zh" else "en"]
+    names = weekdays.names("zh" if lang == "zh" else "en")
     if window_ is None:
         parts.append("时间不限" if lang == "zh" else "any time")
     else:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from huying.community import council_service as cs
 from huying.community import lists_service as ls
 from huying.community.models import Centre
+from huying.community.weekdays import DAYS
 from huying.contact.models import Household
 from huying.demo.cases import DEMO_END
 from huying.geo.models import Level, Node
@@ -40,7 +41,6 @@ SERVICES = {"meal_help": "长者饭堂", "medical_help": "上门医疗服务", "
             "legal_advice": "法律服务站", "study_help": "四点半课堂", "counselling": "心理咨询室",
             "recreation": "文体活动队", "volunteering": "志愿服务队"}
 TOPICS = ["长者助餐", "暑期托管", "老旧小区改造", "文明创建", "停车难", "困难群众帮扶", "社区活动场地"]
-DAYS = ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"]
 
 
 def _windows(rng: np.random.Generator, k: int = 2) -> str:

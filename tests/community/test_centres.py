@@ -87,3 +87,11 @@ def test_opening_hours_say_when_a_centre_is_open() -> None:
     assert not cs.is_open(hours, (monday + dt.timedelta(days=6)).replace(hour=11))
     assert len(cs.parse_hours("Sa-Mo 08:00-09:00")) == 3  # a range over the week's end
     assert cs.parse_hours("") == []
+
+
+def test_opening_hours_are_said_in_words_days_with_the_same_times_together() -> None:
+    hours = "Mo-Fr 09:00-12:00,14:00-18:00; Sa 09:00-12:00"
+    assert cs.describe_hours(hours, "zh") == "周一至周五 09:00-12:00、14:00-18:00；周六 09:00-12:00"
+    assert cs.describe_hours(hours, "en") == "Mon–Fri 09:00-12:00, 14:00-18:00; Sat 09:00-12:00"
+    assert cs.describe_hours("Mo,We,Fr 08:00-09:00", "zh") == "周一、周三、周五 08:00-09:00"
+    assert cs.describe_hours("not hours", "zh") == "" and cs.describe_hours("", "en") == ""

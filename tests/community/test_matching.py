@@ -77,7 +77,7 @@ def test_a_match_is_explained_in_words_in_both_languages() -> None:
     sat = mt.Window(5, 9, 12)
     assert mt.explain("meal_help", 600, sat, 3, 10, "zh") == "养老助餐 · 600 m · 周六 9:00–12:00 · 还剩 3/10 个名额"
     assert mt.explain("meal_help", 600, sat, 3, 10, "en") == \
-        "Meals for elders · 600 m · Saturday 9:00–12:00 · 3 of 10 places left"
+        "Meals for elders · 600 m · Sat 9:00–12:00 · 3 of 10 places left"
     assert mt.explain("venue", 1500, None, 0, 1, "zh") == "场地 · 1.5 km · 时间不限 · 还剩 0/1 个名额"
 
 

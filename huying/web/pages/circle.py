@@ -25,7 +25,6 @@ from huying.community import circle_service as cs
 from huying.community.catalogue import CATEGORIES
 from huying.community.circle_walk import Walking
 from huying.deps import SessionDep
-from huying.errors import InvalidInput
 from huying.geo import service as geo
 from huying.geo.models import Level, Node
 from huying.web.deps import PageActor
@@ -34,7 +33,6 @@ from huying.web.templating import render
 
 router = APIRouter()
 
-DAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 #: The colour scale of the circle map: the share of a grid's households within the circle
 #: (the visit coverage map's idea, read from the other end: more is better).
@@ -61,33 +59,8 @@ def grade(households: int, within: int) -> int:
     return len(SCALE) - 2
 
 
-def hours_text(text: str, lang: str) -> str:
-    """Opening hours in plain words: 周一至周五 09:00-12:00、14:00-18:00；周六 09:00-12:00."""
-    try:
-        openings = centres_svc.parse_hours(text)
-    except InvalidInput:
-        return ""
-    by_times: dict[tuple[tuple[int, int], ...], list[int]] = {}
-    per_day: dict[int, list[tuple[int, int]]] = {}
-    for o in openings:
-        per_day.setdefault(o.weekday, []).append((o.start, o.end))
-    for day in sorted(per_day):
-        by_times.setdefault(tuple(sorted(per_day[day])), []).append(day)
-    names = centres_svc.DAYS_ZH if lang == "zh" else DAYS_EN
-    parts = []
-    for times, days in by_times.items():
-        runs: list[tuple[int, int]] = []
-        for d in days:
-            if runs and runs[-1][1] == d - 1:
-                runs[-1] = (runs[-1][0], d)
-            else:
-                runs.append((d, d))
-        to = "至" if lang == "zh" else "–"
-        span = ("、" if lang == "zh" else ", ").join(names[a] if a == b else f"{names[a]}{to}{names[b]}" for a, b in runs)
-        clock = ("、" if lang == "zh" else ", ").join(f"{s // 60:02d}:{s % 60:02d}-{e // 60:02d}:{e % 60:02d}"
-                                                      for s, e in times)
-        parts.append(f"{span} {clock}")
-    return ("；" if lang == "zh" else "; ").join(parts)
+#: Opening hours in plain words (the one wording, in the centres' service).
+hours_text = centres_svc.describe_hours
 
 
 def _choices(session: SessionDep, city_id: int) -> list[tuple[str, list[Any]]]:
