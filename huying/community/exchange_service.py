@@ -51,11 +51,12 @@ from huying.community.exchange_models import (
 from huying.community.models import CommunityEvent
 from huying.community.roles import OFFICERS, PARTNERS
 from huying.db import under
-from huying.errors import IllegalTransition, InvalidInput, NotPermitted, NotVisible, Refused
+from huying.errors import InvalidInput, NotPermitted, NotVisible, Refused
 from huying.geo.models import Level, Node
 from huying.http.body import clean_text
 from huying.orgs.actor import SYSTEM_ROLE, Actor
 from huying.orgs.models import Organisation, OrgKind
+from huying.statetable import Move, Table
 
 SUBJECT = "project"
 #: The kinds of organisation that claim and fund projects.
@@ -117,89 +118,54 @@ def _progress_full(s: State) -> str | None:
 GUARDS: dict[str, Callable[[State], str | None]] = {"no_pledges": _no_pledges, "progress_full": _progress_full}
 
 
-@dataclass(frozen=True)
-class Move:
-    source: ProjectStatus
-    action: str
-    target: ProjectStatus
-    roles: frozenset[str]
-    guard: str | None = None
+def _m(source: ProjectStatus, action: str, target: ProjectStatus, roles: frozenset[Any],
+       guard: str | None = None) -> Move:
+    return Move(source.value, str(action), target.value, frozenset(str(r) for r in roles), guard)
 
 
-TABLE: tuple[Move, ...] = (
-    Move(S.DRAFT, Act.PLAN, S.DRAFT, OFFICERS),
-    Move(S.DRAFT, Act.PUBLISH, S.OPEN, OFFICERS),
-    Move(S.DRAFT, Act.CANCEL, S.CANCELLED, OFFICERS),
-    Move(S.OPEN, Act.PLAN, S.OPEN, OFFICERS),
-    Move(S.OPEN, Act.PLEDGE, S.OPEN, PARTNERS),
-    Move(S.OPEN, Act.FUND, S.FUNDED, SYSTEM),
-    Move(S.OPEN, Act.CLAIM, S.CLAIMED, PARTNERS, "no_pledges"),
-    Move(S.OPEN, Act.SIGN, S.OPEN, OFFICERS),
-    Move(S.OPEN, Act.CANCEL, S.CANCELLED, OFFICERS, "no_pledges"),
-    Move(S.FUNDED, Act.SIGN, S.FUNDED, OFFICERS),
-    Move(S.FUNDED, Act.START, S.IN_PROGRESS, OFFICERS),
-    Move(S.CLAIMED, Act.SIGN, S.CLAIMED, OFFICERS),
-    Move(S.CLAIMED, Act.START, S.IN_PROGRESS, OFFICERS),
-    Move(S.IN_PROGRESS, Act.SIGN, S.IN_PROGRESS, OFFICERS),
-    Move(S.IN_PROGRESS, Act.REACH, S.IN_PROGRESS, OFFICERS),
-    Move(S.IN_PROGRESS, Act.COMPLETE, S.COMPLETED, OFFICERS, "progress_full"),
-)
+TABLE = Table[State]("project", (
+    _m(S.DRAFT, Act.PLAN, S.DRAFT, OFFICERS),
+    _m(S.DRAFT, Act.PUBLISH, S.OPEN, OFFICERS),
+    _m(S.DRAFT, Act.CANCEL, S.CANCELLED, OFFICERS),
+    _m(S.OPEN, Act.PLAN, S.OPEN, OFFICERS),
+    _m(S.OPEN, Act.PLEDGE, S.OPEN, PARTNERS),
+    _m(S.OPEN, Act.FUND, S.FUNDED, SYSTEM),
+    _m(S.OPEN, Act.CLAIM, S.CLAIMED, PARTNERS, "no_pledges"),
+    _m(S.OPEN, Act.SIGN, S.OPEN, OFFICERS),
+    _m(S.OPEN, Act.CANCEL, S.CANCELLED, OFFICERS, "no_pledges"),
+    _m(S.FUNDED, Act.SIGN, S.FUNDED, OFFICERS),
+    _m(S.FUNDED, Act.START, S.IN_PROGRESS, OFFICERS),
+    _m(S.CLAIMED, Act.SIGN, S.CLAIMED, OFFICERS),
+    _m(S.CLAIMED, Act.START, S.IN_PROGRESS, OFFICERS),
+    _m(S.IN_PROGRESS, Act.SIGN, S.IN_PROGRESS, OFFICERS),
+    _m(S.IN_PROGRESS, Act.REACH, S.IN_PROGRESS, OFFICERS),
+    _m(S.IN_PROGRESS, Act.COMPLETE, S.COMPLETED, OFFICERS, "progress_full"),
+), statuses=[s.value for s in ProjectStatus], initial=S.DRAFT.value,
+    final=[S.COMPLETED.value, S.CANCELLED.value], guards=GUARDS)
 INITIAL = S.DRAFT
 FINAL = frozenset({S.COMPLETED, S.CANCELLED})
-_BY_KEY = {(m.source, m.action): m for m in TABLE}
-ACTIONS = tuple(dict.fromkeys(m.action for m in TABLE))
+ACTIONS = TABLE.actions
 
 
 def check_table() -> list[str]:
     """The table's shape: problems found (none when well formed)."""
-    problems = []
-    if len(_BY_KEY) != len(TABLE):
-        problems.append("a (status, action) pair appears twice")
-    for m in TABLE:
-        if m.source in FINAL:
-            problems.append(f"{m.action} leaves the final status {m.source}")
-        if m.guard is not None and m.guard not in GUARDS:
-            problems.append(f"unknown guard {m.guard}")
-    reached, frontier = {INITIAL}, [INITIAL]
-    while frontier:
-        s = frontier.pop()
-        for m in TABLE:
-            if m.source == s and m.target not in reached:
-                reached.add(m.target)
-                frontier.append(m.target)
-    problems += [f"{s} cannot be reached" for s in ProjectStatus if s not in reached]
-    return problems
+    return TABLE.problems()
 
 
 def next_status(status: str, action: str, role: str, state: State | None = None) -> ProjectStatus:
     """The status after ``action`` by ``role`` from ``status``: ``IllegalTransition`` when the
     table has no such move for the role, ``Refused`` (with the reason) when its guard says no."""
-    move = _BY_KEY.get((ProjectStatus(status), action))
-    if move is None or role not in move.roles:
-        raise IllegalTransition(status, action, role, allowed(status, role))
-    if move.guard is not None and state is not None:
-        reason = GUARDS[move.guard](state)
-        if reason:
-            raise Refused(reason)
-    return move.target
+    return ProjectStatus(TABLE.next(status, action, role, state))
 
 
 def allowed(status: str, role: str, state: State | None = None) -> list[str]:
     """The actions ``role`` may take on a project in ``status`` now (what a page offers)."""
-    out = []
-    for m in TABLE:
-        if m.source == status and role in m.roles:
-            if m.guard is None or state is None or GUARDS[m.guard](state) is None:
-                out.append(m.action)
-    return out
+    return TABLE.allowed(status, role, state)
 
 
 def diagram() -> str:
     """The table as a Mermaid state diagram."""
-    lines = ["stateDiagram-v2", f"    [*] --> {INITIAL.value}"]
-    lines += [f"    {m.source.value} --> {m.target.value}: {m.action}" for m in TABLE]
-    lines += [f"    {s.value} --> [*]" for s in sorted(FINAL)]
-    return "\n".join(lines)
+    return TABLE.mermaid()
 
 
 # --------------------------------------------------------------------------- pure rules

@@ -95,7 +95,7 @@ class Offer(CityScoped, Base):
 
 class Match(CityScoped, Base):
     """A need given to an offer: the distance and the window in common when it was
-    proposed; its status moves through :data:`huying.community.lists_workflow.TRANSITIONS`."""
+    proposed; its status moves through :data:`huying.community.lists_workflow.TABLE`."""
 
     __tablename__ = "community_matches"
 
