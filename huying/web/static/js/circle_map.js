@@ -23,19 +23,10 @@
 
   H.fetchJSON(el.getAttribute("data-counts")).then(function (data) {
     var items = data.items, scale = data.scale;
-    return H.fetchJSON(el.getAttribute("data-geo-api") + "/layers/grid").then(function (fc) {
-      fc.features = fc.features.filter(function (f) { return items[f.properties.code]; });
-      var layer = L.geoJSON(fc, {
-        style: function (f) {
-          var c = items[f.properties.code];
-          return { color: "#3d5566", weight: 1, fillColor: scale[c.grade].colour, fillOpacity: 0.6 };
-        },
-        onEachFeature: function (f, l) {
-          var c = items[f.properties.code];
-          l.bindTooltip(H.textEl(H.nameOf(f.properties) + " · " + M.within + " " + c.within + "/" + c.households),
-                        { sticky: true });
-        },
-      }).addTo(map);
+    return H.gradedGrids(map, el.getAttribute("data-geo-api"), items, scale, function (f, c) {
+      return M.within + " " + c.within + "/" + c.households;
+    }).then(function (drawn) {
+      var layer = drawn.layer;
       data.outside.forEach(function (h) {
         var m = dot(h.lat, h.lon, "#5f7a8c", 4, "huying-dots", "outside-dot");
         m.bindTooltip(H.textEl(M.outside + (h.minutes ? " · " + M.minutes.replace("{n}", h.minutes) : "")));
@@ -54,7 +45,7 @@
       });
       var bounds = layer.getBounds();
       if (bounds.isValid()) map.fitBounds(bounds, { animate: false, padding: [8, 8] });
-      el.setAttribute("data-features", String(fc.features.length));
+      el.setAttribute("data-features", String(drawn.count));
       el.setAttribute("data-outside", String(data.outside.length));
       el.setAttribute("data-sites", String(data.sites.length));
       el.setAttribute("data-ready", "true");

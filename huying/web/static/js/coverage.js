@@ -17,19 +17,10 @@
 
   H.fetchJSON(el.getAttribute("data-counts")).then(function (data) {
     var items = data.items, scale = data.scale;
-    return H.fetchJSON(el.getAttribute("data-geo-api") + "/layers/grid").then(function (fc) {
-      fc.features = fc.features.filter(function (f) { return items[f.properties.code]; });
-      var layer = L.geoJSON(fc, {
-        style: function (f) {
-          var c = items[f.properties.code];
-          return { color: "#3d5566", weight: 1, fillColor: scale[c.grade].colour, fillOpacity: 0.6 };
-        },
-        onEachFeature: function (f, l) {
-          var c = items[f.properties.code];
-          l.bindTooltip(H.textEl(H.nameOf(f.properties) + " · " + M.visited + " " + c.visited + "/" + c.assigned +
-                                 " · " + M.unvisited + " " + c.unvisited), { sticky: true });
-        },
-      }).addTo(map);
+    return H.gradedGrids(map, el.getAttribute("data-geo-api"), items, scale, function (f, c) {
+      return M.visited + " " + c.visited + "/" + c.assigned + " · " + M.unvisited + " " + c.unvisited;
+    }).then(function (drawn) {
+      var layer = drawn.layer;
       data.households.forEach(function (h) {
         var m = L.circleMarker([h.lat, h.lon], {
           pane: "huying-dots", radius: 5, weight: 1.5, color: "#ffffff",
@@ -43,7 +34,7 @@
       });
       var bounds = layer.getBounds();
       if (bounds.isValid()) map.fitBounds(bounds, { animate: false, padding: [8, 8] });
-      el.setAttribute("data-features", String(fc.features.length));
+      el.setAttribute("data-features", String(drawn.count));
       el.setAttribute("data-households", String(data.households.length));
       el.setAttribute("data-ready", "true");
     });

@@ -342,5 +342,25 @@
     };
   }
 
-  window.HuyingMaps = { config: CONFIG, create: create, outlines: outlines, nameOf: nameOf, fetchJSON: fetchJSON, textEl: textEl };
+  // The grids of ``items`` (by code) coloured by their grade on ``scale`` (a list of
+  // {colour}), each with the tooltip ``tip(feature, item)``: one way to draw a graded map
+  // of grids (the visit coverage and the service circle). Resolves to {layer, count}.
+  function gradedGrids(map, geoApi, items, scale, tip) {
+    return fetchJSON(geoApi + "/layers/grid").then(function (fc) {
+      fc.features = fc.features.filter(function (f) { return items[f.properties.code]; });
+      var layer = L.geoJSON(fc, {
+        style: function (f) {
+          return { color: "#3d5566", weight: 1, fillColor: scale[items[f.properties.code].grade].colour,
+                   fillOpacity: 0.6 };
+        },
+        onEachFeature: function (f, l) {
+          l.bindTooltip(textEl(nameOf(f.properties) + " · " + tip(f, items[f.properties.code])), { sticky: true });
+        },
+      }).addTo(map);
+      return { layer: layer, count: fc.features.length };
+    });
+  }
+
+  window.HuyingMaps = { config: CONFIG, create: create, outlines: outlines, nameOf: nameOf, fetchJSON: fetchJSON,
+                        textEl: textEl, gradedGrids: gradedGrids };
 })();
