@@ -270,7 +270,7 @@ def _day_expr(dialect: str) -> ColumnElement[int]:
 
 
 def _grouped_events(dialect: str, city_id: int, where: list[Any], by_month: bool,
-                    by_day: bool = False) -> Any:
+                    by_day: bool = False, kinds: bool = True) -> Any:
     """One grouped pass over the events joined to their cases: the counters per grid (and
     month), computed exactly as ``service.node_figures`` computes them per node."""
     e = CaseEvent
@@ -302,23 +302,24 @@ def _grouped_events(dialect: str, city_id: int, where: list[Any], by_month: bool
                                         else_=literal(0.0))), 0.0).label("close_seconds"),
         )
         .select_from(e).join(Case, Case.id == e.case_id)
-        .where(Case.city_id == city_id, figures_clause(), *where)
+        .where(Case.city_id == city_id, *([figures_clause()] if kinds else []), *where)
         .group_by(*keys)
     )
 
 
-def rebuild(session: Session, city_id: int, counters: tuple[str, ...] = COUNTERS) -> int:
+def rebuild(session: Session, city_id: int, counters: tuple[str, ...] = COUNTERS, *, kinds: bool = True) -> int:
     """Recompute the city's rollup from its events (no commit). Run it where no command
     writes at the same time (a migration, a maintenance window): the upserts of concurrent
     commands would be overwritten. ``counters``: the columns the table has (a migration
-    names those of its own revision). Returns the number of rows."""
+    names those of its own revision); ``kinds=False`` for a schema before cases had kinds
+    (migration 0016: every case was a problem). Returns the number of rows."""
     dialect = session.get_bind().dialect.name
     session.execute(delete(_T).where(_T.c.city_id == city_id))
     cols = ["grid_path", "month", *counters]
-    q = _grouped_events(dialect, city_id, [], by_month=True).subquery()
+    q = _grouped_events(dialect, city_id, [], by_month=True, kinds=kinds).subquery()
     session.execute(_T.insert().from_select(
         ["city_id", "day", *cols], select(literal(city_id), literal(0), *[q.c[c] for c in cols]), include_defaults=False))
-    q = _grouped_events(dialect, city_id, [], by_month=True, by_day=True).subquery()
+    q = _grouped_events(dialect, city_id, [], by_month=True, by_day=True, kinds=kinds).subquery()
     session.execute(_T.insert().from_select(
         ["city_id", "day", *cols], select(literal(city_id), q.c.day, *[q.c[c] for c in cols]), include_defaults=False))
     return int(session.scalar(select(func.count()).select_from(_T).where(_T.c.city_id == city_id)) or 0)

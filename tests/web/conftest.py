@@ -330,8 +330,11 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
         if IN_CI:
             pytest.fail(f"CI=true requires the browser tests to run: {reason}")
         pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # How long an assertion waits for the page to show what it expects (Playwright's 5 s
+    # default is short when two test workers and Chromium share two cores): a wait, not a measure.
+    expect.set_options(timeout=20_000)
     # launch() gives Chromium a new, empty profile directory of its own (Playwright refuses
     # --user-data-dir here); each test then gets a fresh context without cookies.
     with sync_playwright() as pw:

@@ -25,7 +25,8 @@ def upgrade() -> None:
     for (city_id,) in bind.execute(sa.text("SELECT id FROM cities")).all():
         # the counters of this revision (later ones add theirs and rebuild again)
         rollup.rebuild(session, city_id, ("received", "closed", "fixed_on_spot", "on_time", "reworked", "satisfied",
-                                          "dissatisfied", "escalations", "close_seconds"))
+                                          "dissatisfied", "escalations", "close_seconds"),
+                       kinds=False)
     session.flush()
 
 

@@ -29,7 +29,7 @@ def upgrade() -> None:
     bind = op.get_bind()
     session = Session(bind=bind)
     for (city_id,) in bind.execute(sa.text("SELECT id FROM cities")).all():
-        rollup.rebuild(session, city_id)
+        rollup.rebuild(session, city_id, kinds=False)
     session.flush()
 
 
