@@ -90,6 +90,7 @@ def build_command(
     from huying.demo.deployments import build_deployments
     from huying.demo.exchange import build_exchange
     from huying.demo.links import build_links
+    from huying.demo.network import build_network
     from huying.demo.onestop import build_onestop
     from huying.demo.register import build_register
     from huying.demo.visits import build_visits
@@ -97,6 +98,7 @@ def build_command(
 
     _step("register", build_register, summary.city_id, seed)
     _step("centres", build_centres, summary.city_id, seed)
+    _step("walking network", build_network, summary.city_id, seed)
     _step("exchange", build_exchange, summary.city_id, seed)
     if visits:
         _step("visits", build_visits, summary.city_id, seed)

@@ -3,8 +3,8 @@ share of its blocks' sides missing (dead ends, blocks of several sizes), written
 LineStrings so that it goes through the same import as a real network
 (:func:`huying.community.circle_network.parse_geojson`). No real street is in it.
 
-Used by the tests and ``bench/coverage.py`` (200,000 nodes); the demo city keeps the straight
-line × detour (the import of a city-sized network would take the demo step over its ~10 s)."""
+Used by the tests, ``bench/coverage.py`` (200,000 nodes) and the demo city (a street every
+250 m over its households: :func:`build_network`)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ import json
 import math
 
 import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from huying.community.circle_walk import Network
 from huying.contact.linking import project
@@ -51,3 +53,29 @@ def to_geojson(net: Network) -> str:
              for a, b in zip(net.u.tolist(), net.v.tolist(), strict=True)]
     return json.dumps({"type": "FeatureCollection", "name": "synthetic walking network (demo, not real streets)",
                        "features": feats}, separators=(",", ":"))
+
+
+#: The demo city's streets: one every 250 m, over the box of its households (about 67,000
+#: nodes); coarse enough to import in a few seconds, fine enough that a household's snap to
+#: the nearest street is short.
+DEMO_SPACING_M = 250.0
+DEMO_NAME = "示例步行路网（合成，非真实道路）"
+
+
+def build_network(session: Session, city_id: int, seed: int) -> dict[str, int]:
+    """The demo's synthetic walking network, imported through the same parse and store as a
+    real one (flushed, not committed): the 10-minute circle then walks it."""
+    from huying.community import circle_network
+    from huying.contact.models import Household
+    from huying.demo.cases import DEMO_END
+
+    w, s, e, n = session.execute(select(func.min(Household.lon), func.min(Household.lat), func.max(Household.lon),
+                                        func.max(Household.lat)).where(Household.city_id == city_id,
+                                                                       Household.lon.is_not(None))).one()
+    if w is None or s is None or e is None or n is None:
+        return {"nodes": 0, "edges": 0}
+    pad = 0.005  # about 500 m around the outermost households
+    net = lattice(w - pad, s - pad, e + pad, n + pad, DEMO_SPACING_M, seed=seed + 1818)
+    source, parsed = circle_network.parse(to_geojson(net).encode(), "demo-network.geojson")
+    row = circle_network.store(session, city_id, source, parsed, name=DEMO_NAME, actor_id=None, now=DEMO_END)
+    return {"nodes": row.nodes, "edges": row.edges}

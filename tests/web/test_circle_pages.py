@@ -83,10 +83,12 @@ def test_proposals_and_the_network_through_the_api(city_client: TestClient, city
     bad = c.post("/api/v1/circle/proposals", json={"item": "elder_canteen", "node": HUMEN_TOWN, "p": 99},
                  headers=leader)
     assert bad.status_code == 422
-    assert c.get("/api/v1/circle/network", headers=leader).json() == {"network": None}
+    demo = c.get("/api/v1/circle/network", headers=leader).json()["network"]
+    assert demo["source"] == "geojson" and "合成" in demo["name"] and demo["nodes"] > 10_000
     refused = c.post("/api/v1/circle/network", files={"file": ("x.geojson", b"{}", "application/geo+json")},
                      headers=leader)
     assert refused.status_code == 403  # a leader reads the network; city officers and admins import it
     bad_file = c.post("/api/v1/circle/network", files={"file": ("x.geojson", b'{"type": "Point"}', "text/plain")},
                       headers=_bearer(city_session, "city"))
     assert bad_file.status_code == 422 and "FeatureCollection" in bad_file.text
+    assert c.get("/api/v1/circle/network", headers=leader).json()["network"] == demo  # nothing replaced
