@@ -44,6 +44,16 @@ def clean_errors() -> Iterator[None]:
         fail(str(exc), EXIT_INVALID if isinstance(exc, ValueError) else EXIT_REFUSED)
 
 
+def parse_day(value: str | None, option: str) -> dt.date | None:
+    """A date option (``YYYY-MM-DD``; none given: None); a bad one exits naming the option."""
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        fail(f"{option} {value!r} is not a date (YYYY-MM-DD)", EXIT_INVALID)
+
+
 def parse_now(value: str | None) -> dt.datetime:
     if not value:
         return dt.datetime.now(dt.UTC)

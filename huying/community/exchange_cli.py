@@ -16,13 +16,12 @@ the same rules as the API and the pages (:mod:`huying.community.exchange_service
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Any
 
 import typer
 
-from huying.clikit import EXIT_INVALID, clean_errors, emit, fail, parse_now
+from huying.clikit import EXIT_INVALID, clean_errors, emit, fail, parse_day, parse_now
 from huying.db import session_scope
 
 app = typer.Typer(no_args_is_help=True)
@@ -57,15 +56,6 @@ def _goods(values: list[str] | None) -> list[tuple[str, int, str]]:
         except (IndexError, ValueError):
             fail(f"--goods {v!r}: give NAME:QUANTITY[:UNIT]", EXIT_INVALID)
     return out
-
-
-def _day(value: str | None, option: str) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        fail(f"{option} {value!r} is not a date (YYYY-MM-DD)", EXIT_INVALID)
 
 
 def _exact(data: Any) -> Any:
@@ -212,7 +202,7 @@ def agree(project: str = PROJECT, as_user: str = AS,
     from huying.orgs.actor import actor_for
 
     at = parse_now(now)
-    data = xs.AgreementIn(organisation=org, signed_on=_day(signed, "--signed"), term_until=_day(until, "--until"),
+    data = xs.AgreementIn(organisation=org, signed_on=parse_day(signed, "--signed"), term_until=parse_day(until, "--until"),
                           milestones=_pairs(milestone, "--milestone"))
     with session_scope() as session, clean_errors():
         actor = actor_for(session, as_user)

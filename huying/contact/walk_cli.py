@@ -12,11 +12,9 @@ rules as the API and the pages (:mod:`huying.contact.walk_service`).
 
 from __future__ import annotations
 
-import datetime as dt
-
 import typer
 
-from huying.clikit import EXIT_INVALID, clean_errors, emit, fail, parse_now
+from huying.clikit import EXIT_INVALID, clean_errors, emit, fail, parse_day, parse_now
 from huying.db import session_scope
 
 app = typer.Typer(no_args_is_help=True)
@@ -28,15 +26,6 @@ NOW = typer.Option(None, help="ISO date-time taken as now (default: now).")
 @app.callback()
 def group() -> None:
     """Inspection walks (行走): planned privately, problems fixed on the spot or put on a ledger."""
-
-
-def _day(value: str | None, option: str) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        fail(f"{option} {value!r} is not a date (YYYY-MM-DD)", EXIT_INVALID)
 
 
 @app.command()
@@ -54,7 +43,7 @@ def plan(
     at = parse_now(now)
     with session_scope() as session, clean_errors():
         actor = actor_for(session, as_user)
-        walk = ws.plan(session, actor, node=node, planned_on=_day(on, "--on") or ws.today(at), place=place, now=at)
+        walk = ws.plan(session, actor, node=node, planned_on=parse_day(on, "--on") or ws.today(at), place=place, now=at)
         emit(ws.get_walk(session, actor, walk.id).as_dict())
 
 
@@ -103,7 +92,7 @@ def problem(
         fail("give one of --fixed EVIDENCE or --ledger PLAN", EXIT_INVALID)
     at = parse_now(now)
     data = ws.ProblemIn(what=what, outcome="fixed_on_spot" if fixed is not None else "ledger", lon=lon, lat=lat,
-                        address=address, evidence=fixed or "", plan=ledger or "", due=_day(due, "--due"))
+                        address=address, evidence=fixed or "", plan=ledger or "", due=parse_day(due, "--due"))
     with session_scope() as session, clean_errors():
         link, case = ws.record_problem(session, actor_for(session, as_user), walk, data, now=at)
         emit({"walk": walk, "case": case.code, "outcome": link.outcome, "status": case.status})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from fastapi import Request
 from starlette.responses import RedirectResponse
 
@@ -44,3 +46,14 @@ def parse_float(value: str | None, field: str) -> float | None:
         return float(value)
     except ValueError:
         raise InvalidInput("not a number", field) from None
+
+
+def parse_day(value: str | None, field: str) -> dt.date | None:
+    """A date from a form (``YYYY-MM-DD``; empty: none)."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput("not a date (YYYY-MM-DD)", field) from None

@@ -23,7 +23,7 @@ from huying.http.clock import Now
 from huying.orgs.actor import Actor
 from huying.orgs.models import Organisation
 from huying.web.deps import MaybeUser, PageActor, actor_of
-from huying.web.pages.common import errors_of, see_other
+from huying.web.pages.common import errors_of, parse_day, see_other
 from huying.web.templating import render
 
 router = APIRouter()
@@ -179,16 +179,6 @@ def parse_milestones(text: str, field: str = "milestones") -> list[tuple[str, in
     return out
 
 
-def _day(value: str, field: str) -> dt.date | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput("not a date (YYYY-MM-DD)", field) from None
-
-
 @router.post("/exchange/projects/{code}/agreements", response_class=HTMLResponse)
 def agreement(request: Request, session: SessionDep, actor: PageActor, now: Now, code: str = Code,
               organisation: Annotated[str, Form(max_length=80)] = "",
@@ -200,8 +190,8 @@ def agreement(request: Request, session: SessionDep, actor: PageActor, now: Now,
               "agreement_milestones": milestones}
     try:
         xs.sign_agreement(session, actor, code, xs.AgreementIn(
-            organisation=organisation, signed_on=_day(signed_on, "signed_on"),
-            term_until=_day(term_until, "term_until"),
+            organisation=organisation, signed_on=parse_day(signed_on, "signed_on"),
+            term_until=parse_day(term_until, "term_until"),
             milestones=parse_milestones(milestones, "agreement milestones")), now=now)
     except InvalidInput as exc:
         session.rollback()

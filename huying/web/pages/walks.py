@@ -26,23 +26,13 @@ from huying.metrics.period import parse_period
 from huying.orgs.actor import Actor
 from huying.web.deps import PageActor
 from huying.web.maps import map_config
-from huying.web.pages.common import errors_of, parse_float, see_other
+from huying.web.pages.common import errors_of, parse_day, parse_float, see_other
 from huying.web.templating import render
 
 router = APIRouter()
 
 WalkId = Path(ge=1, le=2**31 - 1)
 OUTCOMES = [o.value for o in WalkOutcome]
-
-
-def _day(value: str, field: str) -> dt.date | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput("not a date (YYYY-MM-DD)", field) from None
 
 
 async def _photo(photo: UploadFile | None) -> tuple[Upload, ...]:
@@ -91,7 +81,7 @@ def plan(request: Request, session: SessionDep, actor: PageActor, now: Now,
     """Plan a walk from the form (a grid code, when given, is the destination)."""
     values = {"node": node, "grid": grid, "planned_on": planned_on, "place": place}
     try:
-        walk = ws.plan(session, actor, node=grid.strip() or node, planned_on=_day(planned_on, "planned_on"),
+        walk = ws.plan(session, actor, node=grid.strip() or node, planned_on=parse_day(planned_on, "planned_on"),
                        place=place, now=now)
     except InvalidInput as exc:
         session.rollback()
@@ -158,7 +148,7 @@ async def record_problem(
             what=what, outcome=outcome, lon=parse_float(lon, "location"), lat=parse_float(lat, "location"),
             address=address, photos=await _photo(photo), evidence=evidence if fixed else "",
             evidence_photos=await _photo(evidence_photo) if fixed else (), plan=plan if not fixed else "",
-            due=_day(due, "due") if not fixed else None)
+            due=parse_day(due, "due") if not fixed else None)
         _, case = ws.record_problem(session, actor, walk_id, data, now=now)
     except InvalidInput as exc:
         session.rollback()
