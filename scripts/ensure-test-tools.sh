@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Make sure the system tools the test suite drives are present, from Debian's packages:
-# Chromium and a CJK font for the browser tests (Playwright drives /usr/bin/chromium; a
+# Chromium and a CJK font for the browser tests, Noto CJK and poppler for the PDF reports (Playwright drives /usr/bin/chromium; a
 # browser is never downloaded), curl and jq for the README's curl session, wrk for the
 # HTTP benchmark's smoke run. Idempotent: installs only what is missing; sudo only when
 # not root. Without apt-get it says what is missing and the tests that need it skip with
@@ -10,6 +10,9 @@ set -euo pipefail
 missing=()
 [[ -x /usr/bin/chromium ]] || missing+=(chromium)
 fc-list 2>/dev/null | grep -qi "wenquanyi\|wqy" || missing+=(fonts-wqy-microhei)
+# the PDF reports (WeasyPrint) embed Noto Sans CJK; their test reads the PDF back with pdftotext
+fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing+=(fonts-noto-cjk)
+command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v jq >/dev/null 2>&1 || missing+=(jq)
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
