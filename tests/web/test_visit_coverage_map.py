@@ -51,7 +51,10 @@ def test_the_map_counts_what_the_tables_hold(city_client: TestClient, city_sessi
                     now=now)
     s.commit()
     since = now - dt.timedelta(days=60)
-    period = f"period=custom&from={since.date().isoformat()}&to={now.date().isoformat()}"
+    # the city's own days (UTC+8): after 16:00 UTC, today in Dongguan is tomorrow in UTC
+    local = dt.timezone(dt.timedelta(hours=8))
+    since_day, today = since.astimezone(local).date(), now.astimezone(local).date()
+    period = f"period=custom&from={since_day.isoformat()}&to={today.isoformat()}"
     sign_in(city_client, "city")
     page = city_client.get(f"/visits/coverage?node={community}&{period}", headers=HTML)
     assert page.status_code == 200
@@ -59,7 +62,7 @@ def test_the_map_counts_what_the_tables_hold(city_client: TestClient, city_sessi
     r = city_client.get(f"/web/visits/map.json?node={community}&{period}")
     assert r.status_code == 200, r.text
     data = r.json()
-    start = dt.datetime.combine(since.date(), dt.time(), tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    start = dt.datetime.combine(since_day, dt.time(), tzinfo=local)
     grids, unvisited = _recount(s, start, community)
     assert {g: (i["assigned"], i["visited"]) for g, i in data["items"].items()} == grids
     assert {h["code"] for h in data["households"]} == unvisited and not data["more"]
