@@ -5,6 +5,7 @@ coloured by the share of open cases that are overdue, and monthly trends."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
@@ -21,11 +22,11 @@ from huying.http.clock import Now
 from huying.metrics import cockpit
 from huying.metrics.period import Period, parse_period
 from huying.orgs.actor import Actor
-from huying.web import queries
+from huying.web import downloads, queries, tables
 from huying.web.deps import PageActor
 from huying.web.links import drill_url
 from huying.web.pages.work import _node_in_scope
-from huying.web.templating import render
+from huying.web.templating import render, request_lang
 
 router = APIRouter()
 
@@ -66,25 +67,59 @@ def _reason(exc: InvalidInput) -> str:
     return "period" if field == "period" else "dates"
 
 
-@router.get("/leader", response_class=HTMLResponse)
-def leader(request: Request, session: SessionDep, actor: PageActor, t: Now, node: str = "",
-           period: str = DEFAULT_PERIOD, from_: str = Query("", alias="from", max_length=20),
-           to: str = Query("", max_length=20)) -> Response:
-    here = _node(session, actor, node)
-    trail = geo.ancestors(session, here)
-    form = {"period": period if period in PERIODS else "", "from": from_, "to": to}
-    try:
-        p = parse_period(period, from_, to, now=t)
-    except InvalidInput as exc:
-        return render(request, "leader.html", {
-            "node": here, "trail": trail, "periods": PERIODS, "form": form, "period_error": _reason(exc),
-        }, status_code=400)
+@dataclass(frozen=True)
+class Figures:
+    """What the leader's page shows of a node for a period: its board (the node, its
+    children, the nodes ranked), the rankings and the units' loads."""
+
+    board: cockpit.Board
+    rankings: dict[str, list[cockpit.Ranked]]
+    units: list[cockpit.UnitLoad]
+
+
+def figures(session: SessionDep, here: Node, p: Period, t: dt.datetime) -> Figures:
+    """The leader's figures of ``here`` for ``p`` (cached per node and period): the page,
+    its downloads and the wall screen read them from here."""
     board = queries.cached(session, "board", here,
                            lambda: cockpit.board(session, here, now=t, since=p.since, until=p.until),
                            period=_period_key(p))
     units = queries.cached(session, "units", here,
                            lambda: cockpit.unit_loads(session, here, now=t, since=p.since, until=p.until),
                            period=_period_key(p))
+    return Figures(board, cockpit.rankings(board.ranked), units)
+
+
+def figures_sheet(here: Node, fig: Figures, table: str, lang: str) -> downloads.Sheet:
+    """One of the leader's tables (``tables.LEADER_TABLES``) as a sheet."""
+    stem = f"figures-{here.code}"
+    which = tables.choose(table, tables.LEADER_TABLES)
+    if which == "rankings":
+        return tables.leader_rankings(fig.rankings, lang, stem)
+    if which == "units":
+        return tables.leader_units(fig.units, lang, stem)
+    return tables.leader_children(fig.board, lang, stem)
+
+
+@router.get("/leader", response_class=HTMLResponse)
+def leader(request: Request, session: SessionDep, actor: PageActor, t: Now, node: str = "",
+           period: str = DEFAULT_PERIOD, from_: str = Query("", alias="from", max_length=20),
+           to: str = Query("", max_length=20), table: str = Query("", max_length=20)) -> Response:
+    kind = downloads.wanted(request)
+    here = _node(session, actor, node)
+    trail = geo.ancestors(session, here)
+    form = {"period": period if period in PERIODS else "", "from": from_, "to": to}
+    try:
+        p = parse_period(period, from_, to, now=t)
+    except InvalidInput as exc:
+        if kind:
+            raise
+        return render(request, "leader.html", {
+            "node": here, "trail": trail, "periods": PERIODS, "form": form, "period_error": _reason(exc),
+        }, status_code=400)
+    fig = figures(session, here, p, t)
+    if kind:
+        return downloads.answer(request, kind, lambda: figures_sheet(here, fig, table, request_lang(request)), t)
+    board = fig.board
     query = p.query()
     # visit coverage is the visits' own figure (households visited at least once in the
     # period: a distinct count, not a sum of the rollup's rows); seen by those who see visits
@@ -97,7 +132,7 @@ def leader(request: Request, session: SessionDep, actor: PageActor, t: Now, node
         "node": here, "trail": trail, "periods": PERIODS, "period_error": None, "p": p,
         "form": {"period": p.kind, "from": query.get("from", ""), "to": query.get("to", "")},
         "period_query": query, "board": board, "row": board.node, "children": board.children,
-        "rankings": cockpit.rankings(board.ranked), "ranked_level": board.ranked_level, "units": units,
+        "rankings": fig.rankings, "ranked_level": board.ranked_level, "units": fig.units,
         "steps": _steps(p),
         "drill": lambda code, figure: drill_url(code, figure, query),
         "map_level": MAP_LEVEL[Level(here.level)].value, "scale": cockpit.MAP_SCALE,
