@@ -4,6 +4,7 @@ openpyxl, the CSV through the csv module (with its BOM), and the rows of an HTML
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 from html import unescape
@@ -11,6 +12,7 @@ from html import unescape
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
+from huying.http.sheets import WHEN
 from tests.web.scene import CSRF, HTML
 
 
@@ -26,6 +28,8 @@ def csv_rows(body: bytes) -> list[list[str]]:
 
 def _plain(v: object) -> str:
     """A cell as text, a number as its value (the XLSX keeps 100.0 as 100, the CSV as 100.0)."""
+    if isinstance(v, dt.datetime):  # a date in the workbook, "YYYY-MM-DD HH:MM" in the CSV
+        return v.strftime(WHEN)
     text = str(v)
     try:
         return "%g" % float(text) if text.strip() and not text.startswith("'") else text
