@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from huying.accountability import indicators
 from huying.cases import redact
 from huying.cases.timing import milestone_overdue
 from huying.errors import InvalidInput
@@ -53,7 +54,7 @@ def choose(table: str, tables: Sequence[str]) -> str:
 
 # ----------------------------------------------------------------------------- the leader's figures
 #: The tables of the leader's page, in the order of the page.
-LEADER_TABLES = ("children", "rankings", "units")
+LEADER_TABLES = ("children", "rankings", "units", "indicators", "ranking")
 
 
 def _pct(x: float | None) -> float | str:
@@ -213,3 +214,50 @@ def projects(rows: Sequence[Any], lang: str, stem: str) -> Sheet:
                         _("Pledged (yuan)"), _("Still needed (yuan)"), _("Pledges"),
                         _("Claimed by an organisation"), _("Posted at")], out,
                  (16, 30, 16, 20, 18, 14, 14, 16, 10, 12, 17))
+
+
+# ----------------------------------------------------------------------------- the indicator catalogue
+def indicator_number(ind: indicators.Indicator, v: indicators.Value | None) -> float | int | None:
+    """An indicator's value as the pages and the files show it: a rate or the composite score
+    as a percentage (one decimal), a mean in hours (one decimal), a count as it is."""
+    if v is None or v.value is None:
+        return None
+    if ind.kind in ("rate", "composite"):
+        return round(float(v.value) * 100, 1)
+    if ind.kind == "mean":
+        return round(float(v.value), 1)
+    return int(v.value)
+
+
+def _blank(x: float | int | None) -> Cell:
+    return "" if x is None else x
+
+
+def indicator_header() -> list[str]:
+    return [_("Group"), _("Indicator"), _("Value"), _("Unit"), _("Numerator"), _("Denominator"),
+            _("Per 10,000 residents")]
+
+
+def indicator_rows(values: dict[str, indicators.Value], lang: str) -> list[list[Cell]]:
+    """The catalogue's indicators of one node, in the catalogue's order."""
+    W = labels("_indicator_words.html", lang)
+    out: list[list[Cell]] = []
+    for ind in indicators.CATALOGUE:
+        v = values.get(ind.key)
+        out.append([str(W.group(ind.group)), str(W.label(ind)), _blank(indicator_number(ind, v)), str(W.unit(ind)),
+                    _blank(v.num if v else None), _blank(v.den if v else None),
+                    _blank(v.per_10k if v else None)])
+    return out
+
+
+def indicators_sheet(values: dict[str, indicators.Value], lang: str, stem: str) -> Sheet:
+    return Sheet(f"{stem}-indicators", indicator_header(), indicator_rows(values, lang), (22, 30, 10, 8, 12, 12, 14))
+
+
+def indicator_ranking(ind: indicators.Indicator, ranked: Sequence[indicators.Ranked], lang: str, stem: str) -> Sheet:
+    """The nodes below ranked by one indicator, best first."""
+    rows: list[list[Cell]] = [[r.rank, r.code, name_of(r, lang), _blank(indicator_number(ind, r.value)),
+                               _blank(r.value.num), _blank(r.value.den), _blank(r.value.per_10k)] for r in ranked]
+    return Sheet(f"{stem}-ranking-{ind.key}", [_("Rank"), _("Code"), _("Name"), _("Value"), _("Numerator"),
+                                               _("Denominator"), _("Per 10,000 residents")], rows,
+                 (8, 14, 22, 10, 12, 12, 14))

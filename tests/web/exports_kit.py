@@ -32,7 +32,7 @@ def _plain(v: object) -> str:
         return v.strftime(WHEN)
     text = str(v)
     try:
-        return "%g" % float(text) if text.strip() and not text.startswith("'") else text
+        return f"{float(text):g}" if text.strip() and not text.startswith("'") else text
     except ValueError:
         return text
 
