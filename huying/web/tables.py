@@ -12,9 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from markupsafe import Markup
+
 from huying.accountability import indicators
 from huying.cases import redact
 from huying.cases.timing import milestone_overdue
+from huying.community.matching import type_name
 from huying.errors import InvalidInput
 from huying.http.sheets import Cell
 from huying.metrics import cockpit
@@ -261,3 +264,56 @@ def indicator_ranking(ind: indicators.Indicator, ranked: Sequence[indicators.Ran
     return Sheet(f"{stem}-ranking-{ind.key}", [_("Rank"), _("Code"), _("Name"), _("Value"), _("Numerator"),
                                                _("Denominator"), _("Per 10,000 residents")], rows,
                  (8, 14, 22, 10, 12, 12, 14))
+
+
+# ----------------------------------------------------------------------------- the register
+def households(rows: Sequence[Any], lang: str, stem: str) -> Sheet:
+    """The register's households found (一标三实), as the list shows them: the head's name
+    masked as on the page, no identity number, no phone."""
+    R, V = labels("_register_labels.html", lang), labels("_visit_labels.html", lang)
+    out: list[list[Cell]] = []
+    for r in rows:
+        h = r.household
+        needs = "、".join(str(V.need(n)) for n in (h.needs or "").split(",") if n)
+        out.append([h.code, h.address, r.head, h.size, str(R.origin(h.is_migrant)), needs])
+    return Sheet(stem, [_("Household number"), _("Address"), _("Head of household"), _("People"),
+                        _("Local or migrant"), _("Needs")], out, (22, 40, 14, 8, 10, 24))
+
+
+def units(rows: Sequence[Any], lang: str, stem: str) -> Sheet:
+    """The register's units found (enterprises, shops, schools …)."""
+    R = labels("_register_labels.html", lang)
+    out: list[list[Cell]] = [[r.unit.code, r.unit.name, str(R.unit_kind(r.unit.kind)), r.address,
+                              "" if r.unit.employees is None else r.unit.employees] for r in rows]
+    return Sheet(stem, [_("Code"), _("Name"), _("Kind"), _("Address"), _("Employees")], out, (22, 30, 12, 40, 10))
+
+
+# ----------------------------------------------------------------------------- community lists
+COMMUNITY_TABLES = ("needs", "services", "resources", "matches")
+
+
+def _plain(markup: Any) -> str:
+    """A label macro's output as plain text (its tags, if any, dropped)."""
+    return Markup(str(markup)).striptags()
+
+
+def community(which: str, data: dict[str, Any], lang: str, stem: str) -> Sheet:
+    """One of a community's lists (需求清单, 服务清单, 资源清单, the matches) as on its page."""
+    C = labels("community_labels.html", lang)
+    if which == "needs":
+        rows: list[list[Cell]] = [[type_name(v.need.type, lang), v.household or _("The community"),
+                                   _plain(C.windows(v.need.windows)), v.need.people, _plain(C.source(v.need.source)),
+                                   _plain(C.match_status(v.status))] for v in data["needs"]]
+        return Sheet(f"{stem}-needs", [_("What is needed"), _("Household"), _("Time windows"), _("People"),
+                                       _("Source of the need"), _("Need status")], rows, (20, 22, 30, 8, 16, 14))
+    if which in ("services", "resources"):
+        rows = []
+        for v in data[which]:
+            serves = type_name(v.offer.type, lang) + (f" · {_plain(C.resource_kind(v.offer.kind))}" if v.offer.kind else "")
+            rows.append([v.offer.name, serves, _plain(C.windows(v.offer.windows)), v.left, v.offer.capacity])
+        return Sheet(f"{stem}-{which}", [_("Service or resource"), _("Serves"), _("Time windows"), _("Places left"),
+                                         _("Capacity")], rows, (26, 24, 30, 10, 10))
+    rows = [[_plain(C.match_status(m.match.status)), m.explain(lang), m.offer.name,
+             "" if not m.match.rating else m.match.rating, text(m.match.comment)] for m in data["matches"]]
+    return Sheet(f"{stem}-matches", [_("Status"), _("Match"), _("Service or resource"), _("Rating (1–5)"),
+                                     _("Evaluation comment")], rows, (14, 50, 26, 10, 40))

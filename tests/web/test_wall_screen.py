@@ -71,7 +71,7 @@ def test_the_wall_shows_the_figures_of_the_leaders_page(client: TestClient) -> N
     for key in ("response_rate", "solved_rate", "satisfaction_rate", "on_time_close_rate", "composite"):
         assert tiles[key] == panel_year[key] and months[key] == panel_month[key], key
     # the rankings are the page's ranking by the same indicator
-    ranked = re.findall(r'<li data-code="([^"]+)" data-value="[^"]*">', wall.split('data-ranking="composite"', 1)[1]
+    ranked = re.findall(r'<li data-code="([^"]+)" data-value="[^"]*"', wall.split('data-ranking="composite"', 1)[1]
                         .split("</ol>", 1)[0])
     page = client.get(f"/leader?node={AREA}&period=year&rank=composite", headers=HTML).text
     assert ranked == _ranking(page)

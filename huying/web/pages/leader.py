@@ -186,7 +186,7 @@ WALL_HEADLINE = ("response_rate", "solved_rate", "satisfaction_rate", "on_time_c
 WALL_COUNTS = ("received", "closed", "open_now", "overdue_now")
 #: The indicators it ranks the nodes below by, and how many of them it lists.
 WALL_RANKINGS = ("composite", "on_time_close_rate")
-WALL_TOP = 10
+WALL_TOP = 5
 
 
 @dataclass(frozen=True)
