@@ -317,3 +317,15 @@ def community(which: str, data: dict[str, Any], lang: str, stem: str) -> Sheet:
              "" if not m.match.rating else m.match.rating, text(m.match.comment)] for m in data["matches"]]
     return Sheet(f"{stem}-matches", [_("Status"), _("Match"), _("Service or resource"), _("Rating (1–5)"),
                                      _("Evaluation comment")], rows, (14, 50, 26, 10, 40))
+
+
+# ----------------------------------------------------------------------------- deployments
+def deployments(rows: Sequence[Any], lang: str, stem: str) -> Sheet:
+    """The deployments listed (下沉): each with its place, dates, teams and staff; a
+    deployment's roster has its own download on its page."""
+    DL = labels("_deploy_labels.html", lang)
+    out: list[list[Cell]] = [[x.deployment.name, _plain(DL.status(x.deployment.status)), name_of(x.node, lang),
+                              moment(x.deployment.started_at), moment(x.deployment.ended_at), x.teams, x.staff]
+                             for x in rows]
+    return Sheet(stem, [_("Deployment"), _("Status"), _("Place"), _("Started"), _("Ended"), _("Teams"), _("Staff")],
+                 out, (30, 10, 20, 17, 17, 8, 8))

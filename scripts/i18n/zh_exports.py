@@ -83,3 +83,4 @@ ZH.update({
 # words of the indicators branch's follow-up form, merged here (the same words there)
 ZH.update({"Is the problem solved?": "问题解决了吗？", "No": "否"})
 ZH.update({"Capacity": "容量", "Match": "对接"})
+ZH.update({"Deployment": "下沉批次", "Started": "开始时间"})

@@ -82,3 +82,13 @@ def test_a_communitys_needs_download_as_listed(city_client: TestClient) -> None:
     rows = both(city_client, f"/community/{COMMUNITY}?table=needs")
     assert [[str(c) for c in r] for r in rows[1:]] == shown and shown
     assert CHANGAN_TOWN not in "".join(str(c) for r in rows for c in r)
+
+
+def test_the_deployments_download_as_listed(city_client: TestClient) -> None:
+    sign_in(city_client, "town")
+    html = city_client.get("/deployments", headers=HTML).text
+    shown = re.findall(r'<li data-deployment="[^"]+" data-status="[^"]+">.*?<strong translate="no">([^<]*)</strong>', html,
+                       re.S)
+    rows = both(city_client, "/deployments")
+    assert rows[0][:3] == ["下沉批次", "状态", "地点"]
+    assert [str(r[0]) for r in rows[1:]] == shown
