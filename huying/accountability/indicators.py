@@ -46,6 +46,7 @@ from huying.errors import InvalidInput
 from huying.geo import service as geo
 from huying.geo.models import Level, Node
 from huying.metrics import cockpit, drill, rollup
+from huying.metrics import service as msvc
 from huying.metrics.rollup import Counts
 from huying.orgs.actor import Actor
 from huying.orgs.models import Organisation
@@ -210,6 +211,9 @@ def composite_weights() -> dict[str, float]:
 #: The default weights (the setting's default; read the live ones with :func:`composite_weights`).
 COMPOSITE_WEIGHTS: Mapping[str, float] = {"dispatch_accuracy": 30.0, "on_time_handling_rate": 35.0,
                                           "on_time_close_rate": 35.0}
+
+
+subject = msvc.subject
 
 
 def get(key: str) -> Indicator:
