@@ -46,6 +46,7 @@ from huying.errors import InvalidInput
 from huying.geo import service as geo
 from huying.geo.models import Level, Node
 from huying.metrics import cockpit, drill, rollup
+from huying.metrics import service as msvc
 from huying.metrics.rollup import Counts
 from huying.orgs.actor import Actor
 from huying.orgs.models import Organisation
@@ -212,6 +213,9 @@ COMPOSITE_WEIGHTS: Mapping[str, float] = {"dispatch_accuracy": 30.0, "on_time_ha
                                           "on_time_close_rate": 35.0}
 
 
+subject = msvc.subject
+
+
 def get(key: str) -> Indicator:
     """The indicator ``key``; :class:`InvalidInput` naming the keys otherwise."""
     ind = BY_KEY.get(key)
@@ -252,19 +256,15 @@ def values_of(counts: Mapping[str, int | float], population: int | None,
 
 
 def _populations(nodes: list[Any]) -> dict[str, int | None]:
-    """A node's population: its own, else the sum of its grids' (None when none is known)."""
-    own = {n.path: n.population for n in nodes}
-    grids: dict[str, int] = {}
-    for n in nodes:
-        if n.level == Level.GRID.value and n.population:
-            grids[n.path] = n.population
+    """A node's population: its own, else the sum of its children's (None when none is known)."""
     out: dict[str, int | None] = {}
-    for n in nodes:
-        if own[n.path]:
-            out[n.path] = own[n.path]
-        else:
-            s = sum(p for g, p in grids.items() if g.startswith(n.path))
-            out[n.path] = s or None
+    below: dict[str, int] = {}
+    for n in sorted(nodes, key=lambda n: -n.path.count("/")):
+        pop = n.population or below.get(n.path) or None
+        out[n.path] = pop
+        parent = n.path[: n.path.rstrip("/").rfind("/") + 1]
+        if pop and parent:
+            below[parent] = below.get(parent, 0) + pop
     return out
 
 
@@ -300,13 +300,17 @@ def node_values(session: Session, node: Node, *, now: dt.datetime, since: dt.dat
 
 
 def unit_values(session: Session, city_id: int, *, now: dt.datetime, since: dt.datetime | None = None,
-                until: dt.datetime | None = None) -> dict[str, dict[str, Value]]:
+                until: dt.datetime | None = None, under: str | None = None) -> dict[str, dict[str, Value]]:
     """Organisation code → key → :class:`Value`: the case-based indicators of each unit over
-    the cases it holds (see the module's docstring); the contact and community counts are
-    the nodes', not the units' (0 here), and no per-10k (a unit has no population)."""
+    the cases it holds (see the module's docstring), the units whose node is under ``under``
+    (a node path; None: all); the contact and community counts are the nodes', not the
+    units' (0 here), and no per-10k (a unit has no population)."""
     per_unit = rollup.unit_counts(session, city_id, now=now, since=since, until=until)
-    codes = dict(session.execute(select(Organisation.id, Organisation.code)
-                                 .where(Organisation.city_id == city_id, Organisation.id.in_(list(per_unit)))).all())
+    q = (select(Organisation.id, Organisation.code).join(Node, Node.id == Organisation.node_id)
+         .where(Organisation.city_id == city_id, Organisation.id.in_(list(per_unit))))
+    if under is not None:
+        q = q.where(Node.path.startswith(under, autoescape=True))
+    codes = dict(session.execute(q).tuples().all())
     weights = composite_weights()
     return {codes[uid]: values_of({**counts_of(c), "close_seconds": c.close_seconds}, None, weights)
             for uid, c in per_unit.items() if uid in codes}

@@ -80,7 +80,5 @@ ZH.update({
     "Updated %(time)s": "更新于 %(time)s",
     "%(indicator)s: the best %(n)s places below": "%(indicator)s 前 %(n)s 名",
 })
-# words of the indicators branch's follow-up form, merged here (the same words there)
-ZH.update({"Is the problem solved?": "问题解决了吗？", "No": "否"})
 ZH.update({"Capacity": "容量", "Match": "对接"})
 ZH.update({"Deployment": "下沉批次", "Started": "开始时间"})
