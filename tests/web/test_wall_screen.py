@@ -35,7 +35,7 @@ def _ranking(html: str) -> list[str]:
     if 'id="indicator-ranking"' not in html:
         assert "本统计期内没有可按此指标排名的辖区" in html
         return []
-    return re.findall(r'<tr data-code="([^"]+)">', html.split('id="indicator-ranking"', 1)[1].split("</table>", 1)[0])
+    return re.findall(r'<tr data-ranked="([^"]+)">', html.split('id="indicator-ranking"', 1)[1].split("</table>", 1)[0])
 
 
 def _panel(html: str) -> dict[str, str]:

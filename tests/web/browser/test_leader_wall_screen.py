@@ -29,7 +29,12 @@ def _keep(path: Path) -> None:
 
 def test_a_leader_opens_the_wall_screen(page: Page, shot: Callable[[Page, str], Path]) -> None:
     sign_in(page, "leader")
-    page.goto("/leader")
+    for width in (390, 1366):  # the cockpit's indicator panel and ranking, on a phone and a laptop
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto("/leader?rank=satisfaction_rate")
+        expect(page.locator("#indicators tr[data-indicator]")).not_to_have_count(0)
+        expect(page.locator("#indicator-ranking")).to_have_attribute("data-rank", "satisfaction_rate")
+        _keep(shot(page, f"leader-{width}"))
     with page.expect_popup() as popup:
         page.locator("#wall-link").click()
     wall = popup.value
