@@ -232,6 +232,14 @@ def indicator_number(ind: indicators.Indicator, v: indicators.Value | None) -> f
     return int(v.value)
 
 
+def indicator_parts(ind: indicators.Indicator, v: indicators.Value | None) -> tuple[int | None, int | None]:
+    """The numerator and denominator shown beside a value: a rate's or a mean's; none for a
+    count (its numerator is the value itself)."""
+    if v is None or ind.kind == "count":
+        return None, None
+    return v.num, v.den
+
+
 def _blank(x: float | int | None) -> Cell:
     return "" if x is None else x
 
@@ -247,9 +255,9 @@ def indicator_rows(values: dict[str, indicators.Value], lang: str) -> list[list[
     out: list[list[Cell]] = []
     for ind in indicators.CATALOGUE:
         v = values.get(ind.key)
+        num, den = indicator_parts(ind, v)
         out.append([str(W.group(ind.group)), str(W.label(ind)), _blank(indicator_number(ind, v)), str(W.unit(ind)),
-                    _blank(v.num if v else None), _blank(v.den if v else None),
-                    _blank(v.per_10k if v else None)])
+                    _blank(num), _blank(den), _blank(v.per_10k if v else None)])
     return out
 
 
@@ -260,7 +268,8 @@ def indicators_sheet(values: dict[str, indicators.Value], lang: str, stem: str) 
 def indicator_ranking(ind: indicators.Indicator, ranked: Sequence[indicators.Ranked], lang: str, stem: str) -> Sheet:
     """The nodes below ranked by one indicator, best first."""
     rows: list[list[Cell]] = [[r.rank, r.code, name_of(r, lang), _blank(indicator_number(ind, r.value)),
-                               _blank(r.value.num), _blank(r.value.den), _blank(r.value.per_10k)] for r in ranked]
+                               *(_blank(x) for x in indicator_parts(ind, r.value)), _blank(r.value.per_10k)]
+                              for r in ranked]
     return Sheet(f"{stem}-ranking-{ind.key}", [_("Rank"), _("Code"), _("Name"), _("Value"), _("Numerator"),
                                                _("Denominator"), _("Per 10,000 residents")], rows,
                  (8, 14, 22, 10, 12, 12, 14))

@@ -82,3 +82,8 @@ ZH.update({
 })
 ZH.update({"Capacity": "容量", "Match": "对接"})
 ZH.update({"Deployment": "下沉批次", "Started": "开始时间"})
+
+PLURAL = {
+    ("%(num)s place ranked by %(indicator)s", "%(num)s places ranked by %(indicator)s"):
+        ("按%(indicator)s排名的 %(num)s 个辖区",),
+}

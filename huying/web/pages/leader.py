@@ -175,6 +175,7 @@ def leader(request: Request, session: SessionDep, actor: PageActor, t: Now, node
         "grid_cases": grid_cases, "grid_open": grid_open, "now": t, "contact": contact, "walks": walks,
         "catalogue": indicators.CATALOGUE, "values": fig.values, "rank_key": rank_key,
         "rank_ind": indicators.get(rank_key), "ranked": fig.ranked, "number": tables.indicator_number,
+        "parts": tables.indicator_parts,
         "rankable": [i for i in indicators.CATALOGUE if i.kind != "count" or i.per_10k],
     })
 
