@@ -4,14 +4,12 @@ own domain's rule (called, not restated):
 - walks: ``contact.walk_service.walks_by_path`` (walks started in the period, by destination);
 - households visited / households: ``contact.visit_service.coverage`` (households under open
   assignments, those visited at least once in the period), by the household's grid;
-- service requests accepted / handled: one-stop cases (kind ``service``, kept out of the
-  problem figures by ``cases.timing.in_figures``), at their accepting event
-  (``accept_request`` / ``accept_pending``) and their closing event in the period, by grid;
 - exchange projects done / under way: projects completed in the period (their last update
   falls in it) and those under way now (open, funded, claimed, in progress), by node.
 
-Problems found, fixed and closed on walks and the visit requests are cases: they come from the
-rollup (``metrics.service.CHANNEL_FIGURES``), not from here."""
+Problems found, fixed and closed on walks, the visit requests and the one-stop service
+requests (accepted / handled) are cases: they come from the rollup
+(``metrics.service.CHANNEL_FIGURES``, ``metrics.rollup.SERVICE_COUNTERS``), not from here."""
 
 from __future__ import annotations
 
@@ -22,16 +20,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from huying.cases import kernel
-from huying.cases.models import Case, CaseEvent
-from huying.cases.workflow import Kind
 from huying.community.exchange_models import Project, ProjectStatus
 from huying.contact import visit_service, walk_service
 from huying.geo.models import Node
 from huying.metrics.period import Period
-from huying.metrics.service import CLOSING
 
-#: A service request comes in at one of these events (一站受理 / 容缺受理).
-SERVICE_ACCEPTED = ("accept_request", "accept_pending")
 ACTIVE_PROJECTS = (ProjectStatus.OPEN.value, ProjectStatus.FUNDED.value, ProjectStatus.CLAIMED.value,
                    ProjectStatus.IN_PROGRESS.value)
 
@@ -66,15 +59,6 @@ def tree_counts(session: Session, city_id: int, paths: list[str], *, now: dt.dat
                                  period, now=now)
     out["households"] = _roll({p: t.assigned for p, t in cov.by_grid.items()}, paths)
     out["households_visited"] = _roll({p: t.visited for p, t in cov.by_grid.items()}, paths)
-    for name, actions in (("service_requests", SERVICE_ACCEPTED), ("service_requests_handled", CLOSING)):
-        q = (select(Case.grid_path, func.count(func.distinct(Case.id))).select_from(CaseEvent)
-             .join(Case, Case.id == CaseEvent.case_id)
-             .where(CaseEvent.city_id == city_id, CaseEvent.action.in_(actions), Case.kind == Kind.SERVICE.value))
-        if since is not None:
-            q = q.where(CaseEvent.at >= since)
-        if until is not None:
-            q = q.where(CaseEvent.at < until)
-        out[name] = _roll({p or "": int(n) for p, n in session.execute(q.group_by(Case.grid_path)).all()}, paths)
     done = (select(Node.path, func.count()).select_from(Project).join(Node, Node.id == Project.node_id)
             .where(Project.city_id == city_id, Project.status == ProjectStatus.COMPLETED.value))
     if since is not None:

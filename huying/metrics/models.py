@@ -60,5 +60,8 @@ class GridMonth(CityScoped, Base):
     dispatch_closed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     dispatch_accurate: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     unsolved: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: one-stop service requests accepted and closed (``rollup.SERVICE_COUNTERS``)
+    service_requests: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    service_requests_handled: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     #: sum over closing events of (event time - case created_at), seconds
     close_seconds: Mapped[float] = mapped_column(Float, default=0.0)

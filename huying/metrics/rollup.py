@@ -29,7 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import Table, and_, case, delete, exists, func, literal, select, text
+from sqlalchemy import Table, and_, case, delete, exists, false, func, literal, select, text, true
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import ColumnElement
@@ -37,7 +37,7 @@ from sqlalchemy.sql import ColumnElement
 from huying.cases import kernel
 from huying.cases.models import Case, CaseEvent
 from huying.cases.timing import figures_clause, in_figures, open_clause, overdue_clause
-from huying.cases.workflow import Action
+from huying.cases.workflow import Action, Kind
 from huying.geo import service as geo
 from huying.geo.models import Node
 from huying.metrics.models import GridMonth
@@ -60,8 +60,13 @@ COUNTERS = ("received", "closed", "fixed_on_spot", "on_time", "reworked", "satis
 #: 0018), each counted at one event from the case's earlier events (:func:`history_counts`).
 INDICATOR_COUNTERS = ("responded", "responded_on_time", "handled", "handled_on_time", "registered",
                       "went_overdue", "dispatch_closed", "dispatch_accurate", "unsolved")
+#: The one-stop service requests (cases of kind ``service``, kept out of every other counter
+#: by ``cases.timing.in_figures``): accepted (一站受理 / 容缺受理), and handled: the event that
+#: closes the request (its evaluation, or a close) (migration 0018).
+SERVICE_COUNTERS = ("service_requests", "service_requests_handled")
+SERVICE_ACCEPTED = ("accept_request", "accept_pending")
 #: Every column of the rollup, ``close_seconds`` (the one float) last.
-ALL = (*COUNTERS[:-1], *INDICATOR_COUNTERS, "close_seconds")
+ALL = (*COUNTERS[:-1], *INDICATOR_COUNTERS, *SERVICE_COUNTERS, "close_seconds")
 
 #: A case's first response (响应): the unit accepts it, or it is handled or fixed on the spot
 #: without an acceptance. Its first handling (处置): marked handled or fixed on the spot.
@@ -103,6 +108,8 @@ class Counts:
     dispatch_closed: int = 0
     dispatch_accurate: int = 0
     unsolved: int = 0
+    service_requests: int = 0
+    service_requests_handled: int = 0
     close_seconds: float = 0.0
     open_now: int = 0
     overdue_now: int = 0
@@ -207,15 +214,27 @@ def history_clauses(e: Any) -> dict[str, ColumnElement[bool]]:
     }
 
 
+def service_counts(action: str, closes: bool = False) -> dict[str, int]:
+    """What one event of a service request adds to :data:`SERVICE_COUNTERS` (``closes``: the
+    event took the request from an open status to closed)."""
+    return {"service_requests": int(action in SERVICE_ACCEPTED), "service_requests_handled": int(closes)}
+
+
 def event_counts(action: str, at: dt.datetime, created_at: dt.datetime, *, ever_overdue: bool,
                  reworked: bool, first: bool = True, channel: str | None = None,
-                 earlier: frozenset[str] = frozenset(), solved: bool | None = None) -> dict[str, Any]:
+                 earlier: frozenset[str] = frozenset(), solved: bool | None = None,
+                 problem: bool = True, closes: bool = False) -> dict[str, Any]:
     """What one event adds to its grid's month (``ever_overdue`` / ``reworked``: the case's
     history up to and including this event; ``first``: it is the case's first event of its
     action — escalations and dissatisfied follow-ups count cases, at their first one, see
-    :mod:`huying.metrics.drill`; ``earlier`` / ``solved``: see :func:`history_counts`)."""
+    :mod:`huying.metrics.drill`; ``earlier`` / ``solved``: see :func:`history_counts`;
+    ``problem``: the case counts in the figures (``timing.in_figures``), else it is a service
+    request, counted by :func:`service_counts` alone)."""
+    if not problem:
+        return {**dict.fromkeys(ALL, 0), "close_seconds": 0.0, **service_counts(action, closes)}
     closing = action in CLOSING
     return {
+        **dict.fromkeys(SERVICE_COUNTERS, 0),
         **history_counts(action, earlier, solved),
         "received": int(action in RECEIVING),
         "closed": int(closing),
@@ -232,12 +251,14 @@ def event_counts(action: str, at: dt.datetime, created_at: dt.datetime, *, ever_
 
 def apply_event(conn: Connection, *, city_id: int, grid_path: str, action: str, at: dt.datetime,
                 created_at: dt.datetime, ever_overdue: bool, reworked: bool, first: bool = True,
-                channel: str | None, earlier: frozenset[str] = frozenset(), solved: bool | None = None) -> None:
+                channel: str | None, earlier: frozenset[str] = frozenset(), solved: bool | None = None,
+                problem: bool = True, closes: bool = False) -> None:
     """Add one event to the rollup, in the caller's transaction (an upsert: concurrent
     writers add, they do not overwrite). Called by the service right after it inserts the
     event, with the case as the event left it."""
     sums = Sums()
-    sums.add([(grid_path, action, at, created_at, ever_overdue, reworked, first, channel)], earlier=earlier, solved=solved)
+    sums.add([(grid_path, action, at, created_at, ever_overdue, reworked, first, channel)], earlier=earlier,
+             solved=solved, problem=problem, closes=closes)
     sums.write(conn, city_id)
 
 
@@ -245,7 +266,10 @@ def apply_event(conn: Connection, *, city_id: int, grid_path: str, action: str, 
 _EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 _COUNTED = frozenset(a.value for a in Action
                      if any(event_counts(a.value, _EPOCH, _EPOCH, ever_overdue=False, reworked=False).values())
-                     or any(history_counts(a.value, frozenset({"dispatch"}), False).values()))
+                     or any(history_counts(a.value, frozenset({"dispatch"}), False).values())
+                     or any(service_counts(a.value).values()))
+#: The status a service request is handled in (the ``to_status`` of the event that closes it).
+_CLOSED = "closed"
 
 #: What :func:`apply_events` needs of an event: (grid path, action, at, the case's
 #: created_at, ever overdue, reworked, the case's first event of its action) — the case as
@@ -269,15 +293,16 @@ class Sums:
         self.rows: dict[tuple[str, int, int], list[float]] = {}
 
     def add(self, events: Iterable[EventFacts], *, earlier: frozenset[str] = frozenset(),
-            solved: bool | None = None) -> None:
+            solved: bool | None = None, problem: bool = True, closes: bool = False) -> None:
         """``earlier`` / ``solved``: of a single event (:func:`history_counts`); a history
         import's events need neither (a report, an overdue mark, a closing without dispatch)."""
         rows = self.rows
         for grid_path, action, at, created_at, ever_overdue, reworked, first, channel in events:
-            if action not in _COUNTED:
+            if action not in _COUNTED and not closes:
                 continue
             counts = event_counts(action, at, created_at, ever_overdue=ever_overdue, reworked=reworked,
-                                  first=first, channel=channel, earlier=earlier, solved=solved)
+                                  first=first, channel=channel, earlier=earlier, solved=solved, problem=problem,
+                                  closes=closes)
             values = [counts[k] for k in ALL]
             utc = at.astimezone(dt.UTC)
             month = utc.year * 100 + utc.month
@@ -361,9 +386,12 @@ def _grouped_events(dialect: str, city_id: int, where: list[Any], by_month: bool
     computes them per node."""
     e = CaseEvent
     other = aliased(CaseEvent)
+    # ``kinds=False``: a schema before cases had kinds (every case a problem, no service)
+    problem: ColumnElement[bool] = figures_clause() if kinds else true()
+    service: ColumnElement[bool] = Case.kind == Kind.SERVICE.value if kinds else false()
 
-    def count(cond: ColumnElement[bool]) -> ColumnElement[int]:
-        return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
+    def count(cond: ColumnElement[bool], of: ColumnElement[bool] = problem) -> ColumnElement[int]:
+        return func.coalesce(func.sum(case((and_(of, cond), 1), else_=0)), 0)
 
     closing = e.action.in_(CLOSING)
     had = lambda action: exists().where(and_(other.case_id == e.case_id, other.action == action))  # noqa: E731
@@ -385,11 +413,14 @@ def _grouped_events(dialect: str, city_id: int, where: list[Any], by_month: bool
             count(and_(e.action == "escalate", first_of("escalate"))).label("escalations"),
             *[count(channel_clause(name)).label(name) for name in CHANNEL_FIGURES],
             *[count(cond).label(name) for name, cond in history_clauses(e).items()],
-            func.coalesce(func.sum(case((closing, _seconds(e.at, Case.created_at, dialect)),
+            count(e.action.in_(SERVICE_ACCEPTED), service).label("service_requests"),
+            count(and_(e.to_status == _CLOSED, func.coalesce(e.from_status, "") != _CLOSED), service)
+            .label("service_requests_handled"),
+            func.coalesce(func.sum(case((and_(problem, closing), _seconds(e.at, Case.created_at, dialect)),
                                         else_=literal(0.0))), 0.0).label("close_seconds"),
         )
         .select_from(e).join(Case, Case.id == e.case_id)
-        .where(Case.city_id == city_id, *([figures_clause()] if kinds else []), *where)
+        .where(Case.city_id == city_id, *where)
         .group_by(*keys)
     )
 
@@ -585,6 +616,10 @@ def on_appended(appended: kernel.Appended) -> None:
     month and day, in the event's transaction, with the case as the event left it."""
     case = appended.case
     if not in_figures(case):
+        apply_event(appended.session.connection(), city_id=case.city_id, grid_path=case.grid_path or "",
+                    action=appended.event.action, at=appended.now, created_at=case.created_at, ever_overdue=False,
+                    reworked=False, channel=case.channel, problem=False,
+                    closes=appended.event.to_status == _CLOSED and appended.event.from_status != _CLOSED)
         return
     apply_event(appended.session.connection(), city_id=case.city_id, grid_path=case.grid_path or "",
                 action=appended.event.action, at=appended.now, created_at=case.created_at,

@@ -142,3 +142,22 @@ def test_the_cli_names_a_bad_option() -> None:
     assert r.exit_code != 0 and "period" in r.output
     r = CliRunner().invoke(app, ["indicators", "list"])
     assert r.exit_code == 0 and "response_rate" in r.output
+
+
+def test_a_follow_up_without_the_answer_counts_as_solved_when_satisfied(world: World) -> None:
+    """Follow-ups before the question existed (no ``solved`` in the payload) keep their
+    meaning: satisfied or basically satisfied is solved; the answer "no" is not."""
+    from huying.cases import commands
+
+    s = world.session
+    for title, solved in (("旧回访", None), ("说没解决", False)):
+        case = world.report(title=title, now=_h(0))
+        svc.dispatch(s, case, world["town"], unit=URBAN, now=_h(1))
+        svc.accept(s, case, world["handler"], now=_h(2))
+        svc.mark_handled(s, case, world["handler"], evidence="done", now=_h(5))
+        svc.follow_up(s, case, world["community"], satisfaction="基本满意", solved=solved, now=_h(6))
+    v = ind.node_values(s, world.nodes["city"], now=LATER)["solved_rate"]
+    assert (v.num, v.den) == (1, 2)
+    assert commands.parse("follow_up", {"satisfaction": "满意", "solved": "no"}).solved is False  # type: ignore[attr-defined]
+    with pytest.raises(InvalidInput, match="solved"):
+        commands.parse("follow_up", {"satisfaction": "满意", "solved": "perhaps"})

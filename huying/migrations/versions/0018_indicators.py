@@ -1,7 +1,7 @@
 """the indicator catalogue: the rollup counts first responses and handlings (on time or
 not), first dispatches, first overdue marks, closings of dispatched cases (and of those
-never returned or transferred) and follow-ups answered "not solved"; every city's rollup is
-recomputed from its events
+never returned or transferred), follow-ups answered "not solved", and one-stop service
+requests accepted and closed; every city's rollup is recomputed from its events
 
 Revision ID: 0018
 Revises: 0017
@@ -21,7 +21,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 COLUMNS = ('responded', 'responded_on_time', 'handled', 'handled_on_time', 'registered', 'went_overdue',
-           'dispatch_closed', 'dispatch_accurate', 'unsolved')
+           'dispatch_closed', 'dispatch_accurate', 'unsolved', 'service_requests', 'service_requests_handled')
 
 
 def upgrade() -> None:
