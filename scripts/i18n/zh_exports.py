@@ -87,3 +87,4 @@ PLURAL = {
     ("%(num)s place ranked by %(indicator)s", "%(num)s places ranked by %(indicator)s"):
         ("按%(indicator)s排名的 %(num)s 个辖区",),
 }
+ZH.update({"Rank the places": "排名"})
