@@ -161,3 +161,19 @@ def test_a_follow_up_without_the_answer_counts_as_solved_when_satisfied(world: W
     assert commands.parse("follow_up", {"satisfaction": "满意", "solved": "no"}).solved is False  # type: ignore[attr-defined]
     with pytest.raises(InvalidInput, match="solved"):
         commands.parse("follow_up", {"satisfaction": "满意", "solved": "perhaps"})
+
+
+def test_the_cli_prints_the_values_of_a_node_and_the_nodes_under_it(api) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from huying.cli import app
+
+    r = CliRunner().invoke(app, ["indicators", "values", "--node", "441900", "--period", "all", "--json"])
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.output)
+    assert set(data["values"]) == {"441900", "441900101", "441900102"}
+    assert data["values"]["441900"]["response_rate"]["value"] is None
+    r = CliRunner().invoke(app, ["indicators", "values", "--node", "441900", "--period", "all"])
+    assert r.exit_code == 0 and "response_rate" in r.output
+    r = CliRunner().invoke(app, ["indicators", "values", "--node", "nowhere", "--period", "all"])
+    assert r.exit_code != 0 and "nowhere" in r.output
