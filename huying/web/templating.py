@@ -47,6 +47,18 @@ def lang_url(request: Request, lang: str) -> str:
     return f"{request.url.path}?{urlencode(params)}"
 
 
+def download_url(request: Request, kind: str, table: str = "") -> str:
+    """The current address as a download (``huying.web.downloads``): the page's query kept
+    (its filters, its period), the page number dropped, ``format`` (and ``table`` when the
+    page has several) set."""
+    skip = {"page", "format", "table", "lang"}
+    params = [(k, v) for k, v in request.query_params.multi_items() if k not in skip]
+    params.append(("format", kind))
+    if table:
+        params.append(("table", table))
+    return f"{request.url.path}?{urlencode(params)}"
+
+
 def _make_env() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATE_DIR),
@@ -68,7 +80,7 @@ def _make_env() -> Environment:
     from huying.config import get_settings
 
     # "overdue" and "due soon" as the one time rule says (huying.cases.timing), never restated
-    env.globals.update(static_url=static_url, lang_url=lang_url, version=__version__,
+    env.globals.update(static_url=static_url, lang_url=lang_url, download_url=download_url, version=__version__,
                        tz=ZoneInfo(get_settings().timezone), is_overdue=timing.is_overdue,
                        due_soon=timing.due_soon, milestone_overdue=timing.milestone_overdue)
     return env

@@ -20,6 +20,7 @@ playwright package they are skipped as modules (with ``CI=true`` they fail to im
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.util
 import json
 import os
@@ -36,10 +37,15 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from fastapi.testclient import TestClient
 from shapely.geometry import box, shape
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from huying.cases import service as svc
 from huying.db import Base, import_all_models, make_engine
 from huying.geo.models import Level
+from huying.orgs.actor import Actor
+from huying.orgs.models import User
+from tests.api.conftest import NOW, T1_URBAN, make_client, populate
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -400,3 +406,49 @@ def shot(tmp_path: Path) -> Callable[[Page, str], Path]:
         return path
 
     return take
+
+
+# --- the export and wall-screen tests: the small city on both databases -------------------------
+
+
+@dataclass(frozen=True)
+class ExportScene:
+    """The small city of ``tests.api.conftest`` (its three cases and a supervision notice)
+    plus a case of town 1 titled like a formula, on a ledger whose plan names a phone
+    number (``ledger_case``); built once per database for the export and wall tests."""
+
+    url: str
+    ledger_case: str
+
+
+EXPORT_FORMULA = "=HYPERLINK(\"http://x\",\"点我\") 路灯"
+
+
+@pytest.fixture(scope="session")
+def export_scene(backend: str, databases: Any) -> Iterator[ExportScene]:
+    url = databases.new_url(backend)
+    engine = make_engine(url)
+    Base.metadata.create_all(engine)
+    with Session(engine, expire_on_commit=False) as s:
+        populate(s)
+
+        def who(name: str) -> Actor:
+            user = s.scalar(select(User).where(User.username == name))
+            assert user is not None
+            return Actor.of(s, user)
+        at = NOW - dt.timedelta(hours=2)
+        case = svc.report(s, who("resident"), svc.ReportIn(title=EXPORT_FORMULA, description="门口", lon=113.05,
+                                                             lat=23.05), channel="resident_web", now=at)
+        svc.dispatch(s, case, who("town"), unit=T1_URBAN, now=at)
+        svc.open_ledger(s, case, who("town"), plan="先换灯，再查线路，联系13800138000",
+                        milestones=[("换灯", NOW + dt.timedelta(days=2)), ("查线路", NOW + dt.timedelta(days=9))],
+                        now=at + dt.timedelta(minutes=5))
+        code = case.code
+    yield ExportScene(url, code)
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def web(export_scene: ExportScene) -> Iterator[TestClient]:
+    """An app on the export scene (one per module and database), its clock ``tests.api.conftest.NOW``."""
+    yield from make_client(export_scene.url)

@@ -16,6 +16,7 @@ from huying.web.pages import (
     community,
     deployments,
     exchange,
+    indicators,
     leader,
     links,
     onestop,
@@ -28,5 +29,5 @@ from huying.web.pages import (
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf.check)])
 for module in (auth, resident, work, cases, leader, admin, apidocs, visits, walks, links, deployments, register,
-               circle, onestop, community, exchange):
+               circle, onestop, community, exchange, indicators):
     router.include_router(module.router)

@@ -7,9 +7,9 @@ the matcher. Thin: parse, call :mod:`huying.community.lists_service` and
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Path, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from huying.community import council_service as cs
@@ -22,9 +22,10 @@ from huying.deps import SessionDep
 from huying.errors import InvalidInput
 from huying.http.clock import Now
 from huying.orgs.actor import Actor
+from huying.web import downloads, tables
 from huying.web.deps import PageActor
 from huying.web.pages.common import errors_of, parse_int, see_other
-from huying.web.templating import render
+from huying.web.templating import render, request_lang
 
 router = APIRouter()
 
@@ -44,13 +45,23 @@ def index(request: Request, session: SessionDep, actor: PageActor) -> Response:
     return render(request, "community_index.html", {"rows": rows})
 
 
+#: The most rows each of a community's lists shows (and downloads).
+LISTED = 100
+
+
+def _lists(session: SessionDep, actor: Actor, code: str) -> dict[str, Any]:
+    """A community's needs, services, resources and matches, as its page lists them."""
+    return {"needs": ls.list_needs(session, actor, code, limit=LISTED)[1],
+            "services": ls.list_offers(session, actor, code, "services", limit=LISTED)[1],
+            "resources": ls.list_offers(session, actor, code, "resources", limit=LISTED)[1],
+            "matches": ls.list_matches(session, actor, code, limit=LISTED)[1]}
+
+
 def _page(request: Request, session: SessionDep, actor: Actor, code: str, values: dict[str, str],
           errors: dict[str, str], status_code: int = 200) -> HTMLResponse:
     node = ls.community(session, actor, code)
-    _, needs = ls.list_needs(session, actor, code, limit=100)
-    _, services = ls.list_offers(session, actor, code, "services", limit=100)
-    _, resources = ls.list_offers(session, actor, code, "resources", limit=100)
-    _, matches = ls.list_matches(session, actor, code, limit=100)
+    lists = _lists(session, actor, code)
+    needs, services, resources, matches = (lists[k] for k in ("needs", "services", "resources", "matches"))
     _, meetings = cs.meetings(session, actor, code, limit=10)
     posted = [d.project_id for m in meetings for d in m.decisions if d.project_id]
     return render(request, "community.html", {
@@ -62,8 +73,15 @@ def _page(request: Request, session: SessionDep, actor: Actor, code: str, values
 
 
 @router.get("/community/{community_code}", response_class=HTMLResponse)
-def community_page(request: Request, session: SessionDep, actor: PageActor,
-                   community_code: str = CommunityCode) -> Response:
+def community_page(request: Request, session: SessionDep, actor: PageActor, now: Now,
+                   community_code: str = CommunityCode, table: str = Query("", max_length=20)) -> Response:
+    kind = downloads.wanted(request)
+    if kind:  # one of the lists, as the page shows it
+        which = tables.choose(table, tables.COMMUNITY_TABLES)
+        node = ls.community(session, actor, community_code)
+        data = _lists(session, actor, community_code)
+        return downloads.answer(request, kind, lambda: tables.community(
+            which, data, request_lang(request), f"community-{node.code}"), now)
     return _page(request, session, actor, community_code, {}, {})
 
 

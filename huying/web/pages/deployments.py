@@ -19,7 +19,7 @@ from huying.geo.models import Level, Node
 from huying.http import sheets
 from huying.http.clock import Now
 from huying.orgs.actor import Actor
-from huying.web import i18n
+from huying.web import downloads, i18n, tables
 from huying.web.deps import PageActor
 from huying.web.pages.common import parse_float, see_other
 from huying.web.templating import render, request_lang
@@ -37,7 +37,11 @@ GRIDS_IN_FULL = 4
 def deployments(request: Request, session: SessionDep, actor: PageActor, now: Now,
                 created: str = Query("", max_length=10)) -> Response:
     """The deployments I see, newest first; my team, when I am deployed."""
+    kind = downloads.wanted(request)
     total, rows = ds.list_deployments(session, actor, limit=200)
+    if kind:
+        return downloads.answer(request, kind, lambda: tables.deployments(rows, request_lang(request), "deployments"),
+                                now)
     return render(request, "deployments.html", {
         "rows": rows, "total": total, "mine": ds.my_teams(session, actor, now=now),
         "can_create": actor.role in ds.MANAGE_ROLES, "officer": actor.role in ds.READ_ROLES})

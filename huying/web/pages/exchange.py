@@ -22,9 +22,10 @@ from huying.geo import service as geo
 from huying.http.clock import Now
 from huying.orgs.actor import Actor
 from huying.orgs.models import Organisation
+from huying.web import downloads, tables
 from huying.web.deps import MaybeUser, PageActor, actor_of
 from huying.web.pages.common import errors_of, parse_day, see_other
-from huying.web.templating import render
+from huying.web.templating import render, request_lang
 
 router = APIRouter()
 
@@ -43,16 +44,20 @@ def _city(session: Session, actor: Actor | None) -> int:
 
 
 @router.get("/exchange", response_class=HTMLResponse)
-def browse(request: Request, session: SessionDep, user: MaybeUser,
+def browse(request: Request, session: SessionDep, user: MaybeUser, now: Now,
            town: str = Query("", max_length=20), community: str = Query("", max_length=20),
            type: str = Query("", max_length=20), needing: str = Query("", max_length=3),
            sort: str = Query("remaining", max_length=10), page: int = Query(1, ge=1, le=10_000)) -> Response:
     """公益汇: the posted projects, largest amount still needed first."""
+    kind = downloads.wanted(request)
     actor = _actor(session, user)
     city = _city(session, actor)
     f = xs.Browse(town=town, community=community if town else "", type=type if type in set(ProjectType) else "",
                   needing=needing == "1", sort=sort if sort in xs.SORTS else "remaining",
-                  limit=PAGE, offset=(page - 1) * PAGE)
+                  limit=downloads.MAX_ROWS if kind else PAGE, offset=0 if kind else (page - 1) * PAGE)
+    if kind:  # every page of the list, as filtered
+        _total, every = xs.browse(session, actor, city, f)
+        return downloads.answer(request, kind, lambda: tables.projects(every, request_lang(request), "projects"), now)
     try:
         total, rows = xs.browse(session, actor, city, f)
     except InvalidInput:

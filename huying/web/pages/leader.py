@@ -5,12 +5,15 @@ coloured by the share of open cases that are overdue, and monthly trends."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from huying.accountability import indicators
 from huying.cases.policy import check_node
+from huying.config import get_settings
 from huying.contact import visit_service as vs
 from huying.contact import walk_service as ws
 from huying.deps import SessionDep
@@ -21,11 +24,11 @@ from huying.http.clock import Now
 from huying.metrics import cockpit
 from huying.metrics.period import Period, parse_period
 from huying.orgs.actor import Actor
-from huying.web import queries
+from huying.web import downloads, queries, tables
 from huying.web.deps import PageActor
 from huying.web.links import drill_url
 from huying.web.pages.work import _node_in_scope
-from huying.web.templating import render
+from huying.web.templating import render, request_lang
 
 router = APIRouter()
 
@@ -66,25 +69,93 @@ def _reason(exc: InvalidInput) -> str:
     return "period" if field == "period" else "dates"
 
 
-@router.get("/leader", response_class=HTMLResponse)
-def leader(request: Request, session: SessionDep, actor: PageActor, t: Now, node: str = "",
-           period: str = DEFAULT_PERIOD, from_: str = Query("", alias="from", max_length=20),
-           to: str = Query("", max_length=20)) -> Response:
-    here = _node(session, actor, node)
-    trail = geo.ancestors(session, here)
-    form = {"period": period if period in PERIODS else "", "from": from_, "to": to}
-    try:
-        p = parse_period(period, from_, to, now=t)
-    except InvalidInput as exc:
-        return render(request, "leader.html", {
-            "node": here, "trail": trail, "periods": PERIODS, "form": form, "period_error": _reason(exc),
-        }, status_code=400)
+@dataclass(frozen=True)
+class Figures:
+    """What the leader's page shows of a node for a period: its board (the node, its
+    children, the nodes ranked), the rankings, the units' loads, the catalogue's indicators
+    of the node and the nodes below ranked by one of them (``rank_key``)."""
+
+    board: cockpit.Board
+    rankings: dict[str, list[cockpit.Ranked]]
+    units: list[cockpit.UnitLoad]
+    values: dict[str, indicators.Value]
+    rank_key: str
+    ranked: list[indicators.Ranked]
+
+
+#: The indicator the nodes below are ranked by unless the page asks for another.
+DEFAULT_RANK = "composite"
+
+
+def indicator_tree(session: SessionDep, here: Node, p: Period, t: dt.datetime) -> dict[str, dict[str, indicators.Value]]:
+    """The catalogue's values of every node of the city for ``p`` (cached per period)."""
+    return queries.cached(session, "indicators", here, lambda: indicators.tree_values(
+        session, here.city_id, now=t, since=p.since, until=p.until), period=_period_key(p))
+
+
+def ranked_by(session: SessionDep, here: Node, tree: dict[str, dict[str, indicators.Value]],
+              key: str) -> list[indicators.Ranked]:
+    """The nodes below ``here`` (the level the cockpit ranks) by indicator ``key``, best first."""
+    ind = indicators.get(key)
+    return indicators.rank(ind, [(n, tree[n.code][key]) for n in indicators.ranked_nodes(session, here)])
+
+
+def figures(session: SessionDep, here: Node, p: Period, t: dt.datetime, rank_key: str = DEFAULT_RANK) -> Figures:
+    """The leader's figures of ``here`` for ``p`` (cached per node and period): the page,
+    its downloads and the wall screen read them from here."""
     board = queries.cached(session, "board", here,
                            lambda: cockpit.board(session, here, now=t, since=p.since, until=p.until),
                            period=_period_key(p))
     units = queries.cached(session, "units", here,
                            lambda: cockpit.unit_loads(session, here, now=t, since=p.since, until=p.until),
                            period=_period_key(p))
+    tree = indicator_tree(session, here, p, t)
+    return Figures(board, cockpit.rankings(board.ranked), units, tree[here.code], rank_key,
+                   ranked_by(session, here, tree, rank_key))
+
+
+def figures_sheet(here: Node, fig: Figures, table: str, lang: str) -> downloads.Sheet:
+    """One of the leader's tables (``tables.LEADER_TABLES``) as a sheet."""
+    stem = f"figures-{here.code}"
+    which = tables.choose(table, tables.LEADER_TABLES)
+    if which == "rankings":
+        return tables.leader_rankings(fig.rankings, lang, stem)
+    if which == "units":
+        return tables.leader_units(fig.units, lang, stem)
+    if which == "indicators":
+        return tables.indicators_sheet(fig.values, lang, stem)
+    if which == "ranking":
+        return tables.indicator_ranking(indicators.get(fig.rank_key), fig.ranked, lang, stem)
+    return tables.leader_children(fig.board, lang, stem)
+
+
+def _rank_key(key: str) -> str:
+    """The indicator asked for by ``?rank=`` (the default when none); an unknown one is bad input."""
+    return indicators.get(key).key if key else DEFAULT_RANK
+
+
+@router.get("/leader", response_class=HTMLResponse)
+def leader(request: Request, session: SessionDep, actor: PageActor, t: Now, node: str = "",
+           period: str = DEFAULT_PERIOD, from_: str = Query("", alias="from", max_length=20),
+           to: str = Query("", max_length=20), table: str = Query("", max_length=20),
+           rank: str = Query("", max_length=40)) -> Response:
+    kind = downloads.wanted(request)
+    here = _node(session, actor, node)
+    rank_key = _rank_key(rank)
+    trail = geo.ancestors(session, here)
+    form = {"period": period if period in PERIODS else "", "from": from_, "to": to}
+    try:
+        p = parse_period(period, from_, to, now=t)
+    except InvalidInput as exc:
+        if kind:
+            raise
+        return render(request, "leader.html", {
+            "node": here, "trail": trail, "periods": PERIODS, "form": form, "period_error": _reason(exc),
+        }, status_code=400)
+    fig = figures(session, here, p, t, rank_key)
+    if kind:
+        return downloads.answer(request, kind, lambda: figures_sheet(here, fig, table, request_lang(request)), t)
+    board = fig.board
     query = p.query()
     # visit coverage is the visits' own figure (households visited at least once in the
     # period: a distinct count, not a sum of the rollup's rows); seen by those who see visits
@@ -97,11 +168,61 @@ def leader(request: Request, session: SessionDep, actor: PageActor, t: Now, node
         "node": here, "trail": trail, "periods": PERIODS, "period_error": None, "p": p,
         "form": {"period": p.kind, "from": query.get("from", ""), "to": query.get("to", "")},
         "period_query": query, "board": board, "row": board.node, "children": board.children,
-        "rankings": cockpit.rankings(board.ranked), "ranked_level": board.ranked_level, "units": units,
+        "rankings": fig.rankings, "ranked_level": board.ranked_level, "units": fig.units,
         "steps": _steps(p),
         "drill": lambda code, figure: drill_url(code, figure, query),
         "map_level": MAP_LEVEL[Level(here.level)].value, "scale": cockpit.MAP_SCALE,
         "grid_cases": grid_cases, "grid_open": grid_open, "now": t, "contact": contact, "walks": walks,
+        "catalogue": indicators.CATALOGUE, "values": fig.values, "rank_key": rank_key,
+        "rank_ind": indicators.get(rank_key), "ranked": fig.ranked, "number": tables.indicator_number,
+        "parts": tables.indicator_parts,
+        "rankable": [i for i in indicators.CATALOGUE if i.kind != "count" or i.per_10k],
+    })
+
+
+# ----------------------------------------------------------------------------- the wall screen
+#: The wall screen's headline indicators (the 三率, 按期结案率 and the 综合指标), in order.
+WALL_HEADLINE = ("response_rate", "solved_rate", "satisfaction_rate", "on_time_close_rate", "composite")
+#: The counts it shows for this year and this month.
+WALL_COUNTS = ("received", "closed", "open_now", "overdue_now")
+#: The indicators it ranks the nodes below by, and how many of them it lists.
+WALL_RANKINGS = ("composite", "on_time_close_rate")
+WALL_TOP = 5
+
+
+@dataclass(frozen=True)
+class Wall:
+    """What the wall screen shows of a node: this year's and this month's values, and the
+    nodes below ranked for the year."""
+
+    year: Period
+    month: Period
+    year_values: dict[str, indicators.Value]
+    month_values: dict[str, indicators.Value]
+    rankings: list[tuple[indicators.Indicator, list[indicators.Ranked]]]
+
+
+def wall_of(session: SessionDep, here: Node, t: dt.datetime) -> Wall:
+    year, month = parse_period("year", now=t), parse_period("month", now=t)
+    tree = indicator_tree(session, here, year, t)
+    month_tree = indicator_tree(session, here, month, t)
+    ranks = [(indicators.get(k), ranked_by(session, here, tree, k)[:WALL_TOP]) for k in WALL_RANKINGS]
+    return Wall(year, month, tree[here.code], month_tree[here.code], ranks)
+
+
+@router.get("/leader/wall", response_class=HTMLResponse)
+def wall(request: Request, session: SessionDep, actor: PageActor, t: Now, node: str = Query("", max_length=40)) -> Response:
+    """The wall screen of a node (大屏, 1920×1080, for an operations room): this year's and
+    this month's headline indicators, the nodes below ranked, the map and the monthly trend,
+    in large type on a dark ground, reloading itself every ``wall_refresh_seconds``; no
+    controls."""
+    here = _node(session, actor, node)
+    w = wall_of(session, here, t)
+    return render(request, "leader_wall.html", {
+        "node": here, "w": w, "by_key": indicators.BY_KEY, "headline": WALL_HEADLINE, "counts": WALL_COUNTS,
+        "number": tables.indicator_number, "refresh": get_settings().wall_refresh_seconds,
+        "scale": cockpit.MAP_SCALE, "map_level": MAP_LEVEL[Level(here.level)].value, "now": t,
+        "ranked_level": cockpit.RANKED_LEVEL[Level(here.level)],
     })
 
 

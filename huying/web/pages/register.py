@@ -23,10 +23,11 @@ from huying.errors import InvalidInput
 from huying.geo import service as geo
 from huying.http.clock import Now
 from huying.orgs.actor import Actor
+from huying.web import downloads, tables
 from huying.web.deps import PageActor
 from huying.web.maps import map_config
 from huying.web.pages.common import see_other
-from huying.web.templating import render
+from huying.web.templating import render, request_lang
 
 router = APIRouter()
 
@@ -40,13 +41,18 @@ def _page(value: str) -> int:
 
 
 @router.get("/register", response_class=HTMLResponse)
-def households_page(request: Request, session: SessionDep, actor: PageActor,
+def households_page(request: Request, session: SessionDep, actor: PageActor, now: Now,
                     node: str = Query("", max_length=60), q: str = Query("", max_length=200),
                     origin: str = Query("", max_length=10), need: str = Query("", max_length=30),
                     moved: str = Query("", max_length=5), page: str = Query("1", max_length=6)) -> Response:
     """一标三实: the households of a place within the officer's scope, with its figures."""
+    kind = downloads.wanted(request)
     target = register.register_node(session, actor, node)
     filters = register.Filters(q, origin, need, moved == "out")
+    if kind:  # every household found, as filtered
+        _total, every = register.search(session, actor, target, filters, size=downloads.MAX_ROWS)
+        return downloads.answer(request, kind, lambda: tables.households(
+            every, request_lang(request), f"households-{target.code}"), now)
     error = None
     try:
         total, rows = register.search(session, actor, target, filters, page=_page(page))
@@ -169,11 +175,16 @@ def move_out(request: Request, code: str, session: SessionDep, actor: PageActor,
 
 
 @router.get("/register/units", response_class=HTMLResponse)
-def units_page(request: Request, session: SessionDep, actor: PageActor,
+def units_page(request: Request, session: SessionDep, actor: PageActor, now: Now,
                node: str = Query("", max_length=60), q: str = Query("", max_length=200),
                page: str = Query("1", max_length=6)) -> Response:
     """The enterprises and other units of a place."""
+    kind = downloads.wanted(request)
     target = register.register_node(session, actor, node)
+    if kind:  # every unit found
+        _total, every = register.units_of(session, actor, target, q, size=downloads.MAX_ROWS)
+        return downloads.answer(request, kind, lambda: tables.units(every, request_lang(request),
+                                                                    f"units-{target.code}"), now)
     error = None
     try:
         total, rows = register.units_of(session, actor, target, q, page=_page(page))

@@ -26,10 +26,11 @@ from huying.http import idempotency
 from huying.http.clock import Now
 from huying.metrics.period import Period, parse_period
 from huying.orgs.actor import Actor
+from huying.web import downloads, tables
 from huying.web.deps import PageActor
 from huying.web.maps import map_config
 from huying.web.pages.common import see_other
-from huying.web.templating import render
+from huying.web.templating import render, request_lang
 
 router = APIRouter()
 
@@ -128,11 +129,16 @@ def _coverage_of(session: SessionDep, actor: Actor, node: str, period: str, from
 def coverage_page(request: Request, session: SessionDep, actor: PageActor, now: Now,
                   node: str = Query("", max_length=60), period: str = Query("quarter", max_length=10),
                   from_: str = Query("", alias="from", max_length=10),
-                  to: str = Query("", max_length=10)) -> Response:
+                  to: str = Query("", max_length=10), table: str = Query("", max_length=10)) -> Response:
     """Visit coverage of a node (default: mine) in a period, per child node and per cadre,
     and the map of the households not visited in it."""
+    kind = downloads.wanted(request)
     target, per = _coverage_of(session, actor, node, period, from_, to, now)
     cov = vs.coverage(session, actor, target, per, now=now)
+    if kind:
+        which = tables.choose(table, tables.COVERAGE_TABLES)
+        return downloads.answer(request, kind, lambda: tables.coverage(
+            cov, which, request_lang(request), f"coverage-{target.code}"), now)
     return render(request, "visit_coverage.html", {
         "cov": cov, "period": per, "period_query": per.query(), "scale": visits.COVERAGE_SCALE,
         "map_config": map_config(session), "shows_households": target.level in HOUSEHOLD_LEVELS})

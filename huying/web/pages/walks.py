@@ -24,13 +24,16 @@ from huying.geo.models import Node
 from huying.http.clock import Now
 from huying.metrics.period import parse_period
 from huying.orgs.actor import Actor
+from huying.web import downloads, tables
 from huying.web.deps import PageActor
 from huying.web.maps import map_config
 from huying.web.pages.common import errors_of, parse_day, parse_float, see_other
-from huying.web.templating import render
+from huying.web.templating import render, request_lang
 
 router = APIRouter()
 
+#: The walks the walk log lists (the latest first), on the page and in its download.
+WALKS_LISTED = 200
 WalkId = Path(ge=1, le=2**31 - 1)
 OUTCOMES = [o.value for o in WalkOutcome]
 
@@ -45,15 +48,22 @@ async def _photo(photo: UploadFile | None) -> tuple[Upload, ...]:
 @router.get("/walks", response_class=HTMLResponse)
 def walk_log(request: Request, session: SessionDep, actor: PageActor, now: Now,
              period: str = Query("quarter", max_length=10), from_: str = Query("", alias="from", max_length=10),
-             planned: str = Query("", max_length=10)) -> Response:
+             planned: str = Query("", max_length=10), table: str = Query("", max_length=10)) -> Response:
     """行走记录: my walks, the walks within my scope, and my node's walk figures."""
     ws.check_reader(actor)
-    _, views = ws.list_walks(session, actor, limit=200)
+    kind = downloads.wanted(request)
+    which = tables.choose(table, tables.WALK_TABLES) if kind else ""
+    _, views = ws.list_walks(session, actor, limit=WALKS_LISTED)
     node = session.scalar(select(Node).where(Node.path == actor.node_path, Node.city_id == actor.city_id))
     if node is None:
         raise NotVisible("your account has no node")
     per = parse_period(period, from_, now=now)
     fig = ws.figures(session, actor, node, per)
+    if kind:
+        lang = request_lang(request)
+        stem = f"walks-{node.code}"
+        return downloads.answer(request, kind, lambda: tables.walk_log(views, lang, actor.user_id, stem)
+                                if which == "log" else tables.walk_figures(fig, lang, stem), now)
     return render(request, "walks.html", {
         "views": views, "fig": fig, "period": per, "may_plan": actor.role in ws.PLANNERS,
         "my_id": actor.user_id, "planned": planned == "1"})

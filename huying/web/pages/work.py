@@ -22,7 +22,7 @@ from huying.geo.models import Node
 from huying.http.clock import Now
 from huying.orgs.actor import Actor
 from huying.orgs.models import Organisation, Role
-from huying.web import export, pick, queries
+from huying.web import downloads, export, pick, queries, tables
 from huying.web import worklist as wl
 from huying.web.deps import PageActor
 from huying.web.pages.common import is_htmx
@@ -135,10 +135,11 @@ NOTICE_PAGE = 20
 
 
 def notices_page(request: Request, session: SessionDep, actor: Actor, t: dt.datetime, *,
-                 errors: dict[int, dict[str, str]] | None = None, status_code: int = 200) -> HTMLResponse:
+                 errors: dict[int, dict[str, str]] | None = None, status_code: int = 200) -> Response:
     """The notices in the actor's scope, filtered by state and unit (the query string), a
     page at a time; each names its issuer, its reply form folded away."""
     params = request.query_params
+    kind = downloads.wanted(request)
     state = params.get("state", "")
     state = state if state in queries.NOTICE_STATES else ""
     units = queries.notice_units(session, actor)
@@ -149,6 +150,11 @@ def notices_page(request: Request, session: SessionDep, actor: Actor, t: dt.date
     if unit is not None:
         unit_id = session.scalar(select(Organisation.id).where(Organisation.city_id == actor.city_id,
                                                                Organisation.code == unit.code))
+    if kind:  # every page of the list, as filtered
+        rows, _total = queries.notices_filtered(session, actor, t, state=state, unit_id=unit_id,
+                                                limit=downloads.MAX_ROWS)
+        views = queries.notice_views(session, actor, rows)
+        return downloads.answer(request, kind, lambda: tables.notices(views, request_lang(request), t, "notices"), t)
     rows, total = queries.notices_filtered(session, actor, t, state=state, unit_id=unit_id,
                                            limit=NOTICE_PAGE, offset=(page - 1) * NOTICE_PAGE)
     filters = {k: v for k, v in (("state", state), ("unit", unit.code if unit else "")) if v}
@@ -172,7 +178,12 @@ def ledger(request: Request, session: SessionDep, actor: PageActor, t: Now, node
     """The ledger (台账) of a node: the cases with a plan and milestones under it, open ones
     first, 50 to a page."""
     _forbid_residents(actor)
+    kind = downloads.wanted(request)
     here = _node_in_scope(session, actor, node)
+    if kind:  # every page of the ledger
+        every, _total = queries.ledgers_under(session, actor, here.path, limit=downloads.MAX_ROWS)
+        return downloads.answer(request, kind,
+                                lambda: tables.ledger(every, request_lang(request), t, f"ledger-{here.code}"), t)
     rows, total = queries.ledgers_under(session, actor, here.path, limit=LEDGER_PAGE,
                                         offset=(page - 1) * LEDGER_PAGE)
     return render(request, "ledger.html", {

@@ -1,0 +1,1 @@
+from tests.cases.conftest import T0, World, api, at, world  # noqa: F401
