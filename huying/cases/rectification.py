@@ -13,6 +13,7 @@ A rectification is not a resident's problem: it stays out of the figures of the 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -64,17 +65,17 @@ def open_rectification(session: Session, actor: Actor, *, title: str, reason: st
 
 
 def clear(session: Session, case: Case, actor: Actor, *, note: str, now: dt.datetime,
-          expected_version: int | None = None) -> Case:
+          expected_version: int | None = None, then: Callable[[], Any] | None = None) -> Case:
     """The rectification is over: its plan is done (the table's guard) and, the caller has
-    checked, its figures recovered."""
+    checked, its figures recovered. ``then`` runs in the same transaction after the event."""
     return command(session, case, Action.CLEAR, actor, now, note=check_text(note, "note", max_len=2000),
-                   changes={"resolution": note.strip()}, expected_version=expected_version)
+                   changes={"resolution": note.strip()}, expected_version=expected_version, then=then)
 
 
 def clear_by_hand(session: Session, case: Case, actor: Actor, *, reason: str, now: dt.datetime,
-                  expected_version: int | None = None) -> Case:
+                  expected_version: int | None = None, then: Callable[[], Any] | None = None) -> Case:
     """The supervising leader clears the rectification by their decision (the table's guard),
     with the reason."""
     reason_v = check_text(reason, "reason", max_len=2000)
     return command(session, case, Action.CLEAR_BY_HAND, actor, now, note=reason_v,
-                   changes={"resolution": reason_v}, expected_version=expected_version)
+                   changes={"resolution": reason_v}, expected_version=expected_version, then=then)
