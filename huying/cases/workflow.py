@@ -138,7 +138,7 @@ class Kind(enum.StrEnum):
     SERVICE = "service"  # a service request accepted at a centre (一站受理 · 全区域通办)
     #: The rectification of a weak organisation (软弱涣散党组织整顿): its plan is the case's
     #: ledger (台账), with milestones and a supervising leader.
-    RECTIFICATION = "rectification"
+    RECTIFICATION = "rectify"  # (the column holds 12 characters)
 
 
 R = Role
