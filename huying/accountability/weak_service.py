@@ -310,7 +310,7 @@ def complete_milestone(session: Session, actor: Actor, flag_id: int, milestone: 
     return ledger.complete_milestone(session, case, actor, milestone=milestone, note=note, now=now)
 
 
-def recovered(session: Session, flag: WeakFlag, node: Node, now: dt.datetime) -> list[str]:
+def still_firing(session: Session, flag: WeakFlag, node: Node, now: dt.datetime) -> list[str]:
     """The rules of the node's level that still fire for it in the latest complete quarter
     (empty: its indicators recovered)."""
     last = latest_complete(now)
@@ -333,7 +333,7 @@ def clear(session: Session, actor: Actor, flag_id: int, *, note: str, now: dt.da
     flag, node, case = _load(session, actor, flag_id)
     if flag.cleared_at is not None:
         raise Refused("this rectification is already cleared")
-    still = recovered(session, flag, node, now)
+    still = still_firing(session, flag, node, now)
     if still:
         raise Refused(f"the indicators have not recovered in {latest_complete(now)}: {'；'.join(still)}")
     rectification.clear(session, case, actor, note=note, now=now, then=_cleared(session, flag, "recovered", now))
