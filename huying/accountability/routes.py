@@ -5,7 +5,7 @@ services' (4xx with the reason)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
@@ -21,7 +21,7 @@ from huying.orgs.auth import CurrentActor
 
 router = APIRouter(prefix="/api/v1/accountability", tags=["accountability"], dependencies=[Depends(reject_nul_body)])
 
-Id = Path(ge=1, le=2**31 - 1)
+Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 class In(BaseModel):
@@ -134,19 +134,18 @@ def add_item(body: ItemCreate, session: SessionDep, actor: CurrentActor, now: No
 
 
 @router.patch("/duties/items/{item_id}")
-def reword_item(body: ItemUpdate, session: SessionDep, actor: CurrentActor, now: Now,
-                item_id: int = Id) -> dict[str, Any]:
+def reword_item(item_id: Id, body: ItemUpdate, session: SessionDep, actor: CurrentActor, now: Now) -> dict[str, Any]:
     return duties.item_dict(duties.reword_item(session, actor, item_id, text=body.text, answerable=body.answerable,
                                                now=now, expected_version=body.version))
 
 
 @router.post("/duties/items/{item_id}/retire")
-def retire_item(body: Reason, session: SessionDep, actor: CurrentActor, now: Now, item_id: int = Id) -> dict[str, Any]:
+def retire_item(item_id: Id, body: Reason, session: SessionDep, actor: CurrentActor, now: Now) -> dict[str, Any]:
     return duties.item_dict(duties.retire_item(session, actor, item_id, reason=body.reason, now=now))
 
 
 @router.delete("/duties/items/{item_id}", status_code=204)
-def delete_item(session: SessionDep, actor: CurrentActor, now: Now, item_id: int = Id) -> None:
+def delete_item(item_id: Id, session: SessionDep, actor: CurrentActor, now: Now) -> None:
     """Only an item nothing cites (else 409: retire it)."""
     duties.delete_item(session, actor, item_id, now=now)
 
@@ -184,27 +183,24 @@ def review_create(body: ReviewCreate, session: SessionDep, actor: CurrentActor, 
 
 
 @router.get("/reviews/{review_id}")
-def review_read(session: SessionDep, actor: CurrentActor, review_id: int = Id) -> dict[str, Any]:
+def review_read(review_id: Id, session: SessionDep, actor: CurrentActor) -> dict[str, Any]:
     return reviews.get(session, actor, review_id).as_dict()
 
 
 @router.post("/reviews/{review_id}/reviewers")
-def review_invite(body: Invite, session: SessionDep, actor: CurrentActor, now: Now,
-                  review_id: int = Id) -> dict[str, Any]:
+def review_invite(review_id: Id, body: Invite, session: SessionDep, actor: CurrentActor, now: Now) -> dict[str, Any]:
     reviews.invite(session, actor, review_id, body.users, body.seat, now=now)
     return reviews.get(session, actor, review_id).as_dict()
 
 
 @router.post("/reviews/{review_id}/report")
-def review_report(body: Report, session: SessionDep, actor: CurrentActor, now: Now,
-                  review_id: int = Id) -> dict[str, Any]:
+def review_report(review_id: Id, body: Report, session: SessionDep, actor: CurrentActor, now: Now) -> dict[str, Any]:
     reviews.submit_report(session, actor, review_id, body.text, now=now)
     return reviews.get(session, actor, review_id).as_dict()
 
 
 @router.post("/reviews/{review_id}/scores")
-def review_score(body: Scores, session: SessionDep, actor: CurrentActor, now: Now,
-                 review_id: int = Id) -> dict[str, Any]:
+def review_score(review_id: Id, body: Scores, session: SessionDep, actor: CurrentActor, now: Now) -> dict[str, Any]:
     """An invited reviewer scores every item once (409 the second time; 409 outside the scope)."""
     given: dict[int, tuple[int, str | None]] = {}
     for i, s in enumerate(body.scores):
@@ -216,7 +212,7 @@ def review_score(body: Scores, session: SessionDep, actor: CurrentActor, now: No
 
 
 @router.post("/reviews/{review_id}/actions/{action}")
-def review_act(session: SessionDep, actor: CurrentActor, now: Now, review_id: int = Id,
+def review_act(review_id: Id, session: SessionDep, actor: CurrentActor, now: Now,
                action: str = Path(max_length=20)) -> dict[str, Any]:
     """open · close · publish (409 listing what is allowed)."""
     reviews.act(session, actor, review_id, action, now=now)
@@ -264,12 +260,12 @@ def weak_flag(body: FlagCreate, session: SessionDep, actor: CurrentActor, now: N
 
 
 @router.get("/weak/{flag_id}")
-def weak_read(session: SessionDep, actor: CurrentActor, flag_id: int = Id) -> dict[str, Any]:
+def weak_read(flag_id: Id, session: SessionDep, actor: CurrentActor) -> dict[str, Any]:
     return weak.get_flag(session, actor, flag_id).as_dict()
 
 
 @router.post("/weak/{flag_id}/plan")
-def weak_plan(body: Plan, session: SessionDep, actor: CurrentActor, now: Now, flag_id: int = Id) -> dict[str, Any]:
+def weak_plan(flag_id: Id, body: Plan, session: SessionDep, actor: CurrentActor, now: Now) -> dict[str, Any]:
     """The rectification plan: the ledger of the rectification's case."""
     weak.open_plan(session, actor, flag_id, plan=body.plan, supervisor=body.supervisor, now=now,
                    milestones=[(m.title, m.due_at) for m in body.milestones])
@@ -277,22 +273,20 @@ def weak_plan(body: Plan, session: SessionDep, actor: CurrentActor, now: Now, fl
 
 
 @router.post("/weak/{flag_id}/milestones/{milestone_id}/complete")
-def weak_milestone(body: Done, session: SessionDep, actor: CurrentActor, now: Now, flag_id: int = Id,
-                   milestone_id: int = Id) -> dict[str, Any]:
+def weak_milestone(flag_id: Id, milestone_id: Id, body: Done, session: SessionDep, actor: CurrentActor, now: Now) -> dict[str, Any]:
     weak.complete_milestone(session, actor, flag_id, milestone_id, note=body.note, now=now)
     return weak.get_flag(session, actor, flag_id).as_dict()
 
 
 @router.post("/weak/{flag_id}/clear")
-def weak_clear(body: Note, session: SessionDep, actor: CurrentActor, now: Now, flag_id: int = Id) -> dict[str, Any]:
+def weak_clear(flag_id: Id, body: Note, session: SessionDep, actor: CurrentActor, now: Now) -> dict[str, Any]:
     """Cleared when the plan is done and the indicators recovered (409 with the reason)."""
     weak.clear(session, actor, flag_id, note=body.note, now=now)
     return weak.get_flag(session, actor, flag_id).as_dict()
 
 
 @router.post("/weak/{flag_id}/clear-by-hand")
-def weak_clear_by_hand(body: Reason, session: SessionDep, actor: CurrentActor, now: Now,
-                       flag_id: int = Id) -> dict[str, Any]:
+def weak_clear_by_hand(flag_id: Id, body: Reason, session: SessionDep, actor: CurrentActor, now: Now) -> dict[str, Any]:
     """The supervising leader's decision, with the reason."""
     weak.clear_by_hand(session, actor, flag_id, reason=body.reason, now=now)
     return weak.get_flag(session, actor, flag_id).as_dict()

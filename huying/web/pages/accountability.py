@@ -7,6 +7,7 @@ with its reason (4xx)."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
@@ -28,7 +29,7 @@ from huying.web.pages.common import parse_day, parse_int, see_other
 from huying.web.templating import render
 
 router = APIRouter()
-Id = Path(ge=1, le=2**31 - 1)
+Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 def _text(form: FormData, key: str) -> str:
@@ -111,7 +112,7 @@ async def duties_post(request: Request, session: SessionDep, actor: PageActor, n
 
 
 @router.get("/duties/evidence/{evidence_id}")
-def evidence_file(session: SessionDep, actor: PageActor, evidence_id: int = Id) -> Response:
+def evidence_file(evidence_id: Id, session: SessionDep, actor: PageActor) -> Response:
     path, ctype, title = duties.document_path(session, actor, evidence_id)
     if not path.exists():
         raise NotVisible("no such document")
@@ -157,13 +158,12 @@ def _review_page(request: Request, session: SessionDep, actor: Actor, review_id:
 
 
 @router.get("/reviews/{review_id}", response_class=HTMLResponse)
-def review_page(request: Request, session: SessionDep, actor: PageActor, review_id: int = Id) -> Response:
+def review_page(review_id: Id, request: Request, session: SessionDep, actor: PageActor) -> Response:
     return _review_page(request, session, actor, review_id)
 
 
 @router.post("/reviews/{review_id}", response_class=HTMLResponse)
-async def review_post(request: Request, session: SessionDep, actor: PageActor, now: Now,
-                      review_id: int = Id) -> Response:
+async def review_post(review_id: Id, request: Request, session: SessionDep, actor: PageActor, now: Now) -> Response:
     """``op``: invite / report / score / open / close / publish."""
     form = await request.form()
     op = _text(form, "op")
@@ -199,7 +199,7 @@ def _weak_page(request: Request, session: SessionDep, actor: Actor, now: dt.date
         "views": views, "counts": weak.yearly_counts(session, actor), "rules": weak.rules(session, actor),
         "year": year, "problem": problem, "keys": weak.KEYS, "flagger": actor.role in weak.FLAGGERS,
         "rule_editor": actor.role in weak.RULE_EDITORS, "latest": weak.latest_complete(now),
-        "me": actor.user_id, "leader": actor.role == "leader", "now": now,
+        "leader": actor.role == "leader",
         "today": now.astimezone(deadlines.zone()).date()}, status_code=status_code)
 
 
