@@ -316,7 +316,7 @@ class ReviewView:
             "id": r.id, "node": self.node.code, "node_name": self.node.name_zh, "level": self.node.level,
             "year": r.year, "status": r.status, "report": r.report,
             "report_at": r.report_at.isoformat() if r.report_at else None,
-            "reviewers": [{"user": name, "seat": rv.seat, "scored": rv.scored_at is not None}
+            "reviewers": [{"name": name, "seat": rv.seat, "scored": rv.scored_at is not None}
                           for rv, name in self.reviewers],
             "items": [duties.item_dict(i) for i in self.items], "allowed_actions": self.allowed,
             "my_scores": {str(k): {"score": s.score, "comment": s.comment} for k, s in self.mine.items()},
@@ -335,7 +335,7 @@ def get(session: Session, actor: Actor, review_id: int) -> ReviewView:
     review, node = _load(session, actor, review_id)
     st = state(session, actor, review, node)
     reviewers = list(session.execute(
-        select(ReviewReviewer, User.username).join(User, User.id == ReviewReviewer.user_id)
+        select(ReviewReviewer, User.display_name).join(User, User.id == ReviewReviewer.user_id)
         .where(ReviewReviewer.review_id == review.id).order_by(ReviewReviewer.id)).tuples())
     ids = list(review.item_ids or [])
     if ids:

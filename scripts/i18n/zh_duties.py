@@ -112,6 +112,7 @@ ZH = {
         "请逐项打分（0–100）：90 分及以上为好，80 分以上为较好，60 分以上为一般，60 分以下为差。每人只能评一次。",
     "Scored": "已评分",
     "Scoring closed": "评分已结束",
+    "Scoring under way": "评分中",
     "Seat": "身份",
     "Set the plan": "制定方案",
     "Set the rectification plan": "制定整顿方案",

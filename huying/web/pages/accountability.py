@@ -154,7 +154,9 @@ def _review_page(request: Request, session: SessionDep, actor: Actor, review_id:
     view = reviews.get(session, actor, review_id)
     return render(request, "accountability_review.html", {
         "v": view, "problem": problem, "values": values or {}, "seats": reviews.SEATS,
-        "grade_zh": rw.GRADE_ZH, "done": request.query_params.get("done", "")}, status_code=status_code)
+        "done": request.query_params.get("done", ""),
+        # reviewers are named to staff; a resident reads only the seats
+        "staff": actor.role != "resident"}, status_code=status_code)
 
 
 @router.get("/reviews/{review_id}", response_class=HTMLResponse)
