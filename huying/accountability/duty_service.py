@@ -256,32 +256,37 @@ def _number(value: str) -> int:
     return n
 
 
-def _import_row(session: Session, actor: Actor, row: dict[str, str], now: dt.datetime,
-                counts: dict[str, int]) -> None:
+@dataclass(frozen=True)
+class _Row:
+    list_code: str
+    number: int
+    text: str
+    answerable: str
+
+
+def _check_row(row: dict[str, str], lists: dict[str, DutyList], new_lists: dict[str, tuple[str, str, str]],
+               seen: set[tuple[str, int]]) -> _Row:
+    """One row checked against the lists known and those the file creates (no writing)."""
     if row.get("__extra__"):
         raise InvalidInput(f"{row['__extra__']} value(s) beyond the header's columns", "row")
     code = text_of(row.get("list"), "list", 40)
-    lst = session.scalar(select(DutyList).where(DutyList.city_id == actor.city_id, DutyList.code == code))
-    if lst is None:
-        lst = _new_list(session, actor, code, row.get("list_name", ""), row.get("list_name_en", ""),
-                        (row.get("level") or "").strip(), now)
-        counts["lists"] += 1
-    elif row.get("level", "").strip() and row["level"].strip() != lst.level:
-        raise InvalidInput(f"the list {code} is for the {lst.level} level", "level")
-    number = _number(row.get("number", ""))
-    text = text_of(row.get("text"), "text", 2000)
-    ans = text_of(row.get("answerable"), "answerable", 80, required=False)
-    item = session.scalar(select(DutyItem).where(DutyItem.list_id == lst.id, DutyItem.number == number))
-    if item is None:
-        _add(session, actor, lst, number, text, ans, now)
-        counts["added"] += 1
-    elif (item.text, item.answerable) != (text, ans):
-        events.record(session, actor.city_id, "item", item.id, "reword", actor_id=actor.user_id, now=now,
-                      before=item.text, after=text, answerable_before=item.answerable, answerable=ans, source="import")
-        item.text, item.answerable, item.updated_at, item.version = text, ans, now, item.version + 1
-        counts["reworded"] += 1
+    level = (row.get("level") or "").strip()
+    known = lists.get(code)
+    if known is None and code not in new_lists:
+        if level not in LEVELS:
+            raise InvalidInput(f"one of {', '.join(LEVELS)}", "level")
+        new_lists[code] = (text_of(row.get("list_name"), "list_name", 120),
+                           (row.get("list_name_en") or "").strip()[:160] or code, level)
     else:
-        counts["unchanged"] += 1
+        expected = known.level if known is not None else new_lists[code][2]
+        if level and level != expected:
+            raise InvalidInput(f"the list {code} is for the {expected} level", "level")
+    number = _number(row.get("number", ""))
+    if (code, number) in seen:
+        raise InvalidInput(f"item {number} of {code} is already in the file", "number")
+    seen.add((code, number))
+    return _Row(code, number, text_of(row.get("text"), "text", 2000),
+                text_of(row.get("answerable"), "answerable", 80, required=False))
 
 
 @dataclass
@@ -294,23 +299,54 @@ class ImportOutcome(Outcome):
 
 def import_rows(session: Session, actor: Actor, rows: Iterable[tuple[int, dict[str, str]]], *, now: dt.datetime,
                 mode: Mode = Mode.ALL_OR_NOTHING) -> ImportOutcome:
-    """Import items (``COLUMNS``) row by row: a new list is created from its first row (name and
-    level), an item is added, reworded (its history kept) or left as it is. Every bad row is
-    named by line and field; all or nothing, or the good rows (``skip-bad``)."""
+    """Import items (``COLUMNS``): a new list is created from its first row (name and level),
+    an item is added, reworded (its history kept) or left as it is. Every row is checked
+    first and every bad one named by line and field; then all or nothing, or the good rows
+    (``skip-bad``), in one transaction with one event per list or item changed."""
     check_editor(actor)
     out = ImportOutcome(mode=mode.value)
+    lists = {lst.code: lst for lst in session.scalars(select(DutyList).where(DutyList.city_id == actor.city_id))}
+    new_lists: dict[str, tuple[str, str, str]] = {}
+    seen: set[tuple[str, int]] = set()
+    good: list[_Row] = []
     for line, row in rows:
         out.rows += 1
         try:
-            with session.begin_nested():
-                _import_row(session, actor, row, now, out.counts)
-            out.imported += 1
+            good.append(_check_row(row, lists, new_lists, seen))
         except InvalidInput as exc:
             out.problems.append(problem_of(line, exc))
     if out.problems and mode is Mode.ALL_OR_NOTHING:
-        session.rollback()
-        out.imported = 0
         return out
+    for code in {r.list_code for r in good}:
+        if code not in lists:
+            name, name_en, level = new_lists[code]
+            lists[code] = _new_list(session, actor, code, name, name_en, level, now)
+            out.counts["lists"] += 1
+    items = {(i.list_id, i.number): i for i in session.scalars(
+        select(DutyItem).where(DutyItem.city_id == actor.city_id))}
+    added: list[tuple[DutyItem, str]] = []
+    for r in good:
+        lst = lists[r.list_code]
+        item = items.get((lst.id, r.number))
+        if item is None:
+            item = DutyItem(city_id=actor.city_id, list_id=lst.id, number=r.number, text=r.text,
+                            answerable=r.answerable, active=True, version=1, created_at=now, updated_at=now)
+            session.add(item)
+            added.append((item, lst.code))
+            out.counts["added"] += 1
+        elif (item.text, item.answerable) != (r.text, r.answerable):
+            events.record(session, actor.city_id, "item", item.id, "reword", actor_id=actor.user_id, now=now,
+                          flush=False, before=item.text, after=r.text, answerable_before=item.answerable,
+                          answerable=r.answerable, source="import")
+            item.text, item.answerable, item.updated_at, item.version = r.text, r.answerable, now, item.version + 1
+            out.counts["reworded"] += 1
+        else:
+            out.counts["unchanged"] += 1
+        out.imported += 1
+    session.flush()
+    for item, code in added:
+        events.record(session, actor.city_id, "item", item.id, "add", actor_id=actor.user_id, now=now, flush=False,
+                      list=code, number=item.number, text=item.text, answerable=item.answerable, source="import")
     session.commit()
     out.stored = True
     return out

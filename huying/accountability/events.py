@@ -27,12 +27,14 @@ def _plain(value: Any) -> Any:
 
 
 def record(session: Session, city_id: int, subject: str, subject_id: int, action: str, *,
-           actor_id: int | None, now: dt.datetime, **detail: Any) -> AccountabilityEvent:
-    """Append one event (flushed, not committed: it belongs to the caller's command)."""
+           actor_id: int | None, now: dt.datetime, flush: bool = True, **detail: Any) -> AccountabilityEvent:
+    """Append one event (flushed unless told not to; not committed: it belongs to the
+    caller's command)."""
     event = AccountabilityEvent(city_id=city_id, subject=subject, subject_id=subject_id, action=action,
-                           actor_id=actor_id, at=now, detail=_plain(detail))
+                                actor_id=actor_id, at=now, detail=_plain(detail))
     session.add(event)
-    session.flush()
+    if flush:
+        session.flush()
     return event
 
 

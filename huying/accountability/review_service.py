@@ -210,8 +210,8 @@ def act(session: Session, actor: Actor, review_id: int, action: str, *, now: dt.
     elif act_ is ReviewAction.PUBLISH:
         values["published_at"] = now
     _cas(session, review, target, **values)
-    events.record(session, actor.city_id, "review", review.id, act_.value, actor_id=actor.user_id, now=now,
-                  **({"overall": review.overall, "grade": review.grade} if act_ is ReviewAction.CLOSE else {}))
+    detail: dict[str, Any] = {"overall": review.overall, "grade": review.grade} if act_ is ReviewAction.CLOSE else {}
+    events.record(session, actor.city_id, "review", review.id, act_.value, actor_id=actor.user_id, now=now, **detail)
     session.commit()
     return review
 

@@ -164,8 +164,8 @@ def save_rule(session: Session, actor: Actor, r: RuleIn, *, now: dt.datetime) ->
     code = duties.text_of(r.code, "code", 40)
     name = duties.text_of(r.name_zh, "name_zh", 120)
     row = session.scalar(select(WeakRule).where(WeakRule.city_id == actor.city_id, WeakRule.code == code))
-    values = dict(name_zh=name, level=r.level, key=r.key, op=r.op, threshold=float(r.threshold),
-                  quarters=int(r.quarters), active=bool(r.active))
+    values: dict[str, Any] = dict(name_zh=name, level=r.level, key=r.key, op=r.op, threshold=float(r.threshold),
+                                  quarters=int(r.quarters), active=bool(r.active))
     if row is None:
         row = WeakRule(city_id=actor.city_id, code=code, updated_at=now, **values)
         session.add(row)

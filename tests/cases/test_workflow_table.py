@@ -146,7 +146,14 @@ def test_every_action_a_person_is_offered_is_a_command() -> None:
     the sweeper's, what only a history import writes and a rectification's clearing (taken on
     the weak organisations' page, which checks the figures) are the exceptions."""
     from huying.cases.commands import SPECS as COMMANDS
-    from huying.cases.workflow import CREATING, ELSEWHERE, IMPORTED_ONLY, Action, Status, allowed_actions
+    from huying.cases.workflow import (
+        CREATING,
+        ELSEWHERE,
+        IMPORTED_ONLY,
+        Action,
+        Status,
+        allowed_actions,
+    )
     from huying.orgs.models import Role
 
     for kind, status in itertools.product(wf.Kind, Status):
