@@ -9,9 +9,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from huying.accountability import weak_service as ws
+from huying.cases.models import OutboxMessage
 from huying.cases.workflow import Kind
 from huying.errors import IllegalTransition, NotPermitted, Refused
 from huying.metrics import rollup
@@ -44,6 +46,8 @@ def test_a_rule_flags_a_community_two_quarters_running_and_not_after_one(world: 
     [view] = ws.flags(s, world["town"], year=2025)
     assert view.case.kind == Kind.RECTIFICATION.value and view.flag.source == "rule"
     assert ws.run_rules(s, world["city"], "2025Q4", now=NOW).already == [COMM1]
+    told = s.scalars(select(OutboxMessage.subject).where(OutboxMessage.subject.like(f"整顿通知 {view.case.code}%"))).all()
+    assert told == [f"整顿通知 {view.case.code}：软弱涣散整顿：测试1社区（2025年）"]
     # the rectification is not a resident's problem: the figures do not count it
     figures = rollup.tree_figures(s, world.city_id, now=NOW)
     assert figures[COMM1].received == 4
