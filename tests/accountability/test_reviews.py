@@ -13,10 +13,13 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from huying.accountability import duty_service as duties
 from huying.accountability import review_service as rs
 from huying.accountability import review_workflow as rw
 from huying.accountability.models import ReviewScore
 from huying.errors import IllegalTransition, InvalidInput, NotVisible, Refused
+from huying.orgs.actor import Actor
+from huying.orgs.models import User
 from tests.accountability.world import COMM1, NOW, duty_world
 from tests.cases.conftest import World
 
@@ -134,3 +137,27 @@ def test_two_scorings_at_once_store_one(fresh_engine: Engine) -> None:
     assert sorted(results) == ["ok", "refused"]
     with Session(fresh_engine) as s:
         assert len(s.scalars(select(ReviewScore).where(ReviewScore.review_id == rid)).all()) == len(items)
+
+
+def test_the_api_refuses_a_second_scoring_and_a_reviewer_outside_the_scope(api, fresh_engine: Engine) -> None:  # type: ignore[no-untyped-def]
+    client, headers, _ = api
+    with Session(fresh_engine, expire_on_commit=False) as s:
+        duties.load_defaults(s, Actor.of(s, s.scalars(select(User).where(User.username == "city")).one()), now=NOW)
+    client.clock["now"] = NOW
+    r = client.post("/api/v1/accountability/reviews", json={"node": COMM1, "year": 2025}, headers=headers["town"])
+    assert r.status_code == 201, r.text
+    rid = r.json()["id"]
+    base = f"/api/v1/accountability/reviews/{rid}"
+    assert client.post(f"{base}/reviewers", json={"users": ["resident"], "seat": "representative"},
+                       headers=headers["town"]).status_code == 200
+    assert client.post(f"{base}/report", json={"text": "述职报告"}, headers=headers["community"]).status_code == 200
+    opened = client.post(f"{base}/actions/open", headers=headers["town"]).json()
+    body = {"scores": [{"item": i["id"], "score": 75} for i in opened["items"]]}
+    assert client.post(f"{base}/scores", json=body, headers=headers["resident"]).status_code == 200
+    twice = client.post(f"{base}/scores", json=body, headers=headers["resident"])
+    assert twice.status_code == 409 and "scores once" in twice.json()["detail"]
+    outside = client.post(f"{base}/scores", json=body, headers=headers["city"])
+    assert outside.status_code == 409 and "not among the reviewers" in outside.json()["detail"]
+    illegal = client.post(f"{base}/actions/publish", headers=headers["town"])
+    assert illegal.status_code == 409 and "allowed:" in illegal.json()["detail"]
+    assert client.get(base, headers=headers["town2"]).status_code == 404

@@ -42,7 +42,8 @@ def _year_of(now: dt.datetime) -> int:
 
 
 def _problem(exc: CaseError) -> dict[str, str]:
-    return {"field": getattr(exc, "field", None) or "form", "detail": str(exc)}
+    """A refusal as the page words it (``accountability_labels.refusal``): field, reason, status."""
+    return {"field": getattr(exc, "field", None) or "form", "detail": str(exc), "status": str(exc.http_status)}
 
 
 # --------------------------------------------------------------------------- /duties
