@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -355,7 +355,7 @@ def visible_filter(actor: Actor) -> Any:
     invited = select(ReviewReviewer.review_id).where(ReviewReviewer.user_id == actor.user_id) \
         if actor.user_id is not None else None
     scoped = and_(Review.city_id == actor.city_id,
-                  (Review.id == Review.id) if actor.role in CITYWIDE else under(Node.path, actor.node_path))
+                  true() if actor.role in CITYWIDE else under(Node.path, actor.node_path))
     mine = Review.id.in_(invited) if invited is not None else None
     if actor.role not in duties.READERS:
         return and_(Review.city_id == actor.city_id, mine) if mine is not None else Review.id.is_(None)

@@ -11,6 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
+from sqlalchemy import select
 from starlette.datastructures import FormData, UploadFile
 
 from huying.accountability import duty_service as duties
@@ -54,7 +55,7 @@ def _home_node(session: SessionDep, actor: Actor, code: str) -> Node | None:
         return duties.node_of(session, actor.city_id, code)
     if actor.role in CITYWIDE:
         return None
-    node = session.query(Node).filter(Node.city_id == actor.city_id, Node.path == actor.node_path).first()
+    node = session.scalar(select(Node).where(Node.city_id == actor.city_id, Node.path == actor.node_path))
     return node if node is not None and node.level in duties.LEVELS else None
 
 
