@@ -1,3 +1,1 @@
-"""The API client of the closed loop's small city (``tests.cases.conftest.api``) for these tests too."""
-
-from tests.cases.conftest import api  # noqa: F401
+from tests.cases.conftest import T0, World, api, at, world  # noqa: F401
