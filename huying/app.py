@@ -37,6 +37,7 @@ _ROUTERS = [
     ("huying.community.onestop_routes", "router"),
     ("huying.community.council_routes", "router"),
     ("huying.community.lists_routes", "router"),
+    ("huying.accountability.duty_routes", "router"),
     ("huying.api.open311", "router"),
 ]
 

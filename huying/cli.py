@@ -113,6 +113,8 @@ _GROUPS = [
     ("huying.community.onestop_cli", "onestop", "One-stop acceptance at a centre: accept, list."),
     ("huying.community.lists_cli", "community", "Community resources: councils, the three lists, matches."),
     ("huying.accountability.cli", "indicators", "The indicator catalogue and its values per node."),
+    ("huying.accountability.duty_cli", "accountability",
+     "Responsibility lists, yearly reviews (述职评议), weak organisations (软弱涣散)."),
 ]
 
 for _module, _name, _help in _GROUPS:

@@ -51,9 +51,12 @@ RECIPIENTS: dict[str, tuple[str, ...]] = {
     "close_with_primary": ("reporter",),
     "reject": ("reporter",),
     "record_part": ("unit",),
+    # a rectification (软弱涣散整顿): the organisation hears it is being rectified
+    "open_rectification": ("unit",),
 }
 
 SUBJECTS = {
+    "open_rectification": "整顿通知 {code}：{title}",
     "report": "您反映的问题已受理，编号 {code}",
     "dispatch": "新派件 {code}：{title}",
     "transfer": "转办件 {code}：{title}",

@@ -24,6 +24,7 @@ from huying.cases.models import (
     SupervisionNotice,
 )
 from huying.cases.workflow import (
+    ELSEWHERE,
     IMPORTED_ONLY,
     Action,
     Facts,
@@ -146,6 +147,13 @@ class SessionFacts:
         return int(self.session.scalar(select(func.count()).select_from(Milestone).where(
             Milestone.ledger_id == ledger, Milestone.done_at.is_(None))) or 0)
 
+    @functools.cached_property
+    def actor_supervises(self) -> bool:
+        if self.actor.user_id is None:
+            return False
+        return self.session.scalar(select(Ledger.id).where(
+            Ledger.case_id == self.case.id, Ledger.supervisor_id == self.actor.user_id)) is not None
+
 
 def check_guards(case: Case, action: Action, facts: Facts | SessionFacts, role: str) -> None:
     """The table's guards of ``action`` from the case's status: the first refusal raises
@@ -221,7 +229,7 @@ def allowed_for(session: Session, actor: Actor, case: Case) -> list[Action]:
     out: list[Action] = []
     facts = SessionFacts(session, case, actor)
     for action in allowed_actions(case.status, actor.role, case.kind):
-        if action is Action.JOIN or action in IMPORTED_ONLY:
+        if action is Action.JOIN or action in IMPORTED_ONLY or action in ELSEWHERE:
             continue
         try:
             check_act(session, actor, case, action, facts)

@@ -122,6 +122,13 @@ class Action(enum.StrEnum):
     SUPPLY_MATERIALS = "supply_materials"
     #: The resident collected the result, or was told it (送达).
     DELIVER = "deliver"
+    # A rectification's own actions (软弱涣散整改, huying.cases.rectification).
+    #: A weak organisation's rectification begins (flagged by a rule or by hand).
+    OPEN_RECTIFICATION = "open_rectification"
+    #: Cleared: its plan is done and its indicators recovered (the caller checks the figures).
+    CLEAR = "clear"
+    #: Cleared by the supervising leader's decision, with a reason.
+    CLEAR_BY_HAND = "clear_by_hand"
 
 
 class Kind(enum.StrEnum):
@@ -129,6 +136,9 @@ class Kind(enum.StrEnum):
 
     PROBLEM = "problem"  # a resident's problem (the closed loop)
     SERVICE = "service"  # a service request accepted at a centre (一站受理 · 全区域通办)
+    #: The rectification of a weak organisation (软弱涣散党组织整顿): its plan is the case's
+    #: ledger (台账), with milestones and a supervising leader.
+    RECTIFICATION = "rectify"  # (the column holds 12 characters)
 
 
 R = Role
@@ -169,6 +179,8 @@ class Facts:
     merged_into_it: int = 0
     actor_cohandles: bool = False
     open_milestones: int | None = None
+    #: The actor is the supervising leader of the case's ledger.
+    actor_supervises: bool = False
 
 
 #: A guard: the reason the action may not be taken now, or None. Pure: over the case row
@@ -194,6 +206,18 @@ def has_open_milestone(case: Any, facts: Facts, role: str) -> str | None:
 
 def no_ledger_yet(case: Any, facts: Facts, role: str) -> str | None:
     return None if facts.open_milestones is None else "this case already has a ledger"
+
+
+def plan_done(case: Any, facts: Facts, role: str) -> str | None:
+    if facts.open_milestones is None:
+        return "the rectification has no plan yet"
+    if facts.open_milestones:
+        return "milestones of the rectification plan are still open"
+    return None
+
+
+def supervising_leader(case: Any, facts: Facts, role: str) -> str | None:
+    return None if facts.actor_supervises else "only the supervising leader clears a rectification by hand"
 
 
 #: The level above each level that handles cases (三级问题研处: community → town → city).
@@ -359,6 +383,22 @@ SERVICE_TABLE: list[Transition] = [
 ]
 
 
+#: Who opens and clears a rectification: the officers above the weak organisation and leaders.
+RECTIFIERS = frozenset({R.TOWN_OFFICER, R.CITY_OFFICER, R.LEADER, R.ADMIN})
+#: A rectification has no deadline of its own: the dates are its plan's milestones (the
+#: ledger's, swept as every ledger's are).
+RECTIFICATION_STEP_OF_STATUS: dict[Status, str | None] = {S.IN_PROGRESS: None, S.CLOSED: None}
+
+RECTIFICATION_TABLE: list[Transition] = [
+    *_t([S.START], A.OPEN_RECTIFICATION, S.IN_PROGRESS, RECTIFIERS | SYSTEM),
+    *_t([S.IN_PROGRESS], A.OPEN_LEDGER, None, HANDLERS | {R.LEADER}, no_ledger_yet),
+    *_t([S.IN_PROGRESS], A.COMPLETE_MILESTONE, None, HANDLERS | {R.LEADER}, has_open_milestone),
+    *_t([S.IN_PROGRESS], A.SUPERVISE, None, SUPERVISORS | SYSTEM),
+    *_t([S.IN_PROGRESS], A.CLEAR, S.CLOSED, RECTIFIERS | SYSTEM, plan_done),
+    *_t([S.IN_PROGRESS], A.CLEAR_BY_HAND, S.CLOSED, {R.LEADER}, supervising_leader),
+]
+
+
 @dataclass(frozen=True)
 class Workflow:
     """The workflow of one kind of case: its table and the SLA step of each status."""
@@ -396,6 +436,7 @@ class Workflow:
 WORKFLOWS: dict[Kind, Workflow] = {
     Kind.PROBLEM: Workflow(Kind.PROBLEM, tuple(TABLE), STEP_OF_STATUS),
     Kind.SERVICE: Workflow(Kind.SERVICE, tuple(SERVICE_TABLE), SERVICE_STEP_OF_STATUS),
+    Kind.RECTIFICATION: Workflow(Kind.RECTIFICATION, tuple(RECTIFICATION_TABLE), RECTIFICATION_STEP_OF_STATUS),
 }
 KIND_VALUES = tuple(k.value for k in Kind)
 
@@ -429,6 +470,9 @@ CREATING = frozenset(a for wf in WORKFLOWS.values() for a in wf.creating)
 #: Actions written only as a consequence of another (an import, the primary's close): legal
 #: in a case's history, never offered to a person as a command.
 IMPORTED_ONLY = frozenset({A.CLOSE_IMPORTED, A.CLOSE_WITH_PRIMARY})
+#: A rectification's clearing: taken on the weak organisations' page (huying.accountability),
+#: which checks that the indicators recovered; not a button of the case page.
+ELSEWHERE = frozenset({A.CLEAR, A.CLEAR_BY_HAND})
 
 
 def allowed_actions(status: Status | str, role: Role | System | str,

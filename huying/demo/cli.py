@@ -88,6 +88,7 @@ def build_command(
     from huying.demo.centres import build_centres
     from huying.demo.councils import build_councils
     from huying.demo.deployments import build_deployments
+    from huying.demo.duties import build_duties
     from huying.demo.exchange import build_exchange
     from huying.demo.links import build_links
     from huying.demo.network import build_network
@@ -112,6 +113,7 @@ def build_command(
     if walks:
         _step("walks", build_walks, summary.city_id, seed)
     _step("one-stop requests", build_onestop, summary.city_id, seed)
+    _step("duties, reviews, weak organisations", build_duties, summary.city_id, seed)
     typer.echo("demo accounts (username / password):")
     for acc in DEMO_ACCOUNTS:
         typer.echo(f"  {acc.username:<11} {acc.password:<16} {acc.role.value:<19} {acc.note}")

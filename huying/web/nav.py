@@ -12,14 +12,15 @@ _SECTIONS: dict[str, tuple[str, ...]] = {
     Role.RESIDENT: ("report", "my", "centres", "public"),
     Role.GRID_WORKER: ("work", "visits", "links", "counter", "report", "notices", "public"),
     Role.COMMUNITY_OFFICER: ("work", "visits", "register", "links", "walks", "counter", "notices", "ledger", "figures",
-                             "community", "circle", "report", "public"),
+                             "community", "circle", "duties", "reviews", "weak", "report", "public"),
     Role.TOWN_OFFICER: ("work", "visits", "register", "links", "walks", "notices", "ledger", "figures", "deployments",
-                        "community", "circle", "public"),
+                        "community", "circle", "duties", "reviews", "weak", "public"),
     Role.CITY_OFFICER: ("work", "visits", "register", "links", "walks", "notices", "ledger", "figures", "deployments",
-                        "community", "circle", "public"),
+                        "community", "circle", "duties", "reviews", "weak", "public"),
     Role.DEPARTMENT_HANDLER: ("work", "notices", "ledger", "deployments", "public"),
-    Role.LEADER: ("figures", "work", "ledger", "visits", "links", "walks", "deployments", "community", "circle", "public"),
-    Role.ADMIN: ("admin", "work", "register", "figures", "deployments", "public"),
+    Role.LEADER: ("figures", "work", "ledger", "visits", "links", "walks", "deployments", "community", "circle",
+                  "duties", "reviews", "weak", "public"),
+    Role.ADMIN: ("admin", "work", "register", "figures", "deployments", "duties", "reviews", "weak", "public"),
     Role.PARTNER: ("exchange", "public"),
 }
 _ANONYMOUS = ("public", "centres", "exchange")
@@ -31,7 +32,7 @@ HREF = {
     "notices": "/notices", "ledger": "/ledger", "figures": "/leader", "admin": "/admin",
     "visits": "/visits", "walks": "/walks", "links": "/links", "deployments": "/deployments",
     "register": "/register", "centres": "/centres/find", "circle": "/circle", "counter": "/counter",
-    "community": "/community", "exchange": "/exchange",
+    "community": "/community", "exchange": "/exchange", "duties": "/duties", "reviews": "/reviews", "weak": "/weak",
 }
 
 

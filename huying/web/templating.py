@@ -18,6 +18,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from starlette.responses import HTMLResponse
 
 from huying import __version__
+from huying.accountability import indicators
 from huying.cases import timing
 from huying.web import i18n
 
@@ -82,7 +83,8 @@ def _make_env() -> Environment:
     # "overdue" and "due soon" as the one time rule says (huying.cases.timing), never restated
     env.globals.update(static_url=static_url, lang_url=lang_url, download_url=download_url, version=__version__,
                        tz=ZoneInfo(get_settings().timezone), is_overdue=timing.is_overdue,
-                       due_soon=timing.due_soon, milestone_overdue=timing.milestone_overdue)
+                       due_soon=timing.due_soon, milestone_overdue=timing.milestone_overdue,
+                       indicator=indicators.BY_KEY.get)  # an indicator of the catalogue by its key
     return env
 
 

@@ -205,7 +205,23 @@ PRIVATE = [("GET", "/api/v1/cases"), ("GET", "/api/v1/cases/{c1}"), ("POST", "/a
            ("POST", "/api/v1/exchange/projects/GY2019-0001/claim"),
            ("POST", "/api/v1/exchange/projects/GY2019-0001/agreements"),
            ("GET", "/api/v1/indicators"), ("GET", "/api/v1/indicators/values"),
-           ("GET", "/api/v1/indicators/units"), ("GET", "/api/v1/indicators/received/records")]
+           ("GET", "/api/v1/indicators/units"), ("GET", "/api/v1/indicators/received/records"),
+           ("GET", "/api/v1/accountability/duties/lists"), ("POST", "/api/v1/accountability/duties/items"),
+           ("PATCH", "/api/v1/accountability/duties/items/1"),
+           ("POST", "/api/v1/accountability/duties/items/1/retire"),
+           ("DELETE", "/api/v1/accountability/duties/items/1"),
+           ("GET", "/api/v1/accountability/duties/evidence?node=441900101001&year=2025"),
+           ("POST", "/api/v1/accountability/duties/evidence"),
+           ("GET", "/api/v1/accountability/reviews"), ("POST", "/api/v1/accountability/reviews"),
+           ("GET", "/api/v1/accountability/reviews/1"), ("POST", "/api/v1/accountability/reviews/1/reviewers"),
+           ("POST", "/api/v1/accountability/reviews/1/report"), ("POST", "/api/v1/accountability/reviews/1/scores"),
+           ("POST", "/api/v1/accountability/reviews/1/actions/open"),
+           ("GET", "/api/v1/accountability/weak"), ("GET", "/api/v1/accountability/weak/counts"),
+           ("GET", "/api/v1/accountability/weak/rules"), ("POST", "/api/v1/accountability/weak/rules"),
+           ("POST", "/api/v1/accountability/weak/run"), ("POST", "/api/v1/accountability/weak"),
+           ("GET", "/api/v1/accountability/weak/1"), ("POST", "/api/v1/accountability/weak/1/plan"),
+           ("POST", "/api/v1/accountability/weak/1/milestones/1/complete"),
+           ("POST", "/api/v1/accountability/weak/1/clear"), ("POST", "/api/v1/accountability/weak/1/clear-by-hand")]
 
 
 def test_the_public_gets_401_on_every_private_endpoint(api: Api) -> None:
@@ -390,3 +406,22 @@ def test_households_are_given_to_cadres_by_the_officers_over_them(households: Ap
     both = api.client.post("/api/v1/visits/assignments", json={"households": ["H1", "H3"], "cadre": "city"},
                            headers=api.h(persona))
     assert both.status_code == (200 if persona in {"city", "admin"} else 403), (persona, both.text)
+
+
+# --------------------------------------------------------------------------- accountability (#18)
+#: Who reads the responsibility lists and the weak organisations: officers and leaders.
+READS_DUTIES = {"community", "community2", "town", "town2", "city", "leader", "admin"}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_responsibilities_and_weak_organisations_are_for_officers_and_leaders(api: Api, persona: str) -> None:
+    for url in ("/api/v1/accountability/duties/lists", "/api/v1/accountability/weak",
+                "/api/v1/accountability/weak/counts", "/api/v1/accountability/weak/rules"):
+        r = api.client.get(url, headers=api.h(persona))
+        assert r.status_code == (200 if persona in READS_DUTIES else 403), (persona, url, r.text)
+    r = api.client.post("/api/v1/accountability/weak", json={"node": "441900102001", "reason": "班子软弱"},
+                        headers=api.h(persona))
+    # the officers above town 2's community and the city's leaders flag it (once a year: 409
+    # after the first); no one else
+    assert r.status_code in ((201, 409) if persona in {"town2", "city", "leader", "admin"} else (403,)), \
+        (persona, r.text)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends
 
 from huying.web import csrf
 from huying.web.pages import (
+    accountability,
     admin,
     apidocs,
     auth,
@@ -29,5 +30,5 @@ from huying.web.pages import (
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf.check)])
 for module in (auth, resident, work, cases, leader, admin, apidocs, visits, walks, links, deployments, register,
-               circle, onestop, community, exchange, indicators):
+               circle, onestop, community, exchange, indicators, accountability):
     router.include_router(module.router)
