@@ -126,6 +126,10 @@ for _module, _name, _help in _GROUPS:
         continue
     app.add_typer(_mod.app, name=_name, help=_help)
 
+from huying.orgs.cli import clients_app as _clients_app  # noqa: E402
+
+app.add_typer(_clients_app, name="client", help="API clients (Open311 keys): create, list, add-key, revoke.")
+
 # ``huying case report`` goes through intake (classify, duplicates, route): its command lives
 # there and joins the ``case`` group here.
 from huying.cases.cli import app as _case_app  # noqa: E402

@@ -28,7 +28,7 @@ from huying.db import under
 from huying.errors import InvalidInput, NotVisible, Refused
 from huying.geo.models import Level, Node
 from huying.orgs.actor import Actor
-from huying.orgs.models import Role, User
+from huying.orgs.models import Role, User, is_staff
 
 SEATS = ("officer", "council", "representative")
 OFFICER_ROLES = frozenset({Role.COMMUNITY_OFFICER, Role.TOWN_OFFICER, Role.CITY_OFFICER, Role.LEADER})
@@ -50,7 +50,7 @@ def is_secretary(actor: Actor, node: Node) -> bool:
 def sees_results(actor: Actor, node: Node, review: Review) -> bool:
     """The results: the organisers once closed; inside the tree (the node's officers and those
     above it) once published."""
-    if review.status == ReviewStatus.PUBLISHED and actor.role != Role.RESIDENT and \
+    if review.status == ReviewStatus.PUBLISHED and is_staff(actor.role) and \
             (actor.role in CITYWIDE or covers_node(actor, node.path)):
         return True
     return review.status in (ReviewStatus.CLOSED, ReviewStatus.PUBLISHED) and organises(actor, node)
@@ -80,7 +80,7 @@ def _load(session: Session, actor: Actor, review_id: int) -> tuple[Review, Node]
         raise NotVisible("no such review")
     node = session.get(Node, review.node_id)
     assert node is not None
-    if not (organises(actor, node) or (actor.role != Role.RESIDENT and covers_node(actor, node.path)
+    if not (organises(actor, node) or (is_staff(actor.role) and covers_node(actor, node.path)
                                        and actor.role in duties.READERS)
             or _invited(session, review, actor.user_id) is not None):
         raise NotVisible("no such review")

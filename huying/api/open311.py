@@ -55,9 +55,9 @@ from huying.http import idempotency
 from huying.http.clock import Now
 from huying.http.ratelimit import count_account_write, limit_anonymous
 from huying.intake import create
-from huying.orgs import tokens
+from huying.orgs import clients, tokens
 from huying.orgs.actor import Actor
-from huying.orgs.models import Organisation, Role
+from huying.orgs.models import ApiToken, Organisation, Role, User
 from huying.orgs.service import AccountError
 
 SPEC = "http://wiki.open311.org/GeoReport_v2"
@@ -513,13 +513,17 @@ _FORM_SCHEMA = {
 }
 
 
-def _client(request: Request, session: Session, api_key: str | None) -> Actor:
+def _client(request: Request, session: Session, api_key: str | None, now: dt.datetime) -> Actor:
     if not api_key or not api_key.strip():
         raise Open311Error(400, "api_key was not provided")
     user = tokens.user_for(session, api_key.strip())
     if user is None:
         raise Open311Error(403, "api_key is not valid")
+    if user.role != Role.CLIENT.value:  # a person's token is not an application's key
+        raise Open311Error(403, "api_key is not an API client's key: an administrator creates one "
+                                "(Administration → API clients, or huying client create)")
     count_account_write(request, user.id)  # the write throttle of the key's account
+    tokens.mark_used(session, api_key.strip(), now=now)
     return Actor.of(session, user)
 
 
@@ -572,7 +576,7 @@ def create_request(
     """Create a service request (realtime: the service_request_id comes back at once)."""
     if BAD_FORM in form:
         raise Open311Error(400, form[BAD_FORM])
-    actor = _client(request, session, form.get("api_key"))
+    actor = _client(request, session, form.get("api_key"), now)
     city = session.get(City, actor.city_id)
     assert city is not None
     juris = form.get("jurisdiction_id", "").strip()
@@ -645,25 +649,16 @@ def create_request(
 
 
 def install_demo_api_key(session: Session, city_id: int, *, now: dt.datetime | None = None) -> str:
-    """Create the demo city's documented Open311 client: the resident-role account
-    ``open311-demo`` at the city's root with the API token ``DEMO_API_KEY``. Idempotent;
-    flushes, the caller commits. Returns the key."""
-    from huying.orgs.models import ApiToken, User
-    from huying.orgs.service import create_user
-
+    """Create the demo city's documented Open311 client (an API client, ``huying.orgs.clients``,
+    named ``DEMO_CLIENT``) with the key ``DEMO_API_KEY``. Idempotent; flushes, the caller
+    commits. Returns the key."""
     now = now or dt.datetime.now(dt.UTC)
-    user = session.scalar(select(User).where(User.username == DEMO_CLIENT))
+    user = session.scalar(select(User).where(User.city_id == city_id, User.role == Role.CLIENT.value,
+                                             User.display_name == DEMO_CLIENT))
     if user is None:
-        root = session.scalar(select(Node).where(Node.city_id == city_id, Node.level == Level.CITY.value))
-        if root is None:
-            raise geo.CityNotFound(f"city {city_id} has no map")
-        user = create_user(session, username=DEMO_CLIENT, password=uuid.uuid4().hex, role=Role.RESIDENT,
-                           node=root, display_name="Open311 演示客户端")
-        user.created_at = now
-    elif user.city_id != city_id:
-        raise AccountError(f"{DEMO_CLIENT!r} belongs to another city")
-    if tokens.user_for(session, DEMO_API_KEY) is None:
-        stale = session.scalar(select(ApiToken).where(ApiToken.token_hash == tokens._digest(DEMO_API_KEY)))
+        clients.create(session, city_id, DEMO_CLIENT, now=now, key=DEMO_API_KEY)
+    elif tokens.user_for(session, DEMO_API_KEY) is None:
+        stale = session.scalar(select(ApiToken).where(ApiToken.token_hash == tokens.digest(DEMO_API_KEY)))
         if stale is not None:
             session.delete(stale)
             session.flush()

@@ -21,6 +21,8 @@ BY_ROLE: dict[str, tuple[Channel, ...]] = {
     Role.DEPARTMENT_HANDLER: (C.HOTLINE, C.INSPECTION_WALK, C.OPEN311),
     Role.LEADER: (C.INSPECTION_WALK, C.RESIDENT_POINT_VISIT, C.OPEN311),
     Role.ADMIN: tuple(Channel),
+    #: an application (huying.orgs.clients) reports through Open311 only
+    Role.CLIENT: (C.OPEN311,),
 }
 
 

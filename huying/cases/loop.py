@@ -28,7 +28,7 @@ from huying.errors import InvalidInput
 from huying.geo import service as geo
 from huying.geo.models import City
 from huying.orgs.actor import Actor
-from huying.orgs.models import Organisation
+from huying.orgs.models import Organisation, is_staff
 
 COHANDLERS: Table = CaseCohandler.__table__  # type: ignore[assignment]
 
@@ -110,7 +110,7 @@ def new_case_fields(
         "code": code, "kind": kind.value, "time_limit_days": time_limit_days, "title": title, "description": description, "category_id": category_id,
         "priority": priority, "channel": channel, "lon": lon, "lat": lat, "h3_cell": h3_cell_of(lon, lat),
         "address": address, "grid_id": grid[0], "grid_path": grid[1],
-        "reporter_kind": "anonymous" if anonymous else ("resident" if actor.role == "resident" else "staff"),
+        "reporter_kind": "anonymous" if anonymous else ("staff" if is_staff(actor.role) else "resident"),
         "reporter_id": None if anonymous else actor.user_id, "reporter_contact": contact,
         "unit_id": None, "unit_path": None, "handling_level": "community",
         "rework_count": 0, "escalations": 0, "ever_overdue": False, "created_at": now,

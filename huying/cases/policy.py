@@ -40,7 +40,7 @@ from huying.cases.workflow import (
 from huying.db import under
 from huying.errors import NotPermitted, NotVisible, Refused
 from huying.orgs.actor import Actor
-from huying.orgs.models import Role
+from huying.orgs.models import Role, is_staff
 
 #: Actions the lead unit's people take on the cases assigned to the unit (a co-handling unit
 #: takes none of them: it records its part, ``record_part``).
@@ -82,7 +82,7 @@ def can_see(session: Session, actor: Actor, case: Case) -> bool:
         return False
     if actor.is_system or actor.role == Role.ADMIN:
         return True
-    if actor.role == Role.RESIDENT:
+    if not is_staff(actor.role):
         return actor.user_id is not None and (
             case.reporter_id == actor.user_id or is_coreporter(session, case, actor.user_id))
     if actor.role == Role.DEPARTMENT_HANDLER:
@@ -99,7 +99,7 @@ def visible_filter(actor: Actor) -> ColumnElement[bool]:
     own = Case.reporter_id == actor.user_id if actor.user_id is not None else false()
     if actor.is_system or actor.role == Role.ADMIN:
         return and_(city, true())
-    if actor.role == Role.RESIDENT:
+    if not is_staff(actor.role):
         if actor.user_id is None:
             return and_(city, own)
         joined = select(CaseReporter.case_id).where(CaseReporter.user_id == actor.user_id)
@@ -197,7 +197,7 @@ def _check_act(session: Session, actor: Actor, case: Case | None, action: Action
     target = next_status(status, action, actor.role, kind)
     if case is None or actor.is_system or actor.role == Role.ADMIN:
         return target
-    if actor.role == Role.RESIDENT:
+    if not is_staff(actor.role):
         if case.reporter_id != actor.user_id:
             raise NotPermitted("a resident acts only on their own reports")
         return target
@@ -260,7 +260,7 @@ def can_reply(session: Session, actor: Actor, notice: SupervisionNotice) -> bool
         return False
     if actor.role == Role.ADMIN:
         return True
-    if actor.role in (Role.LEADER, Role.RESIDENT):
+    if actor.role == Role.LEADER or not is_staff(actor.role):
         return False
     if actor.organisation_id == notice.unit_id:
         return True
@@ -292,7 +292,7 @@ def check_node(actor: Actor | None, node_path: str, what: str) -> None:
     """May ``actor`` see ``what`` about the node (e.g. its figures)? Residents and the
     public may not; staff within their scope may. The tree itself is public, so a refusal
     is a 403, not a 404."""
-    if actor is None or actor.role == Role.RESIDENT:
+    if actor is None or not is_staff(actor.role):
         raise NotPermitted(f"{what} are for staff of the node or above it")
     if not covers_node(actor, node_path):
         raise NotPermitted(f"this node is outside your scope: you may not see its {what}")
@@ -309,9 +309,9 @@ def sees_report_in_full(actor: Actor | None, case: Case) -> bool:
     address, point, report photos): staff and the reporter may; a resident who joined as a
     co-reporter follows the case's progress but reads another resident's report as the
     public does (their own report is in their join)."""
-    if actor is None:
-        return False
-    if actor.role != Role.RESIDENT:
+    if actor is None or actor.role == Role.CLIENT:
+        return False  # an application files for people: what they wrote is theirs, not its
+    if is_staff(actor.role):
         return True
     return actor.user_id is not None and case.reporter_id == actor.user_id
 

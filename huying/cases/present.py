@@ -24,7 +24,7 @@ from huying.cityconfig.models import Category
 from huying.errors import InvalidInput
 from huying.geo.models import Node
 from huying.orgs.actor import Actor
-from huying.orgs.models import Organisation, Role, User
+from huying.orgs.models import Organisation, User, is_staff
 
 
 def uploads(photos: list[Any]) -> list[svc.Upload]:
@@ -129,7 +129,7 @@ def case_dict(session: Session, case: Case, actor: Actor | None, now: dt.datetim
     full = sees_report_in_full(actor, case)
     if not full:  # a co-reporter: another resident's report as the public reads it
         out["lon"], out["lat"] = public_point(case.lon, case.lat)
-        out.update(description=None, address=None)
+        out.update(description=None, address=None, title=public_text(case.title))
     if events:
         evs = svc.events_of(session, case)
         # people by their name (their login only when they have none)
@@ -138,11 +138,11 @@ def case_dict(session: Session, case: Case, actor: Actor | None, now: dt.datetim
             User.id.in_({e.actor_id for e in evs if e.actor_id}))).all())
         # A resident reads the case they reported or joined without the other residents on it:
         # not their accounts, not the co-reporters' contacts (the staff see them, to tell them).
-        private = actor is None or actor.role == Role.RESIDENT
+        private = actor is None or not is_staff(actor.role)
         me = actor.user_id if actor is not None else None
 
         def who(e: Any) -> str | None:
-            if not e.actor_id or (private and e.actor_role == Role.RESIDENT and e.actor_id != me):
+            if not e.actor_id or (private and not is_staff(e.actor_role) and e.actor_id != me):
                 return None
             return names.get(e.actor_id)
 
@@ -207,7 +207,7 @@ def reader_level(actor: Actor | None) -> Audience:
     notes meant for reporters; the public the public steps only."""
     if actor is None:
         return Audience.PUBLIC
-    return Audience.REPORTER if actor.role == Role.RESIDENT else Audience.STAFF
+    return Audience.STAFF if is_staff(actor.role) else Audience.REPORTER
 
 
 def public_case_dict(session: Session, case: Case, now: dt.datetime, *,

@@ -147,6 +147,8 @@ HANDLERS = frozenset(
     {R.DEPARTMENT_HANDLER, R.GRID_WORKER, R.COMMUNITY_OFFICER, R.TOWN_OFFICER, R.CITY_OFFICER}
 )
 EVERYONE = frozenset(Role)
+#: People (not an application: an API client files reports for others and joins nothing).
+PEOPLE = EVERYONE - {R.CLIENT}
 INSPECTORS = frozenset({R.GRID_WORKER, R.LEADER, R.COMMUNITY_OFFICER, R.TOWN_OFFICER, R.CITY_OFFICER})
 SUPERVISORS = frozenset({R.LEADER, R.TOWN_OFFICER, R.CITY_OFFICER, R.ADMIN})
 APPROVERS = frozenset({R.COMMUNITY_OFFICER, R.TOWN_OFFICER, R.CITY_OFFICER, R.LEADER, R.ADMIN})
@@ -329,7 +331,7 @@ TABLE: list[Transition] = [
     *_t([S.NEW], A.CLOSE_IMPORTED, S.CLOSED, {R.CITY_OFFICER, R.ADMIN}),
     # A merged case closes with its primary (the primary's close closes it, same transaction).
     *_t([S.MERGED], A.CLOSE_WITH_PRIMARY, S.CLOSED, STAFF_OFFICERS),
-    *_t((S.NEW, *_UNIT_OPEN, S.HANDLED), A.JOIN, None, EVERYONE),
+    *_t((S.NEW, *_UNIT_OPEN, S.HANDLED), A.JOIN, None, PEOPLE),
     *_t(_SUPERVISABLE, A.SUPERVISE, None, SUPERVISORS | SYSTEM),
     *_t(_UNIT_OPEN, A.OPEN_LEDGER, None, HANDLERS | {R.LEADER}, no_ledger_yet),
     *_t(_UNIT_OPEN, A.COMPLETE_MILESTONE, None, HANDLERS | {R.LEADER}, has_open_milestone),

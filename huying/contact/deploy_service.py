@@ -51,7 +51,7 @@ from huying.geo.models import Level, Node
 from huying.http.body import clean_text
 from huying.http.sheets import Table, safe_row
 from huying.orgs.actor import Actor
-from huying.orgs.models import Organisation, OrgKind, Person, Role, User
+from huying.orgs.models import Organisation, OrgKind, Person, Role, User, is_staff
 
 #: Who creates and ends deployments over a node their scope covers.
 MANAGE_ROLES = frozenset({Role.TOWN_OFFICER, Role.CITY_OFFICER, Role.ADMIN})
@@ -108,7 +108,7 @@ def _ancestors(path: str) -> list[str]:
 
 def check_reader(actor: Actor) -> None:
     """Residents (and the system) see no deployments at all; staff see theirs."""
-    if actor.role == Role.RESIDENT or actor.is_system:
+    if not is_staff(actor.role) or actor.is_system:
         raise NotPermitted(f"a {actor.role} sees no deployments")
 
 

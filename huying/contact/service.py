@@ -42,7 +42,7 @@ from huying.errors import InvalidInput, NotPermitted, NotVisible
 from huying.geo import service as geo
 from huying.geo.models import Node
 from huying.intake.rows import Mode, Outcome, Problem, counting, read_float, read_moment, read_table
-from huying.orgs.models import Person, Role, User
+from huying.orgs.models import Person, User, is_staff
 
 #: The config_cache topic of the register's addresses.
 REGISTER = "register"
@@ -238,7 +238,7 @@ def household_view(session: Session, actor: Actor | None, household: Household) 
     only to staff whose scope covers the household's grid (the one scope rule,
     :func:`covers_node`); to anyone else the people's names without numbers."""
     path = session.scalar(select(Node.path).where(Node.id == household.grid_id)) or ""
-    in_scope = actor is not None and actor.role != Role.RESIDENT and covers_node(actor, path)
+    in_scope = actor is not None and is_staff(actor.role) and covers_node(actor, path)
     people = session.scalars(select(Person).where(Person.household_id == household.id).order_by(Person.id))
     return {"code": household.code, "address": household.address, "size": household.size,
             "is_migrant": household.is_migrant, "needs": [n for n in household.needs.split(",") if n],

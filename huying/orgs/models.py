@@ -73,6 +73,22 @@ class Role(enum.StrEnum):
     #: The account of a co-building organisation (共建单位: an agency, a firm, a social
     #: organisation): it claims and funds public-welfare projects for its organisation.
     PARTNER = "partner"
+    #: An application's account (an Open311 client): it files reports for the people using it
+    #: and reads what the public reads, plus the status of what it filed. It holds API keys,
+    #: never a web session.
+    CLIENT = "client"
+
+
+#: Accounts of people outside the city's organisations: they see and act on their own reports
+#: only, whatever node their account is attached to (a co-building organisation's account
+#: sits at the city's root), and never a node's figures or lists.
+OUTSIDE = frozenset({Role.RESIDENT, Role.PARTNER, Role.CLIENT})
+
+
+def is_staff(role: str | None) -> bool:
+    """The role is one of the city's organisations' own people (grid workers, officers,
+    handlers, leaders, administrators): the one test of "staff" for every surface."""
+    return role is not None and role not in OUTSIDE
 
 
 class Organisation(CityScoped, Base):

@@ -82,7 +82,7 @@ def create_user(
 def authenticate(session: Session, username: str, password: str) -> User | None:
     """The active user with these credentials, or None."""
     user = session.scalar(select(User).where(User.username == username.strip()))
-    if user is None or not user.active:
+    if user is None or not user.active or user.role == Role.CLIENT.value:  # a client has keys only
         # Spend the same time as a real check, so usernames cannot be probed by timing.
         verify_password(_DUMMY_HASH, password)
         return None

@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from huying.orgs.models import ApiToken, User
@@ -15,7 +15,7 @@ from huying.orgs.service import AccountError
 PREFIX = "hy_"
 
 
-def _digest(token: str) -> str:
+def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -29,7 +29,7 @@ def create(session: Session, user: User, name: str, *, now: dt.datetime, token: 
     if len(token) < 16:
         raise AccountError("a token must have at least 16 characters")
     row = ApiToken(city_id=user.city_id, user_id=user.id, name=name[:60], prefix=token[:10],
-                   token_hash=_digest(token), created_at=now)
+                   token_hash=digest(token), created_at=now)
     session.add(row)
     session.flush()
     return row, token
@@ -49,8 +49,13 @@ def user_for(session: Session, token: str) -> User | None:
     """The active user of a valid, unrevoked token."""
     row = session.execute(
         select(ApiToken, User).join(User, User.id == ApiToken.user_id)
-        .where(ApiToken.token_hash == _digest(token), ApiToken.revoked_at.is_(None))
+        .where(ApiToken.token_hash == digest(token), ApiToken.revoked_at.is_(None))
     ).first()
     if row is None or not row[1].active:
         return None
     return row[1]
+
+
+def mark_used(session: Session, token: str, *, now: dt.datetime) -> None:
+    """Note when a key was last used (its client's page shows it). In the caller's transaction."""
+    session.execute(update(ApiToken).where(ApiToken.token_hash == digest(token)).values(last_used_at=now))

@@ -44,7 +44,7 @@ from huying.geo.models import Node
 from huying.metrics.drill import FIGURES, cases_clause
 from huying.metrics.period import Period, parse_period
 from huying.orgs.actor import Actor
-from huying.orgs.models import Organisation, Role
+from huying.orgs.models import Organisation, Role, is_staff
 
 #: The workbench tabs (presets of the filters), in order.
 TABS = ("new", "mine", "overdue", "handled", "all")
@@ -199,7 +199,7 @@ def mine_clause(actor: Actor) -> ColumnElement[bool]:
     conds = []
     if actor.organisation_id is not None:
         conds.append(Case.unit_id == actor.organisation_id)
-    if actor.role not in (Role.DEPARTMENT_HANDLER, Role.RESIDENT):
+    if is_staff(actor.role) and actor.role != Role.DEPARTMENT_HANDLER:
         conds.append(Case.unit_path.startswith(actor.node_path))
     return or_(*conds) if conds else Case.id.is_(None)
 

@@ -35,7 +35,7 @@ from tests.conftest import Databases
 #: The clock of every request: a week after T0 (a Monday 09:30 in Dongguan).
 NOW = T0 + dt.timedelta(days=7)
 PERSONAS = ["resident", "resident2", "gridworker", "community", "community2", "town", "town2",
-            "city", "handler", "handler2", "cityhandler", "leader", "admin"]
+            "city", "handler", "handler2", "cityhandler", "leader", "admin", "client"]
 T1_URBAN = "441900101-dept-urban_management"
 T2_URBAN = "441900102-dept-urban_management"
 

@@ -92,7 +92,7 @@ def test_concurrent_creates_with_distinct_keys_all_succeed(served: Served, live:
 
 def test_concurrent_open311_retries_make_one_request(served: Served, live: str) -> None:
     key = uuid.uuid4().hex
-    form = {"api_key": served.tokens["resident"], "service_code": "01.01.001", "lat": "23.05",
+    form = {"api_key": served.tokens["client"], "service_code": "01.01.001", "lat": "23.05",
             "long": "113.05", "description": f"Open311 并发 {key[:6]}", "media_url": "https://example.org/p.jpg"}
     answers = _race(8, lambda: httpx.post(f"{live}/open311/v2/requests.json", data=form, timeout=30,
                                           headers={"Idempotency-Key": key}))

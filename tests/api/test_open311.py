@@ -27,7 +27,7 @@ def xml(r: Any, root: str) -> ET.Element:
     return el
 
 
-def post(api: Api, persona: str = "resident", fmt: str = "json", **form: str) -> Any:
+def post(api: Api, persona: str = "client", fmt: str = "json", **form: str) -> Any:
     data = {"api_key": api.tokens[persona], "service_code": "01.01.001", "lat": "23.05", "long": "113.05",
             "description": "路面塌陷，很危险", **form}
     return api.client.post(f"{V2}/requests.{fmt}", data={k: v for k, v in data.items() if v is not None})
@@ -93,7 +93,7 @@ def test_a_request_may_be_placed_by_address_or_address_id(api: Api) -> None:
     r = post(api, lat=None, long=None, address_string="测试1镇 测试1网格2 菜市场门口")
     code = r.json()[0]["service_request_id"]
     assert api.client.get(f"/api/v1/public/cases/{code}").json()["grid"] == "441900101001002"
-    r = post(api, "resident", "xml", lat=None, long=None, address_id="441900102001001")
+    r = post(api, "client", "xml", lat=None, long=None, address_id="441900102001001")
     assert r.status_code == 200, r.text
     code = xml(r, "service_requests").findtext("request/service_request_id")
     assert api.client.get(f"/api/v1/public/cases/{code}").json()["grid"] == "441900102001001"
@@ -143,7 +143,7 @@ def test_statuses_map_to_open_closed_and_the_extended_vocabulary(api: Api) -> No
     dup = post(api).json()[0]["service_request_id"]
     r = api.client.post(f"/api/v1/cases/{dup}/actions/reject", json={"reason": "duplicate"}, headers=api.h("town"))
     assert r.status_code == 200, r.text
-    fixed = post(api, "gridworker").json()[0]["service_request_id"]
+    fixed = post(api).json()[0]["service_request_id"]
     for persona, action, body in [("town", "dispatch", {"unit": "441900101-dept-urban_management"}),
                                   ("handler", "accept", {}), ("handler", "mark_handled", {"evidence": "补好了"}),
                                   ("gridworker", "follow_up", {"satisfaction": "满意"}), ("town", "close", {})]:
@@ -207,7 +207,8 @@ def test_the_demo_api_key_is_installed_once(api: Api) -> None:
         assert install_demo_api_key(s, api.city_id, now=NOW) == DEMO_API_KEY
         assert install_demo_api_key(s, api.city_id, now=NOW) == DEMO_API_KEY
         s.commit()
-        assert s.scalar(select(User.role).where(User.username == "open311-demo")) == "resident"
+        # an API client (huying.orgs.clients), not a person's account
+        assert s.scalar(select(User.role).where(User.display_name == "open311-demo")) == "client"
     r = api.client.post(f"{V2}/requests.json", data={
         "api_key": DEMO_API_KEY, "service_code": "01.01.001", "lat": "23.05", "long": "113.05",
         "description": f"demo {uuid.uuid4().hex[:6]}"})

@@ -22,7 +22,7 @@ def test_the_georeport_client_reads_services_and_requests(served: Served, live: 
     assert [a["code"] for a in attrs] == ["title", "priority"]
 
     r = httpx.post(f"{live}/open311/v2/requests.json", timeout=30, data={
-        "api_key": served.tokens["resident"], "jurisdiction_id": "441900", "service_code": "01.01.001",
+        "api_key": served.tokens["client"], "jurisdiction_id": "441900", "service_code": "01.01.001",
         "lat": "23.05", "long": "113.05", "description": f"client check {fmt}"})
     assert r.status_code == 200, r.text
     code = r.json()[0]["service_request_id"]

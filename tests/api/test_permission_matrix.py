@@ -25,7 +25,7 @@ ROLE = {"resident": "resident", "resident2": "resident", "gridworker": "grid_wor
         "community": "community_officer", "community2": "community_officer",
         "town": "town_officer", "town2": "town_officer", "city": "city_officer",
         "handler": "department_handler", "handler2": "department_handler",
-        "cityhandler": "department_handler", "leader": "leader", "admin": "admin"}
+        "cityhandler": "department_handler", "leader": "leader", "admin": "admin", "client": "client"}
 #: Parameters that make each command valid, so that only the rules decide.
 PARAMS = {
     "classify": {"category": "01"}, "dispatch": {"unit": T1_URBAN}, "accept": {},
@@ -320,7 +320,7 @@ SEES_H1 = RECORDS_H1 | {"leader"}
 #: Who sees H3's visits (town 2).
 SEES_H3 = {"community2", "town2", "city", "leader", "admin"}
 #: Who sees no visits at all (403 on the list).
-NO_VISITS = {"resident", "resident2", "handler", "handler2", "cityhandler"}
+NO_VISITS = {"resident", "resident2", "handler", "handler2", "cityhandler", "client"}
 
 
 @pytest.fixture

@@ -67,7 +67,7 @@ def test_the_address_bucket_holds_writes_of_many_accounts_and_anonymous_ones(api
 
 def test_open311_requests_count_against_the_keys_account(api: Api) -> None:
     _throttle(api, per_minute=60, burst=2)
-    form = {"api_key": api.tokens["resident"], "service_code": "01.01.001", "lat": "23.05", "long": "113.05",
+    form = {"api_key": api.tokens["client"], "service_code": "01.01.001", "lat": "23.05", "long": "113.05",
             "description": "Open311 连发"}
     assert [api.client.post("/open311/v2/requests.json", data=form).status_code for _ in range(2)] == [200, 200]
     r = api.client.post("/open311/v2/requests.xml", data=form)

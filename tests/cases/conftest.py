@@ -108,6 +108,7 @@ def build_world(session: Session) -> World:
         "cityhandler": (Role.DEPARTMENT_HANDLER, "city", "city_urban"),
         "leader": (Role.LEADER, "city", None),
         "admin": (Role.ADMIN, "city", None),
+        "client": (Role.CLIENT, "city", None),  # an application filing through Open311
     }
     for name, (role, node_key, unit_key) in seats.items():
         user = create_user(session, username=name, password="", password_hash=_HASH, role=role,

@@ -94,7 +94,7 @@ def test_the_number_is_never_shown_and_its_mask_only_within_scope(
         assert MASKED not in body
     get("/api/v1/register/locate?address=人民路12号", "community")
     # Open311: a request by address_string is placed through the register too
-    token = h["resident"]["Authorization"].removeprefix("Bearer ")
+    token = h["client"]["Authorization"].removeprefix("Bearer ")
     form = {"api_key": token, "service_code": "01.01.001", "description": "路面塌陷"}
     r = client.post("/open311/v2/requests.json", data={**form, "address_string": "测试1镇人民路14号"})
     assert r.status_code == 200, r.text

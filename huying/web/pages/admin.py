@@ -25,7 +25,8 @@ from huying.deps import SessionDep
 from huying.errors import InvalidInput, NotVisible, SettingError
 from huying.geo import service as geo
 from huying.geo.models import Node
-from huying.orgs import passwords
+from huying.http.clock import Now
+from huying.orgs import clients, passwords
 from huying.orgs.actor import Actor
 from huying.orgs.models import Department, Organisation, OrgKind, Role, User
 from huying.orgs.service import AccountError, create_user
@@ -115,7 +116,7 @@ def _users_page(request: Request, session: SessionDep, actor: Actor, *, page: in
             objs[org.code] = org
     return render(request, "admin/users.html", {
         "objs": objs, "users": users, "page": page, "pages": max(1, -(-total // USERS_PAGE)), "total": total,
-        "roles": [r.value for r in Role], "values": values, "error": error, "detail": detail,
+        "roles": [r.value for r in Role], "new_roles": [r.value for r in Role if r is not Role.CLIENT], "values": values, "error": error, "detail": detail,
         "find": find, "min_password": passwords.MIN_LENGTH,
         "under": under, "query": find.query(),
     }, status_code=status_code)
@@ -159,6 +160,8 @@ def add_user(
     values = {"username": username, "display_name": display_name, "role": role, "node": node,
               "organisation": organisation}
     try:
+        if role == Role.CLIENT.value:  # an application's account: made on the clients' page, with its key
+            raise AccountError("role: an API client is created under API clients")
         try:
             where = geo.get_node(session, actor.city_id, node.strip())
         except geo.NodeNotFound:
@@ -527,3 +530,60 @@ def remove_holiday(request: Request, session: SessionDep, actor: PageActor,
         session.rollback()
         return _holidays_page(request, session, actor, error=_refused(exc), status_code=422)
     return see_other("/admin/holidays")
+
+
+# --------------------------------------------------------------------------- API clients
+def _clients_page(request: Request, session: SessionDep, actor: Actor, *, new_key: str = "",
+                  new_for: str = "", error: str = "", name: str = "", status_code: int = 200) -> HTMLResponse:
+    return render(request, "admin/clients.html", {
+        "clients": clients.listing(session, actor.city_id), "new_key": new_key, "new_for": new_for,
+        "error": error, "name": name}, status_code=status_code)
+
+
+@router.get("/clients", response_class=HTMLResponse)
+def clients_page(request: Request, session: SessionDep, actor: PageActor) -> Response:
+    """The applications that file reports through Open311, their keys, and who revoked what."""
+    _admin(actor)
+    return _clients_page(request, session, actor)
+
+
+@router.post("/clients", response_class=HTMLResponse)
+def add_client(request: Request, session: SessionDep, actor: PageActor, t: Now,
+               name: Annotated[str, Form(max_length=200)] = "") -> Response:
+    """A new client and its first key, shown on this page once (never stored in clear)."""
+    _admin(actor)
+    try:
+        user, key = clients.create(session, actor.city_id, name, now=t)
+        session.commit()
+    except AccountError as exc:
+        session.rollback()
+        error = "taken" if "exists" in str(exc) else ("long" if "at most" in str(exc) else "name")
+        return _clients_page(request, session, actor, error=error, name=name[:80], status_code=422)
+    return _clients_page(request, session, actor, new_key=key, new_for=user.display_name or "", status_code=201)
+
+
+@router.post("/clients/{client_id}/keys", response_class=HTMLResponse)
+def add_client_key(request: Request, session: SessionDep, actor: PageActor, t: Now, client_id: int) -> Response:
+    """Another key for a client (rotate: add, move the application to it, revoke the old)."""
+    _admin(actor)
+    try:
+        key = clients.add_key(session, actor.city_id, client_id, now=t)
+        session.commit()
+    except AccountError as exc:
+        session.rollback()
+        raise NotVisible(str(exc)) from None
+    user = clients.get(session, actor.city_id, client_id)
+    return _clients_page(request, session, actor, new_key=key, new_for=user.display_name or "", status_code=201)
+
+
+@router.post("/clients/keys/{key_id}/revoke", response_class=HTMLResponse)
+def revoke_client_key(request: Request, session: SessionDep, actor: PageActor, t: Now, key_id: int) -> Response:
+    """Revoke a key: the application's next request with it is refused."""
+    _admin(actor)
+    try:
+        clients.revoke_key(session, actor.city_id, key_id, now=t)
+        session.commit()
+    except AccountError as exc:
+        session.rollback()
+        raise NotVisible(str(exc)) from None
+    return see_other("/admin/clients?revoked=1")

@@ -28,7 +28,7 @@ from huying.deps import SessionDep
 from huying.errors import InvalidInput, NotVisible
 from huying.http.clock import Now
 from huying.orgs.actor import Actor
-from huying.orgs.models import Organisation, Role
+from huying.orgs.models import Organisation, Role, is_staff
 from huying.triage import duplicates, routing
 from huying.web import queries, residents
 from huying.web.deps import PageActor
@@ -82,7 +82,7 @@ def case_context(session: SessionDep, actor: Actor, case: Case, t: dt.datetime) 
         "onestop": onestop.request_dict(session, case, public=actor.role == Role.RESIDENT and
                                         case.reporter_id != actor.user_id) if case.kind == Kind.SERVICE else None,
         "map_config": map_config(session),
-        "staff": actor.role != Role.RESIDENT,
+        "staff": is_staff(actor.role),
         # what the public pages hide of the title, told to the person who wrote it
         "hidden_publicly": redact.found(case.title) if case.reporter_id == actor.user_id else [],
         "now": t,

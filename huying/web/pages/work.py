@@ -21,7 +21,7 @@ from huying.geo import service as geo
 from huying.geo.models import Node
 from huying.http.clock import Now
 from huying.orgs.actor import Actor
-from huying.orgs.models import Organisation, Role
+from huying.orgs.models import Organisation, is_staff
 from huying.web import downloads, export, pick, queries, tables
 from huying.web import worklist as wl
 from huying.web.deps import PageActor
@@ -32,7 +32,7 @@ router = APIRouter()
 
 
 def _forbid_residents(actor: Actor) -> None:
-    if actor.role == Role.RESIDENT:
+    if not is_staff(actor.role):
         raise NotPermitted("the workbench is for staff")
 
 
