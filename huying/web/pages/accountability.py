@@ -25,6 +25,7 @@ from huying.errors import CaseError, InvalidInput, NotVisible
 from huying.geo.models import Node
 from huying.http.clock import Now
 from huying.orgs.actor import Actor
+from huying.orgs.models import is_staff
 from huying.web.deps import PageActor
 from huying.web.pages.common import parse_day, parse_int, see_other
 from huying.web.templating import render
@@ -158,7 +159,7 @@ def _review_page(request: Request, session: SessionDep, actor: Actor, review_id:
         "v": view, "problem": problem, "values": values or {}, "seats": reviews.SEATS,
         "done": request.query_params.get("done", ""),
         # reviewers are named to staff; a resident reads only the seats
-        "staff": actor.role != "resident"}, status_code=status_code)
+        "staff": is_staff(actor.role)}, status_code=status_code)
 
 
 @router.get("/reviews/{review_id}", response_class=HTMLResponse)
