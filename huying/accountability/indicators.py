@@ -152,7 +152,7 @@ CATALOGUE: tuple[Indicator, ...] = (
     _rate("satisfaction_rate", "hotline", "Satisfaction rate", "satisfied", "rated", _12345),
     # 数字城管
     _count("registered", "city_management", "Cases registered", _GBT),
-    _rate("close_rate", "city_management", "Close rate", "closed", "registered", _GBT),
+    _rate("close_rate", "city_management", "Close rate", "dispatch_closed", "registered", _GBT),
     _rate("on_time_close_rate", "city_management", "On-time close rate", "on_time", "due_to_close", _GBT),
     _rate("dispatch_accuracy", "city_management", "Dispatch accuracy", "dispatch_accurate", "dispatch_closed", _GBT),
     _rate("on_time_handling_rate", "city_management", "On-time handling rate", "handled_on_time", "handled", _GBT),

@@ -177,3 +177,20 @@ def test_the_cli_prints_the_values_of_a_node_and_the_nodes_under_it(api) -> None
     assert r.exit_code == 0 and "response_rate" in r.output
     r = CliRunner().invoke(app, ["indicators", "values", "--node", "nowhere", "--period", "all"])
     assert r.exit_code != 0 and "nowhere" in r.output
+
+
+def test_a_case_never_registered_does_not_raise_the_close_rate(world: World) -> None:
+    """结案率 counts the closures of registered (dispatched) cases: a problem fixed on the spot
+    closes without ever being 立案, so 3 closures over 2 registrations are not 150 %."""
+    s: Session = world.session
+    for i in range(2):
+        c = world.report(title=f"登记 {i}", now=_h(i))
+        svc.dispatch(s, c, world["town"], unit=URBAN, now=_h(i + 1))
+        svc.accept(s, c, world["handler"], now=_h(i + 2))
+        svc.mark_handled(s, c, world["handler"], evidence="已处理", now=_h(i + 3))
+        svc.follow_up(s, c, world["community"], satisfaction="满意", now=_h(i + 4))
+        svc.close(s, c, world["community"], resolution="已处理", now=_h(i + 5))
+    world.report("gridworker", title="立行立改 井盖", fixed_on_spot="已当场盖好", now=_h(3))
+    v = ind.node_values(s, world.nodes["town1"], now=LATER)
+    assert v["closed"].value == 3 and v["registered"].value == 2
+    assert (v["close_rate"].value, v["close_rate"].num, v["close_rate"].den) == (1.0, 2, 2)
