@@ -1,0 +1,276 @@
+"""The report of a node as a document: its sentences (one builder per kind of statement, pure
+over plain numbers and a gettext function), its SVG charts, and the one template that gives
+both the HTML page and the PDF (WeasyPrint, A4, Noto Sans CJK SC).
+
+The data is :class:`huying.accountability.report.Report`; nothing here reads the database."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from huying.accountability.report import MEASURES, Change, Report, Statement
+from huying.metrics.period import Period
+from huying.web import i18n, svgchart
+from huying.web.templating import templates
+
+Gettext = Callable[[str], str]
+TEMPLATE = "report/node_report.html"
+#: The children drawn in the bar chart (the table lists them all).
+BARS = 40
+
+
+# ----------------------------------------------------------------------------- numbers
+def num(n: float | None) -> str:
+    """3,214 (thousands separated, as both languages write them); — for nothing."""
+    if n is None:
+        return "—"
+    return f"{n:,.0f}" if float(n).is_integer() else f"{n:,.1f}"
+
+
+def pct(x: float | None) -> str:
+    """A rate 0…1 as 91.8%."""
+    return "—" if x is None else f"{x * 100:.1f}%"
+
+
+def duration(hours: float | None, _: Gettext) -> str:
+    """Hours as days from two days up (2.3 days), else hours (36.5 hours)."""
+    if hours is None:
+        return "—"
+    if hours >= 48:
+        return _("%(n)s days") % {"n": f"{hours / 24:.1f}"}
+    return _("%(n)s hours") % {"n": f"{hours:.1f}"}
+
+
+def period_label(p: Period, _: Gettext) -> str:
+    """2026年 · 2026年第3季度 · 2026年7月 · 2026-01-01至2026-03-31 · 历年累计."""
+    if p.start is None or p.end is None:
+        return _("all time")
+    if p.kind == "year":
+        return _("%(year)s") % {"year": p.start.year}
+    if p.kind == "quarter":
+        return _("Q%(q)s %(year)s") % {"q": (p.start.month - 1) // 3 + 1, "year": p.start.year}
+    if p.kind == "month":
+        return _("%(year)s-%(month)s") % {"year": p.start.year, "month": f"{p.start.month:02d}"}
+    return _("%(start)s to %(end)s") % {"start": p.start.isoformat(), "end": p.end.isoformat()}
+
+
+def reference(p: Period, _: Gettext) -> str:
+    """What a figure is compared with: the year before, or the same period of it."""
+    return _("the year before") if p.kind == "year" else _("the same period a year before")
+
+
+# ----------------------------------------------------------------------------- clauses
+def count_change(ch: Change, ref: str, _: Gettext) -> str:
+    """``，较上年增长 3.9%`` · ``，较上年下降 …`` · ``，与上年持平`` · ``，上年同期为零`` · ''."""
+    if ch.direction == "none":
+        return ""
+    if ch.direction == "flat":
+        return _(", the same as %(ref)s") % {"ref": ref}
+    if ch.share is None:  # from nothing
+        return _(", none %(ref)s") % {"ref": ref}
+    if round(ch.share * 100, 1) == 0:
+        return _(", about the same as %(ref)s") % {"ref": ref}
+    key = ", up %(pct)s on %(ref)s" if ch.direction == "up" else ", down %(pct)s on %(ref)s"
+    return _(key) % {"pct": f"{ch.share * 100:.1f}%", "ref": ref}
+
+
+def rate_change(ch: Change, ref: str, _: Gettext) -> str:
+    """``，较上年提高 2.1 个百分点`` · ``降低`` · ``，与上年持平`` · ''."""
+    if ch.direction == "none":
+        return ""
+    if ch.direction == "flat":
+        return _(", the same as %(ref)s") % {"ref": ref}
+    key = (", up %(pp)s percentage points on %(ref)s" if ch.direction == "up"
+           else ", down %(pp)s percentage points on %(ref)s")
+    return _(key) % {"pp": f"{ch.amount:.1f}", "ref": ref}
+
+
+def hours_change(ch: Change, ref: str, _: Gettext) -> str:
+    """``，较上年缩短 0.4 天`` · ``延长`` · ``，与上年持平`` · ''."""
+    if ch.direction == "none":
+        return ""
+    if ch.direction == "flat":
+        return _(", the same as %(ref)s") % {"ref": ref}
+    amount = duration(ch.amount, _)
+    key = ", %(d)s shorter than %(ref)s" if ch.direction == "down" else ", %(d)s longer than %(ref)s"
+    return _(key) % {"d": amount, "ref": ref}
+
+
+def labels(_: Gettext) -> dict[str, str]:
+    """The name of each figure (column headings, chart titles)."""
+    return {
+        "received": _("Requests received"), "closed": _("Requests closed"),
+        "on_time_rate": _("On-time closure rate"), "mean_hours_to_close": _("Mean time to close"),
+        "open_now": _("Open now"), "overdue_now": _("Overdue now"),
+        "walk_problems": _("Problems found on walks"), "walk_fixed": _("Fixed on the spot on walks"),
+        "walk_closed": _("Walk problems put right"), "visit_requests": _("Requests collected on visits"),
+        "visit_requests_closed": _("Visit requests closed"), "escalations": _("Cases escalated"),
+        "fixed_on_spot": _("Fixed on the spot"), "rework_rate": _("Rework rate"),
+        "satisfaction_rate": _("Satisfaction rate"),
+    }
+
+
+def _count_phrase(key: str, n: str, _: Gettext) -> str:
+    """A count with its words: ``共受理群众诉求 3,214 件``."""
+    phrases = {
+        "received": _("received %(n)s requests from the public"),
+        "closed": _("closed %(n)s"),
+        "walk_problems": _("inspection walks found %(n)s problems"),
+        "walk_fixed": _("%(n)s fixed on the spot"),
+        "walk_closed": _("%(n)s put right"),
+        "visit_requests": _("visits to residents collected %(n)s requests"),
+        "visit_requests_closed": _("%(n)s of them closed"),
+        "escalations": _("%(n)s cases escalated to a higher level"),
+        "fixed_on_spot": _("grid teams fixed %(n)s problems on the spot"),
+    }
+    return phrases[key] % {"n": n}
+
+
+def clause(s: Statement, ref: str, _: Gettext, *, compare: bool = True) -> str:
+    """One statement as a clause (no final stop): the figure and how it moved since ``ref``."""
+    m = MEASURES[s.key]
+    ch = s.change if compare else Change("none")
+    v = s.figure.value
+    if m.kind == "count":
+        return _count_phrase(s.key, num(v), _) + count_change(ch, ref, _)
+    if m.kind == "now":
+        key = "open now: %(n)s" if s.key == "open_now" else "of them overdue: %(n)s"
+        return _(key) % {"n": num(v)}
+    label = labels(_)[s.key]
+    if v is None:
+        return _("%(label)s: nothing to measure yet") % {"label": label}
+    if m.kind == "rate":
+        return _("%(label)s %(value)s") % {"label": label, "value": pct(v)} + rate_change(ch, ref, _)
+    return _("%(label)s %(value)s") % {"label": label, "value": duration(v, _)} + hours_change(ch, ref, _)
+
+
+def sentence(clauses: list[str], _: Gettext) -> str:
+    """Clauses joined and closed: ``a，b；c。``"""
+    parts = [c for c in clauses if c]
+    if not parts:
+        return ""
+    return _("; ").join(parts) + _(".")
+
+
+# ----------------------------------------------------------------------------- paragraphs
+@dataclass(frozen=True)
+class Paragraph:
+    key: str
+    text: str
+
+
+def _stmt(report: Report, key: str) -> Statement:
+    for sec in report.sections:
+        for s in sec.statements:
+            if s.key == key:
+                return s
+    raise KeyError(key)
+
+
+def _node_name(report: Report, lang: str) -> str:
+    return report.node.name_zh if lang == "zh" else report.node.name_en
+
+
+def paragraphs(report: Report, _: Gettext, lang: str) -> dict[str, list[str]]:
+    """The sentences of each section, from the report's figures."""
+    ref = reference(report.period, _)
+    compare = report.before is not None
+    c = lambda key: clause(_stmt(report, key), ref, _, compare=compare)  # noqa: E731
+    zero = lambda *keys: all(not (_stmt(report, k).figure.value or 0) for k in keys)  # noqa: E731
+    out: dict[str, list[str]] = {}
+
+    opening = _("In %(period)s, %(node)s %(what)s") % {
+        "period": period_label(report.period, _), "node": _node_name(report, lang), "what": c("received")}
+    load = [sentence([opening, c("closed"), c("on_time_rate")], _), sentence([c("mean_hours_to_close")], _),
+            sentence([c("open_now"), c("overdue_now")], _)]
+    if not compare:
+        load.append(_("There are no figures for %(ref)s: nothing is compared.") % {"ref": ref})
+    out["load"] = load
+
+    through = []
+    if zero("walk_problems", "walk_fixed", "walk_closed"):
+        through.append(_("No problem was recorded on inspection walks in this period."))
+    else:
+        through.append(sentence([c("walk_problems"), c("walk_fixed"), c("walk_closed")], _))
+    if zero("visit_requests", "visit_requests_closed"):
+        through.append(_("No request was collected on visits to residents in this period."))
+    else:
+        through.append(sentence([c("visit_requests"), c("visit_requests_closed")], _))
+    through.append(sentence([c("escalations")], _))
+    ranked = [r for r in report.children if r.rank is not None]
+    if len(ranked) >= 2:
+        best, worst = ranked[0], ranked[-1]
+        name = (lambda r: r.node.name_zh if lang == "zh" else r.node.name_en)  # noqa: E731
+        through.append(_("Of the %(n)s units below, the highest %(label)s is %(best)s (%(bv)s), "
+                         "the lowest %(worst)s (%(wv)s).") % {
+            "n": len(report.children), "label": labels(_)[report.rank_key], "best": name(best),
+            "bv": pct(best.values[report.rank_key].value), "worst": name(worst),
+            "wv": pct(worst.values[report.rank_key].value)})
+    out["through"] = through
+    out["linkage"] = [sentence([c("fixed_on_spot"), c("rework_rate")], _)]
+    out["service"] = [sentence([c("satisfaction_rate")], _)]
+    return out
+
+
+# ----------------------------------------------------------------------------- charts
+def trend_svg(report: Report, _: Gettext) -> str:
+    t = report.trend
+    months = [m[5:] if report.period.kind == "year" else m for m in t.months]
+    return svgchart.line_chart(months, [(_("Received"), t.received), (_("Closed"), t.closed)],
+                               title=_("Requests received and closed per month"), partial=t.partial,
+                               partial_note=_("hollow: month to date"))
+
+
+def children_svg(report: Report, _: Gettext, lang: str) -> str:
+    rows = sorted(report.children, key=lambda r: -(r.values["received"].value or 0))[:BARS]
+    return svgchart.bar_chart(
+        [(r.node.name_zh if lang == "zh" else r.node.name_en, float(r.values["received"].value or 0),
+          num(r.values["received"].value)) for r in rows],
+        title=_("Requests received by the units below"))
+
+
+# ----------------------------------------------------------------------------- the document
+def context(report: Report, lang: str) -> dict[str, Any]:
+    tr = i18n.translations(lang)
+    _ = tr.gettext
+    return {
+        "r": report, "lang": lang, "html_lang": i18n.HTML_LANG[lang], "languages": i18n.LANGUAGES,
+        "name": _node_name(report, lang), "period_label": period_label(report.period, _),
+        "paragraphs": paragraphs(report, _, lang), "labels": labels(_),
+        "trend_svg": trend_svg(report, _) if report.trend.months else "",
+        "children_svg": children_svg(report, _, lang) if report.children else "",
+        "num": num, "pct": pct, "duration": lambda h: duration(h, _),
+        "child_name": lambda n: n.name_zh if lang == "zh" else n.name_en,
+    }
+
+
+def html(report: Report, lang: str = i18n.DEFAULT, *, links: dict[str, str] | None = None) -> str:
+    """The report as one HTML document (``links``: the page's own links, e.g. the PDF and
+    the way back; none in a file or a PDF)."""
+    with i18n.active(lang):
+        return templates.env.get_template(TEMPLATE).render(**context(report, lang), links=links or {})
+
+
+def pdf(report: Report, lang: str = i18n.DEFAULT) -> bytes:
+    """The report as an A4 PDF (WeasyPrint; the text stays text, fonts embedded)."""
+    from weasyprint import HTML  # heavy: loaded by those who print
+
+    return HTML(string=html(report, lang)).write_pdf()  # type: ignore[no-any-return]
+
+
+def filename(report: Report, fmt: str, lang: str = i18n.DEFAULT) -> str:
+    """``虎门镇-2026年-报告.pdf``."""
+    _ = i18n.translations(lang).gettext
+    base = _("%(node)s %(period)s report") % {"node": _node_name(report, lang),
+                                               "period": period_label(report.period, _)}
+    safe = "".join(ch if ch.isalnum() or ch in "-_()（）" else "-" for ch in base).strip("-")
+    return f"{safe}.{fmt}"
+
+
+def disposition(name: str) -> str:
+    """``attachment`` with the name in ASCII and in UTF-8 (RFC 5987 ``filename*``)."""
+    ascii_name = name.encode("ascii", "replace").decode().replace("?", "_").replace('"', "")
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
