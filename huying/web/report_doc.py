@@ -73,8 +73,8 @@ def count_change(ch: Change, ref: str, _: Gettext) -> str:
         return _(", none %(ref)s") % {"ref": ref}
     if round(ch.share * 100, 1) == 0:
         return _(", about the same as %(ref)s") % {"ref": ref}
-    key = ", up %(pct)s on %(ref)s" if ch.direction == "up" else ", down %(pct)s on %(ref)s"
-    return _(key) % {"pct": f"{ch.share * 100:.1f}%", "ref": ref}
+    said = _(", up %(pct)s on %(ref)s") if ch.direction == "up" else _(", down %(pct)s on %(ref)s")
+    return said % {"pct": f"{ch.share * 100:.1f}%", "ref": ref}
 
 
 def rate_change(ch: Change, ref: str, _: Gettext) -> str:
@@ -83,9 +83,9 @@ def rate_change(ch: Change, ref: str, _: Gettext) -> str:
         return ""
     if ch.direction == "flat":
         return _(", the same as %(ref)s") % {"ref": ref}
-    key = (", up %(pp)s percentage points on %(ref)s" if ch.direction == "up"
-           else ", down %(pp)s percentage points on %(ref)s")
-    return _(key) % {"pp": f"{ch.amount:.1f}", "ref": ref}
+    said = (_(", up %(pp)s percentage points on %(ref)s") if ch.direction == "up"
+            else _(", down %(pp)s percentage points on %(ref)s"))
+    return said % {"pp": f"{ch.amount:.1f}", "ref": ref}
 
 
 def hours_change(ch: Change, ref: str, _: Gettext) -> str:
@@ -95,8 +95,8 @@ def hours_change(ch: Change, ref: str, _: Gettext) -> str:
     if ch.direction == "flat":
         return _(", the same as %(ref)s") % {"ref": ref}
     amount = duration(ch.amount, _)
-    key = ", %(d)s shorter than %(ref)s" if ch.direction == "down" else ", %(d)s longer than %(ref)s"
-    return _(key) % {"d": amount, "ref": ref}
+    said = _(", %(d)s shorter than %(ref)s") if ch.direction == "down" else _(", %(d)s longer than %(ref)s")
+    return said % {"d": amount, "ref": ref}
 
 
 def labels(_: Gettext) -> dict[str, str]:
@@ -137,14 +137,24 @@ def clause(s: Statement, ref: str, _: Gettext, *, compare: bool = True) -> str:
     if m.kind == "count":
         return _count_phrase(s.key, num(v), _) + count_change(ch, ref, _)
     if m.kind == "now":
-        key = "open now: %(n)s" if s.key == "open_now" else "of them overdue: %(n)s"
-        return _(key) % {"n": num(v)}
+        said = _("open now: %(n)s") if s.key == "open_now" else _("of them overdue: %(n)s")
+        return said % {"n": num(v)}
     label = labels(_)[s.key]
     if v is None:
         return _("%(label)s: nothing to measure yet") % {"label": label}
     if m.kind == "rate":
         return _("%(label)s %(value)s") % {"label": label, "value": pct(v)} + rate_change(ch, ref, _)
     return _("%(label)s %(value)s") % {"label": label, "value": duration(v, _)} + hours_change(ch, ref, _)
+
+
+def now_sentence(open_now: int, overdue_now: int, _: Gettext) -> str:
+    """``目前在办 120 件，其中超期 8 件。`` (nothing to compare: a state at the moment)."""
+    if not open_now:
+        return _("No case is open now.")
+    if not overdue_now:
+        return _("%(open)s cases are open now, none of them overdue.") % {"open": num(open_now)}
+    return _("%(open)s cases are open now, %(overdue)s of them overdue.") % {"open": num(open_now),
+                                                                            "overdue": num(overdue_now)}
 
 
 def sentence(clauses: list[str], _: Gettext) -> str:
@@ -185,7 +195,8 @@ def paragraphs(report: Report, _: Gettext, lang: str) -> dict[str, list[str]]:
     opening = _("In %(period)s, %(node)s %(what)s") % {
         "period": period_label(report.period, _), "node": _node_name(report, lang), "what": c("received")}
     load = [sentence([opening, c("closed"), c("on_time_rate")], _), sentence([c("mean_hours_to_close")], _),
-            sentence([c("open_now"), c("overdue_now")], _)]
+            now_sentence(int(_stmt(report, "open_now").figure.value or 0),
+                         int(_stmt(report, "overdue_now").figure.value or 0), _)]
     if not compare:
         load.append(_("There are no figures for %(ref)s: nothing is compared.") % {"ref": ref})
     out["load"] = load
