@@ -112,6 +112,7 @@ _GROUPS = [
     ("huying.community.circle_cli", "circle", "The 10-minute service circle: coverage, new sites, the walking network."),
     ("huying.community.onestop_cli", "onestop", "One-stop acceptance at a centre: accept, list."),
     ("huying.community.lists_cli", "community", "Community resources: councils, the three lists, matches."),
+    ("huying.accountability.cli", "indicators", "The indicator catalogue and its values per node."),
 ]
 
 for _module, _name, _help in _GROUPS:

@@ -60,6 +60,12 @@ class Settings(BaseSettings):
     #: ``HUYING_OUTBOX_EXPIRY_HOURS='{"sla_warning": 12, "*": 72}'``.
     outbox_expiry_hours: dict[str, float] = Field(default_factory=lambda: {
         "sla_warning": 24.0, "overdue": 72.0, "dispatch": 168.0, "*": 168.0})
+    #: The weights of the 数字城管 综合指标 (composite score) over the catalogue's rates
+    #: (``huying.accountability.indicators``), JSON in the environment, e.g.
+    #: ``HUYING_COMPOSITE_WEIGHTS='{"dispatch_accuracy": 30, "on_time_handling_rate": 35,
+    #: "on_time_close_rate": 35}'`` (the default).
+    composite_weights: dict[str, float] = Field(default_factory=lambda: {
+        "dispatch_accuracy": 30.0, "on_time_handling_rate": 35.0, "on_time_close_rate": 35.0})
     #: Seconds between SLA sweeps inside the server (0 disables the in-server sweeper).
     sla_sweep_interval: int = 60
     #: Freeze what a server worker built at start-up out of the garbage collector's sight: a

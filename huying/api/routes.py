@@ -13,6 +13,7 @@ from fastapi import Path as FPath
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
+from huying.accountability.routes import router as indicators_router
 from huying.cases import present, workflow
 from huying.cases.models import Case
 from huying.cases.policy import check_admin, check_node, on_public_lists
@@ -236,3 +237,4 @@ def public_case(code: str, session: SessionDep, city_id: CityId, now: Now) -> di
 router = APIRouter()
 router.include_router(api)
 router.include_router(orgs_router)
+router.include_router(indicators_router)

@@ -29,6 +29,7 @@ def act(
     note: str = typer.Option(None, help="A note (the reason of a return, the evidence of a fix...)."),
     satisfaction: str = typer.Option(None, help="满意 / 基本满意 / 不满意 (follow_up)."),
     method: str = typer.Option(None, help="phone, visit or online (follow_up)."),
+    solved: str = typer.Option(None, help="yes / no: is the problem solved, as the reporter says (follow_up)."),
     reason: str = typer.Option(None, help="not_actionable, duplicate, not_our_responsibility (reject); "
                                "the text of a supervision notice (supervise)."),
     days: int = typer.Option(None, help="Working days (request_extension)."),
@@ -48,7 +49,8 @@ def act(
     """Run one workflow command on a case; prints the case after it. The options are the
     command's parameters, checked by its parameter model (``huying.cases.commands``)."""
     moment = parse_now(now)
-    body: dict[str, object] = {"note": note, "satisfaction": satisfaction, "method": method, "reason": reason,
+    body: dict[str, object] = {"note": note, "satisfaction": satisfaction, "solved": solved, "method": method,
+                               "reason": reason,
                                "days": days, "category": category, "priority": priority,
                                "resolution": resolution, "no_followup_reason": no_followup_reason,
                                "into": into, "plan": plan, "supervisor": supervisor, "reply_due": reply_due}

@@ -87,6 +87,8 @@ class MarkHandled(Params):
 
 class FollowUp(Params):
     satisfaction: str = Field(min_length=1, max_length=30)
+    #: The reporter's answer to "is the problem solved?" (解决率); None: not asked.
+    solved: bool | None = None
     method: str = "phone"
     comment: str | None = Field(default=None, max_length=2000, validation_alias=AliasChoices("comment", "note"))
 

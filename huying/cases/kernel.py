@@ -18,7 +18,7 @@ import enum
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Table, bindparam, insert, select, update
@@ -64,6 +64,9 @@ class Recorded:
     seq: int
     action: str
     note: str | None
+    #: what the command added to the event's payload besides the changes (e.g. a
+    #: follow-up's answers)
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -278,7 +281,7 @@ def record(
         from_status=None if source is Status.START else source.value, to_status=target.value,
         note=note, payload=dump_payload(payload),
     )).scalar_one()
-    event = Recorded(event_id, changes["version"], action.value, note)
+    event = Recorded(event_id, changes["version"], action.value, note, dict(extra or {}))
     _tell(Appended(session, case, event, actor, now))
     if target in FINAL and source not in FINAL:
         _close_paperwork(session, case, now, f"{case.code} {'已办结' if target is Status.CLOSED else '不予受理'}")

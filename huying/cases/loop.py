@@ -319,13 +319,17 @@ def mark_handled(session: Session, case: Case, actor: Actor, *, evidence: str, n
 
 
 def follow_up(session: Session, case: Case, actor: Actor, *, satisfaction: str, method: str = "phone",
-              comment: str | None = None, now: dt.datetime,
+              comment: str | None = None, now: dt.datetime, solved: bool | None = None,
               expected_version: int | None = None) -> Case:
-    """The follow-up visit (跟踪回访). 不满意 reopens the case for rework."""
+    """The follow-up visit (跟踪回访). 不满意 reopens the case for rework. ``solved``: the
+    reporter's answer to "is the problem solved?" (the 解决率 of the indicator catalogue),
+    kept in the event's payload; None when it was not asked."""
     sat = Satisfaction.parse(satisfaction)
     how = enum_value(FollowUpMethod, method, "method")
     comment = check_text(comment, "comment", max_len=2000, required=False)
-    extra = {"satisfaction": sat.value, "method": how.value}
+    extra: dict[str, Any] = {"satisfaction": sat.value, "method": how.value}
+    if solved is not None:
+        extra["solved"] = bool(solved)
     if sat is Satisfaction.DISSATISFIED:
         return command(session, case, Action.REOPEN, actor, now,
                        changes={"rework_count": case.rework_count + 1, "satisfaction": sat.value},

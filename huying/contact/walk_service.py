@@ -414,6 +414,18 @@ def _in(column: Any, period: Period) -> list[ColumnElement[bool]]:
     return out
 
 
+def walks_by_path(session: Session, city_id: int, node_path: str, period: Period) -> dict[str, int]:
+    """The walks started in ``period`` whose destination is under ``node_path``, by the
+    destination's node path (a planned walk counts nowhere: it has not started). The one
+    rule of "walks" for these figures and the indicator catalogue."""
+    rows = session.execute(
+        select(Node.path, func.count()).select_from(Walk).join(Node, Node.id == Walk.node_id)
+        .where(Walk.city_id == city_id, Walk.status != WalkStatus.PLANNED.value,
+               under(Node.path, node_path), *_in(Walk.started_at, period))
+        .group_by(Node.path)).all()
+    return {path: int(n) for path, n in rows}
+
+
 def figures(session: Session, actor: Actor, node: Node, period: Period) -> WalkFigures:
     """Walks and their problems under ``node`` (the destination's node and below) in
     ``period``: walks started in it; problems recorded in it, fixed on the spot, put on a
@@ -421,13 +433,8 @@ def figures(session: Session, actor: Actor, node: Node, period: Period) -> WalkF
     counts nowhere (it has not started: its destination is secret)."""
     policy.check_node(actor, node.path, "walk figures")
     per_path: dict[str, WalkTally] = {}
-    walks = session.execute(
-        select(Node.path, func.count()).select_from(Walk).join(Node, Node.id == Walk.node_id)
-        .where(Walk.city_id == actor.city_id, Walk.status != WalkStatus.PLANNED.value,
-               under(Node.path, node.path), *_in(Walk.started_at, period))
-        .group_by(Node.path)).all()
-    for path, n in walks:
-        per_path.setdefault(path, WalkTally()).walks += int(n)
+    for path, n in walks_by_path(session, actor.city_id, node.path, period).items():
+        per_path.setdefault(path, WalkTally()).walks += n
     fixed = case((WalkCase.outcome == WalkOutcome.FIXED_ON_SPOT.value, 1), else_=0)
     ledger = case((WalkCase.outcome == WalkOutcome.LEDGER.value, 1), else_=0)
     closed = case((Case.status == Status.CLOSED.value, 1), else_=0)

@@ -22,11 +22,14 @@ from huying.cases.models import Case, CaseEvent
 from huying.cases.timing import figures_clause, open_clause, overdue_clause
 from huying.db import under
 from huying.errors import InvalidInput
+from huying.metrics.rollup import INDICATOR_COUNTERS, history_clauses
 from huying.metrics.service import CHANNEL_FIGURES, CLOSING, RECEIVING, first_of
 
 #: The count figures, in the order a page shows them.
 FIGURES = ("received", "closed", "fixed_on_spot", "on_time", "reworked", "satisfied", "dissatisfied",
            "escalations", "open_now", "overdue_now", *CHANNEL_FIGURES)
+#: Every count with a list: the figures and the counters of the indicator catalogue.
+LISTED = (*FIGURES, *INDICATOR_COUNTERS)
 #: Counted at the first event of their kind in a case's life only.
 FIRST_ONLY = {"escalations": "escalate", "dissatisfied": "reopen"}
 #: The rates and the counts they are a ratio of (numerator, denominator figures).
@@ -51,6 +54,17 @@ def _channel(name: str, city_id: int, since: dt.datetime | None, until: dt.datet
     return and_(Case.channel == ch, _event(city_id, actions, since, until))
 
 
+def _history(name: str, city_id: int, since: dt.datetime | None, until: dt.datetime | None) -> ColumnElement[bool]:
+    """The case has an event in ``[since, until)`` that the rollup's indicator counter
+    ``name`` counts (``rollup.history_clauses``: the same SQL as its rebuild)."""
+    where = [CaseEvent.city_id == city_id, history_clauses(CaseEvent)[name]]
+    if since is not None:
+        where.append(CaseEvent.at >= since)
+    if until is not None:
+        where.append(CaseEvent.at < until)
+    return Case.id.in_(select(CaseEvent.case_id).where(*where))
+
+
 def _counted(figure: str, city_id: int, now: dt.datetime, since: dt.datetime | None,
              until: dt.datetime | None) -> ColumnElement[bool]:
     closed = _event(city_id, CLOSING, since, until)
@@ -64,12 +78,13 @@ def _counted(figure: str, city_id: int, now: dt.datetime, since: dt.datetime | N
         "dissatisfied": lambda: _event(city_id, ("reopen",), since, until, first_of("reopen")),
         "escalations": lambda: _event(city_id, ("escalate",), since, until, first_of("escalate")),
         **{name: functools.partial(_channel, name, city_id, since, until) for name in CHANNEL_FIGURES},
+        **{name: functools.partial(_history, name, city_id, since, until) for name in INDICATOR_COUNTERS},
         "open_now": lambda: open_clause(),
         "overdue_now": lambda: and_(open_clause(), overdue_clause(now)),
     }
     rule = rules.get(figure)
     if rule is None:
-        raise InvalidInput(f"fig: one of {', '.join(FIGURES)}")
+        raise InvalidInput(f"fig: one of {', '.join(LISTED)}")
     return rule()
 
 
@@ -77,7 +92,7 @@ def cases_clause(figure: str, *, city_id: int, node_path: str, now: dt.datetime,
                  since: dt.datetime | None = None, until: dt.datetime | None = None) -> ColumnElement[bool]:
     """The cases of the node (``node_path``) that ``figure`` counts over ``[since, until)``
     (open and overdue: now, whatever the period). Raises :class:`InvalidInput` for a name
-    not in :data:`FIGURES`."""
+    not in :data:`LISTED`."""
     if since is not None and until is not None and until <= since:
         return false()
     return and_(Case.city_id == city_id, under(Case.grid_path, node_path), figures_clause(),

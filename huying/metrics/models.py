@@ -49,5 +49,16 @@ class GridMonth(CityScoped, Base):
     walk_problems: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     walk_fixed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     walk_closed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: the counters of the indicator catalogue (``rollup.INDICATOR_COUNTERS``, see
+    #: ``rollup.history_counts`` and docs/indicators.md)
+    responded: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    responded_on_time: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    handled: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    handled_on_time: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    registered: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    went_overdue: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    dispatch_closed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    dispatch_accurate: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    unsolved: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     #: sum over closing events of (event time - case created_at), seconds
     close_seconds: Mapped[float] = mapped_column(Float, default=0.0)

@@ -56,6 +56,26 @@ from huying.metrics.service import (
 
 COUNTERS = ("received", "closed", "fixed_on_spot", "on_time", "reworked", "satisfied", "dissatisfied",
             "escalations", *CHANNEL_FIGURES, "close_seconds")
+#: The counters of the indicator catalogue (``huying.accountability.indicators``, migration
+#: 0018), each counted at one event from the case's earlier events (:func:`history_counts`).
+INDICATOR_COUNTERS = ("responded", "responded_on_time", "handled", "handled_on_time", "registered",
+                      "went_overdue", "dispatch_closed", "dispatch_accurate", "unsolved")
+#: Every column of the rollup, ``close_seconds`` (the one float) last.
+ALL = (*COUNTERS[:-1], *INDICATOR_COUNTERS, "close_seconds")
+
+#: A case's first response (响应): the unit accepts it, or it is handled or fixed on the spot
+#: without an acceptance. Its first handling (处置): marked handled or fixed on the spot.
+RESPONDING = ("accept", "mark_handled", "fix_on_spot")
+HANDLING = ("mark_handled", "fix_on_spot")
+#: A dispatch proved wrong (派遣不准确): the unit returned the case or it was transferred.
+MISROUTING = ("return", "transfer")
+#: The earlier actions of a case that :func:`history_counts` looks at.
+HISTORY = frozenset({*RESPONDING, "overdue", "dispatch", *MISROUTING})
+#: The actions whose counters depend on the case's earlier events.
+_LOOKS_BACK = frozenset({*RESPONDING, "overdue", "dispatch", *CLOSING})
+#: ``payload`` of a follow-up whose reporter said the problem is not solved (the JSON of
+#: ``kernel.dump_payload``: sorted keys, ``": "`` separators).
+UNSOLVED_MARK = '"solved": false'
 _T: Table = GridMonth.__table__  # type: ignore[assignment]
 
 
@@ -74,6 +94,15 @@ class Counts:
     walk_problems: int = 0
     walk_fixed: int = 0
     walk_closed: int = 0
+    responded: int = 0
+    responded_on_time: int = 0
+    handled: int = 0
+    handled_on_time: int = 0
+    registered: int = 0
+    went_overdue: int = 0
+    dispatch_closed: int = 0
+    dispatch_accurate: int = 0
+    unsolved: int = 0
     close_seconds: float = 0.0
     open_now: int = 0
     overdue_now: int = 0
@@ -84,9 +113,9 @@ class Counts:
 
 
 def _counts(vals: Any) -> Counts:
-    """A row of the ``COUNTERS`` sums as ``Counts``."""
+    """A row of the ``ALL`` sums as ``Counts``."""
     *ints, seconds = vals
-    c = Counts(**{k: int(v) for k, v in zip(COUNTERS[:-1], ints, strict=True)})
+    c = Counts(**{k: int(v) for k, v in zip(ALL[:-1], ints, strict=True)})
     c.close_seconds = float(seconds)
     return c
 
@@ -130,14 +159,64 @@ def _ceil_month(at: dt.datetime) -> dt.datetime:
 
 
 # ----------------------------------------------------------------------------- writing
+def history_counts(action: str, earlier: frozenset[str] = frozenset(), solved: bool | None = None) -> dict[str, int]:
+    """What one event adds to the indicator counters (:data:`INDICATOR_COUNTERS`), from the
+    actions of the case's earlier events (those of :data:`HISTORY` are enough) and, for a
+    follow-up, the reporter's answer to "solved?" (None: not asked, before migration 0018).
+    Each counts a case once: at its first response, first handling, first dispatch, first
+    overdue mark, its closing, its follow-ups. The SQL twin is :func:`history_clauses`."""
+    closing = action in CLOSING
+    responded = action in RESPONDING and not earlier.intersection(RESPONDING)
+    handled = action in HANDLING and not earlier.intersection(HANDLING)
+    dispatch_closed = closing and "dispatch" in earlier
+    return {
+        "responded": int(responded),
+        "responded_on_time": int(responded and "overdue" not in earlier),
+        "handled": int(handled),
+        "handled_on_time": int(handled and "overdue" not in earlier),
+        "registered": int(action == "dispatch" and "dispatch" not in earlier),
+        "went_overdue": int(action == "overdue" and "overdue" not in earlier),
+        "dispatch_closed": int(dispatch_closed),
+        "dispatch_accurate": int(dispatch_closed and not earlier.intersection(MISROUTING)),
+        "unsolved": int(action == "follow_up" and solved is False),
+    }
+
+
+def history_clauses(e: Any) -> dict[str, ColumnElement[bool]]:
+    """:func:`history_counts` as SQL conditions on the event ``e`` (``CaseEvent`` or an alias
+    of it, joined to nothing): the rebuild's and the drill's one rule."""
+    other = aliased(CaseEvent)
+
+    def before(*actions: str) -> ColumnElement[bool]:
+        return exists().where(other.case_id == e.case_id, other.action.in_(actions), other.seq < e.seq)
+
+    closing = e.action.in_(CLOSING)
+    responded = and_(e.action.in_(RESPONDING), ~before(*RESPONDING))
+    handled = and_(e.action.in_(HANDLING), ~before(*HANDLING))
+    dispatch_closed = and_(closing, before("dispatch"))
+    return {
+        "responded": responded,
+        "responded_on_time": and_(responded, ~before("overdue")),
+        "handled": handled,
+        "handled_on_time": and_(handled, ~before("overdue")),
+        "registered": and_(e.action == "dispatch", ~before("dispatch")),
+        "went_overdue": and_(e.action == "overdue", ~before("overdue")),
+        "dispatch_closed": dispatch_closed,
+        "dispatch_accurate": and_(dispatch_closed, ~before(*MISROUTING)),
+        "unsolved": and_(e.action == "follow_up", e.payload.contains(UNSOLVED_MARK, autoescape=True)),
+    }
+
+
 def event_counts(action: str, at: dt.datetime, created_at: dt.datetime, *, ever_overdue: bool,
-                 reworked: bool, first: bool = True, channel: str | None = None) -> dict[str, Any]:
+                 reworked: bool, first: bool = True, channel: str | None = None,
+                 earlier: frozenset[str] = frozenset(), solved: bool | None = None) -> dict[str, Any]:
     """What one event adds to its grid's month (``ever_overdue`` / ``reworked``: the case's
     history up to and including this event; ``first``: it is the case's first event of its
     action — escalations and dissatisfied follow-ups count cases, at their first one, see
-    :mod:`huying.metrics.drill`)."""
+    :mod:`huying.metrics.drill`; ``earlier`` / ``solved``: see :func:`history_counts`)."""
     closing = action in CLOSING
     return {
+        **history_counts(action, earlier, solved),
         "received": int(action in RECEIVING),
         "closed": int(closing),
         "fixed_on_spot": int(action == "fix_on_spot"),
@@ -153,17 +232,20 @@ def event_counts(action: str, at: dt.datetime, created_at: dt.datetime, *, ever_
 
 def apply_event(conn: Connection, *, city_id: int, grid_path: str, action: str, at: dt.datetime,
                 created_at: dt.datetime, ever_overdue: bool, reworked: bool, first: bool = True,
-                channel: str | None) -> None:
+                channel: str | None, earlier: frozenset[str] = frozenset(), solved: bool | None = None) -> None:
     """Add one event to the rollup, in the caller's transaction (an upsert: concurrent
     writers add, they do not overwrite). Called by the service right after it inserts the
     event, with the case as the event left it."""
-    apply_events(conn, city_id=city_id, events=[(grid_path, action, at, created_at, ever_overdue, reworked, first, channel)])
+    sums = Sums()
+    sums.add([(grid_path, action, at, created_at, ever_overdue, reworked, first, channel)], earlier=earlier, solved=solved)
+    sums.write(conn, city_id)
 
 
 #: The actions that move a counter (derived from :func:`event_counts`); the others add nothing.
 _EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 _COUNTED = frozenset(a.value for a in Action
-                     if any(event_counts(a.value, _EPOCH, _EPOCH, ever_overdue=False, reworked=False).values()))
+                     if any(event_counts(a.value, _EPOCH, _EPOCH, ever_overdue=False, reworked=False).values())
+                     or any(history_counts(a.value, frozenset({"dispatch"}), False).values()))
 
 #: What :func:`apply_events` needs of an event: (grid path, action, at, the case's
 #: created_at, ever overdue, reworked, the case's first event of its action) — the case as
@@ -186,14 +268,17 @@ class Sums:
     def __init__(self) -> None:
         self.rows: dict[tuple[str, int, int], list[float]] = {}
 
-    def add(self, events: Iterable[EventFacts]) -> None:
+    def add(self, events: Iterable[EventFacts], *, earlier: frozenset[str] = frozenset(),
+            solved: bool | None = None) -> None:
+        """``earlier`` / ``solved``: of a single event (:func:`history_counts`); a history
+        import's events need neither (a report, an overdue mark, a closing without dispatch)."""
         rows = self.rows
         for grid_path, action, at, created_at, ever_overdue, reworked, first, channel in events:
             if action not in _COUNTED:
                 continue
             counts = event_counts(action, at, created_at, ever_overdue=ever_overdue, reworked=reworked,
-                                  first=first, channel=channel)
-            values = [counts[k] for k in COUNTERS]
+                                  first=first, channel=channel, earlier=earlier, solved=solved)
+            values = [counts[k] for k in ALL]
             utc = at.astimezone(dt.UTC)
             month = utc.year * 100 + utc.month
             for key in ((grid_path, month, 0), (grid_path, month, utc.day)):
@@ -212,7 +297,7 @@ class Sums:
         elif self.rows:
             # the month's rows and the days' rows, in one statement compiled once per dialect
             conn.execute(_upsert(conn.dialect.name), [
-                {"city_id": city_id, "grid_path": g, "month": m, "day": d, **dict(zip(COUNTERS, v, strict=True))}
+                {"city_id": city_id, "grid_path": g, "month": m, "day": d, **dict(zip(ALL, v, strict=True))}
                 for (g, m, d), v in self.rows.items()])
         return len(self.rows)
 
@@ -226,16 +311,16 @@ _STAGED = 2_000
 def _upsert_staged(conn: Connection, city_id: int, sums: dict[tuple[str, int, int], list[float]]) -> None:
     raw = conn.connection.driver_connection
     assert raw is not None
-    cols = ["grid_path", "month", "day", *COUNTERS]
+    cols = ["grid_path", "month", "day", *ALL]
     with raw.cursor() as cur:
-        types = ", ".join(f"{k} {'double precision' if k == 'close_seconds' else 'integer'}" for k in COUNTERS)
+        types = ", ".join(f"{k} {'double precision' if k == 'close_seconds' else 'integer'}" for k in ALL)
         cur.execute("CREATE TEMPORARY TABLE IF NOT EXISTS rollup_staged "
                     f"(grid_path text, month integer, day integer, {types}) ON COMMIT DELETE ROWS")
         cur.execute("TRUNCATE rollup_staged")
         with cur.copy(f"COPY rollup_staged ({', '.join(cols)}) FROM STDIN") as cp:
             for (g, m, d), v in sums.items():
                 cp.write_row((g, m, d, *v))
-        added = ", ".join(f"{k} = metrics_grid_month.{k} + excluded.{k}" for k in COUNTERS)
+        added = ", ".join(f"{k} = metrics_grid_month.{k} + excluded.{k}" for k in ALL)
         cur.execute(
             f"INSERT INTO metrics_grid_month (city_id, {', '.join(cols)}) "
             f"SELECT %s, {', '.join(cols)} FROM rollup_staged "
@@ -253,7 +338,7 @@ def _upsert(dialect: str) -> Any:
     stmt = insert(_T)
     return stmt.on_conflict_do_update(
         index_elements=["city_id", "grid_path", "month", "day"],
-        set_={k: _T.c[k] + stmt.excluded[k] for k in COUNTERS},
+        set_={k: _T.c[k] + stmt.excluded[k] for k in ALL},
     )
 
 
@@ -270,9 +355,10 @@ def _day_expr(dialect: str) -> ColumnElement[int]:
 
 
 def _grouped_events(dialect: str, city_id: int, where: list[Any], by_month: bool,
-                    by_day: bool = False, kinds: bool = True) -> Any:
-    """One grouped pass over the events joined to their cases: the counters per grid (and
-    month), computed exactly as ``service.node_figures`` computes them per node."""
+                    by_day: bool = False, kinds: bool = True, by: Any = None) -> Any:
+    """One grouped pass over the events joined to their cases: the counters per grid (or per
+    ``by``, e.g. ``Case.unit_id``) and month, computed exactly as ``service.node_figures``
+    computes them per node."""
     e = CaseEvent
     other = aliased(CaseEvent)
 
@@ -281,7 +367,7 @@ def _grouped_events(dialect: str, city_id: int, where: list[Any], by_month: bool
 
     closing = e.action.in_(CLOSING)
     had = lambda action: exists().where(and_(other.case_id == e.case_id, other.action == action))  # noqa: E731
-    keys: list[Any] = [Case.grid_path]
+    keys: list[Any] = [Case.grid_path if by is None else by]
     if by_month:
         keys.append(_month_expr(dialect).label("month"))
     if by_day:
@@ -298,6 +384,7 @@ def _grouped_events(dialect: str, city_id: int, where: list[Any], by_month: bool
             count(and_(e.action == "reopen", first_of("reopen"))).label("dissatisfied"),
             count(and_(e.action == "escalate", first_of("escalate"))).label("escalations"),
             *[count(channel_clause(name)).label(name) for name in CHANNEL_FIGURES],
+            *[count(cond).label(name) for name, cond in history_clauses(e).items()],
             func.coalesce(func.sum(case((closing, _seconds(e.at, Case.created_at, dialect)),
                                         else_=literal(0.0))), 0.0).label("close_seconds"),
         )
@@ -307,7 +394,7 @@ def _grouped_events(dialect: str, city_id: int, where: list[Any], by_month: bool
     )
 
 
-def rebuild(session: Session, city_id: int, counters: tuple[str, ...] = COUNTERS, *, kinds: bool = True) -> int:
+def rebuild(session: Session, city_id: int, counters: tuple[str, ...] = ALL, *, kinds: bool = True) -> int:
     """Recompute the city's rollup from its events (no commit). Run it where no command
     writes at the same time (a migration, a maintenance window): the upserts of concurrent
     commands would be overwritten. ``counters``: the columns the table has (a migration
@@ -349,7 +436,7 @@ def grid_counts(session: Session, city_id: int, *, now: dt.datetime, since: dt.d
 
     def add_rows(where: list[Any]) -> None:
         rows = session.execute(
-            select(_T.c.grid_path, *[func.sum(_T.c[k]) for k in COUNTERS])
+            select(_T.c.grid_path, *[func.sum(_T.c[k]) for k in ALL])
             .where(_T.c.city_id == city_id, *where).group_by(_T.c.grid_path)
         ).all()
         for path, *vals in rows:
@@ -417,6 +504,31 @@ def grid_counts(session: Session, city_id: int, *, now: dt.datetime, since: dt.d
     return out
 
 
+def unit_counts(session: Session, city_id: int, *, now: dt.datetime, since: dt.datetime | None = None,
+                until: dt.datetime | None = None) -> dict[int, Counts]:
+    """The counters per unit (``Case.unit_id``: the unit that holds the case now) for the
+    events in ``[since, until)`` — one grouped pass over the period's events, by the same
+    query as the rollup's rebuild — plus each unit's open and overdue cases now."""
+    dialect = session.get_bind().dialect.name
+    w = [CaseEvent.city_id == city_id, Case.unit_id.is_not(None)]
+    if since is not None:
+        w.append(CaseEvent.at >= since)
+    if until is not None:
+        w.append(CaseEvent.at < until)
+    out: dict[int, Counts] = {}
+    for uid, *vals in session.execute(_grouped_events(dialect, city_id, w, by_month=False, by=Case.unit_id)).all():
+        out[int(uid)] = _counts(vals)
+    open_rows = session.execute(
+        select(Case.unit_id, func.count(), func.coalesce(func.sum(case((overdue_clause(now), 1), else_=0)), 0))
+        .where(Case.city_id == city_id, open_clause(), figures_clause(), Case.unit_id.is_not(None))
+        .group_by(Case.unit_id)).all()
+    for uid, n_open, n_overdue in open_rows:
+        c = out.setdefault(int(uid), Counts())
+        c.open_now += int(n_open)
+        c.overdue_now += int(n_overdue)
+    return out
+
+
 def figures_of(node: Any, c: Counts) -> Figures:
     """A node's figures from its counts (the node: ``code``, ``name_zh``, ``level``)."""
     return Figures(
@@ -477,7 +589,19 @@ def on_appended(appended: kernel.Appended) -> None:
     apply_event(appended.session.connection(), city_id=case.city_id, grid_path=case.grid_path or "",
                 action=appended.event.action, at=appended.now, created_at=case.created_at,
                 ever_overdue=bool(case.ever_overdue), reworked=(case.rework_count or 0) > 0,
-                first=_first(appended.event.action, case), channel=case.channel)
+                first=_first(appended.event.action, case), channel=case.channel,
+                earlier=earlier_actions(appended.session, case.id, appended.event.seq, appended.event.action),
+                solved=appended.event.extra.get("solved"))
+
+
+def earlier_actions(session: Session, case_id: int, seq: int, action: str) -> frozenset[str]:
+    """The actions of :data:`HISTORY` among the case's events before ``seq`` (asked only for
+    the actions whose counters look at them)."""
+    if action not in _LOOKS_BACK:
+        return frozenset()
+    return frozenset(session.scalars(
+        select(CaseEvent.action).distinct()
+        .where(CaseEvent.case_id == case_id, CaseEvent.seq < seq, CaseEvent.action.in_(HISTORY))).all())
 
 
 def _first(action: str, case: Case) -> bool:

@@ -203,7 +203,9 @@ PRIVATE = [("GET", "/api/v1/cases"), ("GET", "/api/v1/cases/{c1}"), ("POST", "/a
            ("POST", "/api/v1/exchange/projects/GY2019-0001/milestones/1/reach"),
            ("POST", "/api/v1/exchange/projects/GY2019-0001/pledges"),
            ("POST", "/api/v1/exchange/projects/GY2019-0001/claim"),
-           ("POST", "/api/v1/exchange/projects/GY2019-0001/agreements")]
+           ("POST", "/api/v1/exchange/projects/GY2019-0001/agreements"),
+           ("GET", "/api/v1/indicators"), ("GET", "/api/v1/indicators/values"),
+           ("GET", "/api/v1/indicators/units"), ("GET", "/api/v1/indicators/received/records")]
 
 
 def test_the_public_gets_401_on_every_private_endpoint(api: Api) -> None:

@@ -29,7 +29,8 @@ def upgrade() -> None:
     bind = op.get_bind()
     session = Session(bind=bind)
     for (city_id,) in bind.execute(sa.text("SELECT id FROM cities")).all():
-        rollup.rebuild(session, city_id, kinds=False)
+        # the counters of this revision (0018 adds its own and rebuilds again)
+        rollup.rebuild(session, city_id, rollup.COUNTERS, kinds=False)
     session.flush()
 
 
