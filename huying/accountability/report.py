@@ -19,80 +19,41 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from huying.accountability import indicators
 from huying.errors import InvalidInput
-from huying.geo.models import Node
+from huying.geo.models import Level, Node
 from huying.metrics import rollup
+from huying.metrics.cockpit import RANKED_LEVEL
 from huying.metrics.period import KINDS, Period, bounds, of_days, parse_period
 
 
 # ----------------------------------------------------------------------------- figures
-@dataclass(frozen=True)
-class Figure:
-    """One figure of one node: a count, a rate (0…1) or hours; ``num`` / ``den`` behind a
-    rate (None when there is nothing to rate)."""
-
-    value: float | None
-    num: int | None = None
-    den: int | None = None
-
-
+#: One figure of one node (the catalogue's: value, num, den, per 10,000 residents).
+Figure = indicators.Value
 Values = dict[str, Figure]
 
-Kind = Literal["count", "rate", "hours", "now"]
+Kind = Literal["count", "rate", "mean", "composite", "now"]
+#: The catalogue's counts that are a state at the moment the report is made (never compared
+#: with the year before: "now" is the same moment for both).
+NOW_KEYS = frozenset({"open_now", "overdue_now"})
 
 
-@dataclass(frozen=True)
-class Measure:
-    """A figure the report speaks of: its key, kind and which way is better (``now``: a
-    state at the moment the report is made, never compared with the year before)."""
-
-    key: str
-    kind: Kind
-    higher_is_better: bool = True
-
-
-#: Every figure the report reads, by key.
-MEASURES: dict[str, Measure] = {m.key: m for m in (
-    Measure("received", "count"),
-    Measure("closed", "count"),
-    Measure("on_time_rate", "rate"),
-    Measure("mean_hours_to_close", "hours", higher_is_better=False),
-    Measure("open_now", "now", higher_is_better=False),
-    Measure("overdue_now", "now", higher_is_better=False),
-    Measure("walk_problems", "count"),
-    Measure("walk_fixed", "count"),
-    Measure("walk_closed", "count"),
-    Measure("visit_requests", "count"),
-    Measure("visit_requests_closed", "count"),
-    Measure("escalations", "count", higher_is_better=False),
-    Measure("fixed_on_spot", "count"),
-    Measure("rework_rate", "rate", higher_is_better=False),
-    Measure("satisfaction_rate", "rate"),
-)}
-
-
-def _values_of(f: rollup.Figures) -> Values:
-    closed = f.closed
-    rated = f.satisfied + f.dissatisfied
-    out: Values = {k: Figure(getattr(f, k)) for k, m in MEASURES.items() if m.kind in ("count", "now")}
-    out["on_time_rate"] = Figure(f.on_time_rate, f.on_time, closed)
-    out["rework_rate"] = Figure(f.rework_rate, f.reworked, closed)
-    out["satisfaction_rate"] = Figure(f.satisfaction_rate, f.satisfied, rated)
-    out["mean_hours_to_close"] = Figure(f.mean_hours_to_close, None, closed)
-    return out
+def kind_of(key: str) -> Kind:
+    return "now" if key in NOW_KEYS else indicators.get(key).kind  # type: ignore[return-value]
 
 
 def tree_values(session: Session, city_id: int, *, now: dt.datetime, since: dt.datetime | None,
                 until: dt.datetime | None) -> dict[str, Values]:
     """The figures of every node of the city for ``[since, until)``, by node code: the one
-    place the report reads its figures from."""
-    figures = rollup.tree_figures(session, city_id, now=now, since=since, until=until)
-    return {code: _values_of(f) for code, f in figures.items()}
+    place the report reads its figures from (the indicator catalogue)."""
+    return indicators.tree_values(session, city_id, now=now, since=since, until=until)
 
 
 def has_data(v: Values | None) -> bool:
     """Anything counted in the period (a year before the first case has no data to compare)."""
-    return bool(v) and any((v[k].value or 0) for k, m in MEASURES.items() if m.kind == "count" and k in v)  # type: ignore[index]
+    if not v:
+        return False
+    return any((f.value or 0) for k, f in v.items() if k not in NOW_KEYS and kind_of(k) == "count")
 
 
 # ----------------------------------------------------------------------------- comparisons
@@ -115,9 +76,9 @@ def change(kind: Kind, value: float | None, previous: float | None) -> Change:
     difference rounds to nothing at the precision shown (0.1 point, 0.1 hour, one case)."""
     if kind == "now" or value is None or previous is None:
         return Change("none")
-    if kind == "rate":
+    if kind in ("rate", "composite"):
         amount = round((value - previous) * 100, 1)
-    elif kind == "hours":
+    elif kind == "mean":
         amount = round(value - previous, 1)
     else:
         amount = round(value - previous)
@@ -243,9 +204,12 @@ class Statement:
     previous: Figure | None
 
     @property
+    def kind(self) -> Kind:
+        return kind_of(self.key)
+
+    @property
     def change(self) -> Change:
-        m = MEASURES[self.key]
-        return change(m.kind, self.figure.value, None if self.previous is None else self.previous.value)
+        return change(self.kind, self.figure.value, None if self.previous is None else self.previous.value)
 
 
 @dataclass(frozen=True)
@@ -256,15 +220,17 @@ class Section:
 
 #: The four sections of the article and the figures each speaks of, in order.
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("load", ("received", "closed", "on_time_rate", "mean_hours_to_close", "open_now", "overdue_now")),
-    ("through", ("walk_problems", "walk_fixed", "walk_closed", "visit_requests", "visit_requests_closed",
-                 "escalations")),
-    ("linkage", ("fixed_on_spot", "rework_rate")),
-    ("service", ("satisfaction_rate",)),
+    ("load", ("received", "closed", "on_time_rate", "response_rate", "mean_hours_to_close", "open_now",
+              "overdue_now")),
+    ("through", ("walks", "walk_problems", "walk_fixed", "walk_closed", "households_visited", "visit_coverage",
+                 "visit_requests", "visit_requests_closed", "escalations")),
+    ("linkage", ("fixed_on_spot", "dispatch_accuracy", "on_time_handling_rate", "on_time_close_rate",
+                 "rework_rate", "composite", "projects_done", "projects_active")),
+    ("service", ("service_requests", "service_requests_handled", "satisfaction_rate", "solved_rate")),
 )
-#: The figure the children are ranked by, and the others shown beside it.
-RANK_KEY = "on_time_rate"
-CHILD_COLUMNS = ("received", "closed", "on_time_rate", "satisfaction_rate", "overdue_now")
+#: The figure the units below are ranked by (the 数字城管 综合指标), and the columns beside it.
+RANK_KEY = "composite"
+CHILD_COLUMNS = ("received", "on_time_rate", "satisfaction_rate", "composite", "overdue_now")
 
 
 @dataclass(frozen=True)
@@ -287,18 +253,16 @@ class Report:
 
 
 def rank(rows: Iterable[tuple[NodeRef, Values]], key: str) -> list[ChildRow]:
-    """Pure. Best first by ``key`` (its measure says which way is better); equal values rank
-    equal; rows with nothing to rate (no value) last, unranked, by code."""
-    higher = MEASURES[key].higher_is_better
-    scored = [(n, v) for n, v in rows if v[key].value is not None]
-    rest = sorted(((n, v) for n, v in rows if v[key].value is None), key=lambda r: r[0].code)
-    scored.sort(key=lambda r: ((-1 if higher else 1) * float(r[1][key].value or 0),
-                               -(r[1][key].den or 0), r[0].code))
-    out: list[ChildRow] = []
-    for i, (n, v) in enumerate(scored):
-        same = out and out[-1].values[key].value == v[key].value
-        out.append(ChildRow(out[-1].rank if same else i + 1, n, v))
-    return out + [ChildRow(None, n, v) for n, v in rest]
+    """Best first by ``key``, by the catalogue's rule (``indicators.rank``: equal scores rank
+    equal, counts per 10,000 residents); rows with nothing to compare after them, unranked,
+    by code."""
+    rows = list(rows)
+    by_code = {n.code: (n, v) for n, v in rows}
+    ranked = indicators.rank(indicators.get(key), [(n, v[key]) for n, v in rows])
+    seen = {r.code for r in ranked}
+    rest = sorted((n.code for n, _ in rows if n.code not in seen))
+    return ([ChildRow(r.rank, *by_code[r.code]) for r in ranked]
+            + [ChildRow(None, *by_code[c]) for c in rest])
 
 
 def sections_of(values: Values, before: Values | None) -> list[Section]:
@@ -322,6 +286,8 @@ class Context:
     months: list[Month]
     #: per node code: (received, closed) of each month
     monthly: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    #: per node code: the nodes ranked in its report (``ranked_codes``)
+    ranked: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _nodes(session: Session, city_id: int) -> tuple[dict[str, NodeRef], dict[str, list[str]]]:
@@ -335,6 +301,24 @@ def _nodes(session: Session, city_id: int) -> tuple[dict[str, NodeRef], dict[str
         if n.parent is not None:
             children[n.parent].append(n.code)
     return nodes, children
+
+
+def ranked_codes(nodes: dict[str, NodeRef], children: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The nodes each node's report ranks: those of the level the cockpit ranks under it
+    (``cockpit.RANKED_LEVEL``: the towns under the city, the communities under a town …)."""
+    out: dict[str, list[str]] = {}
+    for code, node in nodes.items():
+        level = RANKED_LEVEL.get(Level(node.level))
+        found: list[str] = []
+        todo = list(children[code])
+        while level is not None and todo:
+            c = todo.pop(0)
+            if nodes[c].level == level.value:
+                found.append(c)
+            else:
+                todo.extend(children[c])
+        out[code] = sorted(found)
+    return out
 
 
 def batch_context(session: Session, city_id: int, period: Period, *, now: dt.datetime) -> Context:
@@ -353,7 +337,8 @@ def batch_context(session: Session, city_id: int, period: Period, *, now: dt.dat
         totals = rollup.roll_up(per_grid, {p: rollup.Counts() for p in by_path})
         for p, c in totals.items():
             monthly[by_path[p]].append((c.received, c.closed))
-    return Context(city_id, period, previous, now, nodes, children, values, before, months, monthly)
+    return Context(city_id, period, previous, now, nodes, children, values, before, months, monthly,
+                   ranked_codes(nodes, children))
 
 
 def _trail(ctx: Context, node: NodeRef) -> list[NodeRef]:
@@ -371,7 +356,7 @@ def build(ctx: Context, code: str, duties: Sequence[DutyLine] | None = None) -> 
     values = ctx.values[code]
     prev = ctx.before.get(code)
     before = prev if has_data(prev) else None
-    kids = rank(((ctx.nodes[c], ctx.values[c]) for c in ctx.children[code]), RANK_KEY)
+    kids = rank(((ctx.nodes[c], ctx.values[c]) for c in ctx.ranked.get(code, ctx.children[code])), RANK_KEY)
     pairs = ctx.monthly.get(code, [])
     trend = Trend([m.key for m in ctx.months], [r for r, _ in pairs], [c for _, c in pairs],
                   [m.partial for m in ctx.months])

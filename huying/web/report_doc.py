@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from huying.accountability.report import MEASURES, Change, Report, Statement
+from huying.accountability.report import CHILD_COLUMNS, Change, Figure, Report, Statement, kind_of
 from huying.metrics.period import Period
 from huying.web import i18n, svgchart
 from huying.web.templating import templates
@@ -62,6 +62,23 @@ def reference(p: Period, _: Gettext) -> str:
     return _("the year before") if p.kind == "year" else _("the same period a year before")
 
 
+#: The figures of the report's first table, this period and a year before.
+KEY_FIGURES = ("received", "closed", "on_time_rate", "response_rate", "satisfaction_rate", "solved_rate",
+               "on_time_close_rate", "dispatch_accuracy", "rework_rate", "composite", "mean_hours_to_close")
+
+
+def shown(key: str, f: Figure | None, _: Gettext) -> str:
+    """A figure as a table shows it: 3,214 · 91.8% · 2.3 days · —."""
+    if f is None:
+        return "—"
+    kind = kind_of(key)
+    if kind in ("rate", "composite"):
+        return pct(None if f.value is None else float(f.value))
+    if kind == "mean":
+        return duration(None if f.value is None else float(f.value), _)
+    return num(f.value)
+
+
 # ----------------------------------------------------------------------------- clauses
 def count_change(ch: Change, ref: str, _: Gettext) -> str:
     """``，较上年增长 3.9%`` · ``，较上年下降 …`` · ``，与上年持平`` · ``，上年同期为零`` · ''."""
@@ -100,16 +117,23 @@ def hours_change(ch: Change, ref: str, _: Gettext) -> str:
 
 
 def labels(_: Gettext) -> dict[str, str]:
-    """The name of each figure (column headings, chart titles)."""
+    """The name of each figure (column headings, chart titles): the catalogue's labels
+    (``indicators.CATALOGUE``), written out here so that the catalogue extracts them."""
     return {
-        "received": _("Requests received"), "closed": _("Requests closed"),
-        "on_time_rate": _("On-time closure rate"), "mean_hours_to_close": _("Mean time to close"),
-        "open_now": _("Open now"), "overdue_now": _("Overdue now"),
-        "walk_problems": _("Problems found on walks"), "walk_fixed": _("Fixed on the spot on walks"),
-        "walk_closed": _("Walk problems put right"), "visit_requests": _("Requests collected on visits"),
-        "visit_requests_closed": _("Visit requests closed"), "escalations": _("Cases escalated"),
-        "fixed_on_spot": _("Fixed on the spot"), "rework_rate": _("Rework rate"),
-        "satisfaction_rate": _("Satisfaction rate"),
+        "received": _("Received"), "closed": _("Closed"), "on_time_rate": _("On-time rate"),
+        "response_rate": _("Response rate"), "mean_hours_to_close": _("Mean time to close"),
+        "open_now": _("Open now"), "overdue_now": _("Overdue now"), "walks": _("Inspection walks"),
+        "walk_problems": _("Problems found on walks"), "walk_fixed": _("Problems fixed on the spot on walks"),
+        "walk_closed": _("Walk problems closed"), "households_visited": _("Households visited"),
+        "visit_coverage": _("Visit coverage"), "visit_requests": _("Requests collected on visits"),
+        "visit_requests_closed": _("Visit requests closed"), "escalations": _("Escalations"),
+        "fixed_on_spot": _("Fixed on the spot"), "dispatch_accuracy": _("Dispatch accuracy"),
+        "on_time_handling_rate": _("On-time handling rate"), "on_time_close_rate": _("On-time close rate"),
+        "rework_rate": _("Rework rate"), "composite": _("Composite score"),
+        "projects_done": _("Exchange projects done"), "projects_active": _("Exchange projects under way"),
+        "service_requests": _("Service requests accepted"), "service_requests_handled": _("Service requests handled"),
+        "satisfaction_rate": _("Satisfaction rate"), "solved_rate": _("Solved rate"),
+        "received_per_10k": _("Received per 10,000 residents"),
     }
 
 
@@ -118,31 +142,37 @@ def _count_phrase(key: str, n: str, _: Gettext) -> str:
     phrases = {
         "received": _("received %(n)s requests from the public"),
         "closed": _("closed %(n)s"),
+        "walks": _("leaders and cadres went on %(n)s inspection walks"),
         "walk_problems": _("inspection walks found %(n)s problems"),
         "walk_fixed": _("%(n)s fixed on the spot"),
         "walk_closed": _("%(n)s put right"),
+        "households_visited": _("visits reached %(n)s households"),
         "visit_requests": _("visits to residents collected %(n)s requests"),
         "visit_requests_closed": _("%(n)s of them closed"),
         "escalations": _("%(n)s cases escalated to a higher level"),
         "fixed_on_spot": _("grid teams fixed %(n)s problems on the spot"),
+        "projects_done": _("%(n)s public-welfare projects were completed"),
+        "projects_active": _("%(n)s under way"),
+        "service_requests": _("the one-stop service accepted %(n)s requests"),
+        "service_requests_handled": _("%(n)s handled"),
     }
     return phrases[key] % {"n": n}
 
 
 def clause(s: Statement, ref: str, _: Gettext, *, compare: bool = True) -> str:
     """One statement as a clause (no final stop): the figure and how it moved since ``ref``."""
-    m = MEASURES[s.key]
+    kind = s.kind
     ch = s.change if compare else Change("none")
     v = s.figure.value
-    if m.kind == "count":
+    if kind == "count":
         return _count_phrase(s.key, num(v), _) + count_change(ch, ref, _)
-    if m.kind == "now":
+    if kind == "now":
         said = _("open now: %(n)s") if s.key == "open_now" else _("of them overdue: %(n)s")
         return said % {"n": num(v)}
     label = labels(_)[s.key]
     if v is None:
         return _("%(label)s: nothing to measure yet") % {"label": label}
-    if m.kind == "rate":
+    if kind in ("rate", "composite"):
         return _("%(label)s %(value)s") % {"label": label, "value": pct(v)} + rate_change(ch, ref, _)
     return _("%(label)s %(value)s") % {"label": label, "value": duration(v, _)} + hours_change(ch, ref, _)
 
@@ -194,7 +224,8 @@ def paragraphs(report: Report, _: Gettext, lang: str) -> dict[str, list[str]]:
 
     opening = _("In %(period)s, %(node)s %(what)s") % {
         "period": period_label(report.period, _), "node": _node_name(report, lang), "what": c("received")}
-    load = [sentence([opening, c("closed"), c("on_time_rate")], _), sentence([c("mean_hours_to_close")], _),
+    load = [sentence([opening, c("closed"), c("on_time_rate")], _),
+            sentence([c("response_rate"), c("mean_hours_to_close")], _),
             now_sentence(int(_stmt(report, "open_now").figure.value or 0),
                          int(_stmt(report, "overdue_now").figure.value or 0), _)]
     if not compare:
@@ -202,14 +233,15 @@ def paragraphs(report: Report, _: Gettext, lang: str) -> dict[str, list[str]]:
     out["load"] = load
 
     through = []
-    if zero("walk_problems", "walk_fixed", "walk_closed"):
-        through.append(_("No problem was recorded on inspection walks in this period."))
+    if zero("walks", "walk_problems", "walk_fixed", "walk_closed"):
+        through.append(_("No inspection walk was recorded in this period."))
     else:
-        through.append(sentence([c("walk_problems"), c("walk_fixed"), c("walk_closed")], _))
-    if zero("visit_requests", "visit_requests_closed"):
-        through.append(_("No request was collected on visits to residents in this period."))
+        through.append(sentence([c("walks"), c("walk_problems"), c("walk_fixed"), c("walk_closed")], _))
+    if zero("households_visited", "visit_requests", "visit_requests_closed"):
+        through.append(_("No visit to residents was recorded in this period."))
     else:
-        through.append(sentence([c("visit_requests"), c("visit_requests_closed")], _))
+        through.append(sentence([c("households_visited"), c("visit_coverage"), c("visit_requests"),
+                                 c("visit_requests_closed")], _))
     through.append(sentence([c("escalations")], _))
     ranked = [r for r in report.children if r.rank is not None]
     if len(ranked) >= 2:
@@ -221,8 +253,24 @@ def paragraphs(report: Report, _: Gettext, lang: str) -> dict[str, list[str]]:
             "bv": pct(best.values[report.rank_key].value), "worst": name(worst),
             "wv": pct(worst.values[report.rank_key].value)})
     out["through"] = through
-    out["linkage"] = [sentence([c("fixed_on_spot"), c("rework_rate")], _)]
-    out["service"] = [sentence([c("satisfaction_rate")], _)]
+
+    linkage = [sentence([c("fixed_on_spot")], _),
+               sentence([c("dispatch_accuracy"), c("on_time_handling_rate"), c("on_time_close_rate"),
+                         c("rework_rate")], _),
+               sentence([c("composite")], _)]
+    if zero("projects_done", "projects_active"):
+        linkage.append(_("No public-welfare project was recorded in this period."))
+    else:
+        linkage.append(sentence([c("projects_done"), c("projects_active")], _))
+    out["linkage"] = linkage
+
+    service = []
+    if zero("service_requests", "service_requests_handled"):
+        service.append(_("No request was accepted at a one-stop service centre in this period."))
+    else:
+        service.append(sentence([c("service_requests"), c("service_requests_handled")], _))
+    service.append(sentence([c("satisfaction_rate"), c("solved_rate")], _))
+    out["service"] = service
     return out
 
 
@@ -253,7 +301,8 @@ def context(report: Report, lang: str) -> dict[str, Any]:
         "paragraphs": paragraphs(report, _, lang), "labels": labels(_),
         "trend_svg": trend_svg(report, _) if report.trend.months else "",
         "children_svg": children_svg(report, _, lang) if report.children else "",
-        "num": num, "pct": pct, "duration": lambda h: duration(h, _),
+        "num": num, "pct": pct, "duration": lambda h: duration(h, _), "kind": kind_of,
+        "shown": lambda key, f: shown(key, f, _), "key_figures": KEY_FIGURES, "child_columns": CHILD_COLUMNS,
         "child_name": lambda n: n.name_zh if lang == "zh" else n.name_en,
     }
 
