@@ -4,22 +4,36 @@ this period and the same period a year before, its four sections (减负强能 �
 responsibility items with their evidence when given.
 
 Data only, no words: :mod:`huying.web.report_doc` turns a :class:`Report` into sentences,
-SVG charts, HTML and PDF. The figures come through ONE function, :func:`tree_values` (every
-node of the city for a period, read once); a batch of reports reads it once per period
-(:func:`batch_context`) and builds each report from it (:func:`build`, pure)."""
+SVG charts, HTML and PDF. The figures come through ONE function, :func:`tree_values` (the
+indicator catalogue's values of every node of the city for a period, read once); a batch of
+reports reads them once per period (:func:`batch_context`) and builds each report from them
+(:func:`report_data.build`, pure, in the rendering processes)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Literal
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from huying.accountability import indicators
+from huying.accountability.report_data import (
+    NOW_KEYS,
+    RANK_KEY,
+    Context,
+    DutyLine,
+    Figure,
+    Kind,
+    NodeRef,
+    Report,
+    Span,
+    UnknownNode,
+    Values,
+    build,
+)
 from huying.errors import InvalidInput
 from huying.geo.models import Level, Node
 from huying.metrics import rollup
@@ -28,64 +42,18 @@ from huying.metrics.period import KINDS, Period, bounds, of_days, parse_period
 
 
 # ----------------------------------------------------------------------------- figures
-#: One figure of one node (the catalogue's: value, num, den, per 10,000 residents).
-Figure = indicators.Value
-Values = dict[str, Figure]
-
-Kind = Literal["count", "rate", "mean", "composite", "now"]
-#: The catalogue's counts that are a state at the moment the report is made (never compared
-#: with the year before: "now" is the same moment for both).
-NOW_KEYS = frozenset({"open_now", "overdue_now"})
-
-
-def kind_of(key: str) -> Kind:
-    return "now" if key in NOW_KEYS else indicators.get(key).kind  # type: ignore[return-value]
-
-
 def tree_values(session: Session, city_id: int, *, now: dt.datetime, since: dt.datetime | None,
                 until: dt.datetime | None) -> dict[str, Values]:
     """The figures of every node of the city for ``[since, until)``, by node code: the one
     place the report reads its figures from (the indicator catalogue)."""
-    return indicators.tree_values(session, city_id, now=now, since=since, until=until)
+    tree = indicators.tree_values(session, city_id, now=now, since=since, until=until)
+    return {code: {k: Figure(None if v.value is None else v.value, v.num, v.den, v.per_10k) for k, v in vals.items()}
+            for code, vals in tree.items()}
 
 
-def has_data(v: Values | None) -> bool:
-    """Anything counted in the period (a year before the first case has no data to compare)."""
-    if not v:
-        return False
-    return any((f.value or 0) for k, f in v.items() if k not in NOW_KEYS and kind_of(k) == "count")
-
-
-# ----------------------------------------------------------------------------- comparisons
-Direction = Literal["up", "down", "flat", "none"]
-
-
-@dataclass(frozen=True)
-class Change:
-    """How a figure moved from the year before: ``amount`` is the count's difference, the
-    rate's difference in percentage points, or the hours' difference; ``share`` the count's
-    relative change (None from zero)."""
-
-    direction: Direction
-    amount: float | None = None
-    share: float | None = None
-
-
-def change(kind: Kind, value: float | None, previous: float | None) -> Change:
-    """Pure. ``none`` when either side is missing (or for a ``now`` figure); ``flat`` when the
-    difference rounds to nothing at the precision shown (0.1 point, 0.1 hour, one case)."""
-    if kind == "now" or value is None or previous is None:
-        return Change("none")
-    if kind in ("rate", "composite"):
-        amount = round((value - previous) * 100, 1)
-    elif kind == "mean":
-        amount = round(value - previous, 1)
-    else:
-        amount = round(value - previous)
-    if amount == 0:
-        return Change("flat", 0.0)
-    share = round((value - previous) / previous, 3) if kind == "count" and previous else None
-    return Change("up" if amount > 0 else "down", abs(amount), None if share is None else abs(share))
+def kinds() -> dict[str, Kind]:
+    """Each figure's kind (the catalogue's), ``now`` for the states at the moment."""
+    return {i.key: ("now" if i.key in NOW_KEYS else i.kind) for i in indicators.CATALOGUE}  # type: ignore[misc]
 
 
 # ----------------------------------------------------------------------------- periods
@@ -159,135 +127,19 @@ def months_of(p: Period, *, now: dt.datetime) -> list[Month]:
 
 
 # ----------------------------------------------------------------------------- the report
-@dataclass(frozen=True)
-class NodeRef:
-    code: str
-    name_zh: str
-    name_en: str
-    level: str
-    path: str
-    parent: str | None
+def span(p: Period) -> Span:
+    return Span(p.kind, p.start, p.end, p.partial)
 
 
-@dataclass(frozen=True)
-class DutyLine:
-    """A responsibility item and its evidence, as the responsibility lists give it."""
-
-    item: str
-    status: str = ""
-    score: float | None = None
-    evidence: int = 0
-    titles: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class ChildRow:
-    rank: int | None  # None: nothing to rank it by this period
-    node: NodeRef
-    values: Values
-
-
-@dataclass(frozen=True)
-class Trend:
-    months: list[str]
-    received: list[int]
-    closed: list[int]
-    partial: list[bool]
-
-
-@dataclass(frozen=True)
-class Statement:
-    """One figure to say something about: this period and the year before."""
-
-    key: str
-    figure: Figure
-    previous: Figure | None
-
-    @property
-    def kind(self) -> Kind:
-        return kind_of(self.key)
-
-    @property
-    def change(self) -> Change:
-        return change(self.kind, self.figure.value, None if self.previous is None else self.previous.value)
-
-
-@dataclass(frozen=True)
-class Section:
-    key: str  # load · through · linkage · service
-    statements: list[Statement]
-
-
-#: The four sections of the article and the figures each speaks of, in order.
-SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("load", ("received", "closed", "on_time_rate", "response_rate", "mean_hours_to_close", "open_now",
-              "overdue_now")),
-    ("through", ("walks", "walk_problems", "walk_fixed", "walk_closed", "households_visited", "visit_coverage",
-                 "visit_requests", "visit_requests_closed", "escalations")),
-    ("linkage", ("fixed_on_spot", "dispatch_accuracy", "on_time_handling_rate", "on_time_close_rate",
-                 "rework_rate", "composite", "projects_done", "projects_active")),
-    ("service", ("service_requests", "service_requests_handled", "satisfaction_rate", "solved_rate")),
-)
-#: The figure the units below are ranked by (the 数字城管 综合指标), and the columns beside it.
-RANK_KEY = "composite"
-CHILD_COLUMNS = ("received", "on_time_rate", "satisfaction_rate", "composite", "overdue_now")
-
-
-@dataclass(frozen=True)
-class Report:
-    node: NodeRef
-    trail: list[NodeRef]
-    period: Period
-    previous: Period | None
-    now: dt.datetime
-    values: Values
-    before: Values | None  # None: no data the year before (nothing is compared)
-    sections: list[Section]
-    children: list[ChildRow]
-    trend: Trend
-    duties: list[DutyLine] | None = None
-    rank_key: str = RANK_KEY
-
-    def figure(self, key: str) -> Figure:
-        return self.values[key]
-
-
-def rank(rows: Iterable[tuple[NodeRef, Values]], key: str) -> list[ChildRow]:
+def rank(rows: list[tuple[NodeRef, Figure]], key: str) -> list[tuple[int | None, str]]:
     """Best first by ``key``, by the catalogue's rule (``indicators.rank``: equal scores rank
     equal, counts per 10,000 residents); rows with nothing to compare after them, unranked,
     by code."""
-    rows = list(rows)
-    by_code = {n.code: (n, v) for n, v in rows}
-    ranked = indicators.rank(indicators.get(key), [(n, v[key]) for n, v in rows])
+    ind = indicators.get(key)
+    as_values = [(n, indicators.Value(key, f.value, f.num, f.den, f.per_10k)) for n, f in rows]
+    ranked = indicators.rank(ind, as_values)
     seen = {r.code for r in ranked}
-    rest = sorted((n.code for n, _ in rows if n.code not in seen))
-    return ([ChildRow(r.rank, *by_code[r.code]) for r in ranked]
-            + [ChildRow(None, *by_code[c]) for c in rest])
-
-
-def sections_of(values: Values, before: Values | None) -> list[Section]:
-    return [Section(key, [Statement(k, values[k], None if before is None else before.get(k)) for k in keys])
-            for key, keys in SECTIONS]
-
-
-@dataclass
-class Context:
-    """What a batch of reports of one city and period shares: every node, the figures of
-    every node this period and the year before, and the months of the trend."""
-
-    city_id: int
-    period: Period
-    previous: Period | None
-    now: dt.datetime
-    nodes: dict[str, NodeRef]
-    children: dict[str, list[str]]
-    values: dict[str, Values]
-    before: dict[str, Values]
-    months: list[Month]
-    #: per node code: (received, closed) of each month
-    monthly: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
-    #: per node code: the nodes ranked in its report (``ranked_codes``)
-    ranked: dict[str, list[str]] = field(default_factory=dict)
+    return [(r.rank, r.code) for r in ranked] + sorted((None, n.code) for n, _ in rows if n.code not in seen)
 
 
 def _nodes(session: Session, city_id: int) -> tuple[dict[str, NodeRef], dict[str, list[str]]]:
@@ -322,8 +174,9 @@ def ranked_codes(nodes: dict[str, NodeRef], children: dict[str, list[str]]) -> d
 
 
 def batch_context(session: Session, city_id: int, period: Period, *, now: dt.datetime) -> Context:
-    """Read once what every report of the city for ``period`` needs (a few queries per month
-    of the period, whatever the number of nodes)."""
+    """Read once what every report of the city for ``period`` needs: the figures of every
+    node this period and the year before, the months of the trend (a few queries per month
+    of the period, whatever the number of nodes) and each node's units below, ranked."""
     nodes, children = _nodes(session, city_id)
     previous = year_before(period, now=now)
     values = tree_values(session, city_id, now=now, since=period.since, until=period.until)
@@ -337,39 +190,21 @@ def batch_context(session: Session, city_id: int, period: Period, *, now: dt.dat
         totals = rollup.roll_up(per_grid, {p: rollup.Counts() for p in by_path})
         for p, c in totals.items():
             monthly[by_path[p]].append((c.received, c.closed))
-    return Context(city_id, period, previous, now, nodes, children, values, before, months, monthly,
-                   ranked_codes(nodes, children))
-
-
-def _trail(ctx: Context, node: NodeRef) -> list[NodeRef]:
-    out = [node]
-    while out[-1].parent is not None:
-        out.append(ctx.nodes[out[-1].parent])  # type: ignore[index]
-    return out[::-1]
-
-
-def build(ctx: Context, code: str, duties: Sequence[DutyLine] | None = None) -> Report:
-    """The report of node ``code`` from the shared context (pure)."""
-    node = ctx.nodes.get(code)
-    if node is None:
-        raise InvalidInput(f"no node {code[:40]!r} in this city", field="node")
-    values = ctx.values[code]
-    prev = ctx.before.get(code)
-    before = prev if has_data(prev) else None
-    kids = rank(((ctx.nodes[c], ctx.values[c]) for c in ctx.ranked.get(code, ctx.children[code])), RANK_KEY)
-    pairs = ctx.monthly.get(code, [])
-    trend = Trend([m.key for m in ctx.months], [r for r, _ in pairs], [c for _, c in pairs],
-                  [m.partial for m in ctx.months])
-    return Report(node, _trail(ctx, node), ctx.period, ctx.previous, ctx.now, values, before,
-                  sections_of(values, before), kids, trend, None if duties is None else list(duties))
+    ranked = {code: rank([(nodes[c], values[c][RANK_KEY]) for c in below], RANK_KEY)
+              for code, below in ranked_codes(nodes, children).items()}
+    return Context(span(period), None if previous is None else span(previous), now, nodes, children, values,
+                   before, kinds(), [(m.key, m.partial) for m in months], monthly, ranked)
 
 
 def node_report(session: Session, city_id: int, code: str, period: Period, *, now: dt.datetime,
                 duties: Sequence[DutyLine] | None = None) -> Report:
     """The report of one node (the city's tree read once, as for a batch)."""
-    return build(batch_context(session, city_id, period, now=now), code, duties)
+    return build_or_refuse(batch_context(session, city_id, period, now=now), code, duties)
 
 
-def level_codes(ctx: Context, level: str) -> list[str]:
-    """The nodes of a level (``all``: every node), by code."""
-    return [c for c, n in ctx.nodes.items() if level == "all" or n.level == level]
+def build_or_refuse(ctx: Context, code: str, duties: Sequence[DutyLine] | None = None) -> Report:
+    """:func:`report_data.build`, an unknown node refused naming the field."""
+    try:
+        return build(ctx, code, duties)
+    except UnknownNode:
+        raise InvalidInput(f"no node {code[:40]!r} in this city", field="node") from None

@@ -11,17 +11,13 @@ worker gets them once and renders its reports from them."""
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import sys
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from contextlib import contextmanager
 from pathlib import Path
 
 import typer
 
 from huying.accountability import report
+from huying.accountability.report_data import level_codes
 from huying.clikit import EXIT_INVALID, clean_errors, fail, parse_now
 from huying.db import session_scope
 from huying.errors import InvalidInput
@@ -29,85 +25,10 @@ from huying.geo import service as geo
 from huying.geo.models import Level
 from huying.metrics.period import Period
 from huying.web import i18n, report_doc
+from huying.web.report_batch import render, write_batch
 
 FORMATS = ("pdf", "html")
 LEVELS = (*(lv.value for lv in Level), "all")
-
-
-def render(r: report.Report, fmt: str, lang: str) -> bytes:
-    return report_doc.pdf(r, lang) if fmt == "pdf" else report_doc.html(r, lang).encode("utf-8")
-
-
-def batch_name(r: report.Report, fmt: str, lang: str) -> str:
-    """The file of one report of a batch: its code first (two places may share a name)."""
-    return f"{r.node.code}-{report_doc.filename(r, fmt, lang)}"
-
-
-# ----------------------------------------------------------------------------- the batch's workers
-_CTX: report.Context | None = None
-
-
-def _init(ctx: report.Context) -> None:
-    global _CTX
-    _CTX = ctx
-
-
-def _write(codes: Sequence[str], fmt: str, lang: str, out_dir: str) -> list[tuple[str, int]]:
-    assert _CTX is not None
-    out = []
-    for code in codes:
-        r = report.build(_CTX, code)
-        path = Path(out_dir) / batch_name(r, fmt, lang)
-        data = render(r, fmt, lang)
-        path.write_bytes(data)
-        out.append((str(path), len(data)))
-    return out
-
-
-def _chunks(codes: Sequence[str], size: int) -> Iterator[Sequence[str]]:
-    for i in range(0, len(codes), size):
-        yield codes[i:i + size]
-
-
-@contextmanager
-def _light_main() -> Iterator[None]:
-    """Spawned workers re-run the parent's ``__main__`` file before anything else: for the
-    ``huying`` script that is every command group (14 s and 200 MB a worker). Hidden while
-    the workers start, they import only what a report needs (:func:`_write`'s module)."""
-    main = sys.modules["__main__"]
-    path = getattr(main, "__file__", None)
-    if path is not None and getattr(main, "__spec__", None) is None:
-        del main.__file__
-    try:
-        yield
-    finally:
-        if path is not None and not hasattr(main, "__file__"):
-            main.__file__ = path
-
-
-def write_batch(ctx: report.Context, codes: Sequence[str], *, fmt: str, lang: str, out_dir: Path,
-                workers: int, advance: Callable[[int], None] = lambda n: None, chunk: int = 8) -> list[tuple[str, int]]:
-    """Write the report of every node of ``codes`` into ``out_dir``; returns (path, bytes)
-    of each. ``workers`` processes (spawned: each imports what a report needs, no database
-    connection crosses a fork); 1 renders in this process."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    if workers <= 1:
-        _init(ctx)
-        done = []
-        for part in _chunks(codes, chunk):
-            done += _write(part, fmt, lang, str(out_dir))
-            advance(len(part))
-        return done
-    done = []
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=_init, initargs=(ctx,)) as pool:
-        with _light_main():  # the workers start at the first submit
-            futures = [pool.submit(_write, part, fmt, lang, str(out_dir)) for part in _chunks(codes, chunk)]
-        for f in as_completed(futures):
-            got = f.result()
-            done += got
-            advance(len(got))
-    return done
 
 
 # ----------------------------------------------------------------------------- the command
@@ -156,14 +77,14 @@ def report_command(
                 fail(f"--node: no node {node!r} in city {c.code}", EXIT_INVALID)
         ctx = report.batch_context(session, c.id, p, now=moment)
     if node is not None:
-        r = report.build(ctx, node)
+        r = report.build_or_refuse(ctx, node)
         path = out or Path(report_doc.filename(r, fmt, lang))
         path.write_bytes(render(r, fmt, lang))
         typer.echo(f"wrote {path}")
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-    codes = report.level_codes(ctx, level)
+    codes = level_codes(ctx, level)
     folder = out_dir or Path("reports")
     with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn()) as bar:

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from huying.accountability.report import CHILD_COLUMNS, Change, Figure, Report, Statement, kind_of
-from huying.metrics.period import Period
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from huying.accountability.report_data import CHILD_COLUMNS, Change, Figure, Report, Span, Statement
 from huying.web import i18n, svgchart
-from huying.web.templating import templates
 
 Gettext = Callable[[str], str]
 TEMPLATE = "report/node_report.html"
+TEMPLATE_DIR = Path(__file__).parent / "templates"
 #: The children drawn in the bar chart (the table lists them all).
 BARS = 40
 
@@ -44,7 +47,7 @@ def duration(hours: float | None, _: Gettext) -> str:
     return _("%(n)s hours") % {"n": f"{hours:.1f}"}
 
 
-def period_label(p: Period, _: Gettext) -> str:
+def period_label(p: Span, _: Gettext) -> str:
     """2026年 · 2026年第3季度 · 2026年7月 · 2026-01-01至2026-03-31 · 历年累计."""
     if p.start is None or p.end is None:
         return _("all time")
@@ -57,7 +60,7 @@ def period_label(p: Period, _: Gettext) -> str:
     return _("%(start)s to %(end)s") % {"start": p.start.isoformat(), "end": p.end.isoformat()}
 
 
-def reference(p: Period, _: Gettext) -> str:
+def reference(p: Span, _: Gettext) -> str:
     """What a figure is compared with: the year before, or the same period of it."""
     return _("the year before") if p.kind == "year" else _("the same period a year before")
 
@@ -67,11 +70,10 @@ KEY_FIGURES = ("received", "closed", "on_time_rate", "response_rate", "satisfact
                "on_time_close_rate", "dispatch_accuracy", "rework_rate", "composite", "mean_hours_to_close")
 
 
-def shown(key: str, f: Figure | None, _: Gettext) -> str:
+def shown(kind: str, f: Figure | None, _: Gettext) -> str:
     """A figure as a table shows it: 3,214 · 91.8% · 2.3 days · —."""
     if f is None:
         return "—"
-    kind = kind_of(key)
     if kind in ("rate", "composite"):
         return pct(None if f.value is None else float(f.value))
     if kind == "mean":
@@ -301,17 +303,29 @@ def context(report: Report, lang: str) -> dict[str, Any]:
         "paragraphs": paragraphs(report, _, lang), "labels": labels(_),
         "trend_svg": trend_svg(report, _) if report.trend.months else "",
         "children_svg": children_svg(report, _, lang) if report.children else "",
-        "num": num, "pct": pct, "duration": lambda h: duration(h, _), "kind": kind_of,
-        "shown": lambda key, f: shown(key, f, _), "key_figures": KEY_FIGURES, "child_columns": CHILD_COLUMNS,
+        "num": num, "pct": pct, "duration": lambda h: duration(h, _), "kind": report.kind,
+        "shown": lambda key, f: shown(report.kind(key), f, _), "key_figures": KEY_FIGURES, "child_columns": CHILD_COLUMNS,
         "child_name": lambda n: n.name_zh if lang == "zh" else n.name_en,
     }
+
+
+@cache
+def environment() -> Environment:
+    """The documents' own Jinja environment: the web's templates and catalogue, without the
+    web application (a process that renders a batch of reports loads no more than this)."""
+    env = Environment(loader=FileSystemLoader(TEMPLATE_DIR), autoescape=select_autoescape(["html", "xml"]),
+                      undefined=StrictUndefined, extensions=["jinja2.ext.i18n"], trim_blocks=True,
+                      lstrip_blocks=True)
+    env.install_gettext_callables(i18n.gettext_, i18n.ngettext_, newstyle=True,  # type: ignore[attr-defined]
+                                  pgettext=i18n.pgettext_, npgettext=i18n.npgettext_)
+    return env
 
 
 def html(report: Report, lang: str = i18n.DEFAULT, *, links: dict[str, str] | None = None) -> str:
     """The report as one HTML document (``links``: the page's own links, e.g. the PDF and
     the way back; none in a file or a PDF)."""
     with i18n.active(lang):
-        return templates.env.get_template(TEMPLATE).render(**context(report, lang), links=links or {})
+        return environment().get_template(TEMPLATE).render(**context(report, lang), links=links or {})
 
 
 def pdf(report: Report, lang: str = i18n.DEFAULT) -> bytes:

@@ -9,7 +9,8 @@ import math
 from collections.abc import Sequence
 from html import escape
 
-FONT = "Noto Sans CJK SC, WenQuanYi Micro Hei, sans-serif"
+#: one family, named alone: WeasyPrint's SVG takes no list (it fell back to a serif font)
+FONT = "Noto Sans CJK SC"
 INK, MUTED, GRID = "#1f2933", "#616e7c", "#d9e2ec"
 #: received · closed (a colour-blind-safe pair), and the bars
 COLOURS = ("#1f77b4", "#e07b00")
@@ -33,7 +34,7 @@ def nice_ticks(top: float, count: int = 4) -> list[float]:
 
 def _text(x: float, y: float, s: str, *, size: int = 11, anchor: str = "start", fill: str = INK,
           weight: str = "normal") -> str:
-    return (f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" fill="{fill}" '
+    return (f'<text x="{x:.1f}" y="{y:.1f}" font-family="{FONT}" font-size="{size}" text-anchor="{anchor}" fill="{fill}" '
             f'font-weight="{weight}">{escape(s)}</text>')
 
 

@@ -14,6 +14,8 @@ import pytest
 
 from huying.accountability import indicators
 from huying.accountability import report as R
+from huying.accountability import report_data as D
+from huying.errors import InvalidInput
 from huying.web import report_doc
 from tests.accountability.conftest import NOW, World
 
@@ -21,20 +23,22 @@ TOWN1, TOWN2, CITY = "441900101", "441900102", "441900"
 HEADINGS = ("减负强能", "一贯到底", "强化联动", "统筹服务")
 
 
-def _report(w: World, code: str, period: str = "2026", **kw: object) -> R.Report:
+def _report(w: World, code: str, period: str = "2026", **kw: object) -> D.Report:
     return R.node_report(w.session, w.city_id, code, R.report_period(period, now=NOW), now=NOW, **kw)  # type: ignore[arg-type]
 
 
 def test_the_figures_are_the_catalogues_this_year_and_the_year_before(scene: World) -> None:
     r = _report(scene, TOWN1)
-    p, prev = r.period, r.previous
+    prev = r.previous
     assert prev is not None and prev.start is not None and prev.start.year == 2025
+    p = R.report_period("2026", now=NOW)
     want = indicators.tree_values(scene.session, scene.city_id, now=NOW, since=p.since, until=p.until)[TOWN1]
-    assert r.values == want
+    assert {k: (f.value, f.num, f.den, f.per_10k) for k, f in r.values.items()} == \
+        {k: (v.value, v.num, v.den, v.per_10k) for k, v in want.items()}
     assert (r.values["received"].value, r.values["closed"].value) == (3, 2)
     assert r.before is not None and (r.before["received"].value, r.before["closed"].value) == (2, 1)
     rec = next(s for s in r.sections[0].statements if s.key == "received")
-    assert rec.change == R.Change("up", 1, 0.5)
+    assert rec.change == D.Change("up", 1, 0.5)
     assert [s.key for s in r.sections] == ["load", "through", "linkage", "service"]
     # the months of the trend add up to the period's figures
     assert sum(r.trend.received) == 3 and sum(r.trend.closed) == 2
@@ -64,17 +68,17 @@ def test_the_city_ranks_its_towns_and_a_grid_ranks_nothing(scene: World) -> None
 def test_a_batch_gives_every_node_the_report_it_gets_alone(scene: World) -> None:
     p = R.report_period("2026Q1", now=NOW)
     ctx = R.batch_context(scene.session, scene.city_id, p, now=NOW)
-    assert len(R.level_codes(ctx, "all")) == 10 and R.level_codes(ctx, "town") == [TOWN1, TOWN2]
+    assert len(D.level_codes(ctx, "all")) == 10 and D.level_codes(ctx, "town") == [TOWN1, TOWN2]
     for code in (CITY, TOWN1, TOWN2, "441900101001"):
         alone = R.node_report(scene.session, scene.city_id, code, p, now=NOW)
-        together = R.build(ctx, code)
+        together = D.build(ctx, code)
         assert (together.values, together.before, together.trend) == (alone.values, alone.before, alone.trend)
 
 
 def test_an_unknown_node_is_named(scene: World) -> None:
     ctx = R.batch_context(scene.session, scene.city_id, R.report_period("2026", now=NOW), now=NOW)
-    with pytest.raises(R.InvalidInput, match="node"):
-        R.build(ctx, "nowhere")
+    with pytest.raises(InvalidInput, match="node"):
+        R.build_or_refuse(ctx, "nowhere")
 
 
 def _pdftotext(pdf: bytes, tmp: Path) -> str:
@@ -86,7 +90,7 @@ def _pdftotext(pdf: bytes, tmp: Path) -> str:
 
 
 def test_the_pdf_text_keeps_every_chinese_character_and_agrees_with_the_html(scene: World, tmp_path: Path) -> None:
-    duties = [R.DutyLine("建立镇街党委抓基层党建责任清单", "已完成", 9.5, 2, ("会议纪要", "责任清单台账"))]
+    duties = [D.DutyLine("建立镇街党委抓基层党建责任清单", "已完成", 9.5, 2, ("会议纪要", "责任清单台账"))]
     r = _report(scene, TOWN1, duties=duties)
     pdf = report_doc.pdf(r, "zh")
     assert pdf.startswith(b"%PDF")

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from huying.accountability import report
+from huying.accountability import report, report_data
 from huying.deps import SessionDep
 from huying.errors import InvalidInput
 from huying.http.clock import Now
@@ -21,7 +21,7 @@ router = APIRouter()
 FORMATS = ("html", "pdf")
 
 
-def send(r: report.Report, fmt: str, lang: str, links: dict[str, str] | None = None) -> Response:
+def send(r: report_data.Report, fmt: str, lang: str, links: dict[str, str] | None = None) -> Response:
     """The report as a page, or as a PDF to download under its own (Chinese) name."""
     if fmt == "pdf":
         name = report_doc.filename(r, "pdf", lang)

@@ -1,0 +1,200 @@
+"""A1 — the yearly report of every node of the demo city (PDF), as one batch: the city's
+figures read once for the year and the year before, then the reports rendered in worker
+processes; against one report made alone × the number of nodes, measured in the same run.
+
+    .venv/bin/python bench/reports.py                      # the demo city's database (built if missing)
+    .venv/bin/python bench/reports.py --db sqlite:///x.db  # another database holding a city
+    .venv/bin/python bench/reports.py --smoke              # a small city, a handful of nodes (seconds)
+
+The database: ``--db``, else ``var/bench/reports-demo.db`` — ``huying db upgrade`` and
+``huying demo build --seed 1`` (the demo city: 1,633 nodes and a year of cases, visits,
+walks, services and projects through the services) built once and kept. ``--smoke``: the
+small city of the benchmarks (80 grids) with 150 cases through the service, in a scratch
+SQLite file, and the reports of 6 nodes.
+
+Measured:
+- ``yearly reports of every node`` — wall time of ``report_cli.write_batch`` over every node
+  (``batch_context`` once, then ``--workers`` spawned processes, PDF), the year of ``NOW``.
+- baseline ``one report × nodes`` — a town's report made alone (its own figures read, then
+  rendered: what ``huying report --node`` does after start-up; best of 3 after a warm-up)
+  times the number of nodes.
+- ``peak RSS of the batch`` — the largest sum of ``VmRSS`` over this process and its
+  children, sampled every 0.1 s while the batch runs.
+
+Goal (issue 18): ≤ 10 minutes and ≤ 500 MB RSS on 2 cores for the 1,633 nodes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _common as C  # noqa: E402
+
+BENCH = "reports"
+GOAL_S, GOAL_MB = 600.0, 500.0
+DEMO_DB = C.ROOT / "var" / "bench" / "reports-demo.db"
+SMOKE_NODES = 6
+
+
+def _tree_rss_mb(pid: int) -> float:
+    """VmRSS of ``pid`` and of every process below it (MB)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            status = Path(f"/proc/{entry}/status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        p = int(entry)
+        children.setdefault(int(fields.get("PPid", "0").strip() or 0), []).append(p)
+        kb = fields.get("VmRSS", "0 kB").strip().split()[0]
+        rss[p] = int(kb) if kb.isdigit() else 0
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        total += rss.get(p, 0)
+        todo.extend(children.get(p, []))
+    return total / 1024
+
+
+class PeakRss:
+    """Samples the process tree's RSS in a thread until stopped."""
+
+    def __init__(self, every: float = 0.1) -> None:
+        self.peak = 0.0
+        self._stop = threading.Event()
+        self._t = threading.Thread(target=self._run, args=(every,), daemon=True)
+
+    def _run(self, every: float) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, _tree_rss_mb(os.getpid()))
+            self._stop.wait(every)
+
+    def __enter__(self) -> PeakRss:
+        self._t.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._t.join()
+        self.peak = max(self.peak, _tree_rss_mb(os.getpid()))
+
+
+def demo_db() -> str:
+    """The demo city's database, built once (minutes) and kept under var/bench."""
+    url = f"sqlite:///{DEMO_DB.as_posix()}"
+    if not DEMO_DB.exists() or DEMO_DB.with_suffix(".building").exists():
+        DEMO_DB.parent.mkdir(parents=True, exist_ok=True)
+        DEMO_DB.with_suffix(".building").touch()
+        DEMO_DB.unlink(missing_ok=True)
+        env = {**os.environ, "HUYING_DATABASE_URL": url}
+        for args in (["db", "upgrade"], ["demo", "build", "--seed", "1", "--no-progress"]):
+            subprocess.run([sys.executable, "-c", "from huying.cli import app; app()", *args], env=env,
+                           check=True, cwd=C.ROOT)
+        DEMO_DB.with_suffix(".building").unlink()
+    return url
+
+
+def small_city(url: str) -> None:
+    from sqlalchemy.orm import Session
+
+    from huying.cityconfig import categories
+    from huying.db import Base, import_all_models, make_engine
+    from huying.demo.build import Sizes, build
+    from huying.demo.cases import build_cases
+
+    import_all_models()
+    engine = make_engine(url)
+    Base.metadata.create_all(engine)
+    with Session(engine, expire_on_commit=False) as s:
+        city_id = build(s, seed=3, progress=False,
+                        sizes=Sizes(communities=40, grids=80, households_per_grid=2.0, lloyd_iterations=1)).city_id
+        categories.load_tree(s, city_id)
+        s.commit()
+        build_cases(s, city_id, seed=3, n=150)
+        s.commit()
+    engine.dispose()
+
+
+def measure(url: str, *, workers: int, smoke: bool, out_dir: Path) -> None:
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import Session
+
+    from huying.accountability import report
+    from huying.cases.models import Case
+    from huying.db import make_engine
+    from huying.geo.models import Node
+    from huying.web import report_cli, report_doc
+
+    engine = make_engine(url)
+    with Session(engine) as s:
+        city_id = int(s.scalar(select(Node.city_id).where(Node.level == "city")) or 0)
+        latest = s.scalar(select(func.max(Case.created_at)).where(Case.city_id == city_id))
+        cases = int(s.scalar(select(func.count()).select_from(Case).where(Case.city_id == city_id)) or 0)
+        town = s.scalar(select(Node.code).where(Node.city_id == city_id, Node.level == "town").order_by(Node.code))
+    assert latest is not None and town is not None, "the database holds no city with cases"
+    now = (latest if latest.tzinfo else latest.replace(tzinfo=dt.UTC)) + dt.timedelta(hours=1)
+    period = report.report_period(str(now.year), now=now)
+
+    def one() -> None:  # what `huying report --node` does after start-up
+        with Session(engine) as s:
+            r = report.node_report(s, city_id, town, period, now=now)
+        report_doc.pdf(r, "zh")
+
+    one()  # warm-up: fonts, templates, caches
+    t_one, _ = C.best_of(one, 3)
+
+    with PeakRss() as rss:
+        started = time.perf_counter()
+        with Session(engine) as s:
+            ctx = report.batch_context(s, city_id, period, now=now)
+        t_ctx = time.perf_counter() - started
+        codes = report.level_codes(ctx, "all")
+        if smoke:
+            codes = codes[:SMOKE_NODES]
+        done = report_cli.write_batch(ctx, codes, fmt="pdf", lang="zh", out_dir=out_dir, workers=workers)
+        t_batch = time.perf_counter() - started
+    assert len(done) == len(codes) and all(n > 1000 for _, n in done), "a report is missing or empty"
+    engine.dispose()
+    n = len(codes)
+    sizes = {"nodes": n, "cases": cases, "workers": workers}
+    base = t_one * n
+    C.emit(BENCH, "yearly reports of every node (PDF)", t_batch, "s", baseline=("one report × nodes", base),
+           ratio=base / t_batch, sizes=sizes, goal=f"≤ {GOAL_S:.0f} s on 2 cores (1,633 nodes)",
+           met=None if smoke else t_batch <= GOAL_S, smoke=smoke, figures_read_s=round(t_ctx, 2),
+           one_report_s=round(t_one, 3), per_report_s=round(t_batch / n, 3),
+           bytes_total=sum(b for _, b in done))
+    C.emit(BENCH, "peak RSS of the batch (process tree)", rss.peak, "MB", baseline=None, ratio=None, sizes=sizes,
+           goal=f"≤ {GOAL_MB:.0f} MB", met=None if smoke else rss.peak <= GOAL_MB, smoke=smoke)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = C.parser(__doc__)
+    ap.add_argument("--db", default=None, help="a database holding a city with cases (default: the demo city)")
+    ap.add_argument("--workers", type=int, default=None, help="worker processes (default: the CPUs)")
+    args = ap.parse_args(argv)
+    workers = args.workers or os.cpu_count() or 1
+    with tempfile.TemporaryDirectory(prefix="huying-reports-") as tmp:
+        out = Path(tmp) / "out"
+        if args.smoke:
+            with C.scratch_database("sqlite", Path(tmp)) as url:
+                small_city(url)
+                measure(url, workers=min(workers, 2), smoke=True, out_dir=out)
+        else:
+            measure(args.db or demo_db(), workers=workers, smoke=False, out_dir=out)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
