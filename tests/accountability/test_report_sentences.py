@@ -11,7 +11,17 @@ from huying.accountability.report import report_period, span, year_before
 from huying.accountability.report_data import Change, Figure, Statement, change
 from huying.errors import InvalidInput
 from huying.web import i18n
-from huying.web.report_doc import clause, count_change, duration, now_sentence, num, pct, period_label, rate_change, sentence
+from huying.web.report_doc import (
+    clause,
+    count_change,
+    duration,
+    now_sentence,
+    num,
+    pct,
+    period_label,
+    rate_change,
+    sentence,
+)
 
 ZH = i18n.translations("zh").gettext
 EN = i18n.translations("en").gettext
