@@ -21,8 +21,9 @@ from huying.web import i18n, svgchart
 Gettext = Callable[[str], str]
 TEMPLATE = "report/node_report.html"
 TEMPLATE_DIR = Path(__file__).parent / "templates"
-#: The children drawn in the bar chart (the table lists them all).
-BARS = 40
+#: The units drawn in the bar chart, most requests first, those with none left out (the
+#: table lists them all).
+BARS = 20
 
 
 # ----------------------------------------------------------------------------- numbers
@@ -286,7 +287,8 @@ def trend_svg(report: Report, _: Gettext) -> str:
 
 
 def children_svg(report: Report, _: Gettext, lang: str) -> str:
-    rows = sorted(report.children, key=lambda r: -(r.values["received"].value or 0))[:BARS]
+    rows = sorted((r for r in report.children if r.values["received"].value),
+                  key=lambda r: -(r.values["received"].value or 0))[:BARS]
     return svgchart.bar_chart(
         [(r.node.name_zh if lang == "zh" else r.node.name_en, float(r.values["received"].value or 0),
           num(r.values["received"].value)) for r in rows],
@@ -302,7 +304,8 @@ def context(report: Report, lang: str) -> dict[str, Any]:
         "name": _node_name(report, lang), "period_label": period_label(report.period, _),
         "paragraphs": paragraphs(report, _, lang), "labels": labels(_),
         "trend_svg": trend_svg(report, _) if report.trend.months else "",
-        "children_svg": children_svg(report, _, lang) if report.children else "",
+        "children_svg": children_svg(report, _, lang) if any(r.values["received"].value for r in report.children)
+        else "",
         "num": num, "pct": pct, "duration": lambda h: duration(h, _), "kind": report.kind,
         "shown": lambda key, f: shown(report.kind(key), f, _), "key_figures": KEY_FIGURES, "child_columns": CHILD_COLUMNS,
         "child_name": lambda n: n.name_zh if lang == "zh" else n.name_en,
