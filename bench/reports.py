@@ -27,7 +27,9 @@ Goal (issue 18): ≤ 10 minutes and ≤ 500 MB RSS on 2 cores for the 1,633 node
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
+import pickle
 import subprocess
 import sys
 import tempfile
@@ -127,26 +129,36 @@ def small_city(url: str) -> None:
     engine.dispose()
 
 
-def measure(url: str, *, workers: int, smoke: bool, out_dir: Path, limit: int | None = None) -> None:
+def facts(url: str) -> dict[str, object]:
+    """The city of the database: its latest case (the reports are made an hour after it),
+    its number of cases and its first town."""
     from sqlalchemy import func, select
     from sqlalchemy.orm import Session
 
-    from huying.accountability import report
-    from huying.accountability.report_data import level_codes
     from huying.cases.models import Case
     from huying.db import make_engine
     from huying.geo.models import Node
-    from huying.web import report_batch
 
-    engine = make_engine(url)
-    with Session(engine) as s:
+    with Session(make_engine(url)) as s:
         city_id = int(s.scalar(select(Node.city_id).where(Node.level == "city")) or 0)
         latest = s.scalar(select(func.max(Case.created_at)).where(Case.city_id == city_id))
         cases = int(s.scalar(select(func.count()).select_from(Case).where(Case.city_id == city_id)) or 0)
         town = s.scalar(select(Node.code).where(Node.city_id == city_id, Node.level == "town").order_by(Node.code))
     assert latest is not None and town is not None, "the database holds no city with cases"
     now = (latest if latest.tzinfo else latest.replace(tzinfo=dt.UTC)) + dt.timedelta(hours=1)
-    period = report.report_period(str(now.year), now=now)
+    return {"now": now.timestamp(), "cases": cases, "town": town}
+
+
+def measure(url: str, *, workers: int, smoke: bool, out_dir: Path, limit: int | None = None) -> None:
+    """This process stays what a batch's parent is: the figures and the workers, no database
+    or catalogue imports (they are read by processes of their own, see ``main``)."""
+    from huying.accountability.report_data import level_codes
+    from huying.web import report_batch
+
+    got = json.loads(subprocess.run([sys.executable, __file__, "--facts", url], capture_output=True, text=True,
+                                    check=True, cwd=C.ROOT).stdout.strip().splitlines()[-1])
+    now = dt.datetime.fromtimestamp(got["now"], dt.UTC)
+    town, cases = got["town"], got["cases"]
 
     # the baseline in a process of its own (as `huying report --node` is), so that this
     # process stays what a batch's parent is: the figures, no renderer
@@ -156,8 +168,12 @@ def measure(url: str, *, workers: int, smoke: bool, out_dir: Path, limit: int | 
 
     with PeakRss() as rss:
         started = time.perf_counter()
-        with Session(engine) as s:
-            ctx = report.batch_context(s, city_id, period, now=now)
+        # the figures read in a process of their own, which ends before the workers start:
+        # this process then holds the figures alone (the catalogue's imports are 140 MB)
+        ctx_file = out_dir.parent / "ctx.pickle"
+        subprocess.run([sys.executable, __file__, "--ctx", url, str(now.timestamp()), str(ctx_file)],
+                       check=True, cwd=C.ROOT)
+        ctx = pickle.loads(ctx_file.read_bytes())
         t_ctx = time.perf_counter() - started
         codes = level_codes(ctx, "all")
         if smoke or limit:
@@ -165,7 +181,6 @@ def measure(url: str, *, workers: int, smoke: bool, out_dir: Path, limit: int | 
         done = report_batch.write_batch(ctx, codes, fmt="pdf", lang="zh", out_dir=out_dir, workers=workers)
         t_batch = time.perf_counter() - started
     assert len(done) == len(codes) and all(n > 1000 for _, n in done), "a report is missing or empty"
-    engine.dispose()
     n = len(codes)
     sizes = {"nodes": n, "cases": cases, "workers": workers}
     base = t_one * n
@@ -202,6 +217,20 @@ def one_report(url: str, town: str, now: dt.datetime, repeat: int) -> float:
     return C.best_of(one, repeat)[0]
 
 
+def write_context(url: str, now: dt.datetime, out: Path) -> None:
+    """The batch's shared figures (``report.batch_context``) of the year of ``now``, pickled."""
+    from sqlalchemy.orm import Session
+
+    from huying.accountability import report
+    from huying.db import make_engine
+
+    engine = make_engine(url)
+    with Session(engine) as s:
+        city_id = int(s.scalar(select_city_id()) or 0)
+        ctx = report.batch_context(s, city_id, report.report_period(str(now.year), now=now), now=now)
+    out.write_bytes(pickle.dumps(ctx))
+
+
 def select_city_id():  # type: ignore[no-untyped-def]
     from sqlalchemy import select
 
@@ -212,6 +241,12 @@ def select_city_id():  # type: ignore[no-untyped-def]
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--facts"]:
+        print(json.dumps(facts(argv[1])))
+        return 0
+    if argv[:1] == ["--ctx"]:  # the figures' own process (see measure)
+        write_context(argv[1], dt.datetime.fromtimestamp(float(argv[2]), dt.UTC), Path(argv[3]))
+        return 0
     if argv[:1] == ["--one"]:  # the baseline's own process (see measure)
         print(one_report(argv[1], argv[2], dt.datetime.fromtimestamp(float(argv[3]), dt.UTC), int(argv[4])))
         return 0

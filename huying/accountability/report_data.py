@@ -17,7 +17,7 @@ Direction = Literal["up", "down", "flat", "none"]
 NOW_KEYS = frozenset({"open_now", "overdue_now"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Figure:
     """One figure of one node, as the indicator catalogue gives it: a count, a rate 0…1, a
     mean in hours or the composite score; ``num`` / ``den`` behind a rate (``value`` None when
@@ -32,7 +32,7 @@ class Figure:
 Values = dict[str, Figure]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Span:
     """The period of a report, as the document names it."""
 
@@ -43,7 +43,7 @@ class Span:
 
 
 # ----------------------------------------------------------------------------- comparisons
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Change:
     """How a figure moved from the year before: ``amount`` is the count's difference, the
     rate's difference in percentage points, or the hours' difference; ``share`` the count's
@@ -78,7 +78,7 @@ def has_data(v: Values | None, kinds: dict[str, Kind]) -> bool:
 
 
 # ----------------------------------------------------------------------------- the report
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NodeRef:
     code: str
     name_zh: str
@@ -88,7 +88,7 @@ class NodeRef:
     parent: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DutyLine:
     """A responsibility item and its evidence, as the responsibility lists give it."""
 
@@ -99,14 +99,14 @@ class DutyLine:
     titles: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ChildRow:
     rank: int | None  # None: nothing to rank it by this period
     node: NodeRef
     values: Values
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Trend:
     months: list[str]
     received: list[int]
@@ -114,7 +114,7 @@ class Trend:
     partial: list[bool]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Statement:
     """One figure to say something about: this period and the year before."""
 
@@ -128,7 +128,7 @@ class Statement:
         return change(self.kind, self.figure.value, None if self.previous is None else self.previous.value)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Section:
     key: str  # load · through · linkage · service
     statements: list[Statement]
@@ -149,7 +149,7 @@ RANK_KEY = "composite"
 CHILD_COLUMNS = ("received", "on_time_rate", "satisfaction_rate", "composite", "overdue_now")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Report:
     node: NodeRef
     trail: list[NodeRef]
