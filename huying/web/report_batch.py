@@ -53,6 +53,10 @@ def _chunks(codes: Sequence[str], size: int) -> Iterator[Sequence[str]]:
         yield codes[i:i + size]
 
 
+#: Chunks a worker renders before it is replaced by a fresh one (see :func:`write_batch`).
+TASKS_PER_WORKER = 20
+
+
 @contextmanager
 def _light_main() -> Iterator[None]:
     """Spawned workers re-run the parent's ``__main__`` file before anything else: for the
@@ -83,8 +87,10 @@ def write_batch(ctx: report_data.Context, codes: Sequence[str], *, fmt: str, lan
             advance(len(part))
         return done
     done = []
+    # a worker is replaced after TASKS_PER_WORKER chunks: WeasyPrint keeps ~0.4 MB a report
+    # (the process tree reached 752 MB over the 1,633 reports without it, docs/performance.md)
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=_init, initargs=(ctx,)) as pool:
+                             initializer=_init, initargs=(ctx,), max_tasks_per_child=TASKS_PER_WORKER) as pool:
         with _light_main():  # the workers start at the first submit
             futures = [pool.submit(_write, part, fmt, lang, str(out_dir)) for part in _chunks(codes, chunk)]
         for f in as_completed(futures):
