@@ -61,7 +61,7 @@ TASKS_PER_WORKER = 20
 def _light_main() -> Iterator[None]:
     """Spawned workers re-run the parent's ``__main__`` file before anything else: for the
     ``huying`` script that is every command group (14 s and 200 MB a worker). Hidden while
-    the workers start, they import only what a report needs (:func:`_write`'s module)."""
+    the pool lives, they import only what a report needs (:func:`_write`'s module)."""
     main = sys.modules["__main__"]
     path = getattr(main, "__file__", None)
     if path is not None and getattr(main, "__spec__", None) is None:
@@ -89,10 +89,10 @@ def write_batch(ctx: report_data.Context, codes: Sequence[str], *, fmt: str, lan
     done = []
     # a worker is replaced after TASKS_PER_WORKER chunks: WeasyPrint keeps ~0.4 MB a report
     # (the process tree reached 752 MB over the 1,633 reports without it, docs/performance.md)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=_init, initargs=(ctx,), max_tasks_per_child=TASKS_PER_WORKER) as pool:
-        with _light_main():  # the workers start at the first submit
-            futures = [pool.submit(_write, part, fmt, lang, str(out_dir)) for part in _chunks(codes, chunk)]
+    with _light_main(), ProcessPoolExecutor(  # workers start at the first submit, and again when replaced
+            max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_init,
+            initargs=(ctx,), max_tasks_per_child=TASKS_PER_WORKER) as pool:
+        futures = [pool.submit(_write, part, fmt, lang, str(out_dir)) for part in _chunks(codes, chunk)]
         for f in as_completed(futures):
             got = f.result()
             done += got
