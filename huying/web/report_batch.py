@@ -87,14 +87,19 @@ def write_batch(ctx: report_data.Context, codes: Sequence[str], *, fmt: str, lan
             advance(len(part))
         return done
     done = []
-    # a worker is replaced after TASKS_PER_WORKER chunks: WeasyPrint keeps ~0.4 MB a report
-    # (the process tree reached 752 MB over the 1,633 reports without it, docs/performance.md)
-    with _light_main(), ProcessPoolExecutor(  # workers start at the first submit, and again when replaced
-            max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_init,
-            initargs=(ctx,), max_tasks_per_child=TASKS_PER_WORKER) as pool:
-        futures = [pool.submit(_write, part, fmt, lang, str(out_dir)) for part in _chunks(codes, chunk)]
-        for f in as_completed(futures):
-            got = f.result()
-            done += got
-            advance(len(got))
+    # the workers are replaced every TASKS_PER_WORKER chunks each (a fresh pool a round):
+    # WeasyPrint keeps ~0.4 MB a report, and the process tree reached 752 MB over the 1,633
+    # reports without it (docs/performance.md). Not ``max_tasks_per_child``: on Python 3.11
+    # the pool hangs when its workers reach it.
+    parts = list(_chunks(codes, chunk))
+    per_round = workers * TASKS_PER_WORKER
+    with _light_main():  # workers start at the first submit of each round
+        for r in range(0, len(parts), per_round):
+            with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                     initializer=_init, initargs=(ctx,)) as pool:
+                futures = [pool.submit(_write, part, fmt, lang, str(out_dir)) for part in parts[r:r + per_round]]
+                for f in as_completed(futures):
+                    got = f.result()
+                    done += got
+                    advance(len(got))
     return done
