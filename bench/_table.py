@@ -13,10 +13,11 @@ from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
 #: The sizes shown next to each figure (a goal met at one size says nothing of a larger one).
-SIZE_KEYS = ("cases", "events", "open", "due", "polygons", "points", "rows", "connections", "workers",
+SIZE_KEYS = ("nodes", "cases", "events", "open", "due", "polygons", "points", "rows", "connections", "workers",
              "batch", "train", "members", "households", "staff", "teams", "addresses", "queries")
 IDS = [("intake_http", "P1"), ("locate", "P2"), ("figures", "P3"), ("import", "P4"), ("sweep", "P5"),
-       ("triage", "P6"), ("memory", "P7"), ("linking", "C1"), ("deploy", "C2"), ("address", "C3")]
+       ("triage", "P6"), ("memory", "P7"), ("linking", "C1"), ("deploy", "C2"), ("address", "C3"),
+       ("reports", "A1")]
 
 
 def _fmt(v: object) -> str:

@@ -145,6 +145,11 @@ except ModuleNotFoundError as _exc:
     if _exc.name != "huying.metrics.cli":
         raise
 
+# ``huying report``: the report of a node (issue #18), rendered by the web layer's template
+from huying.web.report_cli import report_command as _report_command  # noqa: E402
+
+app.command("report")(_report_command)
+
 
 if __name__ == "__main__":
     app()

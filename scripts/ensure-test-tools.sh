@@ -13,6 +13,9 @@ fc-list 2>/dev/null | grep -qi "wenquanyi\|wqy" || missing+=(fonts-wqy-microhei)
 # the PDF reports (WeasyPrint) embed Noto Sans CJK; their test reads the PDF back with pdftotext
 fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing+=(fonts-noto-cjk)
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
+# WeasyPrint subsets the embedded CJK font with HarfBuzz (0.2 s a report); without it, fontTools
+# takes 10 s a report (docs/performance.md, reports)
+ldconfig -p 2>/dev/null | grep -q "libharfbuzz-subset.so.0" || missing+=(libharfbuzz-subset0)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v jq >/dev/null 2>&1 || missing+=(jq)
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)

@@ -138,6 +138,24 @@ def test_figures_are_for_staff_within_scope(api: Api, persona: str) -> None:
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
+def test_a_nodes_report_is_for_those_who_see_its_figures(api: Api, persona: str) -> None:
+    r = api.client.get("/api/v1/reports/441900102?period=2025&format=html", headers=api.h(persona))
+    assert r.status_code == (200 if persona in STATS_TOWN2 else 403), (persona, r.text[:300])
+    if r.status_code == 200:
+        assert r.headers["content-type"].startswith("text/html") and "测试2镇" in r.text
+
+
+def test_a_reports_bad_period_or_format_is_refused_naming_it(api: Api) -> None:
+    r = api.client.get("/api/v1/reports/441900102?period=2025X", headers=api.h("leader"))
+    assert r.status_code == 422 and "period" in r.text
+    r = api.client.get("/api/v1/reports/441900102?period=2025&format=docx", headers=api.h("leader"))
+    assert r.status_code == 422 and "format" in r.text
+    r = api.client.get("/api/v1/reports/441900102?period=2025&format=pdf", headers=api.h("town2"))
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
+    assert "filename*=UTF-8''" in r.headers["content-disposition"]
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
 def test_only_admins_change_sla_rules(api: Api, persona: str) -> None:
     body = {"step": "handle", "amount": 4, "unit": "working_days", "priority": "low"}
     r = api.client.post("/api/v1/sla-rules", json=body, headers=api.h(persona))
@@ -165,6 +183,7 @@ def test_service_circle_coverage_is_for_officers_and_leaders_within_scope(api: A
 PRIVATE = [("GET", "/api/v1/cases"), ("GET", "/api/v1/cases/{c1}"), ("POST", "/api/v1/cases"),
            ("POST", "/api/v1/cases/{c1}/actions/accept"), ("GET", "/api/v1/notices"),
            ("POST", "/api/v1/notices/{notice}/reply"), ("GET", "/api/v1/stats"),
+           ("GET", "/api/v1/reports/441900102?period=2026&format=html"),
            ("GET", "/api/v1/sla-rules"), ("POST", "/api/v1/sla-rules"),
            ("DELETE", "/api/v1/sla-rules/1"), ("GET", "/api/v1/me"),
            ("POST", "/api/v1/visits"), ("GET", "/api/v1/visits"), ("GET", "/api/v1/visits/coverage"),

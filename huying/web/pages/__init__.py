@@ -22,6 +22,7 @@ from huying.web.pages import (
     links,
     onestop,
     register,
+    report,
     resident,
     visits,
     walks,
@@ -30,5 +31,5 @@ from huying.web.pages import (
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf.check)])
 for module in (auth, resident, work, cases, leader, admin, apidocs, visits, walks, links, deployments, register,
-               circle, onestop, community, exchange, indicators, accountability):
+               circle, onestop, community, exchange, indicators, accountability, report):
     router.include_router(module.router)
