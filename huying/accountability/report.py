@@ -20,6 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from huying.accountability import indicators
+from huying.accountability import review_service as reviews
+from huying.accountability.models import DutyEvidence, DutyItem, DutyList, Review
 from huying.accountability.report_data import (
     NOW_KEYS,
     RANK_KEY,
@@ -34,6 +36,7 @@ from huying.accountability.report_data import (
     Values,
     build,
 )
+from huying.accountability.review_workflow import ReviewStatus
 from huying.errors import InvalidInput
 from huying.geo.models import Level, Node
 from huying.metrics import rollup
@@ -193,7 +196,45 @@ def batch_context(session: Session, city_id: int, period: Period, *, now: dt.dat
     ranked = {code: rank([(nodes[c], values[c][RANK_KEY]) for c in below], RANK_KEY)
               for code, below in ranked_codes(nodes, children).items()}
     return Context(span(period), None if previous is None else span(previous), now, nodes, children, values,
-                   before, kinds(), [(m.key, m.partial) for m in months], monthly, ranked)
+                   before, kinds(), [(m.key, m.partial) for m in months], monthly, ranked,
+                   duty_lines(session, city_id, nodes, period.end.year if period.end else now.year))
+
+
+#: Evidence titles a report lists per item (the count says how many there are).
+EVIDENCE_TITLES = 3
+
+
+def duty_lines(session: Session, city_id: int, nodes: dict[str, NodeRef], year: int) -> dict[str, list[DutyLine]]:
+    """Each node's responsibility items (the active items of its level's lists), the evidence
+    it cited for ``year`` and each item's mean score in the node's published review of that
+    year: four queries for the whole city. Nodes of a level without lists are absent."""
+    by_level: dict[str, list[tuple[int, str]]] = {}
+    for level, item_id, text in session.execute(
+            select(DutyList.level, DutyItem.id, DutyItem.text).join(DutyList, DutyList.id == DutyItem.list_id)
+            .where(DutyList.city_id == city_id, DutyItem.active.is_(True))
+            .order_by(DutyList.position, DutyList.id, DutyItem.number)):
+        by_level.setdefault(level, []).append((item_id, text))
+    if not by_level:
+        return {}
+    code_of = dict(session.execute(select(Node.id, Node.code).where(Node.city_id == city_id)).tuples().all())
+    evidence: dict[tuple[str, int], list[str]] = {}
+    for node_id, item_id, title in session.execute(
+            select(DutyEvidence.node_id, DutyEvidence.item_id, DutyEvidence.title)
+            .where(DutyEvidence.city_id == city_id, DutyEvidence.year == year)
+            .order_by(DutyEvidence.at, DutyEvidence.id)):
+        evidence.setdefault((code_of.get(node_id, ""), item_id), []).append(title)
+    scores: dict[tuple[str, int], float | None] = {}
+    for review in session.scalars(select(Review).where(Review.city_id == city_id, Review.year == year,
+                                                       Review.status == ReviewStatus.PUBLISHED.value)):
+        for r in reviews.results(session, review).items:
+            scores[(code_of.get(review.node_id, ""), r.item.id)] = r.mean
+    out: dict[str, list[DutyLine]] = {}
+    for code, node in nodes.items():
+        items = by_level.get(node.level)
+        if items:
+            out[code] = [DutyLine(text, "", scores.get((code, i)), len(evidence.get((code, i), [])),
+                                  tuple(evidence.get((code, i), [])[:EVIDENCE_TITLES])) for i, text in items]
+    return out
 
 
 def node_report(session: Session, city_id: int, code: str, period: Period, *, now: dt.datetime,

@@ -188,6 +188,9 @@ class Context:
     monthly: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
     #: per node code: the nodes its report ranks, best first, with their rank (None: unranked)
     ranked: dict[str, list[tuple[int | None, str]]] = field(default_factory=dict)
+    #: per node code: the responsibility items of its level with the evidence it cited in the
+    #: period's year and their mean score in its published review (absent: its level has no list)
+    duties: dict[str, list[DutyLine]] = field(default_factory=dict)
 
 
 def sections_of(values: Values, before: Values | None, kinds: dict[str, Kind]) -> list[Section]:
@@ -220,7 +223,7 @@ def build(ctx: Context, code: str, duties: Sequence[DutyLine] | None = None) -> 
                   [p for _, p in ctx.months])
     return Report(node, _trail(ctx, node), ctx.period, ctx.previous, ctx.now, values, before,
                   sections_of(values, before, ctx.kinds), kids, trend, ctx.kinds,
-                  None if duties is None else list(duties))
+                  list(duties) if duties is not None else ctx.duties.get(code))
 
 
 def level_codes(ctx: Context, level: str) -> list[str]:

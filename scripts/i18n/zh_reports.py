@@ -116,4 +116,6 @@ ZH = {
     "No visit to residents was recorded in this period.": "本期无驻点走访记录。",
     "No public-welfare project was recorded in this period.": "本期无公益项目记录。",
     "No request was accepted at a one-stop service centre in this period.": "本期党群服务中心无一站式受理记录。",
+    "Evidence given": "已提供佐证",
+    "No evidence yet": "尚无佐证",
 }

@@ -9,6 +9,7 @@ from urllib.parse import unquote
 
 from fastapi.testclient import TestClient
 
+from huying.demo.cases import DEMO_END
 from tests.web.scene import CHANGAN_TOWN, HTML, HUMEN_TOWN, sign_in
 
 
@@ -71,3 +72,17 @@ def test_the_leaders_page_links_to_the_report_of_its_node_and_period(city_client
     pdf = city_client.get(href, headers=HTML)
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     assert "%E7%AC%AC3%E5%AD%A3%E5%BA%A6" in pdf.headers["content-disposition"]  # 第3季度
+
+
+def test_the_report_lists_the_towns_duties_with_their_review_scores(city_client: TestClient) -> None:
+    """The town's checklist in its report: each item with its mean score from the town's
+    published review of the period's year (the demo publishes one per town for last year)."""
+    sign_in(city_client, "town")
+    year = DEMO_END.year - 1
+    r = city_client.get(f"/leader/report?node={HUMEN_TOWN}&period={year}", headers=HTML)
+    assert r.status_code == 200, r.text[:300]
+    table = r.text.split('id="duties"', 1)[1].split("</table>", 1)[0]
+    rows = re.findall(r"<tr><td class=\"n\">(\d+)</td><td>(.*?)</td><td>(.*?)</td><td class=\"n\">(.*?)</td>", table)
+    assert len(rows) >= 20, len(rows)  # the town committee's checklist
+    scores = [float(s) for *_, s in rows if s != "—"]
+    assert scores and all(0 <= s <= 100 for s in scores), scores
