@@ -118,4 +118,5 @@ ZH = {
     "No request was accepted at a one-stop service centre in this period.": "本期党群服务中心无一站式受理记录。",
     "Evidence given": "已提供佐证",
     "No evidence yet": "尚无佐证",
+    "Every indicator, beside the places below": "全部指标及下级对比",
 }

@@ -1,5 +1,7 @@
 """A leader on /leader clicks 下载报告 and gets the town's PDF; the report as a page is
-photographed at 1366 and 390 pixels wide (the screenshots are the test's artefacts)."""
+photographed at 1366 and 390 pixels wide (the screenshots are the test's artefacts); then
+the leader opens the town's wall screen from the same page (the city's wall is tested in
+depth by test_leader_wall_screen)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from tests.web.scene import HUMEN_TOWN
 pytestmark = pytest.mark.browser
 
 
-def test_a_leader_downloads_a_towns_report_and_reads_it_on_a_desk_and_a_phone(
+def test_a_leader_downloads_a_towns_report_and_opens_its_wall_screen(
         page: Page, shot: Callable[[Page, str], Path]) -> None:
     page.set_viewport_size({"width": 1366, "height": 900})
     sign_in(page, "leader")
@@ -37,3 +39,17 @@ def test_a_leader_downloads_a_towns_report_and_reads_it_on_a_desk_and_a_phone(
     page.set_viewport_size({"width": 390, "height": 844})
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     shot(page, "report-390")
+
+    # back on the town's page: the wall screen of the same town, for the operations room
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto(f"/leader?node={HUMEN_TOWN}&period=year")
+    with page.expect_popup() as popup:
+        page.locator("#wall-link").click()
+    wall = popup.value
+    wall.set_viewport_size({"width": 1920, "height": 1080})
+    wall.wait_for_selector("#wall-map[data-ready=true]")
+    expect(wall.locator("#wall h1")).to_contain_text("虎门镇")
+    expect(wall.locator(".tiles.rates .tile")).to_have_count(5)
+    assert wall.locator("#wall-rankings li").count() > 0, "the town's communities are ranked"
+    assert wall.locator("form, button, input, nav").count() == 0
+    shot(wall, "wall-town-1920")
