@@ -23,7 +23,8 @@ TITLE = "浏览器测试长者饭堂"
 
 def english(page: Page) -> list[str]:
     """English words among the page's labels (the brand and the language switch aside)."""
-    return [w for w in re.findall(r"[A-Za-z]{4,}", labels(page)) if w not in {"huying", "English"}]
+    # the brand, the language switch and the spreadsheet's product name of the download link
+    return [w for w in re.findall(r"[A-Za-z]{4,}", labels(page)) if w not in {"huying", "English", "Excel", "XLSX"}]
 
 
 def fits(page: Page, width: int = 390) -> None:
