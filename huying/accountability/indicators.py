@@ -184,8 +184,8 @@ CATALOGUE: tuple[Indicator, ...] = (
     Indicator("visit_coverage", "contact", "rate", "Visit coverage", "%", True, "households_visited",
               "households", False, _ARTICLE, False),
     # community (统筹服务)
-    _count("service_requests", "community", "Service requests accepted", _ARTICLE, listable=False),
-    _count("service_requests_handled", "community", "Service requests handled", _ARTICLE, listable=False),
+    _count("service_requests", "community", "Service requests accepted", _ARTICLE),
+    _count("service_requests_handled", "community", "Service requests handled", _ARTICLE),
     _count("projects_done", "community", "Exchange projects done", _ARTICLE, unit="projects", listable=False),
     _count("projects_active", "community", "Exchange projects under way", _ARTICLE, unit="projects",
            listable=False),

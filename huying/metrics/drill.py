@@ -20,16 +20,22 @@ from sqlalchemy.sql import ColumnElement
 
 from huying.cases.models import Case, CaseEvent
 from huying.cases.timing import figures_clause, open_clause, overdue_clause
+from huying.cases.workflow import Kind
 from huying.db import under
 from huying.errors import InvalidInput
-from huying.metrics.rollup import INDICATOR_COUNTERS, history_clauses
+from huying.metrics.rollup import (
+    INDICATOR_COUNTERS,
+    SERVICE_COUNTERS,
+    history_clauses,
+    service_clauses,
+)
 from huying.metrics.service import CHANNEL_FIGURES, CLOSING, RECEIVING, first_of
 
 #: The count figures, in the order a page shows them.
 FIGURES = ("received", "closed", "fixed_on_spot", "on_time", "reworked", "satisfied", "dissatisfied",
            "escalations", "open_now", "overdue_now", *CHANNEL_FIGURES)
 #: Every count with a list: the figures and the counters of the indicator catalogue.
-LISTED = (*FIGURES, *INDICATOR_COUNTERS)
+LISTED = (*FIGURES, *INDICATOR_COUNTERS, *SERVICE_COUNTERS)
 #: Counted at the first event of their kind in a case's life only.
 FIRST_ONLY = {"escalations": "escalate", "dissatisfied": "reopen"}
 #: The rates and the counts they are a ratio of (numerator, denominator figures).
@@ -65,6 +71,17 @@ def _history(name: str, city_id: int, since: dt.datetime | None, until: dt.datet
     return Case.id.in_(select(CaseEvent.case_id).where(*where))
 
 
+def _service(name: str, city_id: int, since: dt.datetime | None, until: dt.datetime | None) -> ColumnElement[bool]:
+    """The service request has an event in ``[since, until)`` that the rollup's service
+    counter ``name`` counts (``rollup.service_clauses``)."""
+    where = [CaseEvent.city_id == city_id, service_clauses(CaseEvent)[name]]
+    if since is not None:
+        where.append(CaseEvent.at >= since)
+    if until is not None:
+        where.append(CaseEvent.at < until)
+    return Case.id.in_(select(CaseEvent.case_id).where(*where))
+
+
 def _counted(figure: str, city_id: int, now: dt.datetime, since: dt.datetime | None,
              until: dt.datetime | None) -> ColumnElement[bool]:
     closed = _event(city_id, CLOSING, since, until)
@@ -79,6 +96,7 @@ def _counted(figure: str, city_id: int, now: dt.datetime, since: dt.datetime | N
         "escalations": lambda: _event(city_id, ("escalate",), since, until, first_of("escalate")),
         **{name: functools.partial(_channel, name, city_id, since, until) for name in CHANNEL_FIGURES},
         **{name: functools.partial(_history, name, city_id, since, until) for name in INDICATOR_COUNTERS},
+        **{name: functools.partial(_service, name, city_id, since, until) for name in SERVICE_COUNTERS},
         "open_now": lambda: open_clause(),
         "overdue_now": lambda: and_(open_clause(), overdue_clause(now)),
     }
@@ -95,5 +113,7 @@ def cases_clause(figure: str, *, city_id: int, node_path: str, now: dt.datetime,
     not in :data:`LISTED`."""
     if since is not None and until is not None and until <= since:
         return false()
-    return and_(Case.city_id == city_id, under(Case.grid_path, node_path), figures_clause(),
+    # service requests are counted apart from the problems (their own cases); every other figure the problems'
+    kind = Case.kind == Kind.SERVICE.value if figure in SERVICE_COUNTERS else figures_clause()
+    return and_(Case.city_id == city_id, under(Case.grid_path, node_path), kind,
                 _counted(figure, city_id, now, since, until))

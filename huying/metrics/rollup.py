@@ -214,6 +214,13 @@ def history_clauses(e: Any) -> dict[str, ColumnElement[bool]]:
     }
 
 
+def service_clauses(e: Any) -> dict[str, ColumnElement[bool]]:
+    """:func:`service_counts` as SQL conditions on the event ``e`` of a service request (the
+    rebuild's and the drill's one rule): accepted at a counter; taken from open to closed."""
+    return {"service_requests": e.action.in_(SERVICE_ACCEPTED),
+            "service_requests_handled": and_(e.to_status == _CLOSED, func.coalesce(e.from_status, "") != _CLOSED)}
+
+
 def service_counts(action: str, closes: bool = False) -> dict[str, int]:
     """What one event of a service request adds to :data:`SERVICE_COUNTERS` (``closes``: the
     event took the request from an open status to closed)."""
@@ -413,9 +420,7 @@ def _grouped_events(dialect: str, city_id: int, where: list[Any], by_month: bool
             count(and_(e.action == "escalate", first_of("escalate"))).label("escalations"),
             *[count(channel_clause(name)).label(name) for name in CHANNEL_FIGURES],
             *[count(cond).label(name) for name, cond in history_clauses(e).items()],
-            count(e.action.in_(SERVICE_ACCEPTED), service).label("service_requests"),
-            count(and_(e.to_status == _CLOSED, func.coalesce(e.from_status, "") != _CLOSED), service)
-            .label("service_requests_handled"),
+            *[count(cond, service).label(name) for name, cond in service_clauses(e).items()],
             func.coalesce(func.sum(case((and_(problem, closing), _seconds(e.at, Case.created_at, dialect)),
                                         else_=literal(0.0))), 0.0).label("close_seconds"),
         )

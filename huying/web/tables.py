@@ -338,3 +338,64 @@ def deployments(rows: Sequence[Any], lang: str, stem: str) -> Sheet:
                              for x in rows]
     return Sheet(stem, [_("Deployment"), _("Status"), _("Place"), _("Started"), _("Ended"), _("Teams"), _("Staff")],
                  out, (30, 10, 20, 17, 17, 8, 8))
+
+
+# ----------------------------------------------------------------------------- accountability
+def duty_items(views: Sequence[Any], node: Any, evidence: dict[int, list[Any]], lang: str, stem: str) -> Sheet:
+    """The responsibility lists as the duties' page shows them: every item of every list (of
+    the node's level when a node is chosen), and with a node, the evidence it cited that year."""
+    A = labels("accountability_labels.html", lang)
+    L = labels("_labels.html", lang)
+    rows: list[list[Cell]] = []
+    for v in views:
+        if node is not None and v.duty_list.level != node.level:
+            continue
+        for item in v.items:
+            cited = evidence.get(item.id, []) if node is not None else []
+            rows.append([name_of(v.duty_list, lang), str(L.level_name(v.duty_list.level)), item.number, item.text,
+                         item.answerable, _("yes") if item.active else _("no"), len(cited),
+                         "; ".join(f"{A.evidence_kind(ev.kind)}: {text(ev.title)}" for ev in cited)])
+    return Sheet(f"{stem}-items", [_("List"), _("Level"), _("Number"), _("Item"), _("Answers for it"),
+                                   _("In force"), _("Evidence"), _("Evidence of")], rows,
+                 (24, 10, 8, 60, 16, 8, 8, 60))
+
+
+def reviews_list(rows: Sequence[tuple[Any, Any]], lang: str, stem: str) -> Sheet:
+    """The reviews the person may see, as their page lists them (grade and mean once published)."""
+    A = labels("accountability_labels.html", lang)
+    out: list[list[Cell]] = []
+    for r, n in rows:
+        published = r.status == "published" and r.grade
+        out.append([name_of(n, lang), r.year, str(A.review_status(r.status)),
+                    str(A.grade(r.grade)) if published else "", round(r.overall, 1) if published and r.overall is not None
+                    else ""])
+    return Sheet(f"{stem}-reviews", [_("Organisation"), _("Year"), _("Status"), _("Grade"), _("Score")], out,
+                 (26, 8, 14, 10, 10))
+
+
+WEAK_TABLES = ("flags", "counts")
+
+
+def weak_flags(views: Sequence[Any], lang: str, stem: str) -> Sheet:
+    """The weak organisations on the page: why, their rectification plan and its progress."""
+    A = labels("accountability_labels.html", lang)
+    rows: list[list[Cell]] = []
+    for f in views:
+        done, total = f.progress
+        rows.append([name_of(f.node, lang), f.flag.year, str(A.source(f.flag.source)), f.flag.quarter or "",
+                     text(f.flag.reason), f.case.code, text(f.ledger.plan) if f.ledger else "", done, total,
+                     f.supervisor or "", _("Rectified") if f.flag.cleared_at else _("Being rectified"),
+                     moment(f.flag.cleared_at)])
+    return Sheet(f"{stem}-organisations", [_("Organisation"), _("Year"), _("Identified by"), _("Quarter"), _("Reason"),
+                                           _("Case"), _("Plan"), _("Milestones done"), _("Milestones"),
+                                           _("Supervising leader"), _("Status"), _("Cleared")], rows,
+                 (24, 8, 12, 10, 40, 20, 40, 10, 10, 14, 12, 18))
+
+
+def weak_counts(counts: Sequence[Any], lang: str, stem: str) -> Sheet:
+    """The yearly counts per level (identified, rectified, still open)."""
+    L = labels("_labels.html", lang)
+    rows: list[list[Cell]] = [[c.year, str(L.level_name(c.level)), c.identified, c.rectified, c.still_open]
+                              for c in counts]
+    return Sheet(f"{stem}-counts", [_("Year"), _("Level"), _("Identified"), _("Rectified"), _("Still open")], rows,
+                 (8, 10, 12, 12, 12))

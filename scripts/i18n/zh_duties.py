@@ -151,4 +151,11 @@ ZH = {
     "Your scores": "我的评分",
     "above": "高于",
     "below": "低于",
+    # the pages' downloads (huying.web.tables)
+    "Answers for it": "责任主体",
+    "Cleared": "销号时间",
+    "Identified by": "认定方式",
+    "List": "清单",
+    "Milestones done": "已完成节点",
+    "Number": "序号",
 }

@@ -35,6 +35,13 @@ def test_service_requests_are_counted_apart_from_problems(world: World) -> None:
     closed = int(case.status in FINAL_VALUES)
     assert v["service_requests"].value == 2 and v["service_requests_handled"].value == closed
     assert v["received"].value == 1 and v["on_time_handling_rate"].den == 0  # the problem alone
+    # each figure lists its requests, and only them (the problem is not among them)
+    for key in ("service_requests", "service_requests_handled"):
+        rows, total = ind.records(s, world["city"], world.nodes["city"], key, now=later)
+        assert total == v[key].value == len(rows), key
+        assert all(r.kind == "service" for r in rows)
+    assert [r.id for r in ind.records(s, world["city"], world.nodes["city"], "service_requests_handled",
+                                      now=later)[0]] == ([case.id] if closed else [])
     before = ind.tree_values(s, world.city_id, now=later)
     rollup.rebuild(s, world.city_id)
     s.commit()

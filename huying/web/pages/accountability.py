@@ -26,9 +26,10 @@ from huying.geo.models import Node
 from huying.http.clock import Now
 from huying.orgs.actor import Actor
 from huying.orgs.models import is_staff
+from huying.web import downloads, tables
 from huying.web.deps import PageActor
 from huying.web.pages.common import parse_day, parse_int, see_other
-from huying.web.templating import render
+from huying.web.templating import render, request_lang
 
 router = APIRouter()
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -75,6 +76,14 @@ def _duties_page(request: Request, session: SessionDep, actor: Actor, now: dt.da
 @router.get("/duties", response_class=HTMLResponse)
 def duties_page(request: Request, session: SessionDep, actor: PageActor, now: Now,
                 node: str = Query("", max_length=20), year: int = Query(0, ge=0, le=2100)) -> Response:
+    kind = downloads.wanted(request)
+    if kind:  # the page's table as a file: the same lists, node, year and scope
+        here = _home_node(session, actor, node)
+        y = year or _year_of(now) - 1
+        views = duties.lists(session, actor, retired=actor.role in duties.EDITORS)
+        evidence = duties.evidence_of(session, actor, here.code, y) if here is not None else {}
+        return downloads.answer(request, kind, lambda: tables.duty_items(
+            views, here, evidence, request_lang(request), f"duties-{here.code if here else 'all'}-{y}"), now)
     return _duties_page(request, session, actor, now, node, year or _year_of(now) - 1)
 
 
@@ -128,6 +137,11 @@ def evidence_file(evidence_id: Id, session: SessionDep, actor: PageActor) -> Res
 @router.get("/reviews", response_class=HTMLResponse)
 def reviews_page(request: Request, session: SessionDep, actor: PageActor, now: Now,
                  year: int = Query(0, ge=0, le=2100)) -> Response:
+    kind = downloads.wanted(request)
+    if kind:
+        rows = reviews.list_reviews(session, actor, year=year or None)
+        return downloads.answer(request, kind, lambda: tables.reviews_list(
+            rows, request_lang(request), f"reviews-{year or 'all'}"), now)
     return _reviews_page(request, session, actor, now, year)
 
 
@@ -210,7 +224,16 @@ def _weak_page(request: Request, session: SessionDep, actor: Actor, now: dt.date
 
 @router.get("/weak", response_class=HTMLResponse)
 def weak_page(request: Request, session: SessionDep, actor: PageActor, now: Now,
-              year: int = Query(0, ge=0, le=2100)) -> Response:
+              year: int = Query(0, ge=0, le=2100), table: str = Query("", max_length=20)) -> Response:
+    kind = downloads.wanted(request)
+    if kind:
+        which = tables.choose(table, tables.WEAK_TABLES)
+        lang, stem = request_lang(request), f"weak-{year or 'all'}"
+        if which == "counts":
+            counts = weak.yearly_counts(session, actor)
+            return downloads.answer(request, kind, lambda: tables.weak_counts(counts, lang, stem), now)
+        views = weak.flags(session, actor, year=year or None)
+        return downloads.answer(request, kind, lambda: tables.weak_flags(views, lang, stem), now)
     return _weak_page(request, session, actor, now, year)
 
 
