@@ -1,43 +1,24 @@
 """The one way a change in community resources is written to its history
-(:class:`huying.community.models.CommunityEvent`) and read back."""
+(:class:`huying.community.models.CommunityEvent`) and read back (``huying.history``)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from huying import history as _history
 from huying.community.models import CommunityEvent
-
-
-def _plain(value: Any) -> Any:
-    """JSON of a detail: decimals as strings (exact), dates as ISO text."""
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, dt.date | dt.datetime):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
 
 
 def record(session: Session, city_id: int, subject: str, subject_id: int, action: str, *,
            actor_id: int | None, now: dt.datetime, **detail: Any) -> CommunityEvent:
     """Append one event (flushed, not committed: it belongs to the caller's command)."""
-    event = CommunityEvent(city_id=city_id, subject=subject, subject_id=subject_id, action=action,
-                           actor_id=actor_id, at=now, detail=_plain(detail))
-    session.add(event)
-    session.flush()
-    return event
+    return _history.append(session, CommunityEvent, city_id, subject, subject_id, action, actor_id=actor_id,
+                           now=now, detail=detail)
 
 
 def history(session: Session, subject: str, subject_id: int) -> list[CommunityEvent]:
     """The events of one row, oldest first."""
-    return list(session.scalars(
-        select(CommunityEvent).where(CommunityEvent.subject == subject, CommunityEvent.subject_id == subject_id)
-        .order_by(CommunityEvent.at, CommunityEvent.id)))
+    return _history.of(session, CommunityEvent, subject, subject_id)
