@@ -89,7 +89,7 @@ def units(session: SessionDep, actor: CurrentActor, now: Now, node: str | None =
 def records(key: str, request: Request, response: Response, session: SessionDep, actor: CurrentActor, now: Now,
             node: str | None = NODE, period: str = PERIOD, from_: str = FROM, to: str = TO,
             part: str = Query("num", description="num: the figure's own records (a rate's numerator); den: a rate's denominator's."),
-            limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)) -> dict[str, Any]:
+            limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0, le=2**31 - 1)) -> dict[str, Any]:
     """The cases behind a figure; ``total`` equals the figure (``X-Total-Count`` too)."""
     target = _node(session, actor, node)
     p = parse_period(period, from_, to, now=now)

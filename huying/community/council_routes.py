@@ -51,7 +51,7 @@ def seat(body: MemberCreate, session: SessionDep, actor: CurrentActor, now: Now)
 @router.get("/meetings", response_model=MeetingPage)
 def meetings(request: Request, response: Response, session: SessionDep, actor: CurrentActor,
              node: str = Query(max_length=20, description="The community's code."),
-             limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)) -> dict[str, Any]:
+             limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0, le=2**31 - 1)) -> dict[str, Any]:
     total, views = cs.meetings(session, actor, node, limit=limit, offset=offset)
     paginate(request, response, total, limit, offset)
     return {"total": total, "items": [v.as_dict() for v in views]}

@@ -37,7 +37,7 @@ NodeQ = Query(max_length=20, description="The community's code.")
 
 @router.get("/needs", response_model=NeedPage)
 def needs(request: Request, response: Response, session: SessionDep, actor: CurrentActor, node: str = NodeQ,
-          limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)) -> dict[str, Any]:
+          limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0, le=2**31 - 1)) -> dict[str, Any]:
     """A community's needs list (officers and leaders within scope), the latest first."""
     total, views = ls.list_needs(session, actor, node, limit=limit, offset=offset)
     paginate(request, response, total, limit, offset)
@@ -72,7 +72,7 @@ def _add_offer(body: OfferCreate, session: SessionDep, actor: CurrentActor, now:
 
 @router.get("/services", response_model=OfferPage)
 def services(request: Request, response: Response, session: SessionDep, actor: CurrentActor, node: str = NodeQ,
-             limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)) -> dict[str, Any]:
+             limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0, le=2**31 - 1)) -> dict[str, Any]:
     """A community's services list: what its centres and organisations offer, with places left."""
     return _offers(request, response, session, actor, node, OfferList.SERVICES, limit, offset)
 
@@ -84,7 +84,7 @@ def add_service(body: OfferCreate, session: SessionDep, actor: CurrentActor, now
 
 @router.get("/resources", response_model=OfferPage)
 def resources(request: Request, response: Response, session: SessionDep, actor: CurrentActor, node: str = NodeQ,
-              limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)) -> dict[str, Any]:
+              limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0, le=2**31 - 1)) -> dict[str, Any]:
     """A community's resources list: venues, funds, volunteers, skills, with places left."""
     return _offers(request, response, session, actor, node, OfferList.RESOURCES, limit, offset)
 
@@ -106,7 +106,7 @@ def propose(body: ProposeIn, session: SessionDep, actor: CurrentActor, now: Now)
 @router.get("/matches", response_model=MatchPage)
 def matches(request: Request, response: Response, session: SessionDep, actor: CurrentActor, node: str = NodeQ,
             status: str | None = Query(None, max_length=12), limit: int = Query(50, ge=1, le=500),
-            offset: int = Query(0, ge=0)) -> dict[str, Any]:
+            offset: int = Query(0, ge=0, le=2**31 - 1)) -> dict[str, Any]:
     total, views = ls.list_matches(session, actor, node, status=status, limit=limit, offset=offset)
     paginate(request, response, total, limit, offset)
     return {"total": total, "items": [v.as_dict() for v in views]}

@@ -49,7 +49,7 @@ def links(request: Request, response: Response, session: SessionDep, actor: Curr
           node: str | None = Query(None, max_length=60, description="Only the households under this node."),
           member: int | None = Query(None, ge=1, le=2**31 - 1, description="Only this member's (person id)."),
           history: bool = Query(False, description="Ended links too."),
-          limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0)) -> dict[str, Any]:
+          limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0, le=2**31 - 1)) -> dict[str, Any]:
     """The links you see: under a node of your scope (officers, leaders), or your own (a
     member); open ones unless ``history``."""
     target = ls.reader_node(session, actor, node) if node else None

@@ -77,7 +77,7 @@ def record(body: VisitCreate, session: SessionDep, actor: CurrentActor, now: Now
 def visits(request: Request, response: Response, session: SessionDep, actor: CurrentActor,
            household: str | None = Query(None, max_length=30, description="Only this household's visits."),
            unit: str | None = Query(None, max_length=30, description="Only this enterprise's visits."),
-           limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)) -> dict[str, Any]:
+           limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0, le=2**31 - 1)) -> dict[str, Any]:
     """The visits you see (your households' and enterprises', or your scope's for officers),
     newest first."""
     total, rows = vs.list_visits(session, actor, household=household, unit=unit, limit=limit, offset=offset)

@@ -44,7 +44,7 @@ def plan(body: WalkCreate, session: SessionDep, actor: CurrentActor, now: Now) -
 @router.get("", response_model=WalkPage)
 def walks(request: Request, response: Response, session: SessionDep, actor: CurrentActor,
           mine: bool = Query(False, description="Only the walks you planned."),
-          limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)) -> dict[str, Any]:
+          limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0, le=2**31 - 1)) -> dict[str, Any]:
     """The walks you see: yours, and the walks under way or ended whose destination your
     scope covers; the latest day first."""
     total, views = ws.list_walks(session, actor, mine=mine, limit=limit, offset=offset)
