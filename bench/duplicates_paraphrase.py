@@ -224,8 +224,100 @@ def distilled(pairs: list[tuple[str, str, int]], msgs: dict[str, tuple[str, str]
     return np.array([float(pred[at_key[a]] @ pred[at_key[b]]) for a, b, _ in pairs])
 
 
+#: Administrative prefixes (A市, A7县...) and the province: not a sign of the problem.
+ADMIN = re.compile(r"[A-Z]\d*[市区县]|西地省")
+#: Words of any complaint, removed before terms are mined (a subset of bench/duplicates.py's).
+COMPLAINT = re.compile(r"请求|请问|咨询|投诉|举报|反映|关于|建议|希望|问题|严重|违规|违法|非法|业主|居民|政府|街道|"
+                       r"何时|什么|为什么|能否|如何|解决|要求|尽快|加快|领导|部门|情况|市民|相关|是否|我们|一个|"
+                       r"没有|存在|进行|长期|多次|再次|恳请|怎么|可以|不能|时候|现在|已经|目前|附近|周边|门口")
+
+
+def _problem_text(text: str) -> str:
+    """A message's words with its places, administrative prefixes and complaint words blanked."""
+    return COMPLAINT.sub(" ", PLACE.sub(" ", ADMIN.sub(" ", text)))
+
+
+def _grams(text: str, sizes: tuple[int, ...]) -> set[str]:
+    t = re.sub(r"[^\u4e00-\u9fa5A-Za-z0-9]", " ", text)
+    return {t[i:i + k] for k in sizes for i in range(len(t) - k + 1) if " " not in t[i:i + k]}
+
+
+def mine_terms(subjects: list[str], low: int = 12, high: int = 400) -> dict[str, int]:
+    """The object / problem lexicon mined from the messages' subjects (no label used): 2-4
+    character strings of Chinese found in ``low``..``high`` subjects once places,
+    administrative prefixes and complaint words are blanked, each kept only when no longer
+    such string holds 60% of its subjects (搅拌站 rather than 搅拌, 车位, 路灯, 噪音扰民...):
+    {term: number of subjects}."""
+    from collections import Counter
+
+    df = Counter(g for s in subjects for g in _grams(_problem_text(s), (2, 3, 4)))
+    cand = {g: c for g, c in df.items() if low <= c <= high and not re.search(r"[A-Za-z0-9]", g)}
+    return {g: c for g, c in cand.items()
+            if not any(len(h) > len(g) and g in h and cand[h] >= 0.6 * c for h in cand)}
+
+
+def taxonomy_terms(texts: list[str], min_messages: int = 3) -> set[str]:
+    """The level-2 and level-3 names of the category tree found in at least ``min_messages`` texts."""
+    from huying.triage.hierarchy import read_taxonomy
+
+    names = {n for leaf in read_taxonomy() for n in leaf[1:] if n != "其他" and len(n) >= 2}
+    return {n for n in names if sum(n in t for t in texts) >= min_messages}
+
+
+def what_signals(pairs: list[tuple[str, str, int]], msgs: dict[str, tuple[str, str]],
+                 pool: dict[str, tuple[str, str]]) -> dict[str, np.ndarray]:
+    """Signals of *what* each message is about (issue #20's next step), every one built
+    without a label of the set: the category tree's leaves (``huying.triage.hierarchy``: the
+    cosine of the two messages' leaf-score vectors, the dot product of their leaf and level-2
+    distributions at the shipped temperature) and an object / problem lexicon (mined from the
+    ``pool``'s subjects, :func:`mine_terms`; or the tree's names, :func:`taxonomy_terms`):
+    Jaccard overlap and summed IDF of the terms the two share (subject + 60 characters), and
+    whether both name terms but none in common."""
+    import math
+
+    from huying.triage.hierarchy import default_hierarchy
+
+    h = default_hierarchy()
+    keys = sorted({k for a, b, _ in pairs for k in (a, b)})
+    at = {k: i for i, k in enumerate(keys)}
+    s = h.scores([msgs[k] for k in keys])
+    p = np.exp((s - s.max(axis=1, keepdims=True)) / h.temperature)
+    p /= p.sum(axis=1, keepdims=True)
+    level2 = sorted({leaf[:2] for leaf in h.leaves})
+    to2 = np.zeros((len(h.leaves), len(level2)))
+    for j, leaf in enumerate(h.leaves):
+        to2[j, level2.index(leaf[:2])] = 1
+    p2 = p @ to2
+    unit = s / np.maximum(np.linalg.norm(s, axis=1, keepdims=True), 1e-9)
+    out = {"leaf cosine": np.array([float(unit[at[a]] @ unit[at[b]]) for a, b, _ in pairs]),
+           "leaf distribution (dot)": np.array([float(p[at[a]] @ p[at[b]]) for a, b, _ in pairs]),
+           "level-2 distribution (dot)": np.array([float(p2[at[a]] @ p2[at[b]]) for a, b, _ in pairs])}
+    mined = mine_terms([m[0] for m in pool.values()])
+    n = len(pool)
+    tax = taxonomy_terms([m[0] + " " + m[1][:200] for m in pool.values()])
+    for name, lexicon in (("mined terms", set(mined)), ("tree names", tax)):
+        def terms(k: str, lexicon: set[str] = lexicon) -> set[str]:
+            t = _problem_text(msgs[k][0] + " " + msgs[k][1][:60])
+            return {g for g in lexicon if g in t}
+
+        both = [(terms(a), terms(b)) for a, b, _ in pairs]
+        out[f"{name}: Jaccard"] = np.array([len(x & y) / len(x | y) if x | y else 0.0 for x, y in both])
+        out[f"{name}: shared IDF"] = np.array([sum(math.log(n / mined.get(g, 1)) for g in x & y) for x, y in both])
+        out[f"{name}: none shared"] = np.array([float(bool(x) and bool(y) and not x & y) for x, y in both])
+    return out
+
+
+def curve(scores: np.ndarray, same: np.ndarray, points: int = 8) -> list[dict[str, object]]:
+    """Precision / recall of out-of-fold scores at thresholds spread over the positives."""
+    rows = []
+    for q in np.linspace(0.1, 0.9, points):
+        t = float(np.quantile(scores[same == 1], 1 - q))
+        rows.append(at(scores, same, round(t, 4)))
+    return rows
+
+
 def evaluate(e5_path: Path | None, limit: int | None = None,
-             distil_pool: Path | None = None) -> dict[str, object]:
+             distil_pool: Path | None = None, what: bool = False) -> dict[str, object]:
     pairs = load_pairs()[:limit] if limit else load_pairs()
     keys = {k for a, b, _ in pairs for k in (a, b)}
     msgs = load_messages(keys)
@@ -252,6 +344,19 @@ def evaluate(e5_path: Path | None, limit: int | None = None,
             [f["ngram"], f["ngram subject"], f["distilled e5"]], same)
     if e5 is not None:
         scored["ngram + subject + e5 (LR)"] = combined([f["ngram"], f["ngram subject"], f["e5"]], same)
+    if what:
+        w = what_signals(pairs, msgs, load_messages(None))
+        scored.update(w)
+        base = [f["ngram"], f["ngram subject"]]
+        scored["ngram + subject + leaf (LR)"] = combined(
+            base + [w["leaf cosine"], w["leaf distribution (dot)"], w["level-2 distribution (dot)"]], same)
+        terms = [w["mined terms: Jaccard"], w["mined terms: shared IDF"], w["mined terms: none shared"]]
+        scored["ngram + subject + mined terms (LR)"] = combined(base + terms, same)
+        scored["ngram + subject + leaf + mined terms (LR)"] = combined(
+            base + terms + [w["leaf cosine"], w["leaf distribution (dot)"], w["level-2 distribution (dot)"]], same)
+        out["curve: ngram + subject + leaf + mined terms (LR), out-of-fold"] = curve(
+            scored["ngram + subject + leaf + mined terms (LR)"], same)
+        out["curve: ngram + subject (LR), out-of-fold"] = curve(scored["ngram + subject (LR)"], same)
     for name, s in scored.items():
         out[name] = {"auc": round(float(roc_auc_score(same, s)), 4), **two_fold(s, same)}
     return out
@@ -280,6 +385,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit", type=int, default=None, help="the first N pairs only (smoke)")
     ap.add_argument("--distil", type=Path, default=None,
                     help="e5 vectors of pool messages (scripts/triage_embed_e5.py) to distil from")
+    ap.add_argument("--what", action="store_true",
+                    help="add the signals of what the problem is (category tree's leaves, mined terms)")
     a = ap.parse_args(argv)
     if a.command == "candidates":
         found = candidates()
@@ -292,7 +399,7 @@ def main(argv: list[str] | None = None) -> int:
     if a.command == "embed":
         res = embed(a.path or Path("/tmp/para_e5.npz"))
     else:
-        res = evaluate(a.e5, a.limit, a.distil)
+        res = evaluate(a.e5, a.limit, a.distil, a.what)
     print(json.dumps(res, ensure_ascii=False, indent=1))
     return 0
 
