@@ -7,7 +7,9 @@ TF-IDF vector of its names (level-3 and level-2), blended with the mean vector o
 unlabelled messages that contain its level-3 name. P(leaf | level 1) is a softmax of the
 cosines over the leaves of that first level, at a temperature fitted on held-out unlabelled
 messages whose leaf name was masked out (the only level-3 signal the data has; see
-docs/triage.md, "Levels 2 and 3")::
+docs/triage.md, "Levels 2 and 3"). The probabilities reported go through isotonic maps of
+P(leaf | level 1) and P(level 2 | level 1) fitted on the same masked-name messages
+(``Hierarchy.calibration``; the ranking stays the softmax's)::
 
     h = default_hierarchy()
     h.suggest(default_classifier().predict_one("小区电梯坏了", "3栋电梯停运一周无人维修"),
