@@ -245,15 +245,21 @@ def speed(n: int = 200) -> dict[str, object]:
             ("小区电梯坏了", "3栋电梯停运一周无人维修")]
     for s, d in msgs:  # warm
         h.suggest(clf.predict_one(s, d), s, d)
-    a, b = [], []
+    from dataclasses import replace as _replace
+
+    no_maps = _replace(h, calibration=None)
+    a, b, c = [], [], []
     for i in range(n):
         s, d = msgs[i % len(msgs)]
         t0 = time.perf_counter()
         p = clf.predict_one(s, d)
         t1 = time.perf_counter()
         h.suggest(p, s, d)
+        t2 = time.perf_counter()
+        no_maps.suggest(p, s, d)  # the same without the calibration maps, interleaved
         a.append(t1 - t0)
-        b.append(time.perf_counter() - t1)
+        b.append(t2 - t1)
+        c.append(time.perf_counter() - t2)
 
     def ms(v: list[float]) -> dict[str, float]:
         return {"median_ms": round(statistics.median(v) * 1000, 2),
@@ -272,6 +278,7 @@ def speed(n: int = 200) -> dict[str, object]:
             model.predict_proba(batch)
             rates[name].append(len(batch) / (time.perf_counter() - t0))
     return {"calls": n, "predict_one": ms(a), "hierarchy_suggest": ms(b),
+            "hierarchy_suggest_without_maps": ms(c),
             "batch_msgs_per_s_best_of_3": {k: round(max(v)) for k, v in rates.items()}}
 
 
