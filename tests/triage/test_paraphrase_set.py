@@ -57,3 +57,22 @@ def test_the_shipped_signal_is_measured_on_real_pairs_at_smoke_size() -> None:
     # every pair of the set is below the cosine the groups were found with (0.45 < LIKELY)
     assert shipped["suggested"] == 0 and shipped["recall"] == 0.0
     assert 0.5 < res["ngram"]["auc"] <= 1.0
+
+
+def test_mined_terms_keep_the_longest_name_of_an_object() -> None:
+    b = _bench()
+    subjects = ["A市丽发新城搅拌站噪音", "投诉小区附近搅拌站", "搅拌站扰民", "反映搅拌站问题", "新建搅拌站"] * 3
+    terms = b.mine_terms(subjects, low=5, high=400)
+    assert "搅拌站" in terms and "搅拌" not in terms and "拌站" not in terms
+    # places, administrative prefixes and complaint words are not terms
+    assert not any(t in ("A市", "投诉", "反映", "问题") for t in terms)
+
+
+def test_what_signals_are_measured_on_real_pairs_at_smoke_size() -> None:
+    if not (MESSAGES / "replied.csv").exists():
+        pytest.skip("shared data not found")
+    res = _bench().evaluate(None, what=True)
+    for name in ("leaf cosine", "mined terms: Jaccard", "ngram + subject + leaf + mined terms (LR)"):
+        assert 0.0 <= res[name]["auc"] <= 1.0 and res[name]["positives"] > 0
+    nested = res["nested protocol"]["ngram + subject + leaf"]
+    assert nested["suggested"] == 0 or nested["precision"] is not None
