@@ -25,6 +25,7 @@ from huying.ops import backup
 from tests.api.conftest import NOW, make_client
 from tests.conftest import Databases
 from tests.ops.conftest import Filled
+from tests.web.exports_kit import sign_in_as
 
 CITY = "441900"
 runner = CliRunner()
@@ -88,6 +89,17 @@ def _received(c: TestClient, token: str) -> tuple[int, int]:
     return stats.json()["node"]["received"], values.json()["node"]["values"]["received"]["value"]
 
 
+def _leader_map(c: TestClient) -> Any:
+    """The leader's map of open and overdue cases per town (a page's figure read)."""
+    sign_in_as(c, "leader", "secret-pass")
+    r = c.get(f"/web/stats/map.json?node={CITY}")
+    assert r.status_code == 200, r.text
+    page = c.get(f"/leader?node={CITY}")
+    assert page.status_code == 200, page.text[:300]
+    c.cookies.clear()
+    return r.json()["items"]
+
+
 def _report(c: TestClient, token: str) -> str:
     r = c.post("/api/v1/cases", json={"title": "路灯不亮", "description": "门口", "lon": 113.05, "lat": 23.05},
                headers={"Authorization": f"Bearer {token}"})
@@ -112,6 +124,7 @@ def test_the_figures_read_the_read_database_and_writes_stay_on_the_primary(
         engine = db.get_read_engine()
         assert engine is not None and engine.url.render_as_string(hide_password=False) == copy_url
         before = _received(c, filled.tokens["city"])
+        map_before = _leader_map(c)
         code = _report(c, filled.tokens["resident"])
         # the report is on the primary (its own page reads the primary) and not in the copy
         got = c.get(f"/api/v1/cases/{code}", headers={"Authorization": f"Bearer {filled.tokens['resident']}"})
@@ -120,12 +133,15 @@ def test_the_figures_read_the_read_database_and_writes_stay_on_the_primary(
         assert _count_cases(copy_url) == cases
         # the figures read the copy, which has not seen it
         assert _received(c, filled.tokens["city"]) == before
+        assert _leader_map(c) == map_before
         rep = c.get(f"/api/v1/reports/{CITY}?format=html", headers={"Authorization": f"Bearer {filled.tokens['leader']}"})
         assert rep.status_code == 200, rep.text[:300]
     # the same figures from the primary count the new report
     read_url(None)
     for c in _client(filled.url):
         assert _received(c, filled.tokens["city"]) == (before[0] + 1, before[1] + 1)
+        after = _leader_map(c)
+        assert sum(i["open"] for i in after.values()) == sum(i["open"] for i in map_before.values()) + 1
 
 
 def test_a_write_through_the_read_path_is_refused(filled: Filled, copy_url: str, read_url: Any) -> None:
