@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -29,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from huying import config, db, migrate
 from huying.cases.models import Case
+from huying.http.errors import unavailable_reason
 from tests.api.conftest import free_port, make_client, populate
 from tests.conftest import IN_CI
 
@@ -80,10 +82,10 @@ class Pair:
         return "\n".join(out)
 
 
-def _create(version: str, name: str, port: int, *opts: str) -> None:
+def _create_cmd(version: str, name: str, port: int, *opts: str) -> list[str]:
     # trust on loopback and the socket (replication too), no fsync: a throw-away cluster
-    _run("pg_createcluster", version, name, "-p", str(port), "--start-conf=manual", "-o", "fsync=off",
-         *opts, "--", "--auth=trust", "--no-sync")
+    return ["pg_createcluster", version, name, "-p", str(port), "--start-conf=manual", "-o", "fsync=off",
+            *opts, "--", "--auth=trust", "--no-sync"]
 
 
 def _start(version: str, name: str) -> None:
@@ -109,18 +111,25 @@ def pair() -> Iterator[Pair]:
         r_port = free_port()
     pair = Pair(version, f"{tag}_p", f"{tag}_r", _url(p_port), _url(r_port))
     made: list[str] = []
+    replica_init: subprocess.Popen[bytes] | None = None
     try:
         # the primary: wal_level=replica and max_wal_senders are PostgreSQL's defaults
-        _create(version, pair.primary, p_port, "-o", "wal_level=replica")
+        _run(*_create_cmd(version, pair.primary, p_port, "-o", "wal_level=replica"))
         made.append(pair.primary)
+        # the replica's cluster (its configuration, port, log) made while the primary starts;
+        # replay waits at most a second for a query in its way (the conflict test)
+        replica_init = subprocess.Popen(
+            _create_cmd(version, pair.replica, r_port, "-o", "hot_standby=on", "-o", "max_standby_streaming_delay=1s"),
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         _start(version, pair.primary)
         _run("psql", "-h", "127.0.0.1", "-p", str(p_port), "-U", "postgres", "-qc", "CREATE DATABASE huying",
              as_postgres=True)
-        # the replica: a cluster of its own (its configuration, port, log) whose data
-        # directory is replaced by a base backup of the primary; -R writes standby.signal and
-        # primary_conninfo
-        _create(version, pair.replica, r_port, "-o", "hot_standby=on")
+        _, err = replica_init.communicate(timeout=60)
         made.append(pair.replica)
+        if replica_init.returncode != 0:
+            raise RuntimeError(f"pg_createcluster {pair.replica} failed: {err.decode(errors='replace')[-2000:]}")
+        # its data directory replaced by a base backup of the primary; -R writes standby.signal
+        # and primary_conninfo
         data = f"/var/lib/postgresql/{version}/{pair.replica}"
         _run("find", data, "-mindepth", "1", "-delete", as_postgres=True)
         _run("pg_basebackup", "-h", "127.0.0.1", "-p", str(p_port), "-U", "postgres", "-D", data, "-R",
@@ -130,7 +139,13 @@ def pair() -> Iterator[Pair]:
     except Exception as exc:
         raise RuntimeError(f"{exc}\n{pair.log_tail()}") from exc
     finally:
-        for name in reversed(made):
+        if replica_init is not None and replica_init.poll() is None:
+            replica_init.communicate(timeout=60)
+            made.append(pair.replica)
+        for name in reversed(dict.fromkeys(made)):
+            # an immediate stop (no shutdown checkpoint: the cluster is dropped), then the drop
+            subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, name, "stop", "-m", "immediate"],
+                           capture_output=True, timeout=60, check=False)
             subprocess.run(["pg_dropcluster", "--stop", version, name], capture_output=True, timeout=60,
                            check=False)
 
@@ -249,35 +264,42 @@ def test_a_report_on_the_primary_reaches_the_figures_through_the_replica(
         replica.dispose()
 
 
-def test_a_write_through_the_read_path_is_refused_by_the_replica(
-        pair: Pair, served: dict[str, str], read_on_replica: None) -> None:
+@pytest.fixture
+def primary_env(pair: Pair) -> Iterator[None]:
+    """``HUYING_DATABASE_URL`` on the primary, for the CLI's read path."""
     old = os.environ.get("HUYING_DATABASE_URL")
     os.environ["HUYING_DATABASE_URL"] = pair.primary_url
     config.get_settings.cache_clear()
-    titles_before = _cases(pair.primary_url)
     try:
-        # the read path's session: read-only on the replica
-        with db.read_session_scope() as s:
-            assert s.get_bind().url.port == make_url(pair.replica_url).port
-            with pytest.raises(DBAPIError) as err:
-                s.execute(text("UPDATE cases SET title = 'written through the read path'"))
-                s.commit()
-        assert "read-only" in str(err.value)
-        # and the replica itself refuses, even to a connection that does not ask for read-only
-        plain = create_engine(pair.replica_url)
-        try:
-            with plain.connect() as conn, pytest.raises(DBAPIError) as err2:
-                conn.execute(text("UPDATE cases SET title = 'written through the read path'"))
-                conn.commit()
-            assert "read-only" in str(err2.value)
-        finally:
-            plain.dispose()
+        yield
     finally:
         if old is None:
             os.environ.pop("HUYING_DATABASE_URL", None)
         else:
             os.environ["HUYING_DATABASE_URL"] = old
         config.get_settings.cache_clear()
+
+
+def test_a_write_through_the_read_path_is_refused_by_the_replica(
+        pair: Pair, served: dict[str, str], read_on_replica: None, primary_env: None) -> None:
+    cases = _cases(pair.primary_url)
+    # the read path's session: read-only, on the replica
+    with db.read_session_scope() as s:
+        assert s.get_bind().engine.url.port == make_url(pair.replica_url).port
+        with pytest.raises(DBAPIError) as err:
+            s.execute(text("UPDATE cases SET title = 'written through the read path'"))
+            s.commit()
+    assert "read-only" in str(err.value)
+    assert unavailable_reason(err.value) == "the database is read-only"  # a 503, were it a request
+    # and the replica itself refuses, even to a connection that does not ask for read-only
+    plain = create_engine(pair.replica_url)
+    try:
+        with plain.connect() as conn, pytest.raises(DBAPIError) as err2:
+            conn.execute(text("UPDATE cases SET title = 'written through the read path'"))
+            conn.commit()
+        assert "read-only" in str(err2.value)
+    finally:
+        plain.dispose()
     e = _engine(pair.primary_url)
     try:
         with e.connect() as c:
@@ -285,4 +307,43 @@ def test_a_write_through_the_read_path_is_refused_by_the_replica(
                             .where(Case.title == "written through the read path")) == 0
     finally:
         e.dispose()
-    assert _cases(pair.primary_url) == titles_before
+    assert _cases(pair.primary_url) == cases
+
+
+def test_a_figure_query_cancelled_by_replay_is_unavailable_not_an_error(
+        pair: Pair, served: dict[str, str], read_on_replica: None, primary_env: None) -> None:
+    """A replica cancels a query that holds what replay needs (here a table the primary
+    locked) after ``max_standby_streaming_delay``: the request gets 503 and Retry-After (the
+    next try usually succeeds), not a 500."""
+    errors: list[BaseException] = []
+
+    def long_read() -> None:
+        try:
+            with db.read_session_scope() as s:
+                s.execute(text("SELECT pg_sleep(20) FROM cases LIMIT 1")).all()
+        except DBAPIError as exc:
+            errors.append(exc)
+
+    reader = threading.Thread(target=long_read)
+    reader.start()
+    replica, primary = _engine(pair.replica_url), create_engine(pair.primary_url)
+    try:
+        with replica.connect() as r:
+            _wait_for("the long read running on the replica", lambda r=r: r.scalar(text(
+                "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%pg_sleep(20)%' "
+                "AND pid <> pg_backend_pid()")) == 1, 10)
+        with primary.begin() as p:  # the lock is replayed on the replica, where the read holds the table
+            p.execute(text("LOCK TABLE cases IN ACCESS EXCLUSIVE MODE"))
+        reader.join(timeout=30)
+        assert not reader.is_alive(), "replay did not cancel the read"
+    finally:
+        if reader.is_alive():
+            with replica.connect() as r:
+                r.execute(text("SELECT pg_cancel_backend(pid) FROM pg_stat_activity "
+                               "WHERE query LIKE '%pg_sleep(20)%' AND pid <> pg_backend_pid()"))
+            reader.join(timeout=10)
+        replica.dispose()
+        primary.dispose()
+    assert errors, "the read was not cancelled"
+    assert "conflict with recovery" in str(errors[0])
+    assert unavailable_reason(errors[0]) == "the database is unavailable"
