@@ -22,7 +22,7 @@ from huying.cases.models import Case
 from huying.cli import app as cli_app
 from huying.db import make_engine
 from huying.ops import backup
-from tests.api.conftest import NOW, make_client
+from tests.api.conftest import NOW, free_port, make_client
 from tests.conftest import Databases
 from tests.ops.conftest import Filled
 from tests.web.exports_kit import sign_in_as
@@ -212,3 +212,17 @@ def test_the_cli_figures_and_report_read_the_read_database(
              primary, read)
         outs[name] = path.read_bytes()
     assert outs["via"] == outs["copy"] != outs["primary"]
+
+
+def test_an_unreachable_read_database_stops_the_figures_only(filled: Filled, read_url: Any) -> None:
+    """The replica down: the figures answer 503 with ``Retry-After`` (never a 500), the rest
+    of the app, on the primary, goes on."""
+    read_url(f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/gone")
+    h = {"Authorization": f"Bearer {filled.tokens['city']}"}
+    for c in _client(filled.url):
+        for url in (f"/api/v1/stats?node={CITY}", f"/api/v1/indicators/values?node={CITY}",
+                    f"/api/v1/reports/{CITY}?format=html"):
+            r = c.get(url, headers=h)
+            assert r.status_code == 503 and r.headers.get("Retry-After"), (url, r.status_code, r.text[:200])
+        code = _report(c, filled.tokens["resident"])
+        assert c.get(f"/api/v1/cases/{code}", headers=h).status_code == 200
