@@ -36,6 +36,13 @@ class Settings(BaseSettings):
     #: SQLAlchemy URL. SQLite (WAL, foreign keys on) under ``data_dir`` by default;
     #: ``postgresql+psycopg://user@host:5432/db`` in production.
     database_url: str = ""
+    #: A second SQLAlchemy URL, of a streaming replica of the primary (``database_url``):
+    #: the figures and reports (``/api/v1/stats``, ``/api/v1/indicators*``,
+    #: ``/api/v1/reports/*``, the leader's pages, ``huying stats`` / ``indicators values`` /
+    #: ``report``) read through it, every write and every other read stays on the primary.
+    #: Its connections are read-only. Empty (default): the figures read the primary. The
+    #: figures then lag by the replica's delay (docs/deploy.md).
+    read_database_url: str = ""
     #: Where the SQLite file, attachments and trained models live.
     data_dir: Path = Path("var")
     #: Secret for session cookies and CSRF tokens (at least 32 characters). Empty (default):

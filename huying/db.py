@@ -112,8 +112,16 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine; SQLite gets WAL, foreign keys and a busy timeout."""
+def _sqlite_query_only(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA query_only=ON")
+    cur.close()
+
+
+def make_engine(url: str, *, read_only: bool = False, **kwargs: Any) -> Engine:
+    """Create an engine; SQLite gets WAL, foreign keys and a busy timeout. ``read_only``:
+    every transaction refuses to write (PostgreSQL ``BEGIN READ ONLY``, SQLite
+    ``query_only``), whatever the database would allow."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
@@ -121,8 +129,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 10})
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        if read_only:
+            event.listen(engine, "connect", _sqlite_query_only)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    if read_only:
+        kwargs["execution_options"] = {**kwargs.get("execution_options", {}), "postgresql_readonly": True}
     return create_engine(url, **kwargs)
 
 
@@ -131,6 +143,19 @@ def get_engine() -> Engine:
     from huying.config import get_settings
 
     return make_engine(get_settings().resolved_database_url)
+
+
+@lru_cache
+def get_read_engine() -> Engine | None:
+    """The engine of ``HUYING_READ_DATABASE_URL`` (a streaming replica), read-only; None when
+    it is not set or names the primary itself: the figures then read the primary."""
+    from huying.config import get_settings
+
+    s = get_settings()
+    url = s.read_database_url
+    if not url or url == s.resolved_database_url:
+        return None
+    return make_engine(url, read_only=True)
 
 
 @lru_cache
@@ -161,6 +186,14 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+@contextmanager
+def read_session_scope() -> Iterator[Session]:
+    """A session for the figures and reports of a CLI command or a job: on the read replica
+    (:func:`get_read_engine`) when one is set, else on the primary. It never writes."""
+    with session_scope(get_read_engine()) as session:
+        yield session
 
 
 def import_all_models() -> None:

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends
 from sqlalchemy.orm import Session
 
-from huying.db import session_factory
+from huying.db import get_read_engine, session_factory
 
 
 def get_session() -> Iterator[Session]:
@@ -21,3 +21,22 @@ def get_session() -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_read_session(session: SessionDep) -> Iterator[Session]:
+    """The session of a request's figures and reports: on the read replica
+    (``HUYING_READ_DATABASE_URL``) when one is set, read-only there; else the request's own
+    session on the primary (the same one the sign-in read). Everything else, and every
+    write, takes :data:`SessionDep`."""
+    engine = get_read_engine()
+    if engine is None:
+        yield session
+        return
+    read = session_factory(engine)()
+    try:
+        yield read
+    finally:
+        read.close()
+
+
+ReadSessionDep = Annotated[Session, Depends(get_read_session)]

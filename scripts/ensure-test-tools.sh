@@ -2,8 +2,8 @@
 # Make sure the system tools the test suite drives are present, from Debian's packages:
 # Chromium and a CJK font for the browser tests, Noto CJK and poppler for the PDF reports (Playwright drives /usr/bin/chromium; a
 # browser is never downloaded), curl and jq for the README's curl session, wrk for the
-# HTTP benchmark's smoke run. Idempotent: installs only what is missing; sudo only when
-# not root. Without apt-get it says what is missing and the tests that need it skip with
+# HTTP benchmark's smoke run, PostgreSQL's server for the replica test. Idempotent: installs
+# only what is missing; sudo only when not root. Without apt-get it says what is missing and the tests that need it skip with
 # the reason (or fail, with CI=true, for the browser tests).
 set -euo pipefail
 
@@ -19,6 +19,11 @@ ldconfig -p 2>/dev/null | grep -q "libharfbuzz-subset.so.0" || missing+=(libharf
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v jq >/dev/null 2>&1 || missing+=(jq)
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+# the replica test (tests/ops/test_replica.py) starts a primary and a streaming replica of its
+# own with the server's binaries and postgresql-common's pg_createcluster / pg_ctlcluster (the
+# package pulls in pg_basebackup, postgresql-client-15)
+{ ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 && command -v pg_createcluster >/dev/null 2>&1; } \
+  || missing+=(postgresql-15)
 if [[ ${#missing[@]} -eq 0 ]]; then
   exit 0
 fi

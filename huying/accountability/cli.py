@@ -10,7 +10,7 @@ from rich.table import Table
 
 from huying.accountability import indicators as ind
 from huying.clikit import clean_errors, emit, fail, parse_now
-from huying.db import session_scope
+from huying.db import read_session_scope
 from huying.errors import InvalidInput
 from huying.geo import service as geo
 from huying.metrics.period import parse_period
@@ -53,7 +53,7 @@ def values(
         p = parse_period(period, from_, to, now=moment)
     except InvalidInput as exc:
         fail(f"--period/--from/--to: {exc}", 2)
-    with session_scope() as session, clean_errors():
+    with read_session_scope() as session, clean_errors():
         c = geo.get_city(session, city)
         target = ind.subject(session, c.id, node)
         tree = ind.tree_values(session, c.id, now=moment, since=p.since, until=p.until)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from huying.accountability import indicators as ind
 from huying.cases.policy import check_node
-from huying.deps import SessionDep
+from huying.deps import ReadSessionDep
 from huying.errors import NotVisible
 from huying.geo import service as geo
 from huying.geo.models import Node
@@ -33,7 +33,7 @@ FROM = Query("", alias="from", description="A day inside the period (YYYY-MM-DD)
 TO = Query("", description="custom: the last day (YYYY-MM-DD).")
 
 
-def _node(session: SessionDep, actor: Actor, code: str | None) -> Node:
+def _node(session: ReadSessionDep, actor: Actor, code: str | None) -> Node:
     if code is None:
         node = session.scalar(select(Node).where(Node.path == actor.node_path, Node.city_id == actor.city_id))
         if node is None:
@@ -55,7 +55,7 @@ def catalogue(actor: CurrentActor) -> dict[str, Any]:
 
 
 @router.get("/values")
-def values(session: SessionDep, actor: CurrentActor, now: Now, node: str | None = NODE, period: str = PERIOD,
+def values(session: ReadSessionDep, actor: CurrentActor, now: Now, node: str | None = NODE, period: str = PERIOD,
            from_: str = FROM, to: str = TO) -> dict[str, Any]:
     """The values of a node and of each node ranked under it, for the period."""
     target = _node(session, actor, node)
@@ -70,7 +70,7 @@ def values(session: SessionDep, actor: CurrentActor, now: Now, node: str | None 
 
 
 @router.get("/units")
-def units(session: SessionDep, actor: CurrentActor, now: Now, node: str | None = NODE, period: str = PERIOD,
+def units(session: ReadSessionDep, actor: CurrentActor, now: Now, node: str | None = NODE, period: str = PERIOD,
           from_: str = FROM, to: str = TO) -> dict[str, Any]:
     """The case-based values of every unit of the city (the caller must see the city's
     figures, or the node's: units are the city's)."""
@@ -86,7 +86,7 @@ def units(session: SessionDep, actor: CurrentActor, now: Now, node: str | None =
 
 
 @router.get("/{key}/records")
-def records(key: str, request: Request, response: Response, session: SessionDep, actor: CurrentActor, now: Now,
+def records(key: str, request: Request, response: Response, session: ReadSessionDep, actor: CurrentActor, now: Now,
             node: str | None = NODE, period: str = PERIOD, from_: str = FROM, to: str = TO,
             part: str = Query("num", description="num: the figure's own records (a rate's numerator); den: a rate's denominator's."),
             limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0, le=2**31 - 1)) -> dict[str, Any]:

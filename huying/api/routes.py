@@ -20,7 +20,7 @@ from huying.cases.policy import check_admin, check_node, on_public_lists
 from huying.cases.schemas import PublicCase, PublicCasePage
 from huying.cityconfig import sla, sla_rules
 from huying.cityconfig.models import Category, SlaRuleRow
-from huying.deps import SessionDep
+from huying.deps import ReadSessionDep, SessionDep
 from huying.errors import InvalidInput, NotVisible
 from huying.geo import service as geo
 from huying.geo.models import Node
@@ -165,7 +165,7 @@ def delete_sla_rule(rule_id: Annotated[int, FPath(ge=1, le=2**31 - 1)], session:
 
 @api.get("/stats", tags=["stats"])
 def stats(
-    session: SessionDep, actor: CurrentActor, now: Now,
+    session: ReadSessionDep, actor: CurrentActor, now: Now,
     node: str | None = Query(None, description="A node code (default: the caller's own node)."),
     since: dt.datetime | None = Query(None), until: dt.datetime | None = Query(None),
     children: bool = Query(True, description="Also the figures of each child node."),

@@ -32,6 +32,9 @@ UNAVAILABLE_RETRY_AFTER = 5
 #: statement is wrong": connection exceptions (08), read-only transaction (25006),
 #: insufficient resources (53), operator intervention (57: shutdown, cannot connect now).
 _UNAVAILABLE_SQLSTATES = ("08", "25006", "53", "57P")
+#: What a hot standby cancels a query with when replay needs what it holds (serialization
+#: failure, deadlock detected), with "conflict with recovery" in the message.
+_RECOVERY_CONFLICT = ("40001", "40P01")
 
 class PreconditionFailed(CaseError):
     """``If-Match`` names a version that is no longer the case's (HTTP 412)."""
@@ -127,6 +130,10 @@ def unavailable_reason(exc: BaseException) -> str | None:
     if "readonly" in message or "read-only" in message:
         return "the database is read-only"
     sqlstate = str(getattr(exc.orig, "sqlstate", "") or "")
+    if sqlstate in _RECOVERY_CONFLICT and "conflict with recovery" in message:
+        # a read replica cancelled the statement to go on replaying the primary's changes
+        # (docs/deploy.md): the next try usually succeeds
+        return "the database is unavailable"
     if sqlstate.startswith(_UNAVAILABLE_SQLSTATES):
         return "the database is read-only" if sqlstate == "25006" else "the database is unavailable"
     if exc.connection_invalidated or isinstance(exc, sa_exc.InterfaceError):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from huying.clikit import clean_errors, emit, parse_now
-from huying.db import session_scope
+from huying.db import read_session_scope
 from huying.geo import service as geo
 from huying.metrics import rollup
 
@@ -18,7 +18,7 @@ def stats(
     now: str = typer.Option(None, help="The moment for open/overdue counts (default: now)."),
 ) -> None:
     """Received, closed, on-time, satisfaction and rework rates, mean time to close."""
-    with session_scope() as session, clean_errors():
+    with read_session_scope() as session, clean_errors():
         c = geo.get_city(session, city)
         emit(rollup.figures(session, c.id, node, now=parse_now(now),
                              since=parse_now(since) if since else None,

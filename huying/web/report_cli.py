@@ -19,7 +19,7 @@ import typer
 from huying.accountability import report
 from huying.accountability.report_data import level_codes
 from huying.clikit import EXIT_INVALID, clean_errors, fail, parse_now
-from huying.db import session_scope
+from huying.db import read_session_scope
 from huying.errors import InvalidInput
 from huying.geo import service as geo
 from huying.geo.models import Level
@@ -68,7 +68,7 @@ def report_command(
         fail("--workers: at least 1", EXIT_INVALID)
     p = _period(period, from_, to, now)
     moment = parse_now(now)
-    with session_scope() as session, clean_errors():
+    with read_session_scope() as session, clean_errors():
         c = geo.get_city(session, city)
         if node is not None:
             try:

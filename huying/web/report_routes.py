@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from huying.accountability import report
 from huying.cases.policy import check_node
-from huying.deps import SessionDep
+from huying.deps import ReadSessionDep
 from huying.errors import InvalidInput
 from huying.geo import service as geo
 from huying.http.clock import Now
@@ -26,7 +26,7 @@ router = APIRouter(prefix="/api/v1", tags=["reports"],
 
 @router.get("/reports/{node}", response_class=Response,
             responses={200: {"content": {"application/pdf": {}, "text/html": {}}}})
-def node_report(request: Request, node: str, session: SessionDep, actor: CurrentActor, now: Now,
+def node_report(request: Request, node: str, session: ReadSessionDep, actor: CurrentActor, now: Now,
                 period: str = Query("", max_length=20, description="2026, 2026Q3, 2026-07 (default: this year)."),
                 from_: str = Query("", alias="from", max_length=20, description="Custom dates: the first day."),
                 to: str = Query("", max_length=20, description="Custom dates: the last day."),

@@ -67,6 +67,7 @@ def reset_caches() -> None:
 
     config.get_settings.cache_clear()
     db.get_engine.cache_clear()
+    db.get_read_engine.cache_clear()
     db._factory.cache_clear()
     geo.clear_index_cache()
     deadlines.invalidate()

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from huying.accountability import indicators as ind
-from huying.deps import SessionDep
+from huying.deps import ReadSessionDep
 from huying.errors import InvalidInput
 from huying.geo import service as geo
 from huying.http.clock import Now
@@ -42,7 +42,7 @@ LABELS = (
 
 
 @router.get("/leader/indicators", response_class=HTMLResponse)
-def indicators(request: Request, session: SessionDep, actor: PageActor, t: Now, node: str = "",
+def indicators(request: Request, session: ReadSessionDep, actor: PageActor, t: Now, node: str = "",
                period: str = DEFAULT_PERIOD, from_: str = Query("", alias="from", max_length=20),
                to: str = Query("", max_length=20), rank: str = Query("", max_length=40)) -> Response:
     here = _node(session, actor, node)
@@ -65,7 +65,7 @@ def indicators(request: Request, session: SessionDep, actor: PageActor, t: Now, 
 
 
 @router.get("/leader/indicators/records", response_class=HTMLResponse)
-def records(request: Request, session: SessionDep, actor: PageActor, t: Now, key: str = Query(..., max_length=40),
+def records(request: Request, session: ReadSessionDep, actor: PageActor, t: Now, key: str = Query(..., max_length=40),
             node: str = "", part: str = "num", period: str = DEFAULT_PERIOD,
             from_: str = Query("", alias="from", max_length=20), to: str = Query("", max_length=20),
             page: int = Query(1, ge=1, le=10_000)) -> Response:

@@ -16,7 +16,7 @@ from huying.cases.policy import check_node
 from huying.config import get_settings
 from huying.contact import visit_service as vs
 from huying.contact import walk_service as ws
-from huying.deps import SessionDep
+from huying.deps import ReadSessionDep
 from huying.errors import InvalidInput
 from huying.geo import service as geo
 from huying.geo.models import Level, Node
@@ -42,7 +42,7 @@ DEFAULT_PERIOD = "year"
 GRID_CASES = 20
 
 
-def _node(session: SessionDep, actor: Actor, code: str) -> Node:
+def _node(session: ReadSessionDep, actor: Actor, code: str) -> Node:
     node = _node_in_scope(session, actor, code)
     check_node(actor, node.path, "figures")
     return node
@@ -87,20 +87,20 @@ class Figures:
 DEFAULT_RANK = "composite"
 
 
-def indicator_tree(session: SessionDep, here: Node, p: Period, t: dt.datetime) -> dict[str, dict[str, indicators.Value]]:
+def indicator_tree(session: ReadSessionDep, here: Node, p: Period, t: dt.datetime) -> dict[str, dict[str, indicators.Value]]:
     """The catalogue's values of every node of the city for ``p`` (cached per period)."""
     return queries.cached(session, "indicators", here, lambda: indicators.tree_values(
         session, here.city_id, now=t, since=p.since, until=p.until), period=_period_key(p))
 
 
-def ranked_by(session: SessionDep, here: Node, tree: dict[str, dict[str, indicators.Value]],
+def ranked_by(session: ReadSessionDep, here: Node, tree: dict[str, dict[str, indicators.Value]],
               key: str) -> list[indicators.Ranked]:
     """The nodes below ``here`` (the level the cockpit ranks) by indicator ``key``, best first."""
     ind = indicators.get(key)
     return indicators.rank(ind, [(n, tree[n.code][key]) for n in indicators.ranked_nodes(session, here)])
 
 
-def figures(session: SessionDep, here: Node, p: Period, t: dt.datetime, rank_key: str = DEFAULT_RANK) -> Figures:
+def figures(session: ReadSessionDep, here: Node, p: Period, t: dt.datetime, rank_key: str = DEFAULT_RANK) -> Figures:
     """The leader's figures of ``here`` for ``p`` (cached per node and period): the page,
     its downloads and the wall screen read them from here."""
     board = queries.cached(session, "board", here,
@@ -135,7 +135,7 @@ def _rank_key(key: str) -> str:
 
 
 @router.get("/leader", response_class=HTMLResponse)
-def leader(request: Request, session: SessionDep, actor: PageActor, t: Now, node: str = "",
+def leader(request: Request, session: ReadSessionDep, actor: PageActor, t: Now, node: str = "",
            period: str = DEFAULT_PERIOD, from_: str = Query("", alias="from", max_length=20),
            to: str = Query("", max_length=20), table: str = Query("", max_length=20),
            rank: str = Query("", max_length=40)) -> Response:
@@ -202,7 +202,7 @@ class Wall:
     rankings: list[tuple[indicators.Indicator, list[indicators.Ranked]]]
 
 
-def wall_of(session: SessionDep, here: Node, t: dt.datetime) -> Wall:
+def wall_of(session: ReadSessionDep, here: Node, t: dt.datetime) -> Wall:
     year, month = parse_period("year", now=t), parse_period("month", now=t)
     tree = indicator_tree(session, here, year, t)
     month_tree = indicator_tree(session, here, month, t)
@@ -211,7 +211,7 @@ def wall_of(session: SessionDep, here: Node, t: dt.datetime) -> Wall:
 
 
 @router.get("/leader/wall", response_class=HTMLResponse)
-def wall(request: Request, session: SessionDep, actor: PageActor, t: Now, node: str = Query("", max_length=40)) -> Response:
+def wall(request: Request, session: ReadSessionDep, actor: PageActor, t: Now, node: str = Query("", max_length=40)) -> Response:
     """The wall screen of a node (大屏, 1920×1080, for an operations room): this year's and
     this month's headline indicators, the nodes below ranked, the map and the monthly trend,
     in large type on a dark ground, reloading itself every ``wall_refresh_seconds``; no
@@ -227,7 +227,7 @@ def wall(request: Request, session: SessionDep, actor: PageActor, t: Now, node: 
 
 
 @router.get("/web/stats/map.json")
-def map_counts(session: SessionDep, actor: PageActor, t: Now, node: str = "") -> Response:
+def map_counts(session: ReadSessionDep, actor: PageActor, t: Now, node: str = "") -> Response:
     """Open and overdue cases now per node of the map's level under ``node``, each with its
     class of the map's colour scale (``cockpit.MAP_SCALE``, sent along)."""
     here = _node(session, actor, node)
@@ -270,7 +270,7 @@ def trend_series(data: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 @router.get("/web/stats/trend.json")
-def trend(session: SessionDep, actor: PageActor, t: Now, node: str = "") -> Response:
+def trend(session: ReadSessionDep, actor: PageActor, t: Now, node: str = "") -> Response:
     """Cases received and closed per month: the complete months and the running one, marked."""
     here = _node(session, actor, node)
     month = cockpit.months_to(t, queries.city_zone(), 1)[0].key

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from huying.accountability import report, report_data
-from huying.deps import SessionDep
+from huying.deps import ReadSessionDep
 from huying.errors import InvalidInput
 from huying.http.clock import Now
 from huying.web import report_doc
@@ -32,7 +32,7 @@ def send(r: report_data.Report, fmt: str, lang: str, links: dict[str, str] | Non
 
 
 @router.get("/leader/report")
-def node_report(request: Request, session: SessionDep, actor: PageActor, t: Now, node: str = Query("", max_length=60),
+def node_report(request: Request, session: ReadSessionDep, actor: PageActor, t: Now, node: str = Query("", max_length=60),
                 period: str = Query("", max_length=20), from_: str = Query("", alias="from", max_length=20),
                 to: str = Query("", max_length=20), format: str = Query("html", max_length=8)) -> Response:
     here = _node(session, actor, node)
