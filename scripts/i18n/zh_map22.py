@@ -40,7 +40,7 @@ ZH = {
     "Households that would move: %(n)s": "将调整网格的住户：%(n)s 户",
     "Change": "调整",
     "Kept (overlap %(p)s%%)": "沿用（重合 %(p)s%%）",
-    "Retired: what is there goes to %(code)s": "撤销：其事件、住户等归入 %(code)s",
+    "Retired: what is there goes to %(place)s": "撤销：其事件、住户等归入 %(place)s",
     "Open cases that would move": "将调整网格的未办结事件",
     "Households that would move": "将调整网格的住户",
     "Warnings": "提示",

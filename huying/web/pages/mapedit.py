@@ -130,8 +130,19 @@ def preview(request: Request, session: SessionDep, actor: PageActor,
     return render(request, "admin/map_preview.html", {
         "node": here, "trail": [n for n in geo.ancestors(session, here) if administers(actor, n.path)],
         "pv": pv, "data": data, "geojson": text, "map_config": map_config(session),
-        "names": {n.code: n for n in pv.plan.replaced},
+        "place_names": place_names(pv),
     })
+
+
+def place_names(pv: service.Preview) -> dict[str, tuple[str, str]]:
+    """Code → (Chinese, English) name of every place a preview shows: as the file names it,
+    else as it was."""
+    out = {n.code: (n.name_zh, n.name_en) for n in pv.plan.replaced}
+    for k in pv.plan.kept:
+        out[k.node.code] = (k.feature.name or k.node.name_zh, k.feature.name_en or k.node.name_en)
+    for a in pv.plan.added:
+        out[a.code] = (a.feature.name, a.feature.name_en)
+    return out
 
 
 @router.post("/apply", response_class=HTMLResponse)
