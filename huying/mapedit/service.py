@@ -45,7 +45,6 @@ from huying.errors import InvalidInput
 from huying.geo import edit
 from huying.geo import service as geo
 from huying.geo.models import Level, Node
-from huying.geo.shapes import to_shape
 from huying.metrics import rollup
 from huying.orgs.actor import Actor
 from huying.orgs.scope import check_administers
@@ -259,7 +258,3 @@ def load_geojson_text(text: str | bytes) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise InvalidInput("the file is not a GeoJSON FeatureCollection", "file")
     return data
-
-
-def shape_of_node(node: Node) -> BaseGeometry | None:
-    return to_shape(node.geometry) if node.geometry else None
