@@ -38,6 +38,7 @@ _ROUTERS = [
     ("huying.community.council_routes", "router"),
     ("huying.community.lists_routes", "router"),
     ("huying.accountability.duty_routes", "router"),
+    ("huying.mapedit.routes", "router"),
     ("huying.api.open311", "router"),
     ("huying.web.report_routes", "router"),
 ]

@@ -145,6 +145,15 @@ except ModuleNotFoundError as _exc:
     if _exc.name != "huying.metrics.cli":
         raise
 
+# ``huying geo edit`` / ``huying geo rename``: the map's edits live above the map (they move
+# cases and households), their commands join the ``geo`` group here.
+from huying.geo.cli import app as _geo_app  # noqa: E402
+from huying.mapedit.cli import edit as _geo_edit  # noqa: E402
+from huying.mapedit.cli import rename as _geo_rename  # noqa: E402
+
+_geo_app.command("edit")(_geo_edit)
+_geo_app.command("rename")(_geo_rename)
+
 # ``huying report``: the report of a node (issue #18), rendered by the web layer's template
 from huying.web.report_cli import report_command as _report_command  # noqa: E402
 

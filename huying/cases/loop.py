@@ -227,6 +227,17 @@ def transfer(session: Session, case: Case, actor: Actor, *, unit: str, now: dt.d
                    note=note, extra={"unit": org.code}, expected_version=expected_version)
 
 
+def regrid(session: Session, case: Case, actor: Actor, *, grid_id: int, grid_path: str, now: dt.datetime,
+           note: str | None = None, extra: dict[str, Any] | None = None) -> Case:
+    """The map was redrawn under the case: it moves to the grid that now holds its point (重划
+    网格); status, unit and deadline stay. The event keeps the old and the new grid."""
+    if grid_id == case.grid_id and grid_path == case.grid_path:
+        raise InvalidInput("the case is already in this grid", "grid")
+    return command(session, case, Action.REGRID, actor, now, reschedule=False,
+                   changes={"grid_id": grid_id, "grid_path": grid_path}, note=note,
+                   extra={"from_grid": case.grid_path, "to_grid": grid_path, **(extra or {})})
+
+
 def cohandlers_of(session: Session, case: Case) -> list[Organisation]:
     return list(session.scalars(
         select(Organisation).join(CaseCohandler, CaseCohandler.unit_id == Organisation.id)

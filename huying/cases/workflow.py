@@ -129,6 +129,9 @@ class Action(enum.StrEnum):
     CLEAR = "clear"
     #: Cleared by the supervising leader's decision, with a reason.
     CLEAR_BY_HAND = "clear_by_hand"
+    #: The map was redrawn under the case: it moves to the grid that now holds its point
+    #: (重划网格, ``huying.mapedit``); its status, unit and deadline stay.
+    REGRID = "regrid"
 
 
 class Kind(enum.StrEnum):
@@ -142,6 +145,8 @@ class Kind(enum.StrEnum):
 
 
 R = Role
+#: Who redraws the map (an administrator, within their scope).
+MAP_EDITORS = frozenset({R.ADMIN})
 STAFF_OFFICERS = frozenset({R.COMMUNITY_OFFICER, R.TOWN_OFFICER, R.CITY_OFFICER, R.ADMIN})
 HANDLERS = frozenset(
     {R.DEPARTMENT_HANDLER, R.GRID_WORKER, R.COMMUNITY_OFFICER, R.TOWN_OFFICER, R.CITY_OFFICER}
@@ -339,6 +344,7 @@ TABLE: list[Transition] = [
     # its close to do within the follow-up step).
     *_t(_DUE, A.SLA_WARNING, None, SYSTEM),
     *_t(_DUE, A.OVERDUE, None, SYSTEM),
+    *_t(sorted(OPEN - {S.AWAITING_MATERIALS, S.READY, S.DELIVERED}), A.REGRID, None, MAP_EDITORS),
 ]
 
 
@@ -382,6 +388,7 @@ SERVICE_TABLE: list[Transition] = [
     *_t(_SERVICE_DUE, A.SUPERVISE, None, SUPERVISORS | SYSTEM),
     *_t(_SERVICE_DUE, A.SLA_WARNING, None, SYSTEM),
     *_t(_SERVICE_DUE, A.OVERDUE, None, SYSTEM),
+    *_t((S.DISPATCHED, S.IN_PROGRESS, S.AWAITING_MATERIALS, S.READY, S.DELIVERED), A.REGRID, None, MAP_EDITORS),
 ]
 
 
@@ -398,6 +405,7 @@ RECTIFICATION_TABLE: list[Transition] = [
     *_t([S.IN_PROGRESS], A.SUPERVISE, None, SUPERVISORS | SYSTEM),
     *_t([S.IN_PROGRESS], A.CLEAR, S.CLOSED, RECTIFIERS | SYSTEM, plan_done),
     *_t([S.IN_PROGRESS], A.CLEAR_BY_HAND, S.CLOSED, {R.LEADER}, supervising_leader),
+    *_t([S.IN_PROGRESS], A.REGRID, None, MAP_EDITORS),
 ]
 
 
@@ -473,8 +481,9 @@ CREATING = frozenset(a for wf in WORKFLOWS.values() for a in wf.creating)
 #: in a case's history, never offered to a person as a command.
 IMPORTED_ONLY = frozenset({A.CLOSE_IMPORTED, A.CLOSE_WITH_PRIMARY})
 #: A rectification's clearing: taken on the weak organisations' page (huying.accountability),
-#: which checks that the indicators recovered; not a button of the case page.
-ELSEWHERE = frozenset({A.CLEAR, A.CLEAR_BY_HAND})
+#: which checks that the indicators recovered; not a button of the case page. A case moved
+#: to another grid: by a redraw of the map (huying.mapedit), not from the case page.
+ELSEWHERE = frozenset({A.CLEAR, A.CLEAR_BY_HAND, A.REGRID})
 
 
 def allowed_actions(status: Status | str, role: Role | System | str,

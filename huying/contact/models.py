@@ -44,6 +44,9 @@ class MoveKind(enum.StrEnum):
     #: Not a move: its size, local/migrant or needs were edited (``place`` holds the new
     #: values, :func:`huying.contact.service.changes_of`), kept in the same history.
     CHANGED = "changed"
+    #: Not a move either: the map was redrawn and the household's place now lies in another
+    #: grid (``place`` holds ``grid=OLD>NEW``, the two grids' codes).
+    REGRIDDED = "regridded"
 
 
 class Address(CityScoped, Base):

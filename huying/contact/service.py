@@ -219,6 +219,37 @@ def move_out(session: Session, actor: Actor, code: str, *, at: dt.datetime,
     return move
 
 
+def regrid_household(session: Session, actor: Actor, household: Household, grid_id: int, *,
+                     from_code: str, to_code: str, at: dt.datetime) -> HouseholdMove:
+    """The map was redrawn: the household's place now lies in grid ``grid_id``. It moves
+    there, and its history says so (``regridded``, from one grid's code to the other's); its
+    address and point stay. Flushed."""
+    move = HouseholdMove(city_id=household.city_id, household_id=household.id, kind=MoveKind.REGRIDDED.value,
+                         from_address_id=household.address_id, to_address_id=household.address_id,
+                         place=f"grid={from_code}>{to_code}", at=at, actor_id=actor.user_id)
+    session.add(move)
+    household.grid_id = grid_id
+    session.flush()
+    return move
+
+
+def regrid_places(session: Session, city_id: int, grid_of: dict[int, int]) -> int:
+    """The map was redrawn: every registered address (and the units at it) whose grid is
+    given a new one in ``grid_of`` (address id → grid id) moves there; every process
+    rebuilds its address index (:func:`bump`). Returns how many addresses moved."""
+    moved = 0
+    for address in session.scalars(select(Address).where(Address.id.in_(list(grid_of)))):
+        if address.grid_id != grid_of[address.id]:
+            address.grid_id = grid_of[address.id]
+            moved += 1
+    for unit in session.scalars(select(Unit).where(Unit.address_id.in_(list(grid_of)))):
+        unit.grid_id = grid_of[unit.address_id]
+    if grid_of:
+        session.flush()
+        bump(session, city_id)
+    return moved
+
+
 def moves_of(session: Session, household: Household) -> list[HouseholdMove]:
     """The household's moves, oldest first."""
     return list(session.scalars(select(HouseholdMove).where(HouseholdMove.household_id == household.id)
@@ -490,7 +521,8 @@ def check_move_at(session: Session, household: Household, at: dt.datetime, now: 
     if at < now - dt.timedelta(days=MOVE_BACKDATE_DAYS):
         raise InvalidInput(f"more than {MOVE_BACKDATE_DAYS} days ago", "at")
     last = session.scalar(select(func.max(HouseholdMove.at)).where(
-        HouseholdMove.household_id == household.id, HouseholdMove.kind != MoveKind.CHANGED.value))
+        HouseholdMove.household_id == household.id,
+        HouseholdMove.kind.notin_((MoveKind.CHANGED.value, MoveKind.REGRIDDED.value))))
     if last is not None and at < last:
         raise InvalidInput("before the household's last recorded move", "at")
 

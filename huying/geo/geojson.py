@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -88,7 +89,7 @@ class ImportRejected(GeoError):
         super().__init__("\n".join(report.lines()))
 
 
-def _metric(geom: BaseGeometry, lon0: float, lat0: float) -> BaseGeometry:
+def metric(geom: BaseGeometry, lon0: float, lat0: float) -> BaseGeometry:
     """Local equirectangular metres around (lon0, lat0), for distances and areas."""
     kx = M_PER_DEG * math.cos(math.radians(lat0))
 
@@ -144,6 +145,47 @@ def _crs_name(fc: dict[str, Any]) -> str | None:
     return name if isinstance(name, str) else None
 
 
+def read_collection(path_or_fc: str | Path | dict[str, Any], city: City, parent: Node, level: Level,
+                    report: ImportReport) -> list[Any]:
+    """The features of a GeoJSON FeatureCollection meant as ``level`` children of ``parent``
+    (a file's path or the parsed collection); :class:`ImportRejected` when it is not one or
+    the level is wrong; a warning when it declares another CRS than the city's."""
+    fc = _load_fc(path_or_fc)
+    if not isinstance(fc, dict) or fc.get("type") != "FeatureCollection":
+        report.errors.append(
+            Issue(-1, "", "", "not_a_feature_collection", "expected a GeoJSON FeatureCollection")
+        )
+        raise ImportRejected(report)
+    features = fc.get("features") or []
+    if not isinstance(features, list):
+        features = []
+    report.features = len(features)
+    if parent.level_enum.child is not level:
+        report.errors.append(
+            Issue(
+                -1,
+                "",
+                "",
+                "bad_level",
+                f"a {parent.level} ({parent.code}) has no {level.value} children",
+            )
+        )
+        raise ImportRejected(report)
+    crs = _crs_name(fc)
+    if crs and crs != city.crs:
+        report.warnings.append(
+            Issue(
+                -1,
+                "",
+                "",
+                "crs",
+                f"the file declares CRS {crs!r}; coordinates are taken as the city's {city.crs}",
+            )
+        )
+
+    return features  # type: ignore[no-any-return]
+
+
 def import_geojson(
     session: Session,
     city_id: int,
@@ -171,37 +213,53 @@ def import_geojson(
         raise CityNotFound(f"no city with id {city_id}")
     parent = get_node(session, city_id, parent_code)
     report = ImportReport(level=level.value, parent_code=parent_code)
-    fc = _load_fc(path_or_fc)
-    if not isinstance(fc, dict) or fc.get("type") != "FeatureCollection":
-        report.errors.append(
-            Issue(-1, "", "", "not_a_feature_collection", "expected a GeoJSON FeatureCollection")
-        )
+    features = read_collection(path_or_fc, city, parent, level, report)
+    goods = check_features(session, city, parent, level, features, report, tolerance)
+    report.errors.sort(key=lambda e: e.index)
+    if report.errors:
         raise ImportRejected(report)
-    features = fc.get("features") or []
-    report.features = len(features)
-    if parent.level_enum.child is not level:
-        report.errors.append(
-            Issue(
-                -1,
-                "",
-                "",
-                "bad_level",
-                f"a {parent.level} ({parent.code}) has no {level.value} children",
-            )
-        )
-        raise ImportRejected(report)
-    crs = _crs_name(fc)
-    if crs and crs != city.crs:
-        report.warnings.append(
-            Issue(
-                -1,
-                "",
-                "",
-                "crs",
-                f"the file declares CRS {crs!r}; coordinates are taken as the city's {city.crs}",
-            )
-        )
+    for g in goods:
+        add_node(session, city, level, g.code, parent, g.name, g.name_en, g.geom, bump=False)
+        report.imported.append(g.code)
+    if goods:
+        bump_map_version(session, city_id)
+    return report
 
+
+@dataclass
+class Checked:
+    """A feature that passed the checks: its index in the file, its names and code (empty
+    when codes are optional and it gave none) and its polygon."""
+
+    index: int
+    name: str
+    code: str
+    name_en: str
+    geom: BaseGeometry
+
+
+def check_features(
+    session: Session,
+    city: City,
+    parent: Node,
+    level: Level,
+    features: list[Any],
+    report: ImportReport,
+    tolerance: float = 1.0,
+    *,
+    siblings: Sequence[Node] | None = None,
+    reusable: Collection[str] = (),
+    codes_required: bool = True,
+    names_required: bool = True,
+) -> list[Checked]:
+    """The checks of features that are to become children of ``parent`` (the one place
+    they are written; :func:`import_geojson` and the map's edits call it): a Feature with a
+    ``code`` of the right form, not used in the city (unless in ``reusable``: the codes of
+    the nodes an edit replaces) and not twice in the file; a name; a Polygon or MultiPolygon,
+    rings closed and repaired where possible (with a warning), finite coordinates, inside the
+    nearest ancestor with a polygon; no overlap with each other nor with ``siblings`` (by
+    default: every child of ``parent`` with a polygon). Problems go to ``report``; the
+    features that passed are returned."""
     chain = path_codes(parent.path)
     # The nearest ancestor with a polygon bounds the new nodes.
     bound_nodes = [n for n in ancestors(session, parent) if n.geometry]
@@ -213,20 +271,12 @@ def import_geojson(
                 "",
                 "",
                 "no_parent_polygon",
-                f"no polygon above {parent_code}: containment not checked",
+                f"no polygon above {parent.code}: containment not checked",
             )
         )
-    existing_codes = set(session.scalars(select(Node.code).where(Node.city_id == city_id)).all())
-
-    @dataclass
-    class Good:
-        index: int
-        name: str
-        code: str
-        name_en: str
-        geom: BaseGeometry
-
-    goods: list[Good] = []
+    existing_codes = set(session.scalars(select(Node.code).where(Node.city_id == city.id)).all())
+    existing_codes -= set(reusable)
+    goods: list[Checked] = []
     seen: dict[str, int] = {}
     for i, feat in enumerate(features):
         props = (feat.get("properties") or {}) if isinstance(feat, dict) else {}
@@ -244,8 +294,9 @@ def import_geojson(
             continue
         bad = False
         if not code:
-            err("missing_code", "property 'code' is required")
-            bad = True
+            if codes_required:
+                err("missing_code", "property 'code' is required")
+                bad = True
         else:
             problem = code_problem(level, code, chain)
             if problem:
@@ -258,7 +309,7 @@ def import_geojson(
                 err("code_exists", f"code {code!r} is already used in this city")
                 bad = True
             seen.setdefault(code, i)
-        if not name:
+        if not name and names_required:
             err("missing_name", "property 'name_zh' (or 'name') is required")
             bad = True
         gj = feat.get("geometry")
@@ -305,7 +356,7 @@ def import_geojson(
             geom = repaired
         if bound is not None:
             lon0, lat0 = bound.centroid.x, bound.centroid.y
-            outside = _metric(geom.difference(bound), lon0, lat0)
+            outside = metric(geom.difference(bound), lon0, lat0)
             if not outside.is_empty and not outside.buffer(-tolerance).is_empty:
                 err(
                     "outside_parent",
@@ -314,15 +365,15 @@ def import_geojson(
                 )
                 bad = True
         if not bad:
-            goods.append(Good(i, name, code, str(props.get("name_en") or ""), geom))
+            goods.append(Checked(i, name, code, str(props.get("name_en") or "").strip(), geom))
 
     # Overlaps between siblings: existing ones and the file's own features.
-    siblings = session.execute(
-        select(Node.code, Node.name_zh, Node.geometry).where(
-            Node.parent_id == parent.id, Node.geometry.is_not(None)
-        )
-    ).all()
-    all_geoms = [g.geom for g in goods] + [to_shape(str(s[2])) for s in siblings]
+    if siblings is None:
+        siblings = list(session.scalars(
+            select(Node).where(Node.parent_id == parent.id, Node.geometry.is_not(None)).order_by(Node.code)
+        ))
+    siblings = [n for n in siblings if n.geometry]
+    all_geoms = [g.geom for g in goods] + [to_shape(str(n.geometry)) for n in siblings]
     if all_geoms and goods:
         arr = np.array(all_geoms, dtype=object)
         tree = shapely.STRtree(arr)
@@ -331,27 +382,36 @@ def import_geojson(
         for ia, ib in zip(a.tolist(), b.tolist(), strict=True):
             if ia == ib or (ib < len(goods) and ib < ia):
                 continue  # itself, or a pair of file features already seen the other way
-            ov = _metric(shapely.intersection(arr[ia], arr[ib]), lon0, lat0)
+            ov = metric(shapely.intersection(arr[ia], arr[ib]), lon0, lat0)
             if ov.area == 0 or ov.buffer(-tolerance).is_empty:
                 continue
             g = goods[ia]
             if ib < len(goods):
                 other = f"feature {goods[ib].index} ({goods[ib].name}) [{goods[ib].code}]"
             else:
-                s = siblings[ib - len(goods)]
-                other = f"existing {s[0]} ({s[1]})"
+                sib = siblings[ib - len(goods)]
+                other = f"existing {sib.code} ({sib.name_zh})"
             report.errors.append(
                 Issue(g.index, g.name, g.code, "overlap", f"overlaps {other} by {ov.area:,.0f} m²")
             )
-    report.errors.sort(key=lambda e: e.index)
-    if report.errors:
-        raise ImportRejected(report)
-    for g in goods:
-        add_node(session, city, level, g.code, parent, g.name, g.name_en, g.geom, bump=False)
-        report.imported.append(g.code)
-    if goods:
-        bump_map_version(session, city_id)
-    return report
+    return goods
+
+
+def check_tiling(region: BaseGeometry, goods: Sequence[Checked], report: ImportReport, what: str,
+                 tolerance: float = 1.0) -> None:
+    """The features tile ``region`` (a parent's polygon, or the nodes they replace): a part
+    of it that no feature covers, wider than twice the tolerance, is an error (``gap``).
+    With :func:`check_features` (inside, no overlap) that makes a tiling."""
+    if region.is_empty:
+        return
+    union = shapely.union_all([g.geom for g in goods]) if goods else shapely.Polygon()
+    lon0, lat0 = region.centroid.x, region.centroid.y
+    gap = metric(region.difference(union), lon0, lat0)
+    if not gap.is_empty and not gap.buffer(-tolerance).is_empty:
+        report.errors.append(Issue(
+            -1, "", "", "gap",
+            f"{gap.area:,.0f} m² of {what} is covered by no feature (beyond the {tolerance:g} m tolerance)"))
+
 
 
 # ---------------------------------------------------------------------------- export

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -430,22 +430,27 @@ def _grouped_events(dialect: str, city_id: int, where: list[Any], by_month: bool
     )
 
 
-def rebuild(session: Session, city_id: int, counters: tuple[str, ...] = ALL, *, kinds: bool = True) -> int:
+def rebuild(session: Session, city_id: int, counters: tuple[str, ...] = ALL, *, kinds: bool = True,
+            paths: Collection[str] | None = None) -> int:
     """Recompute the city's rollup from its events (no commit). Run it where no command
     writes at the same time (a migration, a maintenance window): the upserts of concurrent
     commands would be overwritten. ``counters``: the columns the table has (a migration
     names those of its own revision); ``kinds=False`` for a schema before cases had kinds
-    (migration 0016: every case was a problem). Returns the number of rows."""
+    (migration 0016: every case was a problem). ``paths``: only the rows of these grid paths
+    (the grids a redraw of the map moved cases out of or into). Returns the number of rows
+    (of those paths)."""
     dialect = session.get_bind().dialect.name
-    session.execute(delete(_T).where(_T.c.city_id == city_id))
+    only: list[Any] = [] if paths is None else [Case.grid_path.in_(sorted(paths))]
+    mine = [_T.c.city_id == city_id] + ([] if paths is None else [_T.c.grid_path.in_(sorted(paths))])
+    session.execute(delete(_T).where(*mine))
     cols = ["grid_path", "month", *counters]
-    q = _grouped_events(dialect, city_id, [], by_month=True, kinds=kinds).subquery()
+    q = _grouped_events(dialect, city_id, only, by_month=True, kinds=kinds).subquery()
     session.execute(_T.insert().from_select(
         ["city_id", "day", *cols], select(literal(city_id), literal(0), *[q.c[c] for c in cols]), include_defaults=False))
-    q = _grouped_events(dialect, city_id, [], by_month=True, by_day=True, kinds=kinds).subquery()
+    q = _grouped_events(dialect, city_id, only, by_month=True, by_day=True, kinds=kinds).subquery()
     session.execute(_T.insert().from_select(
         ["city_id", "day", *cols], select(literal(city_id), q.c.day, *[q.c[c] for c in cols]), include_defaults=False))
-    return int(session.scalar(select(func.count()).select_from(_T).where(_T.c.city_id == city_id)) or 0)
+    return int(session.scalar(select(func.count()).select_from(_T).where(*mine)) or 0)
 
 
 # ----------------------------------------------------------------------------- reading

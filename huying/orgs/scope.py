@@ -8,8 +8,11 @@ from typing import Annotated
 from fastapi import Depends, Query
 
 from huying.deps import SessionDep
+from huying.errors import NotPermitted
 from huying.geo import service as geo
+from huying.orgs.actor import Actor
 from huying.orgs.auth import MaybeActor
+from huying.orgs.models import Role
 
 
 def city_id(session: SessionDep, actor: MaybeActor,
@@ -24,3 +27,17 @@ def city_id(session: SessionDep, actor: MaybeActor,
 
 
 CityId = Annotated[int, Depends(city_id)]
+
+
+def administers(actor: Actor, node_path: str) -> bool:
+    """An administrator administers their node and everything below it: an administrator of
+    the city, the whole city; of a town, only inside the town."""
+    return actor.role == Role.ADMIN and bool(node_path) and node_path.startswith(actor.node_path)
+
+
+def check_administers(actor: Actor, node_path: str, what: str) -> None:
+    """:func:`administers`, or ``NotPermitted`` naming ``what`` was refused."""
+    if actor.role != Role.ADMIN:
+        raise NotPermitted(f"only an administrator may {what}")
+    if not administers(actor, node_path):
+        raise NotPermitted(f"this place is outside your scope: you may not {what} here")

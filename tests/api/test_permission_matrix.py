@@ -166,6 +166,29 @@ def test_only_admins_change_sla_rules(api: Api, persona: str) -> None:
         assert api.client.delete(f"/api/v1/sla-rules/{r.json()['id']}", headers=api.h(persona)).status_code == 204
 
 
+#: A file that splits grid 002 of community 441900101001 (the small city's): its west 60 % keeps
+#: the code, the east 40 % is new.
+SPLIT = {"type": "FeatureCollection", "features": [
+    {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [
+        [[113.0, 23.0], [113.1, 23.0], [113.1, 23.2], [113.0, 23.2], [113.0, 23.0]]]}},
+    {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [
+        [[113.1, 23.0], [113.16, 23.0], [113.16, 23.2], [113.1, 23.2], [113.1, 23.0]]]}},
+    {"type": "Feature", "properties": {"name_zh": "新网格"}, "geometry": {"type": "Polygon", "coordinates": [
+        [[113.16, 23.0], [113.2, 23.0], [113.2, 23.2], [113.16, 23.2], [113.16, 23.0]]]}}]}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_only_admins_edit_the_map(api: Api, persona: str) -> None:
+    """The map's edits are an administrator's (the city's here); a preview stores nothing, so
+    each persona asks the same; an apply and a rename by anyone else are refused."""
+    r = api.client.post("/api/v1/admin/map/441900101001/preview", json=SPLIT, headers=api.h(persona))
+    assert r.status_code == (200 if persona == "admin" else 403), (persona, r.text)
+    if persona != "admin":
+        for path, body in (("apply", SPLIT), ("rename", {"name_zh": "别名"})):
+            r = api.client.post(f"/api/v1/admin/map/441900101001/{path}", json=body, headers=api.h(persona))
+            assert r.status_code == 403, (persona, path, r.text)
+
+
 #: Who reads the service circle's coverage of town 2: officers and leaders whose seat covers it.
 CIRCLE_TOWN2 = {"town2", "city", "leader", "admin"}
 
@@ -240,7 +263,9 @@ PRIVATE = [("GET", "/api/v1/cases"), ("GET", "/api/v1/cases/{c1}"), ("POST", "/a
            ("POST", "/api/v1/accountability/weak/run"), ("POST", "/api/v1/accountability/weak"),
            ("GET", "/api/v1/accountability/weak/1"), ("POST", "/api/v1/accountability/weak/1/plan"),
            ("POST", "/api/v1/accountability/weak/1/milestones/1/complete"),
-           ("POST", "/api/v1/accountability/weak/1/clear"), ("POST", "/api/v1/accountability/weak/1/clear-by-hand")]
+           ("POST", "/api/v1/accountability/weak/1/clear"), ("POST", "/api/v1/accountability/weak/1/clear-by-hand"),
+           ("POST", "/api/v1/admin/map/441900101001/preview"), ("POST", "/api/v1/admin/map/441900101001/apply"),
+           ("POST", "/api/v1/admin/map/441900101001/rename")]
 
 
 def test_the_public_gets_401_on_every_private_endpoint(api: Api) -> None:

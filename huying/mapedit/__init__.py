@@ -1,0 +1,1 @@
+"""Redrawing the map and renaming its places, with what lives there (issue 22)."""

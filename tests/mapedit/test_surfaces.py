@@ -1,0 +1,160 @@
+"""The same redraw from the API, the pages and the CLI: preview, apply, refusals with their
+reasons (422, nothing stored), scope (403)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+from shapely.geometry import box
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from huying.audit import AdminEvent
+from huying.geo.models import Node
+from huying.orgs import tokens
+from huying.orgs.models import Role, User
+from huying.orgs.service import create_user, hash_password
+from tests.cases.conftest import T0, World
+from tests.mapedit.helpers import COMM, GRID_B, A, fc, feature, split_b
+from tests.web.scene import CSRF, HTML
+
+Api = tuple[TestClient, dict[str, dict[str, str]], World]
+GAP = fc(feature(A), feature(box(113.1, 23.0, 113.15, 23.2)))
+
+
+def grids(engine: Engine) -> list[str]:
+    with Session(engine) as s:
+        return list(s.scalars(select(Node.code).where(Node.level == "grid", Node.code.startswith(COMM))
+                              .order_by(Node.code)))
+
+
+def audits(engine: Engine) -> int:
+    with Session(engine) as s:
+        return int(s.scalar(select(func.count()).select_from(AdminEvent)) or 0)
+
+
+def town_admin_token(engine: Engine) -> dict[str, str]:
+    with Session(engine) as s:
+        town = s.scalar(select(Node).where(Node.code == "441900101"))
+        assert town is not None
+        user = create_user(s, username="admin_town1", password="", password_hash=hash_password("secret-pass"),
+                           role=Role.ADMIN, node=town)
+        _, token = tokens.create(s, user, "test", now=T0)
+        s.commit()
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_the_api_previews_applies_and_refuses(api: Api, fresh_engine: Engine) -> None:
+    client, headers, _ = api
+    r = client.post(f"/api/v1/admin/map/{COMM}/preview", json=split_b(), headers=headers["admin"])
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert [k["code"] for k in body["kept"]] == [f"{COMM}001", GRID_B] and body["added"] == [f"{COMM}003"]
+    assert len(body["old"]["features"]) == 2 and len(body["new"]["features"]) == 3
+    assert grids(fresh_engine) == [f"{COMM}001", GRID_B]
+    # refused: the reasons, nothing stored
+    before = audits(fresh_engine)
+    r = client.post(f"/api/v1/admin/map/{COMM}/apply", json=GAP, headers=headers["admin"])
+    assert r.status_code == 422 and [i["kind"] for i in r.json()["issues"]] == ["gap"]
+    assert grids(fresh_engine) == [f"{COMM}001", GRID_B] and audits(fresh_engine) == before
+    # not an administrator; an administrator of another town
+    r = client.post(f"/api/v1/admin/map/{COMM}/preview", json=split_b(), headers=headers["town"])
+    assert r.status_code == 403
+    other = town_admin_token(fresh_engine)
+    r = client.post("/api/v1/admin/map/441900102001/apply", json=fc(feature(box(113.2, 23.0, 113.4, 23.2), name="合")),
+                    headers=other)
+    assert r.status_code == 403 and grids(fresh_engine) == [f"{COMM}001", GRID_B]
+    r = client.post("/api/v1/admin/map/441900102001/rename", json={"name_zh": "别处"}, headers=other)
+    assert r.status_code == 403
+    # applied, within the town
+    r = client.post(f"/api/v1/admin/map/{COMM}/apply?expected_version={body['map_version']}", json=split_b(),
+                    headers=other)
+    assert r.status_code == 200, r.text
+    assert grids(fresh_engine) == [f"{COMM}001", GRID_B, f"{COMM}003"]
+    r = client.post(f"/api/v1/admin/map/{COMM}/rename", json={"name_zh": "岗贝社区", "name_en": "Gangbei"},
+                    headers=other)
+    assert r.status_code == 200 and r.json()["name_zh"] == "岗贝社区"
+    r = client.post(f"/api/v1/admin/map/{COMM}/rename", json={"name_zh": "  "}, headers=other)
+    assert r.status_code == 422
+
+
+def _sign_in(client: TestClient, username: str) -> str:
+    client.cookies.clear()
+    token = CSRF.search(client.get("/login", headers=HTML).text).group(1)  # type: ignore[union-attr]
+    r = client.post("/login", data={"username": username, "password": "secret-pass", "csrf_token": token},
+                    headers=HTML, follow_redirects=False)
+    assert r.status_code == 303, r.text[:300]
+    return CSRF.search(client.get(f"/admin/map?node={COMM}", headers=HTML).text).group(1)  # type: ignore[union-attr]
+
+
+def _upload(client: TestClient, csrf: str, data: dict[str, Any], lang: str = "zh") -> Any:
+    return client.post(f"/admin/map/preview?lang={lang}", data={"node": COMM, "csrf_token": csrf},
+                       files={"file": ("grids.geojson", json.dumps(data).encode(), "application/geo+json")},
+                       headers=HTML, follow_redirects=False)
+
+
+def test_the_pages_preview_then_apply_and_say_why_a_file_is_refused(api: Api, fresh_engine: Engine) -> None:
+    client, _, world = api
+    csrf = _sign_in(client, "admin")
+    page = client.get(f"/admin/map?node={COMM}", headers=HTML)
+    assert page.status_code == 200 and 'id="upload-form"' in page.text
+    r = _upload(client, csrf, GAP)
+    assert r.status_code == 422 and 'data-kind="gap"' in r.text and "留有空隙" in r.text
+    r = _upload(client, csrf, GAP, lang="en")
+    assert "leave a gap" in r.text
+    r = client.post("/admin/map/preview", data={"node": COMM, "csrf_token": csrf},
+                    files={"file": ("x.geojson", b"{not json", "application/json")}, headers=HTML)
+    assert r.status_code == 422 and 'data-error="not_json"' in r.text
+    r = _upload(client, csrf, split_b())
+    assert r.status_code == 200 and 'id="map-preview-data"' in r.text and 'data-state="new"' in r.text
+    version = int(r.text.split('name="map_version" value="')[1].split('"')[0])
+    assert grids(fresh_engine) == [f"{COMM}001", GRID_B]
+    r = client.post("/admin/map/apply", data={"node": COMM, "csrf_token": csrf, "map_version": str(version),
+                                              "geojson": json.dumps(split_b())}, headers=HTML, follow_redirects=False)
+    assert r.status_code == 303 and "done=applied" in r.headers["location"]
+    assert grids(fresh_engine) == [f"{COMM}001", GRID_B, f"{COMM}003"]
+    # the same preview again is stale now
+    r = client.post("/admin/map/apply", data={"node": COMM, "csrf_token": csrf, "map_version": str(version),
+                                              "geojson": json.dumps(split_b())}, headers=HTML)
+    assert r.status_code == 422 and 'data-error="stale"' in r.text
+    # a town officer is not an administrator
+    csrf = _sign_in(client, "town")
+    assert client.get(f"/admin/map?node={COMM}", headers=HTML).status_code == 403
+
+
+def test_the_cli_previews_by_default_and_applies_when_told(fresh_engine: Engine, tmp_path: Path,
+                                                           monkeypatch: Any) -> None:
+    from tests.cases.conftest import _reset_caches, build_world
+
+    with Session(fresh_engine, expire_on_commit=False) as s:
+        build_world(s)
+    monkeypatch.setenv("HUYING_DATABASE_URL", fresh_engine.url.render_as_string(hide_password=False))
+    _reset_caches()
+    from huying.cli import app
+
+    good, bad = tmp_path / "good.geojson", tmp_path / "bad.geojson"
+    good.write_text(json.dumps(split_b()), encoding="utf-8")
+    bad.write_text(json.dumps(GAP), encoding="utf-8")
+    runner = CliRunner()
+    r = runner.invoke(app, ["geo", "edit", str(good), "--parent", COMM, "--as", "admin"])
+    assert r.exit_code == 0, r.output
+    assert f"new {COMM}003" in r.output and "preview only" in r.output
+    assert grids(fresh_engine) == [f"{COMM}001", GRID_B]
+    r = runner.invoke(app, ["geo", "edit", str(bad), "--parent", COMM, "--as", "admin", "--apply"])
+    assert r.exit_code == 1 and "gap" in r.output
+    r = runner.invoke(app, ["geo", "edit", str(good), "--parent", COMM, "--as", "town", "--apply"])
+    assert r.exit_code == 1 and "administrator" in r.output
+    r = runner.invoke(app, ["geo", "edit", str(good), "--parent", COMM, "--as", "admin", "--apply"])
+    assert r.exit_code == 0, r.output
+    assert grids(fresh_engine) == [f"{COMM}001", GRID_B, f"{COMM}003"]
+    r = runner.invoke(app, ["geo", "rename", COMM, "岗贝社区", "--name-en", "Gangbei", "--as", "admin"])
+    assert r.exit_code == 0, r.output
+    with Session(fresh_engine) as s:
+        assert s.scalar(select(Node.name_zh).where(Node.code == COMM)) == "岗贝社区"
+        assert s.scalar(select(User.id).where(User.username == "admin")) is not None
+    _reset_caches()
