@@ -20,6 +20,7 @@ from huying.web.pages import (
     indicators,
     leader,
     links,
+    notifications,
     onestop,
     register,
     report,
@@ -31,5 +32,5 @@ from huying.web.pages import (
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf.check)])
 for module in (auth, resident, work, cases, leader, admin, apidocs, visits, walks, links, deployments, register,
-               circle, onestop, community, exchange, indicators, accountability, report):
+               circle, onestop, community, exchange, indicators, accountability, report, notifications):
     router.include_router(module.router)
