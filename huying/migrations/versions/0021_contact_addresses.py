@@ -1,4 +1,5 @@
-"""contact addresses of accounts for notifications (e-mail, SMS), verified by a code
+"""contact addresses of accounts for notifications (e-mail, SMS), verified by a code; the
+outbox's failed messages become dead letters
 
 Revision ID: 0021
 Revises: 0019 (the integrator chains it after 0020)
@@ -40,9 +41,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('contact_addresses', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_contact_addresses_city_id'), ['city_id'], unique=False)
+    # the outbox's given-up messages were "failed"; they are the dead letters now
+    op.execute("UPDATE outbox SET status = 'dead' WHERE status = 'failed'")
 
 
 def downgrade() -> None:
+    op.execute("UPDATE outbox SET status = 'failed' WHERE status = 'dead'")
+    op.execute("UPDATE outbox SET status = 'sent' WHERE status = 'routed'")
     with op.batch_alter_table('contact_addresses', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_contact_addresses_city_id'))
     op.drop_table('contact_addresses')
