@@ -59,8 +59,27 @@ class Settings(BaseSettings):
     workers: int = 1
     #: Time zone in which working days and hours are counted.
     timezone: str = "Asia/Shanghai"
-    #: Notification adapter: ``log`` (default), or an importable ``module:Class``.
+    #: Notification adapter: ``log`` (default: messages go to the log), ``channels`` (each
+    #: person's chosen and verified e-mail / SMS, through the senders configured below,
+    #: docs/deploy.md "Notifications"), or an importable ``module:Class``.
     notifier: str = "log"
+    #: The e-mail sender (``HUYING_NOTIFIER=channels``): an SMTP server. Empty host: no e-mail.
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = "huying@localhost"
+    #: Upgrade the connection with STARTTLS before signing in (on by default: port 587).
+    smtp_starttls: bool = True
+    smtp_timeout: float = Field(default=10.0, gt=0, le=120)
+    #: The SMS sender: a gateway taking a JSON POST ``{"to", "text", "idempotency_key"}``
+    #: with ``Authorization: Bearer <token>``. Empty URL: no SMS.
+    sms_url: str = ""
+    sms_token: str = ""
+    sms_timeout: float = Field(default=10.0, gt=0, le=120)
+    #: Delivery attempts of one message before it goes to the dead letters (an administrator
+    #: re-queues it at /admin/outbox); the n-th failure waits 30 s × 2ⁿ (at most ~8.5 h).
+    outbox_max_attempts: int = Field(default=8, ge=1, le=50)
     #: How long a notification is worth sending, in hours, per kind (the event's action; ``*``
     #: for the others): past it the message is marked ``expired`` and never sent, so that a
     #: sender plugged in late does not send stale news. JSON in the environment, e.g.

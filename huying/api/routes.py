@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
 from huying.accountability.routes import router as indicators_router
+from huying.api.me import router as me_router
 from huying.cases import present, workflow
 from huying.cases.models import Case
 from huying.cases.policy import check_admin, check_node, on_public_lists
@@ -237,4 +238,5 @@ def public_case(code: str, session: SessionDep, city_id: CityId, now: Now) -> di
 router = APIRouter()
 router.include_router(api)
 router.include_router(orgs_router)
+router.include_router(me_router)
 router.include_router(indicators_router)

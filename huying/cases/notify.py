@@ -10,6 +10,7 @@ than once says so (``attempts`` > 1, logged as a possible duplicate). Nothing is
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import importlib
 import logging
 import uuid
@@ -17,16 +18,21 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import Table, bindparam, insert, literal, or_, select, union_all, update
+from sqlalchemy import Table, bindparam, func, insert, literal, or_, select, union_all, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from huying.cases import kernel
 from huying.cases.kernel import Appended, Recorded
 from huying.cases.models import Case as CaseRow
-from huying.cases.models import CaseReporter, OutboxMessage
+from huying.cases.models import CaseEvent, CaseReporter, OutboxMessage
+from huying.cases.senders import Channels, Permanent
 from huying.cases.workflow import Audience, audience_of
 from huying.config import get_settings
+from huying.errors import SettingError
+from huying.orgs import contacts
+from huying.orgs.models import ContactAddress, User
 
 if TYPE_CHECKING:
     from huying.cases.models import Case
@@ -104,11 +110,60 @@ SERVICE_SUBJECTS = {
 }
 
 
+#: The subjects in English, for a recipient whose account's language is ``en`` (the Chinese
+#: above are the default; a per-language template, since the catalogues belong to the web layer).
+SUBJECTS_EN = {
+    "open_rectification": "Rectification notice {code}: {title}",
+    "report": "Your report has been accepted, number {code}",
+    "dispatch": "New case {code}: {title}",
+    "transfer": "Case transferred to you {code}: {title}",
+    "escalate": "Case escalated to you {code}: {title}",
+    "reopen": "The resident was not satisfied: please handle {code} again",
+    "supervise": "Supervision notice {code}: {title}",
+    "overdue": "Overdue {code}: {title}",
+    "sla_warning": "Due soon {code}: {title}",
+    "approve_extension": "Extension approved {code}",
+    "refuse_extension": "Extension refused {code}",
+    "mark_handled": "Your report {code} has been handled; we will ask how it went",
+    "close": "Your report {code} is closed",
+    "close_with_primary": "Your report {code} is closed",
+    "record_part": "A co-handling unit recorded its part {code}: {title}",
+    "reject": "Your report {code} was not accepted",
+}
+SERVICE_SUBJECTS_EN = {
+    "accept_request": "Your application has been accepted, receipt {code}: {title}",
+    "accept_pending": "Your application was accepted with materials missing; please supply them, receipt {code}",
+    "request_materials": "Your application {code} needs more materials",
+    "supply_materials": "The materials are complete; please continue {code}: {title}",
+    "mark_handled": "Your application {code} is done; please collect the result",
+    "reject": "Your application {code} was not granted",
+    "transfer": "Case transferred to you {code}: {title}",
+    "reopen": "The resident was not satisfied: please handle {code} again",
+    "supervise": "Supervision notice {code}: {title}",
+    "overdue": "Overdue {code}: {title}",
+    "sla_warning": "Due soon {code}: {title}",
+}
+#: The verification message of a new address, per language and channel: (subject, body).
+VERIFY = {
+    "zh": ("呼应：验证您的{what}", "您的验证码是 {code}，{minutes} 分钟内有效。如非本人操作，请忽略本消息。"),
+    "en": ("huying: verify your {what}", "Your verification code is {code}; it is valid for {minutes} minutes. "
+           "If you did not ask for it, ignore this message."),
+}
+VERIFY_WHAT = {"zh": {"email": "电子邮箱", "sms": "手机号码"}, "en": {"email": "e-mail address", "sms": "phone number"}}
+
+
 def messages_of(case: CaseRow) -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
     """(recipients, subjects) of a case's events, by its kind."""
     if case.kind == "service":
         return SERVICE_RECIPIENTS, SERVICE_SUBJECTS
     return RECIPIENTS, SUBJECTS
+
+
+def subjects_in(kind: str, locale: str) -> dict[str, str]:
+    """The subjects of a case kind's events in a language (``zh`` default, ``en``)."""
+    if locale == "en":
+        return SERVICE_SUBJECTS_EN if kind == "service" else SUBJECTS_EN
+    return SERVICE_SUBJECTS if kind == "service" else SUBJECTS
 
 
 @dataclass(frozen=True)
@@ -146,9 +201,11 @@ def load_notifier(spec: str | None = None) -> Notifier:
     spec = spec or get_settings().notifier
     if spec == "log":
         return LogNotifier()
+    if spec == "channels":
+        return Channels()
     module, _, name = spec.partition(":")
     if not name:
-        raise ValueError(f"HUYING_NOTIFIER={spec!r}: use 'log' or 'module:Class'")
+        raise ValueError(f"HUYING_NOTIFIER={spec!r}: use 'log', 'channels' or 'module:Class'")
     return getattr(importlib.import_module(module), name)()  # type: ignore[no-any-return]
 
 
@@ -283,22 +340,125 @@ def expire(engine: Engine, *, now: dt.datetime, limit: int = 100_000) -> int:
 kernel.subscribe("outbox", enqueue)
 
 
+#: Recipients that are people (routed to their channels by a routing notifier) and the
+#: channels a routed message goes through.
+PERSON_KINDS = ("user", "unit", "contact")
+CHANNEL_KINDS = ("email", "sms")
+#: Outbox states: waiting (``pending``, ``sending``), done (``sent``, ``routed``: a message to
+#: a person handed to one message per chosen channel), given up (``expired``, ``dead``: the
+#: dead letters, re-queued by an administrator).
+DEAD = "dead"
+
+
 @dataclass
 class DeliveryReport:
     sent: int = 0
     failed: int = 0
     redelivered: int = 0
     expired: int = 0
+    routed: int = 0
+    dead: int = 0
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """How long the ``attempts``-th failure waits before the next try: 30 s × 2ⁿ (n ≤ 10)."""
+    return dt.timedelta(seconds=30 * 2 ** min(attempts, 10))
+
+
+def _child_key(parent: str, channel: str, user_id: int) -> str:
+    key = f"{parent}:{channel}:{user_id}"
+    if len(key) <= 80:
+        return key
+    digest = hashlib.sha256(key.encode()).hexdigest()[:24]
+    return f"{parent[:40]}~{digest}:{channel}:{user_id}"[:80]
+
+
+def _english(session: Session, msg: OutboxMessage) -> tuple[str, str] | None:
+    """The message's subject and body in English, when it is about a case event."""
+    if msg.event_id is None:
+        return None
+    found = session.execute(select(CaseEvent.action, CaseRow.kind, CaseRow.code, CaseRow.title)
+                            .join(CaseRow, CaseRow.id == CaseEvent.case_id)
+                            .where(CaseEvent.id == msg.event_id)).first()
+    if found is None:
+        return None
+    action, kind, code, title = found
+    template = subjects_in(kind, "en").get(action)
+    if template is None:
+        return None
+    subject = template.format(code=code, title=title[:60])
+    rest = msg.body[len(msg.subject):] if msg.body.startswith(msg.subject) else ""
+    return subject[:200], subject + rest
+
+
+def route(session: Session, msg: OutboxMessage, now: dt.datetime) -> list[dict[str, object]]:
+    """The per-channel rows of a message to a person: one per verified channel the person
+    switched on (an account; a unit's active members; an anonymous reporter's contact has no
+    verified address and goes nowhere), in the person's language, each keyed by the
+    message's key, the channel and the account."""
+    if msg.recipient_kind == "user":
+        ids = [int(msg.recipient)] if msg.recipient.isdigit() else []
+    elif msg.recipient_kind == "unit" and msg.recipient.isdigit():
+        ids = list(session.scalars(select(User.id).where(User.organisation_id == int(msg.recipient),
+                                                         User.active.is_(True)).order_by(User.id)))
+    else:
+        ids = []
+    ways = contacts.routes_of(session, ids)
+    english = _english(session, msg) if any(w.locale == "en" for w in ways) else None
+    rows: list[dict[str, object]] = []
+    for way in ways:
+        subject, body = english if way.locale == "en" and english else (msg.subject, msg.body)
+        rows.append(dict(
+            city_id=msg.city_id, event_id=msg.event_id, idempotency_key=_child_key(msg.idempotency_key, way.channel,
+                                                                                  way.user_id),
+            recipient_kind=way.channel, recipient=way.address, subject=subject, body=body, status="pending",
+            attempts=0, available_at=now, created_at=now, expires_at=msg.expires_at))
+    return rows
+
+
+def send_code(session: Session, user: User, channel: str, *, now: dt.datetime) -> ContactAddress:
+    """A new verification code for the account's ``channel`` address, queued to that
+    address (the one message an unverified address gets) in the account's language."""
+    row = contacts.of(session, user.id).get(channel)
+    if row is None:
+        raise SettingError(f"{channel}: give an address first", "address", "no_address")
+    code = contacts.new_code(row, now=now)
+    lang = user.locale if user.locale in VERIFY else "zh"
+    subject, body = VERIFY[lang]
+    minutes = int(contacts.CODE_TTL.total_seconds() // 60)
+    queue(session, city_id=user.city_id, key=f"verify:{row.id}:{uuid.uuid4().hex[:16]}", recipient_kind=channel,
+          recipient=row.address, subject=subject.format(what=VERIFY_WHAT[lang][channel]),
+          body=body.format(code=code, minutes=minutes), kind="verify", now=now)
+    session.flush()
+    return row
+
+
+def requeue(session: Session, *, city_id: int, message_id: int, now: dt.datetime) -> bool:
+    """Put a dead letter back in the queue (an administrator, once the cause is fixed):
+    attempts start again from zero, and it has a fresh expiry. False if it is no dead letter
+    of the city."""
+    done = session.connection().execute(update(OutboxMessage).where(
+        OutboxMessage.id == message_id, OutboxMessage.city_id == city_id, OutboxMessage.status == DEAD,
+    ).values(status="pending", attempts=0, available_at=now, claimed_by=None,
+             expires_at=expires_at("*", now))).rowcount
+    return bool(done)
 
 
 def deliver(engine: Engine, notifier: Notifier, *, now: dt.datetime, worker: str | None = None,
             lease: dt.timedelta = dt.timedelta(minutes=5), limit: int = 100,
-            max_attempts: int = 8) -> DeliveryReport:
+            max_attempts: int | None = None) -> DeliveryReport:
     """Deliver due messages one at a time: claim (compare-and-set), send, mark sent.
 
     A row left ``sending`` by a dead worker is claimed again once its lease has expired.
+    With a notifier that routes (one with ``channels``, e.g. :class:`senders.Channels`), a
+    message to a person becomes one message per channel the person chose and verified
+    (:func:`route`), in the same transaction that marks it ``routed``. A failure waits
+    :func:`backoff`; after ``max_attempts`` (``HUYING_OUTBOX_MAX_ATTEMPTS``), or at once
+    when the sender says it is permanent, the message goes to the dead letters.
     """
     worker = worker or uuid.uuid4().hex[:12]
+    max_attempts = max_attempts or get_settings().outbox_max_attempts
+    routes_to = frozenset(getattr(notifier, "channels", ()) or ())
     report = DeliveryReport(expired=expire(engine, now=now))
     with Session(engine) as session:
         for _ in range(limit):
@@ -325,6 +485,9 @@ def deliver(engine: Engine, notifier: Notifier, *, now: dt.datetime, worker: str
             msg = session.get(OutboxMessage, row.id)
             assert msg is not None
             session.refresh(msg)
+            if routes_to and msg.recipient_kind in PERSON_KINDS:
+                report.routed += _route_one(session, msg, worker, routes_to, now)
+                continue
             if msg.attempts > 1:
                 report.redelivered += 1
                 log.warning("outbox %s: delivery attempt %s (a previous attempt may have gone "
@@ -333,13 +496,16 @@ def deliver(engine: Engine, notifier: Notifier, *, now: dt.datetime, worker: str
                 notifier.send(Message(msg.idempotency_key, msg.recipient_kind, msg.recipient,
                                       msg.subject, msg.body))
             except Exception as exc:  # noqa: BLE001 - any adapter failure is recorded
-                backoff = dt.timedelta(seconds=30 * 2 ** min(msg.attempts, 10))
-                status = "failed" if msg.attempts >= max_attempts else "pending"
+                permanent = isinstance(exc, Permanent)
+                status = DEAD if permanent or msg.attempts >= max_attempts else "pending"
                 session.execute(update(OutboxMessage).where(OutboxMessage.id == msg.id).values(
                     status=status, last_error=f"{exc.__class__.__name__}: {exc}"[:2000],
-                    available_at=now + backoff))
+                    available_at=now + backoff(msg.attempts)))
                 session.commit()
                 report.failed += 1
+                report.dead += status == DEAD
+                log.warning("outbox %s (%s): attempt %s failed%s: %s", msg.id, msg.recipient_kind, msg.attempts,
+                            ", dead-lettered" if status == DEAD else "", exc)
                 continue
             session.execute(update(OutboxMessage).where(
                 OutboxMessage.id == msg.id, OutboxMessage.claimed_by == worker
@@ -347,3 +513,81 @@ def deliver(engine: Engine, notifier: Notifier, *, now: dt.datetime, worker: str
             session.commit()
             report.sent += 1
     return report
+
+
+def _route_one(session: Session, msg: OutboxMessage, worker: str, channels: frozenset[str],
+               now: dt.datetime) -> int:
+    """Replace a claimed message to a person by its per-channel messages (one transaction);
+    returns how many were queued."""
+    rows = [r for r in route(session, msg, now) if r["recipient_kind"] in channels]
+    if rows:
+        have = set(session.scalars(select(OutboxMessage.idempotency_key).where(
+            OutboxMessage.idempotency_key.in_([r["idempotency_key"] for r in rows]))))
+        rows = [r for r in rows if r["idempotency_key"] not in have]
+    try:
+        if rows:
+            session.connection().execute(_INSERT_OUTBOX, rows)
+        session.execute(update(OutboxMessage).where(
+            OutboxMessage.id == msg.id, OutboxMessage.claimed_by == worker
+        ).values(status="routed", sent_at=now))
+        session.commit()
+    except IntegrityError:  # another worker routed it meanwhile (its lease ran out under us)
+        session.rollback()
+        return 0
+    return len(rows)
+
+
+@dataclass(frozen=True)
+class OutboxOverview:
+    """What the outbox page shows: counts by (channel or recipient kind, status), the age of
+    the oldest waiting message, and the newest dead letters with their reasons."""
+
+    counts: dict[tuple[str, str], int]
+    oldest_waiting: dt.datetime | None
+    dead: list[OutboxMessage]
+    dead_total: int
+
+
+def overview(session: Session, city_id: int, *, limit: int = 100) -> OutboxOverview:
+    counts = {(str(k), str(st)): int(n) for k, st, n in session.execute(
+        select(OutboxMessage.recipient_kind, OutboxMessage.status, func.count())
+        .where(OutboxMessage.city_id == city_id)
+        .group_by(OutboxMessage.recipient_kind, OutboxMessage.status)).all()}
+    oldest = session.scalar(select(func.min(OutboxMessage.created_at)).where(
+        OutboxMessage.city_id == city_id, OutboxMessage.status.in_(("pending", "sending"))))
+    dead_where = (OutboxMessage.city_id == city_id, OutboxMessage.status == DEAD)
+    dead = list(session.scalars(select(OutboxMessage).where(*dead_where)
+                                .order_by(OutboxMessage.id.desc()).limit(limit)))
+    total = session.scalar(select(func.count()).select_from(OutboxMessage).where(*dead_where)) or 0
+    return OutboxOverview(counts, oldest, dead, int(total))
+
+
+# --------------------------------------------------------------------------- the person's settings
+def give_address(session: Session, user: User, channel: str, raw: str, *, now: dt.datetime) -> ContactAddress:
+    """Set the account's ``channel`` address and, when it is not verified, send it a code
+    (one command for the settings page and the API)."""
+    row = contacts.set_address(session, user, channel, raw, now=now)
+    if row.verified_at is None:
+        send_code(session, user, channel, now=now)
+    return row
+
+
+def choose(session: Session, user: User, channels: list[str], locale: str | None = None) -> list[str]:
+    """The account's channels (and, if given, the language of its pages and messages)."""
+    if locale is not None:
+        if locale not in VERIFY:
+            raise SettingError(f"locale: one of {', '.join(VERIFY)}", "locale", "locale")
+        user.locale = locale
+    return contacts.choose(session, user, channels)
+
+
+def settings_of(session: Session, user: User) -> dict[str, object]:
+    """The account's notification settings, as its owner sees them (addresses in full)."""
+    rows = contacts.of(session, user.id)
+    return {
+        "locale": user.locale if user.locale in VERIFY else "zh",
+        "channels": sorted(c for c, r in rows.items() if r.enabled and r.verified_at is not None),
+        "addresses": {c: {"address": r.address, "verified": r.verified_at is not None, "enabled": r.enabled,
+                          "code_pending": r.code_hash is not None}
+                      for c, r in sorted(rows.items())},
+    }

@@ -42,6 +42,7 @@ from huying.errors import InvalidInput, NotPermitted, NotVisible
 from huying.geo import service as geo
 from huying.geo.models import Node
 from huying.intake.rows import Mode, Outcome, Problem, counting, read_float, read_moment, read_table
+from huying.orgs.contacts import mask_phone
 from huying.orgs.models import Person, User, is_staff
 
 #: The config_cache topic of the register's addresses.
@@ -167,12 +168,6 @@ def parse_needs(text: str) -> tuple[list[Need], list[str]]:
         elif need not in got:
             got.append(need)
     return got, bad
-
-
-def mask_phone(phone: str) -> str:
-    """``138****0001``: the first three and last four digits of a phone number."""
-    digits = re.sub(r"\D", "", phone)
-    return digits[:3] + "****" + digits[-4:] if len(digits) >= 7 else "****"
 
 
 def move_household(session: Session, actor: Actor, household: Household, to: Address | None, *,

@@ -46,6 +46,7 @@ from huying.geo.service import add_node, bump_map_version, code_problem, create_
 from huying.geo.shapes import node_shape
 from huying.orgs.models import (
     DEPARTMENT_NAMES,
+    ContactAddress,
     Department,
     Organisation,
     OrgKind,
@@ -987,6 +988,20 @@ def _write_accounts(
         )
         user.created_at = BUILD_DATE
         out[acc.username] = user.id
+    session.flush()
+    # synthetic contact details: an example.org e-mail (verified, switched on) and a number of
+    # the 1380013xxxx test range (verified, off), so the settings page and the e-mail channel
+    # can be tried; a handful of rows, nothing to slow the build
+    session.add_all(
+        row
+        for i, (username, uid) in enumerate(sorted(out.items()))
+        for row in (
+            ContactAddress(city_id=city_id, user_id=uid, channel="email", address=f"{username}@example.org",
+                           verified_at=BUILD_DATE, enabled=True, code_tries=0, codes_sent=0, created_at=BUILD_DATE),
+            ContactAddress(city_id=city_id, user_id=uid, channel="sms", address=f"1380013{i:04d}",
+                           verified_at=BUILD_DATE, enabled=False, code_tries=0, codes_sent=0, created_at=BUILD_DATE),
+        )
+    )
     session.flush()
     return out
 

@@ -212,3 +212,30 @@ class LoginFailure(Base):
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     address: Mapped[str] = mapped_column(String(64))
     username: Mapped[str] = mapped_column(String(60))
+
+
+class ContactAddress(CityScoped, Base):
+    """An account's e-mail address or mobile phone number for notifications
+    (:mod:`huying.orgs.contacts`). It is used only once verified (a code sent to it and typed
+    back) and while its owner has it switched on; the verification message is the one
+    message an unverified address gets. The code is kept as a hash, never in clear."""
+
+    __tablename__ = "contact_addresses"
+    __table_args__ = (UniqueConstraint("user_id", "channel"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    #: ``email`` or ``sms``.
+    channel: Mapped[str] = mapped_column(String(8))
+    address: Mapped[str] = mapped_column(String(80))
+    verified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    #: The owner's choice: notifications go out through this channel.
+    enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    code_hash: Mapped[str | None] = mapped_column(String(64))
+    code_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    #: Wrong codes typed since the last code was sent (at most ``contacts.MAX_TRIES``).
+    code_tries: Mapped[int] = mapped_column(Integer, default=0)
+    #: Codes sent in the current window (``code_window_at``): at most ``contacts.MAX_CODES``.
+    codes_sent: Mapped[int] = mapped_column(Integer, default=0)
+    code_window_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -189,6 +189,22 @@ def test_only_admins_edit_the_map(api: Api, persona: str) -> None:
             assert r.status_code == 403, (persona, path, r.text)
 
 
+@pytest.mark.parametrize("persona", [None, *PERSONAS])
+def test_only_admins_see_the_outbox_and_everyone_sees_only_their_own_contacts(api: Api, persona: str | None) -> None:
+    r = api.client.get("/admin/outbox", headers=api.h(persona, accept="text/html"), follow_redirects=False)
+    assert r.status_code == (200 if persona == "admin" else 303 if persona is None else 403), (persona, r.status_code)
+    if persona is None:
+        return
+    if persona != "client":  # an application's account has a key, not a person's addresses
+        put = api.client.put("/api/v1/me/notifications/email", json={"address": f"{persona}@example.org"},
+                             headers=api.h(persona))
+        assert put.status_code == 202, put.text
+    mine = api.client.get("/api/v1/me/notifications", headers=api.h(persona)).json()["addresses"]
+    assert set(mine) <= {"email"} and all(a["address"] == f"{persona}@example.org" for a in mine.values())
+    page = api.client.get("/me/notifications", headers=api.h(persona, accept="text/html"))
+    assert page.status_code == 200 and "@example.org" not in page.text.replace(f"{persona}@example.org", "")
+
+
 #: Who reads the service circle's coverage of town 2: officers and leaders whose seat covers it.
 CIRCLE_TOWN2 = {"town2", "city", "leader", "admin"}
 
@@ -209,6 +225,9 @@ PRIVATE = [("GET", "/api/v1/cases"), ("GET", "/api/v1/cases/{c1}"), ("POST", "/a
            ("GET", "/api/v1/reports/441900102?period=2026&format=html"),
            ("GET", "/api/v1/sla-rules"), ("POST", "/api/v1/sla-rules"),
            ("DELETE", "/api/v1/sla-rules/1"), ("GET", "/api/v1/me"),
+           ("GET", "/api/v1/me/notifications"), ("PUT", "/api/v1/me/notifications"),
+           ("PUT", "/api/v1/me/notifications/email"), ("DELETE", "/api/v1/me/notifications/sms"),
+           ("POST", "/api/v1/me/notifications/email/code"), ("POST", "/api/v1/me/notifications/sms/verify"),
            ("POST", "/api/v1/visits"), ("GET", "/api/v1/visits"), ("GET", "/api/v1/visits/coverage"),
            ("POST", "/api/v1/walks"), ("GET", "/api/v1/walks"), ("GET", "/api/v1/walks/figures"),
            ("GET", "/api/v1/walks/1"), ("POST", "/api/v1/walks/1/start"), ("POST", "/api/v1/walks/1/end"),

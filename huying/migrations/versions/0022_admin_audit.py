@@ -1,7 +1,7 @@
 """the administrative audit trail (issue 22): admin_events
 
 Revision ID: 0022
-Revises: 0019
+Revises: 0021
 Create Date: 2026-12-06 20:10:00
 """
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ import huying.db
 
 
 revision: str = '0022'
-down_revision: str | None = '0019'
+down_revision: str | None = '0021'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

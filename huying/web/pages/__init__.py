@@ -21,6 +21,7 @@ from huying.web.pages import (
     leader,
     links,
     mapedit,
+    notifications,
     onestop,
     register,
     report,
@@ -32,5 +33,6 @@ from huying.web.pages import (
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf.check)])
 for module in (auth, resident, work, cases, leader, admin, apidocs, visits, walks, links, deployments, register,
-               circle, onestop, community, exchange, indicators, accountability, report, mapedit):
+               circle, onestop, community, exchange, indicators, accountability, report, mapedit,
+               notifications):
     router.include_router(module.router)

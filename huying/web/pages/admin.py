@@ -12,9 +12,11 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Path as FPath
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import func, or_, select
 
+from huying.cases import notify
 from huying.cases.policy import check_admin
 from huying.cityconfig import categories as cats
 from huying.cityconfig import holidays as cal
@@ -26,7 +28,7 @@ from huying.errors import InvalidInput, NotVisible, SettingError
 from huying.geo import service as geo
 from huying.geo.models import Node
 from huying.http.clock import Now
-from huying.orgs import clients, passwords
+from huying.orgs import clients, contacts, passwords
 from huying.orgs.actor import Actor
 from huying.orgs.models import Department, Organisation, OrgKind, Role, User
 from huying.orgs.service import AccountError, create_user
@@ -587,3 +589,31 @@ def revoke_client_key(request: Request, session: SessionDep, actor: PageActor, t
         session.rollback()
         raise NotVisible(str(exc)) from None
     return see_other("/admin/clients?revoked=1")
+
+
+# --------------------------------------------------------------------------- the outbox
+@router.get("/outbox", response_class=HTMLResponse)
+def outbox_page(request: Request, session: SessionDep, actor: PageActor, t: Now, requeued: int = 0) -> Response:
+    """The notifications of the city: how many wait, are sent, were given up, by channel;
+    the dead letters with their reasons, each with a button to queue it again."""
+    _admin(actor)
+    seen = notify.overview(session, actor.city_id)
+    kinds = sorted({k for k, _ in seen.counts})
+    statuses = ["pending", "sending", "sent", "routed", "expired", notify.DEAD]
+    statuses += sorted({st for _, st in seen.counts} - set(statuses))
+    return render(request, "admin/outbox.html", {
+        "o": seen, "kinds": kinds, "statuses": statuses, "now": t, "requeued": requeued,
+        "shown": {m.id: contacts.mask(m.recipient_kind, m.recipient) if m.recipient_kind in notify.CHANNEL_KINDS
+                  else m.recipient for m in seen.dead},
+    })
+
+
+@router.post("/outbox/{message_id}/requeue", response_class=HTMLResponse)
+def requeue_message(session: SessionDep, actor: PageActor, t: Now,
+                    message_id: Annotated[int, FPath(ge=1, le=2**31 - 1)]) -> Response:
+    """Queue a dead letter again (attempts from zero): after its cause is fixed."""
+    _admin(actor)
+    if not notify.requeue(session, city_id=actor.city_id, message_id=message_id, now=t):
+        raise NotVisible(f"no dead letter {message_id}")
+    session.commit()
+    return see_other("/admin/outbox?requeued=1")
