@@ -46,6 +46,10 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+#: Every pattern needs a digit or an @: a text without any skips them.
+_NUMBERS = re.compile(r"[\d@]")
+
+
 def _normal(text: str) -> str:
     """Full-width digits, letters and signs as ASCII (NFKC), so that ＂１３８…＂ is caught."""
     return unicodedata.normalize("NFKC", text)
@@ -62,18 +66,20 @@ COMMON_WORDS = frozenset("""
 """.split())
 
 #: A name's characters: CJK ideographs and the middle dot of transcribed names (买买提·艾力).
-_NAME_CHARS = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f·"
+_NAME_CHARS = r"\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0003134f·"
 _DOTS = str.maketrans({"・": "·", "•": "·", "‧": "·"})
 #: Longer "names" are not names (a register's typo, an address typed as a name).
 MAX_NAME = 12
 _NAME = re.compile(f"[{_NAME_CHARS}]{{2,{MAX_NAME}}}")
-_BITS = 1 << 25  # the bitmap in front of the array: 4 MB, about 3 % of misses reach the array
+#: The bitmap in front of the array: 32 bits a name (about 3 % of misses reach the array),
+#: at most 4 MB.
+_MAX_BITS = 1 << 25
 
 
 def _name_form(name: str) -> str | None:
     """``name`` as it is looked up (NFKC, one kind of dot), or None if it is never a name."""
-    n = _normal(name).strip().translate(_DOTS)
-    if not _NAME.fullmatch(n) or n in COMMON_WORDS:
+    n = name if _NAME.fullmatch(name) else _normal(name).strip().translate(_DOTS)  # most are plain already
+    if n is not name and not _NAME.fullmatch(n) or n in COMMON_WORDS:
         return None
     return n
 
@@ -83,13 +89,13 @@ class Names:
     within the process that holds them), so a million names take 8 MB, not the 100 MB of a
     set of strings; a bitmap answers most windows of a text without touching the array."""
 
-    __slots__ = ("_hashes", "_bits", "_firsts", "lengths", "size")
+    __slots__ = ("_hashes", "_bits", "_nbits", "_firsts", "lengths", "size")
 
     def __init__(self, names: Iterable[str]) -> None:
         firsts: set[str] = set()
         lengths: set[int] = set()
         hashes: list[int] = []
-        for raw in names:
+        for raw in set(names):  # a register repeats its names: each looked at once
             n = _name_form(raw) if raw else None
             if n is None:
                 continue
@@ -99,9 +105,10 @@ class Names:
         hashes.sort()
         self._hashes = array("q", (h for i, h in enumerate(hashes) if i == 0 or hashes[i - 1] != h))
         del hashes
-        bits = bytearray(_BITS // 8 if self._hashes else 0)
+        self._nbits = nbits = min(_MAX_BITS, max(1 << 10, 1 << (32 * len(self._hashes)).bit_length()))
+        bits = bytearray(nbits // 8)
         for h in self._hashes:
-            b = h % _BITS
+            b = h % nbits
             bits[b >> 3] |= 1 << (b & 7)
         self._bits = bytes(bits)
         self._firsts = frozenset(firsts)
@@ -113,7 +120,7 @@ class Names:
         if not self.size:
             return False
         h = hash(word)
-        b = h % _BITS
+        b = h % self._nbits
         if not self._bits[b >> 3] >> (b & 7) & 1:
             return False
         i = bisect_left(self._hashes, h)
@@ -161,11 +168,12 @@ def public_text(text: str | None, names: Names) -> str | None:
     names (``names``: :func:`register_names` of the city) masked."""
     if not text:
         return text
-    out = _normal(text)
-    for _, pattern in _PATTERNS:
-        out = pattern.sub(MASK, out)
+    normal = out = _normal(text)
+    if _NUMBERS.search(out):
+        for _, pattern in _PATTERNS:
+            out = pattern.sub(MASK, out)
     out = names.mask(out)
-    return out if out != _normal(text) else text
+    return out if out != normal else text
 
 
 def found(text: str | None, names: Names) -> list[str]:
@@ -186,7 +194,7 @@ def found(text: str | None, names: Names) -> list[str]:
 # ----------------------------------------------------------------------------- a city's names
 
 #: How often (seconds) a process asks the database whether the register changed elsewhere.
-CHECK_EVERY = 30.0
+CHECK_EVERY = 60.0
 
 
 @dataclass
