@@ -12,6 +12,8 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from huying import requestctx
+
 E = TypeVar("E")
 
 
@@ -31,7 +33,11 @@ def plain(value: Any) -> Any:
 def append(session: Session, model: type[E], city_id: int, subject: str, subject_id: int, action: str, *,
            actor_id: int | None, now: dt.datetime, detail: dict[str, Any], flush: bool = True) -> E:
     """Append one event to ``model`` (flushed unless told not to; not committed: it belongs
-    to the caller's command)."""
+    to the caller's command). Written while answering a request, its detail names the
+    request (``request_id``, as in the request's log line)."""
+    rid = requestctx.current()
+    if rid is not None:
+        detail = {**detail, "request_id": rid}
     event = model(city_id=city_id, subject=subject, subject_id=subject_id, action=action,  # type: ignore[call-arg]
                   actor_id=actor_id, at=now, detail=plain(detail))
     session.add(event)

@@ -41,7 +41,7 @@ from huying.cases import service as svc
 from huying.cases.models import Case, CaseEvent
 from huying.cases.policy import public_point
 from huying.cases.present import PUBLIC_ACTIONS
-from huying.cases.redact import public_text
+from huying.cases.redact import public_text, register_names
 from huying.cases.workflow import FINAL, Status
 from huying.cityconfig.models import Category
 from huying.cityconfig.sla import Priority
@@ -324,6 +324,7 @@ def _request_dicts(session: Session, city: City, cases: list[Case]) -> list[dict
     extra = {r.case_id: r for r in session.scalars(
         select(Open311Request).where(Open311Request.case_id.in_([c.id for c in cases])))} if cases else {}
     out = []
+    names = register_names(session, city.id)
     for c in cases:
         cat = cats.get(c.category_id or 0)
         grid = grids.get(c.grid_id or 0)
@@ -340,7 +341,7 @@ def _request_dicts(session: Session, city: City, cases: list[Case]) -> list[dict
             "service_request_id": c.code, "status": "closed" if final else "open",
             "status_extended": ext, "status_notes": Status(c.status).label_zh,
             "service_name": cat.name_zh if cat else None, "service_code": cat.code if cat else None,
-            "description": public_text(c.title), "agency_responsible": unit, "service_notice": notice,
+            "description": public_text(c.title, names), "agency_responsible": unit, "service_notice": notice,
             "requested_datetime": _when(c.created_at, tz), "updated_datetime": _when(c.updated_at, tz),
             "expected_datetime": None if final else due,
             "address": " ".join(grid_path_names(session, grid)) if grid else None,

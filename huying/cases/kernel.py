@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
+from huying import requestctx
 from huying.cases import policy
 from huying.cases.models import Case, CaseCounter, CaseEvent, Ledger, SupervisionNotice
 from huying.cases.units import answering_unit
@@ -282,7 +283,7 @@ def record(
         city_id=case.city_id, case_id=case.id, seq=changes["version"], at=now, actor_id=actor.user_id,
         actor_role=actor.role, action=action.value,
         from_status=None if source is Status.START else source.value, to_status=target.value,
-        note=note, payload=dump_payload(payload),
+        note=note, payload=dump_payload(payload), request_id=requestctx.current(),
     )).scalar_one()
     event = Recorded(event_id, changes["version"], action.value, note, dict(extra or {}),
                      None if source is Status.START else source.value, target.value)

@@ -172,6 +172,9 @@ class CaseEvent(CityScoped, Base):
     to_status: Mapped[str] = mapped_column(String(24))
     note: Mapped[str | None] = mapped_column(Text)
     payload: Mapped[str] = mapped_column(Text, default="{}")
+    #: The id of the HTTP request that wrote it (``X-Request-ID``, as in its log line);
+    #: None for the CLI, the sweeper and imports.
+    request_id: Mapped[str | None] = mapped_column(String(128))
 
 
 class Attachment(CityScoped, Base):

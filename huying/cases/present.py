@@ -17,7 +17,7 @@ from huying.cases import record
 from huying.cases import service as svc
 from huying.cases.models import Case, SupervisionNotice
 from huying.cases.policy import allowed_for, public_point, sees_report_in_full
-from huying.cases.redact import public_text
+from huying.cases.redact import found, public_text, register_names
 from huying.cases.timing import is_overdue
 from huying.cases.workflow import AUDIENCE, STATUS_ZH, Audience, Kind, Status, audience_of
 from huying.cityconfig.models import Category
@@ -129,7 +129,12 @@ def case_dict(session: Session, case: Case, actor: Actor | None, now: dt.datetim
     full = sees_report_in_full(actor, case)
     if not full:  # a co-reporter: another resident's report as the public reads it
         out["lon"], out["lat"] = public_point(case.lon, case.lat)
-        out.update(description=None, address=None, title=public_text(case.title))
+        out.update(description=None, address=None, title=public_text(case.title, register_names(session, case.city_id)))
+    # the reporter is told what of their text the public will not read (the title: the
+    # description is never public)
+    out["hidden_publicly"] = (found(case.title, register_names(session, case.city_id))
+                              if actor is not None and case.reporter_id is not None
+                              and case.reporter_id == actor.user_id else [])
     if events:
         evs = svc.events_of(session, case)
         # people by their name (their login only when they have none)
@@ -223,8 +228,8 @@ def public_case_dict(session: Session, case: Case, now: dt.datetime, *,
     grid = session.get(Node, case.grid_id) if case.grid_id else None
     lon, lat = public_point(case.lon, case.lat)
     out: dict[str, Any] = {
-        "code": case.code, "title": public_text(case.title), "status": case.status,
-        "status_label": STATUS_ZH[Status(case.status)],
+        "code": case.code, "title": public_text(case.title, register_names(session, case.city_id)),
+        "status": case.status, "status_label": STATUS_ZH[Status(case.status)],
         "category": cat.code if cat else None, "category_name": cat.name_zh if cat else None,
         "category_name_en": (cat.name_en or None) if cat else None, "lon": lon, "lat": lat, "grid": grid.code if grid else None,
         "grid_name": grid.name_zh if grid else None,
@@ -266,7 +271,8 @@ def public_candidates(session: Session, candidates: list[Any]) -> list[dict[str,
         lon, lat = public_point(case.lon, case.lat)
         step = CANDIDATE_DISTANCE_STEP
         out.append({
-            "code": case.code, "title": public_text(case.title), "status": case.status,
+            "code": case.code, "title": public_text(case.title, register_names(session, case.city_id)),
+            "status": case.status,
             "status_label": STATUS_ZH[Status(case.status)], "lon": lon, "lat": lat,
             "grid": grid.code if grid else None, "grid_name": grid.name_zh if grid else None,
             "grid_name_en": grid.name_en if grid else None, "reported_at": case.created_at,

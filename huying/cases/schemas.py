@@ -112,6 +112,10 @@ class CaseRead(BaseModel):
     updated_at: dt.datetime
     closed_at: dt.datetime | None
     allowed_actions: list[str] = Field(default_factory=list)
+    hidden_publicly: list[str] = Field(
+        default_factory=list,
+        description="To the reporter: the kinds of personal data in the title (phone, landline, id_number, "
+                    "bank_card, email, name) that the public pages, the public API and Open311 mask.")
     events: list[EventRead] | None = None
     evaluation: dict[str, Any] | None = None
 

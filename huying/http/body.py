@@ -29,8 +29,9 @@ from huying.config import get_settings
 from huying.errors import InvalidInput
 from huying.http.formats import own_format
 
-#: Characters of Unicode category Cc other than tab, line feed and carriage return.
-CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+#: Characters of Unicode category Cc other than tab, line feed and carriage return, and lone
+#: surrogates (Cs: half of a character, which no database stores; JSON's ``"\\ud800"``).
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 #: Longest piece of a request quoted back in an error reply.
 MAX_ECHO = 100
 _WITH_BODY = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -39,7 +40,10 @@ _WITH_BODY = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 def control_character(text: str) -> str | None:
     """The first control character of ``text`` as ``U+XXXX``, or None."""
     found = CONTROL.search(text)
-    return f"U+{ord(found.group()):04X}" if found else None
+    if found is None:
+        return None
+    code = ord(found.group())
+    return f"U+{code:04X}, a lone surrogate" if 0xD800 <= code <= 0xDFFF else f"U+{code:04X}"
 
 
 def clean_text(value: str | None, field: str, limit: int, *, required: bool = False) -> str:

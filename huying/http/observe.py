@@ -23,6 +23,8 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, multiproces
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from huying import requestctx
+
 log = structlog.get_logger("huying.request")
 
 REQUESTS = Counter("huying_http_requests", "HTTP requests answered, by route template.",
@@ -70,6 +72,7 @@ class Observe:
         rid = request_id(scope)
         scope.setdefault("state", {})["request_id"] = rid
         tokens = structlog.contextvars.bind_contextvars(request_id=rid)
+        bound = requestctx.bind(rid)
         status = 500
         start = time.perf_counter()
 
@@ -91,6 +94,7 @@ class Observe:
                      status=status, duration_ms=round(elapsed * 1000, 2),
                      user_id=scope["state"].get(WHO))
             structlog.contextvars.reset_contextvars(**tokens)
+            requestctx.reset(bound)
 
 
 def registry() -> CollectorRegistry:

@@ -73,7 +73,8 @@ _YES_NO = ("", "0", "1", "true", "false", "yes", "no", "是", "否")
 _CASES: Table = Case.__table__  # type: ignore[assignment]
 _EVENTS: Table = CaseEvent.__table__  # type: ignore[assignment]
 _CASE_COLUMNS = [c.key for c in _CASES.columns]
-_EVENT_COLUMNS = [c.key for c in _EVENTS.columns if c.key != "id"]
+#: (an imported year has no request behind it: ``request_id`` stays empty)
+_EVENT_COLUMNS = [c.key for c in _EVENTS.columns if c.key not in ("id", "request_id")]
 _REFS: Table = HistoryRef.__table__  # type: ignore[assignment]
 _REF_COLUMNS = ["city_id", "ref", "case_id"]
 #: Cases written per batch (per COPY on PostgreSQL, per statement on SQLite).

@@ -60,7 +60,7 @@ def table(rows: Sequence[Row], lang: str, now: dt.datetime) -> Table:
             supervision = ""
             if r.notices:
                 supervision = _("Awaiting the reply") if r.notices_open else _("Supervised")
-            cells = [r.code, redact.public_text(r.title) or "", str(labels.status(r.status)), name(r.community), name(r.grid),
+            cells = [r.code, redact.public_text(r.title, redact.NO_NAMES) or "", str(labels.status(r.status)), name(r.community), name(r.grid),
                      name(r.unit), name(r.category), str(labels.channel(r.channel)), when(r.created_at),
                      when(r.due_at), duration(r.left), supervision]
             body.append([safe(c) if isinstance(c, str) else c for c in cells])

@@ -42,8 +42,9 @@ def name_of(obj: Any, lang: str) -> str:
 
 
 def text(value: str | None) -> str:
-    """Free text as it may leave the system: personal numbers masked."""
-    return redact.public_text(value) or ""
+    """Free text as it may leave the system: personal numbers masked. The register's names
+    stay: these files are the staff's, within their scope, and the staff read the register."""
+    return redact.public_text(value, redact.NO_NAMES) or ""
 
 
 def choose(table: str, tables: Sequence[str]) -> str:

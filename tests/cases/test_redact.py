@@ -1,12 +1,17 @@
 """Personal data typed into a title is hidden wherever the public reads it (issue 19): the
 one rule (``huying.cases.redact.public_text``) over real-looking patterns, full-width
-digits included, and nothing else in the text touched."""
+digits and the register's names included, and nothing else in the text touched."""
 
 from __future__ import annotations
 
 import pytest
 
-from huying.cases.redact import MASK, found, public_text
+from huying.cases.redact import COMMON_WORDS, MASK, NO_NAMES, Names, found, public_text
+
+#: A register as a city's would hold it: common names, a compound surname, a transcribed name
+#: with its dot, a name that is also an everyday word, one character, and rubbish.
+REGISTER = Names(["张伟明", "李娜", "欧阳志明", "买买提·艾力", "马路", "王", "", "Wang Wei", "陈 晓",
+                  "司马光明", "李娜娜"])
 
 
 @pytest.mark.parametrize(("text", "kind"), [
@@ -25,9 +30,9 @@ from huying.cases.redact import MASK, found, public_text
     ("邮件 zhang.san@example.com 联系", "email"),
 ])
 def test_personal_data_is_masked(text: str, kind: str) -> None:
-    out = public_text(text)
+    out = public_text(text, NO_NAMES)
     assert out is not None and MASK in out
-    assert kind in found(text)
+    assert kind in found(text, NO_NAMES)
     digits = [c for c in out if c.isdigit()]
     assert len(digits) < 6, out  # no long run of the number is left
     assert out.startswith(text[:2])  # the words around it stay
@@ -38,5 +43,41 @@ def test_personal_data_is_masked(text: str, kind: str) -> None:
     "垃圾桶满了已经3天", "案件441900-2026-000123还没处理", "", None,
 ])
 def test_ordinary_text_is_left_alone(text: str | None) -> None:
-    assert public_text(text) == text
-    assert found(text) == []
+    assert public_text(text, NO_NAMES) == text
+    assert found(text, NO_NAMES) == []
+    assert public_text(text, REGISTER) == text  # no registered name in it either
+    assert found(text, REGISTER) == []
+
+
+@pytest.mark.parametrize(("text", "masked"), [
+    ("张伟明家门口的路灯坏了", "张**家门口的路灯坏了"),
+    ("请联系李娜处理", "请联系李*处理"),
+    ("请联系李娜娜处理", "请联系李**处理"),  # the longer registered name wins over its start
+    ("欧阳志明反映楼道堵塞", "欧***反映楼道堵塞"),
+    ("买买提·艾力的店门口积水", "买*****的店门口积水"),
+    ("买买提・艾力的店门口积水", "买*****的店门口积水"),  # another dot
+    ("找司马光明或者张伟明", "找司***或者张**"),
+    ("张伟明，电话１３８１２３４５６７８", "张**,电话***"),  # full-width digits and comma (NFKC)
+])
+def test_a_registered_name_is_masked(text: str, masked: str) -> None:
+    assert public_text(text, REGISTER) == masked
+    assert "name" in found(text, REGISTER)
+    assert public_text(text, NO_NAMES) == text or "name" not in found(text, NO_NAMES)
+
+
+@pytest.mark.parametrize("text", [
+    "马路上有个大坑",  # 马路 is registered, but an everyday word is never a name
+    "王先生家漏水",  # one character is never a name
+    "张伟家门口",  # a name that is not registered (张伟明 is)
+    "李家村口垃圾",  # 李 and a word
+    "Wang Wei 的车", "陈 晓说",  # registered rows that are not names
+])
+def test_words_that_are_no_registered_full_name_stay(text: str) -> None:
+    assert public_text(text, REGISTER) == text
+    assert "name" not in found(text, REGISTER)
+
+
+def test_the_register_keeps_only_names_of_two_characters_or_more() -> None:
+    assert REGISTER.size == 6  # 张伟明 李娜 欧阳志明 买买提·艾力 司马光明 李娜娜
+    assert "马路" in COMMON_WORDS and "马路" not in REGISTER and "王" not in REGISTER
+    assert NO_NAMES.size == 0 and "李娜" not in NO_NAMES

@@ -155,3 +155,45 @@ def test_a_forged_line_in_the_path_stays_inside_one_json_line(client: TestClient
     [line] = lines(logs)
     assert line["request_id"] != "forged" and line["status"] == 404
     assert line["route"] == "unmatched"
+
+
+def test_the_request_id_reaches_the_events_the_request_wrote(client: TestClient, filled: Filled,
+                                                             logs: io.StringIO) -> None:
+    """One id in the reply, the request's log line and the case's event row (issue 19)."""
+    from huying.cases.models import CaseEvent
+
+    r = client.post("/api/v1/cases", json=BODY, headers={"X-Request-ID": "report-42"})
+    assert r.status_code == 201 and r.headers["X-Request-ID"] == "report-42"
+    [line] = [x for x in lines(logs) if x.get("event") == "request" and x.get("request_id") == "report-42"]
+    assert line["route"] == "/api/v1/cases" and line["status"] == 201
+    engine = make_engine(filled.url)
+    with Session(engine) as s:
+        case_id = s.scalar(select(Case.id).where(Case.code == r.json()["code"]))
+        events = s.execute(select(CaseEvent.action, CaseEvent.request_id).where(CaseEvent.case_id == case_id)).all()
+        earlier = s.scalars(select(CaseEvent.request_id).join(Case, Case.id == CaseEvent.case_id)
+                            .where(Case.code == filled.cases["c1"])).all()
+    engine.dispose()
+    assert events and all(rid == "report-42" for _, rid in events), events
+    assert earlier and set(earlier) == {None}  # written outside any request (the fixture's service calls)
+
+
+def test_the_shared_history_names_the_request(session: Session) -> None:
+    """``huying.history.append`` (the community's and the accountability's events) puts the
+    request's id in the event's detail while a request is answered, and nothing outside one."""
+    from huying import history, requestctx
+    from huying.community.models import CommunityEvent
+    from huying.geo import service as geo
+    from tests.cases.conftest import T0, build_world
+
+    build_world(session)
+    city = geo.get_city(session)
+    token = requestctx.bind("hist-7")
+    try:
+        inside = history.append(session, CommunityEvent, city.id, "project", 1, "posted", actor_id=None, now=T0,
+                                detail={"title": "x"})
+    finally:
+        requestctx.reset(token)
+    outside = history.append(session, CommunityEvent, city.id, "project", 1, "claimed", actor_id=None, now=T0,
+                             detail={"title": "x"})
+    assert inside.detail == {"title": "x", "request_id": "hist-7"}
+    assert outside.detail == {"title": "x"}

@@ -82,6 +82,15 @@ def test_a_control_character_in_a_multipart_form_is_refused(client: TestClient) 
     assert r.status_code == 422 and r.json()["field"] == "photo"
 
 
+@pytest.mark.parametrize("raw", ["\\ud800", "\\udfff", "a\\ud83d"])
+def test_a_lone_surrogate_is_422_not_500(client: TestClient, raw: str) -> None:
+    """Issue 19's probe: a lone surrogate (``"\\ud800"`` in the JSON text) gave a 500."""
+    body = f'{{"title": "{raw}", "lon": 113.05, "lat": 23.05}}'.encode()
+    r = client.post("/api/v1/cases", content=body, headers={"Content-Type": "application/json"})
+    assert r.status_code == 422, r.text
+    assert r.json()["field"] == "title" and "lone surrogate" in r.json()["detail"]
+
+
 def test_open311_answers_in_its_own_format(client: TestClient) -> None:
     r = client.post("/open311/v2/requests.json",
                     data={"api_key": "k", "service_code": "x", "description": "a\x0bb"})

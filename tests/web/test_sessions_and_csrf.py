@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from huying.orgs.models import User
 from huying.web import session as sessions
 from tests.web.scene import HTML, csrf, post, sign_in
 
@@ -79,3 +82,18 @@ def test_cookies_do_not_authenticate_writes_to_the_json_api(city_client: TestCli
     r = city_client.post("/api/v1/cases", json={"title": "x", "channel": "resident_web", "lon": 113.7,
                                                 "lat": 22.8})
     assert r.status_code == 401
+
+
+def test_a_deactivated_account_is_signed_out_at_once(city_client: TestClient, city_session: Session) -> None:
+    # ASVS 7.4.2
+    sign_in(city_client, "community")
+    assert city_client.get("/work", headers=HTML, follow_redirects=False).status_code == 200
+    user = city_session.scalars(select(User).where(User.username == "community")).one()
+    user.active = False
+    city_session.commit()
+    try:
+        r = city_client.get("/work", headers=HTML, follow_redirects=False)
+        assert r.status_code in (303, 401), "the session of a deactivated account still works"
+    finally:
+        user.active = True
+        city_session.commit()

@@ -2,7 +2,7 @@
 outbox's failed messages become dead letters
 
 Revision ID: 0021
-Revises: 0019 (the integrator chains it after 0020)
+Revises: 0020
 Create Date: 2026-12-06 19:55:00
 """
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ import huying.db
 
 
 revision: str = '0021'
-down_revision: str | None = '0019'
+down_revision: str | None = '0020'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

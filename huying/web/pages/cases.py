@@ -84,7 +84,8 @@ def case_context(session: SessionDep, actor: Actor, case: Case, t: dt.datetime) 
         "map_config": map_config(session),
         "staff": is_staff(actor.role),
         # what the public pages hide of the title, told to the person who wrote it
-        "hidden_publicly": redact.found(case.title) if case.reporter_id == actor.user_id else [],
+        "hidden_publicly": (redact.found(case.title, redact.register_names(session, case.city_id))
+                            if case.reporter_id == actor.user_id else []),
         "now": t,
     }
 

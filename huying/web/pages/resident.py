@@ -13,7 +13,7 @@ from huying.cases import present
 from huying.cases import service as svc
 from huying.cases.models import Case
 from huying.cases.policy import can_see, on_public_lists, public_point
-from huying.cases.redact import public_text
+from huying.cases.redact import found, public_text, register_names
 from huying.cases.workflow import Status
 from huying.config import get_settings
 from huying.deps import SessionDep
@@ -242,9 +242,10 @@ def public_points(session: SessionDep) -> Response:
                on_public_lists())
         .order_by(Case.id.desc()).limit(PUBLIC_POINTS)).all()
     points = []
+    names = register_names(session, city.id)
     for code, title, status, lon, lat in rows:
         plon, plat = public_point(lon, lat)
-        points.append({"code": code, "title": public_text(title), "status": status, "step": present.progress(status).step.value,
+        points.append({"code": code, "title": public_text(title, names), "status": status, "step": present.progress(status).step.value,
                        "lon": plon, "lat": plat})
     return JSONResponse({"points": points}, headers={"Cache-Control": "no-cache"})
 
@@ -258,6 +259,8 @@ def public_case(request: Request, code: str, session: SessionDep, user: MaybeUse
         raise NotVisible(f"no case {code}")
     return render(request, "public_case.html", {
         "case": present.public_case_dict(session, case, t, events=True), "reported": reported,
+        # told to the anonymous reporter who just sent it (the masks show it to anyone anyway)
+        "hidden_publicly": found(case.title, register_names(session, city.id)) if reported else [],
         "progress": present.progress(case.status),
         "joined": joined,
     })
