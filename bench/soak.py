@@ -11,7 +11,7 @@ dropped afterwards. Settings for the soak (``bench/_server.py``'s ``huying_env``
 ``HUYING_ANON_RATE_PER_MINUTE=0`` and ``HUYING_WRITE_RATE_PER_MINUTE=0`` (the anonymous rate
 limit and the write throttle off: one load generator on one address is many people),
 ``HUYING_SLA_SWEEP_INTERVAL=0`` (no sweeper in the web workers: it runs as its own service,
-docs/deploy.md), ``HUYING_LOG_LEVEL=WARNING``.
+docs/deploy.md), ``HUYING_LOG_LEVEL=INFO`` (a JSON line per request, as a city runs it).
 
 Load: one separate process (asyncio + httpx), each scenario a loop paced at a steady period
 (``--rate`` multiplies every rate; a request slower than its period delays the next one of its
@@ -70,6 +70,10 @@ FLAT_MB_PER_MIN = 0.5
 #: The unit the staff loops dispatch to: the team of the demo resident's grid (the demo's
 #: ``gridworker`` works in it), inside the community officer's scope.
 UNIT = "441900121001001-team"
+#: A client drops a connection idle for 2 s: uvicorn closes one idle for 5 s, and httpx's
+#: default (5 s too) races it — a request sent as the server closes is lost (``ReadError``),
+#: an artefact of the client that a proxy in front avoids the same way.
+KEEPALIVE_EXPIRY = 2.0
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 HTML = {"accept": "text/html,application/xhtml+xml"}
 
@@ -97,6 +101,16 @@ EXPECT: dict[str, int] = {
     "GET /public/cases/{code}": 200,
     "GET /api/v1/public/cases/{code}": 200,
 }
+#: The parts of the mix and their routes (``--mix`` runs some of them).
+MIX: dict[str, list[str]] = {
+    "reports": ["POST /api/v1/cases", "GET /report", "POST /report"],
+    "staff": [r for r in EXPECT if "{code}" in r and r.startswith(("GET /api/v1/cases/", "POST /api/v1/cases/"))]
+    + ["GET /api/v1/cases?status=new", "GET /work"],
+    "figures": ["GET /api/v1/indicators/values", "GET /api/v1/stats", "GET /leader", "GET /web/stats/map.json",
+                "GET /web/stats/trend.json"],
+    "public": [r for r in EXPECT if "public" in r],
+}
+assert sorted(r for rs in MIX.values() for r in rs) == sorted(EXPECT)
 #: Routes that may or may not occur (a report that routing already sent elsewhere).
 OPTIONAL = {"POST /api/v1/cases/{code}/actions/transfer": 200}
 
@@ -155,6 +169,7 @@ class Load:
     points: list[tuple[float, float]]
     until: float
     rate: float
+    mix: frozenset[str] = frozenset(MIX)
     start: float = field(default_factory=time.monotonic)
     records: list[tuple[float, str, float, int]] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
@@ -201,11 +216,17 @@ class Load:
                 "lon": lon, "lat": lat}
 
 
+def _limits() -> Any:
+    import httpx
+
+    return httpx.Limits(keepalive_expiry=KEEPALIVE_EXPIRY)
+
+
 async def sign_in(base: str, username: str) -> Any:
     """A browser session of a demo account (not measured: the mix is what people do once in)."""
     import httpx
 
-    client = httpx.AsyncClient(base_url=base, timeout=60, headers=HTML)
+    client = httpx.AsyncClient(base_url=base, timeout=60, headers=HTML, limits=_limits())
     page = await client.get("/login")
     m = CSRF.search(page.text)
     assert m, "no CSRF token on the sign-in page"
@@ -219,7 +240,7 @@ async def run_load(ld: Load) -> None:
     import httpx
 
     def api(who: str) -> httpx.AsyncClient:
-        return httpx.AsyncClient(base_url=ld.base, timeout=60,
+        return httpx.AsyncClient(base_url=ld.base, timeout=60, limits=_limits(),
                                  headers={"Authorization": f"Bearer {ld.tokens[who]}"})
 
     resident, community, handler, leader = api("resident"), api("community"), api("gridworker"), api("leader")
@@ -270,7 +291,6 @@ async def run_load(ld: Load) -> None:
                 case = r.json()
                 status = case["status"]
                 if status in ("closed", "rejected", "merged"):
-                    ld.closed += status == "closed"
                     break
                 await asyncio.sleep(pause)
                 if status == "new":
@@ -291,6 +311,7 @@ async def run_load(ld: Load) -> None:
                     break
                 r = await ld.call(who, f"POST /api/v1/cases/{{code}}/actions/{action}", "POST",
                                   f"{path}/actions/{action}", json={**params, "expected_version": case["version"]})
+                ld.closed += r is not None and action == "close"
 
     async def worklist() -> None:
         await ld.call(community, "GET /api/v1/cases?status=new", "GET", "/api/v1/cases",
@@ -324,24 +345,30 @@ async def run_load(ld: Load) -> None:
         elif code:
             await ld.call(public, "GET /api/v1/public/cases/{code}", "GET", f"/api/v1/public/cases/{code}")
 
-    await asyncio.gather(
-        ld.paced(1.0, api_report),       # 1 report/s through the API
-        ld.paced(5.0, form_report),      # and one every 5 s through the form (2 requests)
-        staff(0.5), staff(0.5),          # two desks, a command every 0.5 s each
-        ld.paced(6.0, worklist),         # the officer's work list (2 requests)
-        ld.paced(1.0, figure),           # the leader's figures, one of five each second
-        ld.paced(0.25, public_page),     # the public: 4 pages/s
-    )
+    parts = {
+        "reports": [ld.paced(1.0, api_report),     # 1 report/s through the API
+                    ld.paced(5.0, form_report)],   # and one every 5 s through the form (2 requests)
+        "staff": [staff(0.5), staff(0.5),          # two desks, a command every 0.5 s each
+                  ld.paced(6.0, worklist)],        # the officer's work list (2 requests)
+        "figures": [ld.paced(1.0, figure)],        # the leader's figures, one of five each second
+        "public": [ld.paced(0.25, public_page)],   # the public: 4 pages/s
+    }
+    await asyncio.gather(*(c for name, cs in parts.items() for c in cs if name in ld.mix))
+    for name, cs in parts.items():
+        if name not in ld.mix:
+            for c in cs:
+                c.close()
     for c in (resident, community, handler, leader, web_resident, web_community, web_leader, public):
         await c.aclose()
 
 
-def load_process(base: str, fixture: dict[str, Any], duration: float, rate: float, out: str) -> None:
+def load_process(base: str, fixture: dict[str, Any], duration: float, rate: float, out: str,
+                 mix: frozenset[str]) -> None:
     """The load generator's process: runs the mix, writes what it measured to ``out``."""
 
     async def main() -> Load:
         ld = Load(base, fixture["tokens"], [tuple(p) for p in fixture["points"]],
-                  until=time.monotonic() + duration, rate=rate)
+                  until=time.monotonic() + duration, rate=rate, mix=mix)
         await run_load(ld)
         return ld
 
@@ -496,12 +523,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--warmup", type=float, default=None,
                     help="seconds before the RSS fit starts (60; --smoke: a quarter)")
     ap.add_argument("--small", action="store_true", help="the small city (as --smoke) at full duration")
+    ap.add_argument("--mix", default=",".join(MIX),
+                    help="the parts of the mix to run (reports, staff, figures, public; staff needs reports)")
     args = ap.parse_args(argv)
     duration = args.duration or (18.0 if args.smoke else 600.0)
     workers = args.workers or (2 if args.smoke else 3)
     window = args.window or (duration / 4 if args.smoke else min(120.0, duration / 4))
     warmup = args.warmup if args.warmup is not None else (duration / 4 if args.smoke else min(60.0, duration / 4))
     small = args.smoke or args.small
+    mix = frozenset(m.strip() for m in args.mix.split(",") if m.strip())
+    if not mix <= set(MIX) or ("staff" in mix and "reports" not in mix):
+        ap.error(f"--mix: parts of {', '.join(MIX)}; staff needs reports")
     if "postgresql" not in C.backends("postgresql"):
         print("# S1 soak runs on PostgreSQL only, which is not reachable: not measured", file=sys.stderr)
         return 0
@@ -515,7 +547,8 @@ def main(argv: list[str] | None = None) -> int:
         data = tmp / "data"
         data.mkdir()
         log = tmp / "server.log"
-        env = S.huying_env(url, data, HUYING_SECRET_KEY="soak-" + os.urandom(24).hex())
+        # INFO, as a city runs it: a JSON line per request, and uvicorn's word when it replaces a worker
+        env = S.huying_env(url, data, HUYING_SECRET_KEY="soak-" + os.urandom(24).hex(), HUYING_LOG_LEVEL="INFO")
         # A deployed server has its bytecode compiled; a worker that compiles every module at
         # each start (PYTHONDONTWRITEBYTECODE, as this machine's shells set) may miss uvicorn's
         # 5 s health check on a loaded machine and be killed before it serves.
@@ -541,7 +574,7 @@ def main(argv: list[str] | None = None) -> int:
             ticks0 = {p: cpu_ticks(p) for p in pids}
             out = tmp / "load.json"
             proc = mp.get_context("spawn").Process(target=load_process,
-                                                   args=(srv.base, fixture, duration, args.rate, str(out)))
+                                                   args=(srv.base, fixture, duration, args.rate, str(out), mix))
             load_t0 = time.monotonic() - sampler.t0
             proc.start()
             proc.join(duration + 300)
@@ -556,13 +589,14 @@ def main(argv: list[str] | None = None) -> int:
         got = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {"records": [], "errors": [
             {"route": "load generator", "status": 0, "detail": f"exit code {proc.exitcode}"}], "codes": 0, "closed": 0}
         cases, closed = stored(url)
-        server_errors = [x for x in log.read_text(encoding="utf-8", errors="replace").splitlines()
-                         if "Traceback" in x or '"level": "error"' in x or "ERROR" in x]
+        log_lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
+        server_errors = [x for x in log_lines if "Traceback" in x or '"level": "error"' in x or "ERROR" in x]
+        supervisor = [x for x in log_lines if "hild process" in x]
     records = got["records"]
     routes = per_route(records, duration, window)
     mem = memory(sampler.samples, load_t0, duration, warmup, window)
     errors = got["errors"]
-    missing = [r for r, d in routes.items() if d["n"] == 0]
+    missing = [r for r, d in routes.items() if d["n"] == 0 and any(r in MIX[m] for m in mix)]
     consistent = cases == got["codes"] and closed == got["closed"]
     slopes = [m["slope_mb_per_min"] for m in mem.values() if m["slope_mb_per_min"] is not None]
     worst_slope = max(slopes) if slopes else None
@@ -576,7 +610,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = {"workers": workers, "duration_s": duration, "rate": args.rate, "requests": len(records),
              "grids": fixture["grids"], "nodes": fixture["nodes"], "database": "postgresql",
              "city": "small" if small else "demo (1,000 grids, no cases at the start)",
-             "window_s": window, "warmup_s": warmup}
+             "window_s": window, "warmup_s": warmup, "mix": sorted(mix)}
     common = {"smoke": args.smoke, "sizes": sizes}
     worst_route = max(routes, key=lambda r: routes[r]["p99_ms"] or 0)
     first_p99, last_p99 = pct(first_ms, 99), pct(last_ms, 99)
@@ -585,6 +619,7 @@ def main(argv: list[str] | None = None) -> int:
            goal="no error (every answer the expected status); every route of the mix exercised",
            met=ok, errors=len(errors), error_samples=errors[:10], routes_missing=missing,
            server_log_errors=server_errors[:10], workers_restarted=restarted,
+           supervisor_log=supervisor[:20],
            stored={"cases": cases, "reports_acknowledged": got["codes"], "closed": closed,
                    "closes_acknowledged": got["closed"], "consistent": consistent},
            routes=routes, build_city_s=round(build_s, 1), server_start_s=round(start_s, 1), **common)
@@ -593,13 +628,16 @@ def main(argv: list[str] | None = None) -> int:
            ratio=(first_p99 / last_p99) if first_p99 and last_p99 else None, goal=None, met=None,
            p50_ms=pct(all_ms, 50), p99_ms=pct(all_ms, 99), worst_route=worst_route,
            worst_route_p99_ms=routes[worst_route]["p99_ms"], **common)
-    cpu = {str(p): round((ticks1[p] - ticks0[p]) / TICK, 1) for p in pids}
+    # CPU seconds of each worker over the run (None: the worker was gone at the end)
+    cpu = {str(p): round((ticks1[p] - ticks0[p]) / TICK, 1) if ticks1[p] else None for p in pids}
+    series = [[round(x["t"] - load_t0), {str(p): round(kb / 1024, 1) for p, kb in x["rss_kb"].items()}]
+              for x in sampler.samples[::5]]
     C.emit(BENCH, "soak[postgresql] RSS slope after warm-up, largest worker", worst_slope or 0.0, "MB/min",
            baseline=(f"flat: < {FLAT_MB_PER_MIN} MB/min", FLAT_MB_PER_MIN), ratio=None,
            goal=f"< {FLAT_MB_PER_MIN} MB/min on every worker", met=flat, workers_memory=mem,
            worker_cpu_s=cpu, db_connections={"min": min(conn, default=None), "max": max(conn, default=None),
                                              "last": conn[-1] if conn else None},
-           rss_samples=len(sampler.samples), **common)
+           rss_samples=len(sampler.samples), rss_series_mb=series, **common)
     if errors:
         print(f"# {len(errors)} errors, e.g. {errors[:3]}", file=sys.stderr)
     if missing:
