@@ -72,7 +72,7 @@ def wait_up(base: str, proc: subprocess.Popen, timeout: float = 60) -> None:  # 
 
 @contextlib.contextmanager
 def serve(kind: str, *, workers: int, env: dict[str, str] | None = None, port: int | None = None,
-          log: Path | None = None, app: str = "huying.app:create_app") -> Iterator[Server]:
+          log: Path | None = None, app: str = "huying.app:create_app", timeout: float = 60) -> Iterator[Server]:
     """``kind``: ``huying-serve`` (``huying serve --workers N``, as shipped), ``huying``
     (the app factory ``app`` and the same flags through ``bench/_uvicorn_nodelay.py``), or
     ``bare`` (bench/_bare_app.py through the same launcher) or ``floor`` (bench/_floor_app.py:
@@ -94,7 +94,7 @@ def serve(kind: str, *, workers: int, env: dict[str, str] | None = None, port: i
                             start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_up(base, proc)
+        wait_up(base, proc, timeout)
         yield Server(proc, base, port)
     finally:
         stop(proc)

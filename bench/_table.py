@@ -17,7 +17,7 @@ SIZE_KEYS = ("nodes", "cases", "events", "open", "due", "polygons", "points", "r
              "batch", "train", "members", "households", "staff", "teams", "addresses", "queries")
 IDS = [("intake_http", "P1"), ("locate", "P2"), ("figures", "P3"), ("import", "P4"), ("sweep", "P5"),
        ("triage", "P6"), ("memory", "P7"), ("linking", "C1"), ("deploy", "C2"), ("address", "C3"),
-       ("reports", "A1")]
+       ("reports", "A1"), ("soak", "S1")]
 
 
 def _fmt(v: object) -> str:

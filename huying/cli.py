@@ -74,6 +74,7 @@ def serve(
 
     from huying.config import SecretError, require_secret_for
     from huying.serving import metrics_dir, nodelay_listener
+    from huying.spawning import light_main
 
     nodelay_listener()
     s = get_settings()
@@ -83,16 +84,19 @@ def serve(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     metrics_dir(s.data_dir / "metrics", workers or s.workers)
-    uvicorn.run(
-        "huying.app:create_app",
-        factory=True,
-        host=host or s.host,
-        port=port or s.port,
-        workers=workers or s.workers,
-        log_level=s.log_level.lower(),
-        log_config=None,  # the app logs JSON lines through the root logger (structlog)
-        access_log=False,  # one line per request comes from huying.http.observe
-    )
+    # each worker imports the web application, not every command group of this script (a
+    # worker restarted under load would otherwise miss uvicorn's health check, bench/soak.py)
+    with light_main():
+        uvicorn.run(
+            "huying.app:create_app",
+            factory=True,
+            host=host or s.host,
+            port=port or s.port,
+            workers=workers or s.workers,
+            log_level=s.log_level.lower(),
+            log_config=None,  # the app logs JSON lines through the root logger (structlog)
+            access_log=False,  # one line per request comes from huying.http.observe
+        )
 
 
 # Domain command groups: (module, name, help). A module that does not exist yet is skipped.

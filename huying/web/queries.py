@@ -277,7 +277,11 @@ def category_choices(session: Session, city_id: int) -> list[tuple[Category, lis
 #: Leaders' figures and trends are kept this many seconds per node: a dashboard does not
 #: need them fresher, and the city's whole year is then read once a minute at most.
 FIGURES_TTL = 60.0
-_figures_cache: dict[tuple[str, str, str, str], tuple[float, Any]] = {}  # (url, kind, node, period@events)
+#: (url, kind, node, period) → (computed at, event watermark, value): one entry per key, the
+#: state of the event log it was computed at kept beside it. (Keyed by the watermark, a
+#: worker kept a whole indicator tree of the city, ~1.5 MB, for every new event it had seen
+#: a figure after: 97 MB/min under reports and figures, bench/soak.py.)
+_figures_cache: dict[tuple[str, str, str, str], tuple[float, int, Any]] = {}
 _figures_lock = threading.Lock()
 
 
@@ -286,20 +290,26 @@ def cached(session: Session, kind: str, node: Node, compute: Any, *, period: str
     ``period`` (what else the value depends on, e.g. the period's bounds), and per state of
     the event log: a new event (a report, an action, the sweeper's overdue mark) computes
     again, so that a figure and the list behind it agree (the primary key's maximum: one
-    index lookup)."""
+    index lookup). A value computed again replaces the one it supersedes."""
     bind = session.get_bind()
     watermark = session.scalar(select(func.max(CaseEvent.id))) or 0
-    key = (str(bind.engine.url), kind, node.code, f"{period}@{watermark}")
+    key = (str(bind.engine.url), kind, node.code, period)
     with _figures_lock:
         hit = _figures_cache.get(key)
-    if hit is not None and time.monotonic() - hit[0] < FIGURES_TTL:
-        return hit[1]
+    if hit is not None and hit[1] == watermark and time.monotonic() - hit[0] < FIGURES_TTL:
+        return hit[2]
     value = compute()
     with _figures_lock:
         if len(_figures_cache) > 2000:
             _figures_cache.clear()
-        _figures_cache[key] = (time.monotonic(), value)
+        _figures_cache[key] = (time.monotonic(), watermark, value)
     return value
+
+
+def cached_figures() -> int:
+    """How many figures this process keeps (for tests and measurement)."""
+    with _figures_lock:
+        return len(_figures_cache)
 
 
 def clear_cached() -> None:

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
-import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from contextlib import contextmanager
 from pathlib import Path
 
 from huying.accountability import report_data
+from huying.spawning import light_main
 from huying.web import report_doc
 
 
@@ -57,22 +56,6 @@ def _chunks(codes: Sequence[str], size: int) -> Iterator[Sequence[str]]:
 TASKS_PER_WORKER = 20
 
 
-@contextmanager
-def _light_main() -> Iterator[None]:
-    """Spawned workers re-run the parent's ``__main__`` file before anything else: for the
-    ``huying`` script that is every command group (14 s and 200 MB a worker). Hidden while
-    the pool lives, they import only what a report needs (:func:`_write`'s module)."""
-    main = sys.modules["__main__"]
-    path = getattr(main, "__file__", None)
-    if path is not None and getattr(main, "__spec__", None) is None:
-        del main.__file__
-    try:
-        yield
-    finally:
-        if path is not None and not hasattr(main, "__file__"):
-            main.__file__ = path
-
-
 def write_batch(ctx: report_data.Context, codes: Sequence[str], *, fmt: str, lang: str, out_dir: Path,
                 workers: int, advance: Callable[[int], None] = lambda n: None, chunk: int = 8) -> list[tuple[str, int]]:
     """Write the report of every node of ``codes`` into ``out_dir``; returns (path, bytes)
@@ -93,7 +76,7 @@ def write_batch(ctx: report_data.Context, codes: Sequence[str], *, fmt: str, lan
     # the pool hangs when its workers reach it.
     parts = list(_chunks(codes, chunk))
     per_round = workers * TASKS_PER_WORKER
-    with _light_main():  # workers start at the first submit of each round
+    with light_main():  # workers start at the first submit of each round
         for r in range(0, len(parts), per_round):
             with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
                                      initializer=_init, initargs=(ctx,)) as pool:

@@ -17,7 +17,8 @@ import pytest
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 #: Benchmarks whose smoke run already has its own test (not run twice in ``make test``).
 OWN_TEST = {"locate.py": "tests/geo/test_bench_smoke.py", "triage.py": "tests/triage/test_bench.py",
-            "intake.py": "tests/intake/test_bench.py", "coverage.py": "tests/bench/test_coverage_smoke.py"}
+            "intake.py": "tests/intake/test_bench.py", "coverage.py": "tests/bench/test_coverage_smoke.py",
+            "soak.py": "tests/bench/test_soak_smoke.py"}
 #: The benchmarks built on ``bench/_common.py`` (its ``--smoke`` convention and JSON line);
 #: a script that is not (e.g. an evaluation with its own CLI) is not run here.
 SCRIPTS = sorted(p for p in BENCH.glob("*.py") if not p.name.startswith("_") and p.name not in OWN_TEST
