@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
 from huying.accountability.routes import router as indicators_router
+from huying.api.admin import router as admin_router
 from huying.cases import present, workflow
 from huying.cases.models import Case
 from huying.cases.policy import check_admin, check_node, on_public_lists
@@ -238,3 +239,4 @@ router = APIRouter()
 router.include_router(api)
 router.include_router(orgs_router)
 router.include_router(indicators_router)
+router.include_router(admin_router)

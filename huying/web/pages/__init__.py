@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends
 from huying.web import csrf
 from huying.web.pages import (
     accountability,
+    accounts,
     admin,
     apidocs,
     auth,
@@ -30,6 +31,6 @@ from huying.web.pages import (
 )
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf.check)])
-for module in (auth, resident, work, cases, leader, admin, apidocs, visits, walks, links, deployments, register,
+for module in (auth, resident, work, cases, leader, admin, accounts, apidocs, visits, walks, links, deployments, register,
                circle, onestop, community, exchange, indicators, accountability, report):
     router.include_router(module.router)

@@ -26,10 +26,10 @@ from huying.errors import InvalidInput, NotVisible, SettingError
 from huying.geo import service as geo
 from huying.geo.models import Node
 from huying.http.clock import Now
-from huying.orgs import clients, passwords
+from huying.orgs import accounts, clients, passwords
 from huying.orgs.actor import Actor
 from huying.orgs.models import Department, Organisation, OrgKind, Role, User
-from huying.orgs.service import AccountError, create_user
+from huying.orgs.service import AccountError
 from huying.triage import routing
 from huying.web.deps import PageActor
 from huying.web.pages.common import see_other
@@ -82,7 +82,8 @@ def _users_page(request: Request, session: SessionDep, actor: Actor, *, page: in
                 find: UserFilter | None = None, status_code: int = 200) -> HTMLResponse:
     find = find or UserFilter()
     page = max(1, min(page, 100_000))
-    where = [User.city_id == actor.city_id]
+    # an administrator of a town sees the accounts of the town (huying.orgs.scope.administers)
+    where = [User.city_id == actor.city_id, Node.path.startswith(actor.node_path, autoescape=True)]
     if find.q:
         like = "%" + find.q.replace("%", "").replace("_", "") + "%"
         where.append(or_(User.username.like(like), User.display_name.like(like)))
@@ -148,7 +149,7 @@ def users(request: Request, session: SessionDep, actor: PageActor, page: int = 1
 
 @router.post("/users", response_class=HTMLResponse)
 def add_user(
-    request: Request, session: SessionDep, actor: PageActor,
+    request: Request, session: SessionDep, actor: PageActor, t: Now,
     username: Annotated[str, Form(max_length=60)] = "",
     display_name: Annotated[str, Form(max_length=60)] = "",
     password: Annotated[str, Form(max_length=200)] = "",
@@ -172,10 +173,10 @@ def add_user(
                 Organisation.city_id == actor.city_id, Organisation.code == organisation.strip()))
             if org is None:
                 raise AccountError("organisation") from None
-        create_user(session, username=username, password=password, role=role, node=where,
-                    display_name=display_name.strip() or None, organisation=org)
+        accounts.create(session, actor, username=username, password=password, role=role, node=where, now=t,
+                        display_name=display_name.strip() or None, organisation=org)
         session.commit()
-    except AccountError as exc:
+    except (AccountError, SettingError) as exc:
         session.rollback()
         return _users_page(request, session, actor, values=values, error=_account_error(str(exc)),
                            detail=_password_problem(str(exc)), status_code=422)

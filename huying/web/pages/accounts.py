@@ -1,0 +1,190 @@
+"""One account administered (``/admin/users/{id}``): its seat (role, place, organisation),
+its API tokens (name, created, last used; revoked from the list), deactivation (sessions and
+tokens end at once; its open work listed for someone to take over), reactivation, a
+one-time password reset link, and a new password required at the next sign-in. Every
+command is ``huying.orgs.accounts``'s, inside the administrator's place
+(``huying.orgs.scope.check_administers``); a refused one re-renders the page with the reason
+(422) and stores nothing. And the audit trail's page (``/admin/audit``)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+
+from huying import audit
+from huying.cases.policy import check_admin
+from huying.contact import workload
+from huying.deps import SessionDep
+from huying.errors import SettingError
+from huying.geo import service as geo
+from huying.geo.models import Node
+from huying.http.clock import Now
+from huying.orgs import accounts
+from huying.orgs.actor import Actor
+from huying.orgs.models import Organisation, Role, User
+from huying.orgs.scope import check_administers
+from huying.web import downloads, i18n
+from huying.web.deps import PageActor
+from huying.web.pages.common import see_other
+from huying.web.tables import labels
+from huying.web.templating import render, request_lang
+
+_ = i18n.gettext_
+
+router = APIRouter(prefix="/admin")
+
+
+def _account(session: SessionDep, actor: Actor, user_id: int) -> User:
+    check_admin(actor, "administer accounts")
+    user = accounts.get(session, actor.city_id, user_id)
+    node = session.get(Node, user.node_id)
+    check_administers(actor, node.path if node else None, "administer this account")
+    return user
+
+
+def _page(request: Request, session: SessionDep, actor: Actor, user: User, *, error: str = "",
+          detail: str = "", reset_code: str = "", work: workload.OpenWork | None = None,
+          values: dict[str, str] | None = None, status_code: int = 200) -> HTMLResponse:
+    node = session.get(Node, user.node_id)
+    org = session.get(Organisation, user.organisation_id) if user.organisation_id else None
+    events, _total = audit.query(session, actor.city_id, audit.Filter(subject=accounts.SUBJECT, subject_id=user.id), limit=20)
+    return render(request, "admin/account.html", {
+        "account": user, "node": node, "org": org, "tokens": accounts.tokens_of(session, user),
+        "roles": [r.value for r in Role if r is not Role.CLIENT], "error": error, "detail": detail,
+        "reset_code": reset_code, "reset_hours": int(accounts.RESET_TTL.total_seconds() // 3600),
+        "work": work or workload.open_work(session, user.id), "events": events,
+        "actors": accounts.names(session, [e.actor_id for e in events]),
+        "values": values or {}, "is_self": actor.user_id == user.id,
+    }, status_code=status_code)
+
+
+def _refused(request: Request, session: SessionDep, actor: Actor, user_id: int, exc: SettingError,
+             values: dict[str, str] | None = None) -> HTMLResponse:
+    session.rollback()
+    user = accounts.get(session, actor.city_id, user_id)
+    return _page(request, session, actor, user, error=exc.reason, detail=str(exc), values=values, status_code=422)
+
+
+@router.get("/users/{user_id}", response_class=HTMLResponse)
+def account_page(request: Request, session: SessionDep, actor: PageActor, user_id: int) -> Response:
+    return _page(request, session, actor, _account(session, actor, user_id))
+
+
+@router.post("/users/{user_id}/seat", response_class=HTMLResponse)
+def change_seat(request: Request, session: SessionDep, actor: PageActor, t: Now, user_id: int,
+                role: Annotated[str, Form(max_length=30)] = "",
+                node: Annotated[str, Form(max_length=20)] = "",
+                organisation: Annotated[str, Form(max_length=80)] = "") -> Response:
+    user = _account(session, actor, user_id)
+    values = {"role": role, "node": node, "organisation": organisation}
+    try:
+        where = None
+        if node.strip():
+            try:
+                where = geo.get_node(session, actor.city_id, node.strip())
+            except geo.NodeNotFound:
+                raise SettingError(f"no node {node}", "node", "node") from None
+        org: Organisation | None = None
+        if organisation.strip():
+            org = session.scalar(select(Organisation).where(Organisation.city_id == actor.city_id,
+                                                            Organisation.code == organisation.strip()))
+            if org is None:
+                raise SettingError(f"no organisation {organisation}", "organisation", "organisation")
+        accounts.change_seat(session, user, actor, now=t, role=role or None, node=where, organisation=org)
+        session.commit()
+    except SettingError as exc:
+        return _refused(request, session, actor, user_id, exc, values)
+    return see_other(f"/admin/users/{user_id}?saved=1")
+
+
+@router.post("/users/{user_id}/deactivate", response_class=HTMLResponse)
+def deactivate(request: Request, session: SessionDep, actor: PageActor, t: Now, user_id: int) -> Response:
+    user = _account(session, actor, user_id)
+    try:
+        accounts.deactivate(session, user, actor, now=t)
+        session.commit()
+    except SettingError as exc:
+        return _refused(request, session, actor, user_id, exc)
+    return see_other(f"/admin/users/{user_id}?deactivated=1")
+
+
+@router.post("/users/{user_id}/reactivate", response_class=HTMLResponse)
+def reactivate(request: Request, session: SessionDep, actor: PageActor, t: Now, user_id: int) -> Response:
+    user = _account(session, actor, user_id)
+    try:
+        accounts.reactivate(session, user, actor, now=t)
+        session.commit()
+    except SettingError as exc:
+        return _refused(request, session, actor, user_id, exc)
+    return see_other(f"/admin/users/{user_id}?reactivated=1")
+
+
+@router.post("/users/{user_id}/reset", response_class=HTMLResponse)
+def reset_password(request: Request, session: SessionDep, actor: PageActor, t: Now, user_id: int) -> Response:
+    """A one-time link (and its code) to set a new password, shown on this answer only."""
+    user = _account(session, actor, user_id)
+    try:
+        code = accounts.issue_reset(session, user, actor, now=t)
+        session.commit()
+    except SettingError as exc:
+        return _refused(request, session, actor, user_id, exc)
+    return _page(request, session, actor, user, reset_code=code, status_code=201)
+
+
+@router.post("/users/{user_id}/require-change", response_class=HTMLResponse)
+def require_change(request: Request, session: SessionDep, actor: PageActor, t: Now, user_id: int,
+                   required: Annotated[str, Form(max_length=1)] = "1") -> Response:
+    user = _account(session, actor, user_id)
+    accounts.require_change(session, user, actor, now=t, required=required != "0")
+    session.commit()
+    return see_other(f"/admin/users/{user_id}")
+
+
+@router.post("/tokens/{token_id}/revoke", response_class=HTMLResponse)
+def revoke_token(request: Request, session: SessionDep, actor: PageActor, t: Now, token_id: int) -> Response:
+    check_admin(actor, "administer accounts")
+    row = accounts.revoke_token(session, actor.city_id, token_id, actor, now=t)
+    session.commit()
+    return see_other(f"/admin/users/{row.user_id}?revoked=1")
+
+
+# --------------------------------------------------------------------------- the audit trail
+
+AUDIT_PAGE = 50
+@router.get("/audit", response_class=HTMLResponse)
+def audit_page(request: Request, session: SessionDep, actor: PageActor, subject: str = "", action: str = "",
+               who: str = "", since: str = "", until: str = "", page: int = 1, *, t: Now) -> Response:
+    check_admin(actor, "read the audit trail")
+    accounts.check_reads_audit(session, actor)
+    page = max(1, min(page, 100_000))
+    f = accounts.audit_filter(session, actor.city_id, subject, action[:32], who[:60], since[:10], until[:10])
+    query = urlencode({k: v for k, v in {"subject": subject, "action": action, "who": who, "since": since,
+                                         "until": until}.items() if v})
+    kind = downloads.wanted(request)
+    if kind:
+        events, _total = audit.query(session, actor.city_id, f, limit=downloads.MAX_ROWS)
+        rows = accounts.audit_rows(session, events)
+        return downloads.answer(request, kind, lambda: audit_sheet(rows, request_lang(request)), t)
+    events, total = audit.query(session, actor.city_id, f, limit=AUDIT_PAGE, offset=(page - 1) * AUDIT_PAGE)
+    return render(request, "admin/audit.html", {
+        "rows": accounts.audit_rows(session, events), "total": total, "page": page,
+        "pages": max(1, -(-total // AUDIT_PAGE)), "subjects": accounts.AUDIT_SUBJECTS, "query": query,
+        "find": {"subject": subject, "action": action, "who": who, "since": since, "until": until}})
+
+
+def audit_sheet(rows: list[dict[str, Any]], lang: str) -> downloads.Sheet:
+    """The audit rows as the page shows them, in the person's language."""
+    A = labels("admin/_audit_labels.html", lang)
+
+    def plain(before: dict[str, Any], after: dict[str, Any]) -> str:
+        return "; ".join(f"{A.field(k)}: {A.value(k, before.get(k))} → {A.value(k, after.get(k))}"
+                         for k in dict.fromkeys([*before, *after]))
+
+    return downloads.Sheet("audit", [_("When"), _("Who"), _("What"), _("Name"), _("Action"), _("Before → after")],
+                           [[downloads.moment(r["at"]), r["actor"], str(A.subject(r["subject"])), r["subject_name"],
+                             str(A.action(r["action"])), plain(r["before"], r["after"])] for r in rows],
+                           (16, 16, 14, 24, 16, 80))
