@@ -13,19 +13,20 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from huying import audit
+from huying.cases import succession
 from huying.cases.policy import check_admin
 from huying.contact import workload
 from huying.deps import SessionDep
-from huying.errors import InvalidInput
+from huying.errors import InvalidInput, NotVisible, SettingError
 from huying.geo import service as geo
 from huying.geo.models import Node
 from huying.http.clock import Now
 from huying.http.errors import reject_nul_body
 from huying.http.pagination import paginate
-from huying.orgs import accounts
+from huying.orgs import accounts, chart
 from huying.orgs.actor import Actor
 from huying.orgs.auth import CurrentActor
-from huying.orgs.models import Organisation, User
+from huying.orgs.models import Organisation, Person, User
 from huying.orgs.scope import check_administers
 
 router = APIRouter(prefix="/api/v1/admin", tags=["administration"], dependencies=[Depends(reject_nul_body)])
@@ -240,3 +241,157 @@ def list_audit(
     events, total = audit.query(session, actor.city_id, f, limit=limit, offset=offset)
     paginate(request, response, total, limit, offset)
     return {"items": accounts.audit_rows(session, events), "total": total, "limit": limit, "offset": offset}
+
+
+# --------------------------------------------------------------------------- organisations and people
+
+
+class OrgCreate(BaseModel):
+    code: str = Field(max_length=80)
+    name_zh: str = Field(max_length=200)
+    name_en: str = Field("", max_length=200)
+    kind: str = Field(max_length=30)
+    node: str = Field(max_length=20)
+    parent: str | None = Field(None, max_length=80)
+    department: str | None = Field(None, max_length=30)
+    team_kind: str | None = Field(None, max_length=30)
+
+
+class OrgRename(BaseModel):
+    name_zh: str = Field(max_length=200)
+    name_en: str = Field("", max_length=200)
+
+
+class OrgMove(BaseModel):
+    node: str = Field(max_length=20)
+
+
+class OrgKindChange(BaseModel):
+    kind: str = Field(max_length=30)
+    department: str | None = Field(None, max_length=30)
+    team_kind: str | None = Field(None, max_length=30)
+    parent: str | None = Field(None, max_length=80, description="Omitted: kept; empty text: none.")
+
+
+class OrgTowns(BaseModel):
+    towns: list[str] = Field(default_factory=list, max_length=200)
+
+
+class OrgDissolve(BaseModel):
+    successor: str | None = Field(None, max_length=80)
+    note: str | None = Field(None, max_length=500)
+
+
+class Dissolved(BaseModel):
+    organisation: str
+    successor: str | None
+    cases: list[str]
+    accounts: list[str]
+
+
+class PersonBody(BaseModel):
+    name: str = Field(max_length=60)
+    node: str | None = Field(None, max_length=20)
+    organisation: str | None = Field(None, max_length=80)
+    phone_masked: str | None = Field(None, max_length=20)
+    is_party_member: bool = False
+
+
+def _org_read(session: SessionDep, org: Organisation) -> dict[str, Any]:
+    return {"id": org.id, **chart.snapshot(session, org)}
+
+
+def _admin_org(session: SessionDep, actor: Actor, code: str) -> Organisation:
+    check_admin(actor, "administer organisations")
+    try:
+        return chart.get(session, actor.city_id, code)
+    except SettingError:
+        raise NotVisible(f"no organisation {code!r}") from None
+
+
+@router.post("/organisations", status_code=201)
+def create_organisation(body: OrgCreate, session: SessionDep, actor: CurrentActor, t: Now) -> dict[str, Any]:
+    """A new organisation (an alliance team: kind alliance_team, its alliance as parent, a team_kind)."""
+    check_admin(actor, "administer organisations")
+    org = chart.create(session, actor, node=_node(session, actor.city_id, body.node), code=body.code,
+                       name_zh=body.name_zh, name_en=body.name_en, kind=body.kind, now=t, department=body.department,
+                       team_kind=body.team_kind,
+                       parent=_org(session, actor.city_id, body.parent) if body.parent else None)
+    session.commit()
+    return _org_read(session, org)
+
+
+@router.post("/organisations/{code}/rename")
+def rename_organisation(code: str, body: OrgRename, session: SessionDep, actor: CurrentActor, t: Now) -> dict[str, Any]:
+    org = _admin_org(session, actor, code)
+    chart.rename(session, org, actor, name_zh=body.name_zh, name_en=body.name_en, now=t)
+    session.commit()
+    return _org_read(session, org)
+
+
+@router.post("/organisations/{code}/move")
+def move_organisation(code: str, body: OrgMove, session: SessionDep, actor: CurrentActor, t: Now) -> dict[str, Any]:
+    org = _admin_org(session, actor, code)
+    chart.move(session, org, actor, node=_node(session, actor.city_id, body.node), now=t)
+    session.commit()
+    return _org_read(session, org)
+
+
+@router.post("/organisations/{code}/kind")
+def change_organisation_kind(code: str, body: OrgKindChange, session: SessionDep, actor: CurrentActor,
+                             t: Now) -> dict[str, Any]:
+    org = _admin_org(session, actor, code)
+    parent: Organisation | None | bool = False
+    if body.parent is not None:
+        parent = _org(session, actor.city_id, body.parent) if body.parent.strip() else None
+    chart.change_kind(session, org, actor, kind=body.kind, department=body.department, team_kind=body.team_kind,
+                      parent=parent, now=t)
+    session.commit()
+    return _org_read(session, org)
+
+
+@router.post("/organisations/{code}/towns")
+def set_organisation_towns(code: str, body: OrgTowns, session: SessionDep, actor: CurrentActor,
+                           t: Now) -> dict[str, Any]:
+    """The towns a department serves (none: every town below its node)."""
+    org = _admin_org(session, actor, code)
+    chart.set_towns(session, org, actor, towns=[_node(session, actor.city_id, c) for c in body.towns], now=t)
+    session.commit()
+    return _org_read(session, org)
+
+
+@router.post("/organisations/{code}/dissolve", response_model=Dissolved)
+def dissolve_organisation(code: str, body: OrgDissolve, session: SessionDep, actor: CurrentActor,
+                          t: Now) -> dict[str, Any]:
+    """Dissolve an organisation: its open cases go to the successor, each with an event, in one
+    transaction; the accounts still attached to it are listed for moving."""
+    _admin_org(session, actor, code)
+    return succession.dissolve(session, actor.city_id, code, successor=body.successor, actor=actor, now=t,
+                               note=body.note).__dict__
+
+
+def _person_in(session: SessionDep, city_id: int, body: PersonBody) -> chart.PersonIn:
+    return chart.PersonIn(name=body.name, node=_node(session, city_id, body.node) if body.node else None,
+                          organisation=_org(session, city_id, body.organisation) if body.organisation else None,
+                          phone_masked=body.phone_masked, is_party_member=body.is_party_member)
+
+
+@router.post("/people", status_code=201)
+def create_person(body: PersonBody, session: SessionDep, actor: CurrentActor, t: Now) -> dict[str, Any]:
+    """A person (staff, a cadre, a member, a deputy) with their node and organisation."""
+    check_admin(actor, "administer people")
+    p = chart.create_person(session, actor, actor.city_id, _person_in(session, actor.city_id, body), now=t)
+    session.commit()
+    return {"id": p.id, **chart.person_snapshot(session, p)}
+
+
+@router.post("/people/{person_id}")
+def update_person(person_id: int, body: PersonBody, session: SessionDep, actor: CurrentActor,
+                  t: Now) -> dict[str, Any]:
+    check_admin(actor, "administer people")
+    p = session.get(Person, person_id)
+    if p is None or p.city_id != actor.city_id:
+        raise NotVisible(f"no person {person_id}")
+    chart.update_person(session, actor, p, _person_in(session, actor.city_id, body), now=t)
+    session.commit()
+    return {"id": p.id, **chart.person_snapshot(session, p)}

@@ -92,8 +92,14 @@ def create(session: Session, actor: Actor | None, *, username: str, password: st
         raise NotVisible("no such node")
     if role == Role.CLIENT.value:
         raise SettingError("an API client is created under API clients", "role", "client")
-    user = create_user(session, username=username, password=password, role=role, node=node,
-                       display_name=display_name, organisation=organisation, person_id=person_id)
+    try:
+        user = create_user(session, username=username, password=password, role=role, node=node,
+                           display_name=display_name, organisation=organisation, person_id=person_id)
+    except AccountError as exc:  # the field it is about, for the import's row and the forms
+        msg = str(exc)
+        fld = next((f for needle, f in (("department handler", "organisation"), ("organisation", "organisation"),
+                                        ("password", "password"), ("role", "role")) if needle in msg), "username")
+        raise SettingError(msg, fld, fld) from None
     user.created_at = now
     user.must_change_password = must_change
     session.flush()

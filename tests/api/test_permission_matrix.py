@@ -245,7 +245,11 @@ PRIVATE = [("GET", "/api/v1/cases"), ("GET", "/api/v1/cases/{c1}"), ("POST", "/a
            ("POST", "/api/v1/admin/accounts/1/seat"), ("POST", "/api/v1/admin/accounts/1/deactivate"),
            ("POST", "/api/v1/admin/accounts/1/reactivate"), ("POST", "/api/v1/admin/accounts/1/reset"),
            ("POST", "/api/v1/admin/accounts/1/require-change"), ("POST", "/api/v1/admin/tokens/1/revoke"),
-           ("GET", "/api/v1/admin/audit")]
+           ("GET", "/api/v1/admin/audit"), ("POST", "/api/v1/admin/organisations"),
+           ("POST", "/api/v1/admin/organisations/X1/rename"), ("POST", "/api/v1/admin/organisations/X1/move"),
+           ("POST", "/api/v1/admin/organisations/X1/kind"), ("POST", "/api/v1/admin/organisations/X1/towns"),
+           ("POST", "/api/v1/admin/organisations/X1/dissolve"), ("POST", "/api/v1/admin/people"),
+           ("POST", "/api/v1/admin/people/1")]
 
 
 def test_the_public_gets_401_on_every_private_endpoint(api: Api) -> None:
