@@ -24,6 +24,7 @@ from huying.orgs.models import Organisation, OrganisationTown, Person, User
 from tests.api.conftest import NOW, T1_URBAN, Api
 
 A = "/api/v1/admin"
+HTML = {"accept": "text/html"}
 
 
 def _town_admin(api: Api, town: str) -> dict[str, str]:
@@ -178,6 +179,53 @@ def test_bulk_import_names_bad_rows_and_stores_nothing_all_or_nothing(api: Api, 
         assert api.client.get(f"/reset/{code}", headers={"accept": "text/html"}).status_code == 200
     finally:
         engine.dispose()
+
+
+def _sign_in(api: Api, town: str) -> None:
+    import re
+
+    name = f"w{uuid.uuid4().hex[:8]}"
+    with api.session() as s:
+        accounts.create(s, None, username=name, password="a-long-passphrase-9", role="admin",
+                        node=s.scalar(select(Node).where(Node.code == town)), now=NOW, must_change=False)
+        s.commit()
+    api.client.cookies.clear()
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', api.client.get("/login", headers=HTML).text)
+    assert csrf
+    r = api.client.post("/login", data={"username": name, "password": "a-long-passphrase-9",
+                                        "csrf_token": csrf.group(1)}, headers=HTML, follow_redirects=False)
+    assert r.status_code == 303
+
+
+def _form(api: Api, url: str, data: dict[str, str]) -> object:
+    import re
+
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', api.client.get("/login", headers=HTML).text)
+    assert csrf
+    return api.client.post(url, data={**data, "csrf_token": csrf.group(1)}, headers=HTML, follow_redirects=False)
+
+
+def test_the_pages_create_rename_and_dissolve_an_organisation_in_the_persons_language(api: Api) -> None:
+    _sign_in(api, "441900101")
+    page = api.client.get("/admin/tree?node=441900101", headers=HTML)
+    assert page.status_code == 200 and 'id="org-form"' in page.text and "/admin/organisations/" in page.text
+    r = _form(api, "/admin/organisations", {"node": "441900101", "code": "t1-mediation", "name_zh": "调解队",
+                                            "kind": "alliance_team", "team_kind": "dispute_mediation"})
+    assert r.status_code == 422 and "联盟队伍须隶属于一个党群服务联盟" in r.text  # type: ignore[attr-defined]
+    r = _form(api, "/admin/organisations", {"node": "441900101", "code": "t1-volunteers", "name_zh": "志愿者协会",
+                                            "kind": "social_organisation"})
+    assert r.status_code == 303  # type: ignore[attr-defined]
+    page = api.client.get("/admin/organisations/t1-volunteers", headers=HTML)
+    assert page.status_code == 200 and "志愿者协会" in page.text and "data-confirm" in page.text
+    r = _form(api, "/admin/organisations/t1-volunteers/rename", {"name_zh": "", "name_en": "x"})
+    assert r.status_code == 422 and "请填写组织的中文名称" in r.text  # type: ignore[attr-defined]
+    r = _form(api, "/admin/organisations/t1-volunteers/dissolve", {})
+    assert r.status_code == 200 and 'id="handed"' in r.text  # type: ignore[attr-defined]
+    assert api.client.get("/admin/organisations/441900102-dept-housing", headers=HTML).status_code == 200
+    r = _form(api, "/admin/organisations/441900102-dept-housing/rename", {"name_zh": "越权改名"})
+    assert r.status_code == 403  # type: ignore[attr-defined]
+    audit_page = api.client.get("/admin/audit?subject=organisation", headers=HTML)
+    assert audit_page.status_code == 403  # the whole city's trail is for the city's administrators
 
 
 def test_zz_a_dissolved_units_open_cases_go_to_its_successor_with_events(api: Api) -> None:

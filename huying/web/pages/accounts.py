@@ -4,7 +4,9 @@ tokens end at once; its open work listed for someone to take over), reactivation
 one-time password reset link, and a new password required at the next sign-in. Every
 command is ``huying.orgs.accounts``'s, inside the administrator's place
 (``huying.orgs.scope.check_administers``); a refused one re-renders the page with the reason
-(422) and stores nothing. And the audit trail's page (``/admin/audit``)."""
+(422) and stores nothing. The audit trail's page (``/admin/audit``). An organisation
+(``/admin/organisations/{code}``): rename, move, kind, the towns a department serves, and
+dissolution with its open cases handed to a successor (``huying.cases.succession``)."""
 
 from __future__ import annotations
 
@@ -16,19 +18,21 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
 from huying import audit
+from huying.cases import succession
 from huying.cases.policy import check_admin
 from huying.contact import workload
 from huying.deps import SessionDep
-from huying.errors import SettingError
+from huying.errors import NotVisible, SettingError
 from huying.geo import service as geo
 from huying.geo.models import Node
 from huying.http.clock import Now
-from huying.orgs import accounts
+from huying.orgs import accounts, chart
 from huying.orgs.actor import Actor
-from huying.orgs.models import Organisation, Role, User
+from huying.orgs.models import Department, Organisation, OrgKind, Role, TeamKind, User
 from huying.orgs.scope import check_administers
 from huying.web import downloads, i18n
 from huying.web.deps import PageActor
+from huying.web.pages.admin import tree_page
 from huying.web.pages.common import see_other
 from huying.web.tables import labels
 from huying.web.templating import render, request_lang
@@ -188,3 +192,138 @@ def audit_sheet(rows: list[dict[str, Any]], lang: str) -> downloads.Sheet:
                            [[downloads.moment(r["at"]), r["actor"], str(A.subject(r["subject"])), r["subject_name"],
                              str(A.action(r["action"])), plain(r["before"], r["after"])] for r in rows],
                            (16, 16, 14, 24, 16, 80))
+
+
+# --------------------------------------------------------------------------- organisations
+
+_OrgField = Annotated[str, Form(max_length=200)]
+
+
+def _org(session: SessionDep, actor: Actor, code: str) -> Organisation:
+    check_admin(actor, "administer organisations")
+    try:
+        return chart.get(session, actor.city_id, code)
+    except SettingError:
+        raise NotVisible(f"no organisation {code}") from None
+
+
+def _org_page(request: Request, session: SessionDep, actor: Actor, org: Organisation, *, error: str = "",
+              detail: str = "", status_code: int = 200, handed: succession.Succession | None = None) -> HTMLResponse:
+    node = session.get(Node, org.node_id)
+    parent = session.get(Organisation, org.parent_id) if org.parent_id else None
+    events, _total = audit.query(session, actor.city_id, audit.Filter(subject="organisation", subject_id=org.id),
+                                 limit=20)
+    return render(request, "admin/organisation.html", {
+        "org": org, "node": node, "parent": parent, "towns": chart.towns_of(session, org),
+        "open_cases": len(succession.open_cases(session, org)),
+        "kinds": [k.value for k in OrgKind], "departments": [d.value for d in Department],
+        "team_kinds": [t.value for t in TeamKind], "error": error, "detail": detail, "events": events,
+        "actors": accounts.names(session, [e.actor_id for e in events]), "handed": handed,
+    }, status_code=status_code)
+
+
+def _org_refused(request: Request, session: SessionDep, actor: Actor, code: str, exc: SettingError) -> HTMLResponse:
+    session.rollback()
+    return _org_page(request, session, actor, chart.get(session, actor.city_id, code), error=exc.reason,
+                     detail=str(exc), status_code=422)
+
+
+def _place(session: SessionDep, actor: Actor, code: str, fld: str = "node") -> Node:
+    try:
+        return geo.get_node(session, actor.city_id, code.strip())
+    except geo.NodeNotFound:
+        raise SettingError(f"no node {code}", fld, "node") from None
+
+
+@router.post("/organisations", response_class=HTMLResponse)
+def create_organisation(request: Request, session: SessionDep, actor: PageActor, t: Now, node: _OrgField = "",
+                        code: _OrgField = "", name_zh: _OrgField = "", name_en: _OrgField = "", kind: _OrgField = "",
+                        department: _OrgField = "", team_kind: _OrgField = "", parent: _OrgField = "") -> Response:
+    """A new organisation at the tree page's node."""
+    check_admin(actor, "administer organisations")
+    where = _place(session, actor, node) if node.strip() else None
+    values = {"code": code, "name_zh": name_zh, "name_en": name_en, "kind": kind, "department": department,
+              "team_kind": team_kind, "parent": parent}
+    try:
+        if where is None:
+            raise SettingError("choose a place", "node", "node")
+        org = chart.create(session, actor, node=where, code=code, name_zh=name_zh, name_en=name_en, kind=kind, now=t,
+                           department=department, team_kind=team_kind,
+                           parent=chart.get(session, actor.city_id, parent) if parent.strip() else None)
+        session.commit()
+    except SettingError as exc:
+        session.rollback()
+        return tree_page(request, session, actor, node.strip(), error=exc.reason, detail=str(exc), values=values,
+                         status_code=422)
+    return see_other(f"/admin/organisations/{org.code}?created=1")
+
+
+@router.get("/organisations/{code}", response_class=HTMLResponse)
+def organisation_page(request: Request, session: SessionDep, actor: PageActor, code: str) -> Response:
+    return _org_page(request, session, actor, _org(session, actor, code))
+
+
+@router.post("/organisations/{code}/rename", response_class=HTMLResponse)
+def rename_organisation(request: Request, session: SessionDep, actor: PageActor, t: Now, code: str,
+                        name_zh: _OrgField = "", name_en: _OrgField = "") -> Response:
+    org = _org(session, actor, code)
+    try:
+        chart.rename(session, org, actor, name_zh=name_zh, name_en=name_en, now=t)
+        session.commit()
+    except SettingError as exc:
+        return _org_refused(request, session, actor, code, exc)
+    return see_other(f"/admin/organisations/{code}?saved=1")
+
+
+@router.post("/organisations/{code}/move", response_class=HTMLResponse)
+def move_organisation(request: Request, session: SessionDep, actor: PageActor, t: Now, code: str,
+                      node: _OrgField = "") -> Response:
+    org = _org(session, actor, code)
+    try:
+        chart.move(session, org, actor, node=_place(session, actor, node), now=t)
+        session.commit()
+    except SettingError as exc:
+        return _org_refused(request, session, actor, code, exc)
+    return see_other(f"/admin/organisations/{code}?saved=1")
+
+
+@router.post("/organisations/{code}/kind", response_class=HTMLResponse)
+def change_organisation_kind(request: Request, session: SessionDep, actor: PageActor, t: Now, code: str,
+                             kind: _OrgField = "", department: _OrgField = "", team_kind: _OrgField = "",
+                             parent: _OrgField = "") -> Response:
+    org = _org(session, actor, code)
+    try:
+        chart.change_kind(session, org, actor, kind=kind, department=department, team_kind=team_kind, now=t,
+                          parent=chart.get(session, actor.city_id, parent) if parent.strip() else None)
+        session.commit()
+    except SettingError as exc:
+        return _org_refused(request, session, actor, code, exc)
+    return see_other(f"/admin/organisations/{code}?saved=1")
+
+
+@router.post("/organisations/{code}/towns", response_class=HTMLResponse)
+async def set_organisation_towns(request: Request, session: SessionDep, actor: PageActor, t: Now,
+                                 code: str) -> Response:
+    """The towns a department serves (the form's ``town`` fields, one per town)."""
+    org = _org(session, actor, code)
+    form = await request.form()
+    picked = [v.strip() for v in form.getlist("town") if isinstance(v, str) and v.strip()][:200]
+    try:
+        chart.set_towns(session, org, actor, towns=[_place(session, actor, c, "towns") for c in picked], now=t)
+        session.commit()
+    except SettingError as exc:
+        return _org_refused(request, session, actor, code, exc)
+    return see_other(f"/admin/organisations/{code}?saved=1")
+
+
+@router.post("/organisations/{code}/dissolve", response_class=HTMLResponse)
+def dissolve_organisation(request: Request, session: SessionDep, actor: PageActor, t: Now, code: str,
+                          successor: _OrgField = "", note: Annotated[str, Form(max_length=500)] = "") -> Response:
+    """Dissolve: its open cases go to the successor, each with an event, all at once."""
+    _org(session, actor, code)
+    try:
+        done = succession.dissolve(session, actor.city_id, code, successor=successor.strip() or None, actor=actor,
+                                   now=t, note=note.strip() or None)
+    except SettingError as exc:
+        return _org_refused(request, session, actor, code, exc)
+    return _org_page(request, session, actor, chart.get(session, actor.city_id, code), handed=done)

@@ -28,7 +28,8 @@ from huying.geo.models import Node
 from huying.http.clock import Now
 from huying.orgs import accounts, clients, passwords
 from huying.orgs.actor import Actor
-from huying.orgs.models import Department, Organisation, OrgKind, Role, User
+from huying.orgs.models import Department, Organisation, OrgKind, Role, TeamKind, User
+from huying.orgs.scope import administers
 from huying.orgs.service import AccountError
 from huying.triage import routing
 from huying.web.deps import PageActor
@@ -66,6 +67,12 @@ def home(request: Request, actor: PageActor) -> Response:
 @router.get("/tree", response_class=HTMLResponse)
 def tree(request: Request, session: SessionDep, actor: PageActor, node: str = "") -> Response:
     _admin(actor)
+    return tree_page(request, session, actor, node)
+
+
+def tree_page(request: Request, session: SessionDep, actor: Actor, node: str, *, error: str = "",
+              detail: str = "", values: dict[str, str] | None = None, status_code: int = 200) -> HTMLResponse:
+    """A node of the tree, the nodes below it, its organisations, and the form of a new one."""
     here = _node(session, actor, node)
     kids = geo.children(session, here)
     counts = dict(session.execute(select(Organisation.node_id, func.count()).where(
@@ -74,7 +81,10 @@ def tree(request: Request, session: SessionDep, actor: PageActor, node: str = ""
         "node": here, "trail": geo.ancestors(session, here), "children": kids, "org_counts": counts,
         "orgs": list(session.scalars(select(Organisation).where(Organisation.node_id == here.id)
                                      .order_by(Organisation.code))),
-    })
+        "kinds": [k.value for k in OrgKind], "departments": [d.value for d in Department],
+        "team_kinds": [t.value for t in TeamKind], "error": error, "detail": detail, "values": values or {},
+        "may_edit": administers(actor, here.path),
+    }, status_code=status_code)
 
 
 def _users_page(request: Request, session: SessionDep, actor: Actor, *, page: int = 1,
