@@ -115,6 +115,14 @@ ZH = {
     "The name is too long (at most 120 characters in Chinese, 160 in English).": "名称过长（中文最多 120 个字符，英文最多 160 个字符）。",
     "The successor must be another organisation.": "承接单位须为另一个组织。",
     "This organisation is dissolved.": "该组织已撤销。",
+    "People": "人员",
+    "New person": "新增人员",
+    "A person needs a name of at most 60 characters.": "请填写姓名（最多 60 个字符）。",
+    "A phone number is digits (masked with *).": "手机号码须为数字（可用 * 遮盖）。",
+    "A person needs a place or an organisation.": "请为人员选择所在地或所属组织。",
+    "Phone": "电话",
+    "Add the person": "添加人员",
+    "Nobody here yet.": "这里还没有人员。",
 }
 
 PLURAL = {

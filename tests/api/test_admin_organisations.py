@@ -224,6 +224,13 @@ def test_the_pages_create_rename_and_dissolve_an_organisation_in_the_persons_lan
     assert api.client.get("/admin/organisations/441900102-dept-housing", headers=HTML).status_code == 200
     r = _form(api, "/admin/organisations/441900102-dept-housing/rename", {"name_zh": "越权改名"})
     assert r.status_code == 403  # type: ignore[attr-defined]
+    r = _form(api, "/admin/people", {"name": "赵六", "node": "441900101001001", "phone": "call"})
+    assert r.status_code == 422 and "手机号码" in r.text  # type: ignore[attr-defined]
+    r = _form(api, "/admin/people", {"name": "赵六", "node": "441900101001001", "party_member": "1"})
+    assert r.status_code == 303  # type: ignore[attr-defined]
+    page = api.client.get("/admin/people?node=441900101", headers=HTML)
+    assert page.status_code == 200 and "赵六" in page.text
+    assert api.client.get("/admin/people?node=441900102", headers=HTML).status_code == 403
     audit_page = api.client.get("/admin/audit?subject=organisation", headers=HTML)
     assert audit_page.status_code == 403  # the whole city's trail is for the city's administrators
 

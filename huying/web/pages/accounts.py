@@ -28,7 +28,7 @@ from huying.geo.models import Node
 from huying.http.clock import Now
 from huying.orgs import accounts, chart
 from huying.orgs.actor import Actor
-from huying.orgs.models import Department, Organisation, OrgKind, Role, TeamKind, User
+from huying.orgs.models import Department, Organisation, OrgKind, Person, Role, TeamKind, User
 from huying.orgs.scope import check_administers
 from huying.web import downloads, i18n
 from huying.web.deps import PageActor
@@ -327,3 +327,55 @@ def dissolve_organisation(request: Request, session: SessionDep, actor: PageActo
     except SettingError as exc:
         return _org_refused(request, session, actor, code, exc)
     return _org_page(request, session, actor, chart.get(session, actor.city_id, code), handed=done)
+
+
+# --------------------------------------------------------------------------- people
+
+PEOPLE_PAGE = 50
+
+
+def _people_page(request: Request, session: SessionDep, actor: Actor, node: str, *, error: str = "",
+                 values: dict[str, str] | None = None, status_code: int = 200) -> HTMLResponse:
+    here = _place(session, actor, node) if node.strip() else session.get(Node, _actor_node(session, actor))
+    assert here is not None
+    check_administers(actor, here.path, "administer the people here")
+    rows = session.execute(
+        select(Person, Node, Organisation).outerjoin(Node, Node.id == Person.node_id)
+        .outerjoin(Organisation, Organisation.id == Person.organisation_id)
+        .where(Person.city_id == actor.city_id, Node.path.startswith(here.path, autoescape=True))
+        .order_by(Person.name, Person.id).limit(PEOPLE_PAGE)).all()
+    return render(request, "admin/people.html", {"node": here, "rows": rows, "error": error,
+                                                 "values": values or {}}, status_code=status_code)
+
+
+def _actor_node(session: SessionDep, actor: Actor) -> int | None:
+    return session.scalar(select(Node.id).where(Node.city_id == actor.city_id, Node.path == actor.node_path))
+
+
+@router.get("/people", response_class=HTMLResponse)
+def people_page(request: Request, session: SessionDep, actor: PageActor, node: str = "") -> Response:
+    """The people of a place (staff, cadres, members, deputies) and the form of a new one."""
+    check_admin(actor, "administer people")
+    try:
+        return _people_page(request, session, actor, node[:20])
+    except SettingError:
+        raise NotVisible(f"no node {node}") from None
+
+
+@router.post("/people", response_class=HTMLResponse)
+def add_person(request: Request, session: SessionDep, actor: PageActor, t: Now, name: _OrgField = "",
+               node: _OrgField = "", organisation: _OrgField = "", phone: _OrgField = "",
+               party_member: _OrgField = "") -> Response:
+    check_admin(actor, "administer people")
+    values = {"name": name, "node": node, "organisation": organisation, "phone": phone, "party_member": party_member}
+    try:
+        chart.create_person(session, actor, actor.city_id, chart.PersonIn(
+            name=name, node=_place(session, actor, node) if node.strip() else None,
+            organisation=chart.get(session, actor.city_id, organisation) if organisation.strip() else None,
+            phone_masked=phone, is_party_member=party_member == "1"), now=t)
+        session.commit()
+    except SettingError as exc:
+        session.rollback()
+        return _people_page(request, session, actor, node if node.strip() and exc.field != "node" else "",
+                            error=exc.reason, values=values, status_code=422)
+    return see_other(f"/admin/people?node={node.strip()}" if node.strip() else "/admin/people")
