@@ -77,5 +77,7 @@ def touch(session: Session, token_id: int, last_used_at: dt.datetime | None, *, 
 
 
 def mark_used(session: Session, token: str, *, now: dt.datetime) -> None:
-    """Note when a key was last used (its client's page shows it). In the caller's transaction."""
-    session.execute(update(ApiToken).where(ApiToken.token_hash == digest(token)).values(last_used_at=now))
+    """Note when a key was last used (its client's page shows it), at most once per
+    :data:`TOUCH_EVERY`. In the caller's transaction."""
+    stale = ApiToken.last_used_at.is_(None) | (ApiToken.last_used_at <= now - TOUCH_EVERY)
+    session.execute(update(ApiToken).where(ApiToken.token_hash == digest(token), stale).values(last_used_at=now))

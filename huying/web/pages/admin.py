@@ -564,7 +564,7 @@ def add_client(request: Request, session: SessionDep, actor: PageActor, t: Now,
     """A new client and its first key, shown on this page once (never stored in clear)."""
     _admin(actor)
     try:
-        user, key = clients.create(session, actor.city_id, name, now=t)
+        user, key = clients.create(session, actor.city_id, name, now=t, actor_id=actor.user_id)
         session.commit()
     except AccountError as exc:
         session.rollback()
@@ -578,7 +578,7 @@ def add_client_key(request: Request, session: SessionDep, actor: PageActor, t: N
     """Another key for a client (rotate: add, move the application to it, revoke the old)."""
     _admin(actor)
     try:
-        key = clients.add_key(session, actor.city_id, client_id, now=t)
+        key = clients.add_key(session, actor.city_id, client_id, now=t, actor_id=actor.user_id)
         session.commit()
     except AccountError as exc:
         session.rollback()
@@ -592,7 +592,7 @@ def revoke_client_key(request: Request, session: SessionDep, actor: PageActor, t
     """Revoke a key: the application's next request with it is refused."""
     _admin(actor)
     try:
-        clients.revoke_key(session, actor.city_id, key_id, now=t)
+        clients.revoke_key(session, actor.city_id, key_id, now=t, actor_id=actor.user_id)
         session.commit()
     except AccountError as exc:
         session.rollback()

@@ -51,7 +51,7 @@ def test_an_administrator_resets_and_deactivates_an_account(
     with page.expect_navigation():
         page.locator("#deactivate-form button").click()
     expect(page.locator("#account")).to_have_attribute("data-active", "0")
-    expect(page.locator("#tokens")).to_contain_text("已吊销")
+    expect(page.locator("#tokens")).to_contain_text("吊销")
     expect(page.locator("form[action$='/reactivate']")).to_have_count(1)
     assert code not in page.content()  # the link is shown once
     shot(page, "2-deactivated-390")
