@@ -123,6 +123,12 @@ ZH = {
     "Phone": "电话",
     "Add the person": "添加人员",
     "Nobody here yet.": "这里还没有人员。",
+    "First day": "起始日期",
+    "Last day": "截止日期",
+    "Tokens revoked": "吊销的令牌",
+    "Expires": "有效期至",
+    "Successor": "承接单位",
+    "Cases handed over": "移交的案件",
 }
 
 PLURAL = {
