@@ -119,6 +119,8 @@ _GROUPS = [
     ("huying.accountability.cli", "indicators", "The indicator catalogue and its values per node."),
     ("huying.accountability.duty_cli", "accountability",
      "Responsibility lists, yearly reviews (述职评议), weak organisations (软弱涣散)."),
+    ("huying.admin.cli", "admin",
+     "Administration: accounts, organisations, people, bulk import, the audit trail."),
 ]
 
 for _module, _name, _help in _GROUPS:

@@ -132,6 +132,10 @@ class Action(enum.StrEnum):
     #: The map was redrawn under the case: it moves to the grid that now holds its point
     #: (重划网格, ``huying.mapedit``); its status, unit and deadline stay.
     REGRID = "regrid"
+    #: The responsible unit is dissolved (机构撤并): an administrator hands its open cases to
+    #: the successor it names, each where it stands (status and deadline kept)
+    #: (:mod:`huying.cases.succession`).
+    HAND_OVER = "hand_over"
 
 
 class Kind(enum.StrEnum):
@@ -167,6 +171,9 @@ class System(enum.StrEnum):
 
 
 SYSTEM = frozenset({System.SWEEPER})
+#: Who hands a dissolved unit's cases to its successor: an administrator, or the operator at
+#: the command line (as the system).
+SUCCESSION = frozenset({R.ADMIN}) | SYSTEM
 
 
 class Audience(enum.IntEnum):
@@ -345,6 +352,7 @@ TABLE: list[Transition] = [
     *_t(_DUE, A.SLA_WARNING, None, SYSTEM),
     *_t(_DUE, A.OVERDUE, None, SYSTEM),
     *_t(sorted(OPEN - {S.AWAITING_MATERIALS, S.READY, S.DELIVERED}), A.REGRID, None, MAP_EDITORS),
+    *_t([S.NEW, *_UNIT_OPEN, S.HANDLED, S.FOLLOWED_UP, S.MERGED], A.HAND_OVER, None, SUCCESSION),
 ]
 
 
@@ -389,6 +397,7 @@ SERVICE_TABLE: list[Transition] = [
     *_t(_SERVICE_DUE, A.SLA_WARNING, None, SYSTEM),
     *_t(_SERVICE_DUE, A.OVERDUE, None, SYSTEM),
     *_t((S.DISPATCHED, S.IN_PROGRESS, S.AWAITING_MATERIALS, S.READY, S.DELIVERED), A.REGRID, None, MAP_EDITORS),
+    *_t([*_SERVICE_OPEN, S.READY, S.DELIVERED], A.HAND_OVER, None, SUCCESSION),
 ]
 
 
@@ -406,6 +415,7 @@ RECTIFICATION_TABLE: list[Transition] = [
     *_t([S.IN_PROGRESS], A.CLEAR, S.CLOSED, RECTIFIERS | SYSTEM, plan_done),
     *_t([S.IN_PROGRESS], A.CLEAR_BY_HAND, S.CLOSED, {R.LEADER}, supervising_leader),
     *_t([S.IN_PROGRESS], A.REGRID, None, MAP_EDITORS),
+    *_t([S.IN_PROGRESS], A.HAND_OVER, None, SUCCESSION),
 ]
 
 
@@ -481,9 +491,10 @@ CREATING = frozenset(a for wf in WORKFLOWS.values() for a in wf.creating)
 #: in a case's history, never offered to a person as a command.
 IMPORTED_ONLY = frozenset({A.CLOSE_IMPORTED, A.CLOSE_WITH_PRIMARY})
 #: A rectification's clearing: taken on the weak organisations' page (huying.accountability),
-#: which checks that the indicators recovered; not a button of the case page. A case moved
-#: to another grid: by a redraw of the map (huying.mapedit), not from the case page.
-ELSEWHERE = frozenset({A.CLEAR, A.CLEAR_BY_HAND, A.REGRID})
+#: which checks that the indicators recovered; a dissolved unit's hand-over: taken on the
+#: organisations' administration (huying.cases.succession); a case moved to another grid: by
+#: a redraw of the map (huying.mapedit). Not buttons of the case page.
+ELSEWHERE = frozenset({A.CLEAR, A.CLEAR_BY_HAND, A.REGRID, A.HAND_OVER})
 
 
 def allowed_actions(status: Status | str, role: Role | System | str,

@@ -5,34 +5,36 @@ anonymous requests through as ``None``."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
 from huying.deps import SessionDep
 from huying.http import observe, ratelimit
+from huying.http.clock import Now
 from huying.orgs import tokens
 from huying.orgs.actor import Actor
 from huying.orgs.models import User
 from huying.orgs.service import session_is_current
 
 
-def _user(request: Request, session: SessionDep) -> User | None:
-    user = _resolve(request, session)
+def _user(request: Request, session: SessionDep, now: Now) -> User | None:
+    user = _resolve(request, session, now)
     if user is not None:
         setattr(request.state, observe.WHO, user.id)  # who, in the request's log line
         ratelimit.count_account_write(request, user.id)  # a write counts against the account
     return user
 
 
-def _resolve(request: Request, session: SessionDep) -> User | None:
+def _resolve(request: Request, session: SessionDep, now: dt.datetime) -> User | None:
     header = request.headers.get("authorization", "")
     if header:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise HTTPException(401, "use 'Authorization: Bearer <token>'",
                                 headers={"WWW-Authenticate": "Bearer"})
-        user = tokens.user_for(session, token.strip())
+        user = tokens.user_for(session, token.strip(), now=now)
         if user is None:
             raise HTTPException(401, "invalid or revoked token", headers={"WWW-Authenticate": "Bearer"})
         return user
@@ -44,12 +46,12 @@ def _resolve(request: Request, session: SessionDep) -> User | None:
     return None
 
 
-def maybe_user(request: Request, session: SessionDep) -> User | None:
-    return _user(request, session)
+def maybe_user(request: Request, session: SessionDep, now: Now) -> User | None:
+    return _user(request, session, now)
 
 
-def current_user(request: Request, session: SessionDep) -> User:
-    user = _user(request, session)
+def current_user(request: Request, session: SessionDep, now: Now) -> User:
+    user = _user(request, session, now)
     if user is None:
         raise HTTPException(401, "sign in or send an API token", headers={"WWW-Authenticate": "Bearer"})
     return user

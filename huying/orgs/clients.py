@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from huying import audit
 from huying.geo.models import Level, Node
 from huying.orgs import tokens
 from huying.orgs.models import ApiToken, Role, User
@@ -52,7 +53,7 @@ def _slug(name: str) -> str:
 
 
 def create(session: Session, city_id: int, name: str, *, now: dt.datetime,
-           key: str | None = None) -> tuple[User, str]:
+           key: str | None = None, actor_id: int | None = None) -> tuple[User, str]:
     """A new client named ``name`` with one key; returns the account and the key (only now
     in clear). ``key`` may be given to install a known value (the demo's documented key).
     Flushes; the caller commits."""
@@ -76,7 +77,9 @@ def create(session: Session, city_id: int, name: str, *, now: dt.datetime,
     user = create_user(session, username=username, password="", password_hash="!client-has-no-password",
                        role=Role.CLIENT, node=root, display_name=name)
     user.created_at = now
-    _, clear = tokens.create(session, user, "key", now=now, token=key)
+    row, clear = tokens.create(session, user, "key", now=now, token=key)
+    audit.record(session, city_id, "client", user.id, "create", actor_id=actor_id, now=now,
+                 after={"name": name}, name=name, key=row.prefix)
     return user, clear
 
 
@@ -87,21 +90,31 @@ def get(session: Session, city_id: int, client_id: int) -> User:
     return user
 
 
-def add_key(session: Session, city_id: int, client_id: int, *, now: dt.datetime) -> str:
+def add_key(session: Session, city_id: int, client_id: int, *, now: dt.datetime,
+            actor_id: int | None = None) -> str:
     """Another key for the client (to rotate: add one, move the application, revoke the old)."""
     user = get(session, city_id, client_id)
     if not user.active:
         raise AccountError("client: this client is switched off")
-    return tokens.create(session, user, "key", now=now)[1]
+    row, clear = tokens.create(session, user, "key", now=now)
+    audit.record(session, city_id, "client", user.id, "add_key", actor_id=actor_id, now=now,
+                 name=user.display_name, key=row.prefix)
+    return clear
 
 
-def revoke_key(session: Session, city_id: int, key_id: int, *, now: dt.datetime) -> ApiToken:
+def revoke_key(session: Session, city_id: int, key_id: int, *, now: dt.datetime,
+               actor_id: int | None = None) -> ApiToken:
     """Revoke one key of a client of the city: requests with it get 403 at once."""
     row = session.get(ApiToken, key_id)
     if row is None or row.city_id != city_id:
         raise AccountError(f"key: no key {key_id}")
-    get(session, city_id, row.user_id)
-    return tokens.revoke(session, key_id, now=now)
+    user = get(session, city_id, row.user_id)
+    was = row.revoked_at is None
+    tokens.revoke(session, key_id, now=now)
+    if was:
+        audit.record(session, city_id, "client", user.id, "revoke", actor_id=actor_id, now=now,
+                     before={"revoked": False}, after={"revoked": True}, name=user.display_name, key=row.prefix)
+    return row
 
 
 def listing(session: Session, city_id: int) -> list[Client]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from huying.db import Base, CityScoped, UTCDateTime, utcnow
@@ -120,6 +120,19 @@ class Organisation(CityScoped, Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class OrganisationTown(CityScoped, Base):
+    """A town a department serves (its scope, 服务镇街): a city department may serve some towns
+    only (a branch office for a few), a town department its own town. None listed: the
+    department serves every town below its node."""
+
+    __tablename__ = "organisation_towns"
+    __table_args__ = (UniqueConstraint("organisation_id", "node_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    node_id: Mapped[int] = mapped_column(ForeignKey("geo_nodes.id", ondelete="CASCADE"))
+
+
 class Person(CityScoped, Base):
     """A person known to the city: resident, cadre, grid worker. Demo people are synthetic."""
 
@@ -170,6 +183,9 @@ class User(CityScoped, Base):
     #: was signed in under, and bumping it (sign-out, a new password, deactivation) ends
     #: every session of the account at once (:func:`huying.orgs.service.end_sessions`).
     session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: The person must choose a new password before anything else (a new account, a reset
+    #: by an administrator): the pages send them to ``/account/password`` until they do.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     @property
     def role_enum(self) -> Role:
@@ -191,6 +207,23 @@ class ApiToken(CityScoped, Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class PasswordReset(CityScoped, Base):
+    """A one-time code to set a new password (a link ``/reset/<code>`` or the code read out):
+    only its SHA-256 is stored, it expires, and it is used at most once
+    (:mod:`huying.orgs.accounts`)."""
+
+    __tablename__ = "password_resets"
+    __table_args__ = (UniqueConstraint("code_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
 
 class LoginFailure(Base):

@@ -29,15 +29,24 @@ def city_id(session: SessionDep, actor: MaybeActor,
 CityId = Annotated[int, Depends(city_id)]
 
 
-def administers(actor: Actor, node_path: str) -> bool:
-    """An administrator administers their node and everything below it: an administrator of
-    the city, the whole city; of a town, only inside the town."""
-    return actor.role == Role.ADMIN and bool(node_path) and node_path.startswith(actor.node_path)
+# --------------------------------------------------------------------------- administration
+# Who administers a place (its accounts, people, organisations): an administrator, for their
+# node and everything below it. The city's administrator administers the whole city; an
+# administrator of a town administers only inside that town. The command line (the
+# operator at the server, ``actor`` None) administers everything.
 
 
-def check_administers(actor: Actor, node_path: str, what: str) -> None:
-    """:func:`administers`, or ``NotPermitted`` naming ``what`` was refused."""
-    if actor.role != Role.ADMIN:
+def administers(actor: Actor | None, node_path: str | None) -> bool:
+    """``actor`` may administer what sits at ``node_path`` (the one rule of admin scope)."""
+    if actor is None:
+        return True
+    return (actor.role == Role.ADMIN and node_path is not None
+            and node_path.startswith(actor.node_path))
+
+
+def check_administers(actor: Actor | None, node_path: str | None, what: str) -> None:
+    """Refuse (403) an administrative change outside the actor's place."""
+    if actor is not None and actor.role != Role.ADMIN:
         raise NotPermitted(f"only an administrator may {what}")
     if not administers(actor, node_path):
-        raise NotPermitted(f"this place is outside your scope: you may not {what} here")
+        raise NotPermitted(f"this is outside the place you administer: you may not {what}")

@@ -45,17 +45,39 @@ def revoke(session: Session, token_id: int, *, now: dt.datetime) -> ApiToken:
     return row
 
 
-def user_for(session: Session, token: str) -> User | None:
-    """The active user of a valid, unrevoked token."""
+def user_for(session: Session, token: str, *, now: dt.datetime | None = None) -> User | None:
+    """The active user of a valid, unrevoked token. With ``now``, the token's last use is
+    noted (:func:`touch`)."""
     row = session.execute(
-        select(ApiToken, User).join(User, User.id == ApiToken.user_id)
+        select(ApiToken.id, ApiToken.last_used_at, User).join(User, User.id == ApiToken.user_id)
         .where(ApiToken.token_hash == digest(token), ApiToken.revoked_at.is_(None))
     ).first()
-    if row is None or not row[1].active:
+    if row is None or not row[2].active:
         return None
-    return row[1]
+    if now is not None:
+        touch(session, row[0], row[1], now=now)
+    return row[2]
+
+
+#: A token's last use is written at most once per this interval (a busy client's every
+#: request would otherwise be a write).
+TOUCH_EVERY = dt.timedelta(minutes=1)
+
+
+def touch(session: Session, token_id: int, last_used_at: dt.datetime | None, *, now: dt.datetime) -> bool:
+    """Note the token's use at ``now`` unless noted less than :data:`TOUCH_EVERY` ago: at
+    most one write per token per minute, committed at once (its own small transaction,
+    before the request does anything). Returns whether it wrote."""
+    if last_used_at is not None and now - last_used_at < TOUCH_EVERY:
+        return False
+    stale = ApiToken.last_used_at.is_(None) | (ApiToken.last_used_at <= now - TOUCH_EVERY)
+    done = session.execute(update(ApiToken).where(ApiToken.id == token_id, stale).values(last_used_at=now)).rowcount  # type: ignore[attr-defined]
+    session.commit()
+    return bool(done)
 
 
 def mark_used(session: Session, token: str, *, now: dt.datetime) -> None:
-    """Note when a key was last used (its client's page shows it). In the caller's transaction."""
-    session.execute(update(ApiToken).where(ApiToken.token_hash == digest(token)).values(last_used_at=now))
+    """Note when a key was last used (its client's page shows it), at most once per
+    :data:`TOUCH_EVERY`. In the caller's transaction."""
+    stale = ApiToken.last_used_at.is_(None) | (ApiToken.last_used_at <= now - TOUCH_EVERY)
+    session.execute(update(ApiToken).where(ApiToken.token_hash == digest(token), stale).values(last_used_at=now))

@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from huying.deps import SessionDep
+from huying.http.clock import Now
 from huying.orgs.actor import Actor
 from huying.orgs.auth import maybe_user
 from huying.orgs.models import User
@@ -23,6 +24,19 @@ class LoginRequired(Exception):
         super().__init__(next_url)
 
 
+class PasswordChangeRequired(Exception):
+    """The signed-in account must choose a new password first (``User.must_change_password``):
+    every page answers with a redirect to ``/account/password`` until it is done."""
+
+    def __init__(self, next_url: str) -> None:
+        self.next_url = next_url
+        super().__init__(next_url)
+
+
+#: Where a person chooses their new password.
+PASSWORD_PAGE = "/account/password"
+
+
 def login_url(next_url: str) -> str:
     return f"/login?next={quote(next_url, safe='/')}"
 
@@ -32,9 +46,9 @@ def _current_path(request: Request) -> str:
     return request.url.path + (f"?{query}" if query else "")
 
 
-def page_user(request: Request, session: SessionDep) -> User | None:
+def page_user(request: Request, session: SessionDep, now: Now) -> User | None:
     """The signed-in user (or None); remembered on ``request.state.user`` for the layout."""
-    user = maybe_user(request, session)
+    user = maybe_user(request, session, now)
     request.state.user = user
     return user
 
@@ -44,6 +58,9 @@ def page_actor(
 ) -> Actor:
     if user is None:
         raise LoginRequired(_current_path(request))
+    if user.must_change_password and getattr(request.state, "user_id", None) == user.id:
+        # signed in on the web with a first (or reset) password: choose one's own first
+        raise PasswordChangeRequired(_current_path(request))
     return actor_of(session, user)
 
 

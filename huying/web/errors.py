@@ -6,6 +6,7 @@ from __future__ import annotations
 import inspect
 import logging
 from collections.abc import Awaitable, Callable
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
@@ -20,7 +21,7 @@ from huying.http.errors import on_database_error as on_api_database_error
 from huying.http.errors import on_validation_error as on_api_validation_error
 from huying.http.formats import own_format
 from huying.http.ratelimit import RateLimited
-from huying.web.deps import LoginRequired, login_url
+from huying.web.deps import PASSWORD_PAGE, LoginRequired, PasswordChangeRequired, login_url
 from huying.web.middleware import security_headers
 from huying.web.templating import render
 
@@ -94,6 +95,11 @@ async def on_login_required(request: Request, exc: Exception) -> Response:
     return RedirectResponse(login_url(exc.next_url), status_code=303)
 
 
+async def on_password_change_required(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, PasswordChangeRequired)
+    return RedirectResponse(f"{PASSWORD_PAGE}?next={quote(exc.next_url, safe='/')}", status_code=303)
+
+
 def _html_or(fallback: Handler | None) -> Handler:
     """Errors of the closed loop: a page for pages (404 not visible, 403 not permitted,
     409 conflict, 400 bad input), the API's JSON answer otherwise."""
@@ -145,6 +151,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(Exception, on_server_error)
     app.add_exception_handler(LoginRequired, on_login_required)
+    app.add_exception_handler(PasswordChangeRequired, on_password_change_required)
     app.add_exception_handler(DBAPIError, on_database_error)
     app.add_exception_handler(SQLAlchemyTimeout, on_database_error)
     app.add_exception_handler(RateLimited, _rate_limited(app.exception_handlers.get(RateLimited)))

@@ -284,7 +284,16 @@ PRIVATE = [("GET", "/api/v1/cases"), ("GET", "/api/v1/cases/{c1}"), ("POST", "/a
            ("POST", "/api/v1/accountability/weak/1/milestones/1/complete"),
            ("POST", "/api/v1/accountability/weak/1/clear"), ("POST", "/api/v1/accountability/weak/1/clear-by-hand"),
            ("POST", "/api/v1/admin/map/441900101001/preview"), ("POST", "/api/v1/admin/map/441900101001/apply"),
-           ("POST", "/api/v1/admin/map/441900101001/rename")]
+           ("POST", "/api/v1/admin/map/441900101001/rename"),
+           ("POST", "/api/v1/admin/accounts"), ("GET", "/api/v1/admin/accounts/1"),
+           ("POST", "/api/v1/admin/accounts/1/seat"), ("POST", "/api/v1/admin/accounts/1/deactivate"),
+           ("POST", "/api/v1/admin/accounts/1/reactivate"), ("POST", "/api/v1/admin/accounts/1/reset"),
+           ("POST", "/api/v1/admin/accounts/1/require-change"), ("POST", "/api/v1/admin/tokens/1/revoke"),
+           ("GET", "/api/v1/admin/audit"), ("POST", "/api/v1/admin/organisations"),
+           ("POST", "/api/v1/admin/organisations/X1/rename"), ("POST", "/api/v1/admin/organisations/X1/move"),
+           ("POST", "/api/v1/admin/organisations/X1/kind"), ("POST", "/api/v1/admin/organisations/X1/towns"),
+           ("POST", "/api/v1/admin/organisations/X1/dissolve"), ("POST", "/api/v1/admin/people"),
+           ("POST", "/api/v1/admin/people/1")]
 
 
 def test_the_public_gets_401_on_every_private_endpoint(api: Api) -> None:
@@ -488,3 +497,17 @@ def test_responsibilities_and_weak_organisations_are_for_officers_and_leaders(ap
     # after the first); no one else
     assert r.status_code in ((201, 409) if persona in {"town2", "city", "leader", "admin"} else (403,)), \
         (persona, r.text)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_only_administrators_administer_accounts_and_read_the_audit(api: Api, persona: str) -> None:
+    from sqlalchemy import select
+
+    from huying.orgs.models import User
+
+    with api.session() as s:
+        town2 = s.scalar(select(User.id).where(User.username == "town2"))
+    for method, url in (("GET", "/api/v1/admin/audit"), ("GET", f"/api/v1/admin/accounts/{town2}"),
+                        ("POST", f"/api/v1/admin/accounts/{town2}/require-change?required=false")):
+        r = api.client.request(method, url, headers=api.h(persona))
+        assert r.status_code == (200 if persona == "admin" else 403), (persona, url, r.status_code, r.text)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends
 from huying.web import csrf
 from huying.web.pages import (
     accountability,
+    accounts,
     admin,
     apidocs,
     auth,
@@ -32,7 +33,7 @@ from huying.web.pages import (
 )
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf.check)])
-for module in (auth, resident, work, cases, leader, admin, apidocs, visits, walks, links, deployments, register,
-               circle, onestop, community, exchange, indicators, accountability, report, mapedit,
+for module in (auth, resident, work, cases, leader, admin, accounts, apidocs, visits, walks, links, deployments,
+               register, circle, onestop, community, exchange, indicators, accountability, report, mapedit,
                notifications):
     router.include_router(module.router)

@@ -28,10 +28,11 @@ from huying.errors import InvalidInput, NotVisible, SettingError
 from huying.geo import service as geo
 from huying.geo.models import Node
 from huying.http.clock import Now
-from huying.orgs import clients, contacts, passwords
+from huying.orgs import accounts, clients, contacts, passwords
 from huying.orgs.actor import Actor
-from huying.orgs.models import Department, Organisation, OrgKind, Role, User
-from huying.orgs.service import AccountError, create_user
+from huying.orgs.models import Department, Organisation, OrgKind, Role, TeamKind, User
+from huying.orgs.scope import administers
+from huying.orgs.service import AccountError
 from huying.triage import routing
 from huying.web.deps import PageActor
 from huying.web.pages.common import see_other
@@ -68,6 +69,12 @@ def home(request: Request, actor: PageActor) -> Response:
 @router.get("/tree", response_class=HTMLResponse)
 def tree(request: Request, session: SessionDep, actor: PageActor, node: str = "") -> Response:
     _admin(actor)
+    return tree_page(request, session, actor, node)
+
+
+def tree_page(request: Request, session: SessionDep, actor: Actor, node: str, *, error: str = "",
+              detail: str = "", values: dict[str, str] | None = None, status_code: int = 200) -> HTMLResponse:
+    """A node of the tree, the nodes below it, its organisations, and the form of a new one."""
     here = _node(session, actor, node)
     kids = geo.children(session, here)
     counts = dict(session.execute(select(Organisation.node_id, func.count()).where(
@@ -76,7 +83,10 @@ def tree(request: Request, session: SessionDep, actor: PageActor, node: str = ""
         "node": here, "trail": geo.ancestors(session, here), "children": kids, "org_counts": counts,
         "orgs": list(session.scalars(select(Organisation).where(Organisation.node_id == here.id)
                                      .order_by(Organisation.code))),
-    })
+        "kinds": [k.value for k in OrgKind], "departments": [d.value for d in Department],
+        "team_kinds": [t.value for t in TeamKind], "error": error, "detail": detail, "values": values or {},
+        "may_edit": administers(actor, here.path),
+    }, status_code=status_code)
 
 
 def _users_page(request: Request, session: SessionDep, actor: Actor, *, page: int = 1,
@@ -84,7 +94,8 @@ def _users_page(request: Request, session: SessionDep, actor: Actor, *, page: in
                 find: UserFilter | None = None, status_code: int = 200) -> HTMLResponse:
     find = find or UserFilter()
     page = max(1, min(page, 100_000))
-    where = [User.city_id == actor.city_id]
+    # an administrator of a town sees the accounts of the town (huying.orgs.scope.administers)
+    where = [User.city_id == actor.city_id, Node.path.startswith(actor.node_path, autoescape=True)]
     if find.q:
         like = "%" + find.q.replace("%", "").replace("_", "") + "%"
         where.append(or_(User.username.like(like), User.display_name.like(like)))
@@ -150,7 +161,7 @@ def users(request: Request, session: SessionDep, actor: PageActor, page: int = 1
 
 @router.post("/users", response_class=HTMLResponse)
 def add_user(
-    request: Request, session: SessionDep, actor: PageActor,
+    request: Request, session: SessionDep, actor: PageActor, t: Now,
     username: Annotated[str, Form(max_length=60)] = "",
     display_name: Annotated[str, Form(max_length=60)] = "",
     password: Annotated[str, Form(max_length=200)] = "",
@@ -174,10 +185,10 @@ def add_user(
                 Organisation.city_id == actor.city_id, Organisation.code == organisation.strip()))
             if org is None:
                 raise AccountError("organisation") from None
-        create_user(session, username=username, password=password, role=role, node=where,
-                    display_name=display_name.strip() or None, organisation=org)
+        accounts.create(session, actor, username=username, password=password, role=role, node=where, now=t,
+                        display_name=display_name.strip() or None, organisation=org)
         session.commit()
-    except AccountError as exc:
+    except (AccountError, SettingError) as exc:
         session.rollback()
         return _users_page(request, session, actor, values=values, error=_account_error(str(exc)),
                            detail=_password_problem(str(exc)), status_code=422)
@@ -555,7 +566,7 @@ def add_client(request: Request, session: SessionDep, actor: PageActor, t: Now,
     """A new client and its first key, shown on this page once (never stored in clear)."""
     _admin(actor)
     try:
-        user, key = clients.create(session, actor.city_id, name, now=t)
+        user, key = clients.create(session, actor.city_id, name, now=t, actor_id=actor.user_id)
         session.commit()
     except AccountError as exc:
         session.rollback()
@@ -569,7 +580,7 @@ def add_client_key(request: Request, session: SessionDep, actor: PageActor, t: N
     """Another key for a client (rotate: add, move the application to it, revoke the old)."""
     _admin(actor)
     try:
-        key = clients.add_key(session, actor.city_id, client_id, now=t)
+        key = clients.add_key(session, actor.city_id, client_id, now=t, actor_id=actor.user_id)
         session.commit()
     except AccountError as exc:
         session.rollback()
@@ -583,7 +594,7 @@ def revoke_client_key(request: Request, session: SessionDep, actor: PageActor, t
     """Revoke a key: the application's next request with it is refused."""
     _admin(actor)
     try:
-        clients.revoke_key(session, actor.city_id, key_id, now=t)
+        clients.revoke_key(session, actor.city_id, key_id, now=t, actor_id=actor.user_id)
         session.commit()
     except AccountError as exc:
         session.rollback()
