@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 ## Build the demo city into var/huying.db (SQLite) and serve it on 127.0.0.1:8000: a year
-## that ends now, its last four weeks through the service and the rest as history (about a
+## that ends now, its last three weeks through the service and the rest as history (about a
 ## minute on 2 cores, docs/performance.md Q1). Bytecode caches are written (the first command
 ## compiles what the next two import) even where PYTHONDONTWRITEBYTECODE is set.
 demo: $(STAMP)

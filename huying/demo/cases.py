@@ -51,7 +51,7 @@ DEMO_DAYS = 365
 END_HOUR = 18
 #: The demo year's last days, run through the service (``huying demo build``'s default): the
 #: cases of the days before that are closed go in as history (:func:`build_cases`).
-LIVE_DAYS = 28
+LIVE_DAYS = 21
 STAFF_PASSWORD = "demo-staff"
 #: Cases per transaction of the demo year (see build_cases).
 _BLOCK = 100
