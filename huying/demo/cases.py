@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import logging
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -53,6 +54,9 @@ END_HOUR = 18
 #: cases of the days before that are closed go in as history (:func:`build_cases`).
 LIVE_DAYS = 21
 STAFF_PASSWORD = "demo-staff"
+#: Handling longer than this many days (the 5 working days of the handling time limit) is
+#: mostly announced by an extension request (:func:`_plan`).
+LONG_DAYS = 6.0
 #: Cases per transaction of the demo year (see build_cases).
 _BLOCK = 100
 
@@ -191,6 +195,8 @@ class _Plan:
     town_level: bool
     escalations: int
     extension: bool
+    #: Working days the unit asks for when it asks for an extension.
+    extension_days: int
     ledger: bool
     supervise: bool
     rework: bool
@@ -452,8 +458,8 @@ def _history_row(session: Session, city_id: int, i: int, d: _Drawn, *, dept: Org
         days = plan.handle_days + float(rng.uniform(0.3, 2.5)) + plan.escalations * float(rng.uniform(0.5, 2))
         if plan.rework:
             days += plan.handle_days / 2 + float(rng.uniform(0.5, 2))
-        extension = int(rng.integers(2, 8)) if plan.extension else 0
-        closed = t0 + dt.timedelta(days=days + extension)
+        extension = plan.extension_days if plan.extension else 0  # approved: the deadline moves
+        closed = t0 + dt.timedelta(days=days)
         satisfaction = "满意" if rng.random() < 0.82 else "基本满意"
     rule = rules.get((d.leaf.path, priority))
     if rule is None:
@@ -501,9 +507,18 @@ def _plan(rng: np.random.Generator, channel: str, delays: np.ndarray | None) -> 
     else:
         base = float(np.exp(rng.normal(2.3, 1.2)))
     scale = 0.3 if not town_level else 0.5
-    return _Plan(fixed=fixed, reject=rng.random() < 0.03, town_level=town_level, escalations=esc,
-                 extension=rng.random() < 0.04, ledger=rng.random() < 0.02, supervise=rng.random() < 0.03,
-                 rework=rng.random() < 0.08, handle_days=min(max(base * scale, 0.05), 60.0))
+    reject = rng.random() < 0.03
+    handle_days = min(max(base * scale, 0.05), 60.0)
+    # A unit that knows the work outlasts the handling time (5 working days) mostly asks for
+    # the days it needs; a few others ask for a few days more.
+    long = handle_days > LONG_DAYS
+    extension = rng.random() < (0.7 if long else 0.04)
+    days = int(rng.integers(2, 8))
+    if long:
+        days = max(days, min(60, math.ceil((handle_days - LONG_DAYS) * 5 / 7) + 2))
+    return _Plan(fixed=fixed, reject=reject, town_level=town_level, escalations=esc,
+                 extension=extension, extension_days=days, ledger=rng.random() < 0.02,
+                 supervise=rng.random() < 0.03, rework=rng.random() < 0.08, handle_days=handle_days)
 
 
 def _point_in(rng: np.random.Generator, grid: Node, shapes: dict[int, Any]) -> tuple[float, float]:
@@ -581,7 +596,8 @@ def _run(session: Session, rng: np.random.Generator, case: Case, plan: _Plan, t:
 
     for _ in range(40):
         # the sweeper, running continuously in production, acts up to t
-        while case.sweep_at is not None and case.sweep_at <= t and case.status not in ("closed", "rejected"):
+        while (case.sweep_at is not None and case.sweep_at <= min(t, end)
+               and case.status not in ("closed", "rejected")):
             try:
                 jobs.overdue_step(session, case, case.sweep_at, escalate_after=2)
             except (CaseError, IllegalTransition):
@@ -626,7 +642,7 @@ def _run(session: Session, rng: np.random.Generator, case: Case, plan: _Plan, t:
                     t = later(1, 24)
                 elif extension:
                     extension = False
-                    svc.request_extension(session, case, actor, days=int(rng.integers(2, 8)),
+                    svc.request_extension(session, case, actor, days=plan.extension_days,
                                           note="需协调多个部门，申请延期", now=t)
                     t = later(1, 20)
                 elif ledger:
