@@ -7,7 +7,8 @@ Clones ``--source`` (the committed HEAD) into a scratch directory, runs ``make i
 (timed apart: uv's install, from its cache when warm), then ``make demo`` (migrations, the
 demo city, its year, ``huying serve``) and polls ``http://127.0.0.1:PORT/healthz`` every
 0.2 s; the time is until the first 200. The server is then stopped. CPU seconds are those of
-``make demo``'s processes (user + system, the server's included), the figure a quiet
+``make demo``'s processes (user + system: migrations and the build; the server's start-up
+is not counted), the figure a quiet
 2-core machine would approach: the machine is shared, and its load is in the JSON line.
 
 Goal (issue 19): ≤ 60 s from ``make demo`` to a served demo, on 2 cores.
@@ -28,10 +29,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import cpu_seconds, emit, parser  # noqa: E402
+from _common import emit, parser  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 GOAL_S = 60.0
+
+
+def _children_cpu() -> float:
+    """CPU seconds (user + system) of the children waited for: ``make`` and the commands it
+    waited for (the server, stopped, is not waited for by ``make``)."""
+    t = os.times()
+    return t.children_user + t.children_system
 
 
 def _free_port() -> int:
@@ -63,7 +71,7 @@ def main() -> None:
         started = time.perf_counter()
         subprocess.run(["make", "install"], cwd=clone, env=env, check=True, stdout=subprocess.DEVNULL)
         install_s = time.perf_counter() - started
-        cpu0 = cpu_seconds()
+        cpu0 = _children_cpu()
         log = (tmp / "demo.log").open("wb")
         started = time.perf_counter()
         proc = subprocess.Popen(["make", "demo"], cwd=clone, env=env, stdout=log, stderr=subprocess.STDOUT,
@@ -78,7 +86,7 @@ def main() -> None:
             time.sleep(0.2)
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)
-        cpu = cpu_seconds() - cpu0
+        cpu = _children_cpu() - cpu0
         if served is None:
             sys.exit(f"make demo did not serve:\n{(tmp / 'demo.log').read_text()[-3000:]}")
         emit("demo_start", "make demo until /healthz answers, fresh clone", served, "s",
