@@ -12,6 +12,9 @@ is not counted), the figure a quiet
 2-core machine would approach: the machine is shared, and its load is in the JSON line.
 
 Goal (issue 19): ≤ 60 s from ``make demo`` to a served demo, on 2 cores.
+
+It has no smoke size (a clone, an install and the whole demo), so ``tests/bench/test_smoke.py``
+does not run it (it runs the scripts that ``import _common``; this one imports names from it).
 """
 
 from __future__ import annotations
