@@ -36,12 +36,25 @@ def _run_cases(city_id: int, seed: int, n: int, show: bool, *, end: dt.datetime,
 
 
 def _today(value: str | None) -> dt.date | None:
+    """``--today``: a day on which the whole year comes after the city's rows were made
+    (``BUILD_DATE``) and before the build runs (no event in the future)."""
+    from huying.demo.build import BUILD_DATE
+    from huying.demo.cases import CST
+
     if value is None:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise typer.BadParameter(f"{value!r} is not a date YYYY-MM-DD", param_hint="--today") from None
+    first = BUILD_DATE.date() + dt.timedelta(days=DEMO_DAYS + 1)
+    if day < first:
+        raise typer.BadParameter(f"{value} is too early: the demo city is dated {BUILD_DATE.date()}, "
+                                 f"so its year ends on {first} or later", param_hint="--today")
+    if day > dt.datetime.now(CST).date():
+        raise typer.BadParameter(f"{value} is after today: the demo year would end in the future",
+                                 param_hint="--today")
+    return day
 
 
 @app.callback()

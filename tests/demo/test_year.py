@@ -106,10 +106,12 @@ def test_the_rollup_written_with_the_year_equals_the_one_rebuilt_from_its_events
     assert written and written == rebuilt
 
 
-def test_the_cli_names_a_today_that_is_not_a_date() -> None:
-    r = CliRunner().invoke(app, ["demo", "build", "--today", "2026-13-01"])
+@pytest.mark.parametrize(("today", "says"), [("2026-13-01", "YYYY-MM-DD"), ("2025-06-01", "too early"),
+                                             ("2999-01-01", "after today")])
+def test_the_cli_names_a_today_it_cannot_take(today: str, says: str) -> None:
+    r = CliRunner().invoke(app, ["demo", "build", "--today", today])
     assert r.exit_code == 2
-    assert "--today" in r.output and "YYYY-MM-DD" in r.output
+    assert "--today" in r.output and says in r.output
 
 
 def _rollup(s: Session) -> dict[tuple[str, int, int], tuple[int, ...]]:
