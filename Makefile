@@ -20,11 +20,14 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## Build the demo city into var/huying.db (SQLite) and serve it on 127.0.0.1:8000.
+## Build the demo city into var/huying.db (SQLite) and serve it on 127.0.0.1:8000: a year
+## that ends now, its last three weeks through the service and the rest as history (about a
+## minute on 2 cores, docs/performance.md Q1). Bytecode caches are written (the first command
+## compiles what the next two import) even where PYTHONDONTWRITEBYTECODE is set.
 demo: $(STAMP)
-	$(BIN)/huying db upgrade
-	$(BIN)/huying demo build --seed $(SEED) --reset
-	$(BIN)/huying serve
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/huying db upgrade
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/huying demo build --seed $(SEED) --reset
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/huying serve
 
 ## Run the whole suite (SQLite and PostgreSQL; browser tests in Debian's Chromium; in
 ## $(TEST_WORKERS) processes, writing bytecode caches that the many subprocesses reuse), after

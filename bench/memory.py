@@ -74,9 +74,9 @@ def main(argv: list[str] | None = None) -> int:
         with C.scratch_database("sqlite", tmp) as url:
             token, lon, lat = prepare(url, args.smoke)
             if n_cases:
-                from huying.demo.cases import run_cases
+                from huying.demo.cases import demo_end, run_cases
 
-                run_cases(url, 1, seed=1, n=n_cases)
+                run_cases(url, 1, seed=1, n=n_cases, end=demo_end())
             with S.serve("bare", workers=args.workers) as bare:
                 import httpx
 

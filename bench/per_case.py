@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     from sqlalchemy.orm import Session
 
     from huying.cases.models import Case, CaseEvent
-    from huying.demo.cases import build_cases
+    from huying.demo.cases import build_cases, demo_end
 
     with tempfile.TemporaryDirectory() as tmp_s:
         tmp = Path(tmp_s)
@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
                 before = sizes(city.engine, TABLES)
                 with Session(city.engine, expire_on_commit=False) as s:
                     cpu0, t0 = C.cpu_seconds(), time.perf_counter()
-                    counts = build_cases(s, city.city_id, seed=7, n=n, block=args.block)
+                    counts = build_cases(s, city.city_id, seed=7, n=n, block=args.block, end=demo_end())
                     s.commit()
                     cpu, wall = C.cpu_seconds() - cpu0, time.perf_counter() - t0
                     n_cases = int(s.scalar(select(func.count()).select_from(Case)) or 0)

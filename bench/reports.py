@@ -114,7 +114,7 @@ def small_city(url: str) -> None:
     from huying.cityconfig import categories
     from huying.db import Base, import_all_models, make_engine
     from huying.demo.build import Sizes, build
-    from huying.demo.cases import build_cases
+    from huying.demo.cases import build_cases, demo_end
 
     import_all_models()
     engine = make_engine(url)
@@ -124,7 +124,7 @@ def small_city(url: str) -> None:
                         sizes=Sizes(communities=40, grids=80, households_per_grid=2.0, lloyd_iterations=1)).city_id
         categories.load_tree(s, city_id)
         s.commit()
-        build_cases(s, city_id, seed=3, n=150)
+        build_cases(s, city_id, seed=3, n=150, end=demo_end())
         s.commit()
     engine.dispose()
 

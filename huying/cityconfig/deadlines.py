@@ -68,9 +68,19 @@ def schedule(
     start: dt.datetime,
 ) -> Schedule:
     """When the step that starts at ``start`` is due, and when to warn before that."""
+    return schedule_rule(session, city_id, rule_for(session, city_id, category_path, priority, step), start)
+
+
+def rule_for(session: Session, city_id: int, category_path: str | None, priority: str, step: str) -> sla.SlaRule:
+    """The city's rule for a step of a case of this category and priority."""
     codes = tuple(p for p in (category_path or "").split("/") if p)
-    rule = sla.resolve_rule(rules_for(session, city_id), codes, priority, step)
-    return schedule_rule(session, city_id, rule, start)
+    return sla.resolve_rule(rules_for(session, city_id), codes, priority, step)
+
+
+def due_at(session: Session, city_id: int, rule: sla.SlaRule, start: dt.datetime) -> dt.datetime:
+    """When a step of ``rule`` that starts at ``start`` is due, without its warning moment
+    (:func:`schedule_rule`'s deadline: for many cases at once, as history is written)."""
+    return sla.due_at(rule, start, calendar(session, city_id))
 
 
 def schedule_rule(session: Session, city_id: int, rule: sla.SlaRule, start: dt.datetime) -> Schedule:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import logging
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,10 +31,13 @@ from huying.cases import jobs, notify
 from huying.cases import service as svc
 from huying.cases.models import Case
 from huying.cases.workflow import IllegalTransition, Status
-from huying.cityconfig import categories
+from huying.cityconfig import categories, deadlines
 from huying.cityconfig.models import Category
+from huying.cityconfig.sla import SlaRule, Step
+from huying.demo.build import CITY_CODE
 from huying.errors import CaseError
 from huying.geo.models import Level, Node
+from huying.intake.history import HistoryRow, write_history
 from huying.intake.service import ReportIn, intake
 from huying.orgs.actor import Actor
 from huying.orgs.models import Department, Organisation, OrgKind, Role, User
@@ -42,10 +46,17 @@ from huying.triage.data import messages_dir
 
 log = logging.getLogger("huying.demo")
 CST = dt.timezone(dt.timedelta(hours=8))
-#: The demo's "today": the simulated year ends here (fixed, so the same seed gives the same cases).
-DEMO_END = dt.datetime(2026, 11, 20, 18, 0, tzinfo=CST).astimezone(dt.UTC)
+#: The demo year's length in days: it ends at the build's today (:func:`demo_end`).
 DEMO_DAYS = 365
+#: The hour (city time) at which the year ends on a day given with ``--today``.
+END_HOUR = 18
+#: The demo year's last days, run through the service (``huying demo build``'s default): the
+#: cases of the days before that are closed go in as history (:func:`build_cases`).
+LIVE_DAYS = 21
 STAFF_PASSWORD = "demo-staff"
+#: Handling longer than this many days (the 5 working days of the handling time limit) is
+#: mostly announced by an extension request (:func:`_plan`).
+LONG_DAYS = 6.0
 #: Cases per transaction of the demo year (see build_cases).
 _BLOCK = 100
 
@@ -66,6 +77,15 @@ DEPARTMENT_OF: dict[str, Department] = {
 LABEL_WEIGHTS = {"城乡建设": 0.30, "环境保护": 0.12, "交通运输": 0.10, "劳动和社会保障": 0.10,
                  "卫生计生": 0.07, "商贸旅游": 0.07, "教育文体": 0.08, "民政": 0.06, "政法": 0.05,
                  "农村农业": 0.03, "国土资源": 0.02}
+
+
+def demo_end(today: dt.date | None = None) -> dt.datetime:
+    """When the demo year ends (UTC): at ``END_HOUR`` (city time) of ``today`` when it is
+    given (the same day gives the same cases: tests and reproducible builds), else now, to
+    the minute (the build's today: the city's clock and the server's agree)."""
+    if today is None:
+        return dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
+    return dt.datetime.combine(today, dt.time(END_HOUR), tzinfo=CST).astimezone(dt.UTC)
 
 
 @dataclass
@@ -175,15 +195,18 @@ class _Plan:
     town_level: bool
     escalations: int
     extension: bool
+    #: Working days the unit asks for when it asks for an extension.
+    extension_days: int
     ledger: bool
     supervise: bool
     rework: bool
     handle_days: float
 
 
-def run_cases(url: str, city_id: int, seed: int, *, n: int = 40_000,
-              progress: Callable[[int], None] | None = None) -> dict[str, int]:
-    """Run the demo year of ``n`` cases into the database at ``url`` (the city committed).
+def run_cases(url: str, city_id: int, seed: int, *, end: dt.datetime, n: int = 40_000,
+              live_days: int | None = None, progress: Callable[[int], None] | None = None) -> dict[str, int]:
+    """Run the demo year of ``n`` cases ending at ``end`` into the database at ``url`` (the
+    city committed); ``live_days`` as for :func:`build_cases`.
 
     One process: two processes writing to one SQLite file were measured slower (27 s
     against 18 s for 2,000 cases), their write transactions waiting on each other."""
@@ -197,19 +220,54 @@ def run_cases(url: str, city_id: int, seed: int, *, n: int = 40_000,
             if session.scalar(select(Category.id).where(Category.city_id == city_id).limit(1)) is None:
                 categories.load_tree(session, city_id)
                 session.commit()
-            counts = build_cases(session, city_id, seed, n=n, progress=progress)
+            counts = build_cases(session, city_id, seed, end=end, n=n, live_days=live_days, progress=progress)
         # The year's messages that nobody sent are stale at its end: expired, never sent (a
         # sender plugged in later sends only the last days' news).
-        counts["expired_messages"] = notify.expire(engine, now=DEMO_END)
+        counts["expired_messages"] = notify.expire(engine, now=end)
         return counts
     finally:
         engine.dispose()
 
 
-def build_cases(session: Session, city_id: int, seed: int, *, n: int = 40_000,
-                progress: Callable[[int], None] | None = None, block: int | None = None) -> dict[str, int]:
-    """Run ``n`` cases of the demo year through the service; returns counts. ``block``: cases
-    per transaction (default ``_BLOCK``; 1 commits every command, as a server does)."""
+@dataclass
+class _Drawn:
+    """What a case of the demo year is, drawn from its own generator (``rng``, which then
+    tells its story)."""
+
+    rng: np.random.Generator
+    t0: dt.datetime
+    grid: Node
+    town: Node
+    community: Node
+    label: str
+    leaf: Category
+    title: str
+    detail: str
+    prediction: Any
+    channel: str
+    plan: _Plan
+    lon: float
+    lat: float
+    grid_org: Organisation | None
+    comm_org: Organisation | None
+
+
+def build_cases(session: Session, city_id: int, seed: int, *, end: dt.datetime, n: int = 40_000,
+                live_days: int | None = None, progress: Callable[[int], None] | None = None,
+                block: int | None = None) -> dict[str, int]:
+    """Run ``n`` cases of the demo year that ends at ``end``; returns counts. ``block``: cases
+    per transaction of the service (default ``_BLOCK``; 1 commits every command, as a server
+    does).
+
+    ``live_days``: only the cases reported in the year's last ``live_days`` days, and the
+    older ones still open at ``end``, run through the service, with the sweeper between
+    their steps (their stories: escalations, extensions, ledgers, supervision notices,
+    dissatisfied follow-ups); the older cases closed by ``end`` go in as history
+    (:func:`huying.intake.history.write_history`, in one transaction: the report, the close
+    by the unit that handled it with the reporter's satisfaction, an overdue mark when the
+    close came after the deadline), a few hundred times faster. An older case the year would
+    have rejected is left out (history closes cases, it does not reject them). ``None``:
+    every case through the service (a whole year: minutes)."""
     block = block or _BLOCK
     msgs, delays = load_messages(messages_dir())
     cats = session.scalars(select(Category).where(Category.city_id == city_id).order_by(Category.code)).all()
@@ -243,13 +301,12 @@ def build_cases(session: Session, city_id: int, seed: int, *, n: int = 40_000,
         [(msgs[k].subject, msgs[k].detail) for k in unlabelled]), strict=True))
     # Reports arrive through the year, more in working hours; case i draws from its own
     # generator, so that its story does not depend on the others.
-    starts = _report_moments(np.random.default_rng(np.random.SeedSequence([seed, 4119])), n)
+    starts = _report_moments(np.random.default_rng(np.random.SeedSequence([seed, 4119])), n, end)
     order = sorted(range(n), key=lambda i: starts[i])
     shapes: dict[int, Any] = {}
 
-    def one_case(i: int, counts: dict[str, int], strict: bool) -> None:
+    def draw(i: int) -> _Drawn:
         rng = np.random.default_rng(np.random.SeedSequence([seed, 4119, i]))
-        t0 = starts[i]
         grid = grids[int(rng.integers(len(grids)))]
         codes = [c for c in grid.path.split("/") if c]
         town, community = by_code[codes[2]], by_code[codes[3]]
@@ -272,18 +329,26 @@ def build_cases(session: Session, city_id: int, seed: int, *, n: int = 40_000,
         channel = channels[int(rng.choice(len(channels), p=channel_p))]
         plan = _plan(rng, channel, delays)
         lon, lat = _point_in(rng, grid, shapes)
-        grid_org = org_by_code.get(f"{grid.code}-team")
-        comm_org = org_by_code.get(f"{community.code}-party")
-        reporter, anonymous, contact = _reporter(rng, channel, people, grid, grid_org, community,
-                                                 comm_org, leader)
+        return _Drawn(rng, starts[i], grid, town, community, label, leaf, title, detail, prediction, channel,
+                      plan, lon, lat, org_by_code.get(f"{grid.code}-team"),
+                      org_by_code.get(f"{community.code}-party"))
+
+    def dept_of(d: _Drawn) -> Organisation | None:
+        return org_by_code.get(f"{d.town.code}-dept-{DEPARTMENT_OF.get(d.label, Department.URBAN_MANAGEMENT).value}")
+
+    def one_case(i: int, counts: dict[str, int], strict: bool) -> None:
+        d = draw(i)
+        rng, t0, plan, grid, community = d.rng, d.t0, d.plan, d.grid, d.community
+        reporter, anonymous, contact = _reporter(rng, d.channel, people, grid, d.grid_org, community,
+                                                 d.comm_org, leader)
         try:
             result = intake(session, reporter, ReportIn(
-                title=title, description=detail, lon=lon, lat=lat,
+                title=d.title, description=d.detail, lon=d.lon, lat=d.lat,
                 # a reporter who knows the category gives it; the others leave it to intake
-                category=None if prediction is not None else leaf.code,
+                category=None if d.prediction is not None else d.leaf.code,
                 priority="urgent" if rng.random() < 0.06 else "normal", anonymous=anonymous,
                 contact=contact, fixed_on_spot=("当场处置完毕，已拍照留证" if plan.fixed else None)),
-                channel=channel, now=t0, prediction=prediction)
+                channel=d.channel, now=t0, prediction=d.prediction)
             case = result.case
         except CaseError:
             if strict:
@@ -297,18 +362,48 @@ def build_cases(session: Session, city_id: int, seed: int, *, n: int = 40_000,
                 pending_category: str | None = result.suggestions[0][0]
             else:
                 pending_category = None
-            _run(session, rng, case, plan, t0, pending_category=pending_category, people=people, town=town, community=community, grid=grid,
-                 comm_org=comm_org, grid_org=grid_org, dept_org=org_by_code.get(
-                     f"{town.code}-dept-{DEPARTMENT_OF.get(label, Department.URBAN_MANAGEMENT).value}"),
-                 town_party=org_by_code.get(f"{town.code}-party"), org_by_id=org_by_id, leader=leader,
-                 city_officer=city_officer, counts=counts, strict=strict)
+            _run(session, rng, case, plan, t0, end, pending_category=pending_category, people=people,
+                 town=d.town, community=community, grid=grid, comm_org=d.comm_org, grid_org=d.grid_org,
+                 dept_org=dept_of(d), town_party=org_by_code.get(f"{d.town.code}-party"), org_by_id=org_by_id,
+                 leader=leader, city_officer=city_officer, counts=counts, strict=strict)
+
+    live = order
+    if live_days is not None:
+        live, past = [], []
+        rules: dict[tuple[str, str], SlaRule] = {}
+        cutoff = end - dt.timedelta(days=live_days)
+        for i in order:
+            if starts[i] >= cutoff:
+                live.append(i)
+                continue
+            d = draw(i)
+            row = _history_row(session, city_id, i, d, dept=dept_of(d), town_party=org_by_code.get(
+                f"{d.town.code}-party"), city_party=org_by_code.get(f"{CITY_CODE}-party"), rules=rules)
+            if row is None:
+                counts["left_out"] = counts.get("left_out", 0) + 1
+            elif row.closed_at > end:  # still open at the end: its story runs through the service
+                live.append(i)
+            else:
+                past.append(row)
+        if past:
+            importer = _existing(session, "city") or _existing(session, "admin")
+            if importer is None:
+                raise LookupError("the demo year's history needs the demo's city officer or admin")
+            rep = write_history(session, importer, past, source=HISTORY_SOURCE)
+            if rep.problems:
+                raise ValueError(f"the demo year's history: {rep.problems[:3]}")
+            session.commit()
+            counts["history"] = rep.imported
+        if progress is not None:
+            progress(n - len(live))
+        session.expunge_all()
 
     # Cases run in blocks of one transaction each (svc.one_transaction: one commit for
     # hundreds of commands). A block in which any command fails is rolled back and run again
     # command by command, each failure then handled alone, as a block of one would be; every
     # case draws from its own generator, so the second run tells the same stories.
-    for first in range(0, n, block):
-        chunk = order[first:first + block]
+    for first in range(0, len(live), block):
+        chunk = live[first:first + block]
         in_one = False
         if block > 1:
             kept, made = dict(counts), people.created
@@ -332,19 +427,69 @@ def build_cases(session: Session, city_id: int, seed: int, *, n: int = 40_000,
     return counts
 
 
+#: The ``file`` that the demo year's history events name as their source.
+HISTORY_SOURCE = "demo-year"
+
+
+def _history_row(session: Session, city_id: int, i: int, d: _Drawn, *, dept: Organisation | None,
+                 town_party: Organisation | None, city_party: Organisation | None,
+                 rules: dict[tuple[str, str], SlaRule]) -> HistoryRow | None:
+    """Case ``i`` of the year as a closed ledger row: who handled it (its dispatch, then its
+    escalations), when it closed (its handling time, its extension, its rework), whether
+    that was after its deadline, the reporter's word. ``None``: a case the year rejects."""
+    rng, plan, t0 = d.rng, d.plan, d.t0
+    if plan.reject:
+        return None
+    anonymous, contact = _contact(rng, d.channel)
+    priority = "urgent" if rng.random() < 0.06 else "normal"
+    if plan.fixed:
+        unit, resolution, satisfaction, extension = d.grid_org, "当场处置完毕，已拍照留证", None, 0
+        closed = t0 + dt.timedelta(hours=float(rng.uniform(0.1, 1.5)))
+    else:
+        resolution = "已办结"
+        if plan.town_level and dept is not None:
+            unit = dept
+        elif d.grid_org is not None and rng.random() < 0.3:
+            unit = d.grid_org
+        else:
+            unit = d.comm_org
+        for _ in range(plan.escalations):  # community → town → city, as escalate moves it
+            unit = city_party if unit is town_party or unit is dept else town_party
+        days = plan.handle_days + float(rng.uniform(0.3, 2.5)) + plan.escalations * float(rng.uniform(0.5, 2))
+        if plan.rework:
+            days += plan.handle_days / 2 + float(rng.uniform(0.5, 2))
+        extension = plan.extension_days if plan.extension else 0  # approved: the deadline moves
+        closed = t0 + dt.timedelta(days=days)
+        satisfaction = "满意" if rng.random() < 0.82 else "基本满意"
+    rule = rules.get((d.leaf.path, priority))
+    if rule is None:
+        rule = rules[d.leaf.path, priority] = deadlines.rule_for(session, city_id, d.leaf.path, priority, Step.HANDLE)
+    due = deadlines.due_at(session, city_id, rule, t0)
+    if extension:
+        due = deadlines.extend(session, city_id, due, extension)
+    return HistoryRow(line=i + 1, title=d.title, detail=d.detail, lon=d.lon, lat=d.lat, address=None,
+                      category=d.leaf.code, priority=priority, channel=d.channel, anonymous=anonymous,
+                      contact=contact, reported_at=t0, closed_at=closed.replace(microsecond=0),
+                      unit=unit.code if unit is not None else None, satisfaction=satisfaction,
+                      overdue=closed > due, resolution=resolution, ref=None)
+
+
 def _existing(session: Session, username: str) -> Actor | None:
     user = session.scalar(select(User).where(User.username == username))
     return Actor.of(session, user) if user else None
 
 
-def _report_moments(rng: np.random.Generator, n: int) -> list[dt.datetime]:
-    start = DEMO_END - dt.timedelta(days=DEMO_DAYS)
-    days = rng.integers(0, DEMO_DAYS, size=n)
+def _report_moments(rng: np.random.Generator, n: int, end: dt.datetime) -> list[dt.datetime]:
+    """``n`` moments of report in the year that ends at ``end``, its last day included (a
+    moment of that day after ``end`` moves to the day before: none is in the future)."""
+    start = end - dt.timedelta(days=DEMO_DAYS)
+    days = rng.integers(1, DEMO_DAYS + 1, size=n)
     hours = np.clip(rng.normal(11.5, 3.0, size=n), 7.0, 21.5)
     out = []
     for d, h in zip(days, hours, strict=True):
         local = (start.astimezone(CST) + dt.timedelta(days=int(d))).replace(hour=0, minute=0, second=0)
-        out.append((local + dt.timedelta(hours=float(h))).astimezone(dt.UTC).replace(microsecond=0))
+        at = (local + dt.timedelta(hours=float(h))).astimezone(dt.UTC).replace(microsecond=0)
+        out.append(at - dt.timedelta(days=1) if at > end else at)
     return out
 
 
@@ -362,9 +507,18 @@ def _plan(rng: np.random.Generator, channel: str, delays: np.ndarray | None) -> 
     else:
         base = float(np.exp(rng.normal(2.3, 1.2)))
     scale = 0.3 if not town_level else 0.5
-    return _Plan(fixed=fixed, reject=rng.random() < 0.03, town_level=town_level, escalations=esc,
-                 extension=rng.random() < 0.04, ledger=rng.random() < 0.02, supervise=rng.random() < 0.03,
-                 rework=rng.random() < 0.08, handle_days=min(max(base * scale, 0.05), 60.0))
+    reject = rng.random() < 0.03
+    handle_days = min(max(base * scale, 0.05), 60.0)
+    # A unit that knows the work outlasts the handling time (5 working days) mostly asks for
+    # the days it needs; a few others ask for a few days more.
+    long = handle_days > LONG_DAYS
+    extension = rng.random() < (0.7 if long else 0.04)
+    days = int(rng.integers(2, 8))
+    if long:
+        days = max(days, min(60, math.ceil((handle_days - LONG_DAYS) * 5 / 7) + 2))
+    return _Plan(fixed=fixed, reject=reject, town_level=town_level, escalations=esc,
+                 extension=extension, extension_days=days, ledger=rng.random() < 0.02,
+                 supervise=rng.random() < 0.03, rework=rng.random() < 0.08, handle_days=handle_days)
 
 
 def _point_in(rng: np.random.Generator, grid: Node, shapes: dict[int, Any]) -> tuple[float, float]:
@@ -395,18 +549,27 @@ def _reporter(rng: np.random.Generator, channel: str, people: _People, grid: Nod
         return leader, False, None
     if channel == "resident_web":
         return people.resident(grid), False, None
-    contact = f"1{int(rng.integers(30, 99))}****{int(rng.integers(0, 10000)):04d}"
+    anonymous, contact = _contact(rng, channel)
     if channel == "hotline":  # the community's officer takes the call for the resident
-        return people.community_officer(community, comm_org), True, contact
-    return people.resident(grid), True, contact
+        return people.community_officer(community, comm_org), anonymous, contact
+    return people.resident(grid), anonymous, contact
 
 
-def _run(session: Session, rng: np.random.Generator, case: Case, plan: _Plan, t: dt.datetime, *,
+def _contact(rng: np.random.Generator, channel: str) -> tuple[bool, str | None]:
+    """Whether a report of ``channel`` is anonymous, and the masked phone it leaves: those
+    by hotline and Open311 are, the staff's and the signed-in residents' are not."""
+    if channel in ("grid_patrol", "resident_point_visit", "inspection_walk", "resident_web"):
+        return False, None
+    return True, f"1{int(rng.integers(30, 99))}****{int(rng.integers(0, 10000)):04d}"
+
+
+def _run(session: Session, rng: np.random.Generator, case: Case, plan: _Plan, t: dt.datetime,
+         end: dt.datetime, *,
          pending_category: str | None = None, people: _People, town: Node, community: Node, grid: Node, comm_org: Organisation | None,
          grid_org: Organisation | None, dept_org: Organisation | None, town_party: Organisation | None,
          org_by_id: dict[int, Organisation], leader: Actor, city_officer: Actor | None,
          counts: dict[str, int], strict: bool = False) -> None:
-    """Walk one case through the loop until it closes or the demo year ends."""
+    """Walk one case through the loop until it closes or the demo year ends (at ``end``)."""
     dispatcher = people.community_officer(community, comm_org)
     town_officer = people.town_officer(town, town_party)
     escalations_left = plan.escalations
@@ -433,7 +596,8 @@ def _run(session: Session, rng: np.random.Generator, case: Case, plan: _Plan, t:
 
     for _ in range(40):
         # the sweeper, running continuously in production, acts up to t
-        while case.sweep_at is not None and case.sweep_at <= t and case.status not in ("closed", "rejected"):
+        while (case.sweep_at is not None and case.sweep_at <= min(t, end)
+               and case.status not in ("closed", "rejected")):
             try:
                 jobs.overdue_step(session, case, case.sweep_at, escalate_after=2)
             except (CaseError, IllegalTransition):
@@ -441,7 +605,7 @@ def _run(session: Session, rng: np.random.Generator, case: Case, plan: _Plan, t:
                     raise
                 session.rollback()
                 break
-        if t > DEMO_END:
+        if t > end:
             return
         s = Status(case.status)
         try:
@@ -478,7 +642,7 @@ def _run(session: Session, rng: np.random.Generator, case: Case, plan: _Plan, t:
                     t = later(1, 24)
                 elif extension:
                     extension = False
-                    svc.request_extension(session, case, actor, days=int(rng.integers(2, 8)),
+                    svc.request_extension(session, case, actor, days=plan.extension_days,
                                           note="需协调多个部门，申请延期", now=t)
                     t = later(1, 20)
                 elif ledger:
@@ -496,7 +660,7 @@ def _run(session: Session, rng: np.random.Generator, case: Case, plan: _Plan, t:
                     if handled_at is None or handled_at < t:
                         handled_at = t
                     t = handled_at
-                    if t > DEMO_END:
+                    if t > end:
                         return
                     svc.mark_handled(session, case, actor, evidence="已现场处置，附整改说明", now=t)
                     t = later(4, 40)

@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable
+from typing import Any
 
 import typer
-from sqlalchemy.orm import Session
 
 from huying.db import session_scope
+from huying.demo.cases import DEMO_DAYS, LIVE_DAYS
 
 app = typer.Typer(no_args_is_help=True)
 
-#: Cases of the demo year run by default: a full city's year, within ``make demo``'s three
-#: minutes on two cores (measured, see README).
+#: Cases of the demo year run by default: a full city's year.
 DEFAULT_CASES = 40_000
 
 
-def _run_cases(city_id: int, seed: int, n: int, show: bool) -> None:
-    import time
-
+def _run_cases(city_id: int, seed: int, n: int, show: bool, *, end: dt.datetime, live_days: int | None) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from huying.config import get_settings
@@ -30,9 +29,32 @@ def _run_cases(city_id: int, seed: int, n: int, show: bool) -> None:
     with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), disable=not show) as bar:
         task = bar.add_task("cases: a year of the closed loop", total=n)
-        counts = run_cases(url, city_id, seed, n=n, progress=lambda k: bar.advance(task, k))
+        counts = run_cases(url, city_id, seed, end=end, n=n, live_days=live_days,
+                           progress=lambda k: bar.advance(task, k))
     typer.echo("cases: " + ", ".join(f"{k} {v}" for k, v in counts.items())
                + f" in {time.perf_counter() - started:.1f} s")
+
+
+def _today(value: str | None) -> dt.date | None:
+    """``--today``: a day on which the whole year comes after the city's rows were made
+    (``BUILD_DATE``) and before the build runs (no event in the future)."""
+    from huying.demo.build import BUILD_DATE
+    from huying.demo.cases import CST
+
+    if value is None:
+        return None
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date YYYY-MM-DD", param_hint="--today") from None
+    first = BUILD_DATE.date() + dt.timedelta(days=DEMO_DAYS + 1)
+    if day < first:
+        raise typer.BadParameter(f"{value} is too early: the demo city is dated {BUILD_DATE.date()}, "
+                                 f"so its year ends on {first} or later", param_hint="--today")
+    if day > dt.datetime.now(CST).date():
+        raise typer.BadParameter(f"{value} is after today: the demo year would end in the future",
+                                 param_hint="--today")
+    return day
 
 
 @app.callback()
@@ -40,11 +62,11 @@ def demo() -> None:
     """The synthetic demo city of Dongguan: real towns, generated everything below them."""
 
 
-def _step(name: str, build: Callable[[Session, int, int], dict[str, int]], city_id: int, seed: int) -> None:
+def _step(name: str, build: Callable[..., dict[str, int]], city_id: int, seed: int, **kw: Any) -> None:
     """One more part of the demo city, in its own transaction, said with its counts and time."""
     started = time.perf_counter()
     with session_scope() as session:
-        counts = build(session, city_id, seed)
+        counts = build(session, city_id, seed, **kw)
         session.commit()
     typer.echo(f"{name}: " + ", ".join(f"{k} {v}" for k, v in counts.items())
                + f" in {time.perf_counter() - started:.1f} s")
@@ -67,10 +89,22 @@ def build_command(
         DEFAULT_CASES, "--cases", min=0,
         help="Cases to run through the closed loop over the demo year (0: none).",
     ),
+    live_days: int = typer.Option(
+        LIVE_DAYS, "--live-days", min=0, max=DEMO_DAYS,
+        help="The year's last days whose cases run through the service, command by command; the "
+             f"older cases closed by then go in as history (at most {DEMO_DAYS}: every case through the service).",
+    ),
+    today: str | None = typer.Option(
+        None, "--today", metavar="YYYY-MM-DD",
+        help="The demo year ends at 18:00 (city time) of this day (the same day gives the same "
+             "cases); by default it ends now, when the build runs.",
+    ),
 ) -> None:
     """Build the demo city of Dongguan (441900) into the configured database."""
     from huying.demo.build import CITY_CODE, DEMO_ACCOUNTS, build, city_exists, delete_city
+    from huying.demo.cases import demo_end
 
+    end = demo_end(_today(today))
     with session_scope() as session:
         if city_exists(session):
             if not reset:
@@ -99,21 +133,23 @@ def build_command(
 
     _step("register", build_register, summary.city_id, seed)
     _step("centres", build_centres, summary.city_id, seed)
-    _step("walking network", build_network, summary.city_id, seed)
-    _step("exchange", build_exchange, summary.city_id, seed)
+    _step("walking network", build_network, summary.city_id, seed, now=end)
+    _step("exchange", build_exchange, summary.city_id, seed, now=end)
     if visits:
-        _step("visits", build_visits, summary.city_id, seed)
+        _step("visits", build_visits, summary.city_id, seed, now=end)
     if links:
-        _step("links", build_links, summary.city_id, seed)
+        _step("links", build_links, summary.city_id, seed, now=end)
     if deployments:
-        _step("deployment", build_deployments, summary.city_id, seed)
-    _step("councils", build_councils, summary.city_id, seed)
+        _step("deployment", build_deployments, summary.city_id, seed, now=end)
+    _step("councils", build_councils, summary.city_id, seed, now=end)
     if cases:
-        _run_cases(summary.city_id, seed, cases, progress)
+        _run_cases(summary.city_id, seed, cases, progress, end=end,
+                   live_days=None if live_days >= DEMO_DAYS else live_days)
     if walks:
-        _step("walks", build_walks, summary.city_id, seed)
-    _step("one-stop requests", build_onestop, summary.city_id, seed)
-    _step("duties, reviews, weak organisations", build_duties, summary.city_id, seed)
+        _step("walks", build_walks, summary.city_id, seed, now=end)
+    _step("one-stop requests", build_onestop, summary.city_id, seed, now=end)
+    _step("duties, reviews, weak organisations", build_duties, summary.city_id, seed, now=end)
+    typer.echo(f"the demo year ends at {end.isoformat()}")
     typer.echo("demo accounts (username / password):")
     for acc in DEMO_ACCOUNTS:
         typer.echo(f"  {acc.username:<11} {acc.password:<16} {acc.role.value:<19} {acc.note}")

@@ -20,7 +20,6 @@ from huying.community import lists_service as ls
 from huying.community.models import Centre
 from huying.community.weekdays import DAYS
 from huying.contact.models import Household
-from huying.demo.cases import DEMO_END
 from huying.geo.models import Level, Node
 from huying.orgs.actor import Actor
 from huying.orgs.models import Organisation, OrgKind
@@ -69,7 +68,7 @@ def _point(node: Node, rng: np.random.Generator) -> tuple[float, float]:
     return round(lon, 6), round(lat, 6)
 
 
-def build_councils(session: Session, city_id: int, seed: int, *, now: dt.datetime = DEMO_END) -> dict[str, int]:
+def build_councils(session: Session, city_id: int, seed: int, *, now: dt.datetime) -> dict[str, int]:
     """Councils, lists and matches of the first :data:`PER_TOWN` communities of every town."""
     rng = np.random.default_rng(seed + 1717)
     city = session.scalar(select(Node).where(Node.city_id == city_id, Node.level == Level.CITY.value))

@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 from huying.contact import deploy_service as ds
 from huying.contact.deploy_models import CheckIn, DeploymentMember
 from huying.demo.build import HUMEN
-from huying.demo.cases import DEMO_END
 from huying.geo.models import Level, Node
 from huying.orgs.actor import actor_for
 from huying.orgs.models import Organisation, OrgKind, Person, User
@@ -27,13 +26,16 @@ from huying.orgs.models import Organisation, OrgKind, Person, User
 STAFF_PER_GRID = 6
 #: Of them, living in a grid of another town within this distance of the town's centre.
 ELSEWHERE, NEAR_KM = 0.15, 15.0
-STARTED = DEMO_END - dt.timedelta(days=40)
+#: The deployment began this many days before the demo year ends, and lasted DAYS.
+STARTED_DAYS_AGO = 40
 DAYS = 7
 CHECK_IN_RATE = 0.88
 
 
-def build_deployments(session: Session, city_id: int, seed: int) -> dict[str, int]:
-    """Staff of 虎门 and one ended deployment over it (committed by the service)."""
+def build_deployments(session: Session, city_id: int, seed: int, *, now: dt.datetime) -> dict[str, int]:
+    """Staff of 虎门 and one ended deployment over it, ``STARTED_DAYS_AGO`` days before
+    ``now`` (committed by the service)."""
+    started = now - dt.timedelta(days=STARTED_DAYS_AGO)
     rng = np.random.default_rng(seed + 17)
     town = session.scalar(select(Node).where(Node.city_id == city_id, Node.code == HUMEN))
     if town is None:
@@ -62,7 +64,7 @@ def build_deployments(session: Session, city_id: int, seed: int) -> dict[str, in
         people.append({"city_id": city_id, "name": f"虎门下沉职工{i + 1:04d}",
                        "phone_masked": f"13{int(rng.integers(0, 10))}****{int(rng.integers(0, 10_000)):04d}",
                        "node_id": home.id, "household_id": None, "organisation_id": org.id,
-                       "is_party_member": bool(rng.random() < 0.6), "created_at": STARTED - dt.timedelta(days=300)})
+                       "is_party_member": bool(rng.random() < 0.6), "created_at": started - dt.timedelta(days=300)})
     session.execute(insert(Person), people)
     handler_org = session.scalar(select(Organisation.id).where(Organisation.city_id == city_id,
                                                                Organisation.code == f"{HUMEN}-dept-urban_management"))
@@ -75,17 +77,17 @@ def build_deployments(session: Session, city_id: int, seed: int) -> dict[str, in
     town_officer = actor_for(session, "town")
     dep = ds.create(session, town_officer, ds.DeploymentIn(node=HUMEN, name="台风“海葵”防御下沉",
                                                             reason="台风登陆前后，干部下沉网格，三人小组包片巡查、转移群众。",
-                                                            started_at=STARTED), now=STARTED)
+                                                            started_at=started), now=started)
     members = session.execute(select(DeploymentMember.id, DeploymentMember.team_id).where(
         DeploymentMember.deployment_id == dep.id).order_by(DeploymentMember.id)).all()
     rows = []
     for day in range(DAYS):
         for mid, tid in members:
             if rng.random() < CHECK_IN_RATE:
-                at = STARTED + dt.timedelta(days=day, minutes=int(rng.integers(0, 180)))
+                at = started + dt.timedelta(days=day, minutes=int(rng.integers(0, 180)))
                 rows.append({"city_id": city_id, "member_id": mid, "team_id": tid, "day": ds.local_day(at), "at": at,
                              "lon": None, "lat": None, "note": "", "user_id": None, "created_at": at})
     if rows:
         session.execute(insert(CheckIn), rows)
-    ds.end(session, town_officer, dep.id, now=STARTED + dt.timedelta(days=DAYS))
+    ds.end(session, town_officer, dep.id, now=started + dt.timedelta(days=DAYS))
     return {"staff": n, "teams": len({t for _, t in members}), "check-ins": len(rows)}

@@ -17,7 +17,6 @@ from huying.accountability import duty_service as duties
 from huying.accountability import review_service as reviews
 from huying.accountability import weak_service as weak
 from huying.demo.build import CHANGAN, HUMEN, HUMEN_COMMUNITY
-from huying.demo.cases import DEMO_END
 from huying.geo.models import Level, Node
 from huying.orgs.actor import Actor, actor_for
 from huying.orgs.models import Role
@@ -41,7 +40,7 @@ def _score_all(session: Session, who: Actor, review_id: int, rng: np.random.Gene
     reviews.score(session, who, review_id, {i.id: (int(rng.integers(68, 99)), None) for i in view.items}, now=now)
 
 
-def build_duties(session: Session, city_id: int, seed: int, *, now: dt.datetime = DEMO_END) -> dict[str, int]:
+def build_duties(session: Session, city_id: int, seed: int, *, now: dt.datetime) -> dict[str, int]:
     rng = np.random.default_rng(seed + 1818)
     city, leader = actor_for(session, "city"), actor_for(session, "leader")
     assert city.city_id == city_id

@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 from huying.community import exchange_service as xs
 from huying.community.exchange_models import Project, ProjectType
 from huying.demo.build import CITY_CODE, HUMEN_COMMUNITY
-from huying.demo.cases import DEMO_END
 from huying.geo.models import Level, Node
 from huying.orgs.actor import Actor, actor_for
 from huying.orgs.models import Organisation, OrgKind, Role
@@ -87,7 +86,7 @@ def _round(x: float, step: int = 500) -> Decimal:
     return Decimal(int(x // step) * step).quantize(xs.CENT)
 
 
-def build_exchange(session: Session, city_id: int, seed: int, *, now: dt.datetime = DEMO_END) -> dict[str, int]:
+def build_exchange(session: Session, city_id: int, seed: int, *, now: dt.datetime) -> dict[str, int]:
     """About 130 projects of the demo year with their pledges, claims, agreements and milestones."""
     rng = np.random.default_rng(seed + 1717)
     officer = actor_for(session, "city")

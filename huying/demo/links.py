@@ -17,7 +17,6 @@ from huying.contact import link_service as ls
 from huying.contact.link_models import LinkMember
 from huying.contact.models import Household
 from huying.demo.build import HUMEN_GRID
-from huying.demo.cases import DEMO_END
 from huying.geo.models import Level, Node
 from huying.orgs.models import User
 
@@ -27,7 +26,7 @@ NEED_RATE = 0.10
 LINKED_DAYS = 180
 
 
-def build_links(session: Session, city_id: int, seed: int, *, now: dt.datetime = DEMO_END) -> dict[str, int]:
+def build_links(session: Session, city_id: int, seed: int, *, now: dt.datetime) -> dict[str, int]:
     """Needs, members and links for the demo city (flushed, not committed)."""
     rng = np.random.default_rng(seed + 17)
     at = now - dt.timedelta(days=LINKED_DAYS)

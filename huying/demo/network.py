@@ -8,6 +8,7 @@ Used by the tests, ``bench/coverage.py`` (200,000 nodes) and the demo city (a st
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 
@@ -62,12 +63,11 @@ DEMO_SPACING_M = 250.0
 DEMO_NAME = "示例步行路网（合成，非真实道路）"
 
 
-def build_network(session: Session, city_id: int, seed: int) -> dict[str, int]:
+def build_network(session: Session, city_id: int, seed: int, *, now: dt.datetime) -> dict[str, int]:
     """The demo's synthetic walking network, imported through the same parse and store as a
     real one (flushed, not committed): the 10-minute circle then walks it."""
     from huying.community import circle_network
     from huying.contact.models import Household
-    from huying.demo.cases import DEMO_END
 
     w, s, e, n = session.execute(select(func.min(Household.lon), func.min(Household.lat), func.max(Household.lon),
                                         func.max(Household.lat)).where(Household.city_id == city_id,
@@ -77,5 +77,5 @@ def build_network(session: Session, city_id: int, seed: int) -> dict[str, int]:
     pad = 0.005  # about 500 m around the outermost households
     net = lattice(w - pad, s - pad, e + pad, n + pad, DEMO_SPACING_M, seed=seed + 1818)
     source, parsed = circle_network.parse(to_geojson(net).encode(), "demo-network.geojson")
-    row = circle_network.store(session, city_id, source, parsed, name=DEMO_NAME, actor_id=None, now=DEMO_END)
+    row = circle_network.store(session, city_id, source, parsed, name=DEMO_NAME, actor_id=None, now=now)
     return {"nodes": row.nodes, "edges": row.edges}

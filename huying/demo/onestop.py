@@ -20,7 +20,7 @@ from huying.cases.models import Case
 from huying.community import onestop_service as onestop
 from huying.community.models import Centre, CentreItem, ServiceItem
 from huying.contact.models import Household
-from huying.demo.cases import DEMO_DAYS, DEMO_END
+from huying.demo.cases import DEMO_DAYS
 from huying.errors import CaseError, InvalidInput
 from huying.geo.models import Level, Node
 from huying.orgs.actor import Actor
@@ -50,7 +50,7 @@ def _working_days_after(start: dt.datetime, days: int) -> dt.datetime:
     return out
 
 
-def build_onestop(session: Session, city_id: int, seed: int, *, now: dt.datetime = DEMO_END) -> dict[str, int]:
+def build_onestop(session: Session, city_id: int, seed: int, *, now: dt.datetime) -> dict[str, int]:
     """The demo year's service requests (committed in blocks by the kernel)."""
     rng = np.random.default_rng(seed + 1818)
     nodes = {n.id: n for n in session.scalars(select(Node).where(

@@ -26,7 +26,7 @@ from huying.contact.models import (
     VisitHow,
 )
 from huying.demo.build import HUMEN_GRID
-from huying.demo.cases import DEMO_END, STAFF_PASSWORD
+from huying.demo.cases import STAFF_PASSWORD
 from huying.geo.models import Node
 from huying.orgs.models import Role, User
 from huying.orgs.service import hash_password
@@ -42,7 +42,7 @@ SEASON = (1.0, 0.95, 0.7, 0.9)
 ASSIGNED_DAYS = QUARTERS * QUARTER_DAYS + 5
 
 
-def build_visits(session: Session, city_id: int, seed: int, *, now: dt.datetime = DEMO_END) -> dict[str, int]:
+def build_visits(session: Session, city_id: int, seed: int, *, now: dt.datetime) -> dict[str, int]:
     """Cadres, assignments and visits for the demo city (flushed, not committed)."""
     rng = np.random.default_rng(seed + 16)
     nodes = {n.id: n for n in session.scalars(select(Node).where(Node.city_id == city_id))}

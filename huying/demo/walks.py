@@ -19,7 +19,6 @@ from huying.cityconfig import categories
 from huying.cityconfig.models import Category
 from huying.contact import walk_service as ws
 from huying.demo.build import CHANGAN, HUMEN
-from huying.demo.cases import DEMO_END
 from huying.geo.models import Level, Node
 from huying.orgs.actor import actor_for
 
@@ -51,7 +50,7 @@ def _inside(node: Node, rng: np.random.Generator) -> tuple[float, float]:
     return round(rp.x, 6), round(rp.y, 6)
 
 
-def build_walks(session: Session, city_id: int, seed: int, *, now: dt.datetime = DEMO_END) -> dict[str, int]:
+def build_walks(session: Session, city_id: int, seed: int, *, now: dt.datetime) -> dict[str, int]:
     """Walks of the demo year's last months and their problems (committed by the service)."""
     rng = np.random.default_rng(seed + 1616)
     if session.scalar(select(Category.id).where(Category.city_id == city_id).limit(1)) is None:

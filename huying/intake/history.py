@@ -349,6 +349,16 @@ def _write(conn: Connection, table: Table, columns: list[str], rows: Iterable[di
         conn.execute(insert(table), batch)
 
 
+def _check_importer(actor: Actor) -> None:
+    """The workflow's word on who imports history (it reports and closes as imported)."""
+    for action, start in ((Action.REPORT, Status.START), (Action.CLOSE_IMPORTED, Status.NEW)):
+        try:
+            next_status(start, action, actor.role, Kind.PROBLEM)
+        except IllegalTransition:
+            raise InvalidInput(f"a {actor.role} may not import history: city officers and admins do",
+                               "as") from None
+
+
 def import_history(
     session: Session, actor: Actor, rows: Iterable[tuple[int, dict[str, str]]], *, now: dt.datetime,
     source: str, mode: Mode = Mode.ALL_OR_NOTHING, progress: Callable[[int, int], None] | None = None,
@@ -356,15 +366,8 @@ def import_history(
     """Check, resolve and write the rows in the session's transaction (no commit: the caller
     commits when ``report.stored``). ``rows`` are read as they come (a file's rows are not
     all kept as text)."""
-    from huying.metrics import rollup
-
     rep = HistoryReport(mode=mode.value)
-    for action, start in ((Action.REPORT, Status.START), (Action.CLOSE_IMPORTED, Status.NEW)):
-        try:
-            next_status(start, action, actor.role, Kind.PROBLEM)
-        except IllegalTransition:
-            raise InvalidInput(f"a {actor.role} may not import history: city officers and admins do",
-                               "as") from None
+    _check_importer(actor)
     parsed: list[HistoryRow] = []
     for line, raw in rows:
         rep.rows += 1
@@ -374,6 +377,21 @@ def import_history(
             parsed.append(row)
     if rep.problems and mode is Mode.ALL_OR_NOTHING:
         return rep
+    return write_history(session, actor, parsed, source=source, mode=mode, rep=rep, progress=progress)
+
+
+def write_history(
+    session: Session, actor: Actor, parsed: list[HistoryRow], *, source: str, mode: Mode = Mode.ALL_OR_NOTHING,
+    rep: HistoryReport | None = None, progress: Callable[[int, int], None] | None = None,
+) -> HistoryReport:
+    """Resolve and write rows already checked (:func:`parse_history_row`'s, or made by a
+    program that gives every field, as the demo's year does) in the session's transaction
+    (no commit). ``actor`` is the importing officer, who may import history."""
+    from huying.metrics import rollup
+
+    _check_importer(actor)
+    if rep is None:
+        rep = HistoryReport(mode=mode.value, rows=len(parsed))
     resolved = _resolve(session, actor, parsed, rep)
     rep.problems.sort(key=lambda p: p.line)
     if rep.problems and mode is Mode.ALL_OR_NOTHING or not resolved:
@@ -439,4 +457,4 @@ def run(engine: Engine, actor_of: Callable[[Session], Actor], path: Path, *, now
 
 
 __all__ = ["FileError", "HistoryReport", "HistoryRow", "Mode", "import_history", "parse_history_row",
-           "read_history", "run"]
+           "read_history", "run", "write_history"]

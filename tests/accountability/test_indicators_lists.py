@@ -19,7 +19,7 @@ from huying.demo.cases import build_cases
 from huying.geo.models import Node
 from huying.metrics import rollup
 from huying.metrics.period import parse_period
-from tests.bench.test_rollup_figures import NOW, SMALL
+from tests.bench.test_rollup_figures import END, NOW, SMALL
 from tests.metrics.test_figure_lists import LATER
 
 
@@ -29,7 +29,7 @@ def _city(engine: Engine) -> int:
         city_id = build(s, seed=3, progress=False, sizes=SMALL).city_id
         categories.load_tree(s, city_id)
         s.commit()
-        build_cases(s, city_id, seed=3, n=80)
+        build_cases(s, city_id, seed=3, n=80, end=END)
         s.commit()
     return city_id
 

@@ -15,12 +15,14 @@ from sqlalchemy.orm import Session
 from huying.cases.models import Case, CaseEvent
 from huying.cityconfig import categories
 from huying.demo.build import Sizes, build
-from huying.demo.cases import build_cases
+from huying.demo.cases import build_cases, demo_end
 from huying.geo.models import Node
 from huying.metrics import rollup, service
 from huying.metrics.models import GridMonth
 
 NOW = dt.datetime(2026, 6, 1, 2, 0, tzinfo=dt.UTC)
+#: The end of these tests' demo year (NOW falls in it).
+END = demo_end(dt.date(2026, 11, 20))
 SMALL = Sizes(communities=40, grids=80, households_per_grid=2.0, lloyd_iterations=1)
 
 
@@ -29,7 +31,7 @@ def _city(engine: Engine) -> int:
         city_id = build(s, seed=3, progress=False, sizes=SMALL).city_id
         categories.load_tree(s, city_id)
         s.commit()
-        build_cases(s, city_id, seed=3, n=150)
+        build_cases(s, city_id, seed=3, n=150, end=END)
         s.commit()
     return city_id
 

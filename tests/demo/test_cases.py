@@ -15,11 +15,14 @@ from huying.cases import service as svc
 from huying.cases.models import Case, CaseEvent
 from huying.db import Base, make_engine
 from huying.demo.build import Sizes, build
-from huying.demo.cases import rewrite_places, run_cases
+from huying.demo.cases import demo_end, rewrite_places, run_cases
 from huying.geo import service as geo
 from huying.orgs.models import User
 from tests.cases.test_fold import assert_folds
 from tests.conftest import Databases
+
+#: The day these tests' demo year ends (given: the same cases every day).
+END = demo_end(dt.date(2026, 11, 20))
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +31,7 @@ def demo_url(backend: str, databases: Databases) -> Iterator[str]:
 
 
 def test_a_demo_year_runs_through_the_service(demo_url: str) -> None:
-    counts = run_cases(demo_url, 1, 3, n=150)
+    counts = run_cases(demo_url, 1, 3, n=150, end=END)
     assert counts["cases"] + counts["skipped"] == 150 and counts["skipped"] <= 3
     assert counts.get("stopped", 0) <= 3  # a story cut short by an unexpected refusal
     engine = make_engine(demo_url)
@@ -50,11 +53,10 @@ def test_a_demo_year_runs_through_the_service(demo_url: str) -> None:
             assert ev.rework_count == case.rework_count
         # the year leaves only its last days' messages to send; the rest expired, unsent
         from huying.cases.models import OutboxMessage
-        from huying.demo.cases import DEMO_END
 
         pending = s.scalars(select(OutboxMessage.created_at).where(OutboxMessage.status == "pending")).all()
         assert counts["expired_messages"] > 0
-        assert all(at > DEMO_END - dt.timedelta(days=8) for at in pending)
+        assert all(at > END - dt.timedelta(days=8) for at in pending)
     engine.dispose()
 
 
@@ -96,7 +98,7 @@ def test_a_block_that_fails_is_run_again_case_by_case_with_the_same_stories(
 
     monkeypatch.setattr(demo_cases, "_BLOCK", 20)
     plain = _small_city(backend, databases)
-    counts = run_cases(plain, 1, 5, n=60)
+    counts = run_cases(plain, 1, 5, n=60, end=END)
 
     real_accept, calls = svc.accept, []
 
@@ -108,6 +110,6 @@ def test_a_block_that_fails_is_run_again_case_by_case_with_the_same_stories(
 
     monkeypatch.setattr(svc, "accept", accept_once_refused)
     redone = _small_city(backend, databases)
-    assert run_cases(redone, 1, 5, n=60) == counts
+    assert run_cases(redone, 1, 5, n=60, end=END) == counts
     assert calls[24] is True and False in calls[25:]  # refused inside a block, then case by case
     assert _stories(redone) == _stories(plain)

@@ -226,6 +226,9 @@ def _huying(*args: str, env: dict[str, str]) -> None:
 #: Cases of the demo year in the web tests' city: enough for every page to have data, few
 #: enough to build in seconds (``--cases`` runs them through the service, ~10 ms each).
 DEMO_CASES = 300
+#: The day the web tests' demo year ends (``--today``: the same cases every day), all of its
+#: cases through the service (``--live-days 365``: the pages' stories among a few hundred).
+DEMO_TODAY = "2026-11-20"
 
 
 def build_demo_city(url: str) -> None:
@@ -236,7 +239,8 @@ def build_demo_city(url: str) -> None:
     Base.metadata.create_all(engine)
     engine.dispose()
     env = {**os.environ, "HUYING_DATABASE_URL": url}
-    _huying("demo", "build", "--seed", "1", "--cases", str(DEMO_CASES), "--no-progress", env=env)
+    _huying("demo", "build", "--seed", "1", "--cases", str(DEMO_CASES), "--today", DEMO_TODAY,
+            "--live-days", "365", "--no-progress", env=env)
 
 
 def _city_kind() -> str:

@@ -12,10 +12,10 @@ import re
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
-from huying.demo.cases import DEMO_END
+from tests.web.conftest import DEMO_TODAY
 from tests.web.scene import CHANGAN_TOWN, HTML, HUMEN_TOWN, sign_in
 
-YEAR = DEMO_END.year - 1  # the demo's published reviews
+YEAR = int(DEMO_TODAY[:4]) - 1  # the demo's published reviews
 
 
 def _xlsx(client: TestClient, url: str) -> list[list[object]]:

@@ -9,7 +9,7 @@ from urllib.parse import unquote
 
 from fastapi.testclient import TestClient
 
-from huying.demo.cases import DEMO_END
+from tests.web.conftest import DEMO_TODAY
 from tests.web.scene import CHANGAN_TOWN, HTML, HUMEN_TOWN, sign_in
 
 
@@ -78,7 +78,7 @@ def test_the_report_lists_the_towns_duties_with_their_review_scores(city_client:
     """The town's checklist in its report: each item with its mean score from the town's
     published review of the period's year (the demo publishes one per town for last year)."""
     sign_in(city_client, "town")
-    year = DEMO_END.year - 1
+    year = int(DEMO_TODAY[:4]) - 1
     r = city_client.get(f"/leader/report?node={HUMEN_TOWN}&period={year}", headers=HTML)
     assert r.status_code == 200, r.text[:300]
     table = r.text.split('id="duties"', 1)[1].split("</table>", 1)[0]
