@@ -19,6 +19,7 @@ and the contact are never public (``present``); where text is, it goes through h
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
@@ -29,11 +30,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import event, func, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from huying.orgs.models import Person
 
 MASK = "***"
+
+log = logging.getLogger("huying.redact")
 
 # Longest first: an identity number contains a run that looks like a phone number.
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -195,6 +199,10 @@ def found(text: str | None, names: Names) -> list[str]:
 
 #: How often (seconds) a process asks the database whether the register changed elsewhere.
 CHECK_EVERY = 60.0
+#: A register of this many names or more is rebuilt in the background when it changes, the
+#: names held so far serving meanwhile (a million people take tens of seconds to read and
+#: hash: no public request waits for that); a smaller one is rebuilt in line, at once.
+BACKGROUND_ABOVE = 100_000
 
 
 @dataclass
@@ -207,6 +215,10 @@ class _Held:
 
 _held: dict[int, _Held] = {}
 _building = threading.Lock()
+#: The cities whose names a background thread is rebuilding now (one thread a city).
+_rebuilding: dict[int, threading.Thread] = {}
+#: How many times each city's names were made stale (a change while a thread reads is seen).
+_changes: dict[int, int] = {}
 
 
 def _fingerprint(session: Session, city_id: int) -> tuple[int, int]:
@@ -215,26 +227,65 @@ def _fingerprint(session: Session, city_id: int) -> tuple[int, int]:
     return int(count or 0), int(top or 0)
 
 
+def _read(session: Session, city_id: int) -> tuple[Names, tuple[int, int]]:
+    fingerprint = _fingerprint(session, city_id)
+    rows = session.scalars(select(Person.name).where(Person.city_id == city_id)
+                           .execution_options(yield_per=20_000))
+    return Names(rows), fingerprint
+
+
+def _rebuild_in_background(bind: Engine, city_id: int) -> None:
+    """Read and hash the city's names on a connection of its own, then swap them in."""
+
+    started = _changes.get(city_id, 0)
+
+    def run() -> None:
+        try:
+            with Session(bind) as own:
+                names, fingerprint = _read(own, city_id)
+            with _building:
+                # a change while reading leaves the new names stale: the next call starts again
+                stale = _changes.get(city_id, 0) != started
+                _held[city_id] = _Held(names, fingerprint, time.monotonic(), stale=stale)
+        except Exception:  # noqa: BLE001 - the old names keep serving; the next call retries
+            log.exception("rebuilding the register's names of city %s failed", city_id)
+        finally:
+            with _building:
+                _rebuilding.pop(city_id, None)
+
+    with _building:
+        if city_id in _rebuilding:
+            return
+        thread = threading.Thread(target=run, name=f"huying-names-{city_id}", daemon=True)
+        _rebuilding[city_id] = thread
+    thread.start()
+
+
 def register_names(session: Session, city_id: int) -> Names:
     """The names of city ``city_id``'s register, built on first use and kept for the
     process; rebuilt when people were added, removed or renamed (a change through this
     process's sessions at once, another process's when the count or the last id moved,
-    checked every :data:`CHECK_EVERY` seconds)."""
+    checked every :data:`CHECK_EVERY` seconds). A register of :data:`BACKGROUND_ABOVE` names
+    or more is rebuilt in a thread while the names held so far answer."""
     held = _held.get(city_id)
     now = time.monotonic()
-    if held is not None and not held.stale and now - held.checked < CHECK_EVERY:
+    if held is not None and (city_id in _rebuilding or not held.stale and now - held.checked < CHECK_EVERY):
         return held.names
     fingerprint = _fingerprint(session, city_id)
     if held is not None and not held.stale and held.fingerprint == fingerprint:
         held.checked = now
         return held.names
+    bind = session.get_bind()
+    if held is not None and held.names.size >= BACKGROUND_ABOVE and isinstance(bind, Engine):
+        held.checked = now
+        held.fingerprint = fingerprint
+        _rebuild_in_background(bind, city_id)
+        return held.names
     with _building:
         again = _held.get(city_id)
         if again is not None and again is not held and not again.stale and again.fingerprint == fingerprint:
             return again.names
-        rows = session.scalars(select(Person.name).where(Person.city_id == city_id)
-                               .execution_options(yield_per=20_000))
-        names = Names(rows)
+        names, fingerprint = _read(session, city_id)
         _held[city_id] = _Held(names, fingerprint, now)
     return names
 
@@ -244,6 +295,7 @@ def forget(city_id: int | None = None) -> None:
     for cid, held in _held.items():
         if city_id is None or cid == city_id:
             held.stale = True
+            _changes[cid] = _changes.get(cid, 0) + 1
 
 
 @event.listens_for(Session, "after_flush")

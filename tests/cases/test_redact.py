@@ -81,3 +81,45 @@ def test_the_register_keeps_only_names_of_two_characters_or_more() -> None:
     assert REGISTER.size == 6  # 张伟明 李娜 欧阳志明 买买提·艾力 司马光明 李娜娜
     assert "马路" in COMMON_WORDS and "马路" not in REGISTER and "王" not in REGISTER
     assert NO_NAMES.size == 0 and "李娜" not in NO_NAMES
+
+
+def test_a_large_register_is_rebuilt_in_the_background_while_the_old_names_serve(
+        fresh_engine, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """A changed register of ``BACKGROUND_ABOVE`` names or more: the next public request gets
+    the names held so far at once (no request waits for a million names to be read), and the
+    new names once the thread has read them; a small register is rebuilt in line."""
+    from sqlalchemy.orm import Session
+
+    from huying.cases import redact
+    from huying.geo.models import City
+    from huying.orgs.models import Person
+
+    with Session(fresh_engine) as s:
+        city = City(code="RED001", name_zh="测试市", name_en="Test")
+        s.add(city)
+        s.flush()
+        s.add_all([Person(city_id=city.id, name=n) for n in ("张伟明", "李娜")])
+        s.commit()
+        cid = city.id
+    redact.forget()
+    with Session(fresh_engine) as s:
+        first = redact.register_names(s, cid)
+        assert "张伟明" in first and "欧阳志明" not in first
+
+    # small (below the bound): a change is seen by the very next call
+    with Session(fresh_engine) as s:
+        s.add(Person(city_id=cid, name="欧阳志明"))
+        s.commit()
+        assert "欧阳志明" in redact.register_names(s, cid)
+
+    monkeypatch.setattr(redact, "BACKGROUND_ABOVE", 1)
+    with Session(fresh_engine) as s:
+        s.add(Person(city_id=cid, name="司马光明"))
+        s.commit()
+        held = redact.register_names(s, cid)
+        assert "欧阳志明" in held and "司马光明" not in held  # the old names, at once
+        thread = redact._rebuilding.get(cid)
+        if thread is not None:
+            thread.join(30)
+        assert "司马光明" in redact.register_names(s, cid)
+        assert redact.public_text("司马光明家门口的路灯坏了", redact.register_names(s, cid)) == "司***家门口的路灯坏了"
