@@ -144,9 +144,34 @@ def unavailable_reason(exc: BaseException) -> str | None:
     return None
 
 
+#: What a number too large for the database's integer column is told (PostgreSQL: SQLSTATE
+#: 22003 "integer out of range"; SQLite's driver: ``OverflowError`` past 64 bits).
+OUT_OF_RANGE = "a number in the request is out of range"
+
+
+def out_of_range(exc: BaseException) -> bool:
+    """``exc`` says a number of the request does not fit the database's column (an id of
+    2**31 asked of PostgreSQL's ``integer``, 2**63 of SQLite's): the request's fault, a 422,
+    never a 500 (one answer for every route, path, query and body alike)."""
+    if isinstance(exc, OverflowError):
+        return True
+    if isinstance(exc, sa_exc.DBAPIError):
+        return str(getattr(exc.orig, "sqlstate", "") or "") == "22003" or isinstance(exc.orig, OverflowError)
+    return False
+
+
+async def on_out_of_range(request: Request, exc: Exception) -> Response:
+    """422 naming the problem, in the route's own format (GeoReport under ``/open311/``)."""
+    own = own_format(request.url.path)
+    return own(request, 422, OUT_OF_RANGE) if own is not None else _json(422, "invalid_input", OUT_OF_RANGE)
+
+
 async def on_database_error(request: Request, exc: Exception) -> Response:
-    """503 with ``Retry-After`` when the database is unavailable; anything else goes on to
-    the server-error handler (500). The reply names no host, port or statement."""
+    """503 with ``Retry-After`` when the database is unavailable; a 422 when a number of the
+    request does not fit its column; anything else goes on to the server-error handler
+    (500). The reply names no host, port or statement."""
+    if out_of_range(exc):
+        return await on_out_of_range(request, exc)
     reason = unavailable_reason(exc)
     if reason is None:
         raise exc
@@ -183,6 +208,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(sa_exc.DBAPIError, on_database_error)
     app.add_exception_handler(sa_exc.TimeoutError, on_database_error)
+    app.add_exception_handler(OverflowError, on_out_of_range)
     app.add_exception_handler(RateLimited, on_rate_limited)
     app.add_exception_handler(CaseError, on_case_error)
     app.add_exception_handler(IllegalTransition, on_illegal)

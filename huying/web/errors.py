@@ -121,6 +121,8 @@ async def on_database_error(request: Request, exc: Exception) -> Response:
     answer = await on_api_database_error(request, exc)  # raises when not "unavailable"
     if not wants_html(request):
         return answer
+    if answer.status_code == 422:  # a number out of range: the request's fault
+        return error_page(request, 400)
     try:
         response = error_page(request, 503)
     except Exception:  # noqa: BLE001 - the error page itself must not fail
@@ -155,5 +157,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(DBAPIError, on_database_error)
     app.add_exception_handler(SQLAlchemyTimeout, on_database_error)
     app.add_exception_handler(RateLimited, _rate_limited(app.exception_handlers.get(RateLimited)))
-    for kind in (CaseError, IllegalTransition):
+    for kind in (CaseError, IllegalTransition, OverflowError):
         app.add_exception_handler(kind, _html_or(app.exception_handlers.get(kind)))
