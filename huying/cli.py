@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import sys
 from pathlib import Path
 
 import typer
@@ -123,36 +122,8 @@ _GROUPS = [
     ("huying.admin.cli", "admin",
      "Administration: accounts, organisations, people, bulk import, the audit trail."),
 ]
-#: Commands of this module itself, and those that join from elsewhere below.
-_OWN = {"db", "backup", "restore", "serve"}
-_JOINED = {"client", "stats", "report"}
-
-
-def _needed(argv: list[str]) -> set[str] | None:
-    """The command groups the ``huying`` command at hand needs: only the one it names (each
-    group imports its domain, all of them cost 3 s of CPU a start, and ``make demo`` starts
-    three), or None for all of them (help, a typo, or this module imported by a program or
-    a test, which get the whole command)."""
-    if len(argv) < 2 or Path(argv[0]).name != "huying":
-        return None
-    first = argv[1]
-    if first in _OWN:
-        return set()
-    if first in {name for _m, name, _h in _GROUPS} | _JOINED:
-        return {first}
-    return None
-
-
-_WANTED = _needed(sys.argv)
-
-
-def _wants(name: str) -> bool:
-    return _WANTED is None or name in _WANTED
-
 
 for _module, _name, _help in _GROUPS:
-    if not _wants(_name):
-        continue
     try:
         _mod = importlib.import_module(_module)
     except ModuleNotFoundError as _exc:
@@ -161,43 +132,38 @@ for _module, _name, _help in _GROUPS:
         continue
     app.add_typer(_mod.app, name=_name, help=_help)
 
-if _wants("client"):
-    from huying.orgs.cli import clients_app as _clients_app
+from huying.orgs.cli import clients_app as _clients_app  # noqa: E402
 
-    app.add_typer(_clients_app, name="client", help="API clients (Open311 keys): create, list, add-key, revoke.")
+app.add_typer(_clients_app, name="client", help="API clients (Open311 keys): create, list, add-key, revoke.")
 
 # ``huying case report`` goes through intake (classify, duplicates, route): its command lives
 # there and joins the ``case`` group here.
-if _wants("case"):
-    from huying.cases.cli import app as _case_app
-    from huying.intake.cli import report_case as _report_case
+from huying.cases.cli import app as _case_app  # noqa: E402
+from huying.intake.cli import report_case as _report_case  # noqa: E402
 
-    _case_app.command("report")(_report_case)
+_case_app.command("report")(_report_case)
 
-if _wants("stats"):
-    try:
-        from huying.metrics.cli import stats as _stats
+try:
+    from huying.metrics.cli import stats as _stats
 
-        app.command("stats")(_stats)
-    except ModuleNotFoundError as _exc:
-        if _exc.name != "huying.metrics.cli":
-            raise
+    app.command("stats")(_stats)
+except ModuleNotFoundError as _exc:
+    if _exc.name != "huying.metrics.cli":
+        raise
 
 # ``huying geo edit`` / ``huying geo rename``: the map's edits live above the map (they move
 # cases and households), their commands join the ``geo`` group here.
-if _wants("geo"):
-    from huying.geo.cli import app as _geo_app
-    from huying.mapedit.cli import edit as _geo_edit
-    from huying.mapedit.cli import rename as _geo_rename
+from huying.geo.cli import app as _geo_app  # noqa: E402
+from huying.mapedit.cli import edit as _geo_edit  # noqa: E402
+from huying.mapedit.cli import rename as _geo_rename  # noqa: E402
 
-    _geo_app.command("edit")(_geo_edit)
-    _geo_app.command("rename")(_geo_rename)
+_geo_app.command("edit")(_geo_edit)
+_geo_app.command("rename")(_geo_rename)
 
 # ``huying report``: the report of a node (issue #18), rendered by the web layer's template
-if _wants("report"):
-    from huying.web.report_cli import report_command as _report_command
+from huying.web.report_cli import report_command as _report_command  # noqa: E402
 
-    app.command("report")(_report_command)
+app.command("report")(_report_command)
 
 
 if __name__ == "__main__":
