@@ -244,3 +244,31 @@ def test_a_tokens_last_use_is_written_at_most_once_a_minute(api: Api) -> None:
         # a stale reading does not write twice either: the database row says it was just noted
         assert not tokens.touch(s, row.id, None, now=NOW + dt.timedelta(seconds=30))
         assert tokens.touch(s, row.id, NOW, now=NOW + dt.timedelta(seconds=61))
+
+
+def test_a_changed_or_reset_password_ends_the_other_sessions(api: Api) -> None:
+    """Issue 19 (ASVS 6.2.3, 7.4.3): a person who changes their password stays signed in on
+    the device that changed it, and every other session of theirs ends at once; a reset by
+    an administrator's code ends them all."""
+    _, name, _ = _account(api, token=False)
+    other = TestClient(api.client.app, base_url=str(api.client.base_url))
+    _sign_in(other, name)
+    _sign_in(api.client, name)
+    assert other.get("/work", headers=HTML, follow_redirects=False).status_code == 200
+    new = "mine-and-only-mine-2"
+    r = _post(api.client, "/account/password", {"current": PASSWORD, "password": new, "again": new, "next": "/work"})
+    assert r.status_code == 303  # type: ignore[attr-defined]
+    assert api.client.get("/work", headers=HTML, follow_redirects=False).status_code == 200  # this device: still in
+    r = other.get("/work", headers=HTML, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/login")  # the other: signed out
+
+    with api.session() as s:
+        user = s.scalar(select(User).where(User.username == name))
+        assert user is not None
+        code = accounts.issue_reset(s, user, None, now=NOW)
+        s.commit()
+    _sign_in(other, name, new)
+    r = _post(api.client, "/reset", {"code": code, "password": "a-third-passphrase", "again": "a-third-passphrase"})
+    for client in (api.client, other):
+        r = client.get("/work", headers=HTML, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"].startswith("/login"), r.status_code
