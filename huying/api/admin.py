@@ -27,7 +27,6 @@ from huying.orgs import accounts, chart
 from huying.orgs.actor import Actor
 from huying.orgs.auth import CurrentActor
 from huying.orgs.models import Organisation, Person, User
-from huying.orgs.scope import check_administers
 
 router = APIRouter(prefix="/api/v1/admin", tags=["administration"], dependencies=[Depends(reject_nul_body)])
 
@@ -108,11 +107,7 @@ class AuditPage(BaseModel):
 
 
 def _account(session: SessionDep, actor: Actor, user_id: int) -> User:
-    check_admin(actor, "administer accounts")
-    user = accounts.get(session, actor.city_id, user_id)
-    node = session.get(Node, user.node_id)
-    check_administers(actor, node.path if node else None, "administer this account")
-    return user
+    return accounts.administered(session, actor, user_id)
 
 
 def _read(session: SessionDep, user: User) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from huying import audit
 from huying.cityconfig import deadlines
-from huying.errors import InvalidInput, NotVisible, SettingError
+from huying.errors import InvalidInput, NotPermitted, NotVisible, SettingError
 from huying.geo.models import Node
 from huying.orgs import passwords
 from huying.orgs.actor import Actor
@@ -63,6 +63,18 @@ def get(session: Session, city_id: int, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None or user.city_id != city_id or user.role == Role.CLIENT.value:
         raise NotVisible(f"no account {user_id}")
+    return user
+
+
+def administered(session: Session, actor: Actor, user_id: int) -> User:
+    """The account ``user_id`` when ``actor`` administers its place: the API's and the pages'
+    one way in. The role is checked before the account is looked up, so someone who is not an
+    administrator learns nothing of which accounts exist (403 either way)."""
+    if actor.role != Role.ADMIN:
+        raise NotPermitted("only an administrator may administer accounts")
+    user = get(session, actor.city_id, user_id)
+    node = session.get(Node, user.node_id)
+    check_administers(actor, node.path if node else None, "administer this account")
     return user
 
 

@@ -43,11 +43,7 @@ router = APIRouter(prefix="/admin")
 
 
 def _account(session: SessionDep, actor: Actor, user_id: int) -> User:
-    check_admin(actor, "administer accounts")
-    user = accounts.get(session, actor.city_id, user_id)
-    node = session.get(Node, user.node_id)
-    check_administers(actor, node.path if node else None, "administer this account")
-    return user
+    return accounts.administered(session, actor, user_id)
 
 
 def _page(request: Request, session: SessionDep, actor: Actor, user: User, *, error: str = "",
