@@ -9,7 +9,18 @@ from a log-normal fitted to them when the file is absent.
 
 The simulation is driven by each case's status: whoever the workflow says acts next acts,
 at a drawn moment; before every step the sweeper runs up to that moment (warnings, overdue
-marks, supervision notices, automatic escalation), exactly as it would in production."""
+marks, supervision notices, automatic escalation), exactly as it would in production.
+
+Classification: every report leaves its category to intake. The messages without a label are
+classified by the shipped model, and the dispatcher takes its top suggestion when intake leaves
+the case to a person. The labelled messages (their real category is known) are classified by a
+model that has never seen them, the taxonomy's names alone
+(:func:`huying.triage.classifier.names_classifier`: what a city starts from before it has
+labels of its own; the shipped model learnt these very messages and is never wrong on them);
+when its first level is not the message's, the dispatcher corrects it ("更正分类"), and when
+intake leaves the case to a person, the dispatcher picks the real category. So the city has
+corrections, events like any staff's, that ``huying triage corrections`` lists and ``huying
+triage retrain`` learns from (docs/triage.md, "Learning from corrections")."""
 
 from __future__ import annotations
 
@@ -38,7 +49,7 @@ from huying.demo.build import CITY_CODE
 from huying.errors import CaseError
 from huying.geo.models import Level, Node
 from huying.intake.history import HistoryRow, write_history
-from huying.intake.service import ReportIn, intake
+from huying.intake.service import IntakeResult, ReportIn, intake
 from huying.orgs.actor import Actor
 from huying.orgs.models import Department, Organisation, OrgKind, Role, User
 from huying.orgs.service import hash_password
@@ -244,6 +255,8 @@ class _Drawn:
     title: str
     detail: str
     prediction: Any
+    #: Whether ``label`` is the message's real category (a message of labelled.csv).
+    known: bool
     channel: str
     plan: _Plan
     lon: float
@@ -292,13 +305,15 @@ def build_cases(session: Session, city_id: int, seed: int, *, end: dt.datetime, 
     channels = [c for c, _ in CHANNELS]
     channel_p = np.array([w for _, w in CHANNELS])
     counts = {"cases": 0, "skipped": 0}
-    # Messages without a label are classified by intake; all at once here (one batch is
-    # thousands of times cheaper than one call per report), and passed to intake.
-    from huying.triage.classifier import default_classifier
+    # Every message is classified by intake: all at once here (one batch is thousands of times
+    # cheaper than one call per report), and passed to intake; the labelled ones by a model
+    # that has not seen them (the module docstring).
+    from huying.triage.classifier import default_classifier, names_classifier
 
-    unlabelled = [k for k, m in enumerate(msgs) if not m.label]
-    preds = dict(zip(unlabelled, default_classifier().predict(
-        [(msgs[k].subject, msgs[k].detail) for k in unlabelled]), strict=True))
+    preds: dict[int, Any] = {}
+    for model, labelled in ((default_classifier(), False), (names_classifier(), True)):
+        ks = [k for k, m in enumerate(msgs) if bool(m.label) is labelled]
+        preds.update(zip(ks, model.predict([(msgs[k].subject, msgs[k].detail) for k in ks]), strict=True))
     # Reports arrive through the year, more in working hours; case i draws from its own
     # generator, so that its story does not depend on the others.
     starts = _report_moments(np.random.default_rng(np.random.SeedSequence([seed, 4119])), n, end)
@@ -310,11 +325,11 @@ def build_cases(session: Session, city_id: int, seed: int, *, end: dt.datetime, 
         grid = grids[int(rng.integers(len(grids)))]
         codes = [c for c in grid.path.split("/") if c]
         town, community = by_code[codes[2]], by_code[codes[3]]
-        prediction = None
+        prediction, known = None, False
         if msgs:
             k = int(rng.integers(len(msgs)))
             m = msgs[k]
-            prediction = preds.get(k)
+            prediction, known = preds.get(k), bool(m.label)
             label = m.label or (prediction.label if prediction else label_names[0])
             title = rewrite_places(m.subject, town.name_zh, community.name_zh)[:120]
             detail = rewrite_places(m.detail, town.name_zh, community.name_zh)[:600]
@@ -329,8 +344,8 @@ def build_cases(session: Session, city_id: int, seed: int, *, end: dt.datetime, 
         channel = channels[int(rng.choice(len(channels), p=channel_p))]
         plan = _plan(rng, channel, delays)
         lon, lat = _point_in(rng, grid, shapes)
-        return _Drawn(rng, starts[i], grid, town, community, label, leaf, title, detail, prediction, channel,
-                      plan, lon, lat, org_by_code.get(f"{grid.code}-team"),
+        return _Drawn(rng, starts[i], grid, town, community, label, leaf, title, detail, prediction, known,
+                      channel, plan, lon, lat, org_by_code.get(f"{grid.code}-team"),
                       org_by_code.get(f"{community.code}-party"))
 
     def dept_of(d: _Drawn) -> Organisation | None:
@@ -358,11 +373,7 @@ def build_cases(session: Session, city_id: int, seed: int, *, end: dt.datetime, 
             return
         counts["cases"] += 1
         if not plan.fixed:
-            if result.needs_review and result.suggestions:  # the dispatcher picks a suggestion
-                pending_category: str | None = result.suggestions[0][0]
-            else:
-                pending_category = None
-            _run(session, rng, case, plan, t0, end, pending_category=pending_category, people=people,
+            _run(session, rng, case, plan, t0, end, pending=_dispatchers_category(result, d), people=people,
                  town=d.town, community=community, grid=grid, comm_org=d.comm_org, grid_org=d.grid_org,
                  dept_org=dept_of(d), town_party=org_by_code.get(f"{d.town.code}-party"), org_by_id=org_by_id,
                  leader=leader, city_officer=city_officer, counts=counts, strict=strict)
@@ -474,6 +485,21 @@ def _history_row(session: Session, city_id: int, i: int, d: _Drawn, *, dept: Org
                       overdue=closed > due, resolution=resolution, ref=None)
 
 
+def _dispatchers_category(result: IntakeResult, d: _Drawn) -> tuple[str, str] | None:
+    """The category the dispatcher gives a new case, with the event's note, or None (it keeps
+    intake's): for a case left to a person, the real category when the message has one, else the
+    top suggestion; for one the classifier decided, the real category when the classifier's
+    first level is not the message's (a correction)."""
+    if result.needs_review:
+        if d.known:
+            taken = bool(result.suggestions) and result.suggestions[0][1] == d.label
+            return d.leaf.code, ("按系统建议分类" if taken else "更正分类")
+        return (result.suggestions[0][0], "按系统建议分类") if result.suggestions else None
+    if d.known and result.category_source == "classifier" and d.prediction.label != d.label:
+        return d.leaf.code, "更正分类"
+    return None
+
+
 def _existing(session: Session, username: str) -> Actor | None:
     user = session.scalar(select(User).where(User.username == username))
     return Actor.of(session, user) if user else None
@@ -565,11 +591,12 @@ def _contact(rng: np.random.Generator, channel: str) -> tuple[bool, str | None]:
 
 def _run(session: Session, rng: np.random.Generator, case: Case, plan: _Plan, t: dt.datetime,
          end: dt.datetime, *,
-         pending_category: str | None = None, people: _People, town: Node, community: Node, grid: Node, comm_org: Organisation | None,
+         pending: tuple[str, str] | None = None, people: _People, town: Node, community: Node, grid: Node, comm_org: Organisation | None,
          grid_org: Organisation | None, dept_org: Organisation | None, town_party: Organisation | None,
          org_by_id: dict[int, Organisation], leader: Actor, city_officer: Actor | None,
          counts: dict[str, int], strict: bool = False) -> None:
-    """Walk one case through the loop until it closes or the demo year ends (at ``end``)."""
+    """Walk one case through the loop until it closes or the demo year ends (at ``end``);
+    ``pending``: the category (and note) the dispatcher gives the new case first."""
     dispatcher = people.community_officer(community, comm_org)
     town_officer = people.town_officer(town, town_party)
     escalations_left = plan.escalations
@@ -610,10 +637,9 @@ def _run(session: Session, rng: np.random.Generator, case: Case, plan: _Plan, t:
         s = Status(case.status)
         try:
             if s is Status.NEW:
-                if pending_category is not None and case.category_id is None:
-                    svc.classify(session, case, dispatcher, category=pending_category, now=t,
-                                 note="按系统建议分类")
-                    pending_category = None
+                if pending is not None:
+                    svc.classify(session, case, dispatcher, category=pending[0], now=t, note=pending[1])
+                    pending = None
                     t = later(0.1, 2)
                     continue
                 if plan.reject:

@@ -103,6 +103,7 @@ def build_command(
     """Build the demo city of Dongguan (441900) into the configured database."""
     from huying.demo.build import CITY_CODE, DEMO_ACCOUNTS, build, city_exists, delete_city
     from huying.demo.cases import demo_end
+    from huying.triage.versions import remove_models
 
     end = demo_end(_today(today))
     with session_scope() as session:
@@ -118,6 +119,9 @@ def build_command(
             typer.echo(f"deleted the existing city {CITY_CODE}")
         summary = build(session, seed, progress=progress)
         session.commit()
+    # models retrained for an earlier city of that code learnt from cases that are gone
+    if stale := remove_models(CITY_CODE):
+        typer.echo(f"removed {stale} triage model(s) retrained for an earlier city {CITY_CODE}")
     typer.echo(summary.render())
     from huying.demo.centres import build_centres
     from huying.demo.councils import build_councils

@@ -19,7 +19,14 @@ from pathlib import Path
 import numpy as np
 
 from huying.triage.abstain import TARGET_PRECISION, choose_threshold
-from huying.triage.classifier import DEFAULT_MODEL_PATH, Config, TextClassifier
+from huying.triage.classifier import (
+    DEFAULT_MODEL_PATH,
+    NAMES_MODEL_PATH,
+    Config,
+    TextClassifier,
+    default_classifier,
+    train_names_model,
+)
 from huying.triage.training import load_pool, near_duplicates, reply_labelled
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "messages"
@@ -130,12 +137,43 @@ def build(data: Path, out: Path, trained_at: str, cfg: Config | None = None) -> 
     return clf
 
 
+def build_names(data: Path, out: Path, trained_at: str) -> TextClassifier:
+    """The names-only model of the default model's categories (see the module docstring). Its
+    abstain threshold is chosen on its predictions of the frozen split's train side: it has
+    seen none of them, so they are held out without folds."""
+    labels = default_classifier().labels
+    with (data / "labelled.csv").open(encoding="utf-8") as fh:
+        held = frozen_test_ids()
+        rows = [r for r in csv.DictReader(fh) if r["id"] not in held]
+    probe = train_names_model(labels)
+    preds = probe.predict([(r["subject"], r["detail"]) for r in rows])
+    c = choose_threshold([p.confidence for p in preds], [p.label == r["label"] for p, r in zip(preds, rows, strict=True)])
+    hits = sum(p.label == r["label"] for p, r in zip(preds, rows, strict=True))
+    clf = train_names_model(labels, trained_at=trained_at, extra_metadata={
+        "version": f"names-{trained_at}", "source": "keywords.csv (the taxonomy's names; no message)",
+        "metrics": {"train_side": {"n": len(rows), "accuracy": round(hits / len(rows), 4)}},
+        "abstain": {"threshold": round(c.threshold, 4), "target_precision": c.target,
+                    "precision": round(c.precision, 4), "auto_share": round(c.share, 4),
+                    "chosen_on": f"the {len(rows)} train-side messages of the frozen split "
+                                 "(tests/data/triage_frozen_test.csv), none of them seen"}})
+    clf.save(out)
+    return clf
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", type=Path, default=DATA)
-    ap.add_argument("--out", type=Path, default=DEFAULT_MODEL_PATH)
+    ap.add_argument("--out", type=Path, default=None, help="default: model.npz (names.npz with --names)")
     ap.add_argument("--trained-at", default="2026-01-01")
+    ap.add_argument("--names", action="store_true", help="build names.npz, the names-only model")
     args = ap.parse_args(argv)
+    if args.names:
+        out = args.out or NAMES_MODEL_PATH
+        clf = build_names(args.data, out, args.trained_at)
+        print(json.dumps({"out": str(out), "bytes": out.stat().st_size, **clf.metrics,
+                          "abstain": clf.metadata["abstain"]}, ensure_ascii=False))
+        return 0
+    args.out = args.out or DEFAULT_MODEL_PATH
     clf = build(args.data, args.out, args.trained_at)
     print(json.dumps({"out": str(args.out), "bytes": args.out.stat().st_size,
                       **clf.metadata["metrics"]["cv"], "abstain": clf.metadata["abstain"]},

@@ -34,6 +34,8 @@ from huying.triage.glossary import to_chinese
 
 FORMAT = "huying-triage-ngram-lr/1"
 DEFAULT_MODEL_PATH = Path(__file__).parent / "default_model" / "model.npz"
+#: The model of the taxonomy's names alone (:func:`names_classifier`).
+NAMES_MODEL_PATH = Path(__file__).parent / "default_model" / "names.npz"
 KEYWORDS_PATH = Path(__file__).parent / "default_model" / "keywords.csv"
 DEFAULT_THRESHOLD = 0.5
 
@@ -556,3 +558,20 @@ class TextClassifier:
 def default_classifier() -> TextClassifier:
     """The model shipped in ``huying/triage/default_model`` (loaded once per process)."""
     return TextClassifier.load(DEFAULT_MODEL_PATH)
+
+
+def train_names_model(labels: Sequence[str], **fit_kw: Any) -> TextClassifier:
+    """A model that has seen no message: trained on the taxonomy's names of ``labels`` alone
+    (:func:`keyword_documents` with the leaves), what a city without any labelled message of its
+    own starts from. ``fit_kw`` goes to :meth:`TextClassifier.fit` (``trained_at``, metadata)."""
+    docs = keyword_documents(sorted(set(labels)), leaves=True)
+    return TextClassifier(replace(Config(), keyword_docs=False)).fit(
+        [m for m, _ in docs], [lab for _, lab in docs], **fit_kw)
+
+
+@lru_cache(maxsize=1)
+def names_classifier() -> TextClassifier:
+    """:func:`train_names_model` of the default model's categories, shipped as
+    ``default_model/names.npz`` (``python -m huying.triage.build_default --names``): loading
+    it needs no scikit-learn, which the demo's build does not otherwise import."""
+    return TextClassifier.load(NAMES_MODEL_PATH)

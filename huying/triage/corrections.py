@@ -32,7 +32,7 @@ from huying.cases.models import Case, CaseEvent
 from huying.cityconfig.models import Category
 from huying.triage.classifier import Config, TextClassifier
 from huying.triage.evaluation import choose_threshold, evaluate
-from huying.triage.versions import models_dir
+from huying.triage.versions import models_dir, newest_classifier
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,8 @@ class Example:
     subject: str
     detail: str
     label: str  # first-level category name
+    #: The city's case it comes from (None: a seed example).
+    case_code: str | None = None
 
 
 def _level1_names(session: Session, city_id: int) -> dict[int, str]:
@@ -104,18 +106,22 @@ def city_examples(session: Session, city_id: int) -> list[Example]:
     by_person = set(session.scalars(select(CaseEvent.case_id).where(
         CaseEvent.city_id == city_id, CaseEvent.action == "classify")))
     out = []
-    for case_id, title, desc, cat in session.execute(
-            select(Case.id, Case.title, Case.description, Case.category_id)
+    for case_id, code, title, desc, cat in session.execute(
+            select(Case.id, Case.code, Case.title, Case.description, Case.category_id)
             .where(Case.city_id == city_id, Case.category_id.is_not(None)).order_by(Case.id)):
         source = triage.get(case_id, {}).get("category_source", "given")
         if source == "classifier" and case_id not in by_person:
             continue
         if cat in names:
-            out.append(Example(title, desc or "", names[cat]))
+            out.append(Example(title, desc or "", names[cat], code))
     return out
 
 
-def _cv_metrics(texts: list[tuple[str, str]], labels: list[str], cfg: Config, folds: int = 3) -> dict[str, Any]:
+def _cv_metrics(texts: list[tuple[str, str]], labels: list[str], cfg: Config, folds: int = 3,
+                changed: Sequence[int] = ()) -> dict[str, Any]:
+    """Cross-validated scores of the recipe on the rows; ``changed``: rows of the cases whose
+    first level a person changed from the classifier's, of which the out-of-fold predictions
+    that are right are counted (``changed_cv_right``: the classifier had none of them right)."""
     from sklearn.model_selection import StratifiedKFold
 
     y = np.array(labels)
@@ -135,6 +141,7 @@ def _cv_metrics(texts: list[tuple[str, str]], labels: list[str], cfg: Config, fo
     # the abstain threshold of the new model, from the same out-of-fold predictions (issue #20)
     choice = choose_threshold(conf, np.array(preds) == y)
     return {"cv_folds": k, "cv_accuracy": round(rep.accuracy, 4), "cv_macro_f1": round(rep.macro_f1, 4),
+            "changed_cv_right": sum(preds[i] == labels[i] for i in changed),
             "abstain": {"threshold": round(choice.threshold, 4), "target_precision": choice.target,
                         "cv_precision": round(choice.precision, 4) if choice.share else None,
                         "cv_auto_share": round(choice.share, 4)}}
@@ -143,7 +150,14 @@ def _cv_metrics(texts: list[tuple[str, str]], labels: list[str], cfg: Config, fo
 def retrain(session: Session, city_id: int, city_code: str, seed: Sequence[Example], *,
             now: dt.datetime, data_dir: Path | None = None, cv_folds: int = 3,
             config: Config | None = None) -> tuple[Path, dict[str, Any]]:
-    """Train on ``seed`` + the city's examples; write the versioned model and its metrics."""
+    """Train on ``seed`` + the city's examples; write the versioned model and its metrics.
+
+    The metrics say what the model learns from: ``n_corrections`` (every correction, a
+    person's classification of a case the classifier left undecided included) and ``n_changed``
+    (those that changed the classifier's first level); with cross-validation, how many of the
+    changed cases the new recipe gets right out of fold (``changed_cv_right``, against none for
+    the classifier that was corrected), beside ``previous``: the version and recorded CV
+    macro-F1 of the model served until now (measured on its own training data, not these)."""
     own = city_examples(session, city_id)
     rows = [*seed, *own]
     texts = [(e.subject, e.detail) for e in rows]
@@ -152,9 +166,14 @@ def retrain(session: Session, city_id: int, city_code: str, seed: Sequence[Examp
         raise ValueError("need examples of at least two categories to train")
     cfg = config or Config()
     version = now.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    fixes = corrections(session, city_id)
+    changed_codes = {c.case_code for c in fixes if c.corrected != c.predicted}
+    changed = [i for i, e in enumerate(rows) if e.case_code in changed_codes]
+    served = newest_classifier(city_code, data_dir)
     metrics = {"version": version, "city": city_code, "n_seed": len(seed), "n_city": len(own),
-               "n_corrections": len(corrections(session, city_id)),
-               **(_cv_metrics(texts, labels, cfg, cv_folds) if cv_folds > 1 else {"cv_folds": 0})}
+               "n_corrections": len(fixes), "n_changed": len(changed_codes),
+               "previous": {"version": served.version, "cv_macro_f1": recorded_cv_macro_f1(served)},
+               **(_cv_metrics(texts, labels, cfg, cv_folds, changed) if cv_folds > 1 else {"cv_folds": 0})}
     extra: dict[str, Any] = {"version": version, "metrics": metrics}
     if "abstain" in metrics:  # served predictions carry it (abstain.decide)
         extra["abstain"] = metrics["abstain"]
@@ -168,6 +187,14 @@ def retrain(session: Session, city_id: int, city_code: str, seed: Sequence[Examp
     (folder / f"{version}.json").write_text(json.dumps(metrics, ensure_ascii=False, indent=1), encoding="utf-8")
     os.replace(tmp, target)  # atomic: a reader never sees half a model
     return target, metrics
+
+
+def recorded_cv_macro_f1(clf: TextClassifier) -> float | None:
+    """The cross-validated macro-F1 a model's metadata records: a retrained city model's
+    (``cv_macro_f1``) or the shipped model's (``cv.macro_f1``); None when it has none."""
+    m = clf.metrics
+    value = m.get("cv_macro_f1", (m.get("cv") or {}).get("macro_f1"))
+    return None if value is None else float(value)
 
 
 def seed_examples(path: Path) -> list[Example]:

@@ -9,6 +9,7 @@ restart; a city without models uses the shipped default model.
 
 from __future__ import annotations
 
+import shutil
 import threading
 import time
 from dataclasses import dataclass
@@ -76,6 +77,29 @@ def current_classifier(city_code: str | None = None, *, data_dir: Path | None = 
                 path, mtime = None, 0
         _served[key] = _Served(path, mtime, model, now)
         return model
+
+
+def newest_classifier(city_code: str, data_dir: Path | None = None) -> TextClassifier:
+    """The model of the city's newest file, read now and not through the serving cache (the
+    shipped default model when the city has none, or when its newest file cannot be read)."""
+    path = newest_model(city_code, data_dir)
+    if path is not None:
+        try:
+            return TextClassifier.load(path)
+        except ModelError:
+            pass
+    return default_classifier()
+
+
+def remove_models(city_code: str, data_dir: Path | None = None) -> int:
+    """Delete the city's model files (its models folder); returns how many models there were.
+    For a city that is deleted: its models learnt from cases that are gone."""
+    folder = models_dir(city_code, data_dir)
+    if not folder.is_dir():
+        return 0
+    n = sum(1 for p in folder.glob("*.npz") if p.is_file())
+    shutil.rmtree(folder)
+    return n
 
 
 def forget_served() -> None:

@@ -9,6 +9,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -22,6 +23,7 @@ from typer.testing import CliRunner
 
 from huying import cli as huying_cli
 from huying import migrate
+from huying.config import get_settings
 from huying.contact.models import Household
 from huying.db import Base, make_engine, session_scope
 from huying.demo import cli as demo_cli
@@ -219,7 +221,7 @@ def test_a_rebuild_with_the_same_seed_gives_the_same_hash(built: Built) -> None:
 
 
 def test_the_cli_builds_after_migrations_and_refuses_to_overwrite(
-    built: Built, databases: Databases, monkeypatch: pytest.MonkeyPatch
+    built: Built, databases: Databases, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     if built.backend != "sqlite":
         pytest.skip("the CLI is checked once, on SQLite")
@@ -227,11 +229,17 @@ def test_the_cli_builds_after_migrations_and_refuses_to_overwrite(
     migrate.upgrade(url)
     engine = make_engine(url)
     monkeypatch.setattr(demo_cli, "session_scope", lambda: session_scope(engine))
+    # a model retrained for an earlier demo city learnt from its cases: the build removes it
+    monkeypatch.setattr(get_settings(), "data_dir", tmp_path)
+    stale = tmp_path / "models" / "triage" / CITY_CODE / "20260101T000000Z.npz"
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"")
     runner = CliRunner()
     try:
         first = runner.invoke(huying_cli.app, ["demo", "build", "--seed", "2", "--no-progress", "--cases", "0"])
         assert first.exit_code == 0, first.output
         assert "community 593" in first.output and "demo-leader" in first.output
+        assert not stale.parent.exists() and "removed 1 triage model" in first.output
         with Session(engine) as s:
             assert s.scalar(select(City.code)) == CITY_CODE
             seed2 = export_hash(s)
