@@ -33,8 +33,8 @@ sys.path.insert(0, str(ROOT))
 
 from huying.triage.abstain import TARGET_PRECISION, choose_threshold  # noqa: E402
 from huying.triage.build_default import REPLY_WEIGHT, reply_examples  # noqa: E402
-from huying.triage.classifier import Config, TextClassifier, keyword_documents  # noqa: E402
-from huying.triage.evaluation import evaluate, macro_f1, reliability, wilson_interval
+from huying.triage.classifier import Config, TextClassifier, keyword_documents, train_names_model  # noqa: E402
+from huying.triage.evaluation import bootstrap_ci, evaluate, macro_f1, reliability, wilson_interval  # noqa: E402
 from huying.triage.training import load_pool, near_duplicates  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "messages"
@@ -267,9 +267,7 @@ def recipes(data: Path, all_labelled: list[Msg], labels: list[str],
         return fit
 
     def names_only(_msgs: list[Msg], labels_: list[str]) -> TextClassifier:
-        kw = keyword_documents(sorted(set(labels_)), leaves=True)
-        return TextClassifier(replace(cfg, keyword_docs=False)).fit(
-            [m for m, _ in kw], [lab for _, lab in kw])
+        return train_names_model(labels_)  # what default_model/names.npz holds
 
     return {
         "names": lambda: names_only,  # the taxonomy's names alone: no message at all
