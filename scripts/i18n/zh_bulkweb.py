@@ -3,6 +3,7 @@ CSV or XLSX file, a dry run first), for ``scripts/i18n_fill.py zh scripts/i18n/z
 
 ZH = {
     "Import organisations": "导入组织",
+    "Full name": "姓名",
     "Import people": "导入人员",
     "Import accounts": "导入账号",
     "A department needs its line: use one listed below.": "职能部门须填写所属条线：请使用下方列出的条线。",
