@@ -163,10 +163,10 @@ def test_an_xlsx_file_imports_accounts_with_a_reset_code_shown_once_or_a_first_p
 # --------------------------------------------------------------------------- the pages
 
 
-def _sign_in(api: Api, username: str) -> None:
+def _sign_in(api: Api, username: str, password: str = PASSWORD) -> None:
     api.client.cookies.clear()
     token = _csrf(api)
-    r = api.client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token},
+    r = api.client.post("/login", data={"username": username, "password": password, "csrf_token": token},
                         headers=HTML, follow_redirects=False)
     assert r.status_code == 303, r.text[:300]
 
@@ -240,5 +240,9 @@ def test_the_page_refuses_a_bad_file_in_the_persons_language_and_offers_a_templa
         assert r.status_code == 200 and 'id="import-confirm"' in r.text, (kind, r.text[:300])  # type: ignore[attr-defined]
     assert api.client.get("/admin/import/template/people.csv", headers=HTML).text.lstrip("\ufeff").startswith("姓名,")
     # not an administrator: refused
-    api.client.cookies.clear()
-    assert api.client.get("/admin/import", headers=HTML, follow_redirects=False).status_code in (303, 401)
+    _sign_in(api, "town", "secret-pass")
+    assert api.client.get("/admin/import", headers=HTML).status_code == 403
+    r = api.client.post("/admin/import", data={"kind": "people", "csrf_token": _csrf(api)},
+                        files={"file": ("people.csv", "姓名,节点\n王五,441900101\n".encode())}, headers=HTML)
+    assert r.status_code == 403
+    assert api.client.get("/admin/import/template/people.csv", headers=HTML).status_code == 403

@@ -26,7 +26,6 @@ from huying.http.clock import Now
 from huying.intake import directory
 from huying.intake.rows import FileError, Mode
 from huying.orgs import accounts
-from huying.orgs.actor import Actor
 from huying.orgs.models import Department, OrgKind, Role, TeamKind
 from huying.web.deps import PageActor
 from huying.web.templating import render, request_lang
@@ -47,7 +46,7 @@ def _mode(mode: str) -> Mode:
     return Mode.SKIP_BAD if mode == Mode.SKIP_BAD.value else Mode.ALL_OR_NOTHING
 
 
-def _page(request: Request, actor: Actor, kind: directory.Kind, *, mode: Mode = Mode.ALL_OR_NOTHING,
+def _page(request: Request, kind: directory.Kind, *, mode: Mode = Mode.ALL_OR_NOTHING,
           report: directory.DirectoryReport | None = None, error: FileError | None = None, stale: bool = False,
           carry: dict[str, str] | None = None, status_code: int = 200) -> HTMLResponse:
     return render(request, "admin/import.html", {
@@ -61,14 +60,14 @@ def _page(request: Request, actor: Actor, kind: directory.Kind, *, mode: Mode = 
     }, status_code=status_code)
 
 
-def _refused(request: Request, actor: Actor, kind: directory.Kind, mode: Mode, exc: FileError) -> HTMLResponse:
-    return _page(request, actor, kind, mode=mode, error=exc, status_code=413 if exc.key == "too_large" else 422)
+def _refused(request: Request, kind: directory.Kind, mode: Mode, exc: FileError) -> HTMLResponse:
+    return _page(request, kind, mode=mode, error=exc, status_code=413 if exc.key == "too_large" else 422)
 
 
 @router.get("", response_class=HTMLResponse)
 def import_page(request: Request, actor: PageActor, kind: str = "organisations") -> Response:
     check_admin(actor, "import organisations, people or accounts")
-    return _page(request, actor, _kind(kind[:20]))
+    return _page(request, _kind(kind[:20]))
 
 
 @router.get("/template/{kind}.csv")
@@ -95,15 +94,15 @@ def dry_run(request: Request, session: SessionDep, actor: PageActor, t: Now,
     k, m = _kind(kind), _mode(mode)
     limit = get_settings().max_attachment_bytes
     if file is None or not file.filename:
-        return _refused(request, actor, k, m, FileError("choose a file", "no_file"))
+        return _refused(request, k, m, FileError("choose a file", "no_file"))
     data = file.file.read(limit + 1)
     try:
         rep = directory.upload(session, actor, actor.city_id, k, data, file.filename, now=t, max_bytes=limit,
                                mode=m, dry_run=True)
     except FileError as exc:
         session.rollback()
-        return _refused(request, actor, k, m, exc)
-    return _page(request, actor, k, mode=m, report=rep, carry=_carry(data, file.filename, rep))
+        return _refused(request, k, m, exc)
+    return _page(request, k, mode=m, report=rep, carry=_carry(data, file.filename, rep))
 
 
 def _carry(data: bytes, filename: str, rep: directory.DirectoryReport) -> dict[str, str]:
@@ -124,21 +123,21 @@ def apply(request: Request, session: SessionDep, actor: PageActor, t: Now,
     k, m = _kind(kind), _mode(mode)
     limit = get_settings().max_attachment_bytes
     if len(data) > (limit + 2) // 3 * 4 + 4:
-        return _refused(request, actor, k, m, FileError("the file is too large", "too_large"))
+        return _refused(request, k, m, FileError("the file is too large", "too_large"))
     try:
         raw = base64.b64decode(data, validate=True)
     except (binascii.Error, ValueError):
         raw = b""
     if not raw or not fingerprint:
-        return _refused(request, actor, k, m, FileError("upload the file again", "no_file"))
+        return _refused(request, k, m, FileError("upload the file again", "no_file"))
     try:
         rep = directory.upload(session, actor, actor.city_id, k, raw, filename or "upload.csv", now=t,
                                max_bytes=limit, mode=m, dry_run=False, expect=fingerprint)
     except FileError as exc:
         session.rollback()
-        return _refused(request, actor, k, m, exc)
+        return _refused(request, k, m, exc)
     except directory.Stale as exc:
-        return _page(request, actor, k, mode=m, report=exc.report, stale=True,
+        return _page(request, k, mode=m, report=exc.report, stale=True,
                      carry=_carry(raw, filename, exc.report), status_code=409)
-    return _page(request, actor, k, mode=m, report=rep, status_code=201 if rep.stored else 422)
+    return _page(request, k, mode=m, report=rep, status_code=201 if rep.stored else 422)
 
