@@ -6,7 +6,8 @@ import datetime as dt
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, NoReturn
+from pathlib import Path
+from typing import Any, NoReturn, Protocol
 
 import typer
 
@@ -64,3 +65,32 @@ def parse_now(value: str | None) -> dt.datetime:
     if moment.tzinfo is None:
         fail("--now needs a time zone offset (e.g. +08:00 or Z)", EXIT_INVALID)
     return moment.astimezone(dt.UTC)
+
+
+class _Outcome(Protocol):
+    """What an import tells (``huying.intake.rows.Outcome``)."""
+
+    problems: Any
+    mode: str
+
+    @property
+    def bad_lines(self) -> list[int]: ...
+
+    def as_dict(self) -> dict[str, Any]: ...
+
+
+def echo_import(file: Path, outcome: _Outcome) -> None:
+    """An import's outcome at the command line (every importer's): each bad row as
+    ``FILE:LINE: FIELD: REASON`` on stderr, the summary as one JSON line on stdout, and in
+    all-or-nothing mode that nothing was stored; exit 2 when a row was bad."""
+    for p in outcome.problems:
+        typer.echo(f"{file}:{p.line}: {p.field}: {p.reason}", err=True)
+    summary = outcome.as_dict()
+    summary.pop("problems")
+    summary["file"] = str(file)
+    typer.echo(json.dumps(summary, ensure_ascii=False))
+    if outcome.problems:
+        if outcome.mode == "all-or-nothing":
+            typer.echo(f"{len(outcome.bad_lines)} bad row(s): nothing was stored (fix them, or use "
+                       "--mode skip-bad)", err=True)
+        raise typer.Exit(EXIT_INVALID)

@@ -167,6 +167,20 @@ def session_factory(engine: Engine | None = None) -> sessionmaker[Session]:
     return _factory(engine or get_engine())
 
 
+def real_transaction(session: Session) -> None:
+    """Make sure the session's database transaction has begun for real, so that savepoints
+    nest inside it. pysqlite begins a transaction lazily, at the first write: a SAVEPOINT
+    issued before any write starts one of its own, and releasing it commits, whatever the
+    session rolls back later. On SQLite without a transaction yet, emit BEGIN; elsewhere (and
+    when one is open) nothing."""
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        return
+    dbapi = conn.connection.dbapi_connection
+    if dbapi is not None and not dbapi.in_transaction:
+        conn.exec_driver_sql("BEGIN")
+
+
 def db_key(session: Session) -> str:
     """Which database a session talks to (its URL, password hidden): the key of the
     per-process caches, so that two databases in one process never share an entry."""

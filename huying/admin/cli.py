@@ -12,14 +12,13 @@ open cases), people, bulk import of the three from CSV/XLSX, and the audit trail
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
 
 from huying import audit as trail
 from huying.cases import succession
-from huying.clikit import EXIT_INVALID, clean_errors, emit, fail, parse_now
+from huying.clikit import EXIT_INVALID, clean_errors, echo_import, emit, fail, parse_now
 from huying.contact import workload
 from huying.db import session_scope
 from huying.geo import service as geo
@@ -257,17 +256,7 @@ def import_file(kind: str = typer.Argument(..., help="organisations, people or a
         fail(str(exc), EXIT_INVALID)
     finally:
         engine.dispose()
-    for p in rep.problems:
-        typer.echo(f"{file}:{p.line}: {p.field}: {p.reason}", err=True)
-    summary = rep.as_dict()
-    summary.pop("problems")
-    summary["file"] = str(file)
-    typer.echo(json.dumps(summary, ensure_ascii=False))
-    if rep.problems:
-        if mode_v is Mode.ALL_OR_NOTHING:
-            typer.echo(f"{len(rep.bad_lines)} bad row(s): nothing was stored (fix them, or use --mode skip-bad)",
-                       err=True)
-        raise typer.Exit(EXIT_INVALID)
+    echo_import(file, rep)
 
 
 @app.command()

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from huying.accountability.routes import router as indicators_router
 from huying.api.admin import router as admin_router
+from huying.api.imports import router as imports_router
 from huying.api.me import router as me_router
 from huying.cases import present, workflow
 from huying.cases.models import Case
@@ -242,3 +243,4 @@ router.include_router(orgs_router)
 router.include_router(me_router)
 router.include_router(indicators_router)
 router.include_router(admin_router)
+router.include_router(imports_router)

@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ import typer
 from huying.cases import present
 from huying.cases import service as svc
 from huying.cases.reports import ReportIn
-from huying.clikit import EXIT_INVALID, clean_errors, emit, fail, parse_now
+from huying.clikit import EXIT_INVALID, clean_errors, echo_import, emit, fail, parse_now
 from huying.db import session_scope
 from huying.intake.service import intake
 from huying.orgs.actor import actor_for
@@ -68,17 +67,7 @@ def _import(file: Path, as_user: str, mode: str, now: str | None, progress: bool
         fail(f"{file}: {exc}", EXIT_INVALID)
     finally:
         engine.dispose()
-    for p in rep.problems:
-        typer.echo(f"{file}:{p.line}: {p.field}: {p.reason}", err=True)
-    summary = rep.as_dict()
-    summary.pop("problems")
-    summary["file"] = str(file)
-    typer.echo(json.dumps(summary, ensure_ascii=False))
-    if rep.problems:
-        if mode_v is Mode.ALL_OR_NOTHING:
-            typer.echo(f"{len(rep.bad_lines)} bad row(s): nothing was stored (fix them, or use "
-                       "--mode skip-bad)", err=True)
-        raise typer.Exit(EXIT_INVALID)
+    echo_import(file, rep)
 
 
 @app.command("cases")

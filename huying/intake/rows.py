@@ -11,10 +11,10 @@ import enum
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from pathlib import Path, PurePath
+from typing import IO, Any
 
-from huying.errors import InvalidInput
+from huying.errors import InvalidInput, NotPermitted, NotVisible, SettingError
 
 COLUMNS = ("title", "detail", "lon", "lat", "address", "category", "priority", "channel",
            "anonymous", "contact", "reported_at")
@@ -32,7 +32,13 @@ class Mode(enum.StrEnum):
 
 
 class FileError(ValueError):
-    """The file as a whole cannot be read (format, header)."""
+    """The file as a whole cannot be read (format, header). ``key`` says which way, for the
+    pages to word it (``format``, ``encoding``, ``csv``, ``xlsx``, ``header``, ``empty``,
+    ``too_large``); ``missing``: the required columns a header lacks."""
+
+    def __init__(self, message: str, key: str = "format", missing: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.key, self.missing = key, missing
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,9 @@ class Problem:
     line: int
     field: str
     reason: str
+    #: the refusal's short key (a ``SettingError``'s reason, ``scope``, ``not_found``), which
+    #: the pages word in the person's language; "" when the importer gave none
+    key: str = ""
 
     def __str__(self) -> str:
         return f"line {self.line}: {self.field}: {self.reason}"
@@ -51,7 +60,9 @@ def problem_of(line: int, exc: Exception) -> Problem:
     msg = str(exc)
     if msg.startswith(f"{fld}: "):
         msg = msg[len(fld) + 2:]
-    return Problem(line, fld, msg)
+    key = (exc.reason if isinstance(exc, SettingError) else "scope" if isinstance(exc, NotPermitted)
+           else "not_found" if isinstance(exc, NotVisible) else "")
+    return Problem(line, fld, msg, key)
 
 
 @dataclass
@@ -75,10 +86,15 @@ class Outcome:
     def as_dict(self) -> dict[str, Any]:
         return {"rows": self.rows, "imported": self.imported, "stored": self.stored,
                 "mode": self.mode, "bad_rows": len(self.bad_lines), **self.details(),
-                "problems": [{"line": p.line, "field": p.field, "reason": p.reason} for p in self.problems]}
+                "problems": [{"line": p.line, "field": p.field, "reason": p.reason, "key": p.key}
+                             for p in self.problems]}
 
 
 # --------------------------------------------------------------------------- reading
+
+
+CSV_SUFFIXES = (".csv", ".txt", "")
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
 
 
 def read_table(path: Path, *, columns: tuple[str, ...] = COLUMNS, aliases: dict[str, str] | None = None,
@@ -89,24 +105,47 @@ def read_table(path: Path, *, columns: tuple[str, ...] = COLUMNS, aliases: dict[
     ``place``: the file must have lon/lat or address columns (reports)."""
     names = Columns(columns, {**ALIASES, **(aliases or {})}, required, place)
     suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        yield from _read_xlsx(path, names)
+    if suffix in XLSX_SUFFIXES:
+        yield from _read_xlsx(path, str(path), names)
         return
-    if suffix not in (".csv", ".txt", ""):
+    if suffix not in CSV_SUFFIXES:
         raise FileError(f"{path}: use a .csv (UTF-8) or .xlsx file")
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise FileError(f"{path}: not UTF-8 text (byte {exc.start}); save the file as CSV UTF-8") from None
+        data = path.read_bytes()
     except OSError as exc:
         raise FileError(f"{path}: {exc.strerror or exc}") from None
+    yield from _read_csv(data, str(path), names)
+
+
+def read_upload(data: bytes, filename: str, *, columns: tuple[str, ...], aliases: dict[str, str] | None = None,
+                required: tuple[str, ...] = (), place: bool = False) -> Iterator[tuple[int, dict[str, str]]]:
+    """The rows of an uploaded file (its bytes; ``filename`` tells CSV from XLSX), as
+    :func:`read_table` reads a file on disk."""
+    names = Columns(columns, {**ALIASES, **(aliases or {})}, required, place)
+    suffix = PurePath(filename).suffix.lower()
+    if suffix in XLSX_SUFFIXES:
+        yield from _read_xlsx(io.BytesIO(data), filename, names)
+    elif suffix in CSV_SUFFIXES:
+        yield from _read_csv(data, filename, names)
+    else:
+        raise FileError(f"{filename}: use a .csv (UTF-8) or .xlsx file")
+
+
+def _read_csv(data: bytes, name: str, names: Columns) -> Iterator[tuple[int, dict[str, str]]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise FileError(f"{name}: not UTF-8 text (byte {exc.start}); save the file as CSV UTF-8",
+                        "encoding") from None
+    if "\x00" in text:
+        raise FileError(f"{name}: not a text file (it holds NUL bytes)", "format")
     # a field as long as the file may be read (it is in memory already): a huge field is then
     # one row's problem, named by the row's checks, not the whole file's traceback
     csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader, None)
-        cols = _header(header or [], path, names)
+        cols = _header(header or [], name, names)
         for values in reader:
             line = reader.line_num
             if not any(v.strip() for v in values):
@@ -116,23 +155,23 @@ def read_table(path: Path, *, columns: tuple[str, ...] = COLUMNS, aliases: dict[
                 row["__extra__"] = str(len(values) - len(cols))
             yield line, row
     except csv.Error as exc:
-        raise FileError(f"{path}: line {reader.line_num}: not readable as CSV ({exc})") from None
+        raise FileError(f"{name}: line {reader.line_num}: not readable as CSV ({exc})", "csv") from None
 
 
-def _read_xlsx(path: Path, names: Columns) -> Iterator[tuple[int, dict[str, str]]]:
+def _read_xlsx(source: Path | IO[bytes], name: str, names: Columns) -> Iterator[tuple[int, dict[str, str]]]:
     try:
         import openpyxl  # type: ignore[import-untyped]
     except ModuleNotFoundError:
-        raise FileError(f"{path}: reading XLSX needs openpyxl, which is not installed; "
-                        "save the sheet as CSV (UTF-8) and import that") from None
+        raise FileError(f"{name}: reading XLSX needs openpyxl, which is not installed; "
+                        "save the sheet as CSV (UTF-8) and import that", "xlsx") from None
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        wb = openpyxl.load_workbook(source, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - any parse failure of the workbook
-        raise FileError(f"{path}: not a readable XLSX file ({exc.__class__.__name__})") from None
+        raise FileError(f"{name}: not a readable XLSX file ({exc.__class__.__name__})", "xlsx") from None
     ws = wb.worksheets[0]
     rows = ws.iter_rows(values_only=True)
     header = next(rows, None)
-    cols = _header(["" if v is None else str(v) for v in header or []], path, names)
+    cols = _header(["" if v is None else str(v) for v in header or []], name, names)
     for line, values in enumerate(rows, start=2):
         texts = ["" if v is None else (v.isoformat() if isinstance(v, dt.datetime) else str(v))
                  for v in values]
@@ -152,7 +191,7 @@ class Columns:
     place: bool = True
 
 
-def _header(header: list[str], path: Path, names: Columns) -> list[str]:
+def _header(header: list[str], path: str, names: Columns) -> list[str]:
     cols = []
     for h in header:
         name = h.strip().lower()
@@ -161,9 +200,9 @@ def _header(header: list[str], path: Path, names: Columns) -> list[str]:
     missing = [c for c in names.required if c not in cols]
     if missing:
         raise FileError(f"{path}: line 1: missing column(s) {', '.join(missing)} "
-                        f"(columns: {', '.join(names.names)})")
+                        f"(columns: {', '.join(names.names)})", "header", tuple(missing))
     if names.place and not any(c in cols for c in ("lon", "address")):
-        raise FileError(f"{path}: line 1: give lon and lat columns (or address)")
+        raise FileError(f"{path}: line 1: give lon and lat columns (or address)", "header", ("lon", "lat"))
     return cols
 
 

@@ -18,6 +18,7 @@ from huying.web.pages import (
     community,
     deployments,
     exchange,
+    imports,
     indicators,
     leader,
     links,
@@ -35,5 +36,5 @@ from huying.web.pages import (
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf.check)])
 for module in (auth, resident, work, cases, leader, admin, accounts, apidocs, visits, walks, links, deployments,
                register, circle, onestop, community, exchange, indicators, accountability, report, mapedit,
-               notifications):
+               notifications, imports):
     router.include_router(module.router)
