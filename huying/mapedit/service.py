@@ -217,7 +217,7 @@ def apply(session: Session, actor: Actor, parent_code: str, path_or_fc: str | Pa
         case_moves, hh_moves, addr_grid = _moves(session, plan)
         before = {n.code: _shape_of(n) for n in plan.replaced}
         # the paths that move: each regrouped grid's, each retired community's to its successor's
-        old_paths = {r.grid.code: r.grid.path for r in plan.regrouped}
+        old_paths = {g.grid.code: g.grid.path for g in plan.regrouped}
         retired_paths = {r.node.code: r.node.path for r in plan.retired} if plan.level is Level.COMMUNITY else {}
         nodes = edit.apply_plan(session, plan)
         by_code = {**nodes, **{r.node.code: r.node for r in plan.retired}}
@@ -229,14 +229,14 @@ def apply(session: Session, actor: Actor, parent_code: str, path_or_fc: str | Pa
             n = nodes[ad.code]
             audit.record(session, actor.city_id, SUBJECT, n.id, "add", actor_id=actor.user_id, now=now,
                          after=_shape_of(n), code=n.code, parent=parent.code)
-        for r in plan.regrouped:
-            audit.record(session, actor.city_id, SUBJECT, r.grid.id, "reparent", actor_id=actor.user_id, now=now,
-                         before={"parent": r.from_code, "path": old_paths[r.grid.code]},
-                         after={"parent": r.to_code, "path": r.grid.path}, code=r.grid.code)
-        moved_paths = {old_paths[r.grid.code]: r.grid.path for r in plan.regrouped}
+        for g in plan.regrouped:
+            audit.record(session, actor.city_id, SUBJECT, g.grid.id, "reparent", actor_id=actor.user_id, now=now,
+                         before={"parent": g.from_code, "path": old_paths[g.grid.code]},
+                         after={"parent": g.to_code, "path": g.grid.path}, code=g.grid.code)
+        moved_paths = {old_paths[g.grid.code]: g.grid.path for g in plan.regrouped}
         moved_paths.update({p: by_code[plan.successor_of()[c]].path for c, p in retired_paths.items()})
         if plan.level is Level.COMMUNITY:
-            grid_of = {r.grid.id: r.grid for r in plan.regrouped}
+            grid_of = {g.grid.id: g.grid for g in plan.regrouped}
             for m in case_moves:  # same grid, another community: the declared regrid action
                 case = session.get(Case, m.id)
                 grid = grid_of[int(case.grid_id or 0)]  # type: ignore[union-attr]
@@ -272,7 +272,7 @@ def apply(session: Session, actor: Actor, parent_code: str, path_or_fc: str | Pa
                          parent=parent.code)
             edit.retire(session, r.node)
         paths = {by_code[c].path for m in case_moves_grid for c in (m.from_code, m.to_code)} | stale_paths
-        paths |= {p for r in plan.regrouped for p in (old_paths[r.grid.code], r.grid.path)}
+        paths |= {p for g in plan.regrouped for p in (old_paths[g.grid.code], g.grid.path)}
         if paths:
             rollup.rebuild(session, actor.city_id, paths=paths)
         version = int(geo.map_token(session, actor.city_id)[0])
@@ -282,7 +282,7 @@ def apply(session: Session, actor: Actor, parent_code: str, path_or_fc: str | Pa
                      retired=[{"code": r.node.code, "successor": r.successor} for r in plan.retired],
                      cases=[[m.code, m.from_code, m.to_code] for m in case_moves],
                      households=[[m.code, m.from_code, m.to_code] for m in hh_moves],
-                     regrouped=[[r.grid.code, r.from_code, r.to_code] for r in plan.regrouped], map_version=version)
+                     regrouped=[[g.grid.code, g.from_code, g.to_code] for g in plan.regrouped], map_version=version)
     return Applied(Preview(plan, case_moves, hh_moves), version)
 
 
@@ -304,7 +304,7 @@ def _rewrite_paths(session: Session, city_id: int, moved: dict[str, str]) -> set
             table = col.class_
             below = col.startswith(old, autoescape=True)
             if col is Case.grid_path:
-                for (p,) in session.execute(select(col).distinct().where(table.city_id == city_id, below)):
+                for p in session.scalars(select(Case.grid_path).distinct().where(Case.city_id == city_id, below)):
                     touched |= {p, new + p[len(old):]}
             session.execute(update(table).where(table.city_id == city_id, below)
                             .values({col.key: literal(new) + func.substr(col, len(old) + 1)})
