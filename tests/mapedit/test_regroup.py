@@ -200,3 +200,17 @@ def test_only_an_administrator_of_the_town_splits_its_communities(session: Sessi
     session.commit()
     service.apply(session, mine, TOWN, split(), now=T0)
     assert node(session, world, GRID_B).parent_id == node(session, world, EAST).id
+
+
+def test_three_places_merged_keep_the_code_of_the_one_the_union_covers_most(session: Session, world: World) -> None:
+    """No old place is half of the union (intersection over union below 0.5): the union still
+    keeps a code, that of the largest place it covers, instead of asking for a new name."""
+    thirds = fc(feature(box(113.0, 23.0, 113.08, 23.2)), feature(box(113.08, 23.0, 113.14, 23.2), name="中网格"),
+                feature(box(113.14, 23.0, 113.2, 23.2)))
+    service.apply(session, world["admin"], COMM, thirds, now=T0)
+    middle = f"{COMM}003"
+    assert [n.code for n in geo.children(session, node(session, world, COMM))] == [GRID_A, GRID_B, middle]
+    done = service.apply(session, world["admin"], COMM, fc(feature(box(113.0, 23.0, 113.2, 23.2))), now=T0)
+    data = done.preview.to_dict()
+    assert [k["code"] for k in data["kept"]] == [GRID_A] and data["added"] == []
+    assert {(r["code"], r["successor"]) for r in data["retired"]} == {(GRID_B, GRID_A), (middle, GRID_A)}

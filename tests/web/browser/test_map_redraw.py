@@ -101,7 +101,7 @@ def test_an_admin_splits_a_community_and_its_grid_goes_along_with_its_code(
     whole, part = to_shape(comm.geometry), to_shape(a.geometry)  # type: ignore[arg-type]
     file = tmp_path / "split.geojson"
     file.write_text(json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {}, "geometry": mapping(whole.difference(part))},
+        {"type": "Feature", "properties": {"code": comm.code}, "geometry": mapping(whole.difference(part))},
         {"type": "Feature", "properties": {"name_zh": "新拆分社区", "name_en": "Split-off Community"},
          "geometry": mapping(part)}]}), encoding="utf-8")
     try:
