@@ -75,6 +75,8 @@ class Move:
     code: str
     from_code: str
     to_code: str
+    #: Communities redrawn: the code of the grid (which keeps it) that changes community.
+    grid: str = ""
 
 
 @dataclass
@@ -126,10 +128,14 @@ def _regrouped_moves(session: Session, plan: edit.Plan) -> tuple[list[Move], lis
     where = {r.grid.id: r for r in plan.regrouped}
     if not where:
         return [], []
-    case_moves = [Move("case", c.id, c.code, where[int(c.grid_id or 0)].from_code, where[int(c.grid_id or 0)].to_code)
+    def move(kind: str, id_: int, code: str, grid_id: int) -> Move:
+        r = where[grid_id]
+        return Move(kind, id_, code, r.from_code, r.to_code, r.grid.code)
+
+    case_moves = [move("case", c.id, c.code, int(c.grid_id or 0))
                   for c in session.scalars(select(Case).where(Case.city_id == plan.city.id, Case.grid_id.in_(list(where)),
                                                               Case.status.in_(OPEN_VALUES)).order_by(Case.id))]
-    hh_moves = [Move("household", h.id, h.code, where[h.grid_id].from_code, where[h.grid_id].to_code)
+    hh_moves = [move("household", h.id, h.code, h.grid_id)
                 for h in session.scalars(select(Household).where(Household.city_id == plan.city.id,
                                                                  Household.grid_id.in_(list(where)))
                                          .order_by(Household.id))]

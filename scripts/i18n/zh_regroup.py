@@ -13,7 +13,7 @@ ZH = {
     "Community before": "原所属村(社区)",
     "Community after": "调整后所属村(社区)",
     "Open cases that would change community": "将调整所属村(社区)的未办结事件",
-    "Households that would change community": "将调整所属村(社区)的住户",
+    "Open cases": "未办结事件",
     "Grids moved to another community: %(n)s": "调整所属村(社区)的网格：%(n)s 个",
     "To merge or split communities, upload the town's communities with the new boundaries: each grid goes, with its code, to the community that holds it, with its cases and households. A grid that a new boundary would cut is refused: redraw the grids first.":
         "合并或拆分村(社区)：上传本镇街各村(社区)的新边界，每个网格连同其编码、事件和住户归入包含它的村(社区)。新边界切开的网格不予接受：请先重划网格。",

@@ -218,6 +218,7 @@ def test_the_page_shows_the_grids_that_change_community_by_name_and_refuses_a_cu
     assert r.status_code == 200, r.text[:500]
     table = r.text.split('id="map-regrouped"')[1].split("</table>")[0]
     assert "测试1网格2" in table and "测试1社区" in table and "东社区" in table
+    assert table.count("<td>1</td>") == 1 and table.count("<td>0</td>") == 1  # one open case, no household
     assert "将调整所属村(社区)的网格：1 个" in r.text and "其中未办结的事件：1 件" in r.text
     version = int(r.text.split('name="map_version" value="')[1].split('"')[0])
     r = client.post("/admin/map/apply", data={"node": TOWN, "csrf_token": csrf, "map_version": str(version),
