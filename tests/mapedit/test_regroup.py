@@ -114,7 +114,7 @@ def test_a_split_moves_a_grid_with_its_code_cases_paths_and_figures_to_the_new_c
     assert row.detail["after"] == {"parent": EAST, "path": b.path}
 
 
-def test_a_merge_keeps_the_code_of_the_larger_retires_the_other_and_brings_its_grids_along(
+def test_a_merge_keeps_one_code_retires_the_other_and_brings_its_grids_along(
         session: Session, world: World) -> None:
     service.apply(session, world["admin"], TOWN, split(), now=T0)
     east_id = node(session, world, EAST).id
