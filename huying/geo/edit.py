@@ -13,6 +13,13 @@ new polygons get new nodes (the code the file gives, or the next free one); the 
 left without a match are retired, each with a successor (the new node that covers most of
 it) to which whatever still hangs on them moves.
 
+Communities are merged and split the same way, with their grids: a grid that lies wholly
+(within the tolerance) inside one new community goes there, keeping its code
+(:class:`Regrouped`, re-parented by :func:`apply_plan`); a grid that would straddle two new
+communities is refused (redraw the grids first). A new polygon that no old one keeps by
+overlap but that wholly covers old ones (a merge of three or more) keeps the code of the one
+it overlaps most.
+
 What lives in a redrawn place (open cases, households) is relocated by the layers above
 (``huying.mapedit``): this module knows only the tree.
 """
@@ -87,6 +94,16 @@ class Retired:
     successor: str
 
 
+@dataclass(frozen=True)
+class Regrouped:
+    """A grid of a redrawn community that lies in another community now: it goes there with
+    its code (``from_code``, ``to_code``: the communities' codes)."""
+
+    grid: Node
+    from_code: str
+    to_code: str
+
+
 @dataclass
 class Plan:
     """What a redraw would do to the children of ``parent``."""
@@ -100,6 +117,8 @@ class Plan:
     retired: list[Retired] = field(default_factory=list)
     #: The children the file does not touch.
     untouched: list[Node] = field(default_factory=list)
+    #: The grids that change community (communities redrawn).
+    regrouped: list[Regrouped] = field(default_factory=list)
     #: The map version the plan was made against.
     map_version: int = 0
 
@@ -137,6 +156,8 @@ class Plan:
             "kept": [{"code": k.node.code, "iou": round(k.iou, 3)} for k in self.kept],
             "added": [a.code for a in self.added],
             "retired": [{"code": r.node.code, "successor": r.successor} for r in self.retired],
+            "regrouped": [{"code": r.grid.code, "name_zh": r.grid.name_zh, "name_en": r.grid.name_en,
+                           "from_code": r.from_code, "to_code": r.to_code} for r in self.regrouped],
             "warnings": [i.__dict__ for i in self.report.warnings],
             "new": {"type": "FeatureCollection", "features": new},
             "old": {"type": "FeatureCollection", "features": old},
@@ -245,6 +266,7 @@ def plan_children(session: Session, city_id: int, parent_code: str,
             continue
         kept[i] = Kept(by_code[code], goods[i], iou)
         used_old.add(code)
+    _keep_merged(goods, replaced, kid_shapes, kept, used_old, tolerance)
     fresh = [i for i in range(len(goods)) if i not in kept]
     for i in fresh:
         if not goods[i].name:
@@ -258,8 +280,9 @@ def plan_children(session: Session, city_id: int, parent_code: str,
                 if any(not goods[i].code for i in fresh) else [])
     added = [Added(goods[i].code or next(auto), goods[i]) for i in fresh]
     new_polys = [(k.node.code, k.feature.geom) for k in kept.values()] + [(a.code, a.feature.geom) for a in added]
+    regrouped: list[Regrouped] = []
     if level is Level.COMMUNITY:
-        _check_grids_stay(session, replaced, kept, added, report, tolerance)
+        regrouped = _regroup_grids(session, replaced, new_polys, report, tolerance)
         if report.errors:
             raise ImportRejected(report)
     retired = []
@@ -271,36 +294,71 @@ def plan_children(session: Session, city_id: int, parent_code: str,
         retired.append(Retired(n, new_polys[int(areas.argmax())][0]))
     return Plan(city=city, parent=parent, level=level, report=report,
                 kept=[kept[i] for i in sorted(kept)], added=added, retired=retired, untouched=untouched,
-                map_version=int(map_token(session, city_id)[0]))
+                regrouped=regrouped, map_version=int(map_token(session, city_id)[0]))
 
 
-def _check_grids_stay(session: Session, replaced: list[Node], kept: dict[int, Kept], added: list[Added],
-                      report: ImportReport, tolerance: float) -> None:
-    """Communities redrawn: every grid of a replaced community must lie in the community
-    that keeps its code (grids do not move between communities here: their codes would
-    change; redraw the grids first)."""
-    polys = {k.node.code: k.feature.geom for k in kept.values()}
-    polys.update({a.code: a.feature.geom for a in added})
+def _keep_merged(goods: list[Checked], replaced: list[Node], shapes: dict[str, BaseGeometry], kept: dict[int, Kept],
+                 used_old: set[str], tolerance: float) -> None:
+    """A merge of three or more: a new polygon that no old node keeps by overlap but that
+    wholly covers (within the tolerance) old nodes no one keeps keeps the code of the one it
+    overlaps most (a code the file gives wins)."""
+    for i, g in enumerate(goods):
+        if i in kept or g.code:
+            continue
+        inside = []
+        for n in replaced:
+            if n.code in used_old:
+                continue
+            old = shapes[n.code]
+            c = old.centroid
+            if metric(old.difference(g.geom), c.x, c.y).buffer(-tolerance).is_empty:
+                inside.append((-shapely.intersection(old, g.geom).area, n.code))
+        if len(inside) < 2:  # one old node inside a larger new one: the overlap rule decided
+            continue
+        code = min(inside)[1]
+        node = next(n for n in replaced if n.code == code)
+        kept[i] = Kept(node, g, _iou(g.geom, shapes[code]))
+        used_old.add(code)
+
+
+def _lies_in(g: BaseGeometry, poly: BaseGeometry, tolerance: float) -> bool:
+    """``g`` lies wholly inside ``poly``, but for slivers thinner than the tolerance (metres)."""
+    c = g.centroid
+    return bool(metric(g.difference(poly), c.x, c.y).buffer(-tolerance).is_empty)
+
+
+def _regroup_grids(session: Session, replaced: list[Node], new_polys: list[tuple[str, BaseGeometry]],
+                   report: ImportReport, tolerance: float) -> list[Regrouped]:
+    """Communities redrawn: the grids of the replaced communities that now lie in another
+    community (they go there with their codes). A grid that lies in no single new community
+    (it would straddle two) is an error: redraw the grids first."""
+    polys = dict(new_polys)
+    out = []
     for comm in replaced:
         for grid in children(session, comm):
             if not grid.geometry:
                 continue
             g = to_shape(grid.geometry)
-            c = g.centroid
             home = polys.get(comm.code)
-            if home is not None and metric(g.difference(home), c.x, c.y).buffer(-tolerance).is_empty:
+            if home is not None and _lies_in(g, home, tolerance):
                 continue
-            inside = [code for code, p in polys.items()
-                      if metric(g.difference(p), c.x, c.y).buffer(-tolerance).is_empty]
-            where = f"it would lie in {inside[0]}" if inside else "it would straddle the new communities"
-            _fail(report, "grid_moves", f"grid {grid.code} ({grid.name_zh}) of {comm.code}: {where}; "
-                  "grids do not move between communities: redraw the grids first", -1, grid.name_zh, grid.code)
+            inside = [code for code, p in new_polys if _lies_in(g, p, tolerance)]
+            if inside:
+                out.append(Regrouped(grid, comm.code, inside[0]))
+                continue
+            across = [code for code, p in new_polys if shapely.intersection(g, p).area > 0]
+            _fail(report, "grid_straddles",
+                  f"grid {grid.code} ({grid.name_zh}) of {comm.code} would straddle the new communities "
+                  f"{', '.join(across)}: a grid lies in one community; redraw the grids first so that "
+                  "each lies on one side of the new boundary", -1, grid.name_zh, grid.code)
+    return out
 
 
 def apply_plan(session: Session, plan: Plan) -> dict[str, Node]:
     """Write the tree's part of a plan: kept nodes get their new polygon (and names, when
-    the file gives them), new nodes are added; retired nodes stay until the caller has moved
-    what hangs on them (:func:`retire`). Bumps the map version. Returns code → node of every
+    the file gives them), new nodes are added, regrouped grids go to their new community
+    with their codes (parent and path); retired nodes stay until the caller has moved what
+    hangs on them (:func:`retire`). Bumps the map version. Returns code → node of every
     kept and added node. Flushes."""
     out: dict[str, Node] = {}
     for k in plan.kept:
@@ -314,6 +372,10 @@ def apply_plan(session: Session, plan: Plan) -> dict[str, Node]:
     for a in plan.added:
         out[a.code] = add_node(session, plan.city, plan.level, a.code, plan.parent, a.feature.name,
                                a.feature.name_en, a.feature.geom, bump=False)
+    session.flush()
+    for r in plan.regrouped:
+        home = out[r.to_code]
+        r.grid.parent_id, r.grid.path = home.id, f"{home.path}{r.grid.code}/"
     session.flush()
     bump_map_version(session, plan.city.id)
     return out

@@ -33,7 +33,8 @@ def edit(
     tolerance: float = typer.Option(1.0, help="Metres of sliver forgiven (outside, overlap, gap)."),
 ) -> None:
     """Redraw some or all children of a node (split, merge, redraw, add): codes kept by
-    overlap, open cases and households of redrawn grids moved with their events."""
+    overlap, open cases and households of redrawn grids moved with their events; the grids
+    of merged or split communities go, with their codes, to the community that holds them."""
     with session_scope() as session:
         try:
             actor = actor_for(session, as_user)
@@ -55,6 +56,8 @@ def edit(
         typer.echo(f"new {a.code} {a.feature.name}")
     for r in pv.plan.retired:
         typer.echo(f"retired {r.node.code} → {r.successor}")
+    for g in pv.plan.regrouped:
+        typer.echo(f"grid {g.grid.code} {g.grid.name_zh}: {g.from_code} → {g.to_code} (code kept)")
     for m in pv.cases + pv.households:
         typer.echo(f"{m.kind} {m.code}: {m.from_code} → {m.to_code}")
     typer.echo(f"{len(pv.cases)} case(s) and {len(pv.households)} household(s) "

@@ -15,7 +15,14 @@ lies in a redrawn grid in the same transaction:
   locate index and the outline tiles rebuild from it), and every change is an audit row.
 
 A point without a grid (no point, or on a sliver the tolerance forgave) goes to the successor
-of its old grid. Only an administrator whose scope holds the node edits it
+of its old grid.
+
+Communities merged or split: a grid that lies in another community now goes there with its
+code (:mod:`huying.geo.edit`); each of its open cases gets a ``regrid`` event (same grid, new
+path), its households stay in it (they store no path); every stored copy of a moved path
+(cases' grid and unit paths, routing rules' places) is rewritten, a retired community's to
+its successor's; the rollup is rebuilt for the old and new paths; each re-parented grid is
+an audit row with its parent before and after. Only an administrator whose scope holds the node edits it
 (:func:`huying.orgs.scope.check_administers`).
 """
 
@@ -29,7 +36,7 @@ from typing import Any
 
 import shapely
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, func, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -48,6 +55,7 @@ from huying.geo.models import Level, Node
 from huying.metrics import rollup
 from huying.orgs.actor import Actor
 from huying.orgs.scope import check_administers
+from huying.triage.models import RoutingRule
 
 __all__ = ["Applied", "Move", "Preview", "apply", "preview", "rename"]
 
@@ -67,6 +75,8 @@ class Move:
     code: str
     from_code: str
     to_code: str
+    #: Communities redrawn: the code of the grid (which keeps it) that changes community.
+    grid: str = ""
 
 
 @dataclass
@@ -74,6 +84,8 @@ class Preview:
     """What a redraw would do: the plan of the tree and what moves."""
 
     plan: edit.Plan
+    #: Grid redraws: moved to another grid (codes of grids). Communities redrawn: in a grid
+    #: that changes community (codes of communities).
     cases: list[Move] = field(default_factory=list)
     households: list[Move] = field(default_factory=list)
 
@@ -110,8 +122,31 @@ class _Locator:
         return self.codes[int(min(hits))] if len(hits) else None
 
 
+def _regrouped_moves(session: Session, plan: edit.Plan) -> tuple[list[Move], list[Move]]:
+    """(open cases, households) in the grids that change community, from one community's
+    code to the other's."""
+    where = {r.grid.id: r for r in plan.regrouped}
+    if not where:
+        return [], []
+    def move(kind: str, id_: int, code: str, grid_id: int) -> Move:
+        r = where[grid_id]
+        return Move(kind, id_, code, r.from_code, r.to_code, r.grid.code)
+
+    case_moves = [move("case", c.id, c.code, int(c.grid_id or 0))
+                  for c in session.scalars(select(Case).where(Case.city_id == plan.city.id, Case.grid_id.in_(list(where)),
+                                                              Case.status.in_(OPEN_VALUES)).order_by(Case.id))]
+    hh_moves = [move("household", h.id, h.code, h.grid_id)
+                for h in session.scalars(select(Household).where(Household.city_id == plan.city.id,
+                                                                 Household.grid_id.in_(list(where)))
+                                         .order_by(Household.id))]
+    return case_moves, hh_moves
+
+
 def _moves(session: Session, plan: edit.Plan) -> tuple[list[Move], list[Move], dict[int, str]]:
-    """(open cases, households, address id → new grid code) of a grid redraw."""
+    """(open cases, households, address id → new grid code) of a grid redraw, or of the
+    grids that change community when communities are redrawn."""
+    if plan.level is Level.COMMUNITY:
+        return (*_regrouped_moves(session, plan), {})
     if plan.level is not Level.GRID or not plan.replaced:
         return [], [], {}
     old = {n.id: n.code for n in plan.replaced}
@@ -187,6 +222,9 @@ def apply(session: Session, actor: Actor, parent_code: str, path_or_fc: str | Pa
             raise InvalidInput("the map changed since the preview: preview again", "map_version")
         case_moves, hh_moves, addr_grid = _moves(session, plan)
         before = {n.code: _shape_of(n) for n in plan.replaced}
+        # the paths that move: each regrouped grid's, each retired community's to its successor's
+        old_paths = {g.grid.code: g.grid.path for g in plan.regrouped}
+        retired_paths = {r.node.code: r.node.path for r in plan.retired} if plan.level is Level.COMMUNITY else {}
         nodes = edit.apply_plan(session, plan)
         by_code = {**nodes, **{r.node.code: r.node for r in plan.retired}}
         for k in plan.kept:
@@ -197,13 +235,30 @@ def apply(session: Session, actor: Actor, parent_code: str, path_or_fc: str | Pa
             n = nodes[ad.code]
             audit.record(session, actor.city_id, SUBJECT, n.id, "add", actor_id=actor.user_id, now=now,
                          after=_shape_of(n), code=n.code, parent=parent.code)
+        for g in plan.regrouped:
+            audit.record(session, actor.city_id, SUBJECT, g.grid.id, "reparent", actor_id=actor.user_id, now=now,
+                         before={"parent": g.from_code, "path": old_paths[g.grid.code]},
+                         after={"parent": g.to_code, "path": g.grid.path}, code=g.grid.code)
+        moved_paths = {old_paths[g.grid.code]: g.grid.path for g in plan.regrouped}
+        moved_paths.update({p: by_code[plan.successor_of()[c]].path for c, p in retired_paths.items()})
+        if plan.level is Level.COMMUNITY:
+            grid_of = {g.grid.id: g.grid for g in plan.regrouped}
+            for m in case_moves:  # same grid, another community: the declared regrid action
+                case = session.get(Case, m.id)
+                grid = grid_of[int(case.grid_id or 0)]  # type: ignore[union-attr]
+                cases.regrid(session, case, actor, grid_id=grid.id, grid_path=grid.path, now=now,  # type: ignore[arg-type]
+                             extra={"grid": grid.code, "from_community": m.from_code, "to_community": m.to_code})
+            case_moves_grid: list[Move] = []
+        else:
+            case_moves_grid = case_moves
+        stale_paths = _rewrite_paths(session, actor.city_id, moved_paths)
         # what lives there: open cases through the kernel, households through the register
-        for m in case_moves:
+        for m in case_moves_grid:
             case = session.get(Case, m.id)
             grid = by_code[m.to_code]
             cases.regrid(session, case, actor, grid_id=grid.id, grid_path=grid.path, now=now,  # type: ignore[arg-type]
                          extra={"from_code": m.from_code, "to_code": m.to_code})
-        for m in hh_moves:
+        for m in (hh_moves if plan.level is Level.GRID else []):
             hh = session.get(Household, m.id)
             register.regrid_household(session, actor, hh, by_code[m.to_code].id,  # type: ignore[arg-type]
                                       from_code=m.from_code, to_code=m.to_code, at=now)
@@ -222,17 +277,47 @@ def apply(session: Session, actor: Actor, parent_code: str, path_or_fc: str | Pa
                          before=before[r.node.code], after={"successor": r.successor}, code=r.node.code,
                          parent=parent.code)
             edit.retire(session, r.node)
-        paths = {m.from_code for m in case_moves} | {m.to_code for m in case_moves}
+        paths = {by_code[c].path for m in case_moves_grid for c in (m.from_code, m.to_code)} | stale_paths
+        paths |= {p for g in plan.regrouped for p in (old_paths[g.grid.code], g.grid.path)}
         if paths:
-            rollup.rebuild(session, actor.city_id, paths={by_code[c].path for c in paths})
+            rollup.rebuild(session, actor.city_id, paths=paths)
         version = int(geo.map_token(session, actor.city_id)[0])
         audit.record(session, actor.city_id, SUBJECT, parent.id, "redraw_children", actor_id=actor.user_id,
                      now=now, code=parent.code, kept=[k.node.code for k in plan.kept],
                      added=[a.code for a in plan.added],
                      retired=[{"code": r.node.code, "successor": r.successor} for r in plan.retired],
                      cases=[[m.code, m.from_code, m.to_code] for m in case_moves],
-                     households=[[m.code, m.from_code, m.to_code] for m in hh_moves], map_version=version)
+                     households=[[m.code, m.from_code, m.to_code] for m in hh_moves],
+                     regrouped=[[g.grid.code, g.from_code, g.to_code] for g in plan.regrouped], map_version=version)
     return Applied(Preview(plan, case_moves, hh_moves), version)
+
+
+#: Every stored copy of a node's path (scope checks are prefix matches on them): rewritten
+#: when communities are merged or split. ``geo_nodes.path`` is the tree's own (geo.edit).
+_PATH_COLUMNS = (Case.grid_path, Case.unit_path, RoutingRule.node_path)
+
+
+def _rewrite_paths(session: Session, city_id: int, moved: dict[str, str]) -> set[str]:
+    """Rewrite every stored path below an old path in ``moved`` (old → new) to the new one.
+    Returns the cases' grid paths before and after (the rollup's rows to rebuild)."""
+    touched: set[str] = set()
+    session.flush()
+    # the longest first: a regrouped grid's path before its retired community's
+    for old, new in sorted(moved.items(), key=lambda kv: -len(kv[0])):
+        if old == new:
+            continue
+        for col in _PATH_COLUMNS:
+            table = col.class_
+            below = col.startswith(old, autoescape=True)
+            if col is Case.grid_path:
+                for p in session.scalars(select(Case.grid_path).distinct().where(Case.city_id == city_id, below)):
+                    touched |= {p, new + p[len(old):]}
+            session.execute(update(table).where(table.city_id == city_id, below)
+                            .values({col.key: literal(new) + func.substr(col, len(old) + 1)})
+                            .execution_options(synchronize_session=False))
+    if moved:
+        session.expire_all()
+    return touched
 
 
 def rename(session: Session, actor: Actor, code: str, name_zh: str, name_en: str, *, now: dt.datetime) -> Node:

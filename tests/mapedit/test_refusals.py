@@ -106,4 +106,4 @@ def test_communities_are_redrawn_only_where_their_grids_stay(session: Session, w
     cut = fc(feature(box(113.0, 23.0, 113.05, 23.2), name="西社区"), feature(box(113.05, 23.0, 113.2, 23.2)))
     with pytest.raises(geo.ImportRejected) as exc:
         service.preview(session, world["admin"], town, cut)
-    assert {i.kind for i in exc.value.report.errors} == {"grid_moves"}
+    assert {i.kind for i in exc.value.report.errors} == {"grid_straddles"}

@@ -158,3 +158,94 @@ def test_the_cli_previews_by_default_and_applies_when_told(fresh_engine: Engine,
         assert s.scalar(select(Node.name_zh).where(Node.code == COMM)) == "岗贝社区"
         assert s.scalar(select(User.id).where(User.username == "admin")) is not None
     _reset_caches()
+
+
+TOWN = "441900101"
+SPLIT = fc(feature(box(113.0, 23.0, 113.1, 23.2)), feature(box(113.1, 23.0, 113.2, 23.2), name="东社区", name_en="East"))
+MERGED = fc(feature(box(113.0, 23.0, 113.2, 23.2)))
+STRADDLE = fc(feature(box(113.0, 23.0, 113.05, 23.2), name="西社区"), feature(box(113.05, 23.0, 113.2, 23.2)))
+
+
+def parent_of(engine: Engine, code: str) -> str:
+    with Session(engine) as s:
+        node = s.scalar(select(Node).where(Node.code == code))
+        assert node is not None
+        return str(s.scalar(select(Node.code).where(Node.id == node.parent_id)))
+
+
+def test_communities_split_and_merge_with_their_grids_from_the_api(api: Api, fresh_engine: Engine) -> None:
+    client, headers, world = api
+    world.report("resident", lon=113.15, lat=23.1)
+    world.session.commit()
+    r = client.post(f"/api/v1/admin/map/{TOWN}/preview", json=STRADDLE, headers=headers["admin"])
+    assert r.status_code == 422 and [(i["kind"], i["code"]) for i in r.json()["issues"]] == \
+        [("grid_straddles", f"{COMM}001")]
+    assert "redraw the grids first" in r.json()["detail"] and parent_of(fresh_engine, f"{COMM}001") == COMM
+    other = town_admin_token(fresh_engine)  # an administrator of town 1 only
+    r = client.post("/api/v1/admin/map/441900102/preview", json=fc(feature(box(113.2, 23.0, 113.4, 23.2))),
+                    headers=other)
+    assert r.status_code == 403
+    r = client.post(f"/api/v1/admin/map/{TOWN}/preview", json=SPLIT, headers=other)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert [(g["code"], g["from_code"], g["to_code"]) for g in body["regrouped"]] == [(GRID_B, COMM, f"{TOWN}002")]
+    assert len(body["cases"]) == 1 and body["cases"][0]["to_code"] == f"{TOWN}002"
+    r = client.post(f"/api/v1/admin/map/{TOWN}/apply", json=SPLIT, headers=other)
+    assert r.status_code == 200 and parent_of(fresh_engine, GRID_B) == f"{TOWN}002"
+    r = client.post(f"/api/v1/admin/map/{TOWN}/apply", json=MERGED, headers=other)
+    assert r.status_code == 200, r.text
+    assert r.json()["retired"] == [{"code": f"{TOWN}002", "successor": COMM}]
+    assert parent_of(fresh_engine, GRID_B) == COMM
+
+
+def _upload_town(client: TestClient, csrf: str, data: dict[str, Any], lang: str = "zh") -> Any:
+    return client.post(f"/admin/map/preview?lang={lang}", data={"node": TOWN, "csrf_token": csrf},
+                       files={"file": ("communities.geojson", json.dumps(data).encode(), "application/geo+json")},
+                       headers=HTML, follow_redirects=False)
+
+
+def test_the_page_shows_the_grids_that_change_community_by_name_and_refuses_a_cut_grid(
+        api: Api, fresh_engine: Engine) -> None:
+    client, _, world = api
+    world.report("resident", lon=113.15, lat=23.1)
+    world.session.commit()
+    csrf = _sign_in(client, "admin")
+    assert 'id="map-regroup-hint"' in client.get(f"/admin/map?node={TOWN}", headers=HTML).text
+    r = _upload_town(client, csrf, STRADDLE)
+    assert r.status_code == 422 and 'data-kind="grid_straddles"' in r.text
+    assert "测试1网格1" in r.text and "请先重划网格" in r.text
+    r = _upload_town(client, csrf, SPLIT)
+    assert r.status_code == 200, r.text[:500]
+    table = r.text.split('id="map-regrouped"')[1].split("</table>")[0]
+    assert "测试1网格2" in table and "测试1社区" in table and "东社区" in table
+    assert table.count("<td>1</td>") == 1 and table.count("<td>0</td>") == 1  # one open case, no household
+    assert "将调整所属村(社区)的网格：1 个" in r.text and "其中未办结的事件：1 件" in r.text
+    version = int(r.text.split('name="map_version" value="')[1].split('"')[0])
+    r = client.post("/admin/map/apply", data={"node": TOWN, "csrf_token": csrf, "map_version": str(version),
+                                              "geojson": json.dumps(SPLIT)}, headers=HTML, follow_redirects=False)
+    assert r.status_code == 303 and "grids=1" in r.headers["location"]
+    assert parent_of(fresh_engine, GRID_B) == f"{TOWN}002"
+    assert "调整所属村(社区)的网格：1 个" in client.get(r.headers["location"], headers=HTML).text
+
+
+def test_the_cli_splits_a_community_and_names_the_grids_that_move(fresh_engine: Engine, tmp_path: Path,
+                                                                  monkeypatch: Any) -> None:
+    from tests.cases.conftest import _reset_caches, build_world
+
+    with Session(fresh_engine, expire_on_commit=False) as s:
+        build_world(s)
+    monkeypatch.setenv("HUYING_DATABASE_URL", fresh_engine.url.render_as_string(hide_password=False))
+    _reset_caches()
+    from huying.cli import app
+
+    split, cut = tmp_path / "split.geojson", tmp_path / "cut.geojson"
+    split.write_text(json.dumps(SPLIT), encoding="utf-8")
+    cut.write_text(json.dumps(STRADDLE), encoding="utf-8")
+    runner = CliRunner()
+    r = runner.invoke(app, ["geo", "edit", str(cut), "--parent", TOWN, "--as", "admin", "--apply"])
+    assert r.exit_code == 1 and f"grid {COMM}001" in r.output and "redraw the grids first" in r.output
+    r = runner.invoke(app, ["geo", "edit", str(split), "--parent", TOWN, "--as", "admin", "--apply"])
+    assert r.exit_code == 0, r.output
+    assert f"grid {GRID_B} 测试1网格2: {COMM} → {TOWN}002 (code kept)" in r.output
+    assert parent_of(fresh_engine, GRID_B) == f"{TOWN}002"
+    _reset_caches()

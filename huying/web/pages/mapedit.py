@@ -1,7 +1,8 @@
 """The map edited on the web (administrators, within their scope): choose a node, rename it,
 upload GeoJSON for its children, see the change on the map (old outlines dashed, new ones
 filled; codes kept, new and retired; the cases and households that would move), confirm to
-apply. The rules are ``huying.mapedit``'s; a refused file re-renders the page with its
+apply (a town's communities merged or split: the grids that change community, with their
+open cases and households). The rules are ``huying.mapedit``'s; a refused file re-renders the page with its
 reasons (HTTP 422) and stores nothing."""
 
 from __future__ import annotations
@@ -158,4 +159,5 @@ def apply(request: Request, session: SessionDep, actor: PageActor, now: Now,
     except InvalidInput as exc:
         return _refused(request, session, actor, here, exc)
     p = done.preview
-    return see_other(f"/admin/map?node={here.code}&done=applied&cases={len(p.cases)}&households={len(p.households)}")
+    return see_other(f"/admin/map?node={here.code}&done=applied&cases={len(p.cases)}&households={len(p.households)}"
+                     f"&grids={len(p.plan.regrouped)}")

@@ -1,7 +1,9 @@
 """An administrator redraws two grids from a GeoJSON file: the boundary between two
 neighbouring grids of a community moves about 30 m. The preview shows the old outlines dashed
-and the new ones filled, both codes kept; applied, the map has the new polygons. The grids are
-put back afterwards (the city database is shared)."""
+and the new ones filled, both codes kept; applied, the map has the new polygons. Then a
+community is split along a grid's outline: the preview names the grid that changes community,
+and applied, the grid is under the new community with its code. The map is put back
+afterwards (the city database is shared)."""
 
 from __future__ import annotations
 
@@ -89,3 +91,52 @@ def test_an_admin_redraws_two_grids_previews_and_applies(
         city_session.rollback()
         admin = actor_for(city_session, "admin")
         service.apply(city_session, admin, comm.code, original, now=dt.datetime.now(dt.UTC))
+
+
+def test_an_admin_splits_a_community_and_its_grid_goes_along_with_its_code(
+    page: Page, city_session: Session, shot: Callable[[Page, str], Path], tmp_path: Path
+) -> None:
+    comm, a, _ = neighbours(city_session)
+    town = geo.get_node(city_session, comm.city_id, comm.path.rstrip("/").split("/")[-2])
+    whole, part = to_shape(comm.geometry), to_shape(a.geometry)  # type: ignore[arg-type]
+    file = tmp_path / "split.geojson"
+    file.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"code": comm.code}, "geometry": mapping(whole.difference(part))},
+        {"type": "Feature", "properties": {"name_zh": "新拆分社区", "name_en": "Split-off Community"},
+         "geometry": mapping(part)}]}), encoding="utf-8")
+    try:
+        page.set_viewport_size({"width": 1366, "height": 900})
+        sign_in(page, "admin")
+        page.goto(f"/admin/map?node={town.code}")
+        expect(page.locator("#map-regroup-hint")).to_be_visible()
+        page.locator("#upload-form input[type=file]").set_input_files(str(file))
+        with page.expect_navigation():
+            page.locator("#upload-form button[type=submit]").click()
+        expect(page.locator("#map-preview")).to_have_attribute("data-ready", "true")
+        rows = page.locator("#map-regrouped tbody tr")
+        expect(rows).to_have_count(1)
+        expect(rows.first).to_contain_text(a.name_zh)
+        expect(rows.first).to_contain_text(comm.name_zh)
+        expect(rows.first).to_contain_text("新拆分社区")
+        expect(page.locator("#map-moves")).to_contain_text("将调整所属村(社区)的网格：1 个")
+        shot(page, "map-split-1366")
+        page.set_viewport_size({"width": 390, "height": 844})
+        expect(page.locator("#map-regrouped")).to_be_attached()
+        shot(page, "map-split-390")
+        page.set_viewport_size({"width": 1366, "height": 900})
+        page.once("dialog", lambda d: d.accept())
+        with page.expect_navigation():
+            page.locator("#apply-form button[type=submit]").click()
+        expect(page.locator("#map-done")).to_contain_text("调整所属村(社区)的网格：1 个")
+        city_session.expire_all()
+        moved = geo.get_node(city_session, a.city_id, a.code)
+        new = city_session.get(Node, moved.parent_id)
+        assert moved.id == a.id and new is not None and new.name_zh == "新拆分社区"
+        assert moved.path == f"{new.path}{a.code}/"
+    finally:
+        city_session.rollback()
+        admin = actor_for(city_session, "admin")
+        service.apply(city_session, admin, town.code,
+                      {"type": "FeatureCollection", "features": [
+                          {"type": "Feature", "properties": {"code": comm.code}, "geometry": mapping(whole)}]},
+                      now=dt.datetime.now(dt.UTC))
