@@ -31,4 +31,5 @@ PLURAL = {
      "It is the last active handler of its unit: %(num)d open cases of the unit are sent on from their pages."):
         ("该账号是本单位最后一名在岗办理人员：本单位 %(num)d 件未结案件需在案件页面转交。",),
 }
-ZH["Request number"] = "请求编号"
+ZH["Roster of people"] = "人员名册"
+ZH["Full name"] = "姓名"
