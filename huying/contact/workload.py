@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, Select, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from huying.cases.models import Case, Ledger
@@ -41,7 +41,7 @@ class OpenWork:
         return self.visits + self.ledgers + self.cases
 
 
-def _listed(session: Session, q: Select[Any], count: Select[Any]) -> tuple[list[Row[Any]], int]:
+def _listed(session: Session, q: Any, count: Any) -> tuple[list[Any], int]:
     """At most :data:`SHOWN` rows of ``q`` and how many there are in all."""
     rows = list(session.execute(q.limit(SHOWN)))
     return rows, len(rows) if len(rows) < SHOWN else int(session.scalar(count) or 0)
@@ -70,7 +70,7 @@ def open_work(session: Session, user_id: int) -> OpenWork:
     ledgers, n_ledgers = _listed(session, select(Case.code, Case.title).join(Ledger, Ledger.case_id == Case.id)
                                  .where(*open_ledgers).order_by(Case.code),
                                  select(func.count()).select_from(Ledger).where(*open_ledgers))
-    cases: list[Row[Any]] = []
+    cases: list[Any] = []
     n_cases = 0
     unit_id = _last_handler_of(session, user_id)
     if unit_id is not None:

@@ -25,7 +25,16 @@ from huying import audit
 from huying.errors import NotPermitted, NotVisible, SettingError
 from huying.geo.models import Level, Node
 from huying.orgs.actor import Actor
-from huying.orgs.models import Department, Organisation, OrganisationTown, OrgKind, Person, Role, TeamKind, User
+from huying.orgs.models import (
+    Department,
+    Organisation,
+    OrganisationTown,
+    OrgKind,
+    Person,
+    Role,
+    TeamKind,
+    User,
+)
 from huying.orgs.scope import check_administers
 
 MAX_ZH = 120

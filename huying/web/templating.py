@@ -7,7 +7,6 @@ Every visible word goes through ``{% trans %}`` / ``_()`` into the catalogues.
 from __future__ import annotations
 
 import datetime as dt
-
 import hashlib
 from functools import cache
 from pathlib import Path
