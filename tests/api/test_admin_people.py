@@ -88,6 +88,8 @@ def test_an_administrator_of_one_town_is_refused_a_person_of_another(api: Api) -
     assert r.status_code == 403  # town 2's account
     assert api.client.post(f"{A}/people/{theirs}/link", headers=t1, json={"account": "gridworker"}).status_code == 403
     assert api.client.get(f"{A}/people/{mine}", headers=api.h("gridworker")).status_code == 403
+    assert api.client.get("/admin/pick/accounts", headers=api.h("gridworker", accept="text/html")).status_code == 403
+    assert api.client.get(f"{A}/people/{2**31}", headers=api.h("admin")).status_code in (404, 422)
     with api.session() as s:
         assert s.get(Person, theirs).name == "周九"  # type: ignore[union-attr]
         assert s.get(Node, s.get(Person, mine).node_id).code == "441900101001001"  # type: ignore[union-attr]
