@@ -55,7 +55,7 @@ def deactivate(username: str, now: str = NowOpt) -> None:
         session.commit()
         work = workload.open_work(session, user.id)
         emit({**_account(session, user), "tokens_revoked": revoked,
-              "open_work": [{"kind": i.kind, "label": i.label} for i in work.items]})
+              "open_work": [{"kind": i.kind, "label": i.label, "link": i.link} for i in work.items]})
 
 
 @app.command()

@@ -380,13 +380,50 @@ def create_person(body: PersonBody, session: SessionDep, actor: CurrentActor, t:
     return {"id": p.id, **chart.person_snapshot(session, p)}
 
 
+def _person_read(session: SessionDep, p: Person) -> dict[str, Any]:
+    return {"id": p.id, **chart.person_snapshot(session, p)}
+
+
+@router.get("/people/{person_id}")
+def read_person(person_id: int, session: SessionDep, actor: CurrentActor) -> dict[str, Any]:
+    """A person with their place, organisation and linked accounts (names, not ids)."""
+    return _person_read(session, chart.administered_person(session, actor, actor.city_id, person_id))
+
+
 @router.post("/people/{person_id}")
 def update_person(person_id: int, body: PersonBody, session: SessionDep, actor: CurrentActor,
                   t: Now) -> dict[str, Any]:
-    check_admin(actor, "administer people")
-    p = session.get(Person, person_id)
-    if p is None or p.city_id != actor.city_id:
-        raise NotVisible(f"no person {person_id}")
+    p = chart.administered_person(session, actor, actor.city_id, person_id)
     chart.update_person(session, actor, p, _person_in(session, actor.city_id, body), now=t)
     session.commit()
-    return {"id": p.id, **chart.person_snapshot(session, p)}
+    return _person_read(session, p)
+
+
+class PersonAccount(BaseModel):
+    account: str = Field(max_length=60, description="The account's username.")
+
+
+def _linkable(session: SessionDep, city_id: int, username: str) -> User:
+    user = session.scalar(select(User).where(User.city_id == city_id, User.username == username.strip()))
+    if user is None:
+        raise SettingError(f"no account {username!r}", "account", "account")
+    return user
+
+
+@router.post("/people/{person_id}/link")
+def link_person_account(person_id: int, body: PersonAccount, session: SessionDep, actor: CurrentActor,
+                        t: Now) -> dict[str, Any]:
+    """Link an account to the person (one linked to somebody else is refused, 422)."""
+    p = chart.administered_person(session, actor, actor.city_id, person_id)
+    chart.link_account(session, actor, p, _linkable(session, actor.city_id, body.account), now=t)
+    session.commit()
+    return _person_read(session, p)
+
+
+@router.post("/people/{person_id}/unlink")
+def unlink_person_account(person_id: int, body: PersonAccount, session: SessionDep, actor: CurrentActor,
+                          t: Now) -> dict[str, Any]:
+    p = chart.administered_person(session, actor, actor.city_id, person_id)
+    chart.unlink_account(session, actor, p, _linkable(session, actor.city_id, body.account), now=t)
+    session.commit()
+    return _person_read(session, p)

@@ -1,7 +1,7 @@
 """The organisation chart administered (issue 22): create an organisation, rename it (Chinese
 and English), move it to another node, change its kind, set the towns a department serves,
 and dissolve it (``huying.cases.succession`` first hands its open cases to the successor).
-People (staff, cadres, members, deputies) are created and moved here too.
+People (staff, cadres, members, deputies) are created, moved and linked to their accounts here too.
 
 Each command checks the administrator's place (:func:`huying.orgs.scope.check_administers`:
 the organisation's node, and the new node of a move), refuses bad input with a field and a
@@ -22,10 +22,19 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from huying import audit
-from huying.errors import NotVisible, SettingError
+from huying.errors import NotPermitted, NotVisible, SettingError
 from huying.geo.models import Level, Node
 from huying.orgs.actor import Actor
-from huying.orgs.models import Department, Organisation, OrganisationTown, OrgKind, Person, TeamKind
+from huying.orgs.models import (
+    Department,
+    Organisation,
+    OrganisationTown,
+    OrgKind,
+    Person,
+    Role,
+    TeamKind,
+    User,
+)
 from huying.orgs.scope import check_administers
 
 MAX_ZH = 120
@@ -250,7 +259,71 @@ _PHONE = re.compile(r"^[0-9*+\- ]{3,20}$")
 def person_snapshot(session: Session, p: Person) -> dict[str, Any]:
     org = session.get(Organisation, p.organisation_id) if p.organisation_id else None
     return {"name": p.name, "node": _named(_node_of(session, p.node_id)), "organisation": _named(org),
-            "phone_masked": p.phone_masked, "is_party_member": p.is_party_member}
+            "phone_masked": p.phone_masked, "is_party_member": p.is_party_member,
+            "accounts": ", ".join(f"{u.display_name} ({u.username})" for u in accounts_of(session, p)) or None}
+
+
+def accounts_of(session: Session, p: Person) -> list[User]:
+    """The accounts linked to a person (a cadre may hold one per role)."""
+    return list(session.scalars(select(User).where(User.person_id == p.id).order_by(User.username)))
+
+
+def person_place(session: Session, p: Person) -> Node | None:
+    """Where a person is administered: their node, else their organisation's."""
+    org = session.get(Organisation, p.organisation_id) if p.organisation_id else None
+    return _node_of(session, p.node_id) or _node_of(session, org.node_id if org else None)
+
+
+def administered_person(session: Session, actor: Actor | None, city_id: int, person_id: int) -> Person:
+    """The person ``person_id`` of the city when ``actor`` administers their place (the page's
+    and the API's one way in: another city's person is not found, 404; one outside the
+    actor's place is refused, 403)."""
+    if actor is not None and actor.role != Role.ADMIN:
+        raise NotPermitted("only an administrator may administer people")
+    p = session.get(Person, person_id)
+    if p is None or p.city_id != city_id:
+        raise NotVisible(f"no person {person_id}")
+    place = person_place(session, p)
+    check_administers(actor, place.path if place else None, "administer this person")
+    return p
+
+
+def _record_person(session: Session, p: Person, action: str, actor: Actor | None, now: dt.datetime,
+                   before: dict[str, Any]) -> None:
+    b, a = audit.changes(before, person_snapshot(session, p))
+    audit.record(session, p.city_id, "person", p.id, action, actor_id=_actor_id(actor), now=now,
+                 before=b, after=a, name=p.name)
+
+
+def link_account(session: Session, actor: Actor | None, p: Person, user: User, *, now: dt.datetime) -> None:
+    """Link an account to the person (the account in the administrator's place too). An account
+    belongs to one person: one linked to somebody else is refused (unlink it there first)."""
+    place = person_place(session, p)
+    check_administers(actor, place.path if place else None, "change this person")
+    if user.city_id != p.city_id or user.role == Role.CLIENT.value:
+        raise NotVisible("no such account")
+    node = _node_of(session, user.node_id)
+    check_administers(actor, node.path if node else None, "link this account")
+    if user.person_id == p.id:
+        raise SettingError("the account is linked to this person already", "account", "linked")
+    if user.person_id is not None:
+        raise SettingError("the account belongs to another person: unlink it there first", "account", "taken")
+    before = person_snapshot(session, p)
+    user.person_id = p.id
+    session.flush()
+    _record_person(session, p, "link", actor, now, before)
+
+
+def unlink_account(session: Session, actor: Actor | None, p: Person, user: User, *, now: dt.datetime) -> None:
+    """The account no longer belongs to the person (the account itself stays as it is)."""
+    place = person_place(session, p)
+    check_administers(actor, place.path if place else None, "change this person")
+    if user.person_id != p.id:
+        raise SettingError("the account is not linked to this person", "account", "not_linked")
+    before = person_snapshot(session, p)
+    user.person_id = None
+    session.flush()
+    _record_person(session, p, "unlink", actor, now, before)
 
 
 def _person_fields(actor: Actor | None, data: PersonIn) -> tuple[str, str | None]:
@@ -287,8 +360,7 @@ def create_person(session: Session, actor: Actor | None, city_id: int, data: Per
 
 def update_person(session: Session, actor: Actor | None, p: Person, data: PersonIn, *, now: dt.datetime) -> None:
     """Another name, place, organisation, phone or membership (old and new place administered)."""
-    was_in = session.get(Organisation, p.organisation_id) if p.organisation_id else None
-    old = _node_of(session, p.node_id) or _node_of(session, was_in.node_id if was_in else None)
+    old = person_place(session, p)
     check_administers(actor, old.path if old else None, "change this person")
     name, phone = _person_fields(actor, data)
     place = data.node or _node_of(session, data.organisation.node_id if data.organisation else None)
@@ -298,6 +370,4 @@ def update_person(session: Session, actor: Actor | None, p: Person, data: Person
     p.node_id = data.node.id if data.node else None
     p.organisation_id = data.organisation.id if data.organisation else None
     session.flush()
-    b, a = audit.changes(before, person_snapshot(session, p))
-    audit.record(session, p.city_id, "person", p.id, "change", actor_id=_actor_id(actor), now=now,
-                 before=b, after=a, name=p.name)
+    _record_person(session, p, "change", actor, now, before)

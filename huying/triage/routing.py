@@ -32,7 +32,7 @@ from huying.cityconfig.models import Category
 from huying.db import utcnow
 from huying.errors import NotVisible, SettingError
 from huying.geo.models import Level, Node
-from huying.orgs.models import Department, Organisation, OrgKind
+from huying.orgs.models import Department, Organisation, OrganisationTown, OrgKind
 from huying.triage.models import RoutingRule
 
 LEVEL_DEPTH = {Level.CITY.value: 0, Level.AREA.value: 1, Level.TOWN.value: 2,
@@ -289,9 +289,22 @@ def choose(rules: Sequence[Rule], category_path: str | None, grid_path: str) -> 
 _NON_UNITS = (OrgKind.ENTERPRISE.value, OrgKind.SOCIAL_ORGANISATION.value)
 
 
+def serving(candidates: Sequence[tuple[int, str, frozenset[int]]], town_id: int | None) -> tuple[int, str] | None:
+    """Of the organisations answering one target at a place, (id, code, towns it serves),
+    the one that serves the case's town: one that lists the town first, then one that lists
+    no town (it serves every town below its node); among equals the smallest code. One that
+    lists other towns only is never chosen. The one rule of "a department's towns" in routing."""
+    listing = sorted((c for c in candidates if town_id is not None and town_id in c[2]), key=lambda c: c[1])
+    if listing:
+        return listing[0][0], listing[0][1]
+    open_ = sorted((c for c in candidates if not c[2]), key=lambda c: c[1])
+    return (open_[0][0], open_[0][1]) if open_ else None
+
+
 def _units_along(session: Session, city_id: int, grid_path: str) -> dict[Target, tuple[int, str]]:
     """Every unit on the nodes from the city down to the grid, by the target it answers
-    (one query per grid per session)."""
+    (a department listing the towns it serves only where it serves the grid's town:
+    :func:`serving`); two queries per grid per session."""
     cache: dict[tuple[int, str], dict[Target, tuple[int, str]]] = \
         session.info.setdefault("huying.routing.units", {})
     key = (city_id, grid_path)
@@ -302,11 +315,20 @@ def _units_along(session: Session, city_id: int, grid_path: str) -> dict[Target,
                    Node.level)
             .join(Node, Node.id == Organisation.node_id)
             .where(Node.city_id == city_id, Node.code.in_(codes), Organisation.active.is_(True),
-                   Organisation.kind.not_in(_NON_UNITS))
-            .order_by(Organisation.code.desc())).all()
-        found: dict[Target, tuple[int, str]] = {}
-        for r in rows:  # smallest code last: it wins
-            found[Target(r.kind, r.department, r.level)] = (r.id, r.code)
+                   Organisation.kind.not_in(_NON_UNITS))).all()
+        towns: dict[int, set[int]] = {}
+        if any(r.kind == OrgKind.DEPARTMENT.value for r in rows):
+            for org_id, node_id in session.execute(
+                    select(OrganisationTown.organisation_id, OrganisationTown.node_id)
+                    .where(OrganisationTown.organisation_id.in_([r.id for r in rows]))):
+                towns.setdefault(org_id, set()).add(node_id)
+        town_id = session.scalar(select(Node.id).where(Node.city_id == city_id, Node.code.in_(codes),
+                                                       Node.level == Level.TOWN.value)) if towns else None
+        by_target: dict[Target, list[tuple[int, str, frozenset[int]]]] = {}
+        for r in rows:
+            by_target.setdefault(Target(r.kind, r.department, r.level), []).append(
+                (r.id, r.code, frozenset(towns.get(r.id, ()))))
+        found = {t: unit for t, c in by_target.items() if (unit := serving(c, town_id)) is not None}
         if len(cache) > 20_000:
             cache.clear()
         cache[key] = found

@@ -12,7 +12,7 @@ from huying.cases.policy import CITYWIDE, covers_node
 from huying.geo import service as geo
 from huying.geo.models import Level, Node
 from huying.orgs.actor import Actor
-from huying.orgs.models import Organisation
+from huying.orgs.models import Organisation, Role, User
 
 LIMIT = 30
 
@@ -89,3 +89,18 @@ def unit_name(unit: Organisation | None, lang: str) -> str:
     if unit is None:
         return ""
     return unit.name_en if lang == "en" and unit.name_en else unit.name_zh
+
+
+def search_accounts(session: Session, actor: Actor, text: str, lang: str) -> list[dict[str, Any]]:
+    """Accounts (not API clients) in the place the administrator administers whose display
+    name or username contains ``text`` (at most :data:`LIMIT`), with their node's name."""
+    q = (select(User.username, User.display_name, Node.name_zh, Node.name_en)
+         .join(Node, Node.id == User.node_id)
+         .where(User.city_id == actor.city_id, User.role != Role.CLIENT.value,
+                Node.path.startswith(actor.node_path, autoescape=True)))
+    if text:
+        like = _like(text)
+        q = q.where(or_(User.display_name.like(like), User.username.like(like)))
+    rows = session.execute(q.order_by(User.display_name, User.username).limit(LIMIT)).all()
+    return [{"code": username, "name": shown, "above": nen if lang == "en" and nen else nzh}
+            for username, shown, nzh, nen in rows]

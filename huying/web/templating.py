@@ -6,6 +6,7 @@ Every visible word goes through ``{% trans %}`` / ``_()`` into the catalogues.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from functools import cache
 from pathlib import Path
@@ -60,6 +61,18 @@ def download_url(request: Request, kind: str, table: str = "") -> str:
     return f"{request.url.path}?{urlencode(params)}"
 
 
+def as_moment(value: object) -> dt.datetime | None:
+    """A moment kept as ISO text (an audit row's ``expires_at``) as an aware datetime, for
+    ``L.when`` to show in the city's time; None when it is not one."""
+    if not isinstance(value, str) or len(value) < 16 or value[4:5] != "-" or "T" not in value:
+        return None
+    try:
+        t = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return t if t.tzinfo is not None else t.replace(tzinfo=dt.UTC)
+
+
 def _make_env() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATE_DIR),
@@ -84,7 +97,8 @@ def _make_env() -> Environment:
     env.globals.update(static_url=static_url, lang_url=lang_url, download_url=download_url, version=__version__,
                        tz=ZoneInfo(get_settings().timezone), is_overdue=timing.is_overdue,
                        due_soon=timing.due_soon, milestone_overdue=timing.milestone_overdue,
-                       indicator=indicators.BY_KEY.get)  # an indicator of the catalogue by its key
+                       indicator=indicators.BY_KEY.get,  # an indicator of the catalogue by its key
+                       as_moment=as_moment)
     return env
 
 

@@ -293,7 +293,9 @@ PRIVATE = [("GET", "/api/v1/cases"), ("GET", "/api/v1/cases/{c1}"), ("POST", "/a
            ("POST", "/api/v1/admin/organisations/X1/rename"), ("POST", "/api/v1/admin/organisations/X1/move"),
            ("POST", "/api/v1/admin/organisations/X1/kind"), ("POST", "/api/v1/admin/organisations/X1/towns"),
            ("POST", "/api/v1/admin/organisations/X1/dissolve"), ("POST", "/api/v1/admin/people"),
-           ("POST", "/api/v1/admin/people/1"), ("POST", "/api/v1/admin/import/organisations?dry_run=true")]
+           ("POST", "/api/v1/admin/people/1"), ("GET", "/api/v1/admin/people/1"),
+           ("POST", "/api/v1/admin/people/1/link"), ("POST", "/api/v1/admin/people/1/unlink"),
+           ("POST", "/api/v1/admin/import/organisations?dry_run=true")]
 
 
 def test_the_public_gets_401_on_every_private_endpoint(api: Api) -> None:

@@ -6,7 +6,9 @@ command is ``huying.orgs.accounts``'s, inside the administrator's place
 (``huying.orgs.scope.check_administers``); a refused one re-renders the page with the reason
 (422) and stores nothing. The audit trail's page (``/admin/audit``). An organisation
 (``/admin/organisations/{code}``): rename, move, kind, the towns a department serves, and
-dissolution with its open cases handed to a successor (``huying.cases.succession``)."""
+dissolution with its open cases handed to a successor (``huying.cases.succession``). People
+(``/admin/people``) and one person (``/admin/people/{id}``): edited, and linked to their
+accounts (``huying.orgs.chart``)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import select
 
 from huying import audit
@@ -30,7 +32,7 @@ from huying.orgs import accounts, chart
 from huying.orgs.actor import Actor
 from huying.orgs.models import Department, Organisation, OrgKind, Person, Role, TeamKind, User
 from huying.orgs.scope import check_administers
-from huying.web import downloads, i18n
+from huying.web import downloads, i18n, pick
 from huying.web.deps import PageActor
 from huying.web.pages.admin import tree_page
 from huying.web.pages.common import see_other
@@ -375,3 +377,88 @@ def add_person(request: Request, session: SessionDep, actor: PageActor, t: Now, 
         return _people_page(request, session, actor, node if node.strip() and exc.field != "node" else "",
                             error=exc.reason, values=values, status_code=422)
     return see_other(f"/admin/people?node={node.strip()}" if node.strip() else "/admin/people")
+
+
+@router.get("/pick/accounts")
+def account_picker(request: Request, session: SessionDep, actor: PageActor, q: str = "") -> JSONResponse:
+    """The account picker's data: accounts in the administrator's place whose name contains ``q``."""
+    check_admin(actor, "administer accounts")
+    return JSONResponse({"accounts": pick.search_accounts(session, actor, q.strip()[:40], request_lang(request))})
+
+
+def _person(session: SessionDep, actor: Actor, person_id: int) -> Person:
+    return chart.administered_person(session, actor, actor.city_id, person_id)
+
+
+def _person_page(request: Request, session: SessionDep, actor: Actor, p: Person, *, error: str = "",
+                 values: dict[str, str] | None = None, status_code: int = 200) -> HTMLResponse:
+    events, _total = audit.query(session, actor.city_id, audit.Filter(subject="person", subject_id=p.id), limit=20)
+    linked = [(u, session.get(Node, u.node_id)) for u in chart.accounts_of(session, p)]
+    return render(request, "admin/person.html", {
+        "person": p, "node": session.get(Node, p.node_id) if p.node_id else None,
+        "org": session.get(Organisation, p.organisation_id) if p.organisation_id else None,
+        "place": chart.person_place(session, p), "linked": linked, "error": error, "values": values or {},
+        "events": events, "actors": accounts.names(session, [e.actor_id for e in events]),
+    }, status_code=status_code)
+
+
+def _person_refused(request: Request, session: SessionDep, actor: Actor, person_id: int, exc: SettingError,
+                    values: dict[str, str] | None = None) -> HTMLResponse:
+    session.rollback()
+    return _person_page(request, session, actor, _person(session, actor, person_id), error=exc.reason or "",
+                        values=values, status_code=422)
+
+
+@router.get("/people/{person_id}", response_class=HTMLResponse)
+def person_page(request: Request, session: SessionDep, actor: PageActor, person_id: int) -> Response:
+    """One person: name, place, organisation, phone, membership, linked accounts, history."""
+    return _person_page(request, session, actor, _person(session, actor, person_id))
+
+
+@router.post("/people/{person_id}", response_class=HTMLResponse)
+def update_person(request: Request, session: SessionDep, actor: PageActor, t: Now, person_id: int,
+                  name: _OrgField = "", node: _OrgField = "", organisation: _OrgField = "", phone: _OrgField = "",
+                  party_member: _OrgField = "") -> Response:
+    p = _person(session, actor, person_id)
+    values = {"name": name, "node": node, "organisation": organisation, "phone": phone, "party_member": party_member}
+    try:
+        chart.update_person(session, actor, p, chart.PersonIn(
+            name=name, node=_place(session, actor, node) if node.strip() else None,
+            organisation=chart.get(session, actor.city_id, organisation) if organisation.strip() else None,
+            phone_masked=phone, is_party_member=party_member == "1"), now=t)
+        session.commit()
+    except SettingError as exc:
+        return _person_refused(request, session, actor, person_id, exc, values)
+    return see_other(f"/admin/people/{person_id}?saved=1")
+
+
+def _linkable(session: SessionDep, actor: Actor, username: str) -> User:
+    user = session.scalar(select(User).where(User.city_id == actor.city_id, User.username == username.strip()))
+    if user is None or not username.strip():
+        raise SettingError(f"no account {username!r}", "account", "account")
+    return user
+
+
+@router.post("/people/{person_id}/link", response_class=HTMLResponse)
+def link_account(request: Request, session: SessionDep, actor: PageActor, t: Now, person_id: int,
+                 account: _OrgField = "") -> Response:
+    """Link an account (picked by name) to the person."""
+    p = _person(session, actor, person_id)
+    try:
+        chart.link_account(session, actor, p, _linkable(session, actor, account), now=t)
+        session.commit()
+    except SettingError as exc:
+        return _person_refused(request, session, actor, person_id, exc)
+    return see_other(f"/admin/people/{person_id}?linked=1")
+
+
+@router.post("/people/{person_id}/unlink", response_class=HTMLResponse)
+def unlink_account(request: Request, session: SessionDep, actor: PageActor, t: Now, person_id: int,
+                   account: _OrgField = "") -> Response:
+    p = _person(session, actor, person_id)
+    try:
+        chart.unlink_account(session, actor, p, _linkable(session, actor, account), now=t)
+        session.commit()
+    except SettingError as exc:
+        return _person_refused(request, session, actor, person_id, exc)
+    return see_other(f"/admin/people/{person_id}?unlinked=1")

@@ -1,7 +1,7 @@
 // Searchable pickers of the work list's filters: the place (a tree opened a level at a
 // time, or searched by name) and the responsible unit (searched by name). Each picker is a
-// <div class="picker" data-api=...> holding a hidden input and a button; choosing sets the
-// input and fires "picked" on the form (htmx then reloads the list). Names are shown, the
+// <div class="picker" data-api=...> (a place, a unit or an account) holding a hidden input
+// and a button; choosing sets the input and fires "picked" on the form (htmx then reloads the list). Names are shown, the
 // codes only as tooltips. No framework; the DOM is built with textContent (no HTML).
 (function () {
   "use strict";
@@ -15,7 +15,7 @@
 
   function getJSON(url) {
     return fetch(url, { headers: { accept: "application/json" }, credentials: "same-origin" })
-      .then((r) => (r.ok ? r.json() : { nodes: [], units: [] }));
+      .then((r) => (r.ok ? r.json() : { nodes: [], units: [], accounts: [] }));
   }
 
   function setup(box) {
@@ -97,7 +97,7 @@
 
     let latest = 0;  // answers may come back out of order: only the last asked is shown
     function load(q) {
-      const key = kind === "node" ? "nodes" : "units";
+      const key = { node: "nodes", account: "accounts" }[kind] || "units";
       const url = api + (q ? "?q=" + encodeURIComponent(q) : "");
       const mine = ++latest;
       getJSON(url).then((d) => { if (mine === latest) show(d[key] || [], kind === "node" && !q); });
