@@ -22,7 +22,7 @@ from huying.orgs.models import User
 
 HTML = {"accept": "text/html,application/xhtml+xml"}
 #: The grid of the demo resident and grid worker (虎门镇), and another town (长安镇).
-HUMEN_GRID = "441900121001001"
+HUMEN_GRID = "441900121004001"
 HUMEN_TOWN = "441900121"
 CHANGAN_TOWN = "441900119"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from huying.cases.models import Case
 from tests.web.scene import CHANGAN_TOWN, HTML, post, shown_errors, sign_in
 
-CENTRE = "C441900121001"  # 虎门 001 社区's centre (the demo's community officer's)
+CENTRE = "C441900121004"  # 东方社区 (虎门)'s centre (the demo's community officer's)
 ALLOWANCE = ["身份证", "户口簿", "本人银行卡"]
 
 
@@ -58,4 +58,4 @@ def test_the_counter_accepts_for_another_town_and_the_resident_follows(city_clie
     assert page.status_code == 200 and "受理地点" in page.text and "党群服务中心" in page.text
     assert "已在党群服务中心受理" in page.text and "虎门" in page.text
     public = c.get(f"/public/cases/{mine}", headers=HTML)
-    assert public.status_code == 200 and "13800135678" not in public.text and "第001社区" not in public.text
+    assert public.status_code == 200 and "13800135678" not in public.text and "东方社区" not in public.text

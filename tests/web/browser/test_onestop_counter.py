@@ -15,7 +15,7 @@ from tests.web.scene import CHANGAN_TOWN
 
 pytestmark = pytest.mark.browser
 
-CENTRE = "C441900121001"
+CENTRE = "C441900121004"
 
 
 def fits(page: Page, width: int) -> None:
