@@ -53,7 +53,7 @@ SEATS: dict[str, list[str]] = {
     "handler": ["/work", "/cases/{case}"],
     "leader": ["/leader", "/leader?period=year", "/work?tab=all&fig=received&period=year"],
     "admin": ["/admin", "/admin/tree", f"/admin/tree?node={HUMEN_TOWN}", "/admin/users", "/admin/categories",
-              "/admin/sla", "/admin/routing", "/admin/holidays"],
+              "/admin/sla", "/admin/routing", "/admin/holidays", "/admin/divisions"],
 }
 
 
