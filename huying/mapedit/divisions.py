@@ -74,9 +74,11 @@ _TOWN_CODE = re.compile(r"\d{9}")
 
 @dataclass(frozen=True)
 class DivisionProblem(Problem):
-    """A refused row: its line, field, reason (English detail) and kind (for the pages)."""
+    """A refused row: its line, field, reason (English detail) and kind (for the pages);
+    ``other``: the earlier line of a duplicate code."""
 
     kind: str = ""
+    other: int = 0
 
 
 @dataclass(frozen=True)
@@ -146,8 +148,8 @@ def read_upload(data: bytes, filename: str) -> list[tuple[int, dict[str, str]]]:
             raise FileError(str(exc).replace(str(path), filename or "the file")) from None
 
 
-def _refuse(rep: DivisionReport, line: int, fld: str, kind: str, reason: str) -> None:
-    rep.problems.append(DivisionProblem(line, fld, reason, kind))
+def _refuse(rep: DivisionReport, line: int, fld: str, kind: str, reason: str, other: int = 0) -> None:
+    rep.problems.append(DivisionProblem(line, fld, reason, kind, other))
 
 
 def _plan(session: Session, actor: Actor, rows: list[tuple[int, dict[str, str]]],
@@ -183,7 +185,7 @@ def _plan(session: Session, actor: Actor, rows: list[tuple[int, dict[str, str]]]
         elif town is not None and geo.code_problem(Level.COMMUNITY, code, geo.path_codes(town.path)):
             _refuse(rep, line, "code", "other_town", f"{code} does not begin with its town's code {town_code}")
         elif code in seen:
-            _refuse(rep, line, "code", "duplicate", f"{code} is also on line {seen[code]}")
+            _refuse(rep, line, "code", "duplicate", f"{code} is also on line {seen[code]}", seen[code])
         if not name:
             _refuse(rep, line, "name", "no_name", "the name is empty")
         elif len(name) > 100:

@@ -52,7 +52,7 @@ ZH = {
     "This is not a community's code (12 digits).": "这不是社区代码（应为 12 位数字）。",
     "The code does not belong to this town: a community's code begins with its town's code.":
         "该代码不属于此镇街：社区代码须以所在镇街的代码开头。",
-    "The code is on an earlier line too.": "该代码在前面的行中已出现。",
+    "The code is also on line %(n)s.": "该代码在第 %(n)s 行已出现。",
     "The name is empty.": "名称为空。",
     "A name has at most 100 characters.": "名称最多 100 个字。",
 }
