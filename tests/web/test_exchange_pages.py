@@ -19,9 +19,8 @@ from huying.community.exchange_models import Pledge, Project
 from huying.community.models import CommunityEvent
 from huying.orgs import tokens
 from huying.orgs.models import Organisation, User
-from tests.web.scene import HTML, HUMEN_TOWN, actor, post, sign_in, utcnow
+from tests.web.scene import HTML, HUMEN_COMMUNITY, HUMEN_TOWN, actor, post, sign_in, utcnow
 
-HUMEN_COMMUNITY = HUMEN_TOWN + "001"
 PHONE = re.compile(r"1[3-9]\d{9}|1[3-9]\d\*{4}\d{4}|\d{3}\*{4}\d{4}")
 MASKED_NAME = re.compile(r"[\u4e00-\u9fff]\*{1,2}(?![\d*])")
 
