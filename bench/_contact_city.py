@@ -2,7 +2,7 @@
 ``bench/linking.py``, ``bench/deploy.py`` and ``bench/address.py``.
 
 The grids are the demo map's (``huying.demo.build.plan_map``, the real towns partitioned
-into 593 communities and 1,000 grids, about 1 s, no database) for the seed. Households are
+into the 606 real communities and 1,000 grids, about 1 s, no database) for the seed. Households are
 spread like the demo's population: the demo draws each grid's household count (Poisson with
 mean ``Sizes.households_per_grid``, ``step_rng(seed, "population")``); here the same draws are
 the weights of a largest-remainder split (``huying.apportion.allocate``) of the wanted number, and

@@ -5,7 +5,7 @@ with plain statements in one transaction, and nothing else: no classifier, no du
 look-up, no routing, no policy, no locate (the grid is the one the bench reports in). What
 intake costs above this is what its rules cost; the floor is what its writes cost.
 
-    HUYING_DATABASE_URL=... FLOOR_GRID=441900121001001 uvicorn bench._floor_app:app --workers 2
+    HUYING_DATABASE_URL=... FLOOR_GRID=441900121004001 uvicorn bench._floor_app:app --workers 2
 """
 
 from __future__ import annotations

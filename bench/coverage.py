@@ -5,7 +5,7 @@ times over a network, each beside its baseline in the same run, as JSON lines.
     .venv/bin/python bench/coverage.py --smoke    # 6,000 households × 100 sites; 4,000 nodes
 
 Data (``bench/_contact_city.py``): households spread over the demo city's 1,000 grids like
-its population (seed 1 map, seed 11 points); the existing centres are one per community (593, a
+its population (seed 1 map, seed 11 points); the existing centres are one per community (606, a
 household of it drawn at random); the candidate sites are 1,000 buildings where households
 outside the circle live (drawn at random, as from the register's addresses). The walking
 network is the synthetic jittered lattice of ``huying.demo.network`` over the households' box

@@ -69,7 +69,7 @@ BENCH = "soak"
 FLAT_MB_PER_MIN = 0.5
 #: The unit the staff loops dispatch to: the team of the demo resident's grid (the demo's
 #: ``gridworker`` works in it), inside the community officer's scope.
-UNIT = "441900121001001-team"
+UNIT = "441900121004001-team"
 #: A client drops a connection idle for 2 s: uvicorn closes one idle for 5 s, and httpx's
 #: default (5 s too) races it — a request sent as the server closes is lost (``ReadError``),
 #: an artefact of the client that a proxy in front avoids the same way.

@@ -39,6 +39,7 @@ _ROUTERS = [
     ("huying.community.lists_routes", "router"),
     ("huying.accountability.duty_routes", "router"),
     ("huying.mapedit.routes", "router"),
+    ("huying.mapedit.division_routes", "router"),
     ("huying.api.open311", "router"),
     ("huying.web.report_routes", "router"),
 ]

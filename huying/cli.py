@@ -151,14 +151,16 @@ except ModuleNotFoundError as _exc:
     if _exc.name != "huying.metrics.cli":
         raise
 
-# ``huying geo edit`` / ``huying geo rename``: the map's edits live above the map (they move
+# ``huying geo edit`` / ``rename`` / ``divisions``: the map's edits live above the map (they move
 # cases and households), their commands join the ``geo`` group here.
 from huying.geo.cli import app as _geo_app  # noqa: E402
 from huying.mapedit.cli import edit as _geo_edit  # noqa: E402
 from huying.mapedit.cli import rename as _geo_rename  # noqa: E402
+from huying.mapedit.division_cli import divisions_command as _geo_divisions  # noqa: E402
 
 _geo_app.command("edit")(_geo_edit)
 _geo_app.command("rename")(_geo_rename)
+_geo_app.command("divisions")(_geo_divisions)
 
 # ``huying report``: the report of a node (issue #18), rendered by the web layer's template
 from huying.web.report_cli import report_command as _report_command  # noqa: E402

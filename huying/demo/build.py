@@ -1,9 +1,11 @@
 """Build the synthetic demo city of Dongguan, deterministically from a seed.
 
-Real: the city outline, the 33 towns (街道, 镇 and 松山湖) with their statistical codes, and
-their grouping into the 6 areas (片区). Generated, obviously synthetic: 593 communities and
-about 1,000 grids partitioning the towns, the organisations of every node, people (居民000001,
-masked phone numbers), households, enterprises and the demo accounts.
+Real: the city outline, the 33 towns (街道, 镇 and 松山湖) with their statistical codes, their
+grouping into the 6 areas (片区), and the 606 communities and villages (社区 / 村) of those
+towns with their names and 12-digit statistical codes (:func:`demo_divisions`). Generated,
+obviously synthetic: the polygons of the communities (a partition of each real town, one
+piece per real community) and about 1,000 grids below them, the organisations of every node,
+people (居民000001, masked phone numbers), households, enterprises and the demo accounts.
 
 The same seed gives the same database: every random draw comes from generators derived from
 the seed (one per step, so that a change in one step does not shift the others), every
@@ -41,6 +43,7 @@ from huying.contact.address import parse
 from huying.contact.models import Address, AddressKind, Household
 from huying.db import Base, import_all_models
 from huying.demo.partition import dissolve, partition_many, round_coverage, sample_points
+from huying.geo.divisions import Division, english_name, load_shipped, town_short_en
 from huying.geo.models import City, Level, Node
 from huying.geo.service import add_node, bump_map_version, code_problem, create_city, path_codes
 from huying.geo.shapes import node_shape
@@ -188,13 +191,24 @@ def demo_password(username: str) -> str:
     return f"demo-{username}"
 
 
-#: The first grid of the first community of 虎门镇: home of the resident and grid worker.
-HUMEN_COMMUNITY = f"{HUMEN}001"
-HUMEN_GRID = f"{HUMEN}001001"
+#: The communities of the seed article, whose stories the demo tells where the article does:
+#: 岗贝社区 (东城街道, its 长者饭堂), 石美社区 (万江街道, the city leader's walk by its market),
+#: 茶山圩社区 (茶山镇, its service centre) and 中围村 (沙田镇, the 长者饭堂 that social
+#: organisations funded through 党群公益汇).
+GANGBEI = "441900003001"
+SHIMEI = "441900005003"
+CHASHANXU = "441900103002"
+ZHONGWEI = "441900123200"
+ARTICLE_COMMUNITIES = (GANGBEI, SHIMEI, CHASHANXU, ZHONGWEI)
+#: The first community of 虎门镇 (东方社区) and its first grid: home of the demo accounts.
+HUMEN_COMMUNITY = f"{HUMEN}004"
+HUMEN_GRID = f"{HUMEN_COMMUNITY}001"
+#: Communities every build has when their town is built, whatever its size.
+ALWAYS_BUILT = (*ARTICLE_COMMUNITIES, HUMEN_COMMUNITY)
 
 DEMO_ACCOUNTS: list[DemoAccount] = [
     DemoAccount(
-        "resident", Role.RESIDENT, HUMEN_GRID, None, "演示居民", "a resident of 虎门001社区第1网格"
+        "resident", Role.RESIDENT, HUMEN_GRID, None, "演示居民", "a resident of 东方社区第1网格 (虎门镇)"
     ),
     DemoAccount(
         "gridworker",
@@ -210,7 +224,7 @@ DEMO_ACCOUNTS: list[DemoAccount] = [
         HUMEN_COMMUNITY,
         f"{HUMEN_COMMUNITY}-party",
         "演示社区干部",
-        "officer of 虎门第001社区",
+        "officer of 东方社区 (虎门镇)",
     ),
     DemoAccount(
         "town", Role.TOWN_OFFICER, HUMEN, f"{HUMEN}-party", "演示镇街干部", "officer of 虎门镇"
@@ -253,7 +267,9 @@ DEMO_ACCOUNTS: list[DemoAccount] = [
 class Sizes:
     """How big the generated city is. The defaults are the demo's."""
 
-    communities: int = 593
+    #: None: every real community of the towns (606); a number: that many, a deterministic
+    #: subset of the real ones (:func:`choose_communities`).
+    communities: int | None = None
     grids: int = 1000
     households_per_grid: float = 20.0
     #: Household size is 1 + Poisson(this), capped at 8: about 2.5 people on average.
@@ -335,7 +351,7 @@ def load_towns() -> list[TownData]:
         code = codes[name]
         en = TOWN_NAMES_EN[code]
         short_zh = name.removesuffix("街道").removesuffix("镇") if len(name) > 2 else name
-        short_en = en.removesuffix(" Subdistrict").removesuffix(" Town")
+        short_en = town_short_en(en)
         towns.append(TownData(code, name, en, short_zh, short_en, shape(feat["geometry"])))
     towns.sort(key=lambda t: t.code)
     return towns
@@ -354,6 +370,47 @@ def clean_towns(towns: list[TownData], outline: BaseGeometry) -> list[BaseGeomet
         if g is None:
             raise ValueError(f"town {t.code} vanished while cleaning")
         out.append(g)
+    return out
+
+
+def demo_divisions(towns: list[TownData]) -> dict[str, list[Division]]:
+    """The real communities of each town on the demo map (town code → units in code order),
+    from the shipped division list.
+
+    The rule for the units whose town has no polygon: the list has one unit for 松山湖 and
+    one for each functional area without a polygon of its own (东莞港, 东莞生态园,
+    滨海湾新区), each a 虚拟社区 (a statistical placeholder, no residents' committee).
+    松山湖 has its polygon, so its unit is its one community. The three others are left off
+    the map: a community's code begins with its town's code (``geo.tree.code_problem``), so
+    they cannot stand in the town their area was carved from without a code that is not
+    theirs, and there is no polygon to give them. The division import refuses them in the
+    same way (their town is not in the city)."""
+    on_map = {t.code for t in towns}
+    out: dict[str, list[Division]] = {t.code: [] for t in towns}
+    for d in load_shipped():
+        if d.town_code in on_map:
+            out[d.town_code].append(d)
+    empty = [c for c, units in out.items() if not units]
+    if empty:
+        raise ValueError(f"towns without a community in {empty}")
+    return out
+
+
+def choose_communities(
+    towns: list[TownData], units: dict[str, list[Division]], total: int | None
+) -> dict[str, list[Division]]:
+    """The communities a build makes, per town: all of them (``total`` None), or about
+    ``total`` of them shared among the towns in proportion to their real counts (at least
+    one a town, at most all) and taken in code order after :data:`ALWAYS_BUILT`, which every
+    build has when their town is built (so a town may get one or two more than its share)."""
+    if total is None:
+        return {t.code: list(units[t.code]) for t in towns}
+    counts = allocate([len(units[t.code]) for t in towns], total)
+    out: dict[str, list[Division]] = {}
+    for t, n in zip(towns, counts, strict=True):
+        must = [d for d in units[t.code] if d.code in ALWAYS_BUILT]
+        rest = [d for d in units[t.code] if d.code not in ALWAYS_BUILT]
+        out[t.code] = sorted(must + rest[: max(0, min(n, len(units[t.code])) - len(must))], key=lambda d: d.code)
     return out
 
 
@@ -380,8 +437,9 @@ def plan_map(seed: int, sizes: Sizes, progress: _Progress | None = None) -> MapP
     with progress.step("towns: clean the real polygons", 1):
         town_geoms = clean_towns(towns, outline)
         progress.advance()
+    chosen = choose_communities(towns, demo_divisions(towns), sizes.communities)
     with progress.step("communities: partition the towns", len(town_geoms)):
-        c_counts = allocate([g.area for g in town_geoms], sizes.communities)
+        c_counts = [len(chosen[t.code]) for t in towns]
         c_pieces = partition_many(
             town_geoms,
             c_counts,
@@ -410,20 +468,20 @@ def plan_map(seed: int, sizes: Sizes, progress: _Progress | None = None) -> MapP
         area_code = f"{CITY_CODE}-{area_of[town.name_zh][0]}"
         comm_geoms = []
         communities_of[town.code] = []
-        for i, _piece in enumerate(pieces, start=1):
-            c_code = f"{town.code}{i:03d}"
+        for unit, _piece in zip(chosen[town.code], pieces, strict=True):
+            c_code = unit.code
             # The community is the exact union of its grids: an exact hierarchy.
             grid_geoms = g_pieces[k]
             k += 1
             c_geom = dissolve(grid_geoms)
             comm_geoms.append(c_geom)
             communities_of[town.code].append(c_code)
-            c_zh = f"{town.short_zh}第{i:03d}社区"
+            c_zh = unit.short
             nodes[c_code] = (
                 Level.COMMUNITY,
                 town.code,
                 c_zh,
-                f"{town.short_en} Community {i:03d}",
+                english_name(town.name_en, c_code, c_zh),
                 c_geom,
             )
             grids_of[c_code] = []
@@ -433,8 +491,8 @@ def plan_map(seed: int, sizes: Sizes, progress: _Progress | None = None) -> MapP
                 nodes[g_code] = (
                     Level.GRID,
                     c_code,
-                    f"{town.short_zh}{i:03d}社区第{j}网格",
-                    f"{town.short_en} {i:03d} Grid {j}",
+                    f"{c_zh}第{j}网格",
+                    f"{town.short_en} {c_code[-3:]} Grid {j}",
                     g_geom,
                 )
         t_geom = dissolve(comm_geoms)

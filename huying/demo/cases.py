@@ -558,10 +558,11 @@ def _point_in(rng: np.random.Generator, grid: Node, shapes: dict[int, Any]) -> t
     if poly is None:
         poly = shapes[grid.id] = to_shape(grid.geometry or "")
     for _ in range(20):
-        lon = float(rng.uniform(grid.min_lon or 0, grid.max_lon or 0))
-        lat = float(rng.uniform(grid.min_lat or 0, grid.max_lat or 0))
+        # rounded first, then checked: rounding may step off a grid at the city's edge
+        lon = round(float(rng.uniform(grid.min_lon or 0, grid.max_lon or 0)), 6)
+        lat = round(float(rng.uniform(grid.min_lat or 0, grid.max_lat or 0)), 6)
         if contains_xy(poly, lon, lat):
-            return round(lon, 6), round(lat, 6)
+            return lon, lat
     return float(grid.centroid_lon or 0), float(grid.centroid_lat or 0)
 
 

@@ -2,8 +2,8 @@
 at the registered address nearest its middle, and 73 "阳光雨" centres in parks, office
 buildings, estates and markets of the towns with the most households. Which items each
 offers varies (a 长者饭堂 in under half of the communities, fewer in the lagging towns), so
-the 10-minute circle has gaps to show. Positions and names of the 阳光雨 centres are
-synthetic. Bulk rows: about a second."""
+the 10-minute circle has gaps to show; the article's 岗贝社区 and 中围村 always have their
+长者饭堂. Positions and names of the 阳光雨 centres are synthetic. Bulk rows: about a second."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from huying.community import centres as cs
 from huying.community.catalogue import DEFAULT
 from huying.community.models import Centre, CentreItem, CentreKind, ServiceItem, Setting
 from huying.contact.models import Address
+from huying.demo.build import GANGBEI, ZHONGWEI
 from huying.geo.models import Level, Node
 from huying.orgs.models import Organisation, OrgKind
 
@@ -41,6 +42,8 @@ ON_SITE = {
 }
 #: The share of community centres with a 长者饭堂 and with an after-school class.
 CANTEEN_RATE, AFTER_SCHOOL_RATE = 0.45, 0.5
+#: The communities whose centre has a 长者饭堂 as the seed article tells (岗贝社区, 中围村).
+ARTICLE_CANTEENS = (GANGBEI, ZHONGWEI)
 
 
 def build_centres(session: Session, city_id: int, seed: int) -> dict[str, int]:
@@ -86,7 +89,8 @@ def build_centres(session: Session, city_id: int, seed: int) -> dict[str, int]:
         n = len(rows) - 1
         offers += [(n, code, None) for code in one_stop]
         offers += [(n, "venue_booking", None)]
-        if rng.random() < CANTEEN_RATE * lag.get(comm.parent_id or 0, 1.0):
+        drawn = rng.random() < CANTEEN_RATE * lag.get(comm.parent_id or 0, 1.0)
+        if drawn or comm.code in ARTICLE_CANTEENS:
             offers.append((n, "elder_canteen", int(rng.integers(2, 7)) * 10))
         if rng.random() < AFTER_SCHOOL_RATE:
             offers.append((n, "after_school", int(rng.integers(2, 5)) * 10))

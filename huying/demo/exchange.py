@@ -3,7 +3,8 @@ demo year across the towns' communities (a 2019-like mix: 长者饭堂, 助学, 
 关爱帮扶, 志愿服务), funded by several organisations or claimed by one, with co-building
 agreements and milestones reached, so that progress varies and some still need money.
 A dozen obviously synthetic funding organisations (state firms, public institutions, social
-organisations) join the demo's enterprises. Everything goes through
+organisations) join the demo's enterprises. As the seed article tells, 中围村 (沙田镇) has
+its 长者饭堂 project funded by social organisations. Everything goes through
 :mod:`huying.community.exchange_service` with the demo year's clock."""
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from huying.community import exchange_service as xs
 from huying.community.exchange_models import Project, ProjectType
-from huying.demo.build import CITY_CODE, HUMEN_COMMUNITY
+from huying.demo.build import CITY_CODE, HUMEN_COMMUNITY, ZHONGWEI
 from huying.geo.models import Level, Node
 from huying.orgs.actor import Actor, actor_for
 from huying.orgs.models import Organisation, OrgKind, Role
@@ -96,18 +97,23 @@ def build_exchange(session: Session, city_id: int, seed: int, *, now: dt.datetim
     communities = list(session.scalars(select(Node.code).where(Node.city_id == city_id,
                                                                 Node.level == Level.COMMUNITY.value)
                                        .order_by(Node.code)))
-    chosen = [HUMEN_COMMUNITY, *rng.choice([c for c in communities if c != HUMEN_COMMUNITY],
-                                           size=min(PROJECTS - 1, len(communities) - 1), replace=False)]
+    first = [HUMEN_COMMUNITY, *([ZHONGWEI] if ZHONGWEI in communities else [])]
+    others = [c for c in communities if c not in first]
+    chosen = [*first, *rng.choice(others, size=min(PROJECTS - len(first), len(others)), replace=False)]
+    social = [f for f in funders if f.kind == OrgKind.SOCIAL_ORGANISATION.value]
     shares = np.array([k[1] for k in KINDS])
     start = now - dt.timedelta(days=360)
     counts = {"projects": 0, "pledges": 0, "claims": 0, "agreements": 0, "milestones reached": 0, "completed": 0}
     for i, community in enumerate(chosen[:PROJECTS]):
-        ptype, _, titles, kind, (lo, hi), goods = KINDS[int(rng.choice(len(KINDS), p=shares / shares.sum()))]
+        drawn = int(rng.choice(len(KINDS), p=shares / shares.sum()))
+        story = community == ZHONGWEI  # the article's 长者饭堂, funded by social organisations
+        ptype, _, titles, kind, (lo, hi), goods = KINDS[0 if story else drawn]
         posted = start + dt.timedelta(days=float(rng.uniform(0, 330)), hours=float(rng.uniform(0, 8)))
         budget = _round(rng.uniform(lo, hi))
         with_goods = goods is not None and rng.random() < 0.4
+        title = str(titles[0 if story else i % len(titles)])
         project = xs.post(session, officer, xs.ProjectIn(
-            title=str(titles[i % len(titles)]), need=f"{titles[i % len(titles)]}：社区居民议事会提出的需求（演示数据）",
+            title=title, need=f"{title}：社区居民议事会提出的需求（演示数据）",
             type=ptype.value, beneficiaries=int(rng.integers(15, 400)),
             beneficiary_kind=str(rng.choice(KIND_OF.get(ptype, [kind]))), community=str(community), budget=budget,
             goods=[xs.GoodsIn(n, q, u) for n, q, u in goods] if with_goods and goods else [],
@@ -115,7 +121,8 @@ def build_exchange(session: Session, city_id: int, seed: int, *, now: dt.datetim
         code = project.code
         counts["projects"] += 1
         path = officer.node_path
-        roll = rng.random()
+        roll = 0.5 if story else rng.random()
+        pool = social if story else funders
         t = posted + dt.timedelta(days=float(rng.uniform(3, 20)))
         if i == 0:
             continue  # the Humen community's project stays open for the demo partner
@@ -129,7 +136,7 @@ def build_exchange(session: Session, city_id: int, seed: int, *, now: dt.datetim
             left = budget
             n = int(rng.integers(1, 5))
             for k in range(n):
-                org = funders[int(rng.integers(len(funders)))]
+                org = pool[int(rng.integers(len(pool)))]
                 share = left if (k == n - 1 and rng.random() < 0.6) else _round(float(left) * rng.uniform(0.2, 0.6))
                 if share <= 0:
                     break

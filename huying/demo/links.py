@@ -64,14 +64,20 @@ def _table(model: type[Any]) -> Table:
 
 
 def _demo_member(session: Session, city_id: int, at: dt.datetime) -> None:
-    """The demo grid worker's person takes households too: home at its grid's first household."""
+    """The demo grid worker's person takes households too: home at its grid's first building
+    without another member."""
     row = session.execute(select(User.person_id, Node.id).join(Node, Node.id == User.node_id).where(
         User.city_id == city_id, User.username == "gridworker", Node.code == HUMEN_GRID)).first()
     if row is None or row[0] is None:
         return
     person_id, grid_id = row
-    home = session.execute(select(Household.lon, Household.lat).where(
-        Household.grid_id == grid_id, Household.lon.is_not(None)).order_by(Household.id).limit(1)).first()
+    # at the grid's first building where no other member lives: its households are nearest to
+    # them, so they have households to visit (a member's own building goes to that member)
+    taken = {(x, y) for x, y in session.execute(select(LinkMember.lon, LinkMember.lat).where(
+        LinkMember.city_id == city_id, LinkMember.node_id == grid_id))}
+    homes = [(x, y) for x, y in session.execute(select(Household.lon, Household.lat).where(
+        Household.grid_id == grid_id, Household.lon.is_not(None)).order_by(Household.id))]
+    home = next((h for h in homes if h not in taken), homes[0] if homes else None)
     if home is None:
         return
     session.add(LinkMember(city_id=city_id, person_id=person_id, node_id=grid_id, lon=home[0], lat=home[1],

@@ -1,7 +1,8 @@
 """The demo city's inspection walks (行走, 四不两直): the demo leader and city officer walk a
 few towns, the town officers of 虎门 and 长安 their own; each walk finds a few problems that
 enter the loop through intake (channel ``inspection_walk``), some fixed on the spot, some put
-on a ledger; one walk of the leader stays planned (its destination secret). Everything goes
+on a ledger; one walk of the leader stays planned (its destination secret). The leader's
+first walk goes to 石美社区 (万江), by its market, as the seed article tells. Everything goes
 through :mod:`huying.contact.walk_service` with the demo year's clock: a few seconds."""
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from huying.cases import notify
 from huying.cityconfig import categories
 from huying.cityconfig.models import Category
 from huying.contact import walk_service as ws
-from huying.demo.build import CHANGAN, HUMEN
+from huying.demo.build import CHANGAN, HUMEN, SHIMEI
 from huying.geo.models import Level, Node
 from huying.orgs.actor import actor_for
 
@@ -63,13 +64,16 @@ def build_walks(session: Session, city_id: int, seed: int, *, now: dt.datetime) 
                              .order_by(Node.code)):
         communities.setdefault(c.path, []).append(c)
     counts = {"walks": 0, "problems": 0, "fixed_on_spot": 0, "ledger": 0, "planned": 0}
+    shimei = next((c for cs in communities.values() for c in cs if c.code == SHIMEI), None)
     for username, codes, n in WALKERS:
         actor = actor_for(session, username)
         mine = [t for t in towns if codes is None or t.code in codes]
-        for _ in range(n):
+        for w in range(n):
             town = mine[int(rng.integers(len(mine)))]
             comms = [c for path, cs in communities.items() if path.startswith(town.path) for c in cs]
             dest = comms[int(rng.integers(len(comms)))] if comms else town
+            if username == "leader" and w == 0 and shimei is not None:
+                dest = shimei
             day = now - dt.timedelta(days=int(rng.integers(3, WALK_DAYS)), hours=int(rng.integers(0, 6)))
             walk = ws.plan(session, actor, node=dest.code, planned_on=ws.today(day), now=day)
             ws.start(session, actor, walk.id, now=day)

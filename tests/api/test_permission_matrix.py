@@ -189,6 +189,22 @@ def test_only_admins_edit_the_map(api: Api, persona: str) -> None:
             assert r.status_code == 403, (persona, path, r.text)
 
 
+#: A division list renaming community 441900101001 (the small city's).
+DIVISIONS = "code,name,town_code,town_name\n441900101001,别名社区居民委员会,441900101,测试1镇\n"
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_only_admins_import_a_division_list(api: Api, persona: str) -> None:
+    """A division list renames communities: an administrator's (the city's here); anyone
+    else is refused the preview and the apply, whatever the file."""
+    for path in ("preview", "apply"):
+        r = api.client.post(f"/api/v1/admin/divisions/{path}", headers=api.h(persona),
+                            files={"file": ("list.csv", DIVISIONS.encode(), "text/csv")})
+        assert r.status_code == (200 if persona == "admin" else 403), (persona, path, r.text)
+    if persona == "admin":
+        assert r.json()["renamed"] == 1 and r.json()["stored"] is True
+
+
 @pytest.mark.parametrize("persona", [None, *PERSONAS])
 def test_only_admins_see_the_outbox_and_everyone_sees_only_their_own_contacts(api: Api, persona: str | None) -> None:
     r = api.client.get("/admin/outbox", headers=api.h(persona, accept="text/html"), follow_redirects=False)
@@ -285,6 +301,7 @@ PRIVATE = [("GET", "/api/v1/cases"), ("GET", "/api/v1/cases/{c1}"), ("POST", "/a
            ("POST", "/api/v1/accountability/weak/1/clear"), ("POST", "/api/v1/accountability/weak/1/clear-by-hand"),
            ("POST", "/api/v1/admin/map/441900101001/preview"), ("POST", "/api/v1/admin/map/441900101001/apply"),
            ("POST", "/api/v1/admin/map/441900101001/rename"),
+           ("POST", "/api/v1/admin/divisions/preview"), ("POST", "/api/v1/admin/divisions/apply"),
            ("POST", "/api/v1/admin/accounts"), ("GET", "/api/v1/admin/accounts/1"),
            ("POST", "/api/v1/admin/accounts/1/seat"), ("POST", "/api/v1/admin/accounts/1/deactivate"),
            ("POST", "/api/v1/admin/accounts/1/reactivate"), ("POST", "/api/v1/admin/accounts/1/reset"),

@@ -41,6 +41,9 @@ from huying.orgs.models import Department, Organisation, OrgKind, Person, Role, 
 from huying.orgs.service import authenticate
 from tests.conftest import SHARED_DATA, Databases
 
+#: The functional areas of the division list without a polygon: off the demo map.
+FUNCTIONAL_AREAS_OFF_MAP = {"441900402", "441900403", "441900404"}
+
 SEED = 1
 _hashes: dict[str, str] = {}
 
@@ -79,10 +82,10 @@ def _geom(node: Node) -> BaseGeometry:
     return shape(json.loads(node.geometry))
 
 
-def test_it_has_the_real_towns_six_areas_593_communities_and_1000_grids(
+def test_it_has_the_real_towns_six_areas_606_real_communities_and_1000_grids(
     built: Built, db: Session
 ) -> None:
-    assert built.summary.nodes == {"city": 1, "area": 6, "town": 33, "community": 593, "grid": 1000}
+    assert built.summary.nodes == {"city": 1, "area": 6, "town": 33, "community": 606, "grid": 1000}
     real = {
         r["code"]: r["name"]
         for r in csv.DictReader((SHARED_DATA / "dongguan-town-codes.csv").open(encoding="utf-8"))
@@ -109,8 +112,31 @@ def test_codes_and_paths_follow_the_tree(db: Session) -> None:
             assert re.fullmatch(r"\d{12}", n.code) and n.code[:9] == parent.code
         elif n.level == "town":
             assert n.code.startswith(CITY_CODE) and parent.level == "area"
-    grid = next(n for n in nodes.values() if n.code == "441900121001001")
-    assert grid.name_zh == "虎门001社区第1网格"
+    grid = next(n for n in nodes.values() if n.code == "441900121004001")
+    assert grid.name_zh == "东方社区第1网格"
+
+
+def test_the_communities_are_the_real_ones_with_the_names_people_use(db: Session) -> None:
+    real = {
+        r["code"]: r
+        for r in csv.DictReader((SHARED_DATA / "dongguan-communities.csv").open(encoding="utf-8"))
+    }
+    communities = {n.code: n for n in _nodes(db, Level.COMMUNITY)}
+    towns = {n.id: n.code for n in _nodes(db, Level.TOWN)}
+    # every unit of a town on the map, none made up; the functional areas without a polygon
+    # (东莞港, 东莞生态园, 滨海湾新区) are off the map
+    assert set(communities) == {c for c, r in real.items() if r["town_code"] not in FUNCTIONAL_AREAS_OFF_MAP}
+    for code, n in communities.items():
+        assert towns[n.parent_id] == real[code]["town_code"]
+        assert real[code]["name"].startswith(n.name_zh) and "委员会" not in n.name_zh
+        assert re.fullmatch(r"[A-Z][A-Za-z' ]+ (Community|Village|Residential Area) \d{3}", n.name_en), n.name_en
+    assert communities["441900003001"].name_zh == "岗贝社区"
+    assert communities["441900003001"].name_en == "Dongcheng Community 001"
+    assert communities["441900123200"].name_zh == "中围村"
+    assert communities["441900123200"].name_en == "Shatian Village 200"
+    assert communities["441900103002"].name_zh == "茶山圩社区"
+    assert communities["441900005003"].name_zh == "石美社区"
+    assert communities["441900401498"].name_zh == "松山湖虚拟社区"  # 松山湖's one unit, its whole polygon
 
 
 def test_children_tile_their_parent_at_every_level(db: Session) -> None:
@@ -139,9 +165,9 @@ def test_every_node_has_its_organisations(db: Session) -> None:
     orgs = list(db.scalars(select(Organisation)))
     by_kind = Counter(o.kind for o in orgs)
     assert by_kind[OrgKind.GRID_TEAM] == 1000
-    assert by_kind[OrgKind.SERVICE_ALLIANCE] == 593
-    assert by_kind[OrgKind.ALLIANCE_TEAM] == 593 * len(TeamKind)
-    assert by_kind[OrgKind.PARTY_ORGANISATION] == 593
+    assert by_kind[OrgKind.SERVICE_ALLIANCE] == 606
+    assert by_kind[OrgKind.ALLIANCE_TEAM] == 606 * len(TeamKind)
+    assert by_kind[OrgKind.PARTY_ORGANISATION] == 606
     assert by_kind[OrgKind.PARTY_COMMITTEE] == 1 + 6 + 33
     assert by_kind[OrgKind.DEPARTMENT] == len(Department) * (1 + 33)
     assert by_kind[OrgKind.ENTERPRISE] > 1000
@@ -149,8 +175,8 @@ def test_every_node_has_its_organisations(db: Session) -> None:
     assert {
         "441900-party",
         "441900121-dept-urban_management",
-        "441900121001-party",
-        "441900121001001-team",
+        "441900121004-party",
+        "441900121004001-team",
     } <= codes
     node_ids = set(db.scalars(select(Node.id)))
     covered = {o.node_id for o in orgs}
@@ -238,7 +264,7 @@ def test_the_cli_builds_after_migrations_and_refuses_to_overwrite(
     try:
         first = runner.invoke(huying_cli.app, ["demo", "build", "--seed", "2", "--no-progress", "--cases", "0"])
         assert first.exit_code == 0, first.output
-        assert "community 593" in first.output and "demo-leader" in first.output
+        assert "community 606" in first.output and "demo-leader" in first.output
         assert not stale.parent.exists() and "removed 1 triage model" in first.output
         with Session(engine) as s:
             assert s.scalar(select(City.code)) == CITY_CODE

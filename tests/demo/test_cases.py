@@ -61,7 +61,7 @@ def test_a_demo_year_runs_through_the_service(demo_url: str) -> None:
 
 
 def test_messages_move_to_the_demo_city() -> None:
-    text = rewrite_places("A市A2区某小区路灯不亮，西地省A7县也有", "虎门镇", "虎门第001社区")
+    text = rewrite_places("A市A2区某小区路灯不亮，西地省A7县也有", "虎门镇", "东方社区")
     assert text == "东莞市虎门镇某小区路灯不亮，广东省虎门镇也有"
 
 

@@ -21,10 +21,13 @@ from huying.orgs.actor import Actor
 from huying.orgs.models import User
 
 HTML = {"accept": "text/html,application/xhtml+xml"}
-#: The grid of the demo resident and grid worker (虎门镇), and another town (长安镇).
-HUMEN_GRID = "441900121001001"
+#: The grid of the demo resident and grid worker (东方社区第1网格, 虎门镇), their community, and
+#: another town (长安镇) with its first community (长盛社区).
+HUMEN_GRID = "441900121004001"
+HUMEN_COMMUNITY = HUMEN_GRID[:12]
 HUMEN_TOWN = "441900121"
 CHANGAN_TOWN = "441900119"
+CHANGAN_COMMUNITY = "441900119002"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 

@@ -14,9 +14,7 @@ from sqlalchemy.orm import Session
 
 from huying.accountability.models import DutyItem, Review, WeakFlag
 from huying.geo.models import Node
-from tests.web.scene import CHANGAN_TOWN, HTML, HUMEN_TOWN, post, sign_in
-
-HUMEN_COMMUNITY = HUMEN_TOWN + "001"
+from tests.web.scene import CHANGAN_TOWN, HTML, HUMEN_COMMUNITY, HUMEN_TOWN, post, sign_in
 
 
 def _community_review(s: Session) -> int:

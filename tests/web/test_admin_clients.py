@@ -20,7 +20,7 @@ V2 = "/open311/v2"
 def _open311(client: TestClient, key: str) -> int:
     return client.post(f"{V2}/requests.json", data={
         "api_key": key, "service_code": "01.01.001", "description": "路灯不亮 客户端测试",
-        "address_id": "441900121001001"}).status_code
+        "address_id": "441900121004001"}).status_code
 
 
 def test_an_administrator_creates_and_revokes_a_client(city_client: TestClient, city_session: Session) -> None:

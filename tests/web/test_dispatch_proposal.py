@@ -36,10 +36,10 @@ def test_the_dispatch_form_preselects_the_routed_unit_with_its_reason(city_clien
 def test_after_the_dispatch_the_page_says_to_whom_it_went(city_client: TestClient, city_session: Session) -> None:
     case = report(city_session, title="路口信号灯不亮")
     sign_in(city_client, "community")
-    r = post(city_client, f"/cases/{case.code}/act/dispatch", {"unit": "441900121001-party", "version": "1"})
+    r = post(city_client, f"/cases/{case.code}/act/dispatch", {"unit": "441900121004-party", "version": "1"})
     assert r.status_code == 303
     page = city_client.get(r.headers["location"], headers=HTML).text
     done = re.search(r'<p class="notice ok" role="status" id="done"[^>]*>(.*?)</p>', page, flags=re.S)
-    assert done is not None and done.group(1).strip() == "已派单给虎门第001社区党委。"
+    assert done is not None and done.group(1).strip() == "已派单给东方社区党委。"
     # the message is not repeated on a later visit of the page
     assert 'id="done"' not in city_client.get(f"/cases/{case.code}", headers=HTML).text

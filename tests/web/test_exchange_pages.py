@@ -19,9 +19,8 @@ from huying.community.exchange_models import Pledge, Project
 from huying.community.models import CommunityEvent
 from huying.orgs import tokens
 from huying.orgs.models import Organisation, User
-from tests.web.scene import HTML, HUMEN_TOWN, actor, post, sign_in, utcnow
+from tests.web.scene import HTML, HUMEN_COMMUNITY, HUMEN_TOWN, actor, post, sign_in, utcnow
 
-HUMEN_COMMUNITY = HUMEN_TOWN + "001"
 PHONE = re.compile(r"1[3-9]\d{9}|1[3-9]\d\*{4}\d{4}|\d{3}\*{4}\d{4}")
 MASKED_NAME = re.compile(r"[\u4e00-\u9fff]\*{1,2}(?![\d*])")
 
@@ -100,7 +99,7 @@ def test_a_partner_pledges_on_the_page_and_an_officer_signs_the_agreement(
     assert "共建协议" in page.text and "资金到位" in page.text
 
     form = c.get("/exchange/new", headers=HTML)
-    assert form.status_code == 200 and "虎门第001社区" in form.text and "长安" not in form.text  # within scope
+    assert form.status_code == 200 and "东方社区" in form.text and "长安" not in form.text  # within scope
     fields = {"title": "社区书屋", "need": "孩子放学后无处看书", "type": "student_aid", "beneficiaries": "50",
               "beneficiary_kind": "children", "community": HUMEN_COMMUNITY, "budget": "3000",
               "goods": "图书 | 500 | 册", "publish": "1"}

@@ -96,7 +96,7 @@ def test_a_stale_form_is_a_conflict_page(city_client: TestClient, city_session: 
 def test_an_admin_sees_why_a_user_cannot_be_created(city_client: TestClient) -> None:
     sign_in(city_client, "admin")
     base = {"username": "new-officer", "password": "secret-1", "role": "community_officer",
-            "node": "441900121001"}
+            "node": "441900121004"}
     for change, error in [({"username": "resident"}, "taken"), ({"node": "999"}, "node"),
                           ({"password": "123"}, "password"), ({"role": "king"}, "role"),
                           ({"role": "department_handler"}, "unit"), ({"organisation": "nope"}, "organisation")]:

@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 from huying.geo import service as geo
 from huying.metrics import rollup
 from huying.metrics.service import figures
-from tests.web.scene import HUMEN_TOWN, utcnow
+from tests.web.scene import HUMEN_COMMUNITY, HUMEN_TOWN, utcnow
 
 
-@pytest.mark.parametrize("code", [None, "441900-A1", HUMEN_TOWN, f"{HUMEN_TOWN}001"])
+@pytest.mark.parametrize("code", [None, "441900-A1", HUMEN_TOWN, HUMEN_COMMUNITY])
 def test_the_leader_figures_agree_with_the_metrics_service(city_session: Session, code: str | None) -> None:
     now = utcnow()
     city = geo.get_city(city_session)

@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from huying.cases.models import Case
-from tests.web.scene import CHANGAN_TOWN, HTML, post, shown_errors, sign_in
+from tests.web.scene import CHANGAN_COMMUNITY, HTML, post, shown_errors, sign_in
 
-CENTRE = "C441900121001"  # 虎门 001 社区's centre (the demo's community officer's)
+CENTRE = "C441900121004"  # 东方社区 (虎门)'s centre (the demo's community officer's)
 ALLOWANCE = ["身份证", "户口簿", "本人银行卡"]
 
 
@@ -37,11 +37,11 @@ def test_the_counter_accepts_for_another_town_and_the_resident_follows(city_clie
     assert all(m in page.text for m in ALLOWANCE)
     before = city_session.scalar(select(func.count()).select_from(Case))
     bad = post(c, f"/centres/{CENTRE}/accept", {"item": "elder_allowance", "contact": "13800135678",
-                                                "community": f"{CHANGAN_TOWN}001", "materials": ["身份证"]})
+                                                "community": CHANGAN_COMMUNITY, "materials": ["身份证"]})
     assert bad.status_code == 422 and shown_errors(bad.text) == ["materials"] and "缺少必需材料" in bad.text
     city_session.expire_all()
     assert city_session.scalar(select(func.count()).select_from(Case)) == before
-    code = _accepted(c, community=f"{CHANGAN_TOWN}001")
+    code = _accepted(c, community=CHANGAN_COMMUNITY)
     receipt = c.get(f"/centres/{CENTRE}/accept?receipt={code}", headers=HTML)
     assert receipt.status_code == 200 and code in receipt.text and "138****5678" in receipt.text
     city_session.expire_all()
@@ -58,4 +58,4 @@ def test_the_counter_accepts_for_another_town_and_the_resident_follows(city_clie
     assert page.status_code == 200 and "受理地点" in page.text and "党群服务中心" in page.text
     assert "已在党群服务中心受理" in page.text and "虎门" in page.text
     public = c.get(f"/public/cases/{mine}", headers=HTML)
-    assert public.status_code == 200 and "13800135678" not in public.text and "第001社区" not in public.text
+    assert public.status_code == 200 and "13800135678" not in public.text and "东方社区" not in public.text

@@ -71,5 +71,5 @@ def test_only_the_actions_the_policy_allows_are_offered(city_client: TestClient,
     sign_in(city_client, "resident")
     html = city_client.get(f"/cases/{case.code}", headers=HTML).text
     assert 'data-action="dispatch"' not in html and 'data-action="reject"' not in html
-    r = post(city_client, f"/cases/{case.code}/act/dispatch", {"unit": "441900121001-party"})
+    r = post(city_client, f"/cases/{case.code}/act/dispatch", {"unit": "441900121004-party"})
     assert r.status_code == 403

@@ -184,7 +184,7 @@ def test_a_weak_password_is_refused_with_its_reason(city_client: TestClient, pas
 
     sign_in(city_client, "admin")
     r = post(city_client, "/admin/users", {"username": "web-officer-9", "password": password,
-                                           "role": "community_officer", "node": "441900121001"})
+                                           "role": "community_officer", "node": "441900121004"})
     assert r.status_code == 422 and 'data-field="password"' in r.text
     assert passwords.problem(password, "web-officer-9") is not None
     assert {"short": "至少", "common": "攻击者", "spaces": "空格", "username": "用户名", "long": "太长"}[detail] in r.text

@@ -17,6 +17,7 @@ from huying.web.pages import (
     circle,
     community,
     deployments,
+    divisions,
     exchange,
     imports,
     indicators,
@@ -36,5 +37,5 @@ from huying.web.pages import (
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf.check)])
 for module in (auth, resident, work, cases, leader, admin, accounts, apidocs, visits, walks, links, deployments,
                register, circle, onestop, community, exchange, indicators, accountability, report, mapedit,
-               notifications, imports):
+               divisions, notifications, imports):
     router.include_router(module.router)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from huying.community import exchange_service as xs
 from tests.web.browser.helpers import Page, expect, labels, sign_in
-from tests.web.scene import HUMEN_TOWN, actor, utcnow
+from tests.web.scene import HUMEN_COMMUNITY, HUMEN_TOWN, actor, utcnow
 
 pytestmark = pytest.mark.browser
 
@@ -34,7 +34,7 @@ def fits(page: Page, width: int = 390) -> None:
 def _posted(session: Session, title: str, budget: str) -> str:
     return xs.post(session, actor(session, "community"), xs.ProjectIn(
         title=title, need="社区长者午餐无处可吃，需建长者饭堂（浏览器测试）", type="elderly_canteen", beneficiaries=80,
-        beneficiary_kind="elderly", community=HUMEN_TOWN + "001", budget=budget,
+        beneficiary_kind="elderly", community=HUMEN_COMMUNITY, budget=budget,
         milestones=[("选址装修", 40), ("设备采购", 30), ("开餐", 30)], publish=True), now=utcnow()).code
 
 

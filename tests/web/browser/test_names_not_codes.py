@@ -1,5 +1,5 @@
 """Every seat's pages speak in names: no organisation code with its suffix
-(``441900121001001-team``), no ``dept-`` / ``team-`` code, no raw enum (``party_committee``,
+(``441900121004001-team``), no ``dept-`` / ``team-`` code, no raw enum (``party_committee``,
 ``in_progress``, ``grid_worker``), no login where a person has a name, on any staff or
 resident page (case codes are what people quote on the phone: they stay). A resident's
 timeline never shows an internal note. Each page is screenshotted at phone (390 px) and
@@ -53,7 +53,7 @@ SEATS: dict[str, list[str]] = {
     "handler": ["/work", "/cases/{case}"],
     "leader": ["/leader", "/leader?period=year", "/work?tab=all&fig=received&period=year"],
     "admin": ["/admin", "/admin/tree", f"/admin/tree?node={HUMEN_TOWN}", "/admin/users", "/admin/categories",
-              "/admin/sla", "/admin/routing", "/admin/holidays"],
+              "/admin/sla", "/admin/routing", "/admin/holidays", "/admin/divisions"],
 }
 
 

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from tests.web.browser.helpers import Page, expect, sign_in, visible_text
-from tests.web.scene import CHANGAN_TOWN
+from tests.web.scene import CHANGAN_COMMUNITY
 
 pytestmark = pytest.mark.browser
 
-CENTRE = "C441900121001"
+CENTRE = "C441900121004"
 
 
 def fits(page: Page, width: int) -> None:
@@ -34,7 +34,7 @@ def test_a_request_is_accepted_at_the_counter_for_a_resident_of_another_town(
     expect(page.locator("#item-limit")).to_contain_text("10 个工作日")
     for box in page.locator("#materials input[name=materials]").all():
         box.check()
-    page.locator("input[name=community]").fill(f"{CHANGAN_TOWN}001")
+    page.locator("input[name=community]").fill(CHANGAN_COMMUNITY)
     page.locator("input[name=contact]").fill("13800135678")
     fits(page, 390)
     shot(page, "1-counter-390")

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from huying.accountability.models import Review
 from huying.geo.models import Node
 from tests.web.browser.helpers import CJK, Page, expect, labels, sign_in
-from tests.web.scene import HUMEN_TOWN
+from tests.web.scene import HUMEN_COMMUNITY
 
 pytestmark = pytest.mark.browser
 RAW = re.compile(r"\d{9,}|representative|submit_report|community_duties|draft|open\b")
@@ -24,7 +24,7 @@ RAW = re.compile(r"\d{9,}|representative|submit_report|community_duties|draft|op
 def test_a_resident_scores_the_review_on_a_phone(
         phone_page: Page, city_session: Session, shot: Callable[[Page, str], Path]) -> None:
     rid = city_session.scalar(select(Review.id).join(Node, Node.id == Review.node_id)
-                              .where(Node.code == HUMEN_TOWN + "001"))
+                              .where(Node.code == HUMEN_COMMUNITY))
     page = phone_page
     sign_in(page, "resident")
     page.goto(f"/reviews/{rid}")

@@ -52,19 +52,19 @@ def test_filters_then_the_xlsx_holds_the_rows_on_the_screen(page: Page, city_ses
     expect(picker.locator(".picker-panel")).to_be_visible()
     expect(picker.locator(".picker-name", has_text="虎门镇")).to_be_visible()
     picker.locator(".picker-toggle").first.click()  # the tree opens a level
-    expect(picker.locator(".picker-name", has_text="虎门第001社区")).to_be_visible()
+    expect(picker.locator(".picker-name", has_text="东方社区")).to_be_visible()
     page.screenshot(path=str(shot(page, f"worklist-tree-{width}").with_name(f"tree-top-{width}.png")))
-    picker.locator("input[type=search]").fill("虎门第001社区")
-    choice = picker.locator(".picker-name", has_text="虎门第001社区").first
+    picker.locator("input[type=search]").fill("东方社区")
+    choice = picker.locator(".picker-name", has_text="东方社区").first
     expect(choice).to_be_visible()
     shot(page, f"worklist-picker-{width}")
     choice.click()
-    expect(picker.locator(".picker-button")).to_have_text("虎门第001社区")
-    page.wait_for_url(re.compile(r"node=441900121001(&|$)"))
+    expect(picker.locator(".picker-button")).to_have_text("东方社区")
+    page.wait_for_url(re.compile(r"node=441900121004(&|$)"))
     expect(page.locator("#queue")).to_have_attribute("data-total", "3")
 
     query = parse_qs(urlsplit(page.url).query)
-    assert query["q"] == [w] and query["channel"] == ["grid_patrol"] and query["node"] == ["441900121001"]
+    assert query["q"] == [w] and query["channel"] == ["grid_patrol"] and query["node"] == ["441900121004"]
     rows = on_screen(page)
     assert sorted(rows) == sorted(c.code for c in patrol)
     expect(page.locator("#queue tr[data-code] .col-place").first).to_contain_text("网格")
@@ -93,4 +93,4 @@ def test_filters_then_the_xlsx_holds_the_rows_on_the_screen(page: Page, city_ses
     # the address alone gives the same list (a reload, a bookmark, a link sent to a colleague)
     page.reload()
     assert on_screen(page) == rows
-    expect(page.locator('.picker[data-picker="node"] .picker-button')).to_have_text("虎门第001社区")
+    expect(page.locator('.picker[data-picker="node"] .picker-button')).to_have_text("东方社区")
