@@ -149,7 +149,7 @@ def read_upload(data: bytes, filename: str) -> list[tuple[int, dict[str, str]]]:
 
 
 def _refuse(rep: DivisionReport, line: int, fld: str, kind: str, reason: str, other: int = 0) -> None:
-    rep.problems.append(DivisionProblem(line, fld, reason, kind, other))
+    rep.problems.append(DivisionProblem(line, fld, reason, key=kind, kind=kind, other=other))
 
 
 def _plan(session: Session, actor: Actor, rows: list[tuple[int, dict[str, str]]],
