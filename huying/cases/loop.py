@@ -10,7 +10,7 @@ import enum
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from huying.cases import kernel, policy
@@ -24,6 +24,7 @@ from huying.cases.units import escalation_target, unit, unit_changes
 from huying.cases.workflow import Action, Kind, Status
 from huying.cityconfig import categories, deadlines
 from huying.cityconfig.sla import Priority
+from huying.db import read
 from huying.errors import InvalidInput
 from huying.geo import service as geo
 from huying.geo.models import City
@@ -86,11 +87,14 @@ def locate(session: Session, city_id: int, lon: float | None, lat: float | None)
         raise InvalidInput(str(exc), "location") from None
 
 
+_CITY_CODE = select(City.code).where(City.id == bindparam("id"))
+
+
 def city_code(session: Session, city_id: int) -> str:
     """The city's code (the prefix of its case codes), remembered by the session."""
     codes: dict[int, str | None] = session.info.setdefault("huying.city_codes", {})
     if city_id not in codes:
-        codes[city_id] = session.scalar(select(City.code).where(City.id == city_id))
+        codes[city_id] = read(session, _CITY_CODE, {"id": city_id}).scalar()
     code = codes[city_id]
     if code is None:
         raise InvalidInput("unknown city", "city")
@@ -238,11 +242,22 @@ def regrid(session: Session, case: Case, actor: Actor, *, grid_id: int, grid_pat
                    extra={"from_grid": case.grid_path, "to_grid": grid_path, **(extra or {})})
 
 
+_COHANDLERS = (select(Organisation).join(CaseCohandler, CaseCohandler.unit_id == Organisation.id)
+               .where(CaseCohandler.case_id == bindparam("case")).order_by(Organisation.code))
+
+
 def cohandlers_of(session: Session, case: Case) -> list[Organisation]:
-    return list(session.scalars(
-        select(Organisation).join(CaseCohandler, CaseCohandler.unit_id == Organisation.id)
-        .where(CaseCohandler.case_id == case.id).order_by(Organisation.code)
-    ))
+    return list(session.scalars(_COHANDLERS, {"case": case.id}))
+
+
+_COHANDLER_NAMES = (select(Organisation.code, Organisation.name_zh)
+                    .join(CaseCohandler, CaseCohandler.unit_id == Organisation.id)
+                    .where(CaseCohandler.case_id == bindparam("case")).order_by(Organisation.code))
+
+
+def cohandler_names(session: Session, case: Case) -> list[tuple[str, str]]:
+    """(code, name) of the case's co-handling units, in code order (what a case's page shows)."""
+    return [(r[0], r[1]) for r in read(session, _COHANDLER_NAMES, {"case": case.id})]
 
 
 def add_cohandlers(session: Session, case: Case, actor: Actor, *, units: Sequence[str],

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from huying.geo.models import Node
 from huying.orgs.models import User
 from huying.orgs.service import get_user
+
+#: Built once: every request of a signed-in user reads it.
+_NODE_PATH = select(Node.path).where(Node.id == bindparam("id"))
 
 #: The role of the non-person actor (the SLA sweeper, automatic dispatch).
 SYSTEM_ROLE = "system"
@@ -32,7 +35,7 @@ class Actor:
 
     @classmethod
     def of(cls, session: Session, user: User) -> Actor:
-        path = session.scalar(select(Node.path).where(Node.id == user.node_id)) or "/"
+        path = session.execute(_NODE_PATH, {"id": user.node_id}).scalar() or "/"
         return cls(city_id=user.city_id, role=user.role, node_path=path, user_id=user.id,
                    organisation_id=user.organisation_id, name=user.display_name)
 

@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 import secrets
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from huying.orgs.models import ApiToken, User
@@ -45,13 +45,15 @@ def revoke(session: Session, token_id: int, *, now: dt.datetime) -> ApiToken:
     return row
 
 
+#: Built once (every API request runs it: building it was a third of its cost).
+_USER_FOR = (select(ApiToken.id, ApiToken.last_used_at, User).join(User, User.id == ApiToken.user_id)
+             .where(ApiToken.token_hash == bindparam("h"), ApiToken.revoked_at.is_(None)))
+
+
 def user_for(session: Session, token: str, *, now: dt.datetime | None = None) -> User | None:
     """The active user of a valid, unrevoked token. With ``now``, the token's last use is
     noted (:func:`touch`)."""
-    row = session.execute(
-        select(ApiToken.id, ApiToken.last_used_at, User).join(User, User.id == ApiToken.user_id)
-        .where(ApiToken.token_hash == digest(token), ApiToken.revoked_at.is_(None))
-    ).first()
+    row = session.execute(_USER_FOR, {"h": digest(token)}).first()
     if row is None or not row[2].active:
         return None
     if now is not None:

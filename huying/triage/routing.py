@@ -24,12 +24,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from huying.cityconfig import categories, config_cache
 from huying.cityconfig.models import Category
-from huying.db import utcnow
+from huying.db import read, utcnow
 from huying.errors import NotVisible, SettingError
 from huying.geo.models import Level, Node
 from huying.orgs.models import Department, Organisation, OrgKind
@@ -289,6 +289,13 @@ def choose(rules: Sequence[Rule], category_path: str | None, grid_path: str) -> 
 _NON_UNITS = (OrgKind.ENTERPRISE.value, OrgKind.SOCIAL_ORGANISATION.value)
 
 
+_UNITS_ALONG = (select(Organisation.id, Organisation.code, Organisation.kind, Organisation.department, Node.level)
+                .join(Node, Node.id == Organisation.node_id)
+                .where(Node.city_id == bindparam("city"), Node.code.in_(bindparam("codes", expanding=True)),
+                       Organisation.active.is_(True), Organisation.kind.not_in(_NON_UNITS))
+                .order_by(Organisation.code.desc()))
+
+
 def _units_along(session: Session, city_id: int, grid_path: str) -> dict[Target, tuple[int, str]]:
     """Every unit on the nodes from the city down to the grid, by the target it answers
     (one query per grid per session)."""
@@ -297,13 +304,7 @@ def _units_along(session: Session, city_id: int, grid_path: str) -> dict[Target,
     key = (city_id, grid_path)
     if key not in cache:
         codes = [c for c in grid_path.split("/") if c]
-        rows = session.execute(
-            select(Organisation.id, Organisation.code, Organisation.kind, Organisation.department,
-                   Node.level)
-            .join(Node, Node.id == Organisation.node_id)
-            .where(Node.city_id == city_id, Node.code.in_(codes), Organisation.active.is_(True),
-                   Organisation.kind.not_in(_NON_UNITS))
-            .order_by(Organisation.code.desc())).all()
+        rows = read(session, _UNITS_ALONG, {"city": city_id, "codes": codes}).all()
         found: dict[Target, tuple[int, str]] = {}
         for r in rows:  # smallest code last: it wins
             found[Target(r.kind, r.department, r.level)] = (r.id, r.code)
