@@ -133,13 +133,14 @@ def find_category(session: Session, city_id: int, category: str) -> int:
 def report(
     session: Session, actor: Actor, report_in: ReportIn, *, channel: str, now: dt.datetime,
     triage: dict[str, Any] | None = None, grid: tuple[int, str] | None = None,
+    category_id: int | None = None,
 ) -> Case:
     """Report a problem (发现上报): a new case, located to its grid. With ``fixed_on_spot``
     (the evidence of the fix), an authorised grid worker or inspector reports, fixes and
     records it in one step (立行立改) and the case closes at once. ``triage`` is what intake
     decided (category source and confidence, suggestions, duplicate candidates, route): it
     is recorded in the report event's payload; ``grid`` the (id, path) intake located the
-    point in. Channels call ``huying.intake.service.intake``, which calls this."""
+    point in, ``category_id`` the id of ``category`` intake found among the active ones. Channels call ``huying.intake.service.intake``, which calls this."""
     require_aware(now)
     r = check(report_in)
     action = Action.FIX_ON_SPOT if r.fixed_on_spot is not None else Action.REPORT
@@ -149,7 +150,9 @@ def report(
         grid = locate(session, actor.city_id, r.lon, r.lat)
     if grid is None:
         raise InvalidInput("the address could not be placed on the map; give lon/lat", "location")
-    cat_id = find_category(session, actor.city_id, r.category) if r.category else None
+    if category_id is None and r.category:
+        category_id = find_category(session, actor.city_id, r.category)
+    cat_id = category_id if r.category else None
     case = Case(
         city_id=actor.city_id,
         code=kernel.next_code(session, actor.city_id, city_code(session, actor.city_id),

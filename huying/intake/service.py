@@ -249,7 +249,8 @@ def intake(
     }
     # SLA + event
     case = svc.report(session, actor, replace(report, category=cat.code if cat else None),
-                      channel=channel, now=now, triage=triage, grid=grid)
+                      channel=channel, now=now, triage=triage, grid=grid,
+                      category_id=cat.id if cat else None)
     result = IntakeResult(case, source, cat.code if cat else None, pred.confidence if pred else None,
                           suggestions, candidates, route, False, version)
     if (route is not None and route.auto and route.unit_code and cat is not None
