@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, ForeignKey, MetaData, create_engine, event
-from sqlalchemy.engine import Connection, CursorResult, Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import (
     DeclarativeBase,
@@ -167,7 +167,7 @@ def session_factory(engine: Engine | None = None) -> sessionmaker[Session]:
     return _factory(engine or get_engine())
 
 
-def read(session: Session, statement: Any, params: dict[str, Any] | None = None) -> CursorResult[Any]:
+def read(session: Session, statement: Any, params: dict[str, Any] | None = None) -> Any:
     """Run a SELECT of columns (no mapped entity) as ``session.execute`` would (pending changes
     flushed first, in the session's transaction), without the ORM's per-statement work: the
     reads of a report's hot path (docs/performance.md, P1)."""
