@@ -103,10 +103,9 @@ def our_backends(url: str) -> set[int]:
     return pids
 
 
-def prepare(url: str, small: bool, n_bodies: int, tmp: Path) -> dict[str, object]:
-    """The city (no cases), an API token of the demo resident, and the two loads' bodies
-    (files of one JSON body per line): ``realistic`` and ``worst`` (bench/_realistic.py)."""
-    import _realistic as R
+def prepare(url: str, small: bool) -> tuple[str, float, float]:
+    """The city (no cases), an API token of the demo resident, a point in their grid (the
+    worst case's point; bench/memory.py uses it too)."""
     from _city import build_city
     from sqlalchemy import select
     from sqlalchemy.orm import Session
@@ -125,8 +124,25 @@ def prepare(url: str, small: bool, n_bodies: int, tmp: Path) -> dict[str, object
         assert grid is not None and grid.centroid_lon is not None
         lon, lat = float(grid.centroid_lon), float(grid.centroid_lat)  # type: ignore[arg-type]
         s.commit()
-    real, about = R.bodies(city.engine, city.city_id, n_bodies)
     city.engine.dispose()
+    return token, lon, lat
+
+
+def prepare_loads(url: str, small: bool, n_bodies: int, tmp: Path) -> dict[str, object]:
+    """:func:`prepare`, and the two loads' bodies (files of one JSON body per line):
+    ``realistic`` and ``worst`` (bench/_realistic.py)."""
+    import _realistic as R
+    from sqlalchemy import select
+
+    from huying.db import make_engine
+    from huying.geo.models import City
+
+    token, lon, lat = prepare(url, small)
+    engine = make_engine(url)
+    with engine.connect() as c:
+        city_id = c.execute(select(City.id)).scalar_one()
+    real, about = R.bodies(engine, city_id, n_bodies)
+    engine.dispose()
     tag = uuid.uuid4().hex[:6]
     return {"token": token, "about": about,
             "realistic": R.write_lines(tmp / f"realistic-{tag}.jsonl", real),
@@ -257,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
         bare_rps = statistics.median(r["rps"] for r in bare_runs)
         for backend in C.backends(args.backends):
             with C.scratch_database(backend, tmp) as url:
-                world = prepare(url, args.smoke, 2000 if not args.smoke else 200, tmp)
+                world = prepare_loads(url, args.smoke, 2000 if not args.smoke else 200, tmp)
                 token = str(world["token"])
                 data = tmp / f"data-{backend}"
                 data.mkdir()
