@@ -47,7 +47,7 @@ lint: $(STAMP)
 ## Every benchmark at full size (about 37 minutes, the 10-minute soak included), then the
 ## table; fails if a goal is missed.
 bench: $(STAMP)
-	@status=0; for b in intake_http locate figures import sweep triage memory per_case gc_pause linking deploy address pages coverage reports soak; do \
+	@status=0; for b in intake_http intake_cpu report_page locate figures import sweep triage memory per_case gc_pause linking deploy address pages coverage reports soak; do \
 	  $(BIN)/python bench/$$b.py || status=1; done; $(BIN)/python bench/_table.py; exit $$status
 
 clean:

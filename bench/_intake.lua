@@ -1,7 +1,9 @@
 -- wrk script of bench/intake_http.py: POST /api/v1/cases, one fresh Idempotency-Key per
 -- request; with an output directory, every key sent and every Location acknowledged (2xx)
 -- is written there, one file per thread.
--- args: token prefix lon lat [outdir]
+-- The bodies are read from a file, one JSON body per line (bench/_realistic.py); request k of
+-- a thread sends body ((k - 1) mod n) + 1, so that its key ("<prefix>-<thread>-<k>") names it.
+-- args: token prefix bodies-file [outdir]
 local threads = {}
 
 function setup(thread)
@@ -10,14 +12,16 @@ function setup(thread)
 end
 
 function init(args)
-  token, prefix, lon, lat, outdir = args[1], args[2], args[3], args[4], args[5]
+  token, prefix, bodies_file, outdir = args[1], args[2], args[3], args[4]
   counter, ok, bad = 0, 0, 0
   if outdir and outdir ~= "" then
     sent = io.open(outdir .. "/sent-" .. id .. ".txt", "w")
     acked = io.open(outdir .. "/acked-" .. id .. ".txt", "w")
   end
-  body = '{"title":"路灯不亮","description":"小区门口的路灯坏了三天，晚上很黑",' ..
-         '"channel":"resident_web","lon":' .. lon .. ',"lat":' .. lat .. '}'
+  bodies = {}
+  for line in io.lines(bodies_file) do
+    if line ~= "" then table.insert(bodies, line) end
+  end
   wrk.headers["Content-Type"] = "application/json"
   wrk.headers["Authorization"] = "Bearer " .. token
 end
@@ -27,7 +31,7 @@ function request()
   local key = prefix .. "-" .. id .. "-" .. counter
   if sent then sent:write(key, "\n"); sent:flush() end
   wrk.headers["Idempotency-Key"] = key
-  return wrk.format("POST", "/api/v1/cases", nil, body)
+  return wrk.format("POST", "/api/v1/cases", nil, bodies[((counter - 1) % #bodies) + 1])
 end
 
 function response(status, headers, body)

@@ -181,12 +181,29 @@ def real_transaction(session: Session) -> None:
         conn.exec_driver_sql("BEGIN")
 
 
+def read(session: Session, statement: Any, params: dict[str, Any] | None = None) -> Any:
+    """Run a SELECT of columns (no mapped entity) as ``session.execute`` would (pending changes
+    flushed first, in the session's transaction), without the ORM's per-statement work: the
+    reads of a report's hot path (docs/performance.md, P1)."""
+    if session.autoflush and (session.new or session.dirty or session.deleted):
+        session.flush()
+    return session.connection().execute(statement, params)
+
+
 def db_key(session: Session) -> str:
     """Which database a session talks to (its URL, password hidden): the key of the
-    per-process caches, so that two databases in one process never share an entry."""
-    bind = session.get_bind()
-    engine: Engine = bind.engine if isinstance(bind, Connection) else bind
-    return engine.url.render_as_string(hide_password=True)
+    per-process caches, so that two databases in one process never share an entry.
+    Remembered by the session (a session keeps its bind; rendering the URL was read several
+    times a request)."""
+    key: str | None = session.info.get(_DB_KEY)
+    if key is None:
+        bind = session.get_bind()
+        engine: Engine = bind.engine if isinstance(bind, Connection) else bind
+        key = session.info[_DB_KEY] = engine.url.render_as_string(hide_password=True)
+    return key
+
+
+_DB_KEY = "huying.db_key"
 
 
 @contextmanager

@@ -10,7 +10,7 @@ import enum
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from huying.cases import kernel, policy
@@ -24,6 +24,7 @@ from huying.cases.units import escalation_target, unit, unit_changes
 from huying.cases.workflow import Action, Kind, Status
 from huying.cityconfig import categories, deadlines
 from huying.cityconfig.sla import Priority
+from huying.db import read
 from huying.errors import InvalidInput
 from huying.geo import service as geo
 from huying.geo.models import City
@@ -86,11 +87,14 @@ def locate(session: Session, city_id: int, lon: float | None, lat: float | None)
         raise InvalidInput(str(exc), "location") from None
 
 
+_CITY_CODE = select(City.code).where(City.id == bindparam("id"))
+
+
 def city_code(session: Session, city_id: int) -> str:
     """The city's code (the prefix of its case codes), remembered by the session."""
     codes: dict[int, str | None] = session.info.setdefault("huying.city_codes", {})
     if city_id not in codes:
-        codes[city_id] = session.scalar(select(City.code).where(City.id == city_id))
+        codes[city_id] = read(session, _CITY_CODE, {"id": city_id}).scalar()
     code = codes[city_id]
     if code is None:
         raise InvalidInput("unknown city", "city")
@@ -129,13 +133,14 @@ def find_category(session: Session, city_id: int, category: str) -> int:
 def report(
     session: Session, actor: Actor, report_in: ReportIn, *, channel: str, now: dt.datetime,
     triage: dict[str, Any] | None = None, grid: tuple[int, str] | None = None,
+    category_id: int | None = None,
 ) -> Case:
     """Report a problem (发现上报): a new case, located to its grid. With ``fixed_on_spot``
     (the evidence of the fix), an authorised grid worker or inspector reports, fixes and
     records it in one step (立行立改) and the case closes at once. ``triage`` is what intake
     decided (category source and confidence, suggestions, duplicate candidates, route): it
     is recorded in the report event's payload; ``grid`` the (id, path) intake located the
-    point in. Channels call ``huying.intake.service.intake``, which calls this."""
+    point in, ``category_id`` the id of ``category`` intake found among the active ones. Channels call ``huying.intake.service.intake``, which calls this."""
     require_aware(now)
     r = check(report_in)
     action = Action.FIX_ON_SPOT if r.fixed_on_spot is not None else Action.REPORT
@@ -145,7 +150,9 @@ def report(
         grid = locate(session, actor.city_id, r.lon, r.lat)
     if grid is None:
         raise InvalidInput("the address could not be placed on the map; give lon/lat", "location")
-    cat_id = find_category(session, actor.city_id, r.category) if r.category else None
+    if category_id is None and r.category:
+        category_id = find_category(session, actor.city_id, r.category)
+    cat_id = category_id if r.category else None
     case = Case(
         city_id=actor.city_id,
         code=kernel.next_code(session, actor.city_id, city_code(session, actor.city_id),
@@ -238,11 +245,22 @@ def regrid(session: Session, case: Case, actor: Actor, *, grid_id: int, grid_pat
                    extra={"from_grid": case.grid_path, "to_grid": grid_path, **(extra or {})})
 
 
+_COHANDLERS = (select(Organisation).join(CaseCohandler, CaseCohandler.unit_id == Organisation.id)
+               .where(CaseCohandler.case_id == bindparam("case")).order_by(Organisation.code))
+
+
 def cohandlers_of(session: Session, case: Case) -> list[Organisation]:
-    return list(session.scalars(
-        select(Organisation).join(CaseCohandler, CaseCohandler.unit_id == Organisation.id)
-        .where(CaseCohandler.case_id == case.id).order_by(Organisation.code)
-    ))
+    return list(session.scalars(_COHANDLERS, {"case": case.id}))
+
+
+_COHANDLER_NAMES = (select(Organisation.code, Organisation.name_zh)
+                    .join(CaseCohandler, CaseCohandler.unit_id == Organisation.id)
+                    .where(CaseCohandler.case_id == bindparam("case")).order_by(Organisation.code))
+
+
+def cohandler_names(session: Session, case: Case) -> list[tuple[str, str]]:
+    """(code, name) of the case's co-handling units, in code order (what a case's page shows)."""
+    return [(r[0], r[1]) for r in read(session, _COHANDLER_NAMES, {"case": case.id})]
 
 
 def add_cohandlers(session: Session, case: Case, actor: Actor, *, units: Sequence[str],

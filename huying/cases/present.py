@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from huying.cases import record
@@ -21,6 +21,7 @@ from huying.cases.redact import found, public_text, register_names
 from huying.cases.timing import is_overdue
 from huying.cases.workflow import AUDIENCE, STATUS_ZH, Audience, Kind, Status, audience_of
 from huying.cityconfig.models import Category
+from huying.db import read
 from huying.errors import InvalidInput
 from huying.geo.models import Node
 from huying.orgs.actor import Actor
@@ -102,22 +103,26 @@ REPORTER_PAYLOAD = frozenset({"satisfaction", "method", "days", "closed_with", "
 
 
 
+_NODE_CODE = select(Node.code).where(Node.id == bindparam("id"))
+
+
 def case_dict(session: Session, case: Case, actor: Actor | None, now: dt.datetime, *,
               events: bool = False) -> dict[str, Any]:
     cat = session.get(Category, case.category_id) if case.category_id else None
     unit = session.get(Organisation, case.unit_id) if case.unit_id else None
-    grid = session.get(Node, case.grid_id) if case.grid_id else None
-    cohandlers = svc.cohandlers_of(session, case)
+    # the grid's code only (the whole node carries its outline)
+    grid_code = read(session, _NODE_CODE, {"id": case.grid_id}).scalar() if case.grid_id else None
+    cohandlers = svc.cohandler_names(session, case)
     out: dict[str, Any] = {
         "code": case.code, "kind": case.kind, "title": case.title, "description": case.description,
         "status": case.status, "status_label": STATUS_ZH[Status(case.status)],
         "category": cat.code if cat else None, "category_name": cat.name_zh if cat else None,
         "category_name_en": (cat.name_en or None) if cat else None, "priority": case.priority, "channel": case.channel, "lon": case.lon, "lat": case.lat,
-        "address": case.address, "grid": grid.code if grid else None,
+        "address": case.address, "grid": grid_code,
         "reporter_kind": case.reporter_kind, "unit": unit.code if unit else None,
         "unit_name": unit.name_zh if unit else None, "handling_level": case.handling_level,
-        "cohandlers": [o.code for o in cohandlers],
-        "cohandler_names": [o.name_zh for o in cohandlers],
+        "cohandlers": [code for code, _ in cohandlers],
+        "cohandler_names": [name for _, name in cohandlers],
         "due_at": case.due_at,
         "overdue": is_overdue(case, now),
         "rework_count": case.rework_count, "escalations": case.escalations,

@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from huying.cityconfig import config_cache
 from huying.cityconfig.models import Category
+from huying.db import read
 from huying.errors import NotVisible, SettingError
 
 LEVEL1_EN = {
@@ -160,8 +161,13 @@ def fill_english_names(session: Session, city_id: int, path: Path | None = None)
     return filled
 
 
+#: Statements of the hot path (every report), built once.
+_BY_CODE = select(Category).where(Category.city_id == bindparam("city"), Category.code == bindparam("code"))
+_PATH = select(Category.path).where(Category.id == bindparam("id"))
+
+
 def get_by_code(session: Session, city_id: int, code: str) -> Category | None:
-    return session.scalar(select(Category).where(Category.city_id == city_id, Category.code == code))
+    return session.scalar(_BY_CODE, {"city": city_id, "code": code})
 
 
 def find(session: Session, city_id: int, ref: str) -> Category | None:
@@ -329,7 +335,16 @@ def category_path(session: Session, category_id: int | None) -> str | None:
     """The category's path (cached for the session's life: paths never change)."""
     if category_id is None:
         return None
-    cache: dict[int, str | None] = session.info.setdefault("huying.category_paths", {})
+    cache: dict[int, str | None] = session.info.setdefault(_PATHS, {})
     if category_id not in cache:
-        cache[category_id] = session.scalar(select(Category.path).where(Category.id == category_id))
+        cache[category_id] = read(session, _PATH, {"id": category_id}).scalar()
     return cache[category_id]
+
+
+def remember_path(session: Session, category_id: int, path: str) -> None:
+    """Tell the session a category's path that the caller has just read (intake, from the
+    tree it classified into), so that :func:`category_path` need not read it again."""
+    session.info.setdefault(_PATHS, {})[category_id] = path
+
+
+_PATHS = "huying.category_paths"

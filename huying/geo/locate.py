@@ -9,11 +9,11 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from huying import freshness
-from huying.db import db_key
+from huying.db import db_key, read
 from huying.geo.index import GridIndex
 from huying.geo.models import City, Level, MapVersion, Node
 from huying.geo.tree import MAP_SEEN, OutsideCity, path_codes
@@ -41,11 +41,12 @@ def clear_index_cache(session: Session | None = None) -> None:
         freshness.forget(session, MAP_SEEN)
 
 
+_MAP_VERSION = select(MapVersion.version, MapVersion.changed_at).where(MapVersion.city_id == bindparam("city"))
+
+
 def map_token(session: Session, city_id: int) -> tuple[Any, ...]:
     """What identifies the current state of a city's map (version and when it changed)."""
-    row = session.execute(
-        select(MapVersion.version, MapVersion.changed_at).where(MapVersion.city_id == city_id)
-    ).first()
+    row = read(session, _MAP_VERSION, {"city": city_id}).first()
     return (0, None) if row is None else (row[0], row[1])
 
 

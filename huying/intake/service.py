@@ -31,7 +31,7 @@ from huying.cases import channels, reports
 from huying.cases import service as svc
 from huying.cases.models import Case
 from huying.cases.reports import ReportIn
-from huying.cityconfig import config_cache
+from huying.cityconfig import categories, config_cache
 from huying.cityconfig.models import Category
 from huying.config import get_settings
 from huying.contact import service as register
@@ -171,8 +171,6 @@ def classify(session: Session, city_id: int, report: ReportIn, *,
              classifier: TextClassifier | None = None) -> tuple[str, _Cat | None, Prediction | None, str | None]:
     """(source, category, prediction, model version) for a report."""
     if report.category:
-        from huying.cityconfig import categories
-
         cat = categories.find(session, city_id, report.category)
         if cat is None:
             raise InvalidInput(f"no category {report.category!r}", "category")
@@ -229,6 +227,8 @@ def intake(
     source, cat, pred, version = classify(session, actor.city_id, report, prediction=prediction,
                                           classifier=classifier)
     suggestions = suggestions_of(session, actor.city_id, pred)
+    if cat is not None:  # the deadline's SLA rule is the category's: no second read of its path
+        categories.remember_path(session, cat.id, cat.path)
     fixed = report.fixed_on_spot is not None
     # duplicates: same first level (or the top two suggestions when undecided)
     candidates: list[dup.Candidate] = []
@@ -249,7 +249,8 @@ def intake(
     }
     # SLA + event
     case = svc.report(session, actor, replace(report, category=cat.code if cat else None),
-                      channel=channel, now=now, triage=triage, grid=grid)
+                      channel=channel, now=now, triage=triage, grid=grid,
+                      category_id=cat.id if cat else None)
     result = IntakeResult(case, source, cat.code if cat else None, pred.confidence if pred else None,
                           suggestions, candidates, route, False, version)
     if (route is not None and route.auto and route.unit_code and cat is not None

@@ -4,12 +4,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from huying.geo.models import Node
 from huying.orgs.models import User
 from huying.orgs.service import get_user
+
+#: Built once: every request of a signed-in user reads it.
+_NODE_PATH = select(Node.path).where(Node.id == bindparam("id"))
+
+_PATHS = "huying.node_paths"
+
+
+def remember_node_path(session: Session, node_id: int | None, path: str | None) -> None:
+    """Tell the session the path of a user's node that the caller read with the user (the
+    API token's look-up), so that :meth:`Actor.of` need not read it again in this request."""
+    session.info.setdefault(_PATHS, {})[node_id] = path
+
 
 #: The role of the non-person actor (the SLA sweeper, automatic dispatch).
 SYSTEM_ROLE = "system"
@@ -32,7 +44,9 @@ class Actor:
 
     @classmethod
     def of(cls, session: Session, user: User) -> Actor:
-        path = session.scalar(select(Node.path).where(Node.id == user.node_id)) or "/"
+        known: dict[int | None, str | None] = session.info.get(_PATHS, {})
+        path = (known[user.node_id] if user.node_id in known
+                else session.execute(_NODE_PATH, {"id": user.node_id}).scalar()) or "/"
         return cls(city_id=user.city_id, role=user.role, node_path=path, user_id=user.id,
                    organisation_id=user.organisation_id, name=user.display_name)
 

@@ -6,9 +6,11 @@ import datetime as dt
 import hashlib
 import secrets
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
+from huying.geo.models import Node
+from huying.orgs.actor import remember_node_path
 from huying.orgs.models import ApiToken, User
 from huying.orgs.service import AccountError
 
@@ -45,15 +47,19 @@ def revoke(session: Session, token_id: int, *, now: dt.datetime) -> ApiToken:
     return row
 
 
+#: Built once (every API request runs it: building it was a third of its cost).
+_USER_FOR = (select(ApiToken.id, ApiToken.last_used_at, User, Node.path).join(User, User.id == ApiToken.user_id)
+             .outerjoin(Node, Node.id == User.node_id)
+             .where(ApiToken.token_hash == bindparam("h"), ApiToken.revoked_at.is_(None)))
+
+
 def user_for(session: Session, token: str, *, now: dt.datetime | None = None) -> User | None:
     """The active user of a valid, unrevoked token. With ``now``, the token's last use is
     noted (:func:`touch`)."""
-    row = session.execute(
-        select(ApiToken.id, ApiToken.last_used_at, User).join(User, User.id == ApiToken.user_id)
-        .where(ApiToken.token_hash == digest(token), ApiToken.revoked_at.is_(None))
-    ).first()
+    row = session.execute(_USER_FOR, {"h": digest(token)}).first()
     if row is None or not row[2].active:
         return None
+    remember_node_path(session, row[2].node_id, row[3])  # the actor's scope, in the same query
     if now is not None:
         touch(session, row[0], row[1], now=now)
     return row[2]

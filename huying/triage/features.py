@@ -125,6 +125,23 @@ def fit_vocabulary(
     return vocab, _tfidf(counts[:, keep], idf)
 
 
+def transform_one(text: str, vocab: Vocabulary) -> tuple[np.ndarray, np.ndarray]:
+    """The one row of ``transform([text], vocab)`` as (columns, float32 weights), without a
+    sparse matrix: a report is classified alone on intake's hot path, where the sparse
+    matrices' fixed cost per call was most of the classification (docs/performance.md, P1)."""
+    _, keys = ngram_keys([text], vocab.ngram_range, vocab.seed)
+    if len(vocab) == 0 or len(keys) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.float32)
+    pos = np.searchsorted(vocab.keys, keys)
+    pos[pos == len(vocab)] = 0
+    cols, counts = np.unique(pos[vocab.keys[pos] == keys], return_counts=True)
+    data = (1.0 + np.log(counts.astype(np.float32))) * vocab.idf[cols]
+    norm = np.float32(np.sqrt(np.dot(data, data)))
+    if norm > 0:
+        data /= norm
+    return cols, data.astype(np.float32, copy=False)
+
+
 def transform(texts: Sequence[str], vocab: Vocabulary) -> sp.csr_matrix:
     """TF-IDF matrix of ``texts`` over a fitted vocabulary (unknown n-grams dropped)."""
     docs, keys = ngram_keys(texts, vocab.ngram_range, vocab.seed)

@@ -24,12 +24,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from huying.cityconfig import categories, config_cache
 from huying.cityconfig.models import Category
-from huying.db import utcnow
+from huying.db import read, utcnow
 from huying.errors import NotVisible, SettingError
 from huying.geo.models import Level, Node
 from huying.orgs.models import Department, Organisation, OrganisationTown, OrgKind
@@ -301,6 +301,13 @@ def serving(candidates: Sequence[tuple[int, str, frozenset[int]]], town_id: int 
     return (open_[0][0], open_[0][1]) if open_ else None
 
 
+_UNITS_ALONG = (select(Organisation.id, Organisation.code, Organisation.kind, Organisation.department, Node.level)
+                .join(Node, Node.id == Organisation.node_id)
+                .where(Node.city_id == bindparam("city"), Node.code.in_(bindparam("codes", expanding=True)),
+                       Organisation.active.is_(True), Organisation.kind.not_in(_NON_UNITS))
+                .order_by(Organisation.code.desc()))
+
+
 def _units_along(session: Session, city_id: int, grid_path: str) -> dict[Target, tuple[int, str]]:
     """Every unit on the nodes from the city down to the grid, by the target it answers
     (a department listing the towns it serves only where it serves the grid's town:
@@ -310,12 +317,7 @@ def _units_along(session: Session, city_id: int, grid_path: str) -> dict[Target,
     key = (city_id, grid_path)
     if key not in cache:
         codes = [c for c in grid_path.split("/") if c]
-        rows = session.execute(
-            select(Organisation.id, Organisation.code, Organisation.kind, Organisation.department,
-                   Node.level)
-            .join(Node, Node.id == Organisation.node_id)
-            .where(Node.city_id == city_id, Node.code.in_(codes), Organisation.active.is_(True),
-                   Organisation.kind.not_in(_NON_UNITS))).all()
+        rows = read(session, _UNITS_ALONG, {"city": city_id, "codes": codes}).all()
         towns: dict[int, set[int]] = {}
         if any(r.kind == OrgKind.DEPARTMENT.value for r in rows):
             for org_id, node_id in session.execute(
