@@ -26,7 +26,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import cProfile
-import datetime as dt
 import io
 import os
 import pstats
@@ -93,26 +92,11 @@ def _reset_caches() -> None:
 def prepare(url: str, small: bool, n: int) -> dict[str, Any]:
     """The city, a token of the demo resident, the realistic bodies and the worst one."""
     import _realistic as R
-    from _city import build_city
-    from sqlalchemy import select
-    from sqlalchemy.orm import Session
+    from intake_http import prepare as prepare_city
+    from intake_http import realistic_bodies
 
-    from huying.demo.build import HUMEN_GRID
-    from huying.geo.models import Node
-    from huying.orgs import tokens
-    from huying.orgs.models import User
-
-    city = build_city(url, small=small)
-    with Session(city.engine) as s:
-        user = s.scalar(select(User).where(User.username == "resident"))
-        assert user is not None
-        token = tokens.create(s, user, "bench", now=dt.datetime.now(dt.UTC))[1]
-        grid = s.scalar(select(Node).where(Node.city_id == city.city_id, Node.code == HUMEN_GRID))
-        assert grid is not None
-        lon, lat = float(grid.centroid_lon), float(grid.centroid_lat)  # type: ignore[arg-type]
-        s.commit()
-    real, about = R.bodies(city.engine, city.city_id, n)
-    city.engine.dispose()
+    token, lon, lat = prepare_city(url, small)
+    real, about = realistic_bodies(url, n)
     return {"token": token, "realistic": real, "worst": R.worst_bodies(lon, lat), "about": about}
 
 

@@ -128,21 +128,30 @@ def prepare(url: str, small: bool) -> tuple[str, float, float]:
     return token, lon, lat
 
 
-def prepare_loads(url: str, small: bool, n_bodies: int, tmp: Path) -> dict[str, object]:
-    """:func:`prepare`, and the two loads' bodies (files of one JSON body per line):
-    ``realistic`` and ``worst`` (bench/_realistic.py)."""
+def realistic_bodies(url: str, n: int) -> tuple[list[dict[str, object]], dict[str, object]]:
+    """``n`` bodies of the realistic load in the city built at ``url`` (bench/_realistic.py),
+    and what they hold."""
     import _realistic as R
     from sqlalchemy import select
 
     from huying.db import make_engine
     from huying.geo.models import City
 
-    token, lon, lat = prepare(url, small)
     engine = make_engine(url)
     with engine.connect() as c:
         city_id = c.execute(select(City.id)).scalar_one()
-    real, about = R.bodies(engine, city_id, n_bodies)
+    real, about = R.bodies(engine, city_id, n)
     engine.dispose()
+    return real, about
+
+
+def prepare_loads(url: str, small: bool, n_bodies: int, tmp: Path) -> dict[str, object]:
+    """:func:`prepare`, and the two loads' bodies (files of one JSON body per line):
+    ``realistic`` and ``worst`` (bench/_realistic.py)."""
+    import _realistic as R
+
+    token, lon, lat = prepare(url, small)
+    real, about = realistic_bodies(url, n_bodies)
     tag = uuid.uuid4().hex[:6]
     return {"token": token, "about": about,
             "realistic": R.write_lines(tmp / f"realistic-{tag}.jsonl", real),
@@ -226,7 +235,7 @@ def check_exact(url: str, base: str, token: str, bodies: Path, outdir: Path) -> 
             "exact": exact}
 
 
-def spread(xs: list[float]) -> dict[str, float]:
+def spread(xs: list[float]) -> dict[str, object]:
     """Median, min, max of a figure over the ``--repeat`` runs."""
     return {"median": round(statistics.median(xs), 2), "min": round(min(xs), 2), "max": round(max(xs), 2),
             "runs": [round(x, 2) for x in xs]}

@@ -403,19 +403,12 @@ class PersonAccount(BaseModel):
     account: str = Field(max_length=60, description="The account's username.")
 
 
-def _linkable(session: SessionDep, city_id: int, username: str) -> User:
-    user = session.scalar(select(User).where(User.city_id == city_id, User.username == username.strip()))
-    if user is None:
-        raise SettingError(f"no account {username!r}", "account", "account")
-    return user
-
-
 @router.post("/people/{person_id}/link")
 def link_person_account(person_id: int, body: PersonAccount, session: SessionDep, actor: CurrentActor,
                         t: Now) -> dict[str, Any]:
     """Link an account to the person (one linked to somebody else is refused, 422)."""
     p = chart.administered_person(session, actor, actor.city_id, person_id)
-    chart.link_account(session, actor, p, _linkable(session, actor.city_id, body.account), now=t)
+    chart.link_account(session, actor, p, chart.account_named(session, actor.city_id, body.account), now=t)
     session.commit()
     return _person_read(session, p)
 
@@ -424,6 +417,6 @@ def link_person_account(person_id: int, body: PersonAccount, session: SessionDep
 def unlink_person_account(person_id: int, body: PersonAccount, session: SessionDep, actor: CurrentActor,
                           t: Now) -> dict[str, Any]:
     p = chart.administered_person(session, actor, actor.city_id, person_id)
-    chart.unlink_account(session, actor, p, _linkable(session, actor.city_id, body.account), now=t)
+    chart.unlink_account(session, actor, p, chart.account_named(session, actor.city_id, body.account), now=t)
     session.commit()
     return _person_read(session, p)

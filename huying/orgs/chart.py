@@ -274,6 +274,15 @@ def person_place(session: Session, p: Person) -> Node | None:
     return _node_of(session, p.node_id) or _node_of(session, org.node_id if org else None)
 
 
+def account_named(session: Session, city_id: int, username: str) -> User:
+    """The city's account of that username, to link to or unlink from a person (the page's
+    and the API's one look-up); none is a :class:`SettingError` on the field ``account``."""
+    user = session.scalar(select(User).where(User.city_id == city_id, User.username == username.strip()))
+    if user is None or not username.strip():
+        raise SettingError(f"no account {username!r}", "account", "account")
+    return user
+
+
 def administered_person(session: Session, actor: Actor | None, city_id: int, person_id: int) -> Person:
     """The person ``person_id`` of the city when ``actor`` administers their place (the page's
     and the API's one way in: another city's person is not found, 404; one outside the

@@ -432,20 +432,13 @@ def update_person(request: Request, session: SessionDep, actor: PageActor, t: No
     return see_other(f"/admin/people/{person_id}?saved=1")
 
 
-def _linkable(session: SessionDep, actor: Actor, username: str) -> User:
-    user = session.scalar(select(User).where(User.city_id == actor.city_id, User.username == username.strip()))
-    if user is None or not username.strip():
-        raise SettingError(f"no account {username!r}", "account", "account")
-    return user
-
-
 @router.post("/people/{person_id}/link", response_class=HTMLResponse)
 def link_account(request: Request, session: SessionDep, actor: PageActor, t: Now, person_id: int,
                  account: _OrgField = "") -> Response:
     """Link an account (picked by name) to the person."""
     p = _person(session, actor, person_id)
     try:
-        chart.link_account(session, actor, p, _linkable(session, actor, account), now=t)
+        chart.link_account(session, actor, p, chart.account_named(session, actor.city_id, account), now=t)
         session.commit()
     except SettingError as exc:
         return _person_refused(request, session, actor, person_id, exc)
@@ -457,7 +450,7 @@ def unlink_account(request: Request, session: SessionDep, actor: PageActor, t: N
                    account: _OrgField = "") -> Response:
     p = _person(session, actor, person_id)
     try:
-        chart.unlink_account(session, actor, p, _linkable(session, actor, account), now=t)
+        chart.unlink_account(session, actor, p, chart.account_named(session, actor.city_id, account), now=t)
         session.commit()
     except SettingError as exc:
         return _person_refused(request, session, actor, person_id, exc)
