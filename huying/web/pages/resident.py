@@ -161,16 +161,18 @@ def report_join(
     return see_other(f"/public/cases/{case.code}?joined=1")
 
 
-async def _read_photo(photo: UploadFile | None) -> list[svc.Upload]:
+def _read_photo(photo: UploadFile | None) -> list[svc.Upload]:
     if photo is None or not photo.filename:
         return []
     limit = get_settings().max_attachment_bytes
-    data = await photo.read(limit + 1)
+    data = photo.file.read(limit + 1)  # the route runs in the thread pool: a plain read
     return [svc.Upload(photo.filename, data)]
 
 
+# A plain ``def``: the report's writes, its photo's storage included, run in the thread pool,
+# not on the event loop that every other request of this worker waits on.
 @router.post("/report", response_class=HTMLResponse)
-async def report(
+def report(
     request: Request,
     session: SessionDep,
     actor: PageActor,
@@ -192,7 +194,7 @@ async def report(
         x, y = parse_float(lon, "location"), parse_float(lat, "location")
         if x is None or y is None:
             raise InvalidInput("choose the place on the map", "location")
-        uploads = await _read_photo(photo)
+        uploads = _read_photo(photo)
         case = intake(session, actor, ReportIn(
             title=title, description=description, lon=x, lat=y, address=address or None,
             category=_chosen(category, suggested), anonymous=bool(anonymous), uploads=uploads,
