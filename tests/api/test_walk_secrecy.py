@@ -29,7 +29,7 @@ PARAMS = {"level": "grid", "z": "14", "x": "13370", "y": "7120", "fmt": "json", 
           "service_code": "01", "token": "no-such-token", "deployment_id": "1", "member": "1",
           "meeting_id": "1", "need_id": "1", "match_id": "1", "community_code": "441900101001",
           "review_id": "1", "flag_id": "1", "evidence_id": "1", "key": "received", "node": DEST,
-          "user_id": "1", "org_id": "1", "person_id": "1"}
+          "user_id": "1", "org_id": "1", "person_id": "1", "kind": "people"}
 BY_ROUTE = {"/api/v1/categories/{code}": {"code": "01"}, "/api/v1/geo/nodes/{code}": {"code": DEST},
             "/api/v1/organisations/{code}": {"code": T1_URBAN},
             "/api/v1/register/households/{code}": {"code": "H1"}, "/register/households/{code}": {"code": "H1"},
