@@ -10,7 +10,6 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from huying import audit
 from huying.cases import succession
@@ -129,11 +128,10 @@ def _node(session: SessionDep, city_id: int, code: str) -> Node:
 
 
 def _org(session: SessionDep, city_id: int, code: str) -> Organisation:
-    org = session.scalar(select(Organisation).where(Organisation.city_id == city_id,
-                                                    Organisation.code == code.strip()))
-    if org is None:
-        raise InvalidInput(f"no organisation {code!r}", "organisation")
-    return org
+    try:
+        return chart.get(session, city_id, code)
+    except SettingError as exc:
+        raise InvalidInput(str(exc), "organisation") from None
 
 
 @router.post("/accounts", response_model=AccountRead, status_code=201)

@@ -127,10 +127,10 @@ def _org(session: Session, city_id: int, code: str, fld: str = "organisation") -
     code = code.strip()
     if not code:
         return None
-    org = session.scalar(select(Organisation).where(Organisation.city_id == city_id, Organisation.code == code))
-    if org is None:
-        raise SettingError(f"no organisation with code {code!r}", fld, "organisation")
-    return org
+    try:
+        return chart.get(session, city_id, code)
+    except SettingError as exc:  # the one look-up, its refusal named by this row's column
+        raise SettingError(str(exc), fld, exc.reason) from None
 
 
 def _flag(raw: dict[str, str], name: str) -> bool:
