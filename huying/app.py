@@ -53,6 +53,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
     configure_logging(get_settings().log_level)
     _warm()
+    await _warm_routes(app)
+    import anyio.to_thread
+
+    await anyio.to_thread.run_sync(_warm_imports)  # anyio's thread pool, started here
     if get_settings().gc_freeze:
         # What start-up built (the grid indexes, the modules, the app) lives as long as the
         # worker: out of the collector's sight, a full collection no longer walks it in the
@@ -68,18 +72,55 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def _warm() -> None:
-    """The grid indexes before the first request (a cold worker built one per concurrent
-    request: docs/performance.md, P1). A database not set up yet is not an error here."""
+    """What a worker's first requests would otherwise build in the middle of a request, built
+    before it accepts one (docs/performance.md, P1: a cold worker's first report took 0.6 s):
+    the grid indexes (a cold worker built one per concurrent request), then each city's
+    classifier, category tree and register names. Nothing is stored. A database not set up
+    yet is not an error here."""
+    from sqlalchemy import select
     from sqlalchemy.exc import SQLAlchemyError
     from sqlalchemy.orm import Session
 
     from huying.geo import service as geo
+    from huying.geo.models import City
+    from huying.intake import service as intake
 
     try:
         with Session(get_engine()) as session:
             geo.warm(session)
+            intake.warm(session, list(session.scalars(select(City.id))))
+            session.rollback()
     except SQLAlchemyError as exc:
-        log.warning("grid indexes not built at start-up: %s", exc.__class__.__name__)
+        log.warning("the start-up's indexes were not built: %s", exc.__class__.__name__)
+
+
+def _warm_imports() -> None:
+    """Modules the hot path imports on first use (kept lazy so that the CLI starts fast): the
+    duplicate look-up's H3 cells."""
+    importlib.import_module("h3")
+
+
+async def _warm_routes(app: FastAPI) -> None:
+    """FastAPI (0.165) builds each router's routes' dependency state on the first request
+    that walks past them (0.15 s for the first report): one request that matches no route,
+    sent to the router itself (no middleware: not logged, not counted), walks them all."""
+    scope = {"type": "http", "method": "GET", "path": "/.warm", "raw_path": b"/.warm",
+             "query_string": b"", "headers": [], "root_path": "", "scheme": "http",
+             "server": ("127.0.0.1", 0), "client": ("127.0.0.1", 0), "app": app,
+             "http_version": "1.1"}
+
+    async def receive() -> dict[str, object]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(_message: object) -> None:
+        return None
+
+    from starlette.exceptions import HTTPException
+
+    try:
+        await app.router(scope, receive, send)
+    except HTTPException:  # the 404 the router raises for its error handler: expected
+        pass
 
 
 def create_app() -> FastAPI:

@@ -258,7 +258,7 @@ def _rebuild_in_background(bind: Engine, city_id: int) -> None:
             return
         thread = threading.Thread(target=run, name=f"huying-names-{city_id}", daemon=True)
         _rebuilding[city_id] = thread
-    thread.start()
+        thread.start()  # under the lock: no one joins a thread not started yet
 
 
 def register_names(session: Session, city_id: int) -> Names:
@@ -268,6 +268,9 @@ def register_names(session: Session, city_id: int) -> Names:
     checked every :data:`CHECK_EVERY` seconds). A register of :data:`BACKGROUND_ABOVE` names
     or more is rebuilt in a thread while the names held so far answer."""
     held = _held.get(city_id)
+    if held is None and (first := _rebuilding.get(city_id)) is not None:
+        first.join()  # the start-up's first read (:func:`warm`): wait for it, not read again
+        held = _held.get(city_id)
     now = time.monotonic()
     if held is not None and (city_id in _rebuilding or not held.stale and now - held.checked < CHECK_EVERY):
         return held.names
@@ -288,6 +291,21 @@ def register_names(session: Session, city_id: int) -> Names:
         names, fingerprint = _read(session, city_id)
         _held[city_id] = _Held(names, fingerprint, now)
     return names
+
+
+def warm(session: Session, city_id: int) -> None:
+    """Read city ``city_id``'s names before the first request needs them (a server worker at
+    start-up): in line for a register under :data:`BACKGROUND_ABOVE` names, else in a thread
+    (the worker starts serving at once; the first request that needs the names waits for
+    that thread rather than reading them again)."""
+    if city_id in _held:
+        return
+    count, _ = _fingerprint(session, city_id)
+    bind = session.get_bind()
+    if count >= BACKGROUND_ABOVE and isinstance(bind, Engine):
+        _rebuild_in_background(bind, city_id)
+    else:
+        register_names(session, city_id)
 
 
 def forget(city_id: int | None = None) -> None:

@@ -24,8 +24,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, bindparam, func, select
+from sqlalchemy.orm import Session, aliased
 
 from huying.cityconfig import categories, config_cache
 from huying.cityconfig.models import Category
@@ -301,47 +301,60 @@ def serving(candidates: Sequence[tuple[int, str, frozenset[int]]], town_id: int 
     return (open_[0][0], open_[0][1]) if open_ else None
 
 
-_UNITS_ALONG = (select(Organisation.id, Organisation.code, Organisation.kind, Organisation.department, Node.level)
+_TOWN = aliased(Node)
+#: Every unit on the path's nodes, once per town it lists (none: one row, town None), and
+#: whether that town is the path's own (a town node among the path's codes).
+_UNITS_ALONG = (select(Organisation.id, Organisation.code, Organisation.kind, Organisation.department, Node.level,
+                       OrganisationTown.node_id,
+                       and_(_TOWN.code.in_(bindparam("codes", expanding=True)),
+                            _TOWN.level == Level.TOWN.value).label("here"))
                 .join(Node, Node.id == Organisation.node_id)
+                .outerjoin(OrganisationTown, OrganisationTown.organisation_id == Organisation.id)
+                .outerjoin(_TOWN, _TOWN.id == OrganisationTown.node_id)
                 .where(Node.city_id == bindparam("city"), Node.code.in_(bindparam("codes", expanding=True)),
                        Organisation.active.is_(True), Organisation.kind.not_in(_NON_UNITS))
                 .order_by(Organisation.code.desc()))
 
 
-def _units_along(session: Session, city_id: int, grid_path: str) -> dict[Target, tuple[int, str]]:
-    """Every unit on the nodes from the city down to the grid, by the target it answers
-    (a department listing the towns it serves only where it serves the grid's town:
-    :func:`serving`); two queries per grid per session."""
-    cache: dict[tuple[int, str], dict[Target, tuple[int, str]]] = \
+_Candidates = list[tuple[int, str, frozenset[int]]]
+
+
+def _units_along(session: Session, city_id: int, grid_path: str) -> tuple[dict[Target, _Candidates], int | None]:
+    """Every unit on the nodes from the city down to the grid, by the target it answers, with
+    the towns it lists, and the grid's town if a unit lists it; one query per grid per
+    session."""
+    cache: dict[tuple[int, str], tuple[dict[Target, _Candidates], int | None]] = \
         session.info.setdefault("huying.routing.units", {})
     key = (city_id, grid_path)
     if key not in cache:
         codes = [c for c in grid_path.split("/") if c]
-        rows = read(session, _UNITS_ALONG, {"city": city_id, "codes": codes}).all()
+        units: dict[int, tuple[Target, str]] = {}
         towns: dict[int, set[int]] = {}
-        if any(r.kind == OrgKind.DEPARTMENT.value for r in rows):
-            for org_id, node_id in session.execute(
-                    select(OrganisationTown.organisation_id, OrganisationTown.node_id)
-                    .where(OrganisationTown.organisation_id.in_([r.id for r in rows]))):
-                towns.setdefault(org_id, set()).add(node_id)
-        town_id = session.scalar(select(Node.id).where(Node.city_id == city_id, Node.code.in_(codes),
-                                                       Node.level == Level.TOWN.value)) if towns else None
-        by_target: dict[Target, list[tuple[int, str, frozenset[int]]]] = {}
-        for r in rows:
-            by_target.setdefault(Target(r.kind, r.department, r.level), []).append(
-                (r.id, r.code, frozenset(towns.get(r.id, ()))))
-        found = {t: unit for t, c in by_target.items() if (unit := serving(c, town_id)) is not None}
+        town_id: int | None = None
+        for org_id, code, kind, department, level, town, here in read(
+                session, _UNITS_ALONG, {"city": city_id, "codes": codes}).all():
+            if org_id not in units:
+                units[org_id] = (Target(kind, department, level), code)
+            if town is not None:
+                towns.setdefault(org_id, set()).add(town)
+                if here:
+                    town_id = town
+        by_target: dict[Target, _Candidates] = {}
+        for org_id, (target, code) in units.items():
+            by_target.setdefault(target, []).append((org_id, code, frozenset(towns.get(org_id, ()))))
         if len(cache) > 20_000:
             cache.clear()
-        cache[key] = found
+        cache[key] = by_target, town_id
     return cache[key]
 
 
 def unit_at(session: Session, city_id: int, place_path: str, target: Target) -> tuple[int, str] | None:
     """The unit (id, code) that answers for ``target`` (kind, department, level) at a place:
-    the organisation of that kind at the place's ancestor of that level. The one rule of
-    "which unit at this place" for a routed case and a service item alike."""
-    return _units_along(session, city_id, place_path).get(target)
+    the organisation of that kind at the place's ancestor of that level (a department
+    listing the towns it serves only where it serves the place's town: :func:`serving`).
+    The one rule of "which unit at this place" for a routed case and a service item alike."""
+    by_target, town_id = _units_along(session, city_id, place_path)
+    return serving(by_target.get(target, ()), town_id)
 
 
 def route(session: Session, city_id: int, category_path: str | None, grid_path: str) -> Route:

@@ -1,0 +1,52 @@
+"""A server worker builds before its first request what the first report would otherwise build
+in the middle of one (docs/performance.md, P1: a cold worker's first report took 0.6 s): the
+register's names, the city's classifier and category tree, the grid indexes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from huying.cases import redact
+from huying.triage import versions
+from tests.api.conftest import Served, make_client
+
+
+def _statements_of(client: Any, token: str, body: dict[str, Any]) -> int:
+    from huying import db
+
+    seen: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        seen.append(statement)
+
+    engine = db.get_engine()
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        r = client.post("/api/v1/cases", json=body, headers={"Authorization": f"Bearer {token}"})
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert r.status_code == 201, r.text
+
+    return len(seen)
+
+
+@pytest.fixture
+def cold() -> None:
+    """This process as a fresh worker finds it: no names read, no classifier loaded."""
+    redact._held.clear()
+    versions.forget_served()
+
+
+def test_the_first_report_reads_no_more_than_the_next(served: Served, cold: None) -> None:
+    for client in make_client(served.url):
+        assert served.city_id in redact._held  # the register's names, read at start-up
+        assert versions._served  # the city's classifier, loaded
+        token = served.tokens["resident"]
+        client.get("/api/v1/cases", headers={"Authorization": f"Bearer {token}"})  # the token's use
+        body = {"title": "路灯不亮", "description": "门口的灯"}
+        first = _statements_of(client, token, {**body, "lon": 113.05, "lat": 23.05})
+        second = _statements_of(client, token, {**body, "lon": 113.15, "lat": 23.05})
+        assert first <= second, (first, second)
