@@ -13,6 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Header, Response
@@ -26,7 +28,20 @@ from huying.geo.models import City, Node
 from huying.intake.models import IdempotencyKey
 from huying.orgs.models import ApiToken
 
-app = FastAPI()
+
+@asynccontextmanager
+async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    """The thread pool huying's workers run with (``HUYING_THREADS``): the same server."""
+    import anyio.to_thread
+
+    from huying.config import get_settings
+
+    # (a checkout older than the setting: anyio's default, as its own server had)
+    anyio.to_thread.current_default_thread_limiter().total_tokens = getattr(get_settings(), "worker_threads", 40)
+    yield
+
+
+app = FastAPI(lifespan=_lifespan)
 _state: dict[str, Any] = {}
 CASES: Table = Case.__table__  # type: ignore[assignment]
 EVENTS: Table = CaseEvent.__table__  # type: ignore[assignment]

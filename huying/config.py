@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
+    #: How many requests one worker runs at once in its thread pool (every route and
+    #: dependency that is not ``async``, each with its database connection); the others wait
+    #: their turn in the event loop. 0: by the database (:attr:`worker_threads`).
+    threads: int = Field(default=0, ge=0, le=256)
     #: Time zone in which working days and hours are counted.
     timezone: str = "Asia/Shanghai"
     #: Notification adapter: ``log`` (default: messages go to the log), ``channels`` (each
@@ -164,6 +168,13 @@ class Settings(BaseSettings):
         if self.max_body_bytes > 0:
             return self.max_body_bytes
         return 9 * self.max_attachment_bytes * 4 // 3 + 1024 * 1024
+
+    @property
+    def worker_threads(self) -> int:
+        """:attr:`threads`, or by the database: 40 (anyio's default)."""
+        if self.threads:
+            return self.threads
+        return 40
 
     @property
     def resolved_database_url(self) -> str:

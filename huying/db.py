@@ -132,10 +132,53 @@ def make_engine(url: str, *, read_only: bool = False, **kwargs: Any) -> Engine:
         if read_only:
             event.listen(engine, "connect", _sqlite_query_only)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
     if read_only:
         kwargs["execution_options"] = {**kwargs.get("execution_options", {}), "postgresql_readonly": True}
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    if not kwargs.get("pool_pre_ping"):
+        ping_when_idle(engine)
+    return engine
+
+
+#: Seconds a pooled connection may have rested before it is tried (``SELECT 1``) at its next
+#: checkout: a restarted or failed-over server left it dead, and a request must not be
+#: the one to find out (a 503). One used less than this ago was alive then; trying it at
+#: every checkout (SQLAlchemy's ``pool_pre_ping``) cost a report two round trips of its
+#: twenty (docs/performance.md, P1).
+PING_AFTER_IDLE = 1.0
+_RESTED = "huying.rested_since"
+
+
+def _ping(dbapi_conn: Any) -> None:
+    cur = dbapi_conn.cursor()
+    try:
+        cur.execute("SELECT 1")
+    finally:
+        cur.close()
+
+
+def ping_when_idle(engine: Engine) -> None:
+    """Try a pooled connection at checkout when it has rested :data:`PING_AFTER_IDLE` or more, the
+    pessimistic disconnect handling of SQLAlchemy's documentation: a dead one is replaced by
+    a new connection (and the pool's older ones are dropped) before the request uses it."""
+    import time
+
+    from sqlalchemy import exc
+
+    @event.listens_for(engine, "checkin")
+    def _rest(_dbapi_conn: Any, record: Any) -> None:
+        if record is not None:
+            record.info[_RESTED] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _try(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.pop(_RESTED, None)  # None: a new connection, nothing to try
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE:
+            return
+        try:
+            _ping(dbapi_conn)
+        except Exception as failed:  # noqa: BLE001 - any failure: the connection is not to be used
+            raise exc.DisconnectionError(f"a pooled connection was dead: {failed}") from failed
 
 
 @lru_cache

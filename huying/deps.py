@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Annotated
 
 from fastapi import Depends
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from huying.db import get_read_engine, session_factory
 
 
-def get_session() -> Iterator[Session]:
-    """A session for one request, closed (and rolled back if uncommitted) after it."""
+async def get_session() -> AsyncIterator[Session]:
+    """A session for one request, closed (and rolled back if uncommitted) after it. Made on
+    the event loop (it connects only at its first statement, in the route's thread); closed
+    there too unless it still holds a connection in a transaction, whose rollback waits on
+    the database: that close goes to the thread pool (one hand-off, not two per request)."""
     session = session_factory()()
     try:
         yield session
     finally:
-        session.close()
+        if session.in_transaction():
+            await run_in_threadpool(session.close)
+        else:
+            session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

@@ -27,7 +27,7 @@ from huying.cityconfig.sla import Priority
 from huying.db import read
 from huying.errors import InvalidInput
 from huying.geo import service as geo
-from huying.geo.models import City
+from huying.geo import tree as geo_tree
 from huying.orgs.actor import Actor
 from huying.orgs.models import Organisation, is_staff
 
@@ -87,15 +87,9 @@ def locate(session: Session, city_id: int, lon: float | None, lat: float | None)
         raise InvalidInput(str(exc), "location") from None
 
 
-_CITY_CODE = select(City.code).where(City.id == bindparam("id"))
-
-
 def city_code(session: Session, city_id: int) -> str:
     """The city's code (the prefix of its case codes), remembered by the session."""
-    codes: dict[int, str | None] = session.info.setdefault("huying.city_codes", {})
-    if city_id not in codes:
-        codes[city_id] = read(session, _CITY_CODE, {"id": city_id}).scalar()
-    code = codes[city_id]
+    code = geo_tree.city_code(session, city_id)
     if code is None:
         raise InvalidInput("unknown city", "city")
     return code

@@ -24,6 +24,7 @@ from huying.cityconfig.models import Category
 from huying.db import read
 from huying.errors import InvalidInput
 from huying.geo.models import Node
+from huying.geo.tree import path_codes
 from huying.orgs.actor import Actor
 from huying.orgs.models import Organisation, User, is_staff
 
@@ -106,12 +107,19 @@ REPORTER_PAYLOAD = frozenset({"satisfaction", "method", "days", "closed_with", "
 _NODE_CODE = select(Node.code).where(Node.id == bindparam("id"))
 
 
+def grid_code_of(session: Session, case: Case) -> str | None:
+    """The code of the case's grid: the last code of its grid's path (a node's path ends with
+    its own code), read only for a case without one (the whole node carries its outline)."""
+    if case.grid_path:
+        return path_codes(case.grid_path)[-1]
+    return read(session, _NODE_CODE, {"id": case.grid_id}).scalar() if case.grid_id else None
+
+
 def case_dict(session: Session, case: Case, actor: Actor | None, now: dt.datetime, *,
               events: bool = False) -> dict[str, Any]:
     cat = session.get(Category, case.category_id) if case.category_id else None
     unit = session.get(Organisation, case.unit_id) if case.unit_id else None
-    # the grid's code only (the whole node carries its outline)
-    grid_code = read(session, _NODE_CODE, {"id": case.grid_id}).scalar() if case.grid_id else None
+    grid_code = grid_code_of(session, case)
     cohandlers = svc.cohandler_names(session, case)
     out: dict[str, Any] = {
         "code": case.code, "kind": case.kind, "title": case.title, "description": case.description,

@@ -48,6 +48,18 @@ Token = tuple[int, dt.datetime | None]
 _SEEN = "huying.config_versions"
 
 
+#: A city's versions, (topic, version, changed_at) rows: a hot path that reads another
+#: version first (the map's: ``huying.geo.locate``) reads these in the same statement and
+#: hands them over (:func:`remember_versions`): one round trip, not two.
+VERSIONS = _VERSIONS
+
+
+def remember_versions(session: Session, city_id: int, rows: Any) -> None:
+    """Tell the session the city's versions (rows of :data:`VERSIONS`) that the caller read
+    with something else, as :func:`token` would have read them itself."""
+    freshness.remember(session, _SEEN, city_id, {r[0]: (r[1], r[2]) for r in rows})
+
+
 def token(session: Session, city_id: int, topic: str) -> Token | None:
     """The current version of a city's ``topic`` (version, when it changed), or None when
     the city has never stored it (it then uses the shipped defaults)."""

@@ -9,14 +9,15 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from sqlalchemy import bindparam, select
+from sqlalchemy import String, bindparam, cast, null, select, union_all
 from sqlalchemy.orm import Session
 
 from huying import freshness
+from huying.cityconfig import config_cache
 from huying.db import db_key, read
 from huying.geo.index import GridIndex
 from huying.geo.models import City, Level, MapVersion, Node
-from huying.geo.tree import MAP_SEEN, OutsideCity, path_codes
+from huying.geo.tree import MAP_SEEN, OutsideCity, city_code, path_codes
 
 
 # ---------------------------------------------------------------------------- locate
@@ -52,6 +53,22 @@ def map_token(session: Session, city_id: int) -> tuple[Any, ...]:
 
 
 
+#: The map's version (topic NULL) and the city's configuration versions in one statement:
+#: the first thing a report reads, so that classifying it reads no version again.
+_MAP_AND_CONFIG = union_all(
+    select(cast(null(), String).label("topic"), MapVersion.version, MapVersion.changed_at)
+    .where(MapVersion.city_id == bindparam("city")),
+    config_cache.VERSIONS)
+
+
+def _map_token_and_config(session: Session, city_id: int) -> tuple[Any, ...]:
+    """:func:`map_token`, the city's configuration versions handed to ``config_cache``."""
+    rows = read(session, _MAP_AND_CONFIG, {"city": city_id}).all()
+    config_cache.remember_versions(session, city_id, [r for r in rows if r[0] is not None])
+    found = [r for r in rows if r[0] is None]
+    return (0, None) if not found else (found[0][1], found[0][2])
+
+
 def _cached_index(session: Session, city_id: int) -> _Cached:
     key = (db_key(session), city_id)
     # The map version is read at a session's first locate and then at most once a second
@@ -59,7 +76,7 @@ def _cached_index(session: Session, city_id: int) -> _Cached:
     recent: _Cached | None = freshness.recall(session, MAP_SEEN, key)
     if recent is not None:
         return recent
-    token = map_token(session, city_id)
+    token = _map_token_and_config(session, city_id)
     with _cache_lock:
         hit = _cache.get(key)
         build_lock = _build_locks.setdefault(key, threading.Lock())
@@ -116,7 +133,7 @@ def locate_grid(session: Session, city_id: int, lon: float, lat: float) -> tuple
     entry = _cached_index(session, city_id)
     node_id = entry.index.locate(lon, lat)
     if node_id is None:
-        code = session.scalar(select(City.code).where(City.id == city_id)) or ""
+        code = city_code(session, city_id) or ""
         raise OutsideCity(lon, lat, code)
     return node_id, entry.paths[node_id]
 
@@ -127,7 +144,7 @@ def locate(session: Session, city_id: int, lon: float, lat: float) -> list[Node]
     entry = _cached_index(session, city_id)
     node_id = entry.index.locate(lon, lat)
     if node_id is None:
-        code = session.scalar(select(City.code).where(City.id == city_id)) or ""
+        code = city_code(session, city_id) or ""
         raise OutsideCity(lon, lat, code)
     codes = path_codes(entry.paths[node_id])
     rows = session.scalars(select(Node).where(Node.city_id == city_id, Node.code.in_(codes))).all()

@@ -13,11 +13,11 @@ from typing import Any
 
 import shapely
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from huying import freshness
-from huying.db import utcnow
+from huying.db import read, utcnow
 from huying.errors import InvalidInput
 from huying.geo.models import LEVELS, City, Level, MapVersion, Node
 from huying.geo.shapes import node_shape, to_shape
@@ -70,6 +70,25 @@ def get_node(session: Session, city_id: int, code: str) -> Node:
     if node is None:
         raise NodeNotFound(f"no node with code {code!r} in this city")
     return node
+
+
+#: The session's memory of its cities' codes (a city's code never changes).
+_CITY_CODES = "huying.city_codes"
+_CITY_CODE = select(City.code).where(City.id == bindparam("id"))
+
+
+def city_code(session: Session, city_id: int) -> str | None:
+    """The city's code (None: no such city), remembered by the session."""
+    codes: dict[int, str | None] = session.info.setdefault(_CITY_CODES, {})
+    if city_id not in codes:
+        codes[city_id] = read(session, _CITY_CODE, {"id": city_id}).scalar()
+    return codes[city_id]
+
+
+def remember_city_code(session: Session, city_id: int, code: str) -> None:
+    """Tell the session a city's code that the caller read with something else (the API
+    token's look-up), so that :func:`city_code` need not read it again in this request."""
+    session.info.setdefault(_CITY_CODES, {})[city_id] = code
 
 
 def path_codes(path: str) -> list[str]:

@@ -11,8 +11,9 @@ from fastapi import Depends
 from huying.db import utcnow
 
 
-def clock() -> dt.datetime:
-    """The request's ``now`` (a dependency, so that tests can fix the clock)."""
+async def clock() -> dt.datetime:
+    """The request's ``now`` (a dependency, so that tests can fix the clock; ``async``: no
+    thread-pool hand-off for reading the time)."""
     return utcnow()
 
 

@@ -126,8 +126,9 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def limit_anonymous(request: Request) -> None:
-    """Dependency: count an anonymous request against its client's bucket."""
+async def limit_anonymous(request: Request) -> None:
+    """Dependency: count an anonymous request against its client's bucket (in memory: on the
+    event loop, no thread-pool hand-off)."""
     if request.headers.get("authorization") or getattr(request.state, "user_id", None) is not None:
         return
     wait = limiter().take(client_address(request))
@@ -171,8 +172,9 @@ def _refuse(wait: float, who: str) -> RateLimited:
                        writes=True)
 
 
-def limit_writes(request: Request) -> None:
-    """Dependency of the whole application: a write counts against its address's bucket."""
+async def limit_writes(request: Request) -> None:
+    """Dependency of the whole application: a write counts against its address's bucket (in
+    memory: on the event loop, no thread-pool hand-off)."""
     if request.method not in WRITE_METHODS:
         return
     wait = write_limits(request).addresses.take(client_address(request))
