@@ -7,7 +7,6 @@ stays a first-class default and PostgreSQL can later be sharded by city.
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -113,61 +112,6 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-#: The statements that take SQLite's write lock (the first of a transaction takes it until
-#: the commit or the rollback).
-_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
-#: Seconds a write waits for this process's other writers: SQLite's own busy timeout.
-WRITER_WAIT = 10.0
-
-
-def one_writer_at_a_time(engine: Engine) -> None:
-    """SQLite has one writer at a time. Its other would-be writers poll its lock, sleeping 1,
-    2, 5, 10 … 100 ms between tries: with a worker's threads writing at once, the lock stood
-    free while they slept (a report's p99 at saturation was 2 s: docs/performance.md, P1).
-    Here a transaction takes this engine's lock at its first write, in this process, and
-    gives it back at its commit or rollback: this process's writers queue and wake at once;
-    SQLite's polling is left to the other processes' one writer each. Reads never wait."""
-    import threading
-
-    lock = threading.Lock()  # not re-entrant: a close may run on another thread than the write
-    holder: list[int | None] = [None]  # id() of the SQLite connection holding it
-
-    def release(conn: Any) -> None:  # the SQLite connection or the pool's proxy of it
-        dbapi_conn = getattr(conn, "dbapi_connection", conn)
-        if dbapi_conn is not None and holder[0] == id(dbapi_conn):
-            holder[0] = None
-            lock.release()
-
-    @event.listens_for(engine, "before_cursor_execute")
-    def _take(_conn: Connection, cursor: Any, statement: str, *_: Any) -> None:
-        dbapi_conn = cursor.connection
-        if holder[0] == id(dbapi_conn) or not statement.lstrip()[:7].upper().startswith(_WRITES):
-            return
-        if not lock.acquire(timeout=WRITER_WAIT):
-            raise sqlite3.OperationalError("database is locked")
-        holder[0] = id(dbapi_conn)
-
-    dialect = engine.dialect
-    commit, rollback = dialect.do_commit, dialect.do_rollback
-
-    def do_commit(dbapi_conn: Any) -> None:
-        try:
-            commit(dbapi_conn)
-        finally:  # after SQLite let its lock go, not before
-            release(dbapi_conn)
-
-    def do_rollback(dbapi_conn: Any) -> None:  # the pool's reset of a connection given back too
-        try:
-            rollback(dbapi_conn)
-        finally:
-            release(dbapi_conn)
-
-    dialect.do_commit = do_commit  # type: ignore[method-assign,assignment]
-    dialect.do_rollback = do_rollback  # type: ignore[method-assign,assignment]
-    for name in ("close", "invalidate", "detach"):  # a connection dropped unfinished
-        event.listen(engine.pool, name, lambda dbapi_conn, *_: release(dbapi_conn))
-
-
 def _sqlite_query_only(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA query_only=ON")
@@ -187,8 +131,6 @@ def make_engine(url: str, *, read_only: bool = False, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         if read_only:
             event.listen(engine, "connect", _sqlite_query_only)
-        else:
-            one_writer_at_a_time(engine)
         return engine
     if read_only:
         kwargs["execution_options"] = {**kwargs.get("execution_options", {}), "postgresql_readonly": True}
