@@ -59,7 +59,10 @@ class Settings(BaseSettings):
     workers: int = 1
     #: How many requests one worker runs at once in its thread pool (every route and
     #: dependency that is not ``async``, each with its database connection); the others wait
-    #: their turn in the event loop. 0: by the database (:attr:`worker_threads`).
+    #: their turn in the event loop. A worker is one Python interpreter: past a few threads
+    #: they only take turns for it (docs/performance.md, P1: with anyio's 40, intake's
+    #: saturation p99 was 2 s and its CPU per report a fifth higher). Long requests (a PDF,
+    #: an export) hold a thread each: keep a few. 0: :attr:`worker_threads`.
     threads: int = Field(default=0, ge=0, le=256)
     #: Time zone in which working days and hours are counted.
     timezone: str = "Asia/Shanghai"
@@ -171,10 +174,9 @@ class Settings(BaseSettings):
 
     @property
     def worker_threads(self) -> int:
-        """:attr:`threads`, or by the database: 40 (anyio's default)."""
-        if self.threads:
-            return self.threads
-        return 40
+        """:attr:`threads`, else 4 (measured: 2 serves a pure intake load best, 4 nearly as
+        well while a long request holds one)."""
+        return self.threads or 4
 
     @property
     def resolved_database_url(self) -> str:

@@ -35,3 +35,20 @@ def test_the_freeze_can_be_turned_off(unfrozen: None, monkeypatch: pytest.Monkey
     with TestClient(create_app()) as client:
         assert client.get("/healthz").status_code == 200
         assert gc.get_freeze_count() == 0
+
+
+@pytest.mark.parametrize(("setting", "expected"), [(0, 4), (3, 3)])
+def test_a_worker_runs_as_many_requests_at_once_as_its_threads(
+        unfrozen: None, monkeypatch: pytest.MonkeyPatch, setting: int, expected: int) -> None:
+    import anyio
+    import anyio.to_thread
+
+    monkeypatch.setattr(get_settings(), "gc_freeze", False)
+    monkeypatch.setattr(get_settings(), "threads", setting)
+
+    async def started() -> float:
+        app = create_app()
+        async with app.router.lifespan_context(app):
+            return anyio.to_thread.current_default_thread_limiter().total_tokens
+
+    assert anyio.run(started) == expected
