@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from typing import Annotated
 
+import anyio
+import anyio.to_thread
 from fastapi import Depends
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from huying.db import get_read_engine, session_factory
 
@@ -15,14 +16,16 @@ from huying.db import get_read_engine, session_factory
 async def get_session() -> AsyncIterator[Session]:
     """A session for one request, closed (and rolled back if uncommitted) after it. Made on
     the event loop (it connects only at its first statement, in the route's thread); closed
-    there too unless it still holds a connection in a transaction, whose rollback waits on
-    the database: that close goes to the thread pool (one hand-off, not two per request)."""
+    the database: that close goes to a thread of its own, outside the pool's limit, as
+    FastAPI does for a dependency's exit: a transaction that lost an idempotency race holds
+    SQLite's write lock until this rollback, and the requests waiting for that lock may hold
+    every thread of the pool (one hand-off, not two per request)."""
     session = session_factory()()
     try:
         yield session
     finally:
         if session.in_transaction():
-            await run_in_threadpool(session.close)
+            await anyio.to_thread.run_sync(session.close, limiter=anyio.CapacityLimiter(1))
         else:
             session.close()
 
