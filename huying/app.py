@@ -75,9 +75,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 def _warm() -> None:
     """What a worker's first requests would otherwise build in the middle of a request, built
     before it accepts one (docs/performance.md, P1: a cold worker's first report took 0.6 s):
-    the grid indexes (a cold worker built one per concurrent request), then each city's
-    classifier, category tree and register names. Nothing is stored. A database not set up
-    yet is not an error here."""
+    the grid indexes (a cold worker built one per concurrent request), then what each city's
+    first report reads (:func:`huying.intake.service.warm`). Nothing is stored. A database
+    not set up yet is not an error here."""
     from sqlalchemy import select
     from sqlalchemy.exc import SQLAlchemyError
     from sqlalchemy.orm import Session
