@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import json
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -146,6 +147,17 @@ _ONE_TRANSACTION = "huying.one_transaction"
 #: ``session.info`` key: a list, put there by a caller that wants to know the cases the
 #: session creates (the API adds its idempotency key and Open311 rows to their commit).
 NEW_CASES = "huying.new_cases"
+#: ``session.info`` key: the cases this session created, by id (weakly: a bulk session does
+#: not keep them alive), see :func:`created_here`.
+_CREATED = "huying.created_cases"
+
+
+def created_here(session: Session, case: Case) -> bool:
+    """Whether ``case`` is the very object this session inserted (not a row read back, not a
+    rolled-back insert's leftover whose id SQLite may give again): what the session wrote
+    since is all there is of its rows in other tables."""
+    created = session.info.get(_CREATED)
+    return created is not None and created.get(case.id) is case
 
 
 @contextmanager
@@ -262,6 +274,10 @@ def record(
             session.expunge(leftover)
         make_transient_to_detached(case)
         session.add(case)
+        created = session.info.get(_CREATED)
+        if created is None:
+            created = session.info[_CREATED] = weakref.WeakValueDictionary()
+        created[case.id] = case
         watching = session.info.get(NEW_CASES)
         if watching is not None:
             watching.append(case)

@@ -253,8 +253,16 @@ _COHANDLER_NAMES = (select(Organisation.code, Organisation.name_zh)
 
 
 def cohandler_names(session: Session, case: Case) -> list[tuple[str, str]]:
-    """(code, name) of the case's co-handling units, in code order (what a case's page shows)."""
+    """(code, name) of the case's co-handling units, in code order (what a case's page shows).
+    A case this session created and gave none has none: not read (a report's answer is built
+    after its commit; on PostgreSQL the read took a transaction of its own)."""
+    if kernel.created_here(session, case) and case.id not in session.info.get(_COHANDLED, ()):
+        return []
     return [(r[0], r[1]) for r in read(session, _COHANDLER_NAMES, {"case": case.id})]
+
+
+#: ``session.info`` key: the ids of the cases this session added co-handlers to.
+_COHANDLED = "huying.cohandled_cases"
 
 
 def add_cohandlers(session: Session, case: Case, actor: Actor, *, units: Sequence[str],
@@ -272,6 +280,7 @@ def add_cohandlers(session: Session, case: Case, actor: Actor, *, units: Sequenc
         orgs.append(org)
 
     def add_rows() -> None:  # after the compare-and-set: a concurrent twin fails on the version
+        session.info.setdefault(_COHANDLED, set()).add(case.id)
         session.execute(insert(COHANDLERS),
                         [{"city_id": case.city_id, "case_id": case.id, "unit_id": o.id} for o in orgs])
 

@@ -20,7 +20,7 @@ from huying.cases.policy import allowed_for, public_point, sees_report_in_full
 from huying.cases.redact import found, public_text, register_names
 from huying.cases.timing import is_overdue
 from huying.cases.workflow import AUDIENCE, STATUS_ZH, Audience, Kind, Status, audience_of
-from huying.cityconfig.models import Category
+from huying.cityconfig import categories
 from huying.db import read
 from huying.errors import InvalidInput
 from huying.geo.models import Node
@@ -117,15 +117,15 @@ def grid_code_of(session: Session, case: Case) -> str | None:
 
 def case_dict(session: Session, case: Case, actor: Actor | None, now: dt.datetime, *,
               events: bool = False) -> dict[str, Any]:
-    cat = session.get(Category, case.category_id) if case.category_id else None
+    cat = categories.shown_of(session, case.category_id)  # (code, name_zh, name_en)
     unit = session.get(Organisation, case.unit_id) if case.unit_id else None
     grid_code = grid_code_of(session, case)
     cohandlers = svc.cohandler_names(session, case)
     out: dict[str, Any] = {
         "code": case.code, "kind": case.kind, "title": case.title, "description": case.description,
         "status": case.status, "status_label": STATUS_ZH[Status(case.status)],
-        "category": cat.code if cat else None, "category_name": cat.name_zh if cat else None,
-        "category_name_en": (cat.name_en or None) if cat else None, "priority": case.priority, "channel": case.channel, "lon": case.lon, "lat": case.lat,
+        "category": cat[0] if cat else None, "category_name": cat[1] if cat else None,
+        "category_name_en": (cat[2] or None) if cat else None, "priority": case.priority, "channel": case.channel, "lon": case.lon, "lat": case.lat,
         "address": case.address, "grid": grid_code,
         "reporter_kind": case.reporter_kind, "unit": unit.code if unit else None,
         "unit_name": unit.name_zh if unit else None, "handling_level": case.handling_level,
@@ -236,15 +236,15 @@ def public_case_dict(session: Session, case: Case, now: dt.datetime, *,
     no point, grid or unit, only the item, its status, deadline and steps."""
     from huying.cases.policy import public_point
 
-    cat = session.get(Category, case.category_id) if case.category_id else None
+    cat = categories.shown_of(session, case.category_id)  # (code, name_zh, name_en)
     unit = session.get(Organisation, case.unit_id) if case.unit_id else None
     grid = session.get(Node, case.grid_id) if case.grid_id else None
     lon, lat = public_point(case.lon, case.lat)
     out: dict[str, Any] = {
         "code": case.code, "title": public_text(case.title, register_names(session, case.city_id)),
         "status": case.status, "status_label": STATUS_ZH[Status(case.status)],
-        "category": cat.code if cat else None, "category_name": cat.name_zh if cat else None,
-        "category_name_en": (cat.name_en or None) if cat else None, "lon": lon, "lat": lat, "grid": grid.code if grid else None,
+        "category": cat[0] if cat else None, "category_name": cat[1] if cat else None,
+        "category_name_en": (cat[2] or None) if cat else None, "lon": lon, "lat": lat, "grid": grid.code if grid else None,
         "grid_name": grid.name_zh if grid else None,
         "unit": unit.code if unit else None, "unit_name": unit.name_zh if unit else None,
         "handling_level": case.handling_level, "channel": case.channel, "due_at": case.due_at,

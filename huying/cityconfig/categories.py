@@ -341,10 +341,31 @@ def category_path(session: Session, category_id: int | None) -> str | None:
     return cache[category_id]
 
 
-def remember_path(session: Session, category_id: int, path: str) -> None:
-    """Tell the session a category's path that the caller has just read (intake, from the
-    tree it classified into), so that :func:`category_path` need not read it again."""
+def remember_path(session: Session, category_id: int, path: str,
+                  shown: tuple[str, str, str] | None = None) -> None:
+    """Tell the session a category's path (and ``shown``: its code and names) that the caller
+    has just read (intake, from the tree it classified into), so that :func:`category_path`
+    and :func:`shown_of` need not read them again."""
     session.info.setdefault(_PATHS, {})[category_id] = path
+    if shown is not None:
+        session.info.setdefault(_SHOWN, {})[category_id] = shown
+
+
+_SHOWN_OF = select(Category.code, Category.name_zh, Category.name_en).where(Category.id == bindparam("id"))
+
+
+def shown_of(session: Session, category_id: int | None) -> tuple[str, str, str] | None:
+    """A category's code, Chinese and English names (what a case's page shows), read once in
+    the session. A report's answer is built after its commit: without this, on PostgreSQL,
+    reading them again took a transaction of its own."""
+    if category_id is None:
+        return None
+    cache: dict[int, tuple[str, str, str] | None] = session.info.setdefault(_SHOWN, {})
+    if category_id not in cache:
+        row = read(session, _SHOWN_OF, {"id": category_id}).first()
+        cache[category_id] = (row[0], row[1], row[2] or "") if row is not None else None
+    return cache[category_id]
 
 
 _PATHS = "huying.category_paths"
+_SHOWN = "huying.category_shown"

@@ -87,9 +87,11 @@ class _Cat:
     path: str
     name: str
     level: int
+    name_en: str
 
 
-_CAT_COLUMNS = (Category.id, Category.code, Category.path, Category.name_zh, Category.level)
+_CAT_COLUMNS = (Category.id, Category.code, Category.path, Category.name_zh, Category.level,
+                Category.name_en)
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,7 @@ def _tree(session: Session, city_id: int) -> _Tree:
     was a fifth of the CPU of ``POST /api/v1/cases``, docs/performance.md P1)."""
 
     def build(_token: Any) -> _Tree:
-        cats = [_Cat(*r) for r in session.execute(
+        cats = [_Cat(*r[:5], r[5] or "") for r in session.execute(
             select(*_CAT_COLUMNS).where(Category.city_id == city_id, Category.active.is_(True))
             .order_by(Category.code))]
         active1 = {c.path: c for c in cats if c.level == 1}
@@ -174,7 +176,7 @@ def classify(session: Session, city_id: int, report: ReportIn, *,
         cat = categories.find(session, city_id, report.category)
         if cat is None:
             raise InvalidInput(f"no category {report.category!r}", "category")
-        return "given", _Cat(cat.id, cat.code, cat.path, cat.name_zh, cat.level), None, None
+        return "given", _Cat(cat.id, cat.code, cat.path, cat.name_zh, cat.level, cat.name_en or ""), None, None
     version = None
     if prediction is None:
         if classifier is None:
@@ -227,8 +229,8 @@ def intake(
     source, cat, pred, version = classify(session, actor.city_id, report, prediction=prediction,
                                           classifier=classifier)
     suggestions = suggestions_of(session, actor.city_id, pred)
-    if cat is not None:  # the deadline's SLA rule is the category's: no second read of its path
-        categories.remember_path(session, cat.id, cat.path)
+    if cat is not None:  # the deadline's SLA rule and the answer's names: no second read
+        categories.remember_path(session, cat.id, cat.path, (cat.code, cat.name, cat.name_en))
     fixed = report.fixed_on_spot is not None
     # duplicates: same first level (or the top two suggestions when undecided)
     candidates: list[dup.Candidate] = []

@@ -50,3 +50,37 @@ def test_the_first_report_reads_no_more_than_the_next(served: Served, cold: None
         first = _statements_of(client, token, {**body, "lon": 113.05, "lat": 23.05})
         second = _statements_of(client, token, {**body, "lon": 113.15, "lat": 23.05})
         assert first <= second, (first, second)
+
+
+def _statements_and_commits(client: Any, token: str, body: dict[str, Any]) -> tuple[Any, list[str]]:
+    from huying import db
+
+    seen: list[str] = []
+
+    def statement(_c: Any, _cu: Any, text: str, *_: Any) -> None:
+        seen.append(text)
+
+    def commit(_c: Any) -> None:
+        seen.append("COMMIT")
+
+    engine = db.get_engine()
+    event.listen(engine, "before_cursor_execute", statement)
+    event.listen(engine, "commit", commit)
+    try:
+        r = client.post("/api/v1/cases", json=body, headers={"Authorization": f"Bearer {token}"})
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+        event.remove(engine, "commit", commit)
+    return r, seen
+
+
+def test_a_reports_answer_is_built_inside_its_transaction(served: Served) -> None:
+    """Nothing is read after the report's commit: its answer's category names and co-handlers
+    are known (on PostgreSQL such a read cost a transaction of its own: BEGIN, two reads,
+    ROLLBACK)."""
+    for client in make_client(served.url):
+        r, seen = _statements_and_commits(client, served.tokens["resident"], {
+            "title": "路灯不亮", "description": "门口的灯", "category": "01", "lon": 113.05, "lat": 23.05})
+        assert r.status_code == 201, r.text
+        assert r.json()["category_name"] and r.json()["cohandlers"] == []
+        assert "COMMIT" in seen and seen[-1] == "COMMIT", seen[seen.index("COMMIT"):]

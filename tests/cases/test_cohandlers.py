@@ -55,3 +55,36 @@ def test_the_cohandlers_part_is_in_the_timeline_and_the_lead_cannot_record_one(w
     assert case.status == "dispatched"  # the lead unit still has to accept it
     with pytest.raises(NotPermitted, match="co-handling unit"):
         svc.record_part(s, case, world["community"], note="我们也做了", now=T0)
+
+
+def test_the_session_that_made_the_case_sees_the_cohandlers_it_added(world: World) -> None:
+    """A case this session created is known to have no co-handlers without a read
+    (``kernel.created_here``) until the session adds some: then they are read."""
+    s = world.session
+    case = world.report()
+    assert svc.cohandler_names(s, case) == []
+    svc.dispatch(s, case, world["town"], unit=LEAD, now=T0)
+    svc.add_cohandlers(s, case, world["town"], units=[CO], now=T0)
+    assert [code for code, _ in svc.cohandler_names(s, case)] == [CO]
+
+
+def test_a_case_read_back_is_not_taken_for_one_this_session_made(world: World) -> None:
+    from sqlalchemy import insert
+    from sqlalchemy.orm import Session
+
+    from huying.cases.kernel import created_here
+    from huying.cases.models import Case, CaseCohandler
+    from huying.orgs.models import Organisation
+
+    s = world.session
+    case = world.report()
+    s.commit()
+    assert created_here(s, case)
+    with Session(s.get_bind()) as other:  # another request: co-handlers behind this session's back
+        unit_id = other.query(Organisation.id).filter(Organisation.code == CO).scalar()
+        other.execute(insert(CaseCohandler), [{"city_id": case.city_id, "case_id": case.id, "unit_id": unit_id}])
+        other.commit()
+    with Session(s.get_bind()) as fresh:
+        again = fresh.get(Case, case.id)
+        assert again is not None and not created_here(fresh, again)
+        assert [code for code, _ in svc.cohandler_names(fresh, again)] == [CO]
