@@ -52,12 +52,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     from huying.cases.background import background
 
     configure_logging(get_settings().log_level)
-    _warm()
-    await _warm_routes(app)
     import anyio.to_thread
 
     anyio.to_thread.current_default_thread_limiter().total_tokens = get_settings().worker_threads
-    await anyio.to_thread.run_sync(_warm_imports)  # anyio's thread pool, started here
+    if get_settings().warm_start:
+        _warm()
+        await _warm_routes(app)
+        await anyio.to_thread.run_sync(_warm_imports)  # anyio's thread pool, started here
     if get_settings().gc_freeze:
         # What start-up built (the grid indexes, the modules, the app) lives as long as the
         # worker: out of the collector's sight, a full collection no longer walks it in the

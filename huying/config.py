@@ -108,6 +108,11 @@ class Settings(BaseSettings):
     #: full collection walked it (84–98 ms on the demo city) in the middle of some request
     #: (docs/performance.md, P1). Off for processes that build many apps (the tests).
     gc_freeze: bool = True
+    #: Build before a server worker's first request what that request would otherwise build in
+    #: its middle (docs/performance.md, P1: the routes' state, 0.6 s of each new app; the
+    #: indexes, classifiers, rules and names of every city). Off for processes that build many
+    #: apps and use few of their routes (the tests: tests/api/test_warm_start.py checks it).
+    warm_start: bool = True
     #: Overdue periods after which the sweeper escalates a case to the next level.
     sla_escalate_after_periods: int = 2
     #: Fraction of the allowed time left at which the sweeper warns (e.g. 0.2 = last 20%).

@@ -27,6 +27,10 @@ os.environ.setdefault("HUYING_SECRET_KEY", "test-" + uuid.uuid4().hex + uuid.uui
 # The suite builds many apps in one process: freezing each one's objects would keep their
 # garbage for good (tests/api/test_startup.py checks the freeze itself).
 os.environ.setdefault("HUYING_GC_FREEZE", "0")
+# Each test builds a new app and calls a few of its routes: building every route's state
+# before the first request (0.6 s an app, FastAPI 0.165) made the suite a third slower
+# (tests/api/test_warm_start.py turns it on and checks it).
+os.environ.setdefault("HUYING_WARM_START", "0")
 
 PG_URL = os.environ.get(
     "HUYING_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
