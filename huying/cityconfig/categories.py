@@ -368,4 +368,5 @@ def shown_of(session: Session, category_id: int | None) -> tuple[str, str, str] 
 
 
 _PATHS = "huying.category_paths"
-_SHOWN = "huying.category_shown"
+#: names can change: under the prefix that :func:`forget` drops at every edit
+_SHOWN = "huying.categories.shown"

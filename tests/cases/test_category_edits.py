@@ -70,3 +70,13 @@ def test_a_rename_keeps_the_code(world: World) -> None:
     with pytest.raises(SettingError) as caught:  # a sibling's name
         categories.rename(s, city, "01.01", categories.get_by_code(s, city, "01.02").name_zh)  # type: ignore[union-attr]
     assert caught.value.reason == "name_taken"
+
+
+def test_a_case_shows_the_new_name_in_the_session_that_renamed_its_category(world: World) -> None:
+    """The names a session holds for a case's page (``categories.shown_of``) are dropped at a
+    rename, as everything else it remembers of the tree."""
+    s, city = world.session, world.city_id
+    case = world.report(category="01.01")
+    assert categories.shown_of(s, case.category_id)[0] == "01.01"  # type: ignore[index]
+    categories.rename(s, city, "01.01", "改过的名称", "Renamed")
+    assert categories.shown_of(s, case.category_id) == ("01.01", "改过的名称", "Renamed")
