@@ -49,20 +49,13 @@ from huying.db import under
 from huying.errors import InvalidInput, NotPermitted, NotVisible
 from huying.geo.models import Level, Node
 from huying.orgs.actor import Actor
+from huying.orgs.contacts import mask_phone
 from huying.orgs.models import Organisation, OrgKind, Role, User
 from huying.triage.routing import Target, unit_at
 
 #: How the resident wants the result.
 DELIVERY = ("collect", "told", "mail")
 _PHONE = re.compile(r"^1\d{10}$|^0\d{2,3}-?\d{7,8}$")
-
-
-def mask_phone(phone: str | None) -> str | None:
-    """``138****5678``: what a receipt, a list or a page shows of a resident's phone."""
-    if not phone:
-        return None
-    p = phone.replace(" ", "")
-    return p[:3] + "*" * max(len(p) - 7, 0) + p[-4:] if len(p) > 7 else "*" * len(p)
 
 
 # --------------------------------------------------------------------------- rules
@@ -274,7 +267,7 @@ def request_dict(session: Session, case: Case, *, public: bool = False) -> dict[
     }
     if not public:
         out.update(materials=list(req.materials or []), missing=list(req.missing or []),
-                   delivery=req.delivery, contact=mask_phone(case.reporter_contact),
+                   delivery=req.delivery, contact=mask_phone(case.reporter_contact) if case.reporter_contact else None,
                    household=req.household_id is not None)
     return out
 

@@ -183,3 +183,12 @@ def test_the_unit_and_the_resident_are_told_in_the_words_of_a_service_request(wo
                      .where(OutboxMessage.subject.contains(case.code))).all()
     assert {(k, r) for k, r, _ in rows} == {("unit", str(world.units["town2_civil"].id)), ("contact", "13800135678")}
     assert any("办事申请已受理" in subject for _, _, subject in rows)
+
+
+def test_a_landline_is_masked_as_everywhere_else(world: World) -> None:
+    """One masking of a phone (``orgs.contacts.mask_phone``): the one-stop receipt had its own,
+    which kept a landline's dash and starred six digits."""
+    from huying.orgs.contacts import mask_phone
+
+    case = accept(world, contact="0769-22223333")
+    assert onestop.request_dict(world.session, case)["contact"] == mask_phone("0769-22223333") == "076****3333"  # type: ignore[index]
