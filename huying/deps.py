@@ -15,11 +15,12 @@ from huying.db import get_read_engine, session_factory
 
 async def get_session() -> AsyncIterator[Session]:
     """A session for one request, closed (and rolled back if uncommitted) after it. Made on
-    the event loop (it connects only at its first statement, in the route's thread); closed
-    the database: that close goes to a thread of its own, outside the pool's limit, as
-    FastAPI does for a dependency's exit: a transaction that lost an idempotency race holds
-    SQLite's write lock until this rollback, and the requests waiting for that lock may hold
-    every thread of the pool (one hand-off, not two per request)."""
+    the event loop (it connects only at its first statement, in the route's thread) and
+    closed there, unless it still holds a transaction, whose rollback waits on the database:
+    that close goes to a thread of its own, outside the pool's limit, as FastAPI does for a
+    dependency's exit (a transaction that lost an idempotency race holds SQLite's write lock
+    until this rollback, and the requests waiting for that lock may hold every thread of the
+    pool). One hand-off at most, not two per request."""
     session = session_factory()()
     try:
         yield session
