@@ -4,6 +4,7 @@ when the rate and the request count are given.
 
     .venv/bin/py-spy record -r 250 -f raw -o /tmp/p.txt -- .venv/bin/python bench/intake_cpu.py ...
     .venv/bin/python bench/_spy.py /tmp/p.txt --root report_case --rate 250 --requests 330
+    .venv/bin/python bench/_spy.py /tmp/p.txt --root "*"      # every stack of the process
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ def summarise(path: Path, root: str, *, top: int, rate: float | None, requests: 
         if not stack:
             continue
         frames = stack.split(";")
-        idx = next((i for i, f in enumerate(frames) if f.split(" (", 1)[0] == root), None)
+        idx = 0 if root == "*" else next((i for i, f in enumerate(frames) if f.split(" (", 1)[0] == root), None)
         if idx is None:
             continue
         frames = frames[idx:]

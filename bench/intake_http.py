@@ -40,7 +40,9 @@ acknowledged reports.
 
 CPU: the CPU time of the workers, and on PostgreSQL of the server backends connected to the
 bench's database (not the machine's other databases), per acknowledged request over the
-saturation run (``cpu_ms_per_report``), read from ``/proc``: with 2 cores, requests/s cannot
+saturation run (``cpu_ms_per_report``) and over the light-load run
+(``light_cpu_ms_per_report``: two connections, fewer threads contending for the interpreter
+and for SQLite's writer), read from ``/proc``: with 2 cores, requests/s cannot
 exceed 2000 / (workers + postgres + load generator) ms. This figure holds on a loaded machine
 too; requests/s and latency do not. ``bench/intake_cpu.py`` measures the same in-process.
 """
@@ -48,9 +50,11 @@ too; requests/s and latency do not. ``bench/intake_cpu.py`` measures the same in
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -235,6 +239,38 @@ def check_exact(url: str, base: str, token: str, bodies: Path, outdir: Path) -> 
             "exact": exact}
 
 
+def spied(spy_bin: str, stem: Path, srv: S.Server, load, *, root: str) -> None:  # type: ignore[no-untyped-def]
+    """One more saturation run with py-spy sampling every worker at 250 Hz, the stacks written
+    to ``stem-<pid>.txt``, and a summary of all the workers' stacks, whole process and under
+    ``root``, in ``stem.txt`` (ms per request). Only the thread holding the interpreter's lock is
+    sampled (``--gil``): on this kind of VM py-spy cannot tell a waiting thread from a running
+    one, so without it a thread parked in the pool's queue or in SQLite's busy sleep counts as
+    work. What runs without the lock (the database driver's C, SQLite itself) is left out: the
+    summary is the Python side of the workers' CPU, the rest is in ``cpu_ms_per_report``."""
+    import _spy
+
+    pids = srv.worker_pids()
+    rate = 250
+    procs = [subprocess.Popen([spy_bin, "record", "--pid", str(pid), "-r", str(rate), "-f", "raw", "--gil",
+                               "-o", f"{stem}-{pid}.txt"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+             for pid in pids]
+    time.sleep(1.0)  # py-spy attached
+    res = load()
+    for p in procs:
+        p.send_signal(signal.SIGINT)
+    for p in procs:
+        p.wait(timeout=60)
+    raw = stem.with_name(stem.name + "-all.txt")
+    raw.write_text("".join(Path(f"{stem}-{pid}.txt").read_text(encoding="utf-8") for pid in pids
+                           if Path(f"{stem}-{pid}.txt").exists()), encoding="utf-8")
+    n = max(int(res["ok"]), 1)
+    # the samples span the load plus the second before it and the stop after it: scale by the
+    # load's requests, so an idle worker's few samples count against it (an upper bound)
+    text = "\n\n".join(_spy.summarise(raw, r, top=45, rate=rate, requests=n) for r in ("*", root))
+    stem.with_suffix(".txt").write_text(text + "\n", encoding="utf-8")
+    print(f"# py-spy: {stem}.txt ({n} requests)", file=sys.stderr)
+
+
 def spread(xs: list[float]) -> dict[str, object]:
     """Median, min, max of a figure over the ``--repeat`` runs."""
     return {"median": round(statistics.median(xs), 2), "min": round(min(xs), 2), "max": round(max(xs), 2),
@@ -251,7 +287,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=1, help="runs of each side (median and spread printed)")
     ap.add_argument("--loadgen", choices=("auto", "wrk", "python"), default="auto",
                     help="wrk (bench/_intake.lua) when installed, else bench/_loadgen.py")
+    ap.add_argument("--spy", type=Path, default=None, metavar="DIR",
+                    help="after the measured runs, one more saturation run of the first load on intake and on "
+                         "the floor under py-spy (on PATH or $PY_SPY), its collapsed stacks written to DIR and "
+                         "summarised by bench/_spy.py (the measured figures are not taken under the profiler)")
     args = ap.parse_args(argv)
+    spy_bin = None
+    if args.spy is not None:
+        spy_bin = os.environ.get("PY_SPY") or shutil.which("py-spy")
+        if spy_bin is None:
+            raise SystemExit("--spy: py-spy is not installed (pip install py-spy into any environment and put it "
+                             "on PATH, or set PY_SPY to its path)")
+        args.spy.mkdir(parents=True, exist_ok=True)
     wrk = use_wrk(args.loadgen)
     if not wrk and args.loadgen == "auto":
         print("# wrk not installed: the load comes from bench/_loadgen.py (dearer per request than wrk: the "
@@ -301,8 +348,12 @@ def main(argv: list[str] | None = None) -> int:
                             bodies: Path = world[load]  # type: ignore[assignment]
                             out = tmp / f"run-{backend}-{load}-{k}"
                             (out / "light").mkdir(parents=True)
+                            lpg0 = our_backends(url)
+                            lticks0 = cpu_ticks(srv.worker_pids()), cpu_ticks(list(lpg0))
                             light = run_load(srv.base, token, bodies, threads=1, connections=LIGHT,
                                              duration=max(1, duration // 2), outdir=out / "light", wrk=wrk)
+                            lticks1 = cpu_ticks(srv.worker_pids()), cpu_ticks(list(lpg0 | our_backends(url)))
+                            ln = max(light["ok"], 1)
                             pg0 = our_backends(url)
                             ticks0 = cpu_ticks(srv.worker_pids()), cpu_ticks(list(pg0))
                             res = run_load(srv.base, token, bodies, threads=args.threads, connections=conns,
@@ -316,7 +367,13 @@ def main(argv: list[str] | None = None) -> int:
                                 "sat_p99_ms": res["p99_us"] / 1e3, "bad": res["bad"] + light["bad"],
                                 "cpu_workers_ms": (ticks1[0] - ticks0[0]) * 1e3 / TICK / n,
                                 "cpu_postgres_ms": (ticks1[1] - ticks0[1]) * 1e3 / TICK / n,
+                                "light_cpu_workers_ms": (lticks1[0] - lticks0[0]) * 1e3 / TICK / ln,
+                                "light_cpu_postgres_ms": (lticks1[1] - lticks0[1]) * 1e3 / TICK / ln,
                                 "exact": exact})
+                    if spy_bin is not None:
+                        spied(spy_bin, args.spy / f"intake-{backend}-{loads[0]}", srv, functools.partial(
+                            run_load, srv.base, token, world[loads[0]], threads=args.threads, connections=conns,  # type: ignore[arg-type]
+                            duration=duration, outdir=None, wrk=wrk), root="report_case")
                 # the floor: the same rows, written with plain statements, into the same
                 # database after intake (its cases, events and rollup rows already there)
                 floor_runs: dict[str, list[dict]] = {load: [] for load in loads}  # type: ignore[type-arg]
@@ -331,8 +388,12 @@ def main(argv: list[str] | None = None) -> int:
                     for _k in range(args.repeat):
                         for load in loads:
                             bodies = world[load]  # type: ignore[assignment]
+                            flpg0 = our_backends(url)
+                            flticks0 = cpu_ticks(fl.worker_pids()), cpu_ticks(list(flpg0))
                             fl_light = run_load(fl.base, ftoken, bodies, threads=1, connections=LIGHT,
                                                 duration=max(1, duration // 2), outdir=None, wrk=wrk)
+                            flticks1 = cpu_ticks(fl.worker_pids()), cpu_ticks(list(flpg0 | our_backends(url)))
+                            fln = max(fl_light["ok"], 1)
                             fpg0 = our_backends(url)
                             fticks0 = cpu_ticks(fl.worker_pids()), cpu_ticks(list(fpg0))
                             fl_sat = run_load(fl.base, ftoken, bodies, threads=args.threads, connections=conns,
@@ -343,7 +404,13 @@ def main(argv: list[str] | None = None) -> int:
                                 "rps": fl_sat["rps_2xx"], "p99_ms": fl_light["p99_us"] / 1e3,
                                 "bad": fl_sat["bad"] + fl_light["bad"],
                                 "cpu_workers_ms": (fticks1[0] - fticks0[0]) * 1e3 / TICK / fn,
-                                "cpu_postgres_ms": (fticks1[1] - fticks0[1]) * 1e3 / TICK / fn})
+                                "cpu_postgres_ms": (fticks1[1] - fticks0[1]) * 1e3 / TICK / fn,
+                                "light_cpu_workers_ms": (flticks1[0] - flticks0[0]) * 1e3 / TICK / fln,
+                                "light_cpu_postgres_ms": (flticks1[1] - flticks0[1]) * 1e3 / TICK / fln})
+                    if spy_bin is not None:
+                        spied(spy_bin, args.spy / f"floor-{backend}-{loads[0]}", fl, functools.partial(
+                            run_load, fl.base, ftoken, world[loads[0]], threads=args.threads, connections=conns,  # type: ignore[arg-type]
+                            duration=duration, outdir=None, wrk=wrk), root="report")
                 for load in loads:
                     rs, fs = runs[load], floor_runs[load]
                     rps = statistics.median(r["rps"] for r in rs)
@@ -372,6 +439,8 @@ def main(argv: list[str] | None = None) -> int:
                            saturation_p99_ms=spread([r["sat_p99_ms"] for r in rs]),
                            cpu_ms_per_report={"workers": spread([r["cpu_workers_ms"] for r in rs]),
                                               "postgres": spread([r["cpu_postgres_ms"] for r in rs])},
+                           light_cpu_ms_per_report={"workers": spread([r["light_cpu_workers_ms"] for r in rs]),
+                                                    "postgres": spread([r["light_cpu_postgres_ms"] for r in rs])},
                            bound=(f"CPU per report: {cpu_w:.2f} ms in the workers + {cpu_pg:.2f} ms in PostgreSQL; "
                                   f"{os.cpu_count()} cores hold at most {most:,.0f} reports/s"),
                            floor={"what": "the same rows written with plain statements (bench/_floor_app.py)",
@@ -379,6 +448,9 @@ def main(argv: list[str] | None = None) -> int:
                                   "light_p99_ms": spread([f["p99_ms"] for f in fs]),
                                   "cpu_ms_per_report": {"workers": spread([f["cpu_workers_ms"] for f in fs]),
                                                         "postgres": spread([f["cpu_postgres_ms"] for f in fs])},
+                                  "light_cpu_ms_per_report": {
+                                      "workers": spread([f["light_cpu_workers_ms"] for f in fs]),
+                                      "postgres": spread([f["light_cpu_postgres_ms"] for f in fs])},
                                   "non_2xx": sum(f["bad"] for f in fs)},
                            bare={"what": "bench/_bare_app.py: the same body parsed, nothing written",
                                  "rps_2xx": spread([b["rps"] for b in bare_runs]),

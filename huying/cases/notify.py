@@ -23,6 +23,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from huying import db
 from huying.cases import kernel
 from huying.cases.kernel import Appended, Recorded
 from huying.cases.models import Case as CaseRow
@@ -314,10 +315,10 @@ def _other_reporters(session: Session, case: Case, event: Recorded, now: dt.date
     mine = reporter_of(case)
     seen = {mine} if mine is not None else set()
     if event.action == "mark_handled":
-        found = session.execute(_HANDLED_RECIPIENTS, {"id": case.id}).all()
+        found = db.read(session, _HANDLED_RECIPIENTS, {"id": case.id}).all()
         targets = _recipients((u, c) for _, _, u, c in found)
     else:
-        targets = _recipients(session.execute(_COREPORTERS, {"id": case.id}).all())  # type: ignore[arg-type]
+        targets = _recipients(db.read(session, _COREPORTERS, {"id": case.id}).all())
     rows = []
     for target in targets:
         if target in seen:

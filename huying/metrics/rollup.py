@@ -29,11 +29,25 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import Table, and_, case, delete, exists, false, func, literal, select, text, true
+from sqlalchemy import (
+    Table,
+    and_,
+    bindparam,
+    case,
+    delete,
+    exists,
+    false,
+    func,
+    literal,
+    select,
+    text,
+    true,
+)
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import ColumnElement
 
+from huying import db
 from huying.cases import kernel
 from huying.cases.models import Case, CaseEvent
 from huying.cases.timing import figures_clause, in_figures, open_clause, overdue_clause
@@ -639,14 +653,21 @@ def on_appended(appended: kernel.Appended) -> None:
                 solved=appended.event.extra.get("solved"))
 
 
+_EV: Table = CaseEvent.__table__  # type: ignore[assignment]
+#: The distinct actions of a case's events before a sequence number: built once, run as Core
+#: (``huying.db.read``) and filtered here, with no ``IN`` list to expand at each run. It runs
+#: at nine events in ten, of every command (0.57 of the 1.74 ms a recorded event cost in the
+#: demo build's profile, as an ORM query built per call).
+_EARLIER = (select(_EV.c.action).distinct()
+            .where(_EV.c.case_id == bindparam("c"), _EV.c.seq < bindparam("s")))
+
+
 def earlier_actions(session: Session, case_id: int, seq: int, action: str) -> frozenset[str]:
     """The actions of :data:`HISTORY` among the case's events before ``seq`` (asked only for
     the actions whose counters look at them)."""
     if action not in _LOOKS_BACK:
         return frozenset()
-    return frozenset(session.scalars(
-        select(CaseEvent.action).distinct()
-        .where(CaseEvent.case_id == case_id, CaseEvent.seq < seq, CaseEvent.action.in_(HISTORY))).all())
+    return frozenset(a for (a,) in db.read(session, _EARLIER, {"c": case_id, "s": seq}) if a in HISTORY)
 
 
 def _first(action: str, case: Case) -> bool:
