@@ -431,6 +431,7 @@ def main(argv: list[str] | None = None) -> int:
                            met=met, smoke=args.smoke,
                            sizes={"duration_s": duration, "connections": conns, "wrk_threads": args.threads,
                                   "workers": args.workers, "repeat": args.repeat, "load": load,
+                                  "threads_per_worker": os.environ.get("HUYING_THREADS") or "default",
                                   "loadgen": gen, "city": "small" if args.smoke else "demo (1,000 grids)",
                                   **(world["about"] if load == "realistic" else {})},  # type: ignore[dict-item]
                            rps_2xx=spread([r["rps"] for r in rs]),
