@@ -15,6 +15,9 @@ client cost. PostgreSQL: the CPU of the server backends of the app's own connect
 (``pg_backend_pid()``, read from ``/proc``) is added (``cpu_ms.postgres``): not the other
 databases' backends on a shared server.
 
+Statistics: on PostgreSQL each round starts with ``ANALYZE`` (``_common.analyze_as_autovacuum``:
+the test machines' servers run without autovacuum).
+
 Loads (``--load``): ``realistic`` (bench/_realistic.py: the real messages' texts at random
 points of the demo city's grids, categories as the demo year gives them) and ``worst`` (the
 bench's old load: one text at one point, no category: every report compares itself with the
@@ -26,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import cProfile
+import functools
 import io
 import os
 import pstats
@@ -34,7 +38,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -102,7 +106,7 @@ def prepare(url: str, small: bool, n: int) -> dict[str, Any]:
 
 async def _post_all(app: Any, token: str, bodies: list[dict[str, Any]], *, warm: int, rounds: int,
                     per_round: int, pg_pids: set[int] | None, profile: cProfile.Profile | None,
-                    ) -> dict[str, Any]:
+                    before_round: Callable[[], object] | None = None) -> dict[str, Any]:
     import httpx
 
     headers = {"Authorization": f"Bearer {token}"}
@@ -122,6 +126,8 @@ async def _post_all(app: Any, token: str, bodies: list[dict[str, Any]], *, warm:
         for _ in range(warm):
             await post()
         for _ in range(rounds):
+            if before_round is not None:
+                before_round()
             t0, w0 = time.process_time(), time.perf_counter()
             p0 = _ticks(pg_pids) if pg_pids is not None else 0
             if profile is not None:
@@ -137,18 +143,21 @@ async def _post_all(app: Any, token: str, bodies: list[dict[str, Any]], *, warm:
     return {"cpu_ms": cpu, "pg_ms": pg, "wall_ms": wall, "statuses": statuses}
 
 
-def _summary(xs: list[float]) -> dict[str, float]:
+def _summary(xs: list[float]) -> dict[str, Any]:
+    """Median, min, max and the rounds in order (a trend across rounds is the database growing)."""
     if not xs:
         return {}
-    return {"median": round(statistics.median(xs), 3), "min": round(min(xs), 3), "max": round(max(xs), 3)}
+    return {"median": round(statistics.median(xs), 3), "min": round(min(xs), 3), "max": round(max(xs), 3),
+            "rounds": [round(x, 3) for x in xs]}
 
 
 def run_app(app: Any, token: str, bodies: list[dict[str, Any]], *, warm: int, rounds: int, per_round: int,
-            pg_pids: set[int] | None = None, profile: cProfile.Profile | None = None) -> dict[str, Any]:
+            pg_pids: set[int] | None = None, profile: cProfile.Profile | None = None,
+            before_round: Callable[[], object] | None = None) -> dict[str, Any]:
     async def go() -> dict[str, Any]:
         async with app.router.lifespan_context(app):
             return await _post_all(app, token, bodies, warm=warm, rounds=rounds, per_round=per_round,
-                                   pg_pids=pg_pids, profile=profile)
+                                   pg_pids=pg_pids, profile=profile, before_round=before_round)
 
     return asyncio.run(go())
 
@@ -249,8 +258,10 @@ def main(argv: list[str] | None = None) -> int:
                                 _seen.append(" ".join(stmt.split())[:160])
 
                         prof = cProfile.Profile() if args.profile else None
+                        # PostgreSQL: statistics as autovacuum would keep them (bench/_common.py)
                         res = run_app(app, world["token"], world[load], warm=warm, rounds=rounds, per_round=n,
-                                      pg_pids=pids, profile=prof)
+                                      pg_pids=pids, profile=prof,
+                                      before_round=functools.partial(C.analyze_as_autovacuum, url))
                         from huying.db import get_engine
 
                         get_engine().dispose()

@@ -65,6 +65,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # middle of a request (docs/performance.md, P1).
         gc.collect()
         gc.freeze()
+    _warn_settings()
     worker = background()
     worker.start()
     try:
@@ -94,6 +95,15 @@ def _warm() -> None:
             session.rollback()
     except SQLAlchemyError as exc:
         log.warning("the start-up's indexes were not built: %s", exc.__class__.__name__)
+
+
+def _warn_settings() -> None:
+    """Log what is wrong with the database server's settings (``huying.ops.health``), once
+    per worker: a slowness no error would show."""
+    from huying.ops import health
+
+    for warning in health.database_warnings(get_engine()):
+        log.warning("database server: %s", warning)
 
 
 def _warm_imports() -> None:
