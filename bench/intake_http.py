@@ -439,6 +439,7 @@ def main(argv: list[str] | None = None) -> int:
                            sizes={"duration_s": duration, "connections": conns, "wrk_threads": args.threads,
                                   "workers": args.workers, "repeat": args.repeat, "load": load,
                                   "threads_per_worker": os.environ.get("HUYING_THREADS") or "default",
+                                  "warm_start": os.environ.get("HUYING_WARM_START") or "default",
                                   "loadgen": gen, "city": "small" if args.smoke else "demo (1,000 grids)",
                                   **(world["about"] if load == "realistic" else {})},  # type: ignore[dict-item]
                            rps_2xx=spread([r["rps"] for r in rs]),
