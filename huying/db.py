@@ -233,6 +233,19 @@ def read(session: Session, statement: Any, params: dict[str, Any] | None = None)
     return session.connection().execute(statement, params)
 
 
+def analyze_after_bulk(engine: Engine) -> bool:
+    """After a bulk change (an import, the demo build), bring PostgreSQL's planner statistics
+    up to date at once (``ANALYZE``) instead of within autovacuum's minute, or never where it
+    is off: with an empty table's statistics the duplicate look-up read every case of the city
+    (docs/performance.md, P1). SQLite is left as it is (its planner is used without
+    ``sqlite_stat1`` everywhere else). Returns whether it ran."""
+    if engine.dialect.name != "postgresql":
+        return False
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("ANALYZE")
+    return True
+
+
 def db_key(session: Session) -> str:
     """Which database a session talks to (its URL, password hidden): the key of the
     per-process caches, so that two databases in one process never share an entry.

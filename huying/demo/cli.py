@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 
-from huying.db import session_scope
+from huying.db import analyze_after_bulk, get_engine, session_scope
 from huying.demo.cases import DEMO_DAYS, LIVE_DAYS
 
 app = typer.Typer(no_args_is_help=True)
@@ -153,6 +153,8 @@ def build_command(
         _step("walks", build_walks, summary.city_id, seed, now=end)
     _step("one-stop requests", build_onestop, summary.city_id, seed, now=end)
     _step("duties, reviews, weak organisations", build_duties, summary.city_id, seed, now=end)
+    if analyze_after_bulk(get_engine()):
+        typer.echo("analysed the tables for the planner (PostgreSQL)")
     typer.echo(f"the demo year ends at {end.isoformat()}")
     typer.echo("demo accounts (username / password):")
     for acc in DEMO_ACCOUNTS:

@@ -40,7 +40,7 @@ def _import(file: Path, as_user: str, mode: str, now: str | None, progress: bool
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from huying.config import get_settings
-    from huying.db import make_engine
+    from huying.db import analyze_after_bulk, make_engine
     from huying.errors import CaseError
     from huying.intake.bulk import FileError, Mode, savepoint_engine
 
@@ -61,6 +61,8 @@ def _import(file: Path, as_user: str, mode: str, now: str | None, progress: bool
             task = bar.add_task(f"importing {file.name}", total=None)
             rep = run(engine, lambda s: actor_for(s, as_user), file, now=moment, mode=mode_v,
                       progress=lambda done, total: bar.update(task, completed=done, total=total))
+        if rep.stored:
+            analyze_after_bulk(engine)
     except FileError as exc:
         fail(str(exc), EXIT_INVALID)
     except CaseError as exc:

@@ -5,8 +5,8 @@ fix, logged when a worker starts."""
 from __future__ import annotations
 
 from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 #: The tenant root table (every table refers to it); an update that matches no row still
 #: needs write access on SQLite (SQLITE_READONLY) and PostgreSQL (read-only transaction).

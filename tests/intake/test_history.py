@@ -248,3 +248,33 @@ def test_a_ledger_number_is_imported_once(world: World, tmp_path: Path) -> None:
     s.commit()
     titles = s.scalars(select(Case.title).where(Case.city_id == world.city_id).order_by(Case.id)).all()
     assert titles == ["路灯不亮", "河道有垃圾", "噪音扰民"]
+
+
+def test_an_import_that_stored_rows_brings_the_planners_statistics_up_to_date(
+        db: tuple[Engine, World], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On PostgreSQL the import ends with ANALYZE (``huying.db.analyze_after_bulk``): with an
+    empty table's statistics, kept where autovacuum is off, the duplicate look-up read every
+    case of the city. SQLite is left without ``sqlite_stat1``, as everywhere else."""
+    from sqlalchemy import text
+
+    engine, world = db
+    monkeypatch.setenv("HUYING_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    _reset_caches()
+
+    def analysed() -> bool:
+        with engine.connect() as c:
+            if engine.dialect.name == "postgresql":
+                return c.execute(text("SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables "
+                                      "WHERE relname = 'cases'")).scalar_one() is True
+            return c.execute(text("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")).scalar_one() > 0
+
+    try:
+        path = tmp_path / "台账.csv"
+        path.write_text(HEADER + "\n".join(_ledger(world)) + "\n", encoding="utf-8")
+        args = ["import", "history", str(path), "--as", "city", "--no-progress", "--now", "2025-03-03T09:30:00+08:00"]
+        assert not analysed()
+        r = CliRunner().invoke(app, args)
+        assert r.exit_code == 0, r.stderr
+        assert analysed() is (engine.dialect.name == "postgresql")
+    finally:
+        _reset_caches()
