@@ -150,11 +150,16 @@ _RESTED = "huying.rested_since"
 
 
 def _ping(dbapi_conn: Any) -> None:
+    """``SELECT 1``, then end the transaction the driver began for it: a connection handed out
+    inside a transaction cannot be made read-only (the read replica's engine, ``BEGIN READ
+    ONLY``: psycopg refuses "can't change 'read_only' now", a 500 on the first figure after a
+    pause of a second)."""
     cur = dbapi_conn.cursor()
     try:
         cur.execute("SELECT 1")
     finally:
         cur.close()
+    dbapi_conn.rollback()
 
 
 def ping_when_idle(engine: Engine) -> None:

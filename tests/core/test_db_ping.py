@@ -55,3 +55,20 @@ def test_a_connection_used_a_moment_ago_is_not_tried(pg_url: str, monkeypatch: p
         assert len(tried) == 1
     finally:
         engine.dispose()
+
+
+def test_a_rested_connection_of_the_read_only_engine_is_handed_out_read_only(
+        pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The try left the driver inside a transaction, and the read replica's engine then could
+    not make the connection read-only ("can't change 'read_only' now": a 500 on the first
+    figure after a pause, found by tests/ops/test_read_database.py on a slow machine)."""
+    monkeypatch.setattr(db, "PING_AFTER_IDLE", 0.05)
+    engine = db.make_engine(pg_url, read_only=True, pool_size=1, max_overflow=0)
+    try:
+        first = _pid(engine)
+        time.sleep(0.1)
+        with engine.connect() as c:  # the same pooled connection, tried, then made read-only
+            assert int(c.execute(text("SELECT pg_backend_pid()")).scalar_one()) == first
+            assert c.execute(text("SHOW transaction_read_only")).scalar_one() == "on"
+    finally:
+        engine.dispose()
