@@ -9,9 +9,13 @@ database named after the process), so several runs can share one server.
 from __future__ import annotations
 
 import os
+import queue
+import sqlite3
+import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -43,13 +47,22 @@ import_all_models()
 
 
 class Databases:
-    """Creates throw-away databases on both backends and drops them at the end."""
+    """Creates throw-away databases on both backends and drops them at the end.
+
+    A database that starts with content (the tables, a small city) is a copy of one built
+    once per process (:meth:`copy_of`): ``CREATE DATABASE … TEMPLATE`` on PostgreSQL, SQLite's
+    backup on SQLite: 0.05 s instead of 0.3–0.8 s of DDL and inserts for each test. One that a
+    test is done with (:meth:`release`) is dropped by a thread while the next tests run, not
+    all at the end of the run (0.1–0.2 s each, on the suite's critical path)."""
 
     def __init__(self, tmp: Path) -> None:
         self.tmp = tmp
         self._pg_created: list[str] = []
         self._pg_error: str | None = None
         self._pg_checked = False
+        self._templates: dict[tuple[str, str], tuple[str, Any]] = {}
+        self._to_drop: queue.Queue[str | None] = queue.Queue()
+        self._dropper: threading.Thread | None = None
 
     def pg_available(self) -> str | None:
         """None when PostgreSQL answers, else the reason it does not."""
@@ -64,7 +77,9 @@ class Databases:
                 self._pg_error = f"PostgreSQL not reachable at {PG_URL}: {exc.__class__.__name__}"
         return self._pg_error
 
-    def new_url(self, backend: str) -> str:
+    def new_url(self, backend: str, template: str | None = None) -> str:
+        """The URL of a new empty database (on PostgreSQL a copy of ``template`` when given;
+        on SQLite :meth:`copy_of` fills the file)."""
         name = f"huying_t_{os.getpid()}_{uuid.uuid4().hex[:8]}"
         if backend == "sqlite":
             return f"sqlite:///{(self.tmp / (name + '.db')).as_posix()}"
@@ -75,12 +90,66 @@ class Databases:
             pytest.skip(reason)
         admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
         with admin.connect() as c:
-            c.execute(text(f'CREATE DATABASE "{name}"'))
+            c.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
         admin.dispose()
         self._pg_created.append(name)
         return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
 
+    def copy_of(self, backend: str, key: str, build: Callable[[str], Any]) -> tuple[str, Any]:
+        """The URL of a new database holding what ``build(url)`` stored in an empty one, and
+        what ``build`` returned. ``build`` runs once per process, key and backend, on a
+        database kept as the template of the copies; it must close every connection it made
+        (PostgreSQL copies no database that is in use)."""
+        template = self._templates.get((key, backend))
+        if template is None:
+            url = self.new_url(backend)
+            template = self._templates[(key, backend)] = (url, build(url))
+        source, data = template
+        url = self.new_url(backend, template=make_url(source).database)
+        if backend == "sqlite":
+            with sqlite3.connect(make_url(source).database or "") as src, \
+                    sqlite3.connect(make_url(url).database or "") as dst:
+                src.backup(dst)
+            dst.close()
+            src.close()
+        return url, data
+
+    def schema_url(self, backend: str) -> str:
+        """The URL of a new database with every model's table and no row."""
+
+        def build(url: str) -> None:
+            eng = make_engine(url)
+            Base.metadata.create_all(eng)
+            eng.dispose()
+
+        return str(self.copy_of(backend, "schema", build)[0])
+
+    def release(self, url: str) -> None:
+        """A database no test will open again: dropped by a thread of its own meanwhile."""
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite":
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{parsed.database}{suffix}").unlink(missing_ok=True)
+            return
+        if self._dropper is None:
+            self._dropper = threading.Thread(target=self._drop_queued, daemon=True, name="dropper")
+            self._dropper.start()
+        self._to_drop.put(parsed.database)
+
+    def _drop_queued(self) -> None:
+        admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        try:
+            with admin.connect() as c:
+                while (name := self._to_drop.get()) is not None:
+                    c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                    self._pg_created.remove(name)
+        finally:
+            admin.dispose()
+
     def drop_all(self) -> None:
+        if self._dropper is not None:
+            self._to_drop.put(None)
+            self._dropper.join()
         if not self._pg_created:
             return
         admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
@@ -146,10 +215,11 @@ def session(engine: Engine) -> Iterator[Session]:
 def fresh_engine(backend: str, databases: Databases) -> Iterator[Engine]:
     """An empty database of its own, for tests that need real commits seen by several
     connections (concurrency, sweepers, crash recovery)."""
-    eng = make_engine(databases.new_url(backend))
-    Base.metadata.create_all(eng)
+    url = databases.schema_url(backend)
+    eng = make_engine(url)
     yield eng
     eng.dispose()
+    databases.release(url)
 
 
 @pytest.fixture

@@ -94,40 +94,39 @@ def load_tree(session: Session, city_id: int, path: Path | None = None) -> int:
     existing = session.scalar(select(Category.id).where(Category.city_id == city_id).limit(1))
     if existing is not None:
         raise CategoryFileError("this city already has a category tree")
-    l1: dict[str, Category] = {}
-    l2: dict[tuple[str, str], Category] = {}
-    l3: set[tuple[str, str, str]] = set()
-    count = 0
+    # the codes in file order first, then one flush a level (each level needs its parents'
+    # ids): three batched inserts instead of a flush for every level-1 and level-2 name
+    l1: dict[str, str] = {}
+    l2: dict[tuple[str, str], str] = {}
+    l3: dict[tuple[str, str, str], str] = {}
+    children: dict[str, int] = {}
     for row in rows:
-        if row.level1 not in l1:
-            code = f"{len(l1) + 1:02d}"
-            c = Category(city_id=city_id, code=code, level=1, path=f"/{code}/",
-                         name_zh=row.level1, name_en=row.level1_en or LEVEL1_EN.get(row.level1, ""))
-            session.add(c)
-            session.flush()
-            l1[row.level1] = c
-            count += 1
-        parent = l1[row.level1]
+        code1 = l1.setdefault(row.level1, f"{len(l1) + 1:02d}")
         key2 = (row.level1, row.level2)
         if key2 not in l2:
-            n = sum(1 for k in l2 if k[0] == row.level1) + 1
-            code = f"{parent.code}.{n:02d}"
-            c = Category(city_id=city_id, code=code, level=2, parent_id=parent.id,
-                         path=f"{parent.path}{code}/", name_zh=row.level2, name_en=row.level2_en)
-            session.add(c)
-            session.flush()
-            l2[key2] = c
-            count += 1
-        parent2 = l2[key2]
-        key3 = (row.level1, row.level2, row.level3)
-        if key3 in l3:
-            continue
-        l3.add(key3)
-        n = sum(1 for k in l3 if k[:2] == key2)
-        code = f"{parent2.code}.{n:03d}"
-        session.add(Category(city_id=city_id, code=code, level=3, parent_id=parent2.id,
-                             path=f"{parent2.path}{code}/", name_zh=row.level3, name_en=row.level3_en))
-        count += 1
+            children[code1] = children.get(code1, 0) + 1
+            l2[key2] = f"{code1}.{children[code1]:02d}"
+        key3 = (*key2, row.level3)
+        if key3 not in l3:
+            code2 = l2[key2]
+            children[code2] = children.get(code2, 0) + 1
+            l3[key3] = f"{code2}.{children[code2]:03d}"
+    english: dict[tuple[str, ...], str] = {}
+    for row in rows:
+        english.setdefault((row.level1,), row.level1_en or LEVEL1_EN.get(row.level1, ""))
+        english.setdefault((row.level1, row.level2), row.level2_en)
+        english.setdefault((row.level1, row.level2, row.level3), row.level3_en)
+    made: dict[str, Category] = {}
+    for level, codes in ((1, {(k,): v for k, v in l1.items()}), (2, l2), (3, l3)):
+        for names, code in codes.items():
+            parent = made[code.rpartition(".")[0]] if level > 1 else None
+            made[code] = Category(city_id=city_id, code=code, level=level,
+                                  parent_id=parent.id if parent else None,
+                                  path=f"{parent.path if parent else '/'}{code}/",
+                                  name_zh=names[-1], name_en=english[names])
+        session.add_all(made[code] for code in codes.values())
+        session.flush()
+    count = len(made)
     session.flush()
     forget(session)
     config_cache.bump(session, city_id, config_cache.CATEGORIES)

@@ -12,7 +12,7 @@ import datetime as dt
 import pytest
 
 from huying.cases import service as svc
-from tests.cases.conftest import T0, World, api, at, build_world, world  # noqa: F401  (fixtures)
+from tests.cases.conftest import T0, World, api, api_db, api_engine, at, build_world, world  # noqa: F401  (fixtures)
 
 #: The moment every report of the scene is made: 2026 is running.
 NOW = dt.datetime(2026, 11, 30, 2, 0, tzinfo=dt.UTC)

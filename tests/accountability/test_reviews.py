@@ -139,9 +139,9 @@ def test_two_scorings_at_once_store_one(fresh_engine: Engine) -> None:
         assert len(s.scalars(select(ReviewScore).where(ReviewScore.review_id == rid)).all()) == len(items)
 
 
-def test_the_api_refuses_a_second_scoring_and_a_reviewer_outside_the_scope(api, fresh_engine: Engine) -> None:  # type: ignore[no-untyped-def]
+def test_the_api_refuses_a_second_scoring_and_a_reviewer_outside_the_scope(api, api_engine: Engine) -> None:  # type: ignore[no-untyped-def]
     client, headers, _ = api
-    with Session(fresh_engine, expire_on_commit=False) as s:
+    with Session(api_engine, expire_on_commit=False) as s:
         duties.load_defaults(s, Actor.of(s, s.scalars(select(User).where(User.username == "city")).one()), now=NOW)
     client.clock["now"] = NOW
     r = client.post("/api/v1/accountability/reviews", json={"node": COMM1, "year": 2025}, headers=headers["town"])

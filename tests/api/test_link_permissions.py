@@ -10,6 +10,13 @@ import pytest
 from tests.api.conftest import NOW, PERSONAS, Api
 from tests.contact.link_city import LinkCity, seed
 
+
+@pytest.fixture(scope="module")
+def api(module_api: Api) -> Api:
+    """One app for the module (tests/api/conftest.py's ``module_api``)."""
+    return module_api
+
+
 #: Who links (and sees) town 1 / town 2.
 LINKS_T1 = {"town", "city", "admin"}
 SEES_T1 = LINKS_T1 | {"leader", "community"}

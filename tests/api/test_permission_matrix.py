@@ -15,6 +15,12 @@ from huying.cases.commands import SPECS as COMMANDS
 from huying.cases.workflow import TABLE
 from tests.api.conftest import PERSONAS, T1_URBAN, T2_URBAN, Api
 
+
+@pytest.fixture(scope="module")
+def api(module_api: Api) -> Api:
+    """One app for the module (tests/api/conftest.py's ``module_api``)."""
+    return module_api
+
 #: case → the personas who may see it.
 SEES = {
     "c1": {"resident", "gridworker", "community", "town", "city", "handler", "leader", "admin"},

@@ -9,6 +9,13 @@ import pytest
 
 from tests.api.conftest import NOW, PERSONAS, Api
 
+
+@pytest.fixture(scope="module")
+def api(module_api: Api) -> Api:
+    """One app for the module (tests/api/conftest.py's ``module_api``)."""
+    return module_api
+
+
 DAY = NOW.date()
 GRID = "441900101001001"
 PLANNERS = {"town", "city", "leader"}

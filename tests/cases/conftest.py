@@ -23,8 +23,9 @@ from sqlalchemy.orm import Session
 
 from huying.cases import service as svc
 from huying.cityconfig import categories
+from huying.db import Base, make_engine
 from huying.geo import service as geo
-from huying.geo.models import Level, Node
+from huying.geo.models import City, Level, Node
 from huying.orgs import tokens
 from huying.orgs.actor import Actor
 from huying.orgs.models import Department, Organisation, OrgKind, Role, User
@@ -53,6 +54,25 @@ class World:
         channel = kw.pop("channel", "resident_web")
         return svc.report(self.session, self.actors[persona], svc.ReportIn(lon=lon, lat=lat, **kw),
                           channel=channel, now=now)
+
+
+#: The personas: role, node and unit of each seat.
+SEATS = {
+    "resident": (Role.RESIDENT, "grid1a", None),
+    "resident2": (Role.RESIDENT, "grid1a", None),
+    "gridworker": (Role.GRID_WORKER, "grid1a", "grid1a_team"),
+    "community": (Role.COMMUNITY_OFFICER, "comm1", "comm1_party"),
+    "community2": (Role.COMMUNITY_OFFICER, "comm2", "comm2_party"),
+    "town": (Role.TOWN_OFFICER, "town1", "town1_party"),
+    "town2": (Role.TOWN_OFFICER, "town2", "town2_party"),
+    "city": (Role.CITY_OFFICER, "city", "city_party"),
+    "handler": (Role.DEPARTMENT_HANDLER, "town1", "town1_urban"),
+    "handler2": (Role.DEPARTMENT_HANDLER, "town2", "town2_urban"),
+    "cityhandler": (Role.DEPARTMENT_HANDLER, "city", "city_urban"),
+    "leader": (Role.LEADER, "city", None),
+    "admin": (Role.ADMIN, "city", None),
+    "client": (Role.CLIENT, "city", None),  # an application filing through Open311
+}
 
 
 def build_world(session: Session) -> World:
@@ -94,23 +114,7 @@ def build_world(session: Session) -> World:
     categories.load_tree(session, city.id)
 
     world = World(session, city.id, nodes, units)
-    seats = {
-        "resident": (Role.RESIDENT, "grid1a", None),
-        "resident2": (Role.RESIDENT, "grid1a", None),
-        "gridworker": (Role.GRID_WORKER, "grid1a", "grid1a_team"),
-        "community": (Role.COMMUNITY_OFFICER, "comm1", "comm1_party"),
-        "community2": (Role.COMMUNITY_OFFICER, "comm2", "comm2_party"),
-        "town": (Role.TOWN_OFFICER, "town1", "town1_party"),
-        "town2": (Role.TOWN_OFFICER, "town2", "town2_party"),
-        "city": (Role.CITY_OFFICER, "city", "city_party"),
-        "handler": (Role.DEPARTMENT_HANDLER, "town1", "town1_urban"),
-        "handler2": (Role.DEPARTMENT_HANDLER, "town2", "town2_urban"),
-        "cityhandler": (Role.DEPARTMENT_HANDLER, "city", "city_urban"),
-        "leader": (Role.LEADER, "city", None),
-        "admin": (Role.ADMIN, "city", None),
-        "client": (Role.CLIENT, "city", None),  # an application filing through Open311
-    }
-    for name, (role, node_key, unit_key) in seats.items():
+    for name, (role, node_key, unit_key) in SEATS.items():
         user = create_user(session, username=name, password="", password_hash=_HASH, role=role,
                            node=nodes[node_key], organisation=units.get(unit_key) if unit_key else None)
         world.actors[name] = Actor.of(session, user)
@@ -122,6 +126,34 @@ def _root(session: Session, city_id: int) -> int:
     from sqlalchemy import select
 
     return session.scalar(select(Node.id).where(Node.city_id == city_id, Node.level == "city"))  # type: ignore[return-value]
+
+
+def load_world(session: Session) -> World:
+    """The world :func:`build_world` stored, read back from the database (for a copy of it)."""
+    from sqlalchemy import select
+
+    city = session.scalar(select(City).where(City.code == "441900"))
+    assert city is not None
+    by_code = {n.code: n for n in session.scalars(select(Node).where(Node.city_id == city.id))}
+    nodes: dict[str, Node] = {"city": session.get(Node, _root(session, city.id)),  # type: ignore[dict-item]
+                              "area": by_code["441900-A1"]}
+    for t in (1, 2):
+        town = f"44190010{t}"
+        nodes.update({f"town{t}": by_code[town], f"comm{t}": by_code[f"{town}001"],
+                      f"grid{t}a": by_code[f"{town}001001"], f"grid{t}b": by_code[f"{town}001002"]})
+    units_by_code = {o.code: o for o in session.scalars(select(Organisation).where(Organisation.city_id == city.id))}
+    units = {"city_party": units_by_code["441900-party"],
+             "city_urban": units_by_code["441900-dept-urban_management"]}
+    for t in (1, 2):
+        units.update({f"town{t}_party": units_by_code[f"44190010{t}-party"],
+                      f"town{t}_urban": units_by_code[f"44190010{t}-dept-urban_management"],
+                      f"town{t}_housing": units_by_code[f"44190010{t}-dept-housing"],
+                      f"comm{t}_party": units_by_code[f"44190010{t}001-party"],
+                      f"grid{t}a_team": units_by_code[f"44190010{t}001001-team"]})
+    world = World(session, city.id, nodes, units)
+    users = {u.username: u for u in session.scalars(select(User).where(User.username.in_(list(SEATS))))}
+    world.actors = {name: Actor.of(session, users[name]) for name in SEATS}
+    return world
 
 
 @pytest.fixture
@@ -147,10 +179,10 @@ def _reset_caches() -> None:
     geo.clear_index_cache()
 
 
-@pytest.fixture
-def api(fresh_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[TestClient, dict[str, dict[str, str]], World]]:
-    _reset_caches()
-    with Session(fresh_engine, expire_on_commit=False) as s:
+def _build_api_world(url: str) -> dict[str, dict[str, str]]:
+    engine = make_engine(url)
+    Base.metadata.create_all(engine)
+    with Session(engine, expire_on_commit=False) as s:
         world = build_world(s)
         headers = {}
         for name, actor in world.actors.items():
@@ -159,7 +191,35 @@ def api(fresh_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple
             _, token = tokens.create(s, user, "test", now=T0)
             headers[name] = {"Authorization": f"Bearer {token}"}
         s.commit()
-    monkeypatch.setenv("HUYING_DATABASE_URL", fresh_engine.url.render_as_string(hide_password=False))
+    engine.dispose()
+    return headers
+
+
+@pytest.fixture
+def api_db(backend: str, databases: Any) -> Iterator[tuple[str, dict[str, dict[str, str]]]]:
+    """A committed database with the world and a token per persona (a copy of one built once
+    per process), and each persona's ``Authorization`` header."""
+    url, headers = databases.copy_of(backend, "cases-api", _build_api_world)
+    yield url, {name: dict(h) for name, h in headers.items()}
+    databases.release(url)
+
+
+@pytest.fixture
+def api_engine(api_db: tuple[str, dict[str, dict[str, str]]]) -> Iterator[Engine]:
+    """The engine of :func:`api`'s database."""
+    engine = make_engine(api_db[0])
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def api(api_engine: Engine, api_db: tuple[str, dict[str, dict[str, str]]],
+        monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[TestClient, dict[str, dict[str, str]], World]]:
+    _reset_caches()
+    headers = api_db[1]
+    with Session(api_engine, expire_on_commit=False) as s:
+        world = load_world(s)
+    monkeypatch.setenv("HUYING_DATABASE_URL", api_engine.url.render_as_string(hide_password=False))
     _reset_caches()
     from huying.app import create_app
     from huying.http import clock as routes

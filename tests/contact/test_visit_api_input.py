@@ -6,7 +6,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.cases.conftest import World
-from tests.cases.conftest import api as api  # noqa: F401 - the fixture
+from tests.cases.conftest import api as api  # noqa: F401 - the fixtures
+from tests.cases.conftest import api_db as api_db  # noqa: F401
+from tests.cases.conftest import api_engine as api_engine  # noqa: F401
 
 Api = tuple[TestClient, dict[str, dict[str, str]], World]
 

@@ -14,7 +14,9 @@ from huying.db import get_engine
 from huying.errors import InvalidInput, NotPermitted
 from huying.geo.models import Node
 from tests.cases.conftest import T0, World
-from tests.cases.conftest import api as api  # noqa: F401 - the fixture
+from tests.cases.conftest import api as api  # noqa: F401 - the fixtures
+from tests.cases.conftest import api_db as api_db  # noqa: F401
+from tests.cases.conftest import api_engine as api_engine  # noqa: F401
 from tests.contact.conftest import ADDRESSES, HOUSEHOLDS, load
 
 

@@ -15,7 +15,9 @@ from huying.cases.models import Case
 from huying.contact import visit_service as vs
 from huying.contact.models import Visit
 from tests.cases.conftest import World
-from tests.cases.conftest import api as api  # noqa: F401 - the fixture
+from tests.cases.conftest import api as api  # noqa: F401 - the fixtures
+from tests.cases.conftest import api_db as api_db  # noqa: F401
+from tests.cases.conftest import api_engine as api_engine  # noqa: F401
 from tests.contact.conftest import ADDRESSES, HOUSEHOLDS, T0, load
 
 Api = tuple[TestClient, dict[str, dict[str, str]], World]

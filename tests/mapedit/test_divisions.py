@@ -123,34 +123,34 @@ def _multipart(text: str | bytes, name: str = "list.csv") -> dict[str, Any]:
     return {"file": (name, text.encode() if isinstance(text, str) else text, "text/csv")}
 
 
-def test_the_api_previews_applies_and_refuses(api: Api, fresh_engine: Engine) -> None:
+def test_the_api_previews_applies_and_refuses(api: Api, api_engine: Engine) -> None:
     client, headers, _ = api
     base = "/api/v1/admin/divisions"
     r = client.post(f"{base}/preview", files=_multipart(GOOD), headers=headers["admin"])
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["renamed"] == 1 and body["needs_polygon"] == 1 and body["stored"] is False
-    assert body["renames"][0]["after_zh"] == "岗贝社区" and name_of(fresh_engine, "441900101001") == "测试1社区"
-    before = audits(fresh_engine)
+    assert body["renames"][0]["after_zh"] == "岗贝社区" and name_of(api_engine, "441900101001") == "测试1社区"
+    before = audits(api_engine)
     bad = GOOD + "441900102009,错镇社区,441900101,测试1镇\n"
     r = client.post(f"{base}/apply", files=_multipart(bad), headers=headers["admin"])
     assert r.status_code == 422 and r.json()["problems"] == [
         {"line": 5, "field": "code", "reason": "441900102009 does not begin with its town's code 441900101",
          "kind": "other_town"}]
-    assert name_of(fresh_engine, "441900101001") == "测试1社区" and audits(fresh_engine) == before
+    assert name_of(api_engine, "441900101001") == "测试1社区" and audits(api_engine) == before
     r = client.post(f"{base}/apply", files=_multipart(b"\xff\xfe not text"), headers=headers["admin"])
     assert r.status_code == 422 and r.json()["field"] == "file"
     r = client.post(f"{base}/apply", files=_multipart("名字\n岗贝\n"), headers=headers["admin"])
     assert r.status_code == 422 and "missing column" in r.json()["detail"]
     r = client.post(f"{base}/apply", files=_multipart(GOOD), headers=headers["town"])
     assert r.status_code == 403
-    other = town_admin_token(fresh_engine)  # the administrator of town 1: town 2's row is refused
+    other = town_admin_token(api_engine)  # the administrator of town 1: town 2's row is refused
     r = client.post(f"{base}/apply?mode=skip-bad", files=_multipart(GOOD), headers=other)
     assert r.status_code == 200 and r.json()["stored"] is True and r.json()["bad_rows"] == 1
-    assert name_of(fresh_engine, "441900101001") == "岗贝社区" and audits(fresh_engine) == before + 1
+    assert name_of(api_engine, "441900101001") == "岗贝社区" and audits(api_engine) == before + 1
 
 
-def test_the_page_previews_then_applies_and_says_why_rows_are_refused(api: Api, fresh_engine: Engine) -> None:
+def test_the_page_previews_then_applies_and_says_why_rows_are_refused(api: Api, api_engine: Engine) -> None:
     client, _, _ = api
     csrf = _sign_in(client, "admin")
     page = client.get("/admin/divisions", headers=HTML)
@@ -166,12 +166,12 @@ def test_the_page_previews_then_applies_and_says_why_rows_are_refused(api: Api, 
                     headers=HTML)
     assert r.status_code == 200 and "need a polygon" in r.text and "/admin/map?node=441900101" in r.text
     data = re.search(r'name="data" value="([^"]+)"', r.text).group(1)  # type: ignore[union-attr]
-    assert name_of(fresh_engine, "441900101001") == "测试1社区"
+    assert name_of(api_engine, "441900101001") == "测试1社区"
     csrf = CSRF.search(r.text).group(1)  # type: ignore[union-attr]
     r = client.post("/admin/divisions/apply", data={"csrf_token": csrf, "data": data, "filename": "list.csv",
                                                     "mode": "all-or-nothing"}, headers=HTML, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/admin/divisions?done=1"
-    assert name_of(fresh_engine, "441900101001") == "岗贝社区"
+    assert name_of(api_engine, "441900101001") == "岗贝社区"
     r = client.post("/admin/divisions/apply", data={"csrf_token": csrf, "data": "not base64!",
                                                     "filename": "list.csv"}, headers=HTML)
     assert r.status_code == 422

@@ -49,33 +49,33 @@ def town_admin_token(engine: Engine) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def test_the_api_previews_applies_and_refuses(api: Api, fresh_engine: Engine) -> None:
+def test_the_api_previews_applies_and_refuses(api: Api, api_engine: Engine) -> None:
     client, headers, _ = api
     r = client.post(f"/api/v1/admin/map/{COMM}/preview", json=split_b(), headers=headers["admin"])
     assert r.status_code == 200, r.text
     body = r.json()
     assert [k["code"] for k in body["kept"]] == [f"{COMM}001", GRID_B] and body["added"] == [f"{COMM}003"]
     assert len(body["old"]["features"]) == 2 and len(body["new"]["features"]) == 3
-    assert grids(fresh_engine) == [f"{COMM}001", GRID_B]
+    assert grids(api_engine) == [f"{COMM}001", GRID_B]
     # refused: the reasons, nothing stored
-    before = audits(fresh_engine)
+    before = audits(api_engine)
     r = client.post(f"/api/v1/admin/map/{COMM}/apply", json=GAP, headers=headers["admin"])
     assert r.status_code == 422 and [i["kind"] for i in r.json()["issues"]] == ["gap"]
-    assert grids(fresh_engine) == [f"{COMM}001", GRID_B] and audits(fresh_engine) == before
+    assert grids(api_engine) == [f"{COMM}001", GRID_B] and audits(api_engine) == before
     # not an administrator; an administrator of another town
     r = client.post(f"/api/v1/admin/map/{COMM}/preview", json=split_b(), headers=headers["town"])
     assert r.status_code == 403
-    other = town_admin_token(fresh_engine)
+    other = town_admin_token(api_engine)
     r = client.post("/api/v1/admin/map/441900102001/apply", json=fc(feature(box(113.2, 23.0, 113.4, 23.2), name="合")),
                     headers=other)
-    assert r.status_code == 403 and grids(fresh_engine) == [f"{COMM}001", GRID_B]
+    assert r.status_code == 403 and grids(api_engine) == [f"{COMM}001", GRID_B]
     r = client.post("/api/v1/admin/map/441900102001/rename", json={"name_zh": "别处"}, headers=other)
     assert r.status_code == 403
     # applied, within the town
     r = client.post(f"/api/v1/admin/map/{COMM}/apply?expected_version={body['map_version']}", json=split_b(),
                     headers=other)
     assert r.status_code == 200, r.text
-    assert grids(fresh_engine) == [f"{COMM}001", GRID_B, f"{COMM}003"]
+    assert grids(api_engine) == [f"{COMM}001", GRID_B, f"{COMM}003"]
     r = client.post(f"/api/v1/admin/map/{COMM}/rename", json={"name_zh": "岗贝社区", "name_en": "Gangbei"},
                     headers=other)
     assert r.status_code == 200 and r.json()["name_zh"] == "岗贝社区"
@@ -98,7 +98,7 @@ def _upload(client: TestClient, csrf: str, data: dict[str, Any], lang: str = "zh
                        headers=HTML, follow_redirects=False)
 
 
-def test_the_pages_preview_then_apply_and_say_why_a_file_is_refused(api: Api, fresh_engine: Engine) -> None:
+def test_the_pages_preview_then_apply_and_say_why_a_file_is_refused(api: Api, api_engine: Engine) -> None:
     client, _, world = api
     csrf = _sign_in(client, "admin")
     page = client.get(f"/admin/map?node={COMM}", headers=HTML)
@@ -113,11 +113,11 @@ def test_the_pages_preview_then_apply_and_say_why_a_file_is_refused(api: Api, fr
     r = _upload(client, csrf, split_b())
     assert r.status_code == 200 and 'id="map-preview-data"' in r.text and 'data-state="new"' in r.text
     version = int(r.text.split('name="map_version" value="')[1].split('"')[0])
-    assert grids(fresh_engine) == [f"{COMM}001", GRID_B]
+    assert grids(api_engine) == [f"{COMM}001", GRID_B]
     r = client.post("/admin/map/apply", data={"node": COMM, "csrf_token": csrf, "map_version": str(version),
                                               "geojson": json.dumps(split_b())}, headers=HTML, follow_redirects=False)
     assert r.status_code == 303 and "done=applied" in r.headers["location"]
-    assert grids(fresh_engine) == [f"{COMM}001", GRID_B, f"{COMM}003"]
+    assert grids(api_engine) == [f"{COMM}001", GRID_B, f"{COMM}003"]
     # the same preview again is stale now
     r = client.post("/admin/map/apply", data={"node": COMM, "csrf_token": csrf, "map_version": str(version),
                                               "geojson": json.dumps(split_b())}, headers=HTML)
@@ -173,15 +173,15 @@ def parent_of(engine: Engine, code: str) -> str:
         return str(s.scalar(select(Node.code).where(Node.id == node.parent_id)))
 
 
-def test_communities_split_and_merge_with_their_grids_from_the_api(api: Api, fresh_engine: Engine) -> None:
+def test_communities_split_and_merge_with_their_grids_from_the_api(api: Api, api_engine: Engine) -> None:
     client, headers, world = api
     world.report("resident", lon=113.15, lat=23.1)
     world.session.commit()
     r = client.post(f"/api/v1/admin/map/{TOWN}/preview", json=STRADDLE, headers=headers["admin"])
     assert r.status_code == 422 and [(i["kind"], i["code"]) for i in r.json()["issues"]] == \
         [("grid_straddles", f"{COMM}001")]
-    assert "redraw the grids first" in r.json()["detail"] and parent_of(fresh_engine, f"{COMM}001") == COMM
-    other = town_admin_token(fresh_engine)  # an administrator of town 1 only
+    assert "redraw the grids first" in r.json()["detail"] and parent_of(api_engine, f"{COMM}001") == COMM
+    other = town_admin_token(api_engine)  # an administrator of town 1 only
     r = client.post("/api/v1/admin/map/441900102/preview", json=fc(feature(box(113.2, 23.0, 113.4, 23.2))),
                     headers=other)
     assert r.status_code == 403
@@ -191,11 +191,11 @@ def test_communities_split_and_merge_with_their_grids_from_the_api(api: Api, fre
     assert [(g["code"], g["from_code"], g["to_code"]) for g in body["regrouped"]] == [(GRID_B, COMM, f"{TOWN}002")]
     assert len(body["cases"]) == 1 and body["cases"][0]["to_code"] == f"{TOWN}002"
     r = client.post(f"/api/v1/admin/map/{TOWN}/apply", json=SPLIT, headers=other)
-    assert r.status_code == 200 and parent_of(fresh_engine, GRID_B) == f"{TOWN}002"
+    assert r.status_code == 200 and parent_of(api_engine, GRID_B) == f"{TOWN}002"
     r = client.post(f"/api/v1/admin/map/{TOWN}/apply", json=MERGED, headers=other)
     assert r.status_code == 200, r.text
     assert r.json()["retired"] == [{"code": f"{TOWN}002", "successor": COMM}]
-    assert parent_of(fresh_engine, GRID_B) == COMM
+    assert parent_of(api_engine, GRID_B) == COMM
 
 
 def _upload_town(client: TestClient, csrf: str, data: dict[str, Any], lang: str = "zh") -> Any:
@@ -205,7 +205,7 @@ def _upload_town(client: TestClient, csrf: str, data: dict[str, Any], lang: str 
 
 
 def test_the_page_shows_the_grids_that_change_community_by_name_and_refuses_a_cut_grid(
-        api: Api, fresh_engine: Engine) -> None:
+        api: Api, api_engine: Engine) -> None:
     client, _, world = api
     world.report("resident", lon=113.15, lat=23.1)
     world.session.commit()
@@ -224,7 +224,7 @@ def test_the_page_shows_the_grids_that_change_community_by_name_and_refuses_a_cu
     r = client.post("/admin/map/apply", data={"node": TOWN, "csrf_token": csrf, "map_version": str(version),
                                               "geojson": json.dumps(SPLIT)}, headers=HTML, follow_redirects=False)
     assert r.status_code == 303 and "grids=1" in r.headers["location"]
-    assert parent_of(fresh_engine, GRID_B) == f"{TOWN}002"
+    assert parent_of(api_engine, GRID_B) == f"{TOWN}002"
     assert "调整所属村(社区)的网格：1 个" in client.get(r.headers["location"], headers=HTML).text
 
 

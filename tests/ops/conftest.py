@@ -7,12 +7,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from huying.db import Base, make_engine
-from huying.orgs.models import User
-from tests.api.conftest import populate
+from tests.api.conftest import filled_url
 from tests.conftest import Databases
 
 
@@ -27,12 +23,6 @@ class Filled:
 
 @pytest.fixture
 def filled(backend: str, databases: Databases) -> Iterator[Filled]:
-    url = databases.new_url(backend)
-    engine = make_engine(url)
-    Base.metadata.create_all(engine)
-    with Session(engine, expire_on_commit=False) as s:
-        _world, toks, cases, _notice = populate(s)
-        s.commit()
-        ids = {u.username: u.id for u in s.scalars(select(User))}
-    engine.dispose()
-    yield Filled(url, backend, toks, cases, ids)
+    url, known = filled_url(backend, databases)
+    yield Filled(url, backend, dict(known["tokens"]), dict(known["cases"]), dict(known["user_ids"]))
+    databases.release(url)
