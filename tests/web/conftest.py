@@ -21,10 +21,12 @@ playwright package they are skipped as modules (with ``CI=true`` they fail to im
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import importlib.util
 import json
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -251,10 +253,25 @@ def _city_kind() -> str:
 
 
 @pytest.fixture(scope="session")
-def city_db(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"sqlite:///{(tmp_path_factory.mktemp('web') / 'city.db').as_posix()}"
-    (build_demo_city if _city_kind() == "demo" else build_tiny_city)(url)
-    return url
+def city_db(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> str:
+    """The city of the web tests: built once per run (30 s), by the first worker to need it,
+    in the run's temporary directory that the workers share; each worker writes to a copy
+    of its own."""
+    run = tmp_path_factory.getbasetemp()
+    shared = run if worker_id == "master" else run.parent  # xdist: <run>/popen-gwN
+    built = shared / f"web-city-{_city_kind()}.db"
+    with (shared / "web-city.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # the other workers wait for the build
+        if not built.with_suffix(".done").exists():
+            built.unlink(missing_ok=True)
+            (build_demo_city if _city_kind() == "demo" else build_tiny_city)(f"sqlite:///{built.as_posix()}")
+            built.with_suffix(".done").touch()
+    own = tmp_path_factory.mktemp("web") / "city.db"
+    with sqlite3.connect(built) as src, sqlite3.connect(own) as dst:
+        src.backup(dst)
+    src.close()
+    dst.close()
+    return f"sqlite:///{own.as_posix()}"
 
 
 # --- a live server ----------------------------------------------------------------------------
