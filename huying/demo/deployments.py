@@ -15,6 +15,7 @@ import numpy as np
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from huying.cityconfig import deadlines
 from huying.contact import deploy_service as ds
 from huying.contact.deploy_models import CheckIn, DeploymentMember
 from huying.demo.build import HUMEN
@@ -30,6 +31,8 @@ ELSEWHERE, NEAR_KM = 0.15, 15.0
 STARTED_DAYS_AGO = 40
 DAYS = 7
 CHECK_IN_RATE = 0.88
+#: Minutes after the hour the deployment began within which a day's check-ins fall.
+CHECK_IN_WINDOW_MIN = 180
 
 
 def build_deployments(session: Session, city_id: int, seed: int, *, now: dt.datetime) -> dict[str, int]:
@@ -80,11 +83,16 @@ def build_deployments(session: Session, city_id: int, seed: int, *, now: dt.date
                                                             started_at=started), now=started)
     members = session.execute(select(DeploymentMember.id, DeploymentMember.team_id).where(
         DeploymentMember.deployment_id == dep.id).order_by(DeploymentMember.id)).all()
+    # within three hours of the hour it began, and in the same day of the city's calendar (a
+    # member checks in once a day): a deployment begun at 22:00 has its check-ins before midnight
+    local = started.astimezone(deadlines.zone())
+    to_midnight = (dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(0), local.tzinfo) - local)
+    window = max(1, min(CHECK_IN_WINDOW_MIN, int(to_midnight.total_seconds() // 60)))
     rows = []
     for day in range(DAYS):
         for mid, tid in members:
             if rng.random() < CHECK_IN_RATE:
-                at = started + dt.timedelta(days=day, minutes=int(rng.integers(0, 180)))
+                at = started + dt.timedelta(days=day, minutes=int(rng.integers(0, window)))
                 rows.append({"city_id": city_id, "member_id": mid, "team_id": tid, "day": ds.local_day(at), "at": at,
                              "lon": None, "lat": None, "note": "", "user_id": None, "created_at": at})
     if rows:
