@@ -46,6 +46,14 @@ SHARED_DATA = SHARED / "data"
 import_all_models()
 
 
+def copy_sqlite(source: Path, target: Path) -> None:
+    """Copy a SQLite database file through SQLite's backup API (whatever its journal holds)."""
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    dst.close()
+    src.close()
+
+
 class Databases:
     """Creates throw-away databases on both backends and drops them at the end.
 
@@ -107,11 +115,7 @@ class Databases:
         source, data = template
         url = self.new_url(backend, template=make_url(source).database)
         if backend == "sqlite":
-            with sqlite3.connect(make_url(source).database or "") as src, \
-                    sqlite3.connect(make_url(url).database or "") as dst:
-                src.backup(dst)
-            dst.close()
-            src.close()
+            copy_sqlite(Path(make_url(source).database or ""), Path(make_url(url).database or ""))
         return url, data
 
     def schema_url(self, backend: str) -> str:

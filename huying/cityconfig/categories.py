@@ -87,6 +87,17 @@ def read_taxonomy(path: Path) -> list[CategoryRow]:
     return rows
 
 
+def english_names(rows: list[CategoryRow]) -> dict[tuple[str, ...], str]:
+    """The English name of each place of a tree file, by its Chinese names from level 1 down
+    (the first row that names it; level 1 falls back to :data:`LEVEL1_EN`)."""
+    english: dict[tuple[str, ...], str] = {}
+    for row in rows:
+        english.setdefault((row.level1,), row.level1_en or LEVEL1_EN.get(row.level1, ""))
+        english.setdefault((row.level1, row.level2), row.level2_en)
+        english.setdefault((row.level1, row.level2, row.level3), row.level3_en)
+    return english
+
+
 def load_tree(session: Session, city_id: int, path: Path | None = None) -> int:
     """Create the city's category tree from a CSV (default: the shipped tree). Codes are
     ``NN`` / ``NN.MM`` / ``NN.MM.KKK`` in file order. Returns the number of categories."""
@@ -111,11 +122,7 @@ def load_tree(session: Session, city_id: int, path: Path | None = None) -> int:
             code2 = l2[key2]
             children[code2] = children.get(code2, 0) + 1
             l3[key3] = f"{code2}.{children[code2]:03d}"
-    english: dict[tuple[str, ...], str] = {}
-    for row in rows:
-        english.setdefault((row.level1,), row.level1_en or LEVEL1_EN.get(row.level1, ""))
-        english.setdefault((row.level1, row.level2), row.level2_en)
-        english.setdefault((row.level1, row.level2, row.level3), row.level3_en)
+    english = english_names(rows)
     made: dict[str, Category] = {}
     for level, codes in ((1, {(k,): v for k, v in l1.items()}), (2, l2), (3, l3)):
         for names, code in codes.items():
@@ -127,7 +134,6 @@ def load_tree(session: Session, city_id: int, path: Path | None = None) -> int:
         session.add_all(made[code] for code in codes.values())
         session.flush()
     count = len(made)
-    session.flush()
     forget(session)
     config_cache.bump(session, city_id, config_cache.CATEGORIES)
     return count
@@ -138,11 +144,7 @@ def fill_english_names(session: Session, city_id: int, path: Path | None = None)
     tree file (default: the shipped tree): a category is matched by its Chinese names from
     level 1 down. Names set by hand are kept. Returns how many were filled (flushed, the caller
     commits). For a city loaded before the shipped tree had English names."""
-    english: dict[tuple[str, ...], str] = {}
-    for row in read_taxonomy(path or default_taxonomy_path()):
-        english.setdefault((row.level1,), row.level1_en or LEVEL1_EN.get(row.level1, ""))
-        english.setdefault((row.level1, row.level2), row.level2_en)
-        english.setdefault((row.level1, row.level2, row.level3), row.level3_en)
+    english = english_names(read_taxonomy(path or default_taxonomy_path()))
     cats = list(session.scalars(select(Category).where(Category.city_id == city_id)
                                 .order_by(Category.level)))
     names: dict[int, tuple[str, ...]] = {}

@@ -177,8 +177,8 @@ def module_api(served: Served) -> Iterator[Api]:
     """One app for a whole module, for the modules whose tests each send a few requests with a
     persona's token and change nothing of the app's (no sign-in, no throttle, the fixed clock):
     an app per test cost more than its test, since a new app's first request builds the state
-    of every route it walks past (FastAPI 0.165): 0.16 s against 5 ms. A module takes it with
-    ``api = module_api`` as its own ``api`` fixture."""
+    of every route it walks past (FastAPI 0.165): 0.16 s against 5 ms. A module takes it as
+    its own module-scoped ``api`` fixture, which returns it."""
     for c in make_client(served.url):
         yield Api(served.url, served.engine, c, served.tokens, served.cases, served.city_id,
                   served.notice_id)

@@ -30,6 +30,7 @@ from huying.orgs import tokens
 from huying.orgs.actor import Actor
 from huying.orgs.models import Department, Organisation, OrgKind, Role, User
 from huying.orgs.service import create_user, hash_password
+from tests.conftest import Databases
 
 #: A Monday morning in Dongguan (01:30 UTC = 09:30 CST), no holiday near.
 T0 = dt.datetime(2025, 3, 3, 1, 30, tzinfo=dt.UTC)
@@ -128,32 +129,24 @@ def _root(session: Session, city_id: int) -> int:
     return session.scalar(select(Node.id).where(Node.city_id == city_id, Node.level == "city"))  # type: ignore[return-value]
 
 
-def load_world(session: Session) -> World:
-    """The world :func:`build_world` stored, read back from the database (for a copy of it)."""
+def load_world(session: Session, nodes: dict[str, str], units: dict[str, str]) -> World:
+    """The world :func:`build_world` stored, read back from the database (for a copy of it):
+    ``nodes`` and ``units`` are the codes of the built world's, by key (:func:`world_codes`)."""
     from sqlalchemy import select
 
-    city = session.scalar(select(City).where(City.code == "441900"))
+    city = session.scalar(select(City).where(City.code == nodes["city"]))
     assert city is not None
-    by_code = {n.code: n for n in session.scalars(select(Node).where(Node.city_id == city.id))}
-    nodes: dict[str, Node] = {"city": session.get(Node, _root(session, city.id)),  # type: ignore[dict-item]
-                              "area": by_code["441900-A1"]}
-    for t in (1, 2):
-        town = f"44190010{t}"
-        nodes.update({f"town{t}": by_code[town], f"comm{t}": by_code[f"{town}001"],
-                      f"grid{t}a": by_code[f"{town}001001"], f"grid{t}b": by_code[f"{town}001002"]})
-    units_by_code = {o.code: o for o in session.scalars(select(Organisation).where(Organisation.city_id == city.id))}
-    units = {"city_party": units_by_code["441900-party"],
-             "city_urban": units_by_code["441900-dept-urban_management"]}
-    for t in (1, 2):
-        units.update({f"town{t}_party": units_by_code[f"44190010{t}-party"],
-                      f"town{t}_urban": units_by_code[f"44190010{t}-dept-urban_management"],
-                      f"town{t}_housing": units_by_code[f"44190010{t}-dept-housing"],
-                      f"comm{t}_party": units_by_code[f"44190010{t}001-party"],
-                      f"grid{t}a_team": units_by_code[f"44190010{t}001001-team"]})
-    world = World(session, city.id, nodes, units)
+    node_by = {n.code: n for n in session.scalars(select(Node).where(Node.city_id == city.id))}
+    unit_by = {o.code: o for o in session.scalars(select(Organisation).where(Organisation.city_id == city.id))}
+    world = World(session, city.id, {k: node_by[c] for k, c in nodes.items()}, {k: unit_by[c] for k, c in units.items()})
     users = {u.username: u for u in session.scalars(select(User).where(User.username.in_(list(SEATS))))}
     world.actors = {name: Actor.of(session, users[name]) for name in SEATS}
     return world
+
+
+def world_codes(world: World) -> tuple[dict[str, str], dict[str, str]]:
+    """The codes of a world's nodes and units, by key (what :func:`load_world` reads back)."""
+    return {k: n.code for k, n in world.nodes.items()}, {k: o.code for k, o in world.units.items()}
 
 
 @pytest.fixture
@@ -179,7 +172,7 @@ def _reset_caches() -> None:
     geo.clear_index_cache()
 
 
-def _build_api_world(url: str) -> dict[str, dict[str, str]]:
+def _build_api_world(url: str) -> dict[str, Any]:
     engine = make_engine(url)
     Base.metadata.create_all(engine)
     with Session(engine, expire_on_commit=False) as s:
@@ -191,21 +184,23 @@ def _build_api_world(url: str) -> dict[str, dict[str, str]]:
             _, token = tokens.create(s, user, "test", now=T0)
             headers[name] = {"Authorization": f"Bearer {token}"}
         s.commit()
+        nodes, units = world_codes(world)
     engine.dispose()
-    return headers
+    return {"headers": headers, "nodes": nodes, "units": units}
 
 
 @pytest.fixture
-def api_db(backend: str, databases: Any) -> Iterator[tuple[str, dict[str, dict[str, str]]]]:
+def api_db(backend: str, databases: Databases) -> Iterator[tuple[str, dict[str, Any]]]:
     """A committed database with the world and a token per persona (a copy of one built once
-    per process), and each persona's ``Authorization`` header."""
-    url, headers = databases.copy_of(backend, "cases-api", _build_api_world)
-    yield url, {name: dict(h) for name, h in headers.items()}
+    per process), and what is known of it: each persona's ``Authorization`` header, the codes
+    of the world's nodes and units."""
+    url, known = databases.copy_of(backend, "cases-api", _build_api_world)
+    yield url, known
     databases.release(url)
 
 
 @pytest.fixture
-def api_engine(api_db: tuple[str, dict[str, dict[str, str]]]) -> Iterator[Engine]:
+def api_engine(api_db: tuple[str, dict[str, Any]]) -> Iterator[Engine]:
     """The engine of :func:`api`'s database."""
     engine = make_engine(api_db[0])
     yield engine
@@ -213,12 +208,13 @@ def api_engine(api_db: tuple[str, dict[str, dict[str, str]]]) -> Iterator[Engine
 
 
 @pytest.fixture
-def api(api_engine: Engine, api_db: tuple[str, dict[str, dict[str, str]]],
+def api(api_engine: Engine, api_db: tuple[str, dict[str, Any]],
         monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[TestClient, dict[str, dict[str, str]], World]]:
     _reset_caches()
-    headers = api_db[1]
+    known = api_db[1]
+    headers = {name: dict(h) for name, h in known["headers"].items()}
     with Session(api_engine, expire_on_commit=False) as s:
-        world = load_world(s)
+        world = load_world(s, known["nodes"], known["units"])
     monkeypatch.setenv("HUYING_DATABASE_URL", api_engine.url.render_as_string(hide_password=False))
     _reset_caches()
     from huying.app import create_app

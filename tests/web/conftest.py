@@ -26,7 +26,6 @@ import importlib.util
 import json
 import os
 import socket
-import sqlite3
 import subprocess
 import sys
 import time
@@ -48,6 +47,7 @@ from huying.geo.models import Level
 from huying.orgs.actor import Actor
 from huying.orgs.models import User
 from tests.api.conftest import NOW, T1_URBAN, make_client, populate
+from tests.conftest import copy_sqlite
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -267,10 +267,7 @@ def city_db(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> str:
             (build_demo_city if _city_kind() == "demo" else build_tiny_city)(f"sqlite:///{built.as_posix()}")
             built.with_suffix(".done").touch()
     own = tmp_path_factory.mktemp("web") / "city.db"
-    with sqlite3.connect(built) as src, sqlite3.connect(own) as dst:
-        src.backup(dst)
-    src.close()
-    dst.close()
+    copy_sqlite(built, own)
     return f"sqlite:///{own.as_posix()}"
 
 
