@@ -20,7 +20,7 @@ from typing import Any
 from fastapi import FastAPI, Header, Response
 from pydantic import BaseModel
 from sqlalchemy import Table, insert, select, text, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from huying.cases.models import Case, CaseCounter, CaseEvent, OutboxMessage, h3_cell_of
 from huying.db import make_engine
@@ -87,46 +87,58 @@ def healthz() -> dict[str, str]:
 def report(body: Report, response: Response, authorization: str = Header(""),
            idempotency_key: str | None = Header(None)) -> dict[str, object]:
     eng = _engine()
-    (city_id, city_code), (grid_id, grid_path) = _state["city"], _state["grid"]
     now = dt.datetime.now(dt.UTC)
     with eng.begin() as c:
-        seq = c.execute(update(COUNTERS).where(COUNTERS.c.city_id == city_id, COUNTERS.c.year == now.year)
-                        .values(last=COUNTERS.c.last + 1).returning(COUNTERS.c.last)).scalar()
-        if seq is None:
-            c.execute(insert(COUNTERS).values(city_id=city_id, year=now.year, last=1))
-            seq = 1
-        code = f"{city_code}-{now.year}-{seq:06d}"
-        row = {"city_id": city_id, "code": code, "title": body.title, "description": body.description,
-               "category_id": None, "priority": "normal", "channel": body.channel or "resident_web",
-               "lon": body.lon, "lat": body.lat, "h3_cell": h3_cell_of(body.lon, body.lat), "address": None,
-               "grid_id": grid_id, "grid_path": grid_path, "reporter_kind": "resident",
-               "reporter_id": _state["user_id"], "reporter_contact": None, "unit_id": None, "unit_path": None,
-               "handling_level": "community", "status": "new", "due_at": now + dt.timedelta(days=1),
-               "sweep_at": now + dt.timedelta(hours=20), "warned": False, "overdue_periods": 0,
-               "ever_overdue": False, "rework_count": 0, "escalations": 0, "extension_days": None,
-               "resolution": None, "reject_reason": None, "satisfaction": None, "duplicate_of_id": None,
-               "version": 1, "created_at": now, "updated_at": now, "closed_at": None}
-        case_id = c.execute(insert(CASES).values(row).returning(CASES.c.id)).scalar_one()
-        payload = json.dumps({"set": {k: (v.isoformat() if isinstance(v, dt.datetime) else v)
-                                      for k, v in row.items() if k != "city_id"}}, ensure_ascii=False)
-        event_id = c.execute(insert(EVENTS).values(
-            city_id=city_id, case_id=case_id, seq=1, at=now, actor_id=_state["user_id"], actor_role="resident",
-            action="report", from_status=None, to_status="new", note=None, payload=payload,
-        ).returning(EVENTS.c.id)).scalar_one()
-        subject = f"您反映的问题已受理，编号 {code}"
-        c.execute(insert(OUTBOX).values(
-            city_id=city_id, event_id=event_id, idempotency_key=f"ev{event_id}:user:{_state['user_id']}",
-            recipient_kind="user", recipient=str(_state["user_id"]), subject=subject, body=subject,
-            status="pending", attempts=0, available_at=now, created_at=now,
-            expires_at=now + dt.timedelta(days=7)))
-        if idempotency_key:
-            c.execute(insert(KEYS).values(city_id=city_id, user_id=_state["user_id"], key=idempotency_key,
-                                          scope="cases", fingerprint="floor", case_id=case_id, created_at=now))
-        month = now.year * 100 + now.month
-        c.execute(UPSERT, [{"c": city_id, "g": grid_path, "m": month, "d": 0},
-                           {"c": city_id, "g": grid_path, "m": month, "d": now.day}])
+        code = write_report(c, _state["city"], _state["grid"], _state["user_id"], body.title,
+                            body.description, body.lon, body.lat, body.channel, idempotency_key, now)
     response.headers["Location"] = f"/api/v1/cases/{code}"
     return {"code": code, "title": body.title, "status": "new"}
+
+
+def write_report(c: Connection, city: Any, grid: Any, user_id: int | None, title: str, description: str,
+                 lon: float | None, lat: float | None, channel: str | None, idempotency_key: str | None,
+                 now: dt.datetime) -> str:
+    """The rows of one report, with plain statements on ``c`` (in the caller's transaction):
+    the year's counter, the case, its event, the reporter's outbox message, the idempotency
+    key, the grid's two rollup rows. Returns the case's code. Also the floor inside the
+    product's server (bench/_floor_product.py)."""
+    (city_id, city_code), (grid_id, grid_path) = city, grid
+    seq = c.execute(update(COUNTERS).where(COUNTERS.c.city_id == city_id, COUNTERS.c.year == now.year)
+                    .values(last=COUNTERS.c.last + 1).returning(COUNTERS.c.last)).scalar()
+    if seq is None:
+        c.execute(insert(COUNTERS).values(city_id=city_id, year=now.year, last=1))
+        seq = 1
+    code = f"{city_code}-{now.year}-{seq:06d}"
+    row = {"city_id": city_id, "code": code, "title": title, "description": description,
+           "category_id": None, "priority": "normal", "channel": channel or "resident_web",
+           "lon": lon, "lat": lat, "h3_cell": h3_cell_of(lon, lat), "address": None,
+           "grid_id": grid_id, "grid_path": grid_path, "reporter_kind": "resident",
+           "reporter_id": user_id, "reporter_contact": None, "unit_id": None, "unit_path": None,
+           "handling_level": "community", "status": "new", "due_at": now + dt.timedelta(days=1),
+           "sweep_at": now + dt.timedelta(hours=20), "warned": False, "overdue_periods": 0,
+           "ever_overdue": False, "rework_count": 0, "escalations": 0, "extension_days": None,
+           "resolution": None, "reject_reason": None, "satisfaction": None, "duplicate_of_id": None,
+           "version": 1, "created_at": now, "updated_at": now, "closed_at": None}
+    case_id = c.execute(insert(CASES).values(row).returning(CASES.c.id)).scalar_one()
+    payload = json.dumps({"set": {k: (v.isoformat() if isinstance(v, dt.datetime) else v)
+                                  for k, v in row.items() if k != "city_id"}}, ensure_ascii=False)
+    event_id = c.execute(insert(EVENTS).values(
+        city_id=city_id, case_id=case_id, seq=1, at=now, actor_id=user_id, actor_role="resident",
+        action="report", from_status=None, to_status="new", note=None, payload=payload,
+    ).returning(EVENTS.c.id)).scalar_one()
+    subject = f"您反映的问题已受理，编号 {code}"
+    c.execute(insert(OUTBOX).values(
+        city_id=city_id, event_id=event_id, idempotency_key=f"ev{event_id}:user:{user_id}",
+        recipient_kind="user", recipient=str(user_id), subject=subject, body=subject,
+        status="pending", attempts=0, available_at=now, created_at=now,
+        expires_at=now + dt.timedelta(days=7)))
+    if idempotency_key:
+        c.execute(insert(KEYS).values(city_id=city_id, user_id=user_id, key=idempotency_key,
+                                      scope="cases", fingerprint="floor", case_id=case_id, created_at=now))
+    month = now.year * 100 + now.month
+    c.execute(UPSERT, [{"c": city_id, "g": grid_path, "m": month, "d": 0},
+                       {"c": city_id, "g": grid_path, "m": month, "d": now.day}])
+    return code
 
 
 if __name__ == "__main__":  # a helper, not a benchmark

@@ -76,7 +76,8 @@ def serve(kind: str, *, workers: int, env: dict[str, str] | None = None, port: i
     """``kind``: ``huying-serve`` (``huying serve --workers N``, as shipped), ``huying``
     (the app factory ``app`` and the same flags through ``bench/_uvicorn_nodelay.py``), or
     ``bare`` (bench/_bare_app.py through the same launcher) or ``floor`` (bench/_floor_app.py:
-    the same rows written with plain statements, ``env`` naming the database and the grid)."""
+    the same rows written with plain statements, ``env`` naming the database and the grid) or
+    ``floor-product`` (bench/_floor_product.py: the floor in the product's server)."""
     port = port or free_port()
     launcher = [sys.executable, str(ROOT / "bench" / "_uvicorn_nodelay.py")]
     common = ["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), "--log-level", "warning"]
@@ -87,6 +88,8 @@ def serve(kind: str, *, workers: int, env: dict[str, str] | None = None, port: i
         cmd = [*launcher, app, "--factory", *common]
     elif kind == "floor":
         cmd = [*launcher, "bench._floor_app:app", *common]
+    elif kind == "floor-product":
+        cmd = [*launcher, "bench._floor_product:create_app", "--factory", *common]
     else:
         cmd = [*launcher, "bench._bare_app:app", *common]
     out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115

@@ -18,8 +18,12 @@ demo city with no cases (``--smoke``: a small city), no sweeper, no rate limit; 
 run, with the same workers on the same launcher, the floor, ``bench/_floor_app.py`` (parses
 the same body and writes the same rows as intake — case, event, outbox message, idempotency
 key, the two rollup rows — with plain statements in one transaction, into the same database after intake:
-how far intake is from what its writes cost) and ``bench/_bare_app.py``
-(parses the same body, touches nothing).
+how far intake is from what its writes cost), the floor in the product's server,
+``bench/_floor_product.py`` (the product's app with its middlewares, guards, session and
+token, and at intake's place a route that makes intake's reads and the floor's writes with
+plain statements and computes no rule: what the server around the route costs;
+``floor_product`` in the JSON line; at ``--smoke`` size on SQLite only), and
+``bench/_bare_app.py`` (parses the same body, touches nothing).
 
 Statistics: on PostgreSQL each run starts with ``ANALYZE`` (``_common.analyze_as_autovacuum``):
 what autovacuum does within a minute of the rows a run adds, on a server that has it on (the
@@ -54,6 +58,7 @@ too; requests/s and latency do not. ``bench/intake_cpu.py`` measures the same in
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import functools
 import json
@@ -276,6 +281,53 @@ def spied(spy_bin: str, stem: Path, srv: S.Server, load, *, root: str) -> None: 
     print(f"# py-spy: {stem}.txt ({n} requests)", file=sys.stderr)
 
 
+def measure_floor(kind: str, env: dict[str, str], url: str, token: str, world: dict, loads: list[str],  # type: ignore[type-arg]
+                  args: argparse.Namespace, conns: int, duration: int, wrk: bool, log: Path,
+                  spy: tuple[str, Path] | None) -> dict[str, list[dict]]:  # type: ignore[type-arg]
+    """``--repeat`` runs of each load against a floor's server (``kind``: ``floor``, the bare
+    app; ``floor-product``, the floor in the product's server), as intake's are measured."""
+    runs: dict[str, list[dict]] = {load: [] for load in loads}  # type: ignore[type-arg]
+    with S.serve(kind, workers=args.workers, env=env, log=log) as fl:
+        run_load(fl.base, token, world["worst"], threads=1, connections=LIGHT, duration=1, outdir=None, wrk=wrk)
+        for _k in range(args.repeat):
+            for load in loads:
+                bodies = world[load]
+                C.analyze_as_autovacuum(url)
+                lpg0 = our_backends(url)
+                lticks0 = cpu_ticks(fl.worker_pids()), cpu_ticks(list(lpg0))
+                light = run_load(fl.base, token, bodies, threads=1, connections=LIGHT,
+                                 duration=max(1, duration // 2), outdir=None, wrk=wrk)
+                lticks1 = cpu_ticks(fl.worker_pids()), cpu_ticks(list(lpg0 | our_backends(url)))
+                ln = max(light["ok"], 1)
+                pg0 = our_backends(url)
+                ticks0 = cpu_ticks(fl.worker_pids()), cpu_ticks(list(pg0))
+                sat = run_load(fl.base, token, bodies, threads=args.threads, connections=conns,
+                               duration=duration, outdir=None, wrk=wrk)
+                ticks1 = cpu_ticks(fl.worker_pids()), cpu_ticks(list(pg0 | our_backends(url)))
+                n = max(sat["ok"], 1)
+                runs[load].append({
+                    "rps": sat["rps_2xx"], "p99_ms": light["p99_us"] / 1e3, "bad": sat["bad"] + light["bad"],
+                    "cpu_workers_ms": (ticks1[0] - ticks0[0]) * 1e3 / TICK / n,
+                    "cpu_postgres_ms": (ticks1[1] - ticks0[1]) * 1e3 / TICK / n,
+                    "light_cpu_workers_ms": (lticks1[0] - lticks0[0]) * 1e3 / TICK / ln,
+                    "light_cpu_postgres_ms": (lticks1[1] - lticks0[1]) * 1e3 / TICK / ln})
+        if spy is not None:
+            spied(spy[0], spy[1], fl, functools.partial(
+                run_load, fl.base, token, world[loads[0]], threads=args.threads, connections=conns,
+                duration=duration, outdir=None, wrk=wrk), root="report")
+    return runs
+
+
+def floor_figures(fs: list[dict]) -> dict[str, object]:  # type: ignore[type-arg]
+    return {"rps_2xx": spread([f["rps"] for f in fs]),
+            "light_p99_ms": spread([f["p99_ms"] for f in fs]),
+            "cpu_ms_per_report": {"workers": spread([f["cpu_workers_ms"] for f in fs]),
+                                  "postgres": spread([f["cpu_postgres_ms"] for f in fs])},
+            "light_cpu_ms_per_report": {"workers": spread([f["light_cpu_workers_ms"] for f in fs]),
+                                        "postgres": spread([f["light_cpu_postgres_ms"] for f in fs])},
+            "non_2xx": sum(f["bad"] for f in fs)}
+
+
 def spread(xs: list[float]) -> dict[str, object]:
     """Median, min, max of a figure over the ``--repeat`` runs."""
     return {"median": round(statistics.median(xs), 2), "min": round(min(xs), 2), "max": round(max(xs), 2),
@@ -381,45 +433,24 @@ def main(argv: list[str] | None = None) -> int:
                             run_load, srv.base, token, world[loads[0]], threads=args.threads, connections=conns,  # type: ignore[arg-type]
                             duration=duration, outdir=None, wrk=wrk), root="report_case")
                 # the floor: the same rows, written with plain statements, into the same
-                # database after intake (its cases, events and rollup rows already there)
-                floor_runs: dict[str, list[dict]] = {load: [] for load in loads}  # type: ignore[type-arg]
+                # database after intake (its cases, events and rollup rows already there);
+                # then the same in the product's server, after the reads intake's rules make
                 from huying.demo.build import HUMEN_GRID
 
-                with S.serve("floor", workers=args.workers,
-                             env={**os.environ, "HUYING_DATABASE_URL": url, "FLOOR_GRID": HUMEN_GRID},
-                             log=tmp / f"floor-{backend}.log") as fl:
-                    ftoken = token
-                    run_load(fl.base, ftoken, world["worst"], threads=1, connections=LIGHT, duration=1,  # type: ignore[arg-type]
-                             outdir=None, wrk=wrk)
-                    for _k in range(args.repeat):
-                        for load in loads:
-                            bodies = world[load]  # type: ignore[assignment]
-                            C.analyze_as_autovacuum(url)
-                            flpg0 = our_backends(url)
-                            flticks0 = cpu_ticks(fl.worker_pids()), cpu_ticks(list(flpg0))
-                            fl_light = run_load(fl.base, ftoken, bodies, threads=1, connections=LIGHT,
-                                                duration=max(1, duration // 2), outdir=None, wrk=wrk)
-                            flticks1 = cpu_ticks(fl.worker_pids()), cpu_ticks(list(flpg0 | our_backends(url)))
-                            fln = max(fl_light["ok"], 1)
-                            fpg0 = our_backends(url)
-                            fticks0 = cpu_ticks(fl.worker_pids()), cpu_ticks(list(fpg0))
-                            fl_sat = run_load(fl.base, ftoken, bodies, threads=args.threads, connections=conns,
-                                              duration=duration, outdir=None, wrk=wrk)
-                            fticks1 = cpu_ticks(fl.worker_pids()), cpu_ticks(list(fpg0 | our_backends(url)))
-                            fn = max(fl_sat["ok"], 1)
-                            floor_runs[load].append({
-                                "rps": fl_sat["rps_2xx"], "p99_ms": fl_light["p99_us"] / 1e3,
-                                "bad": fl_sat["bad"] + fl_light["bad"],
-                                "cpu_workers_ms": (fticks1[0] - fticks0[0]) * 1e3 / TICK / fn,
-                                "cpu_postgres_ms": (fticks1[1] - fticks0[1]) * 1e3 / TICK / fn,
-                                "light_cpu_workers_ms": (flticks1[0] - flticks0[0]) * 1e3 / TICK / fln,
-                                "light_cpu_postgres_ms": (flticks1[1] - flticks0[1]) * 1e3 / TICK / fln})
-                    if spy_bin is not None:
-                        spied(spy_bin, args.spy / f"floor-{backend}-{loads[0]}", fl, functools.partial(
-                            run_load, fl.base, ftoken, world[loads[0]], threads=args.threads, connections=conns,  # type: ignore[arg-type]
-                            duration=duration, outdir=None, wrk=wrk), root="report")
+                floor_runs = measure_floor(
+                    "floor", {**os.environ, "HUYING_DATABASE_URL": url, "FLOOR_GRID": HUMEN_GRID}, url, token,
+                    world, loads, args, conns, duration, wrk, tmp / f"floor-{backend}.log",
+                    None if spy_bin is None else (spy_bin, args.spy / f"floor-{backend}-{loads[0]}"))
+                # (at smoke size on SQLite only: the smoke checks that it runs, in fewer seconds)
+                product = not args.smoke or backend == "sqlite"
+                (tmp / f"data-product-{backend}").mkdir()
+                product_runs = None if not product else measure_floor(
+                    "floor-product", {**S.huying_env(url, tmp / f"data-product-{backend}"), "FLOOR_GRID": HUMEN_GRID},
+                    url, token, world, loads, args, conns, duration, wrk, tmp / f"floor-product-{backend}.log",
+                    None if spy_bin is None else (spy_bin, args.spy / f"floor-product-{backend}-{loads[0]}"))
                 for load in loads:
                     rs, fs = runs[load], floor_runs[load]
+                    ps = product_runs[load] if product_runs is not None else None
                     rps = statistics.median(r["rps"] for r in rs)
                     floor_rps = statistics.median(f["rps"] for f in fs)
                     cpu_w = statistics.median(r["cpu_workers_ms"] for r in rs)
@@ -453,14 +484,10 @@ def main(argv: list[str] | None = None) -> int:
                            bound=(f"CPU per report: {cpu_w:.2f} ms in the workers + {cpu_pg:.2f} ms in PostgreSQL; "
                                   f"{os.cpu_count()} cores hold at most {most:,.0f} reports/s"),
                            floor={"what": "the same rows written with plain statements (bench/_floor_app.py)",
-                                  "rps_2xx": spread([f["rps"] for f in fs]),
-                                  "light_p99_ms": spread([f["p99_ms"] for f in fs]),
-                                  "cpu_ms_per_report": {"workers": spread([f["cpu_workers_ms"] for f in fs]),
-                                                        "postgres": spread([f["cpu_postgres_ms"] for f in fs])},
-                                  "light_cpu_ms_per_report": {
-                                      "workers": spread([f["light_cpu_workers_ms"] for f in fs]),
-                                      "postgres": spread([f["light_cpu_postgres_ms"] for f in fs])},
-                                  "non_2xx": sum(f["bad"] for f in fs)},
+                                  **floor_figures(fs)},
+                           floor_product=None if ps is None else {
+                               "what": "the floor's rows after intake's reads, in the product's server "
+                                       "(bench/_floor_product.py)", **floor_figures(ps)},
                            bare={"what": "bench/_bare_app.py: the same body parsed, nothing written",
                                  "rps_2xx": spread([b["rps"] for b in bare_runs]),
                                  "light_p99_ms": spread([b["p99_ms"] for b in bare_runs])},

@@ -57,11 +57,17 @@ def current_user(request: Request, session: SessionDep, now: Now) -> User:
     return user
 
 
-def current_actor(session: SessionDep, user: Annotated[User, Depends(current_user)]) -> Actor:
-    return Actor.of(session, user)
+# The actor's dependencies look the user up themselves rather than depend on ``current_user``:
+# FastAPI runs each sync dependency in the thread pool, and a hand-off costs about as much
+# CPU as reading the token (docs/performance.md, P1: one hand-off fewer per request).
 
 
-def maybe_actor(session: SessionDep, user: Annotated[User | None, Depends(maybe_user)]) -> Actor | None:
+def current_actor(request: Request, session: SessionDep, now: Now) -> Actor:
+    return Actor.of(session, current_user(request, session, now))
+
+
+def maybe_actor(request: Request, session: SessionDep, now: Now) -> Actor | None:
+    user = maybe_user(request, session, now)
     return Actor.of(session, user) if user is not None else None
 
 

@@ -1,0 +1,85 @@
+"""The floor of P1 inside the product's own server: ``POST /api/v1/cases`` answered, at the
+place of intake's route (the first route tried), by a route that writes the floor's rows
+(bench/_floor_app.py ``write_report``) after the reads intake's rules need, each as one plain
+statement of the product's own (the idempotency key's look-up, the map's and the
+configuration's versions, the open cases around the point, the units along the grid's path),
+with everything the product puts around a route: its middlewares, its guards (rate limits,
+body checks), the request's session, the caller's token and actor (``CurrentActor``), the
+same body schema (``CaseCreate``). No rule is computed on what is read: no classification,
+no similarity, no routing choice, no deadline; the case goes to the floor's one grid.
+
+So intake minus this is what the rules and the ORM cost, and this minus the bare floor is
+what the server and the reads cost: what no intake in this stack that keeps these reads
+can go under.
+
+    uvicorn bench._floor_product:create_app --factory   # HUYING_DATABASE_URL, FLOOR_GRID
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Header, Response
+from sqlalchemy import select
+
+from bench._floor_app import write_report
+from huying.cases.schemas import CaseCreate
+from huying.deps import SessionDep
+from huying.geo.models import City, Node
+from huying.http.clock import Now
+from huying.http.errors import reject_nul_body
+from huying.http.ratelimit import limit_anonymous
+from huying.orgs.auth import CurrentActor
+
+_state: dict[str, Any] = {}
+
+
+def _reads(session: Any, actor: Any, body: CaseCreate, grid_path: str, key: str | None, now: dt.datetime) -> None:
+    """The reads intake makes for one report, with the statements and parameters it uses."""
+    from huying.config import get_settings
+    from huying.geo import locate
+    from huying.intake import create, service
+    from huying.triage import duplicates, routing
+
+    c = session.connection()
+    city = actor.city_id
+    if key is not None:
+        c.execute(create._KEY, {"city": city, "user": actor.user_id, "key": key}).first()
+    c.execute(locate._MAP_AND_CONFIG, {"city": city}).all()
+    if body.lon is not None and body.lat is not None:
+        radius = get_settings().duplicate_radius_m
+        c.execute(duplicates._nearby(None), {
+            "city": city, "cells": duplicates.nearby_cells(body.lon, body.lat, radius),
+            "open": duplicates._OPEN_STATUSES, "since": now - dt.timedelta(days=service._settings_window()),
+            "now": now, "limit": duplicates.MAX_COMPARED, "exclude": -1,
+            **duplicates._box(body.lon, body.lat, radius)}).all()
+    c.execute(routing._UNITS_ALONG, {"city": city, "codes": [p for p in grid_path.split("/") if p]}).all()
+
+
+def create_app() -> FastAPI:
+    from huying.app import create_app as product
+
+    app = product()
+    router = APIRouter(prefix="/api/v1", dependencies=[Depends(limit_anonymous), Depends(reject_nul_body)])
+
+    @router.post("/cases", status_code=201)
+    def report(body: CaseCreate, session: SessionDep, actor: CurrentActor, now: Now, response: Response,
+               idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None) -> dict[str, object]:
+        if "grid" not in _state:
+            import os
+
+            c = session.connection()
+            _state["city"] = tuple(c.execute(select(City.id, City.code).where(City.id == actor.city_id)).one())
+            _state["grid"] = tuple(c.execute(select(Node.id, Node.path)
+                                             .where(Node.code == os.environ["FLOOR_GRID"])).one())
+        _reads(session, actor, body, _state["grid"][1], idempotency_key, now)
+        code = write_report(session.connection(), _state["city"], _state["grid"], actor.user_id, body.title,
+                            body.description, body.lon, body.lat, body.channel, idempotency_key, now)
+        session.commit()
+        response.headers["Location"] = f"/api/v1/cases/{code}"
+        return {"code": code, "title": body.title, "status": "new"}
+
+    app.include_router(router)
+    app.router.routes.insert(0, app.router.routes.pop())  # where intake's router is: tried first
+    return app
