@@ -281,6 +281,31 @@ def spied(spy_bin: str, stem: Path, srv: S.Server, load, *, root: str) -> None: 
     print(f"# py-spy: {stem}.txt ({n} requests)", file=sys.stderr)
 
 
+def light_and_saturation(srv: S.Server, url: str, token: str, bodies: Path, args: argparse.Namespace, conns: int,
+                         duration: int, wrk: bool, out: Path | None) -> tuple[dict, dict, dict[str, float]]:  # type: ignore[type-arg]
+    """After ``ANALYZE``, a light-load run then a saturation run of ``bodies`` against ``srv``,
+    with the CPU of its workers and of the database's backends per acknowledged request in
+    each (wrk's logs under ``out`` when given)."""
+    C.analyze_as_autovacuum(url)
+    lpg0 = our_backends(url)
+    lticks0 = cpu_ticks(srv.worker_pids()), cpu_ticks(list(lpg0))
+    light = run_load(srv.base, token, bodies, threads=1, connections=LIGHT, duration=max(1, duration // 2),
+                     outdir=None if out is None else out / "light", wrk=wrk)
+    lticks1 = cpu_ticks(srv.worker_pids()), cpu_ticks(list(lpg0 | our_backends(url)))
+    ln = max(light["ok"], 1)
+    pg0 = our_backends(url)
+    ticks0 = cpu_ticks(srv.worker_pids()), cpu_ticks(list(pg0))
+    sat = run_load(srv.base, token, bodies, threads=args.threads, connections=conns, duration=duration,
+                   outdir=out, wrk=wrk)
+    ticks1 = cpu_ticks(srv.worker_pids()), cpu_ticks(list(pg0 | our_backends(url)))
+    n = max(sat["ok"], 1)
+    return light, sat, {
+        "cpu_workers_ms": (ticks1[0] - ticks0[0]) * 1e3 / TICK / n,
+        "cpu_postgres_ms": (ticks1[1] - ticks0[1]) * 1e3 / TICK / n,
+        "light_cpu_workers_ms": (lticks1[0] - lticks0[0]) * 1e3 / TICK / ln,
+        "light_cpu_postgres_ms": (lticks1[1] - lticks0[1]) * 1e3 / TICK / ln}
+
+
 def measure_floor(kind: str, env: dict[str, str], url: str, token: str, world: dict, loads: list[str],  # type: ignore[type-arg]
                   args: argparse.Namespace, conns: int, duration: int, wrk: bool, log: Path,
                   spy: tuple[str, Path] | None) -> dict[str, list[dict]]:  # type: ignore[type-arg]
@@ -291,30 +316,14 @@ def measure_floor(kind: str, env: dict[str, str], url: str, token: str, world: d
         run_load(fl.base, token, world["worst"], threads=1, connections=LIGHT, duration=1, outdir=None, wrk=wrk)
         for _k in range(args.repeat):
             for load in loads:
-                bodies = world[load]
-                C.analyze_as_autovacuum(url)
-                lpg0 = our_backends(url)
-                lticks0 = cpu_ticks(fl.worker_pids()), cpu_ticks(list(lpg0))
-                light = run_load(fl.base, token, bodies, threads=1, connections=LIGHT,
-                                 duration=max(1, duration // 2), outdir=None, wrk=wrk)
-                lticks1 = cpu_ticks(fl.worker_pids()), cpu_ticks(list(lpg0 | our_backends(url)))
-                ln = max(light["ok"], 1)
-                pg0 = our_backends(url)
-                ticks0 = cpu_ticks(fl.worker_pids()), cpu_ticks(list(pg0))
-                sat = run_load(fl.base, token, bodies, threads=args.threads, connections=conns,
-                               duration=duration, outdir=None, wrk=wrk)
-                ticks1 = cpu_ticks(fl.worker_pids()), cpu_ticks(list(pg0 | our_backends(url)))
-                n = max(sat["ok"], 1)
-                runs[load].append({
-                    "rps": sat["rps_2xx"], "p99_ms": light["p99_us"] / 1e3, "bad": sat["bad"] + light["bad"],
-                    "cpu_workers_ms": (ticks1[0] - ticks0[0]) * 1e3 / TICK / n,
-                    "cpu_postgres_ms": (ticks1[1] - ticks0[1]) * 1e3 / TICK / n,
-                    "light_cpu_workers_ms": (lticks1[0] - lticks0[0]) * 1e3 / TICK / ln,
-                    "light_cpu_postgres_ms": (lticks1[1] - lticks0[1]) * 1e3 / TICK / ln})
-        if spy is not None:
+                light, sat, cpu = light_and_saturation(fl, url, token, world[load], args, conns, duration, wrk, None)
+                runs[load].append({"rps": sat["rps_2xx"], "p99_ms": light["p99_us"] / 1e3,
+                                   "bad": sat["bad"] + light["bad"], **cpu})
+        if spy is not None:  # the route's frame, as py-spy names it
             spied(spy[0], spy[1], fl, functools.partial(
                 run_load, fl.base, token, world[loads[0]], threads=args.threads, connections=conns,
-                duration=duration, outdir=None, wrk=wrk), root="report")
+                duration=duration, outdir=None, wrk=wrk),
+                root="report" if kind == "floor" else "create_app.<locals>.report")
     return runs
 
 
@@ -405,28 +414,13 @@ def main(argv: list[str] | None = None) -> int:
                             bodies: Path = world[load]  # type: ignore[assignment]
                             out = tmp / f"run-{backend}-{load}-{k}"
                             (out / "light").mkdir(parents=True)
-                            C.analyze_as_autovacuum(url)
-                            lpg0 = our_backends(url)
-                            lticks0 = cpu_ticks(srv.worker_pids()), cpu_ticks(list(lpg0))
-                            light = run_load(srv.base, token, bodies, threads=1, connections=LIGHT,
-                                             duration=max(1, duration // 2), outdir=out / "light", wrk=wrk)
-                            lticks1 = cpu_ticks(srv.worker_pids()), cpu_ticks(list(lpg0 | our_backends(url)))
-                            ln = max(light["ok"], 1)
-                            pg0 = our_backends(url)
-                            ticks0 = cpu_ticks(srv.worker_pids()), cpu_ticks(list(pg0))
-                            res = run_load(srv.base, token, bodies, threads=args.threads, connections=conns,
-                                           duration=duration, outdir=out, wrk=wrk)
-                            ticks1 = cpu_ticks(srv.worker_pids()), cpu_ticks(list(pg0 | our_backends(url)))
+                            light, res, cpu = light_and_saturation(srv, url, token, bodies, args, conns, duration,
+                                                                   wrk, out)
                             exact = check_exact(url, srv.base, token, bodies, out)
                             ok &= exact["exact"]
-                            n = max(res["ok"], 1)
                             runs[load].append({
                                 "rps": res["rps_2xx"], "p50_ms": light["p50_us"] / 1e3, "p99_ms": light["p99_us"] / 1e3,
-                                "sat_p99_ms": res["p99_us"] / 1e3, "bad": res["bad"] + light["bad"],
-                                "cpu_workers_ms": (ticks1[0] - ticks0[0]) * 1e3 / TICK / n,
-                                "cpu_postgres_ms": (ticks1[1] - ticks0[1]) * 1e3 / TICK / n,
-                                "light_cpu_workers_ms": (lticks1[0] - lticks0[0]) * 1e3 / TICK / ln,
-                                "light_cpu_postgres_ms": (lticks1[1] - lticks0[1]) * 1e3 / TICK / ln,
+                                "sat_p99_ms": res["p99_us"] / 1e3, "bad": res["bad"] + light["bad"], **cpu,
                                 "exact": exact})
                     if spy_bin is not None:
                         spied(spy_bin, args.spy / f"intake-{backend}-{loads[0]}", srv, functools.partial(
