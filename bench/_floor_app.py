@@ -57,7 +57,7 @@ UPSERT = text(
 
 # Each statement built once (as intake's hot path does), run with the request's values: the
 # floor writes, it does not build statements (it built ``insert(...).values(row)`` per
-# request until 7 December 2026, which cost it about a millisecond of Python per report).
+# request until 7 December 2026: about 2 ms of Python per report, docs/performance.md).
 _NEXT = (update(COUNTERS).where(COUNTERS.c.city_id == bindparam("c"), COUNTERS.c.year == bindparam("y"))
          .values(last=COUNTERS.c.last + 1).returning(COUNTERS.c.last))
 _FIRST = insert(COUNTERS)
@@ -145,7 +145,7 @@ def write_report(c: Connection, city: Any, grid: Any, user_id: int | None, title
         expires_at=now + dt.timedelta(days=7)))
     if idempotency_key:
         c.execute(_KEY, dict(city_id=city_id, user_id=user_id, key=idempotency_key,
-                                      scope="cases", fingerprint="floor", case_id=case_id, created_at=now))
+                             scope="cases", fingerprint="floor", case_id=case_id, created_at=now))
     month = now.year * 100 + now.month
     c.execute(UPSERT, [{"c": city_id, "g": grid_path, "m": month, "d": 0},
                        {"c": city_id, "g": grid_path, "m": month, "d": now.day}])

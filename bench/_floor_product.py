@@ -9,8 +9,8 @@ same body schema (``CaseCreate``). No rule is computed on what is read: no class
 no similarity, no routing choice, no deadline; the case goes to the floor's one grid.
 
 So intake minus this is what the rules and the ORM cost, and this minus the bare floor is
-what the server and the reads cost: what no intake in this stack that keeps these reads
-can go under.
+what the server around the route and the reads cost (docs/performance.md, "The floor
+corrected, and the floor in the product's server").
 
     uvicorn bench._floor_product:create_app --factory   # HUYING_DATABASE_URL, FLOOR_GRID
 """
@@ -18,6 +18,7 @@ can go under.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Response
@@ -67,8 +68,6 @@ def create_app() -> FastAPI:
     def report(body: CaseCreate, session: SessionDep, actor: CurrentActor, now: Now, response: Response,
                idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None) -> dict[str, object]:
         if "grid" not in _state:
-            import os
-
             c = session.connection()
             _state["city"] = tuple(c.execute(select(City.id, City.code).where(City.id == actor.city_id)).one())
             _state["grid"] = tuple(c.execute(select(Node.id, Node.path)

@@ -10,10 +10,10 @@ The app is the one ``huying serve`` runs (``create_app()``, its lifespan entered
 through ``httpx.ASGITransport`` on this thread; FastAPI's thread-pool hand-offs run inline
 (``anyio.to_thread.run_sync`` replaced), so that everything a request costs is on one thread,
 where ``time.process_time()`` and cProfile see it (``--pool``: on anyio's thread pool, as
-the server runs them; process_time then counts every thread, and what the hand-offs cost). Baseline, same run, same client:
-``bench/_bare_app.py`` (the same body parsed, nothing written): what the framework and the
-client cost. PostgreSQL: the CPU of the server backends of the app's own connections
-(``pg_backend_pid()``, read from ``/proc``) is added (``cpu_ms.postgres``): not the other
+the server runs them; process_time then counts every thread, and what the hand-offs cost).
+Baseline, same run, same client: ``bench/_bare_app.py`` (the same body parsed, nothing
+written): what the framework and the client cost. PostgreSQL: the CPU of the server
+backends of the app's own connections (``pg_backend_pid()``, read from ``/proc``) is added (``cpu_ms.postgres``): not the other
 databases' backends on a shared server.
 
 Statistics: on PostgreSQL each round starts with ``ANALYZE`` (``_common.analyze_as_autovacuum``:
@@ -223,6 +223,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="run FastAPI's hand-offs on anyio's thread pool, as the server does (process_time counts "
                          "every thread): what the hand-offs themselves cost, which the default leaves out")
     args = ap.parse_args(argv)
+    if args.pool and args.profile:
+        ap.error("--profile sees this thread only, not the pool's: use one of --pool and --profile")
     n = args.n or (20 if args.smoke else 300)
     rounds = args.repeat or (1 if args.smoke else 3)
     warm = 5 if args.smoke else 30
