@@ -6,6 +6,8 @@ anonymous requests through as ``None``."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
@@ -27,23 +29,40 @@ def _user(request: Request, session: SessionDep, now: Now) -> User | None:
     return user
 
 
-def _resolve(request: Request, session: SessionDep, now: dt.datetime) -> User | None:
+def _bearer(request: Request) -> str | None:
+    """The request's bearer token, ``None`` without an ``Authorization`` header; 401 for a
+    header that is not ``Bearer <token>``. Reads no database."""
     header = request.headers.get("authorization", "")
-    if header:
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise HTTPException(401, "use 'Authorization: Bearer <token>'",
-                                headers={"WWW-Authenticate": "Bearer"})
-        user = tokens.user_for(session, token.strip(), now=now)
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise HTTPException(401, "use 'Authorization: Bearer <token>'",
+                            headers={"WWW-Authenticate": "Bearer"})
+    return token.strip()
+
+
+def _web_user_id(request: Request) -> int | None:
+    return getattr(request.state, "user_id", None)  # set by the web session middleware
+
+
+def _resolve(request: Request, session: SessionDep, now: dt.datetime) -> User | None:
+    token = _bearer(request)
+    if token is not None:
+        user = tokens.user_for(session, token, now=now)
         if user is None:
             raise HTTPException(401, "invalid or revoked token", headers={"WWW-Authenticate": "Bearer"})
         return user
-    user_id = getattr(request.state, "user_id", None)  # set by the web session middleware
+    user_id = _web_user_id(request)
     if user_id is not None:
         user = session.get(User, user_id)
         if user is not None and session_is_current(user, getattr(request.state, "session_epoch", None)):
             return user
     return None
+
+
+def _no_one() -> HTTPException:
+    return HTTPException(401, "sign in or send an API token", headers={"WWW-Authenticate": "Bearer"})
 
 
 def maybe_user(request: Request, session: SessionDep, now: Now) -> User | None:
@@ -53,7 +72,7 @@ def maybe_user(request: Request, session: SessionDep, now: Now) -> User | None:
 def current_user(request: Request, session: SessionDep, now: Now) -> User:
     user = _user(request, session, now)
     if user is None:
-        raise HTTPException(401, "sign in or send an API token", headers={"WWW-Authenticate": "Bearer"})
+        raise _no_one()
     return user
 
 
@@ -71,6 +90,21 @@ def maybe_actor(request: Request, session: SessionDep, now: Now) -> Actor | None
     return Actor.of(session, user) if user is not None else None
 
 
+async def actor_in_thread(request: Request, session: SessionDep, now: Now) -> Callable[[], Actor]:
+    """:func:`current_actor`, for a route that does all its work in one thread hand-off of its
+    own (``async def`` around ``run_in_threadpool``): a sync route costs three (its actor's
+    dependency, the route, and FastAPI's validation of its response), each as dear as
+    reading the token (docs/performance.md, P1). Here, on the event loop, only what reads
+    no database: a request with no credentials, or a malformed ``Authorization`` header,
+    is refused before its body is read, as with :data:`CurrentActor`. The look-up itself
+    runs when the route calls what this returns, in the route's thread."""
+    if _bearer(request) is None and _web_user_id(request) is None:
+        raise _no_one()
+    return functools.partial(current_actor, request, session, now)
+
+
 CurrentUser = Annotated[User, Depends(current_user)]
 CurrentActor = Annotated[Actor, Depends(current_actor)]
 MaybeActor = Annotated[Actor | None, Depends(maybe_actor)]
+#: The caller's actor, resolved in the route's own thread: call it first thing there.
+ActorInThread = Annotated[Callable[[], Actor], Depends(actor_in_thread)]

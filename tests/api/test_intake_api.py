@@ -138,3 +138,30 @@ def test_a_co_reporter_follows_the_case_but_reads_the_report_as_the_public_does(
         full = api.client.get(f"/api/v1/cases/{code}", headers=api.h(persona)).json()
         assert "3栋502" in full["description"] and full["address"] == "幸福路8号3栋"
         assert full["lon"] == first["lon"]
+
+
+def test_a_report_s_caller_is_refused_before_anything_is_read_or_stored(api: Api) -> None:
+    """The report route resolves its caller in its own thread (``actor_in_thread``): a
+    request with no credentials or a malformed header is still refused before its body is
+    read, a wrong token before anything is stored, each with its reason."""
+    from sqlalchemy import func, select
+
+    from huying.cases.models import Case
+
+    with api.session() as s:
+        before = s.scalar(select(func.count()).select_from(Case))
+    bad_body = {"title": "", "lon": "east"}
+    r = api.client.post("/api/v1/cases", json=bad_body)
+    assert r.status_code == 401 and "API token" in r.text and r.headers["WWW-Authenticate"] == "Bearer"
+    r = api.client.post("/api/v1/cases", json=bad_body, headers={"Authorization": "Basic abc"})
+    assert r.status_code == 401 and "Bearer <token>" in r.text
+    good = {**LAMP, "lon": LON, "lat": LAT}
+    r = api.client.post("/api/v1/cases", json=good, headers={"Authorization": "Bearer hy_not_a_token_at_all"})
+    assert r.status_code == 401 and "invalid or revoked token" in r.text
+    with api.session() as s:
+        assert s.scalar(select(func.count()).select_from(Case)) == before
+    # the same body with a real token is stored, with the caller as its reporter
+    case = _report(api, "resident2", title=LAMP["title"] + "（验证）")
+    with api.session() as s:
+        assert s.scalar(select(func.count()).select_from(Case)) == before + 1
+        assert s.scalar(select(Case.reporter_id).where(Case.code == case["code"])) is not None
