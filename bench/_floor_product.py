@@ -4,7 +4,7 @@ place of intake's route (the first route tried), by a route that writes the floo
 statement of the product's own (the idempotency key's look-up, the map's and the
 configuration's versions, the open cases around the point, the units along the grid's path),
 with everything the product puts around a route: its middlewares, its guards (rate limits,
-body checks), the request's session, the caller's token and actor (``CurrentActor``), the
+body checks), the request's session, the caller's token and actor (``ActorInThread``, all its work in one hand-off as intake's route), the
 same body schema (``CaseCreate``). No rule is computed on what is read: no classification,
 no similarity, no routing choice, no deadline; the case goes to the floor's one grid.
 
@@ -23,6 +23,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Response
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from bench._floor_app import write_report
 from huying.cases.schemas import CaseCreate
@@ -31,7 +32,7 @@ from huying.geo.models import City, Node
 from huying.http.clock import Now
 from huying.http.errors import reject_nul_body
 from huying.http.ratelimit import limit_anonymous
-from huying.orgs.auth import CurrentActor
+from huying.orgs.auth import ActorInThread
 
 _state: dict[str, Any] = {}
 
@@ -65,8 +66,14 @@ def create_app() -> FastAPI:
     router = APIRouter(prefix="/api/v1", dependencies=[Depends(limit_anonymous), Depends(reject_nul_body)])
 
     @router.post("/cases", status_code=201)
-    def report(body: CaseCreate, session: SessionDep, actor: CurrentActor, now: Now, response: Response,
-               idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None) -> dict[str, object]:
+    async def report(body: CaseCreate, session: SessionDep, actor_of: ActorInThread, now: Now, response: Response,
+                     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None) -> dict[str, object]:
+        # as intake's route: all its work, the caller's look-up included, in one hand-off
+        return await run_in_threadpool(
+            lambda: _report(body, session, actor_of(), now, response, idempotency_key))
+
+    def _report(body: CaseCreate, session: Any, actor: Any, now: dt.datetime, response: Response,
+                idempotency_key: str | None) -> dict[str, object]:
         if "grid" not in _state:
             c = session.connection()
             _state["city"] = tuple(c.execute(select(City.id, City.code).where(City.id == actor.city_id)).one())
