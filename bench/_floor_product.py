@@ -2,11 +2,13 @@
 place of intake's route (the first route tried), by a route that writes the floor's rows
 (bench/_floor_app.py ``write_report``) after the reads intake's rules need, each as one plain
 statement of the product's own (the idempotency key's look-up, the map's and the
-configuration's versions, the open cases around the point, the units along the grid's path),
-with everything the product puts around a route: its middlewares, its guards (rate limits,
-body checks), the request's session, the caller's token and actor (``ActorInThread``, all its work in one hand-off as intake's route), the
-same body schema (``CaseCreate``). No rule is computed on what is read: no classification,
-no similarity, no routing choice, no deadline; the case goes to the floor's one grid.
+configuration's versions, the open cases of one first-level category around the point, the
+units along the grid's path), with everything the product puts around a route: its
+middlewares, its guards (rate limits, body checks), the request's session, the caller's token
+and actor (``ActorInThread``: all its work in one hand-off in the reports' own threads, as
+intake's route), the same body schema (``CaseCreate``). No rule is computed on what is read:
+no classification, no similarity, no routing choice, no deadline; the case goes to the
+floor's one grid.
 
 So intake minus this is what the rules and the ORM cost, and this minus the bare floor is
 what the server around the route and the reads cost (docs/performance.md, "The floor
@@ -19,19 +21,21 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import zlib
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Response
 from sqlalchemy import select
-from starlette.concurrency import run_in_threadpool
 
 from bench._floor_app import write_report
 from huying.cases.schemas import CaseCreate
+from huying.cityconfig.models import Category
 from huying.deps import SessionDep
 from huying.geo.models import City, Node
 from huying.http.clock import Now
 from huying.http.errors import reject_nul_body
 from huying.http.ratelimit import limit_anonymous
+from huying.http.threads import in_report_thread
 from huying.orgs.auth import ActorInThread
 
 _state: dict[str, Any] = {}
@@ -50,11 +54,18 @@ def _reads(session: Any, actor: Any, body: CaseCreate, grid_path: str, key: str 
         c.execute(create._KEY, {"city": city, "user": actor.user_id, "key": key}).first()
     c.execute(locate._MAP_AND_CONFIG, {"city": city}).all()
     if body.lon is not None and body.lat is not None:
+        # intake looks among one first-level category's open cases (two when undecided): the
+        # body's, else one chosen by the text, as a classifier's choice would be, not all of them
+        if "level1" not in _state:
+            _state["level1"] = sorted(c.execute(select(Category.code).where(
+                Category.city_id == city, Category.level == 1)).scalars())
+        level1 = (body.category.split(".")[0] if body.category
+                  else _state["level1"][zlib.crc32(body.title.encode()) % len(_state["level1"])])
         radius = get_settings().duplicate_radius_m
-        c.execute(duplicates._nearby(None), {
+        c.execute(duplicates._nearby(1), {
             "city": city, "cells": duplicates.nearby_cells(body.lon, body.lat, radius),
             "open": duplicates._OPEN_STATUSES, "since": now - dt.timedelta(days=service._settings_window()),
-            "now": now, "limit": duplicates.MAX_COMPARED, "exclude": -1,
+            "now": now, "limit": duplicates.MAX_COMPARED, "exclude": -1, "l1_0": f"/{level1}/",
             **duplicates._box(body.lon, body.lat, radius)}).all()
     c.execute(routing._UNITS_ALONG, {"city": city, "codes": [p for p in grid_path.split("/") if p]}).all()
 
@@ -69,7 +80,7 @@ def create_app() -> FastAPI:
     async def report(body: CaseCreate, session: SessionDep, actor_of: ActorInThread, now: Now, response: Response,
                      idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None) -> dict[str, object]:
         # as intake's route: all its work, the caller's look-up included, in one hand-off
-        return await run_in_threadpool(
+        return await in_report_thread(
             lambda: _report(body, session, actor_of(), now, response, idempotency_key))
 
     def _report(body: CaseCreate, session: Any, actor: Any, now: dt.datetime, response: Response,

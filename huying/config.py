@@ -64,6 +64,12 @@ class Settings(BaseSettings):
     #: saturation p99 was 2 s and its CPU per report a fifth higher). Long requests (a PDF,
     #: an export) hold a thread each: keep a few. 0: :attr:`worker_threads`.
     threads: int = Field(default=0, ge=0, le=256)
+    #: How many reports (``POST /api/v1/cases``) one worker runs at once, in threads of
+    #: their own beside :attr:`threads` (``huying.http.threads``): the reports of a city
+    #: queue for its code counter anyway, and more threads only take turns for the
+    #: interpreter (docs/performance.md, P1: with one, a quarter more reports served than
+    #: in the shared pool of four, at less CPU each, on both databases).
+    report_threads: int = Field(default=1, ge=1, le=64)
     #: Time zone in which working days and hours are counted.
     timezone: str = "Asia/Shanghai"
     #: Notification adapter: ``log`` (default: messages go to the log), ``channels`` (each

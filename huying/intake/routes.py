@@ -10,7 +10,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Response
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from huying.cases import present
 from huying.cases.policy import can_see
@@ -21,6 +20,7 @@ from huying.http import idempotency
 from huying.http.clock import Now
 from huying.http.errors import reject_nul_body
 from huying.http.ratelimit import limit_anonymous
+from huying.http.threads import in_report_thread
 from huying.intake import create, service
 from huying.intake.schemas import DraftIn, JoinIn, SimilarIn, SimilarPage, SuggestionRead
 from huying.orgs.actor import Actor
@@ -41,8 +41,8 @@ async def report_case(body: CaseCreate, session: SessionDep, actor_of: ActorInTh
     """Report a problem (发现上报), or report and fix it on the spot (立行立改).
     With ``Idempotency-Key`` a retry returns the same case (``Idempotent-Replayed: true``)."""
     # Intake's hot path: its work (the caller's look-up included) in one thread hand-off,
-    # not three (see huying.orgs.auth.actor_in_thread).
-    return await run_in_threadpool(_report_case, body, session, actor_of, now, response, idempotency_key)
+    # not three (huying.orgs.auth.actor_in_thread), in the reports' own threads.
+    return await in_report_thread(_report_case, body, session, actor_of, now, response, idempotency_key)
 
 
 def _report_case(body: CaseCreate, session: Session, actor_of: Callable[[], Actor], now: dt.datetime,
