@@ -67,8 +67,8 @@ class Settings(BaseSettings):
     #: How many reports (``POST /api/v1/cases``) one worker runs at once, in threads of
     #: their own beside :attr:`threads` (``huying.http.threads``): the reports of a city
     #: queue for its code counter anyway, and more threads only take turns for the
-    #: interpreter (docs/performance.md, P1: with one, a quarter more reports served than
-    #: in the shared pool of four, at less CPU each, on both databases).
+    #: interpreter (docs/performance.md, P1: with one, 1.4 to 1.6 times the reports served
+    #: in the shared pool of four, at a fifth less CPU each, on both databases).
     report_threads: int = Field(default=1, ge=1, le=64)
     #: Time zone in which working days and hours are counted.
     timezone: str = "Asia/Shanghai"

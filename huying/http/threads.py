@@ -6,10 +6,10 @@ route shares (``HUYING_THREADS``).
 Why a pool of its own: a worker is one interpreter, and every report of a city takes that
 city's code counter (its row lock on PostgreSQL, the one writer's lock on SQLite) from its
 case's insert to its commit, so more report threads mostly take turns for the interpreter and
-the lock. With the shared pool's four, the workers spent a fifth to a quarter more CPU per
-report than with one, and served a quarter fewer (docs/performance.md, P1, "A pool of the
-reports' own"); a long request (a PDF, an export) still has the shared pool's threads, and
-no report waits behind it."""
+the lock. With one thread, the workers served 1.4 to 1.6 times the reports they served in the
+shared pool of four, at a fifth less CPU each (docs/performance.md, P1, "One hand-off per
+report, and threads of the reports' own"); a long request (a PDF, an export) still has the
+shared pool's threads, and no report waits behind it."""
 
 from __future__ import annotations
 

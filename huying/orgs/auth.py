@@ -91,13 +91,14 @@ def maybe_actor(request: Request, session: SessionDep, now: Now) -> Actor | None
 
 
 async def actor_in_thread(request: Request, session: SessionDep, now: Now) -> Callable[[], Actor]:
-    """:func:`current_actor`, for a route that does all its work in one thread hand-off of its
-    own (``async def`` around ``run_in_threadpool``): a sync route costs three (its actor's
-    dependency, the route, and FastAPI's validation of its response), each as dear as
-    reading the token (docs/performance.md, P1). Here, on the event loop, only what reads
-    no database: a request with no credentials, or a malformed ``Authorization`` header,
-    is refused before its body is read, as with :data:`CurrentActor`. The look-up itself
-    runs when the route calls what this returns, in the route's thread."""
+    """:func:`current_actor`, for a route that does all its work in one thread hand-off of
+    its own (``async def`` around ``huying.http.threads.in_report_thread``): a sync route
+    costs three (its actor's dependency, the route, and FastAPI's validation of its
+    response), each as dear as reading the token (docs/performance.md, P1). Here, on the
+    event loop, only what reads no database: a request with no credentials, or a malformed
+    ``Authorization`` header, is refused before its body is read, as with
+    :data:`CurrentActor`. The look-up itself runs when the route calls what this returns,
+    in the route's thread."""
     if _bearer(request) is None and _web_user_id(request) is None:
         raise _no_one()
     return functools.partial(current_actor, request, session, now)
