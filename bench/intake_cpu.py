@@ -13,8 +13,8 @@ where ``time.process_time()`` and cProfile see it (``--pool``: on anyio's thread
 the server runs them; process_time then counts every thread, and what the hand-offs cost).
 Baseline, same run, same client: ``bench/_bare_app.py`` (the same body parsed, nothing
 written): what the framework and the client cost. PostgreSQL: the CPU of the server
-backends of the app's own connections (``pg_backend_pid()``, read from ``/proc``) is added (``cpu_ms.postgres``): not the other
-databases' backends on a shared server.
+backends of the app's own connections (``pg_backend_pid()``, read from ``/proc``) is added
+(``cpu_ms.postgres``): not the other databases' backends on a shared server.
 
 Statistics: on PostgreSQL each round starts with ``ANALYZE`` (``_common.analyze_as_autovacuum``:
 the test machines' servers run without autovacuum).

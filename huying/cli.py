@@ -14,6 +14,19 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
 
+@app.callback()
+def _settings_first() -> None:
+    """huying (呼应): grid-based grassroots governance."""
+    # every command reads the HUYING_* settings: a bad one is named here, not in a traceback
+    from huying.config import SettingsError
+
+    try:
+        get_settings()
+    except SettingsError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
 @db_app.command("upgrade")
 def db_upgrade(revision: str = typer.Argument("head")) -> None:
     """Apply the Alembic migrations up to REVISION (default: head)."""

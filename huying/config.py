@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -196,9 +197,28 @@ class Settings(BaseSettings):
         return f"sqlite:///{(self.data_dir / 'huying.db').as_posix()}"
 
 
+class SettingsError(ValueError):
+    """A ``HUYING_*`` setting (environment or ``.env``) that cannot be used: its name, what
+    is wrong, and the value given."""
+
+
 @lru_cache
 def get_settings() -> Settings:
-    return Settings()
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise SettingsError("; ".join(_setting_problem(e) for e in exc.errors())) from None
+
+
+#: Settings whose value is never repeated in an error (a secret, or a URL that may hold one).
+_SECRET_WORDS = ("secret", "key", "password", "token", "url")
+
+
+def _setting_problem(error: Any) -> str:
+    field = "_".join(map(str, error["loc"]))
+    name = f"{Settings.model_config.get('env_prefix', '')}{field.upper()}"
+    given = "" if any(w in field.lower() for w in _SECRET_WORDS) else f" (given: {error['input']!r})"
+    return f"{name}: {error['msg']}{given}"
 
 
 #: Secrets published with huying's code or docs at some time: never accepted.

@@ -4,9 +4,9 @@ included, ``huying.orgs.auth.actor_in_thread``) through :func:`in_report_thread`
 route shares (``HUYING_THREADS``).
 
 Why a pool of its own: a worker is one interpreter, and every report of a city takes that
-city's code counter (its row lock on PostgreSQL, the one writer's lock on SQLite) from its
-case's insert to its commit, so more report threads mostly take turns for the interpreter and
-the lock. With one thread, the workers served 1.4 to 1.6 times the reports they served in the
+city's code counter (its row lock on PostgreSQL, the one writer's lock on SQLite) when its
+code is taken, just before its case's insert, until its commit, so more report threads mostly
+take turns for the interpreter and the lock. With one thread, the workers served 1.4 to 1.6 times the reports they served in the
 shared pool of four, at a fifth less CPU each (docs/performance.md, P1, "One hand-off per
 report, and threads of the reports' own"); a long request (a PDF, an export) still has the
 shared pool's threads, and no report waits behind it."""
