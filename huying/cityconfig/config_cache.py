@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from huying import freshness
@@ -34,6 +34,9 @@ SLA = "sla"
 CATEGORIES = "categories"
 #: The routing rules.
 ROUTING = "routing"
+#: The city's organisations and the towns its departments serve (bumped by every flush that
+#: writes one: ``huying.orgs.models``): the routing's units along a place.
+ORGANISATIONS = "organisations"
 
 #: (database, city id, topic) -> (token, value); the least recently built dropped first.
 _CACHE_SIZE = 64
@@ -75,17 +78,24 @@ def bump(session: Session, city_id: int, topic: str) -> int:
     """Record, in the caller's transaction, that the city's ``topic`` changed; returns the
     new version (1 for the first). Flushes."""
     session.flush()
+    return bump_in_flush(session, city_id, topic)
+
+
+def bump_in_flush(session: Session, city_id: int, topic: str) -> int:
+    """:func:`bump` without the flush, in plain statements on the session's connection: for
+    a hook inside a flush (``before_flush``), where the session may not flush again."""
     freshness.forget(session, _SEEN)
     now = utcnow()
-    new = session.execute(
-        update(ConfigVersion)
-        .where(ConfigVersion.city_id == city_id, ConfigVersion.topic == topic)
-        .values(version=ConfigVersion.version + 1, changed_at=now)
-        .returning(ConfigVersion.version)
+    table = ConfigVersion.__table__
+    conn = session.connection()
+    new = conn.execute(
+        update(table)  # type: ignore[arg-type]
+        .where(table.c.city_id == city_id, table.c.topic == topic)
+        .values(version=table.c.version + 1, changed_at=now)
+        .returning(table.c.version)
     ).scalar_one_or_none()
     if new is None:
-        session.add(ConfigVersion(city_id=city_id, topic=topic, version=1, changed_at=now))
-        session.flush()
+        conn.execute(insert(table).values(city_id=city_id, topic=topic, version=1, changed_at=now))  # type: ignore[arg-type]
         return 1
     return int(new)
 

@@ -57,6 +57,7 @@ from huying.orgs.models import (
     Role,
     TeamKind,
     User,
+    organisations_changed,
 )
 from huying.orgs.service import create_user, hash_password
 
@@ -530,6 +531,8 @@ def _insert(
         session.execute(insert(table), rows[start : start + batch])
         if progress is not None:
             progress.advance(len(rows[start : start + batch]))
+    if model is Organisation:  # plain statements: no flush tells the organisations' caches
+        organisations_changed(session, rows[0]["city_id"])
     by_key = dict(
         session.execute(
             select(table.c[key], table.c.id).where(table.c.city_id == rows[0]["city_id"])

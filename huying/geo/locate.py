@@ -113,6 +113,13 @@ def _build_index(session: Session, city_id: int, token: tuple[Any, ...]) -> _Cac
     return entry
 
 
+def current_map_token(session: Session, city_id: int) -> tuple[Any, ...]:
+    """The city's map version as this session's locate index has it (read at most once a
+    second, :mod:`huying.freshness`): what a cache of something drawn on the map (the units
+    along a place) compares, at no query on a report's path."""
+    return _cached_index(session, city_id).token
+
+
 def warm(session: Session) -> int:
     """Build the locate index of every city now (a server worker at start-up, so that its
     first reports do not wait for it); returns how many."""

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from huying import audit
@@ -183,9 +183,16 @@ def change_kind(session: Session, org: Organisation, actor: Actor | None, *, kin
     org.kind, org.department, org.team_kind = kind, department, team_kind
     org.parent_id = new_parent.id if new_parent else None
     if kind != OrgKind.DEPARTMENT:
-        session.execute(delete(OrganisationTown).where(OrganisationTown.organisation_id == org.id))
+        _drop_towns(session, org)
     session.flush()
     _record(session, org, "change", actor, now, before)
+
+
+def _drop_towns(session: Session, org: Organisation) -> None:
+    """Forget the towns a department serves, through the unit of work (whose flush tells the
+    caches of the organisations: ``huying.orgs.models.organisations_changed``)."""
+    for row in session.scalars(select(OrganisationTown).where(OrganisationTown.organisation_id == org.id)):
+        session.delete(row)
 
 
 def set_towns(session: Session, org: Organisation, actor: Actor | None, *, towns: list[Node],
@@ -202,7 +209,8 @@ def set_towns(session: Session, org: Organisation, actor: Actor | None, *, towns
             raise SettingError(f"{town.code} is not a town below the department's place", "towns", "town")
         check_administers(actor, town.path, "set this department's towns")
     before = snapshot(session, org)
-    session.execute(delete(OrganisationTown).where(OrganisationTown.organisation_id == org.id))
+    _drop_towns(session, org)
+    session.flush()  # the old rows gone before the new ones (one row per organisation and town)
     session.add_all([OrganisationTown(city_id=org.city_id, organisation_id=org.id, node_id=t.id)
                      for t in {t.id: t for t in towns}.values()])
     session.flush()

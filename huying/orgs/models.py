@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from itertools import chain
+from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, false
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, event, false
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from huying.cityconfig import config_cache
 from huying.db import Base, CityScoped, UTCDateTime, utcnow
 
 
@@ -131,6 +134,23 @@ class OrganisationTown(CityScoped, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
     node_id: Mapped[int] = mapped_column(ForeignKey("geo_nodes.id", ondelete="CASCADE"))
+
+
+def organisations_changed(session: Session, city_id: int) -> None:
+    """Record, in the caller's transaction, that the city's organisations (or the towns a
+    department serves) changed: the version every per-process cache of them compares
+    (``config_cache.ORGANISATIONS``; the routing's units along a place). Every flush that
+    writes an :class:`Organisation` or an :class:`OrganisationTown` calls it (below); a bulk
+    insert of plain statements (the demo build) calls it itself."""
+    config_cache.bump_in_flush(session, city_id, config_cache.ORGANISATIONS)
+
+
+@event.listens_for(Session, "before_flush")
+def _organisations_written(session: Session, _context: Any, _instances: Any) -> None:
+    cities = {o.city_id for o in chain(session.new, session.dirty, session.deleted)
+              if isinstance(o, (Organisation, OrganisationTown))}
+    for city_id in sorted(cities):
+        organisations_changed(session, city_id)
 
 
 class Person(CityScoped, Base):

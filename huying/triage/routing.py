@@ -18,19 +18,21 @@ from __future__ import annotations
 
 import csv
 import json
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import Session
 
 from huying.cityconfig import categories, config_cache
 from huying.cityconfig.models import Category
-from huying.db import read, utcnow
+from huying.db import db_key, read, utcnow
 from huying.errors import NotVisible, SettingError
+from huying.geo.locate import current_map_token as map_token
 from huying.geo.models import Level, Node
 from huying.orgs.models import Department, Organisation, OrganisationTown, OrgKind
 from huying.triage.models import RoutingRule
@@ -301,51 +303,82 @@ def serving(candidates: Sequence[tuple[int, str, frozenset[int]]], town_id: int 
     return (open_[0][0], open_[0][1]) if open_ else None
 
 
-_TOWN = aliased(Node)
-#: Every unit on the path's nodes, once per town it lists (none: one row, town None), and
-#: whether that town is the path's own (a town node among the path's codes).
-_UNITS_ALONG = (select(Organisation.id, Organisation.code, Organisation.kind, Organisation.department, Node.level,
-                       OrganisationTown.node_id,
-                       and_(_TOWN.code.in_(bindparam("codes", expanding=True)),
-                            _TOWN.level == Level.TOWN.value).label("here"))
-                .join(Node, Node.id == Organisation.node_id)
-                .outerjoin(OrganisationTown, OrganisationTown.organisation_id == Organisation.id)
-                .outerjoin(_TOWN, _TOWN.id == OrganisationTown.node_id)
-                .where(Node.city_id == bindparam("city"), Node.code.in_(bindparam("codes", expanding=True)),
-                       Organisation.active.is_(True), Organisation.kind.not_in(_NON_UNITS))
-                .order_by(Organisation.code.desc()))
-
+#: Every unit of a city with the code and level of its node, once per town it lists (none:
+#: one row, town None); and the city's towns.
+_CITY_UNITS = (select(Organisation.id, Organisation.code, Organisation.kind, Organisation.department, Node.code,
+                      Node.level, OrganisationTown.node_id)
+               .join(Node, Node.id == Organisation.node_id)
+               .outerjoin(OrganisationTown, OrganisationTown.organisation_id == Organisation.id)
+               .where(Node.city_id == bindparam("city"), Organisation.active.is_(True),
+                      Organisation.kind.not_in(_NON_UNITS)))
+_TOWNS = select(Node.code, Node.id).where(Node.city_id == bindparam("city"), Node.level == Level.TOWN.value)
 
 _Candidates = list[tuple[int, str, frozenset[int]]]
 
 
+@dataclass
+class _CityUnits:
+    """A city's units by the code of their node, as of ``mark`` (the organisations' version,
+    the map's), and the units along each place asked for so far."""
+
+    mark: tuple[Any, ...]
+    at: dict[str, list[tuple[int, str, Target, frozenset[int]]]]
+    towns: dict[str, int]
+    along: dict[str, tuple[dict[Target, _Candidates], int | None]]
+
+
+#: (database, city id) -> its units; the least recently built dropped first.
+_UNITS: dict[tuple[str, int], _CityUnits] = {}
+_UNITS_CITIES = 16
+_units_lock = threading.Lock()
+_ALONG_SIZE = 50_000
+
+
+def _city_units(session: Session, city_id: int) -> _CityUnits:
+    """The city's units, read once per process and read again when its organisations
+    (``config_cache.ORGANISATIONS``, which every write of one bumps) or its map (whose edits
+    move, add and remove nodes) change version: an edit is seen by the next request of
+    every process. A report's routing read the units along its place every time, a query of
+    some thirty rows (docs/performance.md, P1)."""
+    mark = (config_cache.token(session, city_id, config_cache.ORGANISATIONS), map_token(session, city_id))
+    key = (db_key(session), city_id)
+    hit = _UNITS.get(key)
+    if hit is not None and hit.mark == mark:
+        return hit
+    rows: dict[int, tuple[str, str, Target]] = {}
+    towns: dict[int, set[int]] = {}
+    for org_id, code, kind, department, node_code, level, town in read(session, _CITY_UNITS, {"city": city_id}):
+        rows.setdefault(org_id, (node_code, code, Target(kind, department, level)))
+        if town is not None:
+            towns.setdefault(org_id, set()).add(town)
+    at: dict[str, list[tuple[int, str, Target, frozenset[int]]]] = {}
+    for org_id, (node_code, code, target) in rows.items():
+        at.setdefault(node_code, []).append((org_id, code, target, frozenset(towns.get(org_id, ()))))
+    entry = _CityUnits(mark, at, dict(read(session, _TOWNS, {"city": city_id}).all()), {})
+    with _units_lock:
+        _UNITS.pop(key, None)
+        _UNITS[key] = entry
+        while len(_UNITS) > _UNITS_CITIES:
+            _UNITS.pop(next(iter(_UNITS)))
+    return entry
+
+
 def _units_along(session: Session, city_id: int, grid_path: str) -> tuple[dict[Target, _Candidates], int | None]:
     """Every unit on the nodes from the city down to the grid, by the target it answers, with
-    the towns it lists, and the grid's town if a unit lists it; one query per grid per
-    session."""
-    cache: dict[tuple[int, str], tuple[dict[Target, _Candidates], int | None]] = \
-        session.info.setdefault("huying.routing.units", {})
-    key = (city_id, grid_path)
-    if key not in cache:
+    the towns it lists; and the place's town."""
+    city = _city_units(session, city_id)
+    found = city.along.get(grid_path)
+    if found is None:
         codes = [c for c in grid_path.split("/") if c]
-        units: dict[int, tuple[Target, str]] = {}
-        towns: dict[int, set[int]] = {}
-        town_id: int | None = None
-        for org_id, code, kind, department, level, town, here in read(
-                session, _UNITS_ALONG, {"city": city_id, "codes": codes}).all():
-            if org_id not in units:
-                units[org_id] = (Target(kind, department, level), code)
-            if town is not None:
-                towns.setdefault(org_id, set()).add(town)
-                if here:
-                    town_id = town
         by_target: dict[Target, _Candidates] = {}
-        for org_id, (target, code) in units.items():
-            by_target.setdefault(target, []).append((org_id, code, frozenset(towns.get(org_id, ()))))
-        if len(cache) > 20_000:
-            cache.clear()
-        cache[key] = by_target, town_id
-    return cache[key]
+        for c in codes:
+            for org_id, code, target, listed in city.at.get(c, ()):
+                by_target.setdefault(target, []).append((org_id, code, listed))
+        town_id = next((city.towns[c] for c in codes if c in city.towns), None)
+        if len(city.along) >= _ALONG_SIZE:
+            city.along.clear()
+        found = city.along[grid_path] = (by_target, town_id)
+    return found
 
 
 def unit_at(session: Session, city_id: int, place_path: str, target: Target) -> tuple[int, str] | None:
