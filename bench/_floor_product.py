@@ -2,8 +2,8 @@
 place of intake's route (the first route tried), by a route that writes the floor's rows
 (bench/_floor_app.py ``write_report``) after the reads intake's rules need, each as one plain
 statement of the product's own (the idempotency key's look-up, the map's and the
-configuration's versions, the open cases of one first-level category around the point, the
-units along the grid's path), with everything the product puts around a route: its
+configuration's versions, the open cases of one first-level category around the point; the
+units along the grid's path are kept by each process, as intake keeps them), with everything the product puts around a route: its
 middlewares, its guards (rate limits, body checks), the request's session, the caller's token
 and actor (``ActorInThread``: all its work in one hand-off in the reports' own threads, as
 intake's route), the same body schema (``CaseCreate``). No rule is computed on what is read:
@@ -41,12 +41,12 @@ from huying.orgs.auth import ActorInThread
 _state: dict[str, Any] = {}
 
 
-def _reads(session: Any, actor: Any, body: CaseCreate, grid_path: str, key: str | None, now: dt.datetime) -> None:
+def _reads(session: Any, actor: Any, body: CaseCreate, key: str | None, now: dt.datetime) -> None:
     """The reads intake makes for one report, with the statements and parameters it uses."""
     from huying.config import get_settings
     from huying.geo import locate
     from huying.intake import create, service
-    from huying.triage import duplicates, routing
+    from huying.triage import duplicates
 
     c = session.connection()
     city = actor.city_id
@@ -62,12 +62,12 @@ def _reads(session: Any, actor: Any, body: CaseCreate, grid_path: str, key: str 
         level1 = (body.category.split(".")[0] if body.category
                   else _state["level1"][zlib.crc32(body.title.encode()) % len(_state["level1"])])
         radius = get_settings().duplicate_radius_m
-        c.execute(duplicates._nearby(1), {
-            "city": city, "cells": duplicates.nearby_cells(body.lon, body.lat, radius),
-            "open": duplicates._OPEN_STATUSES, "since": now - dt.timedelta(days=service._settings_window()),
+        radius_cells = duplicates.nearby_cells(body.lon, body.lat, radius)
+        c.execute(duplicates._nearby(1, len(radius_cells)), {
+            "city": city, **{f"cell_{i}": cell for i, cell in enumerate(radius_cells)},
+            "since": now - dt.timedelta(days=service._settings_window()),
             "now": now, "limit": duplicates.MAX_COMPARED, "exclude": -1, "l1_0": f"/{level1}/",
             **duplicates._box(body.lon, body.lat, radius)}).all()
-    c.execute(routing._UNITS_ALONG, {"city": city, "codes": [p for p in grid_path.split("/") if p]}).all()
 
 
 def create_app() -> FastAPI:
@@ -90,7 +90,7 @@ def create_app() -> FastAPI:
             _state["city"] = tuple(c.execute(select(City.id, City.code).where(City.id == actor.city_id)).one())
             _state["grid"] = tuple(c.execute(select(Node.id, Node.path)
                                              .where(Node.code == os.environ["FLOOR_GRID"])).one())
-        _reads(session, actor, body, _state["grid"][1], idempotency_key, now)
+        _reads(session, actor, body, idempotency_key, now)
         code = write_report(session.connection(), _state["city"], _state["grid"], actor.user_id, body.title,
                             body.description, body.lon, body.lat, body.channel, idempotency_key, now)
         session.commit()

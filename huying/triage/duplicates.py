@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from sqlalchemy import Executable, bindparam, func, or_, select
+from sqlalchemy import Executable, String, bindparam, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from huying.cases.models import H3_RESOLUTION, Case
@@ -232,18 +232,20 @@ def level1_code(path: str | None) -> str | None:
 _OPEN_STATUSES = [s.value for s in OPEN if s is not Status.MERGED]
 
 
-@lru_cache(maxsize=8)
-def _nearby(n_level1: int | None) -> Executable:
+@lru_cache(maxsize=64)
+def _nearby(n_level1: int | None, n_cells: int) -> Executable:
     """The look-up of the open cases around a point, newest first, at most ``:limit``: one
     compiled statement per number of first-level categories asked for (None: any; the
-    categories are prefixes of ``categories.path``, ``:l1_0``, ``:l1_1``...)."""
+    categories are prefixes of ``categories.path``, ``:l1_0``, ``:l1_1``...) and number of
+    cells (``:cell_0``...). Lists of fixed length, not expanding ones: SQLAlchemy renders
+    an expanding list again at every execution (docs/performance.md, P1)."""
     q = (
         select(Case.id, Case.code, Case.title,
                func.substr(Case.description, 1, DETAIL_CHARS).label("detail"), Case.status, Case.lon,
                Case.lat, Case.created_at, Category.path)
         .outerjoin(Category, Category.id == Case.category_id)
-        .where(Case.city_id == bindparam("city"), Case.h3_cell.in_(bindparam("cells", expanding=True)),
-               Case.status.in_(bindparam("open", expanding=True)),
+        .where(Case.city_id == bindparam("city"), Case.h3_cell.in_([bindparam(f"cell_{i}") for i in range(n_cells)]),
+               Case.status.in_([literal(s, String) for s in _OPEN_STATUSES]),
                Case.created_at >= bindparam("since"), Case.created_at <= bindparam("now"),
                Case.lon.between(bindparam("west"), bindparam("east")),
                Case.lat.between(bindparam("south"), bindparam("north")), Case.id != bindparam("exclude"))
@@ -288,13 +290,13 @@ def find_candidates(
     cells = nearby_cells(lon, lat, reach)
     codes = sorted({f"/{c}/" for c in level1}) if level1 is not None else None
     params: dict[str, Any] = {
-        "city": city_id, "cells": cells, "open": _OPEN_STATUSES,
+        "city": city_id, **{f"cell_{i}": c for i, c in enumerate(cells)},
         "since": now - dt.timedelta(days=window_days), "now": now, "limit": MAX_COMPARED,
         "exclude": -1 if exclude_case_id is None else exclude_case_id, **_box(lon, lat, reach)}
     params.update({f"l1_{i}": c for i, c in enumerate(codes or ())})
     # the most recent first: without a bound, a report at a busy spot compared itself with
     # every open case there (see the module docstring)
-    rows = read(session, _nearby(None if codes is None else len(codes)), params).all()
+    rows = read(session, _nearby(None if codes is None else len(codes), len(cells)), params).all()
     if not rows:
         return []
     points = [public_point(r.lon, r.lat) if public else (r.lon, r.lat) for r in rows]
