@@ -324,14 +324,15 @@ _WARM_TEXT = "路灯不亮"
 def warm(session: Session, city_ids: list[int]) -> None:
     """Load what the first report of each city would otherwise load in the middle of a request
     (a server worker at start-up, before it accepts one): the city's current classifier and
-    category tree (a suggestion, nothing stored), its routing rules, its deadlines' rules and
-    working calendar, and the register's names its answer masks."""
+    category tree (a suggestion, nothing stored), its routing rules and units, its deadlines'
+    rules and working calendar, and the register's names its answer masks."""
     from huying.cases import redact
     from huying.cityconfig import deadlines, holidays
 
     for city_id in city_ids:
         suggest(session, city_id, _WARM_TEXT)
         routing.city_rules(session, city_id)
+        routing.warm(session, city_id)
         deadlines.rules_for(session, city_id)
         holidays.calendar_of(session, city_id)
         redact.warm(session, city_id)

@@ -363,6 +363,11 @@ def _city_units(session: Session, city_id: int) -> _CityUnits:
     return entry
 
 
+def warm(session: Session, city_id: int) -> None:
+    """Read the city's units now (a server worker at start-up), not in its first report."""
+    _city_units(session, city_id)
+
+
 def _units_along(session: Session, city_id: int, grid_path: str) -> tuple[dict[Target, _Candidates], int | None]:
     """Every unit on the nodes from the city down to the grid, by the target it answers, with
     the towns it lists; and the place's town."""
