@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from huying.geo.models import Node
-from huying.orgs.models import User
 from huying.orgs.service import get_user
 
 #: Built once: every request of a signed-in user reads it.
@@ -21,6 +21,23 @@ def remember_node_path(session: Session, node_id: int | None, path: str | None) 
     """Tell the session the path of a user's node that the caller read with the user (the
     API token's look-up), so that :meth:`Actor.of` need not read it again in this request."""
     session.info.setdefault(_PATHS, {})[node_id] = path
+
+
+class Account(Protocol):
+    """What an actor is made of: a ``User``'s fields."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def city_id(self) -> int: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def node_id(self) -> int: ...
+    @property
+    def organisation_id(self) -> int | None: ...
+    @property
+    def display_name(self) -> str: ...
 
 
 #: The role of the non-person actor (the SLA sweeper, automatic dispatch).
@@ -43,7 +60,9 @@ class Actor:
         return self.role == SYSTEM_ROLE
 
     @classmethod
-    def of(cls, session: Session, user: User) -> Actor:
+    def of(cls, session: Session, user: Account) -> Actor:
+        """The actor of an account: a ``User``, or a row with its fields (an API token's
+        holder, ``huying.orgs.tokens.holder``)."""
         known: dict[int | None, str | None] = session.info.get(_PATHS, {})
         path = (known[user.node_id] if user.node_id in known
                 else session.execute(_NODE_PATH, {"id": user.node_id}).scalar()) or "/"

@@ -8,9 +8,10 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
+from sqlalchemy.orm import Session
 
 from huying.deps import SessionDep
 from huying.http import observe, ratelimit
@@ -24,9 +25,26 @@ from huying.orgs.service import session_is_current
 def _user(request: Request, session: SessionDep, now: Now) -> User | None:
     user = _resolve(request, session, now)
     if user is not None:
-        setattr(request.state, observe.WHO, user.id)  # who, in the request's log line
-        ratelimit.count_account_write(request, user.id)  # a write counts against the account
+        _seen(request, user.id)
     return user
+
+
+def _seen(request: Request, user_id: int) -> None:
+    setattr(request.state, observe.WHO, user_id)  # who, in the request's log line
+    ratelimit.count_account_write(request, user_id)  # a write counts against the account
+
+
+def _token_holder(request: Request, session: Session, now: dt.datetime) -> Any | None:
+    """The holder of the request's bearer token (``huying.orgs.tokens.holder``), None
+    without a token; 401 for a token that is not valid."""
+    token = _bearer(request)
+    if token is None:
+        return None
+    row = tokens.holder(session, token, now=now)
+    if row is None:
+        raise _invalid_token()
+    _seen(request, row.id)
+    return row
 
 
 def _bearer(request: Request) -> str | None:
@@ -51,7 +69,7 @@ def _resolve(request: Request, session: SessionDep, now: dt.datetime) -> User | 
     if token is not None:
         user = tokens.user_for(session, token, now=now)
         if user is None:
-            raise HTTPException(401, "invalid or revoked token", headers={"WWW-Authenticate": "Bearer"})
+            raise _invalid_token()
         return user
     user_id = _web_user_id(request)
     if user_id is not None:
@@ -59,6 +77,10 @@ def _resolve(request: Request, session: SessionDep, now: dt.datetime) -> User | 
         if user is not None and session_is_current(user, getattr(request.state, "session_epoch", None)):
             return user
     return None
+
+
+def _invalid_token() -> HTTPException:
+    return HTTPException(401, "invalid or revoked token", headers={"WWW-Authenticate": "Bearer"})
 
 
 def _no_one() -> HTTPException:
@@ -81,12 +103,18 @@ def current_user(request: Request, session: SessionDep, now: Now) -> User:
 # CPU as reading the token (docs/performance.md, P1: one hand-off fewer per request).
 
 
+# An API client's actor is made of its token's row, not of an account entity: the ORM's
+# load of one row cost as much as the query (docs/performance.md, P1).
+
+
 def current_actor(request: Request, session: SessionDep, now: Now) -> Actor:
-    return Actor.of(session, current_user(request, session, now))
+    row = _token_holder(request, session, now)
+    return Actor.of(session, row if row is not None else current_user(request, session, now))
 
 
 def maybe_actor(request: Request, session: SessionDep, now: Now) -> Actor | None:
-    user = maybe_user(request, session, now)
+    row = _token_holder(request, session, now)
+    user = row if row is not None else maybe_user(request, session, now)
     return Actor.of(session, user) if user is not None else None
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from typing import Any
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
+from huying.db import read
 from huying.geo.models import City, Node
 from huying.geo.tree import remember_city_code
 from huying.orgs.actor import remember_node_path
@@ -48,25 +50,37 @@ def revoke(session: Session, token_id: int, *, now: dt.datetime) -> ApiToken:
     return row
 
 
-#: Built once (every API request runs it: building it was a third of its cost).
-_USER_FOR = (select(ApiToken.id, ApiToken.last_used_at, User, Node.path, City.code)
-             .join(User, User.id == ApiToken.user_id)
-             .join(City, City.id == User.city_id)
-             .outerjoin(Node, Node.id == User.node_id)
-             .where(ApiToken.token_hash == bindparam("h"), ApiToken.revoked_at.is_(None)))
+#: A valid token's holder, as plain columns (every API request runs it: built once, building
+#: it was a third of its cost; an account as an ORM entity cost as much again): the fields
+#: :meth:`huying.orgs.actor.Actor.of` reads, the holder's node path and city code.
+_HOLDER = (select(ApiToken.id.label("token_id"), ApiToken.last_used_at, User.id, User.city_id, User.role,
+                  User.node_id, User.organisation_id, User.display_name, User.active,
+                  Node.path.label("node_path"), City.code.label("city_code"))
+           .join(User, User.id == ApiToken.user_id)
+           .join(City, City.id == User.city_id)
+           .outerjoin(Node, Node.id == User.node_id)
+           .where(ApiToken.token_hash == bindparam("h"), ApiToken.revoked_at.is_(None)))
+
+
+def holder(session: Session, token: str, *, now: dt.datetime | None = None) -> Any | None:
+    """The active account of a valid, unrevoked token, as a row of the fields an actor is
+    made of (``id``, ``city_id``, ``role``, ``node_id``, ``organisation_id``,
+    ``display_name``), or None: the one rule of which token is accepted. With ``now``, the
+    token's last use is noted (:func:`touch`)."""
+    row = read(session, _HOLDER, {"h": digest(token)}).first()
+    if row is None or not row.active:
+        return None
+    remember_node_path(session, row.node_id, row.node_path)  # the actor's scope, in the same query
+    remember_city_code(session, row.city_id, row.city_code)  # and the city's code
+    if now is not None:
+        touch(session, row.token_id, row.last_used_at, now=now)
+    return row
 
 
 def user_for(session: Session, token: str, *, now: dt.datetime | None = None) -> User | None:
-    """The active user of a valid, unrevoked token. With ``now``, the token's last use is
-    noted (:func:`touch`)."""
-    row = session.execute(_USER_FOR, {"h": digest(token)}).first()
-    if row is None or not row[2].active:
-        return None
-    remember_node_path(session, row[2].node_id, row[3])  # the actor's scope, in the same query
-    remember_city_code(session, row[2].city_id, row[4])  # and the city's code
-    if now is not None:
-        touch(session, row[0], row[1], now=now)
-    return row[2]
+    """The account of a valid token (:func:`holder`) as an entity, for what needs one."""
+    row = holder(session, token, now=now)
+    return None if row is None else session.get(User, row.id)
 
 
 #: A token's last use is written at most once per this interval (a busy client's every
