@@ -21,15 +21,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import zlib
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Response
 from sqlalchemy import select
 
-from bench._floor_app import write_report
+from bench._floor_app import level1_of, write_report
 from huying.cases.schemas import CaseCreate
-from huying.cityconfig.models import Category
 from huying.deps import SessionDep
 from huying.geo.models import City, Node
 from huying.http.clock import Now
@@ -41,7 +39,7 @@ from huying.orgs.auth import ActorInThread
 _state: dict[str, Any] = {}
 
 
-def _reads(session: Any, actor: Any, body: CaseCreate, key: str | None, now: dt.datetime) -> None:
+def _reads(session: Any, actor: Any, body: CaseCreate, level1: str, key: str | None, now: dt.datetime) -> None:
     """The reads intake makes for one report, with the statements and parameters it uses."""
     from huying.config import get_settings
     from huying.geo import locate
@@ -56,11 +54,6 @@ def _reads(session: Any, actor: Any, body: CaseCreate, key: str | None, now: dt.
     if body.lon is not None and body.lat is not None:
         # intake looks among one first-level category's open cases (two when undecided): the
         # body's, else one chosen by the text, as a classifier's choice would be, not all of them
-        if "level1" not in _state:
-            _state["level1"] = sorted(c.execute(select(Category.code).where(
-                Category.city_id == city, Category.level == 1)).scalars())
-        level1 = (body.category.split(".")[0] if body.category
-                  else _state["level1"][zlib.crc32(body.title.encode()) % len(_state["level1"])])
         radius = get_settings().duplicate_radius_m
         radius_cells = duplicates.nearby_cells(body.lon, body.lat, radius)
         c.execute(duplicates._nearby(1, len(radius_cells)), {
@@ -90,9 +83,11 @@ def create_app() -> FastAPI:
             _state["city"] = tuple(c.execute(select(City.id, City.code).where(City.id == actor.city_id)).one())
             _state["grid"] = tuple(c.execute(select(Node.id, Node.path)
                                              .where(Node.code == os.environ["FLOOR_GRID"])).one())
-        _reads(session, actor, body, idempotency_key, now)
+        level1 = level1_of(session.connection(), actor.city_id, body.category, body.title)
+        _reads(session, actor, body, level1[0], idempotency_key, now)
         code = write_report(session.connection(), _state["city"], _state["grid"], actor.user_id, body.title,
-                            body.description, body.lon, body.lat, body.channel, idempotency_key, now)
+                            body.description, body.lon, body.lat, body.channel, idempotency_key, now,
+                            category_id=level1[1])
         session.commit()
         response.headers["Location"] = f"/api/v1/cases/{code}"
         return {"code": code, "title": body.title, "status": "new"}
