@@ -38,3 +38,12 @@ def remember(session: Session, slot: str, key: Hashable, value: Any) -> None:
 def forget(session: Session, slot: str) -> None:
     """Read again at next use (after an edit in this session)."""
     session.info.pop(slot, None)
+
+
+def keep(cache: dict[Any, Any], key: Hashable, value: Any, size: int) -> None:
+    """Put ``value`` in a per-process cache as its newest entry, dropping the oldest beyond
+    ``size`` (the caller holds the cache's lock): the eviction of every cache above."""
+    cache.pop(key, None)
+    cache[key] = value
+    while len(cache) > size:
+        cache.pop(next(iter(cache)))

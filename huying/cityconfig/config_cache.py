@@ -114,10 +114,7 @@ def cached(session: Session, city_id: int, topic: str,
         return hit[1]  # type: ignore[no-any-return]
     value = build(current)
     with _lock:
-        _cache.pop(key, None)
-        _cache[key] = (mark, value)
-        while len(_cache) > _CACHE_SIZE:
-            _cache.pop(next(iter(_cache)))
+        freshness.keep(_cache, key, (mark, value), _CACHE_SIZE)
     return value
 
 

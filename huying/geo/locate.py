@@ -106,10 +106,7 @@ def _build_index(session: Session, city_id: int, token: tuple[Any, ...]) -> _Cac
     index = GridIndex.build([(r[0], r[1], r[2]) for r in rows])
     entry = _Cached(token=token, index=index, paths={r[0]: r[3] for r in rows})
     with _cache_lock:
-        _cache.pop(key, None)
-        _cache[key] = entry
-        while len(_cache) > _CACHE_SIZE:
-            _cache.pop(next(iter(_cache)))
+        freshness.keep(_cache, key, entry, _CACHE_SIZE)
     return entry
 
 

@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
+from huying import freshness
 from huying.cityconfig import categories, config_cache
 from huying.cityconfig.models import Category
 from huying.db import db_key, read, utcnow
@@ -356,10 +357,7 @@ def _city_units(session: Session, city_id: int) -> _CityUnits:
         at.setdefault(node_code, []).append((org_id, code, target, frozenset(towns.get(org_id, ()))))
     entry = _CityUnits(mark, at, dict(read(session, _TOWNS, {"city": city_id}).all()), {})
     with _units_lock:
-        _UNITS.pop(key, None)
-        _UNITS[key] = entry
-        while len(_UNITS) > _UNITS_CITIES:
-            _UNITS.pop(next(iter(_UNITS)))
+        freshness.keep(_UNITS, key, entry, _UNITS_CITIES)
     return entry
 
 
