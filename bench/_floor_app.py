@@ -84,8 +84,7 @@ def level1_of(c: Connection, city_id: int, category: str | None, title: str) -> 
     when given, else one picked from the title, as the classifier's choice would be. The
     city's first-level categories are read once per process. Intake files every case under
     a category, and its look-up of the open cases around a point reads the uncategorised
-    ones too: the floor's cases filed under none were read by every later look-up (the
-    product's floor, run after this one, spent 22-40 ms a report on SQLite sorting them)."""
+    ones too: the floor's cases filed under none matched every later look-up."""
     rows: list[tuple[str, int]] | None = _state.get("level1")
     if rows is None:
         rows = _state["level1"] = sorted((str(r[0]), int(r[1])) for r in c.execute(

@@ -19,10 +19,14 @@ def summarise(path: Path, root: str, *, top: int, rate: float | None, requests: 
     incl: Counter[str] = Counter()
     own: Counter[str] = Counter()
     total = 0
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         stack, _, n_s = line.rpartition(" ")
         if not stack:
             continue
+        if not n_s.isdigit():
+            raise SystemExit(f"{path}:{number}: not a line of collapsed stacks ('frame;frame;... count'): "
+                             "give py-spy's raw output (the bench's *-all.txt or a per-process file), "
+                             "not a summary")
         frames = stack.split(";")
         idx = 0 if root == "*" else next((i for i, f in enumerate(frames) if f.split(" (", 1)[0] == root), None)
         if idx is None:
