@@ -341,6 +341,8 @@ def _city_units(session: Session, city_id: int) -> _CityUnits:
     move, add and remove nodes) change version: an edit is seen by the next request of
     every process. A report's routing read the units along its place every time, a query of
     some thirty rows (docs/performance.md, P1)."""
+    if session.autoflush and (session.new or session.dirty or session.deleted):
+        session.flush()  # the session's own edits first (the flush bumps the version), as the query did
     mark = (config_cache.token(session, city_id, config_cache.ORGANISATIONS), map_token(session, city_id))
     key = (db_key(session), city_id)
     hit = _UNITS.get(key)

@@ -95,3 +95,17 @@ def test_the_towns_a_department_serves_and_a_map_edit_are_seen_at_once(fresh_eng
         s.commit()
     assert _route(fresh_engine, city) == (CITY_URBAN, 1)
     assert _route(fresh_engine, city) == (CITY_URBAN, 0)
+
+
+def test_the_sessions_own_edit_is_seen_before_it_is_flushed(fresh_engine: Engine) -> None:
+    """The units were read by a query, which flushed the session's own edits first; kept, they
+    are still read again after the session's own edit, flushed or not."""
+    geo.clear_index_cache()
+    with Session(fresh_engine, expire_on_commit=False) as s:
+        world = build_world(s)
+        routing.adopt_default_rules(s, world.city_id)
+        s.commit()
+        assert routing.route(s, world.city_id, CONSTRUCTION, GRID).unit_code == TOWN_URBAN
+        _unit(s, world.city_id, TOWN_URBAN).active = False  # pending: no flush yet
+        assert routing.route(s, world.city_id, CONSTRUCTION, GRID).unit_code != TOWN_URBAN
+        s.rollback()
