@@ -22,17 +22,20 @@ def _run_cases(city_id: int, seed: int, n: int, show: bool, *, end: dt.datetime,
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from huying.config import get_settings
-    from huying.demo.cases import run_cases
+    from huying.demo.cases import YearClock, run_cases
 
     started = time.perf_counter()
     url = get_settings().resolved_database_url
     with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), disable=not show) as bar:
         task = bar.add_task("cases: a year of the closed loop", total=n)
+        clock = YearClock()
         counts = run_cases(url, city_id, seed, end=end, n=n, live_days=live_days,
-                           progress=lambda k: bar.advance(task, k))
+                           progress=lambda k: bar.advance(task, k), clock=clock)
     typer.echo("cases: " + ", ".join(f"{k} {v}" for k, v in counts.items())
                + f" in {time.perf_counter() - started:.1f} s")
+    if timed := clock.render():
+        typer.echo(f"cases: {timed}")
 
 
 def _today(value: str | None) -> dt.date | None:
