@@ -229,12 +229,19 @@ def real_transaction(session: Session) -> None:
         conn.exec_driver_sql("BEGIN")
 
 
+def flush_pending(session: Session) -> None:
+    """Flush the session's pending changes, as ``session.execute`` does before a query
+    (autoflush): what reads past the ORM, or answers from a per-process copy, calls this first
+    to see the session's own edits."""
+    if session.autoflush and (session.new or session.dirty or session.deleted):
+        session.flush()
+
+
 def read(session: Session, statement: Any, params: dict[str, Any] | None = None) -> Any:
     """Run a SELECT of columns (no mapped entity) as ``session.execute`` would (pending changes
     flushed first, in the session's transaction), without the ORM's per-statement work: the
     reads of a report's hot path (docs/performance.md, P1)."""
-    if session.autoflush and (session.new or session.dirty or session.deleted):
-        session.flush()
+    flush_pending(session)
     return session.connection().execute(statement, params)
 
 

@@ -229,6 +229,11 @@ class YearClock:
     history_rows: int = 0
     history_s: float = 0.0
 
+    def restore(self, earlier: YearClock) -> None:
+        """Back to ``earlier`` (a copy taken before a block that is then run again)."""
+        for f in dataclasses.fields(self):
+            setattr(self, f.name, getattr(earlier, f.name))
+
     def render(self) -> str:
         n, out = self.service_cases, []
         if n:
@@ -468,7 +473,7 @@ def build_cases(session: Session, city_id: int, seed: int, *, end: dt.datetime, 
                 counts.clear()
                 counts.update(kept)
                 people.forget_since(made)
-                clock.__dict__.update(timed.__dict__)  # the block is run again, one case at a time
+                clock.restore(timed)  # the block is run again, one case at a time
         if not in_one:  # every command commits alone
             for i in chunk:
                 one_case(i, counts, strict=False)

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from huying import freshness
 from huying.cityconfig import categories, config_cache
 from huying.cityconfig.models import Category
-from huying.db import db_key, read, utcnow
+from huying.db import db_key, flush_pending, read, utcnow
 from huying.errors import NotVisible, SettingError
 from huying.geo.locate import current_map_token as map_token
 from huying.geo.models import Level, Node
@@ -341,8 +341,7 @@ def _city_units(session: Session, city_id: int) -> _CityUnits:
     move, add and remove nodes) change version: an edit is seen by the next request of
     every process. A report's routing read the units along its place every time, a query of
     some thirty rows (docs/performance.md, P1)."""
-    if session.autoflush and (session.new or session.dirty or session.deleted):
-        session.flush()  # the session's own edits first (the flush bumps the version), as the query did
+    flush_pending(session)  # the session's own edits first (the flush bumps the version), as the query did
     mark = (config_cache.token(session, city_id, config_cache.ORGANISATIONS), map_token(session, city_id))
     key = (db_key(session), city_id)
     hit = _UNITS.get(key)

@@ -110,6 +110,8 @@ def test_a_block_that_fails_is_run_again_case_by_case_with_the_same_stories(
 
     monkeypatch.setattr(svc, "accept", accept_once_refused)
     redone = _small_city(backend, databases)
-    assert run_cases(redone, 1, 5, n=60, end=END) == counts
+    clock = demo_cases.YearClock()
+    assert run_cases(redone, 1, 5, n=60, end=END, clock=clock) == counts
     assert calls[24] is True and False in calls[25:]  # refused inside a block, then case by case
+    assert clock.service_cases == counts["cases"]  # the block run twice is counted once
     assert _stories(redone) == _stories(plain)
