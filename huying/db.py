@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -243,6 +244,135 @@ def read(session: Session, statement: Any, params: dict[str, Any] | None = None)
     reads of a report's hot path (docs/performance.md, P1)."""
     flush_pending(session)
     return session.connection().execute(statement, params)
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """A write compiled once for a dialect and a set of parameter names: its SQL, and for each
+    bound value in the order the driver wants them, its parameter's key, default and the
+    type's bind processor."""
+
+    sql: str
+    binds: tuple[tuple[str, str, Any, Any, bool], ...]  # (name, key, default, processor, required)
+    positional: bool
+
+
+#: Plans by (statement, dialect, parameter names, executemany); the statements are the
+#: modules' constants, so this stays small; past :data:`_MAX_PLANS` a statement runs through
+#: SQLAlchemy's own path, uncached here.
+_PLANS: dict[tuple[Any, str, tuple[str, ...], bool], _Plan | None] = {}
+_MAX_PLANS = 1024
+
+
+def _plan(conn: Connection, statement: Any, keys: tuple[str, ...], many: bool) -> _Plan | None:
+    """The plan of ``statement``, or None when it needs more of SQLAlchemy than binding its
+    values (Python-side column defaults, expanding ``IN`` lists, escaped names, a RETURNING
+    whose values need processing, many rows with RETURNING): it then runs through
+    ``Connection.execute``."""
+    key = (statement, conn.dialect.name, keys, many)
+    try:
+        return _PLANS[key]
+    except KeyError:
+        pass
+    plan = None
+    compiled: Any = statement.compile(dialect=conn.dialect, column_keys=list(keys), for_executemany=many)
+    returning = list(getattr(compiled, "effective_returning", None) or ())
+    simple = not (compiled.insert_prefetch or compiled.update_prefetch or compiled.post_compile_params
+                  or compiled.literal_execute_params or compiled.escaped_bind_names
+                  or (many and returning) or len(returning) > 1
+                  or any(c.type._cached_result_processor(conn.dialect, None) is not None for c in returning))
+    if simple:
+        by_name = {name: bind for bind, name in compiled.bind_names.items()}
+        names = compiled.positiontup if compiled.positiontup is not None else list(by_name)
+        procs = compiled._bind_processors
+        binds = []
+        for name in names:
+            bind = by_name[name]
+            if bind.callable is not None:
+                simple = False
+                break
+            binds.append((name, bind.key, bind.value, procs.get(name), bool(bind.required)))
+        if simple:
+            plan = _Plan(compiled.string, tuple(binds), compiled.positiontup is not None)
+    if len(_PLANS) < _MAX_PLANS:
+        _PLANS[key] = plan
+    return plan
+
+
+def _args(plan: _Plan, params: dict[str, Any]) -> Any:
+    values = []
+    for _name, key, default, proc, required in plan.binds:
+        if key in params:
+            value = params[key]
+        elif required:
+            raise KeyError(f"a value is required for the parameter {key!r}")
+        else:
+            value = default
+        values.append(value if proc is None else proc(value))
+    if plan.positional:
+        return values
+    return {b[0]: v for b, v in zip(plan.binds, values, strict=True)}
+
+
+def _direct(conn: Connection) -> bool:
+    """Whether a write may go straight to the driver: the connection is in its transaction
+    (the session's) and nobody listens to its statements (a test counting them, a tracer):
+    they then see every statement, through SQLAlchemy's path."""
+    if not conn.in_transaction():
+        return False
+    if not (conn._has_events or conn.engine._has_events):
+        return True
+    d = conn.dispatch
+    return not (d.before_execute or d.after_execute or d.before_cursor_execute or d.after_cursor_execute)
+
+
+def write(conn: Connection, statement: Any, params: dict[str, Any], *, returning: bool = False) -> Any:
+    """Run an INSERT, UPDATE or DELETE of the hot path (every recorded event) on the driver's
+    cursor, compiled and typed by SQLAlchemy once (:func:`_plan`) and not at each run: its
+    execution context, result object and cursor description cost more than the statement
+    (docs/performance.md, P1). Returns the number of rows matched, or with ``returning`` the
+    first RETURNING value (None when no row). Errors are SQLAlchemy's, as from
+    ``Connection.execute``; anything the plan cannot hold runs there."""
+    plan = _plan(conn, statement, tuple(sorted(params)), False) if _direct(conn) else None
+    if plan is None:
+        result = conn.execute(statement, params)
+        return result.scalar() if returning else result.rowcount
+    cursor = None
+    args: Any = None
+    try:
+        args = _args(plan, params)
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        cursor.execute(plan.sql, args)
+        if returning:
+            row = cursor.fetchone()
+            out = None if row is None else row[0]
+        else:
+            out = cursor.rowcount
+        cursor.close()
+        return out
+    except Exception as failed:  # noqa: BLE001 - handed to SQLAlchemy, which raises its own error
+        conn._handle_dbapi_exception(failed, plan.sql, args, cursor, None)
+
+
+def write_many(conn: Connection, statement: Any, rows: list[dict[str, Any]]) -> None:
+    """:func:`write` of several rows with the same keys (``executemany``), no RETURNING."""
+    plan = _plan(conn, statement, tuple(sorted(rows[0])), len(rows) > 1) if rows and _direct(conn) else None
+    if plan is None:
+        if rows:
+            conn.execute(statement, rows)
+        return
+    cursor = None
+    args: Any = None
+    try:
+        args = [_args(plan, r) for r in rows]
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        if len(args) == 1:
+            cursor.execute(plan.sql, args[0])
+        else:
+            cursor.executemany(plan.sql, args)
+        cursor.close()
+    except Exception as failed:  # noqa: BLE001 - handed to SQLAlchemy, which raises its own error
+        conn._handle_dbapi_exception(failed, plan.sql, args, cursor, None)
 
 
 def analyze_after_bulk(engine: Engine) -> bool:

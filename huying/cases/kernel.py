@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from huying import requestctx
+from huying import db, requestctx
 from huying.cases import policy
 from huying.cases.models import Case, CaseCounter, CaseEvent, Ledger, SupervisionNotice
 from huying.cases.units import answering_unit
@@ -120,7 +120,7 @@ def take_seqs(session: Session, city_id: int, year: int, count: int) -> int:
     """Take ``count`` consecutive sequence numbers of the city's case codes for ``year``,
     atomically (the counter row is locked until the transaction ends); returns the first."""
     for _ in range(5):
-        last = session.connection().execute(_TAKE_SEQS, {"c": city_id, "y": year, "k": count}).scalar()
+        last = db.write(session.connection(), _TAKE_SEQS, {"c": city_id, "y": year, "k": count}, returning=True)
         if last is not None:
             return int(last) - count + 1
         try:
@@ -265,8 +265,8 @@ def record(
         # unit of work's flush cost more than the insert itself on this hot path).
         for key, value in changes.items():
             setattr(case, key, value)
-        case.id = session.connection().execute(
-            _INSERT_CASE, {k: getattr(case, k) for k in _INSERTED}).scalar_one()
+        case.id = db.write(session.connection(), _INSERT_CASE, {k: getattr(case, k) for k in _INSERTED},
+                           returning=True)
         # The database just gave this id, so an object the session still maps to it is a
         # leftover of a rolled-back insert (SQLite reuses the ids of rolled-back rows).
         leftover = session.identity_map.get(session.identity_key(Case, case.id))
@@ -287,7 +287,7 @@ def record(
             raise ValueError(f"a command may not change {sorted(unknown)}")
         row = {f"v_{k}": v for k, v in changes.items()}
         row["w_id"], row["w_version"] = case.id, before
-        done = session.connection().execute(_update_case(frozenset(changes)), row).rowcount
+        done = db.write(session.connection(), _update_case(frozenset(changes)), row)
         if done != 1:
             raise StaleDataError(f"case {case.code} is no longer at version {before}")
         for key, value in changes.items():
@@ -295,12 +295,12 @@ def record(
     payload: dict[str, Any] = {"set": changes}
     if extra:
         payload.update(extra)
-    event_id = session.connection().execute(_INSERT_EVENT, dict(
+    event_id = db.write(session.connection(), _INSERT_EVENT, dict(
         city_id=case.city_id, case_id=case.id, seq=changes["version"], at=now, actor_id=actor.user_id,
         actor_role=actor.role, action=action.value,
         from_status=None if source is Status.START else source.value, to_status=target.value,
         note=note, payload=dump_payload(payload), request_id=requestctx.current(),
-    )).scalar_one()
+    ), returning=True)
     event = Recorded(event_id, changes["version"], action.value, note, dict(extra or {}),
                      None if source is Status.START else source.value, target.value)
     _tell(Appended(session, case, event, actor, now))
@@ -320,8 +320,8 @@ def _close_paperwork(session: Session, case: Case, now: dt.datetime, reason: str
     """A case that ends closes its ledger and the supervision notices still open about it
     (with the reason): nobody is supervised about a case that is over."""
     conn = session.connection()
-    conn.execute(_CLOSE_LEDGER, {"case": case.id, "now": now})
-    conn.execute(_CLOSE_NOTICES, {"case": case.id, "now": now, "why": reason})
+    db.write(conn, _CLOSE_LEDGER, {"case": case.id, "now": now})
+    db.write(conn, _CLOSE_NOTICES, {"case": case.id, "now": now, "why": reason})
 
 
 #: Actions that start the step's clock again even when the status stays the same: a new
@@ -435,10 +435,10 @@ def issue_notice(session: Session, case: Case, *, unit_id: int, source: str, rea
     transaction (the sweeper and every late command write one)."""
     if reply_due_at is None:
         reply_due_at = default_reply_due(session, case, now)
-    notice_id = session.connection().execute(_INSERT_NOTICE, dict(
+    notice_id = db.write(session.connection(), _INSERT_NOTICE, dict(
         city_id=case.city_id, case_id=case.id, unit_id=unit_id, issued_by_id=issued_by_id, source=source,
         reason=reason, issued_at=now, reply_due_at=reply_due_at, replied_at=None, replied_by_id=None,
-        reply=None, closed_at=None, closed_reason=None)).scalar_one()
+        reply=None, closed_at=None, closed_reason=None), returning=True)
     return Issued(int(notice_id), reply_due_at)
 
 

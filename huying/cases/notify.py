@@ -259,7 +259,7 @@ def enqueue(appended: Appended) -> None:
     if event.action in TO_ALL_REPORTERS and case.kind != "service":
         rows += _other_reporters(session, case, event, now)
     if rows:
-        session.connection().execute(_INSERT_OUTBOX, rows)
+        db.write_many(session.connection(), _INSERT_OUTBOX, rows)
 
 
 def queue(session: Session, *, city_id: int, key: str, recipient_kind: str, recipient: str, subject: str,

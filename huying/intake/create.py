@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from huying.cases import service as svc
 from huying.cases.models import Case
-from huying.db import read
+from huying.db import read, write
 from huying.errors import InvalidInput, NotVisible
 from huying.intake.models import IdempotencyKey
 from huying.orgs.actor import Actor
@@ -86,7 +86,7 @@ def create_once(
 
     def rows(case: Case) -> list[Any]:
         if key is not None:  # a Core insert: the unit of work's flush of one row cost more
-            session.connection().execute(_INSERT_KEY, dict(
+            write(session.connection(), _INSERT_KEY, dict(
                 city_id=case.city_id, user_id=actor.user_id, key=key, scope=scope, fingerprint=digest,
                 case_id=case.id, created_at=now))
         return list(extra_rows(case)) if extra_rows else []

@@ -342,7 +342,7 @@ class Sums:
             _upsert_staged(conn, city_id, self.rows)
         elif self.rows:
             # the month's rows and the days' rows, in one statement compiled once per dialect
-            conn.execute(_upsert(conn.dialect.name), [
+            db.write_many(conn, _upsert(conn.dialect.name), [
                 {"city_id": city_id, "grid_path": g, "month": m, "day": d, **dict(zip(ALL, v, strict=True))}
                 for (g, m, d), v in self.rows.items()])
         return len(self.rows)
