@@ -316,9 +316,9 @@ def _args(plan: _Plan, params: dict[str, Any]) -> Any:
 
 def _direct(conn: Connection) -> bool:
     """Whether a write may go straight to the driver: the connection is in its transaction
-    (the session's) and nobody listens to its statements (a test counting them, a tracer):
-    they then see every statement, through SQLAlchemy's path."""
-    if not conn.in_transaction():
+    (the session's), and nobody listens to its statements (a test counting them, a tracer)
+    nor logs them (``echo``): they then see every statement, through SQLAlchemy's path."""
+    if not conn.in_transaction() or conn._echo:
         return False
     if not (conn._has_events or conn.engine._has_events):
         return True

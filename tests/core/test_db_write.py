@@ -119,3 +119,16 @@ def test_what_a_plan_cannot_hold_runs_through_sqlalchemy(conn: Any) -> None:
     assert db.write(conn, in_list, {"codes": ["x1", "x3"]}) == 2
     assert db._PLANS[(in_list, conn.dialect.name, ("codes",), False)] is None
     assert dict(conn.execute(select(T.c.code, T.c.n)).all()) == {"x1": 0, "x2": 1, "x3": 0}
+
+
+def test_an_engine_that_logs_its_sql_sees_every_write(fresh_engine: Any) -> None:
+    fresh_engine.echo = True
+    try:
+        with fresh_engine.connect() as c:
+            c.begin()
+            assert not db._direct(c)
+    finally:
+        fresh_engine.echo = False
+    with fresh_engine.connect() as c:
+        c.begin()
+        assert db._direct(c)
