@@ -330,19 +330,39 @@ def write(conn: Connection, statement: Any, params: dict[str, Any], *, returning
     """Run an INSERT, UPDATE or DELETE of the hot path (every recorded event) on the driver's
     cursor, compiled and typed by SQLAlchemy once (:func:`_plan`) and not at each run: its
     execution context, result object and cursor description cost more than the statement
-    (docs/performance.md, P1). Returns the number of rows matched, or with ``returning`` the
-    first RETURNING value (None when no row). Errors are SQLAlchemy's, as from
-    ``Connection.execute``; anything the plan cannot hold runs there."""
+    (docs/performance.md, P1; ``bench/direct_write.py``). Returns the number of rows matched,
+    or with ``returning`` the first RETURNING value (None when no row). Errors are
+    SQLAlchemy's, as from ``Connection.execute``; anything the plan cannot hold runs there.
+    It leans on SQLAlchemy's compiled statement and its connection's error handler
+    (private attributes: tests/core/test_db_write.py checks them on both databases)."""
     plan = _plan(conn, statement, tuple(sorted(params)), False) if _direct(conn) else None
     if plan is None:
         result = conn.execute(statement, params)
         return result.scalar() if returning else result.rowcount
+    return _execute(conn, plan, [params], returning)
+
+
+def write_many(conn: Connection, statement: Any, rows: list[dict[str, Any]]) -> None:
+    """:func:`write` of several rows with the same keys (``executemany``), no RETURNING."""
+    if not rows:
+        return
+    plan = _plan(conn, statement, tuple(sorted(rows[0])), len(rows) > 1) if _direct(conn) else None
+    if plan is None:
+        conn.execute(statement, rows)
+    else:
+        _execute(conn, plan, rows, False)
+
+
+def _execute(conn: Connection, plan: _Plan, rows: list[dict[str, Any]], returning: bool) -> Any:
     cursor = None
-    args: Any = None
+    args: list[Any] = []
     try:
-        args = _args(plan, params)
+        args = [_args(plan, r) for r in rows]
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        cursor.execute(plan.sql, args)
+        if len(args) == 1:
+            cursor.execute(plan.sql, args[0])
+        else:
+            cursor.executemany(plan.sql, args)
         if returning:
             row = cursor.fetchone()
             out = None if row is None else row[0]
@@ -351,28 +371,7 @@ def write(conn: Connection, statement: Any, params: dict[str, Any], *, returning
         cursor.close()
         return out
     except Exception as failed:  # noqa: BLE001 - handed to SQLAlchemy, which raises its own error
-        conn._handle_dbapi_exception(failed, plan.sql, args, cursor, None)
-
-
-def write_many(conn: Connection, statement: Any, rows: list[dict[str, Any]]) -> None:
-    """:func:`write` of several rows with the same keys (``executemany``), no RETURNING."""
-    plan = _plan(conn, statement, tuple(sorted(rows[0])), len(rows) > 1) if rows and _direct(conn) else None
-    if plan is None:
-        if rows:
-            conn.execute(statement, rows)
-        return
-    cursor = None
-    args: Any = None
-    try:
-        args = [_args(plan, r) for r in rows]
-        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        if len(args) == 1:
-            cursor.execute(plan.sql, args[0])
-        else:
-            cursor.executemany(plan.sql, args)
-        cursor.close()
-    except Exception as failed:  # noqa: BLE001 - handed to SQLAlchemy, which raises its own error
-        conn._handle_dbapi_exception(failed, plan.sql, args, cursor, None)
+        conn._handle_dbapi_exception(failed, plan.sql, args[0] if len(args) == 1 else args, cursor, None)
 
 
 def analyze_after_bulk(engine: Engine) -> bool:
