@@ -248,8 +248,8 @@ def read(session: Session, statement: Any, params: dict[str, Any] | None = None)
 
 @dataclass(frozen=True, slots=True)
 class _Plan:
-    """A write compiled once for a dialect and a set of parameter names: its SQL, and for each
-    bound value in the order the driver wants them, its parameter's key, default and the
+    """A statement compiled once for a dialect and a set of parameter names: its SQL, and for
+    each bound value in the order the driver wants them, its parameter's key, default and the
     type's bind processor."""
 
     sql: str
@@ -267,7 +267,7 @@ _MAX_PLANS = 1024
 def _plan(conn: Connection, statement: Any, keys: tuple[str, ...], many: bool) -> _Plan | None:
     """The plan of ``statement``, or None when it needs more of SQLAlchemy than binding its
     values (Python-side column defaults, expanding ``IN`` lists, escaped names, a RETURNING
-    whose values need processing, many rows with RETURNING): it then runs through
+    or a read whose values need typing, many rows with RETURNING): it then runs through
     ``Connection.execute``."""
     key = (statement, conn.dialect.name, keys, many)
     try:
@@ -276,11 +276,18 @@ def _plan(conn: Connection, statement: Any, keys: tuple[str, ...], many: bool) -
         pass
     plan = None
     compiled: Any = statement.compile(dialect=conn.dialect, column_keys=list(keys), for_executemany=many)
-    returning = list(getattr(compiled, "effective_returning", None) or ())
-    simple = not (compiled.insert_prefetch or compiled.update_prefetch or compiled.post_compile_params
-                  or compiled.literal_execute_params or compiled.escaped_bind_names
-                  or (many and returning) or len(returning) > 1
-                  or any(c.type._cached_result_processor(conn.dialect, None) is not None for c in returning))
+    if getattr(statement, "is_select", False):
+        # a read: every column as the driver gives it (no value to type, e.g. no datetime
+        # stored as text by SQLite)
+        returning = [entry.type for entry in compiled._result_columns]
+        fits = not many
+    else:
+        returning = [c.type for c in getattr(compiled, "effective_returning", None) or ()]
+        fits = not (compiled.insert_prefetch or compiled.update_prefetch or (many and returning)
+                    or len(returning) > 1)
+    simple = fits and not (
+        compiled.post_compile_params or compiled.literal_execute_params or compiled.escaped_bind_names
+        or any(t._cached_result_processor(conn.dialect, None) is not None for t in returning))
     if simple:
         by_name = {name: bind for bind, name in compiled.bind_names.items()}
         names = compiled.positiontup if compiled.positiontup is not None else list(by_name)
@@ -315,7 +322,7 @@ def _args(plan: _Plan, params: dict[str, Any]) -> Any:
 
 
 def _direct(conn: Connection) -> bool:
-    """Whether a write may go straight to the driver: the connection is in its transaction
+    """Whether a statement may go straight to the driver: the connection is in its transaction
     (the session's), and nobody listens to its statements (a test counting them, a tracer)
     nor logs them (``echo``): they then see every statement, through SQLAlchemy's path."""
     if not conn.in_transaction() or conn._echo:
@@ -339,7 +346,20 @@ def write(conn: Connection, statement: Any, params: dict[str, Any], *, returning
     if plan is None:
         result = conn.execute(statement, params)
         return result.scalar() if returning else result.rowcount
-    return _execute(conn, plan, [params], returning)
+    return _execute(conn, plan, [params], "first" if returning else "rowcount")
+
+
+def rows(session: Session, statement: Any, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """The rows of a SELECT of plain columns (numbers, text: nothing the driver returns needs
+    typing) as tuples, for the reads of every recorded event: ``read(...).all()`` straight
+    from the driver's cursor by :func:`write`'s plan, the session's pending changes flushed
+    first as :func:`read` does. A statement whose columns need typing runs through ``read``."""
+    flush_pending(session)
+    conn = session.connection()
+    plan = _plan(conn, statement, tuple(sorted(params)), False) if _direct(conn) else None
+    if plan is None:
+        return [tuple(r) for r in conn.execute(statement, params)]
+    return _execute(conn, plan, [params], "all")  # type: ignore[no-any-return]
 
 
 def write_many(conn: Connection, statement: Any, rows: list[dict[str, Any]]) -> None:
@@ -350,10 +370,12 @@ def write_many(conn: Connection, statement: Any, rows: list[dict[str, Any]]) -> 
     if plan is None:
         conn.execute(statement, rows)
     else:
-        _execute(conn, plan, rows, False)
+        _execute(conn, plan, rows, "rowcount")
 
 
-def _execute(conn: Connection, plan: _Plan, rows: list[dict[str, Any]], returning: bool) -> Any:
+def _execute(conn: Connection, plan: _Plan, rows: list[dict[str, Any]], out: str) -> Any:
+    """Run ``plan`` with ``rows`` on the driver's cursor; ``out``: ``"rowcount"``, ``"first"``
+    (the first column of the first row, None without one) or ``"all"`` (the rows as tuples)."""
     cursor = None
     args: list[Any] = []
     try:
@@ -363,13 +385,15 @@ def _execute(conn: Connection, plan: _Plan, rows: list[dict[str, Any]], returnin
             cursor.execute(plan.sql, args[0])
         else:
             cursor.executemany(plan.sql, args)
-        if returning:
+        if out == "all":
+            result: Any = [tuple(r) for r in cursor.fetchall()]
+        elif out == "first":
             row = cursor.fetchone()
-            out = None if row is None else row[0]
+            result = None if row is None else row[0]
         else:
-            out = cursor.rowcount
+            result = cursor.rowcount
         cursor.close()
-        return out
+        return result
     except Exception as failed:  # noqa: BLE001 - handed to SQLAlchemy, which raises its own error
         conn._handle_dbapi_exception(failed, plan.sql, args[0] if len(args) == 1 else args, cursor, None)
 

@@ -315,10 +315,10 @@ def _other_reporters(session: Session, case: Case, event: Recorded, now: dt.date
     mine = reporter_of(case)
     seen = {mine} if mine is not None else set()
     if event.action == "mark_handled":
-        found = db.read(session, _HANDLED_RECIPIENTS, {"id": case.id}).all()
+        found = db.rows(session, _HANDLED_RECIPIENTS, {"id": case.id})
         targets = _recipients((u, c) for _, _, u, c in found)
     else:
-        targets = _recipients(db.read(session, _COREPORTERS, {"id": case.id}).all())
+        targets = _recipients(db.rows(session, _COREPORTERS, {"id": case.id}))
     rows = []
     for target in targets:
         if target in seen:

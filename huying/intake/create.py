@@ -19,9 +19,9 @@ from sqlalchemy import bindparam, event, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from huying import db
 from huying.cases import service as svc
 from huying.cases.models import Case
-from huying.db import read, write
 from huying.errors import InvalidInput, NotVisible
 from huying.intake.models import IdempotencyKey
 from huying.orgs.actor import Actor
@@ -63,13 +63,14 @@ _KEY = (select(IdempotencyKey.scope, IdempotencyKey.fingerprint, IdempotencyKey.
 
 
 def _replay(session: Session, actor: Actor, scope: str, key: str, digest: str) -> Case | None:
-    row = read(session, _KEY, {"city": actor.city_id, "user": actor.user_id, "key": key}).first()
-    if row is None:
+    found = db.rows(session, _KEY, {"city": actor.city_id, "user": actor.user_id, "key": key})
+    if not found:
         return None
-    if row.scope != scope or row.fingerprint != digest:
+    earlier_scope, fingerprint, case_id = found[0]
+    if earlier_scope != scope or fingerprint != digest:
         raise InvalidInput("this key was used for a different request; use a new key for a new "
                            "report", "Idempotency-Key")
-    case = session.get(Case, row.case_id)
+    case = session.get(Case, case_id)
     if case is None:  # pragma: no cover - the key is deleted with its case
         raise NotVisible("the case of this key no longer exists")
     return case
@@ -86,7 +87,7 @@ def create_once(
 
     def rows(case: Case) -> list[Any]:
         if key is not None:  # a Core insert: the unit of work's flush of one row cost more
-            write(session.connection(), _INSERT_KEY, dict(
+            db.write(session.connection(), _INSERT_KEY, dict(
                 city_id=case.city_id, user_id=actor.user_id, key=key, scope=scope, fingerprint=digest,
                 case_id=case.id, created_at=now))
         return list(extra_rows(case)) if extra_rows else []

@@ -667,7 +667,7 @@ def earlier_actions(session: Session, case_id: int, seq: int, action: str) -> fr
     the actions whose counters look at them)."""
     if action not in _LOOKS_BACK:
         return frozenset()
-    return frozenset(a for (a,) in db.read(session, _EARLIER, {"c": case_id, "s": seq}) if a in HISTORY)
+    return frozenset(a for (a,) in db.rows(session, _EARLIER, {"c": case_id, "s": seq}) if a in HISTORY)
 
 
 def _first(action: str, case: Case) -> bool:

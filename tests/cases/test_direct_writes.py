@@ -1,4 +1,5 @@
-"""The loop's writes go straight to the driver (``huying.db.write``), not through
+"""The loop's writes, and its reads of plain columns, go straight to the driver
+(``huying.db.write``, ``huying.db.rows``), not through
 SQLAlchemy's execution of each statement, on both databases: every recorded event's rows
 (case, event, rollup, outbox, the closing paperwork), and the case folded from its events is
 still the case (``fold(events) == case``)."""
@@ -32,6 +33,8 @@ def test_every_write_of_the_loop_is_direct(world: World, at, monkeypatch: pytest
     hot = {kernel._INSERT_CASE, kernel._INSERT_EVENT, kernel._TAKE_SEQS, kernel._CLOSE_LEDGER,
            kernel._CLOSE_NOTICES, rollup._upsert(dialect), notify._INSERT_OUTBOX}
     assert hot <= planned
+    # and the reads of every event whose columns need no typing
+    assert {rollup._EARLIER, notify._HANDLED_RECIPIENTS, notify._COREPORTERS} <= planned
     assert any(stmt in kernel._UPDATES.values() for stmt in planned)
     events = s.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)).all()
     folded = record.fold(events)

@@ -132,3 +132,19 @@ def test_an_engine_that_logs_its_sql_sees_every_write(fresh_engine: Any) -> None
     with fresh_engine.connect() as c:
         c.begin()
         assert db._direct(c)
+
+
+def test_plain_rows_straight_from_the_driver_typed_rows_through_sqlalchemy(session: Session, conn: Any) -> None:
+    db.write_many(conn, MANY, [_row("r1", n=1), _row("r2", n=2, text=None)])
+    plain = select(T.c.code, T.c.n, T.c.text).where(T.c.n >= bindparam("least")).order_by(T.c.code)
+    typed = select(T.c.code, T.c.at).where(T.c.n >= bindparam("least")).order_by(T.c.code)
+    got = db.rows(session, plain, {"least": 1})
+    assert got == [tuple(r) for r in conn.execute(plain, {"least": 1})] == [("r1", 1, "路灯"), ("r2", 2, None)]
+    assert db._PLANS[(plain, conn.dialect.name, ("least",), False)] is not None
+    # a datetime (text on SQLite) needs SQLAlchemy's typing: that read runs through it
+    assert db.rows(session, typed, {"least": 2}) == [("r2", AT)]
+    assert db._PLANS[(typed, conn.dialect.name, ("least",), False)] is None
+    # the session's own pending change is seen, as with read
+    session.execute(update(T).where(T.c.code == "r1").values(n=0))
+    assert db.rows(session, plain, {"least": 1}) == [("r2", 2, None)]
+    assert db.rows(session, plain, {"least": 9}) == []
