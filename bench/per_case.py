@@ -12,13 +12,17 @@ reported as ``wait_ms`` (the database server, I/O, waiting for a core). ``intake
 ``_run``, so that the split is measured the same way on an older checkout (``PYTHONPATH``
 set to it), which has no ``YearClock``. Bytes: PostgreSQL
 ``pg_total_relation_size`` (heap + indexes + TOAST) of each table after VACUUM; SQLite the file
-size after a checkpoint (and per table with ``dbstat`` when compiled in). There is no
+size after a checkpoint (and per table with ``dbstat`` when compiled in). ``--calls``: the
+Python function calls a case (cProfile's count: a measure of the work that does not move with
+the machine's state; that run's CPU is the profiler's too). There is no
 competing implementation here: the ``baseline`` field carries the per-event figure (CPU per
 event; bytes of the event table per event) and ``ratio`` is null.
 """
 
 from __future__ import annotations
 
+import cProfile
+import pstats
 import sys
 import tempfile
 import time
@@ -87,6 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--block", type=int, default=1,
                     help="cases per transaction (1, the default: every command commits, as on a "
                          "server; the demo build commits 100 at a time)")
+    ap.add_argument("--calls", action="store_true",
+                    help="count the Python function calls a case (cProfile's count, which does not depend on "
+                         "the machine's state; the CPU figures of such a run are inflated by the profiler)")
     args = ap.parse_args(argv)
     n = args.cases or (60 if args.smoke else 2000)
     from _city import build_city
@@ -105,9 +112,14 @@ def main(argv: list[str] | None = None) -> int:
                 before = sizes(city.engine, TABLES)
                 with Session(city.engine, expire_on_commit=False) as s:
                     split.update(intake=0.0, life=0.0)
+                    prof = cProfile.Profile() if args.calls else None
                     cpu0, t0 = C.cpu_seconds(), time.perf_counter()
+                    if prof is not None:
+                        prof.enable()
                     counts = build_cases(s, city.city_id, seed=7, n=n, block=args.block, end=demo_end())
                     s.commit()
+                    if prof is not None:
+                        prof.disable()
                     cpu, wall = C.cpu_seconds() - cpu0, time.perf_counter() - t0
                     n_cases = int(s.scalar(select(func.count()).select_from(Case)) or 0)
                     n_events = int(s.scalar(select(func.count()).select_from(CaseEvent)) or 0)
@@ -125,7 +137,10 @@ def main(argv: list[str] | None = None) -> int:
                    wall_ms_per_case=round(wall / n_cases * 1e3, 2),
                    wait_ms_per_case=round((wall - cpu) / n_cases * 1e3, 2),
                    intake_ms=round(split["intake"] / n_cases * 1e3, 2),
-                   life_ms=round(split["life"] / n_cases * 1e3, 2))
+                   life_ms=round(split["life"] / n_cases * 1e3, 2),
+                   python_calls_per_case=(round(pstats.Stats(prof).total_calls / n_cases)  # type: ignore[attr-defined]
+                                          if prof is not None else None),
+                   profiled=prof is not None)
             C.emit(BENCH, f"bytes_per_case[{backend}]", per_case_b, "bytes stored per case (all tables, indexes)",
                    baseline=("case_events bytes per event", per_event_b or 0), ratio=None, sizes=sz,
                    smoke=args.smoke, tables_bytes=grown)
