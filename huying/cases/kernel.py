@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.attributes import instance_dict, set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from huying import db, requestctx
@@ -262,11 +262,13 @@ def record(
     changes["version"] = before + 1
     if source is Status.START:
         # A new case: a Core INSERT, then the object joins the session as if loaded (the
-        # unit of work's flush cost more than the insert itself on this hot path).
-        for key, value in changes.items():
-            setattr(case, key, value)
-        case.id = db.write(session.connection(), _INSERT_CASE, {k: getattr(case, k) for k in _INSERTED},
-                           returning=True)
+        # unit of work's flush cost more than the insert itself on this hot path). Its values
+        # go straight into its state's dict: an instrumented set per column (some 40) records
+        # a history that make_transient_to_detached then throws away.
+        values = instance_dict(case)
+        values.update(changes)
+        values["id"] = db.write(session.connection(), _INSERT_CASE,
+                                {k: values.get(k) for k in _INSERTED}, returning=True)
         # The database just gave this id, so an object the session still maps to it is a
         # leftover of a rolled-back insert (SQLite reuses the ids of rolled-back rows).
         leftover = session.identity_map.get(session.identity_key(Case, case.id))

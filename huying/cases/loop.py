@@ -157,14 +157,11 @@ def report(
         actor, code=case.code, title=r.title, description=r.description, category_id=cat_id,
         priority=r.priority, channel=channel_v.value, lon=r.lon, lat=r.lat, address=r.address,
         grid=grid, anonymous=r.anonymous, contact=r.contact, now=now)
-    for k, v in fields.items():
-        setattr(case, k, v)
     if target is Status.CLOSED:
         fields["resolution"] = r.fixed_on_spot
         fields.update({"due_at": None, "sweep_at": None, "warned": False, "overdue_periods": 0})
-        case.resolution = r.fixed_on_spot
     else:
-        fields.update(kernel.schedule(session, case, target, now))
+        fields.update(kernel.schedule(session, case, target, now, fields))
     event = record(session, case, action, actor, now, Status.START, target, fields, r.note,
                    {"triage": triage} if triage else None)
     if r.uploads:

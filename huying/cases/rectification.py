@@ -52,9 +52,7 @@ def open_rectification(session: Session, actor: Actor, *, title: str, reason: st
         lat=node.centroid_lat, address=None, grid=(node.id, node.path), anonymous=False, contact=None, now=now,
         kind=Kind.RECTIFICATION)
     fields.update(unit_changes(organisation, node))
-    for k, v in fields.items():
-        setattr(case, k, v)
-    fields.update(kernel.schedule(session, case, target, now))
+    fields.update(kernel.schedule(session, case, target, now, fields))
     record(session, case, Action.OPEN_RECTIFICATION, actor, now, Status.START, target, fields, reason_v,
            {"unit": organisation.code, **(extra or {})})
     if commit:

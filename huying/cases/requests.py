@@ -64,9 +64,7 @@ def open_request(
         contact=contact, now=now, kind=Kind.SERVICE, time_limit_days=time_limit_days)
     fields.update(reporter_kind="resident" if resident_id is not None else "anonymous", reporter_id=resident_id,
                   **unit_changes(*unit))
-    for k, v in fields.items():
-        setattr(case, k, v)
-    fields.update(kernel.schedule(session, case, target, now))
+    fields.update(kernel.schedule(session, case, target, now, fields))
     record(session, case, action, actor, now, Status.START, target, fields, note,
            {"unit": unit[0].code, **(extra or {})})
     if then is not None:
