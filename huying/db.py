@@ -7,9 +7,10 @@ stays a first-class default and PostgreSQL can later be sharded by city.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections import namedtuple
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -250,11 +251,15 @@ def read(session: Session, statement: Any, params: dict[str, Any] | None = None)
 class _Plan:
     """A statement compiled once for a dialect and a set of parameter names: its SQL, and for
     each bound value in the order the driver wants them, its parameter's key, default and the
-    type's bind processor."""
+    type's bind processor. A SELECT's plan also holds its columns' names and types, and, once
+    it has run, how its rows are made (:func:`_typing`)."""
 
     sql: str
     binds: tuple[tuple[str, str, Any, Any, bool], ...]  # (name, key, default, processor, required)
     positional: bool
+    columns: tuple[tuple[str, Any], ...] = ()  # a SELECT's (name, type)
+    #: [(make a row, ((index, result processor), ...))] once the SELECT has run
+    typing: list[tuple[Callable[[Any], Any], tuple[tuple[int, Any], ...]]] = field(default_factory=list)
 
 
 #: Plans by (statement, dialect, parameter names, executemany); the statements are the
@@ -276,18 +281,19 @@ def _plan(conn: Connection, statement: Any, keys: tuple[str, ...], many: bool) -
         pass
     plan = None
     compiled: Any = statement.compile(dialect=conn.dialect, column_keys=list(keys), for_executemany=many)
+    columns: tuple[tuple[str, Any], ...] = ()
     if getattr(statement, "is_select", False):
-        # a read: every column as the driver gives it (no value to type, e.g. no datetime
-        # stored as text by SQLite)
-        returning = [entry.type for entry in compiled._result_columns]
-        fits = not many
+        # a read: its values typed as SQLAlchemy types them, by the processors it would find
+        # from the driver's description at the first run (:func:`_typing`)
+        columns = tuple((entry.keyname, entry.type) for entry in compiled._result_columns)
+        simple = not many and bool(columns)
     else:
         returning = [c.type for c in getattr(compiled, "effective_returning", None) or ()]
-        fits = not (compiled.insert_prefetch or compiled.update_prefetch or (many and returning)
-                    or len(returning) > 1)
-    simple = fits and not (
-        compiled.post_compile_params or compiled.literal_execute_params or compiled.escaped_bind_names
-        or any(t._cached_result_processor(conn.dialect, None) is not None for t in returning))
+        simple = not (compiled.insert_prefetch or compiled.update_prefetch or (many and returning)
+                      or len(returning) > 1
+                      or any(t._cached_result_processor(conn.dialect, None) is not None for t in returning))
+    simple = simple and not (
+        compiled.post_compile_params or compiled.literal_execute_params or compiled.escaped_bind_names)
     if simple:
         by_name = {name: bind for bind, name in compiled.bind_names.items()}
         names = compiled.positiontup if compiled.positiontup is not None else list(by_name)
@@ -300,7 +306,7 @@ def _plan(conn: Connection, statement: Any, keys: tuple[str, ...], many: bool) -
                 break
             binds.append((name, bind.key, bind.value, procs.get(name), bool(bind.required)))
         if simple:
-            plan = _Plan(compiled.string, tuple(binds), compiled.positiontup is not None)
+            plan = _Plan(compiled.string, tuple(binds), compiled.positiontup is not None, columns)
     if len(_PLANS) < _MAX_PLANS:
         _PLANS[key] = plan
     return plan
@@ -349,17 +355,34 @@ def write(conn: Connection, statement: Any, params: dict[str, Any], *, returning
     return _execute(conn, plan, [params], "first" if returning else "rowcount")
 
 
-def rows(session: Session, statement: Any, params: dict[str, Any]) -> list[tuple[Any, ...]]:
-    """The rows of a SELECT of plain columns (numbers, text: nothing the driver returns needs
-    typing) as tuples, for the reads of every recorded event: ``read(...).all()`` straight
-    from the driver's cursor by :func:`write`'s plan, the session's pending changes flushed
-    first as :func:`read` does. A statement whose columns need typing runs through ``read``."""
+def rows(session: Session, statement: Any, params: dict[str, Any]) -> list[Any]:
+    """``read(session, statement, params).all()`` for the reads of the hot path (a report's
+    caller, versions and duplicate look-up; every recorded event's), straight from the
+    driver's cursor by :func:`write`'s plan, the session's pending changes flushed first as
+    :func:`read` does. Each row is a named tuple (by position, by unpacking or by the column's
+    name, as SQLAlchemy's ``Row``) whose values are typed as SQLAlchemy types them (a
+    datetime SQLite keeps as text, a boolean it keeps as a number: :func:`_typing`)."""
     flush_pending(session)
     conn = session.connection()
     plan = _plan(conn, statement, tuple(sorted(params)), False) if _direct(conn) else None
     if plan is None:
-        return [tuple(r) for r in conn.execute(statement, params)]
+        return list(conn.execute(statement, params).all())
     return _execute(conn, plan, [params], "all")  # type: ignore[no-any-return]
+
+
+def _typing(conn: Connection, plan: _Plan, description: Any) -> tuple[Callable[[Any], Any], tuple[tuple[int, Any], ...]]:
+    """How a SELECT's rows are made: a named tuple of its columns, and the result processor of
+    each column that has one, found as SQLAlchemy finds them (the column's type and the type
+    code the driver describes it with) at the plan's first run and kept, as SQLAlchemy keeps
+    a compiled statement's result metadata."""
+    names = [name for name, _ in plan.columns]
+    make = namedtuple("Row", names, rename=True)._make  # type: ignore[misc,attr-defined]  # noqa: PYI024
+    procs = []
+    for i, ((_, type_), described) in enumerate(zip(plan.columns, description, strict=True)):
+        proc = type_._cached_result_processor(conn.dialect, described[1])
+        if proc is not None:
+            procs.append((i, proc))
+    return make, tuple(procs)
 
 
 def write_many(conn: Connection, statement: Any, rows: list[dict[str, Any]]) -> None:
@@ -386,7 +409,16 @@ def _execute(conn: Connection, plan: _Plan, rows: list[dict[str, Any]], out: str
         else:
             cursor.executemany(plan.sql, args)
         if out == "all":
-            result: Any = [tuple(r) for r in cursor.fetchall()]
+            if not plan.typing:
+                plan.typing.append(_typing(conn, plan, cursor.description))
+            make, procs = plan.typing[0]
+            fetched = cursor.fetchall()
+            if procs:
+                fetched = [list(r) for r in fetched]
+                for r in fetched:
+                    for i, proc in procs:
+                        r[i] = proc(r[i])
+            result: Any = [make(r) for r in fetched]
         elif out == "first":
             row = cursor.fetchone()
             result = None if row is None else row[0]

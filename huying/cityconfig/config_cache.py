@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from huying import freshness
 from huying.cityconfig.models import ConfigVersion
-from huying.db import db_key, read, utcnow
+from huying.db import db_key, rows, utcnow
 
 T = TypeVar("T")
 
@@ -68,8 +68,7 @@ def token(session: Session, city_id: int, topic: str) -> Token | None:
     the city has never stored it (it then uses the shipped defaults)."""
     versions: dict[str, Token] | None = freshness.recall(session, _SEEN, city_id)
     if versions is None:
-        rows = read(session, _VERSIONS, {"city": city_id}).all()
-        versions = {r[0]: (r[1], r[2]) for r in rows}
+        versions = {r[0]: (r[1], r[2]) for r in rows(session, _VERSIONS, {"city": city_id})}
         freshness.remember(session, _SEEN, city_id, versions)
     return versions.get(topic)
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from huying import freshness
 from huying.cityconfig import config_cache
-from huying.db import db_key, read
+from huying.db import db_key, rows
 from huying.geo.index import GridIndex
 from huying.geo.models import City, Level, MapVersion, Node
 from huying.geo.tree import MAP_SEEN, OutsideCity, city_code, path_codes
@@ -47,7 +47,8 @@ _MAP_VERSION = select(MapVersion.version, MapVersion.changed_at).where(MapVersio
 
 def map_token(session: Session, city_id: int) -> tuple[Any, ...]:
     """What identifies the current state of a city's map (version and when it changed)."""
-    row = read(session, _MAP_VERSION, {"city": city_id}).first()
+    found = rows(session, _MAP_VERSION, {"city": city_id})
+    row = found[0] if found else None
     return (0, None) if row is None else (row[0], row[1])
 
 
@@ -63,9 +64,9 @@ _MAP_AND_CONFIG = union_all(
 
 def _map_token_and_config(session: Session, city_id: int) -> tuple[Any, ...]:
     """:func:`map_token`, the city's configuration versions handed to ``config_cache``."""
-    rows = read(session, _MAP_AND_CONFIG, {"city": city_id}).all()
-    config_cache.remember_versions(session, city_id, [r for r in rows if r[0] is not None])
-    found = [r for r in rows if r[0] is None]
+    got = rows(session, _MAP_AND_CONFIG, {"city": city_id})
+    config_cache.remember_versions(session, city_id, [r for r in got if r[0] is not None])
+    found = [r for r in got if r[0] is None]
     return (0, None) if not found else (found[0][1], found[0][2])
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from huying.db import read
+from huying.db import rows
 from huying.geo.models import City, Node
 from huying.geo.tree import remember_city_code
 from huying.orgs.actor import remember_node_path
@@ -67,7 +67,8 @@ def holder(session: Session, token: str, *, now: dt.datetime | None = None) -> A
     made of (``id``, ``city_id``, ``role``, ``node_id``, ``organisation_id``,
     ``display_name``), or None: the one rule of which token is accepted. With ``now``, the
     token's last use is noted (:func:`touch`)."""
-    row = read(session, _HOLDER, {"h": digest(token)}).first()
+    found = rows(session, _HOLDER, {"h": digest(token)})
+    row = found[0] if found else None
     if row is None or not row.active:
         return None
     remember_node_path(session, row.node_id, row.node_path)  # the actor's scope, in the same query

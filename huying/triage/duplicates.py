@@ -42,7 +42,7 @@ from huying.cases.models import H3_RESOLUTION, Case
 from huying.cases.policy import public_point
 from huying.cases.workflow import OPEN, Status
 from huying.cityconfig.models import Category
-from huying.db import read
+from huying.db import rows as db_rows
 from huying.geo.shapes import haversine_many
 from huying.triage.features import ngram_keys
 
@@ -296,7 +296,7 @@ def find_candidates(
     params.update({f"l1_{i}": c for i, c in enumerate(codes or ())})
     # the most recent first: without a bound, a report at a busy spot compared itself with
     # every open case there (see the module docstring)
-    rows = read(session, _nearby(None if codes is None else len(codes), len(cells)), params).all()
+    rows = db_rows(session, _nearby(None if codes is None else len(codes), len(cells)), params)
     if not rows:
         return []
     points = [public_point(r.lon, r.lat) if public else (r.lon, r.lat) for r in rows]

@@ -134,16 +134,26 @@ def test_an_engine_that_logs_its_sql_sees_every_write(fresh_engine: Any) -> None
         assert db._direct(c)
 
 
-def test_plain_rows_straight_from_the_driver_typed_rows_through_sqlalchemy(session: Session, conn: Any) -> None:
-    db.write_many(conn, MANY, [_row("r1", n=1), _row("r2", n=2, text=None)])
+def test_rows_straight_from_the_driver_typed_and_named_as_sqlalchemys(session: Session, conn: Any) -> None:
+    db.write_many(conn, MANY, [_row("r1", n=1), _row("r2", n=2, text=None, flag=False)])
     plain = select(T.c.code, T.c.n, T.c.text).where(T.c.n >= bindparam("least")).order_by(T.c.code)
-    typed = select(T.c.code, T.c.at).where(T.c.n >= bindparam("least")).order_by(T.c.code)
     got = db.rows(session, plain, {"least": 1})
     assert got == [tuple(r) for r in conn.execute(plain, {"least": 1})] == [("r1", 1, "路灯"), ("r2", 2, None)]
     assert db._PLANS[(plain, conn.dialect.name, ("least",), False)] is not None
-    # a datetime (text on SQLite) needs SQLAlchemy's typing: that read runs through it
-    assert db.rows(session, typed, {"least": 2}) == [("r2", AT)]
-    assert db._PLANS[(typed, conn.dialect.name, ("least",), False)] is None
+    # typed values (a datetime SQLite keeps as text, a boolean it keeps as a number, our
+    # UTC type's conversion) come out as through SQLAlchemy, and go straight to the driver too
+    typed = (select(T.c.code, T.c.at, T.c.flag, (T.c.n * 1.5).label("half"), T.c.id.label("_private"))
+             .where(T.c.n >= bindparam("least")).order_by(T.c.code))
+    direct = db.rows(session, typed, {"least": 1})
+    through = conn.execute(typed, {"least": 1}).all()
+    assert db._PLANS[(typed, conn.dialect.name, ("least",), False)] is not None
+    assert direct == [tuple(r) for r in through]
+    assert [type(v) for v in direct[1]] == [type(v) for v in through[1]]
+    assert direct[0].at == AT and direct[0].at.tzinfo is not None and direct[1].flag is False
+    code, at, flag, half, _ = direct[0]
+    assert (code, at, flag, half, direct[1].code, direct[1][1]) == ("r1", AT, True, 1.5, "r2", AT)
+    # the second run of a plan types its rows alike (the typing kept from the first)
+    assert db.rows(session, typed, {"least": 2}) == [tuple(through[1])]
     # the session's own pending change is seen, as with read
     session.execute(update(T).where(T.c.code == "r1").values(n=0))
     assert db.rows(session, plain, {"least": 1}) == [("r2", 2, None)]
