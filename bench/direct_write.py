@@ -1,13 +1,15 @@
-"""The cost of one hot write, through SQLAlchemy's ``Connection.execute`` and through
-``huying.db.write`` (compiled and typed by SQLAlchemy once, run on the driver's cursor), in
-the same process, alternated round by round, on both databases.
+"""The cost of one hot write or read, through SQLAlchemy's ``Connection.execute`` and through
+``huying.db.write`` / ``huying.db.rows`` (compiled and typed by SQLAlchemy once, run on the
+driver's cursor), in the same process, alternated round by round, on both databases.
 
     .venv/bin/python bench/direct_write.py            # 3 rounds of 3,000 writes a side and a statement
     .venv/bin/python bench/direct_write.py --smoke    # 1 round of 50 (seconds)
 
 The statements are the loop's own, on the product's schema: the event's INSERT … RETURNING
 (``kernel._INSERT_EVENT``), the case's compare-and-set UPDATE (``kernel._update_case``) and
-the rollup's two-row upsert (``rollup._upsert``, ``executemany``). CPU: this process's
+the rollup's two-row upsert (``rollup._upsert``, ``executemany``), and a read whose values
+need typing, the city's configuration versions (``config_cache.VERSIONS``: three rows, a
+datetime in each, which SQLite keeps as text). CPU: this process's
 ``time.process_time()`` per write (the application's side; PostgreSQL's backend does the
 same work either way), the median of the rounds; ``ratio`` is direct / SQLAlchemy (below 1:
 cheaper). Everything is written in one transaction, rolled back at the end.
@@ -35,6 +37,7 @@ def _world(conn: Any) -> tuple[int, int]:
     from sqlalchemy import Table, insert
 
     from huying.cases.models import Case
+    from huying.cityconfig.models import ConfigVersion
     from huying.geo.models import City
 
     cities: Table = City.__table__  # type: ignore[assignment]
@@ -47,6 +50,8 @@ def _world(conn: Any) -> tuple[int, int]:
         channel="hotline", grid_path="/bench/", reporter_kind="anonymous", handling_level="community", status="new",
         warned=False, overdue_periods=0, ever_overdue=False, rework_count=0, escalations=0, version=1,
         created_at=now, updated_at=now)).scalar_one()
+    conn.execute(insert(ConfigVersion.__table__), [  # type: ignore[arg-type]
+        {"city_id": city, "topic": topic, "version": 3, "changed_at": now} for topic in ("sla", "calendar", "routing")])
     return int(city), int(case)
 
 
@@ -58,9 +63,12 @@ def _round(run: Callable[[int], Any], n: int, start: int) -> float:
 
 
 def measure(backend: str, url: str, n: int, rounds: int, smoke: bool) -> None:
-    """The three statements, through SQLAlchemy and direct, alternated round by round."""
+    """The four statements, through SQLAlchemy and direct, alternated round by round."""
+    from sqlalchemy.orm import Session
+
     from huying import db
     from huying.cases import kernel
+    from huying.cityconfig import config_cache
     from huying.db import Base, make_engine
     from huying.metrics import rollup
 
@@ -69,6 +77,7 @@ def measure(backend: str, url: str, n: int, rounds: int, smoke: bool) -> None:
     with engine.connect() as conn:
         conn.begin()
         city, case = _world(conn)
+        session = Session(bind=conn)  # db.rows reads through a session (its pending changes first)
         at = dt.datetime(2026, 12, 1, 3, tzinfo=dt.UTC)
         upsert = rollup._upsert(engine.dialect.name)
         cas = kernel._update_case(frozenset({"status", "version", "updated_at"}))
@@ -99,6 +108,9 @@ def measure(backend: str, url: str, n: int, rounds: int, smoke: bool) -> None:
             "rollup upsert, two rows (executemany)": (
                 lambda i: conn.execute(upsert, rows(i)),
                 lambda i: db.write_many(conn, upsert, rows(i))),
+            "configuration versions SELECT (typed)": (
+                lambda i: conn.execute(config_cache.VERSIONS, {"city": city}).all(),
+                lambda i: db.rows(session, config_cache.VERSIONS, {"city": city})),
         }
         seq = 1
         for what, (through, direct) in ways.items():
@@ -113,11 +125,12 @@ def measure(backend: str, url: str, n: int, rounds: int, smoke: bool) -> None:
                 direct_us.append(_round(direct, n, seq))
                 seq += n
             a, b = statistics.median(sa_us), statistics.median(direct_us)
-            C.emit(BENCH, f"direct_write[{backend}] {what}", b, "µs CPU per write (application)",
-                   baseline=("the same write through Connection.execute", a), ratio=b / a,
+            C.emit(BENCH, f"direct_write[{backend}] {what}", b, "µs CPU per statement (application)",
+                   baseline=("the same statement through Connection.execute", a), ratio=b / a,
                    sizes={"writes_per_round": n, "rounds": rounds}, smoke=smoke,
                    rounds_us={"sqlalchemy": [round(x, 1) for x in sa_us],
                               "direct": [round(x, 1) for x in direct_us]})
+        session.close()
         conn.rollback()
     engine.dispose()
 
