@@ -5,6 +5,7 @@ CPU time of this process per request, on a machine whose wall clock is not to be
     .venv/bin/python bench/intake_cpu.py                         # both databases, demo city
     .venv/bin/python bench/intake_cpu.py --profile --top 30      # and the cProfile summary
     .venv/bin/python bench/intake_cpu.py --smoke                 # small city, seconds
+    .venv/bin/python bench/intake_cpu.py --calls                 # Python function calls a report
 
 The app is the one ``huying serve`` runs (``create_app()``, its lifespan entered), called
 through ``httpx.ASGITransport`` on this thread; FastAPI's thread-pool hand-offs run inline
@@ -15,6 +16,11 @@ Baseline, same run, same client: ``bench/_bare_app.py`` (the same body parsed, n
 written): what the framework and the client cost. PostgreSQL: the CPU of the server
 backends of the app's own connections (``pg_backend_pid()``, read from ``/proc``) is added
 (``cpu_ms.postgres``): not the other databases' backends on a shared server.
+
+``--calls``: the Python function calls a report (cProfile's count over the measured rounds,
+the in-process client's own calls included, the same on both sides of an A/B): a measure of
+the work that does not move with the machine's state, as the CPU figures do on a shared VM
+(those of such a run are inflated by the profiler).
 
 Statistics: on PostgreSQL each round starts with ``ANALYZE`` (``_common.analyze_as_autovacuum``:
 the test machines' servers run without autovacuum).
@@ -219,14 +225,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--load", default="realistic,worst", help="realistic, worst")
     ap.add_argument("--profile", action="store_true", help="cProfile the measured rounds and print the top")
     ap.add_argument("--top", type=int, default=30)
+    ap.add_argument("--calls", action="store_true",
+                    help="count the Python function calls a report (cProfile's count; the CPU figures of such a run "
+                         "are inflated by the profiler)")
     ap.add_argument("--profile-out", default=None, help="write the pstats file here (per backend and load)")
     ap.add_argument("--statements", action="store_true", help="print the SQL statements of the last report")
     ap.add_argument("--pool", action="store_true",
                     help="run FastAPI's hand-offs on anyio's thread pool, as the server does (process_time counts "
                          "every thread): what the hand-offs themselves cost, which the default leaves out")
     args = ap.parse_args(argv)
-    if args.pool and args.profile:
-        ap.error("--profile sees this thread only, not the pool's: use one of --pool and --profile")
+    if args.pool and (args.profile or args.calls):
+        ap.error("--profile and --calls see this thread only, not the pool's: use one of --pool and --profile/--calls")
     n = args.n or (20 if args.smoke else 300)
     rounds = args.repeat or (1 if args.smoke else 3)
     warm = 5 if args.smoke else 30
@@ -267,7 +276,8 @@ def main(argv: list[str] | None = None) -> int:
                                 _seen.append(" ".join(stmt.split())[:160])
 
                         # thread CPU time, not the wall clock: the waits on the database are not work
-                        prof = cProfile.Profile(time.thread_time) if args.profile else None
+                        prof = (cProfile.Profile(time.thread_time) if args.profile
+                                else cProfile.Profile() if args.calls else None)
                         # PostgreSQL: statistics as autovacuum would keep them (bench/_common.py)
                         res = run_app(app, world["token"], world[load], warm=warm, rounds=rounds, per_round=n,
                                       pg_pids=pids, profile=prof,
@@ -293,6 +303,9 @@ def main(argv: list[str] | None = None) -> int:
                                        "postgres": _summary(res["pg_ms"]),
                                        "bare": _summary(bare["cpu_ms"])},
                                wall_ms_loaded_machine=_summary(res["wall_ms"]), statuses=res["statuses"],
+                               python_calls_per_report=(round(pstats.Stats(prof).total_calls  # type: ignore[attr-defined]
+                                                              / (n * rounds)) if prof is not None else None),
+                               profiled=prof is not None,
                                setup_s=round(setup_s, 1), command=f".venv/bin/python {cmd}".strip())
                         if not ok:
                             print(f"# {backend} {load}: statuses {res['statuses']}", file=sys.stderr)
@@ -303,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
                             print(f"# statements of the last report ({backend}, {load}): {len(seen) - last}")
                             for x in seen[last:]:
                                 print("#   " + x)
-                        if prof is not None:
+                        if prof is not None and args.profile:
                             print(f"# profile: {backend}, {load} load, {n * rounds} reports "
                                   f"(CPU {app_ms:.2f} ms/report in the app; cProfile's own overhead inflates "
                                   "the times below, read them as shares)")

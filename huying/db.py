@@ -11,7 +11,7 @@ from collections import namedtuple
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -376,7 +376,7 @@ def _typing(conn: Connection, plan: _Plan, description: Any) -> tuple[Callable[[
     code the driver describes it with) at the plan's first run and kept, as SQLAlchemy keeps
     a compiled statement's result metadata."""
     names = [name for name, _ in plan.columns]
-    make = namedtuple("Row", names, rename=True)._make  # type: ignore[misc,attr-defined]  # noqa: PYI024
+    make = partial(tuple.__new__, namedtuple("Row", names, rename=True))  # type: ignore[misc]  # noqa: PYI024
     procs = []
     for i, ((_, type_), described) in enumerate(zip(plan.columns, description, strict=True)):
         proc = type_._cached_result_processor(conn.dialect, described[1])
