@@ -633,7 +633,7 @@ def create_request(
     case, replayed = create.create_once(
         session, actor, key=key, scope="open311", digest=digest, now=now,
         make=lambda: create.report(session, actor, now=now, channel=svc.Channel.OPEN311.value, **fields),
-        extra_rows=extra)
+        extra_rows=extra, writes_files=False)
     row = session.scalar(select(Open311Request).where(Open311Request.case_id == case.id))
     [info] = _request_dicts(session, city, [case])
     headers = {"Location": str(request.url_for("show_request", service_request_id=case.code, fmt=fmt))}

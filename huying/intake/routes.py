@@ -55,7 +55,7 @@ def _report_case(body: CaseCreate, session: Session, actor_of: Callable[[], Acto
     data.pop("photos")
     case, replayed = create.create_once(
         session, actor, key=key, scope="cases", digest=digest, now=now,
-        make=lambda: create.report(session, actor, uploads=photos, now=now, **data))
+        make=lambda: create.report(session, actor, uploads=photos, now=now, **data), writes_files=bool(photos))
     response.headers["ETag"] = etag(case)
     response.headers["Location"] = f"/api/v1/cases/{case.code}"
     if replayed:

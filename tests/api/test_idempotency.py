@@ -4,17 +4,22 @@ SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import base64
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
+from huying import db
 from huying.api.models import Open311Request
 from huying.cases.models import Case
+from huying.cityconfig import categories
+from huying.cityconfig.models import Category
 from huying.intake.models import IdempotencyKey
 from tests.api.conftest import Api, Served
 
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64  # what the upload check takes for a PNG
 BODY = {"title": "重试测试", "description": "网络不好", "lon": 113.05, "lat": 23.05}
 
 
@@ -58,6 +63,70 @@ def test_a_failed_create_does_not_burn_the_key(api: Api) -> None:
     assert bad.status_code == 422
     good = api.client.post("/api/v1/cases", json={**BODY, "title": f"后来-{key[:6]}"}, headers=h)
     assert good.status_code == 201
+
+
+def _key_lookups(api: Api, send: object) -> int:
+    """How many times ``send()`` reads the idempotency keys (their look-up, not their INSERT)."""
+    seen: list[str] = []
+
+    def note(_c: object, _cur: object, stmt: str, *_a: object) -> None:
+        if stmt.lstrip().upper().startswith("SELECT") and "FROM idempotency_keys" in stmt:
+            seen.append(stmt)
+
+    engine = db.get_engine()  # the app's (the test client runs it in this process)
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        send()  # type: ignore[operator]
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    return len(seen)
+
+
+def test_a_first_try_looks_its_key_up_only_when_it_stores_files(api: Api) -> None:
+    key = uuid.uuid4().hex
+    body = {**BODY, "title": f"首次-{key[:6]}"}
+    h = api.h("resident", **{"Idempotency-Key": key})
+    got: list[httpx.Response] = []
+    # no file: the key's unique constraint stops a retry, which then reads the earlier case
+    assert _key_lookups(api, lambda: got.append(api.client.post("/api/v1/cases", json=body, headers=h))) == 0
+    assert _key_lookups(api, lambda: got.append(api.client.post("/api/v1/cases", json=body, headers=h))) == 1
+    assert [r.status_code for r in got] == [201, 201] and got[0].json()["code"] == got[1].json()["code"]
+    assert got[1].headers["Idempotent-Replayed"] == "true" and _count(api, body["title"]) == 1
+    # with a photo the key is looked up first: a retry then stores no file again
+    photo = {"filename": "p.png", "content_base64": base64.b64encode(PNG).decode()}
+    h2 = api.h("resident", **{"Idempotency-Key": uuid.uuid4().hex})
+    with_photo = {**body, "title": f"带照片-{key[:6]}", "photos": [photo]}
+    assert _key_lookups(api, lambda: got.append(api.client.post("/api/v1/cases", json=with_photo, headers=h2))) == 1
+    assert got[2].status_code == 201
+
+
+def test_a_retry_gets_its_case_though_a_rule_changed_since(api: Api) -> None:
+    """The first try's category is disabled before the retry, which its intake alone would now
+    refuse: the retry still gets the first try's case."""
+    with api.session() as s:
+        code = s.scalars(select(Category.code).where(Category.city_id == api.city_id, Category.level == 2,
+                                                     Category.active.is_(True)).order_by(Category.code)).first()
+    assert code is not None
+    key = uuid.uuid4().hex
+    body = {**BODY, "title": f"规则变了-{key[:6]}", "category": code}
+    h = api.h("resident", **{"Idempotency-Key": key})
+    first = api.client.post("/api/v1/cases", json=body, headers=h)
+    assert first.status_code == 201, first.text
+    with api.session() as s:
+        categories.set_active(s, api.city_id, code, False)
+    try:
+        fresh = api.client.post("/api/v1/cases", json={**body, "title": f"新的-{key[:6]}"},
+                                headers=api.h("resident", **{"Idempotency-Key": uuid.uuid4().hex}))
+        assert fresh.status_code == 422 and fresh.json()["field"] == "category"  # the rule did change
+        again = api.client.post("/api/v1/cases", json=body, headers=h)
+        assert again.status_code == 201 and again.json()["code"] == first.json()["code"]
+        assert again.headers["Idempotent-Replayed"] == "true" and _count(api, body["title"]) == 1
+        # and a key used for another request is still refused as such
+        other = api.client.post("/api/v1/cases", json={**body, "title": "换了内容"}, headers=h)
+        assert other.status_code == 422 and other.json()["field"] == "Idempotency-Key"
+    finally:
+        with api.session() as s:
+            categories.set_active(s, api.city_id, code, True)
 
 
 def _race(n: int, send: object) -> list[httpx.Response]:
