@@ -350,7 +350,8 @@ def step_schedule(session: Session, case: Case, step: str, start: dt.datetime,
 def schedule(session: Session, case: Case, status: Status, now: dt.datetime,
              changes: dict[str, Any] | None = None) -> dict[str, Any]:
     """Deadline columns for a case entering ``status`` at ``now`` (with the category and
-    priority that ``changes`` are about to give it). A problem's clock starts again at every
+    priority that ``changes`` are about to give it; a new case's ``changes`` are all its
+    fields, set on the object only by its INSERT). A problem's clock starts again at every
     step; a service request's runs on from status to status of the same step (accepted by
     the unit, transferred: the resident's promised date does not move) and starts again only
     when the step begins (at acceptance, when the missing materials come in, after rework)."""

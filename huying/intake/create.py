@@ -86,8 +86,8 @@ def create_once(
 
     A request that stores no files (``writes_files=False``) does not look its key up first:
     the key's unique constraint stops a retry at its commit, which is rolled back, and the
-    retry then gets the earlier case. A retry costs the whole intake, rolled back, and a first
-    try (all but a few) one statement less. Whatever stops a create with a key (the key's
+    retry then gets the earlier case: a retry costs the whole intake, rolled back, and every
+    first try (nearly every request) one statement less. Whatever stops a create with a key (the key's
     constraint, or a rule that has changed since the first try) makes it look for the earlier
     case before it gives up, so a retry always gets the first try's case. A request with
     files looks first, so that a retry writes none."""
