@@ -45,7 +45,10 @@ class Case(CityScoped, Base):
         Index("ix_cases_city_status", "city_id", "status"),
         Index("ix_cases_grid_path", "grid_path"),
         Index("ix_cases_unit_status", "unit_id", "status"),
-        Index("ix_cases_city_h3", "city_id", "h3_cell"),
+        # the duplicate look-up (huying.triage.duplicates): the cells around a point, then its
+        # window's range of moments, so that it reads the window's cases and not every case
+        # ever reported there (docs/performance.md, P1)
+        Index("ix_cases_city_h3_at", "city_id", "h3_cell", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -88,3 +88,25 @@ def test_distances_to_many_points_are_the_great_circle_ones() -> None:
     lons, lats = np.array([113.0, 113.002, 112.99, -70.0]), np.array([23.05, 23.051, 23.04, -33.4])
     assert shapes.haversine_many(113.0, 23.05, lons, lats) == pytest.approx(
         [shapes.haversine_m(113.0, 23.05, a, b) for a, b in zip(lons, lats, strict=True)], rel=1e-9)
+
+
+def test_the_look_up_reads_its_window_not_every_case_ever_reported_there(world: World) -> None:
+    """The cases around a point are found by their cells *and* the window's moments: a spot
+    with years of closed cases costs a report no more than one with a month's."""
+    from sqlalchemy import inspect
+
+    conn = world.session.connection()
+    indexed = {tuple(ix["column_names"]) for ix in inspect(conn).get_indexes("cases")}
+    assert ("city_id", "h3_cell", "created_at") in indexed
+    if conn.dialect.name != "sqlite":
+        return  # PostgreSQL's plan follows its statistics; the index is what it is offered
+    stmt = dup._nearby(1, 7)
+    compiled = stmt.compile(dialect=conn.dialect)
+    params = compiled.construct_params({
+        "city": world.city_id, **{f"cell_{i}": f"cell{i}" for i in range(7)}, "since": T0 - dt.timedelta(days=30),
+        "now": T0, "limit": dup.MAX_COMPARED, "exclude": -1, "l1_0": "/01/", **dup._box(LON, LAT, 500.0)})
+    processors = compiled._bind_processors
+    args = [processors[n](params[n]) if n in processors else params[n] for n in compiled.positiontup]
+    plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + compiled.string, tuple(args)).all()
+    search = next(row[3] for row in plan if "cases" in row[3])
+    assert "h3_cell=?" in search and "created_at>?" in search and "created_at<?" in search, search
