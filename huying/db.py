@@ -241,8 +241,10 @@ def flush_pending(session: Session) -> None:
 
 def read(session: Session, statement: Any, params: dict[str, Any] | None = None) -> Any:
     """Run a SELECT of columns (no mapped entity) as ``session.execute`` would (pending changes
-    flushed first, in the session's transaction), without the ORM's per-statement work: the
-    reads of a report's hot path (docs/performance.md, P1)."""
+    flushed first, in the session's transaction), without the ORM's per-statement work, and
+    return SQLAlchemy's result (``.scalar()``, ``.first()``): the loads of the per-process
+    caches. The reads of every report take :func:`rows`, straight from the driver
+    (docs/performance.md, P1)."""
     flush_pending(session)
     return session.connection().execute(statement, params)
 
